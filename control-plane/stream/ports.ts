@@ -1,0 +1,44 @@
+// The agent stream handler's collaborators. The stream code depends only on these; the storage
+// layer implements them over the database, and tests pass in-memory fakes that behave.
+import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+
+/** An enrolled agent, as the stream handler needs to know it. */
+export interface EnrolledAgent {
+  name: string;
+  segment: string;
+}
+
+/** Agent identity and state bookkeeping. */
+export interface AgentRegistry {
+  /** Resolves an enrolment token (`<agent-name>.<secret>`) to its agent, or undefined. */
+  authenticate(token: string): Promise<EnrolledAgent | undefined>;
+  /** Records an accepted Hello: the stream is open. */
+  connected(agent: string, hello: { version: string; segment: string }): Promise<void>;
+  /** Records an ACK (error empty) or NACK of the snapshot the agent now runs. */
+  applied(agent: string, version: string, error: string): Promise<void>;
+  /** Records liveness (heartbeat or any message). */
+  seen(agent: string): Promise<void>;
+  /** Records that the stream closed. */
+  disconnected(agent: string): Promise<void>;
+}
+
+/**
+ * Immutable snapshots per segment, rebuilt when the database changes. `current` never touches the
+ * database; `watch` calls back after every rebuild (versions derive from the database).
+ */
+export interface SnapshotSource {
+  /** The snapshot for a segment, without nonce (the stream sets one per push). */
+  current(segment: string): Snapshot;
+  /** Calls `onChange` after each rebuild; returns a function that stops watching. */
+  watch(onChange: () => void): () => void;
+}
+
+/** Durable storage of recorded exchanges. */
+export interface ExchangeSink {
+  /**
+   * Commits the exchanges (idempotent by id) and resolves with the ids now stored, duplicates
+   * included, only after the transaction has committed.
+   */
+  commit(agent: string, exchanges: Exchange[]): Promise<string[]>;
+}
