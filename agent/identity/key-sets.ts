@@ -1,0 +1,92 @@
+// Key sets per issuer. Inline JWKS are local; otherwise keys come from the issuer's `jwks_uri` or
+// from OpenID discovery, fetched and cached by jose. A remote key set outlives snapshots while its
+// issuer's configuration is unchanged, so a config push does not throw away fetched keys.
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+
+const fetchTimeoutMs = 5_000;
+
+/** Key sets shared across snapshots, keyed by the issuer's key configuration. */
+export interface KeySetCache {
+  /** The key set for an issuer; throws (with a reason) when its inline JWKS or URL is invalid. */
+  keySetFor(issuer: Issuer): JWTVerifyGetKey;
+  /** Forgets key sets of issuers no longer in the applied snapshot. */
+  retainOnly(issuers: readonly Issuer[]): void;
+}
+
+function cacheKey(issuer: Issuer): string {
+  return JSON.stringify([issuer.issuer, issuer.jwksUri, issuer.jwks]);
+}
+
+function localKeySet(issuer: Issuer): JWTVerifyGetKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(issuer.jwks);
+  } catch {
+    throw new Error(`issuer ${issuer.name}: inline jwks is not JSON`);
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new Error(`issuer ${issuer.name}: inline jwks has no "keys" array`);
+  return createLocalJWKSet(parsed as JSONWebKeySet);
+}
+
+function httpUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${what} is not a URL: ${value}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`${what} must be http(s): ${value}`);
+  return url;
+}
+
+/** Resolves the jwks_uri through OpenID discovery once; a failure is retried on the next token. */
+function discoveredKeySet(issuer: Issuer): JWTVerifyGetKey {
+  const base = httpUrl(issuer.issuer, `issuer ${issuer.name}: issuer`);
+  const discoveryUrl = new URL(`${base.href.replace(/\/$/, "")}/.well-known/openid-configuration`);
+  let remote: Promise<JWTVerifyGetKey> | undefined;
+  const discover = async (): Promise<JWTVerifyGetKey> => {
+    const response = await fetch(discoveryUrl, { signal: AbortSignal.timeout(fetchTimeoutMs) });
+    if (!response.ok) throw new Error(`OpenID discovery at ${discoveryUrl} answered ${response.status}`);
+    const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    if (document.issuer !== issuer.issuer) throw new Error(`OpenID discovery names issuer ${String(document.issuer)}`);
+    if (typeof document.jwks_uri !== "string") throw new Error("OpenID discovery has no jwks_uri");
+    return createRemoteJWKSet(httpUrl(document.jwks_uri, "jwks_uri"), { timeoutDuration: fetchTimeoutMs });
+  };
+  return async (header, token) => {
+    remote ??= discover().catch((error: unknown) => {
+      remote = undefined;
+      throw error;
+    });
+    return (await remote)(header, token);
+  };
+}
+
+function buildKeySet(issuer: Issuer): JWTVerifyGetKey {
+  if (issuer.jwks) return localKeySet(issuer);
+  if (issuer.jwksUri) {
+    return createRemoteJWKSet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), { timeoutDuration: fetchTimeoutMs });
+  }
+  return discoveredKeySet(issuer);
+}
+
+/** Creates an empty cache; one per agent. */
+export function createKeySetCache(): KeySetCache {
+  const sets = new Map<string, JWTVerifyGetKey>();
+  return {
+    keySetFor(issuer) {
+      const key = cacheKey(issuer);
+      let set = sets.get(key);
+      if (!set) {
+        set = buildKeySet(issuer);
+        sets.set(key, set);
+      }
+      return set;
+    },
+    retainOnly(issuers) {
+      const keep = new Set(issuers.map(cacheKey));
+      for (const key of sets.keys()) if (!keep.has(key)) sets.delete(key);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IssuerSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { createKeySetCache } from "./key-sets.js";
+import { compileVerifier } from "./verifier.js";
+
+const iss = "https://idp.test";
+let privateKey: CryptoKey;
+let jwk: JWK;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair("ES256", { extractable: true });
+  privateKey = pair.privateKey;
+  jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
+});
+
+function sign(claims: Record<string, unknown>, options: { exp?: string | number; aud?: string; issuer?: string } = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(options.issuer ?? iss)
+    .setAudience(options.aud ?? "palisade")
+    .setSubject("alice")
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? "1h")
+    .sign(privateKey);
+}
+
+function inlineVerifier() {
+  const issuer = create(IssuerSchema, { name: "idp", issuer: iss, audience: "palisade", jwks: JSON.stringify({ keys: [jwk] }), groupsClaim: "org.groups" });
+  return compileVerifier([issuer], createKeySetCache());
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+describe("compileVerifier with inline JWKS", () => {
+  it("accepts a valid token and reads identity and nested groups", async () => {
+    const token = await sign({ email: "a@x.test", org: { groups: ["eng", "ops"] } });
+    expect(await inlineVerifier().verify(token)).toEqual({
+      ok: true,
+      identity: { subject: "alice", email: "a@x.test", groups: ["eng", "ops"], issuer: iss },
+    });
+  });
+
+  it.each([
+    ["missing", async () => undefined, "missing token"],
+    ["malformed", async () => "not-a-jwt", "malformed token"],
+    ["unknown issuer", () => sign({}, { issuer: "https://other.test" }), "unknown token issuer"],
+    ["expired", () => sign({}, { exp: Math.floor(Date.now() / 1000) - 120 }), "token expired"],
+    ["wrong audience", () => sign({}, { aud: "someone-else" }), 'token claim "aud" invalid: check_failed'],
+    ["alg none", async () => `${b64({ alg: "none" })}.${b64({ iss, aud: "palisade", sub: "eve", exp: 9e9 })}.`, "token algorithm not allowed"],
+  ])("refuses a %s token", async (_name, token, reason) => {
+    expect(await inlineVerifier().verify(await token())).toEqual({ ok: false, reason });
+  });
+
+  it("refuses HS256 even when signed with the public key material", async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(jwk));
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256", kid: "k1" }).setIssuer(iss).setAudience("palisade").setSubject("eve").setExpirationTime("1h").sign(secret);
+    expect(await inlineVerifier().verify(token)).toEqual({ ok: false, reason: "token algorithm not allowed" });
+  });
+
+  it("refuses a snapshot whose inline jwks is not JSON", () => {
+    const issuer = create(IssuerSchema, { name: "bad", issuer: iss, audience: "palisade", jwks: "{nope" });
+    expect(() => compileVerifier([issuer], createKeySetCache())).toThrow(/not JSON/);
+  });
+});
+
+describe("compileVerifier with remote keys", () => {
+  let server: Server;
+  let base: string;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/.well-known/openid-configuration") res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/keys` }));
+      else if (req.url === "/keys") res.end(JSON.stringify({ keys: [jwk] }));
+      else res.writeHead(404).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("finds keys through OpenID discovery and keeps them across snapshots", async () => {
+    const cache = createKeySetCache();
+    const issuer = create(IssuerSchema, { name: "oidc", issuer: base, audience: "palisade" });
+    const token = await sign({}, { issuer: base });
+    expect((await compileVerifier([issuer], cache).verify(token)).ok).toBe(true);
+    expect((await compileVerifier([issuer], cache).verify(token)).ok).toBe(true);
+    expect(hits.filter((url) => url === "/.well-known/openid-configuration")).toHaveLength(1);
+    expect(hits.filter((url) => url === "/keys")).toHaveLength(1);
+  });
+
+  it("uses jwks_uri when given", async () => {
+    const issuer = create(IssuerSchema, { name: "direct", issuer: "https://direct.test", audience: "palisade", jwksUri: `${base}/keys` });
+    const token = await sign({}, { issuer: "https://direct.test" });
+    expect((await compileVerifier([issuer], createKeySetCache()).verify(token)).ok).toBe(true);
+  });
+});

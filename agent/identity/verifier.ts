@@ -1,0 +1,90 @@
+// Verifies a caller's JWT against the issuers of one snapshot. The issuer is chosen by the token's
+// (unverified) `iss`; everything else — signature, issuer, audience, expiry — is checked by jose
+// against that issuer's key set. Only asymmetric algorithms are accepted: `none` and HMAC would let
+// anyone holding a shared secret (or nothing) mint identities.
+import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { groupsFrom } from "./claims.js";
+import type { KeySetCache } from "./key-sets.js";
+
+const algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+const clockToleranceSeconds = 30;
+
+/** A verified caller. */
+export interface CallerIdentity {
+  subject: string;
+  email: string;
+  groups: string[];
+  issuer: string;
+}
+
+/** The outcome of verifying a token; `reason` never contains the token. */
+export type Verification = { ok: true; identity: CallerIdentity } | { ok: false; reason: string };
+
+/** Verifies tokens against one snapshot's issuers. */
+export interface IdentityVerifier {
+  verify(token: string | undefined): Promise<Verification>;
+}
+
+interface CompiledIssuer {
+  config: Issuer;
+  keys: JWTVerifyGetKey;
+}
+
+/** Why jose refused a token, in words safe to record (jose's own messages never include the token). */
+function reasonFor(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return "token expired";
+  if (error instanceof errors.JWTClaimValidationFailed) return `token claim "${error.claim}" invalid: ${error.reason}`;
+  if (error instanceof errors.JOSEAlgNotAllowed) return "token algorithm not allowed";
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "token signature invalid";
+  if (error instanceof errors.JWKSNoMatchingKey) return "no key of the issuer matches the token";
+  if (error instanceof errors.JOSEError) return `token invalid: ${error.code}`;
+  return `token could not be verified: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Compiles the issuers of a snapshot; throws (to NACK) when one is unusable. */
+export function compileVerifier(issuers: readonly Issuer[], keySets: KeySetCache): IdentityVerifier {
+  const byIssuer = new Map<string, CompiledIssuer>();
+  for (const config of issuers) {
+    if (!config.name) throw new Error("issuer without a name");
+    if (!config.issuer) throw new Error(`issuer ${config.name}: empty issuer`);
+    if (!config.audience) throw new Error(`issuer ${config.name}: empty audience`);
+    if (byIssuer.has(config.issuer)) throw new Error(`issuer ${config.name}: ${config.issuer} is listed twice`);
+    byIssuer.set(config.issuer, { config, keys: keySets.keySetFor(config) });
+  }
+
+  return {
+    async verify(token) {
+      if (!token) return { ok: false, reason: "missing token" };
+      let iss: string | undefined;
+      try {
+        iss = decodeJwt(token).iss;
+      } catch {
+        return { ok: false, reason: "malformed token" };
+      }
+      const issuer = iss === undefined ? undefined : byIssuer.get(iss);
+      if (!issuer) return { ok: false, reason: "unknown token issuer" };
+      try {
+        const { payload } = await jwtVerify(token, issuer.keys, {
+          issuer: issuer.config.issuer,
+          audience: issuer.config.audience,
+          clockTolerance: clockToleranceSeconds,
+          algorithms,
+          requiredClaims: ["exp"],
+        });
+        if (typeof payload.sub !== "string" || payload.sub === "") return { ok: false, reason: "token has no subject" };
+        return {
+          ok: true,
+          identity: {
+            subject: payload.sub,
+            email: typeof payload.email === "string" ? payload.email : "",
+            groups: groupsFrom(payload, issuer.config.groupsClaim),
+            issuer: issuer.config.issuer,
+          },
+        };
+      } catch (error) {
+        return { ok: false, reason: reasonFor(error) };
+      }
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Anthropic Messages API.
+import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import type { ProviderSpec, RefusalKind, StreamReader } from "./provider.js";
+
+// Anthropic's documented error types, so its SDK raises the matching typed error.
+const errorTypes: Record<RefusalKind, string> = {
+  unauthenticated: "authentication_error",
+  not_found: "not_found_error",
+  too_large: "request_too_large",
+  unavailable: "overloaded_error",
+  bad_gateway: "api_error",
+  gateway_timeout: "api_error",
+};
+
+function anthropicStreamReader(): StreamReader {
+  let text = "";
+  let input: number | undefined;
+  let output: number | undefined;
+  return {
+    event(event) {
+      const data = parseJson(event.data);
+      const type = stringAt(data, "type") || event.event;
+      if (type === "message_start") {
+        const usage = objectAt(objectAt(data)?.message)?.usage;
+        input = countAt(usage, "input_tokens") ?? input;
+        output = countAt(usage, "output_tokens") ?? output;
+      } else if (type === "content_block_delta") {
+        const delta = objectAt(data)?.delta;
+        if (stringAt(delta, "type") === "text_delta") text += stringAt(delta, "text");
+      } else if (type === "message_delta") {
+        // message_delta's usage is cumulative for output tokens.
+        const usage = objectAt(data)?.usage;
+        input = countAt(usage, "input_tokens") ?? input;
+        output = countAt(usage, "output_tokens") ?? output;
+      }
+    },
+    text: () => text,
+    usage: () => usageFrom(input, output),
+  };
+}
+
+/** Anthropic: usage as input/output tokens, errors as `{type:"error",error:{type,message}}`. */
+export const anthropic: ProviderSpec = {
+  name: "anthropic",
+  readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  readUsage: (body) => {
+    const usage = objectAt(body)?.usage;
+    return objectAt(usage) ? usageFrom(countAt(usage, "input_tokens"), countAt(usage, "output_tokens")) : undefined;
+  },
+  streamReader: anthropicStreamReader,
+  errorBody: (refusal) => ({ type: "error", error: { type: errorTypes[refusal.kind], message: refusal.message } }),
+};

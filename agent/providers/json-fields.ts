@@ -1,0 +1,38 @@
+// Small, total readers for untyped JSON: they never throw, whatever shape the provider sent.
+import type { UsageCounts } from "./provider.js";
+
+/** The object at `value`, or undefined when it is not a plain object. */
+export function objectAt(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The string at `object[key]`, or "" when absent or not a string. */
+export function stringAt(value: unknown, key: string): string {
+  const found = objectAt(value)?.[key];
+  return typeof found === "string" ? found : "";
+}
+
+/** The non-negative integer at `object[key]`, or undefined. */
+export function countAt(value: unknown, key: string): number | undefined {
+  const found = objectAt(value)?.[key];
+  return typeof found === "number" && Number.isFinite(found) && found >= 0 ? Math.floor(found) : undefined;
+}
+
+/** Usage from the two counts (and the total when given, else their sum); undefined when both are missing. */
+export function usageFrom(prompt: number | undefined, completion: number | undefined, total?: number): UsageCounts | undefined {
+  if (prompt === undefined && completion === undefined && total === undefined) return undefined;
+  const promptTokens = prompt ?? 0;
+  const completionTokens = completion ?? 0;
+  return { promptTokens, completionTokens, totalTokens: total ?? promptTokens + completionTokens };
+}
+
+/** Parses JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+// OpenAI and OpenAI-compatible APIs: chat completions and the Responses API.
+import type { SseEvent } from "../sse/sse-parser.js";
+import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
+
+// type/code pairs chosen so the OpenAI SDKs raise the matching typed error and callers can branch on code.
+const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
+  unauthenticated: { type: "invalid_request_error", code: "invalid_api_key" },
+  not_found: { type: "invalid_request_error", code: "unknown_connection" },
+  too_large: { type: "invalid_request_error", code: "request_too_large" },
+  unavailable: { type: "server_error", code: "service_unavailable" },
+  bad_gateway: { type: "server_error", code: "upstream_unreachable" },
+  gateway_timeout: { type: "server_error", code: "upstream_timeout" },
+};
+
+/** Usage in either OpenAI shape: chat (`prompt_tokens`) or Responses (`input_tokens`). */
+export function openaiUsage(usage: unknown): UsageCounts | undefined {
+  if (!objectAt(usage)) return undefined;
+  return usageFrom(
+    countAt(usage, "prompt_tokens") ?? countAt(usage, "input_tokens"),
+    countAt(usage, "completion_tokens") ?? countAt(usage, "output_tokens"),
+    countAt(usage, "total_tokens"),
+  );
+}
+
+/** The OpenAI-shaped error body, shared with the generic provider. */
+export function openaiErrorBody(refusal: { kind: RefusalKind; message: string }): unknown {
+  const { type, code } = errorTypes[refusal.kind];
+  return { error: { message: refusal.message, type, param: null, code } };
+}
+
+function openaiStreamReader(): StreamReader {
+  let text = "";
+  let usage: UsageCounts | undefined;
+  return {
+    event(event: SseEvent) {
+      const data = parseJson(event.data);
+      const type = stringAt(data, "type") || event.event;
+      if (type === "response.output_text.delta") {
+        text += stringAt(data, "delta");
+      } else if (type === "response.completed") {
+        usage = openaiUsage(objectAt(objectAt(data)?.response)?.usage) ?? usage;
+      } else {
+        // Chat completions: every chunk carries choices[].delta; the last one (with
+        // stream_options.include_usage) carries usage and no choices.
+        const choices = objectAt(data)?.choices;
+        if (Array.isArray(choices)) {
+          for (const choice of choices) text += stringAt(objectAt(choice)?.delta, "content");
+        }
+        usage = openaiUsage(objectAt(data)?.usage) ?? usage;
+      }
+    },
+    text: () => text,
+    usage: () => usage,
+  };
+}
+
+/** OpenAI: model and stream at the top of the body, usage under `usage`, errors as `{error:{…}}`. */
+export const openai: ProviderSpec = {
+  name: "openai",
+  readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  readUsage: (body) => openaiUsage(objectAt(body)?.usage),
+  streamReader: openaiStreamReader,
+  errorBody: openaiErrorBody,
+};

@@ -1,0 +1,55 @@
+// What the pipeline needs to know about an API family. Each provider is a plain object built from
+// these functions; the pipeline looks one up by the connection's `Provider` and never branches on
+// which one it has.
+import type { SseEvent } from "../sse/sse-parser.js";
+
+/** Token counts as the provider reported them. */
+export interface UsageCounts {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** What the agent reads from a request body. Empty model when there is none (or the body is not JSON). */
+export interface RequestFacts {
+  model: string;
+  stream: boolean;
+}
+
+/** Why the agent itself answers instead of the upstream; each provider words it in its own types. */
+export type RefusalKind =
+  | "unauthenticated" // missing or invalid caller token (401)
+  | "not_found" // unknown connection (404)
+  | "too_large" // request body above the limit (413)
+  | "unavailable" // no configuration yet, or the audit buffer is full (503)
+  | "bad_gateway" // upstream unreachable or broke off (502)
+  | "gateway_timeout"; // upstream did not answer in time (504)
+
+/** A refusal the agent writes in the provider's error format. */
+export interface Refusal {
+  status: number;
+  kind: RefusalKind;
+  message: string;
+}
+
+/** Reassembles a streamed response event by event. */
+export interface StreamReader {
+  event(event: SseEvent): void;
+  /** The text the caller saw, concatenated from the deltas. */
+  text(): string;
+  usage(): UsageCounts | undefined;
+}
+
+/** An API family as data. */
+export interface ProviderSpec {
+  /** Short name used in logs and docs ("openai", "anthropic", "generic"). */
+  name: string;
+  /** Reads model and stream flag from a parsed JSON request body. */
+  readRequest(body: unknown): RequestFacts;
+  /** Reads usage from a parsed JSON (non-streamed) response body. */
+  readUsage(body: unknown): UsageCounts | undefined;
+  /** A fresh reader for one streamed response, or undefined when the stream is recorded raw. */
+  streamReader(): StreamReader | undefined;
+  /** The JSON body of a refusal in this provider's error format. */
+  errorBody(refusal: Refusal): unknown;
+}
