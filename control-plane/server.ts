@@ -1,0 +1,140 @@
+// The control plane's one port. connect-node serves gRPC only over HTTP/2, while curl and
+// browsers speak HTTP/1.1, so a plain TCP server in front reads each connection's first bytes and
+// hands the socket to an HTTP/2 (h2c, prior knowledge) or an HTTP/1.1 server sharing one handler.
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+
+/** Options for {@link listen}. */
+export interface ListenOptions {
+  /** "host:port" (IPv6 as "[::1]:port"); port 0 picks a free port. */
+  listen: string;
+  /** Registers the RPC services served on the port. */
+  routes: (router: ConnectRouter) => void;
+  logger: Logger;
+}
+
+/** A bound server. */
+export interface Server {
+  /** "http://host:port" actually bound. */
+  url: string;
+  /** Stops accepting, ends open requests and streams, resolves when the port is closed. */
+  close(): Promise<void>;
+}
+
+const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+// After close() asks clients to go away, how long requests in flight may take to finish before
+// their connections are cut. Long-lived streams are ended by the shutdown signal well before.
+const drainMs = 1_000;
+
+/**
+ * Serves `routes` (gRPC, gRPC-Web, Connect) on one port over HTTP/2 cleartext and HTTP/1.1, plus
+ * `GET /healthz`; resolves once the port is bound.
+ */
+export async function listen(options: ListenOptions): Promise<Server> {
+  const { host, port } = parseHostPort(options.listen);
+  const logger = options.logger;
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: options.routes,
+    shutdownSignal: shutdown.signal,
+    fallback: (req, res) => {
+      if (req.method === "GET" && req.url === "/healthz") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("ok");
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    },
+  });
+
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    // A peer's protocol error is its problem; never let it crash the process.
+    session.on("error", (err) => logger.debug({ err }, "http/2 session error"));
+  });
+
+  const unrouted = new Set<net.Socket>();
+  const front = net.createServer((socket) => {
+    unrouted.add(socket);
+    socket.on("error", (err) => logger.debug({ err }, "connection error"));
+    routeOnPreface(socket, (isHttp2) => {
+      unrouted.delete(socket);
+      if (isHttp2) {
+        // The HTTP/2 session reads bytes already buffered on the socket itself.
+        h2.emit("connection", socket);
+      } else {
+        // The HTTP/1.1 parser takes over the socket's handle but gets the buffered bytes only as
+        // 'data' events, which need the socket flowing again (before the next read, as resume
+        // emits them on the next tick).
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(port, host, () => {
+      front.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (front.address() as net.AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+  logger.debug({ url }, "control plane listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        front.close(() => resolve());
+        // Streaming handlers end with UNAVAILABLE and a status instead of a reset.
+        shutdown.abort(new ConnectError("control plane shutting down", Code.Unavailable));
+        for (const socket of unrouted) socket.destroy();
+        for (const session of sessions) session.close();
+        h1.closeIdleConnections();
+        const cut = setTimeout(() => {
+          for (const session of sessions) session.destroy();
+          h1.closeAllConnections();
+        }, drainMs);
+        cut.unref();
+      });
+      return closing;
+    },
+  };
+}
+
+// Reads until the bytes seen either diverge from the HTTP/2 preface or match it whole, then puts
+// them back and calls `route` once. A socket that never sends anything is never routed.
+function routeOnPreface(socket: net.Socket, route: (isHttp2: boolean) => void): void {
+  let seen = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, preface.length);
+    const matches = seen.subarray(0, n).equals(preface.subarray(0, n));
+    if (matches && seen.length < preface.length) return;
+    socket.off("data", onData);
+    socket.pause();
+    socket.unshift(seen);
+    route(matches);
+  };
+  socket.on("data", onData);
+}
+
+function parseHostPort(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (!match) throw new Error(`listen address must be "host:port", got "${listen}"`);
+  const port = Number(match[3]);
+  if (port > 65_535) throw new Error(`port out of range in "${listen}"`);
+  return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+}

@@ -1,0 +1,121 @@
+// In-memory implementations of the stream handler's ports that behave like the real ones:
+// a registry keyed by token, a snapshot source whose version can be bumped, and an exchange sink
+// that stores by id (idempotent) and can be held or made to fail.
+import { create } from "@bufbuild/protobuf";
+import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import type {
+  AgentRegistry,
+  EnrolledAgent,
+  ExchangeSink,
+  SnapshotSource,
+} from "../../control-plane/stream/ports.js";
+
+/** An agent registry over a token table, recording what the stream reports. */
+export class FakeRegistry implements AgentRegistry {
+  readonly tokens = new Map<string, EnrolledAgent>();
+  readonly connections: { agent: string; version: string; segment: string }[] = [];
+  readonly applications: { agent: string; version: string; error: string }[] = [];
+  readonly seenCount = new Map<string, number>();
+  readonly disconnections: string[] = [];
+
+  enrol(name: string, segment = ""): string {
+    const token = `${name}.${crypto.randomUUID()}`;
+    this.tokens.set(token, { name, segment });
+    return token;
+  }
+  revoke(name: string): void {
+    for (const [token, agent] of this.tokens) if (agent.name === name) this.tokens.delete(token);
+  }
+  async authenticate(token: string) {
+    return this.tokens.get(token);
+  }
+  async connected(agent: string, hello: { version: string; segment: string }) {
+    this.connections.push({ agent, ...hello });
+  }
+  async applied(agent: string, version: string, error: string) {
+    this.applications.push({ agent, version, error });
+  }
+  async seen(agent: string) {
+    this.seenCount.set(agent, (this.seenCount.get(agent) ?? 0) + 1);
+  }
+  async disconnected(agent: string) {
+    this.disconnections.push(agent);
+  }
+}
+
+/** Snapshots per segment with a version that `bump` raises, notifying watchers like a rebuild. */
+export class FakeSnapshots implements SnapshotSource {
+  private version = 1;
+  private readonly watchers = new Set<() => void>();
+
+  current(segment: string): Snapshot {
+    return create(SnapshotSchema, {
+      version: String(this.version),
+      connections: [{ name: `conn-${segment || "default"}`, upstream: "http://127.0.0.1:9" }],
+    });
+  }
+  watch(onChange: () => void): () => void {
+    this.watchers.add(onChange);
+    return () => this.watchers.delete(onChange);
+  }
+  /** A rebuild that changed the configuration. */
+  bump(): string {
+    this.version += 1;
+    this.rebuilt();
+    return String(this.version);
+  }
+  /** A rebuild that changed nothing (the version stays). */
+  rebuilt(): void {
+    for (const watcher of [...this.watchers]) watcher();
+  }
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+}
+
+/** Stores exchanges by id; commits can be held until released, or fail once. */
+export class FakeSink implements ExchangeSink {
+  readonly stored = new Map<string, Exchange>();
+  pendingCommits = 0;
+  private gate: Promise<void> | undefined;
+  private failures = 0;
+
+  /** Holds every commit until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+  failNext(): void {
+    this.failures += 1;
+  }
+  async commit(_agent: string, exchanges: Exchange[]): Promise<string[]> {
+    this.pendingCommits += 1;
+    try {
+      if (this.gate) await this.gate;
+      if (this.failures > 0) {
+        this.failures -= 1;
+        throw new Error("database unavailable");
+      }
+      for (const exchange of exchanges) if (!this.stored.has(exchange.id)) this.stored.set(exchange.id, exchange);
+      return exchanges.map((exchange) => exchange.id);
+    } finally {
+      this.pendingCommits -= 1;
+    }
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
