@@ -1,0 +1,69 @@
+// `palisade audit list|show`: the recorded sessions, newest first.
+import type { Command } from "commander";
+import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { withAdmin } from "../admin.js";
+import type { AdminClients } from "../client.js";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { outputOption, renderList, renderOne, type OutputFormat } from "../output.js";
+import { renderSessionText, SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
+import { withAdminOptions, type AdminFlags } from "../settings.js";
+
+interface ListFlags extends AdminFlags {
+  subject?: string;
+  connection?: string;
+  limit: string;
+  output: OutputFormat;
+}
+
+interface ShowFlags extends AdminFlags {
+  output: OutputFormat;
+}
+
+const MAX_PAGE = 1000;
+
+/** Registers `audit list` and `audit show`. */
+export function registerAudit(program: Command, ctx: CliContext): void {
+  const audit = program.command("audit").description("read the recorded exchanges");
+  withAdminOptions(
+    audit
+      .command("list")
+      .description("list sessions, newest first")
+      .option("--subject <subject>", "only this caller")
+      .option("--connection <name>", "only this connection")
+      .option("--limit <n>", "at most this many sessions", "50")
+      .addOption(outputOption("table")),
+  ).action(async (flags: ListFlags) => {
+    const limit = Number(flags.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
+    const filter = { subject: flags.subject ?? "", connection: flags.connection ?? "" };
+    const sessions = await withAdmin(ctx, flags, (admin) => listSessions(admin, filter, limit));
+    if (sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
+    const views = sessions.map((s) => sessionView(s, false));
+    ctx.out(renderList(flags.output, views, (v) => v, SESSION_COLUMNS));
+  });
+  withAdminOptions(
+    audit
+      .command("show")
+      .description("show one session: identity, request, response, usage, timings")
+      .argument("<session>", "session id (the x-palisade-session header)")
+      .addOption(outputOption("table")),
+  ).action(async (id: string, flags: ShowFlags) => {
+    const { session } = await withAdmin(ctx, flags, (admin) => admin.sessions.getSession({ id }));
+    if (session === undefined) throw new CliError(`session ${id} not found`);
+    const view = sessionView(session, true);
+    ctx.out(flags.output === "table" ? renderSessionText(view) : renderOne(flags.output, view));
+  });
+}
+
+/** Pages through ListSessions until `limit` sessions or the last page. */
+async function listSessions(admin: AdminClients, filter: { subject: string; connection: string }, limit: number): Promise<Session[]> {
+  const sessions: Session[] = [];
+  let pageToken = "";
+  do {
+    const page = await admin.sessions.listSessions({ ...filter, pageSize: Math.min(limit - sessions.length, MAX_PAGE), pageToken });
+    sessions.push(...page.sessions);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "" && sessions.length < limit);
+  return sessions.slice(0, limit);
+}

@@ -1,0 +1,88 @@
+// `palisade control-plane` and `palisade agent`: each server alone, until SIGINT/SIGTERM.
+import { mkdir } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { listening } from "../listen.js";
+import { createLogger, logLevelOption } from "../logger.js";
+import {
+  agentListenAddress,
+  dataDir,
+  dataDirOption,
+  DEFAULT_SERVER,
+  listenAddress,
+  listenOption,
+  nonEmpty,
+  serverUrl,
+} from "../settings.js";
+
+interface ControlPlaneFlags {
+  listen?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+/** Flags of the serving form of `palisade agent`. */
+export interface AgentServeFlags {
+  server?: string;
+  token?: string;
+  segment?: string;
+  agentListen?: string;
+  logLevel?: string;
+}
+
+/** Registers `control-plane`. */
+export function registerControlPlane(program: Command, ctx: CliContext): void {
+  program
+    .command("control-plane")
+    .description("serve the control plane alone (PostgreSQL when DATABASE_URL is set, else embedded under --data-dir)")
+    .addOption(listenOption())
+    .addOption(dataDirOption())
+    .addOption(logLevelOption("info"))
+    .action(async (flags: ControlPlaneFlags) => {
+      // Loaded here so that admin commands do not pay for the server's modules.
+      const { startControlPlane } = await import("../../control-plane/control-plane.js");
+      const listen = listenAddress(flags.listen, ctx.env);
+      const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
+      const dir = dataDir(flags.dataDir, ctx.env);
+      if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
+      const logger = createLogger(flags.logLevel, ctx.env, "info");
+      const controlPlane = await listening("the control plane", listen, () =>
+        startControlPlane({ listen, databaseUrl, dataDir: databaseUrl === undefined ? dir : undefined, adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN), logger }),
+      );
+      const where = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
+      ctx.err(`control plane listening on ${controlPlane.url} (${where})\n`);
+      if (controlPlane.generatedAdminToken !== undefined) {
+        ctx.err(`admin token (shown once, keep it): ${controlPlane.generatedAdminToken}\n`);
+      }
+      await ctx.untilStopped();
+      ctx.err("stopping the control plane\n");
+      await controlPlane.close();
+    });
+}
+
+/** Options of the serving form of `palisade agent`. */
+export function addAgentServeOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`))
+    .addOption(new Option("--token <token>", "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]"))
+    .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
+    .addOption(new Option("--agent-listen <host:port>", "address to listen on [env: PALISADE_AGENT_LISTEN, default: 127.0.0.1:8080]"))
+    .addOption(logLevelOption("info"));
+}
+
+/** Serves one agent until stopped. */
+export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promise<void> {
+  const token = flags.token ?? nonEmpty(ctx.env.PALISADE_AGENT_TOKEN) ?? nonEmpty(ctx.env.PALISADE_TOKEN);
+  if (token === undefined) throw new CliError("an enrolment token is needed: --token (printed by `palisade agent create NAME`)");
+  const { startAgent } = await import("../../agent/agent.js");
+  const listen = agentListenAddress(flags.agentListen, ctx.env);
+  const controlPlane = serverUrl(flags.server ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER);
+  const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
+  const logger = createLogger(flags.logLevel, ctx.env, "info");
+  const agent = await listening("the agent", listen, () => startAgent({ listen, controlPlane, token, segment, logger }));
+  ctx.err(`agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`);
+  await ctx.untilStopped();
+  ctx.err("stopping the agent\n");
+  await agent.close();
+}

@@ -1,0 +1,49 @@
+// What `palisade up` prints once both servers listen: where things are and what to try next.
+import type { AdminTokenSource } from "../admin-token.js";
+import { DEFAULT_DATA_DIR, DEFAULT_SERVER } from "../settings.js";
+
+/** Everything the banner shows. */
+export interface BannerFacts {
+  controlPlaneUrl: string;
+  agentUrl: string;
+  database: string;
+  dataDir: string;
+  adminToken: string;
+  adminTokenSource: AdminTokenSource;
+  connections: { name: string; upstream: string }[];
+}
+
+const TOKEN_NOTES: Record<AdminTokenSource, (dataDir: string) => string> = {
+  environment: () => "from PALISADE_ADMIN_TOKEN; other commands take it as --token or PALISADE_TOKEN",
+  file: (dir) => `from ${dir}/admin-token, which other commands read by default`,
+  generated: (dir) => `new, saved in ${dir}/admin-token, which other commands read by default`,
+};
+
+/** The human-readable banner (stdout). */
+export function renderBanner(facts: BannerFacts): string {
+  const flags = [
+    facts.controlPlaneUrl === DEFAULT_SERVER ? "" : ` --server ${facts.controlPlaneUrl}`,
+    facts.dataDir === DEFAULT_DATA_DIR || facts.adminTokenSource === "environment" ? "" : ` --data-dir ${facts.dataDir}`,
+  ].join("");
+  const connectionLines = facts.connections.map(
+    (c) => `                  ${facts.agentUrl}/${c.name}/v1   (connection ${c.name} -> ${c.upstream})`,
+  );
+  return [
+    "Palisade is up.",
+    "",
+    `  Control plane   ${facts.controlPlaneUrl}   (${facts.database})`,
+    `  Agent           ${facts.agentUrl}   (agent "local")`,
+    `  SDK base URL    ${facts.agentUrl}/<connection>/v1`,
+    ...connectionLines,
+    `  Admin token     ${facts.adminToken}`,
+    `                  (${TOKEN_NOTES[facts.adminTokenSource](facts.dataDir)})`,
+    "",
+    "Try next:",
+    `  npx palisade token create${flags} --subject you@example.com`,
+    `  npx palisade audit list${flags}`,
+    ...(facts.connections.length === 0 ? [`  npx palisade apply${flags} -f examples/quickstart.yaml`] : []),
+    "",
+    "Ctrl-C stops both.",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,104 @@
+// `palisade up`: a control plane on the embedded database plus one agent named `local`, in one
+// process, ready for an SDK. Data lives under --data-dir and survives restarts.
+import { mkdir } from "node:fs/promises";
+import { create } from "@bufbuild/protobuf";
+import type { Command } from "commander";
+import { ConnectionSchema, Kind, Provider, ResourceSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { upAdminToken } from "../admin-token.js";
+import type { AdminClients } from "../client.js";
+import type { CliContext } from "../context.js";
+import { adminFailure } from "../errors.js";
+import { listening } from "../listen.js";
+import { createLogger, logLevelOption } from "../logger.js";
+import { agentListenAddress, agentListenOption, dataDir, dataDirOption, listenAddress, listenOption, nonEmpty } from "../settings.js";
+import { renderBanner } from "./up-banner.js";
+
+interface UpFlags {
+  listen?: string;
+  agentListen?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+/** The name of the agent `up` runs. */
+export const LOCAL_AGENT = "local";
+
+/** Registers `up`. */
+export function registerUp(program: Command, ctx: CliContext): void {
+  program
+    .command("up")
+    .description("run a control plane (embedded database) and one agent; Ctrl-C stops both")
+    .addOption(listenOption())
+    .addOption(agentListenOption())
+    .addOption(dataDirOption())
+    .addOption(logLevelOption("warn"))
+    .action((flags: UpFlags) => up(flags, ctx));
+}
+
+async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
+  // Loaded here so that admin commands do not pay for the servers' modules.
+  const [{ startControlPlane }, { startAgent }] = await Promise.all([
+    import("../../control-plane/control-plane.js"),
+    import("../../agent/agent.js"),
+  ]);
+  const dir = dataDir(flags.dataDir, ctx.env);
+  const listen = listenAddress(flags.listen, ctx.env);
+  const agentListen = agentListenAddress(flags.agentListen, ctx.env);
+  const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
+  const logger = createLogger(flags.logLevel, ctx.env, "warn");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const admin = await upAdminToken(ctx.env, dir);
+
+  const controlPlane = await listening("the control plane", listen, () =>
+    startControlPlane({ listen, databaseUrl, dataDir: databaseUrl === undefined ? dir : undefined, adminToken: admin.token, logger }),
+  );
+  let agent: { url: string; close(): Promise<void> } | undefined;
+  try {
+    const clients = ctx.connect(controlPlane.url, admin.token);
+    const { enrolmentToken, connections } = await prepare(clients, ctx.env).catch((error: unknown) => {
+      throw adminFailure(error, controlPlane.url);
+    });
+    agent = await listening("the agent", agentListen, () =>
+      startAgent({ listen: agentListen, controlPlane: controlPlane.url, token: enrolmentToken, logger }),
+    );
+    ctx.out(
+      renderBanner({
+        controlPlaneUrl: controlPlane.url,
+        agentUrl: agent.url,
+        database: databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL",
+        dataDir: dir,
+        adminToken: admin.token,
+        adminTokenSource: admin.source,
+        connections,
+      }),
+    );
+    const signal = await ctx.untilStopped();
+    ctx.err(`${signal}: stopping the agent, then the control plane\n`);
+  } finally {
+    // Agent first: it drains in-flight requests and flushes its records to the control plane.
+    await agent?.close();
+    await controlPlane.close();
+  }
+  ctx.err("stopped\n");
+}
+
+/** Enrols the local agent (a fresh token each start) and adds the `openai` connection when a key is set. */
+async function prepare(clients: AdminClients, env: CliContext["env"]): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[] }> {
+  const { token } = await clients.agents.createAgent({ name: LOCAL_AGENT, rotateToken: true });
+  const apiKey = nonEmpty(env.OPENAI_API_KEY);
+  if (apiKey !== undefined) await clients.resources.apply({ resources: [openaiConnection(apiKey)] });
+  const { resources } = await clients.resources.listResources({ kind: Kind.CONNECTION });
+  const connections = resources.flatMap((r) => (r.resource.case === "connection" ? [{ name: r.resource.value.name, upstream: r.resource.value.upstream }] : []));
+  return { enrolmentToken: token, connections };
+}
+
+/** The connection `up` creates from OPENAI_API_KEY. */
+export function openaiConnection(apiKey: string): Resource {
+  const connection = create(ConnectionSchema, {
+    name: "openai",
+    provider: Provider.OPENAI,
+    upstream: "https://api.openai.com",
+    credential: { header: "authorization", value: `Bearer ${apiKey}` },
+  });
+  return create(ResourceSchema, { resource: { case: "connection", value: connection } });
+}

@@ -1,0 +1,20 @@
+// Durations as people type them: `90s`, `15m`, `1h`, `1h30m`, `7d`.
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema, type Duration } from "@bufbuild/protobuf/wkt";
+import { CliError } from "./errors.js";
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Parses a duration into whole seconds; CliError when it is not one. */
+export function parseDurationSeconds(text: string): number {
+  const parts = [...text.matchAll(/(\d+)([smhd])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new CliError(`invalid duration "${text}" (examples: 90s, 15m, 1h, 1h30m, 7d)`);
+  }
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * UNIT_SECONDS[unit!]!, 0);
+}
+
+/** Parses a duration into the protobuf well-known type. */
+export function parseDuration(text: string): Duration {
+  return create(DurationSchema, { seconds: BigInt(parseDurationSeconds(text)) });
+}

@@ -1,0 +1,103 @@
+// Stored resources printed in the resource file format, so `get -o yaml` output can be applied
+// again (secrets are never returned: a connection shows `credentialSet` instead).
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Agent } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import type { Connection, IdentityProvider, Resource, ServiceAccount } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { shortTime, type Columns } from "../output.js";
+import { providerName } from "./providers.js";
+
+/** A resource as a plain object in file format (field order as in the docs). */
+export type ResourceView = Record<string, unknown> & { kind: string; name: string };
+
+/** The file-format view of any resource. */
+export function resourceView(resource: Resource): ResourceView {
+  switch (resource.resource.case) {
+    case "connection":
+      return connectionView(resource.resource.value);
+    case "identityProvider":
+      return identityProviderView(resource.resource.value);
+    case "serviceAccount":
+      return serviceAccountView(resource.resource.value);
+    default:
+      return { kind: "Unknown", name: "" };
+  }
+}
+
+function connectionView(c: Connection): ResourceView {
+  return {
+    kind: "Connection",
+    name: c.name,
+    provider: providerName(c.provider),
+    upstream: c.upstream,
+    credentialSet: c.credentialSet,
+    ...(c.segments.length > 0 ? { segments: [...c.segments] } : {}),
+    ...times(c),
+  };
+}
+
+function identityProviderView(p: IdentityProvider): ResourceView {
+  return {
+    kind: "IdentityProvider",
+    name: p.name,
+    issuer: p.issuer,
+    audience: p.audience,
+    ...(p.jwksUri !== "" ? { jwksUri: p.jwksUri } : {}),
+    ...(p.groupsClaim !== "" ? { groupsClaim: p.groupsClaim } : {}),
+    ...times(p),
+  };
+}
+
+function serviceAccountView(s: ServiceAccount): ResourceView {
+  return {
+    kind: "ServiceAccount",
+    name: s.name,
+    ...(s.groups.length > 0 ? { groups: [...s.groups] } : {}),
+    ...(s.description !== "" ? { description: s.description } : {}),
+    ...times(s),
+  };
+}
+
+/** An agent in the same style (agents are enrolled with `agent create`, not applied). */
+export function agentView(a: Agent): ResourceView {
+  return {
+    kind: "Agent",
+    name: a.name,
+    segment: a.segment,
+    connected: a.connected,
+    version: a.version,
+    appliedVersion: a.appliedVersion,
+    ...(a.lastError !== "" ? { lastError: a.lastError } : {}),
+    ...(a.lastSeenTime ? { lastSeenTime: iso(a.lastSeenTime) } : {}),
+    ...(a.createTime ? { createTime: iso(a.createTime) } : {}),
+  };
+}
+
+/** Table columns for resources of one kind, chosen from the first item's kind. */
+export function resourceColumns(kind: string): Columns<ResourceView> {
+  const common: Columns<ResourceView> = [["name", (r) => r.name]];
+  const text = (key: string) => (r: ResourceView) => (r[key] === undefined ? "" : String(r[key]));
+  const list = (key: string) => (r: ResourceView) => (Array.isArray(r[key]) ? (r[key] as string[]).join(",") : "");
+  switch (kind) {
+    case "Connection":
+      return [...common, ["provider", text("provider")], ["upstream", text("upstream")], ["segments", (r) => list("segments")(r) || "*"], ["credential", (r) => (r.credentialSet ? "set" : "missing")]];
+    case "IdentityProvider":
+      return [...common, ["issuer", text("issuer")], ["audience", text("audience")], ["groups claim", text("groupsClaim")], ["jwks", text("jwksUri")]];
+    case "ServiceAccount":
+      return [...common, ["groups", list("groups")], ["description", text("description")]];
+    case "Agent":
+      return [...common, ["segment", text("segment")], ["connected", text("connected")], ["version", text("version")], ["applied", text("appliedVersion")], ["last seen", (r) => (typeof r.lastSeenTime === "string" ? shortTime(new Date(r.lastSeenTime)) : "")], ["error", text("lastError")]];
+    default:
+      return common;
+  }
+}
+
+function times(r: { createTime?: Timestamp; updateTime?: Timestamp }): Record<string, string> {
+  return {
+    ...(r.createTime ? { createTime: iso(r.createTime) } : {}),
+    ...(r.updateTime ? { updateTime: iso(r.updateTime) } : {}),
+  };
+}
+
+function iso(t: Timestamp): string {
+  return timestampDate(t).toISOString();
+}
