@@ -1,0 +1,36 @@
+// The admin API as routes: every service behind the admin-token interceptor.
+import type { ConnectRouter } from "@connectrpc/connect";
+import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { adminAuthInterceptor } from "../auth/admin-auth.js";
+import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
+import type { AgentStore } from "../storage/agents.js";
+import type { ExchangeReader } from "../storage/exchanges.js";
+import type { ResourceStore } from "../storage/resources/resource-store.js";
+import type { TokenIssuer } from "../tokens/token-issuer.js";
+import { createAgentAdminService } from "./agent-admin-service.js";
+import { createResourceService } from "./resource-service.js";
+import { createSessionService } from "./session-service.js";
+import { createTokenService } from "./token-service.js";
+
+/** Everything the admin services work on. */
+export interface AdminDeps {
+  resources: ResourceStore;
+  agents: AgentStore;
+  exchanges: ExchangeReader;
+  issuer: TokenIssuer;
+  verifyAdminToken: AdminTokenVerifier;
+  /** Ends the open streams of a deleted agent. */
+  disconnectAgent(agentName: string): void;
+}
+
+/** Registers the admin services on `router`, each requiring the admin token. */
+export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
+  const options = { interceptors: [adminAuthInterceptor(deps.verifyAdminToken)] };
+  router.service(ResourceService, createResourceService(deps.resources), options);
+  router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
+  router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
+  router.service(SessionService, createSessionService(deps.exchanges), options);
+}

@@ -1,0 +1,47 @@
+// palisade.admin.v1.ResourceService: thin transport over the resource store.
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { adminActor } from "../auth/admin-auth.js";
+import { InvalidResourceError } from "../storage/resources/resource-kind.js";
+import { type ResourceStore, resourceKind } from "../storage/resources/resource-store.js";
+import { checkResources, invalid } from "./validation.js";
+
+function checkKind(kind: Kind): string {
+  const store = resourceKind(kind);
+  if (!store) throw invalid(`kind must be one of connection, identity provider, service account (got ${Kind[kind] ?? kind})`);
+  return store.label;
+}
+
+/** The ResourceService implementation over `resources`. */
+export function createResourceService(resources: ResourceStore): ServiceImpl<typeof ResourceService> {
+  return {
+    async apply(request, context) {
+      checkResources(request.resources);
+      try {
+        const results = await resources.apply(request.resources, adminActor(context));
+        return { results };
+      } catch (error) {
+        if (error instanceof InvalidResourceError) throw invalid(error.message);
+        throw error;
+      }
+    },
+    async getResource(request) {
+      const label = checkKind(request.kind);
+      const resource = await resources.get(request.kind, request.name);
+      if (!resource) throw new ConnectError(`${label} "${request.name}" not found`, Code.NotFound);
+      return { resource };
+    },
+    async listResources(request) {
+      checkKind(request.kind);
+      return { resources: await resources.list(request.kind) };
+    },
+    async deleteResource(request, context) {
+      const label = checkKind(request.kind);
+      if (!(await resources.remove(request.kind, request.name, adminActor(context)))) {
+        throw new ConnectError(`${label} "${request.name}" not found`, Code.NotFound);
+      }
+      return {};
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// palisade.admin.v1.SessionService: recorded exchanges, newest first, paged by keyset.
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import type { ExchangeReader, StoredExchange } from "../storage/exchanges.js";
+import { invalid } from "./validation.js";
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+
+type Position = { startedKey: string; id: string };
+
+// The page token is the keyset position of the previous page's last session, opaque to callers.
+function encodeToken(position: Position): string {
+  return Buffer.from(JSON.stringify([position.startedKey, position.id])).toString("base64url");
+}
+
+function decodeToken(token: string): Position {
+  try {
+    const [startedKey, id] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown[];
+    if (typeof startedKey === "string" && typeof id === "string") return { startedKey, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid("sessions: page_token is not one this server returned");
+}
+
+function toSession({ exchange, commitTime }: StoredExchange) {
+  return { exchange, commitTime };
+}
+
+/** The SessionService implementation over `exchanges`. */
+export function createSessionService(exchanges: ExchangeReader): ServiceImpl<typeof SessionService> {
+  return {
+    async listSessions(request) {
+      const pageSize = Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+      // One more than asked tells whether another page follows.
+      const page = await exchanges.list({
+        subject: request.subject || undefined,
+        connection: request.connection || undefined,
+        limit: pageSize + 1,
+        after: request.pageToken ? decodeToken(request.pageToken) : undefined,
+      });
+      const shown = page.exchanges.slice(0, pageSize);
+      const more = page.exchanges.length > pageSize;
+      const last = shown.at(-1);
+      return {
+        sessions: shown.map(toSession),
+        nextPageToken: more && last
+          ? encodeToken({ startedKey: page.keys[pageSize - 1]!, id: last.exchange.id })
+          : "",
+      };
+    },
+    async getSession(request) {
+      const found = await exchanges.get(request.id);
+      if (!found) throw new ConnectError(`session "${request.id}" not found`, Code.NotFound);
+      return { session: toSession(found) };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// palisade.admin.v1.TokenService: caller tokens signed by the service-account issuer.
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import type { ResourceStore } from "../storage/resources/resource-store.js";
+import type { TokenIssuer } from "../tokens/token-issuer.js";
+import { invalid } from "./validation.js";
+
+const DEFAULT_TTL_SECONDS = 3600;
+const MIN_TTL_SECONDS = 60;
+const MAX_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Collaborators of the token service. */
+export interface TokenServiceDeps {
+  issuer: TokenIssuer;
+  resources: ResourceStore;
+}
+
+/** The TokenService implementation. */
+export function createTokenService(deps: TokenServiceDeps): ServiceImpl<typeof TokenService> {
+  return {
+    async createToken(request) {
+      const subject = request.subject.trim();
+      if (!subject) throw invalid("token: subject is required");
+      const ttlSeconds = request.ttl
+        ? Number(request.ttl.seconds) + request.ttl.nanos / 1e9
+        : DEFAULT_TTL_SECONDS;
+      if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
+        throw invalid(`token for "${subject}": ttl must be between 1 minute and 30 days`);
+      }
+      let groups = request.groups.filter((group) => group.trim() !== "");
+      if (groups.length === 0) {
+        const account = await deps.resources.get(Kind.SERVICE_ACCOUNT, subject);
+        if (account?.resource.case === "serviceAccount") groups = account.resource.value.groups;
+      }
+      const issued = await deps.issuer.issue({
+        subject, groups, email: request.email || undefined, ttlSeconds: Math.floor(ttlSeconds),
+      });
+      return { token: issued.token, expireTime: timestampFromDate(issued.expiresAt), issuer: issued.issuer };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Checks of admin API input. Each failure is INVALID_ARGUMENT with a message naming the resource.
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type Connection, type IdentityProvider, Provider, type Resource, type ServiceAccount,
+} from "../../gen/palisade/admin/v1/resources_pb.js";
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+// RFC 9110 token characters: what an HTTP header name may contain.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** An INVALID_ARGUMENT error with `message`. */
+export function invalid(message: string): ConnectError {
+  return new ConnectError(message, Code.InvalidArgument);
+}
+
+/** Throws unless `name` follows the naming rules; `what` names the thing in the message. */
+export function checkName(what: string, name: string): void {
+  if (!NAME.test(name)) {
+    throw invalid(`${what} "${name}": name must be 1-63 lower-case letters, digits or dashes, starting with a letter`);
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === "http:" || protocol === "https:";
+}
+
+function checkConnection(connection: Connection): void {
+  const what = `connection "${connection.name}"`;
+  checkName("connection", connection.name);
+  if (connection.provider === Provider.UNSPECIFIED || !(connection.provider in Provider)) {
+    throw invalid(`${what}: provider must be openai, anthropic or generic`);
+  }
+  if (!isHttpUrl(connection.upstream)) throw invalid(`${what}: upstream must be an http(s) URL`);
+  if (connection.credential) {
+    if (!HEADER_NAME.test(connection.credential.header)) throw invalid(`${what}: credential header must be an HTTP header name`);
+    if (!connection.credential.value) throw invalid(`${what}: credential value must not be empty`);
+    if (/[\r\n\0]/.test(connection.credential.value)) throw invalid(`${what}: credential value must be one line`);
+  }
+  for (const segment of connection.segments) checkName(`${what}: segment`, segment);
+}
+
+function checkIdentityProvider(provider: IdentityProvider): void {
+  const what = `identity provider "${provider.name}"`;
+  checkName("identity provider", provider.name);
+  if (!isHttpUrl(provider.issuer)) throw invalid(`${what}: issuer must be an http(s) URL`);
+  if (!provider.audience) throw invalid(`${what}: audience is required`);
+  if (provider.jwksUri && !isHttpUrl(provider.jwksUri)) throw invalid(`${what}: jwksUri must be an http(s) URL`);
+}
+
+function checkServiceAccount(account: ServiceAccount): void {
+  checkName("service account", account.name);
+  if (account.groups.some((group) => group.trim() === "")) {
+    throw invalid(`service account "${account.name}": groups must not be empty strings`);
+  }
+}
+
+/** Throws INVALID_ARGUMENT for the first invalid resource, or a name repeated within a kind. */
+export function checkResources(resources: readonly Resource[]): void {
+  const seen = new Set<string>();
+  resources.forEach((resource, index) => {
+    const { case: kind, value } = resource.resource;
+    if (!kind) throw invalid(`resource ${index + 1}: no kind set`);
+    if (kind === "connection") checkConnection(value);
+    else if (kind === "identityProvider") checkIdentityProvider(value);
+    else checkServiceAccount(value);
+    const key = `${kind}/${value.name}`;
+    if (seen.has(key)) throw invalid(`resource ${index + 1}: ${kind} "${value.name}" appears twice`);
+    seen.add(key);
+  });
+}

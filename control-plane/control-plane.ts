@@ -1,0 +1,88 @@
+// The control plane: database, snapshot cache, admin API and agent stream on one port.
+import pino, { type Logger } from "pino";
+import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
+import { registerAdminRoutes } from "./admin/admin-routes.js";
+import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
+import { listen } from "./server.js";
+import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
+import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
+import { openDatabase } from "./storage/database.js";
+import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js";
+import { createResourceStore } from "./storage/resources/resource-store.js";
+import { createAgentStream } from "./stream/agent-stream.js";
+import { ensureSigningKey } from "./tokens/signing-keys.js";
+import { createTokenIssuer } from "./tokens/token-issuer.js";
+
+/** How to start a control plane (see docs/contracts.md). */
+export interface ControlPlaneOptions {
+  listen: string;            // "host:port"; port 0 picks a free port
+  databaseUrl?: string;      // PostgreSQL; when absent, embedded PGlite
+  dataDir?: string;          // PGlite files live in `${dataDir}/db`; absent = in-memory PGlite
+  adminToken?: string;       // bootstrap admin token; when absent and none stored, one is generated
+  logger?: Logger;
+  /** Agent heartbeat interval; default the stream handler's. */
+  heartbeatIntervalMs?: number;
+  /** Safety poll of the configuration version; default 3 s. */
+  snapshotPollIntervalMs?: number;
+}
+
+/** A running control plane. */
+export interface ControlPlane {
+  url: string;                      // "http://host:port" actually bound
+  generatedAdminToken?: string;     // set only when this start generated the admin token
+  close(): Promise<void>;           // stops accepting, ends agent streams, closes the database
+}
+
+/** Opens the database (migrating it), builds the snapshot cache and serves on `options.listen`. */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
+  const unwind = async () => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
+    await ensureSigningKey(db);
+    const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
+    cleanup.push(() => snapshots.close());
+    const stream = createAgentStream({
+      registry: createAgentRegistry(db),
+      snapshots,
+      exchanges: createExchangeSink(db),
+      logger,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+    });
+    const resources = createResourceStore(db);
+    const server = await listen({
+      listen: options.listen,
+      logger,
+      routes(router) {
+        router.service(AgentService, stream.service);
+        registerAdminRoutes(router, {
+          resources,
+          agents: createAgentStore(db),
+          exchanges: createExchangeReader(db),
+          issuer: createTokenIssuer(db),
+          verifyAdminToken: createAdminTokenVerifier(db),
+          disconnectAgent: (name) => stream.disconnect(name),
+        });
+      },
+    });
+    // Agents hear UNAVAILABLE (and reconnect elsewhere) before the port closes under them.
+    cleanup.push(async () => {
+      stream.close();
+      await server.close();
+    });
+    logger.info({ url: server.url, database: db.flavour, version: snapshots.version() }, "control plane started");
+    let closing: Promise<void> | undefined;
+    return {
+      url: server.url,
+      generatedAdminToken,
+      close: () => (closing ??= unwind()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+// Reads the configuration agents run on, at one consistent point, and shapes it into snapshots.
+import { create } from "@bufbuild/protobuf";
+import { IsolationLevel } from "@mikro-orm/core";
+import type { Logger } from "pino";
+import {
+  type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, Provider, type Snapshot,
+  SnapshotSchema,
+} from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { currentVersion } from "../storage/change-events.js";
+import type { Database } from "../storage/database.js";
+import { ConnectionRow, IdentityProviderRow } from "../storage/entities.js";
+import { providerFromName } from "../storage/resources/connections.js";
+import {
+  loadSigningKeys, publicJwks, SERVICE_ACCOUNT_AUDIENCE, SERVICE_ACCOUNT_ISSUER, SERVICE_ACCOUNT_ISSUER_NAME,
+} from "../tokens/signing-keys.js";
+
+/** A connection with the segments that serve it. */
+export interface ServedConnection {
+  connection: Connection;
+  segments: readonly string[];  // empty: every segment
+}
+
+/** The whole configuration at one version, checked for consistency. */
+export interface ConfigState {
+  version: string;
+  connections: readonly ServedConnection[];
+  issuers: readonly Issuer[];
+}
+
+/** Reads the configuration in one repeatable-read transaction, so version and data agree. */
+export async function readConfigState(db: Database, logger: Logger): Promise<ConfigState> {
+  return db.em().transactional(async (tx) => {
+    const version = await currentVersion(tx);
+    const connectionRows = await tx.find(ConnectionRow, {}, { orderBy: { name: "asc" } });
+    const providerRows = await tx.find(IdentityProviderRow, {}, { orderBy: { name: "asc" } });
+    const keys = await loadSigningKeys(tx);
+    const connections: ServedConnection[] = [];
+    for (const row of connectionRows) {
+      const connection = create(ConnectionSchema, {
+        name: row.name,
+        provider: providerFromName(row.provider) as number as Provider,
+        upstream: row.upstream,
+        credential: row.credentialHeader && row.credentialValue
+          ? create(CredentialSchema, { header: row.credentialHeader, value: row.credentialValue })
+          : undefined,
+      });
+      const problem = connectionProblem(connection);
+      if (problem) {
+        // A broken connection is left out rather than sent: agents would NACK the whole snapshot.
+        logger.error({ connection: row.name, problem }, "connection left out of the snapshot");
+        continue;
+      }
+      connections.push({ connection, segments: row.segments });
+    }
+    const issuers = providerRows
+      .filter((row) => row.issuer && row.audience)
+      .map((row) => create(IssuerSchema, {
+        name: row.name, issuer: row.issuer, audience: row.audience, jwksUri: row.jwksUri, groupsClaim: row.groupsClaim,
+      }));
+    if (keys.length > 0) {
+      issuers.push(create(IssuerSchema, {
+        name: SERVICE_ACCOUNT_ISSUER_NAME, issuer: SERVICE_ACCOUNT_ISSUER, audience: SERVICE_ACCOUNT_AUDIENCE,
+        jwks: publicJwks(keys), groupsClaim: "groups",
+      }));
+    }
+    return { version, connections, issuers };
+  }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+}
+
+/** Why a connection cannot be sent to agents, or undefined when it can (Snapshot.Consistent). */
+export function connectionProblem(connection: Connection): string | undefined {
+  if (connection.provider === Provider.UNSPECIFIED) return "no provider";
+  if (!/^https?:\/\//.test(connection.upstream)) return "no http(s) upstream";
+  if (!connection.credential?.header || !connection.credential.value) return "no credential";
+  return undefined;
+}
+
+/** The snapshot agents of `segment` receive from `state` (no nonce; the stream sets one). */
+export function snapshotForSegment(state: ConfigState, segment: string): Snapshot {
+  const snapshot = create(SnapshotSchema, {
+    version: state.version,
+    connections: state.connections
+      .filter((served) => served.segments.length === 0 || served.segments.includes(segment))
+      .map((served) => served.connection),
+    issuers: [...state.issuers],
+  });
+  return Object.freeze(snapshot);
+}

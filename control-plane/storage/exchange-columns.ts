@@ -1,0 +1,95 @@
+// How an Exchange message maps onto the columns of the `exchange` table and back.
+import { create } from "@bufbuild/protobuf";
+import { type Duration, DurationSchema, type Timestamp, TimestampSchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  type Exchange, ExchangeSchema, IdentitySchema, UsageSchema, type Verdict,
+} from "../../gen/palisade/agent/v1/exchange_pb.js";
+
+/** Columns written on insert, in the order `exchangeValues` returns them. */
+export const EXCHANGE_COLUMNS = [
+  "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
+  "stream", "status", "verdict", "reason", "request_body", "response_body", "request_truncated",
+  "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
+  "time_to_first_byte_ns", "duration_ns", "error",
+] as const;
+
+/** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
+export function exchangeSelectList(withBodies: boolean): string {
+  const bodies = withBodies ? "request_body, response_body" : "'' as request_body, '' as response_body";
+  return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
+    verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
+    completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error,
+    (extract(epoch from started_at) * 1000000)::bigint as started_us,
+    (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
+    started_at::text as started_key`;
+}
+
+/** A row as the select list above returns it (drivers differ on number vs string for bigint). */
+export interface ExchangeRecordRow {
+  id: string; agent: string; connection: string; subject: string | null; email: string | null;
+  groups: string[] | string | null; issuer: string | null; method: string; path: string; model: string;
+  stream: boolean; status: number; verdict: number; reason: string; request_body: string;
+  response_body: string; request_truncated: boolean; response_truncated: boolean;
+  prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
+  time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string;
+  started_us: Numeric; committed_us: Numeric; started_key: string;
+}
+type Numeric = string | number | bigint;
+
+/** The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity. */
+export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
+  const identity = exchange.identity;
+  const usage = exchange.usage;
+  const startedAt = exchange.startedAt ? timestampDate(exchange.startedAt) : now;
+  return [
+    exchange.id, agent, exchange.connection, identity?.subject ?? null, identity?.email ?? null,
+    identity ? JSON.stringify(identity.groups) : null, identity?.issuer ?? null, exchange.method,
+    exchange.path, exchange.model, exchange.stream, exchange.status, exchange.verdict,
+    exchange.reason, exchange.requestBody, exchange.responseBody, exchange.requestTruncated,
+    exchange.responseTruncated, usage ? String(usage.promptTokens) : null,
+    usage ? String(usage.completionTokens) : null, usage ? String(usage.totalTokens) : null,
+    startedAt.toISOString(), nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
+  ];
+}
+
+/** The Exchange a stored row describes. */
+export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
+  const groups = typeof row.groups === "string" ? JSON.parse(row.groups) as string[] : row.groups;
+  return create(ExchangeSchema, {
+    id: row.id,
+    connection: row.connection,
+    identity: row.subject === null ? undefined : create(IdentitySchema, {
+      subject: row.subject, email: row.email ?? "", groups: groups ?? [], issuer: row.issuer ?? "",
+    }),
+    method: row.method, path: row.path, model: row.model, stream: row.stream,
+    status: row.status, verdict: row.verdict as Verdict, reason: row.reason,
+    requestBody: row.request_body, responseBody: row.response_body,
+    requestTruncated: row.request_truncated, responseTruncated: row.response_truncated,
+    usage: row.total_tokens === null ? undefined : create(UsageSchema, {
+      promptTokens: BigInt(row.prompt_tokens ?? 0),
+      completionTokens: BigInt(row.completion_tokens ?? 0),
+      totalTokens: BigInt(row.total_tokens),
+    }),
+    startedAt: timestampFromMicros(row.started_us),
+    timeToFirstByte: durationFromNanos(row.time_to_first_byte_ns),
+    duration: durationFromNanos(row.duration_ns),
+    error: row.error,
+    agent: row.agent,
+  });
+}
+
+/** A protobuf Timestamp from epoch microseconds. */
+export function timestampFromMicros(micros: Numeric): Timestamp {
+  const us = BigInt(micros);
+  return create(TimestampSchema, { seconds: us / 1_000_000n, nanos: Number(us % 1_000_000n) * 1000 });
+}
+
+function nanos(duration: Duration | undefined): string | null {
+  return duration ? String(duration.seconds * 1_000_000_000n + BigInt(duration.nanos)) : null;
+}
+
+function durationFromNanos(value: Numeric | null): Duration | undefined {
+  if (value === null) return undefined;
+  const ns = BigInt(value);
+  return create(DurationSchema, { seconds: ns / 1_000_000_000n, nanos: Number(ns % 1_000_000_000n) });
+}

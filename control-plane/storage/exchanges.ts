@@ -1,0 +1,98 @@
+// Recorded exchanges: committed idempotently for the stream, read back for the admin API.
+import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { ExchangeSink } from "../stream/ports.js";
+import type { Database } from "./database.js";
+import {
+  EXCHANGE_COLUMNS, type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, exchangeValues,
+  timestampFromMicros,
+} from "./exchange-columns.js";
+
+// Rows per INSERT statement: keeps the parameter count far below PostgreSQL's 65 535.
+const ROWS_PER_STATEMENT = 500;
+
+/** A stored exchange with the time the control plane committed it. */
+export interface StoredExchange {
+  exchange: Exchange;
+  commitTime: Timestamp;
+}
+
+/** Filters and position of a session listing. */
+export interface ExchangeQuery {
+  subject?: string;
+  connection?: string;
+  limit: number;
+  /** Keyset position: list what comes strictly after this (started_at text, id). */
+  after?: { startedKey: string; id: string };
+}
+
+/** One page of a listing; `keys[i]` is the started_at key of `exchanges[i]` for keyset paging. */
+export interface ExchangePage {
+  exchanges: StoredExchange[];
+  keys: string[];
+}
+
+/** The stream's sink for exchanges: one transaction per batch, duplicates ignored by id. */
+export function createExchangeSink(db: Database): ExchangeSink {
+  return {
+    async commit(agent, exchanges) {
+      // An exchange without an id cannot be deduplicated or acknowledged; it is not stored.
+      const storable = exchanges.filter((exchange) => exchange.id !== "");
+      if (storable.length === 0) return [];
+      const now = new Date();
+      await db.transaction(async (tx) => {
+        for (let start = 0; start < storable.length; start += ROWS_PER_STATEMENT) {
+          const chunk = storable.slice(start, start + ROWS_PER_STATEMENT);
+          const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
+          await tx.execute(
+            `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
+             on conflict (id) do nothing`,
+            chunk.flatMap((exchange) => exchangeValues(agent, exchange, now)),
+          );
+        }
+      });
+      return storable.map((exchange) => exchange.id);
+    },
+  };
+}
+
+/** Reads stored exchanges. */
+export interface ExchangeReader {
+  /** Newest first (by start time, then id), filtered, after the keyset position; no bodies. */
+  list(query: ExchangeQuery): Promise<ExchangePage>;
+  /** One exchange with its bodies, or undefined. */
+  get(id: string): Promise<StoredExchange | undefined>;
+}
+
+function stored(row: ExchangeRecordRow): StoredExchange {
+  return { exchange: exchangeFromRow(row), commitTime: timestampFromMicros(row.committed_us) };
+}
+
+/** The exchange reader over `db`. */
+export function createExchangeReader(db: Database): ExchangeReader {
+  return {
+    async list(query) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.subject) { where.push("subject = ?"); params.push(query.subject); }
+      if (query.connection) { where.push("connection = ?"); params.push(query.connection); }
+      if (query.after) {
+        where.push("(started_at, id) < (?::timestamptz, ?)");
+        params.push(query.after.startedKey, query.after.id);
+      }
+      const rows = await db.em().execute<ExchangeRecordRow[]>(
+        `select ${exchangeSelectList(false)} from exchange
+         ${where.length ? `where ${where.join(" and ")}` : ""}
+         order by started_at desc, id desc limit ${Math.trunc(query.limit)}`,
+        params,
+      );
+      return { exchanges: rows.map(stored), keys: rows.map((row) => row.started_key) };
+    },
+    async get(id) {
+      const rows = await db.em().execute<ExchangeRecordRow[]>(
+        `select ${exchangeSelectList(true)} from exchange where id = ?`, [id],
+      );
+      return rows[0] ? stored(rows[0]) : undefined;
+    },
+  };
+}

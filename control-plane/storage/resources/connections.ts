@@ -1,0 +1,94 @@
+// Connections: stored with their credential as given (see docs/storage.md), returned without it.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { InferEntity } from "@mikro-orm/core";
+import {
+  type Connection, ConnectionSchema, Kind, Provider,
+} from "../../../gen/palisade/admin/v1/resources_pb.js";
+import { ConnectionRow } from "../entities.js";
+import { InvalidResourceError, Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+
+type Row = InferEntity<typeof ConnectionRow>;
+
+const providerNames = new Map<Provider, string>([
+  [Provider.OPENAI, "openai"], [Provider.ANTHROPIC, "anthropic"], [Provider.GENERIC, "generic"],
+]);
+
+/** The stored name of a provider ("openai"); empty for unspecified. */
+export function providerName(provider: Provider): string {
+  return providerNames.get(provider) ?? "";
+}
+
+/** The provider a stored name denotes; UNSPECIFIED for anything unknown. */
+export function providerFromName(name: string): Provider {
+  for (const [provider, stored] of providerNames) if (stored === name) return provider;
+  return Provider.UNSPECIFIED;
+}
+
+function toMessage(row: Row): Connection {
+  return create(ConnectionSchema, {
+    name: row.name,
+    provider: providerFromName(row.provider),
+    upstream: row.upstream,
+    credentialSet: Boolean(row.credentialHeader && row.credentialValue),
+    segments: row.segments,
+    createTime: timestampFromDate(row.createdAt),
+    updateTime: timestampFromDate(row.updatedAt),
+  });
+}
+
+/** Storage of Connection resources. */
+export const connections: ResourceKind<Connection> = {
+  kind: Kind.CONNECTION,
+  label: "connection",
+  async get(em, name) {
+    const row = await em.findOne(ConnectionRow, { name });
+    return row ? toMessage(row) : undefined;
+  },
+  async list(em) {
+    const rows = await em.find(ConnectionRow, {}, { orderBy: { name: "asc" } });
+    return rows.map(toMessage);
+  },
+  async apply(tx, message, now) {
+    const wanted = {
+      provider: providerName(message.provider),
+      upstream: message.upstream,
+      segments: [...message.segments],
+      // An update without a credential keeps the stored one.
+      credentialHeader: message.credential?.header.toLowerCase(),
+      credentialValue: message.credential?.value,
+    };
+    const row = await tx.findOne(ConnectionRow, { name: message.name });
+    if (!row) {
+      if (!message.credential) {
+        throw new InvalidResourceError(`connection "${message.name}": credential is required when creating it`);
+      }
+      tx.create(ConnectionRow, {
+        name: message.name, ...wanted,
+        credentialHeader: wanted.credentialHeader ?? null,
+        credentialValue: wanted.credentialValue ?? null,
+        createdAt: now, updatedAt: now,
+      });
+      await tx.flush();
+      return Outcome.CREATED;
+    }
+    const next = {
+      provider: wanted.provider,
+      upstream: wanted.upstream,
+      segments: wanted.segments,
+      credentialHeader: wanted.credentialHeader ?? row.credentialHeader,
+      credentialValue: wanted.credentialValue ?? row.credentialValue,
+    };
+    if (next.provider === row.provider && next.upstream === row.upstream
+      && sameList(next.segments, row.segments) && next.credentialHeader === row.credentialHeader
+      && next.credentialValue === row.credentialValue) {
+      return Outcome.UNCHANGED;
+    }
+    Object.assign(row, next, { updatedAt: now });
+    await tx.flush();
+    return Outcome.UPDATED;
+  },
+  async remove(tx, name) {
+    return (await tx.nativeDelete(ConnectionRow, { name })) > 0;
+  },
+};

@@ -1,0 +1,108 @@
+// Configuration resources over the database: every change commits with its change event.
+import { create } from "@bufbuild/protobuf";
+import {
+  type Connection, type IdentityProvider, Kind, type Resource, ResourceSchema, type ServiceAccount,
+} from "../../../gen/palisade/admin/v1/resources_pb.js";
+import { Outcome } from "../../../gen/palisade/admin/v1/resource_service_pb.js";
+import { recordChange } from "../change-events.js";
+import type { Database } from "../database.js";
+import { connections } from "./connections.js";
+import { identityProviders } from "./identity-providers.js";
+import type { ResourceKind } from "./resource-kind.js";
+import { serviceAccounts } from "./service-accounts.js";
+
+/** What apply did with one resource. */
+export interface AppliedResource {
+  kind: Kind;
+  name: string;
+  outcome: Outcome;
+}
+
+/** Reads and writes resources as their API messages; secrets never come back out. */
+export interface ResourceStore {
+  /** Applies every resource in one transaction (all or nothing), in order. */
+  apply(resources: Resource[], actor: string): Promise<AppliedResource[]>;
+  get(kind: Kind, name: string): Promise<Resource | undefined>;
+  /** Every resource of `kind`, ordered by name. */
+  list(kind: Kind): Promise<Resource[]>;
+  /** Deletes one resource; false when it did not exist. */
+  remove(kind: Kind, name: string, actor: string): Promise<boolean>;
+}
+
+/** The storage of `kind`, or undefined for KIND_UNSPECIFIED and unknown kinds. */
+export function resourceKind(kind: Kind): ResourceKind<unknown> | undefined {
+  switch (kind) {
+    case Kind.CONNECTION: return connections as ResourceKind<unknown>;
+    case Kind.IDENTITY_PROVIDER: return identityProviders as ResourceKind<unknown>;
+    case Kind.SERVICE_ACCOUNT: return serviceAccounts as ResourceKind<unknown>;
+    default: return undefined;
+  }
+}
+
+/** The kind, name and message of a resource; undefined when no kind is set. */
+export function unwrap(resource: Resource): { kind: Kind; name: string; message: unknown } | undefined {
+  const { case: which, value } = resource.resource;
+  switch (which) {
+    case "connection": return { kind: Kind.CONNECTION, name: value.name, message: value };
+    case "identityProvider": return { kind: Kind.IDENTITY_PROVIDER, name: value.name, message: value };
+    case "serviceAccount": return { kind: Kind.SERVICE_ACCOUNT, name: value.name, message: value };
+    default: return undefined;
+  }
+}
+
+/** Wraps a message of `kind` into a Resource. */
+function wrap(kind: Kind, message: unknown): Resource {
+  switch (kind) {
+    case Kind.CONNECTION:
+      return create(ResourceSchema, { resource: { case: "connection", value: message as Connection } });
+    case Kind.IDENTITY_PROVIDER:
+      return create(ResourceSchema, { resource: { case: "identityProvider", value: message as IdentityProvider } });
+    default:
+      return create(ResourceSchema, { resource: { case: "serviceAccount", value: message as ServiceAccount } });
+  }
+}
+
+/** A resource store over `db`. */
+export function createResourceStore(db: Database): ResourceStore {
+  const lookup = (kind: Kind): ResourceKind<unknown> => {
+    const store = resourceKind(kind);
+    if (!store) throw new Error(`unknown resource kind ${kind}`);
+    return store;
+  };
+  return {
+    apply(resources, actor) {
+      return db.transaction(async (tx) => {
+        const now = new Date();
+        const results: AppliedResource[] = [];
+        for (const resource of resources) {
+          const found = unwrap(resource);
+          if (!found) throw new Error("resource without a kind");
+          const store = lookup(found.kind);
+          const outcome = await store.apply(tx, found.message, now);
+          results.push({ kind: found.kind, name: found.name, outcome });
+          if (outcome !== Outcome.UNCHANGED) {
+            const action = outcome === Outcome.CREATED ? "create" : "update";
+            await recordChange(tx, { kind: store.label, name: found.name, action, actor });
+          }
+        }
+        return results;
+      });
+    },
+    async get(kind, name) {
+      const message = await lookup(kind).get(db.em(), name);
+      return message === undefined ? undefined : wrap(kind, message);
+    },
+    async list(kind) {
+      const messages = await lookup(kind).list(db.em());
+      return messages.map((message) => wrap(kind, message));
+    },
+    remove(kind, name, actor) {
+      const store = lookup(kind);
+      return db.transaction(async (tx) => {
+        const removed = await store.remove(tx, name);
+        if (removed) await recordChange(tx, { kind: store.label, name, action: "delete", actor });
+        return removed;
+      });
+    },
+  };
+}
