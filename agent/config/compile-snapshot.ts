@@ -1,0 +1,57 @@
+// Turns a pushed Snapshot into the immutable form the hot path reads. Everything that can be wrong
+// with a snapshot is found here, before it is swapped in: a snapshot that does not compile is
+// NACKed and the last good one keeps serving.
+import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import type { KeySetCache } from "../identity/key-sets.js";
+import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js";
+import { providerFor, type ProviderSpec } from "../providers/index.js";
+
+/** A connection ready to forward to. */
+export interface CompiledConnection {
+  name: string;
+  provider: ProviderSpec;
+  /** Base URL without a trailing slash; the request's path is appended. */
+  upstream: URL;
+  credential: { header: string; value: string };
+}
+
+/** One applied snapshot: never mutated after compilation. */
+export interface CompiledSnapshot {
+  version: string;
+  connections: ReadonlyMap<string, CompiledConnection>;
+  identity: IdentityVerifier;
+}
+
+const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const connectionName = /^[a-z][a-z0-9-]{0,62}$/;
+
+function compileUpstream(name: string, upstream: string): URL {
+  let url: URL;
+  try {
+    url = new URL(upstream);
+  } catch {
+    throw new Error(`connection ${name}: upstream is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`connection ${name}: upstream must be http(s)`);
+  if (url.search || url.hash) throw new Error(`connection ${name}: upstream must not have a query or fragment`);
+  url.pathname = url.pathname.replace(/\/+$/, "");
+  return url;
+}
+
+/** Compiles a snapshot, or throws an Error whose message is the NACK reason (never containing secrets). */
+export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache): CompiledSnapshot {
+  const connections = new Map<string, CompiledConnection>();
+  for (const connection of snapshot.connections) {
+    const name = connection.name;
+    if (!connectionName.test(name)) throw new Error(`connection name ${JSON.stringify(name)} is not valid`);
+    if (connections.has(name)) throw new Error(`connection ${name} is listed twice`);
+    const provider = providerFor(connection.provider);
+    if (!provider) throw new Error(`connection ${name}: unknown provider ${connection.provider}`);
+    const header = connection.credential?.header.toLowerCase() ?? "";
+    const value = connection.credential?.value ?? "";
+    if (!headerName.test(header)) throw new Error(`connection ${name}: credential header missing or invalid`);
+    if (!value || /[\r\n\0]/.test(value)) throw new Error(`connection ${name}: credential value missing or invalid`);
+    connections.set(name, { name, provider, upstream: compileUpstream(name, connection.upstream), credential: { header, value } });
+  }
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets) };
+}

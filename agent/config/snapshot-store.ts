@@ -1,0 +1,36 @@
+// Holds the snapshot in force. Applying compiles first and swaps one reference, so a request that
+// read the old snapshot finishes on it, and a snapshot that fails to compile changes nothing.
+import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { createKeySetCache } from "../identity/key-sets.js";
+import { compileSnapshot, type CompiledSnapshot } from "./compile-snapshot.js";
+
+/** The answer to send back: ACK (no error) or NACK; `version` is what the agent now runs. */
+export interface ApplyResult {
+  version: string;
+  error: string;
+}
+
+/** The agent's current configuration. */
+export interface SnapshotStore {
+  current(): CompiledSnapshot | undefined;
+  /** Compiles and swaps in `snapshot`, or keeps the last good one and says why. */
+  apply(snapshot: Snapshot): ApplyResult;
+}
+
+/** Creates an empty store (requests are refused with 503 until the first snapshot applies). */
+export function createSnapshotStore(): SnapshotStore {
+  const keySets = createKeySetCache();
+  let current: CompiledSnapshot | undefined;
+  return {
+    current: () => current,
+    apply(snapshot) {
+      try {
+        current = compileSnapshot(snapshot, keySets);
+        keySets.retainOnly(snapshot.issuers);
+        return { version: current.version, error: "" };
+      } catch (error) {
+        return { version: current?.version ?? "", error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// The request pipeline: session id → admission (audit slot) → connection → caller identity →
+// body → forward. Every step that refuses answers in the provider's format and is recorded.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { CompiledSnapshot } from "../config/compile-snapshot.js";
+import { readCallerToken } from "../identity/caller-token.js";
+import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
+import { parseJson } from "../providers/json-fields.js";
+import { startExchangeRecorder } from "../record/exchange-recorder.js";
+import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
+import { forward, type ForwardContext } from "./forward.js";
+import { discardRest, readBody } from "./read-body.js";
+import { writeRefusal } from "./refusal.js";
+import { parseRoute } from "./route.js";
+
+/** Header carrying the exchange id on every response. */
+export const sessionHeader = "x-palisade-session";
+
+/** What the pipeline reads and writes besides the request. */
+export interface PipelineDeps extends ForwardContext {
+  /** The snapshot in force now; a request keeps the one it started with. */
+  snapshot(): CompiledSnapshot | undefined;
+  buffer: ExchangeBuffer;
+  maxBodyBytes: number;
+  recordLimitBytes: number;
+  logger: Logger;
+}
+
+/** Creates the request handler; it never throws and always answers. */
+export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const id = randomUUID();
+    res.setHeader(sessionHeader, id);
+    const route = parseRoute(req.url ?? "/");
+    const snapshot = deps.snapshot();
+    const connection = route ? snapshot?.connections.get(route.connection) : undefined;
+    const provider: ProviderSpec = connection?.provider ?? fallbackProvider;
+
+    const slot = deps.buffer.reserve();
+    if (!slot) {
+      // Fail closed: what cannot be audited is not forwarded (and this refusal cannot be recorded, only counted).
+      deps.logger.warn({ session: id, refusals: deps.buffer.refusals }, "audit buffer full, request refused");
+      writeRefusal(res, provider, { status: 503, kind: "unavailable", message: "Palisade agent audit buffer full; retry later" }, { "retry-after": "1" });
+      return discardRest(req);
+    }
+
+    const recorder = startExchangeRecorder({
+      id,
+      method: req.method ?? "GET",
+      path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
+      slot,
+      recordLimit: deps.recordLimitBytes,
+    });
+    recorder.connection(route?.connection ?? "");
+    const refuse = (refusal: Refusal, reason = refusal.message) => {
+      recorder.responseStart(provider, "application/json");
+      recorder.responseChunk(writeRefusal(res, provider, refusal));
+      recorder.firstByte();
+      recorder.finish({ status: refusal.status, verdict: Verdict.DENIED, reason });
+      discardRest(req);
+    };
+
+    try {
+      if (!snapshot) return refuse({ status: 503, kind: "unavailable", message: "Palisade agent has no configuration yet" });
+      if (!route || !connection) {
+        return refuse({ status: 404, kind: "not_found", message: `Unknown connection: ${route?.connection ?? "(none)"}` });
+      }
+
+      const verification = await snapshot.identity.verify(readCallerToken(req.headers));
+      if (!verification.ok) {
+        return refuse({ status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, verification.reason);
+      }
+      recorder.identity(verification.identity);
+
+      const body = await readBody(req, deps.maxBodyBytes);
+      if (!body.ok && body.tooLarge) {
+        return refuse({ status: 413, kind: "too_large", message: `Request body larger than ${deps.maxBodyBytes} bytes` });
+      }
+      if (!body.ok) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
+      recorder.request(body.body, provider.readRequest(parseJson(body.body.toString("utf8"))));
+
+      await forward(deps, req, res, connection, route, body.body, recorder);
+    } catch (error) {
+      // A bug, not a network failure: answer, record, and keep serving.
+      deps.logger.error({ err: error, session: id }, "request pipeline failed");
+      if (!res.headersSent) writeRefusal(res, provider, { status: 502, kind: "bad_gateway", message: "Palisade agent internal error" });
+      else res.destroy();
+      recorder.finish({ status: 502, verdict: Verdict.FAILED, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}

@@ -1,0 +1,133 @@
+// Builds the record of one exchange while it happens, and hands it to the buffer when it ends.
+// Everything here is synchronous and bounded (bodies are capped, streams parsed incrementally) so
+// recording never holds back a byte on its way to the caller.
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ExchangeSchema, IdentitySchema, UsageSchema, type Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { CallerIdentity } from "../identity/verifier.js";
+import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
+import { parseJson } from "../providers/json-fields.js";
+import { createSseParser } from "../sse/sse-parser.js";
+import type { BufferSlot } from "../stream/exchange-buffer.js";
+import { createTextCapture, cutString, cutText } from "./text-capture.js";
+
+/** How an exchange ended. */
+export interface Outcome {
+  status: number;
+  verdict: Verdict;
+  reason?: string;
+  error?: string;
+}
+
+/** The record of one exchange in progress. */
+export interface ExchangeRecorder {
+  readonly id: string;
+  connection(name: string): void;
+  identity(identity: CallerIdentity): void;
+  request(body: Uint8Array, facts: RequestFacts): void;
+  /** The response begins: decides whether its body is read as a stream of events or as a whole. */
+  responseStart(provider: ProviderSpec, contentType: string): void;
+  /** A piece of the response body, as sent to the caller. */
+  responseChunk(chunk: Uint8Array): void;
+  /** The first response byte went to the caller (the first call counts). */
+  firstByte(): void;
+  /** Completes the record and commits it to the buffer; later calls do nothing. */
+  finish(outcome: Outcome): void;
+}
+
+interface ResponseReading {
+  chunk(chunk: Uint8Array): void;
+  result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
+}
+
+function readStream(provider: ProviderSpec, limit: number): ResponseReading | undefined {
+  const reader = provider.streamReader();
+  if (!reader) return undefined;
+  const parser = createSseParser((event) => reader.event(event));
+  return {
+    chunk: (chunk) => parser.push(chunk),
+    result: () => {
+      parser.end();
+      return { ...cutString(reader.text(), limit), usage: reader.usage(), streamed: true };
+    },
+  };
+}
+
+function readWhole(provider: ProviderSpec, limit: number, streamed: boolean): ResponseReading {
+  const capture = createTextCapture(limit);
+  return {
+    chunk: (chunk) => capture.push(chunk),
+    result: () => {
+      const { text, truncated } = capture.result();
+      const usage = truncated || streamed ? undefined : provider.readUsage(parseJson(text));
+      return { text, truncated, usage, streamed };
+    },
+  };
+}
+
+/** Starts recording an exchange; `finish` commits it to `slot`. */
+export function startExchangeRecorder(init: {
+  id: string;
+  method: string;
+  path: string;
+  slot: BufferSlot;
+  recordLimit: number;
+  now?: () => number;
+}): ExchangeRecorder {
+  const now = init.now ?? Date.now;
+  const started = now();
+  const exchange = create(ExchangeSchema, { id: init.id, method: init.method, path: init.path, startedAt: timestampFromMs(started) });
+  let reading: ResponseReading | undefined;
+  let firstByteAt: number | undefined;
+  let done = false;
+
+  return {
+    id: init.id,
+    connection(name) {
+      exchange.connection = name;
+    },
+    identity(identity) {
+      exchange.identity = create(IdentitySchema, identity);
+    },
+    request(body, facts) {
+      const { text, truncated } = cutText(body, init.recordLimit);
+      exchange.requestBody = text;
+      exchange.requestTruncated = truncated;
+      exchange.model = facts.model;
+      exchange.stream = facts.stream;
+    },
+    responseStart(provider, contentType) {
+      const streamed = contentType.toLowerCase().startsWith("text/event-stream");
+      reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
+    },
+    responseChunk(chunk) {
+      reading?.chunk(chunk);
+    },
+    firstByte() {
+      firstByteAt ??= now();
+    },
+    finish(outcome) {
+      if (done) return;
+      done = true;
+      const ended = now();
+      if (reading) {
+        const response = reading.result(init.recordLimit);
+        exchange.responseBody = response.text;
+        exchange.responseTruncated = response.truncated;
+        exchange.stream ||= response.streamed;
+        if (response.usage) exchange.usage = create(UsageSchema, mapUsage(response.usage));
+      }
+      exchange.status = outcome.status;
+      exchange.verdict = outcome.verdict;
+      exchange.reason = outcome.reason ?? "";
+      exchange.error = outcome.error ?? "";
+      if (firstByteAt !== undefined) exchange.timeToFirstByte = durationFromMs(firstByteAt - started);
+      exchange.duration = durationFromMs(ended - started);
+      init.slot.commit(exchange);
+    },
+  };
+}
+
+function mapUsage(usage: UsageCounts) {
+  return { promptTokens: BigInt(usage.promptTokens), completionTokens: BigInt(usage.completionTokens), totalTokens: BigInt(usage.totalTokens) };
+}

@@ -1,0 +1,149 @@
+// One life of the agent's control stream: Hello first, then snapshots applied and answered,
+// exchanges sent in batches and acknowledged, heartbeats at the control plane's interval.
+// It ends when the stream ends for any reason; the stream client decides when to open another.
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { durationMs, timestampNow } from "@bufbuild/protobuf/wkt";
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { grpcServiceDefinition } from "../../control-plane/stream/grpc-definition.js";
+import { AgentService, ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from "../../gen/palisade/agent/v1/agent_pb.js";
+import type { SnapshotStore } from "../config/snapshot-store.js";
+import type { ExchangeBuffer } from "./exchange-buffer.js";
+
+const connectMethod = grpcServiceDefinition(AgentService).connect;
+const defaultHeartbeatMs = 10_000;
+
+/** Batching of exchanges on the stream. */
+export interface BatchOptions {
+  maxCount: number;
+  maxBytes: number;
+  delayMs: number;
+}
+
+/** Everything one stream life needs. */
+export interface ControlStreamDeps {
+  client: grpc.Client;
+  token: string;
+  hello: { agentName: string; segment: string; version: string };
+  store: SnapshotStore;
+  buffer: ExchangeBuffer;
+  batch: BatchOptions;
+  logger: Logger;
+}
+
+/** A running stream. */
+export interface ControlStream {
+  /** True once the control plane answered the Hello and until the stream ends. */
+  readonly welcomed: boolean;
+  /** When the Welcome arrived (for the backoff's stable-period reset). */
+  readonly welcomedAt: number | undefined;
+  /** Sends waiting exchanges soon (batched). */
+  schedule(): void;
+  /** Half-closes the stream; `ended` resolves when the control plane closes its side. */
+  end(): void;
+  cancel(): void;
+  readonly ended: Promise<grpc.StatusObject | Error>;
+}
+
+/** Opens the stream and sends the Hello. */
+export function openControlStream(deps: ControlStreamDeps): ControlStream {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${deps.token}`);
+  const call = deps.client.makeBidiStreamRequest<ConnectRequest, ConnectResponse>(
+    connectMethod.path,
+    connectMethod.requestSerialize,
+    connectMethod.responseDeserialize,
+    metadata,
+  );
+  const send = (message: MessageInitShape<typeof ConnectRequestSchema>["message"]) => call.write(create(ConnectRequestSchema, { message }));
+
+  let welcomedAt: number | undefined;
+  let open = true;
+  let batchTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let draining = false;
+
+  const flush = () => {
+    clearTimeout(batchTimer);
+    batchTimer = undefined;
+    while (open && welcomedAt !== undefined && !draining && deps.buffer.unsent > 0) {
+      const exchanges = deps.buffer.takeUnsent(deps.batch.maxCount, deps.batch.maxBytes);
+      if (!send({ case: "exchanges", value: { exchanges } })) {
+        draining = true;
+        call.once("drain", () => {
+          draining = false;
+          flush();
+        });
+      }
+    }
+  };
+
+  const schedule = () => {
+    if (!open || welcomedAt === undefined || draining) return;
+    if (deps.buffer.unsent >= deps.batch.maxCount) return flush();
+    batchTimer ??= setTimeout(flush, deps.batch.delayMs);
+  };
+
+  const onMessage = (response: ConnectResponse) => {
+    const message = response.message;
+    switch (message.case) {
+      case "welcome": {
+        welcomedAt = Date.now();
+        const intervalMs = message.value.heartbeatInterval ? durationMs(message.value.heartbeatInterval) : 0;
+        heartbeat = setInterval(
+          () => send({ case: "heartbeat", value: { time: timestampNow(), bufferedExchanges: deps.buffer.held } }),
+          intervalMs > 0 ? intervalMs : defaultHeartbeatMs,
+        );
+        heartbeat.unref();
+        // Whatever a previous stream carried but saw no ack for goes again; the control plane dedupes by id.
+        deps.buffer.resendAll();
+        deps.logger.info({ segment: message.value.segment, controlPlane: message.value.controlPlaneVersion }, "control stream established");
+        return flush();
+      }
+      case "snapshot": {
+        const { version, error } = deps.store.apply(message.value);
+        if (error) deps.logger.warn({ version: message.value.version, error }, "snapshot refused (NACK); keeping the last good one");
+        else deps.logger.info({ version }, "snapshot applied");
+        send({ case: "snapshotAck", value: { nonce: message.value.nonce, version, error } });
+        return;
+      }
+      case "exchangeAck":
+        deps.buffer.ack(message.value.ids);
+        return;
+      default:
+        return; // heartbeats, and kinds from a newer control plane
+    }
+  };
+
+  const ended = new Promise<grpc.StatusObject | Error>((resolve) => {
+    const finish = (result: grpc.StatusObject | Error) => {
+      if (!open) return;
+      open = false;
+      clearTimeout(batchTimer);
+      clearInterval(heartbeat);
+      resolve(result);
+    };
+    call.on("data", onMessage);
+    call.on("status", finish);
+    call.on("error", finish);
+    call.on("end", () => {
+      // The server closed its side; ours follows, and "status" reports how it ended.
+      call.end();
+    });
+  });
+
+  send({ case: "hello", value: { ...deps.hello, lastSnapshotVersion: deps.store.current()?.version ?? "" } });
+
+  return {
+    get welcomed() {
+      return open && welcomedAt !== undefined;
+    },
+    get welcomedAt() {
+      return welcomedAt;
+    },
+    schedule,
+    end: () => call.end(),
+    cancel: () => call.cancel(),
+    ended,
+  };
+}

@@ -1,0 +1,121 @@
+// The agent's bounded buffer of recorded exchanges awaiting the control plane's ExchangeAck.
+//
+// Policy when full: FAIL CLOSED. A request reserves its slot before anything else happens; when no
+// slot is free the request is refused (503, "audit buffer full") and the refusal is counted, because
+// a request that cannot be audited must not be forwarded. Reserving up front (instead of checking
+// the size) means an admitted request can always be recorded, however many run at once.
+//
+// An exchange leaves only when an ExchangeAck names its id. Exchanges sent on a stream that then
+// broke are sent again on the next one (`resendAll`); the control plane deduplicates by id.
+import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+
+/** A reserved place for one exchange; exactly one of `commit`/`release` takes effect. */
+export interface BufferSlot {
+  commit(exchange: Exchange): void;
+  release(): void;
+}
+
+/** Bounded, acknowledged store of exchanges. */
+export interface ExchangeBuffer {
+  /** Reserves room for one exchange, or undefined (and counts a refusal) when full. */
+  reserve(): BufferSlot | undefined;
+  /**
+   * Committed exchanges not yet sent on the current stream, now marked sent: at most `max` of them
+   * and about `maxBytes` of bodies (always at least one, so a huge exchange still goes).
+   */
+  takeUnsent(max: number, maxBytes?: number): Exchange[];
+  /** Marks every held exchange unsent (a new stream must carry them again). */
+  resendAll(): void;
+  /** Removes acknowledged exchanges; returns how many were held. */
+  ack(ids: readonly string[]): number;
+  /** Committed exchanges held (sent or not) awaiting an ack. */
+  readonly held: number;
+  /** Committed exchanges not yet sent on the current stream. */
+  readonly unsent: number;
+  /** Requests refused because the buffer was full, since start. */
+  readonly refusals: number;
+  /** Calls `listener` whenever an exchange is committed or space frees up. */
+  onChange(listener: () => void): void;
+}
+
+/** Roughly the encoded size of an exchange: its bodies dominate. */
+function approximateSize(exchange: Exchange): number {
+  return exchange.requestBody.length + exchange.responseBody.length + 512;
+}
+
+/** Creates a buffer holding at most `capacity` exchanges (reserved slots included). */
+export function createExchangeBuffer(capacity: number): ExchangeBuffer {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`buffer size must be a positive integer, got ${capacity}`);
+  const exchanges = new Map<string, Exchange>(); // insertion order = send order
+  const unsent = new Set<string>();
+  const listeners: (() => void)[] = [];
+  let reserved = 0;
+  let refusals = 0;
+  const changed = () => listeners.forEach((listener) => listener());
+
+  return {
+    reserve() {
+      if (exchanges.size + reserved >= capacity) {
+        refusals++;
+        return undefined;
+      }
+      reserved++;
+      let open = true;
+      const close = () => {
+        const wasOpen = open;
+        open = false;
+        if (wasOpen) reserved--;
+        return wasOpen;
+      };
+      return {
+        commit(exchange) {
+          if (!close()) return;
+          exchanges.set(exchange.id, exchange);
+          unsent.add(exchange.id);
+          changed();
+        },
+        release() {
+          if (close()) changed();
+        },
+      };
+    },
+    takeUnsent(max, maxBytes = Infinity) {
+      const batch: Exchange[] = [];
+      let bytes = 0;
+      for (const id of unsent) {
+        const exchange = exchanges.get(id);
+        const size = exchange ? approximateSize(exchange) : 0;
+        if (batch.length >= max || (batch.length > 0 && bytes + size > maxBytes)) break;
+        if (exchange) batch.push(exchange);
+        bytes += size;
+        unsent.delete(id);
+      }
+      return batch;
+    },
+    resendAll() {
+      unsent.clear();
+      for (const id of exchanges.keys()) unsent.add(id);
+    },
+    ack(ids) {
+      let removed = 0;
+      for (const id of ids) {
+        if (exchanges.delete(id)) removed++;
+        unsent.delete(id);
+      }
+      if (removed > 0) changed();
+      return removed;
+    },
+    get held() {
+      return exchanges.size;
+    },
+    get unsent() {
+      return unsent.size;
+    },
+    get refusals() {
+      return refusals;
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// Keeps the agent's control stream up: opens it, and when it ends for any reason waits a
+// backed-off, jittered delay and opens another. The agent keeps serving on its last good snapshot
+// meanwhile; recorded exchanges wait in the buffer and go out on the next stream.
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { SnapshotStore } from "../config/snapshot-store.js";
+import { createBackoff, defaultBackoff, type BackoffOptions } from "./backoff.js";
+import { openControlStream, type BatchOptions, type ControlStream } from "./control-stream.js";
+import type { ExchangeBuffer } from "./exchange-buffer.js";
+
+/** Settings of the stream client. */
+export interface StreamClientOptions {
+  controlPlane: string;
+  token: string;
+  segment: string;
+  version: string;
+  store: SnapshotStore;
+  buffer: ExchangeBuffer;
+  logger: Logger;
+  backoff?: BackoffOptions;
+  batch?: BatchOptions;
+}
+
+/** The running client. */
+export interface StreamClient {
+  /** Waits (up to `timeoutMs`) until every buffered exchange is acknowledged; false if some remain. */
+  flush(timeoutMs: number): Promise<boolean>;
+  /** Ends the stream and stops reconnecting. */
+  close(): Promise<void>;
+}
+
+const defaultBatch: BatchOptions = { maxCount: 100, maxBytes: 4 * 1024 * 1024, delayMs: 50 };
+
+/** The grpc-js target and credentials for a control-plane URL (`http://` is h2c, `https://` TLS). */
+export function grpcTarget(controlPlane: string): { target: string; credentials: grpc.ChannelCredentials } {
+  const url = new URL(controlPlane);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`control plane URL must be http(s): ${controlPlane}`);
+  const tls = url.protocol === "https:";
+  const port = url.port || (tls ? "443" : "80");
+  return { target: `${url.hostname}:${port}`, credentials: tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure() };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Starts connecting in the background; never throws for network failures. */
+export function startStreamClient(options: StreamClientOptions): StreamClient {
+  const { target, credentials } = grpcTarget(options.controlPlane);
+  const client = new grpc.Client(target, credentials, {
+    "grpc.keepalive_time_ms": 20_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  });
+  const backoff = createBackoff(options.backoff ?? defaultBackoff);
+  const stopping = new AbortController();
+  const agentName = options.token.split(".")[0] ?? "";
+  let stream: ControlStream | undefined;
+
+  options.buffer.onChange(() => stream?.schedule());
+
+  const run = async () => {
+    while (!stopping.signal.aborted) {
+      stream = openControlStream({
+        client,
+        token: options.token,
+        hello: { agentName, segment: options.segment, version: options.version },
+        store: options.store,
+        buffer: options.buffer,
+        batch: options.batch ?? defaultBatch,
+        logger: options.logger,
+      });
+      const result = await stream.ended;
+      const welcomedAt = stream.welcomedAt;
+      backoff.streamEnded(welcomedAt === undefined ? 0 : Date.now() - welcomedAt);
+      if (stopping.signal.aborted) break;
+      const delay = backoff.next();
+      const detail = result instanceof Error ? { error: result.message } : { code: grpc.status[result.code], details: result.details };
+      options.logger.warn({ ...detail, retryInMs: delay, buffered: options.buffer.held }, "control stream ended; reconnecting");
+      await sleep(delay, stopping.signal);
+    }
+  };
+  const running = run();
+
+  return {
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (options.buffer.held > 0 && Date.now() < deadline) {
+        if (!stream?.welcomed) return false; // nobody to flush to
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return options.buffer.held === 0;
+    },
+    async close() {
+      stopping.abort();
+      const current = stream;
+      if (current) {
+        current.end();
+        const closed = await Promise.race([current.ended.then(() => true), new Promise((resolve) => setTimeout(resolve, 2_000, false))]);
+        if (!closed) current.cancel();
+      }
+      await running;
+      client.close();
+    },
+  };
+}
