@@ -29,6 +29,8 @@ const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 // After close() asks clients to go away, how long requests in flight may take to finish before
 // their connections are cut. Long-lived streams are ended by the shutdown signal well before.
 const drainMs = 1_000;
+// A connection that sends nothing this long is dropped before it is handed to either server.
+const firstBytesTimeoutMs = 10_000;
 
 /**
  * Serves `routes` (gRPC, gRPC-Web, Connect) on one port over HTTP/2 cleartext and HTTP/1.1, plus
@@ -53,6 +55,9 @@ export async function listen(options: ListenOptions): Promise<Server> {
   });
 
   const h1 = http.createServer(handler);
+  // An http.Server tracks its connections (for closeIdleConnections and the headers/request
+  // timeouts that stop slow clients) from its 'listening' event; this one never listens itself.
+  h1.emit("listening");
   const h2 = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
@@ -66,8 +71,13 @@ export async function listen(options: ListenOptions): Promise<Server> {
   const front = net.createServer((socket) => {
     unrouted.add(socket);
     socket.on("error", (err) => logger.debug({ err }, "connection error"));
+    const silent = () => socket.destroy();
+    socket.setTimeout(firstBytesTimeoutMs, silent);
+    socket.once("close", () => unrouted.delete(socket));
     routeOnPreface(socket, (isHttp2) => {
       unrouted.delete(socket);
+      socket.setTimeout(0);
+      socket.off("timeout", silent);
       if (isHttp2) {
         // The HTTP/2 session reads bytes already buffered on the socket itself.
         h2.emit("connection", socket);
@@ -102,7 +112,7 @@ export async function listen(options: ListenOptions): Promise<Server> {
         shutdown.abort(new ConnectError("control plane shutting down", Code.Unavailable));
         for (const socket of unrouted) socket.destroy();
         for (const session of sessions) session.close();
-        h1.closeIdleConnections();
+        h1.close(); // closes idle keep-alive connections; the port is the front server's
         const cut = setTimeout(() => {
           for (const session of sessions) session.destroy();
           h1.closeAllConnections();

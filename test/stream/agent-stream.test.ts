@@ -1,6 +1,6 @@
 // The agent stream protocol over a real port (gRPC over HTTP/2 via connect-node's transport),
 // with in-memory fakes behind the handler.
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExchangeSchema, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -15,7 +15,7 @@ afterEach(async () => {
   await h.close();
 });
 
-function exchange(id: string, init: Partial<Exchange> = {}): Exchange {
+function exchange(id: string, init: MessageInitShape<typeof ExchangeSchema> = {}): Exchange {
   return create(ExchangeSchema, { id, connection: "openai", method: "POST", status: 200, ...init });
 }
 
