@@ -47,7 +47,7 @@ export function parseResources(text: string): LocatedResource[] {
     if (contents === null || (isScalar(contents) && contents.value === null)) return; // an empty document
     const start = lines.linePos(contents.range?.[0] ?? 0).line;
     if (!isMap<Node, Node | null>(contents)) throw new ResourceFileError(index, start, "a resource must be a mapping of fields");
-    const resource = readResource(new MappingFields(contents, index, lines, "resource"), index, start);
+    const resource = readResource(new MappingFields(contents, index, lines, ""), index, start);
     const key = `${resource.kind}/${resource.name}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {

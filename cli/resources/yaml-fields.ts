@@ -21,7 +21,7 @@ export class MappingFields {
     private readonly map: YAMLMap<Node, Node | null>,
     private readonly document: number,
     private readonly lines: LineCounter,
-    /** Prefix for messages, such as `Connection "openai"` or `credential`. */
+    /** Prefix for messages, such as `Connection "openai"`; empty for none. */
     private context: string,
   ) {
     for (const pair of map.items) {
@@ -80,7 +80,7 @@ export class MappingFields {
   /** An error located at a node, or at the mapping when the node has no position. */
   error(node: Node | null | undefined, detail: string): ResourceFileError {
     const offset = node?.range?.[0] ?? this.map.range?.[0] ?? 0;
-    return new ResourceFileError(this.document, this.lines.linePos(offset).line, `${this.context}: ${detail}`);
+    return new ResourceFileError(this.document, this.lines.linePos(offset).line, this.context === "" ? detail : `${this.context}: ${detail}`);
   }
 
   private take(key: string, required: boolean): Node | undefined {

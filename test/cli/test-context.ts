@@ -1,0 +1,28 @@
+// A CliContext for running commands in-process: captured output, given env and stdin, and a
+// stop signal the test fires.
+import type { CliContext } from "../../cli/context.js";
+import { createAdminClients, createAdminTransport } from "../../cli/client.js";
+import { runCli } from "../../cli/run.js";
+
+/** A captured run's outcome. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `palisade <args>` in-process with the given env and stdin. */
+export async function runPalisade(args: string[], env: Record<string, string | undefined> = {}, stdin = ""): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const ctx: CliContext = {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    readStdin: async () => stdin,
+    env,
+    connect: (server, token) => createAdminClients(createAdminTransport({ server, token })),
+    untilStopped: () => Promise.resolve("SIGTERM"),
+  };
+  const code = await runCli(args, ctx);
+  return { code, stdout, stderr };
+}
