@@ -1,6 +1,6 @@
 // How an Exchange message maps onto the columns of the `exchange` table and back.
 import { create } from "@bufbuild/protobuf";
-import { type Duration, DurationSchema, type Timestamp, TimestampSchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type Exchange, ExchangeSchema, IdentitySchema, UsageSchema, type Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -40,7 +40,7 @@ type Numeric = string | number | bigint;
 export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
   const identity = exchange.identity;
   const usage = exchange.usage;
-  const startedAt = exchange.startedAt ? timestampDate(exchange.startedAt) : now;
+  const startedAt = exchange.startedAt ? microsecondText(exchange.startedAt) : now.toISOString();
   return [
     exchange.id, agent, exchange.connection, identity?.subject ?? null, identity?.email ?? null,
     identity ? JSON.stringify(identity.groups) : null, identity?.issuer ?? null, exchange.method,
@@ -48,7 +48,7 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date): un
     exchange.reason, exchange.requestBody, exchange.responseBody, exchange.requestTruncated,
     exchange.responseTruncated, usage ? String(usage.promptTokens) : null,
     usage ? String(usage.completionTokens) : null, usage ? String(usage.totalTokens) : null,
-    startedAt.toISOString(), nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
+    startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
   ];
 }
 
@@ -82,6 +82,12 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
 export function timestampFromMicros(micros: Numeric): Timestamp {
   const us = BigInt(micros);
   return create(TimestampSchema, { seconds: us / 1_000_000n, nanos: Number(us % 1_000_000n) * 1000 });
+}
+
+// ISO 8601 with microseconds, PostgreSQL's own precision (a Date would cut to milliseconds).
+function microsecondText(timestamp: Timestamp): string {
+  const whole = new Date(Number(timestamp.seconds) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${String(Math.floor(timestamp.nanos / 1000)).padStart(6, "0")}Z`;
 }
 
 function nanos(duration: Duration | undefined): string | null {

@@ -1,0 +1,81 @@
+// Exchanges on each database flavour: committed once per id however often sent, read back
+// field for field, listed newest first with filters and keyset pages.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
+import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+import { exchange } from "./exchange-fixtures.js";
+
+describe.each(await databaseFlavours())("exchanges on %s", (flavour) => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await testDatabase(flavour);
+    db = await openDatabase({ databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.close();
+  });
+
+  it("commits idempotently by id and acknowledges duplicates too", async () => {
+    const sink = createExchangeSink(db);
+    expect(await sink.commit("edge-1", [exchange("e1"), exchange("e2")])).toEqual(["e1", "e2"]);
+    // A resend after a reconnect: e2 again (with other content, which must not overwrite) and e3.
+    const resent = exchange("e2", { subject: "mallory" });
+    expect(await sink.commit("edge-1", [resent, exchange("e3")])).toEqual(["e2", "e3"]);
+    const rows = await db.em().execute<{ id: string; subject: string }[]>("select id, subject from exchange order by id");
+    expect(rows).toEqual([{ id: "e1", subject: "alice" }, { id: "e2", subject: "alice" }, { id: "e3", subject: "alice" }]);
+    expect(await sink.commit("edge-1", [])).toEqual([]);
+  });
+
+  it("commits large batches in one call", async () => {
+    const sink = createExchangeSink(db);
+    const batch = Array.from({ length: 1200 }, (_, i) => exchange(`bulk-${i}`, { connection: "bulk" }));
+    expect(await sink.commit("edge-2", batch)).toHaveLength(1200);
+    const rows = await db.em().execute<{ n: string | number }[]>("select count(*) as n from exchange where connection = 'bulk'");
+    expect(Number(rows[0]!.n)).toBe(1200);
+  });
+
+  it("reads back every field, the agent taken from the stream", async () => {
+    const sent = exchange("round-trip", { nanos: 456_000 });
+    await createExchangeSink(db).commit("edge-9", [sent]);
+    const got = await createExchangeReader(db).get("round-trip");
+    expect(got).toBeDefined();
+    expect(got!.exchange).toEqual({ ...sent, agent: "edge-9" });
+    expect(got!.commitTime.seconds).toBeGreaterThan(0n);
+    expect(await createExchangeReader(db).get("missing")).toBeUndefined();
+  });
+
+  it("lists newest first, filtered, in keyset pages without gaps or repeats and without bodies", async () => {
+    const sink = createExchangeSink(db);
+    const base = Date.UTC(2030, 0, 1);
+    const batch = [];
+    for (let i = 0; i < 25; i++) {
+      // Pairs share a start time to exercise the id tie-break.
+      batch.push(exchange(`page-${String(i).padStart(2, "0")}`, {
+        startedMs: base + Math.floor(i / 2) * 1000, subject: i % 5 === 0 ? "bob" : "carol", connection: "paged",
+      }));
+    }
+    await sink.commit("edge-3", batch);
+    const reader = createExchangeReader(db);
+    const seen: string[] = [];
+    let after: { startedKey: string; id: string } | undefined;
+    for (;;) {
+      const page = await reader.list({ connection: "paged", limit: 7, after });
+      if (page.exchanges.length === 0) break;
+      for (const item of page.exchanges) {
+        expect(item.exchange.requestBody).toBe("");
+        expect(item.exchange.responseBody).toBe("");
+        seen.push(item.exchange.id);
+      }
+      after = { startedKey: page.keys.at(-1)!, id: page.exchanges.at(-1)!.exchange.id };
+    }
+    const expected = batch.map((e) => e.id).sort().reverse();
+    expect(seen).toEqual(expected);
+
+    const bob = await reader.list({ connection: "paged", subject: "bob", limit: 100 });
+    expect(bob.exchanges.map((e) => e.exchange.id)).toEqual(["page-20", "page-15", "page-10", "page-05", "page-00"]);
+  });
+});

@@ -1,0 +1,164 @@
+// The storage layer on each database flavour: migrations, resources, change events and the
+// version derived from them, agents, signing keys, admin tokens. Exchanges: exchanges.test.ts.
+import { create } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConnectionSchema, Kind, Provider, ResourceSchema, ServiceAccountSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { Outcome } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-plane/auth/admin-tokens.js";
+import { createAgentRegistry, createAgentStore } from "../../control-plane/storage/agents.js";
+import { currentVersion, recordChange } from "../../control-plane/storage/change-events.js";
+import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
+import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
+import { ensureSigningKey, loadSigningKeys } from "../../control-plane/tokens/signing-keys.js";
+import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+
+function connection(name: string, init: Partial<{ upstream: string; value: string; segments: string[] }> = {}): Resource {
+  return create(ResourceSchema, {
+    resource: {
+      case: "connection",
+      value: create(ConnectionSchema, {
+        name, provider: Provider.OPENAI, upstream: init.upstream ?? "https://api.example.com",
+        credential: init.value === "" ? undefined : { header: "Authorization", value: init.value ?? "Bearer sk-1" },
+        segments: init.segments ?? [],
+      }),
+    },
+  });
+}
+
+async function count(db: Database, table: string): Promise<number> {
+  const rows = await db.em().execute<{ n: string | number }[]>(`select count(*) as n from ${table}`);
+  return Number(rows[0]!.n);
+}
+
+describe.each(await databaseFlavours())("storage on %s", (flavour) => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await testDatabase(flavour);
+    db = await openDatabase({ databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.close();
+  });
+
+  it("runs the migrations at open, once", async () => {
+    const rows = await db.em().execute<{ name: string }[]>("select name from mikro_orm_migrations");
+    expect(rows.map((row) => row.name)).toEqual(["0001-initial"]);
+    for (const table of ["connection", "identity_provider", "service_account", "agent", "exchange", "change_event", "signing_key", "admin_token"]) {
+      expect(await count(db, table)).toBeGreaterThanOrEqual(0);
+    }
+    if (database.url) {
+      const again = await openDatabase({ databaseUrl: database.url });  // already migrated: no-op
+      await again.close();
+    }
+  });
+
+  it("applies, reads, lists and deletes resources, never returning the credential", async () => {
+    const store = createResourceStore(db);
+    const first = await store.apply([connection("alpha"), connection("beta", { segments: ["edge"] })], "test");
+    expect(first.map((r) => r.outcome)).toEqual([Outcome.CREATED, Outcome.CREATED]);
+    expect((await store.apply([connection("alpha")], "test"))[0]!.outcome).toBe(Outcome.UNCHANGED);
+    // No credential on update keeps the stored one, so nothing else changed either.
+    expect((await store.apply([connection("alpha", { value: "" })], "test"))[0]!.outcome).toBe(Outcome.UNCHANGED);
+    expect((await store.apply([connection("alpha", { upstream: "http://other:8080" })], "test"))[0]!.outcome).toBe(Outcome.UPDATED);
+
+    const got = await store.get(Kind.CONNECTION, "alpha");
+    expect(got?.resource.case).toBe("connection");
+    const value = got!.resource.value as { upstream: string; credential?: unknown; credentialSet: boolean };
+    expect(value.upstream).toBe("http://other:8080");
+    expect(value.credential).toBeUndefined();
+    expect(value.credentialSet).toBe(true);
+    const stored = await db.em().execute<{ credential_header: string; credential_value: string }[]>(
+      "select credential_header, credential_value from connection where name = 'alpha'");
+    expect(stored[0]).toEqual({ credential_header: "authorization", credential_value: "Bearer sk-1" });
+
+    const names = (await store.list(Kind.CONNECTION)).map((r) => r.resource.value?.name);
+    expect(names).toEqual(["alpha", "beta"]);
+    expect(await store.remove(Kind.CONNECTION, "beta", "test")).toBe(true);
+    expect(await store.remove(Kind.CONNECTION, "beta", "test")).toBe(false);
+    expect(await store.get(Kind.CONNECTION, "beta")).toBeUndefined();
+  });
+
+  it("applies all or nothing", async () => {
+    const store = createResourceStore(db);
+    const before = await currentVersion(db.em());
+    const account = create(ResourceSchema, { resource: { case: "serviceAccount", value: create(ServiceAccountSchema, { name: "ci", groups: ["bots"] }) } });
+    // The second connection is new and has no credential: the whole apply fails.
+    await expect(store.apply([account, connection("gamma", { value: "" })], "test")).rejects.toBeInstanceOf(InvalidResourceError);
+    expect(await store.get(Kind.SERVICE_ACCOUNT, "ci")).toBeUndefined();
+    expect(await currentVersion(db.em())).toBe(before);
+  });
+
+  it("writes a change event per change in the same transaction; the version is the highest id", async () => {
+    const store = createResourceStore(db);
+    const events = await count(db, "change_event");
+    await store.apply([connection("delta"), connection("alpha", { upstream: "http://other:8080" })], "someone");  // alpha unchanged
+    expect(await count(db, "change_event")).toBe(events + 1);
+    const rows = await db.em().execute<{ id: string | number; kind: string; name: string; action: string; actor: string }[]>(
+      "select id, kind, name, action, actor from change_event order by id desc limit 1");
+    expect(rows[0]).toMatchObject({ kind: "connection", name: "delta", action: "create", actor: "someone" });
+    expect(await currentVersion(db.em())).toBe(String(rows[0]!.id));
+
+    // A transaction that fails after recording its change leaves neither row nor version behind.
+    const version = await currentVersion(db.em());
+    await expect(db.transaction(async (tx) => {
+      await recordChange(tx, { kind: "connection", name: "zeta", action: "create", actor: "x" });
+      throw new Error("abort");
+    })).rejects.toThrow("abort");
+    expect(await currentVersion(db.em())).toBe(version);
+  });
+
+  it("enrols agents with hashed tokens and records their stream state", async () => {
+    const agents = createAgentStore(db);
+    const registry = createAgentRegistry(db);
+    const { token } = await agents.enrol("edge-1", "edge", false, "test");
+    expect(token).toMatch(/^edge-1\.[A-Za-z0-9_-]{43}$/);
+    const hashes = await db.em().execute<{ token_hash: string }[]>("select token_hash from agent where name = 'edge-1'");
+    expect(hashes[0]!.token_hash).not.toContain(token.split(".")[1]);
+    expect(await registry.authenticate(token)).toEqual({ name: "edge-1", segment: "edge" });
+    expect(await registry.authenticate(`${token}x`)).toBeUndefined();
+    expect(await registry.authenticate("nobody.secret")).toBeUndefined();
+    expect(await registry.authenticate("no-dot")).toBeUndefined();
+    await expect(agents.enrol("edge-1", "", false, "test")).rejects.toThrow(/already exists/);
+
+    const rotated = await agents.enrol("edge-1", "", true, "test");
+    expect(await registry.authenticate(token)).toBeUndefined();
+    expect(await registry.authenticate(rotated.token)).toBeDefined();
+
+    await registry.connected("edge-1", { version: "1.2.3", segment: "edge" });
+    await registry.applied("edge-1", "7", "");
+    await registry.applied("edge-1", "7", "bad snapshot");
+    let agent = await agents.get("edge-1");
+    expect(agent).toMatchObject({ connected: true, version: "1.2.3", appliedVersion: "7", lastError: "bad snapshot", segment: "edge" });
+    expect(agent!.lastSeen).toBeInstanceOf(Date);
+    await registry.applied("edge-1", "8", "");
+    await registry.disconnected("edge-1");
+    agent = await agents.get("edge-1");
+    expect(agent).toMatchObject({ connected: false, appliedVersion: "8", lastError: "" });
+    expect(await agents.remove("edge-1", "test")).toBe(true);
+    expect(await registry.authenticate(rotated.token)).toBeUndefined();
+  });
+
+  it("creates one signing key however often it is asked", async () => {
+    await Promise.all([ensureSigningKey(db), ensureSigningKey(db)]);
+    await ensureSigningKey(db);
+    const keys = await loadSigningKeys(db.em());
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.publicJwk).toMatchObject({ kty: "EC", crv: "P-256" });
+    expect(keys[0]!.publicJwk).not.toHaveProperty("d");
+  });
+
+  it("generates the admin token once and lets a given one replace it", async () => {
+    const verify = createAdminTokenVerifier(db);
+    const generated = await bootstrapAdminToken(db, undefined);
+    expect(generated).toMatch(/^pat_[A-Za-z0-9_-]{43}$/);
+    expect(await bootstrapAdminToken(db, undefined)).toBeUndefined();
+    expect(await verify(generated!)).toBe("bootstrap");
+    expect(await bootstrapAdminToken(db, "pat_given")).toBeUndefined();
+    expect(await verify("pat_given")).toBe("bootstrap");
+    expect(await verify(generated!)).toBeUndefined();
+  });
+});
