@@ -70,6 +70,12 @@ describe("authentication and hello", () => {
     expect((await endedWith(stream)).code).toBe(Code.PermissionDenied);
   });
 
+  it("refuses an empty message with INVALID_ARGUMENT", async () => {
+    const { stream } = await connected();
+    stream.send({ case: undefined });
+    expect((await endedWith(stream)).code).toBe(Code.InvalidArgument);
+  });
+
   it("refuses a second Hello", async () => {
     const { stream } = await connected();
     stream.send({ case: "hello", value: { agentName: "edge-1" } });
@@ -157,6 +163,13 @@ describe("exchanges", () => {
     expect([...h.sink.stored.keys()]).toEqual(["a", "b"]);
   });
 
+  it("refuses a batch with an exchange without id", async () => {
+    const { stream } = await connected();
+    stream.send({ case: "exchanges", value: { exchanges: [exchange("a"), exchange("")] } });
+    expect((await endedWith(stream)).code).toBe(Code.InvalidArgument);
+    expect(h.sink.stored.size).toBe(0);
+  });
+
   it("ends the stream with UNAVAILABLE when a commit fails, without ACKing", async () => {
     const { stream } = await connected();
     h.sink.failNext();
@@ -201,6 +214,21 @@ describe("liveness and ending", () => {
     late.send({ case: "hello", value: { agentName: "edge-3" } });
     expect((await endedWith(late)).code).toBe(Code.Unavailable);
     await waitFor(() => h.registry.disconnections.length === 2, "both disconnections recorded");
+  });
+
+  it("records the disconnection only when the agent's last stream here closes", async () => {
+    const token = h.registry.enrol("edge-1");
+    const streams = [openStream(h.transport, token), openStream(h.transport, token)];
+    for (const stream of streams) {
+      stream.send({ case: "hello", value: { agentName: "edge-1" } });
+      await stream.nextOf("snapshot");
+    }
+    streams[0]!.end();
+    await streams[0]!.ended;
+    await waitFor(() => h.snapshots.watcherCount === 1, "the first stream cleaned up");
+    expect(h.registry.disconnections).toEqual([]);
+    streams[1]!.end();
+    await waitFor(() => h.registry.disconnections.length === 1, "the disconnection recorded");
   });
 
   it("cleans up when the agent half-closes its side", async () => {
