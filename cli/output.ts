@@ -21,7 +21,7 @@ export function renderList<T, V extends object>(format: OutputFormat, items: rea
     case "json":
       return `${JSON.stringify(items.map(view), null, 2)}\n`;
     case "yaml":
-      return items.map((item) => stringify(view(item))).join("---\n");
+      return items.map((item) => yaml(view(item))).join("---\n");
     case "table":
       return items.length === 0 ? "" : renderTable(items, columns);
   }
@@ -29,7 +29,12 @@ export function renderList<T, V extends object>(format: OutputFormat, items: rea
 
 /** Renders one item as JSON or YAML; `table` uses the caller's human layout. */
 export function renderOne<V extends object>(format: Exclude<OutputFormat, "table">, item: V): string {
-  return format === "json" ? `${JSON.stringify(item, null, 2)}\n` : stringify(item);
+  return format === "json" ? `${JSON.stringify(item, null, 2)}\n` : yaml(item);
+}
+
+// Long strings (bodies, errors) stay on one line: folded lines would alter what scripts read.
+function yaml(value: object): string {
+  return stringify(value, { lineWidth: 0 });
 }
 
 /** Aligned columns under an upper-case header; the last column is not padded. */
