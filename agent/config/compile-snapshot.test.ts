@@ -21,7 +21,8 @@ describe("compileSnapshot", () => {
     const connection = compiled.connections.get("openai");
     expect(compiled.version).toBe("7");
     expect(connection?.provider.name).toBe("openai");
-    expect(connection?.upstream.href).toBe("https://api.example.com/v0");
+    expect(connection?.upstream.origin).toBe("https://api.example.com");
+    expect(connection?.basePath).toBe("/v0");
     expect(connection?.credential).toEqual({ header: "authorization", value: "Bearer sk-1" });
   });
 

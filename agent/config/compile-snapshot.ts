@@ -10,8 +10,9 @@ import { providerFor, type ProviderSpec } from "../providers/index.js";
 export interface CompiledConnection {
   name: string;
   provider: ProviderSpec;
-  /** Base URL without a trailing slash; the request's path is appended. */
   upstream: URL;
+  /** The upstream's path without a trailing slash ("" for the root); the request's path is appended. */
+  basePath: string;
   credential: { header: string; value: string };
 }
 
@@ -34,7 +35,6 @@ function compileUpstream(name: string, upstream: string): URL {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`connection ${name}: upstream must be http(s)`);
   if (url.search || url.hash) throw new Error(`connection ${name}: upstream must not have a query or fragment`);
-  url.pathname = url.pathname.replace(/\/+$/, "");
   return url;
 }
 
@@ -51,7 +51,8 @@ export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache): Compi
     const value = connection.credential?.value ?? "";
     if (!headerName.test(header)) throw new Error(`connection ${name}: credential header missing or invalid`);
     if (!value || /[\r\n\0]/.test(value)) throw new Error(`connection ${name}: credential value missing or invalid`);
-    connections.set(name, { name, provider, upstream: compileUpstream(name, connection.upstream), credential: { header, value } });
+    const upstream = compileUpstream(name, connection.upstream);
+    connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value } });
   }
   return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets) };
 }

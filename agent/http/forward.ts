@@ -29,6 +29,11 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** The upstream's base path, then the path below the connection, then the caller's query. */
+function upstreamPath(connection: CompiledConnection, route: Route): string {
+  return (`${connection.basePath}${route.rest}` || "/") + route.search;
+}
+
 /** Resolves once the caller can take more data, or has gone. */
 function writable(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -66,7 +71,7 @@ export async function forward(
     const method = (req.method ?? "GET").toUpperCase();
     upstream = await context.dispatcher.request({
       origin: connection.upstream.origin,
-      path: `${connection.upstream.pathname}${route.rest}${route.search}` || "/",
+      path: upstreamPath(connection, route),
       method: method as Dispatcher.HttpMethod,
       headers: upstreamRequestHeaders(req.headers, connection.upstream, connection.credential),
       body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : undefined,

@@ -1,0 +1,160 @@
+// A fake control plane for agent tests: a real connect-node `AgentService` server (gRPC over h2c,
+// port 0) that checks the enrolment token, answers the Hello with a Welcome and the current
+// snapshot, pushes new snapshots on demand, records every ACK/NACK and exchange, and ACKs
+// exchanges (deduplicated by id) unless told to hold them or to drop the stream first.
+import { randomUUID } from "node:crypto";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import {
+  AgentService,
+  ConnectResponseSchema,
+  type ConnectRequest,
+  type ConnectResponse,
+  type Hello,
+  type SnapshotAck,
+} from "../../gen/palisade/agent/v1/agent_pb.js";
+import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+
+export interface FakeControlPlane {
+  url: string;
+  hellos: Hello[];
+  acks: SnapshotAck[];
+  /** Exchanges stored, by id (a resent id is stored once). */
+  exchanges: Map<string, Exchange>;
+  /** Every exchange received, duplicates included. */
+  received: Exchange[];
+  /** Streams opened so far. */
+  readonly streams: number;
+  /** Whether exchanges are ACKed (default true); when false they are stored but held. */
+  ackExchanges: boolean;
+  /** The next N exchange batches close the stream instead of being stored or ACKed. */
+  dropOnExchanges: number;
+  /** Replaces the snapshot and pushes it (with a fresh nonce) on every open stream. */
+  push(snapshot: Snapshot): void;
+  /** ACKs every stored exchange on every open stream (for tests that held them). */
+  ackAll(): void;
+  close(): Promise<void>;
+}
+
+interface OpenStream {
+  send(message: ConnectResponse["message"]): void;
+  end(): void;
+}
+
+/** Starts the fake on 127.0.0.1:0 serving `snapshot`, accepting only `token`. */
+export async function startFakeControlPlane(token: string, snapshot: Snapshot): Promise<FakeControlPlane> {
+  const open = new Set<OpenStream>();
+  let current = snapshot;
+  let streams = 0;
+
+  const fake: FakeControlPlane = {
+    url: "",
+    hellos: [],
+    acks: [],
+    exchanges: new Map(),
+    received: [],
+    get streams() {
+      return streams;
+    },
+    ackExchanges: true,
+    dropOnExchanges: 0,
+    push(next) {
+      current = next;
+      for (const stream of open) stream.send({ case: "snapshot", value: { ...next, nonce: randomUUID() } });
+    },
+    ackAll() {
+      const ids = [...fake.exchanges.keys()];
+      for (const stream of open) stream.send({ case: "exchangeAck", value: { ids } });
+    },
+    close: async () => {},
+  };
+
+  async function* connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext) {
+    if (context.requestHeader.get("authorization") !== `Bearer ${token}`) {
+      throw new ConnectError("unknown enrolment token", Code.Unauthenticated);
+    }
+    streams++;
+    const queue: ConnectResponse[] = [];
+    let wake = () => {};
+    let ended = false;
+    const stream: OpenStream = {
+      send(message) {
+        queue.push(create(ConnectResponseSchema, { message }));
+        wake();
+      },
+      end() {
+        ended = true;
+        wake();
+      },
+    };
+
+    const read = async () => {
+      let first = true;
+      for await (const request of requests) {
+        const message = request.message;
+        if (first !== (message.case === "hello")) throw new ConnectError("Hello must come first, once", Code.FailedPrecondition);
+        first = false;
+        if (message.case === "hello") {
+          fake.hellos.push(message.value);
+          open.add(stream);
+          stream.send({ case: "welcome", value: { controlPlaneVersion: "fake", segment: message.value.segment, heartbeatInterval: durationFromMs(60_000) } });
+          stream.send({ case: "snapshot", value: { ...current, nonce: randomUUID() } });
+        } else if (message.case === "snapshotAck") {
+          fake.acks.push(message.value);
+        } else if (message.case === "exchanges") {
+          if (fake.dropOnExchanges > 0) {
+            fake.dropOnExchanges--;
+            return stream.end();
+          }
+          fake.received.push(...message.value.exchanges);
+          for (const exchange of message.value.exchanges) if (!fake.exchanges.has(exchange.id)) fake.exchanges.set(exchange.id, exchange);
+          if (fake.ackExchanges) stream.send({ case: "exchangeAck", value: { ids: message.value.exchanges.map((e) => e.id) } });
+        }
+      }
+      stream.end();
+    };
+    const reading = read().catch(() => stream.end());
+
+    try {
+      while (!ended || queue.length > 0) {
+        if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        const next = queue.shift();
+        if (next && !ended) yield next;
+      }
+    } finally {
+      open.delete(stream);
+      void reading;
+    }
+  }
+
+  const server = http2.createServer(connectNodeAdapter({ routes: (router) => router.service(AgentService, { connect }) }));
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.close = async () => {
+    for (const stream of open) stream.end();
+    for (const session of sessions) session.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return fake;
+}
+
+/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
