@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -42,7 +42,7 @@ export interface FakeControlPlane {
 }
 
 interface OpenStream {
-  send(message: ConnectResponse["message"]): void;
+  send(message: MessageInitShape<typeof ConnectResponseSchema>["message"]): void;
   end(): void;
 }
 
