@@ -12,7 +12,7 @@ import { ConnectionSchema, Kind, Provider, ResourceSchema } from "../../gen/pali
 import { type ControlPlane, startControlPlane } from "../../control-plane/control-plane.js";
 import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snapshot/snapshot-cache.js";
 import { currentVersion } from "../../control-plane/storage/change-events.js";
-import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import { openDatabase } from "../../control-plane/storage/database.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { postgresAvailable, testDatabase, type TestDatabase } from "../support/database.js";
 import { openStream } from "../stream/harness.js";
