@@ -107,17 +107,19 @@ export async function listen(options: ListenOptions): Promise<Server> {
     url,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        front.close(() => resolve());
+        const cut = setTimeout(() => {
+          for (const session of sessions) session.destroy();
+          h1.closeAllConnections();
+        }, drainMs);
+        front.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         // Streaming handlers end with UNAVAILABLE and a status instead of a reset.
         shutdown.abort(new ConnectError("control plane shutting down", Code.Unavailable));
         for (const socket of unrouted) socket.destroy();
         for (const session of sessions) session.close();
         h1.close(); // closes idle keep-alive connections; the port is the front server's
-        const cut = setTimeout(() => {
-          for (const session of sessions) session.destroy();
-          h1.closeAllConnections();
-        }, drainMs);
-        cut.unref();
       });
       return closing;
     },
@@ -125,7 +127,7 @@ export async function listen(options: ListenOptions): Promise<Server> {
 }
 
 // Reads until the bytes seen either diverge from the HTTP/2 preface or match it whole, then puts
-// them back and calls `route` once. A socket that never sends anything is never routed.
+// them back and calls `route` once. A socket that never sends enough to decide is never routed.
 function routeOnPreface(socket: net.Socket, route: (isHttp2: boolean) => void): void {
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {

@@ -63,6 +63,7 @@ export function openAgentSession(
   let latestNonce: string | undefined;
   let unwatch: (() => void) | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let cleanedUp = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
@@ -102,6 +103,7 @@ export function openAgentSession(
       );
     }
     await bookkeeping("connected", () => deps.registry.connected(agent.name, { version: hello.version, segment: agent.segment }));
+    if (cleanedUp) return; // the stream went away meanwhile: start no timer or watch
     log.info({ version: hello.version, lastSnapshotVersion: hello.lastSnapshotVersion }, "agent connected");
     segment = agent.segment;
     send({
@@ -192,7 +194,6 @@ export function openAgentSession(
     }
   }
 
-  let cleanedUp = false;
   function cleanUp(): void {
     if (cleanedUp) return;
     cleanedUp = true;
@@ -201,6 +202,7 @@ export function openAgentSession(
     // On server shutdown connect-node aborts with its ConnectError: pass that status on.
     const reason: unknown = signal.reason;
     queue.end(reason instanceof ConnectError ? reason : new ConnectError("stream closed", Code.Canceled));
+    log.info({ reason: reason instanceof Error ? reason.message : undefined }, "agent stream ended");
     resolveClosed();
   }
 
