@@ -1,6 +1,7 @@
 // What the agent refuses, and how: bad caller tokens (401), unknown connections (404), oversized
 // bodies (413), no configuration (503), unreachable upstreams (502) — each in the provider's error
 // format so the OpenAI SDK raises its typed errors, each with `x-palisade-session`, each recorded.
+import { Readable } from "node:stream";
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { SignJWT } from "jose";
 import OpenAI from "openai";
@@ -11,6 +12,8 @@ import { ExchangeSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb
 import { ConnectionSchema, Provider } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { eventually } from "./fake-control-plane.js";
 import { agentToken, issuerUrl, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
+
+type APIError = InstanceType<typeof OpenAI.APIError>;
 
 const maxBodyBytes = 4096;
 let bed: TestBed;
@@ -24,7 +27,7 @@ const claims = { iss: issuerUrl, aud: "palisade", sub: "mallory", exp: Math.floo
 const recorded = (id: string) => eventually(() => bed.controlPlane.exchanges.get(id), `exchange ${id}`);
 const chat = { model: "gpt-test", messages: [{ role: "user" as const, content: "hi" }] };
 
-async function refusal(apiKey: string): Promise<InstanceType<typeof OpenAI.APIError>> {
+async function refusal(apiKey: string): Promise<APIError> {
   const client = await bed.openai(apiKey);
   const error = await client.chat.completions.create(chat).then(
     () => undefined,
@@ -78,16 +81,16 @@ describe("routing and limits", () => {
   it("answers 404 for an unknown connection", async () => {
     const error = await (await bed.openai(undefined, "nope")).chat.completions.create(chat).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).message).toContain("Unknown connection: nope");
-    const exchange = await recorded((error as OpenAI.APIError).headers?.get("x-palisade-session") ?? "");
+    expect((error as APIError).message).toContain("Unknown connection: nope");
+    const exchange = await recorded((error as APIError).headers?.get("x-palisade-session") ?? "");
     expect(exchange).toMatchObject({ connection: "nope", status: 404, verdict: Verdict.DENIED });
   });
 
   it("answers 413 above the body limit, declared or streamed, without hanging", async () => {
     const big = { ...chat, messages: [{ role: "user" as const, content: "x".repeat(maxBodyBytes) }] };
     const error = await (await bed.openai()).chat.completions.create(big).catch((failure: unknown) => failure);
-    expect((error as OpenAI.APIError).status).toBe(413);
-    expect((error as OpenAI.APIError).code).toBe("request_too_large");
+    expect((error as APIError).status).toBe(413);
+    expect((error as APIError).code).toBe("request_too_large");
 
     const token = await bed.issuer.token();
     async function* chunked() {
@@ -96,7 +99,7 @@ describe("routing and limits", () => {
     const response = await request(`${bed.agent.url}/openai/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
-      body: chunked(),
+      body: Readable.from(chunked()),
     });
     expect(response.statusCode).toBe(413);
     const exchange = await recorded(String(response.headers["x-palisade-session"]));
@@ -112,9 +115,9 @@ describe("routing and limits", () => {
     bed.controlPlane.push(snapshot);
     await eventually(() => bed.controlPlane.acks.some((ack) => ack.version === "2"), "ACK of version 2");
     const error = await (await bed.openai(undefined, "dead")).chat.completions.create(chat).catch((failure: unknown) => failure);
-    expect((error as OpenAI.APIError).status).toBe(502);
-    expect((error as OpenAI.APIError).code).toBe("upstream_unreachable");
-    const exchange = await recorded((error as OpenAI.APIError).headers?.get("x-palisade-session") ?? "");
+    expect((error as APIError).status).toBe(502);
+    expect((error as APIError).code).toBe("upstream_unreachable");
+    const exchange = await recorded((error as APIError).headers?.get("x-palisade-session") ?? "");
     expect(exchange).toMatchObject({ status: 502, verdict: Verdict.FAILED, model: "gpt-test", identity: { subject: "alice" } });
     expect(exchange.error).toContain("ECONNREFUSED");
   });
