@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { listening } from "../listen.js";
+import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
   agentListenAddress,
@@ -45,6 +45,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
       const listen = listenAddress(flags.listen, ctx.env);
       const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
       const dir = dataDir(flags.dataDir, ctx.env);
+      await ensureFree("the control plane", listen);
       if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
       const logger = createLogger(flags.logLevel, ctx.env, "info");
       const controlPlane = await listening("the control plane", listen, () =>

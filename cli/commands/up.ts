@@ -8,7 +8,7 @@ import { upAdminToken } from "../admin-token.js";
 import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
 import { adminFailure } from "../errors.js";
-import { listening } from "../listen.js";
+import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import { agentListenAddress, agentListenOption, dataDir, dataDirOption, listenAddress, listenOption, nonEmpty } from "../settings.js";
 import { renderBanner } from "./up-banner.js";
@@ -46,6 +46,8 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
   const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
   const logger = createLogger(flags.logLevel, ctx.env, "warn");
+  await ensureFree("the control plane", listen);
+  await ensureFree("the agent", agentListen);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const admin = await upAdminToken(ctx.env, dir);
 
