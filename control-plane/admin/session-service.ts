@@ -8,6 +8,8 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
 type Position = { startedKey: string; id: string };
+// PostgreSQL's text form of a timestamptz, as the listing returns it.
+const TIMESTAMP_TEXT = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
 
 // The page token is the keyset position of the previous page's last session, opaque to callers.
 function encodeToken(position: Position): string {
@@ -17,7 +19,9 @@ function encodeToken(position: Position): string {
 function decodeToken(token: string): Position {
   try {
     const [startedKey, id] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown[];
-    if (typeof startedKey === "string" && typeof id === "string") return { startedKey, id };
+    if (typeof startedKey === "string" && TIMESTAMP_TEXT.test(startedKey) && typeof id === "string") {
+      return { startedKey, id };
+    }
   } catch {
     // fall through to the error below
   }

@@ -1,6 +1,6 @@
 // ResourceService through the in-process transport: outcomes, write-only credentials, validation
 // messages naming the resource, all-or-nothing apply, NOT_FOUND, and the admin-token gate.
-import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
@@ -10,9 +10,15 @@ import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.j
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { type AdminHarness, startAdminHarness } from "./admin-harness.js";
 
-type ConnectionInit = NonNullable<Extract<MessageInitShape<typeof ResourceSchema>["resource"], { case: "connection" }>["value"]>;
+interface ConnectionInit {
+  name: string;
+  provider?: Provider;
+  upstream?: string;
+  credential?: { header: string; value: string };
+  segments?: string[];
+}
 
-function connection(init: Partial<ConnectionInit> & { name: string }) {
+function connection(init: ConnectionInit) {
   return create(ResourceSchema, {
     resource: {
       case: "connection",
