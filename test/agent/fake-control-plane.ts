@@ -46,8 +46,8 @@ interface OpenStream {
   end(): void;
 }
 
-/** Starts the fake on 127.0.0.1:0 serving `snapshot`, accepting only `token`. */
-export async function startFakeControlPlane(token: string, snapshot: Snapshot): Promise<FakeControlPlane> {
+/** Starts the fake on 127.0.0.1 (`port` 0 picks one; pass an old one to "restart") serving `snapshot`, accepting only `token`. */
+export async function startFakeControlPlane(token: string, snapshot: Snapshot, port = 0): Promise<FakeControlPlane> {
   const open = new Set<OpenStream>();
   let current = snapshot;
   let streams = 0;
@@ -138,7 +138,7 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot): 
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.close = async () => {
     for (const stream of open) stream.end();

@@ -6,8 +6,8 @@ import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { Provider, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { standInReply } from "../support/stand-in-provider.js";
-import { eventually } from "./fake-control-plane.js";
-import { startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
+import { eventually, startFakeControlPlane } from "./fake-control-plane.js";
+import { agentToken, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
 
 type APIError = InstanceType<typeof OpenAI.APIError>;
 
@@ -90,5 +90,24 @@ describe("control stream", () => {
     expect(controlPlane.hellos.at(-1)?.lastSnapshotVersion).toBe("1");
     // Resending is harmless (dedup by id), and the agent stops once acknowledged.
     expect(controlPlane.received.filter((e) => e.id === session).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps serving on its last snapshot while the control plane is away, and delivers the records when it is back", async () => {
+    bed = await startTestBed();
+    const { controlPlane, provider, issuer } = bed;
+    await controlPlane.close();
+    const { response } = await (await bed.openai()).chat.completions.create(chat).withResponse();
+    const session = response.headers.get("x-palisade-session")!;
+
+    const port = Number(new URL(controlPlane.url).port);
+    const restarted = await startFakeControlPlane(agentToken, testSnapshot(provider.url, issuer.jwk), port);
+    try {
+      const exchange = await eventually(() => restarted.exchanges.get(session), "the exchange at the restarted control plane", 20_000);
+      expect(exchange.status).toBe(200);
+      expect(restarted.hellos[0]?.lastSnapshotVersion).toBe("1");
+    } finally {
+      await bed.agent.close();
+      await restarted.close();
+    }
   });
 });
