@@ -4,6 +4,7 @@ import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
 import { listen } from "./server.js";
+import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
 import { openDatabase } from "./storage/database.js";
@@ -53,6 +54,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
     });
+    cleanup.push(watchAgentDeletions({ db, snapshots, logger, disconnect: (name) => stream.disconnect(name) }));
     const resources = createResourceStore(db);
     const server = await listen({
       listen: options.listen,

@@ -2,7 +2,7 @@
 // cache through LISTEN/NOTIFY (the safety poll is set far too slow to explain it), and reaches an
 // agent streaming from the other replica.
 import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,7 +85,11 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
       }, "the pushed snapshot", CONVERGENCE_DEADLINE_MS);
       expect(pushed.connections.map((c) => c.name)).toEqual(["pushed"]);
       expect(BigInt(pushed.version)).toBeGreaterThan(BigInt(first.version));
-      stream.end();
+
+      // Deleting the agent through replica A ends its stream on replica B.
+      await createClient(AgentAdminService, adminA).deleteAgent({ name: "edge-1" }, { headers });
+      const ended = await stream.ended;
+      expect(ended?.code).toBe(Code.PermissionDenied);
     } finally {
       await closeAll(planes);
     }
