@@ -40,6 +40,11 @@ export function grpcTarget(controlPlane: string): { target: string; credentials:
   return { target: `${url.hostname}:${port}`, credentials: tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure() };
 }
 
+// Statuses that mean "this agent, as configured, is refused" (bad or revoked token, protocol
+// mismatch): retrying at once would fail again, so retry only at the slowest pace and log an error.
+// Retrying at all (rather than stopping) keeps the failure visible and picks up a fix by the operator.
+const refusedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT]);
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -58,7 +63,8 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
   });
-  const backoff = createBackoff(options.backoff ?? defaultBackoff);
+  const backoffOptions = options.backoff ?? defaultBackoff;
+  const backoff = createBackoff(backoffOptions);
   const stopping = new AbortController();
   const agentName = options.token.split(".")[0] ?? "";
   let stream: ControlStream | undefined;
@@ -80,9 +86,12 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       const welcomedAt = stream.welcomedAt;
       backoff.streamEnded(welcomedAt === undefined ? 0 : Date.now() - welcomedAt);
       if (stopping.signal.aborted) break;
-      const delay = backoff.next();
+      const refused = !(result instanceof Error) && refusedStatuses.has(result.code);
+      const delay = refused ? backoffOptions.capMs : backoff.next();
       const detail = result instanceof Error ? { error: result.message } : { code: grpc.status[result.code], details: result.details };
-      options.logger.warn({ ...detail, retryInMs: delay, buffered: options.buffer.held }, "control stream ended; reconnecting");
+      const log = { ...detail, retryInMs: delay, buffered: options.buffer.held };
+      if (refused) options.logger.error(log, "control plane refused this agent; retrying slowly");
+      else options.logger.warn(log, "control stream ended; reconnecting");
       await sleep(delay, stopping.signal);
     }
   };
