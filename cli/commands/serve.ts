@@ -16,6 +16,9 @@ import {
   serverUrl,
 } from "../settings.js";
 
+// docs/contracts.md: `<agent-name>.<secret>`.
+const ENROLMENT_TOKEN = /^[a-z][a-z0-9-]{0,62}\.[^.\s]+$/;
+
 interface ControlPlaneFlags {
   listen?: string;
   dataDir?: string;
@@ -25,6 +28,7 @@ interface ControlPlaneFlags {
 /** Flags of the serving form of `palisade agent`. */
 export interface AgentServeFlags {
   server?: string;
+  controlPlane?: string;
   token?: string;
   segment?: string;
   agentListen?: string;
@@ -66,6 +70,8 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
 export function addAgentServeOptions(command: Command): Command {
   return command
     .addOption(new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`))
+    // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
+    .addOption(new Option("--control-plane <url>").hideHelp())
     .addOption(new Option("--token <token>", "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]"))
     .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
     .addOption(new Option("--agent-listen <host:port>", "address to listen on [env: PALISADE_AGENT_LISTEN, default: 127.0.0.1:8080]"))
@@ -76,9 +82,11 @@ export function addAgentServeOptions(command: Command): Command {
 export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promise<void> {
   const token = flags.token ?? nonEmpty(ctx.env.PALISADE_AGENT_TOKEN) ?? nonEmpty(ctx.env.PALISADE_TOKEN);
   if (token === undefined) throw new CliError("an enrolment token is needed: --token (printed by `palisade agent create NAME`)");
-  const { startAgent } = await import("../../agent/agent.js");
+  if (!ENROLMENT_TOKEN.test(token)) throw new CliError('the enrolment token must look like "<agent-name>.<secret>" (printed by `palisade agent create NAME`)');
   const listen = agentListenAddress(flags.agentListen, ctx.env);
-  const controlPlane = serverUrl(flags.server ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER);
+  await ensureFree("the agent", listen);
+  const { startAgent } = await import("../../agent/agent.js");
+  const controlPlane = serverUrl(flags.server ?? flags.controlPlane ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER);
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
   const agent = await listening("the agent", listen, () => startAgent({ listen, controlPlane, token, segment, logger }));

@@ -1,5 +1,6 @@
 // The resource file format → admin API resources, and every mistake reported with its document
 // and line.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { stringify } from "yaml";
@@ -130,6 +131,16 @@ description: The CI pipeline
   it("refuses the same resource twice in one file", () => {
     const error = failure("kind: ServiceAccount\nname: ci\n---\nkind: ServiceAccount\nname: ci\n");
     expect(error.message).toBe('document 2 (line 4): ServiceAccount "ci" is also defined in document 1');
+  });
+
+  it("reads examples/quickstart.yaml", () => {
+    const text = readFileSync(new URL("../../examples/quickstart.yaml", import.meta.url), "utf8");
+    expect(parseResources(text).map((r) => `${r.kind}/${r.name}`)).toEqual([
+      "Connection/local-llm",
+      "Connection/claude",
+      "IdentityProvider/corp",
+      "ServiceAccount/ci",
+    ]);
   });
 
   it("reads an empty file as no resources", () => {

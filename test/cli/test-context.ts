@@ -11,8 +11,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `palisade <args>` in-process with the given env and stdin. */
-export async function runPalisade(args: string[], env: Record<string, string | undefined> = {}, stdin = ""): Promise<CliRun> {
+/** Runs `palisade <args>` in-process with the given env and stdin; serving commands stop when `stopped` resolves (at once by default). */
+export async function runPalisade(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  stdin = "",
+  stopped: Promise<string> = Promise.resolve("SIGTERM"),
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const ctx: CliContext = {
@@ -21,7 +26,7 @@ export async function runPalisade(args: string[], env: Record<string, string | u
     readStdin: async () => stdin,
     env,
     connect: (server, token) => createAdminClients(createAdminTransport({ server, token })),
-    untilStopped: () => Promise.resolve("SIGTERM"),
+    untilStopped: () => stopped,
   };
   const code = await runCli(args, ctx);
   return { code, stdout, stderr };

@@ -8,6 +8,7 @@ import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-pla
 import { createAgentRegistry, createAgentStore } from "../../control-plane/storage/agents.js";
 import { currentVersion, recordChange } from "../../control-plane/storage/change-events.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import { entities } from "../../control-plane/storage/entities.js";
 import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey, loadSigningKeys } from "../../control-plane/tokens/signing-keys.js";
@@ -50,6 +51,8 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     for (const table of ["connection", "identity_provider", "service_account", "agent", "exchange", "change_event", "signing_key", "admin_token"]) {
       expect(await count(db, table)).toBeGreaterThanOrEqual(0);
     }
+    // The entities agree with the migrated schema: the ORM reads every mapped table.
+    for (const entity of entities) await db.em().find(entity, {}, { limit: 1 });
     if (database.url) {
       const again = await openDatabase({ databaseUrl: database.url });  // already migrated: no-op
       await again.close();
