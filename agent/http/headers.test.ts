@@ -48,6 +48,7 @@ describe("downstreamResponseHeaders", () => {
       connection: "close, x-hop",
       "x-hop": "1",
       "x-request-id": "req_1",
+      "x-palisade-session": "forged",
     });
     expect(out).toEqual({ "content-type": "text/event-stream", "x-request-id": "req_1" });
   });

@@ -55,7 +55,10 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** Headers for the caller's response: the upstream's, minus hop-by-hop ones. */
+// The agent's own response header: an upstream (or another agent in front of it) must not replace it.
+const agentResponseHeaders = new Set(["x-palisade-session"]);
+
+/** Headers for the caller's response: the upstream's, minus hop-by-hop ones and the agent's own. */
 export function downstreamResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
-  return passable(upstream, new Set());
+  return passable(upstream, agentResponseHeaders);
 }

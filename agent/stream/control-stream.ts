@@ -55,7 +55,14 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
     connectMethod.responseDeserialize,
     metadata,
   );
-  const send = (message: MessageInitShape<typeof ConnectRequestSchema>["message"]) => call.write(create(ConnectRequestSchema, { message }));
+  let writable = true; // false once our side is half-closed: a late heartbeat must not write after end
+  const send = (message: MessageInitShape<typeof ConnectRequestSchema>["message"]) =>
+    writable ? call.write(create(ConnectRequestSchema, { message })) : true;
+  const halfClose = () => {
+    if (!writable) return;
+    writable = false;
+    call.end();
+  };
 
   let welcomedAt: number | undefined;
   let open = true;
@@ -66,7 +73,7 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
   const flush = () => {
     clearTimeout(batchTimer);
     batchTimer = undefined;
-    while (open && welcomedAt !== undefined && !draining && deps.buffer.unsent > 0) {
+    while (open && writable && welcomedAt !== undefined && !draining && deps.buffer.unsent > 0) {
       const exchanges = deps.buffer.takeUnsent(deps.batch.maxCount, deps.batch.maxBytes);
       if (!send({ case: "exchanges", value: { exchanges } })) {
         draining = true;
@@ -126,10 +133,8 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
     call.on("data", onMessage);
     call.on("status", finish);
     call.on("error", finish);
-    call.on("end", () => {
-      // The server closed its side; ours follows, and "status" reports how it ended.
-      call.end();
-    });
+    // The server closed its side; ours follows, and "status" reports how it ended.
+    call.on("end", halfClose);
   });
 
   send({ case: "hello", value: { ...deps.hello, lastSnapshotVersion: deps.store.current()?.version ?? "" } });
@@ -142,7 +147,7 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
       return welcomedAt;
     },
     schedule,
-    end: () => call.end(),
+    end: halfClose,
     cancel: () => call.cancel(),
     ended,
   };
