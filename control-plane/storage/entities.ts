@@ -86,6 +86,57 @@ export const AdminTokenRow = defineEntity({
   },
 });
 
+/**
+ * One recorded exchange. Written and read with SQL in exchanges.ts (multi-row insert with ON
+ * CONFLICT, microsecond timestamps, keyset paging); mapped here so the ORM knows the whole schema.
+ */
+export const ExchangeRow = defineEntity({
+  name: "ExchangeRow",
+  tableName: "exchange",
+  properties: {
+    id: p.string().primary(),
+    agent: p.string(),
+    connection: p.string(),
+    subject: p.string().nullable(),
+    email: p.string().nullable(),
+    groups: p.json<string[]>().nullable(),
+    issuer: p.string().nullable(),
+    method: p.string(),
+    path: p.string(),
+    model: p.string(),
+    stream: p.boolean(),
+    status: p.integer(),
+    verdict: p.integer(),
+    reason: p.text(),
+    requestBody: p.text(),
+    responseBody: p.text(),
+    requestTruncated: p.boolean(),
+    responseTruncated: p.boolean(),
+    promptTokens: p.bigint().nullable(),
+    completionTokens: p.bigint().nullable(),
+    totalTokens: p.bigint().nullable(),
+    startedAt: p.datetime(),
+    timeToFirstByteNs: p.bigint().nullable(),
+    durationNs: p.bigint().nullable(),
+    error: p.text(),
+    committedAt: p.datetime(),
+  },
+});
+
+/** One configuration change; the highest id is the configuration version (change-events.ts). */
+export const ChangeEventRow = defineEntity({
+  name: "ChangeEventRow",
+  tableName: "change_event",
+  properties: {
+    id: p.bigint().primary(),
+    kind: p.string(),
+    name: p.string(),
+    action: p.string(),
+    actor: p.string(),
+    createdAt: p.datetime(),
+  },
+});
+
 /** Every entity the ORM maps. */
 export const entities = [
   ConnectionRow,
@@ -94,4 +145,6 @@ export const entities = [
   AgentRow,
   SigningKeyRow,
   AdminTokenRow,
+  ExchangeRow,
+  ChangeEventRow,
 ];

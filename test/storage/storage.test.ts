@@ -1,6 +1,7 @@
 // The storage layer on each database flavour: migrations, resources, change events and the
 // version derived from them, agents, signing keys, admin tokens. Exchanges: exchanges.test.ts.
 import { create } from "@bufbuild/protobuf";
+import type { EntityName } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionSchema, Kind, Provider, ResourceSchema, ServiceAccountSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../gen/palisade/admin/v1/resource_service_pb.js";
@@ -52,7 +53,7 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
       expect(await count(db, table)).toBeGreaterThanOrEqual(0);
     }
     // The entities agree with the migrated schema: the ORM reads every mapped table.
-    for (const entity of entities) await db.em().find(entity, {}, { limit: 1 });
+    for (const entity of entities) await db.em().find(entity as EntityName<object>, {}, { limit: 1 });
     if (database.url) {
       const again = await openDatabase({ databaseUrl: database.url });  // already migrated: no-op
       await again.close();
