@@ -9,7 +9,10 @@ import { ADMIN_TOKEN_FILE, nonEmpty, readAdminTokenFile } from "./settings.js";
 export type AdminTokenSource = "environment" | "file" | "generated";
 
 /** The admin token for a data directory, creating and saving one on first use. */
-export async function upAdminToken(env: Readonly<Record<string, string | undefined>>, dataDir: string): Promise<{ token: string; source: AdminTokenSource }> {
+export async function upAdminToken(
+  env: Readonly<Record<string, string | undefined>>,
+  dataDir: string,
+): Promise<{ token: string; source: AdminTokenSource }> {
   const fromEnv = nonEmpty(env.PALISADE_ADMIN_TOKEN);
   if (fromEnv !== undefined) return { token: fromEnv, source: "environment" };
   const stored = readAdminTokenFile(dataDir);

@@ -13,7 +13,16 @@ export class CliError extends Error {
 }
 
 // Node system error codes that mean the control plane could not be reached at all.
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
 
 /** Rewrites an admin API failure as a CliError that names the server and the fix. */
 export function adminFailure(error: unknown, server: string): unknown {

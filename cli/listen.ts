@@ -35,6 +35,7 @@ export async function ensureFree(what: string, address: string): Promise<void> {
 function splitAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");
   const port = Number(address.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`invalid address "${address}" (expected host:port)`);
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new CliError(`invalid address "${address}" (expected host:port)`);
   return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
 }

@@ -17,7 +17,11 @@ export function logLevelOption(defaultLevel: string): Option {
 }
 
 /** A logger writing to stderr at the flag's level, else PALISADE_LOG_LEVEL, else the default. */
-export function createLogger(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, defaultLevel: string): Logger {
+export function createLogger(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  defaultLevel: string,
+): Logger {
   const level = flag ?? (env.PALISADE_LOG_LEVEL || defaultLevel);
   return pino({ level }, pino.destination({ fd: 2, sync: true }));
 }

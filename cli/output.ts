@@ -16,7 +16,12 @@ export function outputOption(defaultFormat: OutputFormat): Option {
 }
 
 /** Renders a list: a JSON array, YAML documents separated by `---`, or a table. */
-export function renderList<T, V extends object>(format: OutputFormat, items: readonly T[], view: (item: T) => V, columns: Columns<T>): string {
+export function renderList<T, V extends object>(
+  format: OutputFormat,
+  items: readonly T[],
+  view: (item: T) => V,
+  columns: Columns<T>,
+): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(items.map(view), null, 2)}\n`;
@@ -39,9 +44,21 @@ function yaml(value: object): string {
 
 /** Aligned columns under an upper-case header; the last column is not padded. */
 export function renderTable<T>(items: readonly T[], columns: Columns<T>): string {
-  const rows = [columns.map(([header]) => header.toUpperCase()), ...items.map((item) => columns.map(([, cell]) => oneLine(cell(item))))];
+  const rows = [
+    columns.map(([header]) => header.toUpperCase()),
+    ...items.map((item) => columns.map(([, cell]) => oneLine(cell(item)))),
+  ];
   const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** A timestamp for tables: UTC to the second. */

@@ -45,7 +45,10 @@ export function dataDirOption(): Option {
 
 /** `--listen HOST:PORT` of the control plane. */
 export function listenOption(): Option {
-  return new Option("--listen <host:port>", `control-plane address to listen on [env: PALISADE_LISTEN, default: ${DEFAULT_LISTEN}]`);
+  return new Option(
+    "--listen <host:port>",
+    `control-plane address to listen on [env: PALISADE_LISTEN, default: ${DEFAULT_LISTEN}]`,
+  );
 }
 
 /** `--agent-listen HOST:PORT` of the agent. */

@@ -29,6 +29,9 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     ctx.out(`${response.token}\n`);
     const server = adminSettings(flags, ctx.env).server;
     const serverFlag = server === DEFAULT_SERVER ? "" : ` --server ${server}`;
-    ctx.err(`agent ${name} enrolled; this token is shown once. Run the agent with:\n  npx palisade agent${serverFlag} --token ${response.token}\n`);
+    ctx.err(
+      `agent ${name} enrolled; this token is shown once. Run the agent with:\n` +
+        `  npx palisade agent${serverFlag} --token ${response.token}\n`,
+    );
   });
 }

@@ -22,7 +22,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
       .requiredOption("-f, --filename <file>", "resource file; - reads standard input"),
   ).action(async (flags: ApplyFlags) => {
     const resources = await readResourceFile(ctx, flags.filename);
-    const response = await withAdmin(ctx, flags, (admin) => admin.resources.apply({ resources: resources.map((r) => r.resource) }));
+    const response = await withAdmin(ctx, flags, (admin) =>
+      admin.resources.apply({ resources: resources.map((r) => r.resource) }),
+    );
     for (const result of response.results) {
       ctx.out(`${kindLabel(result.kind)}/${result.name} ${outcomeName(result.outcome)}\n`);
     }

@@ -35,7 +35,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       .addOption(outputOption("table")),
   ).action(async (flags: ListFlags) => {
     const limit = Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
     const filter = { subject: flags.subject ?? "", connection: flags.connection ?? "" };
     const sessions = await withAdmin(ctx, flags, (admin) => listSessions(admin, filter, limit));
     if (sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
@@ -57,11 +58,19 @@ export function registerAudit(program: Command, ctx: CliContext): void {
 }
 
 /** Pages through ListSessions until `limit` sessions or the last page. */
-async function listSessions(admin: AdminClients, filter: { subject: string; connection: string }, limit: number): Promise<Session[]> {
+async function listSessions(
+  admin: AdminClients,
+  filter: { subject: string; connection: string },
+  limit: number,
+): Promise<Session[]> {
   const sessions: Session[] = [];
   let pageToken = "";
   do {
-    const page = await admin.sessions.listSessions({ ...filter, pageSize: Math.min(limit - sessions.length, MAX_PAGE), pageToken });
+    const page = await admin.sessions.listSessions({
+      ...filter,
+      pageSize: Math.min(limit - sessions.length, MAX_PAGE),
+      pageToken,
+    });
     sessions.push(...page.sessions);
     pageToken = page.nextPageToken;
   } while (pageToken !== "" && sessions.length < limit);

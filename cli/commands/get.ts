@@ -40,7 +40,8 @@ async function fetchViews(admin: AdminClients, kind: KindArgument, name: string 
     const { agent } = await admin.agents.getAgent({ name });
     return agent ? [agentView(agent)] : [];
   }
-  if (name === undefined) return (await admin.resources.listResources({ kind: kind.resource })).resources.map(resourceView);
+  if (name === undefined)
+    return (await admin.resources.listResources({ kind: kind.resource })).resources.map(resourceView);
   const { resource } = await admin.resources.getResource({ kind: kind.resource, name });
   return resource ? [resourceView(resource)] : [];
 }

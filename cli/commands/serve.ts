@@ -53,7 +53,13 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
       if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
       const logger = createLogger(flags.logLevel, ctx.env, "info");
       const controlPlane = await listening("the control plane", listen, () =>
-        startControlPlane({ listen, databaseUrl, dataDir: databaseUrl === undefined ? dir : undefined, adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN), logger }),
+        startControlPlane({
+          listen,
+          databaseUrl,
+          dataDir: databaseUrl === undefined ? dir : undefined,
+          adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
+          logger,
+        }),
       );
       const where = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
       ctx.err(`control plane listening on ${controlPlane.url} (${where})\n`);
@@ -68,29 +74,53 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
 
 /** Options of the serving form of `palisade agent`. */
 export function addAgentServeOptions(command: Command): Command {
-  return command
-    .addOption(new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`))
-    // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
-    .addOption(new Option("--control-plane <url>").hideHelp())
-    .addOption(new Option("--token <token>", "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]"))
-    .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
-    .addOption(new Option("--agent-listen <host:port>", "address to listen on [env: PALISADE_AGENT_LISTEN, default: 127.0.0.1:8080]"))
-    .addOption(logLevelOption("info"));
+  return (
+    command
+      .addOption(
+        new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`),
+      )
+      // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
+      .addOption(new Option("--control-plane <url>").hideHelp())
+      .addOption(
+        new Option(
+          "--token <token>",
+          "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]",
+        ),
+      )
+      .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
+      .addOption(
+        new Option(
+          "--agent-listen <host:port>",
+          "address to listen on [env: PALISADE_AGENT_LISTEN, default: 127.0.0.1:8080]",
+        ),
+      )
+      .addOption(logLevelOption("info"))
+  );
 }
 
 /** Serves one agent until stopped. */
 export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promise<void> {
   const token = flags.token ?? nonEmpty(ctx.env.PALISADE_AGENT_TOKEN) ?? nonEmpty(ctx.env.PALISADE_TOKEN);
-  if (token === undefined) throw new CliError("an enrolment token is needed: --token (printed by `palisade agent create NAME`)");
-  if (!ENROLMENT_TOKEN.test(token)) throw new CliError('the enrolment token must look like "<agent-name>.<secret>" (printed by `palisade agent create NAME`)');
+  if (token === undefined)
+    throw new CliError("an enrolment token is needed: --token (printed by `palisade agent create NAME`)");
+  if (!ENROLMENT_TOKEN.test(token))
+    throw new CliError(
+      'the enrolment token must look like "<agent-name>.<secret>" (printed by `palisade agent create NAME`)',
+    );
   const listen = agentListenAddress(flags.agentListen, ctx.env);
   await ensureFree("the agent", listen);
   const { startAgent } = await import("../../agent/agent.js");
-  const controlPlane = serverUrl(flags.server ?? flags.controlPlane ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER);
+  const controlPlane = serverUrl(
+    flags.server ?? flags.controlPlane ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER,
+  );
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
-  const agent = await listening("the agent", listen, () => startAgent({ listen, controlPlane, token, segment, logger }));
-  ctx.err(`agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`);
+  const agent = await listening("the agent", listen, () =>
+    startAgent({ listen, controlPlane, token, segment, logger }),
+  );
+  ctx.err(
+    `agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`,
+  );
   await ctx.untilStopped();
   ctx.err("stopping the agent\n");
   await agent.close();

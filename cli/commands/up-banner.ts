@@ -23,7 +23,9 @@ const TOKEN_NOTES: Record<AdminTokenSource, (dataDir: string) => string> = {
 export function renderBanner(facts: BannerFacts): string {
   const flags = [
     facts.controlPlaneUrl === DEFAULT_SERVER ? "" : ` --server ${facts.controlPlaneUrl}`,
-    facts.dataDir === DEFAULT_DATA_DIR || facts.adminTokenSource === "environment" ? "" : ` --data-dir ${facts.dataDir}`,
+    facts.dataDir === DEFAULT_DATA_DIR || facts.adminTokenSource === "environment"
+      ? ""
+      : ` --data-dir ${facts.dataDir}`,
   ].join("");
   const connectionLines = facts.connections.map(
     (c) => `                  ${facts.agentUrl}/${c.name}/v1   (connection ${c.name} -> ${c.upstream})`,

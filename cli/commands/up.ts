@@ -3,14 +3,28 @@
 import { mkdir } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import type { Command } from "commander";
-import { ConnectionSchema, Kind, Provider, ResourceSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
+import {
+  ConnectionSchema,
+  Kind,
+  Provider,
+  ResourceSchema,
+  type Resource,
+} from "../../gen/palisade/admin/v1/resources_pb.js";
 import { upAdminToken } from "../admin-token.js";
 import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
 import { adminFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
-import { agentListenAddress, agentListenOption, dataDir, dataDirOption, listenAddress, listenOption, nonEmpty } from "../settings.js";
+import {
+  agentListenAddress,
+  agentListenOption,
+  dataDir,
+  dataDirOption,
+  listenAddress,
+  listenOption,
+  nonEmpty,
+} from "../settings.js";
 import { renderBanner } from "./up-banner.js";
 
 interface UpFlags {
@@ -52,7 +66,13 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const admin = await upAdminToken(ctx.env, dir);
 
   const controlPlane = await listening("the control plane", listen, () =>
-    startControlPlane({ listen, databaseUrl, dataDir: databaseUrl === undefined ? dir : undefined, adminToken: admin.token, logger }),
+    startControlPlane({
+      listen,
+      databaseUrl,
+      dataDir: databaseUrl === undefined ? dir : undefined,
+      adminToken: admin.token,
+      logger,
+    }),
   );
   let agent: { url: string; close(): Promise<void> } | undefined;
   try {
@@ -85,12 +105,17 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
 }
 
 /** Enrols the local agent (a fresh token each start) and adds the `openai` connection when a key is set. */
-async function prepare(clients: AdminClients, env: CliContext["env"]): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[] }> {
+async function prepare(
+  clients: AdminClients,
+  env: CliContext["env"],
+): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[] }> {
   const { token } = await clients.agents.createAgent({ name: LOCAL_AGENT, rotateToken: true });
   const apiKey = nonEmpty(env.OPENAI_API_KEY);
   if (apiKey !== undefined) await clients.resources.apply({ resources: [openaiConnection(apiKey)] });
   const { resources } = await clients.resources.listResources({ kind: Kind.CONNECTION });
-  const connections = resources.flatMap((r) => (r.resource.case === "connection" ? [{ name: r.resource.value.name, upstream: r.resource.value.upstream }] : []));
+  const connections = resources.flatMap((r) =>
+    r.resource.case === "connection" ? [{ name: r.resource.value.name, upstream: r.resource.value.upstream }] : [],
+  );
   return { enrolmentToken: token, connections };
 }
 

@@ -41,17 +41,26 @@ export function parseResources(text: string): LocatedResource[] {
     const index = i + 1;
     const problem = doc.errors[0];
     if (problem !== undefined) {
-      throw new ResourceFileError(index, lines.linePos(problem.pos[0]).line, `malformed YAML: ${firstLine(problem.message)}`);
+      throw new ResourceFileError(
+        index,
+        lines.linePos(problem.pos[0]).line,
+        `malformed YAML: ${firstLine(problem.message)}`,
+      );
     }
     const contents = doc.contents as Node | null;
     if (contents === null || (isScalar(contents) && contents.value === null)) return; // an empty document
     const start = lines.linePos(contents.range?.[0] ?? 0).line;
-    if (!isMap<Node, Node | null>(contents)) throw new ResourceFileError(index, start, "a resource must be a mapping of fields");
+    if (!isMap<Node, Node | null>(contents))
+      throw new ResourceFileError(index, start, "a resource must be a mapping of fields");
     const resource = readResource(new MappingFields(contents, index, lines, ""), index, start);
     const key = `${resource.kind}/${resource.name}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      throw new ResourceFileError(index, start, `${resource.kind} "${resource.name}" is also defined in document ${earlier}`);
+      throw new ResourceFileError(
+        index,
+        start,
+        `${resource.kind} "${resource.name}" is also defined in document ${earlier}`,
+      );
     }
     seen.set(key, index);
     parsed.push(resource);

@@ -2,7 +2,12 @@
 // again (secrets are never returned: a connection shows `credentialSet` instead).
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Agent } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
-import type { Connection, IdentityProvider, Resource, ServiceAccount } from "../../gen/palisade/admin/v1/resources_pb.js";
+import type {
+  Connection,
+  IdentityProvider,
+  Resource,
+  ServiceAccount,
+} from "../../gen/palisade/admin/v1/resources_pb.js";
 import { shortTime, type Columns } from "../output.js";
 import { providerName } from "./providers.js";
 
@@ -79,13 +84,33 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
   const list = (key: string) => (r: ResourceView) => (Array.isArray(r[key]) ? (r[key] as string[]).join(",") : "");
   switch (kind) {
     case "Connection":
-      return [...common, ["provider", text("provider")], ["upstream", text("upstream")], ["segments", (r) => list("segments")(r) || "*"], ["credential", (r) => (r.credentialSet ? "set" : "missing")]];
+      return [
+        ...common,
+        ["provider", text("provider")],
+        ["upstream", text("upstream")],
+        ["segments", (r) => list("segments")(r) || "*"],
+        ["credential", (r) => (r.credentialSet ? "set" : "missing")],
+      ];
     case "IdentityProvider":
-      return [...common, ["issuer", text("issuer")], ["audience", text("audience")], ["groups claim", text("groupsClaim")], ["jwks", text("jwksUri")]];
+      return [
+        ...common,
+        ["issuer", text("issuer")],
+        ["audience", text("audience")],
+        ["groups claim", text("groupsClaim")],
+        ["jwks", text("jwksUri")],
+      ];
     case "ServiceAccount":
       return [...common, ["groups", list("groups")], ["description", text("description")]];
     case "Agent":
-      return [...common, ["segment", text("segment")], ["connected", text("connected")], ["version", text("version")], ["applied", text("appliedVersion")], ["last seen", (r) => (typeof r.lastSeenTime === "string" ? shortTime(new Date(r.lastSeenTime)) : "")], ["error", text("lastError")]];
+      return [
+        ...common,
+        ["segment", text("segment")],
+        ["connected", text("connected")],
+        ["version", text("version")],
+        ["applied", text("appliedVersion")],
+        ["last seen", (r) => (typeof r.lastSeenTime === "string" ? shortTime(new Date(r.lastSeenTime)) : "")],
+        ["error", text("lastError")],
+      ];
     default:
       return common;
   }

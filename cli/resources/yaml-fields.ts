@@ -52,7 +52,8 @@ export class MappingFields {
     if (node === undefined) return [];
     if (!isSeq(node)) throw this.error(node, `${key} must be a list of strings`);
     return node.items.map((item) => {
-      if (!isScalar(item) || typeof item.value !== "string") throw this.error(isNode(item) ? item : node, `${key} must be a list of strings`);
+      if (!isScalar(item) || typeof item.value !== "string")
+        throw this.error(isNode(item) ? item : node, `${key} must be a list of strings`);
       return item.value;
     });
   }
@@ -68,7 +69,8 @@ export class MappingFields {
   /** Fails at the first field neither `known` nor silently `ignored`, before any value is read. */
   only(known: readonly string[], ignored: readonly string[] = []): void {
     for (const [key, pair] of this.pairs) {
-      if (!known.includes(key) && !ignored.includes(key)) throw this.error(pair.key, `unknown field "${key}" (known fields: ${known.join(", ")})`);
+      if (!known.includes(key) && !ignored.includes(key))
+        throw this.error(pair.key, `unknown field "${key}" (known fields: ${known.join(", ")})`);
     }
   }
 
@@ -80,7 +82,11 @@ export class MappingFields {
   /** An error located at a node, or at the mapping when the node has no position. */
   error(node: Node | null | undefined, detail: string): ResourceFileError {
     const offset = node?.range?.[0] ?? this.map.range?.[0] ?? 0;
-    return new ResourceFileError(this.document, this.lines.linePos(offset).line, this.context === "" ? detail : `${this.context}: ${detail}`);
+    return new ResourceFileError(
+      this.document,
+      this.lines.linePos(offset).line,
+      this.context === "" ? detail : `${this.context}: ${detail}`,
+    );
   }
 
   private take(key: string, required: boolean): Node | undefined {

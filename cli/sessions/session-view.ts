@@ -27,7 +27,12 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
     connection: x?.connection ?? "",
     agent: x?.agent ?? "",
     identity: identity
-      ? { subject: identity.subject, ...(identity.email ? { email: identity.email } : {}), groups: [...identity.groups], issuer: identity.issuer }
+      ? {
+          subject: identity.subject,
+          ...(identity.email ? { email: identity.email } : {}),
+          groups: [...identity.groups],
+          issuer: identity.issuer,
+        }
       : null,
     request: {
       method: x?.method ?? "",
@@ -44,7 +49,11 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
       ...(withBodies ? { body: x?.responseBody ?? "", truncated: x?.responseTruncated ?? false } : {}),
     },
     usage: usage
-      ? { promptTokens: Number(usage.promptTokens), completionTokens: Number(usage.completionTokens), totalTokens: Number(usage.totalTokens) }
+      ? {
+          promptTokens: Number(usage.promptTokens),
+          completionTokens: Number(usage.completionTokens),
+          totalTokens: Number(usage.totalTokens),
+        }
       : null,
     timings: {
       ...(x?.startedAt ? { startedAt: timestampDate(x.startedAt).toISOString() } : {}),
@@ -71,21 +80,47 @@ export const SESSION_COLUMNS: Columns<SessionView> = [
 /** The human layout of `audit show`: a summary, then both bodies. */
 export function renderSessionText(s: SessionView): string {
   const who = s.identity
-    ? [s.identity.subject, s.identity.email ? `<${s.identity.email}>` : "", s.identity.groups.length ? `groups ${s.identity.groups.join(",")}` : "", `issuer ${s.identity.issuer}`]
+    ? [
+        s.identity.subject,
+        s.identity.email ? `<${s.identity.email}>` : "",
+        s.identity.groups.length ? `groups ${s.identity.groups.join(",")}` : "",
+        `issuer ${s.identity.issuer}`,
+      ]
     : ["unidentified"];
   const rows: [string, string][] = [
     ["Session", s.id],
     ["Identity", who.filter(Boolean).join("  ")],
     ["Connection", [s.connection, s.agent ? `via agent ${s.agent}` : ""].filter(Boolean).join("  ")],
-    ["Request", [s.request.method, s.request.path, s.request.model ? `model ${s.request.model}` : "", s.request.stream ? "streamed" : ""].filter(Boolean).join("  ")],
-    ["Response", [String(s.response.status), s.response.verdict, s.response.reason ?? "", s.response.error ?? ""].filter(Boolean).join("  ")],
-    ["Usage", s.usage ? `${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion = ${s.usage.totalTokens} tokens` : "not reported"],
+    [
+      "Request",
+      [
+        s.request.method,
+        s.request.path,
+        s.request.model ? `model ${s.request.model}` : "",
+        s.request.stream ? "streamed" : "",
+      ]
+        .filter(Boolean)
+        .join("  "),
+    ],
+    [
+      "Response",
+      [String(s.response.status), s.response.verdict, s.response.reason ?? "", s.response.error ?? ""]
+        .filter(Boolean)
+        .join("  "),
+    ],
+    [
+      "Usage",
+      s.usage
+        ? `${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion = ${s.usage.totalTokens} tokens`
+        : "not reported",
+    ],
     ["Timings", timingsText(s)],
   ];
   const summary = rows.map(([label, value]) => `${label.padEnd(11)} ${value}`).join("\n");
   const body = (label: string, text: string | undefined, truncated: boolean | undefined) =>
     `\n${label}${truncated ? " (truncated)" : ""}:\n${text === undefined || text === "" ? "(empty)" : text}\n`;
-  return `${summary}\n${body("Request body", s.request.body, s.request.truncated)}${body("Response body", s.response.body, s.response.truncated)}`;
+  const request = body("Request body", s.request.body, s.request.truncated);
+  return `${summary}\n${request}${body("Response body", s.response.body, s.response.truncated)}`;
 }
 
 function timingsText(s: SessionView): string {

@@ -62,7 +62,9 @@ describe("apply", () => {
     const run = await runPalisade(["apply", "-f", file], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`error: ${file}: document 3 (line 13): unknown kind "Conection" (known kinds: Connection, IdentityProvider, ServiceAccount); nothing was applied\n`);
+    expect(run.stderr).toBe(
+      `error: ${file}: document 3 (line 13): unknown kind "Conection" (known kinds: Connection, IdentityProvider, ServiceAccount); nothing was applied\n`,
+    );
     expect(admin.applyCalls).toBe(0);
   });
 
@@ -93,7 +95,15 @@ describe("get", () => {
   it("prints one JSON document (an array for a list) and never the credential", async () => {
     const run = await runPalisade(["get", "connections", "-o", "json"], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual([{ kind: "Connection", name: "openai", provider: "openai", upstream: "https://api.openai.com", credentialSet: true }]);
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        kind: "Connection",
+        name: "openai",
+        provider: "openai",
+        upstream: "https://api.openai.com",
+        credentialSet: true,
+      },
+    ]);
     expect(run.stdout).not.toContain("sk-test");
     const one = await runPalisade(["get", "sa", "ci", "-o", "json"], env);
     expect(JSON.parse(one.stdout)).toEqual({ kind: "ServiceAccount", name: "ci", groups: ["deployers"] });
@@ -143,7 +153,11 @@ describe("delete", () => {
   it("deletes a resource and an agent", async () => {
     await runPalisade(["apply", "-f", "-"], env, QUICKSTART);
     await runPalisade(["agent", "create", "edge"], env);
-    expect(await runPalisade(["delete", "connection", "openai"], env)).toEqual({ code: 0, stdout: "connection/openai deleted\n", stderr: "" });
+    expect(await runPalisade(["delete", "connection", "openai"], env)).toEqual({
+      code: 0,
+      stdout: "connection/openai deleted\n",
+      stderr: "",
+    });
     expect((await runPalisade(["delete", "agent", "edge"], env)).stdout).toBe("agent/edge deleted\n");
     expect([...admin.resources.keys()]).toHaveLength(1);
     expect(admin.agents.size).toBe(0);
@@ -164,8 +178,26 @@ describe("agent create", () => {
 
 describe("token create", () => {
   it("prints only the token and sends subject, groups, ttl and email", async () => {
-    const run = await runPalisade(["token", "create", "--subject", "alice@example.com", "--groups", "eng, ops", "--ttl", "1h30m", "--email", "alice@example.com"], env);
-    expect(run).toEqual({ code: 0, stdout: `eyJ.${Buffer.from("alice@example.com").toString("base64url")}.sig\n`, stderr: "" });
+    const run = await runPalisade(
+      [
+        "token",
+        "create",
+        "--subject",
+        "alice@example.com",
+        "--groups",
+        "eng, ops",
+        "--ttl",
+        "1h30m",
+        "--email",
+        "alice@example.com",
+      ],
+      env,
+    );
+    expect(run).toEqual({
+      code: 0,
+      stdout: `eyJ.${Buffer.from("alice@example.com").toString("base64url")}.sig\n`,
+      stderr: "",
+    });
     const sent = admin.tokenRequests.at(-1)!;
     expect({ subject: sent.subject, groups: sent.groups, ttl: Number(sent.ttl?.seconds), email: sent.email }).toEqual({
       subject: "alice@example.com",
@@ -223,8 +255,29 @@ describe("audit", () => {
 
   it("prints a table with time, session, subject, connection, request, model, status, verdict, tokens", async () => {
     const lines = (await runPalisade(["audit", "list"], env)).stdout.trimEnd().split("\n");
-    expect(lines[0]!.split(/\s+/)).toEqual(["TIME", "SESSION", "SUBJECT", "CONNECTION", "REQUEST", "MODEL", "STATUS", "VERDICT", "TOKENS"]);
-    expect(lines[1]!.split(/\s+/)).toEqual(["2026-01-01T12:00:00Z", "s-0", "bob", "openai", "POST", "/v1/chat/completions", "gpt-4o-mini", "200", "allowed", "12"]);
+    expect(lines[0]!.split(/\s+/)).toEqual([
+      "TIME",
+      "SESSION",
+      "SUBJECT",
+      "CONNECTION",
+      "REQUEST",
+      "MODEL",
+      "STATUS",
+      "VERDICT",
+      "TOKENS",
+    ]);
+    expect(lines[1]!.split(/\s+/)).toEqual([
+      "2026-01-01T12:00:00Z",
+      "s-0",
+      "bob",
+      "openai",
+      "POST",
+      "/v1/chat/completions",
+      "gpt-4o-mini",
+      "200",
+      "allowed",
+      "12",
+    ]);
   });
 
   it("shows one session with identity, request, response, usage and timings", async () => {
@@ -234,7 +287,14 @@ describe("audit", () => {
       connection: "openai",
       agent: "",
       identity: { subject: "alice", groups: ["eng"], issuer: "urn:palisade:service-accounts" },
-      request: { method: "POST", path: "/v1/chat/completions", model: "gpt-4o-mini", stream: false, body: '{"model":"gpt-4o-mini"}', truncated: false },
+      request: {
+        method: "POST",
+        path: "/v1/chat/completions",
+        model: "gpt-4o-mini",
+        stream: false,
+        body: '{"model":"gpt-4o-mini"}',
+        truncated: false,
+      },
       response: { status: 200, verdict: "allowed", body: "Hello there", truncated: false },
       usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 },
       timings: { startedAt: "2026-01-01T12:00:01.000Z", timeToFirstByteMs: 120, durationMs: 450 },
@@ -250,25 +310,38 @@ describe("settings and failures", () => {
   it("reads the admin token from <data-dir>/admin-token, and the flag beats the environment", async () => {
     const data = join(dir, "data");
     await rm(data, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(data)).then(() => writeFile(join(data, "admin-token"), `${FAKE_ADMIN_TOKEN}\n`));
+    await import("node:fs/promises")
+      .then((fs) => fs.mkdir(data))
+      .then(() => writeFile(join(data, "admin-token"), `${FAKE_ADMIN_TOKEN}\n`));
     const fromFile = await runPalisade(["get", "sa", "--data-dir", data], { PALISADE_SERVER: admin.url });
     expect(fromFile.code).toBe(0);
     const flagWins = await runPalisade(["get", "sa", "--token", "pat_wrong"], env);
     expect(flagWins).toMatchObject({ code: 1, stdout: "" });
-    expect(flagWins.stderr).toBe("error: not authorised: missing or invalid admin token (set --token or PALISADE_TOKEN)\n");
+    expect(flagWins.stderr).toBe(
+      "error: not authorised: missing or invalid admin token (set --token or PALISADE_TOKEN)\n",
+    );
   });
 
   it("says which server it could not reach", async () => {
     const closed = await startFakeAdmin();
     await closed.close();
     const run = await runPalisade(["get", "connections"], { ...env, PALISADE_SERVER: closed.url });
-    expect(run).toEqual({ code: 1, stdout: "", stderr: `error: cannot reach the control plane at ${closed.url} (ECONNREFUSED)\n` });
-    const flag = await runPalisade(["audit", "list", "--server", closed.url.replace("http://", "")], { ...env, PALISADE_SERVER: admin.url });
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `error: cannot reach the control plane at ${closed.url} (ECONNREFUSED)\n`,
+    });
+    const flag = await runPalisade(["audit", "list", "--server", closed.url.replace("http://", "")], {
+      ...env,
+      PALISADE_SERVER: admin.url,
+    });
     expect(flag.stderr).toBe(`error: cannot reach the control plane at ${closed.url} (ECONNREFUSED)\n`);
   });
 
   it("exits 1 on usage errors and 0 on --help, printing help to stdout", async () => {
-    expect((await runPalisade(["token", "create"], env)).stderr).toMatch(/required option '--subject <subject>' not specified/);
+    expect((await runPalisade(["token", "create"], env)).stderr).toMatch(
+      /required option '--subject <subject>' not specified/,
+    );
     expect((await runPalisade(["frobnicate"], env)).code).toBe(1);
     const help = await runPalisade(["--help"], env);
     expect(help.code).toBe(0);

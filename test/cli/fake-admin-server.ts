@@ -30,7 +30,13 @@ export interface FakeAdmin {
 
 /** Starts the fake on a free port. */
 export async function startFakeAdmin(): Promise<FakeAdmin> {
-  const state = { resources: new Map<string, Resource>(), agents: new Map<string, Agent>(), sessions: [] as Session[], tokenRequests: [] as CreateTokenRequest[], applyCalls: 0 };
+  const state = {
+    resources: new Map<string, Resource>(),
+    agents: new Map<string, Agent>(),
+    sessions: [] as Session[],
+    tokenRequests: [] as CreateTokenRequest[],
+    applyCalls: 0,
+  };
   const server: Server = createServer(connectNodeAdapter({ routes: (router) => routes(router, state) }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -53,10 +59,19 @@ function routes(router: ConnectRouter, state: State): void {
           const key = keyOf(incoming);
           const stored = state.resources.get(key);
           const next = clone(ResourceSchema, incoming);
-          if (next.resource.case === "connection" && !next.resource.value.credential && stored?.resource.case === "connection") {
+          if (
+            next.resource.case === "connection" &&
+            !next.resource.value.credential &&
+            stored?.resource.case === "connection"
+          ) {
             next.resource.value.credential = stored.resource.value.credential;
           }
-          const outcome = stored === undefined ? Outcome.CREATED : equals(ResourceSchema, stored, next) ? Outcome.UNCHANGED : Outcome.UPDATED;
+          const outcome =
+            stored === undefined
+              ? Outcome.CREATED
+              : equals(ResourceSchema, stored, next)
+                ? Outcome.UNCHANGED
+                : Outcome.UPDATED;
           if (outcome !== Outcome.UNCHANGED) state.resources.set(key, next);
           return { kind: kindOf(next), name: nameOf(next), outcome };
         }),
@@ -65,24 +80,29 @@ function routes(router: ConnectRouter, state: State): void {
     getResource(request, context) {
       authorise(context);
       const stored = state.resources.get(`${request.kind}/${request.name}`);
-      if (stored === undefined) throw new ConnectError(`${Kind[request.kind]} ${request.name} not found`, Code.NotFound);
+      if (stored === undefined)
+        throw new ConnectError(`${Kind[request.kind]} ${request.name} not found`, Code.NotFound);
       return { resource: redact(stored) };
     },
     listResources(request, context) {
       authorise(context);
-      const resources = [...state.resources.values()].filter((r) => kindOf(r) === request.kind).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+      const resources = [...state.resources.values()]
+        .filter((r) => kindOf(r) === request.kind)
+        .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
       return { resources: resources.map(redact) };
     },
     deleteResource(request, context) {
       authorise(context);
-      if (!state.resources.delete(`${request.kind}/${request.name}`)) throw new ConnectError(`${request.name} not found`, Code.NotFound);
+      if (!state.resources.delete(`${request.kind}/${request.name}`))
+        throw new ConnectError(`${request.name} not found`, Code.NotFound);
       return {};
     },
   });
   router.service(AgentAdminService, {
     createAgent(request, context) {
       authorise(context);
-      if (state.agents.has(request.name) && !request.rotateToken) throw new ConnectError(`agent ${request.name} exists`, Code.AlreadyExists);
+      if (state.agents.has(request.name) && !request.rotateToken)
+        throw new ConnectError(`agent ${request.name} exists`, Code.AlreadyExists);
       const agent = create(AgentSchema, { name: request.name, segment: request.segment, createTime: timestampNow() });
       state.agents.set(request.name, agent);
       return { agent, token: `${request.name}.secret-${state.agents.size}` };
@@ -108,14 +128,19 @@ function routes(router: ConnectRouter, state: State): void {
       authorise(context);
       if (request.subject === "") throw new ConnectError("subject is required", Code.InvalidArgument);
       state.tokenRequests.push(request);
-      return { token: `eyJ.${Buffer.from(request.subject).toString("base64url")}.sig`, issuer: "urn:palisade:service-accounts" };
+      return {
+        token: `eyJ.${Buffer.from(request.subject).toString("base64url")}.sig`,
+        issuer: "urn:palisade:service-accounts",
+      };
     },
   });
   router.service(SessionService, {
     listSessions(request, context) {
       authorise(context);
       const matching = state.sessions.filter(
-        (s) => (request.subject === "" || s.exchange?.identity?.subject === request.subject) && (request.connection === "" || s.exchange?.connection === request.connection),
+        (s) =>
+          (request.subject === "" || s.exchange?.identity?.subject === request.subject) &&
+          (request.connection === "" || s.exchange?.connection === request.connection),
       );
       const start = Number(request.pageToken || "0");
       const size = request.pageSize || 50;
@@ -154,7 +179,11 @@ function redact(r: Resource): Resource {
 }
 
 function kindOf(r: Resource): Kind {
-  return r.resource.case === "connection" ? Kind.CONNECTION : r.resource.case === "identityProvider" ? Kind.IDENTITY_PROVIDER : Kind.SERVICE_ACCOUNT;
+  return r.resource.case === "connection"
+    ? Kind.CONNECTION
+    : r.resource.case === "identityProvider"
+      ? Kind.IDENTITY_PROVIDER
+      : Kind.SERVICE_ACCOUNT;
 }
 
 function nameOf(r: Resource): string {

@@ -39,12 +39,24 @@ describe("parseResources", () => {
     expect(connection).toMatchObject({ kind: "Connection", name: "openai", document: 1, line: 1 });
     expect(connection!.resource.resource).toMatchObject({
       case: "connection",
-      value: { name: "openai", provider: Provider.OPENAI, upstream: "https://api.openai.com", credential: { header: "authorization", value: "Bearer sk-..." }, segments: [] },
+      value: {
+        name: "openai",
+        provider: Provider.OPENAI,
+        upstream: "https://api.openai.com",
+        credential: { header: "authorization", value: "Bearer sk-..." },
+        segments: [],
+      },
     });
     expect(idp).toMatchObject({ kind: "IdentityProvider", name: "okta", document: 2, line: 9 });
     expect(idp!.resource.resource).toMatchObject({
       case: "identityProvider",
-      value: { name: "okta", issuer: "https://example.okta.com", audience: "palisade", groupsClaim: "groups", jwksUri: "" },
+      value: {
+        name: "okta",
+        issuer: "https://example.okta.com",
+        audience: "palisade",
+        groupsClaim: "groups",
+        jwksUri: "",
+      },
     });
   });
 
@@ -78,8 +90,15 @@ description: The CI pipeline
       ["IdentityProvider", "corp", 3],
       ["ServiceAccount", "ci", 4],
     ]);
-    expect(parsed[0]!.resource.resource.value).toMatchObject({ provider: Provider.ANTHROPIC, segments: ["eu", "us"], credential: { header: "x-api-key" } });
-    expect(parsed[1]!.resource.resource.value).toMatchObject({ jwksUri: "https://id.example.com/keys", groupsClaim: "realm.groups" });
+    expect(parsed[0]!.resource.resource.value).toMatchObject({
+      provider: Provider.ANTHROPIC,
+      segments: ["eu", "us"],
+      credential: { header: "x-api-key" },
+    });
+    expect(parsed[1]!.resource.resource.value).toMatchObject({
+      jwksUri: "https://id.example.com/keys",
+      groupsClaim: "realm.groups",
+    });
     expect(parsed[2]!.resource.resource.value).toMatchObject({ groups: ["deployers"], description: "The CI pipeline" });
   });
 
@@ -90,21 +109,66 @@ description: The CI pipeline
 
   it("accepts what `get -o yaml` prints, output-only fields included", () => {
     const stored = create(ResourceSchema, {
-      resource: { case: "connection", value: create(ConnectionSchema, { name: "openai", provider: Provider.OPENAI, upstream: "https://api.openai.com", credentialSet: true, segments: ["eu"] }) },
+      resource: {
+        case: "connection",
+        value: create(ConnectionSchema, {
+          name: "openai",
+          provider: Provider.OPENAI,
+          upstream: "https://api.openai.com",
+          credentialSet: true,
+          segments: ["eu"],
+        }),
+      },
     });
     const printed = stringify({ ...resourceView(stored), createTime: "2026-01-01T00:00:00.000Z" });
     const [again] = parseResources(printed);
     const connection = again!.resource.resource.case === "connection" ? again!.resource.resource.value : undefined;
-    expect(connection).toMatchObject({ name: "openai", provider: Provider.OPENAI, upstream: "https://api.openai.com", segments: ["eu"], credentialSet: false });
+    expect(connection).toMatchObject({
+      name: "openai",
+      provider: Provider.OPENAI,
+      upstream: "https://api.openai.com",
+      segments: ["eu"],
+      credentialSet: false,
+    });
     expect(connection?.credential).toBeUndefined();
   });
 
   it.each([
-    ["unknown kind", "kind: Policy\nname: p\n", 1, 1, /unknown kind "Policy" \(known kinds: Connection, IdentityProvider, ServiceAccount\)/],
-    ["unknown field", "kind: Connection\nname: a\nprovider: openai\nupstrem: http://x\n", 1, 4, /Connection "a": unknown field "upstrem"/],
-    ["unknown credential field", "kind: Connection\nname: a\nprovider: openai\nupstream: http://x\ncredential:\n  header: h\n  secret: s\n", 1, 7, /credential: unknown field "secret"/],
-    ["unknown provider", "kind: Connection\nname: a\nprovider: gemini\nupstream: http://x\n", 1, 3, /unknown provider "gemini" \(one of openai, anthropic, generic\)/],
-    ["missing field", "kind: IdentityProvider\nname: corp\naudience: palisade\n", 1, 1, /IdentityProvider "corp": missing field "issuer"/],
+    [
+      "unknown kind",
+      "kind: Policy\nname: p\n",
+      1,
+      1,
+      /unknown kind "Policy" \(known kinds: Connection, IdentityProvider, ServiceAccount\)/,
+    ],
+    [
+      "unknown field",
+      "kind: Connection\nname: a\nprovider: openai\nupstrem: http://x\n",
+      1,
+      4,
+      /Connection "a": unknown field "upstrem"/,
+    ],
+    [
+      "unknown credential field",
+      "kind: Connection\nname: a\nprovider: openai\nupstream: http://x\ncredential:\n  header: h\n  secret: s\n",
+      1,
+      7,
+      /credential: unknown field "secret"/,
+    ],
+    [
+      "unknown provider",
+      "kind: Connection\nname: a\nprovider: gemini\nupstream: http://x\n",
+      1,
+      3,
+      /unknown provider "gemini" \(one of openai, anthropic, generic\)/,
+    ],
+    [
+      "missing field",
+      "kind: IdentityProvider\nname: corp\naudience: palisade\n",
+      1,
+      1,
+      /IdentityProvider "corp": missing field "issuer"/,
+    ],
     ["missing kind", "name: a\n", 1, 1, /missing field "kind"/],
     ["wrong type", "kind: ServiceAccount\nname: ci\ngroups: deployers\n", 1, 3, /groups must be a list of strings/],
     ["not a string", "kind: ServiceAccount\nname: 42\n", 1, 2, /name must be a string/],

@@ -21,8 +21,13 @@ describe("settings", () => {
     expect(listenAddress(undefined, { PALISADE_LISTEN: "" })).toBe("127.0.0.1:7070");
     expect(agentListenAddress(undefined, {})).toBe("127.0.0.1:8080");
     expect(dataDir(undefined, {})).toBe("./.palisade");
-    expect(adminSettings({}, { PALISADE_DATA_DIR: join(dir, "absent") })).toEqual({ server: "http://127.0.0.1:7070", token: undefined });
-    expect(adminSettings({ server: "cp:7070", token: "a" }, { PALISADE_SERVER: "http://x", PALISADE_TOKEN: "b" })).toEqual({ server: "http://cp:7070", token: "a" });
+    expect(adminSettings({}, { PALISADE_DATA_DIR: join(dir, "absent") })).toEqual({
+      server: "http://127.0.0.1:7070",
+      token: undefined,
+    });
+    expect(
+      adminSettings({ server: "cp:7070", token: "a" }, { PALISADE_SERVER: "http://x", PALISADE_TOKEN: "b" }),
+    ).toEqual({ server: "http://cp:7070", token: "a" });
   });
 
   it("falls back to the data directory's admin-token file after PALISADE_TOKEN", async () => {
@@ -49,7 +54,10 @@ describe("up's admin token", () => {
     expect((await stat(join(data, "admin-token"))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(data, "admin-token"), "utf8")).toBe(`${first.token}\n`);
     expect(await upAdminToken({}, data)).toEqual({ token: first.token, source: "file" });
-    expect(await upAdminToken({ PALISADE_ADMIN_TOKEN: "pat_env" }, data)).toEqual({ token: "pat_env", source: "environment" });
+    expect(await upAdminToken({ PALISADE_ADMIN_TOKEN: "pat_env" }, data)).toEqual({
+      token: "pat_env",
+      source: "environment",
+    });
     expect(generateAdminToken()).not.toBe(generateAdminToken());
   });
 });
@@ -62,7 +70,9 @@ describe("durations", () => {
     ["1h30m", 5400],
     ["7d", 604_800],
   ])("reads %s", (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
-  it.each(["", "1", "h", "1 h", "1h 30m", "-1h", "1.5h"])("refuses %j", (text) => expect(() => parseDurationSeconds(text)).toThrow(/invalid duration/));
+  it.each(["", "1", "h", "1 h", "1h 30m", "-1h", "1.5h"])("refuses %j", (text) =>
+    expect(() => parseDurationSeconds(text)).toThrow(/invalid duration/),
+  );
 });
 
 describe("up banner", () => {
@@ -94,6 +104,8 @@ describe("up banner", () => {
       adminTokenSource: "file",
       connections: [],
     });
-    expect(text).toContain("npx palisade token create --server http://127.0.0.1:17070 --data-dir /tmp/p --subject you@example.com");
+    expect(text).toContain(
+      "npx palisade token create --server http://127.0.0.1:17070 --data-dir /tmp/p --subject you@example.com",
+    );
   });
 });

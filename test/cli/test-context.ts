@@ -11,7 +11,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `palisade <args>` in-process with the given env and stdin; serving commands stop when `stopped` resolves (at once by default). */
+/**
+ * Runs `palisade <args>` in-process with the given env and stdin. Serving commands stop when
+ * `stopped` resolves (at once by default).
+ */
 export async function runPalisade(
   args: string[],
   env: Record<string, string | undefined> = {},

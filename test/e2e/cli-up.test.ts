@@ -32,13 +32,18 @@ afterAll(async () => {
 function startUp(extraEnv: Record<string, string>): UpProcess {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("PALISADE_") && key !== "DATABASE_URL" && key !== "OPENAI_API_KEY") env[key] = value;
+    if (value !== undefined && !key.startsWith("PALISADE_") && key !== "DATABASE_URL" && key !== "OPENAI_API_KEY")
+      env[key] = value;
   }
   // Node itself with tsx's loader: signals reach the CLI directly, with no wrapper in between.
   const child = spawn(
     process.execPath,
     ["--import", "tsx", "cli/main.ts", "up", "--listen", "127.0.0.1:0", "--agent-listen", "127.0.0.1:0"],
-    { cwd: ROOT, env: { ...env, PALISADE_DATA_DIR: join(dir, "data"), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd: ROOT,
+      env: { ...env, PALISADE_DATA_DIR: join(dir, "data"), ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let stdout = "";
   let stderr = "";
@@ -74,47 +79,59 @@ async function stop(up: UpProcess, signal: NodeJS.Signals): Promise<number | nul
 }
 
 describe("palisade up", () => {
-  it("runs, serves the CLI, stops on SIGINT with 0, and keeps its data across a restart", { timeout: 120_000 }, async () => {
-    const first = startUp({ OPENAI_API_KEY: "sk-not-a-real-key" });
-    const facts = await banner(first);
-    expect(facts.adminToken).toMatch(/^pat_[A-Za-z0-9_-]{43}$/);
-    expect(facts.text).toContain(`SDK base URL    ${facts.agent}/<connection>/v1`);
-    expect(facts.text).toContain(`${facts.agent}/openai/v1`);
-    expect(facts.text).toContain("npx palisade token create");
-    expect(facts.text).toContain("npx palisade audit list");
-    const tokenFile = join(dir, "data", "admin-token");
-    expect((await readFile(tokenFile, "utf8")).trim()).toBe(facts.adminToken);
-    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+  it(
+    "runs, serves the CLI, stops on SIGINT with 0, and keeps its data across a restart",
+    { timeout: 120_000 },
+    async () => {
+      const first = startUp({ OPENAI_API_KEY: "sk-not-a-real-key" });
+      const facts = await banner(first);
+      expect(facts.adminToken).toMatch(/^pat_[A-Za-z0-9_-]{43}$/);
+      expect(facts.text).toContain(`SDK base URL    ${facts.agent}/<connection>/v1`);
+      expect(facts.text).toContain(`${facts.agent}/openai/v1`);
+      expect(facts.text).toContain("npx palisade token create");
+      expect(facts.text).toContain("npx palisade audit list");
+      const tokenFile = join(dir, "data", "admin-token");
+      expect((await readFile(tokenFile, "utf8")).trim()).toBe(facts.adminToken);
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
 
-    // Other commands find the token in the data directory by themselves.
-    const env = { PALISADE_SERVER: facts.server, PALISADE_DATA_DIR: join(dir, "data") };
-    const token = await runPalisade(["token", "create", "--subject", "you@example.com"], env);
-    expect(token.code, token.stderr).toBe(0);
-    expect(token.stdout).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const openai = await runPalisade(["get", "connection", "openai", "-o", "json"], env);
-    expect(JSON.parse(openai.stdout)).toMatchObject({ name: "openai", upstream: "https://api.openai.com", credentialSet: true });
-    const applied = await runPalisade(["apply", "-f", "-"], env, "kind: ServiceAccount\nname: ci\ngroups: [deployers]\n");
-    expect(applied.stdout).toBe("serviceaccount/ci created\n");
-    const agents = await eventually("agent local to connect", async () => {
-      const run = await runPalisade(["get", "agents", "-o", "json"], env);
-      const list = JSON.parse(run.stdout) as { name: string; connected: boolean }[];
-      return list.some((a) => a.name === "local" && a.connected) ? list : undefined;
-    });
-    expect(agents.map((a) => a.name)).toEqual(["local"]);
+      // Other commands find the token in the data directory by themselves.
+      const env = { PALISADE_SERVER: facts.server, PALISADE_DATA_DIR: join(dir, "data") };
+      const token = await runPalisade(["token", "create", "--subject", "you@example.com"], env);
+      expect(token.code, token.stderr).toBe(0);
+      expect(token.stdout).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/);
+      const openai = await runPalisade(["get", "connection", "openai", "-o", "json"], env);
+      expect(JSON.parse(openai.stdout)).toMatchObject({
+        name: "openai",
+        upstream: "https://api.openai.com",
+        credentialSet: true,
+      });
+      const applied = await runPalisade(
+        ["apply", "-f", "-"],
+        env,
+        "kind: ServiceAccount\nname: ci\ngroups: [deployers]\n",
+      );
+      expect(applied.stdout).toBe("serviceaccount/ci created\n");
+      const agents = await eventually("agent local to connect", async () => {
+        const run = await runPalisade(["get", "agents", "-o", "json"], env);
+        const list = JSON.parse(run.stdout) as { name: string; connected: boolean }[];
+        return list.some((a) => a.name === "local" && a.connected) ? list : undefined;
+      });
+      expect(agents.map((a) => a.name)).toEqual(["local"]);
 
-    expect(await stop(first, "SIGINT")).toBe(0);
-    expect(first.stderr()).toContain("stopped");
+      expect(await stop(first, "SIGINT")).toBe(0);
+      expect(first.stderr()).toContain("stopped");
 
-    const second = startUp({});
-    const again = await banner(second);
-    expect(again.adminToken).toBe(facts.adminToken);
-    const env2 = { PALISADE_SERVER: again.server, PALISADE_DATA_DIR: join(dir, "data") };
-    const kept = await runPalisade(["get", "sa", "ci", "-o", "json"], env2);
-    expect(kept.code, kept.stderr).toBe(0);
-    expect(JSON.parse(kept.stdout)).toMatchObject({ name: "ci", groups: ["deployers"] });
-    expect(again.text).toContain(`${again.agent}/openai/v1`);
-    expect(await stop(second, "SIGTERM")).toBe(0);
-  });
+      const second = startUp({});
+      const again = await banner(second);
+      expect(again.adminToken).toBe(facts.adminToken);
+      const env2 = { PALISADE_SERVER: again.server, PALISADE_DATA_DIR: join(dir, "data") };
+      const kept = await runPalisade(["get", "sa", "ci", "-o", "json"], env2);
+      expect(kept.code, kept.stderr).toBe(0);
+      expect(JSON.parse(kept.stdout)).toMatchObject({ name: "ci", groups: ["deployers"] });
+      expect(again.text).toContain(`${again.agent}/openai/v1`);
+      expect(await stop(second, "SIGTERM")).toBe(0);
+    },
+  );
 
   it("fails fast with a clear message when a port is taken", async () => {
     const { createServer } = await import("node:net");
@@ -125,7 +142,10 @@ describe("palisade up", () => {
       const run = await runPalisade(["up", "--listen", `127.0.0.1:${port}`, "--data-dir", join(dir, "busy")], {});
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(`error: the control plane cannot listen on 127.0.0.1:${port}: address already in use\n`);
-      const agentPort = await runPalisade(["up", "--listen", "127.0.0.1:0", "--agent-listen", `127.0.0.1:${port}`, "--data-dir", join(dir, "busy")], {});
+      const agentPort = await runPalisade(
+        ["up", "--listen", "127.0.0.1:0", "--agent-listen", `127.0.0.1:${port}`, "--data-dir", join(dir, "busy")],
+        {},
+      );
       expect(agentPort.stderr).toBe(`error: the agent cannot listen on 127.0.0.1:${port}: address already in use\n`);
     } finally {
       blocker.close();

@@ -40,7 +40,10 @@ describe("palisade control-plane and palisade agent", () => {
     const port = await freePort();
     const server = `http://127.0.0.1:${port}`;
     const cpEnv = { DATABASE_URL: db.url, PALISADE_ADMIN_TOKEN: adminToken, PALISADE_LOG_LEVEL: "silent" };
-    const controlPlane = serve(["control-plane", "--listen", `127.0.0.1:${port}`, "--data-dir", join(dir, "cp")], cpEnv);
+    const controlPlane = serve(
+      ["control-plane", "--listen", `127.0.0.1:${port}`, "--data-dir", join(dir, "cp")],
+      cpEnv,
+    );
     const adminEnv = { PALISADE_SERVER: server, PALISADE_TOKEN: adminToken, PALISADE_DATA_DIR: dir };
     const enrolled = await eventually("the control plane to answer", async () => {
       const run = await runPalisade(["agent", "create", "edge", "--segment", "eu"], adminEnv);
@@ -50,7 +53,20 @@ describe("palisade control-plane and palisade agent", () => {
     expect(token).toMatch(/^edge\.[A-Za-z0-9_-]{43}$/);
 
     const agentPort = await freePort();
-    const agent = serve(["agent", "--control-plane", server, "--token", token, "--segment", "eu", "--agent-listen", `127.0.0.1:${agentPort}`], { PALISADE_LOG_LEVEL: "silent" });
+    const agent = serve(
+      [
+        "agent",
+        "--control-plane",
+        server,
+        "--token",
+        token,
+        "--segment",
+        "eu",
+        "--agent-listen",
+        `127.0.0.1:${agentPort}`,
+      ],
+      { PALISADE_LOG_LEVEL: "silent" },
+    );
     await eventually("agent edge to connect", async () => {
       const run = await runPalisade(["get", "agent", "edge", "-o", "json"], adminEnv);
       return run.code === 0 && (JSON.parse(run.stdout) as { connected: boolean }).connected ? true : undefined;

@@ -8,7 +8,12 @@ import { Agent as SdkAgent, OpenAIProvider, Runner, setTracingDisabled } from "@
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
-import { standInChunks, standInReply, startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
+import {
+  standInChunks,
+  standInReply,
+  startStandInProvider,
+  type StandInProvider,
+} from "../support/stand-in-provider.js";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually, within } from "./eventually.js";
 
@@ -47,14 +52,19 @@ credential:
   const applied = await runPalisade(["apply", "-f", "-"], env, resourceFile);
   expect(applied, applied.stderr).toMatchObject({ code: 0, stdout: "connection/standin created\n" });
 
-  const issued = await runPalisade(["token", "create", "--subject", SUBJECT, "--groups", "eng,ml", "--ttl", "15m"], env);
+  const issued = await runPalisade(
+    ["token", "create", "--subject", SUBJECT, "--groups", "eng,ml", "--ttl", "15m"],
+    env,
+  );
   expect(issued.code, issued.stderr).toBe(0);
   callerToken = issued.stdout.trim();
   client = new OpenAI({ baseURL: `${agent.url}/standin/v1`, apiKey: callerToken, maxRetries: 0 });
 
   // The agent serves the connection once the snapshot carrying it has arrived.
   await eventually("the agent to serve connection standin", async () => {
-    const response = await fetch(`${agent.url}/standin/v1/models`, { headers: { authorization: `Bearer ${callerToken}` } });
+    const response = await fetch(`${agent.url}/standin/v1/models`, {
+      headers: { authorization: `Bearer ${callerToken}` },
+    });
     await response.body?.cancel();
     return response.status === 200 ? true : undefined;
   });
@@ -103,7 +113,12 @@ describe("an unmodified OpenAI client through the agent", () => {
   it("streams a chat completion chunk by chunk", async () => {
     provider.pauseStreams();
     const { data: stream, response } = await client.chat.completions
-      .create({ model: "gpt-4o-mini", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "stream me please" }] })
+      .create({
+        model: "gpt-4o-mini",
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "stream me please" }],
+      })
       .withResponse();
     sessionIds.push(response.headers.get("x-palisade-session") ?? "missing");
     const iterator = stream[Symbol.asyncIterator]();
@@ -116,14 +131,17 @@ describe("an unmodified OpenAI client through the agent", () => {
   });
 
   it("uses the Responses API, plain and streamed chunk by chunk", async () => {
-    const { data, response } = await client.responses.create({ model: "gpt-4o-mini", input: "responses hello" }).withResponse();
+    const { data, response } = await client.responses
+      .create({ model: "gpt-4o-mini", input: "responses hello" })
+      .withResponse();
     expect(data.output_text).toBe(standInReply("responses hello"));
     sessionIds.push(response.headers.get("x-palisade-session") ?? "missing");
 
     provider.pauseStreams();
     const stream = await client.responses.create({ model: "gpt-4o-mini", input: "responses streamed", stream: true });
     const iterator = stream[Symbol.asyncIterator]();
-    const deltaOf = (event: OpenAI.Responses.ResponseStreamEvent) => (event.type === "response.output_text.delta" ? event.delta : "");
+    const deltaOf = (event: OpenAI.Responses.ResponseStreamEvent) =>
+      event.type === "response.output_text.delta" ? event.delta : "";
     const first = await within("the first Responses delta while the provider is paused", firstText(iterator, deltaOf));
     expect(first).toBe(standInChunks("responses streamed")[0]);
     provider.resumeStreams();
@@ -133,11 +151,16 @@ describe("an unmodified OpenAI client through the agent", () => {
   it("runs an Agents SDK agent on the chat completions and the Responses models", async () => {
     for (const useResponses of [false, true]) {
       const before = provider.requests.length;
-      const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client, useResponses }), tracingDisabled: true });
+      const runner = new Runner({
+        modelProvider: new OpenAIProvider({ openAIClient: client, useResponses }),
+        tracingDisabled: true,
+      });
       const assistant = new SdkAgent({ name: "assistant", instructions: "Answer briefly.", model: "gpt-4o-mini" });
       const result = await runner.run(assistant, `agent hello ${useResponses ? "responses" : "chat"}`);
       expect(result.finalOutput).toBe(standInReply(`agent hello ${useResponses ? "responses" : "chat"}`));
-      expect(provider.requests.slice(before).map((r) => r.path)).toEqual([useResponses ? "/v1/responses" : "/v1/chat/completions"]);
+      expect(provider.requests.slice(before).map((r) => r.path)).toEqual([
+        useResponses ? "/v1/responses" : "/v1/chat/completions",
+      ]);
 
       const streamed = await runner.run(assistant, "agent streamed", { stream: true });
       let text = "";
@@ -150,9 +173,9 @@ describe("an unmodified OpenAI client through the agent", () => {
   it("refuses a caller without a valid token in the provider's error format", async () => {
     const stranger = new OpenAI({ baseURL: `${agent.url}/standin/v1`, apiKey: "not-a-token", maxRetries: 0 });
     const before = provider.requests.length;
-    await expect(stranger.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(
-      OpenAI.AuthenticationError,
-    );
+    await expect(
+      stranger.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     expect(provider.requests.length).toBe(before);
   });
 
@@ -168,7 +191,13 @@ describe("an unmodified OpenAI client through the agent", () => {
 
 describe("the audit log, read through the CLI", () => {
   it("lists every exchange with the caller's subject", async () => {
-    type Listed = { id: string; connection: string; identity: { subject: string; groups: string[] } | null; request: { path: string; stream: boolean }; response: { status: number; verdict: string } };
+    type Listed = {
+      id: string;
+      connection: string;
+      identity: { subject: string; groups: string[] } | null;
+      request: { path: string; stream: boolean };
+      response: { status: number; verdict: string };
+    };
     expect(sessionIds).not.toContain("missing");
     const listed = await eventually("the exchanges in audit list", async () => {
       const run = await runPalisade(["audit", "list", "--subject", SUBJECT, "--limit", "200", "-o", "json"], env);
@@ -178,7 +207,11 @@ describe("the audit log, read through the CLI", () => {
     });
     for (const id of sessionIds) {
       const session = listed.find((s) => s.id === id)!;
-      expect(session).toMatchObject({ connection: "standin", identity: { subject: SUBJECT, groups: ["eng", "ml"] }, response: { status: 200, verdict: "allowed" } });
+      expect(session).toMatchObject({
+        connection: "standin",
+        identity: { subject: SUBJECT, groups: ["eng", "ml"] },
+        response: { status: 200, verdict: "allowed" },
+      });
     }
     const paths = listed.map((s) => s.request.path);
     expect(paths).toContain("/v1/chat/completions");
@@ -187,7 +220,9 @@ describe("the audit log, read through the CLI", () => {
 
     const table = await runPalisade(["audit", "list", "--subject", SUBJECT], env);
     expect(table.stdout).toContain(sessionIds[0]);
-    expect(table.stdout.split("\n")[0]).toMatch(/^TIME\s+SESSION\s+SUBJECT\s+CONNECTION\s+REQUEST\s+MODEL\s+STATUS\s+VERDICT\s+TOKENS$/);
+    expect(table.stdout.split("\n")[0]).toMatch(
+      /^TIME\s+SESSION\s+SUBJECT\s+CONNECTION\s+REQUEST\s+MODEL\s+STATUS\s+VERDICT\s+TOKENS$/,
+    );
   });
 
   it("shows one streamed exchange with its identity, reassembled text, usage and timings", async () => {
