@@ -52,6 +52,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
       await ensureFree("the control plane", listen);
       if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
       const logger = createLogger(flags.logLevel, ctx.env, "info");
+      const stopped = ctx.untilStopped();
       const controlPlane = await listening("the control plane", listen, () =>
         startControlPlane({
           listen,
@@ -66,7 +67,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
       if (controlPlane.generatedAdminToken !== undefined) {
         ctx.err(`admin token (shown once, keep it): ${controlPlane.generatedAdminToken}\n`);
       }
-      await ctx.untilStopped();
+      await stopped;
       ctx.err("stopping the control plane\n");
       await controlPlane.close();
     });
@@ -115,13 +116,14 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   );
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
+  const stopped = ctx.untilStopped();
   const agent = await listening("the agent", listen, () =>
     startAgent({ listen, controlPlane, token, segment, logger }),
   );
   ctx.err(
     `agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`,
   );
-  await ctx.untilStopped();
+  await stopped;
   ctx.err("stopping the agent\n");
   await agent.close();
 }

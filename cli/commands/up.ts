@@ -60,10 +60,14 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
   const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
   const logger = createLogger(flags.logLevel, ctx.env, "warn");
+  // Listen for Ctrl-C from now on: one pressed during start-up stops cleanly once started.
+  const stopped = ctx.untilStopped();
   await ensureFree("the control plane", listen);
   await ensureFree("the agent", agentListen);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const admin = await upAdminToken(ctx.env, dir);
+  const database = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
+  ctx.err(`starting the control plane (${database}) and agent "${LOCAL_AGENT}"…\n`);
 
   const controlPlane = await listening("the control plane", listen, () =>
     startControlPlane({
@@ -87,14 +91,14 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       renderBanner({
         controlPlaneUrl: controlPlane.url,
         agentUrl: agent.url,
-        database: databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL",
+        database,
         dataDir: dir,
         adminToken: admin.token,
         adminTokenSource: admin.source,
         connections,
       }),
     );
-    const signal = await ctx.untilStopped();
+    const signal = await stopped;
     ctx.err(`${signal}: stopping the agent, then the control plane\n`);
   } finally {
     // Agent first: it drains in-flight requests and flushes its records to the control plane.
