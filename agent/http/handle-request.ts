@@ -9,7 +9,7 @@ import { readCallerToken } from "../identity/caller-token.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
-import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
+import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
 import { discardRest, readBody } from "./read-body.js";
 import { writeRefusal } from "./refusal.js";
@@ -26,6 +26,18 @@ export interface PipelineDeps extends ForwardContext {
   maxBodyBytes: number;
   recordLimitBytes: number;
   logger: Logger;
+}
+
+/** The slot, logging each exchange it commits (at debug: one line per request; never bodies or tokens). */
+function withLog(slot: BufferSlot, logger: Logger): BufferSlot {
+  return {
+    commit(exchange) {
+      slot.commit(exchange);
+      const { id: session, connection, method, path, status, reason, error } = exchange;
+      logger.debug({ session, connection, method, path, status, verdict: Verdict[exchange.verdict], reason, error, subject: exchange.identity?.subject }, "exchange");
+    },
+    release: () => slot.release(),
+  };
 }
 
 /** Creates the request handler; it never throws and always answers. */
@@ -50,7 +62,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       id,
       method: req.method ?? "GET",
       path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
-      slot,
+      slot: withLog(slot, deps.logger),
       recordLimit: deps.recordLimitBytes,
     });
     recorder.connection(route?.connection ?? "");

@@ -1,5 +1,6 @@
 // Anthropic Messages API.
 import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader } from "./provider.js";
 
 // Anthropic's documented error types, so its SDK raises the matching typed error.
@@ -12,8 +13,8 @@ const errorTypes: Record<RefusalKind, string> = {
   gateway_timeout: "api_error",
 };
 
-function anthropicStreamReader(): StreamReader {
-  let text = "";
+function anthropicStreamReader(maxChars: number): StreamReader {
+  const text = createTextAccumulator(maxChars);
   let input: number | undefined;
   let output: number | undefined;
   return {
@@ -26,7 +27,7 @@ function anthropicStreamReader(): StreamReader {
         output = countAt(usage, "output_tokens") ?? output;
       } else if (type === "content_block_delta") {
         const delta = objectAt(data)?.delta;
-        if (stringAt(delta, "type") === "text_delta") text += stringAt(delta, "text");
+        if (stringAt(delta, "type") === "text_delta") text.append(stringAt(delta, "text"));
       } else if (type === "message_delta") {
         // message_delta's usage is cumulative for output tokens.
         const usage = objectAt(data)?.usage;
@@ -34,7 +35,8 @@ function anthropicStreamReader(): StreamReader {
         output = countAt(usage, "output_tokens") ?? output;
       }
     },
-    text: () => text,
+    text: () => text.text,
+    truncated: () => text.truncated,
     usage: () => usageFrom(input, output),
   };
 }

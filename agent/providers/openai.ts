@@ -1,6 +1,7 @@
 // OpenAI and OpenAI-compatible APIs: chat completions and the Responses API.
 import type { SseEvent } from "../sse/sse-parser.js";
 import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
 
 // type/code pairs chosen so the OpenAI SDKs raise the matching typed error and callers can branch on code.
@@ -29,15 +30,15 @@ export function openaiErrorBody(refusal: { kind: RefusalKind; message: string })
   return { error: { message: refusal.message, type, param: null, code } };
 }
 
-function openaiStreamReader(): StreamReader {
-  let text = "";
+function openaiStreamReader(maxChars: number): StreamReader {
+  const text = createTextAccumulator(maxChars);
   let usage: UsageCounts | undefined;
   return {
     event(event: SseEvent) {
       const data = parseJson(event.data);
       const type = stringAt(data, "type") || event.event;
       if (type === "response.output_text.delta") {
-        text += stringAt(data, "delta");
+        text.append(stringAt(data, "delta"));
       } else if (type === "response.completed") {
         usage = openaiUsage(objectAt(objectAt(data)?.response)?.usage) ?? usage;
       } else {
@@ -45,12 +46,13 @@ function openaiStreamReader(): StreamReader {
         // stream_options.include_usage) carries usage and no choices.
         const choices = objectAt(data)?.choices;
         if (Array.isArray(choices)) {
-          for (const choice of choices) text += stringAt(objectAt(choice)?.delta, "content");
+          for (const choice of choices) text.append(stringAt(objectAt(choice)?.delta, "content"));
         }
         usage = openaiUsage(objectAt(data)?.usage) ?? usage;
       }
     },
-    text: () => text,
+    text: () => text.text,
+    truncated: () => text.truncated,
     usage: () => usage,
   };
 }

@@ -35,8 +35,10 @@ export interface Refusal {
 /** Reassembles a streamed response event by event. */
 export interface StreamReader {
   event(event: SseEvent): void;
-  /** The text the caller saw, concatenated from the deltas. */
+  /** The text the caller saw, concatenated from the deltas (at most the reader's bound). */
   text(): string;
+  /** True when the text went past the bound and was cut. */
+  truncated(): boolean;
   usage(): UsageCounts | undefined;
 }
 
@@ -48,8 +50,8 @@ export interface ProviderSpec {
   readRequest(body: unknown): RequestFacts;
   /** Reads usage from a parsed JSON (non-streamed) response body. */
   readUsage(body: unknown): UsageCounts | undefined;
-  /** A fresh reader for one streamed response, or undefined when the stream is recorded raw. */
-  streamReader(): StreamReader | undefined;
+  /** A fresh reader for one streamed response keeping at most `maxChars` of text, or undefined when the stream is recorded raw. */
+  streamReader(maxChars: number): StreamReader | undefined;
   /** The JSON body of a refusal in this provider's error format. */
   errorBody(refusal: Refusal): unknown;
 }

@@ -7,7 +7,7 @@ import { providerFor, type ProviderSpec } from "./index.js";
 import { openai } from "./openai.js";
 
 function replay(provider: ProviderSpec, events: [string, unknown][]) {
-  const reader = provider.streamReader();
+  const reader = provider.streamReader(1000);
   if (!reader) throw new Error("no stream reader");
   for (const [event, data] of events) {
     const sse: SseEvent = { event, data: typeof data === "string" ? data : JSON.stringify(data) };
@@ -53,6 +53,13 @@ describe("openai", () => {
     ).toEqual({ text: "Hi there", usage: { promptTokens: 9, completionTokens: 2, totalTokens: 11 } });
   });
 
+  it("keeps streamed text within its bound and says so", () => {
+    const reader = openai.streamReader(4)!;
+    reader.event({ event: "message", data: JSON.stringify({ choices: [{ delta: { content: "abc" } }] }) });
+    reader.event({ event: "message", data: JSON.stringify({ choices: [{ delta: { content: "def" } }] }) });
+    expect([reader.text(), reader.truncated()]).toEqual(["abcd", true]);
+  });
+
   it("writes errors the OpenAI SDK understands", () => {
     expect(openai.errorBody({ status: 401, kind: "unauthenticated", message: "bad token" })).toEqual({
       error: { message: "bad token", type: "invalid_request_error", param: null, code: "invalid_api_key" },
@@ -88,7 +95,7 @@ describe("anthropic", () => {
 describe("generic and the registry", () => {
   it("extracts nothing and records streams raw", () => {
     expect(generic.readRequest({ model: "m", stream: true })).toEqual({ model: "", stream: false });
-    expect(generic.streamReader()).toBeUndefined();
+    expect(generic.streamReader(1000)).toBeUndefined();
     expect(generic.errorBody({ status: 404, kind: "not_found", message: "x" })).toHaveProperty("error.code", "unknown_connection");
   });
 

@@ -41,14 +41,17 @@ interface ResponseReading {
 }
 
 function readStream(provider: ProviderSpec, limit: number): ResponseReading | undefined {
-  const reader = provider.streamReader();
+  // Characters are at most 3 UTF-8 bytes here (4-byte ones are 2 code units), so `limit` code
+  // units always cover `limit` bytes of text; cutString then trims to the byte limit.
+  const reader = provider.streamReader(limit);
   if (!reader) return undefined;
   const parser = createSseParser((event) => reader.event(event));
   return {
     chunk: (chunk) => parser.push(chunk),
     result: () => {
       parser.end();
-      return { ...cutString(reader.text(), limit), usage: reader.usage(), streamed: true };
+      const { text, truncated } = cutString(reader.text(), limit);
+      return { text, truncated: truncated || reader.truncated(), usage: reader.usage(), streamed: true };
     },
   };
 }

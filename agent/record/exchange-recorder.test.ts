@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { generic } from "../providers/generic.js";
+import { openai } from "../providers/openai.js";
+import { startExchangeRecorder } from "./exchange-recorder.js";
+
+function recorder(recordLimit = 1000) {
+  const committed: Exchange[] = [];
+  let clock = 1_000;
+  const slot = { commit: (exchange: Exchange) => committed.push(exchange), release: () => {} };
+  const rec = startExchangeRecorder({ id: "id-1", method: "POST", path: "/v1/chat/completions", slot, recordLimit, now: () => (clock += 10) });
+  return { rec, committed };
+}
+
+const bytes = (text: string) => Buffer.from(text);
+
+describe("startExchangeRecorder", () => {
+  it("reassembles a stream split mid-event and keeps its usage and timings", () => {
+    const { rec, committed } = recorder();
+    rec.request(bytes('{"model":"m","stream":true}'), { model: "m", stream: true });
+    rec.responseStart(openai, "text/event-stream; charset=utf-8");
+    const sse = [
+      `data: ${JSON.stringify({ choices: [{ delta: { content: "Hel" } }] })}\n\n`,
+      `data: ${JSON.stringify({ choices: [{ delta: { content: "lo" } }] })}\n\n`,
+      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } })}\n\ndata: [DONE]\n\n`,
+    ].join("");
+    rec.firstByte();
+    for (let at = 0; at < sse.length; at += 7) rec.responseChunk(bytes(sse.slice(at, at + 7)));
+    rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+    rec.finish({ status: 500, verdict: Verdict.FAILED });
+
+    expect(committed).toHaveLength(1);
+    expect(committed[0]).toMatchObject({
+      id: "id-1",
+      model: "m",
+      stream: true,
+      status: 200,
+      verdict: Verdict.ALLOWED,
+      responseBody: "Hello",
+      usage: { promptTokens: 1n, completionTokens: 2n, totalTokens: 3n },
+      timeToFirstByte: { nanos: 10_000_000 },
+      duration: { nanos: 20_000_000 },
+    });
+  });
+
+  it("reads usage from a JSON body and flags bodies cut at the record limit", () => {
+    const { rec, committed } = recorder(20);
+    rec.request(bytes("x".repeat(25)), { model: "", stream: false });
+    rec.responseStart(openai, "application/json");
+    rec.responseChunk(bytes(JSON.stringify({ usage: { prompt_tokens: 1, completion_tokens: 1 } })));
+    rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+    expect(committed[0]).toMatchObject({ requestBody: "x".repeat(20), requestTruncated: true, responseTruncated: true });
+    expect(committed[0]?.usage).toBeUndefined(); // a cut body is not parsed
+
+    const small = recorder();
+    small.rec.responseStart(openai, "application/json");
+    small.rec.responseChunk(bytes(JSON.stringify({ usage: { prompt_tokens: 4, completion_tokens: 5 } })));
+    small.rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+    expect(small.committed[0]?.usage).toMatchObject({ promptTokens: 4n, completionTokens: 5n, totalTokens: 9n });
+  });
+
+  it("records a generic provider's stream raw", () => {
+    const { rec, committed } = recorder();
+    rec.responseStart(generic, "text/event-stream");
+    rec.responseChunk(bytes("data: anything\n\n"));
+    rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+    expect(committed[0]).toMatchObject({ responseBody: "data: anything\n\n", stream: true });
+  });
+});
