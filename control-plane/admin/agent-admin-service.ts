@@ -5,6 +5,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Agent, AgentAdminService, AgentSchema } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { AgentExistsError, type AgentStore, type StoredAgent } from "../storage/agents.js";
+import { retryableConflicts } from "./storage-errors.js";
 import { checkName } from "./validation.js";
 
 /** Collaborators of the agent admin service. */
@@ -34,7 +35,8 @@ export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeo
       checkName("agent", request.name);
       if (request.segment) checkName(`agent "${request.name}": segment`, request.segment);
       try {
-        const { agent, token } = await deps.agents.enrol(request.name, request.segment, request.rotateToken, adminActor(context));
+        const { agent, token } = await retryableConflicts(`agent "${request.name}"`,
+          () => deps.agents.enrol(request.name, request.segment, request.rotateToken, adminActor(context)));
         return { agent: toMessage(agent), token };
       } catch (error) {
         if (error instanceof AgentExistsError) {

@@ -5,6 +5,7 @@ import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { InvalidResourceError } from "../storage/resources/resource-kind.js";
 import { type ResourceStore, resourceKind } from "../storage/resources/resource-store.js";
+import { retryableConflicts } from "./storage-errors.js";
 import { checkResources, invalid } from "./validation.js";
 
 function checkKind(kind: Kind): string {
@@ -19,7 +20,7 @@ export function createResourceService(resources: ResourceStore): ServiceImpl<typ
     async apply(request, context) {
       checkResources(request.resources);
       try {
-        const results = await resources.apply(request.resources, adminActor(context));
+        const results = await retryableConflicts("a resource", () => resources.apply(request.resources, adminActor(context)));
         return { results };
       } catch (error) {
         if (error instanceof InvalidResourceError) throw invalid(error.message);

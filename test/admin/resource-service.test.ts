@@ -111,6 +111,18 @@ describe("ResourceService", () => {
     expect((await refusal(client.listResources({ kind: Kind.UNSPECIFIED }))).code).toBe(Code.InvalidArgument);
   });
 
+  it("answers concurrent creations of one resource with success or ABORTED, never an internal error", async () => {
+    const client = admin.client(ResourceService);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () =>
+      client.apply({ resources: [connection({ name: "raced" })] }).then(
+        (response) => Outcome[response.results[0]!.outcome],
+        (error: unknown) => Code[ConnectError.from(error).code],
+      )));
+    expect(outcomes.filter((outcome) => outcome === "CREATED")).toHaveLength(1);
+    for (const outcome of outcomes) expect(["CREATED", "UNCHANGED", "Aborted"]).toContain(outcome);
+    expect((await client.getResource({ kind: Kind.CONNECTION, name: "raced" })).resource).toBeDefined();
+  });
+
   it("refuses every admin service without a valid admin token", async () => {
     for (const token of [null, "pat_wrong", ""]) {
       const calls = [
