@@ -93,6 +93,9 @@ export async function forward(
 
   const contentType = String(upstream.headers["content-type"] ?? "");
   res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
+  // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
+  // waits for the headers, so send them now rather than with the first chunk.
+  if (contentType.toLowerCase().startsWith("text/event-stream")) res.flushHeaders();
   recorder.responseStart(connection.provider, contentType);
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {

@@ -45,14 +45,18 @@ export function grpcTarget(controlPlane: string): { target: string; credentials:
 // Retrying at all (rather than stopping) keeps the failure visible and picks up a fix by the operator.
 const refusedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT]);
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+/** Waits `ms`, or less if `signal` aborts; leaves no listener behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
+}
 
 /** Starts connecting in the background; never throws for network failures. */
 export function startStreamClient(options: StreamClientOptions): StreamClient {
