@@ -14,6 +14,7 @@ import {
   ConnectResponseSchema,
   type ConnectRequest,
   type ConnectResponse,
+  type Heartbeat,
   type Hello,
   type SnapshotAck,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
@@ -28,8 +29,12 @@ export interface FakeControlPlane {
   exchanges: Map<string, Exchange>;
   /** Every exchange received, duplicates included. */
   received: Exchange[];
+  /** Heartbeats received from the agent. */
+  heartbeats: Heartbeat[];
   /** Streams opened so far. */
   readonly streams: number;
+  /** Heartbeat interval announced in the Welcome of streams opened from now on (default 60 s). */
+  heartbeatMs: number;
   /** Whether exchanges are ACKed (default true); when false they are stored but held. */
   ackExchanges: boolean;
   /** The next N exchange batches close the stream instead of being stored or ACKed. */
@@ -38,6 +43,8 @@ export interface FakeControlPlane {
   push(snapshot: Snapshot): void;
   /** ACKs every stored exchange on every open stream (for tests that held them). */
   ackAll(): void;
+  /** Ends every open stream with status OK, as a control plane going away would. */
+  endStreams(): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +65,8 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
     acks: [],
     exchanges: new Map(),
     received: [],
+    heartbeats: [],
+    heartbeatMs: 60_000,
     get streams() {
       return streams;
     },
@@ -70,6 +79,9 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
     ackAll() {
       const ids = [...fake.exchanges.keys()];
       for (const stream of open) stream.send({ case: "exchangeAck", value: { ids } });
+    },
+    endStreams() {
+      for (const stream of open) stream.end();
     },
     close: async () => {},
   };
@@ -102,8 +114,10 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
         if (message.case === "hello") {
           fake.hellos.push(message.value);
           open.add(stream);
-          stream.send({ case: "welcome", value: { controlPlaneVersion: "fake", segment: message.value.segment, heartbeatInterval: durationFromMs(60_000) } });
+          stream.send({ case: "welcome", value: { controlPlaneVersion: "fake", segment: message.value.segment, heartbeatInterval: durationFromMs(fake.heartbeatMs) } });
           stream.send({ case: "snapshot", value: { ...current, nonce: randomUUID() } });
+        } else if (message.case === "heartbeat") {
+          fake.heartbeats.push(message.value);
         } else if (message.case === "snapshotAck") {
           fake.acks.push(message.value);
         } else if (message.case === "exchanges") {

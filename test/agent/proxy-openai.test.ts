@@ -114,6 +114,15 @@ describe("agent with the openai client", () => {
     expect(exchange.usage).toMatchObject({ promptTokens: 1n, completionTokens: BigInt(standInChunks("bonjour").length) });
   });
 
+  it("forwards other paths with their query string and method", async () => {
+    const response = await fetch(`${bed.agent.url}/openai/v1/models?limit=2&after=x`, { headers: { authorization: `Bearer ${await bed.issuer.token()}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ object: "list" });
+    expect(bed.provider.requests.at(-1)).toMatchObject({ method: "GET", path: "/v1/models?limit=2&after=x", body: "" });
+    const exchange = await recorded(response.headers.get("x-palisade-session")!);
+    expect(exchange).toMatchObject({ method: "GET", path: "/v1/models?limit=2&after=x", verdict: Verdict.ALLOWED });
+  });
+
   it("passes upstream errors through unchanged and records them as allowed exchanges", async () => {
     const client = await bed.openai();
     const failure = await client.chat.completions

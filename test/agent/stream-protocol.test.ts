@@ -28,6 +28,17 @@ describe("control stream", () => {
     expect(controlPlane.acks[0]?.nonce).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("sends heartbeats at the interval the Welcome names, reopening the stream when the control plane ends it", async () => {
+    bed = await startTestBed();
+    const { controlPlane } = bed;
+    controlPlane.heartbeatMs = 50;
+    controlPlane.endStreams();
+    await eventually(() => controlPlane.heartbeats.length >= 2, "two heartbeats");
+    expect(controlPlane.streams).toBe(2);
+    expect(controlPlane.heartbeats[0]).toMatchObject({ bufferedExchanges: 0 });
+    expect(controlPlane.heartbeats[0]?.time).toBeDefined();
+  });
+
   it("NACKs a snapshot it cannot compile and keeps serving on the last good one", async () => {
     bed = await startTestBed();
     const { controlPlane, provider, issuer } = bed;
