@@ -58,3 +58,22 @@ export function systemErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Rewrites a control-plane start-up failure caused by its database (unreachable server, or an
+ * error reported by PostgreSQL itself) as a CliError; anything else is returned unchanged.
+ */
+export function databaseFailure(error: unknown, usingDatabaseUrl: boolean): unknown {
+  const where = usingDatabaseUrl ? "the database of DATABASE_URL" : "the embedded database";
+  const network = systemErrorCode(error);
+  if (network !== undefined) return new CliError(`the control plane cannot reach ${where} (${network})`);
+  if (isPostgresError(error)) return new CliError(`${where} refused: ${error.message} (SQLSTATE ${error.code})`);
+  return error;
+}
+
+// PostgreSQL errors (from pg) carry a severity and a five-character SQLSTATE code.
+function isPostgresError(error: unknown): error is Error & { code: string; severity: string } {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as Error & { code?: unknown; severity?: unknown };
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}

@@ -2,7 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
@@ -60,6 +60,8 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
           dataDir: databaseUrl === undefined ? dir : undefined,
           adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
           logger,
+        }).catch((error: unknown) => {
+          throw databaseFailure(error, databaseUrl !== undefined);
         }),
       );
       const where = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";

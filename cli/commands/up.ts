@@ -13,7 +13,7 @@ import {
 import { upAdminToken } from "../admin-token.js";
 import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
-import { adminFailure } from "../errors.js";
+import { adminFailure, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
@@ -76,6 +76,8 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       dataDir: databaseUrl === undefined ? dir : undefined,
       adminToken: admin.token,
       logger,
+    }).catch((error: unknown) => {
+      throw databaseFailure(error, databaseUrl !== undefined);
     }),
   );
   let agent: { url: string; close(): Promise<void> } | undefined;
