@@ -38,6 +38,7 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
     for (const row of connectionRows) {
       const connection = create(ConnectionSchema, {
         name: row.name,
+        // The admin and agent protos number their Provider values alike.
         provider: providerFromName(row.provider) as number as Provider,
         upstream: row.upstream,
         credential: row.credentialHeader && row.credentialValue
