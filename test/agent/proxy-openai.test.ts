@@ -123,6 +123,18 @@ describe("agent with the openai client", () => {
     expect(exchange).toMatchObject({ method: "GET", path: "/v1/models?limit=2&after=x", verdict: Verdict.ALLOWED });
   });
 
+  it("forwards a body that is not JSON as it is, with no model read from it", async () => {
+    const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json" },
+      body: "{not json",
+    });
+    await response.text();
+    expect(bed.provider.requests.at(-1)?.body).toBe("{not json");
+    const exchange = await recorded(response.headers.get("x-palisade-session")!);
+    expect(exchange).toMatchObject({ model: "", requestBody: "{not json" });
+  });
+
   it("passes upstream errors through unchanged and records them as allowed exchanges", async () => {
     const client = await bed.openai();
     const failure = await client.chat.completions
