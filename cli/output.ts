@@ -16,17 +16,12 @@ export function outputOption(defaultFormat: OutputFormat): Option {
 }
 
 /** Renders a list: a JSON array, YAML documents separated by `---`, or a table. */
-export function renderList<T, V extends object>(
-  format: OutputFormat,
-  items: readonly T[],
-  view: (item: T) => V,
-  columns: Columns<T>,
-): string {
+export function renderList<T extends object>(format: OutputFormat, items: readonly T[], columns: Columns<T>): string {
   switch (format) {
     case "json":
-      return `${JSON.stringify(items.map(view), null, 2)}\n`;
+      return `${JSON.stringify(items, null, 2)}\n`;
     case "yaml":
-      return items.map((item) => yaml(view(item))).join("---\n");
+      return items.map((item) => yaml(item)).join("---\n");
     case "table":
       return items.length === 0 ? "" : renderTable(items, columns);
   }

@@ -41,7 +41,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     const sessions = await withAdmin(ctx, flags, (admin) => listSessions(admin, filter, limit));
     if (sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
     const views = sessions.map((s) => sessionView(s, false));
-    ctx.out(renderList(flags.output, views, (v) => v, SESSION_COLUMNS));
+    ctx.out(renderList(flags.output, views, SESSION_COLUMNS));
   });
   withAdminOptions(
     audit

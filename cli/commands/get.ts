@@ -30,7 +30,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     }
     const kindName = "agents" in kind ? "Agent" : fileKindOf(kind.resource);
     if (views.length === 0 && flags.output === "table") ctx.err(`No ${kindName} resources found.\n`);
-    ctx.out(renderList(flags.output, views, (v) => v, resourceColumns(kindName)));
+    ctx.out(renderList(flags.output, views, resourceColumns(kindName)));
   });
 }
 

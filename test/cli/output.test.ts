@@ -15,14 +15,14 @@ const columns: Columns<Row> = [
 
 describe("output", () => {
   it("renders a list as one JSON array and one item as one object", () => {
-    expect(JSON.parse(renderList("json", rows, (r) => r, columns))).toEqual(rows);
-    expect(renderList("json", [], (r: Row) => r, columns)).toBe("[]\n");
+    expect(JSON.parse(renderList("json", rows, columns))).toEqual(rows);
+    expect(renderList<Row>("json", [], columns)).toBe("[]\n");
     expect(JSON.parse(renderOne("json", rows[0]!))).toEqual(rows[0]);
   });
 
   it("renders YAML as one document per item, long strings unfolded", () => {
     const long = { name: "x", body: "word ".repeat(40).trim() };
-    const text = renderList("yaml", [long, long], (r) => r, []);
+    const text = renderList("yaml", [long, long], []);
     const docs = parseAllDocuments(text);
     expect(Array.isArray(docs) && docs.map((d) => d.toJS())).toEqual([long, long]);
     expect(renderOne("yaml", long).split("\n").filter(Boolean)).toHaveLength(2);
@@ -30,7 +30,7 @@ describe("output", () => {
 
   it("aligns table columns under upper-case headers and keeps each row on one line", () => {
     expect(renderTable(rows, columns)).toBe("NAME         NOTE\na            first\nlonger-name  two lines\n");
-    expect(renderList("table", [], (r: Row) => r, columns)).toBe("");
+    expect(renderList<Row>("table", [], columns)).toBe("");
   });
 
   it("prints table times in UTC to the second", () => {
