@@ -104,7 +104,12 @@ export function startExchangeRecorder(init: {
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
     },
     responseChunk(chunk) {
-      reading?.chunk(chunk);
+      try {
+        reading?.chunk(chunk);
+      } catch {
+        // Recording must never break the response: give up on this body, flagged as cut.
+        reading = { chunk: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
+      }
     },
     firstByte() {
       firstByteAt ??= now();
