@@ -39,8 +39,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const logger = options.logger ?? pino({ level: "silent" });
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
+  // Undoes the start in reverse; a failing step is logged and the rest still run (the database last).
   const unwind = async () => {
-    for (const step of cleanup.reverse()) await step();
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: error }, "control plane shutdown step failed");
+      }
+    }
   };
   try {
     const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
