@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { withAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { outputOption, renderList, renderOne, type OutputFormat } from "../output.js";
 import { fileKindOf, parseKindArgument, type KindArgument } from "../resources/kinds.js";
 import { agentView, resourceColumns, resourceView, type ResourceView } from "../resources/resource-view.js";
@@ -25,7 +26,8 @@ export function registerGet(program: Command, ctx: CliContext): void {
     const kind = parseKindArgument(kindText);
     const views = await withAdmin(ctx, flags, (admin) => fetchViews(admin, kind, name));
     if (name !== undefined && flags.output !== "table") {
-      ctx.out(renderOne(flags.output, views[0]!));
+      if (views[0] === undefined) throw new CliError(`${kindText} ${name}: the server returned nothing`);
+      ctx.out(renderOne(flags.output, views[0]));
       return;
     }
     const kindName = "agents" in kind ? "Agent" : fileKindOf(kind.resource);
