@@ -7,12 +7,14 @@ import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
   agentListenAddress,
+  agentListenOption,
   dataDir,
   dataDirOption,
   DEFAULT_SERVER,
   listenAddress,
   listenOption,
   nonEmpty,
+  serverOption,
   serverUrl,
 } from "../settings.js";
 
@@ -77,26 +79,15 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
 
 /** Options of the serving form of `palisade agent`. */
 export function addAgentServeOptions(command: Command): Command {
+  const token = "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]";
   return (
     command
-      .addOption(
-        new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`),
-      )
+      .addOption(serverOption())
       // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
       .addOption(new Option("--control-plane <url>").hideHelp())
-      .addOption(
-        new Option(
-          "--token <token>",
-          "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]",
-        ),
-      )
+      .addOption(new Option("--token <token>", token))
       .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
-      .addOption(
-        new Option(
-          "--agent-listen <host:port>",
-          "address to listen on [env: PALISADE_AGENT_LISTEN, default: 127.0.0.1:8080]",
-        ),
-      )
+      .addOption(agentListenOption())
       .addOption(logLevelOption("info"))
   );
 }
@@ -104,12 +95,11 @@ export function addAgentServeOptions(command: Command): Command {
 /** Serves one agent until stopped. */
 export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promise<void> {
   const token = flags.token ?? nonEmpty(ctx.env.PALISADE_AGENT_TOKEN) ?? nonEmpty(ctx.env.PALISADE_TOKEN);
-  if (token === undefined)
-    throw new CliError("an enrolment token is needed: --token (printed by `palisade agent create NAME`)");
-  if (!ENROLMENT_TOKEN.test(token))
-    throw new CliError(
-      'the enrolment token must look like "<agent-name>.<secret>" (printed by `palisade agent create NAME`)',
-    );
+  const hint = "(printed by `palisade agent create NAME`)";
+  if (token === undefined) throw new CliError(`an enrolment token is needed: --token ${hint}`);
+  if (!ENROLMENT_TOKEN.test(token)) {
+    throw new CliError(`the enrolment token must look like "<agent-name>.<secret>" ${hint}`);
+  }
   const listen = agentListenAddress(flags.agentListen, ctx.env);
   await ensureFree("the agent", listen);
   const { startAgent } = await import("../../agent/agent.js");
