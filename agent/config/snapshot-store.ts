@@ -15,6 +15,8 @@ export interface SnapshotStore {
   current(): CompiledSnapshot | undefined;
   /** Compiles and swaps in `snapshot`, or keeps the last good one and says why. */
   apply(snapshot: Snapshot): ApplyResult;
+  /** Drops the configuration (credentials included): requests get 503 until a snapshot applies. */
+  clear(): void;
 }
 
 /** Creates an empty store (requests are refused with 503 until the first snapshot applies). */
@@ -31,6 +33,10 @@ export function createSnapshotStore(): SnapshotStore {
       } catch (error) {
         return { version: current?.version ?? "", error: error instanceof Error ? error.message : String(error) };
       }
+    },
+    clear() {
+      current = undefined;
+      keySets.retainOnly([]);
     },
   };
 }

@@ -44,6 +44,11 @@ export function grpcTarget(controlPlane: string): { target: string; credentials:
 // mismatch): retrying at once would fail again, so retry only at the slowest pace and log an error.
 // Retrying at all (rather than stopping) keeps the failure visible and picks up a fix by the operator.
 const refusedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT]);
+// Of those, the ones that mean the enrolment itself is gone (token unknown, agent deleted): the
+// agent must not go on serving, with the connections' credentials, on configuration the control
+// plane no longer gives it. It drops its snapshot and refuses requests with 503 (fail closed).
+// A control plane that is merely unreachable is different: the agent keeps its last good snapshot.
+const revokedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED]);
 
 /** Waits `ms`, or less if `signal` aborts; leaves no listener behind either way. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -90,11 +95,17 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       const welcomedAt = stream.welcomedAt;
       backoff.streamEnded(welcomedAt === undefined ? 0 : Date.now() - welcomedAt);
       if (stopping.signal.aborted) break;
-      const refused = !(result instanceof Error) && refusedStatuses.has(result.code);
+      // grpc-js reports a refusal as an "error" (a ServiceError carrying the status code) or a "status".
+      const code = typeof (result as { code?: unknown }).code === "number" ? (result as { code: grpc.status }).code : undefined;
+      const refused = code !== undefined && refusedStatuses.has(code);
       const delay = refused ? backoffOptions.capMs : backoff.next();
       const detail = result instanceof Error ? { error: result.message } : { code: grpc.status[result.code], details: result.details };
       const log = { ...detail, retryInMs: delay, buffered: options.buffer.held };
-      if (refused) options.logger.error(log, "control plane refused this agent; retrying slowly");
+      const revoked = code !== undefined && revokedStatuses.has(code);
+      if (revoked && options.store.current()) {
+        options.store.clear();
+        options.logger.error(log, "control plane revoked this agent's enrolment; configuration dropped, requests refused");
+      } else if (refused) options.logger.error(log, "control plane refused this agent; retrying slowly");
       else options.logger.warn(log, "control stream ended; reconnecting");
       await sleep(delay, stopping.signal);
     }
