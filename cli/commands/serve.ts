@@ -2,6 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
+import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
 import { CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
@@ -28,7 +29,7 @@ interface ControlPlaneFlags {
 }
 
 /** Flags of the serving form of `palisade agent`. */
-export interface AgentServeFlags {
+export interface AgentServeFlags extends AgentLimitFlags {
   server?: string;
   controlPlane?: string;
   token?: string;
@@ -80,7 +81,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
 /** Options of the serving form of `palisade agent`. */
 export function addAgentServeOptions(command: Command): Command {
   const token = "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]";
-  return (
+  return withAgentLimitOptions(
     command
       .addOption(serverOption())
       // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
@@ -101,6 +102,7 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
     throw new CliError(`the enrolment token must look like "<agent-name>.<secret>" ${hint}`);
   }
   const listen = agentListenAddress(flags.agentListen, ctx.env);
+  const limits = agentLimits(flags, ctx.env);
   await ensureFree("the agent", listen);
   const { startAgent } = await import("../../agent/agent.js");
   const controlPlane = serverUrl(
@@ -110,7 +112,7 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   const logger = createLogger(flags.logLevel, ctx.env, "info");
   const stopped = ctx.untilStopped();
   const agent = await listening("the agent", listen, () =>
-    startAgent({ listen, controlPlane, token, segment, logger }),
+    startAgent({ listen, controlPlane, token, segment, logger, ...limits }),
   );
   ctx.err(
     `agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`,

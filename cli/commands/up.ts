@@ -25,9 +25,10 @@ import {
   listenOption,
   nonEmpty,
 } from "../settings.js";
+import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
 import { renderBanner } from "./up-banner.js";
 
-interface UpFlags {
+interface UpFlags extends AgentLimitFlags {
   listen?: string;
   agentListen?: string;
   dataDir?: string;
@@ -39,14 +40,14 @@ export const LOCAL_AGENT = "local";
 
 /** Registers `up`. */
 export function registerUp(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("up")
     .description("run a control plane (embedded database) and one agent; Ctrl-C stops both")
     .addOption(listenOption())
     .addOption(agentListenOption())
     .addOption(dataDirOption())
-    .addOption(logLevelOption("warn"))
-    .action((flags: UpFlags) => up(flags, ctx));
+    .addOption(logLevelOption("warn"));
+  withAgentLimitOptions(command).action((flags: UpFlags) => up(flags, ctx));
 }
 
 async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
@@ -58,6 +59,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const dir = dataDir(flags.dataDir, ctx.env);
   const listen = listenAddress(flags.listen, ctx.env);
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
+  const limits = agentLimits(flags, ctx.env);
   const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
   const logger = createLogger(flags.logLevel, ctx.env, "warn");
   // Listen for Ctrl-C from now on: one pressed during start-up stops cleanly once started.
@@ -87,7 +89,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       throw adminFailure(error, controlPlane.url);
     });
     agent = await listening("the agent", agentListen, () =>
-      startAgent({ listen: agentListen, controlPlane: controlPlane.url, token: enrolmentToken, logger }),
+      startAgent({ listen: agentListen, controlPlane: controlPlane.url, token: enrolmentToken, logger, ...limits }),
     );
     ctx.out(
       renderBanner({

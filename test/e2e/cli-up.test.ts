@@ -83,7 +83,7 @@ describe("palisade up", () => {
     "runs, serves the CLI, stops on SIGINT with 0, and keeps its data across a restart",
     { timeout: 120_000 },
     async () => {
-      const first = startUp({ OPENAI_API_KEY: "sk-not-a-real-key" });
+      const first = startUp({ OPENAI_API_KEY: "sk-not-a-real-key", PALISADE_MAX_BODY_BYTES: "1KiB" });
       const facts = await banner(first);
       expect(facts.adminToken).toMatch(/^pat_[A-Za-z0-9_-]{43}$/);
       expect(facts.text).toContain(`SDK base URL    ${facts.agent}/<connection>/v1`);
@@ -99,6 +99,17 @@ describe("palisade up", () => {
       const token = await runPalisade(["token", "create", "--subject", "you@example.com"], env);
       expect(token.code, token.stderr).toBe(0);
       expect(token.stdout).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    // The agent's body limit comes from PALISADE_MAX_BODY_BYTES: refused before anything is forwarded.
+    const oversized = await eventually("the agent to refuse an oversized body", async () => {
+      const response = await fetch(`${facts.agent}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token.stdout.trim()}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(2048) }] }),
+      });
+      return response.status === 503 ? undefined : response; // 503 until the snapshot has arrived
+    });
+    expect(oversized.status).toBe(413);
+    expect(((await oversized.json()) as { error: { code: string } }).error.code).toBe("request_too_large");
       const openai = await runPalisade(["get", "connection", "openai", "-o", "json"], env);
       expect(JSON.parse(openai.stdout)).toMatchObject({
         name: "openai",

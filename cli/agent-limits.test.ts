@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { agentLimits, parseSize } from "./agent-limits.js";
+import { CliError } from "./errors.js";
+
+describe("agent limits", () => {
+  it("parses sizes with binary units", () => {
+    expect(parseSize("1048576", "x")).toBe(1_048_576);
+    expect(parseSize("512KiB", "x")).toBe(512 * 1024);
+    expect(parseSize("16MiB", "x")).toBe(16 * 1024 * 1024);
+    expect(parseSize("1g", "x")).toBe(1024 ** 3);
+  });
+
+  it("refuses sizes it cannot read, naming the flag", () => {
+    for (const bad of ["", "0", "-1", "1.5MiB", "16MB", "lots"]) {
+      expect(() => parseSize(bad, "--max-body-bytes")).toThrow(CliError);
+    }
+    expect(() => parseSize("16MB", "--max-body-bytes")).toThrow('--max-body-bytes must be a size in bytes such as 1048576 or 16MiB, got "16MB"');
+  });
+
+  it("takes the flag over the environment, and leaves unset limits to the agent", () => {
+    expect(agentLimits({}, {})).toEqual({});
+    expect(agentLimits({}, { PALISADE_MAX_BODY_BYTES: "1KiB", PALISADE_BUFFER_SIZE: "50" })).toEqual({ maxBodyBytes: 1024, bufferSize: 50 });
+    expect(agentLimits({ maxBodyBytes: "2KiB" }, { PALISADE_MAX_BODY_BYTES: "1KiB" })).toEqual({ maxBodyBytes: 2048 });
+    expect(() => agentLimits({ bufferSize: "0" }, {})).toThrow("--buffer-size must be a positive whole number");
+  });
+});

@@ -1,0 +1,64 @@
+// The agent's limits as settings: `--max-body-bytes` and `--buffer-size`, each with its env twin.
+import { Option, type Command } from "commander";
+import { CliError } from "./errors.js";
+import { nonEmpty } from "./settings.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Flags carrying the agent's limits. */
+export interface AgentLimitFlags {
+  maxBodyBytes?: string;
+  bufferSize?: string;
+}
+
+/** Limits to pass to `startAgent`; absent ones take the agent's defaults. */
+export interface AgentLimits {
+  maxBodyBytes?: number;
+  bufferSize?: number;
+}
+
+const UNITS: Record<string, number> = { "": 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Adds `--max-body-bytes` and `--buffer-size` to a command that runs an agent. */
+export function withAgentLimitOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--max-body-bytes <size>",
+        "largest request body the agent accepts, e.g. 16MiB; larger ones get 413 [env: PALISADE_MAX_BODY_BYTES, default: 16MiB]",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--buffer-size <count>",
+        "exchanges the agent holds until the control plane ACKs them; when full it refuses requests with 503 [env: PALISADE_BUFFER_SIZE, default: 10000]",
+      ),
+    );
+}
+
+/** Resolves the limits: flag, else environment, else the agent's default; bad values are errors. */
+export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
+  const body = flags.maxBodyBytes ?? nonEmpty(env.PALISADE_MAX_BODY_BYTES);
+  const buffer = flags.bufferSize ?? nonEmpty(env.PALISADE_BUFFER_SIZE);
+  return {
+    ...(body === undefined ? {} : { maxBodyBytes: parseSize(body, "--max-body-bytes") }),
+    ...(buffer === undefined ? {} : { bufferSize: parseCount(buffer, "--buffer-size") }),
+  };
+}
+
+/** Parses `1048576`, `512KiB`, `16MiB`, `1GiB` (k/m/g accepted) into bytes. */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new CliError(`${what} must be a size in bytes such as 1048576 or 16MiB, got "${text}"`);
+  }
+  return bytes;
+}
+
+function parseCount(text: string, what: string): number {
+  const count = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) throw new CliError(`${what} must be a positive whole number, got "${text}"`);
+  return count;
+}
