@@ -1,0 +1,92 @@
+// A whole Palisade on one machine for integration tests: a database, a control plane, a stand-in
+// provider, one agent serving a connection `standin` to it, and a caller token — all configured
+// through the CLI's own code path, as an operator would.
+import { expect } from "vitest";
+import { startAgent, type Agent } from "../../agent/agent.js";
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "../../control-plane/control-plane.js";
+import { runPalisade } from "../cli/test-context.js";
+import { eventually } from "../e2e/eventually.js";
+import { testDatabase, type TestDatabase } from "./database.js";
+import { startStandInProvider, type StandInProvider } from "./stand-in-provider.js";
+
+/** The admin token every stack uses. */
+export const STACK_ADMIN_TOKEN = "pat_stack-admin-token-0123456789";
+
+/** A running stack; `close` stops everything in it, in order. */
+export interface Stack {
+  db: TestDatabase;
+  controlPlane: ControlPlane;
+  provider: StandInProvider;
+  agent: Agent;
+  /** Environment for `runPalisade` admin commands against this control plane. */
+  env: Record<string, string>;
+  /** A caller JWT from `palisade token create`. */
+  callerToken: string;
+  /** Base URL of the `standin` connection, for an SDK. */
+  baseURL: string;
+  close(): Promise<void>;
+}
+
+/** Options: the agent's name, the caller's subject, extra control-plane options (e.g. dataDir). */
+export interface StackOptions {
+  agentName: string;
+  subject?: string;
+  controlPlane?: Partial<ControlPlaneOptions>;
+}
+
+/** Runs `palisade ARGS` against the stack and fails the test on a non-zero exit. */
+export async function palisade(env: Record<string, string>, args: string[], stdin = ""): Promise<string> {
+  const run = await runPalisade(args, env, stdin);
+  expect(run.code, run.stderr).toBe(0);
+  return run.stdout;
+}
+
+/** Status of `GET /<connection>/v1/models` through the agent with the given token. */
+export async function modelsStatus(agentUrl: string, token: string, connection = "standin"): Promise<number> {
+  const response = await fetch(`${agentUrl}/${connection}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** Starts a stack and waits until the agent serves the `standin` connection. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const db = await testDatabase();
+  const controlPlane = await startControlPlane({
+    listen: "127.0.0.1:0",
+    databaseUrl: db.url,
+    adminToken: STACK_ADMIN_TOKEN,
+    ...options.controlPlane,
+  });
+  const provider = await startStandInProvider();
+  const env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
+  const enrolment = (await palisade(env, ["agent", "create", options.agentName])).trim();
+  const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment });
+  await palisade(env, ["apply", "-f", "-"], `kind: Connection
+name: standin
+provider: openai
+upstream: ${provider.url}
+credential: { header: authorization, value: Bearer sk-stand-in-upstream }
+`);
+  const subject = options.subject ?? `${options.agentName}@example.com`;
+  const callerToken = (await palisade(env, ["token", "create", "--subject", subject])).trim();
+  await eventually("the agent to serve connection standin", async () =>
+    (await modelsStatus(agent.url, callerToken)) === 200 ? true : undefined,
+  );
+  const stack: Stack = {
+    db,
+    controlPlane,
+    provider,
+    agent,
+    env,
+    callerToken,
+    baseURL: `${agent.url}/standin/v1`,
+    // Reads the fields at close time: a test may have replaced the control plane (restarted it).
+    async close() {
+      await stack.agent.close();
+      await stack.controlPlane.close();
+      await stack.provider.close();
+      await stack.db.close();
+    },
+  };
+  return stack;
+}
