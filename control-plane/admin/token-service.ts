@@ -1,6 +1,6 @@
 // palisade.admin.v1.TokenService: caller tokens signed by the service-account issuer.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
@@ -38,6 +38,9 @@ export function createTokenService(deps: TokenServiceDeps): ServiceImpl<typeof T
         subject, groups, email: request.email || undefined, ttlSeconds: Math.floor(ttlSeconds),
       });
       return { token: issued.token, expireTime: timestampFromDate(issued.expiresAt), issuer: issued.issuer };
+    },
+    async revokeToken() {
+      throw new ConnectError("token revocation is not available yet", Code.Unimplemented);
     },
   };
 }

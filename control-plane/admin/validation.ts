@@ -64,7 +64,9 @@ export function checkResources(resources: readonly Resource[]): void {
     if (!kind) throw invalid(`resource ${index + 1}: no kind set`);
     if (kind === "connection") checkConnection(value);
     else if (kind === "identityProvider") checkIdentityProvider(value);
-    else checkServiceAccount(value);
+    else if (kind === "serviceAccount") checkServiceAccount(value);
+    // Policies and role bindings are stored once their validation exists (issue 4 work in progress).
+    else throw new ConnectError(`resource ${index + 1}: ${kind} resources are not supported yet`, Code.Unimplemented);
     const key = `${kind}/${value.name}`;
     if (seen.has(key)) throw invalid(`resource ${index + 1}: ${kind} "${value.name}" appears twice`);
     seen.add(key);

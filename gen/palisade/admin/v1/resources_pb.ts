@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/resources.proto.
  */
 export const file_palisade_admin_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIssBCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SABCCgoIcmVzb3VyY2UimgIKCkNvbm5lY3Rpb24SDAoEbmFtZRgBIAEoCRItCghwcm92aWRlchgCIAEoDjIbLnBhbGlzYWRlLmFkbWluLnYxLlByb3ZpZGVyEhAKCHVwc3RyZWFtGAMgASgJEjEKCmNyZWRlbnRpYWwYBCABKAsyHS5wYWxpc2FkZS5hZG1pbi52MS5DcmVkZW50aWFsEhYKDmNyZWRlbnRpYWxfc2V0GAUgASgIEhAKCHNlZ21lbnRzGAYgAygJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoKQ3JlZGVudGlhbBIOCgZoZWFkZXIYASABKAkSDQoFdmFsdWUYAiABKAkizAEKEElkZW50aXR5UHJvdmlkZXISDAoEbmFtZRgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSEAoIYXVkaWVuY2UYAyABKAkSEAoIandrc191cmkYBCABKAkSFAoMZ3JvdXBzX2NsYWltGAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipQEKDlNlcnZpY2VBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGZ3JvdXBzGAIgAygJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqZwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEwoPS0lORF9DT05ORUNUSU9OEAESGgoWS0lORF9JREVOVElUWV9QUk9WSURFUhACEhgKFEtJTkRfU0VSVklDRV9BQ0NPVU5UEAMqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIrACCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIAEIKCghyZXNvdXJjZSKyAgoKQ29ubmVjdGlvbhIMCgRuYW1lGAEgASgJEi0KCHByb3ZpZGVyGAIgASgOMhsucGFsaXNhZGUuYWRtaW4udjEuUHJvdmlkZXISEAoIdXBzdHJlYW0YAyABKAkSMQoKY3JlZGVudGlhbBgEIAEoCzIdLnBhbGlzYWRlLmFkbWluLnYxLkNyZWRlbnRpYWwSFgoOY3JlZGVudGlhbF9zZXQYBSABKAgSEAoIc2VnbWVudHMYBiADKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5hbGxvd2VkX2dyb3VwcxgJIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSLMAQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoOU2VydmljZUFjY291bnQSDAoEbmFtZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLeAgoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIuCgVtYXRjaBgFIAEoCzIfLnBhbGlzYWRlLmFkbWluLnYxLkNvbnRlbnRNYXRjaBIvCgZhY3Rpb24YBiABKA4yHy5wYWxpc2FkZS5hZG1pbi52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAcgASgJEikKBmxpbWl0cxgIIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0cxITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSI+CgZMaW1pdHMSGwoTcmVxdWVzdHNfcGVyX21pbnV0ZRgBIAEoDRIXCg90b2tlbnNfcGVyX2hvdXIYAiABKAQixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqjwEKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhMKD0tJTkRfQ09OTkVDVElPThABEhoKFktJTkRfSURFTlRJVFlfUFJPVklERVIQAhIYChRLSU5EX1NFUlZJQ0VfQUNDT1VOVBADEg8KC0tJTkRfUE9MSUNZEAQSFQoRS0lORF9ST0xFX0JJTkRJTkcQBSpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAypeCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAipiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Resource is one configuration resource; exactly one kind is set.
@@ -49,6 +49,22 @@ export type Resource = Message<"palisade.admin.v1.Resource"> & {
      */
     value: ServiceAccount;
     case: "serviceAccount";
+  } | {
+    /**
+     * A Policy.
+     *
+     * @generated from field: palisade.admin.v1.Policy policy = 4;
+     */
+    value: Policy;
+    case: "policy";
+  } | {
+    /**
+     * A RoleBinding.
+     *
+     * @generated from field: palisade.admin.v1.RoleBinding role_binding = 5;
+     */
+    value: RoleBinding;
+    case: "roleBinding";
   } | { case: undefined; value?: undefined };
 };
 
@@ -121,6 +137,14 @@ export type Connection = Message<"palisade.admin.v1.Connection"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 8;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Groups allowed to use this connection at all, checked before policies; empty means any
+   * authenticated caller (policies still apply). A caller in none of them gets 403.
+   *
+   * @generated from field: repeated string allowed_groups = 9;
+   */
+  allowedGroups: string[];
 };
 
 /**
@@ -271,6 +295,212 @@ export const ServiceAccountSchema: GenMessage<ServiceAccount> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_resources, 4);
 
 /**
+ * Policy decides on requests. Agents evaluate policies by descending priority (then name); the
+ * first matching policy with an action decides; when none allows, the request is denied.
+ *
+ * @generated from message palisade.admin.v1.Policy
+ */
+export type Policy = Message<"palisade.admin.v1.Policy"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Higher first; ties are broken by name.
+   *
+   * @generated from field: int32 priority = 2;
+   */
+  priority: number;
+
+  /**
+   * Connections the policy applies to; `*` means all. Empty is refused with INVALID_ARGUMENT.
+   *
+   * @generated from field: repeated string connections = 3;
+   */
+  connections: string[];
+
+  /**
+   * CEL condition over `identity`, `request`, `connection` and `time`; empty means true.
+   * An expression that does not compile is refused with INVALID_ARGUMENT naming its position.
+   *
+   * @generated from field: string when = 4;
+   */
+  when: string;
+
+  /**
+   * Content rules over the prompt text; the policy matches only if one of them matches.
+   *
+   * @generated from field: palisade.admin.v1.ContentMatch match = 5;
+   */
+  match?: ContentMatch | undefined;
+
+  /**
+   * What the policy decides when it matches.
+   *
+   * @generated from field: palisade.admin.v1.PolicyAction action = 6;
+   */
+  action: PolicyAction;
+
+  /**
+   * Message for the caller when the policy denies (never includes the matched text).
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * Per-identity limits applied to requests this policy matches.
+   *
+   * @generated from field: palisade.admin.v1.Limits limits = 8;
+   */
+  limits?: Limits | undefined;
+
+  /**
+   * Free text for humans.
+   *
+   * @generated from field: string description = 9;
+   */
+  description: string;
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 11;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.Policy.
+ * Use `create(PolicySchema)` to create a new message.
+ */
+export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 5);
+
+/**
+ * ContentMatch is a set of content rules over the prompt text (all messages, tools, inputs).
+ *
+ * @generated from message palisade.admin.v1.ContentMatch
+ */
+export type ContentMatch = Message<"palisade.admin.v1.ContentMatch"> & {
+  /**
+   * Case-insensitive, word-bounded phrases.
+   *
+   * @generated from field: repeated string keywords = 1;
+   */
+  keywords: string[];
+
+  /**
+   * Regular expressions (ECMAScript syntax). Patterns that can backtrack catastrophically are
+   * refused with INVALID_ARGUMENT at apply time.
+   *
+   * @generated from field: repeated string patterns = 2;
+   */
+  patterns: string[];
+};
+
+/**
+ * Describes the message palisade.admin.v1.ContentMatch.
+ * Use `create(ContentMatchSchema)` to create a new message.
+ */
+export const ContentMatchSchema: GenMessage<ContentMatch> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 6);
+
+/**
+ * Limits are per-identity budgets; exceeding one gets 429 with Retry-After.
+ *
+ * @generated from message palisade.admin.v1.Limits
+ */
+export type Limits = Message<"palisade.admin.v1.Limits"> & {
+  /**
+   * Requests per minute per identity; 0 means no limit.
+   *
+   * @generated from field: uint32 requests_per_minute = 1;
+   */
+  requestsPerMinute: number;
+
+  /**
+   * Tokens (prompt + completion, as the provider reports them) per hour per identity; 0 means no limit.
+   *
+   * @generated from field: uint64 tokens_per_hour = 2;
+   */
+  tokensPerHour: bigint;
+};
+
+/**
+ * Describes the message palisade.admin.v1.Limits.
+ * Use `create(LimitsSchema)` to create a new message.
+ */
+export const LimitsSchema: GenMessage<Limits> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 7);
+
+/**
+ * RoleBinding grants a role to callers whose token carries one of the groups or subjects.
+ *
+ * @generated from message palisade.admin.v1.RoleBinding
+ */
+export type RoleBinding = Message<"palisade.admin.v1.RoleBinding"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The role granted.
+   *
+   * @generated from field: palisade.admin.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * Groups (from the token's groups claim) that hold the role.
+   *
+   * @generated from field: repeated string groups = 3;
+   */
+  groups: string[];
+
+  /**
+   * Subjects (`sub`) that hold the role.
+   *
+   * @generated from field: repeated string subjects = 4;
+   */
+  subjects: string[];
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 6;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.RoleBinding.
+ * Use `create(RoleBindingSchema)` to create a new message.
+ */
+export const RoleBindingSchema: GenMessage<RoleBinding> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 8);
+
+/**
  * Kind names a kind of configuration resource, as in the `kind:` line of a resource file.
  *
  * @generated from enum palisade.admin.v1.Kind
@@ -303,6 +533,20 @@ export enum Kind {
    * @generated from enum value: KIND_SERVICE_ACCOUNT = 3;
    */
   SERVICE_ACCOUNT = 3,
+
+  /**
+   * A Policy: who may call what, content rules and limits, enforced by agents.
+   *
+   * @generated from enum value: KIND_POLICY = 4;
+   */
+  POLICY = 4,
+
+  /**
+   * A RoleBinding: which groups or subjects hold which admin-API role.
+   *
+   * @generated from enum value: KIND_ROLE_BINDING = 5;
+   */
+  ROLE_BINDING = 5,
 }
 
 /**
@@ -351,4 +595,87 @@ export enum Provider {
  */
 export const ProviderSchema: GenEnum<Provider> = /*@__PURE__*/
   enumDesc(file_palisade_admin_v1_resources, 1);
+
+/**
+ * PolicyAction is what a matching policy decides.
+ *
+ * @generated from enum palisade.admin.v1.PolicyAction
+ */
+export enum PolicyAction {
+  /**
+   * No decision: the policy only contributes its limits and evaluation goes on. A policy with
+   * neither an action nor limits is refused with INVALID_ARGUMENT.
+   *
+   * @generated from enum value: POLICY_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Allow the request (subject to the limits collected so far and this policy's own).
+   *
+   * @generated from enum value: POLICY_ACTION_ALLOW = 1;
+   */
+  ALLOW = 1,
+
+  /**
+   * Refuse the request with 403 in the provider's error format.
+   *
+   * @generated from enum value: POLICY_ACTION_DENY = 2;
+   */
+  DENY = 2,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.PolicyAction.
+ */
+export const PolicyActionSchema: GenEnum<PolicyAction> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 2);
+
+/**
+ * Role is an admin-API role.
+ *
+ * @generated from enum palisade.admin.v1.Role
+ */
+export enum Role {
+  /**
+   * Not set; refused with INVALID_ARGUMENT.
+   *
+   * @generated from enum value: ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Everything: configuration, agents, tokens, sessions with contents.
+   *
+   * @generated from enum value: ROLE_ADMIN = 1;
+   */
+  ADMIN = 1,
+
+  /**
+   * Decides reviews; reads configuration and session metadata.
+   *
+   * @generated from enum value: ROLE_APPROVER = 2;
+   */
+  APPROVER = 2,
+
+  /**
+   * Reads everything including session contents; changes nothing.
+   *
+   * @generated from enum value: ROLE_AUDITOR = 3;
+   */
+  AUDITOR = 3,
+
+  /**
+   * Reads configuration and session metadata, never prompt or response contents.
+   *
+   * @generated from enum value: ROLE_VIEWER = 4;
+   */
+  VIEWER = 4,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.Role.
+ */
+export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 3);
 

@@ -12,7 +12,50 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/token_service.proto.
  */
 export const file_palisade_admin_v1_token_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSJsChJDcmVhdGVUb2tlblJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCRIOCgZncm91cHMYAiADKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVtYWlsGAQgASgJImUKE0NyZWF0ZVRva2VuUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmlzc3VlchgDIAEoCTJsCgxUb2tlblNlcnZpY2USXAoLQ3JlYXRlVG9rZW4SJS5wYWxpc2FkZS5hZG1pbi52MS5DcmVhdGVUb2tlblJlcXVlc3QaJi5wYWxpc2FkZS5hZG1pbi52MS5DcmVhdGVUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSIyChJSZXZva2VUb2tlblJlcXVlc3QSCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkiFQoTUmV2b2tlVG9rZW5SZXNwb25zZSJsChJDcmVhdGVUb2tlblJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCRIOCgZncm91cHMYAiADKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVtYWlsGAQgASgJInIKE0NyZWF0ZVRva2VuUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmlzc3VlchgDIAEoCRILCgNqdGkYBCABKAkyygEKDFRva2VuU2VydmljZRJcCgtDcmVhdGVUb2tlbhIlLnBhbGlzYWRlLmFkbWluLnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnBhbGlzYWRlLmFkbWluLnYxLkNyZWF0ZVRva2VuUmVzcG9uc2USXAoLUmV2b2tlVG9rZW4SJS5wYWxpc2FkZS5hZG1pbi52MS5SZXZva2VUb2tlblJlcXVlc3QaJi5wYWxpc2FkZS5hZG1pbi52MS5SZXZva2VUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * RevokeTokenRequest names what to revoke.
+ *
+ * @generated from message palisade.admin.v1.RevokeTokenRequest
+ */
+export type RevokeTokenRequest = Message<"palisade.admin.v1.RevokeTokenRequest"> & {
+  /**
+   * The `jti` of one token issued by the control plane.
+   *
+   * @generated from field: string jti = 1;
+   */
+  jti: string;
+
+  /**
+   * A subject: all its tokens issued by the control plane until now are revoked.
+   *
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
+};
+
+/**
+ * Describes the message palisade.admin.v1.RevokeTokenRequest.
+ * Use `create(RevokeTokenRequestSchema)` to create a new message.
+ */
+export const RevokeTokenRequestSchema: GenMessage<RevokeTokenRequest> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_token_service, 0);
+
+/**
+ * RevokeTokenResponse is empty on success.
+ *
+ * @generated from message palisade.admin.v1.RevokeTokenResponse
+ */
+export type RevokeTokenResponse = Message<"palisade.admin.v1.RevokeTokenResponse"> & {
+};
+
+/**
+ * Describes the message palisade.admin.v1.RevokeTokenResponse.
+ * Use `create(RevokeTokenResponseSchema)` to create a new message.
+ */
+export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_token_service, 1);
 
 /**
  * CreateTokenRequest says whom the token is for.
@@ -54,7 +97,7 @@ export type CreateTokenRequest = Message<"palisade.admin.v1.CreateTokenRequest">
  * Use `create(CreateTokenRequestSchema)` to create a new message.
  */
 export const CreateTokenRequestSchema: GenMessage<CreateTokenRequest> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_token_service, 0);
+  messageDesc(file_palisade_admin_v1_token_service, 2);
 
 /**
  * CreateTokenResponse carries the signed token.
@@ -82,6 +125,13 @@ export type CreateTokenResponse = Message<"palisade.admin.v1.CreateTokenResponse
    * @generated from field: string issuer = 3;
    */
   issuer: string;
+
+  /**
+   * The token's `jti`, for `RevokeToken`.
+   *
+   * @generated from field: string jti = 4;
+   */
+  jti: string;
 };
 
 /**
@@ -89,7 +139,7 @@ export type CreateTokenResponse = Message<"palisade.admin.v1.CreateTokenResponse
  * Use `create(CreateTokenResponseSchema)` to create a new message.
  */
 export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_token_service, 1);
+  messageDesc(file_palisade_admin_v1_token_service, 3);
 
 /**
  * TokenService issues caller tokens signed by the control plane's service-account issuer,
@@ -109,6 +159,18 @@ export const TokenService: GenService<{
     methodKind: "unary";
     input: typeof CreateTokenRequestSchema;
     output: typeof CreateTokenResponseSchema;
+  },
+  /**
+   * RevokeToken revokes one token by its `jti`, or every token of a subject issued until now.
+   * Agents refuse revoked tokens within a second. INVALID_ARGUMENT unless exactly one of
+   * `jti` and `subject` is set.
+   *
+   * @generated from rpc palisade.admin.v1.TokenService.RevokeToken
+   */
+  revokeToken: {
+    methodKind: "unary";
+    input: typeof RevokeTokenRequestSchema;
+    output: typeof RevokeTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palisade_admin_v1_token_service, 0);

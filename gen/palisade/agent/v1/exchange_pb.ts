@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/agent/v1/exchange.proto.
  */
 export const file_palisade_agent_v1_exchange: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9leGNoYW5nZS5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEiogQKCEV4Y2hhbmdlEgoKAmlkGAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSLQoIaWRlbnRpdHkYAyABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5JZGVudGl0eRIOCgZtZXRob2QYBCABKAkSDAoEcGF0aBgFIAEoCRINCgVtb2RlbBgGIAEoCRIOCgZzdHJlYW0YByABKAgSDgoGc3RhdHVzGAggASgNEisKB3ZlcmRpY3QYCSABKA4yGi5wYWxpc2FkZS5hZ2VudC52MS5WZXJkaWN0Eg4KBnJlYXNvbhgKIAEoCRIUCgxyZXF1ZXN0X2JvZHkYCyABKAkSFQoNcmVzcG9uc2VfYm9keRgMIAEoCRIZChFyZXF1ZXN0X3RydW5jYXRlZBgNIAEoCBIaChJyZXNwb25zZV90cnVuY2F0ZWQYDiABKAgSJwoFdXNhZ2UYDyABKAsyGC5wYWxpc2FkZS5hZ2VudC52MS5Vc2FnZRIuCgpzdGFydGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChJ0aW1lX3RvX2ZpcnN0X2J5dGUYESABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIZHVyYXRpb24YEiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFZXJyb3IYEyABKAkSDQoFYWdlbnQYFCABKAkiSgoISWRlbnRpdHkSDwoHc3ViamVjdBgBIAEoCRINCgVlbWFpbBgCIAEoCRIOCgZncm91cHMYAyADKAkSDgoGaXNzdWVyGAQgASgJIk8KBVVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYAiABKAQSFAoMdG90YWxfdG9rZW5zGAMgASgEKl8KB1ZlcmRpY3QSFwoTVkVSRElDVF9VTlNQRUNJRklFRBAAEhMKD1ZFUkRJQ1RfQUxMT1dFRBABEhIKDlZFUkRJQ1RfREVOSUVEEAISEgoOVkVSRElDVF9GQUlMRUQQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9leGNoYW5nZS5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEisgQKCEV4Y2hhbmdlEgoKAmlkGAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSLQoIaWRlbnRpdHkYAyABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5JZGVudGl0eRIOCgZtZXRob2QYBCABKAkSDAoEcGF0aBgFIAEoCRINCgVtb2RlbBgGIAEoCRIOCgZzdHJlYW0YByABKAgSDgoGc3RhdHVzGAggASgNEisKB3ZlcmRpY3QYCSABKA4yGi5wYWxpc2FkZS5hZ2VudC52MS5WZXJkaWN0Eg4KBnJlYXNvbhgKIAEoCRIUCgxyZXF1ZXN0X2JvZHkYCyABKAkSFQoNcmVzcG9uc2VfYm9keRgMIAEoCRIZChFyZXF1ZXN0X3RydW5jYXRlZBgNIAEoCBIaChJyZXNwb25zZV90cnVuY2F0ZWQYDiABKAgSJwoFdXNhZ2UYDyABKAsyGC5wYWxpc2FkZS5hZ2VudC52MS5Vc2FnZRIuCgpzdGFydGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChJ0aW1lX3RvX2ZpcnN0X2J5dGUYESABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIZHVyYXRpb24YEiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFZXJyb3IYEyABKAkSDQoFYWdlbnQYFCABKAkSDgoGcG9saWN5GBUgASgJIkoKCElkZW50aXR5Eg8KB3N1YmplY3QYASABKAkSDQoFZW1haWwYAiABKAkSDgoGZ3JvdXBzGAMgAygJEg4KBmlzc3VlchgEIAEoCSJPCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgEEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgEEhQKDHRvdGFsX3Rva2VucxgDIAEoBCp0CgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABITCg9WRVJESUNUX0FMTE9XRUQQARISCg5WRVJESUNUX0RFTklFRBACEhIKDlZFUkRJQ1RfRkFJTEVEEAMSEwoPVkVSRElDVF9MSU1JVEVEEARiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Exchange is the record of one proxied HTTP exchange (a session), as the agent saw it.
@@ -159,6 +159,13 @@ export type Exchange = Message<"palisade.agent.v1.Exchange"> & {
    * @generated from field: string agent = 20;
    */
   agent: string;
+
+  /**
+   * The policy that decided (allowed, denied or limited the request); empty when none did.
+   *
+   * @generated from field: string policy = 21;
+   */
+  policy: string;
 };
 
 /**
@@ -278,6 +285,13 @@ export enum Verdict {
    * @generated from enum value: VERDICT_FAILED = 3;
    */
   FAILED = 3,
+
+  /**
+   * Refused by a rate or token limit (429).
+   *
+   * @generated from enum value: VERDICT_LIMITED = 4;
+   */
+  LIMITED = 4,
 }
 
 /**

@@ -4,13 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palisade/agent/v1/snapshot.proto.
  */
 export const file_palisade_agent_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEiigEKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXIijgEKCkNvbm5lY3Rpb24SDAoEbmFtZRgBIAEoCRItCghwcm92aWRlchgCIAEoDjIbLnBhbGlzYWRlLmFnZW50LnYxLlByb3ZpZGVyEhAKCHVwc3RyZWFtGAMgASgJEjEKCmNyZWRlbnRpYWwYBCABKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5DcmVkZW50aWFsIisKCkNyZWRlbnRpYWwSDgoGaGVhZGVyGAEgASgJEg0KBXZhbHVlGAIgASgJIm4KBklzc3VlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIMCgRqd2tzGAUgASgJEhQKDGdyb3Vwc19jbGFpbRgGIAEoCSpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQA2IGcHJvdG8z");
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEi8AEKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24ipgEKCkNvbm5lY3Rpb24SDAoEbmFtZRgBIAEoCRItCghwcm92aWRlchgCIAEoDjIbLnBhbGlzYWRlLmFnZW50LnYxLlByb3ZpZGVyEhAKCHVwc3RyZWFtGAMgASgJEjEKCmNyZWRlbnRpYWwYBCABKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5DcmVkZW50aWFsEhYKDmFsbG93ZWRfZ3JvdXBzGAUgAygJIisKCkNyZWRlbnRpYWwSDgoGaGVhZGVyGAEgASgJEg0KBXZhbHVlGAIgASgJIm4KBklzc3VlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIMCgRqd2tzGAUgASgJEhQKDGdyb3Vwc19jbGFpbRgGIAEoCSLmAQoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIQCghrZXl3b3JkcxgFIAMoCRIQCghwYXR0ZXJucxgGIAMoCRIvCgZhY3Rpb24YByABKA4yHy5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAggASgJEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYCSABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAogASgEIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAypeCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Snapshot is the complete configuration an agent runs on. The agent compiles it, swaps it in
@@ -47,6 +49,20 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
    * @generated from field: repeated palisade.agent.v1.Issuer issuers = 4;
    */
   issuers: Issuer[];
+
+  /**
+   * Policies, in no particular order (the agent sorts by priority, then name).
+   *
+   * @generated from field: repeated palisade.agent.v1.Policy policies = 5;
+   */
+  policies: Policy[];
+
+  /**
+   * Revoked caller tokens; the agent refuses them with 401.
+   *
+   * @generated from field: repeated palisade.agent.v1.TokenRevocation revocations = 6;
+   */
+  revocations: TokenRevocation[];
 };
 
 /**
@@ -89,6 +105,13 @@ export type Connection = Message<"palisade.agent.v1.Connection"> & {
    * @generated from field: palisade.agent.v1.Credential credential = 4;
    */
   credential?: Credential | undefined;
+
+  /**
+   * Groups allowed to use the connection; empty means any authenticated caller.
+   *
+   * @generated from field: repeated string allowed_groups = 5;
+   */
+  allowedGroups: string[];
 };
 
 /**
@@ -184,6 +207,139 @@ export const IssuerSchema: GenMessage<Issuer> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_snapshot, 3);
 
 /**
+ * Policy as agents evaluate it; see palisade.admin.v1.Policy for the meaning of each field.
+ *
+ * @generated from message palisade.agent.v1.Policy
+ */
+export type Policy = Message<"palisade.agent.v1.Policy"> & {
+  /**
+   * Name, reported in refusals and records.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Higher first; ties broken by name.
+   *
+   * @generated from field: int32 priority = 2;
+   */
+  priority: number;
+
+  /**
+   * Connection names, or `*`.
+   *
+   * @generated from field: repeated string connections = 3;
+   */
+  connections: string[];
+
+  /**
+   * CEL condition; empty means true. A snapshot whose CEL does not compile is NACKed.
+   *
+   * @generated from field: string when = 4;
+   */
+  when: string;
+
+  /**
+   * Case-insensitive, word-bounded phrases matched against the prompt text.
+   *
+   * @generated from field: repeated string keywords = 5;
+   */
+  keywords: string[];
+
+  /**
+   * Regular expressions matched against the prompt text.
+   *
+   * @generated from field: repeated string patterns = 6;
+   */
+  patterns: string[];
+
+  /**
+   * Decision when the policy matches.
+   *
+   * @generated from field: palisade.agent.v1.PolicyAction action = 7;
+   */
+  action: PolicyAction;
+
+  /**
+   * Message for the caller on deny.
+   *
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+
+  /**
+   * Requests per minute per identity; 0 = none.
+   *
+   * @generated from field: uint32 requests_per_minute = 9;
+   */
+  requestsPerMinute: number;
+
+  /**
+   * Tokens per hour per identity; 0 = none.
+   *
+   * @generated from field: uint64 tokens_per_hour = 10;
+   */
+  tokensPerHour: bigint;
+};
+
+/**
+ * Describes the message palisade.agent.v1.Policy.
+ * Use `create(PolicySchema)` to create a new message.
+ */
+export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 4);
+
+/**
+ * TokenRevocation revokes one token (by `jti`) or every token of a subject issued before a time.
+ *
+ * @generated from message palisade.agent.v1.TokenRevocation
+ */
+export type TokenRevocation = Message<"palisade.agent.v1.TokenRevocation"> & {
+  /**
+   * The revoked token's `jti`; empty when the revocation is by subject.
+   *
+   * @generated from field: string jti = 1;
+   */
+  jti: string;
+
+  /**
+   * The subject whose tokens issued before `issued_before` are revoked; empty for a jti revocation.
+   *
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
+
+  /**
+   * With `subject`: tokens whose `iat` is before this time are refused.
+   *
+   * @generated from field: google.protobuf.Timestamp issued_before = 3;
+   */
+  issuedBefore?: Timestamp | undefined;
+
+  /**
+   * The issuer the revocation applies to (`iss`).
+   *
+   * @generated from field: string issuer = 4;
+   */
+  issuer: string;
+
+  /**
+   * After this time the revoked token(s) have expired anyway and the entry can be dropped.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.agent.v1.TokenRevocation.
+ * Use `create(TokenRevocationSchema)` to create a new message.
+ */
+export const TokenRevocationSchema: GenMessage<TokenRevocation> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 5);
+
+/**
  * Provider says which API family a connection speaks: how to read its prompts, streamed deltas,
  * usage and errors, and in which format refusals are written.
  *
@@ -224,4 +380,38 @@ export enum Provider {
  */
 export const ProviderSchema: GenEnum<Provider> = /*@__PURE__*/
   enumDesc(file_palisade_agent_v1_snapshot, 0);
+
+/**
+ * PolicyAction is what a matching policy decides.
+ *
+ * @generated from enum palisade.agent.v1.PolicyAction
+ */
+export enum PolicyAction {
+  /**
+   * No decision: contributes limits only; evaluation goes on.
+   *
+   * @generated from enum value: POLICY_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Allow.
+   *
+   * @generated from enum value: POLICY_ACTION_ALLOW = 1;
+   */
+  ALLOW = 1,
+
+  /**
+   * Deny with 403.
+   *
+   * @generated from enum value: POLICY_ACTION_DENY = 2;
+   */
+  DENY = 2,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.PolicyAction.
+ */
+export const PolicyActionSchema: GenEnum<PolicyAction> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 1);
 
