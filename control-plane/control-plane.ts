@@ -10,6 +10,7 @@ import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
 import { openDatabase } from "./storage/database.js";
 import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js";
 import { createResourceStore } from "./storage/resources/resource-store.js";
+import { readKeyPair, type TlsFiles } from "./tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
@@ -25,11 +26,13 @@ export interface ControlPlaneOptions {
   heartbeatIntervalMs?: number;
   /** Safety poll of the configuration version; default 3 s. */
   snapshotPollIntervalMs?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
+  tls?: TlsFiles;
 }
 
 /** A running control plane. */
 export interface ControlPlane {
-  url: string;                      // "http://host:port" actually bound
+  url: string;                      // "http://host:port" ("https://" with tls) actually bound
   generatedAdminToken?: string;     // set only when this start generated the admin token
   close(): Promise<void>;           // stops accepting, ends agent streams, closes the database
 }
@@ -37,6 +40,8 @@ export interface ControlPlane {
 /** Opens the database (migrating it), builds the snapshot cache and serves on `options.listen`. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const logger = options.logger ?? pino({ level: "silent" });
+  // Before the database: a bad certificate file fails the start without touching anything.
+  const keyPair = options.tls && (await readKeyPair(options.tls, "the control plane"));
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
   // Undoes the start in reverse; a failing step is logged and the rest still run (the database last).
@@ -66,6 +71,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const server = await listen({
       listen: options.listen,
       logger,
+      tls: keyPair,
       routes(router) {
         router.service(AgentService, stream.service);
         registerAdminRoutes(router, {

@@ -1,12 +1,15 @@
 // The control plane's one port. connect-node serves gRPC only over HTTP/2, while curl and
-// browsers speak HTTP/1.1, so a plain TCP server in front reads each connection's first bytes and
-// hands the socket to an HTTP/2 (h2c, prior knowledge) or an HTTP/1.1 server sharing one handler.
+// browsers speak HTTP/1.1. In cleartext, a plain TCP server in front reads each connection's first
+// bytes and hands the socket to an HTTP/2 (h2c, prior knowledge) or an HTTP/1.1 server sharing one
+// handler. With TLS, ALPN makes that choice during the handshake (see tls-server.ts).
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { trackSessions, type Front, type RequestHandler } from "./server-front.js";
+import { createTlsFront } from "./tls-server.js";
 
 /** Options for {@link listen}. */
 export interface ListenOptions {
@@ -15,11 +18,13 @@ export interface ListenOptions {
   /** Registers the RPC services served on the port. */
   routes: (router: ConnectRouter) => void;
   logger: Logger;
+  /** Serve TLS (HTTPS, HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** A bound server. */
 export interface Server {
-  /** "http://host:port" actually bound. */
+  /** "http://host:port" ("https://" with TLS) actually bound. */
   url: string;
   /** Stops accepting, ends open requests and streams, resolves when the port is closed. */
   close(): Promise<void>;
@@ -33,8 +38,8 @@ const drainMs = 1_000;
 const firstBytesTimeoutMs = 10_000;
 
 /**
- * Serves `routes` (gRPC, gRPC-Web, Connect) on one port over HTTP/2 cleartext and HTTP/1.1, plus
- * `GET /healthz`; resolves once the port is bound.
+ * Serves `routes` (gRPC, gRPC-Web, Connect) on one port over HTTP/2 and HTTP/1.1 (cleartext, or
+ * TLS when `tls` is given), plus `GET /healthz`; resolves once the port is bound.
  */
 export async function listen(options: ListenOptions): Promise<Server> {
   const { host, port } = parseHostPort(options.listen);
@@ -53,22 +58,51 @@ export async function listen(options: ListenOptions): Promise<Server> {
       res.end();
     },
   });
+  const front = options.tls ? createTlsFront(handler, options.tls, logger) : createCleartextFront(handler, logger);
 
+  await new Promise<void>((resolve, reject) => {
+    front.server.once("error", reject);
+    front.server.listen(port, host, () => {
+      front.server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (front.server.address() as net.AddressInfo).port;
+  const scheme = options.tls ? "https" : "http";
+  const url = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+  logger.debug({ url }, "control plane listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const cut = setTimeout(() => front.cut(), drainMs);
+        front.server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        // Streaming handlers end with UNAVAILABLE and a status instead of a reset.
+        shutdown.abort(new ConnectError("control plane shutting down", Code.Unavailable));
+        front.stop();
+      });
+      return closing;
+    },
+  };
+}
+
+// Cleartext: a TCP server routes each connection on the HTTP/2 preface to an h2c or an HTTP/1.1
+// server, neither of which listens itself.
+function createCleartextFront(handler: RequestHandler, logger: Logger): Front {
   const h1 = http.createServer(handler);
   // An http.Server tracks its connections (for closeIdleConnections and the headers/request
   // timeouts that stop slow clients) from its 'listening' event; this one never listens itself.
   h1.emit("listening");
   const h2 = http2.createServer(handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    // A peer's protocol error is its problem; never let it crash the process.
-    session.on("error", (err) => logger.debug({ err }, "http/2 session error"));
-  });
+  const sessions = trackSessions(h2, logger);
 
   const unrouted = new Set<net.Socket>();
-  const front = net.createServer((socket) => {
+  const server = net.createServer((socket) => {
     unrouted.add(socket);
     socket.on("error", (err) => logger.debug({ err }, "connection error"));
     const silent = () => socket.destroy();
@@ -90,38 +124,16 @@ export async function listen(options: ListenOptions): Promise<Server> {
       }
     });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
-    front.listen(port, host, () => {
-      front.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = (front.address() as net.AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
-  logger.debug({ url }, "control plane listening");
-
-  let closing: Promise<void> | undefined;
   return {
-    url,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const cut = setTimeout(() => {
-          for (const session of sessions) session.destroy();
-          h1.closeAllConnections();
-        }, drainMs);
-        front.close(() => {
-          clearTimeout(cut);
-          resolve();
-        });
-        // Streaming handlers end with UNAVAILABLE and a status instead of a reset.
-        shutdown.abort(new ConnectError("control plane shutting down", Code.Unavailable));
-        for (const socket of unrouted) socket.destroy();
-        for (const session of sessions) session.close();
-        h1.close(); // closes idle keep-alive connections; the port is the front server's
-      });
-      return closing;
+    server,
+    stop() {
+      for (const socket of unrouted) socket.destroy();
+      for (const session of sessions) session.close();
+      h1.close(); // closes idle keep-alive connections; the port is the front server's
+    },
+    cut() {
+      for (const session of sessions) session.destroy();
+      h1.closeAllConnections();
     },
   };
 }

@@ -1,0 +1,35 @@
+// What listen() needs from the server that owns the port, cleartext or TLS.
+import type http from "node:http";
+import type http2 from "node:http2";
+import type net from "node:net";
+import type { Logger } from "pino";
+
+/** connect-node's request handler, served over HTTP/1.1 and HTTP/2 alike. */
+export type RequestHandler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/** The server bound to the port, and how to end its connections. */
+export interface Front {
+  server: net.Server;
+  /** Asks open connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed); called once close() begins. */
+  stop(): void;
+  /** Cuts whatever is still open once the drain period is over. */
+  cut(): void;
+}
+
+/** The open HTTP/2 sessions of `server`, kept current; a session's protocol error is only logged. */
+export function trackSessions(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  logger: Logger,
+): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    // A peer's protocol error is its problem; never let it crash the process.
+    session.on("error", (err) => logger.debug({ err }, "http/2 session error"));
+  });
+  return sessions;
+}
