@@ -1,10 +1,13 @@
 // The Palisade agent (data plane): an HTTP proxy serving each connection of the current snapshot,
 // configured and audited over one control stream it dials out to the control plane.
+import { getCACertificates } from "node:tls";
 import { pino, type Logger } from "pino";
 import { Agent as UndiciAgent } from "undici";
+import { readCaFile, readKeyPair, type TlsFiles } from "../control-plane/tls-files.js";
 import { createSnapshotStore } from "./config/snapshot-store.js";
 import { createRequestHandler } from "./http/handle-request.js";
 import { startProxyServer } from "./http/proxy-server.js";
+import { createLimitTracker } from "./policy/limits.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
 import { startStreamClient } from "./stream/stream-client.js";
 import { agentVersion } from "./version.js";
@@ -16,11 +19,15 @@ export interface AgentOptions {
   segment?: string;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
+  jwksCooldownMs?: number; // least time between JWKS refetches of an issuer on an unknown kid, default 30 s
   logger?: Logger;
+  tls?: TlsFiles; // serve HTTPS on `listen` with this PEM certificate (chain) and key, read at start
+  caFile?: string; // PEM CA bundle trusted for an https:// control plane; default Node's roots
+  upstreamCaFile?: string; // PEM CA bundle trusted for upstream providers, besides Node's roots
 }
 
 export interface Agent {
-  url: string; // "http://host:port" actually bound
+  url: string; // "http://host:port" ("https://" with tls) actually bound
   close(): Promise<void>; // drains in-flight requests, flushes what it can, closes the stream
 }
 
@@ -41,23 +48,31 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const maxBodyBytes = options.maxBodyBytes ?? defaults.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new Error(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
 
-  const store = createSnapshotStore();
+  // Every file is read (and checked) before anything starts, so a bad one fails the start.
+  const keyPair = options.tls && (await readKeyPair(options.tls, "the agent"));
+  const ca = options.caFile === undefined ? undefined : await readCaFile(options.caFile, "the control plane");
+  const upstreamCa = options.upstreamCaFile === undefined ? undefined : await readCaFile(options.upstreamCaFile, "upstream providers");
+
+  const store = createSnapshotStore({ cooldownMs: options.jwksCooldownMs });
   const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
   const dispatcher = new UndiciAgent({
     headersTimeout: defaults.upstreamHeadersTimeoutMs,
     bodyTimeout: 0,
     connectTimeout: defaults.upstreamConnectTimeoutMs,
+    // Giving `ca` replaces the default roots; public providers must still verify beside private ones.
+    ...(upstreamCa && { connect: { ca: [...getCACertificates("default"), upstreamCa.toString("utf8")] } }),
   });
   const handler = createRequestHandler({
     snapshot: store.current,
     buffer,
+    limits: createLimitTracker(),
     maxBodyBytes,
     recordLimitBytes: defaults.recordLimitBytes,
     dispatcher,
     headersTimeoutMs: defaults.upstreamHeadersTimeoutMs,
     logger,
   });
-  const server = await startProxyServer(options.listen, handler);
+  const server = await startProxyServer(options.listen, handler, keyPair);
   const stream = startStreamClient({
     controlPlane: options.controlPlane,
     token: options.token,
@@ -66,6 +81,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     store,
     buffer,
     logger,
+    ca,
   });
   logger.info({ url: server.url, controlPlane: options.controlPlane }, "agent listening");
 

@@ -4,6 +4,7 @@
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { KeySetCache } from "../identity/key-sets.js";
 import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js";
+import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
 
 /** A connection ready to forward to. */
@@ -14,6 +15,8 @@ export interface CompiledConnection {
   /** The upstream's path without a trailing slash ("" for the root); the request's path is appended. */
   basePath: string;
   credential: { header: string; value: string };
+  /** Groups allowed to use the connection; empty means any authenticated caller. */
+  allowedGroups: ReadonlySet<string>;
 }
 
 /** One applied snapshot: never mutated after compilation. */
@@ -21,6 +24,8 @@ export interface CompiledSnapshot {
   version: string;
   connections: ReadonlyMap<string, CompiledConnection>;
   identity: IdentityVerifier;
+  /** Policies with their conditions and content rules compiled, per connection in evaluation order. */
+  policies: CompiledPolicies;
 }
 
 const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -52,7 +57,8 @@ export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache): Compi
     if (!headerName.test(header)) throw new Error(`connection ${name}: credential header missing or invalid`);
     if (!value || /[\r\n\0]/.test(value)) throw new Error(`connection ${name}: credential value missing or invalid`);
     const upstream = compileUpstream(name, connection.upstream);
-    connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value } });
+    connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets) };
+  const policies = compilePolicies(snapshot.policies, connections.keys());
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations), policies };
 }

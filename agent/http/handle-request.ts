@@ -1,11 +1,14 @@
 // The request pipeline: session id → admission (audit slot) → connection → caller identity →
-// body → forward. Every step that refuses answers in the provider's format and is recorded.
+// body → policies (allowed groups, policies, limits) → forward. Every step that refuses answers in
+// the provider's format and is recorded.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import { readCallerToken } from "../identity/caller-token.js";
+import { admitRequest } from "../policy/admit-request.js";
+import type { LimitTracker } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
@@ -23,18 +26,21 @@ export interface PipelineDeps extends ForwardContext {
   /** The snapshot in force now; a request keeps the one it started with. */
   snapshot(): CompiledSnapshot | undefined;
   buffer: ExchangeBuffer;
+  /** Per-identity limit counters; they outlive snapshots. */
+  limits: LimitTracker;
   maxBodyBytes: number;
   recordLimitBytes: number;
   logger: Logger;
 }
 
-/** The slot, logging each exchange it commits (at debug: one line per request; never bodies or tokens). */
-function withLog(slot: BufferSlot, logger: Logger): BufferSlot {
+/** The slot, logging each exchange it commits (at debug: one line per request; never bodies or tokens) and telling `committed`. */
+function withLog(slot: BufferSlot, logger: Logger, committed: (exchange: Exchange) => void): BufferSlot {
   return {
     commit(exchange) {
       slot.commit(exchange);
-      const { id: session, connection, method, path, status, reason, error } = exchange;
-      logger.debug({ session, connection, method, path, status, verdict: Verdict[exchange.verdict], reason, error, subject: exchange.identity?.subject }, "exchange");
+      committed(exchange);
+      const { id: session, connection, method, path, status, reason, error, policy } = exchange;
+      logger.debug({ session, connection, method, path, status, verdict: Verdict[exchange.verdict], policy, reason, error, subject: exchange.identity?.subject }, "exchange");
     },
     release: () => slot.release(),
   };
@@ -58,19 +64,23 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       return discardRest(req);
     }
 
+    // Once admitted by the policies: adds the usage the provider reported to the token limits.
+    let chargeTokens: ((tokens: number, now: number) => void) | undefined;
     const recorder = startExchangeRecorder({
       id,
       method: req.method ?? "GET",
       path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
-      slot: withLog(slot, deps.logger),
+      slot: withLog(slot, deps.logger, (exchange) => {
+        if (exchange.usage) chargeTokens?.(Number(exchange.usage.totalTokens), Date.now());
+      }),
       recordLimit: deps.recordLimitBytes,
     });
     recorder.connection(route?.connection ?? "");
-    const refuse = (refusal: Refusal, reason = refusal.message) => {
+    const refuse = (refusal: Refusal, reason = refusal.message, verdict = Verdict.DENIED, headers: Record<string, string> = {}) => {
       recorder.responseStart(provider, "application/json");
-      recorder.responseChunk(writeRefusal(res, provider, refusal));
+      recorder.responseChunk(writeRefusal(res, provider, refusal, headers));
       recorder.firstByte();
-      recorder.finish({ status: refusal.status, verdict: Verdict.DENIED, reason });
+      recorder.finish({ status: refusal.status, verdict, reason });
       discardRest(req);
     };
 
@@ -91,7 +101,26 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 413, kind: "too_large", message: `Request body larger than ${deps.maxBodyBytes} bytes` });
       }
       if (!body.ok) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
-      recorder.request(body.body, provider.readRequest(parseJson(body.body.toString("utf8"))));
+      const text = body.body.toString("utf8");
+      const json = parseJson(text);
+      const facts = provider.readRequest(json);
+      recorder.request(body.body, facts);
+
+      const admission = admitRequest({
+        session: id,
+        connection,
+        policies: snapshot.policies,
+        limits: deps.limits,
+        context: {
+          identity: verification.identity,
+          request: { ...facts, method: req.method ?? "GET", path: `${route.rest}${route.search}`, headers: req.headers, prompt: provider.promptText(json, text) },
+          connection: { name: connection.name, provider: provider.name },
+          now: Date.now(),
+        },
+      });
+      recorder.policy(admission.policy);
+      if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
+      chargeTokens = admission.chargeTokens;
 
       await forward(deps, req, res, connection, route, body.body, recorder);
     } catch (error) {

@@ -1,14 +1,17 @@
 // Verifies a caller's JWT against the issuers of one snapshot. The issuer is chosen by the token's
 // (unverified) `iss`; everything else — signature, issuer, audience, expiry — is checked by jose
 // against that issuer's key set. Only asymmetric algorithms are accepted: `none` and HMAC would let
-// anyone holding a shared secret (or nothing) mint identities.
+// anyone holding a shared secret (or nothing) mint identities. A verified token is then checked
+// against the snapshot's revocations.
 import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
-import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import type { Issuer, TokenRevocation } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { groupsFrom } from "./claims.js";
 import type { KeySetCache } from "./key-sets.js";
+import { compileRevocations } from "./revocations.js";
 
 const algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
-const clockToleranceSeconds = 30;
+/** How far the agent's and an issuer's clocks may disagree on `exp` and `nbf`. */
+export const clockToleranceSeconds = 30;
 
 /** A verified caller. */
 export interface CallerIdentity {
@@ -16,6 +19,8 @@ export interface CallerIdentity {
   email: string;
   groups: string[];
   issuer: string;
+  /** Every claim of the verified token, for policy conditions (`identity.claims`); never recorded. */
+  claims: Readonly<Record<string, unknown>>;
 }
 
 /** The outcome of verifying a token; `reason` never contains the token. */
@@ -42,8 +47,13 @@ function reasonFor(error: unknown): string {
   return `token could not be verified: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Compiles the issuers of a snapshot; throws (to NACK) when one is unusable. */
-export function compileVerifier(issuers: readonly Issuer[], keySets: KeySetCache): IdentityVerifier {
+/** Compiles the issuers and revocations of a snapshot; throws (to NACK) when one is unusable. */
+export function compileVerifier(
+  issuers: readonly Issuer[],
+  keySets: KeySetCache,
+  revocations: readonly TokenRevocation[] = [],
+): IdentityVerifier {
+  const revoked = compileRevocations(revocations);
   const byIssuer = new Map<string, CompiledIssuer>();
   for (const config of issuers) {
     if (!config.name) throw new Error("issuer without a name");
@@ -73,6 +83,7 @@ export function compileVerifier(issuers: readonly Issuer[], keySets: KeySetCache
           requiredClaims: ["exp"],
         });
         if (typeof payload.sub !== "string" || payload.sub === "") return { ok: false, reason: "token has no subject" };
+        if (revoked.isRevoked(issuer.config.issuer, payload)) return { ok: false, reason: "token revoked" };
         return {
           ok: true,
           identity: {
@@ -80,6 +91,7 @@ export function compileVerifier(issuers: readonly Issuer[], keySets: KeySetCache
             email: typeof payload.email === "string" ? payload.email : "",
             groups: groupsFrom(payload, issuer.config.groupsClaim),
             issuer: issuer.config.issuer,
+            claims: payload,
           },
         };
       } catch (error) {

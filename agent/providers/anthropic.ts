@@ -1,4 +1,5 @@
 // Anthropic Messages API.
+import { anthropicPromptText } from "./anthropic-prompt.js";
 import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader } from "./provider.js";
@@ -11,6 +12,8 @@ const errorTypes: Record<RefusalKind, string> = {
   unavailable: "overloaded_error",
   bad_gateway: "api_error",
   gateway_timeout: "api_error",
+  forbidden: "permission_error",
+  rate_limited: "rate_limit_error",
 };
 
 function anthropicStreamReader(maxChars: number): StreamReader {
@@ -45,6 +48,7 @@ function anthropicStreamReader(maxChars: number): StreamReader {
 export const anthropic: ProviderSpec = {
   name: "anthropic",
   readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  promptText: (body) => anthropicPromptText(body),
   readUsage: (body) => {
     const usage = objectAt(body)?.usage;
     return objectAt(usage) ? usageFrom(countAt(usage, "input_tokens"), countAt(usage, "output_tokens")) : undefined;

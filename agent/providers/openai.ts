@@ -1,5 +1,6 @@
 // OpenAI and OpenAI-compatible APIs: chat completions and the Responses API.
 import type { SseEvent } from "../sse/sse-parser.js";
+import { openaiPromptText } from "./openai-prompt.js";
 import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
@@ -12,6 +13,8 @@ const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
   unavailable: { type: "server_error", code: "service_unavailable" },
   bad_gateway: { type: "server_error", code: "upstream_unreachable" },
   gateway_timeout: { type: "server_error", code: "upstream_timeout" },
+  forbidden: { type: "permission_error", code: "policy_denied" },
+  rate_limited: { type: "rate_limit_error", code: "rate_limit_exceeded" },
 };
 
 /** Usage in either OpenAI shape: chat (`prompt_tokens`) or Responses (`input_tokens`). */
@@ -61,6 +64,7 @@ function openaiStreamReader(maxChars: number): StreamReader {
 export const openai: ProviderSpec = {
   name: "openai",
   readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  promptText: (body) => openaiPromptText(body),
   readUsage: (body) => openaiUsage(objectAt(body)?.usage),
   streamReader: openaiStreamReader,
   errorBody: openaiErrorBody,

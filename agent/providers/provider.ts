@@ -23,7 +23,9 @@ export type RefusalKind =
   | "too_large" // request body above the limit (413)
   | "unavailable" // no configuration yet, or the audit buffer is full (503)
   | "bad_gateway" // upstream unreachable or broke off (502)
-  | "gateway_timeout"; // upstream did not answer in time (504)
+  | "gateway_timeout" // upstream did not answer in time (504)
+  | "forbidden" // a policy or the connection's allowed groups refuse the caller (403)
+  | "rate_limited"; // a policy's limit is reached (429)
 
 /** A refusal the agent writes in the provider's error format. */
 export interface Refusal {
@@ -48,6 +50,8 @@ export interface ProviderSpec {
   name: string;
   /** Reads model and stream flag from a parsed JSON request body. */
   readRequest(body: unknown): RequestFacts;
+  /** The prompt text content rules are matched against: from the parsed JSON body, or `raw` (the body as text) where the API has no known shape. */
+  promptText(body: unknown, raw: string): string;
   /** Reads usage from a parsed JSON (non-streamed) response body. */
   readUsage(body: unknown): UsageCounts | undefined;
   /** A fresh reader for one streamed response keeping at most `maxChars` of text, or undefined when the stream is recorded raw. */

@@ -24,6 +24,8 @@ export interface ExchangeRecorder {
   readonly id: string;
   connection(name: string): void;
   identity(identity: CallerIdentity): void;
+  /** The policy that decided (allowed, denied or limited) the exchange. */
+  policy(name: string): void;
   request(body: Uint8Array, facts: RequestFacts): void;
   /** The response begins: decides whether its body is read as a stream of events or as a whole. */
   responseStart(provider: ProviderSpec, contentType: string): void;
@@ -89,8 +91,12 @@ export function startExchangeRecorder(init: {
     connection(name) {
       exchange.connection = name;
     },
+    policy(name) {
+      exchange.policy = name;
+    },
     identity(identity) {
-      exchange.identity = create(IdentitySchema, identity);
+      const { subject, email, groups, issuer } = identity; // the claims are the policies', not the record's
+      exchange.identity = create(IdentitySchema, { subject, email, groups, issuer });
     },
     request(body, facts) {
       const { text, truncated } = cutText(body, init.recordLimit);

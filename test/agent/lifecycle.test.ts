@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSnapshotStore } from "../../agent/config/snapshot-store.js";
 import { createRequestHandler } from "../../agent/http/handle-request.js";
 import { startProxyServer } from "../../agent/http/proxy-server.js";
+import { createLimitTracker } from "../../agent/policy/limits.js";
 import { createExchangeBuffer } from "../../agent/stream/exchange-buffer.js";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { standInReply, startStandInProvider } from "../support/stand-in-provider.js";
@@ -32,7 +33,7 @@ describe("agent lifecycle", () => {
     const dispatcher = new UndiciAgent({ headersTimeout: 200 });
     const server = await startProxyServer(
       "127.0.0.1:0",
-      createRequestHandler({ snapshot: store.current, buffer, maxBodyBytes: 1 << 20, recordLimitBytes: 1 << 20, dispatcher, headersTimeoutMs: 200, logger: pino({ level: "silent" }) }),
+      createRequestHandler({ snapshot: store.current, buffer, limits: createLimitTracker(), maxBodyBytes: 1 << 20, recordLimitBytes: 1 << 20, dispatcher, headersTimeoutMs: 200, logger: pino({ level: "silent" }) }),
     );
     try {
       const response = await fetch(`${server.url}/openai/v1/chat/completions`, {

@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import OpenAI from "openai";
 import { startAgent, type Agent, type AgentOptions } from "../../agent/agent.js";
-import { Provider, SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { PolicyAction, Provider, SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 import { eventually, startFakeControlPlane, type FakeControlPlane } from "./fake-control-plane.js";
 
@@ -40,7 +40,10 @@ export async function createTestIssuer(): Promise<TestIssuer> {
   };
 }
 
-/** The snapshot every test starts from: `openai` and `claude` connections at the stand-in. */
+/** A policy allowing every authenticated caller on every connection (default deny is live). */
+export const allowAll = { name: "allow-all", priority: -1000, connections: ["*"], action: PolicyAction.ALLOW };
+
+/** The snapshot every test starts from: `openai` and `claude` connections at the stand-in, and `allow-all`. */
 export function testSnapshot(upstream: string, jwk: JWK, version = "1"): Snapshot {
   return create(SnapshotSchema, {
     version,
@@ -49,6 +52,7 @@ export function testSnapshot(upstream: string, jwk: JWK, version = "1"): Snapsho
       { name: "claude", provider: Provider.ANTHROPIC, upstream, credential: { header: "x-api-key", value: anthropicSecret } },
     ],
     issuers: [{ name: "palisade", issuer: issuerUrl, audience: "palisade", jwks: JSON.stringify({ keys: [jwk] }), groupsClaim: "groups" }],
+    policies: [allowAll],
   });
 }
 

@@ -1,0 +1,64 @@
+// What a condition sees of one request: `identity`, `request`, `connection`, `time`. Built from
+// verified facts only; the caller's secrets (its token, cookies) are never put in reach of CEL.
+import type { IncomingHttpHeaders } from "node:http";
+import type { CelInput } from "@bufbuild/cel";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ConditionActivation } from "./condition.js";
+
+/** The facts about one request that policies decide on. */
+export interface RequestContext {
+  identity: { subject: string; email: string; groups: readonly string[]; issuer: string; claims: Readonly<Record<string, unknown>> };
+  request: { model: string; method: string; path: string; stream: boolean; headers: IncomingHttpHeaders; prompt: string };
+  connection: { name: string; provider: string };
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+// Headers carrying credentials; conditions must not be able to read (or leak through errors) them.
+const secretHeaders = new Set(["authorization", "x-api-key", "cookie", "proxy-authorization"]);
+
+/** The request's headers with lower-case names, minus credentials; repeated headers joined by ", ". */
+export function conditionHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || secretHeaders.has(lower)) continue;
+    out[lower] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+/** A JSON value (a JWT claim) as a CEL input; anything that is not JSON becomes null. */
+function jsonToCel(value: unknown, depth = 0): CelInput {
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (depth > 32 || value === null || typeof value !== "object") return null;
+  if (Array.isArray(value)) return value.map((item) => jsonToCel(item, depth + 1));
+  const out: Record<string, CelInput> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = jsonToCel(item, depth + 1);
+  return out;
+}
+
+/** The CEL activation for `context`. */
+export function conditionActivation(context: RequestContext): ConditionActivation {
+  const { identity, request, connection } = context;
+  return {
+    identity: {
+      subject: identity.subject,
+      email: identity.email,
+      groups: [...identity.groups],
+      issuer: identity.issuer,
+      claims: jsonToCel(identity.claims),
+    },
+    request: {
+      model: request.model,
+      method: request.method,
+      path: request.path,
+      stream: request.stream,
+      headers: conditionHeaders(request.headers),
+      prompt: request.prompt,
+    },
+    connection: { name: connection.name, provider: connection.provider },
+    time: timestampFromMs(context.now),
+  };
+}

@@ -1,0 +1,96 @@
+// The policy step of the pipeline, after identity and body: the connection's allowed groups, then
+// the policies, then the limits of the policies that matched. Every refusal names the deciding
+// policy and the session, and never what the content rules matched.
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { Refusal } from "../providers/index.js";
+import type { RequestContext } from "./activation.js";
+import type { CompiledPolicies } from "./compile-policies.js";
+import { evaluatePolicies } from "./evaluate.js";
+import type { LimitTracker } from "./limits.js";
+
+/** A request the policies let through: who decided, and where to report its token usage. */
+export interface Admitted {
+  ok: true;
+  policy: string;
+  /** Adds the tokens the provider reported for this request to the token windows that apply. */
+  chargeTokens(tokens: number, now: number): void;
+}
+
+/** A request the policies refuse, with what to answer and what to record. */
+export interface Refused {
+  ok: false;
+  refusal: Refusal;
+  verdict: Verdict;
+  /** The deciding policy, "" when none (allowed groups, nothing allowed). */
+  policy: string;
+  /** Recorded reason (may say more than the caller's message, never the matched text). */
+  reason: string;
+  headers: Record<string, string>;
+}
+
+/** What the policy step needs about the connection. */
+export interface PolicyTarget {
+  name: string;
+  /** Empty: any authenticated caller. */
+  allowedGroups: ReadonlySet<string>;
+}
+
+function denied(session: string, message: string, policy: string, reason: string): Refused {
+  return {
+    ok: false,
+    refusal: { status: 403, kind: "forbidden", message: `${message} (session ${session})` },
+    verdict: Verdict.DENIED,
+    policy,
+    reason,
+    headers: {},
+  };
+}
+
+/** Decides on one request; never throws. */
+export function admitRequest(input: {
+  session: string;
+  connection: PolicyTarget;
+  policies: CompiledPolicies;
+  limits: LimitTracker;
+  context: RequestContext;
+}): Admitted | Refused {
+  const { session, connection, context } = input;
+  const groups = context.identity.groups;
+  if (connection.allowedGroups.size > 0 && !groups.some((group) => connection.allowedGroups.has(group))) {
+    const reason = `caller is in none of the groups allowed to use connection ${connection.name}`;
+    return denied(session, `Request denied by Palisade: ${reason}`, "", reason);
+  }
+
+  const evaluation = evaluatePolicies(input.policies.forConnection(connection.name), context);
+  switch (evaluation.outcome) {
+    case "no-allow":
+      return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request");
+    case "error": {
+      const name = evaluation.policy.name;
+      return denied(session, `Request denied by Palisade: policy ${name} failed to evaluate`, name, `policy ${name} failed to evaluate (denied, fail closed): ${evaluation.error}`);
+    }
+    case "deny": {
+      const { name, reason } = evaluation.policy;
+      const why = reason ? `: ${reason}` : "";
+      return denied(session, `Request denied by Palisade policy ${name}${why}`, name, `denied by policy ${name}${why}`);
+    }
+    case "allow":
+      break;
+  }
+
+  const admission = input.limits.admit(evaluation.limited, context.identity, context.now);
+  if (!admission.ok) {
+    const { name, reason, limits } = admission.policy;
+    const amount = admission.limit === "requests per minute" ? limits?.requestsPerMinute : limits?.tokensPerHour;
+    const what = `limit of ${amount} ${admission.limit} of Palisade policy ${name} reached${reason ? ` (${reason})` : ""}`;
+    return {
+      ok: false,
+      refusal: { status: 429, kind: "rate_limited", message: `Rate ${what}; retry after ${admission.retryAfterSeconds} s (session ${session})` },
+      verdict: Verdict.LIMITED,
+      policy: name,
+      reason: what,
+      headers: { "retry-after": String(admission.retryAfterSeconds) },
+    };
+  }
+  return { ok: true, policy: evaluation.policy.name, chargeTokens: admission.chargeTokens };
+}

@@ -1,0 +1,104 @@
+// Turns a snapshot's policies into the form the hot path evaluates: conditions planned, content
+// rules compiled, sorted by priority (higher first) then name, and grouped per connection so a
+// request only walks the policies that can apply to it.
+import { PolicyAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { compileCondition, ConditionError, type Condition } from "./condition.js";
+import { compileContentMatch, type ContentMatcher } from "./content-match.js";
+
+/** Per-identity limits of one policy; 0 means none. */
+export interface PolicyLimits {
+  requestsPerMinute: number;
+  tokensPerHour: number;
+}
+
+/** What a matching policy decides. */
+export type PolicyDecision = "allow" | "deny" | "none";
+
+/** One policy ready for evaluation. */
+export interface CompiledPolicy {
+  name: string;
+  priority: number;
+  decision: PolicyDecision;
+  reason: string;
+  /** Undefined when the policy has no `when` (always true). */
+  condition?: Condition;
+  /** Undefined when the policy has no content rules (matches any prompt). */
+  content?: ContentMatcher;
+  /** Undefined when the policy sets no limit. */
+  limits?: PolicyLimits;
+}
+
+/** The policies of one snapshot. */
+export interface CompiledPolicies {
+  /** The policies applying to `connection`, in evaluation order. */
+  forConnection(connection: string): readonly CompiledPolicy[];
+  readonly size: number;
+}
+
+const policyName = /^[a-z][a-z0-9-]{0,62}$/;
+const decisions: Record<PolicyAction, PolicyDecision> = {
+  [PolicyAction.UNSPECIFIED]: "none",
+  [PolicyAction.ALLOW]: "allow",
+  [PolicyAction.DENY]: "deny",
+};
+
+function compileOne(policy: Policy): CompiledPolicy {
+  const name = policy.name;
+  const decision = decisions[policy.action];
+  if (decision === undefined) throw new Error(`policy ${name}: unknown action ${policy.action}`);
+  let condition: Condition | undefined;
+  if (policy.when.trim() !== "") {
+    try {
+      condition = compileCondition(policy.when);
+    } catch (error) {
+      const detail = error instanceof ConditionError ? error.message : String(error);
+      throw new Error(`policy ${name}: condition does not compile: ${detail}`);
+    }
+  }
+  const requestsPerMinute = policy.requestsPerMinute;
+  const tokensPerHour = Number(policy.tokensPerHour);
+  const limits = requestsPerMinute > 0 || tokensPerHour > 0 ? { requestsPerMinute, tokensPerHour } : undefined;
+  if (decision === "none" && !limits) throw new Error(`policy ${name}: neither an action nor limits`);
+  return { name, priority: policy.priority, decision, reason: policy.reason, condition, content: compileContentMatch(name, policy.keywords, policy.patterns), limits };
+}
+
+function byPriorityThenName(a: CompiledPolicy, b: CompiledPolicy): number {
+  return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Compiles the policies for the given connection names; throws an Error (the NACK reason) when one is unusable. */
+export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>): CompiledPolicies {
+  const seen = new Set<string>();
+  const everywhere: CompiledPolicy[] = [];
+  const named = new Map<string, CompiledPolicy[]>();
+  const compiled: { policy: CompiledPolicy; connections: readonly string[] }[] = [];
+  for (const policy of policies) {
+    if (!policyName.test(policy.name)) throw new Error(`policy name ${JSON.stringify(policy.name)} is not valid`);
+    if (seen.has(policy.name)) throw new Error(`policy ${policy.name} is listed twice`);
+    seen.add(policy.name);
+    if (policy.connections.length === 0) throw new Error(`policy ${policy.name}: no connections`);
+    compiled.push({ policy: compileOne(policy), connections: policy.connections });
+  }
+  compiled.sort((a, b) => byPriorityThenName(a.policy, b.policy));
+
+  const known = new Set(connectionNames);
+  for (const { policy, connections } of compiled) {
+    if (connections.includes("*")) everywhere.push(policy);
+    for (const connection of new Set(connections)) {
+      if (connection === "*" || !known.has(connection)) continue; // a policy for a connection this agent does not serve
+      const list = named.get(connection) ?? [];
+      list.push(policy);
+      named.set(connection, list);
+    }
+  }
+  // Per connection: its own policies and the `*` ones, merged in evaluation order, computed once.
+  const perConnection = new Map<string, readonly CompiledPolicy[]>();
+  for (const connection of known) {
+    const own = named.get(connection) ?? [];
+    perConnection.set(connection, own.length === 0 ? everywhere : [...new Set([...own, ...everywhere])].sort(byPriorityThenName));
+  }
+  return {
+    forConnection: (connection) => perConnection.get(connection) ?? everywhere,
+    size: compiled.length,
+  };
+}

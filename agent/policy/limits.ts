@@ -1,0 +1,123 @@
+// Per-identity limits, counted in this agent's memory (limits are per agent for now: N agents
+// serving one connection let an identity through up to N times the limit).
+//
+// Windows are fixed and start with the identity's first counted request (or first recorded usage)
+// under the policy: requests per minute count admissions in [start, start + 60 s); tokens per hour
+// add the usage the provider reported, after each response, in [start, start + 1 h). A request is
+// refused while a window is full (requests) or its total has already reached the limit (tokens:
+// the request that crosses the limit is let through, since its size is only known afterwards).
+// Retry-After is the time until the full window ends. A fixed window can admit up to twice the
+// limit across a window boundary; it needs two numbers per identity instead of a timestamp per request.
+//
+// Memory is bounded: entries are kept in least-recently-used order, idle ones (untouched for
+// longer than the longest window) are dropped as the map is used, and beyond `maxEntries` the least
+// recently used entry is dropped (which forgets that identity's counts).
+import type { CompiledPolicy } from "./compile-policies.js";
+
+const minuteMs = 60_000;
+const hourMs = 3_600_000;
+
+/** Who a limit is counted for. */
+export interface LimitIdentity {
+  subject: string;
+  issuer: string;
+}
+
+/** Admission under the limits: either admitted (with a way to charge tokens later) or refused by one policy. */
+export type LimitAdmission =
+  | { ok: true; chargeTokens(tokens: number, now: number): void }
+  | { ok: false; policy: CompiledPolicy; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
+
+/** The agent's limit counters. */
+export interface LimitTracker {
+  /** Checks every policy's limits for `identity`; when all have room, counts the request in each. */
+  admit(policies: readonly CompiledPolicy[], identity: LimitIdentity, now: number): LimitAdmission;
+  /** Entries held (for tests and metrics). */
+  readonly size: number;
+}
+
+interface Window {
+  start: number;
+  amount: number;
+}
+
+interface Entry {
+  requests?: Window;
+  tokens?: Window;
+  touched: number;
+}
+
+function open(window: Window | undefined, now: number, length: number): window is Window {
+  return window !== undefined && now < window.start + length;
+}
+
+function secondsUntil(end: number, now: number): number {
+  return Math.max(1, Math.ceil((end - now) / 1000));
+}
+
+const admitted = { ok: true as const, chargeTokens: () => {} };
+
+/** Creates an empty tracker holding at most `maxEntries` (policy, identity) entries. */
+export function createLimitTracker(options: { maxEntries?: number } = {}): LimitTracker {
+  const maxEntries = options.maxEntries ?? 100_000;
+  const entries = new Map<string, Entry>();
+
+  const keyOf = (policy: string, identity: LimitIdentity) => `${policy}\u0000${identity.issuer}\u0000${identity.subject}`;
+
+  /** The entry for `key`, moved to the most recently used end; created when absent. */
+  function touch(key: string, now: number): Entry {
+    const entry = entries.get(key) ?? { touched: now };
+    entries.delete(key);
+    entry.touched = now;
+    entries.set(key, entry);
+    return entry;
+  }
+
+  function evict(now: number): void {
+    for (const [key, entry] of entries) {
+      if (entries.size <= maxEntries && entry.touched + hourMs > now) break; // the rest were used more recently
+      entries.delete(key);
+    }
+  }
+
+  return {
+    admit(policies, identity, now) {
+      const limited = policies.filter((policy) => policy.limits);
+      if (limited.length === 0) return admitted;
+      for (const policy of limited) {
+        const { requestsPerMinute, tokensPerHour } = policy.limits!;
+        const entry = entries.get(keyOf(policy.name, identity));
+        if (requestsPerMinute > 0 && open(entry?.requests, now, minuteMs) && entry.requests.amount >= requestsPerMinute) {
+          return { ok: false, policy, limit: "requests per minute", retryAfterSeconds: secondsUntil(entry.requests.start + minuteMs, now) };
+        }
+        if (tokensPerHour > 0 && open(entry?.tokens, now, hourMs) && entry.tokens.amount >= tokensPerHour) {
+          return { ok: false, policy, limit: "tokens per hour", retryAfterSeconds: secondsUntil(entry.tokens.start + hourMs, now) };
+        }
+      }
+      for (const policy of limited) {
+        if (policy.limits!.requestsPerMinute === 0) continue;
+        const entry = touch(keyOf(policy.name, identity), now);
+        if (!open(entry.requests, now, minuteMs)) entry.requests = { start: now, amount: 0 };
+        entry.requests.amount++;
+      }
+      evict(now);
+      const charged = limited.filter((policy) => policy.limits!.tokensPerHour > 0).map((policy) => keyOf(policy.name, identity));
+      if (charged.length === 0) return admitted;
+      return {
+        ok: true,
+        chargeTokens(tokens, at) {
+          if (!(tokens > 0)) return;
+          for (const key of charged) {
+            const entry = touch(key, at);
+            if (!open(entry.tokens, at, hourMs)) entry.tokens = { start: at, amount: 0 };
+            entry.tokens.amount += tokens;
+          }
+          evict(at);
+        },
+      };
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
