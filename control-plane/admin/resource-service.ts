@@ -4,13 +4,14 @@ import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { InvalidResourceError } from "../storage/resources/resource-kind.js";
+import { ResourceInUseError } from "../storage/resources/policies-references.js";
 import { type ResourceStore, resourceKind } from "../storage/resources/resource-store.js";
 import { retryableConflicts } from "./storage-errors.js";
 import { checkResources, invalid } from "./validation.js";
 
 function checkKind(kind: Kind): string {
   const store = resourceKind(kind);
-  if (!store) throw invalid(`kind must be one of connection, identity provider, service account (got ${Kind[kind] ?? kind})`);
+  if (!store) throw invalid(`kind must be one of connection, identity provider, service account, policy (got ${Kind[kind] ?? kind})`);
   return store.label;
 }
 
@@ -39,9 +40,14 @@ export function createResourceService(resources: ResourceStore): ServiceImpl<typ
     },
     async deleteResource(request, context) {
       const label = checkKind(request.kind);
-      if (!(await resources.remove(request.kind, request.name, adminActor(context)))) {
-        throw new ConnectError(`${label} "${request.name}" not found`, Code.NotFound);
+      let removed: boolean;
+      try {
+        removed = await resources.remove(request.kind, request.name, adminActor(context));
+      } catch (error) {
+        if (error instanceof ResourceInUseError) throw new ConnectError(error.message, Code.FailedPrecondition);
+        throw error;
       }
+      if (!removed) throw new ConnectError(`${label} "${request.name}" not found`, Code.NotFound);
       return {};
     },
   };

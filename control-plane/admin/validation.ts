@@ -1,8 +1,9 @@
 // Checks of admin API input. Each failure is INVALID_ARGUMENT with a message naming the resource.
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
-  type Connection, type IdentityProvider, Provider, type Resource, type ServiceAccount,
+  type Connection, type IdentityProvider, Provider, type Resource, Role, type RoleBinding, type ServiceAccount,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { checkPolicy } from "../policy-validation.js";
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 // RFC 9110 token characters: what an HTTP header name may contain.
@@ -39,6 +40,9 @@ function checkConnection(connection: Connection): void {
     if (/[\r\n\0]/.test(connection.credential.value)) throw invalid(`${what}: credential value must be one line`);
   }
   for (const segment of connection.segments) checkName(`${what}: segment`, segment);
+  if (connection.allowedGroups.some((group) => group.trim() === "")) {
+    throw invalid(`${what}: allowedGroups must not contain empty strings`);
+  }
 }
 
 function checkIdentityProvider(provider: IdentityProvider): void {
@@ -56,6 +60,20 @@ function checkServiceAccount(account: ServiceAccount): void {
   }
 }
 
+function checkRoleBinding(binding: RoleBinding): void {
+  const what = `role binding "${binding.name}"`;
+  checkName("role binding", binding.name);
+  if (binding.role === Role.UNSPECIFIED || !(binding.role in Role)) {
+    throw invalid(`${what}: role must be admin, approver, auditor or viewer`);
+  }
+  if (binding.groups.length === 0 && binding.subjects.length === 0) {
+    throw invalid(`${what}: name at least one group or subject`);
+  }
+  if ([...binding.groups, ...binding.subjects].some((entry) => entry.trim() === "")) {
+    throw invalid(`${what}: groups and subjects must not be empty strings`);
+  }
+}
+
 /** Throws INVALID_ARGUMENT for the first invalid resource, or a name repeated within a kind. */
 export function checkResources(resources: readonly Resource[]): void {
   const seen = new Set<string>();
@@ -65,6 +83,8 @@ export function checkResources(resources: readonly Resource[]): void {
     if (kind === "connection") checkConnection(value);
     else if (kind === "identityProvider") checkIdentityProvider(value);
     else if (kind === "serviceAccount") checkServiceAccount(value);
+    else if (kind === "policy") checkPolicy(value);
+    else if (kind === "roleBinding") checkRoleBinding(value);
     // Policies and role bindings are stored once their validation exists (issue 4 work in progress).
     else throw new ConnectError(`resource ${index + 1}: ${kind} resources are not supported yet`, Code.Unimplemented);
     const key = `${kind}/${value.name}`;

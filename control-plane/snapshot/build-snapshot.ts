@@ -1,15 +1,19 @@
 // Reads the configuration agents run on, at one consistent point, and shapes it into snapshots.
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { IsolationLevel } from "@mikro-orm/core";
 import type { Logger } from "pino";
 import {
-  type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, Provider, type Snapshot,
-  SnapshotSchema,
+  type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
+  SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { secretBox } from "../crypto/secret-registry.js";
 import { currentVersion } from "../storage/change-events.js";
+import { readSnapshotPolicies } from "./snapshot-policies.js";
 import type { Database } from "../storage/database.js";
 import { ConnectionRow, IdentityProviderRow } from "../storage/entities.js";
 import { providerFromName } from "../storage/resources/connections.js";
+import { liveRevocations } from "../storage/resources/revocations.js";
 import {
   loadSigningKeys, publicJwks, SERVICE_ACCOUNT_AUDIENCE, SERVICE_ACCOUNT_ISSUER, SERVICE_ACCOUNT_ISSUER_NAME,
 } from "../tokens/signing-keys.js";
@@ -25,6 +29,10 @@ export interface ConfigState {
   version: string;
   connections: readonly ServedConnection[];
   issuers: readonly Issuer[];
+  /** Every policy; every segment gets them all (they apply by connection name). */
+  policies: readonly Policy[];
+  /** Token revocations not yet expired when the state was read; every segment gets them all. */
+  revocations: readonly TokenRevocation[];
 }
 
 /** Reads the configuration in one repeatable-read transaction, so version and data agree. */
@@ -41,9 +49,10 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
         // The admin and agent protos number their Provider values alike.
         provider: providerFromName(row.provider) as number as Provider,
         upstream: row.upstream,
-        credential: row.credentialHeader && row.credentialValue
-          ? create(CredentialSchema, { header: row.credentialHeader, value: row.credentialValue })
+        credential: row.credentialHeader && row.credentialSealed
+          ? create(CredentialSchema, { header: row.credentialHeader, value: secretBox(tx).open(row.credentialSealed) })
           : undefined,
+        allowedGroups: row.allowedGroups,
       });
       const problem = connectionProblem(connection);
       if (problem) {
@@ -64,7 +73,15 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
         jwks: publicJwks(keys), groupsClaim: "groups",
       }));
     }
-    return { version, connections, issuers };
+    const revocations = (await liveRevocations(tx, new Date())).map((revocation) => create(TokenRevocationSchema, {
+      jti: revocation.jti ?? "",
+      subject: revocation.subject ?? "",
+      issuedBefore: revocation.issuedBefore ? timestampFromDate(revocation.issuedBefore) : undefined,
+      issuer: revocation.issuer,
+      expireTime: timestampFromDate(revocation.expireTime),
+    }));
+    const policies = await readSnapshotPolicies(tx);
+    return { version, connections, issuers, revocations, policies };
   }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }
 
@@ -84,6 +101,8 @@ export function snapshotForSegment(state: ConfigState, segment: string): Snapsho
       .filter((served) => served.segments.length === 0 || served.segments.includes(segment))
       .map((served) => served.connection),
     issuers: [...state.issuers],
+    policies: [...state.policies],
+    revocations: [...state.revocations],
   });
   return Object.freeze(snapshot);
 }

@@ -2,7 +2,7 @@
 // The schema itself is owned by the migrations in ./migrations; these only map rows to objects.
 import { defineEntity, p } from "@mikro-orm/core";
 
-/** An upstream API served by agents; the credential is stored as given (see docs/storage.md). */
+/** An upstream API served by agents; the credential value is sealed (crypto/secret-box.ts). */
 export const ConnectionRow = defineEntity({
   name: "ConnectionRow",
   tableName: "connection",
@@ -11,8 +11,10 @@ export const ConnectionRow = defineEntity({
     provider: p.string(),
     upstream: p.string(),
     credentialHeader: p.string().nullable(),
-    credentialValue: p.string().nullable(),
+    /** The credential value sealed with the secret key; the plaintext column is emptied at start. */
+    credentialSealed: p.text().nullable(),
     segments: p.json<string[]>(),
+    allowedGroups: p.json<string[]>(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
@@ -46,6 +48,41 @@ export const ServiceAccountRow = defineEntity({
   },
 });
 
+/** A policy agents evaluate; `action` is "allow", "deny" or "" (limits only). */
+export const PolicyRow = defineEntity({
+  name: "PolicyRow",
+  tableName: "policy",
+  properties: {
+    name: p.string().primary(),
+    priority: p.integer(),
+    connections: p.json<string[]>(),
+    whenExpr: p.text(),
+    keywords: p.json<string[]>(),
+    patterns: p.json<string[]>(),
+    action: p.string(),
+    reason: p.text(),
+    requestsPerMinute: p.integer(),
+    tokensPerHour: p.bigint(),
+    description: p.text(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+
+/** An admin-API role granted to token groups or subjects; `role` is "admin", "approver", "auditor" or "viewer". */
+export const RoleBindingRow = defineEntity({
+  name: "RoleBindingRow",
+  tableName: "role_binding",
+  properties: {
+    name: p.string().primary(),
+    role: p.string(),
+    groups: p.json<string[]>(),
+    subjects: p.json<string[]>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+
 /** An enrolled agent and the state its stream last reported. */
 export const AgentRow = defineEntity({
   name: "AgentRow",
@@ -69,7 +106,8 @@ export const SigningKeyRow = defineEntity({
   tableName: "signing_key",
   properties: {
     kid: p.string().primary(),
-    privateJwk: p.json<Record<string, unknown>>(),
+    /** The private JWK (JSON) sealed with the secret key; the plaintext column is emptied at start. */
+    privateJwkSealed: p.text(),
     publicJwk: p.json<Record<string, unknown>>(),
     createdAt: p.datetime(),
   },
@@ -119,6 +157,7 @@ export const ExchangeRow = defineEntity({
     timeToFirstByteNs: p.bigint().nullable(),
     durationNs: p.bigint().nullable(),
     error: p.text(),
+    policy: p.text(),
     committedAt: p.datetime(),
   },
 });
@@ -137,14 +176,46 @@ export const ChangeEventRow = defineEntity({
   },
 });
 
+/** A revoked token (jti) or every token of a subject issued before a time; dropped after expireTime. */
+export const TokenRevocationRow = defineEntity({
+  name: "TokenRevocationRow",
+  tableName: "token_revocation",
+  properties: {
+    id: p.bigint().primary().autoincrement(),
+    jti: p.string().nullable(),
+    subject: p.string().nullable(),
+    issuedBefore: p.datetime().nullable(),
+    issuer: p.string(),
+    expireTime: p.datetime(),
+    createdAt: p.datetime(),
+    actor: p.string(),
+  },
+});
+
+/** A token the control plane signed, kept until it expires so it can be revoked by jti. */
+export const IssuedTokenRow = defineEntity({
+  name: "IssuedTokenRow",
+  tableName: "issued_token",
+  properties: {
+    jti: p.string().primary(),
+    subject: p.string(),
+    expireTime: p.datetime(),
+    createdAt: p.datetime(),
+  },
+});
+
 /** Every entity the ORM maps. */
 export const entities = [
   ConnectionRow,
   IdentityProviderRow,
   ServiceAccountRow,
+  PolicyRow,
+  RoleBindingRow,
   AgentRow,
   SigningKeyRow,
   AdminTokenRow,
   ExchangeRow,
   ChangeEventRow,
+  TokenRevocationRow,
+  IssuedTokenRow,
 ];

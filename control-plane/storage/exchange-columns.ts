@@ -10,7 +10,7 @@ export const EXCHANGE_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
   "stream", "status", "verdict", "reason", "request_body", "response_body", "request_truncated",
   "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
-  "time_to_first_byte_ns", "duration_ns", "error",
+  "time_to_first_byte_ns", "duration_ns", "error", "policy",
 ] as const;
 
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
@@ -18,7 +18,7 @@ export function exchangeSelectList(withBodies: boolean): string {
   const bodies = withBodies ? "request_body, response_body" : "'' as request_body, '' as response_body";
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
-    completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error,
+    completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
     (extract(epoch from started_at) * 1000000)::bigint as started_us,
     (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
     started_at::text as started_key`;
@@ -31,7 +31,7 @@ export interface ExchangeRecordRow {
   stream: boolean; status: number; verdict: number; reason: string; request_body: string;
   response_body: string; request_truncated: boolean; response_truncated: boolean;
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
-  time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string;
+  time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
   started_us: Numeric; committed_us: Numeric; started_key: string;
 }
 type Numeric = string | number | bigint;
@@ -49,6 +49,7 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date): un
     exchange.responseTruncated, usage ? String(usage.promptTokens) : null,
     usage ? String(usage.completionTokens) : null, usage ? String(usage.totalTokens) : null,
     startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
+    exchange.policy,
   ];
 }
 
@@ -75,6 +76,7 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
     duration: durationFromNanos(row.duration_ns),
     error: row.error,
     agent: row.agent,
+    policy: row.policy,
   });
 }
 

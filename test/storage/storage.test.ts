@@ -10,6 +10,7 @@ import { createAgentRegistry, createAgentStore } from "../../control-plane/stora
 import { currentVersion, recordChange } from "../../control-plane/storage/change-events.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 import { entities } from "../../control-plane/storage/entities.js";
+import { migrations } from "../../control-plane/storage/migrations/index.js";
 import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey, loadSigningKeys } from "../../control-plane/tokens/signing-keys.js";
@@ -48,7 +49,7 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
 
   it("runs the migrations at open, once", async () => {
     const rows = await db.em().execute<{ name: string }[]>("select name from mikro_orm_migrations");
-    expect(rows.map((row) => row.name)).toEqual(["0001-initial"]);
+    expect(rows.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
     for (const table of ["connection", "identity_provider", "service_account", "agent", "exchange", "change_event", "signing_key", "admin_token"]) {
       expect(await count(db, table)).toBeGreaterThanOrEqual(0);
     }

@@ -2,8 +2,16 @@
 // tsx, vitest and a bundled build.
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration0001Initial } from "./migration-0001-initial.js";
+import { Migration0002Policies } from "./migration-0002-policies.js";
+import { Migration0003Revocations } from "./migration-0003-revocations.js";
+import { Migration0004RoleBindings } from "./migration-0004-role-bindings.js";
+import { Migration0005Encryption } from "./migration-0005-encryption.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
   { name: "0001-initial", class: Migration0001Initial },
+  { name: "0002-policies", class: Migration0002Policies },
+  { name: "0003-revocations", class: Migration0003Revocations },
+  { name: "0004-role-bindings", class: Migration0004RoleBindings },
+  { name: "0005-encryption", class: Migration0005Encryption },
 ];

@@ -1,14 +1,17 @@
 // Configuration resources over the database: every change commits with its change event.
 import { create } from "@bufbuild/protobuf";
 import {
-  type Connection, type IdentityProvider, Kind, type Resource, ResourceSchema, type ServiceAccount,
+  type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../../gen/palisade/admin/v1/resource_service_pb.js";
 import { recordChange } from "../change-events.js";
 import type { Database } from "../database.js";
 import { connections } from "./connections.js";
 import { identityProviders } from "./identity-providers.js";
+import { policies } from "./policies.js";
+import { checkConnectionUnused, checkPolicyConnections } from "./policies-references.js";
 import type { ResourceKind } from "./resource-kind.js";
+import { roleBindings } from "./role-bindings.js";
 import { serviceAccounts } from "./service-accounts.js";
 
 /** What apply did with one resource. */
@@ -35,6 +38,8 @@ export function resourceKind(kind: Kind): ResourceKind<unknown> | undefined {
     case Kind.CONNECTION: return connections as ResourceKind<unknown>;
     case Kind.IDENTITY_PROVIDER: return identityProviders as ResourceKind<unknown>;
     case Kind.SERVICE_ACCOUNT: return serviceAccounts as ResourceKind<unknown>;
+    case Kind.POLICY: return policies as ResourceKind<unknown>;
+    case Kind.ROLE_BINDING: return roleBindings as ResourceKind<unknown>;
     default: return undefined;
   }
 }
@@ -46,6 +51,8 @@ export function unwrap(resource: Resource): { kind: Kind; name: string; message:
     case "connection": return { kind: Kind.CONNECTION, name: value.name, message: value };
     case "identityProvider": return { kind: Kind.IDENTITY_PROVIDER, name: value.name, message: value };
     case "serviceAccount": return { kind: Kind.SERVICE_ACCOUNT, name: value.name, message: value };
+    case "policy": return { kind: Kind.POLICY, name: value.name, message: value };
+    case "roleBinding": return { kind: Kind.ROLE_BINDING, name: value.name, message: value };
     default: return undefined;
   }
 }
@@ -57,6 +64,10 @@ function wrap(kind: Kind, message: unknown): Resource {
       return create(ResourceSchema, { resource: { case: "connection", value: message as Connection } });
     case Kind.IDENTITY_PROVIDER:
       return create(ResourceSchema, { resource: { case: "identityProvider", value: message as IdentityProvider } });
+    case Kind.POLICY:
+      return create(ResourceSchema, { resource: { case: "policy", value: message as Policy } });
+    case Kind.ROLE_BINDING:
+      return create(ResourceSchema, { resource: { case: "roleBinding", value: message as RoleBinding } });
     default:
       return create(ResourceSchema, { resource: { case: "serviceAccount", value: message as ServiceAccount } });
   }
@@ -85,6 +96,10 @@ export function createResourceStore(db: Database): ResourceStore {
             await recordChange(tx, { kind: store.label, name: found.name, action, actor });
           }
         }
+        // After the loop: a policy may name a connection applied later in the same request.
+        for (const resource of resources) {
+          if (resource.resource.case === "policy") await checkPolicyConnections(tx, resource.resource.value);
+        }
         return results;
       });
     },
@@ -100,6 +115,7 @@ export function createResourceStore(db: Database): ResourceStore {
       const store = lookup(kind);
       return db.transaction(async (tx) => {
         const removed = await store.remove(tx, name);
+        if (removed && kind === Kind.CONNECTION) await checkConnectionUnused(tx, name);
         if (removed) await recordChange(tx, { kind: store.label, name, action: "delete", actor });
         return removed;
       });

@@ -1,0 +1,99 @@
+// Policies: who may call what, content rules and limits. Stored flat (one column per field) so the
+// snapshot builder and the admin API read them without decoding anything.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { InferEntity } from "@mikro-orm/core";
+import {
+  ContentMatchSchema, Kind, LimitsSchema, type Policy, PolicyAction, PolicySchema,
+} from "../../../gen/palisade/admin/v1/resources_pb.js";
+import { PolicyRow } from "../entities.js";
+import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+
+type Row = InferEntity<typeof PolicyRow>;
+
+const actionNames = new Map<PolicyAction, string>([[PolicyAction.ALLOW, "allow"], [PolicyAction.DENY, "deny"]]);
+
+/** The stored name of an action ("allow", "deny"); empty for a limits-only policy. */
+export function actionName(action: PolicyAction): string {
+  return actionNames.get(action) ?? "";
+}
+
+/** The action a stored name denotes; UNSPECIFIED for "" and anything unknown. */
+export function actionFromName(name: string): PolicyAction {
+  for (const [action, stored] of actionNames) if (stored === name) return action;
+  return PolicyAction.UNSPECIFIED;
+}
+
+/** The columns a policy message is stored as (everything but name and times). */
+function columns(policy: Policy) {
+  return {
+    priority: policy.priority,
+    connections: [...policy.connections],
+    whenExpr: policy.when,
+    keywords: [...(policy.match?.keywords ?? [])],
+    patterns: [...(policy.match?.patterns ?? [])],
+    action: actionName(policy.action),
+    reason: policy.reason,
+    requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
+    tokensPerHour: policy.limits?.tokensPerHour ?? 0n,
+    description: policy.description,
+  };
+}
+
+/** The admin message of a stored row (the policy-row shape is also what the snapshot reads). */
+export function policyFromRow(row: Row): Policy {
+  const tokensPerHour = BigInt(row.tokensPerHour);
+  const hasMatch = row.keywords.length > 0 || row.patterns.length > 0;
+  const hasLimits = row.requestsPerMinute > 0 || tokensPerHour > 0n;
+  return create(PolicySchema, {
+    name: row.name,
+    priority: row.priority,
+    connections: row.connections,
+    when: row.whenExpr,
+    match: hasMatch ? create(ContentMatchSchema, { keywords: row.keywords, patterns: row.patterns }) : undefined,
+    action: actionFromName(row.action),
+    reason: row.reason,
+    limits: hasLimits ? create(LimitsSchema, { requestsPerMinute: row.requestsPerMinute, tokensPerHour }) : undefined,
+    description: row.description,
+    createTime: timestampFromDate(row.createdAt),
+    updateTime: timestampFromDate(row.updatedAt),
+  });
+}
+
+function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
+  return row.priority === wanted.priority && sameList(row.connections, wanted.connections)
+    && row.whenExpr === wanted.whenExpr && sameList(row.keywords, wanted.keywords)
+    && sameList(row.patterns, wanted.patterns) && row.action === wanted.action && row.reason === wanted.reason
+    && row.requestsPerMinute === wanted.requestsPerMinute && BigInt(row.tokensPerHour) === wanted.tokensPerHour
+    && row.description === wanted.description;
+}
+
+/** Storage of Policy resources. */
+export const policies: ResourceKind<Policy> = {
+  kind: Kind.POLICY,
+  label: "policy",
+  async get(em, name) {
+    const row = await em.findOne(PolicyRow, { name });
+    return row ? policyFromRow(row) : undefined;
+  },
+  async list(em) {
+    const rows = await em.find(PolicyRow, {}, { orderBy: { name: "asc" } });
+    return rows.map(policyFromRow);
+  },
+  async apply(tx, message, now) {
+    const wanted = columns(message);
+    const row = await tx.findOne(PolicyRow, { name: message.name });
+    if (!row) {
+      tx.create(PolicyRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
+      await tx.flush();
+      return Outcome.CREATED;
+    }
+    if (same(row, wanted)) return Outcome.UNCHANGED;
+    Object.assign(row, wanted, { updatedAt: now });
+    await tx.flush();
+    return Outcome.UPDATED;
+  },
+  async remove(tx, name) {
+    return (await tx.nativeDelete(PolicyRow, { name })) > 0;
+  },
+};
