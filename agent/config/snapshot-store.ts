@@ -1,7 +1,7 @@
 // Holds the snapshot in force. Applying compiles first and swaps one reference, so a request that
 // read the old snapshot finishes on it, and a snapshot that fails to compile changes nothing.
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { createKeySetCache } from "../identity/key-sets.js";
+import { createKeySetCache, type KeySetOptions } from "../identity/key-sets.js";
 import { compileSnapshot, type CompiledSnapshot } from "./compile-snapshot.js";
 
 /** The answer to send back: ACK (no error) or NACK; `version` is what the agent now runs. */
@@ -20,8 +20,8 @@ export interface SnapshotStore {
 }
 
 /** Creates an empty store (requests are refused with 503 until the first snapshot applies). */
-export function createSnapshotStore(): SnapshotStore {
-  const keySets = createKeySetCache();
+export function createSnapshotStore(keySetOptions: KeySetOptions = {}): SnapshotStore {
+  const keySets = createKeySetCache(keySetOptions);
   let current: CompiledSnapshot | undefined;
   return {
     current: () => current,

@@ -6,6 +6,16 @@ import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
 const fetchTimeoutMs = 5_000;
 
+/** How remote key sets are refreshed. */
+export interface KeySetOptions {
+  /**
+   * Least time between two JWKS fetches of one issuer; a token with an unknown `kid` triggers a
+   * refetch only after it (jose's cooldownDuration), so junk tokens cannot hammer the issuer.
+   * Default 30 s.
+   */
+  cooldownMs?: number;
+}
+
 /** Key sets shared across snapshots, keyed by the issuer's key configuration. */
 export interface KeySetCache {
   /** The key set for an issuer; throws (with a reason) when its inline JWKS or URL is invalid. */
@@ -41,8 +51,10 @@ function httpUrl(value: string, what: string): URL {
   return url;
 }
 
+type RemoteOptions = { timeoutDuration: number; cooldownDuration?: number };
+
 /** Resolves the jwks_uri through OpenID discovery once; a failure is retried on the next token. */
-function discoveredKeySet(issuer: Issuer): JWTVerifyGetKey {
+function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGetKey {
   const base = httpUrl(issuer.issuer, `issuer ${issuer.name}: issuer`);
   const discoveryUrl = new URL(`${base.href.replace(/\/$/, "")}/.well-known/openid-configuration`);
   let remote: Promise<JWTVerifyGetKey> | undefined;
@@ -52,7 +64,7 @@ function discoveredKeySet(issuer: Issuer): JWTVerifyGetKey {
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (document.issuer !== issuer.issuer) throw new Error(`OpenID discovery names issuer ${String(document.issuer)}`);
     if (typeof document.jwks_uri !== "string") throw new Error("OpenID discovery has no jwks_uri");
-    return createRemoteJWKSet(httpUrl(document.jwks_uri, "jwks_uri"), { timeoutDuration: fetchTimeoutMs });
+    return createRemoteJWKSet(httpUrl(document.jwks_uri, "jwks_uri"), remoteOptions);
   };
   return async (header, token) => {
     remote ??= discover().catch((error: unknown) => {
@@ -63,23 +75,24 @@ function discoveredKeySet(issuer: Issuer): JWTVerifyGetKey {
   };
 }
 
-function buildKeySet(issuer: Issuer): JWTVerifyGetKey {
+function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGetKey {
   if (issuer.jwks) return localKeySet(issuer);
   if (issuer.jwksUri) {
-    return createRemoteJWKSet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), { timeoutDuration: fetchTimeoutMs });
+    return createRemoteJWKSet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), remoteOptions);
   }
-  return discoveredKeySet(issuer);
+  return discoveredKeySet(issuer, remoteOptions);
 }
 
 /** Creates an empty cache; one per agent. */
-export function createKeySetCache(): KeySetCache {
+export function createKeySetCache(options: KeySetOptions = {}): KeySetCache {
+  const remoteOptions: RemoteOptions = { timeoutDuration: fetchTimeoutMs, cooldownDuration: options.cooldownMs };
   const sets = new Map<string, JWTVerifyGetKey>();
   return {
     keySetFor(issuer) {
       const key = cacheKey(issuer);
       let set = sets.get(key);
       if (!set) {
-        set = buildKeySet(issuer);
+        set = buildKeySet(issuer, remoteOptions);
         sets.set(key, set);
       }
       return set;

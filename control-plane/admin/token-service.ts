@@ -1,15 +1,18 @@
-// palisade.admin.v1.TokenService: caller tokens signed by the service-account issuer.
+// palisade.admin.v1.TokenService: caller tokens signed by the service-account issuer, and their
+// revocation (pushed to agents with the next snapshot).
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { adminActor } from "../auth/admin-auth.js";
+import { UnknownTokenError } from "../storage/resources/revocations.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
-import type { TokenIssuer } from "../tokens/token-issuer.js";
+import { MAX_TOKEN_TTL_SECONDS, type TokenIssuer } from "../tokens/token-issuer.js";
+import { retryableConflicts } from "./storage-errors.js";
 import { invalid } from "./validation.js";
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MIN_TTL_SECONDS = 60;
-const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
 /** Collaborators of the token service. */
 export interface TokenServiceDeps {
@@ -26,7 +29,7 @@ export function createTokenService(deps: TokenServiceDeps): ServiceImpl<typeof T
       const ttlSeconds = request.ttl
         ? Number(request.ttl.seconds) + request.ttl.nanos / 1e9
         : DEFAULT_TTL_SECONDS;
-      if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
+      if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TOKEN_TTL_SECONDS)) {
         throw invalid(`token for "${subject}": ttl must be between 1 minute and 30 days`);
       }
       let groups = request.groups.filter((group) => group.trim() !== "");
@@ -37,10 +40,20 @@ export function createTokenService(deps: TokenServiceDeps): ServiceImpl<typeof T
       const issued = await deps.issuer.issue({
         subject, groups, email: request.email || undefined, ttlSeconds: Math.floor(ttlSeconds),
       });
-      return { token: issued.token, expireTime: timestampFromDate(issued.expiresAt), issuer: issued.issuer };
+      return { token: issued.token, jti: issued.jti, expireTime: timestampFromDate(issued.expiresAt), issuer: issued.issuer };
     },
-    async revokeToken() {
-      throw new ConnectError("token revocation is not available yet", Code.Unimplemented);
+    async revokeToken(request, context) {
+      const jti = request.jti.trim();
+      const subject = request.subject.trim();
+      if ((jti === "") === (subject === "")) throw invalid("revoke token: set exactly one of jti and subject");
+      try {
+        const target = jti ? { jti } : { subject };
+        await retryableConflicts("a token revocation", () => deps.issuer.revoke(target, adminActor(context)));
+        return {};
+      } catch (error) {
+        if (error instanceof UnknownTokenError) throw new ConnectError(error.message, Code.NotFound);
+        throw error;
+      }
     },
   };
 }
