@@ -16,7 +16,7 @@ function escapeKeyword(keyword: string): string {
   return keyword
     .trim()
     .split(/\s+/u)
-    .map((word) => word.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
+    .map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) // the syntax characters; `u` mode refuses other escapes
     .join("\\s+");
 }
 

@@ -87,6 +87,15 @@ describe("policy evaluation", () => {
     expect(decided(evaluate(policies, context({ prompt: "social securityx" })))).toBe("allow:allow-all");
   });
 
+  it("takes keywords literally, punctuation and all", () => {
+    const policies = [
+      { name: "odd", priority: 10, keywords: ["code-7", "a.b (c)", "c++", "$x/y"], action: PolicyAction.DENY },
+      { name: "allow-all", priority: 0 },
+    ];
+    for (const prompt of ["use CODE-7 now", "see a.b (c)", "a $x/y b"]) expect(decided(evaluate(policies, context({ prompt })))).toBe("deny:odd");
+    expect(decided(evaluate(policies, context({ prompt: "code-77 and axb (c)" })))).toBe("allow:allow-all");
+  });
+
   it("matches patterns, and needs both the condition and a content rule", () => {
     const policies = [
       { name: "ssn-pattern", priority: 10, patterns: ["\\b\\d{3}-\\d{2}-\\d{4}\\b"], when: '"eng" in identity.groups', action: PolicyAction.DENY },
