@@ -17,13 +17,13 @@ beforeAll(async () => {
   jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
 });
 
-function sign(claims: Record<string, unknown>, options: { exp?: string | number; aud?: string; issuer?: string } = {}) {
+function sign(claims: Record<string, unknown>, options: { exp?: string | number; aud?: string; issuer?: string; iat?: number } = {}) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "ES256", kid: "k1" })
     .setIssuer(options.issuer ?? iss)
     .setAudience(options.aud ?? "palisade")
     .setSubject("alice")
-    .setIssuedAt()
+    .setIssuedAt(options.iat)
     .setExpirationTime(options.exp ?? "1h")
     .sign(privateKey);
 }
@@ -50,6 +50,7 @@ describe("compileVerifier with inline JWKS", () => {
     ["unknown issuer", () => sign({}, { issuer: "https://other.test" }), "unknown token issuer"],
     ["expired", () => sign({}, { exp: Math.floor(Date.now() / 1000) - 120 }), "token expired"],
     ["wrong audience", () => sign({}, { aud: "someone-else" }), 'token claim "aud" invalid: check_failed'],
+    ["future iat", () => sign({}, { iat: Math.floor(Date.now() / 1000) + 120 }), 'token claim "iat" invalid: in the future'],
     ["alg none", async () => `${b64({ alg: "none" })}.${b64({ iss, aud: "palisade", sub: "eve", exp: 9e9 })}.`, "token algorithm not allowed"],
   ])("refuses a %s token", async (_name, token, reason) => {
     expect(await inlineVerifier().verify(await token())).toEqual({ ok: false, reason });

@@ -83,6 +83,11 @@ export function compileVerifier(
           requiredClaims: ["exp"],
         });
         if (typeof payload.sub !== "string" || payload.sub === "") return { ok: false, reason: "token has no subject" };
+        // jose checks `iat` only with maxTokenAge; a token issued in the future comes from a clock
+        // beyond tolerance (or a forger), and would also dodge revocations by subject.
+        if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
+          return { ok: false, reason: 'token claim "iat" invalid: in the future' };
+        }
         if (revoked.isRevoked(issuer.config.issuer, payload)) return { ok: false, reason: "token revoked" };
         return {
           ok: true,

@@ -21,6 +21,7 @@ declare module "oidc-provider" {
   }
 
   export interface Configuration {
+    adapter?: new (name: string) => object;
     clients?: Array<Record<string, unknown>>;
     jwks?: { keys: object[] };
     ttl?: Record<string, number | ((ctx: unknown, token: IssuedToken) => number)>;

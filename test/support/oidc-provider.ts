@@ -59,9 +59,22 @@ export async function newOidcKey(): Promise<OidcKey> {
   return { kid, jwk: { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" } };
 }
 
+// A per-instance in-memory store (the provider's own default one warns on every start).
+class MemoryStore {
+  private readonly items = new Map<string, unknown>();
+  async upsert(id: string, payload: unknown) { this.items.set(id, payload); }
+  async find(id: string) { return this.items.get(id); }
+  async findByUid() { return undefined; }
+  async findByUserCode() { return undefined; }
+  async consume() {}
+  async destroy(id: string) { this.items.delete(id); }
+  async revokeByGrantId() {}
+}
+
 function configuration(keys: readonly OidcKey[], requests: Map<string, TokenRequest>): Configuration {
   const requestFor = (resource: string) => requests.get(resource) ?? {};
   return {
+    adapter: MemoryStore,
     clients: [{
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
