@@ -12,7 +12,7 @@ export async function withAdmin<T>(
 ): Promise<T> {
   const settings = adminSettings(flags, ctx.env);
   try {
-    return await call(ctx.connect(settings.server, settings.token));
+    return await call(ctx.connect(settings.server, settings.token, settings.caFile));
   } catch (error) {
     throw adminFailure(error, settings.server);
   }

@@ -13,8 +13,8 @@ export interface CliContext {
   readStdin(): Promise<string>;
   /** Environment variables (flags win over these). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Admin API clients for a control plane. */
-  connect(server: string, token: string | undefined): AdminClients;
+  /** Admin API clients for a control plane (trusting `caFile` when it is https). */
+  connect(server: string, token: string | undefined, caFile?: string): AdminClients;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM), with the signal's name. */
   untilStopped(): Promise<string>;
 }
@@ -26,7 +26,7 @@ export function processContext(): CliContext {
     err: (text) => process.stderr.write(text),
     readStdin: () => text(process.stdin),
     env: process.env,
-    connect: (server, token) => createAdminClients(createAdminTransport({ server, token })),
+    connect: (server, token, caFile) => createAdminClients(createAdminTransport({ server, token, caFile })),
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: NodeJS.Signals) => {

@@ -17,25 +17,36 @@ export interface AdminFlags {
   server?: string;
   token?: string;
   dataDir?: string;
+  caFile?: string;
 }
 
-/** Where the admin API is and the token to present. */
+/** Where the admin API is, the token to present, and the CA trusted for an https:// server. */
 export interface AdminSettings {
   server: string;
   token: string | undefined;
+  caFile: string | undefined;
 }
 
-/** Adds `--server`, `--token` and `--data-dir` to a command that talks to the admin API. */
+/** Adds `--server`, `--token`, `--data-dir` and `--ca-file` to a command that talks to the admin API. */
 export function withAdminOptions(command: Command): Command {
   return command
     .addOption(serverOption())
     .addOption(new Option("--token <token>", "admin token [env: PALISADE_TOKEN, default: <data-dir>/admin-token]"))
-    .addOption(dataDirOption());
+    .addOption(dataDirOption())
+    .addOption(caFileOption());
 }
 
 /** `--server URL`: where the CLI and agents find the control plane. */
 export function serverOption(): Option {
   return new Option("--server <url>", `control-plane address [env: PALISADE_SERVER, default: ${DEFAULT_SERVER}]`);
+}
+
+/** `--ca-file FILE`: the CA bundle trusted for an https:// control plane (else Node's roots). */
+export function caFileOption(): Option {
+  return new Option(
+    "--ca-file <file>",
+    "PEM CA bundle that signed the control plane's certificate [env: PALISADE_CA_FILE, default: Node's trusted roots]",
+  );
 }
 
 /** `--data-dir DIR`: embedded database files and the admin token file. */
@@ -62,7 +73,13 @@ export function agentListenOption(): Option {
 /** Resolves the admin API settings: flag, else environment, else default. */
 export function adminSettings(flags: AdminFlags, env: Env): AdminSettings {
   const token = flags.token ?? nonEmpty(env.PALISADE_TOKEN) ?? readAdminTokenFile(dataDir(flags.dataDir, env));
-  return { server: serverUrl(flags.server ?? nonEmpty(env.PALISADE_SERVER) ?? DEFAULT_SERVER), token };
+  const server = serverUrl(flags.server ?? nonEmpty(env.PALISADE_SERVER) ?? DEFAULT_SERVER);
+  return { server, token, caFile: caFile(flags.caFile, env) };
+}
+
+/** The CA file trusted for the control plane: flag, else PALISADE_CA_FILE, else none. */
+export function caFile(flag: string | undefined, env: Env): string | undefined {
+  return flag ?? nonEmpty(env.PALISADE_CA_FILE);
 }
 
 /** The data directory: flag, else PALISADE_DATA_DIR, else `./.palisade`. */

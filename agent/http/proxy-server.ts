@@ -1,5 +1,7 @@
 // The agent's HTTP listener: serves the pipeline, tracks requests in flight, and closes gracefully.
+// With a certificate and key it serves HTTPS (HTTP/1.1, as SDKs speak to providers).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createSecureServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** A listening proxy. */
@@ -16,17 +18,19 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port: Number(match[3]) };
 }
 
-/** Starts listening on `listen` and serves every request with `handler`. */
+/** Starts listening on `listen` and serves every request with `handler`; HTTPS when `tls` is given. */
 export async function startProxyServer(
   listen: string,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  tls?: { cert: string | Buffer; key: string | Buffer },
 ): Promise<ProxyServer> {
   const { host, port } = parseListen(listen);
   const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     const done = handler(req, res).finally(() => inFlight.delete(done));
     inFlight.add(done);
-  });
+  };
+  const server = tls ? createSecureServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -38,7 +42,7 @@ export async function startProxyServer(
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import { createBackoff, defaultBackoff, type BackoffOptions } from "./backoff.js";
+import { certificateCheck } from "./certificate-check.js";
 import { openControlStream, type BatchOptions, type ControlStream } from "./control-stream.js";
 import type { ExchangeBuffer } from "./exchange-buffer.js";
 
@@ -17,6 +18,8 @@ export interface StreamClientOptions {
   store: SnapshotStore;
   buffer: ExchangeBuffer;
   logger: Logger;
+  /** CA bundle (PEM) trusted for an `https://` control plane; default Node's roots. */
+  ca?: Buffer;
   backoff?: BackoffOptions;
   batch?: BatchOptions;
 }
@@ -31,13 +34,18 @@ export interface StreamClient {
 
 const defaultBatch: BatchOptions = { maxCount: 100, maxBytes: 4 * 1024 * 1024, delayMs: 50 };
 
-/** The grpc-js target and credentials for a control-plane URL (`http://` is h2c, `https://` TLS). */
-export function grpcTarget(controlPlane: string): { target: string; credentials: grpc.ChannelCredentials } {
+/**
+ * The grpc-js target and credentials for a control-plane URL: `http://` is h2c, `https://` is TLS
+ * verified against `ca` (PEM bundle) when given, else against Node's default roots.
+ */
+export function grpcTarget(controlPlane: string, ca?: Buffer): { target: string; credentials: grpc.ChannelCredentials } {
   const url = new URL(controlPlane);
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`control plane URL must be http(s): ${controlPlane}`);
   const tls = url.protocol === "https:";
   const port = url.port || (tls ? "443" : "80");
-  return { target: `${url.hostname}:${port}`, credentials: tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure() };
+  // URL.hostname keeps an IPv6 address in brackets, as grpc-js targets want it.
+  const credentials = tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure();
+  return { target: `${url.hostname}:${port}`, credentials };
 }
 
 // Statuses that mean "this agent, as configured, is refused" (bad or revoked token, protocol
@@ -65,7 +73,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Starts connecting in the background; never throws for network failures. */
 export function startStreamClient(options: StreamClientOptions): StreamClient {
-  const { target, credentials } = grpcTarget(options.controlPlane);
+  const { target, credentials } = grpcTarget(options.controlPlane, options.ca);
   const client = new grpc.Client(target, credentials, {
     "grpc.keepalive_time_ms": 20_000,
     "grpc.keepalive_timeout_ms": 10_000,
@@ -76,6 +84,7 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
   const backoff = createBackoff(backoffOptions);
   const stopping = new AbortController();
   const agentName = options.token.split(".")[0] ?? "";
+  const checkCertificate = certificateCheck(options.controlPlane, options.ca);
   let stream: ControlStream | undefined;
 
   options.buffer.onChange(() => stream?.schedule());
@@ -102,7 +111,11 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       const detail = result instanceof Error ? { error: result.message } : { code: grpc.status[result.code], details: result.details };
       const log = { ...detail, retryInMs: delay, buffered: options.buffer.held };
       const revoked = code !== undefined && revokedStatuses.has(code);
-      if (revoked && options.store.current()) {
+      // Never welcomed and unreachable: a certificate this agent does not trust is worth an error.
+      const certificate = welcomedAt === undefined && code === grpc.status.UNAVAILABLE ? await checkCertificate() : undefined;
+      if (certificate !== undefined) {
+        options.logger.error({ ...log, controlPlane: options.controlPlane }, `cannot connect to the control plane: ${certificate}; retrying`);
+      } else if (revoked && options.store.current()) {
         options.store.clear();
         options.logger.error(log, "control plane revoked this agent's enrolment; configuration dropped, requests refused");
       } else if (refused) options.logger.error(log, "control plane refused this agent; retrying slowly");

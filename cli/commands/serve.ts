@@ -9,6 +9,8 @@ import { createLogger, logLevelOption } from "../logger.js";
 import {
   agentListenAddress,
   agentListenOption,
+  caFile,
+  caFileOption,
   dataDir,
   dataDirOption,
   DEFAULT_SERVER,
@@ -18,19 +20,29 @@ import {
   serverOption,
   serverUrl,
 } from "../settings.js";
+import {
+  agentTls,
+  controlPlaneTls,
+  tlsFailure,
+  upstreamCaFile,
+  withAgentTlsOptions,
+  withControlPlaneTlsOptions,
+  type TlsFlags,
+} from "../tls-settings.js";
 
 // docs/contracts.md: `<agent-name>.<secret>`.
 const ENROLMENT_TOKEN = /^[a-z][a-z0-9-]{0,62}\.[^.\s]+$/;
 
-interface ControlPlaneFlags {
+interface ControlPlaneFlags extends TlsFlags {
   listen?: string;
   dataDir?: string;
   logLevel?: string;
 }
 
 /** Flags of the serving form of `palisade agent`. */
-export interface AgentServeFlags extends AgentLimitFlags {
+export interface AgentServeFlags extends AgentLimitFlags, TlsFlags {
   server?: string;
+  caFile?: string;
   controlPlane?: string;
   token?: string;
   segment?: string;
@@ -40,57 +52,60 @@ export interface AgentServeFlags extends AgentLimitFlags {
 
 /** Registers `control-plane`. */
 export function registerControlPlane(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("control-plane")
     .description("serve the control plane alone (PostgreSQL when DATABASE_URL is set, else embedded under --data-dir)")
     .addOption(listenOption())
     .addOption(dataDirOption())
-    .addOption(logLevelOption("info"))
-    .action(async (flags: ControlPlaneFlags) => {
-      // Loaded here so that admin commands do not pay for the server's modules.
-      const { startControlPlane } = await import("../../control-plane/control-plane.js");
-      const listen = listenAddress(flags.listen, ctx.env);
-      const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
-      const dir = dataDir(flags.dataDir, ctx.env);
-      await ensureFree("the control plane", listen);
-      if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
-      const logger = createLogger(flags.logLevel, ctx.env, "info");
-      const stopped = ctx.untilStopped();
-      const controlPlane = await listening("the control plane", listen, () =>
-        startControlPlane({
-          listen,
-          databaseUrl,
-          dataDir: databaseUrl === undefined ? dir : undefined,
-          adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
-          logger,
-        }).catch((error: unknown) => {
-          throw databaseFailure(error, databaseUrl !== undefined);
-        }),
-      );
-      const where = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
-      ctx.err(`control plane listening on ${controlPlane.url} (${where})\n`);
-      if (controlPlane.generatedAdminToken !== undefined) {
-        ctx.err(`admin token (shown once, keep it): ${controlPlane.generatedAdminToken}\n`);
-      }
-      await stopped;
-      ctx.err("stopping the control plane\n");
-      await controlPlane.close();
-    });
+    .addOption(logLevelOption("info"));
+  withControlPlaneTlsOptions(command).action(async (flags: ControlPlaneFlags) => {
+    // Loaded here so that admin commands do not pay for the server's modules.
+    const { startControlPlane } = await import("../../control-plane/control-plane.js");
+    const listen = listenAddress(flags.listen, ctx.env);
+    const tls = controlPlaneTls(flags, ctx.env);
+    const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
+    const dir = dataDir(flags.dataDir, ctx.env);
+    await ensureFree("the control plane", listen);
+    if (databaseUrl === undefined) await mkdir(dir, { recursive: true, mode: 0o700 });
+    const logger = createLogger(flags.logLevel, ctx.env, "info");
+    const stopped = ctx.untilStopped();
+    const controlPlane = await listening("the control plane", listen, () =>
+      startControlPlane({
+        listen,
+        databaseUrl,
+        dataDir: databaseUrl === undefined ? dir : undefined,
+        adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
+        logger,
+        tls,
+      }).catch((error: unknown) => {
+        throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));
+      }),
+    );
+    const where = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
+    ctx.err(`control plane listening on ${controlPlane.url} (${where})\n`);
+    if (controlPlane.generatedAdminToken !== undefined) {
+      ctx.err(`admin token (shown once, keep it): ${controlPlane.generatedAdminToken}\n`);
+    }
+    await stopped;
+    ctx.err("stopping the control plane\n");
+    await controlPlane.close();
+  });
 }
 
 /** Options of the serving form of `palisade agent`. */
 export function addAgentServeOptions(command: Command): Command {
   const token = "enrolment token from `palisade agent create` [env: PALISADE_AGENT_TOKEN, PALISADE_TOKEN]";
-  return withAgentLimitOptions(
+  return withAgentTlsOptions(withAgentLimitOptions(
     command
       .addOption(serverOption())
+      .addOption(caFileOption())
       // DESIGN.md's spelling of --server for agents; kept as a quiet alias.
       .addOption(new Option("--control-plane <url>").hideHelp())
       .addOption(new Option("--token <token>", token))
       .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
       .addOption(agentListenOption())
       .addOption(logLevelOption("info"))
-  );
+  ));
 }
 
 /** Serves one agent until stopped. */
@@ -103,6 +118,11 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   }
   const listen = agentListenAddress(flags.agentListen, ctx.env);
   const limits = agentLimits(flags, ctx.env);
+  const tls = {
+    tls: agentTls(flags, ctx.env),
+    caFile: caFile(flags.caFile, ctx.env),
+    upstreamCaFile: upstreamCaFile(flags.upstreamCaFile, ctx.env),
+  };
   await ensureFree("the agent", listen);
   const { startAgent } = await import("../../agent/agent.js");
   const controlPlane = serverUrl(
@@ -112,7 +132,9 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   const logger = createLogger(flags.logLevel, ctx.env, "info");
   const stopped = ctx.untilStopped();
   const agent = await listening("the agent", listen, () =>
-    startAgent({ listen, controlPlane, token, segment, logger, ...limits }),
+    startAgent({ listen, controlPlane, token, segment, logger, ...limits, ...tls }).catch((error: unknown) => {
+      throw tlsFailure(error);
+    }),
   );
   ctx.err(
     `agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`,

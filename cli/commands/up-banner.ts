@@ -10,6 +10,8 @@ export interface BannerFacts {
   dataDir: string;
   adminToken: string;
   adminTokenSource: AdminTokenSource;
+  /** The CA file other commands need for an https:// control plane, when one was given. */
+  caFile?: string;
   connections: { name: string; upstream: string }[];
 }
 
@@ -26,6 +28,7 @@ export function renderBanner(facts: BannerFacts): string {
     facts.dataDir === DEFAULT_DATA_DIR || facts.adminTokenSource === "environment"
       ? ""
       : ` --data-dir ${facts.dataDir}`,
+    facts.caFile === undefined ? "" : ` --ca-file ${facts.caFile}`,
   ].join("");
   const connectionLines = facts.connections.map(
     (c) => `                  ${facts.agentUrl}/${c.name}/v1   (connection ${c.name} -> ${c.upstream})`,

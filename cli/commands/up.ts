@@ -19,6 +19,8 @@ import { createLogger, logLevelOption } from "../logger.js";
 import {
   agentListenAddress,
   agentListenOption,
+  caFile,
+  caFileOption,
   dataDir,
   dataDirOption,
   listenAddress,
@@ -26,9 +28,19 @@ import {
   nonEmpty,
 } from "../settings.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
+import {
+  agentTls,
+  controlPlaneTls,
+  tlsFailure,
+  upstreamCaFile,
+  withAgentTlsOptions,
+  withControlPlaneTlsOptions,
+  type TlsFlags,
+} from "../tls-settings.js";
 import { renderBanner } from "./up-banner.js";
 
-interface UpFlags extends AgentLimitFlags {
+interface UpFlags extends AgentLimitFlags, TlsFlags {
+  caFile?: string;
   listen?: string;
   agentListen?: string;
   dataDir?: string;
@@ -46,7 +58,10 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .addOption(listenOption())
     .addOption(agentListenOption())
     .addOption(dataDirOption())
+    .addOption(caFileOption())
     .addOption(logLevelOption("warn"));
+  withControlPlaneTlsOptions(command);
+  withAgentTlsOptions(command);
   withAgentLimitOptions(command).action((flags: UpFlags) => up(flags, ctx));
 }
 
@@ -60,6 +75,11 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const listen = listenAddress(flags.listen, ctx.env);
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
   const limits = agentLimits(flags, ctx.env);
+  const tls = controlPlaneTls(flags, ctx.env);
+  // The agent and this command reach the control plane at its --listen address, so with TLS its
+  // certificate must name that host, and be signed by --ca-file's CA or one of Node's roots.
+  const ca = caFile(flags.caFile, ctx.env);
+  const agentTlsOptions = { tls: agentTls(flags, ctx.env), caFile: ca, upstreamCaFile: upstreamCaFile(flags.upstreamCaFile, ctx.env) };
   const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
   const logger = createLogger(flags.logLevel, ctx.env, "warn");
   // Listen for Ctrl-C from now on: one pressed during start-up stops cleanly once started.
@@ -78,18 +98,23 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       dataDir: databaseUrl === undefined ? dir : undefined,
       adminToken: admin.token,
       logger,
+      tls,
     }).catch((error: unknown) => {
-      throw databaseFailure(error, databaseUrl !== undefined);
+      throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));
     }),
   );
   let agent: { url: string; close(): Promise<void> } | undefined;
   try {
-    const clients = ctx.connect(controlPlane.url, admin.token);
+    const clients = ctx.connect(controlPlane.url, admin.token, ca);
     const { enrolmentToken, connections } = await prepare(clients, ctx.env).catch((error: unknown) => {
       throw adminFailure(error, controlPlane.url);
     });
     agent = await listening("the agent", agentListen, () =>
-      startAgent({ listen: agentListen, controlPlane: controlPlane.url, token: enrolmentToken, logger, ...limits }),
+      startAgent({ listen: agentListen, controlPlane: controlPlane.url, token: enrolmentToken, logger, ...limits, ...agentTlsOptions }).catch(
+        (error: unknown) => {
+          throw tlsFailure(error);
+        },
+      ),
     );
     ctx.out(
       renderBanner({
@@ -99,6 +124,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
         dataDir: dir,
         adminToken: admin.token,
         adminTokenSource: admin.source,
+        caFile: ca,
         connections,
       }),
     );

@@ -28,7 +28,7 @@ export async function runPalisade(
     err: (text) => void (stderr += text),
     readStdin: async () => stdin,
     env,
-    connect: (server, token) => createAdminClients(createAdminTransport({ server, token })),
+    connect: (server, token, caFile) => createAdminClients(createAdminTransport({ server, token, caFile })),
     untilStopped: () => stopped,
   };
   const code = await runCli(args, ctx);
