@@ -1,35 +1,56 @@
 // Content-rule patterns are run by every agent over every prompt, which callers control: a pattern
 // that backtracks super-linearly would let one request stall an agent. Each pattern must compile as
 // the agent compiles it (ECMAScript, no flags) and pass recheck's ReDoS analysis.
-import { checkSync } from "recheck";
-
-// recheck's in-process Scala.js backend: no worker thread, no native binary, no Java; the same
-// answer on every machine. Read by recheck at each call, so setting it here is enough.
-process.env.RECHECK_SYNC_BACKEND ??= "pure";
+import { check } from "recheck";
+import type { Resource } from "../gen/palisade/admin/v1/resources_pb.js";
+import { invalid } from "./admin/validation.js";
 
 /** Patterns longer than this are refused before analysis (they would only slow apply down). */
 export const MAX_PATTERN_LENGTH = 1024;
 
-// Per-pattern analysis budget; a pattern recheck cannot settle within it is refused.
-const CHECK_TIMEOUT_MS = 2000;
+// Per-pattern analysis budget. recheck runs its native binary when installed (milliseconds) and
+// falls back to its pure-JS build (seconds for some patterns); a pattern it cannot settle within
+// the budget is refused rather than trusted.
+const CHECK_TIMEOUT_MS = 10_000;
 
-/** Why `pattern` cannot be used as a content rule, or undefined when it can. */
-export function patternProblem(pattern: string): string | undefined {
+/** Why `pattern` does not compile as the agent compiles it, or undefined when it does. */
+export function patternSyntaxProblem(pattern: string): string | undefined {
   if (pattern === "") return "is empty";
   if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`;
   try {
     new RegExp(pattern);
+    return undefined;
   } catch (error) {
     // V8's message repeats the pattern ("Invalid regular expression: /…/: reason"); keep the reason.
     const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "") : "";
     return `is not a valid regular expression: ${reason}`;
   }
-  const diagnosis = checkSync(pattern, "", { timeout: CHECK_TIMEOUT_MS });
+}
+
+/** Why a valid `pattern` is unsafe to run on untrusted text, or undefined when it is safe. */
+export async function patternBacktrackingProblem(pattern: string): Promise<string | undefined> {
+  const diagnosis = await check(pattern, "", { timeout: CHECK_TIMEOUT_MS });
   if (diagnosis.status === "safe") return undefined;
   if (diagnosis.status === "vulnerable") {
     const { complexity } = diagnosis;
-    const growth = complexity.type === "exponential" ? "exponential" : `polynomial (degree ${complexity.degree})`;
-    return `can backtrack catastrophically: matching time grows ${growth} with the input; bound its repetitions (for example \\d{1,10} instead of \\d+) or anchor it`;
+    const growth = complexity.type === "exponential" ? "exponentially" : `polynomially (degree ${complexity.degree})`;
+    return `can backtrack catastrophically (matching time grows ${growth} with the prompt); bound its repetitions, for example \\d{1,10} instead of \\d+`;
   }
   return "could not be proven safe from catastrophic backtracking; simplify it";
+}
+
+/** Throws INVALID_ARGUMENT naming the policy and pattern index of the first unsafe pattern. */
+export async function checkPolicyPatterns(resources: readonly Resource[]): Promise<void> {
+  const jobs: Promise<string | undefined>[] = [];
+  for (const resource of resources) {
+    if (resource.resource.case !== "policy") continue;
+    const policy = resource.resource.value;
+    for (const [index, pattern] of (policy.match?.patterns ?? []).entries()) {
+      jobs.push(patternBacktrackingProblem(pattern).then((problem) =>
+        problem && `policy "${policy.name}": pattern ${index + 1} ${problem}`));
+    }
+  }
+  const problems = await Promise.all(jobs);
+  const first = problems.find((problem) => problem !== undefined);
+  if (first) throw invalid(first);
 }

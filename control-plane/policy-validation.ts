@@ -4,7 +4,7 @@
 import { type Policy, PolicyAction } from "../gen/palisade/admin/v1/resources_pb.js";
 import { compileCondition, ConditionError } from "../agent/policy/condition.js";
 import { checkName, invalid } from "./admin/validation.js";
-import { patternProblem } from "./policy-patterns.js";
+import { patternSyntaxProblem } from "./policy-patterns.js";
 import { ALL_CONNECTIONS } from "./storage/resources/policies-references.js";
 
 /** The longest reason, in UTF-8 bytes: it is sent to callers in every refusal. */
@@ -27,7 +27,8 @@ export function checkPolicy(policy: Policy): void {
     if (keyword.length > MAX_KEYWORD_LENGTH) throw invalid(`${what}: keyword ${index + 1} is longer than ${MAX_KEYWORD_LENGTH} characters`);
   }
   for (const [index, pattern] of (policy.match?.patterns ?? []).entries()) {
-    const problem = patternProblem(pattern);
+    // Backtracking is analysed after these checks, asynchronously: checkPolicyPatterns.
+    const problem = patternSyntaxProblem(pattern);
     if (problem) throw invalid(`${what}: pattern ${index + 1} ${problem}`);
   }
   if (!(policy.action in PolicyAction)) throw invalid(`${what}: action must be allow or deny`);

@@ -1,6 +1,7 @@
 // What `palisade up` prints once both servers listen: where things are and what to try next.
 import type { AdminTokenSource } from "../admin-token.js";
 import { DEFAULT_DATA_DIR, DEFAULT_SERVER } from "../settings.js";
+import { type PolicyState, STARTER_POLICY } from "./starter-policy.js";
 
 /** Everything the banner shows. */
 export interface BannerFacts {
@@ -13,6 +14,7 @@ export interface BannerFacts {
   /** The CA file other commands need for an https:// control plane, when one was given. */
   caFile?: string;
   connections: { name: string; upstream: string }[];
+  policies: PolicyState;
 }
 
 const TOKEN_NOTES: Record<AdminTokenSource, (dataDir: string) => string> = {
@@ -20,6 +22,17 @@ const TOKEN_NOTES: Record<AdminTokenSource, (dataDir: string) => string> = {
   file: (dir) => `from ${dir}/admin-token, which other commands read by default`,
   generated: (dir) => `new, saved in ${dir}/admin-token, which other commands read by default`,
 };
+
+// Agents deny what no policy allows: say which policy lets the quickstart's requests through.
+function policyLines(policies: PolicyState): string[] {
+  if (!policies.starterApplied) {
+    return [`  Policies        ${policies.count} (npx palisade get policies); requests no policy allows get 403`];
+  }
+  return [
+    `  Policies        ${STARTER_POLICY} (created now): every authenticated caller may use every connection;`,
+    "                  replace it with your own policies (docs/policies.md)",
+  ];
+}
 
 /** The human-readable banner (stdout). */
 export function renderBanner(facts: BannerFacts): string {
@@ -40,6 +53,7 @@ export function renderBanner(facts: BannerFacts): string {
     `  Agent           ${facts.agentUrl}   (agent "local")`,
     `  SDK base URL    ${facts.agentUrl}/<connection>/v1`,
     ...connectionLines,
+    ...policyLines(facts.policies),
     `  Admin token     ${facts.adminToken}`,
     `                  (${TOKEN_NOTES[facts.adminTokenSource](facts.dataDir)})`,
     "",

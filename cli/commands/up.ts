@@ -12,8 +12,9 @@ import {
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { upAdminToken } from "../admin-token.js";
 import type { AdminClients } from "../client.js";
+import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
-import { adminFailure, databaseFailure } from "../errors.js";
+import { adminFailure, CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
@@ -37,6 +38,7 @@ import {
   withControlPlaneTlsOptions,
   type TlsFlags,
 } from "../tls-settings.js";
+import { ensureStarterPolicy, type PolicyState } from "./starter-policy.js";
 import { renderBanner } from "./up-banner.js";
 
 interface UpFlags extends AgentLimitFlags, TlsFlags {
@@ -95,18 +97,21 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
     startControlPlane({
       listen,
       databaseUrl,
-      dataDir: databaseUrl === undefined ? dir : undefined,
+      // Also on PostgreSQL: `up` is one process, so the key file in its data directory serves.
+      dataDir: dir,
+      secretKey: nonEmpty(ctx.env.PALISADE_SECRET_KEY),
       adminToken: admin.token,
       logger,
       tls,
     }).catch((error: unknown) => {
+      if (error instanceof SecretKeyError) throw new CliError(error.message);
       throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));
     }),
   );
   let agent: { url: string; close(): Promise<void> } | undefined;
   try {
     const clients = ctx.connect(controlPlane.url, admin.token, ca);
-    const { enrolmentToken, connections } = await prepare(clients, ctx.env).catch((error: unknown) => {
+    const { enrolmentToken, connections, policies } = await prepare(clients, ctx.env).catch((error: unknown) => {
       throw adminFailure(error, controlPlane.url);
     });
     agent = await listening("the agent", agentListen, () =>
@@ -126,6 +131,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
         adminTokenSource: admin.source,
         caFile: ca,
         connections,
+        policies,
       }),
     );
     const signal = await stopped;
@@ -138,11 +144,14 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   ctx.err("stopped\n");
 }
 
-/** Enrols the local agent (a fresh token each start) and adds the `openai` connection when a key is set. */
+/**
+ * Enrols the local agent (a fresh token each start), adds the `openai` connection when a key is set
+ * and the starter policy when there is no policy yet.
+ */
 async function prepare(
   clients: AdminClients,
   env: CliContext["env"],
-): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[] }> {
+): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[]; policies: PolicyState }> {
   const { token } = await clients.agents.createAgent({ name: LOCAL_AGENT, rotateToken: true });
   const apiKey = nonEmpty(env.OPENAI_API_KEY);
   if (apiKey !== undefined) await clients.resources.apply({ resources: [openaiConnection(apiKey)] });
@@ -150,7 +159,8 @@ async function prepare(
   const connections = resources.flatMap((r) =>
     r.resource.case === "connection" ? [{ name: r.resource.value.name, upstream: r.resource.value.upstream }] : [],
   );
-  return { enrolmentToken: token, connections };
+  const policies = await ensureStarterPolicy(clients);
+  return { enrolmentToken: token, connections, policies };
 }
 
 /** The connection `up` creates from OPENAI_API_KEY. */

@@ -3,7 +3,7 @@ import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { CliError } from "../errors.js";
 
 /** The `kind:` values a resource file may use. */
-export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount"] as const;
+export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding"] as const;
 /** One `kind:` value. */
 export type FileKind = (typeof FILE_KINDS)[number];
 
@@ -14,6 +14,8 @@ const FILE_KIND_TO_KIND: Record<FileKind, Kind> = {
   Connection: Kind.CONNECTION,
   IdentityProvider: Kind.IDENTITY_PROVIDER,
   ServiceAccount: Kind.SERVICE_ACCOUNT,
+  Policy: Kind.POLICY,
+  RoleBinding: Kind.ROLE_BINDING,
 };
 
 const ALIASES: Record<string, KindArgument> = {
@@ -27,6 +29,12 @@ const ALIASES: Record<string, KindArgument> = {
   serviceaccount: { resource: Kind.SERVICE_ACCOUNT },
   serviceaccounts: { resource: Kind.SERVICE_ACCOUNT },
   sa: { resource: Kind.SERVICE_ACCOUNT },
+  policy: { resource: Kind.POLICY },
+  policies: { resource: Kind.POLICY },
+  pol: { resource: Kind.POLICY },
+  rolebinding: { resource: Kind.ROLE_BINDING },
+  rolebindings: { resource: Kind.ROLE_BINDING },
+  rb: { resource: Kind.ROLE_BINDING },
   agent: { agents: true },
   agents: { agents: true },
 };
@@ -45,7 +53,7 @@ export function isFileKind(value: string): value is FileKind {
 export function parseKindArgument(value: string): KindArgument {
   const kind = ALIASES[value.toLowerCase().replace(/[-_]/g, "")];
   if (kind === undefined) {
-    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa or agent)`);
+    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb or agent)`);
   }
   return kind;
 }

@@ -11,7 +11,9 @@ import {
   type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { FILE_KINDS, isFileKind, type FileKind } from "./kinds.js";
+import { POLICY_FIELDS, readPolicy } from "./policy-resource.js";
 import { PROVIDER_NAMES, providerOf } from "./providers.js";
+import { readRoleBinding, ROLE_BINDING_FIELDS } from "./role-binding-resource.js";
 import { MappingFields, ResourceFileError } from "./yaml-fields.js";
 
 export { ResourceFileError } from "./yaml-fields.js";
@@ -89,9 +91,11 @@ interface KindReader {
 }
 
 const READERS: Record<FileKind, KindReader> = {
-  Connection: { fields: ["provider", "upstream", "credential", "segments"], read: readConnection },
+  Connection: { fields: ["provider", "upstream", "credential", "segments", "allowedGroups"], read: readConnection },
   IdentityProvider: { fields: ["issuer", "audience", "jwksUri", "groupsClaim"], read: readIdentityProvider },
   ServiceAccount: { fields: ["groups", "description"], read: readServiceAccount },
+  Policy: { fields: POLICY_FIELDS, read: readPolicy },
+  RoleBinding: { fields: ROLE_BINDING_FIELDS, read: readRoleBinding },
 };
 
 function readConnection(fields: MappingFields, name: string): Resource {
@@ -111,7 +115,8 @@ function readConnection(fields: MappingFields, name: string): Resource {
     });
   }
   const segments = fields.strings("segments");
-  const connection = create(ConnectionSchema, { name, provider, upstream, credential, segments });
+  const allowedGroups = fields.strings("allowedGroups");
+  const connection = create(ConnectionSchema, { name, provider, upstream, credential, segments, allowedGroups });
   return create(ResourceSchema, { resource: { case: "connection", value: connection } });
 }
 

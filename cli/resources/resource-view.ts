@@ -9,7 +9,9 @@ import type {
   ServiceAccount,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { shortTime, type Columns } from "../output.js";
+import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
 import { providerName } from "./providers.js";
+import { ROLE_BINDING_COLUMNS, roleBindingView } from "./role-binding-resource.js";
 
 /** A resource as a plain object in file format (field order as in the docs). */
 export type ResourceView = Record<string, unknown> & { kind: string; name: string };
@@ -23,6 +25,10 @@ export function resourceView(resource: Resource): ResourceView {
       return identityProviderView(resource.resource.value);
     case "serviceAccount":
       return serviceAccountView(resource.resource.value);
+    case "policy":
+      return { ...policyView(resource.resource.value), ...times(resource.resource.value) };
+    case "roleBinding":
+      return { ...roleBindingView(resource.resource.value), ...times(resource.resource.value) };
     default:
       return { kind: "Unknown", name: "" };
   }
@@ -36,6 +42,7 @@ function connectionView(c: Connection): ResourceView {
     upstream: c.upstream,
     credentialSet: c.credentialSet,
     ...(c.segments.length > 0 ? { segments: [...c.segments] } : {}),
+    ...(c.allowedGroups.length > 0 ? { allowedGroups: [...c.allowedGroups] } : {}),
     ...times(c),
   };
 }
@@ -89,6 +96,7 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
         ["provider", text("provider")],
         ["upstream", text("upstream")],
         ["segments", (r) => list("segments")(r) || "*"],
+        ["allowed groups", (r) => list("allowedGroups")(r) || "any"],
         ["credential", (r) => (r.credentialSet ? "set" : "missing")],
       ];
     case "IdentityProvider":
@@ -101,6 +109,10 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
       ];
     case "ServiceAccount":
       return [...common, ["groups", list("groups")], ["description", text("description")]];
+    case "Policy":
+      return POLICY_COLUMNS;
+    case "RoleBinding":
+      return ROLE_BINDING_COLUMNS;
     case "Agent":
       return [
         ...common,

@@ -46,6 +46,16 @@ export class MappingFields {
     return node.value;
   }
 
+  /** A whole number between `min` and `max`; undefined when absent. */
+  integer(key: string, min: number, max: number): number | undefined {
+    const node = this.take(key, false);
+    if (node === undefined) return undefined;
+    if (!isScalar(node) || typeof node.value !== "number" || !Number.isInteger(node.value))
+      throw this.error(node, `${key} must be a whole number`);
+    if (node.value < min || node.value > max) throw this.error(node, `${key} must be between ${min} and ${max}`);
+    return node.value;
+  }
+
   /** A list of strings; empty when absent. */
   strings(key: string): string[] {
     const node = this.take(key, false);

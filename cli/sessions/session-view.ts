@@ -12,7 +12,9 @@ export interface SessionView {
   agent: string;
   identity: { subject: string; email?: string; groups: string[]; issuer: string } | null;
   request: { method: string; path: string; model?: string; stream: boolean; body?: string; truncated?: boolean };
-  response: { status: number; verdict: string; reason?: string; error?: string; body?: string; truncated?: boolean };
+  response: {
+    status: number; verdict: string; policy?: string; reason?: string; error?: string; body?: string; truncated?: boolean;
+  };
   usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
   timings: { startedAt?: string; timeToFirstByteMs?: number; durationMs?: number; committedAt?: string };
 }
@@ -44,6 +46,7 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
     response: {
       status: x?.status ?? 0,
       verdict: verdictName(x?.verdict ?? Verdict.UNSPECIFIED),
+      ...(x?.policy ? { policy: x.policy } : {}),
       ...(x?.reason ? { reason: x.reason } : {}),
       ...(x?.error ? { error: x.error } : {}),
       ...(withBodies ? { body: x?.responseBody ?? "", truncated: x?.responseTruncated ?? false } : {}),
@@ -108,6 +111,7 @@ export function renderSessionText(s: SessionView): string {
         .filter(Boolean)
         .join("  "),
     ],
+    ["Policy", s.response.policy ?? "none"],
     [
       "Usage",
       s.usage

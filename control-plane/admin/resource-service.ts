@@ -8,6 +8,7 @@ import { ResourceInUseError } from "../storage/resources/policies-references.js"
 import { type ResourceStore, resourceKind } from "../storage/resources/resource-store.js";
 import { retryableConflicts } from "./storage-errors.js";
 import { checkResources, invalid } from "./validation.js";
+import { checkPolicyPatterns } from "../policy-patterns.js";
 
 function checkKind(kind: Kind): string {
   const store = resourceKind(kind);
@@ -20,6 +21,7 @@ export function createResourceService(resources: ResourceStore): ServiceImpl<typ
   return {
     async apply(request, context) {
       checkResources(request.resources);
+      await checkPolicyPatterns(request.resources);
       try {
         const results = await retryableConflicts("a resource", () => resources.apply(request.resources, adminActor(context)));
         return { results };

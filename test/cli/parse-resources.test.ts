@@ -68,6 +68,7 @@ provider: anthropic
 upstream: https://api.anthropic.com
 credential: { header: x-api-key, value: sk-ant }
 segments: [eu, us]
+allowedGroups: [eng, data-science]
 ---
 # only a comment
 ---
@@ -93,6 +94,7 @@ description: The CI pipeline
     expect(parsed[0]!.resource.resource.value).toMatchObject({
       provider: Provider.ANTHROPIC,
       segments: ["eu", "us"],
+      allowedGroups: ["eng", "data-science"],
       credential: { header: "x-api-key" },
     });
     expect(parsed[1]!.resource.resource.value).toMatchObject({
@@ -117,6 +119,7 @@ description: The CI pipeline
           upstream: "https://api.openai.com",
           credentialSet: true,
           segments: ["eu"],
+          allowedGroups: ["eng"],
         }),
       },
     });
@@ -128,6 +131,7 @@ description: The CI pipeline
       provider: Provider.OPENAI,
       upstream: "https://api.openai.com",
       segments: ["eu"],
+      allowedGroups: ["eng"],
       credentialSet: false,
     });
     expect(connection?.credential).toBeUndefined();
@@ -136,10 +140,10 @@ description: The CI pipeline
   it.each([
     [
       "unknown kind",
-      "kind: Policy\nname: p\n",
+      "kind: Widget\nname: p\n",
       1,
       1,
-      /unknown kind "Policy" \(known kinds: Connection, IdentityProvider, ServiceAccount\)/,
+      /unknown kind "Widget" \(known kinds: Connection, IdentityProvider, ServiceAccount, Policy/,
     ],
     [
       "unknown field",
@@ -204,6 +208,9 @@ description: The CI pipeline
       "Connection/claude",
       "IdentityProvider/corp",
       "ServiceAccount/ci",
+      "Policy/deployers-may-call",
+      "Policy/no-secrets-in-prompts",
+      "Policy/local-llm-budget",
     ]);
   });
 

@@ -85,6 +85,7 @@ describe("up banner", () => {
       adminToken: "pat_x",
       adminTokenSource: "generated",
       connections: [{ name: "openai", upstream: "https://api.openai.com" }],
+      policies: { count: 1, starterApplied: true },
     });
     expect(text).toContain("Control plane   http://127.0.0.1:7070");
     expect(text).toContain("SDK base URL    http://127.0.0.1:8080/<connection>/v1");
@@ -92,6 +93,7 @@ describe("up banner", () => {
     expect(text).toContain("Admin token     pat_x");
     expect(text).toContain("npx palisade token create --subject you@example.com");
     expect(text).toContain("npx palisade audit list");
+    expect(text).toContain("allow-authenticated (created now): every authenticated caller may use every connection");
   });
 
   it("adds --server and --data-dir to the next commands when they are not the defaults", () => {
@@ -103,7 +105,9 @@ describe("up banner", () => {
       adminToken: "pat_x",
       adminTokenSource: "file",
       connections: [],
+      policies: { count: 3, starterApplied: false },
     });
+    expect(text).toContain("Policies        3 (npx palisade get policies)");
     expect(text).toContain(
       "npx palisade token create --server http://127.0.0.1:17070 --data-dir /tmp/p --subject you@example.com",
     );

@@ -116,6 +116,10 @@ describe("palisade up", () => {
         upstream: "https://api.openai.com",
         credentialSet: true,
       });
+      // A fresh installation gets the starter policy, so the quickstart's requests are allowed.
+      expect(facts.text).toContain("allow-authenticated (created now)");
+      const policies = await runPalisade(["get", "policies", "-o", "json"], env);
+      expect(JSON.parse(policies.stdout)).toMatchObject([{ name: "allow-authenticated", connections: ["*"], action: "allow" }]);
       const applied = await runPalisade(
         ["apply", "-f", "-"],
         env,
@@ -140,6 +144,9 @@ describe("palisade up", () => {
       expect(kept.code, kept.stderr).toBe(0);
       expect(JSON.parse(kept.stdout)).toMatchObject({ name: "ci", groups: ["deployers"] });
       expect(again.text).toContain(`${again.agent}/openai/v1`);
+      // A policy exists now, so the starter policy is not applied again.
+      expect(again.text).toContain("Policies        1 (npx palisade get policies)");
+      expect(again.text).not.toContain("created now");
       expect(await stop(second, "SIGTERM")).toBe(0);
     },
   );

@@ -33,7 +33,9 @@ const sessionIds: string[] = [];
 beforeAll(async () => {
   setTracingDisabled(true);
   db = await testDatabase();
-  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: ADMIN_TOKEN });
+  controlPlane = await startControlPlane({
+    listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: ADMIN_TOKEN, secretKey: Buffer.alloc(32, 2).toString("base64"),
+  });
   provider = await startStandInProvider();
   env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
 
@@ -48,9 +50,14 @@ upstream: ${provider.url}
 credential:
   header: authorization
   value: ${UPSTREAM_SECRET}
+---
+kind: Policy
+name: allow-all
+connections: ["*"]
+action: allow
 `;
   const applied = await runPalisade(["apply", "-f", "-"], env, resourceFile);
-  expect(applied, applied.stderr).toMatchObject({ code: 0, stdout: "connection/standin created\n" });
+  expect(applied, applied.stderr).toMatchObject({ code: 0, stdout: "connection/standin created\npolicy/allow-all created\n" });
 
   const issued = await runPalisade(
     ["token", "create", "--subject", SUBJECT, "--groups", "eng,ml", "--ttl", "15m"],

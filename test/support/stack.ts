@@ -1,6 +1,7 @@
 // A whole Palisade on one machine for integration tests: a database, a control plane, a stand-in
-// provider, one agent serving a connection `standin` to it, and a caller token — all configured
-// through the CLI's own code path, as an operator would.
+// provider, one agent serving a connection `standin` to it, an allow-all policy (agents deny what
+// no policy allows) and a caller token — all configured through the CLI's own code path, as an
+// operator would.
 import { expect } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "../../control-plane/control-plane.js";
@@ -8,6 +9,9 @@ import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
 import { testDatabase, type TestDatabase } from "./database.js";
 import { startStandInProvider, type StandInProvider } from "./stand-in-provider.js";
+
+/** The key sealing secrets at rest in every stack (PostgreSQL needs one; a restart must reuse it). */
+export const STACK_SECRET_KEY = Buffer.alloc(32, 1).toString("base64");
 
 /** The admin token every stack uses. */
 export const STACK_ADMIN_TOKEN = "pat_stack-admin-token-0123456789";
@@ -55,6 +59,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     listen: "127.0.0.1:0",
     databaseUrl: db.url,
     adminToken: STACK_ADMIN_TOKEN,
+    secretKey: STACK_SECRET_KEY,
     ...options.controlPlane,
   });
   const provider = await startStandInProvider();
@@ -66,6 +71,12 @@ name: standin
 provider: openai
 upstream: ${provider.url}
 credential: { header: authorization, value: Bearer sk-stand-in-upstream }
+---
+# Agents deny what no policy allows.
+kind: Policy
+name: allow-all
+connections: ["*"]
+action: allow
 `);
   const subject = options.subject ?? `${options.agentName}@example.com`;
   const callerToken = (await palisade(env, ["token", "create", "--subject", subject])).trim();

@@ -1,0 +1,94 @@
+// `kind: Policy` in the resource file: read from YAML, printed back (so `get -o yaml` output can
+// be applied again), and its table columns.
+import { create } from "@bufbuild/protobuf";
+import {
+  ContentMatchSchema, LimitsSchema, type Policy, PolicyAction, PolicySchema, ResourceSchema, type Resource,
+} from "../../gen/palisade/admin/v1/resources_pb.js";
+import type { Columns } from "../output.js";
+import type { MappingFields } from "./yaml-fields.js";
+
+/** The fields a Policy takes besides `kind` and `name`. */
+export const POLICY_FIELDS = ["priority", "connections", "when", "match", "action", "reason", "limits", "description"] as const;
+
+const ACTIONS: Record<string, PolicyAction> = { allow: PolicyAction.ALLOW, deny: PolicyAction.DENY };
+const INT32_MAX = 2 ** 31 - 1;
+const UINT32_MAX = 2 ** 32 - 1;
+
+/** Reads a Policy document (after `kind` and `name`). */
+export function readPolicy(fields: MappingFields, name: string): Resource {
+  const actionText = fields.string("action");
+  const action = actionText === undefined ? PolicyAction.UNSPECIFIED : ACTIONS[actionText];
+  if (action === undefined) throw fields.errorAt("action", `unknown action "${actionText}" (allow or deny)`);
+  const matchFields = fields.mapping("match");
+  matchFields?.only(["keywords", "patterns"]);
+  const limitsFields = fields.mapping("limits");
+  limitsFields?.only(["requestsPerMinute", "tokensPerHour"]);
+  const policy = create(PolicySchema, {
+    name,
+    priority: fields.integer("priority", -INT32_MAX - 1, INT32_MAX) ?? 0,
+    connections: fields.strings("connections"),
+    when: fields.string("when") ?? "",
+    match: matchFields && create(ContentMatchSchema, {
+      keywords: matchFields.strings("keywords"),
+      patterns: matchFields.strings("patterns"),
+    }),
+    action,
+    reason: fields.string("reason") ?? "",
+    limits: limitsFields && create(LimitsSchema, {
+      requestsPerMinute: limitsFields.integer("requestsPerMinute", 0, UINT32_MAX) ?? 0,
+      tokensPerHour: BigInt(limitsFields.integer("tokensPerHour", 0, Number.MAX_SAFE_INTEGER) ?? 0),
+    }),
+    description: fields.string("description") ?? "",
+  });
+  return create(ResourceSchema, { resource: { case: "policy", value: policy } });
+}
+
+/** A policy in file format, fields in the order the docs list them; empty ones left out. */
+export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy"; name: string } {
+  const keywords = p.match?.keywords ?? [];
+  const patterns = p.match?.patterns ?? [];
+  const requestsPerMinute = p.limits?.requestsPerMinute ?? 0;
+  const tokensPerHour = Number(p.limits?.tokensPerHour ?? 0n);
+  const action = Object.keys(ACTIONS).find((key) => ACTIONS[key] === p.action);
+  return {
+    kind: "Policy",
+    name: p.name,
+    priority: p.priority,
+    connections: [...p.connections],
+    ...(p.when !== "" ? { when: p.when } : {}),
+    ...(keywords.length > 0 || patterns.length > 0
+      ? { match: { ...(keywords.length > 0 ? { keywords: [...keywords] } : {}), ...(patterns.length > 0 ? { patterns: [...patterns] } : {}) } }
+      : {}),
+    ...(action !== undefined ? { action } : {}),
+    ...(p.reason !== "" ? { reason: p.reason } : {}),
+    ...(requestsPerMinute > 0 || tokensPerHour > 0
+      ? { limits: { ...(requestsPerMinute > 0 ? { requestsPerMinute } : {}), ...(tokensPerHour > 0 ? { tokensPerHour } : {}) } }
+      : {}),
+    ...(p.description !== "" ? { description: p.description } : {}),
+  };
+}
+
+const WHEN_WIDTH = 40;
+
+/** `get policies` columns over policy views. */
+export const POLICY_COLUMNS: Columns<Record<string, unknown>> = [
+  ["name", (r) => String(r.name)],
+  ["priority", (r) => String(r.priority ?? 0)],
+  ["connections", (r) => (Array.isArray(r.connections) ? r.connections.join(",") : "")],
+  ["action", (r) => (typeof r.action === "string" ? r.action : "-")],
+  ["when", (r) => shorten(typeof r.when === "string" ? r.when : "", WHEN_WIDTH) + (r.match ? `${r.when ? " " : ""}+content` : "")],
+  ["limits", (r) => limitsText(r.limits as { requestsPerMinute?: number; tokensPerHour?: number } | undefined)],
+];
+
+function shorten(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
+}
+
+function limitsText(limits: { requestsPerMinute?: number; tokensPerHour?: number } | undefined): string {
+  if (!limits) return "";
+  return [
+    limits.requestsPerMinute ? `${limits.requestsPerMinute}/min` : "",
+    limits.tokensPerHour ? `${limits.tokensPerHour} tokens/h` : "",
+  ].filter(Boolean).join(", ");
+}
