@@ -51,9 +51,15 @@ function httpUrl(value: string, what: string): URL {
   return url;
 }
 
-type RemoteOptions = { timeoutDuration: number; cooldownDuration?: number };
+type RemoteOptions = { timeoutDuration: number; cooldownDuration: number };
 
-/** Resolves the jwks_uri through OpenID discovery once; a failure is retried on the next token. */
+const defaultCooldownMs = 30_000;
+
+/**
+ * Resolves the jwks_uri through OpenID discovery once. A failure is remembered for the cooldown
+ * (tokens meanwhile get the same error) and retried after it, so an unreachable provider is not
+ * asked again for every token.
+ */
 function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGetKey {
   const base = httpUrl(issuer.issuer, `issuer ${issuer.name}: issuer`);
   const discoveryUrl = new URL(`${base.href.replace(/\/$/, "")}/.well-known/openid-configuration`);
@@ -68,7 +74,7 @@ function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVeri
   };
   return async (header, token) => {
     remote ??= discover().catch((error: unknown) => {
-      remote = undefined;
+      setTimeout(() => { remote = undefined; }, remoteOptions.cooldownDuration).unref();
       throw error;
     });
     return (await remote)(header, token);
@@ -85,7 +91,7 @@ function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGet
 
 /** Creates an empty cache; one per agent. */
 export function createKeySetCache(options: KeySetOptions = {}): KeySetCache {
-  const remoteOptions: RemoteOptions = { timeoutDuration: fetchTimeoutMs, cooldownDuration: options.cooldownMs };
+  const remoteOptions: RemoteOptions = { timeoutDuration: fetchTimeoutMs, cooldownDuration: options.cooldownMs ?? defaultCooldownMs };
   const sets = new Map<string, JWTVerifyGetKey>();
   return {
     keySetFor(issuer) {

@@ -96,6 +96,17 @@ describe("compileVerifier with remote keys", () => {
     expect(hits.filter((url) => url === "/keys")).toHaveLength(1);
   });
 
+  it("asks a failing discovery endpoint again only after the cooldown", async () => {
+    const broken = `${base}/broken`;
+    const issuer = create(IssuerSchema, { name: "broken", issuer: broken, audience: "palisade" });
+    const verifier = compileVerifier([issuer], createKeySetCache({ cooldownMs: 60_000 }));
+    const token = await sign({}, { issuer: broken });
+    for (let i = 0; i < 3; i++) {
+      expect(await verifier.verify(token)).toEqual({ ok: false, reason: expect.stringMatching(/OpenID discovery .* answered 404/) });
+    }
+    expect(hits.filter((url) => url === "/broken/.well-known/openid-configuration")).toHaveLength(1);
+  });
+
   it("uses jwks_uri when given", async () => {
     const issuer = create(IssuerSchema, { name: "direct", issuer: "https://direct.test", audience: "palisade", jwksUri: `${base}/keys` });
     const token = await sign({}, { issuer: "https://direct.test" });
