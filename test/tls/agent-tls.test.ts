@@ -2,12 +2,21 @@
 // CA, serves SDKs over HTTPS with its own certificate (the real `openai` client included), and an
 // agent that does not trust the control plane's certificate stays unconfigured and says why.
 import OpenAI from "openai";
-import { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
+import { Agent as UndiciAgent, fetch as undiciFetch, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { eventually } from "../e2e/eventually.js";
 import { standInReply } from "../support/stand-in-provider.js";
-import { capturedLogger, modelsStatus, prepareAgent, startTlsStack, trusting, type TlsStack } from "./tls-stack.js";
+import {
+  capturedLogger,
+  modelsStatus,
+  palisade,
+  prepareAgent,
+  startTlsStack,
+  startTlsTerminator,
+  trusting,
+  type TlsStack,
+} from "./tls-stack.js";
 
 let stack: TlsStack;
 let agent: Agent;
@@ -23,6 +32,7 @@ beforeAll(async () => {
     controlPlane: stack.controlPlane.url,
     token: prepared.enrolment,
     caFile: stack.pki.files.caFile,
+    upstreamCaFile: stack.pki.files.caFile,
     tls: { certFile: stack.pki.files.certFile, keyFile: stack.pki.files.keyFile },
   });
   dispatcher = trusting(stack.pki.ca.cert);
@@ -57,6 +67,27 @@ describe("an agent trusting the control plane's CA", () => {
     });
     expect(completion.choices[0]?.message.content).toBe(standInReply("hello over tls"));
     expect(stack.provider.requests.at(-1)?.headers.authorization).toBe("Bearer sk-stand-in-upstream");
+  });
+
+  it("reaches a private https provider whose certificate the upstream CA file signed", async () => {
+    const privateProvider = await startTlsTerminator(stack.provider.url, stack.pki.server);
+    try {
+      await palisade(stack.env, ["apply", "-f", "-"], `kind: Connection
+name: private
+provider: openai
+upstream: ${privateProvider.url}
+credential: { header: authorization, value: Bearer sk-private-upstream }
+`);
+      const status = await eventually("the agent to serve connection private", async () => {
+        const response = await request(`${agent.url}/private/v1/models`, { headers: { authorization: `Bearer ${callerToken}` }, dispatcher });
+        await response.body.dump();
+        return response.statusCode === 404 ? undefined : response.statusCode;
+      });
+      expect(status).toBe(200);
+      expect(stack.provider.requests.at(-1)?.headers.authorization).toBe("Bearer sk-private-upstream");
+    } finally {
+      await privateProvider.close();
+    }
   });
 });
 

@@ -1,20 +1,25 @@
 // A control plane serving HTTPS with a certificate from a test CA, a stand-in provider, and the
 // pieces TLS tests need around them: CLI settings that trust the CA, HTTP clients that trust it,
 // and a logger whose lines a test can read.
+import net from "node:net";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import tls from "node:tls";
 import pino, { type Logger } from "pino";
 import { Agent as UndiciAgent, request } from "undici";
 import { expect } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
+import { testDatabase, type TestDatabase } from "../support/database.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { createTestPki, type TestPki } from "./certificates.js";
+import { createTestPki, type Pem, type TestPki } from "./certificates.js";
 
 const ADMIN_TOKEN = "pat_tls-admin-token-0123456789";
 
 /** A running TLS control plane and what surrounds it. */
 export interface TlsStack {
   pki: TestPki;
+  db: TestDatabase;
   controlPlane: ControlPlane;
   provider: StandInProvider;
   /** Admin command settings: the https server, the admin token, and the CA file in PALISADE_CA_FILE. */
@@ -22,14 +27,15 @@ export interface TlsStack {
   close(): Promise<void>;
 }
 
-/**
- * Starts a control plane with TLS (certificate for localhost, 127.0.0.1 and ::1) on an in-memory
- * database: what is under test is the transport, which is the same on either database.
- */
+/** Starts a control plane with TLS (certificate for localhost, 127.0.0.1 and ::1). */
 export async function startTlsStack(): Promise<TlsStack> {
   const pki = await createTestPki();
+  const db = await testDatabase();
   const controlPlane = await startControlPlane({
     listen: "127.0.0.1:0",
+    databaseUrl: db.url,
+    // Where the key sealing stored secrets is created (the database itself is db.url's).
+    dataDir: join(pki.dir, "control-plane"),
     adminToken: ADMIN_TOKEN,
     tls: { certFile: pki.files.certFile, keyFile: pki.files.keyFile },
   });
@@ -42,12 +48,14 @@ export async function startTlsStack(): Promise<TlsStack> {
   };
   return {
     pki,
+    db,
     controlPlane,
     provider,
     env,
     async close() {
       await controlPlane.close();
       await provider.close();
+      await db.close();
       await pki.remove();
     },
   };
@@ -95,6 +103,32 @@ export async function modelsStatus(agentUrl: string, token: string, dispatcher: 
   });
   await response.body.dump();
   return response.statusCode;
+}
+
+/** HTTPS in front of an HTTP server (a private provider's TLS): `https://localhost:PORT`, closed by `close`. */
+export async function startTlsTerminator(target: string, pem: Pem): Promise<{ url: string; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer({ cert: pem.cert, key: pem.key }, (socket) => {
+    const back = net.connect(Number(port), hostname);
+    for (const s of [socket, back]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+    }
+    socket.on("error", () => back.destroy());
+    back.on("error", () => socket.destroy());
+    socket.pipe(back).pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const bound = (server.address() as net.AddressInfo).port;
+  return {
+    url: `https://localhost:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A debug-level logger and the JSON lines it wrote so far. */
