@@ -3,6 +3,11 @@ import pino, { type Logger } from "pino";
 import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
+import { createCallerAccessResolver } from "./auth/caller-access.js";
+import { createSecretBox } from "./crypto/secret-box.js";
+import { resolveSecretKey } from "./crypto/secret-key.js";
+import { useSecretBox } from "./crypto/secret-registry.js";
+import { sealStoredSecrets } from "./crypto/stored-secrets.js";
 import { listen } from "./server.js";
 import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
@@ -20,6 +25,12 @@ export interface ControlPlaneOptions {
   listen: string;            // "host:port"; port 0 picks a free port
   databaseUrl?: string;      // PostgreSQL; when absent, embedded PGlite
   dataDir?: string;          // PGlite files live in `${dataDir}/db`; absent = in-memory PGlite
+  /**
+   * Base64 of the 32-byte key sealing credentials and signing keys at rest (PALISADE_SECRET_KEY).
+   * Absent: `${dataDir}/secret.key` (created mode 0600), else an ephemeral key for in-memory
+   * PGlite; PostgreSQL with neither is refused.
+   */
+  secretKey?: string;
   adminToken?: string;       // bootstrap admin token; when absent and none stored, one is generated
   logger?: Logger;
   /** Agent heartbeat interval; default the stream handler's. */
@@ -42,6 +53,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const logger = options.logger ?? pino({ level: "silent" });
   // Before the database: a bad certificate file fails the start without touching anything.
   const keyPair = options.tls && (await readKeyPair(options.tls, "the control plane"));
+  // Before the database too: a missing or malformed key changes nothing.
+  const secret = await resolveSecretKey(options);
+  const box = createSecretBox(secret.key);
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
   // Undoes the start in reverse; a failing step is logged and the rest still run (the database last).
@@ -55,6 +69,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
   };
   try {
+    useSecretBox(db, box);
+    const { sealed } = await sealStoredSecrets(db, box);
+    logger.info({ keyId: box.keyId, keySource: secret.source, sealedNow: sealed }, "secrets at rest sealed with AES-256-GCM");
     const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
     await ensureSigningKey(db);
     const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
@@ -80,6 +97,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           exchanges: createExchangeReader(db),
           issuer: createTokenIssuer(db),
           verifyAdminToken: createAdminTokenVerifier(db),
+          callers: createCallerAccessResolver({ db, snapshots, logger }),
           disconnectAgent: (name) => stream.disconnect(name),
         });
       },

@@ -1,6 +1,7 @@
 // `palisade control-plane` and `palisade agent`: each server alone, until SIGINT/SIGTERM.
 import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
+import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
 import { CliError, databaseFailure } from "../errors.js";
@@ -73,11 +74,15 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
       startControlPlane({
         listen,
         databaseUrl,
-        dataDir: databaseUrl === undefined ? dir : undefined,
+        // On PostgreSQL the data directory only holds the key file, and only when named explicitly:
+        // replicas must share PALISADE_SECRET_KEY rather than each create a key of their own.
+        dataDir: databaseUrl === undefined ? dir : (flags.dataDir ?? nonEmpty(ctx.env.PALISADE_DATA_DIR)),
+        secretKey: nonEmpty(ctx.env.PALISADE_SECRET_KEY),
         adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
         logger,
         tls,
       }).catch((error: unknown) => {
+        if (error instanceof SecretKeyError) throw new CliError(error.message);
         throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));
       }),
     );

@@ -1,4 +1,4 @@
-// The admin API as routes: every service behind the admin-token interceptor.
+// The admin API as routes: every service behind the authentication and role-check interceptor.
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
@@ -6,6 +6,7 @@ import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.j
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
+import type { CallerAccessResolver } from "../auth/caller-access.js";
 import type { AgentStore } from "../storage/agents.js";
 import type { ExchangeReader } from "../storage/exchanges.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
@@ -22,13 +23,15 @@ export interface AdminDeps {
   exchanges: ExchangeReader;
   issuer: TokenIssuer;
   verifyAdminToken: AdminTokenVerifier;
+  /** Caller JWTs mapped to roles by RoleBindings; when absent only admin tokens are accepted. */
+  callers?: CallerAccessResolver;
   /** Ends the open streams of a deleted agent. */
   disconnectAgent(agentName: string): void;
 }
 
-/** Registers the admin services on `router`, each requiring the admin token. */
+/** Registers the admin services on `router`, each behind the admin authentication and role checks. */
 export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
-  const options = { interceptors: [adminAuthInterceptor(deps.verifyAdminToken)] };
+  const options = { interceptors: [adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers })] };
   router.service(ResourceService, createResourceService(deps.resources), options);
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);

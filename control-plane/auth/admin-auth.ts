@@ -1,26 +1,74 @@
-// Every admin RPC needs `authorization: Bearer <admin token>`. The agent stream is not behind this
+// Every admin RPC needs `authorization: Bearer <token>`: the bootstrap admin token (role admin) or
+// a caller JWT whose subject or groups hold roles through RoleBindings. What each role may call is
+// read from the permission table (permissions.ts). The agent stream is not behind this
 // interceptor: it authenticates agents by enrolment token itself.
 import { Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import type { RoleName } from "../storage/resources/role-bindings.js";
 import type { AdminTokenVerifier } from "./admin-tokens.js";
+import type { CallerAccessResolver } from "./caller-access.js";
+import { permissionFor } from "./permissions.js";
 
-/** The name of the admin token an RPC was made with; recorded as the actor of changes. */
-export const adminActorKey = createContextKey<string>("anonymous", { description: "admin actor" });
+/** Response header set when an answer had prompt and response contents removed for the caller's role. */
+export const CONTENTS_WITHHELD_HEADER = "palisade-contents-withheld";
+
+/** Who made an RPC: recorded as the actor of changes. */
+export interface AdminCaller {
+  /** `admin-token:<name>` for admin tokens, the token's `sub` for JWTs. */
+  actor: string;
+  roles: readonly RoleName[];
+}
+
+/** The caller of the RPC in whose context this is read. */
+export const adminCallerKey = createContextKey<AdminCaller>({ actor: "anonymous", roles: [] }, { description: "admin caller" });
 
 /** The actor of the RPC whose context this is. */
 export function adminActor(context: HandlerContext): string {
-  return context.values.get(adminActorKey);
+  return context.values.get(adminCallerKey).actor;
 }
 
-/** An interceptor refusing calls without a valid admin token with UNAUTHENTICATED. */
-export function adminAuthInterceptor(verify: AdminTokenVerifier): Interceptor {
+/** How the interceptor recognises callers. */
+export interface AdminAuthDeps {
+  verifyAdminToken: AdminTokenVerifier;
+  /** Caller JWTs; when absent only admin tokens are accepted. */
+  callers?: CallerAccessResolver;
+}
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+async function authenticate(deps: AdminAuthDeps, token: string): Promise<AdminCaller> {
+  const name = await deps.verifyAdminToken(token);
+  if (name) return { actor: `admin-token:${name}`, roles: ["admin"] };
+  if (!deps.callers || !JWT_SHAPE.test(token)) throw new ConnectError("invalid admin token", Code.Unauthenticated);
+  const access = await deps.callers.resolve(token);
+  if (!access.ok) throw new ConnectError(`invalid caller token: ${access.reason}`, Code.Unauthenticated);
+  return { actor: access.identity.subject, roles: access.roles };
+}
+
+/**
+ * An interceptor refusing calls without a valid token with UNAUTHENTICATED, and calls the caller's
+ * roles do not allow with PERMISSION_DENIED naming the role needed; it withholds contents the
+ * caller's roles may not read.
+ */
+export function adminAuthInterceptor(deps: AdminAuthDeps): Interceptor {
   return (next) => async (request) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.header.get("authorization") ?? "");
     if (!match) {
-      throw new ConnectError("missing admin token: send `authorization: Bearer <admin token>`", Code.Unauthenticated);
+      throw new ConnectError("missing token: send `authorization: Bearer <admin token or caller JWT>`", Code.Unauthenticated);
     }
-    const name = await verify(match[1]!);
-    if (!name) throw new ConnectError("invalid admin token", Code.Unauthenticated);
-    request.contextValues.set(adminActorKey, `admin-token:${name}`);
-    return next(request);
+    const caller = await authenticate(deps, match[1]!);
+    const rpc = `${request.service.name}.${request.method.name}`;
+    const permission = permissionFor(request.service.typeName, request.method.name);
+    if (!permission) throw new ConnectError(`${rpc} is not open to any role`, Code.PermissionDenied);
+    if (!caller.roles.some((role) => permission.roles.includes(role))) {
+      const held = caller.roles.length > 0 ? `holds only ${caller.roles.join(", ")}` : "holds no role (grant one with a RoleBinding)";
+      throw new ConnectError(`${rpc} requires role ${permission.roles.join(" or ")}; ${caller.actor} ${held}`, Code.PermissionDenied);
+    }
+    request.contextValues.set(adminCallerKey, caller);
+    const response = await next(request);
+    const contents = permission.contents;
+    if (!contents || caller.roles.some((role) => contents.roles.includes(role))) return response;
+    if (response.stream) throw new ConnectError(`${rpc}: contents cannot be withheld from a stream`, Code.Internal);
+    response.header.set(CONTENTS_WITHHELD_HEADER, "true");
+    return { ...response, message: contents.withhold(response.message) as typeof response.message };
   };
 }

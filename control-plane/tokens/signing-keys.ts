@@ -2,6 +2,7 @@
 // same key and publishes the same JWKS.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { EntityManager } from "@mikro-orm/sql";
+import { secretBox } from "../crypto/secret-registry.js";
 import { recordChange } from "../storage/change-events.js";
 import type { Database } from "../storage/database.js";
 import { SigningKeyRow } from "../storage/entities.js";
@@ -29,7 +30,10 @@ export interface SigningKey {
 /** Every signing key, newest first. */
 export async function loadSigningKeys(em: EntityManager): Promise<SigningKey[]> {
   const rows = await em.find(SigningKeyRow, {}, { orderBy: { createdAt: "desc", kid: "asc" } });
-  return rows.map((row) => ({ kid: row.kid, privateJwk: row.privateJwk as JWK, publicJwk: row.publicJwk as JWK, createdAt: row.createdAt }));
+  const box = secretBox(em);
+  return rows.map((row) => ({
+    kid: row.kid, privateJwk: JSON.parse(box.open(row.privateJwkSealed)) as JWK, publicJwk: row.publicJwk as JWK, createdAt: row.createdAt,
+  }));
 }
 
 /** Makes sure a signing key exists, creating the first one (once across replicas). */
@@ -41,7 +45,8 @@ export async function ensureSigningKey(db: Database): Promise<void> {
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    tx.create(SigningKeyRow, { kid, privateJwk: await exportJWK(privateKey), publicJwk, createdAt: new Date() });
+    const privateJwkSealed = secretBox(tx).seal(JSON.stringify(await exportJWK(privateKey)));
+    tx.create(SigningKeyRow, { kid, privateJwkSealed, publicJwk, createdAt: new Date() });
     await tx.flush();
     await recordChange(tx, { kind: "signing_key", name: kid, action: "create", actor: "control-plane" });
   });

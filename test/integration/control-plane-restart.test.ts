@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane } from "../../control-plane/control-plane.js";
 import { eventually } from "../e2e/eventually.js";
-import { palisade, STACK_ADMIN_TOKEN, startStack, type Stack } from "../support/stack.js";
+import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 
 let dataDir: string;
 let stack: Stack;
@@ -56,7 +56,7 @@ describe("control plane restart under traffic", () => {
     await stack.controlPlane.close();
     for (let i = 0; i < 10; i++) sent.push(await chat(`while away ${i}`));
 
-    stack.controlPlane = await startControlPlane({ listen: address, databaseUrl: stack.db.url, dataDir, adminToken: STACK_ADMIN_TOKEN });
+    stack.controlPlane = await startControlPlane({ listen: address, databaseUrl: stack.db.url, dataDir, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
     for (let i = 0; i < 5; i++) sent.push(await chat(`after ${i}`));
 
     const stored = await eventually("every exchange to be stored", async () => {

@@ -64,6 +64,7 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
     const adminToken = "pat_replica-test";
     const start = () => startControlPlane({
       listen: "127.0.0.1:0", databaseUrl: database.url, adminToken, logger, snapshotPollIntervalMs: SLOW_POLL_MS,
+      secretKey: Buffer.alloc(32, 7).toString("base64"),  // replicas share one key
     });
     const planes: ControlPlane[] = await Promise.all([start(), start()]);
     try {

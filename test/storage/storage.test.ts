@@ -76,9 +76,12 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     expect(value.upstream).toBe("http://other:8080");
     expect(value.credential).toBeUndefined();
     expect(value.credentialSet).toBe(true);
-    const stored = await db.em().execute<{ credential_header: string; credential_value: string }[]>(
-      "select credential_header, credential_value from connection where name = 'alpha'");
-    expect(stored[0]).toEqual({ credential_header: "authorization", credential_value: "Bearer sk-1" });
+    // Sealed at rest (docs/security.md): the plaintext column stays empty.
+    const stored = await db.em().execute<{ credential_header: string; credential_value: string | null; credential_sealed: string }[]>(
+      "select credential_header, credential_value, credential_sealed from connection where name = 'alpha'");
+    expect(stored[0]).toMatchObject({ credential_header: "authorization", credential_value: null });
+    expect(stored[0]!.credential_sealed).toMatch(/^v1\./);
+    expect(stored[0]!.credential_sealed).not.toContain("sk-1");
 
     const names = (await store.list(Kind.CONNECTION)).map((r) => r.resource.value?.name);
     expect(names).toEqual(["alpha", "beta"]);

@@ -1,10 +1,11 @@
-// Connections: stored with their credential as given (see docs/storage.md), returned without it.
+// Connections: stored with their credential sealed (crypto/secret-box.ts), returned without it.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { InferEntity } from "@mikro-orm/core";
 import {
   type Connection, ConnectionSchema, Kind, Provider,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
+import { secretBox } from "../../crypto/secret-registry.js";
 import { ConnectionRow } from "../entities.js";
 import { InvalidResourceError, Outcome, type ResourceKind, sameList } from "./resource-kind.js";
 
@@ -30,8 +31,9 @@ function toMessage(row: Row): Connection {
     name: row.name,
     provider: providerFromName(row.provider),
     upstream: row.upstream,
-    credentialSet: Boolean(row.credentialHeader && row.credentialValue),
+    credentialSet: Boolean(row.credentialHeader && row.credentialSealed),
     segments: row.segments,
+    allowedGroups: row.allowedGroups,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });
@@ -54,6 +56,7 @@ export const connections: ResourceKind<Connection> = {
       provider: providerName(message.provider),
       upstream: message.upstream,
       segments: [...message.segments],
+      allowedGroups: [...message.allowedGroups],
       // An update without a credential keeps the stored one.
       credentialHeader: message.credential?.header.toLowerCase(),
       credentialValue: message.credential?.value,
@@ -63,28 +66,36 @@ export const connections: ResourceKind<Connection> = {
       if (!message.credential) {
         throw new InvalidResourceError(`connection "${message.name}": credential is required when creating it`);
       }
+      const { credentialValue, ...fields } = wanted;
       tx.create(ConnectionRow, {
-        name: message.name, ...wanted,
+        name: message.name, ...fields,
         credentialHeader: wanted.credentialHeader ?? null,
-        credentialValue: wanted.credentialValue ?? null,
+        credentialSealed: credentialValue === undefined ? null : secretBox(tx).seal(credentialValue),
         createdAt: now, updatedAt: now,
       });
       await tx.flush();
       return Outcome.CREATED;
     }
+    // Compared in clear: sealing the same value twice never gives the same text.
+    const stored = row.credentialSealed ? secretBox(tx).open(row.credentialSealed) : null;
     const next = {
       provider: wanted.provider,
       upstream: wanted.upstream,
       segments: wanted.segments,
+      allowedGroups: wanted.allowedGroups,
       credentialHeader: wanted.credentialHeader ?? row.credentialHeader,
-      credentialValue: wanted.credentialValue ?? row.credentialValue,
+      credentialValue: wanted.credentialValue ?? stored,
     };
     if (next.provider === row.provider && next.upstream === row.upstream
-      && sameList(next.segments, row.segments) && next.credentialHeader === row.credentialHeader
-      && next.credentialValue === row.credentialValue) {
+      && sameList(next.segments, row.segments) && sameList(next.allowedGroups, row.allowedGroups)
+      && next.credentialHeader === row.credentialHeader
+      && next.credentialValue === stored) {
       return Outcome.UNCHANGED;
     }
-    Object.assign(row, next, { updatedAt: now });
+    const { credentialValue, ...rest } = next;
+    const credentialSealed = credentialValue === stored ? row.credentialSealed ?? null
+      : credentialValue === null ? null : secretBox(tx).seal(credentialValue);
+    Object.assign(row, rest, { credentialSealed, updatedAt: now });
     await tx.flush();
     return Outcome.UPDATED;
   },

@@ -1,0 +1,59 @@
+// Who may call which admin RPC: the one table every decision is read from. An RPC missing here is
+// refused to everyone (the coverage test lists every method of every admin service).
+import { clone } from "@bufbuild/protobuf";
+import { type GetSessionResponse, GetSessionResponseSchema } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import type { RoleName } from "../storage/resources/role-bindings.js";
+
+/** What one RPC requires, and what its answer hides from some of the roles allowed to call it. */
+export interface Permission {
+  /** Roles that may call the RPC. */
+  roles: readonly RoleName[];
+  /** When set, callers holding none of `contents.roles` get the answer through `contents.withhold`. */
+  contents?: { roles: readonly RoleName[]; withhold(message: unknown): unknown };
+}
+
+const ADMIN: readonly RoleName[] = ["admin"];
+const EVERY_ROLE: readonly RoleName[] = ["admin", "approver", "auditor", "viewer"];
+// Prompt and response contents: admins and auditors only.
+const CONTENT_READERS: readonly RoleName[] = ["admin", "auditor"];
+
+/** A session answer with the request and response bodies emptied. */
+function withholdSessionBodies(message: unknown): unknown {
+  const copy = clone(GetSessionResponseSchema, message as GetSessionResponse);
+  const exchange = copy.session?.exchange;
+  if (exchange) {
+    exchange.requestBody = "";
+    exchange.responseBody = "";
+  }
+  return copy;
+}
+
+/** The permission table, by fully-qualified service name and RPC name. */
+export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permission>>>> = {
+  "palisade.admin.v1.ResourceService": {
+    Apply: { roles: ADMIN },
+    GetResource: { roles: EVERY_ROLE },
+    ListResources: { roles: EVERY_ROLE },
+    DeleteResource: { roles: ADMIN },
+  },
+  "palisade.admin.v1.AgentAdminService": {
+    CreateAgent: { roles: ADMIN },
+    GetAgent: { roles: EVERY_ROLE },
+    ListAgents: { roles: EVERY_ROLE },
+    DeleteAgent: { roles: ADMIN },
+  },
+  "palisade.admin.v1.TokenService": {
+    CreateToken: { roles: ADMIN },
+    RevokeToken: { roles: ADMIN },
+  },
+  "palisade.admin.v1.SessionService": {
+    // Listings never carry bodies.
+    ListSessions: { roles: EVERY_ROLE },
+    GetSession: { roles: EVERY_ROLE, contents: { roles: CONTENT_READERS, withhold: withholdSessionBodies } },
+  },
+};
+
+/** The permission of one RPC; undefined (nobody may call it) when the table does not list it. */
+export function permissionFor(service: string, method: string): Permission | undefined {
+  return PERMISSIONS[service]?.[method];
+}
