@@ -27,11 +27,12 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     const request = { name, segment: flags.segment ?? "", rotateToken: flags.rotate === true };
     const response = await withAdmin(ctx, flags, (admin) => admin.agents.createAgent(request));
     ctx.out(`${response.token}\n`);
-    const server = adminSettings(flags, ctx.env).server;
+    const { server, caFile } = adminSettings(flags, ctx.env);
     const serverFlag = server === DEFAULT_SERVER ? "" : ` --server ${server}`;
+    const caFlag = caFile === undefined ? "" : ` --ca-file ${caFile}`;
     ctx.err(
       `agent ${name} enrolled; this token is shown once. Run the agent with:\n` +
-        `  npx palisade agent${serverFlag} --token ${response.token}\n`,
+        `  npx palisade agent${serverFlag}${caFlag} --token ${response.token}\n`,
     );
   });
 }
