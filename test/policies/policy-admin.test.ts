@@ -42,13 +42,19 @@ describe("policies through the admin API", () => {
   });
 
   it("accepts the conditions of the docs", async () => {
+    // The examples of docs/policies.md.
     const conditions = [
       '"contractors" in identity.groups && request.model.startsWith("gpt-4")',
+      'identity.groups.exists(g, g.startsWith("eng-"))',
       'identity.email.endsWith("@example.com") && !request.stream',
-      'connection.provider == "openai" && request.headers["x-team"] == "ml"',
+      'request.model in ["gpt-4o-mini", "gpt-4.1-mini"]',
+      'connection.provider == "anthropic" && request.path.startsWith("/v1/messages")',
+      '"x-team" in request.headers && request.headers["x-team"] == "ml"',
       'has(identity.claims.department) && identity.claims.department == "legal"',
-      'time.getHours("UTC") >= 8 && identity.groups.exists(g, g.startsWith("eng-"))',
-      'request.prompt.size() < 20000 && request.path.matches("^/v1/chat/")',
+      'identity.claims.realm_access.roles.exists(r, r == "llm-user")',
+      'time.getDayOfWeek() in [0, 6] || time.getHours() < 7 || time.getHours() >= 19',
+      'request.prompt.size() > 50000',
+      'identity.issuer == "urn:palisade:service-accounts"',
     ];
     const applied = await client.apply({ resources: conditions.map((when, i) => policy(`docs-${i}`, { when })) });
     expect(applied.results).toHaveLength(conditions.length);
@@ -71,7 +77,8 @@ describe("policies through the admin API", () => {
   }, 60_000);
 
   it("accepts safe patterns, the issue's SSN pattern among them", async () => {
-    const patterns = ["\\b\\d{3}-\\d{2}-\\d{4}\\b", "^\\d+-\\d+$", "sk-[A-Za-z0-9]{20,60}"];
+    // The accepted examples of docs/policies.md.
+    const patterns = ["\\b\\d{3}-\\d{2}-\\d{4}\\b", "^\\d+-\\d+$", "sk-[A-Za-z0-9]{20,60}", "\\bAKIA[0-9A-Z]{16}\\b", "\\b[a-z]{1,64}@[a-z]{1,64}\\.com\\b"];
     const applied = await client.apply({ resources: [policy("ssn", { match: { keywords: ["social security"], patterns } })] });
     expect(applied.results).toHaveLength(1);
   }, 60_000);
