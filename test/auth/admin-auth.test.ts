@@ -7,6 +7,7 @@ import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_servi
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, ResourceSchema, Role } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { ExchangeSchema } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { CONTENTS_WITHHELD_HEADER } from "../../control-plane/auth/admin-auth.js";
 import { ADMIN_TOKEN, type AuthHarness, type LocalIssuer, startAuthHarness, startLocalIssuer } from "./auth-harness.js";
@@ -115,6 +116,17 @@ describe("admin API authentication and roles", () => {
     await admin().deleteResource({ kind: Kind.ROLE_BINDING, name: "interns" });
     await h.snapshots.refresh();
     expect((await apply()).outcome).toBe("denied");
+  });
+
+  it("refuses a revoked caller token, and records who revoked it", async () => {
+    const token = await h.token("rita", ["palisade-admins"]);
+    expect((await gate(() => h.client(AgentAdminService, token).listAgents({}))).outcome).toBe("allowed");
+    await h.client(TokenService, await h.token("ada", ["palisade-admins"])).revokeToken({ subject: "rita" });
+    expect(await latestChange()).toMatchObject({ action: "create", actor: "ada" });
+    await h.snapshots.refresh();
+    const refused = await gate(() => h.client(AgentAdminService, token).listAgents({}));
+    expect(refused.outcome).toBe("unauthenticated");
+    expect(refused.error!.rawMessage).toBe("invalid caller token: token revoked");
   });
 
   it("validates RoleBindings and returns them as applied", async () => {
