@@ -62,7 +62,7 @@ export function createRevocationStore(db: Database): RevocationStore {
         let row: { jti: string | null; subject: string | null; issuedBefore: Date | null; expireTime: Date };
         if ("jti" in target) {
           const issued = await tx.findOne(IssuedTokenRow, { jti: target.jti });
-          if (!issued) throw new UnknownTokenError(`no token with jti "${target.jti}" was issued by this control plane`);
+          if (!issued) throw new UnknownTokenError(`no token with jti "${target.jti}" is known (never issued here, or expired and forgotten)`);
           if (issued.expireTime <= now) return false;
           row = { jti: target.jti, subject: null, issuedBefore: null, expireTime: issued.expireTime };
         } else {
