@@ -8,9 +8,9 @@ import { invalid } from "./admin/validation.js";
 /** Patterns longer than this are refused before analysis (they would only slow apply down). */
 export const MAX_PATTERN_LENGTH = 1024;
 
-// Per-pattern analysis budget. recheck runs its native binary when installed (milliseconds) and
-// falls back to its pure-JS build (seconds for some patterns); a pattern it cannot settle within
-// the budget is refused rather than trusted.
+// Per-analysis budget. recheck runs its native binary when installed (milliseconds) and falls back
+// to its pure-JS build (seconds for some patterns); a pattern it cannot settle is refused rather
+// than trusted.
 const CHECK_TIMEOUT_MS = 10_000;
 
 /** Why `pattern` does not compile as the agent compiles it, or undefined when it does. */
@@ -27,9 +27,29 @@ export function patternSyntaxProblem(pattern: string): string | undefined {
   }
 }
 
+// Verdicts of recent patterns: applying the same file again (or `get -o yaml | apply`) is common,
+// and an analysis can take seconds. Bounded; the oldest verdict goes first.
+const verdicts = new Map<string, Promise<string | undefined>>();
+const MAX_VERDICTS = 1000;
+
 /** Why a valid `pattern` is unsafe to run on untrusted text, or undefined when it is safe. */
-export async function patternBacktrackingProblem(pattern: string): Promise<string | undefined> {
-  const diagnosis = await check(pattern, "", { timeout: CHECK_TIMEOUT_MS });
+export function patternBacktrackingProblem(pattern: string): Promise<string | undefined> {
+  let verdict = verdicts.get(pattern);
+  if (!verdict) {
+    verdict = analyse(pattern);
+    verdicts.set(pattern, verdict);
+    // A failed analysis (recheck itself broke) is not remembered.
+    verdict.catch(() => verdicts.delete(pattern));
+    if (verdicts.size > MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+  }
+  return verdict;
+}
+
+async function analyse(pattern: string): Promise<string | undefined> {
+  // The automaton checker proves its verdict and gives the same one on a busy machine; fuzzing (the
+  // fallback, for what the automaton cannot settle in time) depends on time budgets.
+  let diagnosis = await check(pattern, "", { timeout: CHECK_TIMEOUT_MS, checker: "automaton" });
+  if (diagnosis.status === "unknown") diagnosis = await check(pattern, "", { timeout: CHECK_TIMEOUT_MS });
   if (diagnosis.status === "safe") return undefined;
   if (diagnosis.status === "vulnerable") {
     const { complexity } = diagnosis;

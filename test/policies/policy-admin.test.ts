@@ -78,7 +78,10 @@ describe("policies through the admin API", () => {
 
   it("accepts safe patterns, the issue's SSN pattern among them", async () => {
     // The accepted examples of docs/policies.md.
-    const patterns = ["\\b\\d{3}-\\d{2}-\\d{4}\\b", "^\\d+-\\d+$", "sk-[A-Za-z0-9]{20,60}", "\\bAKIA[0-9A-Z]{16}\\b", "\\b[a-z]{1,64}@[a-z]{1,64}\\.com\\b"];
+    const patterns = [
+      "\\b\\d{3}-\\d{2}-\\d{4}\\b", "^\\d+-\\d+$", "sk-[A-Za-z0-9]{20,60}", "\\bAKIA[0-9A-Z]{16}\\b",
+      "\\b[a-z]{1,64}@[a-z]{1,64}\\.com\\b", "-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    ];
     const applied = await client.apply({ resources: [policy("ssn", { match: { keywords: ["social security"], patterns } })] });
     expect(applied.results).toHaveLength(1);
   }, 60_000);

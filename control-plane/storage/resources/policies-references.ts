@@ -12,19 +12,21 @@ export class ResourceInUseError extends Error {}
 export const ALL_CONNECTIONS = "*";
 
 /**
- * Throws InvalidResourceError unless every connection `policy` names exists in `tx` (which sees
- * what the same apply wrote before). Locks the named rows so a concurrent delete waits for us.
+ * Throws InvalidResourceError unless every connection the policies name exists in `tx` (which sees
+ * what the same apply wrote before). One query for the whole apply; it locks the named rows so a
+ * concurrent delete of one of them waits for this transaction.
  */
-export async function checkPolicyConnections(tx: EntityManager, policy: Policy): Promise<void> {
-  const names = [...new Set(policy.connections.filter((name) => name !== ALL_CONNECTIONS))];
+export async function checkPolicyConnections(tx: EntityManager, policies: readonly Policy[]): Promise<void> {
+  const names = [...new Set(policies.flatMap((policy) => policy.connections).filter((name) => name !== ALL_CONNECTIONS))];
   if (names.length === 0) return;
   const rows = await tx.execute<{ name: string }[]>(
     `select name from connection where name in (${names.map(() => "?").join(", ")}) for key share`,
     names,
   );
   const found = new Set(rows.map((row) => row.name));
-  const missing = names.filter((name) => !found.has(name));
-  if (missing.length > 0) {
+  for (const policy of policies) {
+    const missing = [...new Set(policy.connections)].filter((name) => name !== ALL_CONNECTIONS && !found.has(name));
+    if (missing.length === 0) continue;
     const list = missing.map((name) => `"${name}"`).join(", ");
     throw new InvalidResourceError(`policy "${policy.name}": connection${missing.length > 1 ? "s" : ""} ${list} not found`);
   }

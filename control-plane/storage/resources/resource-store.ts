@@ -97,9 +97,7 @@ export function createResourceStore(db: Database): ResourceStore {
           }
         }
         // After the loop: a policy may name a connection applied later in the same request.
-        for (const resource of resources) {
-          if (resource.resource.case === "policy") await checkPolicyConnections(tx, resource.resource.value);
-        }
+        await checkPolicyConnections(tx, resources.flatMap((r) => (r.resource.case === "policy" ? [r.resource.value] : [])));
         return results;
       });
     },
