@@ -119,6 +119,12 @@ describe("policies through the CLI", () => {
     expect(await runPalisade(["delete", "connection", "openai"], env)).toMatchObject({ code: 0 });
   });
 
+  it("applies examples/quickstart.yaml, policies included", async () => {
+    const run = await runPalisade(["apply", "-f", new URL("../../examples/quickstart.yaml", import.meta.url).pathname], env);
+    expect(run, run.stderr).toMatchObject({ code: 0 });
+    expect(run.stdout).toContain("policy/no-secrets-in-prompts created\n");
+  });
+
   it("refuses a CEL error with its position, naming the policy", async () => {
     const run = await runPalisade(["apply", "-f", "-"], env, "kind: Policy\nname: broken\nconnections: ['*']\naction: deny\nwhen: identity.groups.exists(g, g ==\n");
     expect(run.code).toBe(1);
