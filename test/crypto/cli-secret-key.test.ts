@@ -1,0 +1,31 @@
+// `palisade control-plane` on PostgreSQL without a secret key refuses to start with one clear line,
+// and starts with PALISADE_SECRET_KEY.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPalisade } from "../cli/test-context.js";
+import { postgresAvailable, testDatabase, type TestDatabase } from "../support/database.js";
+
+describe.runIf(await postgresAvailable())("palisade control-plane and PALISADE_SECRET_KEY", () => {
+  let db: TestDatabase;
+  beforeAll(async () => { db = await testDatabase("postgres"); });
+  afterAll(async () => { await db?.close(); });
+
+  it("refuses PostgreSQL without a key, naming the variable", async () => {
+    const run = await runPalisade(["control-plane", "--listen", "127.0.0.1:0"], { DATABASE_URL: db.url, PALISADE_LOG_LEVEL: "silent" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: set PALISADE_SECRET_KEY \(the base64 of 32 random bytes.*every replica must be given the same key\n$/);
+  });
+
+  it("refuses a malformed key", async () => {
+    const run = await runPalisade(["control-plane", "--listen", "127.0.0.1:0"],
+      { DATABASE_URL: db.url, PALISADE_SECRET_KEY: "not-a-key", PALISADE_LOG_LEVEL: "silent" });
+    expect(run.stderr).toMatch(/^error: PALISADE_SECRET_KEY must be the base64 of 32 random bytes/);
+  });
+
+  it("starts with a key (and stops on the stop signal)", async () => {
+    const run = await runPalisade(["control-plane", "--listen", "127.0.0.1:0"],
+      { DATABASE_URL: db.url, PALISADE_SECRET_KEY: randomBytes(32).toString("base64"), PALISADE_LOG_LEVEL: "silent" });
+    expect(run.stderr).toContain("control plane listening on");
+    expect(run.code).toBe(0);
+  });
+});
