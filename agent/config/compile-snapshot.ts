@@ -43,8 +43,8 @@ function compileUpstream(name: string, upstream: string): URL {
   return url;
 }
 
-/** Compiles a snapshot, or throws an Error whose message is the NACK reason (never containing secrets). */
-export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache): CompiledSnapshot {
+/** Compiles a snapshot (reusing what it can of `previous`), or throws an Error whose message is the NACK reason (never containing secrets). */
+export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache, previous?: CompiledSnapshot): CompiledSnapshot {
   const connections = new Map<string, CompiledConnection>();
   for (const connection of snapshot.connections) {
     const name = connection.name;
@@ -59,6 +59,6 @@ export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache): Compi
     const upstream = compileUpstream(name, connection.upstream);
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
-  const policies = compilePolicies(snapshot.policies, connections.keys());
+  const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
   return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations), policies };
 }

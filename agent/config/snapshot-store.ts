@@ -27,7 +27,7 @@ export function createSnapshotStore(keySetOptions: KeySetOptions = {}): Snapshot
     current: () => current,
     apply(snapshot) {
       try {
-        current = compileSnapshot(snapshot, keySets);
+        current = compileSnapshot(snapshot, keySets, current);
         keySets.retainOnly(snapshot.issuers);
         return { version: current.version, error: "" };
       } catch (error) {

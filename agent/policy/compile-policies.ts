@@ -33,6 +33,8 @@ export interface CompiledPolicies {
   /** The policies applying to `connection`, in evaluation order. */
   forConnection(connection: string): readonly CompiledPolicy[];
   readonly size: number;
+  /** Compiled conditions by source text, reused by the next snapshot (most policies do not change between two). */
+  readonly conditions: ReadonlyMap<string, Condition>;
 }
 
 const policyName = /^[a-z][a-z0-9-]{0,62}$/;
@@ -42,14 +44,15 @@ const decisions: Record<PolicyAction, PolicyDecision> = {
   [PolicyAction.DENY]: "deny",
 };
 
-function compileOne(policy: Policy): CompiledPolicy {
+function compileOne(policy: Policy, conditions: Map<string, Condition>, previous: ReadonlyMap<string, Condition>): CompiledPolicy {
   const name = policy.name;
   const decision = decisions[policy.action];
   if (decision === undefined) throw new Error(`policy ${name}: unknown action ${policy.action}`);
   let condition: Condition | undefined;
   if (policy.when.trim() !== "") {
     try {
-      condition = compileCondition(policy.when);
+      condition = conditions.get(policy.when) ?? previous.get(policy.when) ?? compileCondition(policy.when);
+      conditions.set(policy.when, condition);
     } catch (error) {
       const detail = error instanceof ConditionError ? error.message : String(error);
       throw new Error(`policy ${name}: condition does not compile: ${detail}`);
@@ -66,8 +69,9 @@ function byPriorityThenName(a: CompiledPolicy, b: CompiledPolicy): number {
   return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** Compiles the policies for the given connection names; throws an Error (the NACK reason) when one is unusable. */
-export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>): CompiledPolicies {
+/** Compiles the policies for the given connection names (reusing `previous`'s conditions); throws an Error (the NACK reason) when one is unusable. */
+export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>, previous?: CompiledPolicies): CompiledPolicies {
+  const conditions = new Map<string, Condition>();
   const seen = new Set<string>();
   const everywhere: CompiledPolicy[] = [];
   const named = new Map<string, CompiledPolicy[]>();
@@ -77,7 +81,7 @@ export function compilePolicies(policies: readonly Policy[], connectionNames: It
     if (seen.has(policy.name)) throw new Error(`policy ${policy.name} is listed twice`);
     seen.add(policy.name);
     if (policy.connections.length === 0) throw new Error(`policy ${policy.name}: no connections`);
-    compiled.push({ policy: compileOne(policy), connections: policy.connections });
+    compiled.push({ policy: compileOne(policy, conditions, previous?.conditions ?? new Map()), connections: policy.connections });
   }
   compiled.sort((a, b) => byPriorityThenName(a.policy, b.policy));
 
@@ -100,5 +104,6 @@ export function compilePolicies(policies: readonly Policy[], connectionNames: It
   return {
     forConnection: (connection) => perConnection.get(connection) ?? everywhere,
     size: compiled.length,
+    conditions,
   };
 }

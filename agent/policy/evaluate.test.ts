@@ -96,6 +96,16 @@ describe("policy evaluation", () => {
     expect(decided(evaluate(policies, context({ prompt: "code-77 and axb (c)" })))).toBe("allow:allow-all");
   });
 
+  it("treats letters of every script as word characters", () => {
+    const policies = [
+      { name: "words", priority: 10, keywords: ["café", "über"], action: PolicyAction.DENY },
+      { name: "allow-all", priority: 0 },
+    ];
+    expect(decided(evaluate(policies, context({ prompt: "ÜBER alles" })))).toBe("deny:words");
+    expect(decided(evaluate(policies, context({ prompt: "un Café, merci" })))).toBe("deny:words");
+    expect(decided(evaluate(policies, context({ prompt: "cafés and süber and 𝒳café" })))).toBe("allow:allow-all");
+  });
+
   it("matches patterns, and needs both the condition and a content rule", () => {
     const policies = [
       { name: "ssn-pattern", priority: 10, patterns: ["\\b\\d{3}-\\d{2}-\\d{4}\\b"], when: '"eng" in identity.groups', action: PolicyAction.DENY },
@@ -139,6 +149,13 @@ describe("policy compilation", () => {
     expect(() => compilePolicies([policy({ name: "bad", when: "identity.groups ++" })], [])).toThrow(/policy bad: condition does not compile: 1:\d+/);
     expect(() => compilePolicies([policy({ name: "typo", when: 'idenity.groups == ["x"]' })], [])).toThrow(/undeclared reference to 'idenity'/);
     expect(() => compilePolicies([policy({ name: "fn", when: "nosuch(request.model)" })], [])).toThrow(/unknown function 'nosuch'/);
+  });
+
+  it("reuses the previous snapshot's compiled conditions for the same source", () => {
+    const first = compilePolicies([policy({ name: "a", when: "true" })], ["openai"]);
+    const second = compilePolicies([policy({ name: "b", when: "true" }), policy({ name: "c", when: "false" })], ["openai"], first);
+    expect(second.forConnection("openai")[0].condition).toBe(first.forConnection("openai")[0].condition);
+    expect([...second.conditions.keys()].sort()).toEqual(["false", "true"]);
   });
 
   it("refuses invalid patterns, duplicate names, empty connections and policies that do nothing", () => {
