@@ -80,17 +80,17 @@ export const policies: ResourceKind<Policy> = {
     const rows = await em.find(PolicyRow, {}, { orderBy: { name: "asc" } });
     return rows.map(policyFromRow);
   },
+  // Native reads and writes, outside the unit of work: an apply may carry thousands of policies,
+  // and flushing a growing identity map once per policy made such an apply quadratic.
   async apply(tx, message, now) {
     const wanted = columns(message);
-    const row = await tx.findOne(PolicyRow, { name: message.name });
+    const row = await tx.findOne(PolicyRow, { name: message.name }, { disableIdentityMap: true });
     if (!row) {
-      tx.create(PolicyRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
-      await tx.flush();
+      await tx.insert(PolicyRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
       return Outcome.CREATED;
     }
     if (same(row, wanted)) return Outcome.UNCHANGED;
-    Object.assign(row, wanted, { updatedAt: now });
-    await tx.flush();
+    await tx.nativeUpdate(PolicyRow, { name: message.name }, { ...wanted, updatedAt: now });
     return Outcome.UPDATED;
   },
   async remove(tx, name) {
