@@ -5,6 +5,7 @@
 import { conditionActivation, type RequestContext } from "./activation.js";
 import type { CompiledPolicy } from "./compile-policies.js";
 import type { ConditionActivation } from "./condition.js";
+import { promptView, type PromptView } from "./content-match.js";
 
 /** The outcome of evaluation. `limited` lists every matched policy with limits, up to and including the deciding one. */
 export type Evaluation =
@@ -16,7 +17,9 @@ export type Evaluation =
 /** Evaluates `policies` (already in evaluation order) for `context`; never throws. */
 export function evaluatePolicies(policies: readonly CompiledPolicy[], context: RequestContext): Evaluation {
   const limited: CompiledPolicy[] = [];
-  let activation: ConditionActivation | undefined; // built on the first condition only: most policies have none
+  // Built on first use only: many policies have no condition, many no content rules.
+  let activation: ConditionActivation | undefined;
+  let prompt: PromptView | undefined;
   for (const policy of policies) {
     if (policy.condition) {
       activation ??= conditionActivation(context);
@@ -24,7 +27,7 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
       if (!result.ok) return { outcome: "error", policy, error: result.error, limited };
       if (!result.value) continue;
     }
-    if (policy.content && !policy.content.test(context.request.prompt)) continue;
+    if (policy.content && !policy.content.test((prompt ??= promptView(context.request.prompt)))) continue;
     if (policy.limits) limited.push(policy);
     if (policy.decision === "allow") return { outcome: "allow", policy, limited };
     if (policy.decision === "deny") return { outcome: "deny", policy, limited };
