@@ -3,6 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createSecureServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { answerClientError } from "./client-error.js";
 
 /** A listening proxy. */
 export interface ProxyServer {
@@ -10,6 +12,19 @@ export interface ProxyServer {
   /** Stops accepting, waits up to `graceMs` for requests in flight, then cuts what is left. */
   close(graceMs: number): Promise<void>;
 }
+
+/** How long a caller may take to send its request, so slow or stalled clients (slowloris) cannot hold sockets forever. */
+export interface ServerTimeouts {
+  /** Until the request headers are complete (then 408). */
+  headersMs: number;
+  /** Until the whole request, body included, is received (then 408); the response may take as long as it needs. */
+  requestMs: number;
+  /** How often Node checks the two above; a stalled client is cut between the limit and the limit plus this. */
+  checkEveryMs: number;
+}
+
+/** The agent's fixed timeouts for receiving requests (docs/configuration.md). */
+export const serverTimeouts: ServerTimeouts = { headersMs: 30_000, requestMs: 300_000, checkEveryMs: 5_000 };
 
 /** Splits "host:port" (IPv6 hosts in brackets); port 0 picks a free port. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -23,14 +38,27 @@ export async function startProxyServer(
   listen: string,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   tls?: { cert: string | Buffer; key: string | Buffer },
+  timeouts: ServerTimeouts = serverTimeouts,
 ): Promise<ProxyServer> {
   const { host, port } = parseListen(listen);
   const inFlight = new Set<Promise<void>>();
+  // The response under way on each socket: a parser error there (a broken body) may still be
+  // answered while that response has sent nothing, never spliced into one already started.
+  const busy = new WeakMap<Duplex, ServerResponse>();
   const serve = (req: IncomingMessage, res: ServerResponse) => {
-    const done = handler(req, res).finally(() => inFlight.delete(done));
+    busy.set(req.socket, res);
+    const done = handler(req, res).finally(() => {
+      inFlight.delete(done);
+      busy.delete(req.socket);
+    });
     inFlight.add(done);
   };
-  const server = tls ? createSecureServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
+  const limits = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs };
+  const server = tls ? createSecureServer({ ...limits, cert: tls.cert, key: tls.key }, serve) : createServer(limits, serve);
+  server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
+    if (busy.get(socket)?.headersSent) socket.destroy();
+    else answerClientError(error, socket);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
