@@ -1,0 +1,82 @@
+// The detector registry: compiles a mask policy's detector list once (per snapshot) into one
+// object whose find() merges every detector's findings (longest wins, then earliest) and whose
+// holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
+import { LOOKBEHIND, type Detector, type Finding } from "./detector.js";
+import { emailDetector } from "./email.js";
+import { phoneDetector } from "./phone.js";
+import { paymentCardDetector } from "./payment-card.js";
+import { ibanDetector } from "./iban.js";
+import { usSsnDetector } from "./us-ssn.js";
+import { ipAddressDetector } from "./ip-address.js";
+import { secretsDetector } from "./secrets.js";
+import { patternDetector, wordDetector } from "./custom.js";
+import { mergeFindings } from "./merge-findings.js";
+
+export type { Detector, Finding } from "./detector.js";
+export { LOOKBEHIND } from "./detector.js";
+
+/** What a mask policy asks for. */
+export interface DetectorSpec {
+  /** Built-in detector names (BUILTIN_DETECTORS). */
+  builtins: readonly string[];
+  /** Custom regular expressions (JavaScript syntax). */
+  patterns: readonly string[];
+  /** Custom words and phrases, matched whole and ignoring case. */
+  words: readonly string[];
+  /** Region whose national phone numbers are found too (ISO 3166 alpha-2); absent = "+" numbers only. */
+  phoneRegion?: string;
+}
+
+export interface CompiledDetectors {
+  readonly detectors: readonly Detector[];
+  /** Findings of every detector in `text`, sorted, non-overlapping (longest wins, then earliest). */
+  find(text: string): Finding[];
+  /** Earliest holdFrom of any detector: a stream masker emits text before it and holds the rest. */
+  holdFrom(text: string): number;
+  /** The most any detector holds back in a stream (characters). */
+  readonly maxHoldBack: number;
+  /** Emitted characters a stream masker keeps as context before its held tail. */
+  readonly lookbehind: number;
+}
+
+const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
+  email: () => emailDetector(),
+  phone: (spec) => phoneDetector({ region: spec.phoneRegion }),
+  "payment-card": () => paymentCardDetector(),
+  iban: () => ibanDetector(),
+  "us-ssn": () => usSsnDetector(),
+  "ip-address": () => ipAddressDetector(),
+  secrets: () => secretsDetector(),
+};
+
+/** The names a policy may list as built-in detectors. */
+export const BUILTIN_DETECTORS: readonly string[] = Object.keys(builtins);
+
+/** The most `detectors` hold back in a stream, in characters. */
+export function maxHoldBack(detectors: readonly Detector[]): number {
+  return detectors.reduce((most, detector) => Math.max(most, detector.maxLength), 0);
+}
+
+/** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
+export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
+  const detectors: Detector[] = [];
+  for (const name of new Set(spec.builtins)) {
+    const make = builtins[name];
+    if (!make) throw new Error(`unknown detector ${JSON.stringify(name)} (known: ${BUILTIN_DETECTORS.join(", ")})`);
+    detectors.push(make(spec));
+  }
+  if (spec.patterns.length > 0) detectors.push(patternDetector(spec.patterns));
+  if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
+  return {
+    detectors,
+    find(text) {
+      if (detectors.length === 1) return detectors[0].find(text);
+      return mergeFindings(detectors.flatMap((detector) => detector.find(text)));
+    },
+    holdFrom(text) {
+      return detectors.reduce((earliest, detector) => Math.min(earliest, detector.holdFrom(text)), text.length);
+    },
+    maxHoldBack: maxHoldBack(detectors),
+    lookbehind: LOOKBEHIND,
+  };
+}

@@ -1,0 +1,92 @@
+// A policy's own detectors: regular expressions (JavaScript syntax, as in policy `patterns`) and
+// word lists (case-insensitive, whole words; a space in a word matches any run of whitespace).
+// Patterns are compiled here once per snapshot; the control plane is expected to have refused
+// patterns that risk catastrophic backtracking at apply time, as it does for policy patterns.
+//
+// Streaming: a pattern may match anything, so a stream holds back its last PATTERN_HOLD characters
+// (a pattern match longer than that can be cut in a stream). Words hold back only the longest
+// trailing text that is still the beginning of one of the words.
+import { type Detector, type Finding } from "./detector.js";
+import { mergeFindings } from "./merge-findings.js";
+
+/** Characters a stream holds back for custom patterns; also the longest pattern match a stream masks whole. */
+export const PATTERN_HOLD = 128;
+
+/** A detector of `patterns` (finding kind "pattern-N", 1-based); throws naming the first invalid one. */
+export function patternDetector(patterns: readonly string[]): Detector {
+  const compiled = patterns.map((source, index) => {
+    try {
+      return new RegExp(source, "g");
+    } catch (error) {
+      throw new Error(`mask pattern ${index + 1} is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  return {
+    name: "pattern",
+    maxLength: PATTERN_HOLD,
+    find(text) {
+      const findings: Finding[] = [];
+      compiled.forEach((pattern, index) => {
+        pattern.lastIndex = 0;
+        for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+          if (match[0] === "") {
+            pattern.lastIndex++;
+            continue;
+          }
+          findings.push({ detector: "pattern", kind: `pattern-${index + 1}`, start: match.index, end: match.index + match[0].length, value: match[0] });
+        }
+      });
+      return mergeFindings(findings);
+    },
+    holdFrom: (text) => Math.max(0, text.length - PATTERN_HOLD),
+  };
+}
+
+function escape(word: string): string {
+  return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
+}
+
+/** A detector of `words` as whole words ignoring case; blank words are ignored. */
+export function wordDetector(words: readonly string[]): Detector {
+  const cleaned = [...new Set(words.map((word) => word.trim().replace(/\s+/g, " ")).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
+  const folded = cleaned.map((word) => word.toLowerCase());
+  const longest = cleaned.length === 0 ? 0 : cleaned[0].length;
+  const pattern = cleaned.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${cleaned.map(escape).join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+  return {
+    name: "word",
+    maxLength: longest + 1,
+    find(text) {
+      if (!pattern) return [];
+      const findings: Finding[] = [];
+      pattern.lastIndex = 0;
+      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+        findings.push({ detector: "word", start: match.index, end: match.index + match[0].length, value: match[0] });
+      }
+      return findings;
+    },
+    holdFrom(text) {
+      // The longest tail that a word starts with (whitespace folded), or a whole word at the very
+      // end, which the next character may still extend into a longer word.
+      const tail = text.slice(Math.max(0, text.length - longest - 16)).toLowerCase().replace(/\s+/g, " ");
+      for (let length = Math.min(tail.length, longest); length > 0; length--) {
+        const piece = tail.slice(tail.length - length);
+        if (folded.some((word) => word.startsWith(piece))) return Math.max(0, text.length - originalLength(text, length));
+      }
+      return text.length;
+    },
+  };
+}
+
+// How many characters of `text`'s end make up `folded` characters after whitespace folding.
+function originalLength(text: string, folded: number): number {
+  let count = 0;
+  let at = text.length;
+  while (at > 0 && count < folded) {
+    at--;
+    if (/\s/.test(text[at])) {
+      while (at > 0 && /\s/.test(text[at - 1])) at--;
+    }
+    count++;
+  }
+  return text.length - at;
+}

@@ -1,0 +1,105 @@
+// The detector contract shared by every built-in and custom detector, and the streaming hold-back
+// contract the stream masker relies on.
+//
+// find(text): every match in `text`, sorted by start, non-overlapping, each validated (Luhn, mod-97,
+// SSN ranges…) after its regular-expression candidate. Offsets are UTF-16 indices into `text`.
+//
+// holdFrom(text): for a stream masker that has `text` so far and will receive more. It returns the
+// smallest index h such that appending any text later can neither create, change nor cancel a finding
+// that starts before h. So the masker may emit text[0, h) now, masking exactly the findings of
+// find(text) that end at or before h (no finding of find(text) starts before h and ends after it), and
+// must hold text[h, …) back. h === text.length means nothing need be held. Detectors keep h as late as
+// they can: most matches are runs of a small alphabet (digits and separators, token characters), so
+// only the trailing run of that alphabet is held, and never more than `maxLength` characters.
+//
+// Look-behind: a detector may look at up to LOOKBEHIND characters before a match (word boundaries,
+// the phone library's context rules). A stream masker therefore calls find() and holdFrom() on
+// (the last LOOKBEHIND characters it already emitted) + (the held tail and new text), and ignores
+// findings that start inside that emitted prefix (by the contract above there are none).
+//
+// maxLength: the longest match the detector produces in a stream (an upper bound on what holdFrom
+// ever holds). A finding longer than that is still found in whole text, but a stream may cut it.
+
+/** How many emitted characters a stream masker keeps as context for the next find(). */
+export const LOOKBEHIND = 32;
+
+/** One detected value: `text.slice(start, end) === value`. */
+export interface Finding {
+  /** The detector that found it: "email", "phone", "payment-card", "iban", "us-ssn", "ip-address", "secrets", "pattern", "word". */
+  detector: string;
+  /** Finer kind where a detector has several ("ipv4", "aws-access-key", "pattern-2"…). */
+  kind?: string;
+  start: number;
+  end: number;
+  value: string;
+}
+
+/** A compiled detector; stateless between calls, safe to share across requests. */
+export interface Detector {
+  readonly name: string;
+  /** Upper bound, in UTF-16 units, of what holdFrom holds back. */
+  readonly maxLength: number;
+  /** All findings in `text`, sorted by start, non-overlapping. */
+  find(text: string): Finding[];
+  /** Index from which a stream masker must hold `text` back (see the header comment). */
+  holdFrom(text: string): number;
+}
+
+/** Start of the trailing run of characters accepted by `inAlphabet`, no further back than `maxLength`. */
+export function trailingRun(text: string, inAlphabet: (code: number) => boolean, maxLength: number): number {
+  const limit = Math.max(0, text.length - maxLength);
+  let at = text.length;
+  while (at > limit && inAlphabet(text.charCodeAt(at - 1))) at--;
+  return at;
+}
+
+/** A predicate over char codes built from a character class source such as "A-Za-z0-9._-". */
+export function alphabet(characterClass: string): (code: number) => boolean {
+  const table = new Uint8Array(128);
+  const test = new RegExp(`^[${characterClass}]$`);
+  for (let code = 0; code < 128; code++) table[code] = test.test(String.fromCharCode(code)) ? 1 : 0;
+  return (code) => code < 128 && table[code] === 1;
+}
+
+export interface RegexDetectorOptions {
+  name: string;
+  /** Must carry the `g` flag; with `d` and a group named `value`, the finding spans that group only. */
+  pattern: RegExp;
+  maxLength: number;
+  /** Characters a match (and what can still turn into one) is made of, as a character class source. */
+  alphabet: string;
+  /** Accepts the candidate (after the pattern matched); absent = every candidate. */
+  validate?: (value: string, match: RegExpExecArray) => boolean;
+  /** The finding's kind from its match; absent = none. */
+  kind?: (match: RegExpExecArray) => string | undefined;
+}
+
+/** A detector from one global regular expression plus validation, held back by its alphabet. */
+export function regexDetector(options: RegexDetectorOptions): Detector {
+  const { name, pattern, maxLength, validate, kind } = options;
+  if (!pattern.global) throw new Error(`detector ${name}: pattern needs the g flag`);
+  const inAlphabet = alphabet(options.alphabet);
+  return {
+    name,
+    maxLength,
+    find(text) {
+      const findings: Finding[] = [];
+      pattern.lastIndex = 0;
+      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+        if (match[0] === "") {
+          pattern.lastIndex++;
+          continue;
+        }
+        const span = match.indices?.groups?.value ?? [match.index, match.index + match[0].length];
+        const value = text.slice(span[0], span[1]);
+        if (validate && !validate(value, match)) continue;
+        const finding: Finding = { detector: name, start: span[0], end: span[1], value };
+        const findingKind = kind?.(match);
+        if (findingKind) finding.kind = findingKind;
+        findings.push(finding);
+      }
+      return findings;
+    },
+    holdFrom: (text) => trailingRun(text, inAlphabet, maxLength),
+  };
+}

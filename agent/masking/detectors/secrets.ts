@@ -1,0 +1,78 @@
+// API keys and secrets by the shapes their issuers give them: OpenAI (`sk-`, `sk-proj-`,
+// `sk-svcacct-`, `sk-admin-`), Anthropic (`sk-ant-…`), AWS access key ids (`AKIA…`/`ASIA…` + 16)
+// and secret access keys (40 characters, only after an `aws_secret_access_key`-like name), GitHub
+// (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack (`xoxb-`/`xoxp-`/… tokens and
+// hooks.slack.com webhook URLs), PEM private key blocks (to the END line, or to the end of the
+// base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
+// "alg"). Each finding's kind names the shape.
+import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
+import { mergeFindings } from "./merge-findings.js";
+
+interface Shape {
+  kind: string;
+  pattern: RegExp;
+  validate?: (value: string) => boolean;
+}
+
+const tokenEnd = "(?![A-Za-z0-9_-])";
+const keyBody = "[A-Za-z0-9+/=\\s:,.\\-]";
+
+function jwtHeaderValid(value: string): boolean {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(value.slice(0, value.indexOf(".")), "base64url").toString("utf8"));
+    return typeof header === "object" && header !== null && "alg" in header;
+  } catch {
+    return false;
+  }
+}
+
+const shapes: Shape[] = [
+  { kind: "anthropic-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-ant-[a-z]+\\d*-[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g") },
+  { kind: "openai-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin|None)-)?(?!ant-)[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g") },
+  { kind: "aws-access-key", pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  { kind: "aws-secret-key", pattern: /(?<=aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi },
+  { kind: "github-token", pattern: new RegExp(`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})${tokenEnd}`, "g") },
+  { kind: "slack-token", pattern: new RegExp(`(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{10,250}${tokenEnd}`, "g") },
+  { kind: "slack-webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,64}/g },
+  { kind: "jwt", pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4000}\\.eyJ[A-Za-z0-9_-]{5,8000}\\.[A-Za-z0-9_-]{10,1000}${tokenEnd}`, "g"), validate: jwtHeaderValid },
+  {
+    kind: "private-key",
+    pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----${keyBody}{0,16000}?(?:-----END \\1-----|(?=[^A-Za-z0-9+/=\\s:,.\\-])|$(?![\\s\\S]))`, "g"),
+  },
+];
+
+const beginMarker = "-----BEGIN ";
+/** Longest private key block held back in a stream (a 4096-bit RSA key in PEM is about 3.3 KB). */
+const maxKeyBlock = 16_384;
+const maxToken = 8_192;
+const inTokenAlphabet = alphabet("A-Za-z0-9_./:+=-");
+
+// Start of an unterminated "-----BEGIN …" block, or of a trailing prefix of the marker, if any.
+function keyBlockHold(text: string): number {
+  const begin = text.lastIndexOf(beginMarker);
+  if (begin >= 0 && text.indexOf("-----END ", begin) < 0 && text.length - begin <= maxKeyBlock) return begin;
+  for (let length = Math.min(beginMarker.length, text.length); length > 0; length--) {
+    if (text.endsWith(beginMarker.slice(0, length))) return text.length - length;
+  }
+  return text.length;
+}
+
+/** The API key and secret detector. */
+export function secretsDetector(): Detector {
+  return {
+    name: "secrets",
+    maxLength: maxKeyBlock,
+    find(text) {
+      const findings: Finding[] = [];
+      for (const shape of shapes) {
+        shape.pattern.lastIndex = 0;
+        for (let match = shape.pattern.exec(text); match !== null; match = shape.pattern.exec(text)) {
+          if (shape.validate && !shape.validate(match[0])) continue;
+          findings.push({ detector: "secrets", kind: shape.kind, start: match.index, end: match.index + match[0].length, value: match[0] });
+        }
+      }
+      return mergeFindings(findings);
+    },
+    holdFrom: (text) => Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken)),
+  };
+}
