@@ -7,6 +7,8 @@ import { readCaFile, readKeyPair, type TlsFiles } from "../control-plane/tls-fil
 import { createSnapshotStore } from "./config/snapshot-store.js";
 import { createRequestHandler } from "./http/handle-request.js";
 import { startProxyServer } from "./http/proxy-server.js";
+import { createAgentMetrics } from "./observability/agent-metrics.js";
+import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker } from "./policy/limits.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
 import { startStreamClient } from "./stream/stream-client.js";
@@ -43,7 +45,7 @@ const defaults = {
 
 /** Starts the agent: listening at once (503 until the first snapshot), connecting in the background. */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const logger = options.logger ?? pino({ level: "silent" });
+  const logger = (options.logger ?? pino({ level: "silent" })).child({ component: "agent" });
   if (!/^[a-z][a-z0-9-]{0,62}\.[^.]+$/.test(options.token)) throw new Error('agent token must look like "<agent-name>.<secret>"');
   const maxBodyBytes = options.maxBodyBytes ?? defaults.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new Error(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
@@ -53,8 +55,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const ca = options.caFile === undefined ? undefined : await readCaFile(options.caFile, "the control plane");
   const upstreamCa = options.upstreamCaFile === undefined ? undefined : await readCaFile(options.upstreamCaFile, "upstream providers");
 
-  const store = createSnapshotStore({ cooldownMs: options.jwksCooldownMs });
+  const metrics = createAgentMetrics();
+  const store = metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs }));
   const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
+  metrics.watchBuffer(buffer);
   const dispatcher = new UndiciAgent({
     headersTimeout: defaults.upstreamHeadersTimeoutMs,
     bodyTimeout: 0,
@@ -71,8 +75,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     dispatcher,
     headersTimeoutMs: defaults.upstreamHeadersTimeoutMs,
     logger,
+    metrics,
   });
-  const server = await startProxyServer(options.listen, handler, keyPair);
+  let closing: Promise<void> | undefined;
+  const endpoints = { snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry };
+  const server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
   const stream = startStreamClient({
     controlPlane: options.controlPlane,
     token: options.token,
@@ -83,9 +90,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     logger,
     ca,
   });
+  metrics.watchStream(stream);
   logger.info({ url: server.url, controlPlane: options.controlPlane }, "agent listening");
 
-  let closing: Promise<void> | undefined;
   return {
     url: server.url,
     close() {

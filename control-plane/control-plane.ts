@@ -1,5 +1,6 @@
 // The control plane: database, snapshot cache, admin API and agent stream on one port.
 import pino, { type Logger } from "pino";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
@@ -8,6 +9,7 @@ import { createSecretBox } from "./crypto/secret-box.js";
 import { resolveSecretKey } from "./crypto/secret-key.js";
 import { useSecretBox } from "./crypto/secret-registry.js";
 import { sealStoredSecrets } from "./crypto/stored-secrets.js";
+import { createControlPlaneObservability } from "./observability/control-plane-observability.js";
 import { listen } from "./server.js";
 import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
@@ -50,7 +52,7 @@ export interface ControlPlane {
 
 /** Opens the database (migrating it), builds the snapshot cache and serves on `options.listen`. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
-  const logger = options.logger ?? pino({ level: "silent" });
+  const logger = (options.logger ?? pino({ level: "silent" })).child({ component: "control-plane" });
   // Before the database: a bad certificate file fails the start without touching anything.
   const keyPair = options.tls && (await readKeyPair(options.tls, "the control plane"));
   // Before the database too: a missing or malformed key changes nothing.
@@ -76,10 +78,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await ensureSigningKey(db);
     const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
     cleanup.push(() => snapshots.close());
+    const observability = createControlPlaneObservability({ db, snapshotVersion: () => snapshots.version() });
+    const { metrics } = observability;
+    cleanup.push(metrics.watchSnapshots(snapshots));
+    metrics.watchChangeListener(() => snapshots.listening());
     const stream = createAgentStream({
-      registry: createAgentRegistry(db),
+      registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
-      exchanges: createExchangeSink(db),
+      exchanges: metrics.instrumentExchanges(createExchangeSink(db)),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
     });
@@ -89,8 +95,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       listen: options.listen,
       logger,
       tls: keyPair,
-      routes(router) {
+      endpoints: observability.endpoints,
+      routes(plain) {
+        const router = observability.route(plain);
         router.service(AgentService, stream.service);
+        router.service(Health, observability.health);
         registerAdminRoutes(router, {
           resources,
           agents: createAgentStore(db),
@@ -107,6 +116,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       stream.close();
       await server.close();
     });
+    // Runs first on close: /readyz and the health service say NOT_SERVING while the port drains.
+    cleanup.push(() => observability.readiness.markClosing());
     logger.info({ url: server.url, database: db.flavour, version: snapshots.version() }, "control plane started");
     let closing: Promise<void> | undefined;
     return {

@@ -8,6 +8,7 @@ import net from "node:net";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import type { HttpEndpoints } from "./observability/http-endpoints.js";
 import { trackSessions, type Front, type RequestHandler } from "./server-front.js";
 import { createTlsFront } from "./tls-server.js";
 
@@ -20,6 +21,8 @@ export interface ListenOptions {
   logger: Logger;
   /** Serve TLS (HTTPS, HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Plain HTTP endpoints tried before the 404 (/readyz, /metrics). */
+  endpoints?: HttpEndpoints;
 }
 
 /** A bound server. */
@@ -54,6 +57,7 @@ export async function listen(options: ListenOptions): Promise<Server> {
         res.end("ok");
         return;
       }
+      if (options.endpoints?.(req, res)) return;
       res.writeHead(404);
       res.end();
     },

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
+import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "../identity/caller-token.js";
 import { admitRequest } from "../policy/admit-request.js";
 import type { LimitTracker } from "../policy/limits.js";
@@ -31,6 +32,8 @@ export interface PipelineDeps extends ForwardContext {
   maxBodyBytes: number;
   recordLimitBytes: number;
   logger: Logger;
+  /** Where each exchange, policy decision and upstream timing is counted; absent: nowhere. */
+  metrics?: RequestMetrics;
 }
 
 /** The slot, logging each exchange it commits (at debug: one line per request; never bodies or tokens) and telling `committed`. */
@@ -71,6 +74,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       method: req.method ?? "GET",
       path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
       slot: withLog(slot, deps.logger, (exchange) => {
+        deps.metrics?.exchange(exchange, connection?.name ?? "");
         if (exchange.usage) chargeTokens?.(Number(exchange.usage.totalTokens), Date.now());
       }),
       recordLimit: deps.recordLimitBytes,
@@ -119,10 +123,12 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         },
       });
       recorder.policy(admission.policy);
+      deps.metrics?.policy(admission.policy, admission.ok ? Verdict.ALLOWED : admission.verdict);
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       chargeTokens = admission.chargeTokens;
 
-      await forward(deps, req, res, connection, route, body.body, recorder);
+      const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
+      await forward(context, req, res, connection, route, body.body, recorder);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

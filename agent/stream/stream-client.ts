@@ -26,6 +26,10 @@ export interface StreamClientOptions {
 
 /** The running client. */
 export interface StreamClient {
+  /** True while a stream is established (the control plane answered its Hello). */
+  readonly connected: boolean;
+  /** Streams opened after the first one. */
+  readonly reconnects: number;
   /** Waits (up to `timeoutMs`) until every buffered exchange is acknowledged; false if some remain. */
   flush(timeoutMs: number): Promise<boolean>;
   /** Ends the stream and stops reconnecting. */
@@ -86,11 +90,13 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
   const agentName = options.token.split(".")[0] ?? "";
   const checkCertificate = certificateCheck(options.controlPlane, options.ca);
   let stream: ControlStream | undefined;
+  let opened = 0;
 
   options.buffer.onChange(() => stream?.schedule());
 
   const run = async () => {
     while (!stopping.signal.aborted) {
+      opened++;
       stream = openControlStream({
         client,
         token: options.token,
@@ -126,6 +132,12 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
   const running = run();
 
   return {
+    get connected() {
+      return stream?.welcomed ?? false;
+    },
+    get reconnects() {
+      return Math.max(0, opened - 1);
+    },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (options.buffer.held > 0 && Date.now() < deadline) {

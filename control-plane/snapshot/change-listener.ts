@@ -6,6 +6,8 @@ import { CHANGE_CHANNEL } from "../storage/change-events.js";
 
 /** An open LISTEN; `close` ends its connection. */
 export interface ChangeListener {
+  /** True while the LISTEN connection is open (reported as a metric). */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function listenForChanges(databaseUrl: string, onChange: () => void
 
   await connect();
   return {
+    get connected() {
+      return client !== undefined;
+    },
     async close() {
       closed = true;
       clearTimeout(retryTimer);

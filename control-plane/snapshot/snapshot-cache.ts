@@ -13,6 +13,8 @@ import { type ConfigState, readConfigState, snapshotForSegment } from "./build-s
 export interface SnapshotCache extends SnapshotSource {
   /** The version of the published configuration. */
   version(): string;
+  /** False while the LISTEN connection for other replicas' changes is down (always true on PGlite). */
+  listening(): boolean;
   /** Rebuilds now if the database version moved; resolves when the cache has caught up. */
   refresh(): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function startSnapshotCache(options: SnapshotCacheOptions): Promise
       return () => watchers.delete(onChange);
     },
     version: () => state.version,
+    listening: () => listener?.connected ?? true,
     refresh,
     async close() {
       closed = true;

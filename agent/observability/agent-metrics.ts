@@ -1,0 +1,108 @@
+// The agent's metrics, in a registry of its own: requests and their outcome, upstream latency and
+// time to first byte, policy decisions, the control stream, the audit buffer and the snapshot.
+// Gauges of state (buffer depth, stream connected) are read at scrape time from their owners.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Dispatcher } from "undici";
+import { type Exchange, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { SnapshotStore } from "../config/snapshot-store.js";
+import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
+import { deltaSince } from "../../control-plane/observability/metrics-text.js";
+import { timedDispatcher } from "./upstream-timing.js";
+
+/** What the request pipeline reports (PipelineDeps.metrics). */
+export interface RequestMetrics {
+  /** A finished exchange; `connection` is "" unless it named a connection of the snapshot. */
+  exchange(exchange: Exchange, connection: string): void;
+  /** The policy step's decision; `policy` is "" when no policy decided (nothing allowed). */
+  policy(policy: string, verdict: Verdict): void;
+  /** The dispatcher to forward one request of `connection` with, timing its upstream. */
+  upstream(dispatcher: Dispatcher, connection: string): Dispatcher;
+}
+
+/** The control stream's state, as the stream client knows it. */
+export interface StreamState {
+  readonly connected: boolean;
+  readonly reconnects: number;
+}
+
+/** The agent's series and the hooks feeding them. */
+export interface AgentMetrics extends RequestMetrics {
+  registry: Registry;
+  /** Counts NACKs of `store` and reports the version it runs. */
+  instrumentStore(store: SnapshotStore): SnapshotStore;
+  /** Reads the buffer's depth and refusals at each scrape. */
+  watchBuffer(buffer: ExchangeBuffer): void;
+  /** Reads the control stream's state at each scrape. */
+  watchStream(stream: StreamState): void;
+}
+
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+function seconds(duration: { seconds: bigint; nanos: number } | undefined): number | undefined {
+  return duration && Number(duration.seconds) + duration.nanos / 1e9;
+}
+
+function verdictName(verdict: Verdict): string {
+  return (Verdict[verdict] ?? "UNSPECIFIED").toLowerCase();
+}
+
+/** Creates the agent's registry with every series registered. */
+export function createAgentMetrics(): AgentMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Counter({ name: "palisade_agent_requests_total", help: "Requests answered, by connection (\"\" for unknown ones), status and verdict", labelNames: ["connection", "status", "verdict"], registers });
+  const duration = new Histogram({ name: "palisade_agent_request_duration_seconds", help: "Whole exchange, request start to last byte, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const firstByte = new Histogram({ name: "palisade_agent_time_to_first_byte_seconds", help: "Request start to the first response byte sent to the caller, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const upstream = new Histogram({ name: "palisade_agent_upstream_latency_seconds", help: "Request handed to the upstream until its response headers arrived", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const decisions = new Counter({ name: "palisade_agent_policy_decisions_total", help: "Policy step outcomes, by deciding policy (\"\" when none allowed) and verdict", labelNames: ["policy", "verdict"], registers });
+  const nacks = new Counter({ name: "palisade_agent_snapshot_nacks_total", help: "Snapshots refused (NACK) because they did not compile", registers });
+  const applied = new Counter({ name: "palisade_agent_snapshots_applied_total", help: "Snapshots applied (ACK)", registers });
+  let store: SnapshotStore | undefined;
+  new Gauge({ name: "palisade_agent_snapshot_version", help: "Configuration version in force (0 before the first snapshot)", registers, collect() { this.set(Number(store?.current()?.version ?? 0) || 0); } });
+  let buffer: ExchangeBuffer | undefined;
+  new Gauge({ name: "palisade_agent_buffer_exchanges", help: "Exchanges held awaiting the control plane's acknowledgement", registers, collect() { this.set(buffer?.held ?? 0); } });
+  new Gauge({ name: "palisade_agent_buffer_unsent_exchanges", help: "Held exchanges not yet sent on the current stream", registers, collect() { this.set(buffer?.unsent ?? 0); } });
+  const refusals = deltaSince(() => buffer?.refusals ?? 0);
+  new Counter({ name: "palisade_agent_buffer_full_refusals_total", help: "Requests refused with 503 because the audit buffer was full", registers, collect() { this.inc(refusals()); } });
+  let stream: StreamState | undefined;
+  new Gauge({ name: "palisade_agent_stream_connected", help: "1 while the control stream is established (welcomed), else 0", registers, collect() { this.set(stream?.connected ? 1 : 0); } });
+  const reconnects = deltaSince(() => stream?.reconnects ?? 0);
+  new Counter({ name: "palisade_agent_stream_reconnects_total", help: "Control streams opened after the first one", registers, collect() { this.inc(reconnects()); } });
+
+  return {
+    registry,
+    exchange(exchange, connection) {
+      const verdict = verdictName(exchange.verdict);
+      requests.inc({ connection, status: String(exchange.status), verdict });
+      if (exchange.verdict !== Verdict.ALLOWED) return;
+      const total = seconds(exchange.duration);
+      const first = seconds(exchange.timeToFirstByte);
+      if (total !== undefined) duration.observe({ connection }, total);
+      if (first !== undefined) firstByte.observe({ connection }, first);
+    },
+    policy(policy, verdict) {
+      decisions.inc({ policy, verdict: verdictName(verdict) });
+    },
+    upstream(dispatcher, connection) {
+      return timedDispatcher(dispatcher, (took) => upstream.observe({ connection }, took));
+    },
+    instrumentStore(inner) {
+      store = inner;
+      return {
+        current: () => inner.current(),
+        apply(snapshot) {
+          const result = inner.apply(snapshot);
+          (result.error ? nacks : applied).inc();
+          return result;
+        },
+        clear: () => inner.clear(),
+      };
+    },
+    watchBuffer(watched) {
+      buffer = watched;
+    },
+    watchStream(watched) {
+      stream = watched;
+    },
+  };
+}
