@@ -1,7 +1,7 @@
 // The detector registry: compiles a mask policy's detector list once (per snapshot) into one
 // object whose find() merges every detector's findings (longest wins, then earliest) and whose
 // holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
-import { LOOKBEHIND, type Detector, type Finding } from "./detector.js";
+import { LOOKBEHIND, settledHold, type Detector, type Finding } from "./detector.js";
 import { emailDetector } from "./email.js";
 import { phoneDetector } from "./phone.js";
 import { paymentCardDetector } from "./payment-card.js";
@@ -31,7 +31,7 @@ export interface CompiledDetectors {
   readonly detectors: readonly Detector[];
   /** Findings of every detector in `text`, sorted, non-overlapping (longest wins, then earliest). */
   find(text: string): Finding[];
-  /** Earliest holdFrom of any detector: a stream masker emits text before it and holds the rest. */
+  /** Earliest holdFrom of any detector, moved back so no finding crosses it: a stream masker emits text before it and holds the rest. */
   holdFrom(text: string): number;
   /** The most any detector holds back in a stream (characters). */
   readonly maxHoldBack: number;
@@ -67,14 +67,14 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   }
   if (spec.patterns.length > 0) detectors.push(patternDetector(spec.patterns));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
+  const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text))));
   return {
     detectors,
-    find(text) {
-      if (detectors.length === 1) return detectors[0].find(text);
-      return mergeFindings(detectors.flatMap((detector) => detector.find(text)));
-    },
+    find,
     holdFrom(text) {
-      return detectors.reduce((earliest, detector) => Math.min(earliest, detector.holdFrom(text)), text.length);
+      const earliest = detectors.reduce((hold, detector) => Math.min(hold, detector.holdFrom(text)), text.length);
+      // One detector's settled finding may reach into another's held tail: hold from its start.
+      return earliest === text.length ? earliest : settledHold(find(text), earliest);
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,

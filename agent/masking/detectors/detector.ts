@@ -103,3 +103,13 @@ export function regexDetector(options: RegexDetectorOptions): Detector {
     holdFrom: (text) => trailingRun(text, inAlphabet, maxLength),
   };
 }
+
+/** `hold` moved back to the start of any of `findings` (sorted, non-overlapping) that crosses it. */
+export function settledHold(findings: readonly Finding[], hold: number): number {
+  for (let index = findings.length - 1; index >= 0; index--) {
+    const finding = findings[index];
+    if (finding.end <= hold) break;
+    if (finding.start < hold) return finding.start;
+  }
+  return hold;
+}

@@ -13,12 +13,14 @@
 // surrounding whitespace so it sees the same context (letters and dates beside the number) as in
 // the whole text. Text without such runs costs one regular-expression scan.
 import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
-import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, settledHold, trailingRun, type Detector, type Finding } from "./detector.js";
 
 const candidate = /[+＋(]?\d(?:[\s().\/~\-‐‑‒–—−]{0,4}\d){5,}/g;
 const margin = 24; // context either side of a candidate ("ext. 1234", a date's other half)
 const snap = 64; // how far a window edge moves on to reach whitespace
-const maxLength = 40;
+const maxLength = 56;
+// Words and marks after a number's last digit that may still become its extension ("ext. 12", "x9").
+const extensionTail = /(?<=[\d)])[\s.,;:#=A-Za-z]{1,14}$/;
 const inAlphabet = alphabet("0-9+() ./~\\t\\n-");
 
 function isSpace(text: string, index: number): boolean {
@@ -42,6 +44,27 @@ function windows(text: string): Array<[number, number]> {
   return spans;
 }
 
+const count = (text: string, char: string): number => text.split(char).length - 1;
+
+// The library keeps an opening parenthesis that only wraps the number ("(+1 415-555-2671)"); the
+// finding leaves an unbalanced one out.
+function balanced(text: string, start: number, end: number): Finding {
+  let value = text.slice(start, end);
+  if (value.startsWith("(") && count(value, "(") > count(value, ")")) {
+    value = value.slice(1);
+    start++;
+  }
+  return { detector: "phone", start, end, value };
+}
+
+// The trailing run of phone characters, and of a number before a tail that may become its extension.
+function hold(text: string): number {
+  const run = trailingRun(text, inAlphabet, maxLength);
+  const extension = extensionTail.exec(text.slice(-16));
+  if (!extension) return run;
+  return Math.min(run, trailingRun(text.slice(0, text.length - extension[0].length), inAlphabet, maxLength - 14));
+}
+
 export interface PhoneOptions {
   /** ISO 3166 alpha-2 region whose national numbers are also found; absent = international only. */
   region?: string;
@@ -52,19 +75,20 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
   const region = options.region?.toUpperCase();
   if (region !== undefined && !isSupportedCountry(region)) throw new Error(`phone detector: unknown region ${options.region}`);
   const search = region === undefined ? {} : { defaultCountry: region as CountryCode };
-  return {
+  const detector: Detector = {
     name: "phone",
     maxLength,
     find(text) {
       const findings: Finding[] = [];
       for (const [start, end] of windows(text)) {
         for (const found of findPhoneNumbersInText(text.slice(start, end), search)) {
-          const at = start + found.startsAt;
-          findings.push({ detector: "phone", start: at, end: start + found.endsAt, value: text.slice(at, start + found.endsAt) });
+          findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
         }
       }
       return findings;
     },
-    holdFrom: (text) => trailingRun(text, inAlphabet, maxLength),
+    // An extension ("ext. 1234") holds from its digits, inside the number's finding.
+    holdFrom: (text) => settledHold(detector.find(text), hold(text)),
   };
+  return detector;
 }

@@ -5,7 +5,7 @@
 // hooks.slack.com webhook URLs), PEM private key blocks (to the END line, or to the end of the
 // base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
 // "alg"). Each finding's kind names the shape.
-import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, settledHold, trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 
 interface Shape {
@@ -16,6 +16,9 @@ interface Shape {
 
 const tokenEnd = "(?![A-Za-z0-9_-])";
 const keyBody = "[A-Za-z0-9+/=\\s:,.\\-]";
+// One line of a key block cut off before its END line: base64, or a "Proc-Type: …" header, maybe
+// after one blank line; prose after the block is not a key line.
+const keyLine = "(?:\\r?\\n(?:\\r?\\n)?(?:[A-Za-z0-9+/=]{1,100}|[A-Za-z-]{1,40}: [^\\r\\n]{0,200})(?![^\\r\\n]))";
 
 function jwtHeaderValid(value: string): boolean {
   try {
@@ -37,11 +40,12 @@ const shapes: Shape[] = [
   { kind: "jwt", pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4000}\\.eyJ[A-Za-z0-9_-]{5,8000}\\.[A-Za-z0-9_-]{10,1000}${tokenEnd}`, "g"), validate: jwtHeaderValid },
   {
     kind: "private-key",
-    pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----${keyBody}{0,16000}?(?:-----END \\1-----|(?=[^A-Za-z0-9+/=\\s:,.\\-])|$(?![\\s\\S]))`, "g"),
+    pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----(?:${keyBody}{0,16000}?-----END \\1-----|${keyLine}*)`, "g"),
   },
 ];
 
 const beginMarker = "-----BEGIN ";
+const completeEnd = /-----END [A-Z0-9 ]*-----/;
 /** Longest private key block held back in a stream (a 4096-bit RSA key in PEM is about 3.3 KB). */
 const maxKeyBlock = 16_384;
 const maxToken = 8_192;
@@ -50,7 +54,7 @@ const inTokenAlphabet = alphabet("A-Za-z0-9_./:+=-");
 // Start of an unterminated "-----BEGIN …" block, or of a trailing prefix of the marker, if any.
 function keyBlockHold(text: string): number {
   const begin = text.lastIndexOf(beginMarker);
-  if (begin >= 0 && text.indexOf("-----END ", begin) < 0 && text.length - begin <= maxKeyBlock) return begin;
+  if (begin >= 0 && !completeEnd.test(text.slice(begin)) && text.length - begin <= maxKeyBlock) return begin;
   for (let length = Math.min(beginMarker.length, text.length); length > 0; length--) {
     if (text.endsWith(beginMarker.slice(0, length))) return text.length - length;
   }
@@ -59,7 +63,7 @@ function keyBlockHold(text: string): number {
 
 /** The API key and secret detector. */
 export function secretsDetector(): Detector {
-  return {
+  const detector: Detector = {
     name: "secrets",
     maxLength: maxKeyBlock,
     find(text) {
@@ -73,6 +77,8 @@ export function secretsDetector(): Detector {
       }
       return mergeFindings(findings);
     },
-    holdFrom: (text) => Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken)),
+    // A completed key block ends in "-----", which the token alphabet would hold from its middle.
+    holdFrom: (text) => settledHold(detector.find(text), Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken))),
   };
+  return detector;
 }

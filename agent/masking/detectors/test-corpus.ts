@@ -38,7 +38,7 @@ export function checkCorpus(detector: Detector, positives: readonly Positive[], 
 }
 
 /** Asserts holdFrom's stream contract over every prefix of `text`: findings before the hold are final. */
-export function checkHold(detector: Detector, text: string): void {
+export function checkHold(detector: Pick<Detector, "find" | "holdFrom">, text: string): void {
   const final = detector.find(text);
   for (let length = 0; length <= text.length; length++) {
     const prefix = text.slice(0, length);

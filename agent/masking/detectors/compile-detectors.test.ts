@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { BUILTIN_DETECTORS, compileDetectors } from "./compile-detectors.js";
+import { checkHold } from "./test-corpus.js";
+
+const all = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: ["\\bticket-\\d{4}\\b"], words: ["Project Falcon"], phoneRegion: "US" });
+
+const prompt = [
+  "Hi, I'm Jane (jane.doe@example.com, +44 20 7946 0958, (415) 555-2671). Card 4111 1111 1111 1111,",
+  "IBAN DE89 3704 0044 0532 0130 00, SSN 123-45-6789, server 10.0.0.7 and 2001:db8::1.",
+  "Key sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789 for Project Falcon, see ticket-1234.",
+  "Not PII: order 1234567890, v1.2.3, 2024-01-15, 123e4567-e89b-12d3-a456-426614174000, 256.1.1.1.",
+].join("\n");
+
+describe("compileDetectors", () => {
+  it("merges every detector's findings, sorted and without overlaps", () => {
+    const findings = all.find(prompt);
+    expect(findings.map((finding) => [finding.detector, finding.value])).toEqual([
+      ["email", "jane.doe@example.com"],
+      ["phone", "+44 20 7946 0958"],
+      ["phone", "(415) 555-2671"],
+      ["payment-card", "4111 1111 1111 1111"],
+      ["iban", "DE89 3704 0044 0532 0130 00"],
+      ["us-ssn", "123-45-6789"],
+      ["ip-address", "10.0.0.7"],
+      ["ip-address", "2001:db8::1"],
+      ["secrets", "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789"],
+      ["word", "Project Falcon"],
+      ["pattern", "ticket-1234"],
+    ]);
+    for (const finding of findings) expect(prompt.slice(finding.start, finding.end)).toBe(finding.value);
+  });
+
+  it("resolves overlaps: the longest wins, then the earliest", () => {
+    const overlapping = compileDetectors({ builtins: ["us-ssn"], patterns: ["\\d{3}-\\d{2}", "45-6789 xyz!"], words: [] });
+    expect(overlapping.find("a 123-45-6789 b").map((finding) => finding.detector)).toEqual(["us-ssn"]);
+    expect(overlapping.find("a 123-45-6789 xyz!").map((finding) => finding.value)).toEqual(["45-6789 xyz!"]);
+    const tie = compileDetectors({ builtins: [], patterns: ["abc", "bcd"], words: [] });
+    expect(tie.find("abcd").map((finding) => finding.value)).toEqual(["abc"]);
+  });
+
+  it("refuses unknown detectors and bad regions", () => {
+    expect(() => compileDetectors({ builtins: ["email", "passport"], patterns: [], words: [] })).toThrow(/unknown detector "passport"/);
+    expect(() => compileDetectors({ builtins: ["phone"], patterns: [], words: [], phoneRegion: "XX" })).toThrow(/unknown region/);
+  });
+
+  it("compiles nothing into a detector set that finds and holds nothing", () => {
+    const none = compileDetectors({ builtins: [], patterns: [], words: [] });
+    expect(none.find(prompt)).toEqual([]);
+    expect(none.holdFrom("abc")).toBe(3);
+    expect(none.maxHoldBack).toBe(0);
+  });
+
+  it("keeps a stream's findings final before the merged hold", () => {
+    const builtinsOnly = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: [], words: ["Project Falcon"], phoneRegion: "US" });
+    checkHold(builtinsOnly, prompt.slice(0, 300));
+    expect(builtinsOnly.maxHoldBack).toBeGreaterThanOrEqual(16_384);
+    expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(29);
+    expect(builtinsOnly.holdFrom("Plain prose, write to jane")).toBe(22);
+  });
+});
