@@ -9,13 +9,17 @@
 // default region, as the library does.
 //
 // Speed: the library scans ~1 MB/s. Only windows around digit runs that could be a phone number
-// (six digits or more with phone punctuation between them) are handed to it, each widened to the
-// surrounding whitespace so it sees the same context (letters and dates beside the number) as in
-// the whole text. Text without such runs costs one regular-expression scan.
+// (six digits or more with phone punctuation between them, after a "+" when no region is set) are
+// handed to it, each widened to the surrounding whitespace so it sees the same context (letters
+// and dates beside the number) as in the whole text. Text without such runs costs one
+// regular-expression scan; each window costs tens of microseconds.
 import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { alphabet, settledHold, trailingRun, type Detector, type Finding } from "./detector.js";
 
-const candidate = /[+＋(]?\d(?:[\s().\/~\-‐‑‒–—−]{0,4}\d){5,}/g;
+const separators = "[\\s().\\/~\\-‐‑‒–—−]{0,4}";
+// Without a region only "+" numbers can be found, so only runs after a plus sign are candidates.
+const nationalCandidate = new RegExp(`[+＋(]?\\d(?:${separators}\\d){5,}`, "g");
+const internationalCandidate = new RegExp(`[+＋]${separators}\\d(?:${separators}\\d){5,}`, "g");
 const margin = 24; // context either side of a candidate ("ext. 1234", a date's other half)
 const snap = 64; // how far a window edge moves on to reach whitespace
 const maxLength = 56;
@@ -29,7 +33,7 @@ function isSpace(text: string, index: number): boolean {
 }
 
 // Windows [start, end) around every candidate, widened to whitespace, overlapping ones merged.
-function windows(text: string): Array<[number, number]> {
+function windows(text: string, candidate: RegExp): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   candidate.lastIndex = 0;
   for (let match = candidate.exec(text); match !== null; match = candidate.exec(text)) {
@@ -75,12 +79,13 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
   const region = options.region?.toUpperCase();
   if (region !== undefined && !isSupportedCountry(region)) throw new Error(`phone detector: unknown region ${options.region}`);
   const search = region === undefined ? {} : { defaultCountry: region as CountryCode };
+  const candidate = region === undefined ? internationalCandidate : nationalCandidate;
   const detector: Detector = {
     name: "phone",
     maxLength,
     find(text) {
       const findings: Finding[] = [];
-      for (const [start, end] of windows(text)) {
+      for (const [start, end] of windows(text, candidate)) {
         for (const found of findPhoneNumbersInText(text.slice(start, end), search)) {
           findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
         }
