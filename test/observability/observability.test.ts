@@ -109,6 +109,12 @@ describe("control plane", () => {
     const unknown = await health.check({ service: "no.such.Service" }).catch((error: unknown) => ConnectError.from(error));
     expect(unknown).toBeInstanceOf(ConnectError);
     expect((unknown as ConnectError).code).toBe(Code.NotFound);
+    const listed = await health.list({});
+    expect(listed.statuses["palisade.admin.v1.ResourceService"]?.status).toBe(Status.SERVING);
+    for await (const update of health.watch({ service: "" })) {
+      expect(update.status).toBe(Status.SERVING);
+      break; // the first message is the status now; leaving the loop cancels the call
+    }
   });
 
   it("exports its metrics, which move with admin calls and ingested exchanges", async () => {
