@@ -9,6 +9,7 @@ import {
   readKustomization, readYaml, ROOT, yamlFiles, type Doc, type Kustomization,
 } from "./deploy-files.js";
 import { containers, envOf, field, mergePatch, objectId, selects, validateObject } from "./kubernetes-objects.js";
+import { kubectlAvailable, kustomize } from "./kustomize.js";
 import { installedWithoutDev, runtimeImports } from "./runtime-imports.js";
 
 const KUBE = join(DEPLOY, "kubernetes");
@@ -75,6 +76,22 @@ describe("deploy/kubernetes", () => {
       "PodDisruptionBudget/palisade-agent", "PodDisruptionBudget/palisade-control-plane",
       "Service/palisade-agent", "Service/palisade-control-plane",
     ]);
+  });
+
+  // The checks above read the manifests as written; where kubectl is installed, kustomize itself
+  // renders each kustomization (name suffixes, labels, images applied) and the result is validated.
+  it.skipIf(!kubectlAvailable())("kubectl kustomize renders every kustomization into valid objects", () => {
+    for (const k of kustomizations) {
+      const rendered = kustomize(join(k.file, ".."));
+      expect(rendered.length, rel(k.file)).toBeGreaterThan(0);
+      for (const object of rendered) expect(() => validateObject(object), objectId(object)).not.toThrow();
+    }
+    const agentEu = kustomize(join(KUBE, "overlays/example")).find((o) => objectId(o) === "Deployment/palisade-agent-eu")!;
+    expect(field(agentEu, "metadata", "namespace")).toBe("palisade");
+    expect(field(agentEu, "spec", "selector", "matchLabels", "palisade.dev/segment")).toBe("eu");
+    const [container] = containers(agentEu);
+    expect(container!.image).toBe("registry.example.com/palisade:0.1.0");
+    expect(field(envOf(container!).get("PALISADE_AGENT_TOKEN"), "valueFrom", "secretKeyRef", "name")).toBe("palisade-agent-eu");
   });
 
   it("runs 2+ control-plane replicas behind a Service, with a PodDisruptionBudget of minAvailable 1", () => {
