@@ -22,7 +22,8 @@ describe("secrets detector", () => {
         "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", jwt, key, openSsh,
       ],
       [
-        "sk-short", "task-management-system-overview-document", "risk-assessment", "AKIA1234", "akiaiosfodnn7example", "ghp_short", "xoxb-1",
+        "sk-short", "task-management-system-overview-document", "sk-learn-compatible-estimator-pipeline", "sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "risk-assessment", "AKIA1234", "akiaiosfodnn7example", "ghp_short", "xoxb-1",
         "eyJhbGciOiJIUzI1NiJ9", "eyJub3QiOiJoZWFkZXIifQ.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fw", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----",
         "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----", "123e4567-e89b-12d3-a456-426614174000",
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",

@@ -29,12 +29,18 @@ function jwtHeaderValid(value: string): boolean {
   }
 }
 
+// Issued keys are random base62: a hyphenated phrase such as "sk-learn-compatible-estimators"
+// has the shape but lacks the mix of digits, upper and lower case.
+function random(value: string): boolean {
+  return /\d/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value);
+}
+
 const shapes: Shape[] = [
-  { kind: "anthropic-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-ant-[a-z]+\\d*-[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g") },
-  { kind: "openai-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin|None)-)?(?!ant-)[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g") },
+  { kind: "anthropic-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-ant-[a-z]+\\d*-[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g"), validate: random },
+  { kind: "openai-key", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin|None)-)?(?!ant-)[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g"), validate: random },
   { kind: "aws-access-key", pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
   { kind: "aws-secret-key", pattern: /(?<=aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi },
-  { kind: "github-token", pattern: new RegExp(`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})${tokenEnd}`, "g") },
+  { kind: "github-token", pattern: new RegExp(`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})${tokenEnd}`, "g"), validate: random },
   { kind: "slack-token", pattern: new RegExp(`(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{10,250}${tokenEnd}`, "g") },
   { kind: "slack-webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,64}/g },
   { kind: "jwt", pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4000}\\.eyJ[A-Za-z0-9_-]{5,8000}\\.[A-Za-z0-9_-]{10,1000}${tokenEnd}`, "g"), validate: jwtHeaderValid },
