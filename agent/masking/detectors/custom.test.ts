@@ -15,9 +15,17 @@ describe("custom pattern detector", () => {
     expect(() => patternDetector(["ok", "(unclosed"])).toThrow(/pattern 2 is not a valid regular expression/);
   });
 
-  it("holds back PATTERN_HOLD characters", () => {
+  it("holds back the last word of patterns that cannot match whitespace, PATTERN_HOLD characters of others", () => {
     expect(detector.holdFrom("a".repeat(500))).toBe(500 - PATTERN_HOLD);
-    expect(detector.holdFrom("short")).toBe(0);
+    expect(detector.holdFrom("see ticket-12")).toBe(4);
+    expect(detector.holdFrom("see ticket-1234 ")).toBe(16);
+    const spanning = patternDetector(["ticket\\s+\\d+"]);
+    expect(spanning.holdFrom("x".repeat(200) + " see")).toBe(204 - PATTERN_HOLD);
+    expect(spanning.holdFrom("short")).toBe(0);
+    for (const source of ["a b", "a.b", "[^x]", "\\W", "\\D", "\\x20", "\\u0020", "\\p{Z}", "\\n", "\\40"]) {
+      expect(patternDetector([source]).holdFrom("y".repeat(300) + " z"), source).toBe(302 - PATTERN_HOLD);
+    }
+    checkHold(detector, "see ticket-1234, PRJ-ABC and ticket-12345 then PRJ-DEF");
   });
 });
 

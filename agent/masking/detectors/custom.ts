@@ -3,14 +3,20 @@
 // Patterns are compiled here once per snapshot; the control plane is expected to have refused
 // patterns that risk catastrophic backtracking at apply time, as it does for policy patterns.
 //
-// Streaming: a pattern may match anything, so a stream holds back its last PATTERN_HOLD characters
-// (a pattern match longer than that can be cut in a stream). Words hold back only the longest
-// trailing text that is still the beginning of one of the words.
-import { type Detector, type Finding } from "./detector.js";
+// Streaming: JavaScript has no partial matching, so a pattern that may match whitespace holds back
+// the stream's last PATTERN_HOLD characters (a match longer than that can be cut in a stream). A
+// pattern whose source cannot match whitespace (no space, `\s`, `.`, negated class, `\W`, `\D`,
+// escapes that may name a space…) holds only the trailing run of non-whitespace, at most
+// PATTERN_HOLD. Words hold back only the longest trailing text a word still starts with.
+import { trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 
 /** Characters a stream holds back for custom patterns; also the longest pattern match a stream masks whole. */
 export const PATTERN_HOLD = 128;
+
+// Conservative: true unless the source certainly cannot match a whitespace character.
+const mayMatchSpace = /\s|\\[sWDxuUcpPtnrfv0-9]|\.|\[\^/;
+const notSpace = (code: number): boolean => !(code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x2028 || code === 0x2029 || code === 0xfeff);
 
 /** A detector of `patterns` (finding kind "pattern-N", 1-based); throws naming the first invalid one. */
 export function patternDetector(patterns: readonly string[]): Detector {
@@ -21,6 +27,7 @@ export function patternDetector(patterns: readonly string[]): Detector {
       throw new Error(`mask pattern ${index + 1} is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
+  const spanning = patterns.some((source) => mayMatchSpace.test(source));
   return {
     name: "pattern",
     maxLength: PATTERN_HOLD,
@@ -38,7 +45,7 @@ export function patternDetector(patterns: readonly string[]): Detector {
       });
       return mergeFindings(findings);
     },
-    holdFrom: (text) => Math.max(0, text.length - PATTERN_HOLD),
+    holdFrom: spanning ? (text) => Math.max(0, text.length - PATTERN_HOLD) : (text) => trailingRun(text, notSpace, PATTERN_HOLD),
   };
 }
 

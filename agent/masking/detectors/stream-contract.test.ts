@@ -1,0 +1,45 @@
+// The hold-back contract as the later stream masker will use it: text arrives in chunks (down to
+// one character), the masker finds on (last LOOKBEHIND emitted characters + held tail + new text),
+// emits up to holdFrom, and must end up with exactly the findings of the whole text.
+import { describe, expect, it } from "vitest";
+import { BUILTIN_DETECTORS, compileDetectors, LOOKBEHIND, type CompiledDetectors, type Finding } from "./compile-detectors.js";
+
+function streamed(detectors: CompiledDetectors, text: string, chunk: number): Finding[] {
+  const found: Finding[] = [];
+  let emitted = 0;
+  for (let received = Math.min(chunk, text.length); ; received = Math.min(text.length, received + chunk)) {
+    const from = Math.max(0, emitted - LOOKBEHIND);
+    const view = text.slice(from, received);
+    const done = received === text.length;
+    const release = Math.max(done ? view.length : detectors.holdFrom(view), emitted - from);
+    for (const finding of detectors.find(view)) {
+      if (finding.start >= emitted - from && finding.end <= release) found.push({ ...finding, start: finding.start + from, end: finding.end + from });
+    }
+    emitted = from + release;
+    if (done) return found;
+  }
+}
+
+const reply = [
+  "Sure! Jane's details: jane.doe@example.com, +44 20 7946 0958 or (415) 555-2671 ext. 12.",
+  "Card 4111-1111-1111-1111 (not 4111 1111 1111 1112), IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6789.",
+  "Servers 10.0.0.7 and fe80::1ff:fe23:4567:890a; key sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789.",
+  "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oOTk\n-----END EC PRIVATE KEY-----",
+  "About Project Falcon: ticket-4242, order 1234567890, v1.2.3, 2024-01-15, 256.1.1.1. Bye jane@x.io",
+].join("\n");
+
+describe("stream hold-back contract", () => {
+  const detectors = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: ["\\bticket-\\d{4}\\b"], words: ["Project Falcon"], phoneRegion: "US" });
+  const whole = detectors.find(reply);
+
+  it("finds in a stream exactly what it finds in the whole text, whatever the chunk size", () => {
+    expect(whole.length).toBeGreaterThan(12);
+    for (const chunk of [1, 2, 3, 7, 64]) expect(streamed(detectors, reply, chunk), `chunks of ${chunk}`).toEqual(whole);
+  });
+
+  it("holds back little of plain prose", () => {
+    const prose = "The model replied with a long explanation of the quarterly budget, and nothing personal at all!";
+    expect(prose.length - detectors.holdFrom(prose)).toBeLessThanOrEqual(4); // "all!" may still become a ticket id
+    expect(prose.length - detectors.holdFrom(prose.slice(0, -1))).toBeLessThanOrEqual(5);
+  });
+});
