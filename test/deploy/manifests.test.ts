@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { agentEndpoints } from "../../agent/observability/health-routes.js";
 import {
   DEPLOY, dockerStages, envNamesDocumented, envNamesReadByCli, isDoc, kustomizationIn, list,
-  readKustomization, readYaml, ROOT, yamlFiles, type Doc, type Kustomization,
+  readKustomization, readYaml, ROOT, sourceFiles, yamlFiles, type Doc, type Kustomization,
 } from "./deploy-files.js";
 import { containers, envOf, field, mergePatch, objectId, selects, validateObject } from "./kubernetes-objects.js";
 import { kubectlAvailable, kustomize } from "./kustomize.js";
@@ -142,9 +143,13 @@ describe("deploy/kubernetes", () => {
     const port = list(container!.ports).find((p) => field(p, "name") === "grpc");
     expect(field(port, "containerPort")).toBe(7070);
     expect(field(env.get("PALISADE_LISTEN"), "value")).toBe("0.0.0.0:7070");
-    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+    for (const probe of ["startupProbe", "livenessProbe"]) {
       expect(field(container, probe, "httpGet"), probe).toEqual({ path: "/healthz", port: "grpc" });
     }
+    expect(field(container, "readinessProbe", "httpGet")).toEqual({ path: "/readyz", port: "grpc" });
+    // Paths the control plane serves (docs/observability.md): string literals of its sources.
+    const sources = sourceFiles(join(ROOT, "control-plane")).map((file) => readFileSync(file, "utf8")).join("\n");
+    for (const path of ["/healthz", "/readyz"]) expect(sources).toContain(`"${path}"`);
   });
 
   it("agents dial the control plane's Service and read their segment's enrolment token from a Secret", () => {
@@ -159,6 +164,9 @@ describe("deploy/kubernetes", () => {
       name: "palisade-agent-eu", key: "enrolment-token",
     });
     expect(field(env.get("PALISADE_AGENT_LISTEN"), "value")).toBe("0.0.0.0:8080");
+    expect(field(container, "livenessProbe", "httpGet")).toEqual({ path: agentEndpoints.health, port: "http" });
+    expect(field(container, "readinessProbe", "httpGet")).toEqual({ path: agentEndpoints.ready, port: "http" });
+    expect(field(agent(), "spec", "template", "metadata", "annotations", "prometheus.io/path")).toBe(agentEndpoints.metrics);
   });
 
   it("containers set only environment names the CLI reads and docs/configuration.md documents", () => {
@@ -231,6 +239,7 @@ describe("deploy/compose.yaml", () => {
     const server = url(env("agent").PALISADE_SERVER!);
     expect(server.host).toBe(`control-plane:${env("control-plane").PALISADE_LISTEN!.split(":").at(-1)}`);
     expect(env("cli").PALISADE_SERVER).toBe(env("agent").PALISADE_SERVER);
+    expect(list(field(service("agent"), "healthcheck", "test")).join(" ")).toContain(`127.0.0.1:8080${agentEndpoints.ready}`);
   });
 
   it("sets only environment names the CLI reads, the secrets from .env", () => {
