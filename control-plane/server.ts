@@ -37,6 +37,8 @@ const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 // After close() asks clients to go away, how long requests in flight may take to finish before
 // their connections are cut. Long-lived streams are ended by the shutdown signal well before.
 const drainMs = 1_000;
+// Largest request message read, in bytes (docs/configuration.md).
+const readMaxBytes = 32 * 1024 * 1024;
 // A connection that sends nothing this long is dropped before it is handed to either server.
 const firstBytesTimeoutMs = 10_000;
 
@@ -58,9 +60,15 @@ export async function listen(options: ListenOptions): Promise<Server> {
         return;
       }
       if (options.endpoints?.(req, res)) return;
-      res.writeHead(404);
-      res.end();
+      // No such procedure: a Connect error body (gRPC clients map HTTP 404 to UNIMPLEMENTED themselves).
+      const body = JSON.stringify({ code: "unimplemented", message: "no procedure at this path" });
+      res.writeHead(404, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+      res.end(body);
     },
+    // A request message (any protocol) larger than this is refused with RESOURCE_EXHAUSTED instead
+    // of buffered: connect-node's default is 4 GiB. Applying 10,000 policies is a few MiB; agents'
+    // event batches stay under 4 MiB plus one exchange record.
+    readMaxBytes,
   });
   const front = options.tls ? createTlsFront(handler, options.tls, logger) : createCleartextFront(handler, logger);
 

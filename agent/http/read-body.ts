@@ -13,6 +13,9 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; tooLarge: tru
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ ok: false, tooLarge: true });
+  // Gone while the caller's token was being checked (e.g. its broken body already got a 400 from
+  // the parser): 'close' has fired and will not again, so waiting for it would hang the request.
+  if (req.destroyed) return Promise.resolve({ ok: false, tooLarge: false });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

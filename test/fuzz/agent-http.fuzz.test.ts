@@ -36,12 +36,14 @@ interface Sent {
   /** The framing asks for more than is sent: the client half-closes and an answer is optional. */
   mayGoUnanswered?: boolean;
   isHead?: boolean;
+  /** How long to wait for the answer (large bodies on a loaded machine take longer). */
+  timeoutMs?: number;
 }
 
 /** Sends one request and checks every promise of the agent about its answer; returns it. */
 async function check(sent: Sent): Promise<RawResponse | undefined> {
   const before = stack.provider.requests.length;
-  const raw = await rawExchange(stack.agent.url, sent.bytes, { endAfter: sent.mayGoUnanswered, timeoutMs: 5_000 });
+  const raw = await rawExchange(stack.agent.url, sent.bytes, { endAfter: sent.mayGoUnanswered, timeoutMs: sent.timeoutMs ?? 5_000 });
   const text = raw.toString("latin1");
   expect(text).not.toContain(upstreamSecret);
   if (sent.token && sent.token.length >= 12) expect(text).not.toContain(sent.token);
@@ -158,13 +160,13 @@ describe("agent HTTP surface under bad input", () => {
     const limit = 16 * 1024 * 1024;
     const token = stack.callerToken;
     const auth = `authorization: Bearer ${token}`;
-    const under = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit}`], Buffer.alloc(limit, "[")), token });
+    const under = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit}`], Buffer.alloc(limit, "[")), token, timeoutMs: 30_000 });
     expect(under!.status).toBe(200);
     const declared = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit + 1}`]), token });
     expect(declared!.status).toBe(413);
     const chunk = Buffer.alloc(1024 * 1024, "a");
     const chunked = Buffer.concat([...Array.from({ length: 17 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])), Buffer.from("0\r\n\r\n")]);
-    const streamed = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, "transfer-encoding: chunked"], chunked), token });
+    const streamed = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, "transfer-encoding: chunked"], chunked), token, timeoutMs: 30_000 });
     expect(streamed!.status).toBe(413);
     await stillServing();
   });

@@ -27,7 +27,10 @@ export function rawExchange(url: string, bytes: Buffer, options: { timeoutMs?: n
       resolve(Buffer.concat(chunks));
     };
     const timer = setTimeout(done, options.timeoutMs ?? 5_000);
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk) => {
+      chunks.push(chunk);
+      if (isComplete(Buffer.concat(chunks))) done();
+    });
     socket.on("error", done);
     socket.on("close", done);
     socket.write(bytes, () => {
@@ -61,6 +64,14 @@ export function parseResponse(raw: Buffer): RawResponse | undefined {
   if (headers["transfer-encoding"]?.includes("chunked")) body = dechunk(body);
   else if (headers["content-length"] !== undefined) body = body.subarray(0, Number(headers["content-length"]));
   return { raw, status: Number(match[1]), headers, body };
+}
+
+/** Whether `raw` holds a whole response with a Content-Length (the server may keep the socket open after it, e.g. while discarding an upload). */
+function isComplete(raw: Buffer): boolean {
+  const response = parseResponse(raw);
+  const length = response?.headers["content-length"];
+  if (!response || length === undefined || response.status < 200) return false;
+  return response.raw.length - response.raw.indexOf("\r\n\r\n") - 4 >= Number(length);
 }
 
 function dechunk(data: Buffer): Buffer {
