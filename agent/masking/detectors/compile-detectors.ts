@@ -1,7 +1,7 @@
 // The detector registry: compiles a mask policy's detector list once (per snapshot) into one
 // object whose find() merges every detector's findings (longest wins, then earliest) and whose
 // holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
-import { LOOKBEHIND, settledHold, type Detector, type Finding } from "./detector.js";
+import { LOOKBEHIND, settledHold, tailFindings, type Detector, type Finding } from "./detector.js";
 import { emailDetector } from "./email.js";
 import { phoneDetector } from "./phone.js";
 import { paymentCardDetector } from "./payment-card.js";
@@ -9,7 +9,7 @@ import { ibanDetector } from "./iban.js";
 import { usSsnDetector } from "./us-ssn.js";
 import { ipAddressDetector } from "./ip-address.js";
 import { secretsDetector } from "./secrets.js";
-import { patternDetector, wordDetector } from "./custom.js";
+import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 
 export type { Detector, Finding } from "./detector.js";
@@ -67,6 +67,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   }
   if (spec.patterns.length > 0) detectors.push(patternDetector(spec.patterns));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
+  const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text))));
   return {
     detectors,
@@ -74,7 +75,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     holdFrom(text) {
       const earliest = detectors.reduce((hold, detector) => Math.min(hold, detector.holdFrom(text)), text.length);
       // One detector's settled finding may reach into another's held tail: hold from its start.
-      return earliest === text.length ? earliest : settledHold(find(text), earliest);
+      return earliest === text.length ? earliest : settledHold(tailFindings({ find }, text, earliest, longest), earliest);
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,

@@ -113,3 +113,13 @@ export function settledHold(findings: readonly Finding[], hold: number): number 
   }
   return hold;
 }
+
+/** Findings of `detector` that may cross `hold`: found in the tail from `hold - reach - LOOKBEHIND`, in `text`'s offsets. */
+export function tailFindings(detector: Pick<Detector, "find">, text: string, hold: number, reach: number): Finding[] {
+  const from = Math.max(0, hold - reach - LOOKBEHIND);
+  if (from === 0) return detector.find(text);
+  return detector
+    .find(text.slice(from))
+    .filter((finding) => finding.start >= LOOKBEHIND)
+    .map((finding) => ({ ...finding, start: finding.start + from, end: finding.end + from }));
+}

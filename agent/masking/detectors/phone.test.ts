@@ -51,3 +51,16 @@ describe("phone detector", () => {
     checkHold(us, "call +44 20 7946 0958 or (415) 555-2671, order 1234567890 and +1 415 555 2671 ext. 12 or (213) 373-4253 ext 9");
   });
 });
+
+describe("phone detector budget", () => {
+  it("reports candidates unverified, failing closed, once the library budget is spent", () => {
+    const spent = phoneDetector({ region: "US", budgetMsPerMb: 0 });
+    expect(spent.find("call (415) 555-2671 or 1.1.1.1, v1.2.3").map((finding) => [finding.kind, finding.value])).toEqual([["unverified", "(415) 555-2671"]]);
+  });
+
+  it("stays bounded on text made of short digit groups", () => {
+    const text = "12.".repeat(20_000);
+    const findings = us.find(text);
+    expect(findings.every((finding) => text.slice(finding.start, finding.end) === finding.value)).toBe(true);
+  });
+});

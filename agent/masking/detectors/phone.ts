@@ -9,41 +9,75 @@
 // default region, as the library does.
 //
 // Speed: the library scans ~1 MB/s. Only windows around digit runs that could be a phone number
-// (six digits or more with phone punctuation between them, after a "+" when no region is set) are
-// handed to it, each widened to the surrounding whitespace so it sees the same context (letters
-// and dates beside the number) as in the whole text. Text without such runs costs one
-// regular-expression scan; each window costs tens of microseconds.
+// (see the candidate pattern below) are handed to it, each widened to the surrounding whitespace
+// so it sees the same context (letters and dates beside the number) as in the whole text. Text without such runs costs one
+// regular-expression scan; each window costs tens of microseconds, but text made of short digit
+// groups ("12.12.12…") costs the library up to ~100 µs per character. So each find has a budget of
+// library time (500 ms per MB of text, at least 25 ms); once it is spent, the remaining candidates
+// are reported unverified (kind "unverified"), failing closed: masked rather than let through.
 import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
-import { alphabet, settledHold, trailingRun, type Detector, type Finding } from "./detector.js";
+import { mergeFindings } from "./merge-findings.js";
+import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
 
-const separators = "[\\s().\\/~\\-‐‑‒–—−]{0,4}";
-// Without a region only "+" numbers can be found, so only runs after a plus sign are candidates.
-const nationalCandidate = new RegExp(`[+＋(]?\\d(?:${separators}\\d){5,}`, "g");
-const internationalCandidate = new RegExp(`[+＋]${separators}\\d(?:${separators}\\d){5,}`, "g");
+// A candidate: maximal digit groups joined by phone punctuation, at most two single-digit groups at
+// its start ("+1", "+33 1", "+44 (0)"), then groups of two or more digits, six digits or more in
+// all, not inside a longer run of digits. Runs such as "1.1.1.1" or "1 2 3 4" are never candidates:
+// the library costs ~20 µs per character on them. The separator between groups is never empty, so
+// a run of digits splits one way only (no backtracking blow-up). Without a region only "+" numbers
+// can be found, so candidates need the "+".
+const separator = "[\\s().\\/~\\-‐‑‒–—−]{1,4}";
+const groups = `\\d{1,15}(?:${separator}\\d)?(?:${separator}\\d{2,15}){0,8}(?!\\d)`;
+const nationalCandidate = new RegExp(`(?<!\\d)[+＋(]?${groups}`, "g");
+const internationalCandidate = new RegExp(`(?<!\\d)[+＋]${separator.replace("{1,4}", "{0,4}")}${groups}`, "g");
+const minDigits = 6;
 const margin = 24; // context either side of a candidate ("ext. 1234", a date's other half)
 const snap = 64; // how far a window edge moves on to reach whitespace
+// Windows grow by merging up to this size: the library's cost grows faster than linearly with the
+// digits it is given (a 200 KB run of "1 1 1 …" took 4 s in one piece).
+const maxWindow = 256;
 const maxLength = 56;
 // Words and marks after a number's last digit that may still become its extension ("ext. 12", "x9").
 const extensionTail = /(?<=[\d)])[\s.,;:#=A-Za-z]{1,14}$/;
 const inAlphabet = alphabet("0-9+() ./~\\t\\n-");
+
+function digitCount(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) count++;
+  }
+  return count;
+}
 
 function isSpace(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
   return code === 32 || (code >= 9 && code <= 13);
 }
 
-// Windows [start, end) around every candidate, widened to whitespace, overlapping ones merged.
-function windows(text: string, candidate: RegExp): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
+// Windows [start, end) around every candidate, widened to whitespace, overlapping ones merged up
+// to maxWindow (beyond that they overlap; the same number found twice is merged by the caller).
+interface Window {
+  start: number;
+  end: number;
+  /** The candidates inside, as [start, end): what is reported unverified when the budget is spent. */
+  candidates: Array<[number, number]>;
+}
+
+function windows(text: string, candidate: RegExp): Window[] {
+  const spans: Window[] = [];
   candidate.lastIndex = 0;
   for (let match = candidate.exec(text); match !== null; match = candidate.exec(text)) {
+    if (digitCount(match[0]) < minDigits) continue;
     let start = Math.max(0, match.index - margin);
     for (let steps = 0; start > 0 && !isSpace(text, start - 1) && steps < snap; steps++) start--;
     let end = Math.min(text.length, candidate.lastIndex + margin);
     for (let steps = 0; end < text.length && !isSpace(text, end) && steps < snap; steps++) end++;
+    const found: [number, number] = [match.index, candidate.lastIndex];
     const last = spans.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else spans.push([start, end]);
+    if (last && start <= last.end && end - last.start <= maxWindow) {
+      last.end = Math.max(last.end, end);
+      last.candidates.push(found);
+    } else spans.push({ start, end, candidates: [found] });
   }
   return spans;
 }
@@ -72,6 +106,8 @@ function hold(text: string): number {
 export interface PhoneOptions {
   /** ISO 3166 alpha-2 region whose national numbers are also found; absent = international only. */
   region?: string;
+  /** Library time allowed per find, in ms per MB of text (at least 25 ms); default 500. */
+  budgetMsPerMb?: number;
 }
 
 /** The phone number detector; throws when `region` is not a supported country code. */
@@ -80,20 +116,29 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
   if (region !== undefined && !isSupportedCountry(region)) throw new Error(`phone detector: unknown region ${options.region}`);
   const search = region === undefined ? {} : { defaultCountry: region as CountryCode };
   const candidate = region === undefined ? internationalCandidate : nationalCandidate;
+  const budget = options.budgetMsPerMb ?? 500;
   const detector: Detector = {
     name: "phone",
     maxLength,
     find(text) {
       const findings: Finding[] = [];
-      for (const [start, end] of windows(text, candidate)) {
+      const deadline = performance.now() + Math.max(25, (budget * text.length) / 1e6);
+      for (const { start, end, candidates } of windows(text, candidate)) {
+        if (budget === 0 || performance.now() > deadline) {
+          for (const [from, to] of candidates) findings.push({ detector: "phone", kind: "unverified", start: from, end: to, value: text.slice(from, to) });
+          continue;
+        }
         for (const found of findPhoneNumbersInText(text.slice(start, end), search)) {
           findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
         }
       }
-      return findings;
+      return mergeFindings(findings);
     },
     // An extension ("ext. 1234") holds from its digits, inside the number's finding.
-    holdFrom: (text) => settledHold(detector.find(text), hold(text)),
+    holdFrom(text) {
+      const from = hold(text);
+      return settledHold(tailFindings(detector, text, from, maxLength), from);
+    },
   };
   return detector;
 }

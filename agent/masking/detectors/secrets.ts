@@ -2,10 +2,10 @@
 // `sk-svcacct-`, `sk-admin-`), Anthropic (`sk-ant-…`), AWS access key ids (`AKIA…`/`ASIA…` + 16)
 // and secret access keys (40 characters, only after an `aws_secret_access_key`-like name), GitHub
 // (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack (`xoxb-`/`xoxp-`/… tokens and
-// hooks.slack.com webhook URLs), PEM private key blocks (to the END line, or to the end of the
-// base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
+// hooks.slack.com webhook URLs), PEM private key blocks (to the END line, not past another BEGIN,
+// or to the end of the base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
 // "alg"). Each finding's kind names the shape.
-import { alphabet, settledHold, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 
 interface Shape {
@@ -46,7 +46,7 @@ const shapes: Shape[] = [
   { kind: "jwt", pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4000}\\.eyJ[A-Za-z0-9_-]{5,8000}\\.[A-Za-z0-9_-]{10,1000}${tokenEnd}`, "g"), validate: jwtHeaderValid },
   {
     kind: "private-key",
-    pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----(?:${keyBody}{0,16000}?-----END \\1-----|${keyLine}*)`, "g"),
+    pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----(?:(?:(?!-----BEGIN )${keyBody}){0,16000}?-----END \\1-----|${keyLine}*)`, "g"),
   },
 ];
 
@@ -84,7 +84,10 @@ export function secretsDetector(): Detector {
       return mergeFindings(findings);
     },
     // A completed key block ends in "-----", which the token alphabet would hold from its middle.
-    holdFrom: (text) => settledHold(detector.find(text), Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken))),
+    holdFrom(text) {
+      const from = Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken));
+      return settledHold(tailFindings(detector, text, from, maxKeyBlock), from);
+    },
   };
   return detector;
 }
