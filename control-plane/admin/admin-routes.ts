@@ -1,5 +1,5 @@
 // The admin API as routes: every service behind the authentication and role-check interceptor.
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
@@ -15,6 +15,7 @@ import { createAgentAdminService } from "./agent-admin-service.js";
 import { createResourceService } from "./resource-service.js";
 import { createSessionService } from "./session-service.js";
 import { createTokenService } from "./token-service.js";
+import { invalid, nulAt } from "./validation.js";
 
 /** Everything the admin services work on. */
 export interface AdminDeps {
@@ -29,9 +30,17 @@ export interface AdminDeps {
   disconnectAgent(agentName: string): void;
 }
 
+// PostgreSQL text cannot hold NUL: a name or subject with one would fail in the database as an
+// internal error. No field of the admin API has a use for it, so every request is checked once here.
+const refuseNul: Interceptor = (next) => async (req) => {
+  const at = req.stream ? undefined : nulAt(req.message, "request");
+  if (at) throw invalid(`${at} contains a NUL character`);
+  return next(req);
+};
+
 /** Registers the admin services on `router`, each behind the admin authentication and role checks. */
 export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
-  const options = { interceptors: [adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers })] };
+  const options = { interceptors: [adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers }), refuseNul] };
   router.service(ResourceService, createResourceService(deps.resources), options);
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);

@@ -74,6 +74,17 @@ function checkRoleBinding(binding: RoleBinding): void {
   }
 }
 
+/** The path of the first string inside `value` (a message) holding a NUL character, if any. */
+export function nulAt(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulAt(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Throws INVALID_ARGUMENT for the first invalid resource, or a name repeated within a kind. */
 export function checkResources(resources: readonly Resource[]): void {
   const seen = new Set<string>();

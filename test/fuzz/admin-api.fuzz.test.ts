@@ -109,6 +109,27 @@ describe("admin API under bad input", () => {
     await stillServing();
   });
 
+  it("lookups, tokens and agents with odd strings: an answer, never an internal error", async () => {
+    const text = fc.oneof(oddName, fc.string({ unit: "binary", maxLength: 40 }));
+    const call = fc.oneof(
+      fc.record({ kind: fc.constantFrom("KIND_CONNECTION", "KIND_POLICY", "KIND_SERVICE_ACCOUNT", "NOPE"), name: text }).map((body) => ["ResourceService/GetResource", body] as const),
+      fc.record({ kind: fc.constantFrom("KIND_CONNECTION", "KIND_IDENTITY_PROVIDER"), name: text }).map((body) => ["ResourceService/DeleteResource", body] as const),
+      fc.record({ subject: text, groups: fc.array(text, { maxLength: 3 }), email: text }).map((body) => ["TokenService/CreateToken", body] as const),
+      fc.record({ jti: text, subject: text }, { requiredKeys: [] }).map((body) => ["TokenService/RevokeToken", body] as const),
+      fc.record({ name: text, segment: text }).map((body) => ["AgentAdminService/CreateAgent", body] as const),
+      fc.record({ name: text }).map((body) => ["AgentAdminService/GetAgent", body] as const),
+      fc.record({ id: text }).map((body) => ["SessionService/GetSession", body] as const),
+      fc.record({ subject: text, connection: text, pageToken: text }, { requiredKeys: [] }).map((body) => ["SessionService/ListSessions", body] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(call, async ([method, body]) => {
+        await connectCall(`/palisade.admin.v1.${method}`, JSON.stringify(body), "application/json");
+      }),
+      fuzzParams(120),
+    );
+    await stillServing();
+  });
+
   it("a body above the read limit is refused, not buffered", async () => {
     const { json } = await connectCall(apply, `{"resources":[{"connection":{"name":"${"a".repeat(40 * 1024 * 1024)}"}}]}`, "application/json");
     expect((json as { code?: string }).code).toBe("resource_exhausted");
