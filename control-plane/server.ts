@@ -106,7 +106,10 @@ export async function listen(options: ListenOptions): Promise<Server> {
 // Cleartext: a TCP server routes each connection on the HTTP/2 preface to an h2c or an HTTP/1.1
 // server, neither of which listens itself.
 function createCleartextFront(handler: RequestHandler, logger: Logger): Front {
-  const h1 = http.createServer(handler);
+  const h1 = http.createServer((req, res) => {
+    closeWhenUnread(req, res);
+    handler(req, res);
+  });
   // An http.Server tracks its connections (for closeIdleConnections and the headers/request
   // timeouts that stop slow clients) from its 'listening' event; this one never listens itself.
   h1.emit("listening");
@@ -148,6 +151,22 @@ function createCleartextFront(handler: RequestHandler, logger: Logger): Front {
       h1.closeAllConnections();
     },
   };
+}
+
+/**
+ * Makes an HTTP/1.1 response close its connection when it starts before the request body was read
+ * whole: connect-node refuses some requests (an envelope above the read limit, an unsupported content
+ * type) without reading them, and the unread rest would otherwise reset the client's next request
+ * on that keep-alive connection.
+ */
+export function closeWhenUnread(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+    // A request without a body may not be marked complete yet; only an unread body matters.
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if (hasBody && !req.complete) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
 }
 
 // Reads until the bytes seen either diverge from the HTTP/2 preface or match it whole, then puts
