@@ -33,3 +33,19 @@ export function trackSessions(
   });
   return sessions;
 }
+
+/**
+ * Makes an HTTP/1.1 response close its connection when it starts before the request body was read
+ * whole: connect-node refuses some requests (an envelope above the read limit, an unsupported content
+ * type) without reading them, and the unread rest would otherwise reset the client's next request
+ * on that keep-alive connection.
+ */
+export function closeWhenUnread(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+    // A request without a body may not be marked complete yet; only an unread body matters.
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if (hasBody && !req.complete) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}

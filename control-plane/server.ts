@@ -9,7 +9,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { HttpEndpoints } from "./observability/http-endpoints.js";
-import { trackSessions, type Front, type RequestHandler } from "./server-front.js";
+import { closeWhenUnread, trackSessions, type Front, type RequestHandler } from "./server-front.js";
 import { createTlsFront } from "./tls-server.js";
 
 /** Options for {@link listen}. */
@@ -153,21 +153,6 @@ function createCleartextFront(handler: RequestHandler, logger: Logger): Front {
   };
 }
 
-/**
- * Makes an HTTP/1.1 response close its connection when it starts before the request body was read
- * whole: connect-node refuses some requests (an envelope above the read limit, an unsupported content
- * type) without reading them, and the unread rest would otherwise reset the client's next request
- * on that keep-alive connection.
- */
-export function closeWhenUnread(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
-    // A request without a body may not be marked complete yet; only an unread body matters.
-    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-    if (hasBody && !req.complete) this.shouldKeepAlive = false;
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
-}
 
 // Reads until the bytes seen either diverge from the HTTP/2 preface or match it whole, then puts
 // them back and calls `route` once. A socket that never sends enough to decide is never routed.

@@ -51,6 +51,22 @@ describe("listen with tls", () => {
     expect(response.token).toBe("token-for-grpc");
   });
 
+  it("closes an HTTP/1.1 connection whose refused request body was left unread", async () => {
+    // connect-node refuses an unsupported content type without reading the body; keeping that
+    // connection alive would feed the unread rest to the client's next request.
+    const response = await http1(pki.ca.cert, (client) =>
+      client.request({
+        method: "POST",
+        path: "/palisade.admin.v1.TokenService/CreateToken",
+        headers: { "content-type": "text/plain" },
+        body: "x".repeat(256 * 1024),
+      }),
+    );
+    await response.body.text();
+    expect(response.statusCode).toBe(415);
+    expect(response.headers.connection).toBe("close");
+  });
+
   it("serves Connect JSON over HTTP/1.1, as curl sends it", async () => {
     const response = await http1(pki.ca.cert, (client) =>
       client.request({

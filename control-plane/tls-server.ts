@@ -1,10 +1,11 @@
 // The control plane's port with TLS: one HTTP/2 secure server that also speaks HTTP/1.1. ALPN
 // picks the protocol in the handshake ("h2" for gRPC clients, "http/1.1" for curl and Connect
 // JSON), so no preface sniffing is needed; a client that offers no ALPN gets HTTP/1.1.
+import type http from "node:http";
 import http2 from "node:http2";
 import type tls from "node:tls";
 import type { Logger } from "pino";
-import { trackSessions, type Front, type RequestHandler } from "./server-front.js";
+import { closeWhenUnread, trackSessions, type Front, type RequestHandler } from "./server-front.js";
 
 // A connection that has not finished its handshake by then is dropped.
 const handshakeTimeoutMs = 10_000;
@@ -23,7 +24,11 @@ export function createTlsFront(
       ALPNProtocols: ["h2", "http/1.1"],
       handshakeTimeout: handshakeTimeoutMs,
     },
-    handler,
+    (req, res) => {
+      // HTTP/1.1 over TLS keeps connections alive like the cleartext path: same unread-body rule.
+      if (req.httpVersionMajor === 1) closeWhenUnread(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+      handler(req, res);
+    },
   );
   const sessions = trackSessions(server, logger);
   // Every TLS connection, HTTP/1.1 ones included (those have no HTTP/2 session to close).
