@@ -108,6 +108,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           verifyAdminToken: createAdminTokenVerifier(db),
           callers: createCallerAccessResolver({ db, snapshots, logger }),
           disconnectAgent: (name) => stream.disconnect(name),
+          // Agents heartbeat at this interval; three missed ones mean the stream is gone.
+          agentStaleAfterMs: options.heartbeatIntervalMs === undefined ? undefined : 3 * options.heartbeatIntervalMs,
         });
       },
     });

@@ -28,6 +28,8 @@ export interface AdminDeps {
   callers?: CallerAccessResolver;
   /** Ends the open streams of a deleted agent. */
   disconnectAgent(agentName: string): void;
+  /** How long an agent may go unheard before it is shown as disconnected. */
+  agentStaleAfterMs?: number;
 }
 
 // PostgreSQL text cannot hold NUL: a name or subject with one would fail in the database as an
@@ -42,7 +44,7 @@ const refuseNul: Interceptor = (next) => async (req) => {
 export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
   const options = { interceptors: [adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers }), refuseNul] };
   router.service(ResourceService, createResourceService(deps.resources), options);
-  router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
+  router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(SessionService, createSessionService(deps.exchanges), options);
 }

@@ -13,13 +13,21 @@ export interface AgentAdminDeps {
   agents: AgentStore;
   /** Ends the open streams of a deleted agent. */
   disconnect(agentName: string): void;
+  /**
+   * An agent not heard from for this long is shown as disconnected even if its row says connected:
+   * a replica that crashed never recorded the end of its streams. Default 30 s (three heartbeats).
+   */
+  staleAfterMs?: number;
 }
 
-function toMessage(agent: StoredAgent): Agent {
+const defaultStaleAfterMs = 30_000;
+
+function agentMessage(agent: StoredAgent, staleAfterMs: number): Agent {
+  const fresh = agent.lastSeen !== undefined && agent.lastSeen !== null && Date.now() - agent.lastSeen.getTime() <= staleAfterMs;
   return create(AgentSchema, {
     name: agent.name,
     segment: agent.segment,
-    connected: agent.connected,
+    connected: agent.connected && fresh,
     version: agent.version,
     appliedVersion: agent.appliedVersion,
     lastError: agent.lastError,
@@ -30,6 +38,8 @@ function toMessage(agent: StoredAgent): Agent {
 
 /** The AgentAdminService implementation. */
 export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeof AgentAdminService> {
+  const staleAfterMs = deps.staleAfterMs ?? defaultStaleAfterMs;
+  const toMessage = (agent: StoredAgent) => agentMessage(agent, staleAfterMs);
   return {
     async createAgent(request, context) {
       checkName("agent", request.name);

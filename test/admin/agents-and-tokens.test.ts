@@ -55,6 +55,17 @@ describe("AgentAdminService", () => {
     expect(admin.disconnected).toEqual(["edge-1"]);
   });
 
+  it("shows an agent unheard for three heartbeats as disconnected, whatever its row says", async () => {
+    // A control-plane replica that crashed never records the end of its agents' streams.
+    const client = admin.client(AgentAdminService);
+    await client.createAgent({ name: "orphan" });
+    await createAgentRegistry(admin.db).connected("orphan", { version: "0.1.0", segment: "" });
+    expect((await client.getAgent({ name: "orphan" })).agent?.connected).toBe(true);
+    await admin.db.em().execute("update agent set last_seen = now() - interval '2 minutes' where name = 'orphan'");
+    expect((await client.getAgent({ name: "orphan" })).agent?.connected).toBe(false);
+    expect((await client.listAgents({})).agents.find((a) => a.name === "orphan")?.connected).toBe(false);
+  });
+
   it("refuses bad agent names", async () => {
     const error = await refusal(admin.client(AgentAdminService).createAgent({ name: "Edge.1" }));
     expect(error.code).toBe(Code.InvalidArgument);
