@@ -26,6 +26,8 @@ export interface SessionDeps {
   logger: Logger;
   heartbeatIntervalMs: number;
   controlPlaneVersion: string;
+  /** An authenticated stream that sends no Hello within this time is ended (DEADLINE_EXCEEDED). */
+  helloTimeoutMs: number;
 }
 
 /** An open stream of one agent. */
@@ -92,7 +94,14 @@ export function openAgentSession(
     log.debug({ version: snapshot.version, nonce }, "snapshot pushed");
   }
 
+  // A stream that authenticates and then says nothing would otherwise be held open forever.
+  const helloDeadline = setTimeout(() => {
+    log.warn({ helloTimeoutMs: deps.helloTimeoutMs }, "no Hello in time; ending the stream");
+    queue.end(new ConnectError(`no Hello within ${deps.helloTimeoutMs} ms`, Code.DeadlineExceeded));
+  }, deps.helloTimeoutMs);
+
   async function onHello(hello: Hello): Promise<void> {
+    clearTimeout(helloDeadline);
     if (hello.agentName !== agent.name) {
       throw new ConnectError(`token belongs to agent "${agent.name}", not "${hello.agentName}"`, Code.PermissionDenied);
     }
@@ -197,6 +206,7 @@ export function openAgentSession(
   function cleanUp(): void {
     if (cleanedUp) return;
     cleanedUp = true;
+    clearTimeout(helloDeadline);
     clearInterval(heartbeat);
     unwatch?.();
     // On server shutdown connect-node aborts with its ConnectError: pass that status on.

@@ -18,6 +18,8 @@ export interface AgentStreamDeps {
   heartbeatIntervalMs?: number;
   /** Reported in Welcome; default the package version. */
   controlPlaneVersion?: string;
+  /** How long an authenticated stream may stay open without a Hello; default 10 s. */
+  helloTimeoutMs?: number;
 }
 
 /** The agent stream service and the controls over its open streams. */
@@ -35,6 +37,7 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
   const sessionDeps = {
     ...deps,
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 10_000,
+    helloTimeoutMs: deps.helloTimeoutMs ?? 10_000,
     controlPlaneVersion: deps.controlPlaneVersion ?? packageVersion(),
   };
   const open = new Map<string, Set<AgentSession>>();

@@ -57,6 +57,18 @@ describe("authentication and hello", () => {
     expect(h.registry.connections).toEqual([]);
   });
 
+  it("ends an authenticated stream that never says Hello", async () => {
+    const quiet = await startHarness({ helloTimeoutMs: 200 });
+    try {
+      const stream = openStream(quiet.transport, quiet.registry.enrol("edge-1"));
+      const error = await endedWith(stream);
+      expect(error.code).toBe(Code.DeadlineExceeded);
+      expect(quiet.registry.connections).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it("refuses a Hello naming another agent than the token's", async () => {
     h.registry.enrol("edge-2");
     const stream = openStream(h.transport, h.registry.enrol("edge-1"));

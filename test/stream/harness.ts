@@ -26,7 +26,7 @@ export interface Harness {
 }
 
 /** Starts a port-0 server with the agent stream on fresh fakes. */
-export async function startHarness(options: { heartbeatIntervalMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { heartbeatIntervalMs?: number; helloTimeoutMs?: number } = {}): Promise<Harness> {
   const registry = new FakeRegistry();
   const snapshots = new FakeSnapshots();
   const sink = new FakeSink();
