@@ -5,28 +5,27 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction, type Policy } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import type { Database } from "../../control-plane/storage/database.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
 import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
 import { ResourceInUseError } from "../../control-plane/storage/resources/policies-references.js";
 import { createResourceStore, type ResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { exchange } from "../storage/exchange-fixtures.js";
-import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { connection, policy } from "./fixtures.js";
 
 describe.each(await databaseFlavours())("policies on %s", (flavour) => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
   let store: ResourceStore;
 
   beforeAll(async () => {
-    database = await testDatabase(flavour);
-    db = await openDatabase({ databaseUrl: database.url });
+    opened = await openTestDatabase(flavour);
+    db = opened.db;
     store = createResourceStore(db);
   });
   afterAll(async () => {
-    await db?.close();
-    await database?.close();
+    await opened?.close();
   });
 
   it("stores every field, reports outcomes, lists by name and deletes", async () => {

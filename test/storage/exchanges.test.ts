@@ -1,22 +1,21 @@
 // Exchanges on each database flavour: committed once per id however often sent, read back
 // field for field, listed newest first with filters and keyset pages.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import type { Database } from "../../control-plane/storage/database.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
-import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { exchange } from "./exchange-fixtures.js";
 
 describe.each(await databaseFlavours())("exchanges on %s", (flavour) => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
 
   beforeAll(async () => {
-    database = await testDatabase(flavour);
-    db = await openDatabase({ databaseUrl: database.url });
+    opened = await openTestDatabase(flavour);
+    db = opened.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await database?.close();
+    await opened?.close();
   });
 
   it("commits idempotently by id and acknowledges duplicates too", async () => {

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionSchema, IdentityProviderSchema, Provider, ResourceSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snapshot/snapshot-cache.js";
 import { currentVersion } from "../../control-plane/storage/change-events.js";
-import { type Database, openDatabase } from "../../control-plane/storage/database.js";
+import type { Database } from "../../control-plane/storage/database.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey } from "../../control-plane/tokens/signing-keys.js";
-import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { eventually } from "./wait.js";
 
 const logger = pino({ level: "silent" });
@@ -27,20 +27,19 @@ function connection(name: string, segments: string[] = []): Resource {
 }
 
 describe.each(await databaseFlavours())("snapshot cache on %s", (flavour) => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
   let cache: SnapshotCache;
 
   beforeAll(async () => {
-    database = await testDatabase(flavour);
-    db = await openDatabase({ databaseUrl: database.url });
+    opened = await openTestDatabase(flavour);
+    db = opened.db;
     await ensureSigningKey(db);
     cache = await startSnapshotCache({ db, logger, pollIntervalMs: 50 });
   });
   afterAll(async () => {
     await cache?.close();
-    await db?.close();
-    await database?.close();
+    await opened?.close();
   });
 
   it("starts at the database's version with the service-account issuer and its JWKS", async () => {

@@ -14,7 +14,7 @@ import { migrations } from "../../control-plane/storage/migrations/index.js";
 import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey, loadSigningKeys } from "../../control-plane/tokens/signing-keys.js";
-import { databaseFlavours, testDatabase, type TestDatabase } from "../support/database.js";
+import { databaseFlavours, openTestDatabase } from "../support/database.js";
 
 function connection(name: string, init: Partial<{ upstream: string; value: string; segments: string[] }> = {}): Resource {
   return create(ResourceSchema, {
@@ -35,16 +35,15 @@ async function count(db: Database, table: string): Promise<number> {
 }
 
 describe.each(await databaseFlavours())("storage on %s", (flavour) => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
 
   beforeAll(async () => {
-    database = await testDatabase(flavour);
-    db = await openDatabase({ databaseUrl: database.url });
+    opened = await openTestDatabase(flavour);
+    db = opened.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await database?.close();
+    await opened?.close();
   });
 
   it("runs the migrations at open, once", async () => {
@@ -55,8 +54,8 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     }
     // The entities agree with the migrated schema: the ORM reads every mapped table.
     for (const entity of entities) await db.em().find(entity as EntityName<object>, {}, { limit: 1 });
-    if (database.url) {
-      const again = await openDatabase({ databaseUrl: database.url });  // already migrated: no-op
+    if (opened.url) {
+      const again = await openDatabase({ databaseUrl: opened.url });  // already migrated: no-op
       await again.close();
     }
   });

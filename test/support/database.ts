@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Socket } from "node:net";
 import pg from "pg";
+import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 
 const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -55,4 +56,18 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A fresh database of `flavour`, opened (migrations run); `close` closes it and drops it. */
+export async function openTestDatabase(flavour: TestFlavour): Promise<{ db: Database; url: string | undefined; close(): Promise<void> }> {
+  const database = await testDatabase(flavour);
+  const db = await openDatabase({ databaseUrl: database.url });
+  return {
+    db,
+    url: database.url,
+    async close() {
+      await db.close();
+      await database.close();
+    },
+  };
 }
