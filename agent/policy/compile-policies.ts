@@ -38,7 +38,7 @@ export interface CompiledPolicies {
 }
 
 const policyName = /^[a-z][a-z0-9-]{0,62}$/;
-const decisions: Record<PolicyAction, PolicyDecision> = {
+const decisions: Partial<Record<PolicyAction, PolicyDecision>> = {
   [PolicyAction.UNSPECIFIED]: "none",
   [PolicyAction.ALLOW]: "allow",
   [PolicyAction.DENY]: "deny",

@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palisade/admin/v1/resources.proto.
  */
 export const file_palisade_admin_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIrACCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIAEIKCghyZXNvdXJjZSKyAgoKQ29ubmVjdGlvbhIMCgRuYW1lGAEgASgJEi0KCHByb3ZpZGVyGAIgASgOMhsucGFsaXNhZGUuYWRtaW4udjEuUHJvdmlkZXISEAoIdXBzdHJlYW0YAyABKAkSMQoKY3JlZGVudGlhbBgEIAEoCzIdLnBhbGlzYWRlLmFkbWluLnYxLkNyZWRlbnRpYWwSFgoOY3JlZGVudGlhbF9zZXQYBSABKAgSEAoIc2VnbWVudHMYBiADKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5hbGxvd2VkX2dyb3VwcxgJIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSLMAQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoOU2VydmljZUFjY291bnQSDAoEbmFtZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLeAgoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIuCgVtYXRjaBgFIAEoCzIfLnBhbGlzYWRlLmFkbWluLnYxLkNvbnRlbnRNYXRjaBIvCgZhY3Rpb24YBiABKA4yHy5wYWxpc2FkZS5hZG1pbi52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAcgASgJEikKBmxpbWl0cxgIIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0cxITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSI+CgZMaW1pdHMSGwoTcmVxdWVzdHNfcGVyX21pbnV0ZRgBIAEoDRIXCg90b2tlbnNfcGVyX2hvdXIYAiABKAQixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqjwEKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhMKD0tJTkRfQ09OTkVDVElPThABEhoKFktJTkRfSURFTlRJVFlfUFJPVklERVIQAhIYChRLSU5EX1NFUlZJQ0VfQUNDT1VOVBADEg8KC0tJTkRfUE9MSUNZEAQSFQoRS0lORF9ST0xFX0JJTkRJTkcQBSpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAypeCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAipiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIpgDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSLMAQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoOU2VydmljZUFjY291bnQSDAoEbmFtZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLLBQoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIuCgVtYXRjaBgFIAEoCzIfLnBhbGlzYWRlLmFkbWluLnYxLkNvbnRlbnRNYXRjaBIvCgZhY3Rpb24YBiABKA4yHy5wYWxpc2FkZS5hZG1pbi52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAcgASgJEikKBmxpbWl0cxgIIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0cxITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWRldGVjdG9ycxgMIAMoCRIVCg1tYXNrX3BhdHRlcm5zGA0gAygJEhIKCm1hc2tfd29yZHMYDiADKAkSFAoMcGhvbmVfcmVnaW9uGA8gASgJEjMKCWRpcmVjdGlvbhgQIAEoDjIgLnBhbGlzYWRlLmFkbWluLnYxLk1hc2tEaXJlY3Rpb24SKwoFc3R5bGUYESABKA4yHC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrU3R5bGUSDwoHcmVzdG9yZRgSIAEoCBItCgZyZWNvcmQYEyABKA4yHS5wYWxpc2FkZS5hZG1pbi52MS5SZWNvcmRNb2RlEhEKCWFwcHJvdmVycxgUIAMoCRInCgR3YWl0GBUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEigKBWdyYW50GBYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3dlYmhvb2sYFyABKAkiMgoMQ29udGVudE1hdGNoEhAKCGtleXdvcmRzGAEgAygJEhAKCHBhdHRlcm5zGAIgAygJIj4KBkxpbWl0cxIbChNyZXF1ZXN0c19wZXJfbWludXRlGAEgASgNEhcKD3Rva2Vuc19wZXJfaG91chgCIAEoBCLGAQoLUm9sZUJpbmRpbmcSDAoEbmFtZRgBIAEoCRIlCgRyb2xlGAIgASgOMhcucGFsaXNhZGUuYWRtaW4udjEuUm9sZRIOCgZncm91cHMYAyADKAkSEAoIc3ViamVjdHMYBCADKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLNAgoJQXVkaXRTaW5rEgwKBG5hbWUYASABKAkSMQoEZmlsZRgCIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLkZpbGVTaW5rVGFyZ2V0SAASNwoHd2ViaG9vaxgDIAEoCzIkLnBhbGlzYWRlLmFkbWluLnYxLldlYmhvb2tTaW5rVGFyZ2V0SAASNQoGc3lzbG9nGAQgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuU3lzbG9nU2lua1RhcmdldEgAEg4KBmV2ZW50cxgFIAMoCRITCgtkZXNjcmlwdGlvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQggKBnRhcmdldCJECg5GaWxlU2lua1RhcmdldBIMCgRwYXRoGAEgASgJEhEKCW1heF9ieXRlcxgCIAEoBBIRCgltYXhfZmlsZXMYAyABKA0iWAoRV2ViaG9va1NpbmtUYXJnZXQSCwoDdXJsGAEgASgJEg4KBnNlY3JldBgCIAEoCRISCgpzZWNyZXRfc2V0GAMgASgIEhIKCmJhdGNoX3NpemUYBCABKA0iUwoQU3lzbG9nU2lua1RhcmdldBIPCgdhZGRyZXNzGAEgASgJEgsKA3RscxgCIAEoCBIPCgdjYV9maWxlGAMgASgJEhAKCGFwcF9uYW1lGAQgASgJIowECglBbGVydFJ1bGUSDAoEbmFtZRgBIAEoCRI9Cgt0b2tlbl9zcGlrZRgCIAEoCzImLnBhbGlzYWRlLmFkbWluLnYxLlRva2VuU3Bpa2VDb25kaXRpb25IABJNChNyZXBlYXRlZF92aW9sYXRpb25zGAMgASgLMi4ucGFsaXNhZGUuYWRtaW4udjEuUmVwZWF0ZWRWaW9sYXRpb25zQ29uZGl0aW9uSAASQQoNdW51c3VhbF9tb2RlbBgEIAEoCzIoLnBhbGlzYWRlLmFkbWluLnYxLlVudXN1YWxNb2RlbENvbmRpdGlvbkgAEkoKEnJlcXVlc3RfcmF0ZV9zcGlrZRgFIAEoCzIsLnBhbGlzYWRlLmFkbWluLnYxLlJlcXVlc3RSYXRlU3Bpa2VDb25kaXRpb25IABIwCgphdXRvX2Jsb2NrGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXV0b0Jsb2NrEg0KBXNpbmtzGAcgAygJEg8KB3dlYmhvb2sYCCABKAkSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEILCgljb25kaXRpb24ikQEKE1Rva2VuU3Bpa2VDb25kaXRpb24SKQoGd2luZG93GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEisKCGJhc2VsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmZhY3RvchgDIAEoARISCgptaW5fdG9rZW5zGAQgASgEIlcKG1JlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbhINCgVjb3VudBgBIAEoDRIpCgZ3aW5kb3cYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iRAoVVW51c3VhbE1vZGVsQ29uZGl0aW9uEisKCGJhc2VsaW5lGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpkBChlSZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESFAoMbWluX3JlcXVlc3RzGAQgASgNIj0KCUF1dG9CbG9jaxIwCghkdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvblIDZm9yKrkBCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABITCg9LSU5EX0NPTk5FQ1RJT04QARIaChZLSU5EX0lERU5USVRZX1BST1ZJREVSEAISGAoUS0lORF9TRVJWSUNFX0FDQ09VTlQQAxIPCgtLSU5EX1BPTElDWRAEEhUKEUtJTkRfUk9MRV9CSU5ESU5HEAUSEwoPS0lORF9BVURJVF9TSU5LEAYSEwoPS0lORF9BTEVSVF9SVUxFEAcqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEAMqkAEKDFBvbGljeUFjdGlvbhIdChlQT0xJQ1lfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTUE9MSUNZX0FDVElPTl9BTExPVxABEhYKElBPTElDWV9BQ1RJT05fREVOWRACEhYKElBPTElDWV9BQ1RJT05fTUFTSxADEhgKFFBPTElDWV9BQ1RJT05fUkVWSUVXEAQqgQEKDU1hc2tEaXJlY3Rpb24SHgoaTUFTS19ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIaChZNQVNLX0RJUkVDVElPTl9SRVFVRVNUEAESGwoXTUFTS19ESVJFQ1RJT05fUkVTUE9OU0UQAhIXChNNQVNLX0RJUkVDVElPTl9CT1RIEAMqWwoJTWFza1N0eWxlEhoKFk1BU0tfU1RZTEVfVU5TUEVDSUZJRUQQABIVChFNQVNLX1NUWUxFX1JFREFDVBABEhsKF01BU0tfU1RZTEVfUFNFVURPTllNSVpFEAIqbAoKUmVjb3JkTW9kZRIbChdSRUNPUkRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElJFQ09SRF9NT0RFX01BU0tFRBABEhMKD1JFQ09SRF9NT0RFX1JBVxACEhQKEFJFQ09SRF9NT0RFX05PTkUQAypiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEARiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Resource is one configuration resource; exactly one kind is set.
@@ -65,6 +65,22 @@ export type Resource = Message<"palisade.admin.v1.Resource"> & {
      */
     value: RoleBinding;
     case: "roleBinding";
+  } | {
+    /**
+     * An AuditSink.
+     *
+     * @generated from field: palisade.admin.v1.AuditSink audit_sink = 6;
+     */
+    value: AuditSink;
+    case: "auditSink";
+  } | {
+    /**
+     * An AlertRule.
+     *
+     * @generated from field: palisade.admin.v1.AlertRule alert_rule = 7;
+     */
+    value: AlertRule;
+    case: "alertRule";
   } | { case: undefined; value?: undefined };
 };
 
@@ -145,6 +161,14 @@ export type Connection = Message<"palisade.admin.v1.Connection"> & {
    * @generated from field: repeated string allowed_groups = 9;
    */
   allowedGroups: string[];
+
+  /**
+   * How long sessions on this connection are kept; unset or zero means forever. Pruning keeps the
+   * audit chain verifiable (a checkpoint covers the pruned range).
+   *
+   * @generated from field: google.protobuf.Duration retention = 10;
+   */
+  retention?: Duration | undefined;
 };
 
 /**
@@ -378,6 +402,91 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Mask: built-in detectors (email, phone, payment-card, iban, us-ssn, ip-address, secrets).
+   *
+   * @generated from field: repeated string detectors = 12;
+   */
+  detectors: string[];
+
+  /**
+   * Mask: custom regular expressions (ECMAScript syntax), checked for catastrophic backtracking.
+   *
+   * @generated from field: repeated string mask_patterns = 13;
+   */
+  maskPatterns: string[];
+
+  /**
+   * Mask: custom words and phrases, matched whole and ignoring case.
+   *
+   * @generated from field: repeated string mask_words = 14;
+   */
+  maskWords: string[];
+
+  /**
+   * Mask: ISO 3166 region whose national phone numbers are found too; empty: `+` numbers only.
+   *
+   * @generated from field: string phone_region = 15;
+   */
+  phoneRegion: string;
+
+  /**
+   * Mask: which side is masked.
+   *
+   * @generated from field: palisade.admin.v1.MaskDirection direction = 16;
+   */
+  direction: MaskDirection;
+
+  /**
+   * Mask: what replaces a detected value.
+   *
+   * @generated from field: palisade.admin.v1.MaskStyle style = 17;
+   */
+  style: MaskStyle;
+
+  /**
+   * Mask with `pseudonymize`: put the original values back in the response the caller gets.
+   *
+   * @generated from field: bool restore = 18;
+   */
+  restore: boolean;
+
+  /**
+   * What the audit record keeps of the bodies of requests this policy matches; when several
+   * matching policies say, the most restrictive wins (none, then masked, then raw).
+   *
+   * @generated from field: palisade.admin.v1.RecordMode record = 19;
+   */
+  record: RecordMode;
+
+  /**
+   * Review: groups whose members may decide (admins may too; the requester never).
+   *
+   * @generated from field: repeated string approvers = 20;
+   */
+  approvers: string[];
+
+  /**
+   * Review: how long the request is held awaiting a decision; default 30s, at most 5m.
+   *
+   * @generated from field: google.protobuf.Duration wait = 21;
+   */
+  wait?: Duration | undefined;
+
+  /**
+   * Review: after an approval, how long the same identity may send the same request; default 10m.
+   *
+   * @generated from field: google.protobuf.Duration grant = 22;
+   */
+  grant?: Duration | undefined;
+
+  /**
+   * Review: HTTPS (or http) URL notified with a JSON payload when a review is created.
+   *
+   * @generated from field: string webhook = 23;
+   */
+  webhook: string;
 };
 
 /**
@@ -501,6 +610,465 @@ export const RoleBindingSchema: GenMessage<RoleBinding> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_resources, 8);
 
 /**
+ * AuditSink sends audit events (sessions, admin actions, alerts) to a SIEM or a file, at least
+ * once: each sink keeps a cursor in the database and resumes from it after a restart.
+ *
+ * @generated from message palisade.admin.v1.AuditSink
+ */
+export type AuditSink = Message<"palisade.admin.v1.AuditSink"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Where events go; exactly one is set.
+   *
+   * @generated from oneof palisade.admin.v1.AuditSink.target
+   */
+  target: {
+    /**
+     * JSON lines appended to a file, rotated by size.
+     *
+     * @generated from field: palisade.admin.v1.FileSinkTarget file = 2;
+     */
+    value: FileSinkTarget;
+    case: "file";
+  } | {
+    /**
+     * Batches of JSON events POSTed to a URL, signed with HMAC-SHA256.
+     *
+     * @generated from field: palisade.admin.v1.WebhookSinkTarget webhook = 3;
+     */
+    value: WebhookSinkTarget;
+    case: "webhook";
+  } | {
+    /**
+     * RFC 5424 syslog over TCP or TLS.
+     *
+     * @generated from field: palisade.admin.v1.SyslogSinkTarget syslog = 4;
+     */
+    value: SyslogSinkTarget;
+    case: "syslog";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Event types sent: `session`, `admin`, `alert`, `review`, `block`; empty means all.
+   *
+   * @generated from field: repeated string events = 5;
+   */
+  events: string[];
+
+  /**
+   * Free text for humans.
+   *
+   * @generated from field: string description = 6;
+   */
+  description: string;
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 8;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.AuditSink.
+ * Use `create(AuditSinkSchema)` to create a new message.
+ */
+export const AuditSinkSchema: GenMessage<AuditSink> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 9);
+
+/**
+ * FileSinkTarget appends JSON lines to a file on the control plane's host.
+ *
+ * @generated from message palisade.admin.v1.FileSinkTarget
+ */
+export type FileSinkTarget = Message<"palisade.admin.v1.FileSinkTarget"> & {
+  /**
+   * Absolute path of the file.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Rotate when the file would grow past this many bytes; 0 means 100 MiB.
+   *
+   * @generated from field: uint64 max_bytes = 2;
+   */
+  maxBytes: bigint;
+
+  /**
+   * Rotated files kept (`path.1` ... `path.N`); 0 means 5.
+   *
+   * @generated from field: uint32 max_files = 3;
+   */
+  maxFiles: number;
+};
+
+/**
+ * Describes the message palisade.admin.v1.FileSinkTarget.
+ * Use `create(FileSinkTargetSchema)` to create a new message.
+ */
+export const FileSinkTargetSchema: GenMessage<FileSinkTarget> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 10);
+
+/**
+ * WebhookSinkTarget POSTs batches of events.
+ *
+ * @generated from message palisade.admin.v1.WebhookSinkTarget
+ */
+export type WebhookSinkTarget = Message<"palisade.admin.v1.WebhookSinkTarget"> & {
+  /**
+   * Endpoint URL (https, or http for local receivers).
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * Key for the `x-palisade-signature` header (HMAC-SHA256 of the body). Write-only: never
+   * returned; when applying an existing sink without it, the stored one is kept.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+
+  /**
+   * Output only: whether a secret is stored.
+   *
+   * @generated from field: bool secret_set = 3;
+   */
+  secretSet: boolean;
+
+  /**
+   * Events per request; 0 means 100.
+   *
+   * @generated from field: uint32 batch_size = 4;
+   */
+  batchSize: number;
+};
+
+/**
+ * Describes the message palisade.admin.v1.WebhookSinkTarget.
+ * Use `create(WebhookSinkTargetSchema)` to create a new message.
+ */
+export const WebhookSinkTargetSchema: GenMessage<WebhookSinkTarget> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 11);
+
+/**
+ * SyslogSinkTarget writes RFC 5424 messages with octet-counting framing (RFC 6587).
+ *
+ * @generated from message palisade.admin.v1.SyslogSinkTarget
+ */
+export type SyslogSinkTarget = Message<"palisade.admin.v1.SyslogSinkTarget"> & {
+  /**
+   * `host:port` of the syslog receiver.
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * Connect with TLS (RFC 5425).
+   *
+   * @generated from field: bool tls = 2;
+   */
+  tls: boolean;
+
+  /**
+   * PEM CA bundle trusted for TLS, in addition to Node's roots; empty: Node's roots only.
+   *
+   * @generated from field: string ca_file = 3;
+   */
+  caFile: string;
+
+  /**
+   * APP-NAME field; empty means `palisade`.
+   *
+   * @generated from field: string app_name = 4;
+   */
+  appName: string;
+};
+
+/**
+ * Describes the message palisade.admin.v1.SyslogSinkTarget.
+ * Use `create(SyslogSinkTargetSchema)` to create a new message.
+ */
+export const SyslogSinkTargetSchema: GenMessage<SyslogSinkTarget> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 12);
+
+/**
+ * AlertRule watches sessions for one anomaly and raises alerts with the evidence (session ids).
+ *
+ * @generated from message palisade.admin.v1.AlertRule
+ */
+export type AlertRule = Message<"palisade.admin.v1.AlertRule"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The anomaly; exactly one is set.
+   *
+   * @generated from oneof palisade.admin.v1.AlertRule.condition
+   */
+  condition: {
+    /**
+     * Tokens in a window far above the identity's own trailing baseline.
+     *
+     * @generated from field: palisade.admin.v1.TokenSpikeCondition token_spike = 2;
+     */
+    value: TokenSpikeCondition;
+    case: "tokenSpike";
+  } | {
+    /**
+     * Many denied or limited requests from one identity in a short window.
+     *
+     * @generated from field: palisade.admin.v1.RepeatedViolationsCondition repeated_violations = 3;
+     */
+    value: RepeatedViolationsCondition;
+    case: "repeatedViolations";
+  } | {
+    /**
+     * A model the identity has not used within the baseline period.
+     *
+     * @generated from field: palisade.admin.v1.UnusualModelCondition unusual_model = 4;
+     */
+    value: UnusualModelCondition;
+    case: "unusualModel";
+  } | {
+    /**
+     * Requests in a window far above the identity's own trailing baseline.
+     *
+     * @generated from field: palisade.admin.v1.RequestRateSpikeCondition request_rate_spike = 5;
+     */
+    value: RequestRateSpikeCondition;
+    case: "requestRateSpike";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Block the offending identity on every agent when the rule fires; unset: alert only.
+   *
+   * @generated from field: palisade.admin.v1.AutoBlock auto_block = 6;
+   */
+  autoBlock?: AutoBlock | undefined;
+
+  /**
+   * AuditSinks the alerts go to; empty means every sink that takes `alert` events.
+   *
+   * @generated from field: repeated string sinks = 7;
+   */
+  sinks: string[];
+
+  /**
+   * URL also notified with each alert (JSON); empty: none.
+   *
+   * @generated from field: string webhook = 8;
+   */
+  webhook: string;
+
+  /**
+   * Free text for humans.
+   *
+   * @generated from field: string description = 9;
+   */
+  description: string;
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 11;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.AlertRule.
+ * Use `create(AlertRuleSchema)` to create a new message.
+ */
+export const AlertRuleSchema: GenMessage<AlertRule> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 13);
+
+/**
+ * TokenSpikeCondition fires when an identity's tokens in `window` exceed `factor` times its
+ * average per window over the trailing `baseline`, and at least `min_tokens`.
+ *
+ * @generated from message palisade.admin.v1.TokenSpikeCondition
+ */
+export type TokenSpikeCondition = Message<"palisade.admin.v1.TokenSpikeCondition"> & {
+  /**
+   * Window compared; default 5m.
+   *
+   * @generated from field: google.protobuf.Duration window = 1;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Trailing period the baseline is averaged over; default 1h.
+   *
+   * @generated from field: google.protobuf.Duration baseline = 2;
+   */
+  baseline?: Duration | undefined;
+
+  /**
+   * How many times the baseline counts as a spike; default 5.
+   *
+   * @generated from field: double factor = 3;
+   */
+  factor: number;
+
+  /**
+   * Fewer tokens than this in the window never fire; default 1000.
+   *
+   * @generated from field: uint64 min_tokens = 4;
+   */
+  minTokens: bigint;
+};
+
+/**
+ * Describes the message palisade.admin.v1.TokenSpikeCondition.
+ * Use `create(TokenSpikeConditionSchema)` to create a new message.
+ */
+export const TokenSpikeConditionSchema: GenMessage<TokenSpikeCondition> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 14);
+
+/**
+ * RepeatedViolationsCondition fires when an identity gets `count` denials or limits in `window`.
+ *
+ * @generated from message palisade.admin.v1.RepeatedViolationsCondition
+ */
+export type RepeatedViolationsCondition = Message<"palisade.admin.v1.RepeatedViolationsCondition"> & {
+  /**
+   * Refusals that fire the rule; default 5.
+   *
+   * @generated from field: uint32 count = 1;
+   */
+  count: number;
+
+  /**
+   * Window; default 10m.
+   *
+   * @generated from field: google.protobuf.Duration window = 2;
+   */
+  window?: Duration | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.RepeatedViolationsCondition.
+ * Use `create(RepeatedViolationsConditionSchema)` to create a new message.
+ */
+export const RepeatedViolationsConditionSchema: GenMessage<RepeatedViolationsCondition> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 15);
+
+/**
+ * UnusualModelCondition fires when an identity uses a model it did not use in `baseline`.
+ *
+ * @generated from message palisade.admin.v1.UnusualModelCondition
+ */
+export type UnusualModelCondition = Message<"palisade.admin.v1.UnusualModelCondition"> & {
+  /**
+   * Trailing period; default 7 days (168h).
+   *
+   * @generated from field: google.protobuf.Duration baseline = 1;
+   */
+  baseline?: Duration | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.UnusualModelCondition.
+ * Use `create(UnusualModelConditionSchema)` to create a new message.
+ */
+export const UnusualModelConditionSchema: GenMessage<UnusualModelCondition> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 16);
+
+/**
+ * RequestRateSpikeCondition fires when an identity's requests in `window` exceed `factor` times
+ * its average per window over the trailing `baseline`, and at least `min_requests`.
+ *
+ * @generated from message palisade.admin.v1.RequestRateSpikeCondition
+ */
+export type RequestRateSpikeCondition = Message<"palisade.admin.v1.RequestRateSpikeCondition"> & {
+  /**
+   * Window compared; default 1m.
+   *
+   * @generated from field: google.protobuf.Duration window = 1;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Trailing period the baseline is averaged over; default 1h.
+   *
+   * @generated from field: google.protobuf.Duration baseline = 2;
+   */
+  baseline?: Duration | undefined;
+
+  /**
+   * How many times the baseline counts as a spike; default 5.
+   *
+   * @generated from field: double factor = 3;
+   */
+  factor: number;
+
+  /**
+   * Fewer requests than this in the window never fire; default 20.
+   *
+   * @generated from field: uint32 min_requests = 4;
+   */
+  minRequests: number;
+};
+
+/**
+ * Describes the message palisade.admin.v1.RequestRateSpikeCondition.
+ * Use `create(RequestRateSpikeConditionSchema)` to create a new message.
+ */
+export const RequestRateSpikeConditionSchema: GenMessage<RequestRateSpikeCondition> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 17);
+
+/**
+ * AutoBlock blocks the offending identity on every agent when its rule fires.
+ *
+ * @generated from message palisade.admin.v1.AutoBlock
+ */
+export type AutoBlock = Message<"palisade.admin.v1.AutoBlock"> & {
+  /**
+   * How long the block lasts (`palisade unblock SUBJECT` ends it early); default 1h.
+   *
+   * @generated from field: google.protobuf.Duration duration = 1 [json_name = "for"];
+   */
+  duration?: Duration | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.AutoBlock.
+ * Use `create(AutoBlockSchema)` to create a new message.
+ */
+export const AutoBlockSchema: GenMessage<AutoBlock> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 18);
+
+/**
  * Kind names a kind of configuration resource, as in the `kind:` line of a resource file.
  *
  * @generated from enum palisade.admin.v1.Kind
@@ -547,6 +1115,20 @@ export enum Kind {
    * @generated from enum value: KIND_ROLE_BINDING = 5;
    */
   ROLE_BINDING = 5,
+
+  /**
+   * An AuditSink: where the control plane sends audit events and alerts (file, webhook, syslog).
+   *
+   * @generated from enum value: KIND_AUDIT_SINK = 6;
+   */
+  AUDIT_SINK = 6,
+
+  /**
+   * An AlertRule: an anomaly to watch for, optionally blocking the offending identity.
+   *
+   * @generated from enum value: KIND_ALERT_RULE = 7;
+   */
+  ALERT_RULE = 7,
 }
 
 /**
@@ -623,6 +1205,22 @@ export enum PolicyAction {
    * @generated from enum value: POLICY_ACTION_DENY = 2;
    */
   DENY = 2,
+
+  /**
+   * Mask what the detectors find, in the direction given. Not decisive: every matching mask
+   * policy applies and evaluation goes on to the policy that decides.
+   *
+   * @generated from enum value: POLICY_ACTION_MASK = 3;
+   */
+  MASK = 3,
+
+  /**
+   * Hold the request until a member of `approvers` approves it (or `wait` passes: 403 with the
+   * review id; a later approval grants the same request for `grant`). Decisive, like deny.
+   *
+   * @generated from enum value: POLICY_ACTION_REVIEW = 4;
+   */
+  REVIEW = 4,
 }
 
 /**
@@ -630,6 +1228,123 @@ export enum PolicyAction {
  */
 export const PolicyActionSchema: GenEnum<PolicyAction> = /*@__PURE__*/
   enumDesc(file_palisade_admin_v1_resources, 2);
+
+/**
+ * MaskDirection says which side of an exchange a mask policy masks.
+ *
+ * @generated from enum palisade.admin.v1.MaskDirection
+ */
+export enum MaskDirection {
+  /**
+   * Not set: both.
+   *
+   * @generated from enum value: MASK_DIRECTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Text the provider reads (messages, system prompts, tool calls and results, input items).
+   *
+   * @generated from enum value: MASK_DIRECTION_REQUEST = 1;
+   */
+  REQUEST = 1,
+
+  /**
+   * Text the provider returns, streamed or not.
+   *
+   * @generated from enum value: MASK_DIRECTION_RESPONSE = 2;
+   */
+  RESPONSE = 2,
+
+  /**
+   * Both.
+   *
+   * @generated from enum value: MASK_DIRECTION_BOTH = 3;
+   */
+  BOTH = 3,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.MaskDirection.
+ */
+export const MaskDirectionSchema: GenEnum<MaskDirection> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 3);
+
+/**
+ * MaskStyle says what replaces a detected value.
+ *
+ * @generated from enum palisade.admin.v1.MaskStyle
+ */
+export enum MaskStyle {
+  /**
+   * Not set: redact.
+   *
+   * @generated from enum value: MASK_STYLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A fixed marker naming the detector, such as `[EMAIL]`.
+   *
+   * @generated from enum value: MASK_STYLE_REDACT = 1;
+   */
+  REDACT = 1,
+
+  /**
+   * A placeholder stable within the session, such as `<EMAIL_1>`; with `restore`, the caller's
+   * response has the original values put back.
+   *
+   * @generated from enum value: MASK_STYLE_PSEUDONYMIZE = 2;
+   */
+  PSEUDONYMIZE = 2,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.MaskStyle.
+ */
+export const MaskStyleSchema: GenEnum<MaskStyle> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 4);
+
+/**
+ * RecordMode says what the audit record keeps of request and response bodies.
+ *
+ * @generated from enum palisade.admin.v1.RecordMode
+ */
+export enum RecordMode {
+  /**
+   * Not set: `masked` when a mask policy applied, else `raw`.
+   *
+   * @generated from enum value: RECORD_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Bodies as forwarded and returned, masked values masked.
+   *
+   * @generated from enum value: RECORD_MODE_MASKED = 1;
+   */
+  MASKED = 1,
+
+  /**
+   * Bodies as the caller sent and received them.
+   *
+   * @generated from enum value: RECORD_MODE_RAW = 2;
+   */
+  RAW = 2,
+
+  /**
+   * No bodies; metadata, findings and usage only.
+   *
+   * @generated from enum value: RECORD_MODE_NONE = 3;
+   */
+  NONE = 3,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.RecordMode.
+ */
+export const RecordModeSchema: GenEnum<RecordMode> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 5);
 
 /**
  * Role is an admin-API role.
@@ -677,5 +1392,5 @@ export enum Role {
  * Describes the enum palisade.admin.v1.Role.
  */
 export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
-  enumDesc(file_palisade_admin_v1_resources, 3);
+  enumDesc(file_palisade_admin_v1_resources, 6);
 

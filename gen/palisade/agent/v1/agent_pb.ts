@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Exchange } from "./exchange_pb.js";
+import type { Exchange, Identity } from "./exchange_pb.js";
 import { file_palisade_agent_v1_exchange } from "./exchange_pb.js";
 import type { Snapshot } from "./snapshot_pb.js";
 import { file_palisade_agent_v1_snapshot } from "./snapshot_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/agent/v1/agent.proto.
  */
 export const file_palisade_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wYWxpc2FkZS9hZ2VudC92MS9hZ2VudC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEi6AEKDkNvbm5lY3RSZXF1ZXN0EikKBWhlbGxvGAEgASgLMhgucGFsaXNhZGUuYWdlbnQudjEuSGVsbG9IABI2CgxzbmFwc2hvdF9hY2sYAiABKAsyHi5wYWxpc2FkZS5hZ2VudC52MS5TbmFwc2hvdEFja0gAEjUKCWV4Y2hhbmdlcxgDIAEoCzIgLnBhbGlzYWRlLmFnZW50LnYxLkV4Y2hhbmdlQmF0Y2hIABIxCgloZWFydGJlYXQYBCABKAsyHC5wYWxpc2FkZS5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIucBCg9Db25uZWN0UmVzcG9uc2USLQoHd2VsY29tZRgBIAEoCzIaLnBhbGlzYWRlLmFnZW50LnYxLldlbGNvbWVIABIvCghzbmFwc2hvdBgCIAEoCzIbLnBhbGlzYWRlLmFnZW50LnYxLlNuYXBzaG90SAASNgoMZXhjaGFuZ2VfYWNrGAMgASgLMh4ucGFsaXNhZGUuYWdlbnQudjEuRXhjaGFuZ2VBY2tIABIxCgloZWFydGJlYXQYBCABKAsyHC5wYWxpc2FkZS5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIlwKBUhlbGxvEhIKCmFnZW50X25hbWUYASABKAkSDwoHc2VnbWVudBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEh0KFWxhc3Rfc25hcHNob3RfdmVyc2lvbhgEIAEoCSJwCgdXZWxjb21lEh0KFWNvbnRyb2xfcGxhbmVfdmVyc2lvbhgBIAEoCRIPCgdzZWdtZW50GAIgASgJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI8CgtTbmFwc2hvdEFjaxINCgVub25jZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg0KBWVycm9yGAMgASgJIj8KDUV4Y2hhbmdlQmF0Y2gSLgoJZXhjaGFuZ2VzGAEgAygLMhsucGFsaXNhZGUuYWdlbnQudjEuRXhjaGFuZ2UiGgoLRXhjaGFuZ2VBY2sSCwoDaWRzGAEgAygJIlEKCUhlYXJ0YmVhdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJidWZmZXJlZF9leGNoYW5nZXMYAiABKA0yZAoMQWdlbnRTZXJ2aWNlElQKB0Nvbm5lY3QSIS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0UmVxdWVzdBoiLnBhbGlzYWRlLmFnZW50LnYxLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_palisade_agent_v1_exchange, file_palisade_agent_v1_snapshot]);
+  fileDesc("Ch1wYWxpc2FkZS9hZ2VudC92MS9hZ2VudC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEipAIKDkNvbm5lY3RSZXF1ZXN0EikKBWhlbGxvGAEgASgLMhgucGFsaXNhZGUuYWdlbnQudjEuSGVsbG9IABI2CgxzbmFwc2hvdF9hY2sYAiABKAsyHi5wYWxpc2FkZS5hZ2VudC52MS5TbmFwc2hvdEFja0gAEjUKCWV4Y2hhbmdlcxgDIAEoCzIgLnBhbGlzYWRlLmFnZW50LnYxLkV4Y2hhbmdlQmF0Y2hIABIxCgloZWFydGJlYXQYBCABKAsyHC5wYWxpc2FkZS5hZ2VudC52MS5IZWFydGJlYXRIABI6Cg5yZXZpZXdfcmVxdWVzdBgFIAEoCzIgLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld1JlcXVlc3RIAEIJCgdtZXNzYWdlIpsCCg9Db25uZWN0UmVzcG9uc2USLQoHd2VsY29tZRgBIAEoCzIaLnBhbGlzYWRlLmFnZW50LnYxLldlbGNvbWVIABIvCghzbmFwc2hvdBgCIAEoCzIbLnBhbGlzYWRlLmFnZW50LnYxLlNuYXBzaG90SAASNgoMZXhjaGFuZ2VfYWNrGAMgASgLMh4ucGFsaXNhZGUuYWdlbnQudjEuRXhjaGFuZ2VBY2tIABIxCgloZWFydGJlYXQYBCABKAsyHC5wYWxpc2FkZS5hZ2VudC52MS5IZWFydGJlYXRIABIyCgpyZXZpZXdfYWNrGAUgASgLMhwucGFsaXNhZGUuYWdlbnQudjEuUmV2aWV3QWNrSABCCQoHbWVzc2FnZSLkAQoNUmV2aWV3UmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdzZXNzaW9uGAIgASgJEg4KBnBvbGljeRgDIAEoCRISCgpjb25uZWN0aW9uGAQgASgJEi0KCGlkZW50aXR5GAUgASgLMhsucGFsaXNhZGUuYWdlbnQudjEuSWRlbnRpdHkSDQoFbW9kZWwYBiABKAkSFAoMY29udGVudF9oYXNoGAcgASgJEg4KBnByb21wdBgIIAEoCRIuCgpob2xkX3VudGlsGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCImCglSZXZpZXdBY2sSCgoCaWQYASABKAkSDQoFZXJyb3IYAiABKAkiXAoFSGVsbG8SEgoKYWdlbnRfbmFtZRgBIAEoCRIPCgdzZWdtZW50GAIgASgJEg8KB3ZlcnNpb24YAyABKAkSHQoVbGFzdF9zbmFwc2hvdF92ZXJzaW9uGAQgASgJInAKB1dlbGNvbWUSHQoVY29udHJvbF9wbGFuZV92ZXJzaW9uGAEgASgJEg8KB3NlZ21lbnQYAiABKAkSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIjwKC1NuYXBzaG90QWNrEg0KBW5vbmNlGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDQoFZXJyb3IYAyABKAkiPwoNRXhjaGFuZ2VCYXRjaBIuCglleGNoYW5nZXMYASADKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5FeGNoYW5nZSIaCgtFeGNoYW5nZUFjaxILCgNpZHMYASADKAkiUQoJSGVhcnRiZWF0EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmJ1ZmZlcmVkX2V4Y2hhbmdlcxgCIAEoDTJkCgxBZ2VudFNlcnZpY2USVAoHQ29ubmVjdBIhLnBhbGlzYWRlLmFnZW50LnYxLkNvbm5lY3RSZXF1ZXN0GiIucGFsaXNhZGUuYWdlbnQudjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_palisade_agent_v1_exchange, file_palisade_agent_v1_snapshot]);
 
 /**
  * ConnectRequest is one message from the agent to the control plane.
@@ -61,6 +61,14 @@ export type ConnectRequest = Message<"palisade.agent.v1.ConnectRequest"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * A held request needs a human decision; the control plane stores it and answers ReviewAck.
+     *
+     * @generated from field: palisade.agent.v1.ReviewRequest review_request = 5;
+     */
+    value: ReviewRequest;
+    case: "reviewRequest";
   } | { case: undefined; value?: undefined };
 };
 
@@ -114,6 +122,14 @@ export type ConnectResponse = Message<"palisade.agent.v1.ConnectResponse"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * The answer to a ReviewRequest. Decisions arrive later, in Snapshot.reviews.
+     *
+     * @generated from field: palisade.agent.v1.ReviewAck review_ack = 5;
+     */
+    value: ReviewAck;
+    case: "reviewAck";
   } | { case: undefined; value?: undefined };
 };
 
@@ -123,6 +139,111 @@ export type ConnectResponse = Message<"palisade.agent.v1.ConnectResponse"> & {
  */
 export const ConnectResponseSchema: GenMessage<ConnectResponse> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_agent, 1);
+
+/**
+ * ReviewRequest asks for a human decision on a held request.
+ *
+ * @generated from message palisade.agent.v1.ReviewRequest
+ */
+export type ReviewRequest = Message<"palisade.agent.v1.ReviewRequest"> & {
+  /**
+   * Review id chosen by the agent (UUID); a resend with the same id is stored once.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The exchange (session) id of the held request.
+   *
+   * @generated from field: string session = 2;
+   */
+  session: string;
+
+  /**
+   * The policy that asked for the review.
+   *
+   * @generated from field: string policy = 3;
+   */
+  policy: string;
+
+  /**
+   * The connection addressed.
+   *
+   * @generated from field: string connection = 4;
+   */
+  connection: string;
+
+  /**
+   * The requester.
+   *
+   * @generated from field: palisade.agent.v1.Identity identity = 5;
+   */
+  identity?: Identity | undefined;
+
+  /**
+   * Model named in the request, when any.
+   *
+   * @generated from field: string model = 6;
+   */
+  model: string;
+
+  /**
+   * SHA-256 (hex) over the connection, method, path and body: what an approval grants.
+   *
+   * @generated from field: string content_hash = 7;
+   */
+  contentHash: string;
+
+  /**
+   * The prompt text, masked as the matching mask policies say, cut at the record limit.
+   *
+   * @generated from field: string prompt = 8;
+   */
+  prompt: string;
+
+  /**
+   * When the agent stops holding the request (received + wait).
+   *
+   * @generated from field: google.protobuf.Timestamp hold_until = 9;
+   */
+  holdUntil?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.agent.v1.ReviewRequest.
+ * Use `create(ReviewRequestSchema)` to create a new message.
+ */
+export const ReviewRequestSchema: GenMessage<ReviewRequest> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_agent, 2);
+
+/**
+ * ReviewAck answers a ReviewRequest.
+ *
+ * @generated from message palisade.agent.v1.ReviewAck
+ */
+export type ReviewAck = Message<"palisade.agent.v1.ReviewAck"> & {
+  /**
+   * The review id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Empty when stored; why not otherwise (the agent refuses the held request).
+   *
+   * @generated from field: string error = 2;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message palisade.agent.v1.ReviewAck.
+ * Use `create(ReviewAckSchema)` to create a new message.
+ */
+export const ReviewAckSchema: GenMessage<ReviewAck> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_agent, 3);
 
 /**
  * Hello introduces the agent. The control plane checks that `agent_name` matches the enrolment token.
@@ -165,7 +286,7 @@ export type Hello = Message<"palisade.agent.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 2);
+  messageDesc(file_palisade_agent_v1_agent, 4);
 
 /**
  * Welcome acknowledges the Hello.
@@ -200,7 +321,7 @@ export type Welcome = Message<"palisade.agent.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 3);
+  messageDesc(file_palisade_agent_v1_agent, 5);
 
 /**
  * SnapshotAck answers one Snapshot. An empty `error` is an ACK; a non-empty one is a NACK.
@@ -236,7 +357,7 @@ export type SnapshotAck = Message<"palisade.agent.v1.SnapshotAck"> & {
  * Use `create(SnapshotAckSchema)` to create a new message.
  */
 export const SnapshotAckSchema: GenMessage<SnapshotAck> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 4);
+  messageDesc(file_palisade_agent_v1_agent, 6);
 
 /**
  * ExchangeBatch carries recorded exchanges, each with an id chosen by the agent.
@@ -257,7 +378,7 @@ export type ExchangeBatch = Message<"palisade.agent.v1.ExchangeBatch"> & {
  * Use `create(ExchangeBatchSchema)` to create a new message.
  */
 export const ExchangeBatchSchema: GenMessage<ExchangeBatch> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 5);
+  messageDesc(file_palisade_agent_v1_agent, 7);
 
 /**
  * ExchangeAck names the exchanges that are committed.
@@ -278,7 +399,7 @@ export type ExchangeAck = Message<"palisade.agent.v1.ExchangeAck"> & {
  * Use `create(ExchangeAckSchema)` to create a new message.
  */
 export const ExchangeAckSchema: GenMessage<ExchangeAck> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 6);
+  messageDesc(file_palisade_agent_v1_agent, 8);
 
 /**
  * Heartbeat keeps the stream observably alive in both directions.
@@ -306,7 +427,7 @@ export type Heartbeat = Message<"palisade.agent.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_agent, 7);
+  messageDesc(file_palisade_agent_v1_agent, 9);
 
 /**
  * AgentService is the data-plane protocol between an agent and the control plane.

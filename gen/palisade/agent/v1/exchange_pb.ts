@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/agent/v1/exchange.proto.
  */
 export const file_palisade_agent_v1_exchange: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9leGNoYW5nZS5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEisgQKCEV4Y2hhbmdlEgoKAmlkGAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSLQoIaWRlbnRpdHkYAyABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5JZGVudGl0eRIOCgZtZXRob2QYBCABKAkSDAoEcGF0aBgFIAEoCRINCgVtb2RlbBgGIAEoCRIOCgZzdHJlYW0YByABKAgSDgoGc3RhdHVzGAggASgNEisKB3ZlcmRpY3QYCSABKA4yGi5wYWxpc2FkZS5hZ2VudC52MS5WZXJkaWN0Eg4KBnJlYXNvbhgKIAEoCRIUCgxyZXF1ZXN0X2JvZHkYCyABKAkSFQoNcmVzcG9uc2VfYm9keRgMIAEoCRIZChFyZXF1ZXN0X3RydW5jYXRlZBgNIAEoCBIaChJyZXNwb25zZV90cnVuY2F0ZWQYDiABKAgSJwoFdXNhZ2UYDyABKAsyGC5wYWxpc2FkZS5hZ2VudC52MS5Vc2FnZRIuCgpzdGFydGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChJ0aW1lX3RvX2ZpcnN0X2J5dGUYESABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIZHVyYXRpb24YEiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFZXJyb3IYEyABKAkSDQoFYWdlbnQYFCABKAkSDgoGcG9saWN5GBUgASgJIkoKCElkZW50aXR5Eg8KB3N1YmplY3QYASABKAkSDQoFZW1haWwYAiABKAkSDgoGZ3JvdXBzGAMgAygJEg4KBmlzc3VlchgEIAEoCSJPCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgEEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgEEhQKDHRvdGFsX3Rva2VucxgDIAEoBCp0CgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABITCg9WRVJESUNUX0FMTE9XRUQQARISCg5WRVJESUNUX0RFTklFRBACEhIKDlZFUkRJQ1RfRkFJTEVEEAMSEwoPVkVSRElDVF9MSU1JVEVEEARiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9leGNoYW5nZS5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEihQYKCEV4Y2hhbmdlEgoKAmlkGAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSLQoIaWRlbnRpdHkYAyABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5JZGVudGl0eRIOCgZtZXRob2QYBCABKAkSDAoEcGF0aBgFIAEoCRINCgVtb2RlbBgGIAEoCRIOCgZzdHJlYW0YByABKAgSDgoGc3RhdHVzGAggASgNEisKB3ZlcmRpY3QYCSABKA4yGi5wYWxpc2FkZS5hZ2VudC52MS5WZXJkaWN0Eg4KBnJlYXNvbhgKIAEoCRIUCgxyZXF1ZXN0X2JvZHkYCyABKAkSFQoNcmVzcG9uc2VfYm9keRgMIAEoCRIZChFyZXF1ZXN0X3RydW5jYXRlZBgNIAEoCBIaChJyZXNwb25zZV90cnVuY2F0ZWQYDiABKAgSJwoFdXNhZ2UYDyABKAsyGC5wYWxpc2FkZS5hZ2VudC52MS5Vc2FnZRIuCgpzdGFydGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChJ0aW1lX3RvX2ZpcnN0X2J5dGUYESABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIZHVyYXRpb24YEiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFZXJyb3IYEyABKAkSDQoFYWdlbnQYFCABKAkSDgoGcG9saWN5GBUgASgJEjAKCGZpbmRpbmdzGBYgAygLMh4ucGFsaXNhZGUuYWdlbnQudjEuTWFza0ZpbmRpbmcSOgoPcmVjb3JkZWRfYm9kaWVzGBcgASgOMiEucGFsaXNhZGUuYWdlbnQudjEuUmVjb3JkZWRCb2RpZXMSEQoJcmV2aWV3X2lkGBggASgJEjkKD3Jlc3BvbnNlX2NodW5rcxgZIAMoCzIgLnBhbGlzYWRlLmFnZW50LnYxLlJlc3BvbnNlQ2h1bmsSFQoNbWFza19wb2xpY2llcxgaIAMoCSJACgtNYXNrRmluZGluZxIQCghkZXRlY3RvchgBIAEoCRIQCghsb2NhdGlvbhgCIAEoCRINCgVjb3VudBgDIAEoDSJICg1SZXNwb25zZUNodW5rEikKBm9mZnNldBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIMCgRkYXRhGAIgASgJIkoKCElkZW50aXR5Eg8KB3N1YmplY3QYASABKAkSDQoFZW1haWwYAiABKAkSDgoGZ3JvdXBzGAMgAygJEg4KBmlzc3VlchgEIAEoCSJPCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgEEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgEEhQKDHRvdGFsX3Rva2VucxgDIAEoBCqAAQoOUmVjb3JkZWRCb2RpZXMSHwobUkVDT1JERURfQk9ESUVTX1VOU1BFQ0lGSUVEEAASGgoWUkVDT1JERURfQk9ESUVTX01BU0tFRBABEhcKE1JFQ09SREVEX0JPRElFU19SQVcQAhIYChRSRUNPUkRFRF9CT0RJRVNfTk9ORRADKp4BCgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABITCg9WRVJESUNUX0FMTE9XRUQQARISCg5WRVJESUNUX0RFTklFRBACEhIKDlZFUkRJQ1RfRkFJTEVEEAMSEwoPVkVSRElDVF9MSU1JVEVEEAQSEgoOVkVSRElDVF9NQVNLRUQQBRIUChBWRVJESUNUX1JFVklFV0VEEAZiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Exchange is the record of one proxied HTTP exchange (a session), as the agent saw it.
@@ -166,6 +166,42 @@ export type Exchange = Message<"palisade.agent.v1.Exchange"> & {
    * @generated from field: string policy = 21;
    */
   policy: string;
+
+  /**
+   * What the detectors found and masked (values never included).
+   *
+   * @generated from field: repeated palisade.agent.v1.MaskFinding findings = 22;
+   */
+  findings: MaskFinding[];
+
+  /**
+   * What the record keeps of the bodies (the most restrictive of the matching policies).
+   *
+   * @generated from field: palisade.agent.v1.RecordedBodies recorded_bodies = 23;
+   */
+  recordedBodies: RecordedBodies;
+
+  /**
+   * The review that held this request, when a review policy matched.
+   *
+   * @generated from field: string review_id = 24;
+   */
+  reviewId: string;
+
+  /**
+   * Streamed responses: the bytes sent to the caller (as recorded) with their timing, so the
+   * exchange can be replayed as the client saw it; cut at the record limit with the body.
+   *
+   * @generated from field: repeated palisade.agent.v1.ResponseChunk response_chunks = 25;
+   */
+  responseChunks: ResponseChunk[];
+
+  /**
+   * Mask policies that applied.
+   *
+   * @generated from field: repeated string mask_policies = 26;
+   */
+  maskPolicies: string[];
 };
 
 /**
@@ -174,6 +210,69 @@ export type Exchange = Message<"palisade.agent.v1.Exchange"> & {
  */
 export const ExchangeSchema: GenMessage<Exchange> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_exchange, 0);
+
+/**
+ * MaskFinding counts what one detector masked in one place.
+ *
+ * @generated from message palisade.agent.v1.MaskFinding
+ */
+export type MaskFinding = Message<"palisade.agent.v1.MaskFinding"> & {
+  /**
+   * Detector name (`email`, `phone`, `pattern`...).
+   *
+   * @generated from field: string detector = 1;
+   */
+  detector: string;
+
+  /**
+   * Where: `request` or `response`, then the field path (`request.messages[0].content`).
+   *
+   * @generated from field: string location = 2;
+   */
+  location: string;
+
+  /**
+   * How many values were masked there.
+   *
+   * @generated from field: uint32 count = 3;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message palisade.agent.v1.MaskFinding.
+ * Use `create(MaskFindingSchema)` to create a new message.
+ */
+export const MaskFindingSchema: GenMessage<MaskFinding> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_exchange, 1);
+
+/**
+ * ResponseChunk is one write to the caller.
+ *
+ * @generated from message palisade.agent.v1.ResponseChunk
+ */
+export type ResponseChunk = Message<"palisade.agent.v1.ResponseChunk"> & {
+  /**
+   * Since the response started.
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+
+  /**
+   * The bytes written, as UTF-8 text.
+   *
+   * @generated from field: string data = 2;
+   */
+  data: string;
+};
+
+/**
+ * Describes the message palisade.agent.v1.ResponseChunk.
+ * Use `create(ResponseChunkSchema)` to create a new message.
+ */
+export const ResponseChunkSchema: GenMessage<ResponseChunk> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_exchange, 2);
 
 /**
  * Identity is a verified caller.
@@ -215,7 +314,7 @@ export type Identity = Message<"palisade.agent.v1.Identity"> & {
  * Use `create(IdentitySchema)` to create a new message.
  */
 export const IdentitySchema: GenMessage<Identity> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_exchange, 1);
+  messageDesc(file_palisade_agent_v1_exchange, 3);
 
 /**
  * Usage is the provider's token accounting for one exchange.
@@ -250,7 +349,48 @@ export type Usage = Message<"palisade.agent.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_exchange, 2);
+  messageDesc(file_palisade_agent_v1_exchange, 4);
+
+/**
+ * RecordedBodies says what request_body and response_body hold.
+ *
+ * @generated from enum palisade.agent.v1.RecordedBodies
+ */
+export enum RecordedBodies {
+  /**
+   * As sent and received (older agents, or no policy said otherwise).
+   *
+   * @generated from enum value: RECORDED_BODIES_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * With masked values masked (request as forwarded, response as the caller got it, masked).
+   *
+   * @generated from enum value: RECORDED_BODIES_MASKED = 1;
+   */
+  MASKED = 1,
+
+  /**
+   * Raw: as the caller sent and received them.
+   *
+   * @generated from enum value: RECORDED_BODIES_RAW = 2;
+   */
+  RAW = 2,
+
+  /**
+   * Left out by policy.
+   *
+   * @generated from enum value: RECORDED_BODIES_NONE = 3;
+   */
+  NONE = 3,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.RecordedBodies.
+ */
+export const RecordedBodiesSchema: GenEnum<RecordedBodies> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_exchange, 0);
 
 /**
  * Verdict is the agent's decision on an exchange.
@@ -292,11 +432,26 @@ export enum Verdict {
    * @generated from enum value: VERDICT_LIMITED = 4;
    */
   LIMITED = 4,
+
+  /**
+   * Forwarded with masking applied (request, response or both).
+   *
+   * @generated from enum value: VERDICT_MASKED = 5;
+   */
+  MASKED = 5,
+
+  /**
+   * Held for review: forwarded after an approval (or grant), or refused (403) when denied or
+   * not decided in time; `review_id` names the review.
+   *
+   * @generated from enum value: VERDICT_REVIEWED = 6;
+   */
+  REVIEWED = 6,
 }
 
 /**
  * Describes the enum palisade.agent.v1.Verdict.
  */
 export const VerdictSchema: GenEnum<Verdict> = /*@__PURE__*/
-  enumDesc(file_palisade_agent_v1_exchange, 0);
+  enumDesc(file_palisade_agent_v1_exchange, 1);
 

@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palisade/agent/v1/snapshot.proto.
  */
 export const file_palisade_agent_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEi8AEKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24ipgEKCkNvbm5lY3Rpb24SDAoEbmFtZRgBIAEoCRItCghwcm92aWRlchgCIAEoDjIbLnBhbGlzYWRlLmFnZW50LnYxLlByb3ZpZGVyEhAKCHVwc3RyZWFtGAMgASgJEjEKCmNyZWRlbnRpYWwYBCABKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5DcmVkZW50aWFsEhYKDmFsbG93ZWRfZ3JvdXBzGAUgAygJIisKCkNyZWRlbnRpYWwSDgoGaGVhZGVyGAEgASgJEg0KBXZhbHVlGAIgASgJIm4KBklzc3VlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIMCgRqd2tzGAUgASgJEhQKDGdyb3Vwc19jbGFpbRgGIAEoCSLmAQoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIQCghrZXl3b3JkcxgFIAMoCRIQCghwYXR0ZXJucxgGIAMoCRIvCgZhY3Rpb24YByABKA4yHy5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAggASgJEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYCSABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAogASgEIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAypeCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEizgIKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24SMgoHcmV2aWV3cxgHIAMoCzIhLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld0RlY2lzaW9uEigKBmJsb2NrcxgIIAMoCzIYLnBhbGlzYWRlLmFnZW50LnYxLkJsb2NrIqYBCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZ2VudC52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWdlbnQudjEuQ3JlZGVudGlhbBIWCg5hbGxvd2VkX2dyb3VwcxgFIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSJuCgZJc3N1ZXISDAoEbmFtZRgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSEAoIYXVkaWVuY2UYAyABKAkSEAoIandrc191cmkYBCABKAkSDAoEandrcxgFIAEoCRIUCgxncm91cHNfY2xhaW0YBiABKAkiwgQKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSEAoIa2V5d29yZHMYBSADKAkSEAoIcGF0dGVybnMYBiADKAkSLwoGYWN0aW9uGAcgASgOMh8ucGFsaXNhZGUuYWdlbnQudjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgIIAEoCRIbChNyZXF1ZXN0c19wZXJfbWludXRlGAkgASgNEhcKD3Rva2Vuc19wZXJfaG91chgKIAEoBBIRCglkZXRlY3RvcnMYCyADKAkSFQoNbWFza19wYXR0ZXJucxgMIAMoCRISCgptYXNrX3dvcmRzGA0gAygJEhQKDHBob25lX3JlZ2lvbhgOIAEoCRIzCglkaXJlY3Rpb24YDyABKA4yIC5wYWxpc2FkZS5hZ2VudC52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBAgASgOMhwucGFsaXNhZGUuYWdlbnQudjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYESABKAgSLQoGcmVjb3JkGBIgASgOMh0ucGFsaXNhZGUuYWdlbnQudjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYEyADKAkSJwoEd2FpdBgUIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLQAQoOUmV2aWV3RGVjaXNpb24SCgoCaWQYASABKAkSEAoIYXBwcm92ZWQYAiABKAgSDgoGcmVhc29uGAMgASgJEhIKCmRlY2lkZWRfYnkYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZpc3N1ZXIYBiABKAkSDgoGcG9saWN5GAcgASgJEhQKDGNvbnRlbnRfaGFzaBgIIAEoCRI1ChFncmFudF9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidwoFQmxvY2sSDwoHc3ViamVjdBgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEgwKBHJ1bGUYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAyqQAQoMUG9saWN5QWN0aW9uEh0KGVBPTElDWV9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNQT0xJQ1lfQUNUSU9OX0FMTE9XEAESFgoSUE9MSUNZX0FDVElPTl9ERU5ZEAISFgoSUE9MSUNZX0FDVElPTl9NQVNLEAMSGAoUUE9MSUNZX0FDVElPTl9SRVZJRVcQBCqBAQoNTWFza0RpcmVjdGlvbhIeChpNQVNLX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhoKFk1BU0tfRElSRUNUSU9OX1JFUVVFU1QQARIbChdNQVNLX0RJUkVDVElPTl9SRVNQT05TRRACEhcKE01BU0tfRElSRUNUSU9OX0JPVEgQAypbCglNYXNrU3R5bGUSGgoWTUFTS19TVFlMRV9VTlNQRUNJRklFRBAAEhUKEU1BU0tfU1RZTEVfUkVEQUNUEAESGwoXTUFTS19TVFlMRV9QU0VVRE9OWU1JWkUQAipsCgpSZWNvcmRNb2RlEhsKF1JFQ09SRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVDT1JEX01PREVfTUFTS0VEEAESEwoPUkVDT1JEX01PREVfUkFXEAISFAoQUkVDT1JEX01PREVfTk9ORRADYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Snapshot is the complete configuration an agent runs on. The agent compiles it, swaps it in
@@ -63,6 +63,21 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
    * @generated from field: repeated palisade.agent.v1.TokenRevocation revocations = 6;
    */
   revocations: TokenRevocation[];
+
+  /**
+   * Decided reviews whose outcome an agent may still need: the holding agent waits for its
+   * review's decision; an approval's grant lets the same request through until it expires.
+   *
+   * @generated from field: repeated palisade.agent.v1.ReviewDecision reviews = 7;
+   */
+  reviews: ReviewDecision[];
+
+  /**
+   * Identities blocked (by an alert rule or an admin) until their expiry; refused with 403.
+   *
+   * @generated from field: repeated palisade.agent.v1.Block blocks = 8;
+   */
+  blocks: Block[];
 };
 
 /**
@@ -281,6 +296,83 @@ export type Policy = Message<"palisade.agent.v1.Policy"> & {
    * @generated from field: uint64 tokens_per_hour = 10;
    */
   tokensPerHour: bigint;
+
+  /**
+   * Mask: built-in detector names.
+   *
+   * @generated from field: repeated string detectors = 11;
+   */
+  detectors: string[];
+
+  /**
+   * Mask: custom regular expressions.
+   *
+   * @generated from field: repeated string mask_patterns = 12;
+   */
+  maskPatterns: string[];
+
+  /**
+   * Mask: custom words.
+   *
+   * @generated from field: repeated string mask_words = 13;
+   */
+  maskWords: string[];
+
+  /**
+   * Mask: phone region (ISO 3166 alpha-2) or empty.
+   *
+   * @generated from field: string phone_region = 14;
+   */
+  phoneRegion: string;
+
+  /**
+   * Mask: direction.
+   *
+   * @generated from field: palisade.agent.v1.MaskDirection direction = 15;
+   */
+  direction: MaskDirection;
+
+  /**
+   * Mask: style.
+   *
+   * @generated from field: palisade.agent.v1.MaskStyle style = 16;
+   */
+  style: MaskStyle;
+
+  /**
+   * Mask: restore pseudonyms in the response.
+   *
+   * @generated from field: bool restore = 17;
+   */
+  restore: boolean;
+
+  /**
+   * Record mode for requests this policy matches.
+   *
+   * @generated from field: palisade.agent.v1.RecordMode record = 18;
+   */
+  record: RecordMode;
+
+  /**
+   * Review: approver groups (informational for the agent; the control plane checks deciders).
+   *
+   * @generated from field: repeated string approvers = 19;
+   */
+  approvers: string[];
+
+  /**
+   * Review: how long the agent holds the request.
+   *
+   * @generated from field: google.protobuf.Duration wait = 20;
+   */
+  wait?: Duration | undefined;
+
+  /**
+   * Review: how long an approval lets the same request through.
+   *
+   * @generated from field: google.protobuf.Duration grant = 21;
+   */
+  grant?: Duration | undefined;
 };
 
 /**
@@ -289,6 +381,132 @@ export type Policy = Message<"palisade.agent.v1.Policy"> & {
  */
 export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_snapshot, 4);
+
+/**
+ * ReviewDecision is the outcome of a review, as agents need it.
+ *
+ * @generated from message palisade.agent.v1.ReviewDecision
+ */
+export type ReviewDecision = Message<"palisade.agent.v1.ReviewDecision"> & {
+  /**
+   * Review id (chosen by the agent that asked for it).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Approved or denied.
+   *
+   * @generated from field: bool approved = 2;
+   */
+  approved: boolean;
+
+  /**
+   * The decider's reason, for the caller on deny.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * Who decided (subject).
+   *
+   * @generated from field: string decided_by = 4;
+   */
+  decidedBy: string;
+
+  /**
+   * The requester's `sub`.
+   *
+   * @generated from field: string subject = 5;
+   */
+  subject: string;
+
+  /**
+   * The requester's `iss`.
+   *
+   * @generated from field: string issuer = 6;
+   */
+  issuer: string;
+
+  /**
+   * The policy that asked for the review.
+   *
+   * @generated from field: string policy = 7;
+   */
+  policy: string;
+
+  /**
+   * Hash of the held request (see ReviewRequest.content_hash).
+   *
+   * @generated from field: string content_hash = 8;
+   */
+  contentHash: string;
+
+  /**
+   * Approved: the same identity's same request passes until then without a new review.
+   *
+   * @generated from field: google.protobuf.Timestamp grant_expire_time = 9;
+   */
+  grantExpireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.agent.v1.ReviewDecision.
+ * Use `create(ReviewDecisionSchema)` to create a new message.
+ */
+export const ReviewDecisionSchema: GenMessage<ReviewDecision> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 5);
+
+/**
+ * Block refuses every request of one identity until it expires.
+ *
+ * @generated from message palisade.agent.v1.Block
+ */
+export type Block = Message<"palisade.agent.v1.Block"> & {
+  /**
+   * The blocked `sub`.
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * The blocked identity's `iss`; empty means any issuer.
+   *
+   * @generated from field: string issuer = 2;
+   */
+  issuer: string;
+
+  /**
+   * Why, shown to the caller in the 403.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The alert rule that blocked, or empty for a manual block.
+   *
+   * @generated from field: string rule = 4;
+   */
+  rule: string;
+
+  /**
+   * When the block ends.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.agent.v1.Block.
+ * Use `create(BlockSchema)` to create a new message.
+ */
+export const BlockSchema: GenMessage<Block> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 6);
 
 /**
  * TokenRevocation revokes one token (by `jti`) or every token of a subject issued before a time.
@@ -337,7 +555,7 @@ export type TokenRevocation = Message<"palisade.agent.v1.TokenRevocation"> & {
  * Use `create(TokenRevocationSchema)` to create a new message.
  */
 export const TokenRevocationSchema: GenMessage<TokenRevocation> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 5);
+  messageDesc(file_palisade_agent_v1_snapshot, 7);
 
 /**
  * Provider says which API family a connection speaks: how to read its prompts, streamed deltas,
@@ -407,6 +625,20 @@ export enum PolicyAction {
    * @generated from enum value: POLICY_ACTION_DENY = 2;
    */
   DENY = 2,
+
+  /**
+   * Mask; not decisive (every matching mask policy applies).
+   *
+   * @generated from enum value: POLICY_ACTION_MASK = 3;
+   */
+  MASK = 3,
+
+  /**
+   * Hold for review; decisive.
+   *
+   * @generated from enum value: POLICY_ACTION_REVIEW = 4;
+   */
+  REVIEW = 4,
 }
 
 /**
@@ -414,4 +646,120 @@ export enum PolicyAction {
  */
 export const PolicyActionSchema: GenEnum<PolicyAction> = /*@__PURE__*/
   enumDesc(file_palisade_agent_v1_snapshot, 1);
+
+/**
+ * MaskDirection: see palisade.admin.v1.MaskDirection.
+ *
+ * @generated from enum palisade.agent.v1.MaskDirection
+ */
+export enum MaskDirection {
+  /**
+   * Both.
+   *
+   * @generated from enum value: MASK_DIRECTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Request only.
+   *
+   * @generated from enum value: MASK_DIRECTION_REQUEST = 1;
+   */
+  REQUEST = 1,
+
+  /**
+   * Response only.
+   *
+   * @generated from enum value: MASK_DIRECTION_RESPONSE = 2;
+   */
+  RESPONSE = 2,
+
+  /**
+   * Both.
+   *
+   * @generated from enum value: MASK_DIRECTION_BOTH = 3;
+   */
+  BOTH = 3,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.MaskDirection.
+ */
+export const MaskDirectionSchema: GenEnum<MaskDirection> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 2);
+
+/**
+ * MaskStyle: see palisade.admin.v1.MaskStyle.
+ *
+ * @generated from enum palisade.agent.v1.MaskStyle
+ */
+export enum MaskStyle {
+  /**
+   * Redact.
+   *
+   * @generated from enum value: MASK_STYLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Fixed marker.
+   *
+   * @generated from enum value: MASK_STYLE_REDACT = 1;
+   */
+  REDACT = 1,
+
+  /**
+   * Session-stable placeholder.
+   *
+   * @generated from enum value: MASK_STYLE_PSEUDONYMIZE = 2;
+   */
+  PSEUDONYMIZE = 2,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.MaskStyle.
+ */
+export const MaskStyleSchema: GenEnum<MaskStyle> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 3);
+
+/**
+ * RecordMode: see palisade.admin.v1.RecordMode.
+ *
+ * @generated from enum palisade.agent.v1.RecordMode
+ */
+export enum RecordMode {
+  /**
+   * Masked when masking applied, else raw.
+   *
+   * @generated from enum value: RECORD_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Masked bodies.
+   *
+   * @generated from enum value: RECORD_MODE_MASKED = 1;
+   */
+  MASKED = 1,
+
+  /**
+   * Bodies as sent and received.
+   *
+   * @generated from enum value: RECORD_MODE_RAW = 2;
+   */
+  RAW = 2,
+
+  /**
+   * No bodies.
+   *
+   * @generated from enum value: RECORD_MODE_NONE = 3;
+   */
+  NONE = 3,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.RecordMode.
+ */
+export const RecordModeSchema: GenEnum<RecordMode> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 4);
 
