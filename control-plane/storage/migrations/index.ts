@@ -6,6 +6,7 @@ import { Migration0002Policies } from "./migration-0002-policies.js";
 import { Migration0003Revocations } from "./migration-0003-revocations.js";
 import { Migration0004RoleBindings } from "./migration-0004-role-bindings.js";
 import { Migration0005Encryption } from "./migration-0005-encryption.js";
+import { Migration0008AuditLog } from "./migration-0008-audit-log.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: "0003-revocations", class: Migration0003Revocations },
   { name: "0004-role-bindings", class: Migration0004RoleBindings },
   { name: "0005-encryption", class: Migration0005Encryption },
+  { name: "0008-audit-log", class: Migration0008AuditLog },
 ];
