@@ -3,6 +3,7 @@
 // NACKed and the last good one keeps serving.
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { KeySetCache } from "../identity/key-sets.js";
+import type { VerifiedTokenCache } from "../identity/verified-token-cache.js";
 import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
@@ -44,7 +45,12 @@ function compileUpstream(name: string, upstream: string): URL {
 }
 
 /** Compiles a snapshot (reusing what it can of `previous`), or throws an Error whose message is the NACK reason (never containing secrets). */
-export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache, previous?: CompiledSnapshot): CompiledSnapshot {
+export function compileSnapshot(
+  snapshot: Snapshot,
+  keySets: KeySetCache,
+  previous?: CompiledSnapshot,
+  tokenCache?: VerifiedTokenCache,
+): CompiledSnapshot {
   const connections = new Map<string, CompiledConnection>();
   for (const connection of snapshot.connections) {
     const name = connection.name;
@@ -60,5 +66,5 @@ export function compileSnapshot(snapshot: Snapshot, keySets: KeySetCache, previo
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
   const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations), policies };
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies };
 }

@@ -2,6 +2,7 @@
 // read the old snapshot finishes on it, and a snapshot that fails to compile changes nothing.
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { createKeySetCache, type KeySetOptions } from "../identity/key-sets.js";
+import { createVerifiedTokenCache } from "../identity/verified-token-cache.js";
 import { compileSnapshot, type CompiledSnapshot } from "./compile-snapshot.js";
 
 /** The answer to send back: ACK (no error) or NACK; `version` is what the agent now runs. */
@@ -22,12 +23,14 @@ export interface SnapshotStore {
 /** Creates an empty store (requests are refused with 503 until the first snapshot applies). */
 export function createSnapshotStore(keySetOptions: KeySetOptions = {}): SnapshotStore {
   const keySets = createKeySetCache(keySetOptions);
+  // Kept across snapshots: an entry checks itself against the issuer's current configuration and keys.
+  const tokens = createVerifiedTokenCache();
   let current: CompiledSnapshot | undefined;
   return {
     current: () => current,
     apply(snapshot) {
       try {
-        current = compileSnapshot(snapshot, keySets, current);
+        current = compileSnapshot(snapshot, keySets, current, tokens);
         keySets.retainOnly(snapshot.issuers);
         return { version: current.version, error: "" };
       } catch (error) {

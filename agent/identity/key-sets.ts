@@ -1,7 +1,7 @@
 // Key sets per issuer. Inline JWKS are local; otherwise keys come from the issuer's `jwks_uri` or
 // from OpenID discovery, fetched and cached by jose. A remote key set outlives snapshots while its
 // issuer's configuration is unchanged, so a config push does not throw away fetched keys.
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type ExportedJWKSCache, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
 const fetchTimeoutMs = 5_000;
@@ -16,10 +16,21 @@ export interface KeySetOptions {
   cooldownMs?: number;
 }
 
+/** One issuer's keys. */
+export interface KeySet {
+  /** Resolves the key for a token's header (jose's key resolver; fetches remote keys when needed). */
+  getKey: JWTVerifyGetKey;
+  /**
+   * A value that changes whenever the keys may have changed (a new object after each JWKS fetch;
+   * undefined before the first). Verified-token caches compare it to drop what older keys verified.
+   */
+  generation(): unknown;
+}
+
 /** Key sets shared across snapshots, keyed by the issuer's key configuration. */
 export interface KeySetCache {
   /** The key set for an issuer; throws (with a reason) when its inline JWKS or URL is invalid. */
-  keySetFor(issuer: Issuer): JWTVerifyGetKey;
+  keySetFor(issuer: Issuer): KeySet;
   /** Forgets key sets of issuers no longer in the applied snapshot. */
   retainOnly(issuers: readonly Issuer[]): void;
 }
@@ -28,7 +39,7 @@ function cacheKey(issuer: Issuer): string {
   return JSON.stringify([issuer.issuer, issuer.jwksUri, issuer.jwks]);
 }
 
-function localKeySet(issuer: Issuer): JWTVerifyGetKey {
+function localKeySet(issuer: Issuer): KeySet {
   let parsed: unknown;
   try {
     parsed = JSON.parse(issuer.jwks);
@@ -37,7 +48,14 @@ function localKeySet(issuer: Issuer): JWTVerifyGetKey {
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new Error(`issuer ${issuer.name}: inline jwks has no "keys" array`);
-  return createLocalJWKSet(parsed as JSONWebKeySet);
+  return { getKey: createLocalJWKSet(parsed as JSONWebKeySet), generation: () => parsed };
+}
+
+/** A remote key set whose every fetch (jose writes it into `store`) is a new generation. */
+function remoteKeySet(url: URL, remoteOptions: RemoteOptions): KeySet {
+  const store: Partial<ExportedJWKSCache> = {};
+  const getKey = createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> });
+  return { getKey, generation: () => store.jwks };
 }
 
 function httpUrl(value: string, what: string): URL {
@@ -60,39 +78,40 @@ const defaultCooldownMs = 30_000;
  * (tokens meanwhile get the same error) and retried after it, so an unreachable provider is not
  * asked again for every token.
  */
-function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGetKey {
+function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet {
   const base = httpUrl(issuer.issuer, `issuer ${issuer.name}: issuer`);
   const discoveryUrl = new URL(`${base.href.replace(/\/$/, "")}/.well-known/openid-configuration`);
-  let remote: Promise<JWTVerifyGetKey> | undefined;
-  const discover = async (): Promise<JWTVerifyGetKey> => {
+  let remote: Promise<KeySet> | undefined;
+  let resolved: KeySet | undefined;
+  const discover = async (): Promise<KeySet> => {
     const response = await fetch(discoveryUrl, { signal: AbortSignal.timeout(fetchTimeoutMs) });
     if (!response.ok) throw new Error(`OpenID discovery at ${discoveryUrl} answered ${response.status}`);
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (document.issuer !== issuer.issuer) throw new Error(`OpenID discovery names issuer ${String(document.issuer)}`);
     if (typeof document.jwks_uri !== "string") throw new Error("OpenID discovery has no jwks_uri");
-    return createRemoteJWKSet(httpUrl(document.jwks_uri, "jwks_uri"), remoteOptions);
+    resolved = remoteKeySet(httpUrl(document.jwks_uri, "jwks_uri"), remoteOptions);
+    return resolved;
   };
-  return async (header, token) => {
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     remote ??= discover().catch((error: unknown) => {
       setTimeout(() => { remote = undefined; }, remoteOptions.cooldownDuration).unref();
       throw error;
     });
-    return (await remote)(header, token);
+    return (await remote).getKey(header, token);
   };
+  return { getKey, generation: () => resolved?.generation() };
 }
 
-function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions): JWTVerifyGetKey {
+function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet {
   if (issuer.jwks) return localKeySet(issuer);
-  if (issuer.jwksUri) {
-    return createRemoteJWKSet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), remoteOptions);
-  }
+  if (issuer.jwksUri) return remoteKeySet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), remoteOptions);
   return discoveredKeySet(issuer, remoteOptions);
 }
 
 /** Creates an empty cache; one per agent. */
 export function createKeySetCache(options: KeySetOptions = {}): KeySetCache {
   const remoteOptions: RemoteOptions = { timeoutDuration: fetchTimeoutMs, cooldownDuration: options.cooldownMs ?? defaultCooldownMs };
-  const sets = new Map<string, JWTVerifyGetKey>();
+  const sets = new Map<string, KeySet>();
   return {
     keySetFor(issuer) {
       const key = cacheKey(issuer);

@@ -1,10 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IssuerSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { createKeySetCache } from "./key-sets.js";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { IssuerSchema, TokenRevocationSchema, type Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { createKeySetCache, type KeySetCache } from "./key-sets.js";
+import { createVerifiedTokenCache } from "./verified-token-cache.js";
 import { compileVerifier } from "./verifier.js";
 
 const iss = "https://idp.test";
@@ -111,5 +113,53 @@ describe("compileVerifier with remote keys", () => {
     const issuer = create(IssuerSchema, { name: "direct", issuer: "https://direct.test", audience: "palisade", jwksUri: `${base}/keys` });
     const token = await sign({}, { issuer: "https://direct.test" });
     expect((await compileVerifier([issuer], createKeySetCache()).verify(token)).ok).toBe(true);
+  });
+});
+
+describe("compileVerifier with a verified-token cache", () => {
+  // A key set whose keys can be swapped (as a JWKS refetch does), counting key lookups: one per
+  // signature verification.
+  function swappableKeys(keys: JWK[]) {
+    const state = { keys, generation: 0, lookups: 0 };
+    const keySets: KeySetCache = {
+      keySetFor: () => ({
+        getKey: (header, token) => {
+          state.lookups++;
+          return createLocalJWKSet({ keys: state.keys })(header, token);
+        },
+        generation: () => state.generation,
+      }),
+      retainOnly: () => {},
+    };
+    return { state, keySets, swap: (next: JWK[]) => { state.keys = next; state.generation++; } };
+  }
+  const issuer = (audience = "palisade"): Issuer => create(IssuerSchema, { name: "idp", issuer: iss, audience });
+
+  it("verifies a reused token's signature once, and rechecks it when the keys change", async () => {
+    const keys = swappableKeys([jwk]);
+    const cache = createVerifiedTokenCache();
+    const verifier = compileVerifier([issuer()], keys.keySets, [], cache);
+    const token = await sign({ email: "a@x.test" });
+    for (let i = 0; i < 3; i++) expect(await verifier.verify(token)).toMatchObject({ ok: true, identity: { subject: "alice" } });
+    expect(keys.state.lookups).toBe(1);
+    // Any JWKS refetch is a new generation: the key is gone, so the cached token is refused at once.
+    keys.swap([]);
+    expect(await verifier.verify(token)).toEqual({ ok: false, reason: "no key of the issuer matches the token" });
+    expect(cache.size).toBe(0);
+  });
+
+  it("applies a new snapshot's revocations and issuer settings to cached tokens", async () => {
+    const keys = swappableKeys([jwk]);
+    const cache = createVerifiedTokenCache();
+    const token = await sign({}, { iat: Math.floor(Date.now() / 1000) - 60 });
+    expect((await compileVerifier([issuer()], keys.keySets, [], cache).verify(token)).ok).toBe(true);
+    const bySubject = create(TokenRevocationSchema, { issuer: iss, subject: "alice", issuedBefore: timestampFromMs(Date.now()) });
+    expect(await compileVerifier([issuer()], keys.keySets, [bySubject], cache).verify(token)).toEqual({ ok: false, reason: "token revoked" });
+    expect(await compileVerifier([issuer("another-audience")], keys.keySets, [], cache).verify(token)).toEqual({
+      ok: false,
+      reason: 'token claim "aud" invalid: check_failed',
+    });
+    expect(await compileVerifier([], keys.keySets, [], cache).verify(token)).toEqual({ ok: false, reason: "unknown token issuer" });
+    expect(keys.state.lookups).toBe(2); // the first verification and the new audience's
   });
 });

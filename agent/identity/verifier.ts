@@ -2,12 +2,14 @@
 // (unverified) `iss`; everything else — signature, issuer, audience, expiry — is checked by jose
 // against that issuer's key set. Only asymmetric algorithms are accepted: `none` and HMAC would let
 // anyone holding a shared secret (or nothing) mint identities. A verified token is then checked
-// against the snapshot's revocations.
-import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+// against the snapshot's revocations. Verified tokens are remembered briefly (verified-token-cache.ts)
+// so a client reusing one token is not charged a signature check per request.
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from "jose";
 import type { Issuer, TokenRevocation } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { groupsFrom } from "./claims.js";
-import type { KeySetCache } from "./key-sets.js";
+import type { KeySet, KeySetCache } from "./key-sets.js";
 import { compileRevocations } from "./revocations.js";
+import type { VerifiedTokenCache } from "./verified-token-cache.js";
 
 const algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 /** How far the agent's and an issuer's clocks may disagree on `exp` and `nbf`. */
@@ -33,7 +35,9 @@ export interface IdentityVerifier {
 
 interface CompiledIssuer {
   config: Issuer;
-  keys: JWTVerifyGetKey;
+  keys: KeySet;
+  /** Everything of `config` that verification depends on, as one string (a cache entry must match it). */
+  fingerprint: string;
 }
 
 /** Why jose refused a token, in words safe to record (jose's own messages never include the token). */
@@ -47,11 +51,15 @@ function reasonFor(error: unknown): string {
   return `token could not be verified: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Compiles the issuers and revocations of a snapshot; throws (to NACK) when one is unusable. */
+/**
+ * Compiles the issuers and revocations of a snapshot; throws (to NACK) when one is unusable.
+ * With `cache`, verified tokens are reused while their issuer's configuration and keys are unchanged.
+ */
 export function compileVerifier(
   issuers: readonly Issuer[],
   keySets: KeySetCache,
   revocations: readonly TokenRevocation[] = [],
+  cache?: VerifiedTokenCache,
 ): IdentityVerifier {
   const revoked = compileRevocations(revocations);
   const byIssuer = new Map<string, CompiledIssuer>();
@@ -60,12 +68,42 @@ export function compileVerifier(
     if (!config.issuer) throw new Error(`issuer ${config.name}: empty issuer`);
     if (!config.audience) throw new Error(`issuer ${config.name}: empty audience`);
     if (byIssuer.has(config.issuer)) throw new Error(`issuer ${config.name}: ${config.issuer} is listed twice`);
-    byIssuer.set(config.issuer, { config, keys: keySets.keySetFor(config) });
+    const fingerprint = JSON.stringify([config.issuer, config.audience, config.groupsClaim, config.jwksUri, config.jwks]);
+    byIssuer.set(config.issuer, { config, keys: keySets.keySetFor(config), fingerprint });
   }
+
+  /** The identity in verified `payload`, unless revoked by this snapshot. */
+  const identityOf = (issuer: CompiledIssuer, payload: JWTPayload & { sub: string }): Verification => {
+    if (revoked.isRevoked(issuer.config.issuer, payload)) return { ok: false, reason: "token revoked" };
+    return {
+      ok: true,
+      identity: {
+        subject: payload.sub,
+        email: typeof payload.email === "string" ? payload.email : "",
+        groups: groupsFrom(payload, issuer.config.groupsClaim),
+        issuer: issuer.config.issuer,
+        claims: payload,
+      },
+    };
+  };
+
+  /** The cached verification of `token`, if it still holds under the issuer's current configuration and keys. */
+  const cached = (token: string): Verification | undefined => {
+    const hit = cache?.get(token);
+    if (!hit) return undefined;
+    const issuer = byIssuer.get(hit.issuer);
+    if (!issuer || issuer.fingerprint !== hit.under.config || issuer.keys.generation() !== hit.under.generation) {
+      cache!.delete(token);
+      return undefined;
+    }
+    return identityOf(issuer, hit.claims as JWTPayload & { sub: string });
+  };
 
   return {
     async verify(token) {
       if (!token) return { ok: false, reason: "missing token" };
+      const hit = cached(token);
+      if (hit) return hit;
       let iss: string | undefined;
       try {
         iss = decodeJwt(token).iss;
@@ -74,8 +112,10 @@ export function compileVerifier(
       }
       const issuer = iss === undefined ? undefined : byIssuer.get(iss);
       if (!issuer) return { ok: false, reason: "unknown token issuer" };
+      // Read before verifying: keys refetched meanwhile make the entry stale at once, never wrongly fresh.
+      const under = { config: issuer.fingerprint, generation: issuer.keys.generation() };
       try {
-        const { payload } = await jwtVerify(token, issuer.keys, {
+        const { payload } = await jwtVerify(token, issuer.keys.getKey, {
           issuer: issuer.config.issuer,
           audience: issuer.config.audience,
           clockTolerance: clockToleranceSeconds,
@@ -88,17 +128,9 @@ export function compileVerifier(
         if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
           return { ok: false, reason: 'token claim "iat" invalid: in the future' };
         }
-        if (revoked.isRevoked(issuer.config.issuer, payload)) return { ok: false, reason: "token revoked" };
-        return {
-          ok: true,
-          identity: {
-            subject: payload.sub,
-            email: typeof payload.email === "string" ? payload.email : "",
-            groups: groupsFrom(payload, issuer.config.groupsClaim),
-            issuer: issuer.config.issuer,
-            claims: payload,
-          },
-        };
+        const verified = payload as JWTPayload & { sub: string };
+        cache?.set(token, { issuer: issuer.config.issuer, claims: verified, under });
+        return identityOf(issuer, verified);
       } catch (error) {
         return { ok: false, reason: reasonFor(error) };
       }

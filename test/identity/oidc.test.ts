@@ -111,7 +111,8 @@ describe("key rotation at the provider", () => {
     expect(realm.jwksRequests()).toBeGreaterThan(before);
     expect((await chat(oldToken)).status).toBe(200);
 
-    // The old keys are withdrawn; the next unknown kid refreshes the agent's copy without them.
+    // The old keys are withdrawn; the next unknown kid refreshes the agent's copy without them, and
+    // that refetch also voids the agent's verified-token cache, where oldToken and newToken sit.
     const replacement = await newOidcKey();
     realm.rotate([replacement]);
     const newest = await realm.token();
