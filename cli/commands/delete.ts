@@ -11,7 +11,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     program
       .command("delete")
       .description("delete a resource or an agent")
-      .argument("<kind>", "connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb or agent")
+      .argument("<kind>", "connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink or agent")
       .argument("<name>", "name of the resource"),
   ).action(async (kindText: string, name: string, flags: AdminFlags) => {
     const kind = parseKindArgument(kindText);

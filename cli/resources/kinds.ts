@@ -3,7 +3,7 @@ import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { CliError } from "../errors.js";
 
 /** The `kind:` values a resource file may use. */
-export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding"] as const;
+export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding", "AuditSink"] as const;
 /** One `kind:` value. */
 export type FileKind = (typeof FILE_KINDS)[number];
 
@@ -16,6 +16,7 @@ const FILE_KIND_TO_KIND: Record<FileKind, Kind> = {
   ServiceAccount: Kind.SERVICE_ACCOUNT,
   Policy: Kind.POLICY,
   RoleBinding: Kind.ROLE_BINDING,
+  AuditSink: Kind.AUDIT_SINK,
 };
 
 const ALIASES: Record<string, KindArgument> = {
@@ -35,6 +36,10 @@ const ALIASES: Record<string, KindArgument> = {
   rolebinding: { resource: Kind.ROLE_BINDING },
   rolebindings: { resource: Kind.ROLE_BINDING },
   rb: { resource: Kind.ROLE_BINDING },
+  auditsink: { resource: Kind.AUDIT_SINK },
+  auditsinks: { resource: Kind.AUDIT_SINK },
+  sink: { resource: Kind.AUDIT_SINK },
+  sinks: { resource: Kind.AUDIT_SINK },
   agent: { agents: true },
   agents: { agents: true },
 };
@@ -53,7 +58,7 @@ export function isFileKind(value: string): value is FileKind {
 export function parseKindArgument(value: string): KindArgument {
   const kind = ALIASES[value.toLowerCase().replace(/[-_]/g, "")];
   if (kind === undefined) {
-    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb or agent)`);
+    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink or agent)`);
   }
   return kind;
 }

@@ -10,6 +10,7 @@ import {
   ServiceAccountSchema,
   type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { AUDIT_SINK_FIELDS, readAuditSink } from "./audit-sink-resource.js";
 import { FILE_KINDS, isFileKind, type FileKind } from "./kinds.js";
 import { POLICY_FIELDS, readPolicy } from "./policy-resource.js";
 import { PROVIDER_NAMES, providerOf } from "./providers.js";
@@ -96,6 +97,7 @@ const READERS: Record<FileKind, KindReader> = {
   ServiceAccount: { fields: ["groups", "description"], read: readServiceAccount },
   Policy: { fields: POLICY_FIELDS, read: readPolicy },
   RoleBinding: { fields: ROLE_BINDING_FIELDS, read: readRoleBinding },
+  AuditSink: { fields: AUDIT_SINK_FIELDS, read: readAuditSink },
 };
 
 function readConnection(fields: MappingFields, name: string): Resource {

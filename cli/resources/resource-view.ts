@@ -9,6 +9,7 @@ import type {
   ServiceAccount,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { shortTime, type Columns } from "../output.js";
+import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
 import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
 import { providerName } from "./providers.js";
 import { ROLE_BINDING_COLUMNS, roleBindingView } from "./role-binding-resource.js";
@@ -29,6 +30,8 @@ export function resourceView(resource: Resource): ResourceView {
       return { ...policyView(resource.resource.value), ...times(resource.resource.value) };
     case "roleBinding":
       return { ...roleBindingView(resource.resource.value), ...times(resource.resource.value) };
+    case "auditSink":
+      return { ...auditSinkView(resource.resource.value), ...times(resource.resource.value) };
     default:
       return { kind: "Unknown", name: "" };
   }
@@ -113,6 +116,8 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
       return POLICY_COLUMNS;
     case "RoleBinding":
       return ROLE_BINDING_COLUMNS;
+    case "AuditSink":
+      return AUDIT_SINK_COLUMNS;
     case "Agent":
       return [
         ...common,

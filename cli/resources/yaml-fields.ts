@@ -56,6 +56,14 @@ export class MappingFields {
     return node.value;
   }
 
+  /** A boolean; undefined when absent. */
+  boolean(key: string): boolean | undefined {
+    const node = this.take(key, false);
+    if (node === undefined) return undefined;
+    if (!isScalar(node) || typeof node.value !== "boolean") throw this.error(node, `${key} must be true or false`);
+    return node.value;
+  }
+
   /** A list of strings; empty when absent. */
   strings(key: string): string[] {
     const node = this.take(key, false);

@@ -1,6 +1,7 @@
 // The control plane's tables as MikroORM entities (defineEntity: decorators break under vitest).
 // The schema itself is owned by the migrations in ./migrations; these only map rows to objects.
 import { defineEntity, p } from "@mikro-orm/core";
+import { AuditSinkRow, SinkCursorRow } from "./sink-entities.js";
 
 /** An upstream API served by agents; the credential value is sealed (crypto/secret-box.ts). */
 export const ConnectionRow = defineEntity({
@@ -218,4 +219,6 @@ export const entities = [
   ChangeEventRow,
   TokenRevocationRow,
   IssuedTokenRow,
+  AuditSinkRow,
+  SinkCursorRow,
 ];

@@ -1,11 +1,12 @@
 // Configuration resources over the database: every change commits with its change event.
 import { create } from "@bufbuild/protobuf";
 import {
-  type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
+  type AuditSink, type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../../gen/palisade/admin/v1/resource_service_pb.js";
 import { recordChange } from "../change-events.js";
 import type { Database } from "../database.js";
+import { auditSinks } from "./audit-sinks.js";
 import { connections } from "./connections.js";
 import { identityProviders } from "./identity-providers.js";
 import { policies } from "./policies.js";
@@ -40,6 +41,7 @@ export function resourceKind(kind: Kind): ResourceKind<unknown> | undefined {
     case Kind.SERVICE_ACCOUNT: return serviceAccounts as ResourceKind<unknown>;
     case Kind.POLICY: return policies as ResourceKind<unknown>;
     case Kind.ROLE_BINDING: return roleBindings as ResourceKind<unknown>;
+    case Kind.AUDIT_SINK: return auditSinks as ResourceKind<unknown>;
     default: return undefined;
   }
 }
@@ -53,6 +55,7 @@ export function unwrap(resource: Resource): { kind: Kind; name: string; message:
     case "serviceAccount": return { kind: Kind.SERVICE_ACCOUNT, name: value.name, message: value };
     case "policy": return { kind: Kind.POLICY, name: value.name, message: value };
     case "roleBinding": return { kind: Kind.ROLE_BINDING, name: value.name, message: value };
+    case "auditSink": return { kind: Kind.AUDIT_SINK, name: value.name, message: value };
     default: return undefined;
   }
 }
@@ -68,6 +71,8 @@ function wrap(kind: Kind, message: unknown): Resource {
       return create(ResourceSchema, { resource: { case: "policy", value: message as Policy } });
     case Kind.ROLE_BINDING:
       return create(ResourceSchema, { resource: { case: "roleBinding", value: message as RoleBinding } });
+    case Kind.AUDIT_SINK:
+      return create(ResourceSchema, { resource: { case: "auditSink", value: message as AuditSink } });
     default:
       return create(ResourceSchema, { resource: { case: "serviceAccount", value: message as ServiceAccount } });
   }
