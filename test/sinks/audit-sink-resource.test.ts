@@ -1,6 +1,6 @@
 // AuditSink as a resource: apply/get/list/delete through ResourceService, the webhook secret
 // write-only and sealed at rest, a cursor per sink, validation, and the resource file round trip.
-import { create, toJson } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { parseResources } from "../../cli/resources/parse-resources.js";
 import { resourceView } from "../../cli/resources/resource-view.js";
 import { type AdminHarness, startAdminHarness } from "../admin/admin-harness.js";
 
-function sink(init: Partial<AuditSink> & { name: string }) {
+function sink(init: MessageInitShape<typeof AuditSinkSchema> & { name: string }) {
   return create(ResourceSchema, { resource: { case: "auditSink", value: create(AuditSinkSchema, init) } });
 }
 
