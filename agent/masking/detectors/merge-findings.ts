@@ -3,7 +3,7 @@
 import type { Finding } from "./detector.js";
 
 // Index of the first accepted finding whose start is >= `start` (accepted is sorted by start).
-function firstFrom(accepted: Finding[], start: number): number {
+function firstFrom(accepted: readonly Finding[], start: number): number {
   let low = 0;
   let high = accepted.length;
   while (low < high) {
@@ -15,10 +15,10 @@ function firstFrom(accepted: Finding[], start: number): number {
 }
 
 /** Non-overlapping findings from `findings`, longest first then earliest, sorted by start. */
-export function mergeFindings(findings: Finding[]): Finding[] {
+export function mergeFindings<F extends Finding>(findings: F[]): F[] {
   if (findings.length < 2) return findings;
   const byPriority = [...findings].sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const accepted: Finding[] = [];
+  const accepted: F[] = [];
   for (const finding of byPriority) {
     const at = firstFrom(accepted, finding.start);
     const before = accepted[at - 1];

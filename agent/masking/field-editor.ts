@@ -1,0 +1,84 @@
+// Collects the masked versions of string fields in a parsed JSON document without changing it,
+// then writes the caller's or the record's version in place. Walkers name the fields (they know
+// each API's shape); this file does the masking and the JSON-inside-a-string case.
+import type { TwoTexts } from "./replacer.js";
+
+/** Masks one text at a location; undefined when nothing in it was replaced. */
+export type TextMask = (text: string, location: string) => TwoTexts | undefined;
+
+type Container = Record<string, unknown> | unknown[];
+
+/** How walkers report the fields a model reads or writes. */
+export interface FieldVisitor {
+  /** `container[key]`, when a string, is text. */
+  text(container: unknown, key: string | number, location: string): void;
+  /** `container[key]`, when a string, holds JSON (tool arguments): its string values are text; a string that is not JSON is text as a whole. */
+  jsonText(container: unknown, key: string | number, location: string): void;
+  /** Every string anywhere inside `container[key]` (object values, array elements) is text; keys are not. */
+  all(container: unknown, key: string | number, location: string): void;
+}
+
+export interface FieldEditor extends FieldVisitor {
+  /** Whether any field changed. */
+  readonly changed: boolean;
+  /** Writes the caller's (`client`) or the record's version of every changed field into the document. */
+  apply(side: keyof TwoTexts): void;
+}
+
+const isContainer = (value: unknown): value is Container => typeof value === "object" && value !== null;
+const at = (location: string, key: string | number) => (typeof key === "number" ? `${location}[${key}]` : `${location}.${key}`);
+const MAX_DEPTH = 64;
+
+/** An editor masking with `mask`. */
+export function createFieldEditor(mask: TextMask): FieldEditor {
+  const edits: { container: Container; key: string | number; texts: TwoTexts }[] = [];
+  const read = (container: unknown, key: string | number): string | undefined => {
+    if (!isContainer(container)) return undefined;
+    const value = (container as Record<string | number, unknown>)[key];
+    return typeof value === "string" ? value : undefined;
+  };
+  const record = (container: unknown, key: string | number, texts: TwoTexts | undefined) => {
+    if (texts) edits.push({ container: container as Container, key, texts });
+  };
+  const all = (container: unknown, key: string | number, location: string, depth: number): void => {
+    if (!isContainer(container)) return;
+    const value = (container as Record<string | number, unknown>)[key];
+    if (typeof value === "string") return record(container, key, mask(value, location));
+    if (!isContainer(value) || depth > MAX_DEPTH) return;
+    if (Array.isArray(value)) value.forEach((_, index) => all(value, index, at(location, index), depth + 1));
+    else for (const name of Object.keys(value)) all(value, name, at(location, name), depth + 1);
+  };
+  const editor: FieldEditor = {
+    text(container, key, location) {
+      const value = read(container, key);
+      if (value !== undefined) record(container, key, mask(value, location));
+    },
+    jsonText(container, key, location) {
+      const value = read(container, key);
+      if (value === undefined) return;
+      let inner: unknown;
+      try {
+        inner = JSON.parse(value);
+      } catch {
+        return record(container, key, mask(value, location));
+      }
+      if (!isContainer(inner)) return record(container, key, mask(value, location));
+      // The JSON's own strings are masked, so the argument stays a string of valid JSON.
+      const nested = createFieldEditor(mask);
+      nested.all({ inner }, "inner", location);
+      if (!nested.changed) return;
+      nested.apply("client");
+      const client = JSON.stringify(inner);
+      nested.apply("record");
+      record(container, key, { client, record: JSON.stringify(inner) });
+    },
+    all: (container, key, location) => all(container, key, location, 0),
+    get changed() {
+      return edits.length > 0;
+    },
+    apply(side) {
+      for (const edit of edits) (edit.container as Record<string | number, unknown>)[edit.key] = edit.texts[side];
+    },
+  };
+  return editor;
+}

@@ -1,0 +1,41 @@
+// Parsing and re-writing JSON bodies without changing what the provider reads: numbers too long
+// for a double (ids, seeds) keep their exact source text.
+
+// JSON.rawJSON and the reviver's source context (ES2025 "JSON.parse source text access", Node 21+).
+type RawJson = (text: string) => unknown;
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
+const parseWith = JSON.parse as (text: string, reviver?: Reviver) => unknown;
+
+// A run of 16 or more digits may be a number a double cannot hold exactly; exponents may overflow.
+const riskyNumber = /\d{16}|[eE][+-]?\d{3}/;
+
+/** The parsed body, or undefined when `text` is not JSON. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    if (!rawJSON || !riskyNumber.test(text)) return JSON.parse(text);
+    return parseWith(text, (_key, value, context) => (typeof value === "number" && context?.source !== undefined ? rawJSON(context.source) : value));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `text` looks like a JSON document (an object or array), as opposed to plain text. */
+export function looksLikeJson(text: string): boolean {
+  const first = /\S/.exec(text)?.[0];
+  return first === "{" || first === "[";
+}
+
+/** The body as JSON text. */
+export function stringifyJsonBody(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** The body as text when it is valid UTF-8, else undefined (binary bodies are never masked). */
+export function utf8Text(body: Buffer): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    return undefined;
+  }
+}

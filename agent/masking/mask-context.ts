@@ -1,0 +1,67 @@
+// One exchange's masking state, shared by the request walkers, response walkers and stream
+// maskers: the rules split by direction, the pseudonym table, the finding counter, and whole-text
+// masking for each side.
+import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
+import { createMatchScanner, type MatchScanner } from "./match-scanner.js";
+import { forRequest, forResponse, type MaskRule } from "./mask-types.js";
+import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
+import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
+
+/** What the request side masks with. */
+export interface PromptMasker {
+  /** `text` with every finding replaced ("the same string" when nothing matched); counted at `location`. */
+  mask(text: string, location: string): string;
+}
+
+/** What the reply side masks with. */
+export interface ReplyMasker {
+  readonly scanner: MatchScanner;
+  readonly replacer: Replacer;
+  /** A whole reply text: findings masked, restorable placeholders restored for the caller. */
+  mask(text: string, location: string): TwoTexts;
+  /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
+  readonly active: boolean;
+}
+
+export interface MaskContext {
+  readonly table: PseudonymTable;
+  readonly counter: FindingCounter;
+  readonly prompt: PromptMasker;
+  readonly reply: ReplyMasker;
+  /** Any rule masks requests. */
+  readonly masksRequests: boolean;
+}
+
+/** A fresh context for one exchange. */
+export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
+  const table = createPseudonymTable();
+  const counter = createFindingCounter();
+  const requestRules = rules.filter(forRequest);
+  const responseRules = rules.filter(forResponse);
+  const requestScanner = createMatchScanner(requestRules);
+  const requestReplacer = createReplacer(table, counter, "request");
+  const replyScanner = createMatchScanner(responseRules, table);
+  const replyReplacer = createReplacer(table, counter, "response");
+  return {
+    table,
+    counter,
+    masksRequests: requestRules.length > 0,
+    prompt: {
+      mask(text, location) {
+        const matches = requestScanner.scan(text);
+        return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
+      },
+    },
+    reply: {
+      scanner: replyScanner,
+      replacer: replyReplacer,
+      mask(text, location) {
+        const matches = replyScanner.scan(text);
+        return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
+      },
+      get active() {
+        return responseRules.length > 0 || table.size > 0;
+      },
+    },
+  };
+}

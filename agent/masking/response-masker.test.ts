@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { createMaskSession } from "./mask-session.js";
+import { pseudonymRule, rule } from "./test-rules.js";
+
+const EMAIL = "jane.doe@example.com";
+const PHONE = "+44 20 7946 0958";
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const parse = (body: Buffer) => JSON.parse(body.toString("utf8"));
+const JSON_TYPE = "application/json; charset=utf-8";
+
+describe("response masking (whole bodies)", () => {
+  it("masks chat choices' content and tool call arguments", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
+    const body = {
+      id: "x",
+      choices: [{ index: 0, message: { role: "assistant", content: `Reach ${EMAIL}`, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: `{"phone":"${PHONE}"}` } }] } }],
+    };
+    const out = session.maskResponse(json(body), JSON_TYPE);
+    const masked = parse(out.client);
+    expect(masked.choices[0].message.content).toBe("Reach [EMAIL]");
+    expect(JSON.parse(masked.choices[0].message.tool_calls[0].function.arguments)).toEqual({ phone: "[PHONE]" });
+    expect(out.record.equals(out.client)).toBe(true);
+    expect(session.findings()).toEqual([
+      { detector: "email", location: "response.choices[0].message.content", count: 1 },
+      { detector: "phone", location: "response.choices[0].message.tool_calls[0].function.arguments.phone", count: 1 },
+    ]);
+  });
+
+  it("masks Responses output text and Anthropic content blocks", () => {
+    const openai = createMaskSession("openai", "/v1/responses", [rule()]);
+    const output = { output: [{ type: "message", content: [{ type: "output_text", text: `mail ${EMAIL}`, annotations: [] }] }, { type: "function_call", arguments: `{"a":"${EMAIL}"}` }] };
+    const masked = parse(openai.maskResponse(json(output), JSON_TYPE).client);
+    expect(masked.output[0].content[0].text).toBe("mail [EMAIL]");
+    expect(JSON.parse(masked.output[1].arguments)).toEqual({ a: "[EMAIL]" });
+    const anthropic = createMaskSession("anthropic", "/v1/messages", [rule()]);
+    const message = { type: "message", content: [{ type: "text", text: `call ${PHONE}` }, { type: "tool_use", id: "t", name: "n", input: { to: EMAIL } }] };
+    const blocks = parse(anthropic.maskResponse(json(message), JSON_TYPE).client).content;
+    expect(blocks).toEqual([{ type: "text", text: "call [PHONE]" }, { type: "tool_use", id: "t", name: "n", input: { to: "[EMAIL]" } }]);
+  });
+
+  it("leaves the body untouched when no rule masks responses and nothing can be restored", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule({ direction: "request" })]);
+    const body = json({ choices: [{ message: { content: EMAIL } }] });
+    const out = session.maskResponse(body, JSON_TYPE);
+    expect(out.client).toBe(body);
+    expect(out.record).toBe(body);
+    const binary = Buffer.from(`\u0000${EMAIL}`);
+    expect(createMaskSession("openai", "/v1/audio", [rule()]).maskResponse(binary, "audio/mpeg").client).toBe(binary);
+  });
+
+  it("restores the session's placeholders for the caller and keeps them in the record", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule({ direction: "request" })]);
+    const sent = parse(session.maskRequest(json({ messages: [{ role: "user", content: `I am ${EMAIL}, ${PHONE}` }] })));
+    expect(sent.messages[0].content).toBe("I am <EMAIL_1>, <PHONE_1>");
+    const reply = json({ choices: [{ message: { content: "Hello <EMAIL_1>! I will call <PHONE_1>, not <PHONE_2> or <EMAIL_1" } }] });
+    const out = session.maskResponse(reply, JSON_TYPE);
+    expect(parse(out.client).choices[0].message.content).toBe(`Hello ${EMAIL}! I will call ${PHONE}, not <PHONE_2> or <EMAIL_1`);
+    expect(parse(out.record).choices[0].message.content).toBe("Hello <EMAIL_1>! I will call <PHONE_1>, not <PHONE_2> or <EMAIL_1");
+    expect(session.findings()).toContainEqual({ detector: "restored", location: "response.choices[0].message.content", count: 2 });
+  });
+
+  it("masks values the provider produced itself and does not restore them; without restore placeholders stay", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule()]);
+    session.maskRequest(json({ messages: [{ role: "user", content: `I am ${EMAIL}` }] }));
+    const out = session.maskResponse(json({ choices: [{ message: { content: "Hi <EMAIL_1>, write to bob@example.org" } }] }), JSON_TYPE);
+    expect(parse(out.client).choices[0].message.content).toBe(`Hi ${EMAIL}, write to <EMAIL_2>`);
+    expect(parse(out.record).choices[0].message.content).toBe("Hi <EMAIL_1>, write to <EMAIL_2>");
+    const keep = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule({ restore: false })]);
+    keep.maskRequest(json({ messages: [{ role: "user", content: `I am ${EMAIL}` }] }));
+    const kept = keep.maskResponse(json({ choices: [{ message: { content: "Hi <EMAIL_1>" } }] }), JSON_TYPE);
+    expect(parse(kept.client).choices[0].message.content).toBe("Hi <EMAIL_1>");
+  });
+
+  it("masks a text body and walks every string of an unknown JSON shape", () => {
+    const session = createMaskSession("generic", "/v1/x", [rule()]);
+    expect(session.maskResponse(Buffer.from(`hi ${EMAIL}`), "text/plain").client.toString()).toBe("hi [EMAIL]");
+    expect(parse(session.maskResponse(json({ data: [{ who: EMAIL }] }), "application/json").client)).toEqual({ data: [{ who: "[EMAIL]" }] });
+  });
+});
