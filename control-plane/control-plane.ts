@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
+import { startCheckpointer } from "./audit/checkpointer.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
 import { createCallerAccessResolver } from "./auth/caller-access.js";
 import { createSecretBox } from "./crypto/secret-box.js";
@@ -76,6 +77,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger.info({ keyId: box.keyId, keySource: secret.source, sealedNow: sealed }, "secrets at rest sealed with AES-256-GCM");
     const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
     await ensureSigningKey(db);
+    const checkpointer = await startCheckpointer({ db, logger });
+    cleanup.push(() => checkpointer.close());
     const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
     cleanup.push(() => snapshots.close());
     const observability = createControlPlaneObservability({ db, snapshotVersion: () => snapshots.version() });

@@ -2,6 +2,8 @@
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ExchangeSink } from "../stream/ports.js";
+import { appendAuditEvents } from "../audit/audit-log.js";
+import { type InsertedExchange, SESSION_EVENT_COLUMNS, sessionEvent } from "../audit/session-events.js";
 import type { Database } from "./database.js";
 import {
   EXCHANGE_COLUMNS, type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, exchangeValues,
@@ -41,15 +43,18 @@ export function createExchangeSink(db: Database): ExchangeSink {
       if (storable.length === 0) return [];
       const now = new Date();
       await db.transaction(async (tx) => {
+        const inserted: InsertedExchange[] = [];
         for (let start = 0; start < storable.length; start += ROWS_PER_STATEMENT) {
           const chunk = storable.slice(start, start + ROWS_PER_STATEMENT);
           const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
-          await tx.execute(
+          // Only rows really inserted come back: a resent duplicate gets no second session event.
+          inserted.push(...await tx.execute<InsertedExchange[]>(
             `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
-             on conflict (id) do nothing`,
+             on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`,
             chunk.flatMap((exchange) => exchangeValues(agent, exchange, now)),
-          );
+          ));
         }
+        await appendAuditEvents(tx, inserted.map((row) => sessionEvent(row, now)));
       });
       return storable.map((exchange) => exchange.id);
     },

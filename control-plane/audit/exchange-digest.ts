@@ -1,0 +1,25 @@
+// The digest of a stored exchange row, computed by the database the same way when the session
+// event is appended (RETURNING of the insert) and when the log is verified, so editing any covered
+// column of the row afterwards is detected.
+//
+// Version 1 covers these columns, in this order, as a jsonb array rendered to text, SHA-256, hex.
+// Timestamps enter as integer epoch microseconds (the text form of a timestamptz depends on the
+// session's time zone). A column added to `exchange` later is covered only by a new version; rows
+// hashed under v1 keep being checked under v1.
+
+/** The digest version new session events carry. */
+export const EXCHANGE_DIGEST_VERSION = 1;
+
+const V1_COLUMNS = [
+  "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
+  "stream", "status", "verdict", "reason", "request_body", "response_body", "request_truncated",
+  "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens",
+  "(extract(epoch from started_at) * 1000000)::bigint", "time_to_first_byte_ns", "duration_ns",
+  "error", "policy", "(extract(epoch from committed_at) * 1000000)::bigint",
+];
+
+/** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */
+export function exchangeDigestSql(version: number = EXCHANGE_DIGEST_VERSION): string {
+  if (version !== 1) throw new Error(`unknown exchange digest version ${version}`);
+  return `encode(sha256(convert_to(jsonb_build_array(${V1_COLUMNS.join(", ")})::text, 'UTF8')), 'hex')`;
+}
