@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import { BlockService } from "../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
 import { SessionService } from "../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
@@ -15,6 +16,7 @@ export interface AdminClients {
   agents: Client<typeof AgentAdminService>;
   tokens: Client<typeof TokenService>;
   sessions: Client<typeof SessionService>;
+  blocks: Client<typeof BlockService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -32,6 +34,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     agents: createClient(AgentAdminService, transport),
     tokens: createClient(TokenService, transport),
     sessions: createClient(SessionService, transport),
+    blocks: createClient(BlockService, transport),
   };
 }
 

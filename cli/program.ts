@@ -2,8 +2,10 @@
 // program runs as a process or inside a test.
 import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerBlock } from "./commands/block.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerGet } from "./commands/get.js";
 import { registerControlPlane } from "./commands/serve.js";
@@ -30,5 +32,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerToken(program, ctx);
   registerAudit(program, ctx);
+  registerBlock(program, ctx);
+  registerAlerts(program, ctx);
   return program;
 }

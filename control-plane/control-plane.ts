@@ -20,6 +20,7 @@ import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js
 import { createResourceStore } from "./storage/resources/resource-store.js";
 import { readKeyPair, type TlsFiles } from "./tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
+import { createBlockStore } from "./blocks/block-store.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
 
@@ -111,6 +112,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           verifyAdminToken: createAdminTokenVerifier(db),
           callers: createCallerAccessResolver({ db, snapshots, logger }),
           disconnectAgent: (name) => stream.disconnect(name),
+          blocks: { store: createBlockStore(db), db },
           // Agents heartbeat at this interval; three missed ones mean the stream is gone.
           agentStaleAfterMs: options.heartbeatIntervalMs === undefined ? undefined : 3 * options.heartbeatIntervalMs,
         });

@@ -5,6 +5,7 @@ import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { KeySetCache } from "../identity/key-sets.js";
 import type { VerifiedTokenCache } from "../identity/verified-token-cache.js";
 import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js";
+import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
 
@@ -27,6 +28,8 @@ export interface CompiledSnapshot {
   identity: IdentityVerifier;
   /** Policies with their conditions and content rules compiled, per connection in evaluation order. */
   policies: CompiledPolicies;
+  /** Identities refused with 403 until their block expires. */
+  blocks: BlockList;
 }
 
 const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -66,5 +69,5 @@ export function compileSnapshot(
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
   const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies };
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks) };
 }

@@ -9,6 +9,7 @@ import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "../identity/caller-token.js";
 import { admitRequest } from "../policy/admit-request.js";
+import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitTracker } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
@@ -99,6 +100,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, verification.reason);
       }
       recorder.identity(verification.identity);
+      const block = snapshot.blocks.find(verification.identity.subject, verification.identity.issuer, Date.now());
+      if (block) return refuse({ status: 403, kind: "forbidden", message: blockMessage(block) }, blockReason(block));
 
       const body = await readBody(req, deps.maxBodyBytes);
       if (!body.ok && body.tooLarge) {

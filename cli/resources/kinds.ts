@@ -3,7 +3,7 @@ import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { CliError } from "../errors.js";
 
 /** The `kind:` values a resource file may use. */
-export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding", "AuditSink"] as const;
+export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding", "AuditSink", "AlertRule"] as const;
 /** One `kind:` value. */
 export type FileKind = (typeof FILE_KINDS)[number];
 
@@ -17,6 +17,7 @@ const FILE_KIND_TO_KIND: Record<FileKind, Kind> = {
   Policy: Kind.POLICY,
   RoleBinding: Kind.ROLE_BINDING,
   AuditSink: Kind.AUDIT_SINK,
+  AlertRule: Kind.ALERT_RULE,
 };
 
 const ALIASES: Record<string, KindArgument> = {
@@ -40,6 +41,8 @@ const ALIASES: Record<string, KindArgument> = {
   auditsinks: { resource: Kind.AUDIT_SINK },
   sink: { resource: Kind.AUDIT_SINK },
   sinks: { resource: Kind.AUDIT_SINK },
+  alertrule: { resource: Kind.ALERT_RULE },
+  alertrules: { resource: Kind.ALERT_RULE },
   agent: { agents: true },
   agents: { agents: true },
 };
@@ -58,7 +61,7 @@ export function isFileKind(value: string): value is FileKind {
 export function parseKindArgument(value: string): KindArgument {
   const kind = ALIASES[value.toLowerCase().replace(/[-_]/g, "")];
   if (kind === undefined) {
-    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink or agent)`);
+    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink, alertrule or agent)`);
   }
   return kind;
 }

@@ -11,6 +11,7 @@ import {
   type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { AUDIT_SINK_FIELDS, readAuditSink } from "./audit-sink-resource.js";
+import { ALERT_RULE_FIELDS, readAlertRule } from "./alert-rule-resource.js";
 import { FILE_KINDS, isFileKind, type FileKind } from "./kinds.js";
 import { POLICY_FIELDS, readPolicy } from "./policy-resource.js";
 import { PROVIDER_NAMES, providerOf } from "./providers.js";
@@ -98,6 +99,7 @@ const READERS: Record<FileKind, KindReader> = {
   Policy: { fields: POLICY_FIELDS, read: readPolicy },
   RoleBinding: { fields: ROLE_BINDING_FIELDS, read: readRoleBinding },
   AuditSink: { fields: AUDIT_SINK_FIELDS, read: readAuditSink },
+  AlertRule: { fields: ALERT_RULE_FIELDS, read: readAlertRule },
 };
 
 function readConnection(fields: MappingFields, name: string): Resource {

@@ -10,6 +10,7 @@ import type {
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { shortTime, type Columns } from "../output.js";
 import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
+import { ALERT_RULE_COLUMNS, alertRuleView } from "./alert-rule-resource.js";
 import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
 import { providerName } from "./providers.js";
 import { ROLE_BINDING_COLUMNS, roleBindingView } from "./role-binding-resource.js";
@@ -32,6 +33,8 @@ export function resourceView(resource: Resource): ResourceView {
       return { ...roleBindingView(resource.resource.value), ...times(resource.resource.value) };
     case "auditSink":
       return { ...auditSinkView(resource.resource.value), ...times(resource.resource.value) };
+    case "alertRule":
+      return { ...alertRuleView(resource.resource.value), ...times(resource.resource.value) };
     default:
       return { kind: "Unknown", name: "" };
   }
@@ -118,6 +121,8 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
       return ROLE_BINDING_COLUMNS;
     case "AuditSink":
       return AUDIT_SINK_COLUMNS;
+    case "AlertRule":
+      return ALERT_RULE_COLUMNS;
     case "Agent":
       return [
         ...common,

@@ -64,6 +64,15 @@ export class MappingFields {
     return node.value;
   }
 
+  /** A number (fractions allowed) between `min` and `max`; undefined when absent. */
+  number(key: string, min: number, max: number): number | undefined {
+    const node = this.take(key, false);
+    if (node === undefined) return undefined;
+    if (!isScalar(node) || typeof node.value !== "number" || !Number.isFinite(node.value)) throw this.error(node, `${key} must be a number`);
+    if (node.value < min || node.value > max) throw this.error(node, `${key} must be between ${min} and ${max}`);
+    return node.value;
+  }
+
   /** A list of strings; empty when absent. */
   strings(key: string): string[] {
     const node = this.take(key, false);

@@ -1,17 +1,21 @@
 // The admin API as routes: every service behind the authentication and role-check interceptor.
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
+import type { BlockStore } from "../blocks/block-store.js";
 import type { AgentStore } from "../storage/agents.js";
+import type { Database } from "../storage/database.js";
 import type { ExchangeReader } from "../storage/exchanges.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
 import type { TokenIssuer } from "../tokens/token-issuer.js";
 import { createAgentAdminService } from "./agent-admin-service.js";
+import { createBlockService } from "./block-service.js";
 import { createResourceService } from "./resource-service.js";
 import { createSessionService } from "./session-service.js";
 import { createTokenService } from "./token-service.js";
@@ -30,6 +34,8 @@ export interface AdminDeps {
   disconnectAgent(agentName: string): void;
   /** How long an agent may go unheard before it is shown as disconnected. */
   agentStaleAfterMs?: number;
+  /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
+  blocks?: { store: BlockStore; db: Database };
 }
 
 // PostgreSQL text cannot hold NUL: a name or subject with one would fail in the database as an
@@ -47,4 +53,5 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(SessionService, createSessionService(deps.exchanges), options);
+  if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
 }

@@ -12,7 +12,7 @@ import { checkPolicyPatterns } from "../policy-patterns.js";
 
 function checkKind(kind: Kind): string {
   const store = resourceKind(kind);
-  if (!store) throw invalid(`kind must be one of connection, identity provider, service account, policy, role binding, audit sink (got ${Kind[kind] ?? kind})`);
+  if (!store) throw invalid(`kind must be one of connection, identity provider, service account, policy, role binding, audit sink, alert rule (got ${Kind[kind] ?? kind})`);
   return store.label;
 }
 

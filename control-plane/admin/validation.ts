@@ -5,6 +5,7 @@ import {
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { checkPolicy } from "../policy-validation.js";
 import { checkAuditSink } from "../sinks/sink-validation.js";
+import { ruleSettings } from "../alerts/rule-settings.js";
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 // RFC 9110 token characters: what an HTTP header name may contain.
@@ -98,6 +99,7 @@ export function checkResources(resources: readonly Resource[]): void {
     else if (kind === "policy") checkPolicy(value);
     else if (kind === "roleBinding") checkRoleBinding(value);
     else if (kind === "auditSink") checkAuditSink(value);
+    else if (kind === "alertRule") ruleSettings(value);
     // Policies and role bindings are stored once their validation exists (issue 4 work in progress).
     else throw new ConnectError(`resource ${index + 1}: ${kind} resources are not supported yet`, Code.Unimplemented);
     const key = `${kind}/${value.name}`;

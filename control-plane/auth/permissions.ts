@@ -51,6 +51,12 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     ListSessions: { roles: EVERY_ROLE },
     GetSession: { roles: EVERY_ROLE, contents: { roles: CONTENT_READERS, withhold: withholdSessionBodies } },
   },
+  "palisade.admin.v1.BlockService": {
+    ListBlocks: { roles: EVERY_ROLE },
+    CreateBlock: { roles: ADMIN },
+    DeleteBlock: { roles: ADMIN },
+    ListAlerts: { roles: EVERY_ROLE },
+  },
 };
 
 /** The permission of one RPC; undefined (nobody may call it) when the table does not list it. */

@@ -4,9 +4,10 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { IsolationLevel } from "@mikro-orm/core";
 import type { Logger } from "pino";
 import {
-  type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
+  type Block, BlockSchema, type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
   SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { liveBlocks } from "../blocks/block-store.js";
 import { secretBox } from "../crypto/secret-registry.js";
 import { currentVersion } from "../storage/change-events.js";
 import { readSnapshotPolicies } from "./snapshot-policies.js";
@@ -33,6 +34,8 @@ export interface ConfigState {
   policies: readonly Policy[];
   /** Token revocations not yet expired when the state was read; every segment gets them all. */
   revocations: readonly TokenRevocation[];
+  /** Blocks neither lifted nor expired when the state was read; agents also honour expire_time. */
+  blocks: readonly Block[];
 }
 
 /** Reads the configuration in one repeatable-read transaction, so version and data agree. */
@@ -81,7 +84,10 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
       expireTime: timestampFromDate(revocation.expireTime),
     }));
     const policies = await readSnapshotPolicies(tx);
-    return { version, connections, issuers, revocations, policies };
+    const blocks = (await liveBlocks(tx, new Date())).map((block) => create(BlockSchema, {
+      subject: block.subject, issuer: block.issuer, reason: block.reason, rule: block.rule, expireTime: timestampFromDate(block.expireTime),
+    }));
+    return { version, connections, issuers, revocations, policies, blocks };
   }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }
 
@@ -103,6 +109,7 @@ export function snapshotForSegment(state: ConfigState, segment: string): Snapsho
     issuers: [...state.issuers],
     policies: [...state.policies],
     revocations: [...state.revocations],
+    blocks: [...state.blocks],
   });
   return Object.freeze(snapshot);
 }

@@ -2,6 +2,7 @@
 // The schema itself is owned by the migrations in ./migrations; these only map rows to objects.
 import { defineEntity, p } from "@mikro-orm/core";
 import { AuditSinkRow, SinkCursorRow } from "./sink-entities.js";
+import { AlertRow, AlertRuleRow, BlockRow } from "./alert-block-entities.js";
 
 /** An upstream API served by agents; the credential value is sealed (crypto/secret-box.ts). */
 export const ConnectionRow = defineEntity({
@@ -221,4 +222,7 @@ export const entities = [
   IssuedTokenRow,
   AuditSinkRow,
   SinkCursorRow,
+  AlertRuleRow,
+  AlertRow,
+  BlockRow,
 ];

@@ -9,6 +9,7 @@ import pino from "pino";
 import { registerAdminRoutes } from "../../control-plane/admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-plane/auth/admin-tokens.js";
 import { createCallerAccessResolver } from "../../control-plane/auth/caller-access.js";
+import { createBlockStore } from "../../control-plane/blocks/block-store.js";
 import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snapshot/snapshot-cache.js";
 import { createAgentStore } from "../../control-plane/storage/agents.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
@@ -88,6 +89,7 @@ export async function startAuthHarness(): Promise<AuthHarness> {
     verifyAdminToken: createAdminTokenVerifier(db),
     callers: createCallerAccessResolver({ db, snapshots, logger }),
     disconnectAgent: () => undefined,
+    blocks: { store: createBlockStore(db), db },
   });
   let headers: Headers | undefined;
   return {

@@ -4,6 +4,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
@@ -20,6 +21,7 @@ interface Clients {
   agents: Client<typeof AgentAdminService>;
   tokens: Client<typeof TokenService>;
   sessions: Client<typeof SessionService>;
+  blocks: Client<typeof BlockService>;
 }
 
 let unique = 0;
@@ -40,6 +42,10 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: TokenService, method: "RevokeToken", readers: [], call: (c) => c.tokens.revokeToken({ subject: "svc-revoked" }) },
   { service: SessionService, method: "ListSessions", readers: READ, call: (c) => c.sessions.listSessions({}) },
   { service: SessionService, method: "GetSession", readers: READ, call: (c) => c.sessions.getSession({ id: "absent" }) },
+  { service: BlockService, method: "ListBlocks", readers: READ, call: (c) => c.blocks.listBlocks({}) },
+  { service: BlockService, method: "CreateBlock", readers: [], call: (c) => c.blocks.createBlock({ subject: next() }) },
+  { service: BlockService, method: "DeleteBlock", readers: [], call: (c) => c.blocks.deleteBlock({ subject: "absent" }) },
+  { service: BlockService, method: "ListAlerts", readers: READ, call: (c) => c.blocks.listAlerts({}) },
 ];
 
 function expected(caller: Caller, readers: readonly string[]): GateOutcome {
@@ -71,13 +77,14 @@ describe("the permission matrix", () => {
         agents: h.client(AgentAdminService, token),
         tokens: h.client(TokenService, token),
         sessions: h.client(SessionService, token),
+        blocks: h.client(BlockService, token),
       });
     }
   });
   afterAll(async () => { await h?.close(); });
 
   it("covers every RPC of every admin service, and the table names each", () => {
-    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService]) {
+    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService]) {
       for (const method of service.methods) {
         expect(permissionFor(service.typeName, method.name), `${service.name}.${method.name}`).toBeDefined();
         expect(RPCS.some((rpc) => rpc.service === service && rpc.method === method.name), `${service.name}.${method.name} tested`).toBe(true);

@@ -8,6 +8,7 @@ import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_servi
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { PolicyAction as AgentPolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { ensureStarterPolicy, STARTER_POLICY } from "../../cli/commands/starter-policy.js";
@@ -145,6 +146,7 @@ describe("policies through the admin API", () => {
     for (const r of existing) await client.deleteResource({ kind: Kind.POLICY, name: r.resource.value!.name });
     const clients = {
       resources: client, agents: admin.client(AgentAdminService), tokens: admin.client(TokenService), sessions: admin.client(SessionService),
+      blocks: admin.client(BlockService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });

@@ -8,6 +8,7 @@ import { Migration0004RoleBindings } from "./migration-0004-role-bindings.js";
 import { Migration0005Encryption } from "./migration-0005-encryption.js";
 import { Migration0008AuditLog } from "./migration-0008-audit-log.js";
 import { Migration0010AuditSinks } from "./migration-0010-audit-sinks.js";
+import { Migration0011AlertsBlocks } from "./migration-0011-alerts-blocks.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrations: MigrationObject[] = [
   { name: "0005-encryption", class: Migration0005Encryption },
   { name: "0008-audit-log", class: Migration0008AuditLog },
   { name: "0010-audit-sinks", class: Migration0010AuditSinks },
+  { name: "0011-alerts-blocks", class: Migration0011AlertsBlocks },
 ];

@@ -1,12 +1,13 @@
 // Configuration resources over the database: every change commits with its change event.
 import { create } from "@bufbuild/protobuf";
 import {
-  type AuditSink, type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
+  type AlertRule, type AuditSink, type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../../gen/palisade/admin/v1/resource_service_pb.js";
 import { recordChange } from "../change-events.js";
 import type { Database } from "../database.js";
 import { auditSinks } from "./audit-sinks.js";
+import { alertRules } from "./alert-rules.js";
 import { connections } from "./connections.js";
 import { identityProviders } from "./identity-providers.js";
 import { policies } from "./policies.js";
@@ -42,6 +43,7 @@ export function resourceKind(kind: Kind): ResourceKind<unknown> | undefined {
     case Kind.POLICY: return policies as ResourceKind<unknown>;
     case Kind.ROLE_BINDING: return roleBindings as ResourceKind<unknown>;
     case Kind.AUDIT_SINK: return auditSinks as ResourceKind<unknown>;
+    case Kind.ALERT_RULE: return alertRules as ResourceKind<unknown>;
     default: return undefined;
   }
 }
@@ -56,6 +58,7 @@ export function unwrap(resource: Resource): { kind: Kind; name: string; message:
     case "policy": return { kind: Kind.POLICY, name: value.name, message: value };
     case "roleBinding": return { kind: Kind.ROLE_BINDING, name: value.name, message: value };
     case "auditSink": return { kind: Kind.AUDIT_SINK, name: value.name, message: value };
+    case "alertRule": return { kind: Kind.ALERT_RULE, name: value.name, message: value };
     default: return undefined;
   }
 }
@@ -73,6 +76,8 @@ function wrap(kind: Kind, message: unknown): Resource {
       return create(ResourceSchema, { resource: { case: "roleBinding", value: message as RoleBinding } });
     case Kind.AUDIT_SINK:
       return create(ResourceSchema, { resource: { case: "auditSink", value: message as AuditSink } });
+    case Kind.ALERT_RULE:
+      return create(ResourceSchema, { resource: { case: "alertRule", value: message as AlertRule } });
     default:
       return create(ResourceSchema, { resource: { case: "serviceAccount", value: message as ServiceAccount } });
   }

@@ -1,0 +1,81 @@
+// Alert rules: anomalies the evaluator watches for (control-plane/alerts/), stored with their
+// defaults filled in so `get` shows what is in force.
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { InferEntity } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/sql";
+import { type AlertRule, Kind } from "../../../gen/palisade/admin/v1/resources_pb.js";
+import { type RuleSettings, ruleMessage, ruleSettings } from "../../alerts/rule-settings.js";
+import { AlertRuleRow } from "../alert-block-entities.js";
+import { Outcome, type ResourceKind } from "./resource-kind.js";
+
+type Row = InferEntity<typeof AlertRuleRow>;
+
+function settingsOf(row: Row): RuleSettings {
+  return {
+    name: row.name,
+    condition: row.condition,
+    autoBlockSeconds: row.autoBlockSeconds ?? undefined,
+    sinks: row.sinks,
+    webhook: row.webhook,
+    description: row.description,
+  };
+}
+
+function toMessage(row: Row): AlertRule {
+  const message = ruleMessage(settingsOf(row));
+  message.createTime = timestampFromDate(row.createdAt);
+  message.updateTime = timestampFromDate(row.updatedAt);
+  return message;
+}
+
+/** Every alert rule, ordered by name, as the evaluator reads them. */
+export async function loadRuleSettings(em: EntityManager): Promise<RuleSettings[]> {
+  const rows = await em.find(AlertRuleRow, {}, { orderBy: { name: "asc" } });
+  return rows.map(settingsOf);
+}
+
+// jsonb does not keep key order: compare with keys sorted.
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b)))
+      : inner);
+}
+
+/** Storage of AlertRule resources. */
+export const alertRules: ResourceKind<AlertRule> = {
+  kind: Kind.ALERT_RULE,
+  label: "alert rule",
+  async get(em, name) {
+    const row = await em.findOne(AlertRuleRow, { name });
+    return row ? toMessage(row) : undefined;
+  },
+  async list(em) {
+    const rows = await em.find(AlertRuleRow, {}, { orderBy: { name: "asc" } });
+    return rows.map(toMessage);
+  },
+  async apply(tx, message, now) {
+    const settings = ruleSettings(message);
+    const wanted = {
+      conditionType: settings.condition.type,
+      condition: settings.condition,
+      autoBlockSeconds: settings.autoBlockSeconds ?? null,
+      sinks: settings.sinks,
+      webhook: settings.webhook,
+      description: settings.description,
+    };
+    const row = await tx.findOne(AlertRuleRow, { name: message.name });
+    if (!row) {
+      tx.create(AlertRuleRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
+      await tx.flush();
+      return Outcome.CREATED;
+    }
+    if (canonical(settingsOf(row)) === canonical(settingsOf({ ...row, ...wanted }))) return Outcome.UNCHANGED;
+    Object.assign(row, wanted, { updatedAt: now });
+    await tx.flush();
+    return Outcome.UPDATED;
+  },
+  async remove(tx, name) {
+    return (await tx.nativeDelete(AlertRuleRow, { name })) > 0;
+  },
+};
