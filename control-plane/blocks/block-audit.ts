@@ -1,5 +1,7 @@
-// Audit events of blocks and alerts, in the shape of the audit chain's appendAuditEvents input.
+// Audit events of blocks, unblocks and alerts, appended to the audit chain in the transaction that
+// makes the change (so the log and the state never disagree).
 import type { EntityManager } from "@mikro-orm/sql";
+import { appendAuditEvents } from "../audit/audit-log.js";
 
 /** One audit event about a block, an unblock or an alert. */
 export interface AuditNote {
@@ -11,7 +13,5 @@ export interface AuditNote {
 
 /** Appends `note` to the audit log inside `tx` (commits with the change it describes). */
 export async function noteAudit(tx: EntityManager, note: AuditNote): Promise<void> {
-  // Wired to control-plane/audit/audit-log.ts appendAuditEvents when the audit chain lands.
-  void tx;
-  void note;
+  await appendAuditEvents(tx, [note]);
 }
