@@ -1,7 +1,17 @@
-// Placeholder until the SSE maskers land: passes the stream through when the reply needs no
-// masking and refuses to start otherwise (fail closed: the pipeline must not stream unmasked).
-import type { MaskContext } from "./mask-context.js";
+// Masks one SSE response as it streams: splits the upstream bytes into events, lets the
+// provider's handler rewrite the events it knows (per-content text streams with hold-back), masks
+// every string of any other JSON event (and any non-JSON data as text) on its own, and returns,
+// per push, the bytes to send the caller now and the bytes the record keeps. Order is preserved;
+// an event is delayed only while text it carries is held back.
+import { createFieldEditor } from "./field-editor.js";
+import type { MaskContext, ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "./mask-types.js";
+import { parseJsonBody } from "./json-body.js";
+import type { Emit, SseHandler, SseHandlerFactory } from "./sse-handler.js";
+import { anthropicSse } from "./sse-anthropic.js";
+import { openaiChatSse } from "./sse-openai-chat.js";
+import { openaiResponsesSse } from "./sse-openai-responses.js";
+import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
 
 export interface ResponseStream {
   push(chunk: Buffer): MaskedBody;
@@ -9,9 +19,75 @@ export interface ResponseStream {
 }
 
 const empty = Buffer.alloc(0);
+const LOCATION = "response.stream";
 
-/** A masker for one SSE response. */
-export function createResponseStream(_provider: string, _path: string, context: MaskContext): ResponseStream {
-  if (context.reply.active) throw new Error("streamed response masking is not available yet");
-  return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
+// Chat chunks and Responses events both come from OpenAI connections: one handler tries the other's events.
+function handlerFor(provider: string, reply: ReplyMasker): SseHandler | undefined {
+  const factories: SseHandlerFactory[] = provider === "anthropic" ? [anthropicSse] : provider === "openai" ? [openaiChatSse, openaiResponsesSse] : [];
+  const handlers = factories.map((factory) => factory(reply));
+  if (handlers.length === 0) return undefined;
+  return {
+    event(event, data) {
+      for (const handler of handlers) {
+        const emits = handler.event(event, data);
+        if (emits) return emits;
+      }
+      return undefined;
+    },
+    end: () => handlers.flatMap((handler) => handler.end()),
+  };
+}
+
+// An event no handler knows: every string of its JSON masked on its own (a value split across such events is not caught).
+function maskWhole(event: RawEvent, data: unknown, reply: ReplyMasker): Emit {
+  const text = event.data ?? "";
+  if (data === undefined) {
+    const masked = reply.mask(text, LOCATION);
+    return masked.client === text && masked.record === text ? { keep: event } : { otherLines: event.otherLines, data: masked };
+  }
+  const editor = createFieldEditor((value, location) => {
+    const masked = reply.mask(value, location);
+    return masked.client === value && masked.record === value ? undefined : masked;
+  });
+  editor.all({ data }, "data", LOCATION);
+  if (!editor.changed) return { keep: event };
+  editor.apply("record");
+  const record = JSON.stringify(data);
+  editor.apply("client");
+  return { otherLines: event.otherLines, data: { client: JSON.stringify(data), record } };
+}
+
+function render(emits: Emit[]): MaskedBody {
+  if (emits.length === 0) return { client: empty, record: empty };
+  let client = "";
+  let record = "";
+  for (const emit of emits) {
+    if ("keep" in emit) {
+      client += emit.keep.raw;
+      record += emit.keep.raw;
+    } else {
+      client += withData(emit, emit.data.client);
+      record += withData(emit, emit.data.record);
+    }
+  }
+  const clientBytes = Buffer.from(client, "utf8");
+  return { client: clientBytes, record: client === record ? clientBytes : Buffer.from(record, "utf8") };
+}
+
+/** A masker for one SSE response of `provider` (the stream is passed through when the reply needs no masking). */
+export function createResponseStream(provider: string, _path: string, context: MaskContext): ResponseStream {
+  const reply = context.reply;
+  if (!reply.active) return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
+  const splitter = createSseSplitter();
+  const handler = handlerFor(provider, reply);
+  const process = (events: RawEvent[]): Emit[] =>
+    events.flatMap((event) => {
+      if (event.data === undefined) return [{ keep: event }];
+      const data = parseJsonBody(event.data);
+      return handler?.event(event, data) ?? [maskWhole(event, data, reply)];
+    });
+  return {
+    push: (chunk) => render(process(splitter.push(chunk))),
+    end: () => render([...process(splitter.end()), ...(handler?.end() ?? [])]),
+  };
 }

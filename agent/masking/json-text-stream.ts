@@ -1,0 +1,85 @@
+// Masks streamed JSON text (tool call arguments arriving as `{"to":"ja` … `ne@x.io"}`): the
+// characters outside strings pass at once; each string literal's decoded content goes through
+// its own TextStream, and what it releases is re-encoded, so the output is JSON text again
+// whatever the masks replace (a marker never cuts an escape sequence or a closing quote). Keys are
+// strings too and are masked like values. Numbers are not masked.
+import type { ReplyMasker } from "./mask-context.js";
+import type { TwoTexts } from "./replacer.js";
+import { createTextStream, type TextStream } from "./text-stream.js";
+
+const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const encode = (text: string) => (text === "" ? "" : JSON.stringify(text).slice(1, -1));
+
+/** A JSON text stream counting findings at `location`; `emitted` and the returns are JSON text. */
+export function createJsonTextStream(reply: ReplyMasker, location: string): TextStream {
+  let inString = false;
+  let escape: string | undefined; // an escape sequence being read: "\\", "\\u00"…
+  let literal: TextStream | undefined;
+  let finished = false;
+  const emitted = { client: "", record: "" };
+  const out = { client: "", record: "" };
+  const emit = (texts: TwoTexts, raw = false) => {
+    out.client += raw ? texts.client : encode(texts.client);
+    out.record += raw ? texts.record : encode(texts.record);
+  };
+  const take = (): TwoTexts => {
+    const result = { ...out };
+    emitted.client += out.client;
+    emitted.record += out.record;
+    out.client = "";
+    out.record = "";
+    return result;
+  };
+
+  const push = (piece: string): void => {
+    let decoded = "";
+    let plain = "";
+    for (const char of piece) {
+      if (!inString) {
+        if (char === '"') {
+          inString = true;
+          literal = createTextStream(reply, location);
+          plain += '"';
+          emit({ client: plain, record: plain }, true);
+          plain = "";
+        } else plain += char;
+        continue;
+      }
+      if (escape !== undefined) {
+        escape += char;
+        if (escape === "\\u" || (escape.startsWith("\\u") && escape.length < 6)) continue;
+        decoded += escape.startsWith("\\u") ? String.fromCharCode(Number.parseInt(escape.slice(2), 16) || 0) : (escapes[char] ?? char);
+        escape = undefined;
+      } else if (char === "\\") escape = "\\";
+      else if (char === '"') {
+        const current = literal as TextStream;
+        emit(current.push(decoded));
+        emit(current.flush());
+        decoded = "";
+        inString = false;
+        literal = undefined;
+        plain = '"';
+      } else decoded += char;
+    }
+    if (inString && decoded !== "") emit((literal as TextStream).push(decoded));
+    if (plain !== "") emit({ client: plain, record: plain }, true);
+  };
+
+  return {
+    push(piece) {
+      finished = false;
+      push(piece);
+      return take();
+    },
+    flush() {
+      finished = true;
+      // Cut off inside a string (the provider stopped mid-argument): release it masked, unclosed.
+      if (literal) emit(literal.flush());
+      return take();
+    },
+    emitted,
+    get finished() {
+      return finished;
+    },
+  };
+}

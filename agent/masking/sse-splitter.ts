@@ -1,0 +1,89 @@
+// Splits an upstream `text/event-stream` into whole events as they complete (an event, a line or a
+// UTF-8 character may be split across network chunks), keeping each event's own lines so an event
+// the masker does not change is sent on exactly as it came, and a changed one keeps its `event:`,
+// `id:` and comment lines with only its data replaced.
+
+/** One event as it came: its lines (without line ends) and its joined data. */
+export interface RawEvent {
+  /** The event's text up to and including its terminating blank line. */
+  raw: string;
+  /** The value of its `event:` line, or "" when it has none. */
+  name: string;
+  /** Its `data:` lines joined with "\n", or undefined when it has none (comments, keep-alives). */
+  data: string | undefined;
+  /** Its other lines (event, id, retry, comments), to keep when the data is rewritten. */
+  otherLines: string[];
+}
+
+export interface SseSplitter {
+  /** The events completed by `chunk`. */
+  push(chunk: Buffer): RawEvent[];
+  /** The last event when the stream ended without its blank line (treated as complete). */
+  end(): RawEvent[];
+}
+
+// An event ends at a blank line: two line ends in a row, each "\r\n", "\n" or "\r" (a "\r" at the
+// very end may still be the first half of "\r\n": wait for the next chunk).
+const lineEnd = "(?:\\r\\n|\\r(?!\\n|$)|\\n)";
+const eventEnd = new RegExp(lineEnd + lineEnd, "g");
+
+function parseEvent(raw: string): RawEvent {
+  const data: string[] = [];
+  const otherLines: string[] = [];
+  let name = "";
+  for (const line of raw.split(/\r\n|\r|\n/)) {
+    if (line === "") continue;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    if (field === "data") {
+      const value = colon === -1 ? "" : line.slice(colon + 1);
+      data.push(value.startsWith(" ") ? value.slice(1) : value);
+      continue;
+    }
+    if (field === "event") name = line.slice(colon + 1).trimStart();
+    otherLines.push(line);
+  }
+  return { raw, name, data: data.length > 0 ? data.join("\n") : undefined, otherLines };
+}
+
+/** A splitter for one stream. */
+export function createSseSplitter(): SseSplitter {
+  const decoder = new TextDecoder("utf-8");
+  let pending = "";
+  let searchFrom = 0; // pending before this holds no event end (a big event arriving in many chunks is scanned once)
+  const drain = (): RawEvent[] => {
+    const events: RawEvent[] = [];
+    for (;;) {
+      eventEnd.lastIndex = searchFrom;
+      const match = eventEnd.exec(pending);
+      if (!match) {
+        searchFrom = Math.max(0, pending.length - 3);
+        return events;
+      }
+      const end = match.index + match[0].length;
+      events.push(parseEvent(pending.slice(0, end)));
+      pending = pending.slice(end);
+      searchFrom = 0;
+    }
+  };
+  return {
+    push(chunk) {
+      pending += decoder.decode(chunk, { stream: true });
+      return drain();
+    },
+    end() {
+      pending += decoder.decode();
+      const events = drain();
+      if (pending.trim() !== "") events.push(parseEvent(`${pending}\n\n`));
+      pending = "";
+      searchFrom = 0;
+      return events;
+    },
+  };
+}
+
+/** An event's text with its data replaced by `data` (one `data:` line per line of it). */
+export function withData(event: Pick<RawEvent, "otherLines">, data: string): string {
+  const lines = event.otherLines.map((line) => `${line}\n`).join("");
+  return `${lines}${data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join("")}\n`;
+}
