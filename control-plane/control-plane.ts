@@ -6,6 +6,10 @@ import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { startCheckpointer } from "./audit/checkpointer.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
 import { createCallerAccessResolver } from "./auth/caller-access.js";
+import { startReviewExpiry } from "./reviews/review-expiry.js";
+import { createReviewIntake } from "./reviews/review-intake.js";
+import { createReviewStore } from "./reviews/review-store.js";
+import { createReviewNotifier } from "./reviews/review-webhook.js";
 import { createSecretBox } from "./crypto/secret-box.js";
 import { resolveSecretKey } from "./crypto/secret-key.js";
 import { useSecretBox } from "./crypto/secret-registry.js";
@@ -43,6 +47,10 @@ export interface ControlPlaneOptions {
   snapshotPollIntervalMs?: number;
   /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
   tls?: TlsFiles;
+  /** How long after an agent stops holding a request its review may still be decided; default 1 h. */
+  reviewPendingTtlMs?: number;
+  /** How often pending reviews past that are marked expired; default 30 s. */
+  reviewExpiryIntervalMs?: number;
 }
 
 /** A running control plane. */
@@ -86,10 +94,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const { metrics } = observability;
     cleanup.push(metrics.watchSnapshots(snapshots));
     metrics.watchChangeListener(() => snapshots.listening());
+    const reviews = createReviewStore(db, { pendingTtlMs: options.reviewPendingTtlMs ?? 3_600_000 });
+    cleanup.push(startReviewExpiry({ store: reviews, logger, intervalMs: options.reviewExpiryIntervalMs }));
+    let url = "";
+    const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url });
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
       exchanges: metrics.instrumentExchanges(createExchangeSink(db)),
+      reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
     });
@@ -108,6 +121,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           resources,
           agents: createAgentStore(db),
           exchanges: createExchangeReader(db),
+          reviews,
           issuer: createTokenIssuer(db),
           verifyAdminToken: createAdminTokenVerifier(db),
           callers: createCallerAccessResolver({ db, snapshots, logger }),
@@ -118,6 +132,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         });
       },
     });
+    url = server.url;
     // Agents hear UNAVAILABLE (and reconnect elsewhere) before the port closes under them.
     cleanup.push(async () => {
       stream.close();

@@ -3,12 +3,15 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
 import type { BlockStore } from "../blocks/block-store.js";
+import { createReviewService } from "../reviews/review-service.js";
+import type { ReviewStore } from "../reviews/review-store.js";
 import type { AgentStore } from "../storage/agents.js";
 import type { Database } from "../storage/database.js";
 import type { ExchangeReader } from "../storage/exchanges.js";
@@ -26,6 +29,7 @@ export interface AdminDeps {
   resources: ResourceStore;
   agents: AgentStore;
   exchanges: ExchangeReader;
+  reviews: ReviewStore;
   issuer: TokenIssuer;
   verifyAdminToken: AdminTokenVerifier;
   /** Caller JWTs mapped to roles by RoleBindings; when absent only admin tokens are accepted. */
@@ -54,4 +58,5 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(SessionService, createSessionService(deps.exchanges), options);
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
+  router.service(ReviewService, createReviewService(deps.reviews), options);
 }

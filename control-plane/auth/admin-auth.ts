@@ -16,6 +16,8 @@ export interface AdminCaller {
   /** `admin-token:<name>` for admin tokens, the token's `sub` for JWTs. */
   actor: string;
   roles: readonly RoleName[];
+  /** The verified token's identity (JWT callers only; an admin token has none). */
+  identity?: { subject: string; issuer: string; groups: readonly string[] };
 }
 
 /** The caller of the RPC in whose context this is read. */
@@ -41,7 +43,8 @@ async function authenticate(deps: AdminAuthDeps, token: string): Promise<AdminCa
   if (!deps.callers || !JWT_SHAPE.test(token)) throw new ConnectError("invalid admin token", Code.Unauthenticated);
   const access = await deps.callers.resolve(token);
   if (!access.ok) throw new ConnectError(`invalid caller token: ${access.reason}`, Code.Unauthenticated);
-  return { actor: access.identity.subject, roles: access.roles };
+  const { subject, issuer, groups } = access.identity;
+  return { actor: subject, roles: access.roles, identity: { subject, issuer, groups } };
 }
 
 /**

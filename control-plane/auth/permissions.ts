@@ -14,6 +14,10 @@ export interface Permission {
 
 const ADMIN: readonly RoleName[] = ["admin"];
 const EVERY_ROLE: readonly RoleName[] = ["admin", "approver", "auditor", "viewer"];
+// Decide reviews (who may decide which one is checked further in control-plane/reviews/review-access.ts).
+const DECIDERS: readonly RoleName[] = ["admin", "approver"];
+// Read reviews, prompts (masked as the agent sent them) included.
+const REVIEW_READERS: readonly RoleName[] = ["admin", "approver", "auditor"];
 // Prompt and response contents: admins and auditors only.
 const CONTENT_READERS: readonly RoleName[] = ["admin", "auditor"];
 
@@ -56,6 +60,11 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreateBlock: { roles: ADMIN },
     DeleteBlock: { roles: ADMIN },
     ListAlerts: { roles: EVERY_ROLE },
+  "palisade.admin.v1.ReviewService": {
+    ListReviews: { roles: REVIEW_READERS },
+    GetReview: { roles: REVIEW_READERS },
+    ApproveReview: { roles: DECIDERS },
+    DenyReview: { roles: DECIDERS },
   },
 };
 

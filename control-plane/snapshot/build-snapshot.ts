@@ -5,10 +5,11 @@ import { IsolationLevel } from "@mikro-orm/core";
 import type { Logger } from "pino";
 import {
   type Block, BlockSchema, type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
-  SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
+  type ReviewDecision, SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { liveBlocks } from "../blocks/block-store.js";
 import { secretBox } from "../crypto/secret-registry.js";
+import { decisionsForAgents } from "../reviews/review-decisions.js";
 import { currentVersion } from "../storage/change-events.js";
 import { readSnapshotPolicies } from "./snapshot-policies.js";
 import type { Database } from "../storage/database.js";
@@ -36,6 +37,8 @@ export interface ConfigState {
   revocations: readonly TokenRevocation[];
   /** Blocks neither lifted nor expired when the state was read; agents also honour expire_time. */
   blocks: readonly Block[];
+  /** Decided reviews agents still need (live grants, recent denials); every segment gets them all. */
+  reviews: readonly ReviewDecision[];
 }
 
 /** Reads the configuration in one repeatable-read transaction, so version and data agree. */
@@ -87,7 +90,8 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
     const blocks = (await liveBlocks(tx, new Date())).map((block) => create(BlockSchema, {
       subject: block.subject, issuer: block.issuer, reason: block.reason, rule: block.rule, expireTime: timestampFromDate(block.expireTime),
     }));
-    return { version, connections, issuers, revocations, policies, blocks };
+    const reviews = await decisionsForAgents(tx);
+    return { version, connections, issuers, revocations, policies, blocks, reviews };
   }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }
 
@@ -110,6 +114,7 @@ export function snapshotForSegment(state: ConfigState, segment: string): Snapsho
     policies: [...state.policies],
     revocations: [...state.revocations],
     blocks: [...state.blocks],
+    reviews: [...state.reviews],
   });
   return Object.freeze(snapshot);
 }

@@ -11,6 +11,7 @@ export const EXCHANGE_COLUMNS = [
   "stream", "status", "verdict", "reason", "request_body", "response_body", "request_truncated",
   "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
   "time_to_first_byte_ns", "duration_ns", "error", "policy",
+  "review_id",
 ] as const;
 
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
@@ -19,6 +20,7 @@ export function exchangeSelectList(withBodies: boolean): string {
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
+    review_id,
     (extract(epoch from started_at) * 1000000)::bigint as started_us,
     (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
     started_at::text as started_key`;
@@ -33,6 +35,7 @@ export interface ExchangeRecordRow {
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
   time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
   started_us: Numeric; committed_us: Numeric; started_key: string;
+  review_id: string;
 }
 type Numeric = string | number | bigint;
 
@@ -50,6 +53,7 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date): un
     usage ? String(usage.completionTokens) : null, usage ? String(usage.totalTokens) : null,
     startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
     exchange.policy,
+    exchange.reviewId,
   ];
 }
 
@@ -77,6 +81,7 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
     error: row.error,
     agent: row.agent,
     policy: row.policy,
+    reviewId: row.review_id,
   });
 }
 

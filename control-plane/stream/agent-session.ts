@@ -13,16 +13,19 @@ import {
   type ConnectResponse,
   type ExchangeBatch,
   type Hello,
+  type ReviewRequest,
   type SnapshotAck,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { createOutboundQueue } from "./outbound-queue.js";
-import type { AgentRegistry, EnrolledAgent, ExchangeSink, SnapshotSource } from "./ports.js";
+import type { AgentRegistry, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
 
 /** What a session needs besides its agent and request stream. */
 export interface SessionDeps {
   registry: AgentRegistry;
   snapshots: SnapshotSource;
   exchanges: ExchangeSink;
+  /** Review requests; absent: every request is answered with an error (the agent refuses). */
+  reviews?: ReviewSink;
   logger: Logger;
   heartbeatIntervalMs: number;
   controlPlaneVersion: string;
@@ -159,6 +162,12 @@ export function openAgentSession(
     send({ case: "exchangeAck", value: { ids } });
   }
 
+  async function onReviewRequest(request: ReviewRequest): Promise<void> {
+    const error = deps.reviews ? await deps.reviews.request(agent.name, request) : "this control plane does not take reviews";
+    if (error) log.warn({ review: request.id, error }, "review request refused");
+    send({ case: "reviewAck", value: { id: request.id, error } });
+  }
+
   // Registry writes that must not be lost end the stream when they fail: the agent reconnects,
   // says Hello again and re-answers the snapshot, which repeats the write.
   async function bookkeeping(what: string, write: () => Promise<void>): Promise<void> {
@@ -184,6 +193,8 @@ export function openAgentSession(
         return onSnapshotAck(message.value);
       case "exchanges":
         return onExchanges(message.value);
+      case "reviewRequest":
+        return onReviewRequest(message.value);
       case "heartbeat":
         // Liveness is best effort: a missed record is repaired by the next heartbeat.
         return deps.registry.seen(agent.name).catch((err: unknown) => log.warn({ err }, "registry.seen failed"));

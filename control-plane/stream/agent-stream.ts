@@ -6,13 +6,15 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import type { Logger } from "pino";
 import { AgentService, type ConnectRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { openAgentSession, type AgentSession } from "./agent-session.js";
-import type { AgentRegistry, EnrolledAgent, ExchangeSink, SnapshotSource } from "./ports.js";
+import type { AgentRegistry, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
 
 /** Collaborators and settings of {@link createAgentStream}. */
 export interface AgentStreamDeps {
   registry: AgentRegistry;
   snapshots: SnapshotSource;
   exchanges: ExchangeSink;
+  /** Review requests from agents; absent: refused in the ReviewAck. */
+  reviews?: ReviewSink;
   logger: Logger;
   /** How often each side sends a Heartbeat; default 10 s. */
   heartbeatIntervalMs?: number;

@@ -1,5 +1,6 @@
 // The agent stream handler's collaborators. The stream code depends only on these; the storage
 // layer implements them over the database, and tests pass in-memory fakes that behave.
+import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
@@ -41,4 +42,10 @@ export interface ExchangeSink {
    * included, only after the transaction has committed.
    */
   commit(agent: string, exchanges: Exchange[]): Promise<string[]>;
+}
+
+/** Where review requests go. */
+export interface ReviewSink {
+  /** Stores the request (idempotent by id); resolves with "" when stored, else why not (never throws). */
+  request(agent: string, review: ReviewRequest): Promise<string>;
 }

@@ -8,6 +8,7 @@ import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snap
 import { createAgentStore } from "../../control-plane/storage/agents.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
+import { createReviewStore } from "../../control-plane/reviews/review-store.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey } from "../../control-plane/tokens/signing-keys.js";
 import { createTokenIssuer } from "../../control-plane/tokens/token-issuer.js";
@@ -40,6 +41,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     resources: createResourceStore(db),
     agents: createAgentStore(db),
     exchanges: createExchangeReader(db),
+    reviews: createReviewStore(db, { pendingTtlMs: 3_600_000 }),
     issuer: createTokenIssuer(db),
     verifyAdminToken: createAdminTokenVerifier(db),
     disconnectAgent: (name) => disconnected.push(name),

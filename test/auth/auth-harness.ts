@@ -14,6 +14,7 @@ import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snap
 import { createAgentStore } from "../../control-plane/storage/agents.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
+import { createReviewStore } from "../../control-plane/reviews/review-store.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import type { ExchangeSink } from "../../control-plane/stream/ports.js";
 import { ensureSigningKey } from "../../control-plane/tokens/signing-keys.js";
@@ -73,7 +74,7 @@ export interface AuthHarness {
 }
 
 /** Opens a fresh database and serves the admin services over it. */
-export async function startAuthHarness(): Promise<AuthHarness> {
+export async function startAuthHarness(options: { reviewPendingTtlMs?: number } = {}): Promise<AuthHarness> {
   const database = await testDatabase();
   const db = await openDatabase({ databaseUrl: database.url });
   await bootstrapAdminToken(db, ADMIN_TOKEN);
@@ -85,6 +86,7 @@ export async function startAuthHarness(): Promise<AuthHarness> {
     resources: createResourceStore(db),
     agents: createAgentStore(db),
     exchanges: createExchangeReader(db),
+    reviews: createReviewStore(db, { pendingTtlMs: options.reviewPendingTtlMs ?? 3_600_000 }),
     issuer,
     verifyAdminToken: createAdminTokenVerifier(db),
     callers: createCallerAccessResolver({ db, snapshots, logger }),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
@@ -22,6 +23,7 @@ interface Clients {
   tokens: Client<typeof TokenService>;
   sessions: Client<typeof SessionService>;
   blocks: Client<typeof BlockService>;
+  reviews: Client<typeof ReviewService>;
 }
 
 let unique = 0;
@@ -46,6 +48,10 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: BlockService, method: "CreateBlock", readers: [], call: (c) => c.blocks.createBlock({ subject: next() }) },
   { service: BlockService, method: "DeleteBlock", readers: [], call: (c) => c.blocks.deleteBlock({ subject: "absent" }) },
   { service: BlockService, method: "ListAlerts", readers: READ, call: (c) => c.blocks.listAlerts({}) },
+  { service: ReviewService, method: "ListReviews", readers: ["approver", "auditor"], call: (c) => c.reviews.listReviews({}) },
+  { service: ReviewService, method: "GetReview", readers: ["approver", "auditor"], call: (c) => c.reviews.getReview({ id: "absent" }) },
+  { service: ReviewService, method: "ApproveReview", readers: ["approver"], call: (c) => c.reviews.approveReview({ id: "absent" }) },
+  { service: ReviewService, method: "DenyReview", readers: ["approver"], call: (c) => c.reviews.denyReview({ id: "absent", reason: "no" }) },
 ];
 
 function expected(caller: Caller, readers: readonly string[]): GateOutcome {
@@ -78,13 +84,14 @@ describe("the permission matrix", () => {
         tokens: h.client(TokenService, token),
         sessions: h.client(SessionService, token),
         blocks: h.client(BlockService, token),
+        reviews: h.client(ReviewService, token),
       });
     }
   });
   afterAll(async () => { await h?.close(); });
 
   it("covers every RPC of every admin service, and the table names each", () => {
-    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService]) {
+    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService]) {
       for (const method of service.methods) {
         expect(permissionFor(service.typeName, method.name), `${service.name}.${method.name}`).toBeDefined();
         expect(RPCS.some((rpc) => rpc.service === service && rpc.method === method.name), `${service.name}.${method.name} tested`).toBe(true);
