@@ -6,6 +6,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
+import { ReviewService } from "../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
 import { CliError } from "./errors.js";
@@ -17,6 +18,7 @@ export interface AdminClients {
   tokens: Client<typeof TokenService>;
   sessions: Client<typeof SessionService>;
   blocks: Client<typeof BlockService>;
+  reviews: Client<typeof ReviewService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -35,6 +37,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     tokens: createClient(TokenService, transport),
     sessions: createClient(SessionService, transport),
     blocks: createClient(BlockService, transport),
+    reviews: createClient(ReviewService, transport),
   };
 }
 

@@ -8,6 +8,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerBlock } from "./commands/block.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerGet } from "./commands/get.js";
+import { registerReview } from "./commands/review.js";
 import { registerControlPlane } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
@@ -34,5 +35,6 @@ export function createProgram(ctx: CliContext): Command {
   registerAudit(program, ctx);
   registerBlock(program, ctx);
   registerAlerts(program, ctx);
+  registerReview(program, ctx);
   return program;
 }

@@ -4,6 +4,7 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
+import { appendAuditEvents } from "../audit/audit-log.js";
 import { recordChange } from "../storage/change-events.js";
 import type { Database } from "../storage/database.js";
 import { PolicyRow } from "../storage/entities.js";
@@ -53,8 +54,8 @@ export interface ReviewStore {
   get(id: string): Promise<StoredReview | undefined>;
   list(query: ReviewQuery): Promise<{ reviews: StoredReview[]; keys: string[] }>;
   /**
-   * Records a decision if the review is still pending and not expired. `authorize` sees the locked
-   * review first and throws to refuse; `audit` writes in the same transaction.
+   * Records a decision if the review is still pending and not expired, with its change event and
+   * audit event in the same transaction. `authorize` sees the locked review first and throws to refuse.
    */
   decide(decision: Decision, authorize: (review: StoredReview) => void): Promise<StoredReview>;
   /** Marks pending reviews past their expiry as expired; resolves with how many. */
@@ -67,8 +68,6 @@ export interface ReviewStore {
 export interface ReviewStoreOptions {
   /** How long after hold_until a pending review may still be decided (then: expired). */
   pendingTtlMs: number;
-  /** Written in each decision's transaction (the audit log); absent: nothing more. */
-  audit?: (tx: EntityManager, review: StoredReview) => Promise<void>;
 }
 
 /** How long a grant lasts when the policy names none. */
@@ -81,6 +80,21 @@ function check(request: ReviewRequest): void {
   if (!HEX_SHA256.test(request.contentHash)) throw new ReviewRefusedError("content_hash is not a SHA-256 hex digest");
   if (!request.holdUntil) throw new ReviewRefusedError("review request without hold_until");
   if (!request.policy || !request.connection) throw new ReviewRefusedError("review request without policy or connection");
+}
+
+// What the audit log keeps of a decision: who asked, who decided, what; never the prompt.
+function auditPayload(review: StoredReview): Record<string, unknown> {
+  return {
+    action: review.state === "approved" ? "approve" : "deny",
+    review: review.id,
+    session: review.session,
+    policy: review.policy,
+    connection: review.connection,
+    requester: { subject: review.requester.subject, issuer: review.requester.issuer },
+    contentHash: review.contentHash,
+    reason: review.reason,
+    grantExpireTime: review.grantExpireTime?.toISOString() ?? null,
+  };
 }
 
 async function selectOne(em: EntityManager, ttl: number, id: string, lock = false): Promise<StoredReview | undefined> {
@@ -155,7 +169,7 @@ export function createReviewStore(db: Database, options: ReviewStoreOptions): Re
         );
         await recordChange(tx, { kind: "review", name: decision.id, action: "update", actor: decision.decidedBy });
         const decided = (await selectOne(tx, ttl, decision.id))!;
-        await options.audit?.(tx, decided);
+        await appendAuditEvents(tx, [{ type: "review", subject: decided.decidedBy, payload: auditPayload(decided) }]);
         return decided;
       });
     },

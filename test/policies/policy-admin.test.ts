@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
@@ -147,6 +148,7 @@ describe("policies through the admin API", () => {
     const clients = {
       resources: client, agents: admin.client(AgentAdminService), tokens: admin.client(TokenService), sessions: admin.client(SessionService),
       blocks: admin.client(BlockService),
+      reviews: admin.client(ReviewService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });

@@ -63,6 +63,12 @@ describe("ReviewService", () => {
     expect(h.snapshots.version()).not.toBe(versionBefore);
     const decision = h.snapshots.current("any").reviews.find((entry) => entry.id === request.id);
     expect(decision).toMatchObject({ approved: true, subject: "rita", issuer: SERVICE_ACCOUNT_ISSUER, contentHash: request.contentHash, policy: "needs-review" });
+    // Audited in the decision's transaction, without the prompt.
+    const audited = await h.db.em().execute<{ subject: string; payload: unknown }[]>("select subject, payload from audit_log where type = 'review'");
+    const entry = audited.map((row) => ({ subject: row.subject, payload: (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as Record<string, unknown> }))
+      .find((row) => row.payload.review === request.id);
+    expect(entry).toMatchObject({ subject: "fay", payload: { action: "approve", policy: "needs-review", reason: "ok" } });
+    expect(JSON.stringify(entry)).not.toContain("EMAIL_1");
     // Decided once: a second decision (here the opposite one) is refused.
     expect(await code(approver.denyReview({ id: request.id, reason: "changed my mind" }))).toBe(Code.FailedPrecondition);
   });
