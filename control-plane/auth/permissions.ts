@@ -60,6 +60,7 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreateBlock: { roles: ADMIN },
     DeleteBlock: { roles: ADMIN },
     ListAlerts: { roles: EVERY_ROLE },
+  },
   "palisade.admin.v1.ReviewService": {
     ListReviews: { roles: REVIEW_READERS },
     GetReview: { roles: REVIEW_READERS },
