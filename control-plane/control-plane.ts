@@ -127,6 +127,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           callers: createCallerAccessResolver({ db, snapshots, logger }),
           disconnectAgent: (name) => stream.disconnect(name),
           blocks: { store: createBlockStore(db), db },
+          auditDb: db,
           // Agents heartbeat at this interval; three missed ones mean the stream is gone.
           agentStaleAfterMs: options.heartbeatIntervalMs === undefined ? undefined : 3 * options.heartbeatIntervalMs,
         });

@@ -6,6 +6,7 @@ import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { adminAuditInterceptor } from "../audit/admin-audit.js";
 import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
@@ -36,6 +37,8 @@ export interface AdminDeps {
   callers?: CallerAccessResolver;
   /** Ends the open streams of a deleted agent. */
   disconnectAgent(agentName: string): void;
+  /** The database whose audit chain records every mutating RPC. */
+  auditDb: Database;
   /** How long an agent may go unheard before it is shown as disconnected. */
   agentStaleAfterMs?: number;
   /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
@@ -52,7 +55,12 @@ const refuseNul: Interceptor = (next) => async (req) => {
 
 /** Registers the admin services on `router`, each behind the admin authentication and role checks. */
 export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
-  const options = { interceptors: [adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers }), refuseNul] };
+  const options = { interceptors: [
+    adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers }),
+    refuseNul,
+    // Mutating RPCs leave an 'admin' entry in the audit chain, committed with their change.
+    adminAuditInterceptor(deps.auditDb),
+  ] };
   router.service(ResourceService, createResourceService(deps.resources), options);
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);

@@ -7,6 +7,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
 import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
+import { carryAdminEvent } from "../audit/admin-audit.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
 import { withMigrationLock } from "./migration-lock.js";
@@ -70,11 +71,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     em,
     async transaction(work) {
       let changed = false;
+      let carried: (() => void) | undefined;
       const result = await em().transactional(async (tx) => {
         const value = await work(tx as EntityManager);
         changed = changedTransactions.has(tx as EntityManager);
+        // An admin RPC's audit entry commits with its first transaction (audit/admin-audit.ts).
+        carried = await carryAdminEvent(tx as EntityManager);
         return value;
       });
+      carried?.();
       if (changed) signal.emit("change");
       return result;
     },

@@ -45,6 +45,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     issuer: createTokenIssuer(db),
     verifyAdminToken: createAdminTokenVerifier(db),
     disconnectAgent: (name) => disconnected.push(name),
+    auditDb: db,
   });
   return {
     db,

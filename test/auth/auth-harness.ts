@@ -92,6 +92,7 @@ export async function startAuthHarness(options: { reviewPendingTtlMs?: number } 
     callers: createCallerAccessResolver({ db, snapshots, logger }),
     disconnectAgent: () => undefined,
     blocks: { store: createBlockStore(db), db },
+    auditDb: db,
   });
   let headers: Headers | undefined;
   return {
