@@ -21,7 +21,13 @@ export interface AgentOptions {
   segment?: string;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
-  jwksCooldownMs?: number; // least time between JWKS refetches of an issuer on an unknown kid, default 30 s
+  jwksCooldownMs?: number;
+  /**
+   * How long the upstream may take to send its response headers (after connecting) before the
+   * caller gets 504 `upstream_timeout`; default 10 min (a non-streamed completion answers only when
+   * done). Connecting has its own 10 s limit; a body, once started, may pause without limit.
+   */
+  upstreamTimeoutMs?: number; // least time between JWKS refetches of an issuer on an unknown kid, default 30 s
   logger?: Logger;
   tls?: TlsFiles; // serve HTTPS on `listen` with this PEM certificate (chain) and key, read at start
   caFile?: string; // PEM CA bundle trusted for an https:// control plane; default Node's roots
@@ -59,8 +65,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const store = metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs }));
   const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
   metrics.watchBuffer(buffer);
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamHeadersTimeoutMs;
+  if (!Number.isInteger(upstreamTimeoutMs) || upstreamTimeoutMs < 1) throw new Error(`upstreamTimeoutMs must be a positive integer, got ${upstreamTimeoutMs}`);
   const dispatcher = new UndiciAgent({
-    headersTimeout: defaults.upstreamHeadersTimeoutMs,
+    headersTimeout: upstreamTimeoutMs,
     bodyTimeout: 0,
     connectTimeout: defaults.upstreamConnectTimeoutMs,
     // Giving `ca` replaces the default roots; public providers must still verify beside private ones.
@@ -73,7 +81,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     maxBodyBytes,
     recordLimitBytes: defaults.recordLimitBytes,
     dispatcher,
-    headersTimeoutMs: defaults.upstreamHeadersTimeoutMs,
+    headersTimeoutMs: upstreamTimeoutMs,
     logger,
     metrics,
   });

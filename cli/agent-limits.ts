@@ -1,5 +1,7 @@
-// The agent's limits as settings: `--max-body-bytes` and `--buffer-size`, each with its env twin.
+// The agent's limits as settings: `--max-body-bytes`, `--buffer-size` and `--upstream-timeout`,
+// each with its env twin.
 import { Option, type Command } from "commander";
+import { parseDurationSeconds } from "./duration.js";
 import { CliError } from "./errors.js";
 import { nonEmpty } from "./settings.js";
 
@@ -9,12 +11,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface AgentLimitFlags {
   maxBodyBytes?: string;
   bufferSize?: string;
+  upstreamTimeout?: string;
 }
 
 /** Limits to pass to `startAgent`; absent ones take the agent's defaults. */
 export interface AgentLimits {
   maxBodyBytes?: number;
   bufferSize?: number;
+  upstreamTimeoutMs?: number;
 }
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
@@ -33,6 +37,12 @@ export function withAgentLimitOptions(command: Command): Command {
         "--buffer-size <count>",
         "exchanges the agent holds until the control plane ACKs them; when full it refuses requests with 503 [env: PALISADE_BUFFER_SIZE, default: 10000]",
       ),
+    )
+    .addOption(
+      new Option(
+        "--upstream-timeout <duration>",
+        "how long a provider may take to start answering before the caller gets 504, e.g. 90s [env: PALISADE_UPSTREAM_TIMEOUT, default: 10m]",
+      ),
     );
 }
 
@@ -40,7 +50,9 @@ export function withAgentLimitOptions(command: Command): Command {
 export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
   const body = flags.maxBodyBytes ?? nonEmpty(env.PALISADE_MAX_BODY_BYTES);
   const buffer = flags.bufferSize ?? nonEmpty(env.PALISADE_BUFFER_SIZE);
+  const timeout = flags.upstreamTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_TIMEOUT);
   return {
+    ...(timeout === undefined ? {} : { upstreamTimeoutMs: parseTimeout(timeout) }),
     ...(body === undefined ? {} : { maxBodyBytes: parseSize(body, "--max-body-bytes") }),
     ...(buffer === undefined ? {} : { bufferSize: parseCount(buffer, "--buffer-size") }),
   };
@@ -55,6 +67,12 @@ export function parseSize(text: string, what: string): number {
     throw new CliError(`${what} must be a size in bytes such as 1048576 or 16MiB, got "${text}"`);
   }
   return bytes;
+}
+
+function parseTimeout(text: string): number {
+  const seconds = parseDurationSeconds(text.trim());
+  if (seconds < 1) throw new CliError(`--upstream-timeout must be at least 1s, got "${text}"`);
+  return seconds * 1000;
 }
 
 function parseCount(text: string, what: string): number {

@@ -23,6 +23,12 @@
 // Per-request behaviour, by request header (the agent forwards them):
 //   x-stand-in-status: 500     answer with that status and an OpenAI-shaped error
 //   x-stand-in-delay-ms: 2000  wait that long before sending the response headers
+//   x-stand-in-chunk-delay-ms: 100  wait that long between streamed chunks (this request only)
+//   x-stand-in-fault: F        misbehave (fault-survival tests): `hang` never answers; `reset` cuts
+//                              the connection before answering; `reset-mid-stream` sends a stream's
+//                              first content chunk, then cuts the connection; `broken-sse` sends the
+//                              first content chunk, then a truncated JSON event and bytes that are
+//                              no event at all, and ends without the final events or [DONE]
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -90,9 +96,15 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   const sendEvents = async (res: ServerResponse, events: (string | [string, Json])[], firstContent: number) => {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const waitFor = gate?.promise;
+    const fault = res.req.headers["x-stand-in-fault"];
+    const chunkDelayMs = Number(res.req.headers["x-stand-in-chunk-delay-ms"] ?? options.chunkDelayMs ?? 0);
     for (const [index, event] of events.entries()) {
       if (index > firstContent && waitFor) await waitFor;
-      if (index > 0 && options.chunkDelayMs) await sleep(options.chunkDelayMs);
+      if (index > firstContent && fault === "reset-mid-stream") return void res.socket?.destroy();
+      if (index > firstContent && fault === "broken-sse") {
+        return void res.end('data: {"choices":[{"delta":{"content":"trunc\n\n\u0000not an event: \xff{{{');
+      }
+      if (index > 0 && chunkDelayMs) await sleep(chunkDelayMs);
       if (res.destroyed) return;
       res.write(typeof event === "string" ? `data: ${event}\n\n` : `event: ${event[0]}\ndata: ${JSON.stringify(event[1])}\n\n`);
     }
@@ -171,6 +183,8 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, received: ReceivedRequest) => {
+    if (req.headers["x-stand-in-fault"] === "hang") return; // the socket stays open until the caller gives up
+    if (req.headers["x-stand-in-fault"] === "reset") return void req.socket.destroy();
     const delay = Number(req.headers["x-stand-in-delay-ms"] ?? 0);
     if (delay > 0) await sleep(delay);
     const status = Number(req.headers["x-stand-in-status"] ?? 0);
