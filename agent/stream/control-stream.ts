@@ -6,7 +6,9 @@ import { durationMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { grpcServiceDefinition } from "../../control-plane/stream/grpc-definition.js";
-import { AgentService, ConnectRequestSchema, type ConnectRequest, type ConnectResponse } from "../../gen/palisade/agent/v1/agent_pb.js";
+import {
+  AgentService, ConnectRequestSchema, type ConnectRequest, type ConnectResponse, type ReviewAck, type ReviewRequest,
+} from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import type { ExchangeBuffer } from "./exchange-buffer.js";
 
@@ -39,6 +41,8 @@ export interface ControlStream {
   readonly welcomedAt: number | undefined;
   /** Sends waiting exchanges soon (batched). */
   schedule(): void;
+  /** Sends a ReviewRequest; resolves with its ReviewAck, rejects when the stream ends first or is not up. */
+  requestReview(request: ReviewRequest): Promise<ReviewAck>;
   /** Half-closes the stream; `ended` resolves when the control plane closes its side. */
   end(): void;
   cancel(): void;
@@ -69,6 +73,8 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
   let batchTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let draining = false;
+  // ReviewRequests sent on this stream and not yet answered, by review id.
+  const awaitingAck = new Map<string, { resolve(ack: ReviewAck): void; reject(error: Error): void }>();
 
   const flush = () => {
     clearTimeout(batchTimer);
@@ -117,6 +123,10 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
       case "exchangeAck":
         deps.buffer.ack(message.value.ids);
         return;
+      case "reviewAck":
+        awaitingAck.get(message.value.id)?.resolve(message.value);
+        awaitingAck.delete(message.value.id);
+        return;
       default:
         return; // heartbeats, and kinds from a newer control plane
     }
@@ -128,6 +138,8 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
       open = false;
       clearTimeout(batchTimer);
       clearInterval(heartbeat);
+      for (const waiter of awaitingAck.values()) waiter.reject(new Error("control stream ended before the review was acknowledged"));
+      awaitingAck.clear();
       resolve(result);
     };
     call.on("data", onMessage);
@@ -147,6 +159,13 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
       return welcomedAt;
     },
     schedule,
+    requestReview(request) {
+      if (!open || !writable || welcomedAt === undefined) return Promise.reject(new Error("control stream is not established"));
+      return new Promise<ReviewAck>((resolve, reject) => {
+        awaitingAck.set(request.id, { resolve, reject });
+        send({ case: "reviewRequest", value: request });
+      });
+    },
     end: halfClose,
     cancel: () => call.cancel(),
     ended,

@@ -3,6 +3,7 @@
 // meanwhile; recorded exchanges wait in the buffer and go out on the next stream.
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import { createBackoff, defaultBackoff, type BackoffOptions } from "./backoff.js";
 import { certificateCheck } from "./certificate-check.js";
@@ -32,6 +33,11 @@ export interface StreamClient {
   readonly reconnects: number;
   /** Waits (up to `timeoutMs`) until every buffered exchange is acknowledged; false if some remain. */
   flush(timeoutMs: number): Promise<boolean>;
+  /**
+   * Sends a ReviewRequest on the current stream and waits (up to `timeoutMs`) for its ReviewAck:
+   * "" when the control plane stored it, else why not (its refusal, no stream, no answer in time).
+   */
+  requestReview(request: ReviewRequest, timeoutMs: number): Promise<string>;
   /** Ends the stream and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -137,6 +143,20 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
     },
     get reconnects() {
       return Math.max(0, opened - 1);
+    },
+    async requestReview(request, timeoutMs) {
+      const current = stream;
+      if (!current?.welcomed) return "control plane not connected";
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<string>((resolve) => { timer = setTimeout(resolve, timeoutMs, "no answer from the control plane in time"); });
+      try {
+        return await Promise.race([
+          current.requestReview(request).then((ack) => ack.error, (error: unknown) => (error instanceof Error ? error.message : String(error))),
+          timeout,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

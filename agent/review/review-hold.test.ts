@@ -1,0 +1,86 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
+import { ReviewDecisionSchema, type ReviewDecision } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { contentHash } from "./content-hash.js";
+import { compileReviewBook, type ReviewBook } from "./review-book.js";
+import { holdRequest, type HoldInput } from "./review-hold.js";
+
+const held = { connection: "standin", method: "POST", path: "/v1/chat/completions", body: Buffer.from("{}") };
+const identity = { subject: "rita", issuer: "https://idp", email: "", groups: [], claims: {} };
+
+// A control plane that stores requests (or refuses with `ackError`) and decides when told.
+function bed(options: { ackError?: string } = {}) {
+  const sent: ReviewRequest[] = [];
+  let decisions: ReviewDecision[] = [];
+  let book: ReviewBook = compileReviewBook([]);
+  const closing = new AbortController();
+  const input = (extra: Partial<HoldInput> = {}): HoldInput => ({
+    session: "s1", policy: "needs-review", waitMs: 500, identity, request: held, model: "m", prompt: "p",
+    book: () => book,
+    channel: { request: async (request) => { sent.push(request); return options.ackError ?? ""; }, closing: closing.signal },
+    pollMs: 5,
+    ...extra,
+  });
+  const decide = (id: string, approved: boolean, reason = "") => {
+    decisions = [...decisions, create(ReviewDecisionSchema, {
+      id, approved, reason, decidedBy: "fay", subject: "rita", issuer: "https://idp", policy: "needs-review",
+      contentHash: contentHash(held), grantExpireTime: approved ? timestampFromMs(Date.now() + 60_000) : undefined,
+    })];
+    book = compileReviewBook(decisions);
+  };
+  return { sent, input, decide, closing };
+}
+
+const firstRequest = async (sent: ReviewRequest[]) => {
+  while (sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  return sent[0]!;
+};
+
+describe("holding a request for review", () => {
+  it("goes on once approved, and the approval then grants the same request without a new review", async () => {
+    const b = bed();
+    const holding = holdRequest(b.input());
+    const request = await firstRequest(b.sent);
+    expect(request).toMatchObject({ policy: "needs-review", connection: "standin", contentHash: contentHash(held), prompt: "p" });
+    b.decide(request.id, true);
+    expect(await holding).toEqual({ ok: true, reviewId: request.id, granted: false });
+    expect(await holdRequest(b.input())).toEqual({ ok: true, reviewId: request.id, granted: true });
+    expect(b.sent).toHaveLength(1);
+    // Another identity's same request is not granted.
+    const other = await holdRequest(b.input({ identity: { ...identity, subject: "sam" }, waitMs: 20 }));
+    expect(other.ok).toBe(false);
+  });
+
+  it("refuses with the reviewer's reason on a denial", async () => {
+    const b = bed();
+    const holding = holdRequest(b.input());
+    b.decide((await firstRequest(b.sent)).id, false, "not for this customer");
+    const outcome = await holding;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.refusal).toMatchObject({ status: 403, message: expect.stringContaining("not for this customer") });
+  });
+
+  it("refuses, naming the review, when nobody decides in time", async () => {
+    const b = bed();
+    const outcome = await holdRequest(b.input({ waitMs: 30 }));
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.refusal.message).toMatch(new RegExp(`held for review ${outcome.reviewId}: not decided in time; retry after approval`));
+  });
+
+  it("refuses when the review is not stored, when there is no channel, and at once when the agent shuts down", async () => {
+    const notStored = await holdRequest(bed({ ackError: "control plane not connected" }).input());
+    expect(notStored.ok || notStored.reason).toMatch(/not submitted: control plane not connected/);
+    const noChannel = await holdRequest({ ...bed().input(), channel: undefined });
+    expect(noChannel.ok).toBe(false);
+    const b = bed();
+    const started = Date.now();
+    const holding = holdRequest(b.input({ waitMs: 10_000 }));
+    await firstRequest(b.sent);
+    b.closing.abort();
+    const outcome = await holding;
+    expect(outcome.ok || outcome.reason).toMatch(/agent shutting down/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
