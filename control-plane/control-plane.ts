@@ -16,6 +16,9 @@ import { useSecretBox } from "./crypto/secret-registry.js";
 import { sealStoredSecrets } from "./crypto/stored-secrets.js";
 import { createControlPlaneObservability } from "./observability/control-plane-observability.js";
 import { listen } from "./server.js";
+import { startSinkDelivery } from "./sinks/sink-delivery.js";
+import { createSinkMetrics } from "./sinks/sink-metrics.js";
+import type { SinkTimings } from "./sinks/sink-worker.js";
 import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
@@ -51,6 +54,8 @@ export interface ControlPlaneOptions {
   reviewPendingTtlMs?: number;
   /** How often pending reviews past that are marked expired; default 30 s. */
   reviewExpiryIntervalMs?: number;
+  /** AuditSink delivery timings (poll, retry backoff); defaults in sinks/sink-worker.ts. */
+  sinkTimings?: Partial<SinkTimings>;
 }
 
 /** A running control plane. */
@@ -98,6 +103,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(startReviewExpiry({ store: reviews, logger, intervalMs: options.reviewExpiryIntervalMs }));
     let url = "";
     const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url });
+    const sinks = await startSinkDelivery({
+      db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
+    });
+    cleanup.push(() => sinks.close());
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
