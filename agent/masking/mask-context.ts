@@ -48,7 +48,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
     masksRequests: requestRules.length > 0,
     prompt: {
       mask(text, location) {
-        const matches = requestScanner.scan(text);
+        const { matches } = requestScanner.scan(text);
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
     },
@@ -56,7 +56,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       scanner: replyScanner,
       replacer: replyReplacer,
       mask(text, location) {
-        const matches = replyScanner.scan(text);
+        const { matches } = replyScanner.scan(text);
         return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
       },
       get active() {

@@ -3,7 +3,7 @@
 // finding they overlap). Also says from where a stream must hold text back (the detectors'
 // holdFrom, and a tail that may still become a placeholder), never inside a match.
 import { mergeFindings } from "./detectors/merge-findings.js";
-import type { Finding } from "./detectors/detector.js";
+import { settledHoldAny, type Finding } from "./detectors/detector.js";
 import { PLACEHOLDER_PATTERN, placeholderHold } from "./markers.js";
 import type { MaskRule } from "./mask-types.js";
 import type { PseudonymEntry, PseudonymTable } from "./pseudonym-table.js";
@@ -14,11 +14,18 @@ export interface Match extends Finding {
   entry?: PseudonymEntry;
 }
 
+/** What scan() finds: the matches to replace, and every finding before the merge (for holds). */
+export interface Scan {
+  /** Sorted by start, non-overlapping. */
+  matches: Match[];
+  /** Every rule's findings and the placeholders, overlapping: a finding that loses the merge now may win later in a stream. */
+  spans: readonly Finding[];
+}
+
 export interface MatchScanner {
-  /** Matches in `text`, sorted by start, non-overlapping. */
-  scan(text: string): Match[];
-  /** The index from which a stream must hold `text` back, given `matches` = scan(text). */
-  holdFrom(text: string, matches: readonly Match[]): number;
+  scan(text: string): Scan;
+  /** The index from which a stream must hold `text` back, given `spans` of scan(text). */
+  holdFrom(text: string, spans: readonly Finding[]): number;
 }
 
 function placeholdersIn(text: string, table: PseudonymTable): Match[] {
@@ -52,20 +59,17 @@ export function createMatchScanner(rules: readonly MaskRule[], table?: Pseudonym
     scan(text) {
       const found: Match[] = [];
       for (const rule of rules) for (const finding of rule.detectors.find(text)) found.push({ ...finding, rule });
-      const findings = rules.length > 1 ? mergeFindings(found) : found;
-      return table ? withTokens(findings, placeholdersIn(text, table)) : findings;
+      const findings = rules.length > 1 ? mergeFindings([...found]) : found;
+      if (!table) return { matches: findings, spans: found };
+      const tokens = placeholdersIn(text, table);
+      return { matches: withTokens(findings, tokens), spans: tokens.length === 0 ? found : [...found, ...tokens] };
     },
-    holdFrom(text, matches) {
+    holdFrom(text, spans) {
       let hold = text.length;
       for (const rule of rules) hold = Math.min(hold, rule.detectors.holdFrom(text));
       if (table && table.size > 0) hold = Math.min(hold, placeholderHold(text));
-      // No match may cross the hold: a finding of one rule may reach into another's held tail.
-      for (let index = matches.length - 1; index >= 0; index--) {
-        const match = matches[index];
-        if (match.end <= hold) break;
-        if (match.start < hold) hold = match.start;
-      }
-      return hold;
+      // Nothing found may cross the hold: a finding of one rule may reach into another's held tail.
+      return settledHoldAny(spans, hold);
     },
   };
 }

@@ -27,8 +27,9 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
   const release = (text: string, final: boolean): TwoTexts => {
     const view = context + text;
     const from = context.length;
-    const matches = reply.scanner.scan(view).filter((match) => match.start >= from);
-    const hold = final ? view.length : Math.max(from, reply.scanner.holdFrom(view, matches));
+    const scan = reply.scanner.scan(view);
+    const matches = scan.matches.filter((match) => match.start >= from);
+    const hold = final ? view.length : Math.max(from, reply.scanner.holdFrom(view, scan.spans.filter((span) => span.start >= from)));
     const out = hold === from ? { client: "", record: "" } : applyMatches(view, matches, from, hold, location, reply.replacer);
     context = view.slice(Math.max(0, hold - LOOKBEHIND), hold);
     held = view.slice(hold);
@@ -39,7 +40,7 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
 
   return {
     push(piece) {
-      if (piece === "" ) return { client: "", record: "" };
+      if (piece === "") return { client: "", record: "" };
       finished = false;
       return release(held + piece, false);
     },

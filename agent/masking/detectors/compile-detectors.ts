@@ -1,7 +1,7 @@
 // The detector registry: compiles a mask policy's detector list once (per snapshot) into one
 // object whose find() merges every detector's findings (longest wins, then earliest) and whose
 // holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
-import { LOOKBEHIND, settledHold, tailFindings, type Detector, type Finding } from "./detector.js";
+import { LOOKBEHIND, settledHoldAny, tailFindings, type Detector, type Finding } from "./detector.js";
 import { emailDetector } from "./email.js";
 import { phoneDetector } from "./phone.js";
 import { paymentCardDetector } from "./payment-card.js";
@@ -68,14 +68,18 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   if (spec.patterns.length > 0) detectors.push(patternDetector(spec.patterns));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
+  const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));
   const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text))));
   return {
     detectors,
     find,
     holdFrom(text) {
       const earliest = detectors.reduce((hold, detector) => Math.min(hold, detector.holdFrom(text)), text.length);
-      // One detector's settled finding may reach into another's held tail: hold from its start.
-      return earliest === text.length ? earliest : settledHold(tailFindings({ find }, text, earliest, longest), earliest);
+      // One detector's settled finding may reach into another's held tail: hold from its start. Every
+      // detector's findings count, not only the merge's winners: a finding that loses to a longer one
+      // now (PRJ-1234 inside "1234 (415) 555-2") wins again when the longer one changes.
+      if (earliest === text.length) return earliest;
+      return settledHoldAny(tailFindings({ find: findAll }, text, earliest, longest), earliest);
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,

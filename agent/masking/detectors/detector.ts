@@ -114,6 +114,21 @@ export function settledHold(findings: readonly Finding[], hold: number): number 
   return hold;
 }
 
+/** `hold` moved back until no finding of `findings` (any order, overlapping allowed) crosses it. */
+export function settledHoldAny(findings: readonly Pick<Finding, "start" | "end">[], hold: number): number {
+  let settled = hold;
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const finding of findings) {
+      if (finding.start < settled && finding.end > settled) {
+        settled = finding.start;
+        moved = true;
+      }
+    }
+  }
+  return settled;
+}
+
 /** Findings of `detector` that may cross `hold`: found in the tail from `hold - reach - LOOKBEHIND`, in `text`'s offsets. */
 export function tailFindings(detector: Pick<Detector, "find">, text: string, hold: number, reach: number): Finding[] {
   const from = Math.max(0, hold - reach - LOOKBEHIND);

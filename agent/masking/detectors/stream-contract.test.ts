@@ -37,6 +37,12 @@ describe("stream hold-back contract", () => {
     for (const chunk of [1, 2, 3, 7, 64]) expect(streamed(detectors, reply, chunk), `chunks of ${chunk}`).toEqual(whole);
   });
 
+  it("holds a finding that loses the merge for a while ('1234 (415) 555-2' is a phone until more digits come)", () => {
+    const text = "ticket-1234 (415) 555-2671 done";
+    expect(detectors.find(text).map((finding) => finding.value)).toEqual(["ticket-1234", "(415) 555-2671"]);
+    expect(streamed(detectors, text, 1)).toEqual(detectors.find(text));
+  });
+
   it("holds back little of plain prose", () => {
     const prose = "The model replied with a long explanation of the quarterly budget, and nothing personal at all!";
     expect(prose.length - detectors.holdFrom(prose)).toBeLessThanOrEqual(4); // "all!" may still become a ticket id

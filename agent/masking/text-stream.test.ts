@@ -1,0 +1,85 @@
+// A text masked as a stream, in pieces of any size, comes out exactly as the whole text masked at
+// once (same markers, same placeholders, same counts), for plain text and for JSON text.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BUILTIN_DETECTORS, compileDetectors } from "./detectors/compile-detectors.js";
+import { createJsonTextStream } from "./json-text-stream.js";
+import { createMaskContext } from "./mask-context.js";
+import { createTextStream } from "./text-stream.js";
+import { rule } from "./test-rules.js";
+
+const detectors = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: ["\\bPRJ-\\d{4}\\b"], words: ["Project Falcon"], phoneRegion: "US" });
+const values = ["jane.doe@example.com", "+44 20 7946 0958", "(415) 555-2671", "4111 1111 1111 1111", "123-45-6789", "10.0.0.7", "PRJ-1234", "project  falcon", "<EMAIL_1>", "<EMAIL_", "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789"];
+const filler = ["the", "order", "1234", "v1.2.3", ",", ".", "\n", "é", "😀", "<", ">", "\"", "\\", "ext."];
+const text = fc.array(fc.oneof(fc.constantFrom(...values), fc.constantFrom(...filler)), { maxLength: 40 }).map((parts) => parts.join(" "));
+
+function cut(whole: string, sizes: number[]): string[] {
+  const pieces: string[] = [];
+  let at = 0;
+  for (let index = 0; at < whole.length; index++) {
+    const size = sizes[index % sizes.length];
+    pieces.push(whole.slice(at, at + size));
+    at += size;
+  }
+  return pieces;
+}
+
+// A session whose table already holds <EMAIL_1> (restorable), as after masking a request.
+function context(style: "redact" | "pseudonymize") {
+  const masking = createMaskContext([rule({ detectors, style, restore: true })]);
+  masking.prompt.mask("from jane.doe@example.com", "request.input");
+  return masking;
+}
+
+describe("text streams", () => {
+  for (const style of ["redact", "pseudonymize"] as const) {
+    it(`${style}: streamed in pieces of any size equals the whole text masked at once`, () => {
+      fc.assert(
+        fc.property(text, fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), (whole, sizes) => {
+          const expected = context(style);
+          const want = expected.reply.mask(whole, "x");
+          const actual = context(style);
+          const stream = createTextStream(actual.reply, "x");
+          let client = "";
+          let record = "";
+          for (const piece of cut(whole, sizes)) {
+            const out = stream.push(piece);
+            client += out.client;
+            record += out.record;
+          }
+          const tail = stream.flush();
+          expect({ client: client + tail.client, record: record + tail.record }).toEqual(want);
+          expect(stream.emitted).toEqual(want);
+          expect(actual.counter.list()).toEqual(expected.counter.list());
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it("JSON text: streamed in pieces of any size stays JSON with every string masked", () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }), (strings, sizes) => {
+        const masking = context("redact");
+        const original = JSON.stringify({ args: strings, n: 12, ok: true });
+        const stream = createJsonTextStream(masking.reply, "x");
+        let out = "";
+        for (const piece of cut(original, sizes)) out += stream.push(piece).client;
+        out += stream.flush().client;
+        const parsed = JSON.parse(out);
+        expect(parsed.n).toBe(12);
+        expect(parsed.args).toEqual(strings.map((value) => context("redact").reply.mask(value, "x").client));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("holds back about a word of prose, and all of a value still arriving", () => {
+    const masking = context("redact");
+    const stream = createTextStream(masking.reply, "x");
+    expect(stream.push("The quarterly budget is fine; write to ").client).toBe("The quarterly budget is fine; write to");
+    expect(stream.push("jane.doe@exa").client).toBe(" "); // a space may still be inside a phone number
+    expect(stream.push("mple.com now").client).toBe("[EMAIL] ");
+    expect(stream.flush().client).toBe("now");
+  });
+});
