@@ -45,7 +45,10 @@ export async function startProxyServer(
   // The response under way on each socket: a parser error there (a broken body) may still be
   // answered while that response has sent nothing, never spliced into one already started.
   const busy = new WeakMap<Duplex, ServerResponse>();
+  let draining = false;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
+    // While draining, answers say `connection: close`, so callers stop reusing the connection.
+    if (draining) res.shouldKeepAlive = false;
     busy.set(req.socket, res);
     const done = handler(req, res).finally(() => {
       inFlight.delete(done);
@@ -72,6 +75,7 @@ export async function startProxyServer(
   return {
     url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
     async close(graceMs) {
+      draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;

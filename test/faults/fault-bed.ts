@@ -140,6 +140,15 @@ export const clearError = (outcome: Outcome) =>
 /** The agent could not be reached at all (nothing was sent; it is restarting). */
 export const refusedToConnect = (outcome: Outcome) => outcome.status === 0 && /ECONNREFUSED/.test(outcome.error ?? "");
 
+/**
+ * The connection closed before any answer, without a session: either refused, or an idle
+ * keep-alive connection closed by a stopping agent just as the request was sent on it (the race
+ * every HTTP/1.1 server has; SDKs retry these). A test proves such requests were never handled by
+ * checking that every stored session is one a caller saw (`unseenStored`).
+ */
+export const notDelivered = (outcome: Outcome) =>
+  outcome.status === 0 && outcome.session === null && /ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET/.test(outcome.error ?? "");
+
 /** One chat completion through `baseURL`, never throwing. */
 export async function chatOnce(baseURL: string, token: string, prompt: string, headers: Record<string, string> = {}): Promise<Outcome> {
   const startedAt = Date.now();
@@ -174,6 +183,15 @@ export async function chatOnce(baseURL: string, token: string, prompt: string, h
   }
 }
 
+/** Records every outcome of `chatOnce` through it (for probes outside the load). */
+export function recordingChat(into: Outcome[]): typeof chatOnce {
+  return async (...args) => {
+    const outcome = await chatOnce(...args);
+    into.push(outcome);
+    return outcome;
+  };
+}
+
 /** Steady load: `workers` loops sending chat completions back to back (with `pauseMs` between). */
 export function startLoad(baseURL: string, token: string, workers = 2, pauseMs = 50): { outcomes: Outcome[]; stop(): Promise<Outcome[]> } {
   const outcomes: Outcome[] = [];
@@ -205,6 +223,12 @@ export async function storedSessionCounts(env: Record<string, string>): Promise<
     if (session.request.path.endsWith("/chat/completions")) counts.set(session.id, (counts.get(session.id) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Stored chat sessions whose id no caller saw (a request handled, then cut before its answer). */
+export function unseenStored(counts: Map<string, number>, outcomes: Outcome[]): string[] {
+  const seen = new Set(outcomes.map((outcome) => outcome.session));
+  return [...counts.keys()].filter((id) => !seen.has(id));
 }
 
 /**
