@@ -18,3 +18,17 @@ export function parseDurationSeconds(text: string): number {
 export function parseDuration(text: string): Duration {
   return create(DurationSchema, { seconds: BigInt(parseDurationSeconds(text)) });
 }
+
+/** Whole seconds as `parseDurationSeconds` reads them back: `30s`, `10m`, `1h30m`, `7d`. */
+export function formatDurationSeconds(seconds: number): string {
+  if (seconds === 0) return "0s";
+  let rest = seconds;
+  let text = "";
+  for (const [unit, size] of Object.entries(UNIT_SECONDS).sort((a, b) => b[1] - a[1])) {
+    if (rest >= size) {
+      text += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return text;
+}

@@ -59,7 +59,7 @@ async function analyse(pattern: string): Promise<string | undefined> {
   return "could not be proven safe from catastrophic backtracking; simplify it";
 }
 
-/** Throws INVALID_ARGUMENT naming the policy and pattern index of the first unsafe pattern. */
+/** Throws INVALID_ARGUMENT naming the policy and pattern (or maskPattern) index of the first unsafe one. */
 export async function checkPolicyPatterns(resources: readonly Resource[]): Promise<void> {
   const jobs: Promise<string | undefined>[] = [];
   for (const resource of resources) {
@@ -68,6 +68,11 @@ export async function checkPolicyPatterns(resources: readonly Resource[]): Promi
     for (const [index, pattern] of (policy.match?.patterns ?? []).entries()) {
       jobs.push(patternBacktrackingProblem(pattern).then((problem) =>
         problem && `policy "${policy.name}": pattern ${index + 1} ${problem}`));
+    }
+    // Mask patterns run over every request and response text (streamed ones too): same analysis.
+    for (const [index, pattern] of policy.maskPatterns.entries()) {
+      jobs.push(patternBacktrackingProblem(pattern).then((problem) =>
+        problem && `policy "${policy.name}": maskPattern ${index + 1} ${problem}`));
     }
   }
   const problems = await Promise.all(jobs);

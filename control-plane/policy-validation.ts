@@ -1,10 +1,11 @@
 // Apply-time checks of a Policy: everything an agent would otherwise NACK or trip over on live
 // traffic is refused here with INVALID_ARGUMENT naming the policy and the field. Whether the named
 // connections exist is checked by the store, inside the apply's transaction.
-import { type Policy, PolicyAction } from "../gen/palisade/admin/v1/resources_pb.js";
+import { MaskDirection, MaskStyle, type Policy, PolicyAction, RecordMode } from "../gen/palisade/admin/v1/resources_pb.js";
 import { compileCondition, ConditionError } from "../agent/policy/condition.js";
 import { checkName, invalid } from "./admin/validation.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
+import { checkPolicyProtection } from "./policy-protection-checks.js";
 import { ALL_CONNECTIONS } from "./storage/resources/policies-references.js";
 
 /** The longest reason, in UTF-8 bytes: it is sent to callers in every refusal. */
@@ -31,12 +32,16 @@ export function checkPolicy(policy: Policy): void {
     const problem = patternSyntaxProblem(pattern);
     if (problem) throw invalid(`${what}: pattern ${index + 1} ${problem}`);
   }
-  if (!(policy.action in PolicyAction)) throw invalid(`${what}: action must be allow or deny`);
+  if (!(policy.action in PolicyAction)) throw invalid(`${what}: action must be allow, deny, mask or review`);
   const limits = policy.limits;
   const hasLimits = (limits?.requestsPerMinute ?? 0) > 0 || (limits?.tokensPerHour ?? 0n) > 0n;
   if (policy.action === PolicyAction.UNSPECIFIED && !hasLimits) {
-    throw invalid(`${what}: needs an action (allow or deny) or limits (requestsPerMinute, tokensPerHour)`);
+    throw invalid(`${what}: needs an action (allow, deny, mask or review) or limits (requestsPerMinute, tokensPerHour)`);
   }
+  if (!(policy.record in RecordMode)) throw invalid(`${what}: record must be masked, raw or none`);
+  if (!(policy.direction in MaskDirection)) throw invalid(`${what}: direction must be request, response or both`);
+  if (!(policy.style in MaskStyle)) throw invalid(`${what}: style must be redact or pseudonymize`);
+  checkPolicyProtection(policy, what);
   if ((limits?.tokensPerHour ?? 0n) > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw invalid(`${what}: tokensPerHour must be at most ${Number.MAX_SAFE_INTEGER}`);
   }

@@ -16,6 +16,7 @@ import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
+import { holdForReview } from "./hold-for-review.js";
 import { discardRest, readBody } from "./read-body.js";
 import { writeRefusal } from "./refusal.js";
 import { parseRoute } from "./route.js";
@@ -126,9 +127,13 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         },
       });
       recorder.policy(admission.policy);
-      deps.metrics?.policy(admission.policy, admission.ok ? Verdict.ALLOWED : admission.verdict);
+      deps.metrics?.policy(admission.policy, admission.ok === true ? Verdict.ALLOWED : admission.ok === "review" ? Verdict.REVIEWED : admission.verdict);
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
-      chargeTokens = admission.chargeTokens;
+      // The one place a held request waits for its review; it goes on only once approved.
+      const decided = admission.ok === "review" ? await holdForReview(admission, id) : { ok: true as const, admitted: admission };
+      if (!decided.ok) return refuse(decided.refusal, decided.reason, decided.verdict);
+      const admitted = decided.admitted;
+      chargeTokens = admitted.chargeTokens;
 
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       await forward(context, req, res, connection, route, body.body, recorder);

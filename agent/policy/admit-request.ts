@@ -1,12 +1,14 @@
 // The policy step of the pipeline, after identity and body: the connection's allowed groups, then
 // the policies, then the limits of the policies that matched. Every refusal names the deciding
-// policy and the session, and never what the content rules matched.
+// policy and the session, and never what the content rules matched. A review policy that decides
+// gives a third outcome, HeldForReview, carrying what to go on with if the review approves.
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { Refusal } from "../providers/index.js";
 import type { RequestContext } from "./activation.js";
 import type { CompiledPolicies } from "./compile-policies.js";
 import { evaluatePolicies } from "./evaluate.js";
 import type { LimitTracker } from "./limits.js";
+import { type MaskRule, type RecordChoice, resolveRecord } from "./protection-rules.js";
 
 /** A request the policies let through: who decided, and where to report its token usage. */
 export interface Admitted {
@@ -14,6 +16,27 @@ export interface Admitted {
   policy: string;
   /** Adds the tokens the provider reported for this request to the token windows that apply. */
   chargeTokens(tokens: number, now: number): void;
+  /** Mask rules of every matching mask policy, in evaluation order (empty: nothing is masked). */
+  masks: MaskRule[];
+  /** What the record keeps of the bodies. */
+  record: RecordChoice;
+}
+
+/** What the holding agent needs of the review policy that decided. */
+export interface ReviewHold {
+  policy: string;
+  approvers: readonly string[];
+  waitMs: number;
+  grantMs: number;
+}
+
+/** A request a review policy holds: `review` says how, `admitted` is how it goes on once approved. */
+export interface HeldForReview {
+  ok: "review";
+  policy: string;
+  review: ReviewHold;
+  admitted: Admitted;
+  record: RecordChoice;
 }
 
 /** A request the policies refuse, with what to answer and what to record. */
@@ -26,6 +49,8 @@ export interface Refused {
   /** Recorded reason (may say more than the caller's message, never the matched text). */
   reason: string;
   headers: Record<string, string>;
+  /** What the record keeps of the bodies (the matched policies may say none even for a refusal). */
+  record: RecordChoice;
 }
 
 /** What the policy step needs about the connection. */
@@ -35,7 +60,7 @@ export interface PolicyTarget {
   allowedGroups: ReadonlySet<string>;
 }
 
-function denied(session: string, message: string, policy: string, reason: string): Refused {
+function denied(session: string, message: string, policy: string, reason: string, record: RecordChoice = "raw"): Refused {
   return {
     ok: false,
     refusal: { status: 403, kind: "forbidden", message: `${message} (session ${session})` },
@@ -43,6 +68,7 @@ function denied(session: string, message: string, policy: string, reason: string
     policy,
     reason,
     headers: {},
+    record,
   };
 }
 
@@ -53,7 +79,7 @@ export function admitRequest(input: {
   policies: CompiledPolicies;
   limits: LimitTracker;
   context: RequestContext;
-}): Admitted | Refused {
+}): Admitted | Refused | HeldForReview {
   const { session, connection, context } = input;
   const groups = context.identity.groups;
   if (connection.allowedGroups.size > 0 && !groups.some((group) => connection.allowedGroups.has(group))) {
@@ -62,19 +88,21 @@ export function admitRequest(input: {
   }
 
   const evaluation = evaluatePolicies(input.policies.forConnection(connection.name), context);
+  const record = resolveRecord(evaluation.record, evaluation.masks);
   switch (evaluation.outcome) {
     case "no-allow":
-      return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request");
+      return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request", record);
     case "error": {
       const name = evaluation.policy.name;
-      return denied(session, `Request denied by Palisade: policy ${name} failed to evaluate`, name, `policy ${name} failed to evaluate (denied, fail closed): ${evaluation.error}`);
+      return denied(session, `Request denied by Palisade: policy ${name} failed to evaluate`, name, `policy ${name} failed to evaluate (denied, fail closed): ${evaluation.error}`, record);
     }
     case "deny": {
       const { name, reason } = evaluation.policy;
       const why = reason ? `: ${reason}` : "";
-      return denied(session, `Request denied by Palisade policy ${name}${why}`, name, `denied by policy ${name}${why}`);
+      return denied(session, `Request denied by Palisade policy ${name}${why}`, name, `denied by policy ${name}${why}`, record);
     }
     case "allow":
+    case "review":
       break;
   }
 
@@ -90,7 +118,13 @@ export function admitRequest(input: {
       policy: name,
       reason: what,
       headers: { "retry-after": String(admission.retryAfterSeconds) },
+      record,
     };
   }
-  return { ok: true, policy: evaluation.policy.name, chargeTokens: admission.chargeTokens };
+  const { policy } = evaluation;
+  const admitted: Admitted = { ok: true, policy: policy.name, chargeTokens: admission.chargeTokens, masks: evaluation.masks, record };
+  if (evaluation.outcome === "allow") return admitted;
+  // A review policy always has its rule (compile-policies.ts); without one, refuse rather than forward.
+  if (!policy.review) return denied(session, `Request denied by Palisade policy ${policy.name}: review is not configured`, policy.name, `review policy ${policy.name} has no review rule (denied, fail closed)`, record);
+  return { ok: "review", policy: policy.name, review: { policy: policy.name, ...policy.review }, admitted, record };
 }

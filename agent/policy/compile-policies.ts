@@ -4,6 +4,9 @@
 import { PolicyAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { compileCondition, ConditionError, type Condition } from "./condition.js";
 import { compileContentMatch, type ContentMatcher } from "./content-match.js";
+import {
+  compileMaskRule, compileReviewRule, type MaskRule, recordChoice, type RecordChoice, type ReviewRule,
+} from "./protection-rules.js";
 
 /** Per-identity limits of one policy; 0 means none. */
 export interface PolicyLimits {
@@ -11,8 +14,8 @@ export interface PolicyLimits {
   tokensPerHour: number;
 }
 
-/** What a matching policy decides. */
-export type PolicyDecision = "allow" | "deny" | "none";
+/** What a matching policy decides; "mask" and "none" are not decisive (evaluation goes on). */
+export type PolicyDecision = "allow" | "deny" | "review" | "mask" | "none";
 
 /** One policy ready for evaluation. */
 export interface CompiledPolicy {
@@ -26,6 +29,12 @@ export interface CompiledPolicy {
   content?: ContentMatcher;
   /** Undefined when the policy sets no limit. */
   limits?: PolicyLimits;
+  /** Set exactly when decision is "mask". */
+  mask?: MaskRule;
+  /** Set exactly when decision is "review". */
+  review?: ReviewRule;
+  /** What the record keeps of the bodies; undefined when the policy does not say. */
+  record?: RecordChoice;
 }
 
 /** The policies of one snapshot. */
@@ -42,6 +51,8 @@ const decisions: Partial<Record<PolicyAction, PolicyDecision>> = {
   [PolicyAction.UNSPECIFIED]: "none",
   [PolicyAction.ALLOW]: "allow",
   [PolicyAction.DENY]: "deny",
+  [PolicyAction.MASK]: "mask",
+  [PolicyAction.REVIEW]: "review",
 };
 
 function compileOne(policy: Policy, conditions: Map<string, Condition>, previous: ReadonlyMap<string, Condition>): CompiledPolicy {
@@ -62,7 +73,14 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
   const tokensPerHour = Number(policy.tokensPerHour);
   const limits = requestsPerMinute > 0 || tokensPerHour > 0 ? { requestsPerMinute, tokensPerHour } : undefined;
   if (decision === "none" && !limits) throw new Error(`policy ${name}: neither an action nor limits`);
-  return { name, priority: policy.priority, decision, reason: policy.reason, condition, content: compileContentMatch(name, policy.keywords, policy.patterns), limits };
+  return {
+    name, priority: policy.priority, decision, reason: policy.reason, condition,
+    content: compileContentMatch(name, policy.keywords, policy.patterns), limits,
+    // Detectors compile here, once per snapshot; a policy that cannot compile NACKs the snapshot.
+    mask: decision === "mask" ? compileMaskRule(policy) : undefined,
+    review: decision === "review" ? compileReviewRule(policy) : undefined,
+    record: recordChoice(policy),
+  };
 }
 
 function byPriorityThenName(a: CompiledPolicy, b: CompiledPolicy): number {

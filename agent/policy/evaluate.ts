@@ -1,22 +1,38 @@
 // Evaluates one request against the policies of its connection, highest priority first: the first
-// matching policy with an action decides; matching policies without one only add their limits;
-// when nothing allows, the request is denied. An expression that fails to evaluate denies too
-// (fail closed) and says which policy failed.
+// matching policy with a decisive action (allow, deny, review) decides; matching policies without
+// one only add their limits; matching mask policies add their mask rule and evaluation goes on;
+// every matching policy up to the deciding one may tighten the record mode. When nothing allows,
+// the request is denied. An expression that fails to evaluate denies too (fail closed) and says
+// which policy failed.
 import { conditionActivation, type RequestContext } from "./activation.js";
 import type { CompiledPolicy } from "./compile-policies.js";
+import { type MaskRule, type RecordChoice, stricterRecord } from "./protection-rules.js";
 import type { ConditionActivation } from "./condition.js";
 import { promptView, type PromptView } from "./content-match.js";
 
-/** The outcome of evaluation. `limited` lists every matched policy with limits, up to and including the deciding one. */
-export type Evaluation =
-  | { outcome: "allow"; policy: CompiledPolicy; limited: CompiledPolicy[] }
-  | { outcome: "deny"; policy: CompiledPolicy; limited: CompiledPolicy[] }
-  | { outcome: "no-allow"; limited: CompiledPolicy[] }
-  | { outcome: "error"; policy: CompiledPolicy; error: string; limited: CompiledPolicy[] };
+/** What every matched policy up to the deciding one contributes, whatever the outcome. */
+export interface Contributions {
+  /** Matched policies with limits, up to and including the deciding one. */
+  limited: CompiledPolicy[];
+  /** Mask rules of the matched mask policies, in evaluation order. */
+  masks: MaskRule[];
+  /** The most restrictive record mode the matched policies set; undefined when none set one. */
+  record?: RecordChoice;
+}
+
+/** The outcome of evaluation. */
+export type Evaluation = Contributions & (
+  | { outcome: "allow"; policy: CompiledPolicy }
+  | { outcome: "deny"; policy: CompiledPolicy }
+  | { outcome: "review"; policy: CompiledPolicy }
+  | { outcome: "no-allow" }
+  | { outcome: "error"; policy: CompiledPolicy; error: string });
 
 /** Evaluates `policies` (already in evaluation order) for `context`; never throws. */
 export function evaluatePolicies(policies: readonly CompiledPolicy[], context: RequestContext): Evaluation {
   const limited: CompiledPolicy[] = [];
+  const masks: MaskRule[] = [];
+  let record: RecordChoice | undefined;
   // Built on first use only: many policies have no condition, many no content rules.
   let activation: ConditionActivation | undefined;
   let prompt: PromptView | undefined;
@@ -24,13 +40,16 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
     if (policy.condition) {
       activation ??= conditionActivation(context);
       const result = policy.condition.evaluate(activation);
-      if (!result.ok) return { outcome: "error", policy, error: result.error, limited };
+      if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record };
       if (!result.value) continue;
     }
     if (policy.content && !policy.content.test((prompt ??= promptView(context.request.prompt)))) continue;
     if (policy.limits) limited.push(policy);
-    if (policy.decision === "allow") return { outcome: "allow", policy, limited };
-    if (policy.decision === "deny") return { outcome: "deny", policy, limited };
+    record = stricterRecord(record, policy.record);
+    if (policy.mask) masks.push(policy.mask);
+    if (policy.decision === "allow" || policy.decision === "deny" || policy.decision === "review") {
+      return { outcome: policy.decision, policy, limited, masks, record };
+    }
   }
-  return { outcome: "no-allow", limited };
+  return { outcome: "no-allow", limited, masks, record };
 }

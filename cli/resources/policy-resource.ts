@@ -1,24 +1,36 @@
 // `kind: Policy` in the resource file: read from YAML, printed back (so `get -o yaml` output can
 // be applied again), and its table columns.
 import { create } from "@bufbuild/protobuf";
+import { type Duration, DurationSchema } from "@bufbuild/protobuf/wkt";
 import {
-  ContentMatchSchema, LimitsSchema, type Policy, PolicyAction, PolicySchema, ResourceSchema, type Resource,
+  ContentMatchSchema, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
+  ResourceSchema, type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { formatDurationSeconds, parseDurationSeconds } from "../duration.js";
+import { CliError } from "../errors.js";
 import type { Columns } from "../output.js";
 import type { MappingFields } from "./yaml-fields.js";
 
 /** The fields a Policy takes besides `kind` and `name`. */
-export const POLICY_FIELDS = ["priority", "connections", "when", "match", "action", "reason", "limits", "description"] as const;
+export const POLICY_FIELDS = [
+  "priority", "connections", "when", "match", "action", "reason", "limits", "detectors", "maskPatterns", "maskWords",
+  "phoneRegion", "direction", "style", "restore", "approvers", "wait", "grant", "webhook", "record", "description",
+] as const;
 
-const ACTIONS: Record<string, PolicyAction> = { allow: PolicyAction.ALLOW, deny: PolicyAction.DENY };
+const ACTIONS: Record<string, PolicyAction> = {
+  allow: PolicyAction.ALLOW, deny: PolicyAction.DENY, mask: PolicyAction.MASK, review: PolicyAction.REVIEW,
+};
+const DIRECTIONS: Record<string, MaskDirection> = {
+  request: MaskDirection.REQUEST, response: MaskDirection.RESPONSE, both: MaskDirection.BOTH,
+};
+const STYLES: Record<string, MaskStyle> = { redact: MaskStyle.REDACT, pseudonymize: MaskStyle.PSEUDONYMIZE };
+const RECORDS: Record<string, RecordMode> = { masked: RecordMode.MASKED, raw: RecordMode.RAW, none: RecordMode.NONE };
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
 
 /** Reads a Policy document (after `kind` and `name`). */
 export function readPolicy(fields: MappingFields, name: string): Resource {
-  const actionText = fields.string("action");
-  const action = actionText === undefined ? PolicyAction.UNSPECIFIED : ACTIONS[actionText];
-  if (action === undefined) throw fields.errorAt("action", `unknown action "${actionText}" (allow or deny)`);
+  const action = enumField(fields, "action", ACTIONS, PolicyAction.UNSPECIFIED);
   const matchFields = fields.mapping("match");
   matchFields?.only(["keywords", "patterns"]);
   const limitsFields = fields.mapping("limits");
@@ -38,9 +50,65 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
       requestsPerMinute: limitsFields.integer("requestsPerMinute", 0, UINT32_MAX) ?? 0,
       tokensPerHour: BigInt(limitsFields.integer("tokensPerHour", 0, Number.MAX_SAFE_INTEGER) ?? 0),
     }),
+    detectors: fields.strings("detectors"),
+    maskPatterns: fields.strings("maskPatterns"),
+    maskWords: fields.strings("maskWords"),
+    phoneRegion: fields.string("phoneRegion") ?? "",
+    direction: enumField(fields, "direction", DIRECTIONS, MaskDirection.UNSPECIFIED),
+    style: enumField(fields, "style", STYLES, MaskStyle.UNSPECIFIED),
+    restore: fields.boolean("restore") ?? false,
+    approvers: fields.strings("approvers"),
+    wait: durationField(fields, "wait"),
+    grant: durationField(fields, "grant"),
+    webhook: fields.string("webhook") ?? "",
+    record: enumField(fields, "record", RECORDS, RecordMode.UNSPECIFIED),
     description: fields.string("description") ?? "",
   });
   return create(ResourceSchema, { resource: { case: "policy", value: policy } });
+}
+
+function enumField<T>(fields: MappingFields, key: string, values: Record<string, T>, unset: T): T {
+  const text = fields.string(key);
+  if (text === undefined) return unset;
+  const value = Object.hasOwn(values, text) ? values[text] : undefined;
+  if (value === undefined) throw fields.errorAt(key, `unknown ${key} "${text}" (${Object.keys(values).join(", ")})`);
+  return value;
+}
+
+function durationField(fields: MappingFields, key: string): Duration | undefined {
+  const text = fields.string(key);
+  if (text === undefined) return undefined;
+  try {
+    return create(DurationSchema, { seconds: BigInt(parseDurationSeconds(text)) });
+  } catch (error) {
+    if (error instanceof CliError) throw fields.errorAt(key, `${key}: ${error.message}`);
+    throw error;
+  }
+}
+
+function nameOf<T>(values: Record<string, T>, value: T): string | undefined {
+  return Object.keys(values).find((key) => values[key] === value);
+}
+
+/** The data-protection fields of a policy view (mask, review, record); empty ones left out. */
+function protectionView(p: Policy): Record<string, unknown> {
+  const direction = nameOf(DIRECTIONS, p.direction);
+  const style = nameOf(STYLES, p.style);
+  const record = nameOf(RECORDS, p.record);
+  return {
+    ...(p.detectors.length > 0 ? { detectors: [...p.detectors] } : {}),
+    ...(p.maskPatterns.length > 0 ? { maskPatterns: [...p.maskPatterns] } : {}),
+    ...(p.maskWords.length > 0 ? { maskWords: [...p.maskWords] } : {}),
+    ...(p.phoneRegion !== "" ? { phoneRegion: p.phoneRegion } : {}),
+    ...(direction !== undefined ? { direction } : {}),
+    ...(style !== undefined ? { style } : {}),
+    ...(p.restore ? { restore: true } : {}),
+    ...(p.approvers.length > 0 ? { approvers: [...p.approvers] } : {}),
+    ...(p.wait ? { wait: formatDurationSeconds(Number(p.wait.seconds)) } : {}),
+    ...(p.grant ? { grant: formatDurationSeconds(Number(p.grant.seconds)) } : {}),
+    ...(p.webhook !== "" ? { webhook: p.webhook } : {}),
+    ...(record !== undefined ? { record } : {}),
+  };
 }
 
 /** A policy in file format, fields in the order the docs list them; empty ones left out. */
@@ -49,7 +117,7 @@ export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy
   const patterns = p.match?.patterns ?? [];
   const requestsPerMinute = p.limits?.requestsPerMinute ?? 0;
   const tokensPerHour = Number(p.limits?.tokensPerHour ?? 0n);
-  const action = Object.keys(ACTIONS).find((key) => ACTIONS[key] === p.action);
+  const action = nameOf(ACTIONS, p.action);
   return {
     kind: "Policy",
     name: p.name,
@@ -64,6 +132,7 @@ export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy
     ...(requestsPerMinute > 0 || tokensPerHour > 0
       ? { limits: { ...(requestsPerMinute > 0 ? { requestsPerMinute } : {}), ...(tokensPerHour > 0 ? { tokensPerHour } : {}) } }
       : {}),
+    ...protectionView(p),
     ...(p.description !== "" ? { description: p.description } : {}),
   };
 }

@@ -23,7 +23,8 @@ export function checkName(what: string, name: string): void {
   }
 }
 
-function isHttpUrl(value: string): boolean {
+/** Whether `value` is an absolute http: or https: URL. */
+export function isHttpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const { protocol } = new URL(value);
   return protocol === "http:" || protocol === "https:";

@@ -4,7 +4,9 @@
 import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Policy as AdminPolicy } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { type Policy, type PolicyAction, PolicySchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import {
+  type MaskDirection, type MaskStyle, type Policy, type PolicyAction, PolicySchema, type RecordMode,
+} from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { PolicyRow } from "../storage/entities.js";
 import { policyFromRow } from "../storage/resources/policies.js";
 
@@ -22,6 +24,20 @@ export function agentPolicy(policy: AdminPolicy): Policy {
     reason: policy.reason,
     requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
     tokensPerHour: policy.limits?.tokensPerHour ?? 0n,
+    detectors: [...policy.detectors],
+    maskPatterns: [...policy.maskPatterns],
+    maskWords: [...policy.maskWords],
+    phoneRegion: policy.phoneRegion,
+    // Like PolicyAction, these enums are numbered alike in both protos.
+    direction: policy.direction as number as MaskDirection,
+    style: policy.style as number as MaskStyle,
+    restore: policy.restore,
+    record: policy.record as number as RecordMode,
+    approvers: [...policy.approvers],
+    // Unset stays unset: the agent applies the defaults (agent/policy/protection-rules.ts). The
+    // webhook is not sent: the control plane notifies, agents never need it.
+    wait: policy.wait,
+    grant: policy.grant,
   });
 }
 

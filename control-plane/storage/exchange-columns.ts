@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
-  type Exchange, ExchangeSchema, IdentitySchema, UsageSchema, type Verdict,
+  type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, type RecordedBodies, UsageSchema, type Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
 
 /** Columns written on insert, in the order `exchangeValues` returns them. */
@@ -12,6 +12,7 @@ export const EXCHANGE_COLUMNS = [
   "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
   "time_to_first_byte_ns", "duration_ns", "error", "policy",
   "review_id",
+  "findings", "recorded_bodies", "mask_policies",
 ] as const;
 
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
@@ -21,6 +22,7 @@ export function exchangeSelectList(withBodies: boolean): string {
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
     review_id,
+    findings, recorded_bodies, mask_policies,
     (extract(epoch from started_at) * 1000000)::bigint as started_us,
     (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
     started_at::text as started_key`;
@@ -34,10 +36,13 @@ export interface ExchangeRecordRow {
   response_body: string; request_truncated: boolean; response_truncated: boolean;
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
   time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
+  findings: StoredFinding[] | string; recorded_bodies: number; mask_policies: string[] | string;
   started_us: Numeric; committed_us: Numeric; started_key: string;
   review_id: string;
 }
 type Numeric = string | number | bigint;
+/** One element of the `findings` jsonb column. */
+interface StoredFinding { detector: string; location: string; count: number }
 
 /** The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity. */
 export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
@@ -54,12 +59,14 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date): un
     startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
     exchange.policy,
     exchange.reviewId,
+    JSON.stringify(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
+    exchange.recordedBodies, JSON.stringify(exchange.maskPolicies),
   ];
 }
 
 /** The Exchange a stored row describes. */
 export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
-  const groups = typeof row.groups === "string" ? JSON.parse(row.groups) as string[] : row.groups;
+  const groups = jsonList<string>(row.groups);
   return create(ExchangeSchema, {
     id: row.id,
     connection: row.connection,
@@ -82,7 +89,15 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
     agent: row.agent,
     policy: row.policy,
     reviewId: row.review_id,
+    findings: jsonList<StoredFinding>(row.findings).map((finding) => create(MaskFindingSchema, finding)),
+    recordedBodies: row.recorded_bodies as RecordedBodies,
+    maskPolicies: jsonList<string>(row.mask_policies),
   });
+}
+
+// jsonb comes back parsed from PostgreSQL and as text from some drivers.
+function jsonList<T>(value: T[] | string | null): T[] {
+  return typeof value === "string" ? JSON.parse(value) as T[] : (value ?? []);
 }
 
 /** A protobuf Timestamp from epoch microseconds. */

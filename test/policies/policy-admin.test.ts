@@ -94,8 +94,8 @@ describe("policies through the admin API", () => {
     ["an empty keyword", { match: { keywords: ["ok", " "] } }, /^policy "p": keyword 2 is empty$/],
     ["no connections", { connections: [] }, /^policy "p": connections must name at least one connection, or "\*"$/],
     ["a malformed connection name", { connections: ["Not A Name"] }, /^policy "p": connection "Not A Name": name must be/],
-    ["neither action nor limits", { action: PolicyAction.UNSPECIFIED }, /^policy "p": needs an action \(allow or deny\) or limits/],
-    ["an unknown action", { action: 7 as PolicyAction }, /^policy "p": action must be allow or deny$/],
+    ["neither action nor limits", { action: PolicyAction.UNSPECIFIED }, /^policy "p": needs an action \(allow, deny, mask or review\) or limits/],
+    ["an unknown action", { action: 7 as PolicyAction }, /^policy "p": action must be allow, deny, mask or review$/],
     ["a reason over 1 KiB", { reason: "é".repeat(513) }, /^policy "p": reason must be at most 1024 bytes$/],
   ])("refuses %s", async (_, init, message) => {
     const error = await refusal(client.apply({ resources: [policy("p", init as never)] }));

@@ -60,7 +60,7 @@ describe("policy resource files", () => {
   });
 
   it.each([
-    ["kind: Policy\nname: p\nconnections: ['*']\naction: block\n", 4, /unknown action "block" \(allow or deny\)/],
+    ["kind: Policy\nname: p\nconnections: ['*']\naction: block\n", 4, /unknown action "block" \(allow, deny, mask, review\)/],
     ["kind: Policy\nname: p\npriority: high\naction: allow\n", 3, /Policy "p": priority must be a whole number/],
     ["kind: Policy\nname: p\npriority: 2.5\naction: allow\n", 3, /priority must be a whole number/],
     ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerHour: 5 }\n", 4, /unknown field "requestsPerHour" \(known fields: requestsPerMinute, tokensPerHour\)/],

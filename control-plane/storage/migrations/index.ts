@@ -6,6 +6,7 @@ import { Migration0002Policies } from "./migration-0002-policies.js";
 import { Migration0003Revocations } from "./migration-0003-revocations.js";
 import { Migration0004RoleBindings } from "./migration-0004-role-bindings.js";
 import { Migration0005Encryption } from "./migration-0005-encryption.js";
+import { Migration0006PolicyProtection } from "./migration-0006-policy-protection.js";
 import { Migration0007Reviews } from "./migration-0007-reviews.js";
 import { Migration0008AuditLog } from "./migration-0008-audit-log.js";
 import { Migration0010AuditSinks } from "./migration-0010-audit-sinks.js";
@@ -18,6 +19,7 @@ export const migrations: MigrationObject[] = [
   { name: "0003-revocations", class: Migration0003Revocations },
   { name: "0004-role-bindings", class: Migration0004RoleBindings },
   { name: "0005-encryption", class: Migration0005Encryption },
+  { name: "0006-policy-protection", class: Migration0006PolicyProtection },
   { name: "0007-reviews", class: Migration0007Reviews },
   { name: "0008-audit-log", class: Migration0008AuditLog },
   { name: "0010-audit-sinks", class: Migration0010AuditSinks },

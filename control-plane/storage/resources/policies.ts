@@ -1,27 +1,43 @@
 // Policies: who may call what, content rules and limits. Stored flat (one column per field) so the
 // snapshot builder and the admin API read them without decoding anything.
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { InferEntity } from "@mikro-orm/core";
 import {
-  ContentMatchSchema, Kind, LimitsSchema, type Policy, PolicyAction, PolicySchema,
+  ContentMatchSchema, Kind, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema,
+  RecordMode,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { PolicyRow } from "../entities.js";
 import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
 
 type Row = InferEntity<typeof PolicyRow>;
 
-const actionNames = new Map<PolicyAction, string>([[PolicyAction.ALLOW, "allow"], [PolicyAction.DENY, "deny"]]);
+const actionNames = new Map<PolicyAction, string>([
+  [PolicyAction.ALLOW, "allow"], [PolicyAction.DENY, "deny"], [PolicyAction.MASK, "mask"], [PolicyAction.REVIEW, "review"],
+]);
+const directionNames = new Map<MaskDirection, string>([
+  [MaskDirection.REQUEST, "request"], [MaskDirection.RESPONSE, "response"], [MaskDirection.BOTH, "both"],
+]);
+const styleNames = new Map<MaskStyle, string>([[MaskStyle.REDACT, "redact"], [MaskStyle.PSEUDONYMIZE, "pseudonymize"]]);
+const recordNames = new Map<RecordMode, string>([[RecordMode.MASKED, "masked"], [RecordMode.RAW, "raw"], [RecordMode.NONE, "none"]]);
 
-/** The stored name of an action ("allow", "deny"); empty for a limits-only policy. */
+/** The stored name of an action ("allow", "deny", "mask", "review"); empty for a limits-only policy. */
 export function actionName(action: PolicyAction): string {
   return actionNames.get(action) ?? "";
 }
 
 /** The action a stored name denotes; UNSPECIFIED for "" and anything unknown. */
 export function actionFromName(name: string): PolicyAction {
-  for (const [action, stored] of actionNames) if (stored === name) return action;
-  return PolicyAction.UNSPECIFIED;
+  return fromName(actionNames, name, PolicyAction.UNSPECIFIED);
+}
+
+function fromName<T>(names: ReadonlyMap<T, string>, name: string, unset: T): T {
+  for (const [value, stored] of names) if (stored === name) return value;
+  return unset;
+}
+
+function seconds(duration: { seconds: bigint } | undefined): number {
+  return Number(duration?.seconds ?? 0n);
 }
 
 /** The columns a policy message is stored as (everything but name and times). */
@@ -37,6 +53,19 @@ function columns(policy: Policy) {
     requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
     tokensPerHour: policy.limits?.tokensPerHour ?? 0n,
     description: policy.description,
+    detectors: [...policy.detectors],
+    maskPatterns: [...policy.maskPatterns],
+    maskWords: [...policy.maskWords],
+    phoneRegion: policy.phoneRegion,
+    direction: directionNames.get(policy.direction) ?? "",
+    style: styleNames.get(policy.style) ?? "",
+    restore: policy.restore,
+    record: recordNames.get(policy.record) ?? "",
+    approvers: [...policy.approvers],
+    // Validation admits whole seconds only (policy-validation.ts).
+    waitSeconds: seconds(policy.wait),
+    grantSeconds: seconds(policy.grant),
+    webhook: policy.webhook,
   };
 }
 
@@ -55,6 +84,18 @@ export function policyFromRow(row: Row): Policy {
     reason: row.reason,
     limits: hasLimits ? create(LimitsSchema, { requestsPerMinute: row.requestsPerMinute, tokensPerHour }) : undefined,
     description: row.description,
+    detectors: row.detectors,
+    maskPatterns: row.maskPatterns,
+    maskWords: row.maskWords,
+    phoneRegion: row.phoneRegion,
+    direction: fromName(directionNames, row.direction, MaskDirection.UNSPECIFIED),
+    style: fromName(styleNames, row.style, MaskStyle.UNSPECIFIED),
+    restore: row.restore,
+    record: fromName(recordNames, row.record, RecordMode.UNSPECIFIED),
+    approvers: row.approvers,
+    wait: row.waitSeconds > 0 ? durationFromMs(row.waitSeconds * 1000) : undefined,
+    grant: row.grantSeconds > 0 ? durationFromMs(row.grantSeconds * 1000) : undefined,
+    webhook: row.webhook,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });
@@ -65,7 +106,11 @@ function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
     && row.whenExpr === wanted.whenExpr && sameList(row.keywords, wanted.keywords)
     && sameList(row.patterns, wanted.patterns) && row.action === wanted.action && row.reason === wanted.reason
     && row.requestsPerMinute === wanted.requestsPerMinute && BigInt(row.tokensPerHour) === wanted.tokensPerHour
-    && row.description === wanted.description;
+    && row.description === wanted.description && sameList(row.detectors, wanted.detectors)
+    && sameList(row.maskPatterns, wanted.maskPatterns) && sameList(row.maskWords, wanted.maskWords)
+    && row.phoneRegion === wanted.phoneRegion && row.direction === wanted.direction && row.style === wanted.style
+    && row.restore === wanted.restore && row.record === wanted.record && sameList(row.approvers, wanted.approvers)
+    && row.waitSeconds === wanted.waitSeconds && row.grantSeconds === wanted.grantSeconds && row.webhook === wanted.webhook;
 }
 
 /** Storage of Policy resources. */

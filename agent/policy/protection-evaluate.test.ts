@@ -1,0 +1,119 @@
+// Mask, review and record in evaluation and admission: mask policies are not decisive, review is,
+// and the record mode is the most restrictive of the matched policies.
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import {
+  MaskDirection, MaskStyle, PolicyAction, PolicySchema, RecordMode, type Policy,
+} from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import type { RequestContext } from "./activation.js";
+import { admitRequest } from "./admit-request.js";
+import { compilePolicies } from "./compile-policies.js";
+import { evaluatePolicies } from "./evaluate.js";
+import { createLimitTracker } from "./limits.js";
+import { REVIEW_GRANT_DEFAULT_MS, REVIEW_WAIT_DEFAULT_MS, REVIEW_WAIT_MAX_MS } from "./protection-rules.js";
+
+type PolicyInit = Partial<Omit<Policy, "$typeName">> & { name: string };
+const policy = (init: PolicyInit) => create(PolicySchema, { connections: ["*"], action: PolicyAction.ALLOW, ...init });
+const mask = (init: PolicyInit) => policy({ action: PolicyAction.MASK, detectors: ["email"], ...init });
+
+function context(prompt = "hello", groups = ["eng"]): RequestContext {
+  return {
+    identity: { subject: "alice", email: "alice@example.test", groups, issuer: "urn:test", claims: { sub: "alice" } },
+    request: { model: "gpt-4o", method: "POST", path: "/v1/chat/completions", stream: false, headers: {}, prompt },
+    connection: { name: "openai", provider: "openai" },
+    now: Date.parse("2026-01-05T10:00:00Z"),
+  };
+}
+
+const compile = (policies: PolicyInit[]) => compilePolicies(policies.map((p) => create(PolicySchema, p as Policy)), ["openai"]);
+const evaluate = (policies: Policy[], ctx = context()) => evaluatePolicies(compilePolicies(policies, ["openai"]).forConnection("openai"), ctx);
+const admit = (policies: Policy[], ctx = context()) =>
+  admitRequest({ session: "s-1", connection: { name: "openai", allowedGroups: new Set() }, policies: compilePolicies(policies, ["openai"]), limits: createLimitTracker(), context: ctx });
+
+describe("mask policies in evaluation", () => {
+  it("are not decisive: every matching one contributes its rule, in order, and the next policy decides", () => {
+    const evaluation = evaluate([
+      mask({ name: "mask-email", priority: 30 }),
+      mask({ name: "mask-phone", priority: 20, detectors: ["phone"], direction: MaskDirection.RESPONSE, style: MaskStyle.PSEUDONYMIZE, restore: true }),
+      mask({ name: "mask-never", priority: 25, when: "false" }),
+      policy({ name: "allow-all", priority: 10 }),
+      mask({ name: "mask-after", priority: 0 }),
+    ]);
+    expect(evaluation.outcome).toBe("allow");
+    expect(evaluation.masks.map((rule) => rule.policy)).toEqual(["mask-email", "mask-phone"]);
+    expect(evaluation.masks[0]).toMatchObject({ direction: "both", style: "redact", restore: false });
+    expect(evaluation.masks[1]).toMatchObject({ direction: "response", style: "pseudonymize", restore: true });
+    expect(evaluation.masks[0].detectors.find("write to bob@example.com").map((f) => f.value)).toEqual(["bob@example.com"]);
+  });
+
+  it("apply only when their content rules match, and do not allow anything on their own", () => {
+    const policies = [mask({ name: "mask-hr", priority: 10, keywords: ["salary"] })];
+    expect(evaluate(policies, context("what is my salary")).outcome).toBe("no-allow");
+    expect(evaluate(policies, context("what is my salary")).masks).toHaveLength(1);
+    expect(evaluate(policies, context("hello")).masks).toHaveLength(0);
+  });
+
+  it("keep restore only with pseudonymize, and compile their detectors once per snapshot", () => {
+    const compiled = compilePolicies([mask({ name: "m", restore: true, maskWords: ["Project Falcon"], maskPatterns: ["ACME-\\d{4}"] })], ["openai"]);
+    const rule = compiled.forConnection("openai")[0].mask!;
+    expect(rule.restore).toBe(false);
+    expect(rule.detectors.find("Project Falcon and ACME-1234, a@b.co").map((f) => f.detector)).toEqual(["word", "pattern", "email"]);
+  });
+
+  it("NACK a snapshot with an unknown detector, no detector at all, a bad region or an unknown action", () => {
+    expect(() => compile([mask({ name: "m", detectors: ["dna"] })])).toThrow(/policy m: unknown detector "dna"/);
+    expect(() => compile([mask({ name: "m", detectors: [] })])).toThrow(/policy m: mask policy with no detectors/);
+    expect(() => compile([mask({ name: "m", detectors: ["phone"], phoneRegion: "ZZ" })])).toThrow(/policy m: .*region/);
+    expect(() => compile([policy({ name: "m", action: 9 as PolicyAction })])).toThrow(/policy m: unknown action 9/);
+  });
+});
+
+describe("review policies in evaluation and admission", () => {
+  it("decide like deny, with defaults for wait and grant", () => {
+    const evaluation = evaluate([
+      policy({ name: "card-review", priority: 50, action: PolicyAction.REVIEW, keywords: ["credit card"], approvers: ["security"] }),
+      policy({ name: "allow-all" }),
+    ], context("my credit card is blocked"));
+    expect(evaluation.outcome).toBe("review");
+    if (evaluation.outcome !== "review") return;
+    expect(evaluation.policy.review).toEqual({ approvers: ["security"], waitMs: REVIEW_WAIT_DEFAULT_MS, grantMs: REVIEW_GRANT_DEFAULT_MS });
+  });
+
+  it("give admission a distinct outcome carrying the hold and how to go on once approved", () => {
+    const admission = admit([
+      mask({ name: "mask-email", priority: 60 }),
+      policy({ name: "ssn", priority: 50, action: PolicyAction.REVIEW, approvers: ["security", "legal"], wait: durationFromMs(20 * 60_000), grant: durationFromMs(60_000) }),
+      policy({ name: "allow-all" }),
+    ]);
+    expect(admission.ok).toBe("review");
+    if (admission.ok !== "review") return;
+    expect(admission.review).toEqual({ policy: "ssn", approvers: ["security", "legal"], waitMs: REVIEW_WAIT_MAX_MS, grantMs: 60_000 });
+    expect(admission.admitted).toMatchObject({ ok: true, policy: "ssn", record: "masked" });
+    expect(admission.admitted.masks.map((rule) => rule.policy)).toEqual(["mask-email"]);
+  });
+
+  it("NACK a review policy without approvers", () => {
+    expect(() => compile([policy({ name: "r", action: PolicyAction.REVIEW })])).toThrow(/policy r: review policy with no approvers/);
+  });
+});
+
+describe("record mode", () => {
+  it("is the most restrictive of the matched policies up to the decider (none, masked, raw)", () => {
+    const policies = [
+      policy({ name: "a-raw", priority: 30, action: PolicyAction.UNSPECIFIED, requestsPerMinute: 100, record: RecordMode.RAW }),
+      mask({ name: "b-masked", priority: 20, record: RecordMode.MASKED }),
+      policy({ name: "c-allow", priority: 10 }),
+      policy({ name: "d-none", priority: 0, record: RecordMode.NONE }),
+    ];
+    expect(admit(policies)).toMatchObject({ ok: true, policy: "c-allow", record: "masked" });
+    expect(admit([...policies, policy({ name: "e-none", priority: 15, when: "true", action: PolicyAction.UNSPECIFIED, requestsPerMinute: 5, record: RecordMode.NONE })]))
+      .toMatchObject({ ok: true, record: "none" });
+  });
+
+  it("defaults to masked when a mask rule applied, else raw, and reaches refusals too", () => {
+    expect(admit([policy({ name: "allow-all" })])).toMatchObject({ ok: true, record: "raw", masks: [] });
+    expect(admit([mask({ name: "m", priority: 1 }), policy({ name: "allow-all" })])).toMatchObject({ ok: true, record: "masked" });
+    expect(admit([policy({ name: "no", action: PolicyAction.DENY, record: RecordMode.NONE })])).toMatchObject({ ok: false, record: "none" });
+  });
+});

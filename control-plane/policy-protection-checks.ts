@@ -1,0 +1,111 @@
+// Apply-time checks of the data-protection fields of a Policy (mask, review, record): whatever an
+// agent would NACK or could not honour is refused here with INVALID_ARGUMENT naming the policy and
+// the field. Mask patterns are analysed for backtracking with the content-rule patterns
+// (policy-patterns.ts), after these synchronous checks.
+import { isSupportedCountry } from "libphonenumber-js/max";
+import { type Policy, PolicyAction, MaskStyle } from "../gen/palisade/admin/v1/resources_pb.js";
+import { BUILTIN_DETECTORS, compileDetectors } from "../agent/masking/detectors/compile-detectors.js";
+import { REVIEW_GRANT_MAX_MS, REVIEW_WAIT_MAX_MS } from "../agent/policy/protection-rules.js";
+import { invalid, isHttpUrl } from "./admin/validation.js";
+import { patternSyntaxProblem } from "./policy-patterns.js";
+
+const MAX_WORD_LENGTH = 256;
+const MAX_GROUP_LENGTH = 256;
+const MAX_WEBHOOK_LENGTH = 2048;
+
+/** Throws INVALID_ARGUMENT for the first problem in the mask, review and record fields of `policy`. */
+export function checkPolicyProtection(policy: Policy, what: string): void {
+  checkMask(policy, what);
+  checkReview(policy, what);
+}
+
+function checkMask(policy: Policy, what: string): void {
+  const mask = policy.action === PolicyAction.MASK;
+  const set = maskFieldsSet(policy);
+  if (!mask) {
+    if (set.length > 0) throw invalid(`${what}: ${set[0]} is only for action mask`);
+    return;
+  }
+  if (policy.detectors.length + policy.maskPatterns.length + policy.maskWords.length === 0) {
+    throw invalid(`${what}: action mask needs at least one of detectors, maskPatterns or maskWords`);
+  }
+  for (const [index, detector] of policy.detectors.entries()) {
+    if (!BUILTIN_DETECTORS.includes(detector)) {
+      throw invalid(`${what}: detector ${index + 1} "${detector}" is not known (known: ${BUILTIN_DETECTORS.join(", ")})`);
+    }
+  }
+  for (const [index, pattern] of policy.maskPatterns.entries()) {
+    const problem = patternSyntaxProblem(pattern);
+    if (problem) throw invalid(`${what}: maskPattern ${index + 1} ${problem}`);
+  }
+  for (const [index, word] of policy.maskWords.entries()) {
+    if (word.trim() === "") throw invalid(`${what}: maskWord ${index + 1} is empty`);
+    if (word.length > MAX_WORD_LENGTH) throw invalid(`${what}: maskWord ${index + 1} is longer than ${MAX_WORD_LENGTH} characters`);
+  }
+  if (policy.phoneRegion !== "" && !/^[A-Za-z]{2}$/.test(policy.phoneRegion)) {
+    throw invalid(`${what}: phoneRegion must be an ISO 3166 alpha-2 region such as US or DE`);
+  }
+  if (policy.phoneRegion !== "" && !isSupportedCountry(policy.phoneRegion.toUpperCase())) {
+    throw invalid(`${what}: phoneRegion "${policy.phoneRegion}" is not a region with a known phone numbering plan`);
+  }
+  if (policy.phoneRegion !== "" && !policy.detectors.includes("phone")) {
+    throw invalid(`${what}: phoneRegion needs the phone detector`);
+  }
+  if (policy.restore && policy.style !== MaskStyle.PSEUDONYMIZE) {
+    throw invalid(`${what}: restore needs style pseudonymize (redacted values cannot be restored)`);
+  }
+  // Whatever else the agent would refuse to compile (and NACK the snapshot for).
+  try {
+    compileDetectors({
+      builtins: policy.detectors, patterns: policy.maskPatterns, words: policy.maskWords,
+      phoneRegion: policy.phoneRegion === "" ? undefined : policy.phoneRegion,
+    });
+  } catch (error) {
+    throw invalid(`${what}: detectors do not compile: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function maskFieldsSet(policy: Policy): string[] {
+  return [
+    policy.detectors.length > 0 ? "detectors" : "", policy.maskPatterns.length > 0 ? "maskPatterns" : "",
+    policy.maskWords.length > 0 ? "maskWords" : "", policy.phoneRegion !== "" ? "phoneRegion" : "",
+    policy.direction !== 0 ? "direction" : "", policy.style !== 0 ? "style" : "", policy.restore ? "restore" : "",
+  ].filter(Boolean);
+}
+
+function checkReview(policy: Policy, what: string): void {
+  const review = policy.action === PolicyAction.REVIEW;
+  const set = [
+    policy.approvers.length > 0 ? "approvers" : "", policy.wait ? "wait" : "", policy.grant ? "grant" : "",
+    policy.webhook !== "" ? "webhook" : "",
+  ].filter(Boolean);
+  if (!review) {
+    if (set.length > 0) throw invalid(`${what}: ${set[0]} is only for action review`);
+    return;
+  }
+  if (policy.approvers.length === 0) throw invalid(`${what}: action review needs at least one approvers group`);
+  for (const [index, group] of policy.approvers.entries()) {
+    if (group.trim() === "") throw invalid(`${what}: approvers group ${index + 1} is empty`);
+    if (group.length > MAX_GROUP_LENGTH) throw invalid(`${what}: approvers group ${index + 1} is longer than ${MAX_GROUP_LENGTH} characters`);
+  }
+  checkDuration(what, "wait", policy.wait, REVIEW_WAIT_MAX_MS);
+  checkDuration(what, "grant", policy.grant, REVIEW_GRANT_MAX_MS);
+  if (policy.webhook !== "") {
+    if (policy.webhook.length > MAX_WEBHOOK_LENGTH || !isHttpUrl(policy.webhook)) {
+      throw invalid(`${what}: webhook must be an http(s) URL of at most ${MAX_WEBHOOK_LENGTH} characters`);
+    }
+  }
+}
+
+// Whole seconds only: stored and printed as such (`30s`, `10m`).
+function checkDuration(what: string, field: string, duration: { seconds: bigint; nanos: number } | undefined, maxMs: number): void {
+  if (!duration) return;
+  if (duration.nanos !== 0 || duration.seconds <= 0n) throw invalid(`${what}: ${field} must be a positive whole number of seconds`);
+  if (duration.seconds * 1000n > BigInt(maxMs)) throw invalid(`${what}: ${field} must be at most ${formatSeconds(maxMs / 1000)}`);
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
