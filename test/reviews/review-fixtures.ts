@@ -22,7 +22,7 @@ export function reviewRequest(options: { subject: string; issuer: string; policy
 }
 
 /** A review policy resource (approver groups as given). */
-export function reviewPolicy(name = "needs-review", approvers: string[] = []): Resource {
+export function reviewPolicy(name = "needs-review", approvers: string[] = ["no-one-in-these-tests"]): Resource {
   return create(ResourceSchema, {
     resource: { case: "policy", value: { name, connections: ["*"], action: PolicyAction.REVIEW, approvers, reason: "needs a human" } },
   });
