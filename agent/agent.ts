@@ -11,7 +11,8 @@ import { createAgentMetrics } from "./observability/agent-metrics.js";
 import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker } from "./policy/limits.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
-import { startStreamClient } from "./stream/stream-client.js";
+import type { ReviewChannel } from "./review/review-hold.js";
+import { startStreamClient, type StreamClient } from "./stream/stream-client.js";
 import { agentVersion } from "./version.js";
 
 export interface AgentOptions {
@@ -74,8 +75,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     // Giving `ca` replaces the default roots; public providers must still verify beside private ones.
     ...(upstreamCa && { connect: { ca: [...getCACertificates("default"), upstreamCa.toString("utf8")] } }),
   });
+  // Held requests are refused at once when the agent starts closing (fail closed, never forwarded).
+  const shutdown = new AbortController();
+  let stream: StreamClient | undefined;
+  const reviews: ReviewChannel = {
+    request: (request, timeoutMs) => stream?.requestReview(request, timeoutMs) ?? Promise.resolve("control plane not connected"),
+    closing: shutdown.signal,
+  };
   const handler = createRequestHandler({
     snapshot: store.current,
+    reviews,
     buffer,
     limits: createLimitTracker(),
     maxBodyBytes,
@@ -88,7 +97,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let closing: Promise<void> | undefined;
   const endpoints = { snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry };
   const server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
-  const stream = startStreamClient({
+  stream = startStreamClient({
     controlPlane: options.controlPlane,
     token: options.token,
     segment: options.segment ?? "",
@@ -105,10 +114,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     url: server.url,
     close() {
       closing ??= (async () => {
+        shutdown.abort();
         await server.close(defaults.drainMs);
-        const flushed = await stream.flush(defaults.flushMs);
+        const flushed = await stream!.flush(defaults.flushMs);
         if (!flushed) logger.warn({ unacknowledged: buffer.held }, "agent closing with exchanges not acknowledged");
-        await stream.close();
+        await stream!.close();
         await dispatcher.close();
       })();
       return closing;

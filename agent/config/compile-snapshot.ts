@@ -8,6 +8,7 @@ import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js"
 import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
+import { compileReviewBook, type ReviewBook } from "../review/review-book.js";
 
 /** A connection ready to forward to. */
 export interface CompiledConnection {
@@ -30,6 +31,8 @@ export interface CompiledSnapshot {
   policies: CompiledPolicies;
   /** Identities refused with 403 until their block expires. */
   blocks: BlockList;
+  /** Decided reviews: live grants, and the decisions holding requests wait for. */
+  reviews: ReviewBook;
 }
 
 const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -69,5 +72,5 @@ export function compileSnapshot(
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
   const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks) };
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews) };
 }

@@ -14,6 +14,7 @@ import type { LimitTracker } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
+import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
 import { holdForReview } from "./hold-for-review.js";
@@ -29,6 +30,8 @@ export interface PipelineDeps extends ForwardContext {
   /** The snapshot in force now; a request keeps the one it started with. */
   snapshot(): CompiledSnapshot | undefined;
   buffer: ExchangeBuffer;
+  /** Where held requests ask for reviews; absent: every held request is refused. */
+  reviews?: ReviewChannel;
   /** Per-identity limit counters; they outlive snapshots. */
   limits: LimitTracker;
   maxBodyBytes: number;

@@ -3,7 +3,7 @@
 // recording never holds back a byte on its way to the caller.
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ExchangeSchema, IdentitySchema, UsageSchema, type Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { ExchangeSchema, IdentitySchema, UsageSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CallerIdentity } from "../identity/verifier.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
@@ -26,6 +26,8 @@ export interface ExchangeRecorder {
   identity(identity: CallerIdentity): void;
   /** The policy that decided (allowed, denied or limited) the exchange. */
   policy(name: string): void;
+  /** The review that held the exchange: recorded as its review_id; a forward it allowed is REVIEWED. */
+  review(id: string): void;
   request(body: Uint8Array, facts: RequestFacts): void;
   /** The response begins: decides whether its body is read as a stream of events or as a whole. */
   responseStart(provider: ProviderSpec, contentType: string): void;
@@ -94,6 +96,9 @@ export function startExchangeRecorder(init: {
     policy(name) {
       exchange.policy = name;
     },
+    review(id) {
+      exchange.reviewId = id;
+    },
     identity(identity) {
       const { subject, email, groups, issuer } = identity; // the claims are the policies', not the record's
       exchange.identity = create(IdentitySchema, { subject, email, groups, issuer });
@@ -132,7 +137,8 @@ export function startExchangeRecorder(init: {
         if (response.usage) exchange.usage = create(UsageSchema, mapUsage(response.usage));
       }
       exchange.status = outcome.status;
-      exchange.verdict = outcome.verdict;
+      // Forwarded because a review approved it: the verdict says so.
+      exchange.verdict = exchange.reviewId && outcome.verdict === Verdict.ALLOWED ? Verdict.REVIEWED : outcome.verdict;
       exchange.reason = outcome.reason ?? "";
       exchange.error = outcome.error ?? "";
       if (firstByteAt !== undefined) exchange.timeToFirstByte = durationFromMs(firstByteAt - started);
