@@ -28,6 +28,7 @@ import { createResourceStore } from "./storage/resources/resource-store.js";
 import { readKeyPair, type TlsFiles } from "./tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
 import { createBlockStore } from "./blocks/block-store.js";
+import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
 
@@ -48,6 +49,8 @@ export interface ControlPlaneOptions {
   heartbeatIntervalMs?: number;
   /** Safety poll of the configuration version; default 3 s. */
   snapshotPollIntervalMs?: number;
+  /** Time between alert-rule evaluation passes (docs/alerts.md); default 1 s. */
+  alertIntervalMs?: number;
   /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
   tls?: TlsFiles;
   /** How long after an agent stops holding a request its review may still be decided; default 1 h. */
@@ -107,10 +110,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
     });
     cleanup.push(() => sinks.close());
+    const alerts = startAlertEvaluator({ db, logger, intervalMs: options.alertIntervalMs });
+    cleanup.push(() => alerts.close());
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
-      exchanges: metrics.instrumentExchanges(createExchangeSink(db)),
+      exchanges: metrics.instrumentExchanges(alerts.watching(createExchangeSink(db))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,

@@ -1,0 +1,98 @@
+// Runs evaluation passes: every `intervalMs`, and soon after new exchanges are committed (at most one
+// pass per `minGapMs`), never two at once in this process. Replicas take turns through the advisory
+// lock in evaluateRules; a pass that fails is logged and the next one runs as usual.
+import type { Logger } from "pino";
+import type { ExchangeSink } from "../stream/ports.js";
+import type { Database } from "../storage/database.js";
+import { notifyWebhook } from "./alert-webhook.js";
+import { evaluateRules, type FiredAlert } from "./evaluate-rules.js";
+
+/** How to run the evaluator. */
+export interface AlertEvaluatorOptions {
+  db: Database;
+  logger: Logger;
+  /** Time between passes; default 1 s. */
+  intervalMs?: number;
+  /** Least time between two passes started by new exchanges; default 200 ms. */
+  minGapMs?: number;
+  /** Called after each alert commits (tests, metrics). */
+  onAlert?(fired: FiredAlert): void;
+}
+
+/** A running evaluator. */
+export interface AlertEvaluator {
+  /** Asks for a pass soon (new exchanges were committed). */
+  poke(): void;
+  /** `sink` that pokes the evaluator after each commit. */
+  watching(sink: ExchangeSink): ExchangeSink;
+  /** Stops scheduling and waits for a pass in flight. */
+  close(): Promise<void>;
+}
+
+/** Starts the evaluator. */
+export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvaluator {
+  const intervalMs = options.intervalMs ?? 1000;
+  const minGapMs = options.minGapMs ?? 200;
+  const logger = options.logger.child({ component: "alerts" });
+  let running: Promise<void> | undefined;
+  let lastStart = 0;
+  let pending: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const pass = async () => {
+    lastStart = Date.now();
+    try {
+      const result = await evaluateRules(options.db, new Date());
+      if (!result.evaluated) return;
+      for (const fired of result.fired) {
+        logger.warn({ rule: fired.rule.name, subject: fired.alert.subject, alert: fired.alert.id, blocked: fired.alert.blocked, summary: fired.alert.summary }, "alert fired");
+        options.onAlert?.(fired);
+        void notifyWebhook(fired, logger);
+      }
+    } catch (error) {
+      if (!closed) logger.error({ err: error }, "alert evaluation failed");
+    }
+  };
+
+  const run = () => {
+    if (closed) return;
+    if (running) {
+      // One more pass after this one: it will see what arrived meanwhile.
+      schedule(minGapMs);
+      return;
+    }
+    running = pass().finally(() => { running = undefined; });
+  };
+
+  function schedule(delayMs: number) {
+    if (pending || closed) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      run();
+    }, delayMs);
+    pending.unref();
+  }
+
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+
+  const poke = () => schedule(Math.max(0, lastStart + minGapMs - Date.now()));
+  return {
+    poke,
+    watching(sink) {
+      return {
+        async commit(agent, exchanges) {
+          const ids = await sink.commit(agent, exchanges);
+          if (ids.length > 0) poke();
+          return ids;
+        },
+      };
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      if (pending) clearTimeout(pending);
+      await running;
+    },
+  };
+}
