@@ -1,11 +1,11 @@
 // The evaluator's rules over real stored exchanges (written through the stream's own exchange sink,
 // with the times, usage, verdicts and models each case needs): what fires, what does not, dedup,
 // the audit entry with its evidence, and the block an autoBlock rule creates.
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ResourceSchema, type AlertRule, AlertRuleSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { ResourceSchema, AlertRuleSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { ExchangeSchema, IdentitySchema, UsageSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { evaluateRules, type FiredAlert } from "../../control-plane/alerts/evaluate-rules.js";
 import { ruleSettings } from "../../control-plane/alerts/rule-settings.js";
@@ -36,7 +36,7 @@ async function record(...exchanges: Sent[]): Promise<string[]> {
   return messages.map((m) => m.id);
 }
 
-async function applyRule(rule: Partial<AlertRule> & { name: string }): Promise<void> {
+async function applyRule(rule: MessageInitShape<typeof AlertRuleSchema>): Promise<void> {
   await createResourceStore(db).apply([create(ResourceSchema, { resource: { case: "alertRule", value: create(AlertRuleSchema, rule) } })], "test");
 }
 
