@@ -62,7 +62,9 @@ async function fire(tx: EntityManager, finding: Finding, rule: RuleSettings, now
 }
 
 /** Runs one pass at `now` unless another replica is evaluating (then `evaluated: false`). */
-export function evaluateRules(db: Database, now: Date): Promise<EvaluationResult> {
+export async function evaluateRules(db: Database, now: Date): Promise<EvaluationResult> {
+  // Without rules (the usual idle case) no transaction or lock is needed at all.
+  if ((await loadRuleSettings(db.em())).length === 0) return { evaluated: true, fired: [] };
   return db.transaction(async (tx) => {
     const lock = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [ALERT_EVALUATION_LOCK]);
     if (!lock[0]?.locked) return { evaluated: false };
