@@ -100,7 +100,10 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     const chunkDelayMs = Number(res.req.headers["x-stand-in-chunk-delay-ms"] ?? options.chunkDelayMs ?? 0);
     for (const [index, event] of events.entries()) {
       if (index > firstContent && waitFor) await waitFor;
-      if (index > firstContent && fault === "reset-mid-stream") return void res.socket?.destroy();
+      if (index > firstContent && fault === "reset-mid-stream") {
+        await new Promise((resolve) => res.write("", resolve)); // what was written reaches the caller first
+        return void res.socket?.destroy();
+      }
       if (index > firstContent && fault === "broken-sse") {
         return void res.end('data: {"choices":[{"delta":{"content":"trunc\n\n\u0000not an event: \xff{{{');
       }
