@@ -57,16 +57,17 @@ function withTokens(findings: Match[], tokens: Match[]): Match[] {
 export function createMatchScanner(rules: readonly MaskRule[], table?: PseudonymTable): MatchScanner {
   return {
     scan(text) {
+      // Each detector on its own (not the rule's merged find): the spans must include the losers.
       const found: Match[] = [];
-      for (const rule of rules) for (const finding of rule.detectors.find(text)) found.push({ ...finding, rule });
-      const findings = rules.length > 1 ? mergeFindings([...found]) : found;
+      for (const rule of rules) for (const detector of rule.detectors.detectors) for (const finding of detector.find(text)) found.push({ ...finding, rule });
+      const findings = mergeFindings([...found]);
       if (!table) return { matches: findings, spans: found };
       const tokens = placeholdersIn(text, table);
       return { matches: withTokens(findings, tokens), spans: tokens.length === 0 ? found : [...found, ...tokens] };
     },
     holdFrom(text, spans) {
       let hold = text.length;
-      for (const rule of rules) hold = Math.min(hold, rule.detectors.holdFrom(text));
+      for (const rule of rules) for (const detector of rule.detectors.detectors) hold = Math.min(hold, detector.holdFrom(text));
       if (table && table.size > 0) hold = Math.min(hold, placeholderHold(text));
       // Nothing found may cross the hold: a finding of one rule may reach into another's held tail.
       return settledHoldAny(spans, hold);
