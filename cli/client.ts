@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { AuditLogService } from "../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
@@ -19,6 +20,7 @@ export interface AdminClients {
   sessions: Client<typeof SessionService>;
   blocks: Client<typeof BlockService>;
   reviews: Client<typeof ReviewService>;
+  auditLog: Client<typeof AuditLogService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -38,6 +40,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     sessions: createClient(SessionService, transport),
     blocks: createClient(BlockService, transport),
     reviews: createClient(ReviewService, transport),
+    auditLog: createClient(AuditLogService, transport),
   };
 }
 

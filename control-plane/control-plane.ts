@@ -51,6 +51,8 @@ export interface ControlPlaneOptions {
   snapshotPollIntervalMs?: number;
   /** Time between alert-rule evaluation passes (docs/alerts.md); default 1 s. */
   alertIntervalMs?: number;
+  /** How often the audit chain is checkpointed; default every 10,000 entries or 60 s. */
+  auditCheckpoints?: { everyEntries?: number; everyMs?: number };
   /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
   tls?: TlsFiles;
   /** How long after an agent stops holding a request its review may still be decided; default 1 h. */
@@ -94,7 +96,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     logger.info({ keyId: box.keyId, keySource: secret.source, sealedNow: sealed }, "secrets at rest sealed with AES-256-GCM");
     const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
     await ensureSigningKey(db);
-    const checkpointer = await startCheckpointer({ db, logger });
+    const checkpointer = await startCheckpointer({ db, logger, ...options.auditCheckpoints });
     cleanup.push(() => checkpointer.close());
     const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
     cleanup.push(() => snapshots.close());

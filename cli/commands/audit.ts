@@ -8,6 +8,8 @@ import { CliError } from "../errors.js";
 import { outputOption, renderList, renderOne, type OutputFormat } from "../output.js";
 import { renderSessionText, SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
+import { registerAuditExport } from "./audit-export.js";
+import { registerAuditVerify } from "./audit-verify.js";
 
 interface ListFlags extends AdminFlags {
   subject?: string;
@@ -25,6 +27,8 @@ const MAX_PAGE = 1000;
 /** Registers `audit list` and `audit show`. */
 export function registerAudit(program: Command, ctx: CliContext): void {
   const audit = program.command("audit").description("read the recorded exchanges");
+  registerAuditVerify(audit, ctx);
+  registerAuditExport(audit, ctx);
   withAdminOptions(
     audit
       .command("list")

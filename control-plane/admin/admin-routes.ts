@@ -1,5 +1,6 @@
 // The admin API as routes: every service behind the authentication and role-check interceptor.
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { AuditLogService } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
@@ -7,6 +8,7 @@ import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js"
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { adminAuditInterceptor } from "../audit/admin-audit.js";
+import { createAuditLogService } from "../audit/audit-log-service.js";
 import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
@@ -65,6 +67,7 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(SessionService, createSessionService(deps.exchanges), options);
+  router.service(AuditLogService, createAuditLogService(deps.auditDb), options);
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
   router.service(ReviewService, createReviewService(deps.reviews), options);
 }

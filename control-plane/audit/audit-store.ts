@@ -70,9 +70,13 @@ export async function latestCheckpoint(em: EntityManager): Promise<CheckpointRec
 
 /** The seq range of the entries whose time lies in [from, to]; undefined when none does. */
 export async function seqRangeForTimes(em: EntityManager, from: Date | undefined, to: Date | undefined): Promise<SeqRange | undefined> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (from) { where.push("time >= ?"); params.push(from.toISOString()); }
+  if (to) { where.push("time <= ?"); params.push(to.toISOString()); }
   const rows = await em.execute<{ first: string | number | null; last: string | number | null }[]>(
-    `select min(seq) as first, max(seq) as last from audit_log where time >= ? and time <= ?`,
-    [(from ?? new Date(0)).toISOString(), (to ?? new Date(8.64e15)).toISOString()],
+    `select min(seq) as first, max(seq) as last from audit_log ${where.length ? `where ${where.join(" and ")}` : ""}`,
+    params,
   );
   const row = rows[0];
   if (!row || row.first === null || row.last === null) return undefined;

@@ -50,6 +50,12 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     CreateToken: { roles: ADMIN },
     RevokeToken: { roles: ADMIN },
   },
+  // The audit chain's entries name subjects and sessions, never contents: admins and auditors.
+  "palisade.admin.v1.AuditLogService": {
+    VerifyLog: { roles: CONTENT_READERS },
+    ExportLog: { roles: CONTENT_READERS },
+    GetLogPublicKey: { roles: CONTENT_READERS },
+  },
   "palisade.admin.v1.SessionService": {
     // Listings never carry bodies.
     ListSessions: { roles: EVERY_ROLE },

@@ -4,6 +4,7 @@
 // `palisade up` applied once.
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuditLogService } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
@@ -149,6 +150,7 @@ describe("policies through the admin API", () => {
       resources: client, agents: admin.client(AgentAdminService), tokens: admin.client(TokenService), sessions: admin.client(SessionService),
       blocks: admin.client(BlockService),
       reviews: admin.client(ReviewService),
+      auditLog: admin.client(AuditLogService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });
