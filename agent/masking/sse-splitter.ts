@@ -26,6 +26,8 @@ export interface SseSplitter {
 // very end may still be the first half of "\r\n": wait for the next chunk).
 const lineEnd = "(?:\\r\\n|\\r(?!\\n|$)|\\n)";
 const eventEnd = new RegExp(lineEnd + lineEnd, "g");
+const finalLineEnd = "(?:\\r\\n|\\r(?!\\n)|\\n)";
+const finalEventEnd = new RegExp(finalLineEnd + finalLineEnd, "g"); // at the end nothing more can come
 
 function parseEvent(raw: string): RawEvent {
   const data: string[] = [];
@@ -51,11 +53,11 @@ export function createSseSplitter(): SseSplitter {
   const decoder = new TextDecoder("utf-8");
   let pending = "";
   let searchFrom = 0; // pending before this holds no event end (a big event arriving in many chunks is scanned once)
-  const drain = (): RawEvent[] => {
+  const drain = (blankLine: RegExp): RawEvent[] => {
     const events: RawEvent[] = [];
     for (;;) {
-      eventEnd.lastIndex = searchFrom;
-      const match = eventEnd.exec(pending);
+      blankLine.lastIndex = searchFrom;
+      const match = blankLine.exec(pending);
       if (!match) {
         searchFrom = Math.max(0, pending.length - 3);
         return events;
@@ -69,11 +71,11 @@ export function createSseSplitter(): SseSplitter {
   return {
     push(chunk) {
       pending += decoder.decode(chunk, { stream: true });
-      return drain();
+      return drain(eventEnd);
     },
     end() {
       pending += decoder.decode();
-      const events = drain();
+      const events = drain(finalEventEnd);
       if (pending.trim() !== "") events.push(parseEvent(`${pending}\n\n`));
       pending = "";
       searchFrom = 0;

@@ -1,0 +1,64 @@
+// Stream shapes beyond the common one: several choices, a stream without finish_reason, Responses
+// function call arguments, events of unknown types, a whole SSE body given to maskResponse.
+import OpenAI from "openai";
+import { describe, expect, it } from "vitest";
+import { createMaskSession } from "./mask-session.js";
+import { playStream, sseFetch } from "./sse-fixtures.js";
+import { rule } from "./test-rules.js";
+
+const EMAIL = "jane.doe@example.com";
+const data = (value: unknown) => `data: ${typeof value === "string" ? value : JSON.stringify(value)}\n\n`;
+const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+const chunk = (choices: unknown[]) => data({ ...base, choices });
+
+describe("SSE masking: other stream shapes", () => {
+  it("keeps a text stream per choice and flushes held text in a chunk of its own before [DONE] when no finish_reason came", async () => {
+    let sse = "";
+    const texts = [`a ${EMAIL}`, `b ${EMAIL.toUpperCase()}`];
+    for (let at = 0; at < 30; at++) for (const index of [0, 1]) if (texts[index][at]) sse += chunk([{ index, delta: { content: texts[index][at] }, finish_reason: null }]);
+    sse += data("[DONE]");
+    const played = playStream(createMaskSession("openai", "/v1/chat/completions", [rule()]), sse, 5);
+    expect(played.client.toLowerCase()).not.toContain("jane");
+    const client = new OpenAI({ apiKey: "k", baseURL: "http://x.invalid/v1", fetch: sseFetch(played.client), maxRetries: 0 });
+    const contents = ["", ""];
+    for await (const part of await client.chat.completions.create({ model: "m", messages: [], stream: true })) {
+      for (const choice of part.choices) contents[choice.index] += choice.delta.content ?? "";
+    }
+    expect(contents).toEqual(["a [EMAIL]", "b [EMAIL]"]);
+  });
+
+  it("masks Responses function call arguments across deltas, the done event and the final response alike", () => {
+    const args = JSON.stringify({ to: EMAIL });
+    let sse = "";
+    let sequence = 0;
+    const event = (type: string, fields: object) => (sse += `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`);
+    const item = (argumentsText: string) => ({ id: "fc_1", type: "function_call", call_id: "call_1", name: "send", arguments: argumentsText, status: "completed" });
+    event("response.output_item.added", { output_index: 0, item: item("") });
+    for (const c of args) event("response.function_call_arguments.delta", { item_id: "fc_1", output_index: 0, delta: c });
+    event("response.function_call_arguments.done", { item_id: "fc_1", output_index: 0, arguments: args });
+    event("response.output_item.done", { output_index: 0, item: item(args) });
+    event("response.completed", { response: { id: "r", object: "response", status: "completed", output: [item(args)] } });
+    event("response.audio.transcript.delta", { delta: `mail ${EMAIL}` }); // a type the engine does not know
+    const played = playStream(createMaskSession("openai", "/v1/responses", [rule()]), sse);
+    expect(played.client).not.toContain("jane");
+    const events = played.client.split("\n\n").filter(Boolean).map((text) => JSON.parse(text.slice(text.indexOf("data: ") + 6)));
+    const deltas = events.filter((e) => e.type === "response.function_call_arguments.delta").map((e) => e.delta).join("");
+    const masked = JSON.stringify({ to: "[EMAIL]" });
+    expect(deltas).toBe(masked);
+    expect(events.find((e) => e.type === "response.function_call_arguments.done").arguments).toBe(masked);
+    expect(events.find((e) => e.type === "response.output_item.done").item.arguments).toBe(masked);
+    expect(events.find((e) => e.type === "response.completed").response.output[0].arguments).toBe(masked);
+    expect(events.at(-1)).toMatchObject({ type: "response.audio.transcript.delta", delta: "mail [EMAIL]" });
+  });
+
+  it("masks a whole SSE body given to maskResponse as a stream", () => {
+    let sse = "";
+    for (const c of `hi ${EMAIL}`) sse += chunk([{ index: 0, delta: { content: c }, finish_reason: null }]);
+    sse += chunk([{ index: 0, delta: {}, finish_reason: "stop" }]) + data("[DONE]");
+    const out = createMaskSession("openai", "/v1/chat/completions", [rule()]).maskResponse(Buffer.from(sse), "text/event-stream; charset=utf-8");
+    const text = out.client.toString();
+    expect(text).not.toContain("jane");
+    const contents = [...text.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join("");
+    expect(contents).toBe("hi [EMAIL]");
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { createSseSplitter, withData } from "./sse-splitter.js";
+
+function split(text: string, size: number) {
+  const splitter = createSseSplitter();
+  const bytes = Buffer.from(text, "utf8");
+  const events = [];
+  for (let at = 0; at < bytes.length; at += size) events.push(...splitter.push(bytes.subarray(at, at + size)));
+  return [...events, ...splitter.end()];
+}
+
+describe("SSE splitter", () => {
+  const stream = 'event: a\r\ndata: {"x":"é😀"}\r\n\r\n: keep-alive\n\ndata: one\ndata:two\n\nid: 7\rdata: three\r\r';
+
+  it("finds the same events whatever the chunking, with every line ending and split UTF-8", () => {
+    for (const size of [1, 2, 3, 5, 1000]) {
+      const events = split(stream, size);
+      expect(events.map((event) => [event.name, event.data])).toEqual([
+        ["a", '{"x":"é😀"}'],
+        ["", undefined],
+        ["", "one\ntwo"],
+        ["", "three"],
+      ]);
+      expect(events.map((event) => event.raw).join("")).toBe(stream);
+    }
+  });
+
+  it("waits for the second half of a CRLF blank line and treats an unterminated last event as complete at the end", () => {
+    const splitter = createSseSplitter();
+    expect(splitter.push(Buffer.from("data: a\r\n\r"))).toEqual([]);
+    expect(splitter.push(Buffer.from("\ndata: b")).map((event) => event.data)).toEqual(["a"]);
+    expect(splitter.end().map((event) => event.data)).toEqual(["b"]);
+  });
+
+  it("rewrites only the data lines, keeping event, id and comment lines", () => {
+    const [event] = split("event: x\nid: 3\n: note\ndata: old\n\n", 4);
+    expect(withData(event, "new\nline")).toBe("event: x\nid: 3\n: note\ndata: new\ndata: line\n\n");
+  });
+});
