@@ -10,6 +10,7 @@ import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js
 import { ReviewService } from "../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
+import { UsageService } from "../gen/palisade/admin/v1/usage_service_pb.js";
 import { CliError } from "./errors.js";
 
 /** One client per admin service. */
@@ -21,6 +22,7 @@ export interface AdminClients {
   blocks: Client<typeof BlockService>;
   reviews: Client<typeof ReviewService>;
   auditLog: Client<typeof AuditLogService>;
+  usage: Client<typeof UsageService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -41,6 +43,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     blocks: createClient(BlockService, transport),
     reviews: createClient(ReviewService, transport),
     auditLog: createClient(AuditLogService, transport),
+    usage: createClient(UsageService, transport),
   };
 }
 

@@ -12,6 +12,7 @@ import { registerReview } from "./commands/review.js";
 import { registerControlPlane } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
+import { registerUsage } from "./commands/usage.js";
 import type { CliContext } from "./context.js";
 import { VERSION } from "./version.js";
 
@@ -33,6 +34,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerToken(program, ctx);
   registerAudit(program, ctx);
+  registerUsage(program, ctx);
   registerBlock(program, ctx);
   registerAlerts(program, ctx);
   registerReview(program, ctx);

@@ -19,6 +19,7 @@ import { listen } from "./server.js";
 import { startSinkDelivery } from "./sinks/sink-delivery.js";
 import { createSinkMetrics } from "./sinks/sink-metrics.js";
 import type { SinkTimings } from "./sinks/sink-worker.js";
+import { createUsageMetrics } from "./usage/usage-metrics.js";
 import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
@@ -108,6 +109,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(startReviewExpiry({ store: reviews, logger, intervalMs: options.reviewExpiryIntervalMs }));
     let url = "";
     const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url });
+    const usageMetrics = createUsageMetrics(metrics.registry);
     const sinks = await startSinkDelivery({
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
     });
@@ -117,7 +119,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
-      exchanges: metrics.instrumentExchanges(alerts.watching(createExchangeSink(db))),
+      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(createExchangeSink(db)))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,

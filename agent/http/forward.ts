@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { errors, type Dispatcher } from "undici";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledConnection } from "../config/compile-snapshot.js";
+import type { StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { writeRefusal } from "./refusal.js";
@@ -47,7 +48,10 @@ function writable(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Forwards the request and records the outcome; never throws. */
+/**
+ * Forwards the request and records the outcome; never throws. `filter` (when given) rewrites an
+ * event-stream response on its way to the caller; the recorder sees the upstream's bytes.
+ */
 export async function forward(
   context: ForwardContext,
   req: IncomingMessage,
@@ -56,6 +60,7 @@ export async function forward(
   route: Route,
   body: Buffer,
   recorder: ExchangeRecorder,
+  filter?: StreamFilter,
 ): Promise<void> {
   const abort = new AbortController();
   let callerGone = false;
@@ -95,19 +100,23 @@ export async function forward(
   res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
   // waits for the headers, so send them now rather than with the first chunk.
-  if (contentType.toLowerCase().startsWith("text/event-stream")) res.flushHeaders();
+  const streamed = contentType.toLowerCase().startsWith("text/event-stream");
+  if (streamed) res.flushHeaders();
+  // Only an event stream is filtered (an error answer in JSON goes through as it is).
+  const through = streamed ? filter : undefined;
   recorder.responseStart(connection.provider, contentType);
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
       recorder.firstByte();
-      const more = res.write(chunk);
+      const out = through ? through.push(chunk) : chunk;
+      const more = out.length === 0 || res.write(out);
       recorder.responseChunk(chunk);
       if (!more) await writable(res);
       if (callerGone) break;
     }
     if (callerGone) throw new Error("caller closed the connection");
     recorder.firstByte();
-    res.end();
+    res.end(through?.end());
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.destroy();

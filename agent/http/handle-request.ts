@@ -139,7 +139,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       chargeTokens = admitted.chargeTokens;
 
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
-      await forward(context, req, res, connection, route, body.body, recorder);
+      // A stream that would not report usage is asked to (and the extra chunk hidden from the caller).
+      const usage = provider.streamUsage?.(route.rest, json);
+      await forward(context, req, res, connection, route, usage?.body ?? body.body, recorder, usage?.filter());
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

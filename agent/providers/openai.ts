@@ -2,6 +2,7 @@
 import type { SseEvent } from "../sse/sse-parser.js";
 import { openaiPromptText } from "./openai-prompt.js";
 import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import { openaiStreamUsage } from "./openai-stream-usage.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
 
@@ -67,5 +68,6 @@ export const openai: ProviderSpec = {
   promptText: (body) => openaiPromptText(body),
   readUsage: (body) => openaiUsage(objectAt(body)?.usage),
   streamReader: openaiStreamReader,
+  streamUsage: openaiStreamUsage,
   errorBody: openaiErrorBody,
 };

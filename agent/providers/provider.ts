@@ -44,6 +44,22 @@ export interface StreamReader {
   usage(): UsageCounts | undefined;
 }
 
+/** Rewrites the bytes of a response stream on their way to the caller. */
+export interface StreamFilter {
+  /** The bytes to send for `chunk` (maybe fewer, held until an event completes). */
+  push(chunk: Buffer): Buffer;
+  /** What is left when the upstream ends. */
+  end(): Buffer;
+}
+
+/** A request changed so that its streamed response reports usage, and how to hide that from the caller. */
+export interface StreamUsageRewrite {
+  /** The body to send upstream instead of the caller's. */
+  body: Buffer;
+  /** A fresh filter for the response, removing what only the rewrite caused. */
+  filter(): StreamFilter;
+}
+
 /** An API family as data. */
 export interface ProviderSpec {
   /** Short name used in logs and docs ("openai", "anthropic", "generic"). */
@@ -56,6 +72,8 @@ export interface ProviderSpec {
   readUsage(body: unknown): UsageCounts | undefined;
   /** A fresh reader for one streamed response keeping at most `maxChars` of text, or undefined when the stream is recorded raw. */
   streamReader(maxChars: number): StreamReader | undefined;
+  /** When a streamed request would not report usage, the rewrite that makes it (absent: always reports it). */
+  streamUsage?(path: string, body: unknown): StreamUsageRewrite | undefined;
   /** The JSON body of a refusal in this provider's error format. */
   errorBody(refusal: Refusal): unknown;
 }

@@ -20,6 +20,8 @@ import type { Database } from "../storage/database.js";
 import type { ExchangeReader } from "../storage/exchanges.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
 import type { TokenIssuer } from "../tokens/token-issuer.js";
+import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
+import { createUsageService } from "../usage/usage-service.js";
 import { createAgentAdminService } from "./agent-admin-service.js";
 import { createBlockService } from "./block-service.js";
 import { createResourceService } from "./resource-service.js";
@@ -70,4 +72,5 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(AuditLogService, createAuditLogService(deps.auditDb), options);
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
   router.service(ReviewService, createReviewService(deps.reviews), options);
+  router.service(UsageService, createUsageService(deps.auditDb), options);
 }

@@ -73,6 +73,10 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     ApproveReview: { roles: DECIDERS },
     DenyReview: { roles: DECIDERS },
   },
+  "palisade.admin.v1.UsageService": {
+    // Sums of metadata (requests, tokens): no contents.
+    GetUsage: { roles: EVERY_ROLE },
+  },
 };
 
 /** The permission of one RPC; undefined (nobody may call it) when the table does not list it. */

@@ -10,6 +10,7 @@ import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js"
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { permissionFor } from "../../control-plane/auth/permissions.js";
 import { ADMIN_TOKEN, type AuthHarness, startAuthHarness } from "./auth-harness.js";
 import { BINDINGS, gate, type GateOutcome, serviceAccount } from "./fixtures.js";
@@ -24,6 +25,7 @@ interface Clients {
   sessions: Client<typeof SessionService>;
   blocks: Client<typeof BlockService>;
   reviews: Client<typeof ReviewService>;
+  usage: Client<typeof UsageService>;
 }
 
 let unique = 0;
@@ -51,6 +53,7 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: ReviewService, method: "ListReviews", readers: ["approver", "auditor"], call: (c) => c.reviews.listReviews({}) },
   { service: ReviewService, method: "GetReview", readers: ["approver", "auditor"], call: (c) => c.reviews.getReview({ id: "absent" }) },
   { service: ReviewService, method: "ApproveReview", readers: ["approver"], call: (c) => c.reviews.approveReview({ id: "absent" }) },
+  { service: UsageService, method: "GetUsage", readers: READ, call: (c) => c.usage.getUsage({}) },
   { service: ReviewService, method: "DenyReview", readers: ["approver"], call: (c) => c.reviews.denyReview({ id: "absent", reason: "no" }) },
 ];
 
@@ -85,13 +88,14 @@ describe("the permission matrix", () => {
         sessions: h.client(SessionService, token),
         blocks: h.client(BlockService, token),
         reviews: h.client(ReviewService, token),
+        usage: h.client(UsageService, token),
       });
     }
   });
   afterAll(async () => { await h?.close(); });
 
   it("covers every RPC of every admin service, and the table names each", () => {
-    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService]) {
+    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService, UsageService]) {
       for (const method of service.methods) {
         expect(permissionFor(service.typeName, method.name), `${service.name}.${method.name}`).toBeDefined();
         expect(RPCS.some((rpc) => rpc.service === service && rpc.method === method.name), `${service.name}.${method.name} tested`).toBe(true);

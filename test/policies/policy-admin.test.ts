@@ -9,6 +9,7 @@ import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_servi
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
+import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
@@ -151,6 +152,7 @@ describe("policies through the admin API", () => {
       blocks: admin.client(BlockService),
       reviews: admin.client(ReviewService),
       auditLog: admin.client(AuditLogService),
+      usage: admin.client(UsageService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });

@@ -1,0 +1,56 @@
+// Requests and tokens as Prometheus counters, by connection, model and verdict, counted as agents'
+// exchanges are committed. Not by subject: every caller would be a series (unbounded cardinality,
+// and identities copied into a metrics system with looser access than the audit log); per-subject
+// figures come from `palisade usage --by subject` (docs/usage.md). The model comes from the caller's
+// request body, so its values are capped per connection; later ones are counted as "other".
+import { Counter, type Registry } from "prom-client";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import type { ExchangeSink } from "../stream/ports.js";
+
+/** Distinct model label values kept per connection before the rest count as "other". */
+export const MAX_MODELS_PER_CONNECTION = 50;
+
+/** Decorates exchange sinks so that committed exchanges are counted. */
+export interface UsageMetrics {
+  instrument(sink: ExchangeSink): ExchangeSink;
+}
+
+/** Registers the usage series on `registry`. */
+export function createUsageMetrics(registry: Registry): UsageMetrics {
+  const registers = [registry];
+  const requests = new Counter({ name: "palisade_control_plane_usage_requests_total", help: "Exchanges committed, by connection, model and verdict (a batch resent after a lost ACK counts again; palisade usage is exact)", labelNames: ["connection", "model", "verdict"], registers });
+  const tokens = new Counter({ name: "palisade_control_plane_usage_tokens_total", help: "Tokens providers reported in usage, by connection, model, verdict and type (prompt or completion)", labelNames: ["connection", "model", "verdict", "type"], registers });
+  const models = new Map<string, Set<string>>();
+  const modelLabel = (connection: string, model: string): string => {
+    let seen = models.get(connection);
+    if (!seen) models.set(connection, (seen = new Set()));
+    if (seen.has(model)) return model;
+    if (seen.size >= MAX_MODELS_PER_CONNECTION) return "other";
+    seen.add(model);
+    return model;
+  };
+  return {
+    instrument(sink) {
+      return {
+        async commit(agent, exchanges) {
+          const ids = await sink.commit(agent, exchanges);
+          const committed = new Set(ids);
+          for (const exchange of exchanges) {
+            if (!committed.has(exchange.id)) continue;
+            const labels = {
+              connection: exchange.connection,
+              model: modelLabel(exchange.connection, exchange.model),
+              verdict: (Verdict[exchange.verdict] ?? "UNSPECIFIED").toLowerCase(),
+            };
+            requests.inc(labels);
+            if (exchange.usage) {
+              tokens.inc({ ...labels, type: "prompt" }, Number(exchange.usage.promptTokens));
+              tokens.inc({ ...labels, type: "completion" }, Number(exchange.usage.completionTokens));
+            }
+          }
+          return ids;
+        },
+      };
+    },
+  };
+}
