@@ -2,6 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, type Duration } from "@bufbuild/protobuf/wkt";
 import { CliError } from "./errors.js";
+import type { MappingFields } from "./resources/yaml-fields.js";
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -31,4 +32,16 @@ export function formatDurationSeconds(seconds: number): string {
     }
   }
   return text;
+}
+
+/** A duration field of a resource file (`wait: 5m`); undefined when absent, an error at its line when malformed. */
+export function durationField(fields: MappingFields, key: string): Duration | undefined {
+  const text = fields.string(key);
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    if (error instanceof CliError) throw fields.errorAt(key, `${key}: ${error.message}`);
+    throw error;
+  }
 }

@@ -2,13 +2,12 @@
 // unusualModel, requestRateSpike) with durations as people type them (`5m`, `1h`, `7d`), an optional
 // `autoBlock: {for: 1h}`, sinks, webhook and description. Printed back with the defaults the server filled in.
 import { create } from "@bufbuild/protobuf";
-import { type Duration, DurationSchema } from "@bufbuild/protobuf/wkt";
+import type { Duration } from "@bufbuild/protobuf/wkt";
 import {
   type AlertRule, AlertRuleSchema, AutoBlockSchema, RepeatedViolationsConditionSchema, RequestRateSpikeConditionSchema,
   ResourceSchema, type Resource, TokenSpikeConditionSchema, UnusualModelConditionSchema,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { parseDurationSeconds } from "../duration.js";
-import { CliError } from "../errors.js";
+import { durationField, formatDurationSeconds } from "../duration.js";
 import type { Columns } from "../output.js";
 import type { MappingFields } from "./yaml-fields.js";
 
@@ -16,17 +15,6 @@ const CONDITIONS = ["tokenSpike", "repeatedViolations", "unusualModel", "request
 
 /** The fields an AlertRule takes besides `kind` and `name`. */
 export const ALERT_RULE_FIELDS = [...CONDITIONS, "autoBlock", "sinks", "webhook", "description"] as const;
-
-function durationField(fields: MappingFields, key: string): Duration | undefined {
-  const text = fields.string(key);
-  if (text === undefined) return undefined;
-  try {
-    return create(DurationSchema, { seconds: BigInt(parseDurationSeconds(text)) });
-  } catch (error) {
-    if (error instanceof CliError) throw fields.errorAt(key, `${key}: ${error.message}`);
-    throw error;
-  }
-}
 
 /** Reads an AlertRule document (after `kind` and `name`); the server applies defaults and ranges. */
 export function readAlertRule(fields: MappingFields, name: string): Resource {
@@ -76,17 +64,8 @@ export function readAlertRule(fields: MappingFields, name: string): Resource {
   return create(ResourceSchema, { resource: { case: "alertRule", value: rule } });
 }
 
-/** A duration as typed in files: `90s`, `5m`, `1h30m`, `7d`. */
-export function formatDuration(duration: Duration | undefined): string | undefined {
-  if (!duration) return undefined;
-  let rest = Number(duration.seconds);
-  let text = "";
-  for (const [unit, size] of [["d", 86_400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    const amount = Math.floor(rest / size);
-    if (amount > 0) text += `${amount}${unit}`;
-    rest -= amount * size;
-  }
-  return text || "0s";
+function formatDuration(duration: Duration | undefined): string | undefined {
+  return duration ? formatDurationSeconds(Number(duration.seconds)) : undefined;
 }
 
 function conditionView(rule: AlertRule): Record<string, unknown> {

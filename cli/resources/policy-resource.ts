@@ -1,13 +1,11 @@
 // `kind: Policy` in the resource file: read from YAML, printed back (so `get -o yaml` output can
 // be applied again), and its table columns.
 import { create } from "@bufbuild/protobuf";
-import { type Duration, DurationSchema } from "@bufbuild/protobuf/wkt";
 import {
   ContentMatchSchema, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
   ResourceSchema, type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { formatDurationSeconds, parseDurationSeconds } from "../duration.js";
-import { CliError } from "../errors.js";
+import { durationField, formatDurationSeconds } from "../duration.js";
 import type { Columns } from "../output.js";
 import type { MappingFields } from "./yaml-fields.js";
 
@@ -73,17 +71,6 @@ function enumField<T>(fields: MappingFields, key: string, values: Record<string,
   const value = Object.hasOwn(values, text) ? values[text] : undefined;
   if (value === undefined) throw fields.errorAt(key, `unknown ${key} "${text}" (${Object.keys(values).join(", ")})`);
   return value;
-}
-
-function durationField(fields: MappingFields, key: string): Duration | undefined {
-  const text = fields.string(key);
-  if (text === undefined) return undefined;
-  try {
-    return create(DurationSchema, { seconds: BigInt(parseDurationSeconds(text)) });
-  } catch (error) {
-    if (error instanceof CliError) throw fields.errorAt(key, `${key}: ${error.message}`);
-    throw error;
-  }
 }
 
 function nameOf<T>(values: Record<string, T>, value: T): string | undefined {

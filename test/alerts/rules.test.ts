@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ResourceSchema, AlertRuleSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { ExchangeSchema, IdentitySchema, UsageSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { evaluateRules, type FiredAlert } from "../../control-plane/alerts/evaluate-rules.js";
+import pg from "pg";
+import { ALERT_EVALUATION_LOCK, evaluateRules, type FiredAlert } from "../../control-plane/alerts/evaluate-rules.js";
 import { ruleSettings } from "../../control-plane/alerts/rule-settings.js";
 import { liveBlocks } from "../../control-plane/blocks/block-store.js";
 import type { Database } from "../../control-plane/storage/database.js";
@@ -20,6 +21,7 @@ const NOW = Date.now();
 const MIN = 60_000;
 
 let db: Database;
+let url: string | undefined;
 let close: () => Promise<void>;
 
 interface Sent { subject: string; atMs: number; tokens?: number; verdict?: Verdict; status?: number; model?: string; reason?: string }
@@ -49,7 +51,7 @@ async function pass(atMs = NOW): Promise<FiredAlert[]> {
 const minutes = (n: number) => ({ seconds: BigInt(n * 60), nanos: 0 });
 
 beforeAll(async () => {
-  ({ db, close } = await openTestDatabase((await databaseFlavours()).at(-1)!));
+  ({ db, url, close } = await openTestDatabase((await databaseFlavours()).at(-1)!));
 });
 afterAll(async () => { await close?.(); });
 beforeEach(async () => {
@@ -145,6 +147,23 @@ describe("unusual model", () => {
     const fired = await pass();
     expect(fired.map((f) => [f.alert.subject, f.alert.model, f.alert.sessionIds])).toEqual([["erin", "gpt-huge", [odd]]]);
     expect(await pass(NOW + 1000)).toEqual([]);
+  });
+});
+
+// PGlite is one session in one process: there is no other replica to exclude.
+describe.runIf(await databaseFlavours().then((f) => f.includes("postgres")))("replicas", () => {
+  it("skip a pass while another replica holds the evaluation lock", async () => {
+    await applyRule({ name: "any", condition: { case: "repeatedViolations", value: {} } });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query("select pg_advisory_lock($1)", [ALERT_EVALUATION_LOCK]);
+      expect(await evaluateRules(db, new Date())).toEqual({ evaluated: false });
+      await other.query("select pg_advisory_unlock($1)", [ALERT_EVALUATION_LOCK]);
+      expect((await evaluateRules(db, new Date())).evaluated).toBe(true);
+    } finally {
+      await other.end();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 // The issue's end-to-end case: a token spike driven by the real `openai` client through one agent
 // fires an AlertRule with autoBlock, and the block reaches a SECOND agent, whose next request for
 // that caller gets 403 in the OpenAI format naming the block. The alert-to-refusal time is measured
-// and bounded generously here (5 s); bench/block-push.bench.ts reports the real figure.
+// and bounded generously here (5 s); bench/block-push.bench.ts reports the real figure. Then, on
+// the same stack, repeated policy refusals seen by the real client fire a repeatedViolations rule.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../agent/agent.js";
@@ -78,5 +79,47 @@ webhook: ${webhook.url}
 
     const table = await palisade(stack.env, ["alerts", "--since", "1h"]);
     expect(table).toMatch(/token-burst\s+spiky@example.com\s+yes/);
+  });
+
+  it("fires repeatedViolations on the refusals a real client gets, with them as evidence", { timeout: 60_000 }, async () => {
+    const token = (await palisade(stack.env, ["token", "create", "--subject", "pushy@example.com"])).trim();
+    await palisade(stack.env, ["apply", "-f", "-"], `kind: Policy
+name: no-secrets
+priority: 100
+connections: ["*"]
+match: { keywords: [launch codes] }
+action: deny
+reason: asking for launch codes
+---
+kind: AlertRule
+name: refusals
+repeatedViolations: { count: 3, window: 5m }
+`);
+    // Another caller probes until the policy is in force, so that pushy's refusals are only its own.
+    const prober = (await palisade(stack.env, ["token", "create", "--subject", "prober@example.com"])).trim();
+    await eventually("the policy to reach the second agent", async () => {
+      const response = await fetch(`${second.url}/standin/v1/chat/completions`, {
+        method: "POST", headers: { authorization: `Bearer ${prober}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "stand-in", messages: [{ role: "user", content: "launch codes" }] }),
+      });
+      await response.body?.cancel();
+      return response.status === 403 ? true : undefined;
+    });
+    const client = new OpenAI({ baseURL: `${second.url}/standin/v1`, apiKey: token, maxRetries: 0 });
+    const refusedSessions: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const error = await client.chat.completions.create({ model: "stand-in", messages: [{ role: "user", content: `the launch codes please (${i})` }] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      refusedSessions.push((error as InstanceType<typeof OpenAI.PermissionDeniedError>).headers!.get("x-palisade-session")!);
+      if (i === 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect((await adminClients(stack).blocks.listAlerts({ rule: "refusals", subject: "pushy@example.com" })).alerts).toEqual([]);
+      }
+    }
+    const alert = await eventually("the refusals alert", async () => (await adminClients(stack).blocks.listAlerts({ rule: "refusals", subject: "pushy@example.com" })).alerts[0]);
+    expect(alert).toMatchObject({ subject: "pushy@example.com", observed: 3, blocked: false });
+    expect(new Set(alert.sessionIds)).toEqual(new Set(refusedSessions));
+    // Alert only: the caller is not blocked.
+    expect(await modelsStatus(second.url, token)).toBe(200);
   });
 });
