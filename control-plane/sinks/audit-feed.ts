@@ -106,3 +106,9 @@ export async function advanceCursor(em: EntityManager, sink: string, seq: number
   );
   return rows.length > 0;
 }
+
+/** False for an alert addressed to other sinks (its rule's `sinks`); every other entry goes to every sink. */
+export function addressedTo(entry: FeedEntry, sink: string): boolean {
+  const sinks = entry.type === "alert" ? entry.payload.sinks : undefined;
+  return !Array.isArray(sinks) || sinks.length === 0 || sinks.includes(sink);
+}

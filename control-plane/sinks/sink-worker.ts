@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { createBackoff } from "../../agent/stream/backoff.js";
 import type { Database } from "../storage/database.js";
-import { advanceCursor, readCursor, readFeed } from "./audit-feed.js";
+import { addressedTo, advanceCursor, readCursor, readFeed } from "./audit-feed.js";
 import { sinkEvent } from "./sink-event.js";
 import type { SinkLeases } from "./sink-leases.js";
 import type { SinkMetrics } from "./sink-metrics.js";
@@ -62,19 +62,20 @@ export function startSinkWorker(deps: SinkWorkerDeps): SinkWorker {
     const batch = await readFeed(em, cursor, deps.types, deps.target.batchSize);
     const oldest = batch.entries[0]?.time.getTime();
     deps.metrics.lag(name, batch.head - cursor, oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
-    if (batch.entries.length > 0) {
+    const entries = batch.entries.filter((entry) => addressedTo(entry, name));
+    if (entries.length > 0) {
       try {
-        await deps.target.deliver(batch.entries.map(sinkEvent));
+        await deps.target.deliver(entries.map(sinkEvent));
       } catch (error) {
         deps.metrics.failed(name);
         const persistent = error instanceof PersistentSinkError;
         const delay = persistent ? timings.retryCapMs : backoff.next();
-        logger[persistent ? "error" : "warn"]({ sink: name, err: error, retryInMs: delay, seq: batch.entries[0]!.seq }, "audit sink delivery failed");
+        logger[persistent ? "error" : "warn"]({ sink: name, err: error, retryInMs: delay, seq: entries[0]!.seq }, "audit sink delivery failed");
         await pause(delay);
         return true;
       }
       backoff.streamEnded(Infinity);
-      deps.metrics.delivered(name, batch.entries.length);
+      deps.metrics.delivered(name, entries.length);
     }
     if (batch.nextCursor > cursor && !(await advanceCursor(deps.db.em(), name, batch.nextCursor))) return false;
     if (batch.nextCursor >= batch.head) {

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { eventually } from "../storage/wait.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
@@ -61,10 +62,13 @@ describe("file sink", () => {
     await harness.apply({ name: "alerts-only", target: { case: "file", value: { path } }, events: ["alert"] });
     await harness.append(3, 100, "alert");
     await harness.append(2, 200, "admin");
-    const head = 75;
+    // An alert whose rule names other sinks is not for this one.
+    await harness.db.transaction((tx) => appendAuditEvents(tx, [{ type: "alert", subject: "x", payload: { n: 300, sinks: ["elsewhere"] } }]));
+    await harness.db.transaction((tx) => appendAuditEvents(tx, [{ type: "alert", subject: "x", payload: { n: 301, sinks: ["alerts-only"] } }]));
+    const head = 77;
     await eventually(async () => (await harness.cursor("alerts-only")) === head, "the cursor at the head");
     const written = await lines(path);
-    expect(written.map((event) => event.palisade.payload.n)).toEqual([100, 101, 102]);
+    expect(written.map((event) => event.palisade.payload.n)).toEqual([100, 101, 102, 301]);
     expect(written.every((event) => event.event.kind === "alert")).toBe(true);
   });
 });
