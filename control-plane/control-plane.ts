@@ -25,6 +25,7 @@ import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
 import { openDatabase } from "./storage/database.js";
 import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js";
+import { createSessionFeed } from "./storage/session-feed.js";
 import { createResourceStore } from "./storage/resources/resource-store.js";
 import { readKeyPair, type TlsFiles } from "./tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
@@ -116,10 +117,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(() => sinks.close());
     const alerts = startAlertEvaluator({ db, logger, intervalMs: options.alertIntervalMs });
     cleanup.push(() => alerts.close());
+    const sessionFeed = createSessionFeed(db, logger);
+    cleanup.push(() => sessionFeed.close());
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db)),
       snapshots,
-      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(createExchangeSink(db)))),
+      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(createExchangeSink(db, sessionFeed.observer)))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -140,6 +143,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           agents: createAgentStore(db),
           exchanges: createExchangeReader(db),
           reviews,
+          sessionFeed,
           issuer: createTokenIssuer(db),
           verifyAdminToken: createAdminTokenVerifier(db),
           callers: createCallerAccessResolver({ db, snapshots, logger }),

@@ -8,16 +8,17 @@ function recorder(recordLimit = 1000) {
   const committed: Exchange[] = [];
   let clock = 1_000;
   const slot = { commit: (exchange: Exchange) => committed.push(exchange), release: () => {} };
-  const rec = startExchangeRecorder({ id: "id-1", method: "POST", path: "/v1/chat/completions", slot, recordLimit, now: () => (clock += 10) });
-  return { rec, committed };
+  const rec = startExchangeRecorder({ id: "id-1", method: "POST", path: "/v1/chat/completions", slot, recordLimit, now: () => clock });
+  return { rec, committed, tick: (ms: number) => void (clock += ms) };
 }
 
 const bytes = (text: string) => Buffer.from(text);
 
 describe("startExchangeRecorder", () => {
   it("reassembles a stream split mid-event and keeps its usage and timings", () => {
-    const { rec, committed } = recorder();
+    const { rec, committed, tick } = recorder();
     rec.request(bytes('{"model":"m","stream":true}'), { model: "m", stream: true });
+    tick(10);
     rec.responseStart(openai, "text/event-stream; charset=utf-8");
     const sse = [
       `data: ${JSON.stringify({ choices: [{ delta: { content: "Hel" } }] })}\n\n`,
@@ -25,7 +26,10 @@ describe("startExchangeRecorder", () => {
       `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } })}\n\ndata: [DONE]\n\n`,
     ].join("");
     rec.firstByte();
-    for (let at = 0; at < sse.length; at += 7) rec.responseChunk(bytes(sse.slice(at, at + 7)));
+    for (let at = 0; at < sse.length; at += 7) {
+      rec.responseChunk(bytes(sse.slice(at, at + 7)));
+      tick(1);
+    }
     rec.finish({ status: 200, verdict: Verdict.ALLOWED });
     rec.finish({ status: 500, verdict: Verdict.FAILED });
 
@@ -39,8 +43,12 @@ describe("startExchangeRecorder", () => {
       responseBody: "Hello",
       usage: { promptTokens: 1n, completionTokens: 2n, totalTokens: 3n },
       timeToFirstByte: { nanos: 10_000_000 },
-      duration: { nanos: 20_000_000 },
+      duration: { nanos: (10 + Math.ceil(sse.length / 7)) * 1_000_000 },
     });
+    // Every write to the caller, with its offset since the response started, for replay.
+    const writes = committed[0]!.responseChunks;
+    expect(writes.map((w) => w.data).join("")).toBe(sse);
+    expect(writes.map((w) => w.offset!.nanos / 1e6)).toEqual(writes.map((_, i) => i));
   });
 
   it("reads usage from a JSON body and flags bodies cut at the record limit", () => {

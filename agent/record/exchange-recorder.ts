@@ -9,6 +9,7 @@ import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index
 import { parseJson } from "../providers/json-fields.js";
 import { createSseParser } from "../sse/sse-parser.js";
 import type { BufferSlot } from "../stream/exchange-buffer.js";
+import { type ChunkCapture, createChunkCapture } from "./chunk-capture.js";
 import { createTextCapture, cutString, cutText } from "./text-capture.js";
 
 /** How an exchange ended. */
@@ -85,6 +86,8 @@ export function startExchangeRecorder(init: {
   const started = now();
   const exchange = create(ExchangeSchema, { id: init.id, method: init.method, path: init.path, startedAt: timestampFromMs(started) });
   let reading: ResponseReading | undefined;
+  // Streamed responses only: a whole body is replayed as the body itself.
+  let writes: ChunkCapture | undefined;
   let firstByteAt: number | undefined;
   let done = false;
 
@@ -113,8 +116,10 @@ export function startExchangeRecorder(init: {
     responseStart(provider, contentType) {
       const streamed = contentType.toLowerCase().startsWith("text/event-stream");
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
+      writes = streamed ? createChunkCapture(init.recordLimit, now) : undefined;
     },
     responseChunk(chunk) {
+      writes?.push(chunk);
       try {
         reading?.chunk(chunk);
       } catch {
@@ -135,6 +140,11 @@ export function startExchangeRecorder(init: {
         exchange.responseTruncated = response.truncated;
         exchange.stream ||= response.streamed;
         if (response.usage) exchange.usage = create(UsageSchema, mapUsage(response.usage));
+      }
+      if (writes) {
+        const { chunks, truncated } = writes.result();
+        exchange.responseChunks = chunks;
+        exchange.responseTruncated ||= truncated;
       }
       exchange.status = outcome.status;
       // Forwarded because a review approved it: the verdict says so.

@@ -40,7 +40,9 @@ export interface ExchangeBuffer {
 
 /** Roughly the encoded size of an exchange: its bodies dominate. */
 function approximateSize(exchange: Exchange): number {
-  return exchange.requestBody.length + exchange.responseBody.length + 512;
+  // Streamed writes (replay) count with a few bytes of framing each.
+  const writes = exchange.responseChunks.reduce((sum, chunk) => sum + chunk.data.length + 16, 0);
+  return exchange.requestBody.length + exchange.responseBody.length + writes + 512;
 }
 
 /** Creates a buffer holding at most `capacity` exchanges (reserved slots included). */

@@ -1,15 +1,18 @@
-// `palisade audit list|show`: the recorded sessions, newest first.
+// `palisade audit ...`: the recorded sessions. `list` is here; each other subcommand has its file.
 import type { Command } from "commander";
 import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { withAdmin } from "../admin.js";
 import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { outputOption, renderList, renderOne, type OutputFormat } from "../output.js";
-import { renderSessionText, SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
+import { outputOption, renderList, type OutputFormat } from "../output.js";
+import { SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 import { registerAuditExport } from "./audit-export.js";
 import { registerAuditVerify } from "./audit-verify.js";
+import { registerAuditSearch } from "./audit-search.js";
+import { registerAuditShow } from "./audit-show.js";
+import { registerAuditTail } from "./audit-tail.js";
 
 interface ListFlags extends AdminFlags {
   subject?: string;
@@ -18,13 +21,9 @@ interface ListFlags extends AdminFlags {
   output: OutputFormat;
 }
 
-interface ShowFlags extends AdminFlags {
-  output: OutputFormat;
-}
-
 const MAX_PAGE = 1000;
 
-/** Registers `audit list` and `audit show`. */
+/** Registers `audit` and its subcommands. */
 export function registerAudit(program: Command, ctx: CliContext): void {
   const audit = program.command("audit").description("read the recorded exchanges");
   registerAuditVerify(audit, ctx);
@@ -47,18 +46,9 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     const views = sessions.map((s) => sessionView(s, false));
     ctx.out(renderList(flags.output, views, SESSION_COLUMNS));
   });
-  withAdminOptions(
-    audit
-      .command("show")
-      .description("show one session: identity, request, response, usage, timings")
-      .argument("<session>", "session id (the x-palisade-session header)")
-      .addOption(outputOption("table")),
-  ).action(async (id: string, flags: ShowFlags) => {
-    const { session } = await withAdmin(ctx, flags, (admin) => admin.sessions.getSession({ id }));
-    if (session === undefined) throw new CliError(`session ${id} not found`);
-    const view = sessionView(session, true);
-    ctx.out(flags.output === "table" ? renderSessionText(view) : renderOne(flags.output, view));
-  });
+  registerAuditSearch(audit, ctx);
+  registerAuditShow(audit, ctx);
+  registerAuditTail(audit, ctx);
 }
 
 /** Pages through ListSessions until `limit` sessions or the last page. */

@@ -2,7 +2,7 @@
 // and timings. The same view backs JSON, YAML and the tables.
 import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
 import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
-import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { RecordedBodies, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { shortTime, type Columns } from "../output.js";
 
 /** One session in output form. */
@@ -14,7 +14,14 @@ export interface SessionView {
   request: { method: string; path: string; model?: string; stream: boolean; body?: string; truncated?: boolean };
   response: {
     status: number; verdict: string; policy?: string; reason?: string; error?: string; body?: string; truncated?: boolean;
+    /** Streamed: how many writes to the caller were recorded (for replay). */
+    writes?: number;
   };
+  /** Masking and review: what the detectors found (counts, never values), which policies, which review. */
+  masking?: { policies: string[]; findings: { detector: string; location: string; count: number }[] };
+  reviewId?: string;
+  /** What the record keeps of the bodies. */
+  recorded?: string;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
   timings: { startedAt?: string; timeToFirstByteMs?: number; durationMs?: number; committedAt?: string };
 }
@@ -50,7 +57,18 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
       ...(x?.reason ? { reason: x.reason } : {}),
       ...(x?.error ? { error: x.error } : {}),
       ...(withBodies ? { body: x?.responseBody ?? "", truncated: x?.responseTruncated ?? false } : {}),
+      ...(withBodies && x?.responseChunks.length ? { writes: x.responseChunks.length } : {}),
     },
+    ...(x && (x.maskPolicies.length || x.findings.length)
+      ? {
+          masking: {
+            policies: [...x.maskPolicies],
+            findings: x.findings.map((f) => ({ detector: f.detector, location: f.location, count: f.count })),
+          },
+        }
+      : {}),
+    ...(x?.reviewId ? { reviewId: x.reviewId } : {}),
+    ...(x?.recordedBodies ? { recorded: RecordedBodies[x.recordedBodies]!.toLowerCase() } : {}),
     usage: usage
       ? {
           promptTokens: Number(usage.promptTokens),
@@ -112,6 +130,9 @@ export function renderSessionText(s: SessionView): string {
         .join("  "),
     ],
     ["Policy", s.response.policy ?? "none"],
+    ...(s.masking ? [["Masking", maskingText(s.masking)] as [string, string]] : []),
+    ...(s.reviewId ? [["Review", s.reviewId] as [string, string]] : []),
+    ...(s.recorded ? [["Recorded", `bodies ${s.recorded}`] as [string, string]] : []),
     [
       "Usage",
       s.usage
@@ -127,12 +148,19 @@ export function renderSessionText(s: SessionView): string {
   return `${summary}\n${request}${body("Response body", s.response.body, s.response.truncated)}`;
 }
 
+function maskingText(masking: NonNullable<SessionView["masking"]>): string {
+  const found = masking.findings.map((f) => `${f.count} ${f.detector} at ${f.location}`);
+  const policies = masking.policies.length ? `policies ${masking.policies.join(", ")}` : "";
+  return [policies, ...found].filter(Boolean).join("; ") || "none";
+}
+
 function timingsText(s: SessionView): string {
   const t = s.timings;
   return [
     t.startedAt ? `started ${t.startedAt}` : "",
     t.timeToFirstByteMs !== undefined ? `first byte ${t.timeToFirstByteMs} ms` : "",
     t.durationMs !== undefined ? `total ${t.durationMs} ms` : "",
+    s.response.writes ? `${s.response.writes} streamed writes` : "",
   ]
     .filter(Boolean)
     .join(", ");

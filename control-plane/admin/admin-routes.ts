@@ -19,6 +19,7 @@ import type { AgentStore } from "../storage/agents.js";
 import type { Database } from "../storage/database.js";
 import type { ExchangeReader } from "../storage/exchanges.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
+import { type SessionFeed, idleSessionFeed } from "../storage/session-feed.js";
 import type { TokenIssuer } from "../tokens/token-issuer.js";
 import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { createUsageService } from "../usage/usage-service.js";
@@ -35,6 +36,8 @@ export interface AdminDeps {
   agents: AgentStore;
   exchanges: ExchangeReader;
   reviews: ReviewStore;
+  /** Newly committed sessions for TailSessions; absent = tails hear nothing (test harnesses). */
+  sessionFeed?: SessionFeed;
   issuer: TokenIssuer;
   verifyAdminToken: AdminTokenVerifier;
   /** Caller JWTs mapped to roles by RoleBindings; when absent only admin tokens are accepted. */
@@ -68,9 +71,9 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(ResourceService, createResourceService(deps.resources), options);
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
-  router.service(SessionService, createSessionService(deps.exchanges), options);
   router.service(AuditLogService, createAuditLogService(deps.auditDb), options);
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
   router.service(ReviewService, createReviewService(deps.reviews), options);
   router.service(UsageService, createUsageService(deps.auditDb), options);
+  router.service(SessionService, createSessionService({ exchanges: deps.exchanges, feed: deps.sessionFeed ?? idleSessionFeed }), options);
 }

@@ -2,6 +2,9 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import type { ExchangeReader, StoredExchange } from "../storage/exchanges.js";
+import type { SessionFeed } from "../storage/session-feed.js";
+import { sessionFilter } from "./session-query.js";
+import { createSessionTail } from "./session-tail.js";
 import { invalid } from "./validation.js";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -32,15 +35,20 @@ function toSession({ exchange, commitTime }: StoredExchange) {
   return { exchange, commitTime };
 }
 
+/** What the SessionService reads. */
+export interface SessionServiceDeps {
+  exchanges: ExchangeReader;
+  feed: SessionFeed;
+}
+
 /** The SessionService implementation over `exchanges`. */
-export function createSessionService(exchanges: ExchangeReader): ServiceImpl<typeof SessionService> {
+export function createSessionService({ exchanges, feed }: SessionServiceDeps): ServiceImpl<typeof SessionService> {
   return {
-    async listSessions(request) {
+    async listSessions(request, context) {
       const pageSize = Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
       // One more than asked tells whether another page follows.
       const page = await exchanges.list({
-        subject: request.subject || undefined,
-        connection: request.connection || undefined,
+        ...sessionFilter(request, context),
         limit: pageSize + 1,
         after: request.pageToken ? decodeToken(request.pageToken) : undefined,
       });
@@ -58,6 +66,10 @@ export function createSessionService(exchanges: ExchangeReader): ServiceImpl<typ
       const found = await exchanges.get(request.id);
       if (!found) throw new ConnectError(`session "${request.id}" not found`, Code.NotFound);
       return { session: toSession(found) };
+    },
+    tailSessions: createSessionTail(feed, exchanges),
+    prepareResend() {
+      throw new ConnectError("sessions: resend is not available yet", Code.Unimplemented);
     },
   };
 }

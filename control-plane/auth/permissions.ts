@@ -21,13 +21,19 @@ const REVIEW_READERS: readonly RoleName[] = ["admin", "approver", "auditor"];
 // Prompt and response contents: admins and auditors only.
 const CONTENT_READERS: readonly RoleName[] = ["admin", "auditor"];
 
-/** A session answer with the request and response bodies emptied. */
+/** Whether `roles` may read prompt and response contents (bodies, streamed chunks, free-text search). */
+export function mayReadContents(roles: readonly RoleName[]): boolean {
+  return roles.some((role) => CONTENT_READERS.includes(role));
+}
+
+/** A session answer with the request and response bodies (and the streamed writes) emptied. */
 function withholdSessionBodies(message: unknown): unknown {
   const copy = clone(GetSessionResponseSchema, message as GetSessionResponse);
   const exchange = copy.session?.exchange;
   if (exchange) {
     exchange.requestBody = "";
     exchange.responseBody = "";
+    exchange.responseChunks = [];
   }
   return copy;
 }
@@ -57,9 +63,12 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     GetLogPublicKey: { roles: CONTENT_READERS },
   },
   "palisade.admin.v1.SessionService": {
-    // Listings never carry bodies.
+    // Listings and tails never carry bodies; their free text is refused to non-content readers.
     ListSessions: { roles: EVERY_ROLE },
     GetSession: { roles: EVERY_ROLE, contents: { roles: CONTENT_READERS, withhold: withholdSessionBodies } },
+    TailSessions: { roles: EVERY_ROLE },
+    // Returns a recorded request body to send again; audited.
+    PrepareResend: { roles: ADMIN },
   },
   "palisade.admin.v1.BlockService": {
     ListBlocks: { roles: EVERY_ROLE },

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
-  type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, type RecordedBodies, UsageSchema, type Verdict,
+  type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, ResponseChunkSchema, UsageSchema, type Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
 
 /** Columns written on insert, in the order `exchangeValues` returns them. */
@@ -12,12 +12,14 @@ export const EXCHANGE_COLUMNS = [
   "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
   "time_to_first_byte_ns", "duration_ns", "error", "policy",
   "review_id",
-  "findings", "recorded_bodies", "mask_policies",
+  "findings", "recorded_bodies", "mask_policies", "response_chunks",
 ] as const;
 
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
 export function exchangeSelectList(withBodies: boolean): string {
-  const bodies = withBodies ? "request_body, response_body" : "'' as request_body, '' as response_body";
+  const bodies = withBodies
+    ? "request_body, response_body, response_chunks"
+    : "'' as request_body, '' as response_body, null as response_chunks";
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
@@ -33,7 +35,7 @@ export interface ExchangeRecordRow {
   id: string; agent: string; connection: string; subject: string | null; email: string | null;
   groups: string[] | string | null; issuer: string | null; method: string; path: string; model: string;
   stream: boolean; status: number; verdict: number; reason: string; request_body: string;
-  response_body: string; request_truncated: boolean; response_truncated: boolean;
+  response_body: string; response_chunks: StoredChunk[] | string | null; request_truncated: boolean; response_truncated: boolean;
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
   time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
   findings: StoredFinding[] | string; recorded_bodies: number; mask_policies: string[] | string;
@@ -43,6 +45,8 @@ export interface ExchangeRecordRow {
 type Numeric = string | number | bigint;
 /** One element of the `findings` jsonb column. */
 interface StoredFinding { detector: string; location: string; count: number }
+/** One write to the caller as `response_chunks` stores it: offset in nanoseconds, text. */
+interface StoredChunk { ns: number; data: string }
 
 /** The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity. */
 export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
@@ -60,8 +64,20 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date): un
     exchange.policy,
     exchange.reviewId,
     JSON.stringify(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
-    exchange.recordedBodies, JSON.stringify(exchange.maskPolicies),
+    exchange.recordedBodies, JSON.stringify(exchange.maskPolicies), chunksJson(exchange),
   ];
+}
+
+// The writes are what the caller received: with masking (pseudonyms restored for the caller) they
+// may hold values the masked record must not, so they are kept only for raw or unmasked records.
+function chunksJson(exchange: Exchange): string | null {
+  if (exchange.responseChunks.length === 0) return null;
+  if (exchange.recordedBodies === RecordedBodies.NONE) return null;
+  if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
+  const chunks: StoredChunk[] = exchange.responseChunks.map((chunk) => ({
+    ns: Number(nanos(chunk.offset) ?? 0), data: chunk.data,
+  }));
+  return JSON.stringify(chunks);
 }
 
 /** The Exchange a stored row describes. */
@@ -92,12 +108,17 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
     findings: jsonList<StoredFinding>(row.findings).map((finding) => create(MaskFindingSchema, finding)),
     recordedBodies: row.recorded_bodies as RecordedBodies,
     maskPolicies: jsonList<string>(row.mask_policies),
+    responseChunks: chunksFromRow(row.response_chunks),
   });
 }
 
 // jsonb comes back parsed from PostgreSQL and as text from some drivers.
 function jsonList<T>(value: T[] | string | null): T[] {
   return typeof value === "string" ? JSON.parse(value) as T[] : (value ?? []);
+}
+
+function chunksFromRow(value: ExchangeRecordRow["response_chunks"]) {
+  return jsonList<StoredChunk>(value).map((chunk) => create(ResponseChunkSchema, { offset: durationFromNanos(chunk.ns), data: chunk.data }));
 }
 
 /** A protobuf Timestamp from epoch microseconds. */

@@ -1,6 +1,7 @@
 // Recorded exchanges: committed idempotently for the stream, read back for the admin API.
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { EntityManager } from "@mikro-orm/sql";
 import type { ExchangeSink } from "../stream/ports.js";
 import { appendAuditEvents } from "../audit/audit-log.js";
 import { type InsertedExchange, SESSION_EVENT_COLUMNS, sessionEvent } from "../audit/session-events.js";
@@ -9,6 +10,7 @@ import {
   EXCHANGE_COLUMNS, type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, exchangeValues,
   timestampFromMicros,
 } from "./exchange-columns.js";
+import { filterConditions, type SessionFilter, whereClause } from "./session-filter.js";
 
 // Rows per INSERT statement: keeps the parameter count far below PostgreSQL's 65 535.
 const ROWS_PER_STATEMENT = 500;
@@ -20,9 +22,7 @@ export interface StoredExchange {
 }
 
 /** Filters and position of a session listing. */
-export interface ExchangeQuery {
-  subject?: string;
-  connection?: string;
+export interface ExchangeQuery extends SessionFilter {
   limit: number;
   /** Keyset position: list what comes strictly after this (started_at text, id). */
   after?: { startedKey: string; id: string };
@@ -34,28 +34,41 @@ export interface ExchangePage {
   keys: string[];
 }
 
+/** Told the ids of newly stored sessions (session-feed.ts): in the transaction, then after it. */
+export interface CommitObserver {
+  /** Runs inside the inserting transaction (PostgreSQL: NOTIFY, delivered at commit). */
+  inTransaction(tx: EntityManager, ids: string[]): Promise<void>;
+  /** Runs after the commit. */
+  committed(ids: string[]): void;
+}
+
 /** The stream's sink for exchanges: one transaction per batch, duplicates ignored by id. */
-export function createExchangeSink(db: Database): ExchangeSink {
+export function createExchangeSink(db: Database, observer?: CommitObserver): ExchangeSink {
   return {
     async commit(agent, exchanges) {
       // An exchange without an id cannot be deduplicated or acknowledged; it is not stored.
       const storable = exchanges.filter((exchange) => exchange.id !== "");
       if (storable.length === 0) return [];
       const now = new Date();
+      const inserted: string[] = [];
       await db.transaction(async (tx) => {
-        const inserted: InsertedExchange[] = [];
+        inserted.length = 0; // a retried transaction starts over
+        const rows: InsertedExchange[] = [];
         for (let start = 0; start < storable.length; start += ROWS_PER_STATEMENT) {
           const chunk = storable.slice(start, start + ROWS_PER_STATEMENT);
           const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
           // Only rows really inserted come back: a resent duplicate gets no second session event.
-          inserted.push(...await tx.execute<InsertedExchange[]>(
+          rows.push(...await tx.execute<InsertedExchange[]>(
             `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
              on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`,
             chunk.flatMap((exchange) => exchangeValues(agent, exchange, now)),
           ));
         }
-        await appendAuditEvents(tx, inserted.map((row) => sessionEvent(row, now)));
+        await appendAuditEvents(tx, rows.map((row) => sessionEvent(row, now)));
+        inserted.push(...rows.map((row) => row.id));
+        if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
       });
+      if (inserted.length > 0) observer?.committed(inserted);
       return storable.map((exchange) => exchange.id);
     },
   };
@@ -67,6 +80,8 @@ export interface ExchangeReader {
   list(query: ExchangeQuery): Promise<ExchangePage>;
   /** One exchange with its bodies, or undefined. */
   get(id: string): Promise<StoredExchange | undefined>;
+  /** Those of `ids` that `filter` keeps, without bodies, in the order of `ids`. */
+  pick(ids: readonly string[], filter: SessionFilter): Promise<StoredExchange[]>;
 }
 
 function stored(row: ExchangeRecordRow): StoredExchange {
@@ -77,17 +92,13 @@ function stored(row: ExchangeRecordRow): StoredExchange {
 export function createExchangeReader(db: Database): ExchangeReader {
   return {
     async list(query) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (query.subject) { where.push("subject = ?"); params.push(query.subject); }
-      if (query.connection) { where.push("connection = ?"); params.push(query.connection); }
+      const { where, params } = filterConditions(query);
       if (query.after) {
         where.push("(started_at, id) < (?::timestamptz, ?)");
         params.push(query.after.startedKey, query.after.id);
       }
       const rows = await db.em().execute<ExchangeRecordRow[]>(
-        `select ${exchangeSelectList(false)} from exchange
-         ${where.length ? `where ${where.join(" and ")}` : ""}
+        `select ${exchangeSelectList(false)} from exchange ${whereClause(where)}
          order by started_at desc, id desc limit ${Math.trunc(query.limit)}`,
         params,
       );
@@ -98,6 +109,16 @@ export function createExchangeReader(db: Database): ExchangeReader {
         `select ${exchangeSelectList(true)} from exchange where id = ?`, [id],
       );
       return rows[0] ? stored(rows[0]) : undefined;
+    },
+    async pick(ids, filter) {
+      if (ids.length === 0) return [];
+      const { where, params } = filterConditions(filter);
+      where.unshift(`id in (${ids.map(() => "?").join(", ")})`);
+      const rows = await db.em().execute<ExchangeRecordRow[]>(
+        `select ${exchangeSelectList(false)} from exchange ${whereClause(where)}`, [...ids, ...params],
+      );
+      const order = new Map(ids.map((id, i) => [id, i]));
+      return rows.map(stored).sort((a, b) => order.get(a.exchange.id)! - order.get(b.exchange.id)!);
     },
   };
 }

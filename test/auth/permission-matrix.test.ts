@@ -55,7 +55,22 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: ReviewService, method: "ApproveReview", readers: ["approver"], call: (c) => c.reviews.approveReview({ id: "absent" }) },
   { service: UsageService, method: "GetUsage", readers: READ, call: (c) => c.usage.getUsage({}) },
   { service: ReviewService, method: "DenyReview", readers: ["approver"], call: (c) => c.reviews.denyReview({ id: "absent", reason: "no" }) },
+  { service: SessionService, method: "TailSessions", readers: READ, call: (c) => firstOfTail(c) },
+  { service: SessionService, method: "PrepareResend", readers: [], call: (c) => c.sessions.prepareResend({ id: "absent" }) },
 ];
+
+// A tail never ends: an allowed one is cut after a moment; a refused one fails before that.
+async function firstOfTail(c: Clients): Promise<void> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 300);
+  try {
+    for await (const _ of c.sessions.tailSessions({}, { signal: stop.signal })) break;
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function expected(caller: Caller, readers: readonly string[]): GateOutcome {
   if (caller === "admin-token" || caller === "admin") return "allowed";

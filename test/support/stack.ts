@@ -8,7 +8,7 @@ import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
 import { testDatabase, type TestDatabase } from "./database.js";
-import { startStandInProvider, type StandInProvider } from "./stand-in-provider.js";
+import { startStandInProvider, type StandInOptions, type StandInProvider } from "./stand-in-provider.js";
 
 /** The key sealing secrets at rest in every stack (PostgreSQL needs one; a restart must reuse it). */
 export const STACK_SECRET_KEY = Buffer.alloc(32, 1).toString("base64");
@@ -36,6 +36,8 @@ export interface StackOptions {
   agentName: string;
   subject?: string;
   controlPlane?: Partial<ControlPlaneOptions>;
+  /** Stand-in provider options (e.g. `chunkDelayMs` for paced streams). */
+  provider?: StandInOptions;
 }
 
 /** Runs `palisade ARGS` against the stack and fails the test on a non-zero exit. */
@@ -62,7 +64,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     secretKey: STACK_SECRET_KEY,
     ...options.controlPlane,
   });
-  const provider = await startStandInProvider();
+  const provider = await startStandInProvider(options.provider);
   const env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
   const enrolment = (await palisade(env, ["agent", "create", options.agentName])).trim();
   const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment });

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Exchange } from "../../agent/v1/exchange_pb.js";
+import type { Exchange, Verdict } from "../../agent/v1/exchange_pb.js";
 import { file_palisade_agent_v1_exchange } from "../../agent/v1/exchange_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/session_service.proto.
  */
 export const file_palisade_admin_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CidwYWxpc2FkZS9hZG1pbi92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxImkKB1Nlc3Npb24SLQoIZXhjaGFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5FeGNoYW5nZRIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYQoTTGlzdFNlc3Npb25zUmVxdWVzdBIPCgdzdWJqZWN0GAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkiXQoUTGlzdFNlc3Npb25zUmVzcG9uc2USLAoIc2Vzc2lvbnMYASADKAsyGi5wYWxpc2FkZS5hZG1pbi52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIfChFHZXRTZXNzaW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJBChJHZXRTZXNzaW9uUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLnBhbGlzYWRlLmFkbWluLnYxLlNlc3Npb24yzAEKDlNlc3Npb25TZXJ2aWNlEl8KDExpc3RTZXNzaW9ucxImLnBhbGlzYWRlLmFkbWluLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJy5wYWxpc2FkZS5hZG1pbi52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJZCgpHZXRTZXNzaW9uEiQucGFsaXNhZGUuYWRtaW4udjEuR2V0U2Vzc2lvblJlcXVlc3QaJS5wYWxpc2FkZS5hZG1pbi52MS5HZXRTZXNzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palisade_agent_v1_exchange]);
+  fileDesc("CidwYWxpc2FkZS9hZG1pbi92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxImkKB1Nlc3Npb24SLQoIZXhjaGFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZ2VudC52MS5FeGNoYW5nZRIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimQIKE0xpc3RTZXNzaW9uc1JlcXVlc3QSDwoHc3ViamVjdBgBIAEoCRISCgpjb25uZWN0aW9uGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoDRISCgpwYWdlX3Rva2VuGAQgASgJEg0KBWdyb3VwGAUgASgJEg0KBW1vZGVsGAYgASgJEiwKCHZlcmRpY3RzGAcgAygOMhoucGFsaXNhZGUuYWdlbnQudjEuVmVyZGljdBIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdGV4dBgKIAEoCSJdChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIsCghzZXNzaW9ucxgBIAMoCzIaLnBhbGlzYWRlLmFkbWluLnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIh8KEUdldFNlc3Npb25SZXF1ZXN0EgoKAmlkGAEgASgJIkEKEkdldFNlc3Npb25SZXNwb25zZRIrCgdzZXNzaW9uGAEgASgLMhoucGFsaXNhZGUuYWRtaW4udjEuU2Vzc2lvbiKUAQoTVGFpbFNlc3Npb25zUmVxdWVzdBIPCgdzdWJqZWN0GAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSDQoFZ3JvdXAYAyABKAkSDQoFbW9kZWwYBCABKAkSLAoIdmVyZGljdHMYBSADKA4yGi5wYWxpc2FkZS5hZ2VudC52MS5WZXJkaWN0EgwKBHRleHQYBiABKAkiQwoUVGFpbFNlc3Npb25zUmVzcG9uc2USKwoHc2Vzc2lvbhgBIAEoCzIaLnBhbGlzYWRlLmFkbWluLnYxLlNlc3Npb24iIgoUUHJlcGFyZVJlc2VuZFJlcXVlc3QSCgoCaWQYASABKAkiaAoVUHJlcGFyZVJlc2VuZFJlc3BvbnNlEhIKCmNvbm5lY3Rpb24YASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSDAoEYm9keRgEIAEoCRIPCgdzdWJqZWN0GAUgASgJMpMDCg5TZXNzaW9uU2VydmljZRJfCgxMaXN0U2Vzc2lvbnMSJi5wYWxpc2FkZS5hZG1pbi52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GicucGFsaXNhZGUuYWRtaW4udjEuTGlzdFNlc3Npb25zUmVzcG9uc2USWQoKR2V0U2Vzc2lvbhIkLnBhbGlzYWRlLmFkbWluLnYxLkdldFNlc3Npb25SZXF1ZXN0GiUucGFsaXNhZGUuYWRtaW4udjEuR2V0U2Vzc2lvblJlc3BvbnNlEmEKDFRhaWxTZXNzaW9ucxImLnBhbGlzYWRlLmFkbWluLnYxLlRhaWxTZXNzaW9uc1JlcXVlc3QaJy5wYWxpc2FkZS5hZG1pbi52MS5UYWlsU2Vzc2lvbnNSZXNwb25zZTABEmIKDVByZXBhcmVSZXNlbmQSJy5wYWxpc2FkZS5hZG1pbi52MS5QcmVwYXJlUmVzZW5kUmVxdWVzdBooLnBhbGlzYWRlLmFkbWluLnYxLlByZXBhcmVSZXNlbmRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_palisade_agent_v1_exchange]);
 
 /**
  * Session is one recorded exchange as committed by the control plane.
@@ -77,6 +77,49 @@ export type ListSessionsRequest = Message<"palisade.admin.v1.ListSessionsRequest
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * Only sessions whose caller was in this group (exact).
+   *
+   * @generated from field: string group = 5;
+   */
+  group: string;
+
+  /**
+   * Only sessions naming this model (exact).
+   *
+   * @generated from field: string model = 6;
+   */
+  model: string;
+
+  /**
+   * Only sessions with one of these verdicts; empty = any.
+   *
+   * @generated from field: repeated palisade.agent.v1.Verdict verdicts = 7;
+   */
+  verdicts: Verdict[];
+
+  /**
+   * Only sessions started at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 8;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only sessions started before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 9;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Free text over the recorded request and response bodies: PostgreSQL `websearch_to_tsquery`
+   * syntax (words, "quoted phrases", `or`, `-word`) with the `simple` configuration.
+   *
+   * @generated from field: string text = 10;
+   */
+  text: string;
 };
 
 /**
@@ -157,13 +200,163 @@ export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PUR
   messageDesc(file_palisade_admin_v1_session_service, 4);
 
 /**
- * SessionService reads recorded sessions (one per proxied exchange). Requires the admin token.
+ * TailSessionsRequest filters the live sessions; the fields mean what they mean in
+ * ListSessionsRequest (no time range: a tail starts now).
+ *
+ * @generated from message palisade.admin.v1.TailSessionsRequest
+ */
+export type TailSessionsRequest = Message<"palisade.admin.v1.TailSessionsRequest"> & {
+  /**
+   * Only sessions of this subject (exact).
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * Only sessions on this connection (exact).
+   *
+   * @generated from field: string connection = 2;
+   */
+  connection: string;
+
+  /**
+   * Only sessions whose caller was in this group (exact).
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
+
+  /**
+   * Only sessions naming this model (exact).
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * Only sessions with one of these verdicts; empty = any.
+   *
+   * @generated from field: repeated palisade.agent.v1.Verdict verdicts = 5;
+   */
+  verdicts: Verdict[];
+
+  /**
+   * Free text over the bodies, as in ListSessionsRequest (admin and auditor only).
+   *
+   * @generated from field: string text = 6;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message palisade.admin.v1.TailSessionsRequest.
+ * Use `create(TailSessionsRequestSchema)` to create a new message.
+ */
+export const TailSessionsRequestSchema: GenMessage<TailSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_session_service, 5);
+
+/**
+ * TailSessionsResponse carries one newly committed session, without bodies.
+ *
+ * @generated from message palisade.admin.v1.TailSessionsResponse
+ */
+export type TailSessionsResponse = Message<"palisade.admin.v1.TailSessionsResponse"> & {
+  /**
+   * The session.
+   *
+   * @generated from field: palisade.admin.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.TailSessionsResponse.
+ * Use `create(TailSessionsResponseSchema)` to create a new message.
+ */
+export const TailSessionsResponseSchema: GenMessage<TailSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_session_service, 6);
+
+/**
+ * PrepareResendRequest names the session whose request is to be sent again.
+ *
+ * @generated from message palisade.admin.v1.PrepareResendRequest
+ */
+export type PrepareResendRequest = Message<"palisade.admin.v1.PrepareResendRequest"> & {
+  /**
+   * Session id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message palisade.admin.v1.PrepareResendRequest.
+ * Use `create(PrepareResendRequestSchema)` to create a new message.
+ */
+export const PrepareResendRequestSchema: GenMessage<PrepareResendRequest> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_session_service, 7);
+
+/**
+ * PrepareResendResponse carries the recorded request and who sends it.
+ *
+ * @generated from message palisade.admin.v1.PrepareResendResponse
+ */
+export type PrepareResendResponse = Message<"palisade.admin.v1.PrepareResendResponse"> & {
+  /**
+   * The connection the request was addressed to (the first path segment at the agent).
+   *
+   * @generated from field: string connection = 1;
+   */
+  connection: string;
+
+  /**
+   * HTTP method.
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * Path below the connection, with the query string.
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+
+  /**
+   * The request body as recorded (masked when the policy recorded it masked).
+   *
+   * @generated from field: string body = 4;
+   */
+  body: string;
+
+  /**
+   * The caller's own identity: the subject a token for the resend is issued to.
+   *
+   * @generated from field: string subject = 5;
+   */
+  subject: string;
+};
+
+/**
+ * Describes the message palisade.admin.v1.PrepareResendResponse.
+ * Use `create(PrepareResendResponseSchema)` to create a new message.
+ */
+export const PrepareResendResponseSchema: GenMessage<PrepareResendResponse> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_session_service, 8);
+
+/**
+ * SessionService reads recorded sessions (one per proxied exchange). Requires the admin token
+ * or a caller JWT holding a role (see docs/audit.md for who reads what).
  *
  * @generated from service palisade.admin.v1.SessionService
  */
 export const SessionService: GenService<{
   /**
-   * ListSessions returns sessions newest first, filtered, one page at a time.
+   * ListSessions searches sessions, newest first, filtered, one page at a time. Free text
+   * (`text`) reads contents: PERMISSION_DENIED for callers holding neither admin nor auditor.
    *
    * @generated from rpc palisade.admin.v1.SessionService.ListSessions
    */
@@ -181,6 +374,29 @@ export const SessionService: GenService<{
     methodKind: "unary";
     input: typeof GetSessionRequestSchema;
     output: typeof GetSessionResponseSchema;
+  },
+  /**
+   * TailSessions streams sessions as they are committed by any control-plane replica, from the
+   * moment the call starts, filtered like ListSessions (without bodies); it never ends by itself.
+   *
+   * @generated from rpc palisade.admin.v1.SessionService.TailSessions
+   */
+  tailSessions: {
+    methodKind: "server_streaming";
+    input: typeof TailSessionsRequestSchema;
+    output: typeof TailSessionsResponseSchema;
+  },
+  /**
+   * PrepareResend returns a recorded request so that it can be sent again through an agent, and
+   * records an admin audit event naming the caller and the session. Admin only.
+   * FAILED_PRECONDITION when the request body was not recorded whole.
+   *
+   * @generated from rpc palisade.admin.v1.SessionService.PrepareResend
+   */
+  prepareResend: {
+    methodKind: "unary";
+    input: typeof PrepareResendRequestSchema;
+    output: typeof PrepareResendResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palisade_admin_v1_session_service, 0);
