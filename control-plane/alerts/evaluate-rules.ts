@@ -68,12 +68,15 @@ export async function evaluateRules(db: Database, now: Date): Promise<Evaluation
   return db.transaction(async (tx) => {
     const lock = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [ALERT_EVALUATION_LOCK]);
     if (!lock[0]?.locked) return { evaluated: false };
-    const fired: FiredAlert[] = [];
+    // Every query first, then the writes: the audit append holds the chain's lock until commit.
+    const found: Array<{ rule: RuleSettings; finding: Finding }> = [];
     for (const rule of await loadRuleSettings(tx)) {
-      for (const finding of await findAnomalies(tx, rule, now.getTime())) {
-        const done = await fire(tx, finding, rule, now);
-        if (done) fired.push(done);
-      }
+      for (const finding of await findAnomalies(tx, rule, now.getTime())) found.push({ rule, finding });
+    }
+    const fired: FiredAlert[] = [];
+    for (const { rule, finding } of found) {
+      const done = await fire(tx, finding, rule, now);
+      if (done) fired.push(done);
     }
     return { evaluated: true, fired };
   });
