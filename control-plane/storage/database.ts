@@ -11,6 +11,7 @@ import { carryAdminEvent } from "../audit/admin-audit.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
 import { withMigrationLock } from "./migration-lock.js";
+import { releaseConnectionsOnFailedRollback } from "./failed-rollback.js";
 
 /** Which engine the database runs on. */
 export type DatabaseFlavour = "postgres" | "pglite";
@@ -54,6 +55,7 @@ const common = {
 /** Opens (and migrates) the database described by `options`. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const flavour: DatabaseFlavour = options.databaseUrl ? "postgres" : "pglite";
+  releaseConnectionsOnFailedRollback();
   const orm = options.databaseUrl
     ? await PostgresOrm.init({ ...common, clientUrl: options.databaseUrl, pool: { min: 0, max: 10 } })
     : await PgliteOrm.init({ ...common, dbName: pgliteLocation(options.dataDir) });

@@ -1,0 +1,72 @@
+// PostgreSQL restarted (`pg_ctl restart -m fast`, every connection cut) under steady load through
+// a real agent process. The database is a private cluster of this test's own: the shared one is
+// never touched. Callers are not affected (the agent does not need the database to serve), the
+// exchanges that could not be committed meanwhile are resent, and once things settle every one
+// is stored exactly once; the admin API works again without a control-plane restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
+import { openDatabase } from "../../control-plane/storage/database.js";
+import { eventually, within } from "../e2e/eventually.js";
+import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
+import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
+import { adminEnv, chatOnce, configure, freePort, killAll, settledSessions, startAgentProcess, startLoad, succeeded } from "./fault-bed.js";
+import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "./private-postgres.js";
+
+let unavailable: string | undefined;
+let postgres: PrivatePostgres | undefined;
+let provider: StandInProvider;
+let controlPlane: ControlPlane | undefined;
+let env: Record<string, string>;
+let token: string;
+
+beforeAll(async () => {
+  unavailable = await privatePostgresUnavailable();
+  if (unavailable) return;
+  postgres = await startPrivatePostgres();
+  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: postgres.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
+  provider = await startStandInProvider();
+  env = adminEnv(controlPlane.url);
+  token = await configure(env, provider);
+}, 120_000);
+
+afterAll(async () => {
+  await killAll();
+  // Bounded: a connection leaked by a transaction the restart cut would make this wait forever.
+  await within("the control plane to close", controlPlane?.close() ?? Promise.resolve(), 20_000);
+  await provider?.close();
+  await postgres?.close();
+}, 60_000);
+
+describe("PostgreSQL restarted under load", () => {
+  it("keeps callers served and stores every exchange exactly once", { timeout: 180_000 }, async (context) => {
+    if (unavailable) return context.skip(`a private PostgreSQL cannot be started: ${unavailable}`);
+    const port = await freePort();
+    await startAgentProcess(port, controlPlane!.url, (await palisade(env, ["agent", "create", "steady"])).trim());
+    const baseURL = `http://127.0.0.1:${port}/standin/v1`;
+    await eventually("the agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined), 60_000);
+
+    const load = startLoad(baseURL, token);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const restartStarted = Date.now();
+    await postgres!.restart();
+    const restartEnded = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const outcomes = await load.stop();
+
+    expect(outcomes.filter((outcome) => outcome.startedAt >= restartStarted && outcome.startedAt <= restartEnded + 500).length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => !succeeded(outcome))).toEqual([]);
+    const ids = outcomes.map((outcome) => outcome.session!);
+    const counts = await settledSessions(env, ids);
+    expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
+  });
+
+  it("gives back the pooled connection of a transaction the restart cut (close does not hang)", { timeout: 60_000 }, async (context) => {
+    if (unavailable) return context.skip(`a private PostgreSQL cannot be started: ${unavailable}`);
+    const db = await openDatabase({ databaseUrl: postgres!.url });
+    const cut = db.transaction((em) => em.execute("select pg_sleep(10)")).then(() => "committed", (error: unknown) => String(error));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await postgres!.restart();
+    expect(await cut).toMatch(/terminating connection/);
+    await within("the database to close", db.close(), 10_000);
+  });
+});
