@@ -79,7 +79,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const shutdown = new AbortController();
   let stream: StreamClient | undefined;
   const reviews: ReviewChannel = {
-    request: (request, timeoutMs) => stream?.requestReview(request, timeoutMs) ?? Promise.resolve("control plane not connected"),
+    request: (request, timeoutMs) => stream?.requestReview(request, timeoutMs) ?? Promise.resolve({ outcome: "unanswered", error: "control plane not connected" }),
     closing: shutdown.signal,
   };
   const handler = createRequestHandler({

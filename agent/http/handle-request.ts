@@ -117,6 +117,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const facts = provider.readRequest(json);
       recorder.request(body.body, facts);
 
+      const prompt = provider.promptText(json, text);
       const admission = admitRequest({
         session: id,
         connection,
@@ -124,7 +125,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         limits: deps.limits,
         context: {
           identity: verification.identity,
-          request: { ...facts, method: req.method ?? "GET", path: `${route.rest}${route.search}`, headers: req.headers, prompt: provider.promptText(json, text) },
+          request: { ...facts, method: req.method ?? "GET", path: `${route.rest}${route.search}`, headers: req.headers, prompt },
           connection: { name: connection.name, provider: provider.name },
           now: Date.now(),
         },
@@ -133,7 +134,19 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       deps.metrics?.policy(admission.policy, admission.ok === true ? Verdict.ALLOWED : admission.ok === "review" ? Verdict.REVIEWED : admission.verdict);
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
-      const decided = admission.ok === "review" ? await holdForReview(admission, id) : { ok: true as const, admitted: admission };
+      const decided = admission.ok === "review"
+        ? await holdForReview(admission, {
+          session: id,
+          identity: verification.identity,
+          request: { connection: connection.name, method: req.method ?? "GET", path: `${route.rest}${route.search}`, body: body.body },
+          model: facts.model,
+          prompt,
+          recordLimitBytes: deps.recordLimitBytes,
+          snapshot: deps.snapshot,
+          channel: deps.reviews,
+        })
+        : { ok: true as const, admitted: admission, reviewId: "" };
+      if (decided.reviewId) recorder.review(decided.reviewId);
       if (!decided.ok) return refuse(decided.refusal, decided.reason, decided.verdict);
       const admitted = decided.admitted;
       chargeTokens = admitted.chargeTokens;

@@ -19,7 +19,13 @@ function bed(options: { ackError?: string } = {}) {
   const input = (extra: Partial<HoldInput> = {}): HoldInput => ({
     session: "s1", policy: "needs-review", waitMs: 500, identity, request: held, model: "m", prompt: "p",
     book: () => book,
-    channel: { request: async (request) => { sent.push(request); return options.ackError ?? ""; }, closing: closing.signal },
+    channel: {
+      request: async (request) => {
+        sent.push(request);
+        return options.ackError ? { outcome: "refused" as const, error: options.ackError } : { outcome: "stored" as const };
+      },
+      closing: closing.signal,
+    },
     pollMs: 5,
     ...extra,
   });
@@ -70,8 +76,10 @@ describe("holding a request for review", () => {
   });
 
   it("refuses when the review is not stored, when there is no channel, and at once when the agent shuts down", async () => {
-    const notStored = await holdRequest(bed({ ackError: "control plane not connected" }).input());
-    expect(notStored.ok || notStored.reason).toMatch(/not submitted: control plane not connected/);
+    const notStored = await holdRequest(bed({ ackError: "policy absent does not exist" }).input());
+    expect(notStored.ok || notStored.reason).toMatch(/refused by the control plane: policy absent does not exist/);
+    const unanswered = await holdRequest({ ...bed().input(), channel: { request: async () => ({ outcome: "unanswered", error: "no ack" }), closing: new AbortController().signal } });
+    expect(unanswered.ok || unanswered.refusal.message).toMatch(/not decided in time; retry after approval/);
     const noChannel = await holdRequest({ ...bed().input(), channel: undefined });
     expect(noChannel.ok).toBe(false);
     const b = bed();

@@ -9,13 +9,14 @@ import { randomUUID } from "node:crypto";
 import { ReviewRequestSchema, type ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { CallerIdentity } from "../identity/verifier.js";
 import type { Refusal } from "../providers/index.js";
+import type { ReviewSubmission } from "../stream/stream-client.js";
 import { contentHash, type HeldRequest } from "./content-hash.js";
 import type { ReviewBook } from "./review-book.js";
 
 /** How the agent talks to the control plane about reviews. */
 export interface ReviewChannel {
-  /** Sends the request and waits up to `timeoutMs` for its ack: "" when stored, else why not. */
-  request(request: ReviewRequest, timeoutMs: number): Promise<string>;
+  /** Sends the request and waits up to `timeoutMs` for its ack. */
+  request(request: ReviewRequest, timeoutMs: number): Promise<ReviewSubmission>;
   /** Aborted when the agent shuts down: held requests are refused at once. */
   readonly closing: AbortSignal;
 }
@@ -92,10 +93,11 @@ export async function holdRequest(input: HoldInput): Promise<HoldOutcome> {
     prompt: input.prompt,
     holdUntil: timestampFromMs(holdUntil),
   });
-  const ackError = await channel.request(request, Math.max(1, Math.min(input.waitMs, ACK_TIMEOUT_MS)));
-  if (ackError) {
+  const submission = await channel.request(request, Math.max(1, Math.min(input.waitMs, ACK_TIMEOUT_MS)));
+  if (submission.outcome === "unanswered") return undecided(reviewId, input.session, `not acknowledged: ${submission.error}`);
+  if (submission.outcome === "refused") {
     const message = `Request held for review ${reviewId}: the review could not be submitted; retry later`;
-    return refused(reviewId, input.session, message, `review ${reviewId} not submitted: ${ackError}`);
+    return refused(reviewId, input.session, message, `review ${reviewId} refused by the control plane: ${submission.error}`);
   }
 
   const pollMs = input.pollMs ?? 50;

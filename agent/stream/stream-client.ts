@@ -10,6 +10,9 @@ import { certificateCheck } from "./certificate-check.js";
 import { openControlStream, type BatchOptions, type ControlStream } from "./control-stream.js";
 import type { ExchangeBuffer } from "./exchange-buffer.js";
 
+/** What became of a ReviewRequest. */
+export type ReviewSubmission = { outcome: "stored" } | { outcome: "refused" | "unanswered"; error: string };
+
 /** Settings of the stream client. */
 export interface StreamClientOptions {
   controlPlane: string;
@@ -35,9 +38,9 @@ export interface StreamClient {
   flush(timeoutMs: number): Promise<boolean>;
   /**
    * Sends a ReviewRequest on the current stream and waits (up to `timeoutMs`) for its ReviewAck:
-   * "" when the control plane stored it, else why not (its refusal, no stream, no answer in time).
+   * stored, refused by the control plane (its reason), or unanswered (no stream, no ack in time).
    */
-  requestReview(request: ReviewRequest, timeoutMs: number): Promise<string>;
+  requestReview(request: ReviewRequest, timeoutMs: number): Promise<ReviewSubmission>;
   /** Ends the stream and stops reconnecting. */
   close(): Promise<void>;
 }
@@ -144,14 +147,19 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
     get reconnects() {
       return Math.max(0, opened - 1);
     },
-    async requestReview(request, timeoutMs) {
+    async requestReview(request, timeoutMs): Promise<ReviewSubmission> {
       const current = stream;
-      if (!current?.welcomed) return "control plane not connected";
+      if (!current?.welcomed) return { outcome: "unanswered", error: "control plane not connected" };
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<string>((resolve) => { timer = setTimeout(resolve, timeoutMs, "no answer from the control plane in time"); });
+      const timeout = new Promise<ReviewSubmission>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, { outcome: "unanswered", error: `no ReviewAck within ${timeoutMs} ms` });
+      });
       try {
         return await Promise.race([
-          current.requestReview(request).then((ack) => ack.error, (error: unknown) => (error instanceof Error ? error.message : String(error))),
+          current.requestReview(request).then(
+            (ack): ReviewSubmission => (ack.error ? { outcome: "refused", error: ack.error } : { outcome: "stored" }),
+            (error: unknown): ReviewSubmission => ({ outcome: "unanswered", error: error instanceof Error ? error.message : String(error) }),
+          ),
           timeout,
         ]);
       } finally {

@@ -1,7 +1,8 @@
 // Mask and review policies through a real agent with the real `openai` client: a mask policy does
 // not decide (alone it allows nothing; with an allow policy the request goes through), a snapshot
-// with an unknown detector is NACKed, and a review policy holds the request — while reviews are not
-// available, that is a 403 in OpenAI's format naming the policy, and nothing reaches the provider.
+// with an unknown detector is NACKed, and a review policy holds the request — with no decision (this
+// control plane never acknowledges the review), that is a 403 in OpenAI's format naming the review,
+// and nothing reaches the provider (test/reviews covers decisions).
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -48,7 +49,7 @@ describe("mask and review policies in the agent", () => {
 
   it("refuses a request a review policy holds (403, fail closed) without forwarding it", async () => {
     await bed.use([
-      { name: "card-review", priority: 90, action: PolicyAction.REVIEW, keywords: ["credit card"], approvers: ["security"] },
+      { name: "card-review", priority: 90, action: PolicyAction.REVIEW, keywords: ["credit card"], approvers: ["security"], wait: { seconds: 1n } },
       { name: "allow-all" },
     ]);
     const before = bed.provider.requests.length;
@@ -56,11 +57,12 @@ describe("mask and review policies in the agent", () => {
     expect(held.ok).toBe(false);
     if (held.ok) return;
     expect(held.error).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect(held.error.message).toContain("policy card-review requires review; reviews are not available");
+    expect(held.error.message).toMatch(/held for review [0-9a-f-]{36}: not decided in time; retry after approval/);
     expect(held.error.message).toContain(held.session);
     expect(bed.provider.requests.length).toBe(before);
     expect(await bed.recorded(held.session)).toMatchObject({
-      verdict: Verdict.DENIED, status: 403, policy: "card-review", reason: "policy card-review requires review; reviews are not available",
+      verdict: Verdict.REVIEWED, status: 403, policy: "card-review", reviewId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      reason: expect.stringMatching(/^review [0-9a-f-]{36} not decided: not acknowledged/),
     });
     expect((await chat("an ordinary question")).ok).toBe(true);
   });

@@ -24,19 +24,17 @@ describe("ReviewService", () => {
   let store: ReviewStore;
   const asAdminToken = () => h.client(ReviewService, ADMIN_TOKEN);
   const as = async (subject: string, groups: string[]) => h.client(ReviewService, await h.token(subject, groups));
-  const requestFrom = async (subject: string, options: { holdMs?: number; policy?: string; approvers?: string[] } = {}) => {
+  const requestFrom = async (subject: string, options: { holdMs?: number; policy?: string } = {}) => {
     const request = reviewRequest({ subject, issuer: SERVICE_ACCOUNT_ISSUER, ...options });
     const created = await store.create("agent-a", request);
     expect(created.created).toBe(true);
-    // The approver groups as a policy would have given them (the policy mapping has its own suite).
-    if (options.approvers) await h.db.em().execute("update review set approvers = ? where id = ?", [JSON.stringify(options.approvers), request.id]);
     return request;
   };
 
   beforeAll(async () => {
     h = await startAuthHarness({ reviewPendingTtlMs: 1_000 });
     store = createReviewStore(h.db, { pendingTtlMs: 1_000 });
-    await h.client(ResourceService, ADMIN_TOKEN).apply({ resources: [...BINDINGS, reviewPolicy("needs-review"), reviewPolicy("admins-only")] });
+    await h.client(ResourceService, ADMIN_TOKEN).apply({ resources: [...BINDINGS, reviewPolicy("needs-review", ["finance"]), reviewPolicy("other-group", ["legal"])] });
     await h.snapshots.refresh();
   });
   afterAll(async () => { await h?.close(); });
@@ -53,7 +51,7 @@ describe("ReviewService", () => {
   });
 
   it("lets an approver of the policy's group approve, and puts the grant into every snapshot", async () => {
-    const request = await requestFrom("rita", { holdMs: 60_000, approvers: ["finance"] });
+    const request = await requestFrom("rita", { holdMs: 60_000 });
     const versionBefore = h.snapshots.version();
     const approver = await as("fay", ["approvers", "finance"]);
     const { review } = await approver.approveReview({ id: request.id, reason: "ok" });
@@ -74,7 +72,7 @@ describe("ReviewService", () => {
   });
 
   it("refuses approvers outside the policy's groups, viewers, and every requester deciding its own review", async () => {
-    const request = await requestFrom("ada", { holdMs: 60_000, approvers: ["finance"] });
+    const request = await requestFrom("ada", { holdMs: 60_000 });
     expect(await code((await as("april", ["approvers"])).approveReview({ id: request.id }))).toBe(Code.PermissionDenied);
     expect(await code((await as("vic", ["viewers", "finance"])).approveReview({ id: request.id }))).toBe(Code.PermissionDenied);
     // ada is an admin and in the approver group, and still may not decide her own request.
@@ -88,8 +86,9 @@ describe("ReviewService", () => {
     expect(h.snapshots.current("").reviews.find((entry) => entry.id === request.id)).toMatchObject({ approved: false, reason: "not today" });
   });
 
-  it("lets only admins decide when the policy names no approver group; a denial needs a reason", async () => {
-    const request = await requestFrom("rita", { policy: "admins-only", holdMs: 60_000 });
+  it("copies the approver groups from the review's own policy; a denial needs a reason", async () => {
+    const request = await requestFrom("rita", { policy: "other-group", holdMs: 60_000 });
+    expect((await asAdminToken().getReview({ id: request.id })).review?.approvers).toEqual(["legal"]);
     expect(await code((await as("fay", ["approvers", "finance"])).approveReview({ id: request.id }))).toBe(Code.PermissionDenied);
     expect(await code(asAdminToken().denyReview({ id: request.id, reason: " " }))).toBe(Code.InvalidArgument);
     expect(await code(asAdminToken().approveReview({ id: "absent" }))).toBe(Code.NotFound);
