@@ -101,8 +101,9 @@ export function startSinkWorker(deps: SinkWorkerDeps): SinkWorker {
   return {
     async stop() {
       stopping.abort();
-      await loop;
+      // Closing the target first cuts a delivery in flight short (it is retried by the next holder).
       await deps.target.close().catch(() => undefined);
+      await loop;
       await deps.leases.release(name).catch(() => undefined);
       deps.metrics.forget(name);
     },

@@ -61,6 +61,13 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     });
     try {
       await eventually(async () => (await harness.cursor("resume")) === 60, "the resumed cursor at 60", 20_000);
+      // Caught up: this replica reports the sink with no lag, and what it delivered.
+      const metrics = await eventually(async () => {
+        const text = await (await fetch(`${controlPlane.url}/metrics`)).text();
+        return /palisade_control_plane_sink_lag_entries\{sink="resume"\} 0/.test(text) ? text : undefined;
+      }, "the lag metric at 0");
+      expect(metrics).toMatch(/palisade_control_plane_sink_lag_seconds\{sink="resume"\} 0/);
+      expect(metrics).toMatch(/palisade_control_plane_sink_events_delivered_total\{sink="resume"\} [1-9]/);
     } finally {
       await controlPlane.close();
     }
@@ -68,7 +75,7 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     // At least once: what was in flight at the kill may come twice, nothing more.
     expect(receiver.accepted.length - seen.size).toBeLessThanOrEqual(10);
-  });
+  }, 90_000); // a child process on a loaded machine: starting it dominates
 
   it("lets exactly one of two deliveries deliver a sink, and the other take over when it stops", async () => {
     const receiver = await startWebhookReceiver();

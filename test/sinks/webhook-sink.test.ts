@@ -83,6 +83,26 @@ describe("webhook sink", () => {
     expect(received[1]!.seqs).toEqual([26, 27, 28]);
   });
 
+  it("stops promptly while a receiver holds a request unanswered", async () => {
+    let requests = 0;
+    const hanging = createServer(() => { requests += 1; });
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    try {
+      const hangUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`;
+      await harness.apply({ name: "hang", target: { case: "webhook", value: { url: hangUrl, secret: SECRET } } });
+      const delivery = await harness.deliver();
+      await eventually(() => requests > 0, "the request to the hanging receiver");
+      const started = Date.now();
+      await delivery.close();
+      // Generous bound (the request timeout is 15 s): the request in flight is abandoned, not awaited.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await harness.cursor("hang")).toBe(0);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+
   it("refuses a signature made with another secret", () => {
     const body = Buffer.from("[]");
     const forged = `sha256=${createHmac("sha256", "other").update(body).digest("hex")}`;

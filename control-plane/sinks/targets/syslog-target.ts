@@ -62,6 +62,8 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
   const { host, port } = splitAddress(options.address);
   const timeout = options.connectTimeoutMs ?? 10_000;
   let socket: net.Socket | undefined;
+  let connecting: net.Socket | undefined;
+  let closed = false;
 
   const connect = async (): Promise<net.Socket> => {
     const ca = options.caFile ? [...tls.rootCertificates, await readFile(options.caFile, "utf8")] : undefined;
@@ -70,9 +72,11 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
       const s = options.tls
         ? tls.connect({ host, port, ca, servername: net.isIP(host) ? undefined : host })
         : net.connect({ host, port });
+      connecting = s;
       const timer = setTimeout(() => s.destroy(new Error(`syslog ${options.address}: connect timed out`)), timeout);
       s.once(ready, () => {
         clearTimeout(timer);
+        connecting = undefined;
         s.off("error", fail);
         s.on("error", () => s.destroy()); // later errors surface on the next write
         s.setKeepAlive(true, 30_000);
@@ -80,9 +84,11 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
       });
       const fail = (error: Error) => {
         clearTimeout(timer);
+        connecting = undefined;
         reject(error);
       };
       s.once("error", fail);
+      s.once("close", () => fail(new Error(`syslog ${options.address}: connection closed`)));
       // A receiver sends nothing back; anything it does send is read and ignored.
       s.on("data", () => {});
       // The receiver closed its side: writes would vanish into a dead connection, so reconnect.
@@ -93,6 +99,7 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
   return {
     batchSize: BATCH,
     async deliver(events) {
+      if (closed) throw new Error("syslog target closed");
       if (!socket || socket.destroyed || !socket.writable) socket = await connect();
       const data = events.map((event) => octetFrame(syslogMessage(event, options.appName))).join("");
       const current = socket;
@@ -104,6 +111,8 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
       });
     },
     async close() {
+      closed = true;
+      connecting?.destroy();
       socket?.end();
       socket?.destroy();
       socket = undefined;

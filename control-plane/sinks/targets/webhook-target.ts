@@ -63,7 +63,8 @@ export function createWebhookTarget(options: WebhookTargetOptions): SinkTarget {
       throw new PersistentSinkError(message);
     },
     async close() {
-      await owned?.close();
+      // Destroy, not close: a request in flight is abandoned (its events are sent again later).
+      await owned?.destroy();
     },
   };
 }
