@@ -1,14 +1,17 @@
 // Sends one admitted request to its connection's upstream with undici and streams the answer back:
 // every chunk goes to the caller as soon as it arrives (with backpressure) and, alongside, to the
-// recorder. Nothing is buffered whole.
+// recorder. Nothing is buffered whole, except a non-streamed response that must be masked
+// (relay-response.ts). The request body given is already what goes upstream (masked if need be).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errors, type Dispatcher } from "undici";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledConnection } from "../config/compile-snapshot.js";
+import type { MaskSession } from "../masking/mask-session.js";
 import type { StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { writeRefusal } from "./refusal.js";
+import { relayResponse } from "./relay-response.js";
 import type { Route } from "./route.js";
 
 /** What forwarding needs besides the request itself. */
@@ -35,22 +38,16 @@ function upstreamPath(connection: CompiledConnection, route: Route): string {
   return (`${connection.basePath}${route.rest}` || "/") + route.search;
 }
 
-/** Resolves once the caller can take more data, or has gone. */
-function writable(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+// A body the upstream encoded (gzip…) cannot be read, so cannot be masked.
+function encoded(headers: Dispatcher.ResponseData["headers"]): boolean {
+  const encoding = String(headers["content-encoding"] ?? "").trim().toLowerCase();
+  return encoding !== "" && encoding !== "identity";
 }
 
 /**
  * Forwards the request and records the outcome; never throws. `filter` (when given) rewrites an
- * event-stream response on its way to the caller; the recorder sees the upstream's bytes.
+ * event-stream response on its way to the caller (the recorder sees the bytes before it);
+ * `masking` is set when responses are masked.
  */
 export async function forward(
   context: ForwardContext,
@@ -61,6 +58,7 @@ export async function forward(
   body: Buffer,
   recorder: ExchangeRecorder,
   filter?: StreamFilter,
+  masking?: MaskSession,
 ): Promise<void> {
   const abort = new AbortController();
   let callerGone = false;
@@ -97,26 +95,25 @@ export async function forward(
   }
 
   const contentType = String(upstream.headers["content-type"] ?? "");
-  res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
-  // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
-  // waits for the headers, so send them now rather than with the first chunk.
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
-  if (streamed) res.flushHeaders();
-  // Only an event stream is filtered (an error answer in JSON goes through as it is).
-  const through = streamed ? filter : undefined;
+  const headers = downstreamResponseHeaders(upstream.headers);
+  if (masking) {
+    if (encoded(upstream.headers)) {
+      // Fail closed: what cannot be read cannot be masked, so it is not passed on.
+      upstream.body.destroy();
+      const refusal = { status: 502, kind: "bad_gateway" as const, message: `Upstream of connection ${connection.name} sent an encoded response that Palisade cannot mask` };
+      recorder.responseStart(connection.provider, "application/json");
+      recorder.responseChunk(writeRefusal(res, connection.provider, refusal));
+      recorder.firstByte();
+      return recorder.finish({ status: refusal.status, verdict: Verdict.FAILED, reason: refusal.message, error: `content-encoding ${String(upstream.headers["content-encoding"])}` });
+    }
+    delete headers["content-length"]; // masking changes the length; a whole body gets its own
+  }
   recorder.responseStart(connection.provider, contentType);
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      recorder.firstByte();
-      const out = through ? through.push(chunk) : chunk;
-      const more = out.length === 0 || res.write(out);
-      recorder.responseChunk(chunk);
-      if (!more) await writable(res);
-      if (callerGone) break;
-    }
-    if (callerGone) throw new Error("caller closed the connection");
-    recorder.firstByte();
-    res.end(through?.end());
+    // Only an event stream is filtered (an error answer in JSON goes through as it is).
+    const through = streamed ? filter : undefined;
+    await relayResponse({ upstream, res, headers, streamed, contentType, recorder, masking, filter: through, callerGone: () => callerGone });
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.destroy();

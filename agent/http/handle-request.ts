@@ -8,6 +8,8 @@ import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "../identity/caller-token.js";
+import { createMaskSession } from "../masking/mask-session.js";
+import { forResponse } from "../masking/mask-types.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitTracker } from "../policy/limits.js";
@@ -132,6 +134,13 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       });
       recorder.policy(admission.policy);
       deps.metrics?.policy(admission.policy, admission.ok === true ? Verdict.ALLOWED : admission.ok === "review" ? Verdict.REVIEWED : admission.verdict);
+      // Masking and the record mode hold whatever the outcome: a refused request is recorded as its
+      // policies say too. The policies above matched the caller's original text (a deny rule must
+      // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
+      const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
+      const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
+      const forwarded = masking ? masking.maskRequest(body.body) : body.body;
+      recorder.protection({ record, masks, session: masking, forwarded });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
       const decided = admission.ok === "review"
@@ -152,9 +161,10 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       chargeTokens = admitted.chargeTokens;
 
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
-      // A stream that would not report usage is asked to (and the extra chunk hidden from the caller).
-      const usage = provider.streamUsage?.(route.rest, json);
-      await forward(context, req, res, connection, route, usage?.body ?? body.body, recorder, usage?.filter());
+      // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
+      // the rewrite starts from the masked body when the request was masked.
+      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : parseJson(forwarded.toString("utf8")));
+      await forward(context, req, res, connection, route, usage?.body ?? forwarded, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

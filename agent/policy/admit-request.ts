@@ -51,6 +51,8 @@ export interface Refused {
   headers: Record<string, string>;
   /** What the record keeps of the bodies (the matched policies may say none even for a refusal). */
   record: RecordChoice;
+  /** Mask rules of the matched mask policies: the record of a refused request is masked too. */
+  masks: MaskRule[];
 }
 
 /** What the policy step needs about the connection. */
@@ -60,7 +62,7 @@ export interface PolicyTarget {
   allowedGroups: ReadonlySet<string>;
 }
 
-function denied(session: string, message: string, policy: string, reason: string, record: RecordChoice = "raw"): Refused {
+function denied(session: string, message: string, policy: string, reason: string, protection: { record: RecordChoice; masks: MaskRule[] } = { record: "raw", masks: [] }): Refused {
   return {
     ok: false,
     refusal: { status: 403, kind: "forbidden", message: `${message} (session ${session})` },
@@ -68,7 +70,7 @@ function denied(session: string, message: string, policy: string, reason: string
     policy,
     reason,
     headers: {},
-    record,
+    ...protection,
   };
 }
 
@@ -89,17 +91,18 @@ export function admitRequest(input: {
 
   const evaluation = evaluatePolicies(input.policies.forConnection(connection.name), context);
   const record = resolveRecord(evaluation.record, evaluation.masks);
+  const protection = { record, masks: evaluation.masks };
   switch (evaluation.outcome) {
     case "no-allow":
-      return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request", record);
+      return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request", protection);
     case "error": {
       const name = evaluation.policy.name;
-      return denied(session, `Request denied by Palisade: policy ${name} failed to evaluate`, name, `policy ${name} failed to evaluate (denied, fail closed): ${evaluation.error}`, record);
+      return denied(session, `Request denied by Palisade: policy ${name} failed to evaluate`, name, `policy ${name} failed to evaluate (denied, fail closed): ${evaluation.error}`, protection);
     }
     case "deny": {
       const { name, reason } = evaluation.policy;
       const why = reason ? `: ${reason}` : "";
-      return denied(session, `Request denied by Palisade policy ${name}${why}`, name, `denied by policy ${name}${why}`, record);
+      return denied(session, `Request denied by Palisade policy ${name}${why}`, name, `denied by policy ${name}${why}`, protection);
     }
     case "allow":
     case "review":
@@ -118,13 +121,13 @@ export function admitRequest(input: {
       policy: name,
       reason: what,
       headers: { "retry-after": String(admission.retryAfterSeconds) },
-      record,
+      ...protection,
     };
   }
   const { policy } = evaluation;
   const admitted: Admitted = { ok: true, policy: policy.name, chargeTokens: admission.chargeTokens, masks: evaluation.masks, record };
   if (evaluation.outcome === "allow") return admitted;
   // A review policy always has its rule (compile-policies.ts); without one, refuse rather than forward.
-  if (!policy.review) return denied(session, `Request denied by Palisade policy ${policy.name}: review is not configured`, policy.name, `review policy ${policy.name} has no review rule (denied, fail closed)`, record);
+  if (!policy.review) return denied(session, `Request denied by Palisade policy ${policy.name}: review is not configured`, policy.name, `review policy ${policy.name} has no review rule (denied, fail closed)`, protection);
   return { ok: "review", policy: policy.name, review: { policy: policy.name, ...policy.review }, admitted, record };
 }

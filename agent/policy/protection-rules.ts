@@ -5,6 +5,9 @@ import {
   MaskDirection, MaskStyle, type Policy, RecordMode,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { type CompiledDetectors, compileDetectors } from "../masking/detectors/compile-detectors.js";
+import type { MaskRule } from "../masking/mask-types.js";
+
+export type { MaskRule } from "../masking/mask-types.js";
 
 /** How long a review holds a request when the policy does not say. */
 export const REVIEW_WAIT_DEFAULT_MS = 30_000;
@@ -17,15 +20,6 @@ export const REVIEW_GRANT_MAX_MS = 7 * 24 * 3600_000;
 
 /** What the audit record keeps of the bodies. */
 export type RecordChoice = "masked" | "raw" | "none";
-
-/** One matching mask policy's contribution to an exchange. */
-export interface MaskRule {
-  policy: string;
-  detectors: CompiledDetectors;
-  direction: "request" | "response" | "both";
-  style: "redact" | "pseudonymize";
-  restore: boolean;
-}
 
 /** What a review policy asks of the hold. */
 export interface ReviewRule {

@@ -1,10 +1,17 @@
 // Builds the record of one exchange while it happens, and hands it to the buffer when it ends.
 // Everything here is synchronous and bounded (bodies are capped, streams parsed incrementally) so
-// recording never holds back a byte on its way to the caller.
+// recording never holds back a byte on its way to the caller. What the bodies hold follows the
+// record mode the policies chose (protection()): masked — the request as forwarded and the response
+// as the masker's record output (placeholders, never restored values); raw — as the caller sent
+// and got them; none — no bodies (usage, findings and metadata only).
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ExchangeSchema, IdentitySchema, UsageSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import {
+  ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, UsageSchema, Verdict,
+} from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CallerIdentity } from "../identity/verifier.js";
+import type { MaskSession } from "../masking/mask-session.js";
+import type { MaskRule, RecordChoice } from "../policy/protection-rules.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
 import { createSseParser } from "../sse/sse-parser.js";
@@ -30,15 +37,34 @@ export interface ExchangeRecorder {
   /** The review that held the exchange: recorded as its review_id; a forward it allowed is REVIEWED. */
   review(id: string): void;
   request(body: Uint8Array, facts: RequestFacts): void;
+  /** The record mode and masking the matched policies set (after request()); without it, bodies are kept raw. */
+  protection(init: Protection): void;
   /** The response begins: decides whether its body is read as a stream of events or as a whole. */
   responseStart(provider: ProviderSpec, contentType: string): void;
-  /** A piece of the response body, as sent to the caller. */
-  responseChunk(chunk: Uint8Array): void;
+  /** A piece of the response body as sent to the caller, and (when masking) as the record keeps it. */
+  responseChunk(client: Uint8Array, record?: Uint8Array): void;
   /** The first response byte went to the caller (the first call counts). */
   firstByte(): void;
   /** Completes the record and commits it to the buffer; later calls do nothing. */
   finish(outcome: Outcome): void;
 }
+
+/** What the policies decided about the record of one exchange. */
+export interface Protection {
+  record: RecordChoice;
+  /** The matched mask policies' rules (their names are recorded). */
+  masks: readonly MaskRule[];
+  /** The exchange's mask session, whose findings are recorded; absent when nothing is masked. */
+  session?: MaskSession;
+  /** The request body as forwarded (masked), kept when the record mode is masked. */
+  forwarded?: Uint8Array;
+}
+
+const recordedBodies: Record<RecordChoice, RecordedBodies> = {
+  masked: RecordedBodies.MASKED,
+  raw: RecordedBodies.RAW,
+  none: RecordedBodies.NONE,
+};
 
 interface ResponseReading {
   chunk(chunk: Uint8Array): void;
@@ -90,6 +116,8 @@ export function startExchangeRecorder(init: {
   let writes: ChunkCapture | undefined;
   let firstByteAt: number | undefined;
   let done = false;
+  let mode: RecordChoice | undefined;
+  let masking: MaskSession | undefined;
 
   return {
     id: init.id,
@@ -113,15 +141,26 @@ export function startExchangeRecorder(init: {
       exchange.model = facts.model;
       exchange.stream = facts.stream;
     },
+    protection({ record, masks, session, forwarded }) {
+      mode = record;
+      masking = session;
+      exchange.maskPolicies = masks.map((rule) => rule.policy);
+      if (record === "masked" && forwarded) {
+        const { text, truncated } = cutText(forwarded, init.recordLimit);
+        exchange.requestBody = text;
+        exchange.requestTruncated = truncated;
+      }
+    },
     responseStart(provider, contentType) {
       const streamed = contentType.toLowerCase().startsWith("text/event-stream");
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
       writes = streamed ? createChunkCapture(init.recordLimit, now) : undefined;
     },
-    responseChunk(chunk) {
-      writes?.push(chunk);
+    responseChunk(client, record) {
+      const kept = mode === "masked" && record ? record : client;
+      if (mode !== "none") writes?.push(kept);
       try {
-        reading?.chunk(chunk);
+        reading?.chunk(kept);
       } catch {
         // Recording must never break the response: give up on this body, flagged as cut.
         reading = { chunk: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
@@ -146,9 +185,19 @@ export function startExchangeRecorder(init: {
         exchange.responseChunks = chunks;
         exchange.responseTruncated ||= truncated;
       }
+      if (mode === "none") {
+        exchange.requestBody = "";
+        exchange.responseBody = "";
+        exchange.requestTruncated = false;
+        exchange.responseTruncated = false;
+      }
+      if (mode) exchange.recordedBodies = recordedBodies[mode];
+      if (masking) exchange.findings = masking.findings().map((finding) => create(MaskFindingSchema, finding));
       exchange.status = outcome.status;
-      // Forwarded because a review approved it: the verdict says so.
-      exchange.verdict = exchange.reviewId && outcome.verdict === Verdict.ALLOWED ? Verdict.REVIEWED : outcome.verdict;
+      // Forwarded because a review approved it, or with something masked (or restored): the verdict
+      // says so in every listing (a reviewed request that was also masked shows its findings).
+      const forwardedVerdict = exchange.reviewId ? Verdict.REVIEWED : masking?.masked ? Verdict.MASKED : Verdict.ALLOWED;
+      exchange.verdict = outcome.verdict === Verdict.ALLOWED ? forwardedVerdict : outcome.verdict;
       exchange.reason = outcome.reason ?? "";
       exchange.error = outcome.error ?? "";
       if (firstByteAt !== undefined) exchange.timeToFirstByte = durationFromMs(firstByteAt - started);

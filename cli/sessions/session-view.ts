@@ -142,8 +142,9 @@ export function renderSessionText(s: SessionView): string {
     ["Timings", timingsText(s)],
   ];
   const summary = rows.map(([label, value]) => `${label.padEnd(11)} ${value}`).join("\n");
+  const notRecorded = s.recorded === "none";
   const body = (label: string, text: string | undefined, truncated: boolean | undefined) =>
-    `\n${label}${truncated ? " (truncated)" : ""}:\n${text === undefined || text === "" ? "(empty)" : text}\n`;
+    `\n${label}${truncated ? " (truncated)" : ""}:\n${notRecorded ? "(not recorded: record none)" : text === undefined || text === "" ? "(empty)" : text}\n`;
   const request = body("Request body", s.request.body, s.request.truncated);
   return `${summary}\n${request}${body("Response body", s.response.body, s.response.truncated)}`;
 }

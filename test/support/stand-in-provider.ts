@@ -24,6 +24,9 @@
 //   x-stand-in-status: 500     answer with that status and an OpenAI-shaped error
 //   x-stand-in-delay-ms: 2000  wait that long before sending the response headers
 //   x-stand-in-chunk-delay-ms: 100  wait that long between streamed chunks (this request only)
+//   x-stand-in-chunks: char    stream the reply one character per delta (masking tests: a value split
+//                              across many chunks); `x-stand-in-reply: TEXT` replies TEXT (URI-encoded)
+//                              instead of echoing the prompt
 //   x-stand-in-fault: F        misbehave (fault-survival tests): `hang` never answers; `reset` cuts
 //                              the connection before answering; `reset-mid-stream` sends a stream's
 //                              first content chunk, then cuts the connection; `broken-sse` sends the
@@ -85,6 +88,13 @@ function promptOf(body: Json): string {
   return (last.content ?? []).map((part) => part.text ?? "").join("");
 }
 
+/** The reply text and its streamed pieces for one request (per-request headers may change both). */
+function replyFor(req: IncomingMessage, prompt: string): { text: string; chunks: string[] } {
+  const scripted = req.headers["x-stand-in-reply"];
+  const text = typeof scripted === "string" ? decodeURIComponent(scripted) : standInReply(prompt);
+  return { text, chunks: req.headers["x-stand-in-chunks"] === "char" ? [...text] : text.split(/(?= )/) };
+}
+
 const words = (text: string) => Math.max(1, text.split(/\s+/).filter(Boolean).length);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -116,11 +126,11 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
 
   const chat = (body: Json, res: ServerResponse) => {
     const prompt = promptOf(body);
-    const chunks = standInChunks(prompt);
+    const { text, chunks } = replyFor(res.req, prompt);
     const usage = { prompt_tokens: words(prompt), completion_tokens: chunks.length, total_tokens: words(prompt) + chunks.length };
     const base = { id: "chatcmpl-standin", created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: null };
     if (body.stream !== true) {
-      const message = { role: "assistant", content: standInReply(prompt), refusal: null };
+      const message = { role: "assistant", content: text, refusal: null };
       return json(res, 200, { ...base, object: "chat.completion", choices: [{ index: 0, message, logprobs: null, finish_reason: "stop" }], usage });
     }
     const chunk = (delta: Json, finish: string | null) =>
@@ -134,8 +144,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
 
   const responses = (body: Json, res: ServerResponse) => {
     const prompt = promptOf(body);
-    const chunks = standInChunks(prompt);
-    const text = standInReply(prompt);
+    const { text, chunks } = replyFor(res.req, prompt);
     const usage = {
       input_tokens: words(prompt), input_tokens_details: { cached_tokens: 0 },
       output_tokens: chunks.length, output_tokens_details: { reasoning_tokens: 0 },
@@ -168,11 +177,11 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
 
   const messages = (body: Json, res: ServerResponse) => {
     const prompt = promptOf(body);
-    const chunks = standInChunks(prompt);
+    const { text: reply, chunks } = replyFor(res.req, prompt);
     const message = { id: "msg_standin", type: "message", role: "assistant", model: body.model, stop_sequence: null };
     if (body.stream !== true) {
       const usage = { input_tokens: words(prompt), output_tokens: chunks.length };
-      return json(res, 200, { ...message, content: [{ type: "text", text: standInReply(prompt) }], stop_reason: "end_turn", usage });
+      return json(res, 200, { ...message, content: [{ type: "text", text: reply }], stop_reason: "end_turn", usage });
     }
     const event = (type: string, fields: Json): [string, Json] => [type, { type, ...fields }];
     return sendEvents(res, [
