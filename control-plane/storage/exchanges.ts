@@ -6,6 +6,7 @@ import type { ExchangeSink } from "../stream/ports.js";
 import { appendAuditEvents } from "../audit/audit-log.js";
 import { type InsertedExchange, SESSION_EVENT_COLUMNS, sessionEvent } from "../audit/session-events.js";
 import type { Database } from "./database.js";
+import { createGroupCommitter } from "./group-commit.js";
 import {
   EXCHANGE_COLUMNS, type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, exchangeValues,
   timestampFromMicros,
@@ -42,36 +43,58 @@ export interface CommitObserver {
   committed(ids: string[]): void;
 }
 
-/** The stream's sink for exchanges: one transaction per batch, duplicates ignored by id. */
+// Exchanges per combined transaction, and transactions committing at once per process: one
+// inserts while another holds the audit chain's append lock.
+const GROUP_MAX_EXCHANGES = 2000;
+const GROUPS_IN_FLIGHT = 2;
+
+interface AgentExchange {
+  agent: string;
+  exchange: Exchange;
+}
+
+/**
+ * The stream's sink for exchanges, duplicates ignored by id. Batches of concurrent streams are
+ * committed together (group-commit.ts): one transaction stores the rows and appends their session
+ * entries to the audit chain; if it fails, every batch in it fails and is resent by its agent.
+ */
 export function createExchangeSink(db: Database, observer?: CommitObserver): ExchangeSink {
+  const committer = createGroupCommitter<AgentExchange>((items) => commitExchanges(db, items, observer), {
+    maxItems: GROUP_MAX_EXCHANGES, maxInFlight: GROUPS_IN_FLIGHT,
+  });
   return {
     async commit(agent, exchanges) {
       // An exchange without an id cannot be deduplicated or acknowledged; it is not stored.
       const storable = exchanges.filter((exchange) => exchange.id !== "");
       if (storable.length === 0) return [];
-      const now = new Date();
-      const inserted: string[] = [];
-      await db.transaction(async (tx) => {
-        inserted.length = 0; // a retried transaction starts over
-        const rows: InsertedExchange[] = [];
-        for (let start = 0; start < storable.length; start += ROWS_PER_STATEMENT) {
-          const chunk = storable.slice(start, start + ROWS_PER_STATEMENT);
-          const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
-          // Only rows really inserted come back: a resent duplicate gets no second session event.
-          rows.push(...await tx.execute<InsertedExchange[]>(
-            `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
-             on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`,
-            chunk.flatMap((exchange) => exchangeValues(agent, exchange, now)),
-          ));
-        }
-        await appendAuditEvents(tx, rows.map((row) => sessionEvent(row, now)));
-        inserted.push(...rows.map((row) => row.id));
-        if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
-      });
-      if (inserted.length > 0) observer?.committed(inserted);
+      await committer.submit(storable.map((exchange) => ({ agent, exchange })));
       return storable.map((exchange) => exchange.id);
     },
   };
+}
+
+async function commitExchanges(db: Database, items: readonly AgentExchange[], observer: CommitObserver | undefined): Promise<void> {
+  const now = new Date();
+  const inserted: string[] = [];
+  await db.transaction(async (tx) => {
+    inserted.length = 0; // a retried transaction starts over
+    const rows: InsertedExchange[] = [];
+    for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
+      const chunk = items.slice(start, start + ROWS_PER_STATEMENT);
+      const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
+      // Only rows really inserted come back: a resent duplicate gets no second session event.
+      rows.push(...await tx.execute<InsertedExchange[]>(
+        `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
+         on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`,
+        chunk.flatMap((item) => exchangeValues(item.agent, item.exchange, now)),
+      ));
+    }
+    inserted.push(...rows.map((row) => row.id));
+    if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
+    // One lock for the whole group, taken last: held only to hash, insert and commit.
+    await appendAuditEvents(tx, rows.map((row) => sessionEvent(row, now)));
+  });
+  if (inserted.length > 0) observer?.committed(inserted);
 }
 
 /** Reads stored exchanges. */
