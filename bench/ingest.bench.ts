@@ -14,7 +14,7 @@ import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_
 import { AuditLogService } from "../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { testDatabase } from "../test/support/database.js";
 import { percentile, type Bench, type Metric } from "./bench.js";
-import { type AgentRun, runAgent } from "./ingest-agents.js";
+import { type AgentRun, runAgent } from "../test/support/simulated-agent.js";
 
 const AGENTS = Number(process.env.INGEST_AGENTS ?? 8);
 const BATCH = Number(process.env.INGEST_BATCH ?? 100);   // the agent's own maxCount

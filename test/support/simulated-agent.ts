@@ -1,12 +1,12 @@
-// Simulated agents for the ingest bench: each opens the real agent stream over gRPC (HTTP/2),
+// Simulated agents for the ingest bench and the audit-chain tests: each opens the real agent stream over gRPC (HTTP/2),
 // says Hello, then keeps `window` batches of `batchSize` exchanges in flight, as the agent's
 // buffer does, and records the time from sending each batch to its ACK.
 import { create } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import {
   AgentService, type ConnectRequest, ConnectRequestSchema, type ConnectResponse, ExchangeBatchSchema, HelloSchema,
-} from "../gen/palisade/agent/v1/agent_pb.js";
-import { type Exchange, ExchangeSchema, Verdict } from "../gen/palisade/agent/v1/exchange_pb.js";
+} from "../../gen/palisade/agent/v1/agent_pb.js";
+import { type Exchange, ExchangeSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 
 /** What one simulated agent did. */
 export interface AgentRun {
@@ -33,9 +33,13 @@ function benchExchange(agent: string, n: number): Exchange {
   });
 }
 
-/** Runs one agent until `stopAt` (epoch ms); counts only batches sent after `measureFrom`. */
+/**
+ * Runs one agent until `stopAt` (epoch ms) or until it sent `batches` batches, and all are ACKed;
+ * counts only batches ACKed after `measureFrom`.
+ */
 export async function runAgent(options: {
-  transport: Transport; name: string; token: string; batchSize: number; window: number; measureFrom: number; stopAt: number;
+  transport: Transport; name: string; token: string; batchSize: number; window: number;
+  measureFrom?: number; stopAt?: number; batches?: number;
 }): Promise<AgentRun> {
   const { name, batchSize, window } = options;
   const outbox: ConnectRequest[] = [];
@@ -71,7 +75,7 @@ export async function runAgent(options: {
     const message = response.message;
     if (message.case === "welcome" && !started) {
       started = true;
-      for (let i = 0; i < window; i++) sendBatch();
+      for (let i = 0; i < Math.min(window, options.batches ?? window); i++) sendBatch();
     } else if (message.case === "exchangeAck") {
       inFlight -= 1;
       const first = message.value.ids[0];
@@ -79,11 +83,11 @@ export async function runAgent(options: {
       if (first !== undefined) sentAt.delete(first);
       const now = Date.now();
       run.total += message.value.ids.length;
-      if (sent !== undefined && now >= options.measureFrom) {
+      if (sent !== undefined && now >= (options.measureFrom ?? 0)) {
         run.latencies.push(performance.now() - sent);
         run.acked += message.value.ids.length;
       }
-      if (now < options.stopAt) sendBatch();
+      if (now < (options.stopAt ?? Infinity) && next < (options.batches ?? Infinity) * batchSize) sendBatch();
       else if (inFlight === 0) {
         closed = true;
         wake?.();
