@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { ReviewRequestSchema, type ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { CallerIdentity } from "../identity/verifier.js";
 import type { Refusal } from "../providers/index.js";
-import type { ReviewSubmission } from "../stream/stream-client.js";
+import { type ReviewSubmission, sleep } from "../stream/stream-client.js";
 import { contentHash, type HeldRequest } from "./content-hash.js";
 import type { ReviewBook } from "./review-book.js";
 
@@ -56,19 +56,6 @@ function undecided(reviewId: string, session: string, why: string): HoldOutcome 
   return refused(reviewId, session, `Request held for review ${reviewId}: not decided in time; retry after approval`, `review ${reviewId} not decided: ${why}`);
 }
 
-/** Waits `ms` or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Holds the request until it may go on or must be refused; never throws. */
 export async function holdRequest(input: HoldInput): Promise<HoldOutcome> {
   const now = input.now ?? Date.now;
@@ -111,6 +98,6 @@ export async function holdRequest(input: HoldInput): Promise<HoldOutcome> {
     if (channel.closing.aborted) return undecided(reviewId, input.session, "agent shutting down");
     const left = holdUntil - now();
     if (left <= 0) return undecided(reviewId, input.session, `no decision within ${input.waitMs} ms`);
-    await pause(Math.min(pollMs, left), channel.closing);
+    await sleep(Math.min(pollMs, left), channel.closing);
   }
 }

@@ -72,7 +72,7 @@ const refusedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMIS
 const revokedStatuses = new Set([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED]);
 
 /** Waits `ms`, or less if `signal` aborts; leaves no listener behind either way. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

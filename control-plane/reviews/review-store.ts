@@ -73,6 +73,9 @@ export interface ReviewStoreOptions {
 /** How long a grant lasts when the policy names none. */
 export const DEFAULT_GRANT_MS = 10 * 60_000;
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
+// No agent holds a request longer than a policy's longest wait (5 min); a later hold_until (a wrong
+// clock) is cut here, so a review's expiry does not drift with the agent's clock.
+const MAX_HOLD_MS = 6 * 60_000;
 
 function check(request: ReviewRequest): void {
   if (!request.id || request.id.length > 128) throw new ReviewRefusedError("review id missing or longer than 128 characters");
@@ -119,10 +122,11 @@ export function createReviewStore(db: Database, options: ReviewStoreOptions): Re
         const inserted = await tx.execute<{ id: string }[]>(
           `insert into review (id, session, policy, connection, subject, issuer, email, groups, model,
              content_hash, prompt, approvers, grant_ms, hold_until, agent)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing returning id`,
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, least(?::timestamptz, now() + (? * interval '1 millisecond')), ?)
+           on conflict (id) do nothing returning id`,
           [request.id, request.session, request.policy, request.connection, identity.subject, identity.issuer,
             identity.email, JSON.stringify(identity.groups), request.model, request.contentHash, request.prompt,
-            JSON.stringify(policy.approvers), grantMs, holdUntil.toISOString(), agent],
+            JSON.stringify(policy.approvers), grantMs, holdUntil.toISOString(), MAX_HOLD_MS, agent],
         );
         const review = (await selectOne(tx, ttl, request.id))!;
         const same = review.requester.subject === identity.subject && review.requester.issuer === identity.issuer
