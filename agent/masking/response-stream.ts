@@ -49,12 +49,13 @@ function maskWhole(event: RawEvent, data: unknown, reply: ReplyMasker): Emit {
     const masked = reply.mask(value, location);
     return masked.client === value && masked.record === value ? undefined : masked;
   });
-  editor.all({ data }, "data", LOCATION);
+  const root = { data }; // the event's data may itself be a string
+  editor.all(root, "data", LOCATION);
   if (!editor.changed) return { keep: event };
   editor.apply("record");
-  const record = JSON.stringify(data);
+  const record = JSON.stringify(root.data);
   editor.apply("client");
-  return { otherLines: event.otherLines, data: { client: JSON.stringify(data), record } };
+  return { otherLines: event.otherLines, data: { client: JSON.stringify(root.data), record } };
 }
 
 function render(emits: Emit[]): MaskedBody {
