@@ -1,6 +1,8 @@
 // The agent stream's review messages against a real control plane: a ReviewRequest is stored once
 // and answered with a ReviewAck (errors in the ack, never a broken stream), and a decision reaches
 // the agent as a new snapshot carrying it.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -8,6 +10,7 @@ import { SERVICE_ACCOUNT_ISSUER } from "../../control-plane/tokens/signing-keys.
 import { openStream, type TestStream } from "../stream/harness.js";
 import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
+import { eventually } from "../e2e/eventually.js";
 import { reviewRequest } from "./review-fixtures.js";
 
 describe("review messages on the agent stream", () => {
@@ -15,13 +18,25 @@ describe("review messages on the agent stream", () => {
   let controlPlane: ControlPlane;
   let env: Record<string, string>;
   let stream: TestStream;
+  let silent: Server;
+  const hooked: string[] = [];
 
   beforeAll(async () => {
     db = await testDatabase();
     controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
     env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
     const token = (await palisade(env, ["agent", "create", "holder"])).trim();
-    await palisade(env, ["apply", "-f", "-"], "kind: Policy\nname: needs-review\nconnections: [\"*\"]\naction: allow\n");
+    // A webhook receiver that reads the request and never answers.
+    silent = createServer((req) => { req.on("data", () => {}); req.on("end", () => hooked.push(req.url ?? "")); });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const hook = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+    await palisade(env, ["apply", "-f", "-"], `kind: Policy
+name: needs-review
+connections: ["*"]
+action: review
+approvers: [finance]
+webhook: ${hook}
+`);
     stream = openStream(createGrpcTransport({ baseUrl: controlPlane.url }), token);
     stream.send({ case: "hello", value: { agentName: "holder", version: "test" } });
     await stream.nextOf("welcome");
@@ -29,6 +44,8 @@ describe("review messages on the agent stream", () => {
   });
   afterAll(async () => {
     stream?.end();
+    silent?.closeAllConnections();
+    silent?.close();
     await controlPlane?.close();
     await db?.close();
   });
@@ -46,6 +63,19 @@ describe("review messages on the agent stream", () => {
     expect((await stream.nextOf("reviewAck")).error).toMatch(/review id missing/);
     const listed = JSON.parse(await palisade(env, ["review", "list", "-o", "json"])) as Array<{ id: string }>;
     expect(listed.filter((review) => review.id === request.id)).toHaveLength(1);
+  });
+
+  it("never waits for the webhook: a receiver that does not answer holds up no ack", async () => {
+    const before = hooked.length;
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      const request = reviewRequest({ subject: "rita", issuer: SERVICE_ACCOUNT_ISSUER });
+      stream.send({ case: "reviewRequest", value: request });
+      expect((await stream.nextOf("reviewAck")).error).toBe("");
+    }
+    // Waiting for the receiver would take its 5 s timeout per review: 15 s for the three.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await eventually("the webhook to be called", async () => (hooked.length >= before + 3 ? true : undefined));
   });
 
   it("pushes the decision to the agent in a new snapshot", async () => {
