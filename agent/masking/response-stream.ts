@@ -21,11 +21,16 @@ export interface ResponseStream {
 const empty = Buffer.alloc(0);
 const LOCATION = "response.stream";
 
-// Chat chunks and Responses events both come from OpenAI connections: one handler tries the other's events.
-function handlerFor(provider: string, reply: ReplyMasker): SseHandler | undefined {
-  const factories: SseHandlerFactory[] = provider === "anthropic" ? [anthropicSse] : provider === "openai" ? [openaiChatSse, openaiResponsesSse] : [];
-  const handlers = factories.map((factory) => factory(reply));
-  if (handlers.length === 0) return undefined;
+// Chat chunks and Responses events both come from OpenAI connections; a generic connection is often
+// an OpenAI- or Anthropic-compatible server: each handler claims only events of its own shape.
+const handlerFactories: Record<string, SseHandlerFactory[]> = {
+  openai: [openaiChatSse, openaiResponsesSse],
+  anthropic: [anthropicSse],
+};
+const anyShape = [openaiChatSse, openaiResponsesSse, anthropicSse];
+
+function handlerFor(provider: string, reply: ReplyMasker): SseHandler {
+  const handlers = (handlerFactories[provider] ?? anyShape).map((factory) => factory(reply));
   return {
     event(event, data) {
       for (const handler of handlers) {
@@ -85,10 +90,10 @@ export function createResponseStream(provider: string, _path: string, context: M
     events.flatMap((event) => {
       if (event.data === undefined) return [{ keep: event }];
       const data = parseJsonBody(event.data);
-      return handler?.event(event, data) ?? [maskWhole(event, data, reply)];
+      return handler.event(event, data) ?? [maskWhole(event, data, reply)];
     });
   return {
     push: (chunk) => render(process(splitter.push(chunk))),
-    end: () => render([...process(splitter.end()), ...(handler?.end() ?? [])]),
+    end: () => render([...process(splitter.end()), ...handler.end()]),
   };
 }

@@ -51,6 +51,16 @@ describe("SSE masking: other stream shapes", () => {
     expect(events.at(-1)).toMatchObject({ type: "response.audio.transcript.delta", delta: "mail [EMAIL]" });
   });
 
+  it("reads a generic connection's stream by its shape (an OpenAI-compatible server) and masks values split across deltas", () => {
+    let sse = "";
+    for (const c of `hi ${EMAIL}`) sse += chunk([{ index: 0, delta: { content: c }, finish_reason: null }]);
+    sse += data({ unknown: `whole ${EMAIL}` }) + data("[DONE]");
+    const played = playStream(createMaskSession("generic", "/v1/chat/completions", [rule()]), sse, 3);
+    expect(played.client).not.toContain("jane");
+    expect([...played.client.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join("")).toBe("hi [EMAIL]");
+    expect(played.client).toContain('{"unknown":"whole [EMAIL]"}');
+  });
+
   it("masks a whole SSE body given to maskResponse as a stream", () => {
     let sse = "";
     for (const c of `hi ${EMAIL}`) sse += chunk([{ index: 0, delta: { content: c }, finish_reason: null }]);
