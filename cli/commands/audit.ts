@@ -10,6 +10,7 @@ import { SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 import { registerAuditExport } from "./audit-export.js";
 import { registerAuditVerify } from "./audit-verify.js";
+import { registerAuditReplay } from "./audit-replay.js";
 import { registerAuditSearch } from "./audit-search.js";
 import { registerAuditShow } from "./audit-show.js";
 import { registerAuditTail } from "./audit-tail.js";
@@ -49,6 +50,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   registerAuditSearch(audit, ctx);
   registerAuditShow(audit, ctx);
   registerAuditTail(audit, ctx);
+  registerAuditReplay(audit, ctx);
 }
 
 /** Pages through ListSessions until `limit` sessions or the last page. */

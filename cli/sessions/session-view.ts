@@ -4,6 +4,7 @@ import { timestampDate, type Duration } from "@bufbuild/protobuf/wkt";
 import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { RecordedBodies, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { shortTime, type Columns } from "../output.js";
+import { reviewText, type ReviewTrail } from "./review-trail.js";
 
 /** One session in output form. */
 export interface SessionView {
@@ -20,6 +21,8 @@ export interface SessionView {
   /** Masking and review: what the detectors found (counts, never values), which policies, which review. */
   masking?: { policies: string[]; findings: { detector: string; location: string; count: number }[] };
   reviewId?: string;
+  /** The review's trail (`audit show` only). */
+  review?: ReviewTrail;
   /** What the record keeps of the bodies. */
   recorded?: string;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
@@ -131,7 +134,7 @@ export function renderSessionText(s: SessionView): string {
     ],
     ["Policy", s.response.policy ?? "none"],
     ...(s.masking ? [["Masking", maskingText(s.masking)] as [string, string]] : []),
-    ...(s.reviewId ? [["Review", s.reviewId] as [string, string]] : []),
+    ...(s.reviewId ? [["Review", s.review ? reviewText(s.review) : s.reviewId] as [string, string]] : []),
     ...(s.recorded ? [["Recorded", `bodies ${s.recorded}`] as [string, string]] : []),
     [
       "Usage",
@@ -161,7 +164,7 @@ function timingsText(s: SessionView): string {
     t.startedAt ? `started ${t.startedAt}` : "",
     t.timeToFirstByteMs !== undefined ? `first byte ${t.timeToFirstByteMs} ms` : "",
     t.durationMs !== undefined ? `total ${t.durationMs} ms` : "",
-    s.response.writes ? `${s.response.writes} streamed writes` : "",
+    s.response.writes ? `${s.response.writes} streamed write${s.response.writes === 1 ? "" : "s"}` : "",
   ]
     .filter(Boolean)
     .join(", ");

@@ -4,6 +4,7 @@ import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.j
 import type { ExchangeReader, StoredExchange } from "../storage/exchanges.js";
 import type { SessionFeed } from "../storage/session-feed.js";
 import { sessionFilter } from "./session-query.js";
+import { createSessionResend } from "./session-resend.js";
 import { createSessionTail } from "./session-tail.js";
 import { invalid } from "./validation.js";
 
@@ -68,8 +69,6 @@ export function createSessionService({ exchanges, feed }: SessionServiceDeps): S
       return { session: toSession(found) };
     },
     tailSessions: createSessionTail(feed, exchanges),
-    prepareResend() {
-      throw new ConnectError("sessions: resend is not available yet", Code.Unimplemented);
-    },
+    prepareResend: createSessionResend(exchanges),
   };
 }
