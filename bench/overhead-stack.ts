@@ -12,7 +12,7 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { startControlPlane } from "../control-plane/control-plane.js";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
-import { Provider, ResourceSchema } from "../gen/palisade/admin/v1/resources_pb.js";
+import { Provider, type Resource, ResourceSchema } from "../gen/palisade/admin/v1/resources_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
 import { policyMix } from "./policy-set.js";
@@ -52,8 +52,8 @@ function spawnAgent(controlPlane: string, token: string, port: number): ChildPro
   return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** Starts the control plane and an agent process serving `openai` → `upstream` under the policy mix. */
-export async function startPalisadePath(upstream: string): Promise<PalisadePath> {
+/** Starts the control plane and an agent process serving `openai` → `upstream` under the policy mix (and `extra` resources). */
+export async function startPalisadePath(upstream: string, extra: Resource[] = []): Promise<PalisadePath> {
   const controlPlane = await startControlPlane({ listen: "127.0.0.1:0", adminToken });
   const bearer: Interceptor = (next) => (request) => {
     request.header.set("authorization", `Bearer ${adminToken}`);
@@ -66,7 +66,7 @@ export async function startPalisadePath(upstream: string): Promise<PalisadePath>
   const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
     create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
   );
-  await createClient(ResourceService, transport).apply({ resources: [connection, ...policies] });
+  await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
   const { token: enrolment } = await createClient(AgentAdminService, transport).createAgent({ name: "bench-agent" });
   const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
   const port = await freePort();
