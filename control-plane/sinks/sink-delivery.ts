@@ -59,7 +59,7 @@ export async function startSinkDelivery(options: SinkDeliveryOptions): Promise<S
   let reloading: Promise<void> = Promise.resolve();
 
   const sync = async (): Promise<void> => {
-    const sinks = await loadAuditSinks(db.em());
+    const sinks = await loadAuditSinks(db.em(), (sink, error) => logger.error({ sink, err: error }, "audit sink secret cannot be opened; sink not started"));
     if (closed) return;
     const wanted = new Map(sinks.map((sink) => [sink.name, sink]));
     for (const [name, current] of running) {

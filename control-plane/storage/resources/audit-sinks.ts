@@ -65,17 +65,29 @@ function sameConfig(a: Record<string, unknown>, b: Record<string, unknown>): boo
   return [...keys].every((key) => a[key] === b[key]);
 }
 
-/** Every sink with its secret opened, ordered by name (for the delivery workers only). */
-export async function loadAuditSinks(em: EntityManager): Promise<StoredAuditSink[]> {
+/**
+ * Every sink with its secret opened, ordered by name (for the delivery workers only). A sink whose
+ * secret cannot be opened is passed to `unreadable` and left out; the others still load.
+ */
+export async function loadAuditSinks(em: EntityManager, unreadable: (name: string, error: unknown) => void = () => {}): Promise<StoredAuditSink[]> {
   const rows = await em.find(AuditSinkRow, {}, { orderBy: { name: "asc" } });
-  return rows.map((row) => ({
-    name: row.name,
-    target: row.target as StoredTarget["target"],
-    config: row.config as StoredTarget["config"],
-    events: row.events,
-    secret: row.secretSealed ? secretBox(em).open(row.secretSealed) : "",
-    version: row.updatedAt.toISOString(),
-  }));
+  return rows.flatMap((row) => {
+    let secret = "";
+    try {
+      secret = row.secretSealed ? secretBox(em).open(row.secretSealed) : "";
+    } catch (error) {
+      unreadable(row.name, error);
+      return [];
+    }
+    return [{
+      name: row.name,
+      target: row.target as StoredTarget["target"],
+      config: row.config as StoredTarget["config"],
+      events: row.events,
+      secret,
+      version: row.updatedAt.toISOString(),
+    }];
+  });
 }
 
 /** Storage of AuditSink resources; a new sink gets a cursor at 0 (it delivers the whole log). */
