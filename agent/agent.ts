@@ -28,7 +28,13 @@ export interface AgentOptions {
    * caller gets 504 `upstream_timeout`; default 10 min (a non-streamed completion answers only when
    * done). Connecting has its own 10 s limit; a body, once started, may pause without limit.
    */
-  upstreamTimeoutMs?: number; // least time between JWKS refetches of an issuer on an unknown kid, default 30 s
+  upstreamTimeoutMs?: number;
+  /**
+   * On close (SIGTERM), how long requests in flight may run on before they are cut; default 10 s.
+   * Streamed completions can run for minutes: raise it (and the orchestrator's grace period) to
+   * let them finish.
+   */
+  drainTimeoutMs?: number; // least time between JWKS refetches of an issuer on an unknown kid, default 30 s
   logger?: Logger;
   tls?: TlsFiles; // serve HTTPS on `listen` with this PEM certificate (chain) and key, read at start
   caFile?: string; // PEM CA bundle trusted for an https:// control plane; default Node's roots
@@ -115,7 +121,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     close() {
       closing ??= (async () => {
         shutdown.abort();
-        await server.close(defaults.drainMs);
+        await server.close(options.drainTimeoutMs ?? defaults.drainMs);
         const flushed = await stream!.flush(defaults.flushMs);
         if (!flushed) logger.warn({ unacknowledged: buffer.held }, "agent closing with exchanges not acknowledged");
         await stream!.close();

@@ -1,5 +1,5 @@
-// The agent's limits as settings: `--max-body-bytes`, `--buffer-size` and `--upstream-timeout`,
-// each with its env twin.
+// The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--upstream-timeout` and
+// `--drain-timeout`, each with its env twin.
 import { Option, type Command } from "commander";
 import { parseDurationSeconds } from "./duration.js";
 import { CliError } from "./errors.js";
@@ -12,6 +12,7 @@ export interface AgentLimitFlags {
   maxBodyBytes?: string;
   bufferSize?: string;
   upstreamTimeout?: string;
+  drainTimeout?: string;
 }
 
 /** Limits to pass to `startAgent`; absent ones take the agent's defaults. */
@@ -19,6 +20,7 @@ export interface AgentLimits {
   maxBodyBytes?: number;
   bufferSize?: number;
   upstreamTimeoutMs?: number;
+  drainTimeoutMs?: number;
 }
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
@@ -43,6 +45,12 @@ export function withAgentLimitOptions(command: Command): Command {
         "--upstream-timeout <duration>",
         "how long a provider may take to start answering before the caller gets 504, e.g. 90s [env: PALISADE_UPSTREAM_TIMEOUT, default: 10m]",
       ),
+    )
+    .addOption(
+      new Option(
+        "--drain-timeout <duration>",
+        "on SIGTERM, how long requests in flight may finish before they are cut, e.g. 2m [env: PALISADE_DRAIN_TIMEOUT, default: 10s]",
+      ),
     );
 }
 
@@ -51,8 +59,10 @@ export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
   const body = flags.maxBodyBytes ?? nonEmpty(env.PALISADE_MAX_BODY_BYTES);
   const buffer = flags.bufferSize ?? nonEmpty(env.PALISADE_BUFFER_SIZE);
   const timeout = flags.upstreamTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_TIMEOUT);
+  const drain = flags.drainTimeout ?? nonEmpty(env.PALISADE_DRAIN_TIMEOUT);
   return {
-    ...(timeout === undefined ? {} : { upstreamTimeoutMs: parseTimeout(timeout) }),
+    ...(timeout === undefined ? {} : { upstreamTimeoutMs: parseTimeout(timeout, "--upstream-timeout") }),
+    ...(drain === undefined ? {} : { drainTimeoutMs: parseTimeout(drain, "--drain-timeout") }),
     ...(body === undefined ? {} : { maxBodyBytes: parseSize(body, "--max-body-bytes") }),
     ...(buffer === undefined ? {} : { bufferSize: parseCount(buffer, "--buffer-size") }),
   };
@@ -69,9 +79,9 @@ export function parseSize(text: string, what: string): number {
   return bytes;
 }
 
-function parseTimeout(text: string): number {
+function parseTimeout(text: string, what: string): number {
   const seconds = parseDurationSeconds(text.trim());
-  if (seconds < 1) throw new CliError(`--upstream-timeout must be at least 1s, got "${text}"`);
+  if (seconds < 1) throw new CliError(`${what} must be at least 1s, got "${text}"`);
   return seconds * 1000;
 }
 
