@@ -31,6 +31,7 @@ import { readKeyPair, type TlsFiles } from "./tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
 import { createBlockStore } from "./blocks/block-store.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
+import { createAlertMetrics } from "./alerts/alert-metrics.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
 
@@ -115,7 +116,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
     });
     cleanup.push(() => sinks.close());
-    const alerts = startAlertEvaluator({ db, logger, intervalMs: options.alertIntervalMs });
+    const alerts = startAlertEvaluator({ db, logger, intervalMs: options.alertIntervalMs, metrics: createAlertMetrics(metrics.registry) });
     cleanup.push(() => alerts.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());

@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { ExchangeSink } from "../stream/ports.js";
 import type { Database } from "../storage/database.js";
+import type { AlertMetrics } from "./alert-metrics.js";
 import { notifyWebhook } from "./alert-webhook.js";
 import { evaluateRules, type FiredAlert } from "./evaluate-rules.js";
 
@@ -15,7 +16,9 @@ export interface AlertEvaluatorOptions {
   intervalMs?: number;
   /** Least time between two passes started by new exchanges; default 200 ms. */
   minGapMs?: number;
-  /** Called after each alert commits (tests, metrics). */
+  /** Counts fired alerts and failed passes; absent: not counted. */
+  metrics?: AlertMetrics;
+  /** Called after each alert commits. */
   onAlert?(fired: FiredAlert): void;
 }
 
@@ -46,11 +49,14 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       if (!result.evaluated) return;
       for (const fired of result.fired) {
         logger.warn({ rule: fired.rule.name, subject: fired.alert.subject, alert: fired.alert.id, blocked: fired.alert.blocked, summary: fired.alert.summary }, "alert fired");
+        options.metrics?.fired(fired.rule.name);
         options.onAlert?.(fired);
         void notifyWebhook(fired, logger);
       }
     } catch (error) {
-      if (!closed) logger.error({ err: error }, "alert evaluation failed");
+      if (closed) return;
+      options.metrics?.failed();
+      logger.error({ err: error }, "alert evaluation failed");
     }
   };
 

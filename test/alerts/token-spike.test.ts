@@ -79,6 +79,8 @@ webhook: ${webhook.url}
 
     const table = await palisade(stack.env, ["alerts", "--since", "1h"]);
     expect(table).toMatch(/token-burst\s+spiky@example.com\s+yes/);
+    const metrics = await (await fetch(`${stack.controlPlane.url}/metrics`)).text();
+    expect(metrics).toMatch(/^palisade_control_plane_alerts_fired_total\{rule="token-burst"\} 1$/m);
   });
 
   it("fires repeatedViolations on the refusals a real client gets, with them as evidence", { timeout: 60_000 }, async () => {
