@@ -2,6 +2,9 @@
 // with include_usage, and streamed WITHOUT it (the agent asks for usage itself and hides the extra
 // chunk: the client still parses its stream and never sees it), then `palisade usage` and the
 // control plane's Prometheus counters.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standInReply } from "../support/stand-in-provider.js";
@@ -89,5 +92,24 @@ describe("usage accounting", () => {
     expect(metrics).toMatch(prompt);
     expect(metrics).toMatch(/palisade_control_plane_usage_requests_total\{connection="standin",model="gpt-a",verdict="allowed"\} 1/);
     expect(metrics).not.toContain("ursula");
+  });
+
+  it("feeds the same sessions to an AuditSink applied with palisade apply, metadata and usage only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "palisade-usage-sink-"));
+    try {
+      const path = join(dir, "sessions.jsonl");
+      await palisade(stack.env, ["apply", "-f", "-"], `kind: AuditSink\nname: sessions-file\nfile: { path: ${path} }\nevents: [session]\n`);
+      const table = await palisade(stack.env, ["get", "auditsinks"]);
+      expect(table).toMatch(/^sessions-file\s+file\s+\S+sessions\.jsonl\s+session$/m);
+      const events = await eventually("the sessions in the sink's file", async () => {
+        const lines = (await readFile(path, "utf8").catch(() => "")).split("\n").filter(Boolean).map((line) => JSON.parse(line));
+        return lines.some((event) => event.gen_ai?.request?.model === "gpt-r") ? lines : undefined;
+      });
+      const silent = events.find((event) => event.gen_ai?.request?.model === "gpt-b" && event.gen_ai?.usage?.input_tokens === words(prompts[2]!));
+      expect(silent).toMatchObject({ user: { id: "ursula@example.com" }, palisade: { type: "session", verdict: "allowed", connection: "standin" } });
+      expect(JSON.stringify(events)).not.toContain(prompts[2]!);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
