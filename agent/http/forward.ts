@@ -99,7 +99,8 @@ export async function forward(
   const headers = downstreamResponseHeaders(upstream.headers);
   if (masking) {
     if (encoded(upstream.headers)) {
-      // Fail closed: what cannot be read cannot be masked, so it is not passed on.
+      // Fail closed: what cannot be read cannot be masked, so it is not passed on (and is discarded).
+      upstream.body.on("error", () => {});
       upstream.body.destroy();
       const refusal = { status: 502, kind: "bad_gateway" as const, message: `Upstream of connection ${connection.name} sent an encoded response that Palisade cannot mask` };
       recorder.responseStart(connection.provider, "application/json");

@@ -27,6 +27,7 @@
 //   x-stand-in-chunks: char    stream the reply one character per delta (masking tests: a value split
 //                              across many chunks); `x-stand-in-reply: TEXT` replies TEXT (URI-encoded)
 //                              instead of echoing the prompt
+//   x-stand-in-gzip: 1         send JSON answers gzip-encoded (content-encoding: gzip), unasked
 //   x-stand-in-fault: F        misbehave (fault-survival tests): `hang` never answers; `reset` cuts
 //                              the connection before answering; `reset-mid-stream` sends a stream's
 //                              first content chunk, then cuts the connection; `broken-sse` sends the
@@ -34,6 +35,7 @@
 //                              no event at all, and ends without the final events or [DONE]
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 /** One request as the stand-in received it. */
 export interface ReceivedRequest {
@@ -248,7 +250,9 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(bytes.length) });
+  const plain = Buffer.from(JSON.stringify(body));
+  const gzip = res.req.headers["x-stand-in-gzip"] === "1";
+  const bytes = gzip ? gzipSync(plain) : plain;
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(bytes.length), ...(gzip ? { "content-encoding": "gzip" } : {}) });
   res.end(bytes);
 }

@@ -1,0 +1,79 @@
+// Masking edges in the agent's pipeline (fake control plane, real agent, stand-in provider): a
+// refused request is recorded as its policies say (masked, or no bodies at all), a whole masked
+// response carries its new Content-Length and stays valid JSON, and an encoded response that must
+// be masked is refused (502) rather than passed on unread.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecordedBodies, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { MaskStyle, PolicyAction, RecordMode } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
+import { standInReply } from "../support/stand-in-provider.js";
+
+const EMAIL = "erin@example.com";
+
+let bed: PolicyBed;
+beforeAll(async () => {
+  bed = await startPolicyBed();
+});
+afterAll(() => bed?.close());
+
+async function post(model: string, content: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { status: response.status, headers: response.headers, bytes, session: response.headers.get("x-palisade-session") };
+}
+
+describe("masking edges in the pipeline", () => {
+  it("records a refused request masked, or without bodies, as its policies say", async () => {
+    await bed.use([
+      { name: "mask-email", priority: 90, action: PolicyAction.MASK, detectors: ["email"] },
+      { name: "no-secrets", priority: 50, action: PolicyAction.DENY, keywords: ["secret"], when: 'request.model == "masked"' },
+      { name: "no-secrets-unrecorded", priority: 50, action: PolicyAction.DENY, keywords: ["secret"], when: 'request.model == "none"', record: RecordMode.NONE },
+      { name: "allow-all" },
+    ]);
+    const masked = await post("masked", `the secret is with ${EMAIL}`);
+    expect(masked.status).toBe(403);
+    const record = await bed.recorded(masked.session);
+    expect(record).toMatchObject({ verdict: Verdict.DENIED, policy: "no-secrets", recordedBodies: RecordedBodies.MASKED, maskPolicies: ["mask-email"] });
+    expect(record.requestBody).toContain("the secret is with [EMAIL]");
+    expect(record.findings.map((f) => f.detector)).toEqual(["email"]);
+
+    const none = await post("none", `the secret is with ${EMAIL}`);
+    expect(none.status).toBe(403);
+    expect(await bed.recorded(none.session)).toMatchObject({ recordedBodies: RecordedBodies.NONE, requestBody: "", responseBody: "" });
+  });
+
+  it("sends a whole masked response with its new Content-Length, restored for the caller", async () => {
+    await bed.use([
+      { name: "pseudo", priority: 90, action: PolicyAction.MASK, detectors: ["email"], style: MaskStyle.PSEUDONYMIZE, restore: true },
+      { name: "allow-all" },
+    ]);
+    const prompt = `reach ${EMAIL} — ünïcode ok`;
+    const answer = await post("gpt-test", prompt);
+    expect(answer.status).toBe(200);
+    expect(bed.provider.requests.at(-1)?.body).toContain("reach <EMAIL_1>");
+    expect(Number(answer.headers.get("content-length"))).toBe(answer.bytes.length);
+    const json = JSON.parse(answer.bytes.toString("utf8")) as { choices: { message: { content: string } }[] };
+    expect(json.choices[0].message.content).toBe(standInReply(prompt));
+    const record = await bed.recorded(answer.session);
+    expect(record.verdict).toBe(Verdict.MASKED);
+    expect(record.responseBody).toContain("<EMAIL_1>");
+  });
+
+  it("refuses an encoded response it would have to mask (502), and passes it when nothing is masked in responses", async () => {
+    await bed.use([
+      { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], when: 'request.model == "masked"' },
+      { name: "allow-all" },
+    ]);
+    const refused = await post("masked", "hello", { "x-stand-in-gzip": "1" });
+    expect(refused.status).toBe(502);
+    expect(refused.bytes.toString("utf8")).toContain("encoded response that Palisade cannot mask");
+    expect(await bed.recorded(refused.session)).toMatchObject({ verdict: Verdict.FAILED, status: 502 });
+
+    const passed = await post("plain", "hello", { "x-stand-in-gzip": "1" });
+    expect(passed.status).toBe(200);
+  });
+});
