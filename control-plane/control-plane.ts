@@ -4,6 +4,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { startCheckpointer } from "./audit/checkpointer.js";
+import { startRetentionPruner } from "./audit/retention-pruner.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
 import { createCallerAccessResolver } from "./auth/caller-access.js";
 import { startReviewExpiry } from "./reviews/review-expiry.js";
@@ -101,6 +102,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await ensureSigningKey(db);
     const checkpointer = await startCheckpointer({ db, logger, ...options.auditCheckpoints });
     cleanup.push(() => checkpointer.close());
+    const pruner = startRetentionPruner({ db, logger });
+    cleanup.push(() => pruner.close());
     const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
     cleanup.push(() => snapshots.close());
     const observability = createControlPlaneObservability({ db, snapshotVersion: () => snapshots.version() });

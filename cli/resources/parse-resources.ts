@@ -10,6 +10,7 @@ import {
   ServiceAccountSchema,
   type Resource,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { durationField } from "../duration.js";
 import { AUDIT_SINK_FIELDS, readAuditSink } from "./audit-sink-resource.js";
 import { ALERT_RULE_FIELDS, readAlertRule } from "./alert-rule-resource.js";
 import { FILE_KINDS, isFileKind, type FileKind } from "./kinds.js";
@@ -93,7 +94,7 @@ interface KindReader {
 }
 
 const READERS: Record<FileKind, KindReader> = {
-  Connection: { fields: ["provider", "upstream", "credential", "segments", "allowedGroups"], read: readConnection },
+  Connection: { fields: ["provider", "upstream", "credential", "segments", "allowedGroups", "retention"], read: readConnection },
   IdentityProvider: { fields: ["issuer", "audience", "jwksUri", "groupsClaim"], read: readIdentityProvider },
   ServiceAccount: { fields: ["groups", "description"], read: readServiceAccount },
   Policy: { fields: POLICY_FIELDS, read: readPolicy },
@@ -120,7 +121,9 @@ function readConnection(fields: MappingFields, name: string): Resource {
   }
   const segments = fields.strings("segments");
   const allowedGroups = fields.strings("allowedGroups");
-  const connection = create(ConnectionSchema, { name, provider, upstream, credential, segments, allowedGroups });
+  // `retention: 30d` (cli/duration.ts syntax); absent = keep forever.
+  const retention = durationField(fields, "retention");
+  const connection = create(ConnectionSchema, { name, provider, upstream, credential, segments, allowedGroups, retention });
   return create(ResourceSchema, { resource: { case: "connection", value: connection } });
 }
 

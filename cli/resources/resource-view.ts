@@ -8,6 +8,7 @@ import type {
   Resource,
   ServiceAccount,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { formatDurationSeconds } from "../duration.js";
 import { shortTime, type Columns } from "../output.js";
 import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
 import { ALERT_RULE_COLUMNS, alertRuleView } from "./alert-rule-resource.js";
@@ -49,6 +50,7 @@ function connectionView(c: Connection): ResourceView {
     credentialSet: c.credentialSet,
     ...(c.segments.length > 0 ? { segments: [...c.segments] } : {}),
     ...(c.allowedGroups.length > 0 ? { allowedGroups: [...c.allowedGroups] } : {}),
+    ...(c.retention && c.retention.seconds > 0n ? { retention: formatDurationSeconds(Number(c.retention.seconds)) } : {}),
     ...times(c),
   };
 }
@@ -103,6 +105,7 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
         ["upstream", text("upstream")],
         ["segments", (r) => list("segments")(r) || "*"],
         ["allowed groups", (r) => list("allowedGroups")(r) || "any"],
+        ["retention", (r) => text("retention")(r) || "forever"],
         ["credential", (r) => (r.credentialSet ? "set" : "missing")],
       ];
     case "IdentityProvider":

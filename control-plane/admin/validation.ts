@@ -46,6 +46,12 @@ function checkConnection(connection: Connection): void {
   if (connection.allowedGroups.some((group) => group.trim() === "")) {
     throw invalid(`${what}: allowedGroups must not contain empty strings`);
   }
+  const retention = connection.retention;
+  // Whole seconds, unset or at least an hour: a shorter one is far more likely a typo (30s for 30d)
+  // than a wish to delete sessions while they are being read.
+  if (retention && (retention.nanos !== 0 || retention.seconds < 0n || (retention.seconds > 0n && retention.seconds < 3600n) || retention.seconds > 2n ** 31n - 1n)) {
+    throw invalid(`${what}: retention must be 0 (keep forever) or whole seconds between 1h and 68 years`);
+  }
 }
 
 function checkIdentityProvider(provider: IdentityProvider): void {

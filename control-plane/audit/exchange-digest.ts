@@ -16,6 +16,7 @@ const V1_COLUMNS = [
   "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens",
   "(extract(epoch from started_at) * 1000000)::bigint", "time_to_first_byte_ns", "duration_ns",
   "error", "policy", "(extract(epoch from committed_at) * 1000000)::bigint",
+  "review_id", "findings", "recorded_bodies", "mask_policies", "response_chunks",
 ];
 
 /** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */

@@ -17,6 +17,8 @@ export const ConnectionRow = defineEntity({
     credentialSealed: p.text().nullable(),
     segments: p.json<string[]>(),
     allowedGroups: p.json<string[]>(),
+    /** Sessions older than this many seconds are pruned (audit/retention-pruner.ts); 0 = never. */
+    retentionSeconds: p.integer(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

@@ -9,6 +9,7 @@ import { Migration0005Encryption } from "./migration-0005-encryption.js";
 import { Migration0006PolicyProtection } from "./migration-0006-policy-protection.js";
 import { Migration0007Reviews } from "./migration-0007-reviews.js";
 import { Migration0008AuditLog } from "./migration-0008-audit-log.js";
+import { Migration0012ConnectionRetention } from "./migration-0012-connection-retention.js";
 import { Migration0009SessionSearch } from "./migration-0009-session-search.js";
 import { Migration0010AuditSinks } from "./migration-0010-audit-sinks.js";
 import { Migration0011AlertsBlocks } from "./migration-0011-alerts-blocks.js";
@@ -26,4 +27,5 @@ export const migrations: MigrationObject[] = [
   { name: "0009-session-search", class: Migration0009SessionSearch },
   { name: "0010-audit-sinks", class: Migration0010AuditSinks },
   { name: "0011-alerts-blocks", class: Migration0011AlertsBlocks },
+  { name: "0012-connection-retention", class: Migration0012ConnectionRetention },
 ];

@@ -1,6 +1,6 @@
 // Connections: stored with their credential sealed (crypto/secret-box.ts), returned without it.
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { DurationSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { InferEntity } from "@mikro-orm/core";
 import {
   type Connection, ConnectionSchema, Kind, Provider,
@@ -34,6 +34,7 @@ function toMessage(row: Row): Connection {
     credentialSet: Boolean(row.credentialHeader && row.credentialSealed),
     segments: row.segments,
     allowedGroups: row.allowedGroups,
+    retention: row.retentionSeconds > 0 ? create(DurationSchema, { seconds: BigInt(row.retentionSeconds) }) : undefined,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });
@@ -57,6 +58,7 @@ export const connections: ResourceKind<Connection> = {
       upstream: message.upstream,
       segments: [...message.segments],
       allowedGroups: [...message.allowedGroups],
+      retentionSeconds: Number(message.retention?.seconds ?? 0n),
       // An update without a credential keeps the stored one.
       credentialHeader: message.credential?.header.toLowerCase(),
       credentialValue: message.credential?.value,
@@ -83,11 +85,13 @@ export const connections: ResourceKind<Connection> = {
       upstream: wanted.upstream,
       segments: wanted.segments,
       allowedGroups: wanted.allowedGroups,
+      retentionSeconds: wanted.retentionSeconds,
       credentialHeader: wanted.credentialHeader ?? row.credentialHeader,
       credentialValue: wanted.credentialValue ?? stored,
     };
     if (next.provider === row.provider && next.upstream === row.upstream
       && sameList(next.segments, row.segments) && sameList(next.allowedGroups, row.allowedGroups)
+      && next.retentionSeconds === row.retentionSeconds
       && next.credentialHeader === row.credentialHeader
       && next.credentialValue === stored) {
       return Outcome.UNCHANGED;
