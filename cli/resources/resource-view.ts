@@ -105,8 +105,8 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
         ["upstream", text("upstream")],
         ["segments", (r) => list("segments")(r) || "*"],
         ["allowed groups", (r) => list("allowedGroups")(r) || "any"],
-        ["retention", (r) => text("retention")(r) || "forever"],
         ["credential", (r) => (r.credentialSet ? "set" : "missing")],
+        ["retention", (r) => text("retention")(r) || "forever"],
       ];
     case "IdentityProvider":
       return [

@@ -121,7 +121,7 @@ describe("get", () => {
   it("prints a table by default and lists agents", async () => {
     await runPalisade(["agent", "create", "edge", "--segment", "eu"], env);
     expect((await runPalisade(["get", "connections"], env)).stdout).toBe(
-      "NAME    PROVIDER  UPSTREAM                SEGMENTS  ALLOWED GROUPS  CREDENTIAL\nopenai  openai    https://api.openai.com  *         any             set\n",
+      "NAME    PROVIDER  UPSTREAM                SEGMENTS  ALLOWED GROUPS  CREDENTIAL  RETENTION\nopenai  openai    https://api.openai.com  *         any             set         forever\n",
     );
     const agents = await runPalisade(["get", "agents", "-o", "yaml"], env);
     expect(parse(agents.stdout)).toMatchObject({ kind: "Agent", name: "edge", segment: "eu", connected: false });
