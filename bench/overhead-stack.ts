@@ -25,6 +25,8 @@ export interface PalisadePath {
   baseURL: string;
   /** A caller JWT accepted by the agent. */
   token: string;
+  /** The agent process's id (for its memory figures). */
+  agentPid: number;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startPalisadePath(upstream: string, extra: Resource[] = []
   return {
     baseURL,
     token,
+    agentPid: agent.pid!,
     async close() {
       agent.kill("SIGTERM"); // graceful: drains, and writes the CPU profile if asked
       await exited;
