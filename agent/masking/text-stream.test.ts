@@ -74,6 +74,21 @@ describe("text streams", () => {
     );
   });
 
+  it("scans a long held tail (a private key block in 1-character deltas) in linear total work", () => {
+    const secrets = compileDetectors({ builtins: ["secrets"], patterns: [], words: [] });
+    let scanned = 0;
+    const counting = { ...secrets, detectors: secrets.detectors.map((detector) => ({ ...detector, find: (text: string) => ((scanned += text.length), detector.find(text)) })) };
+    const masking = createMaskContext([rule({ detectors: counting })]);
+    const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7".repeat(60).match(/.{1,64}/g)?.join("\n");
+    const key = `Here:\n-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\nbye`;
+    const stream = createTextStream(masking.reply, "x");
+    let out = "";
+    for (const char of key) out += stream.push(char).client;
+    out += stream.flush().client;
+    expect(out).toBe("Here:\n[SECRET]\nbye");
+    expect(scanned).toBeLessThan(key.length * 40); // rescanning the held block per character: ~key.length² / 2
+  });
+
   it("holds back about a word of prose, and all of a value still arriving", () => {
     const masking = context("redact");
     const stream = createTextStream(masking.reply, "x");
