@@ -10,7 +10,8 @@ import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
 describe("sink events", () => {
   let harness: SinkHarness;
-  beforeAll(async () => { harness = await startSinkHarness("pglite"); });
+  // Embedded PGlite on purpose (the default deployment); migrating it is slow on a busy machine.
+  beforeAll(async () => { harness = await startSinkHarness("pglite"); }, 120_000);
   afterAll(async () => { await harness?.close(); });
 
   it("describes a session with its metadata and without bodies", async () => {

@@ -45,7 +45,7 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
-      await eventually(() => receiver.accepted.length >= 15, "the child to deliver some batches", 30_000);
+      await eventually(() => receiver.accepted.length >= 15, "the child to deliver some batches", 60_000);
     } catch (error) {
       child.kill("SIGKILL");
       throw new Error(`${String(error)}\n${stderr}`);
@@ -75,7 +75,7 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     // At least once: what was in flight at the kill may come twice, nothing more.
     expect(receiver.accepted.length - seen.size).toBeLessThanOrEqual(10);
-  }, 90_000); // a child process on a loaded machine: starting it dominates
+  }, 120_000); // a child process on a loaded machine: starting it dominates
 
   it("lets exactly one of two deliveries deliver a sink, and the other take over when it stops", async () => {
     const receiver = await startWebhookReceiver();
