@@ -12,7 +12,9 @@ export interface RuntimeImports {
   packages: Set<string>;
 }
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
+// `from "x"` only in an import or export statement (which ends with `;` in this code base), so a
+// variable named `from` is never taken for one; plus `import "x"` and `import("x")`.
+const SPECIFIER = /(?:^\s*(?:import|export)\b[^;]*?\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
 
 /** Walks the import graph from `entry` (repository-relative). */
 export function runtimeImports(entry: string): RuntimeImports {
