@@ -31,7 +31,7 @@ export function registerAuditSearch(audit: Command, ctx: CliContext): void {
     const limit = Number(flags.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
     const request = { ...filterFields(flags), pageToken: flags.pageToken ?? "" };
-    const found = await withAdmin(ctx, flags, (admin) => search(admin, request, limit));
+    const found = await withAdmin(ctx, flags, (admin) => searchSessions(admin, request, limit));
     if (found.sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
     ctx.out(renderList(flags.output, found.sessions.map((s) => sessionView(s, false)), SESSION_COLUMNS));
     // More matched than --limit: say how to continue (stderr keeps stdout parseable).
@@ -39,10 +39,10 @@ export function registerAuditSearch(audit: Command, ctx: CliContext): void {
   });
 }
 
-type SearchRequest = ReturnType<typeof filterFields> & { pageToken: string };
+type SearchRequest = Partial<ReturnType<typeof filterFields>> & { pageToken: string };
 
-/** Pages through ListSessions until `limit` sessions or the last page. */
-async function search(admin: AdminClients, request: SearchRequest, limit: number) {
+/** Pages through ListSessions until `limit` sessions or the last page; the token continues. */
+export async function searchSessions(admin: AdminClients, request: SearchRequest, limit: number) {
   const sessions: Session[] = [];
   let pageToken = request.pageToken;
   do {

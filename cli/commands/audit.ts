@@ -1,8 +1,6 @@
 // `palisade audit ...`: the recorded sessions. `list` is here; each other subcommand has its file.
 import type { Command } from "commander";
-import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { withAdmin } from "../admin.js";
-import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { outputOption, renderList, type OutputFormat } from "../output.js";
@@ -11,7 +9,7 @@ import { withAdminOptions, type AdminFlags } from "../settings.js";
 import { registerAuditExport } from "./audit-export.js";
 import { registerAuditVerify } from "./audit-verify.js";
 import { registerAuditReplay } from "./audit-replay.js";
-import { registerAuditSearch } from "./audit-search.js";
+import { registerAuditSearch, searchSessions } from "./audit-search.js";
 import { registerAuditShow } from "./audit-show.js";
 import { registerAuditTail } from "./audit-tail.js";
 
@@ -21,8 +19,6 @@ interface ListFlags extends AdminFlags {
   limit: string;
   output: OutputFormat;
 }
-
-const MAX_PAGE = 1000;
 
 /** Registers `audit` and its subcommands. */
 export function registerAudit(program: Command, ctx: CliContext): void {
@@ -42,7 +38,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     if (!Number.isInteger(limit) || limit < 1)
       throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
     const filter = { subject: flags.subject ?? "", connection: flags.connection ?? "" };
-    const sessions = await withAdmin(ctx, flags, (admin) => listSessions(admin, filter, limit));
+    const { sessions } = await withAdmin(ctx, flags, (admin) => searchSessions(admin, { ...filter, pageToken: "" }, limit));
     if (sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
     const views = sessions.map((s) => sessionView(s, false));
     ctx.out(renderList(flags.output, views, SESSION_COLUMNS));
@@ -51,24 +47,4 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   registerAuditShow(audit, ctx);
   registerAuditTail(audit, ctx);
   registerAuditReplay(audit, ctx);
-}
-
-/** Pages through ListSessions until `limit` sessions or the last page. */
-async function listSessions(
-  admin: AdminClients,
-  filter: { subject: string; connection: string },
-  limit: number,
-): Promise<Session[]> {
-  const sessions: Session[] = [];
-  let pageToken = "";
-  do {
-    const page = await admin.sessions.listSessions({
-      ...filter,
-      pageSize: Math.min(limit - sessions.length, MAX_PAGE),
-      pageToken,
-    });
-    sessions.push(...page.sessions);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "" && sessions.length < limit);
-  return sessions.slice(0, limit);
 }

@@ -1,7 +1,7 @@
 // palisade.admin.v1.SessionService: recorded exchanges, newest first, paged by keyset.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
-import type { ExchangeReader, StoredExchange } from "../storage/exchanges.js";
+import { type ExchangeReader, type StoredExchange, TEXT_SEARCH_TIMEOUT_MS } from "../storage/exchanges.js";
 import type { SessionFeed } from "../storage/session-feed.js";
 import { sessionFilter } from "./session-query.js";
 import { createSessionResend } from "./session-resend.js";
@@ -52,6 +52,12 @@ export function createSessionService({ exchanges, feed }: SessionServiceDeps): S
         ...sessionFilter(request, context),
         limit: pageSize + 1,
         after: request.pageToken ? decodeToken(request.pageToken) : undefined,
+      }).catch((error: unknown) => {
+        if ((error as { code?: string }).code !== "57014") throw error;
+        throw new ConnectError(
+          `sessions: free-text search took longer than ${TEXT_SEARCH_TIMEOUT_MS / 1000} s (its words are in too many sessions); narrow it with a time range or other filters`,
+          Code.DeadlineExceeded,
+        );
       });
       const shown = page.exchanges.slice(0, pageSize);
       const more = page.exchanges.length > pageSize;

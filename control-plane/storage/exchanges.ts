@@ -13,6 +13,9 @@ import {
 } from "./exchange-columns.js";
 import { filterConditions, type SessionFilter, whereClause } from "./session-filter.js";
 
+/** How long one free-text search may run on PostgreSQL before it is cancelled (SQLSTATE 57014). */
+export const TEXT_SEARCH_TIMEOUT_MS = 10_000;
+
 // Rows per INSERT statement: keeps the parameter count far below PostgreSQL's 65 535.
 const ROWS_PER_STATEMENT = 500;
 
@@ -120,11 +123,20 @@ export function createExchangeReader(db: Database): ExchangeReader {
         where.push("(started_at, id) < (?::timestamptz, ?)");
         params.push(query.after.startedKey, query.after.id);
       }
-      const rows = await db.em().execute<ExchangeRecordRow[]>(
-        `select ${exchangeSelectList(false)} from exchange ${whereClause(where)}
-         order by started_at desc, id desc limit ${Math.trunc(query.limit)}`,
-        params,
-      );
+      // With free text the text index must drive: walking the time index and testing each row's
+      // vector (the planner's pick when it misjudges a rare word as common) reads the whole table.
+      // Ordering by an expression of the time keeps the order and takes that walk off the table.
+      const order = query.text ? "started_at + interval '0 seconds' desc, id desc" : "started_at desc, id desc";
+      const sql = `select ${exchangeSelectList(false)} from exchange ${whereClause(where)}
+         order by ${order} limit ${Math.trunc(query.limit)}`;
+      // A word in most sessions makes the text index useless: such a search is cut off rather
+      // than left to occupy the database (the caller is told to narrow it).
+      const rows = query.text && db.flavour === "postgres"
+        ? await db.em().transactional(async (tx) => {
+          await tx.execute(`set local statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
+          return tx.execute<ExchangeRecordRow[]>(sql, params);
+        })
+        : await db.em().execute<ExchangeRecordRow[]>(sql, params);
       return { exchanges: rows.map(stored), keys: rows.map((row) => row.started_key) };
     },
     async get(id) {
