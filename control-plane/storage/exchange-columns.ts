@@ -50,6 +50,19 @@ interface StoredChunk { ns: number; data: string }
 
 /** The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity. */
 export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
+  return rawExchangeValues(agent, exchange, now).map((value) => (typeof value === "string" ? withoutNul(value) : value));
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: one such character from a provider (a broken
+ * stream) would make the whole batch fail to commit on every resend, and hold up every later
+ * record of that agent. It is stored as U+FFFD instead (test/faults/provider-faults.test.ts).
+ */
+function withoutNul(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+function rawExchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
   const identity = exchange.identity;
   const usage = exchange.usage;
   const startedAt = exchange.startedAt ? microsecondText(exchange.startedAt) : now.toISOString();
@@ -75,7 +88,7 @@ function chunksJson(exchange: Exchange): string | null {
   if (exchange.recordedBodies === RecordedBodies.NONE) return null;
   if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
   const chunks: StoredChunk[] = exchange.responseChunks.map((chunk) => ({
-    ns: Number(nanos(chunk.offset) ?? 0), data: chunk.data,
+    ns: Number(nanos(chunk.offset) ?? 0), data: withoutNul(chunk.data),
   }));
   return JSON.stringify(chunks);
 }

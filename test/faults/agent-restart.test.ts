@@ -4,46 +4,39 @@
 // 503 from the new agent until its first snapshot (fail closed); nothing is half-done; and every
 // request that succeeded is stored exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { eventually } from "../e2e/eventually.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
-import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
-import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
+import { palisade } from "../support/stack.js";
 import {
-  adminEnv,
   clearError,
-  configure,
   freePort,
-  killAll,
   notDelivered,
   recordingChat,
   type Outcome,
   settledSessions,
   startAgentProcess,
+  startInProcessBed,
   startLoad,
   stopProcess,
   succeeded,
   unseenStored,
+  type InProcessBed,
 } from "./fault-bed.js";
 
 let db: TestDatabase;
-let provider: StandInProvider;
-let controlPlane: ControlPlane;
+let bed: InProcessBed;
+let controlPlane: InProcessBed["controlPlane"];
 let env: Record<string, string>;
 let token: string;
 
 beforeAll(async () => {
   db = await testDatabase();
-  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
-  provider = await startStandInProvider();
-  env = adminEnv(controlPlane.url);
-  token = await configure(env, provider);
+  bed = await startInProcessBed(db.url);
+  ({ controlPlane, env, token } = bed);
 }, 60_000);
 
 afterAll(async () => {
-  await killAll();
-  await controlPlane?.close();
-  await provider?.close();
+  await bed?.close();
   await db?.close();
 });
 

@@ -6,9 +6,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
+import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { eventually, within } from "../e2e/eventually.js";
 import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
-import type { StandInProvider } from "../support/stand-in-provider.js";
+import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -113,6 +114,37 @@ connections: ["*"]
 action: allow
 `);
   return (await palisade(env, ["token", "create", "--subject", "steady@example.com"])).trim();
+}
+
+/** A control plane in the test's process, a stand-in provider, connection `standin` and a caller token. */
+export interface InProcessBed {
+  controlPlane: ControlPlane;
+  provider: StandInProvider;
+  /** Admin CLI environment. */
+  env: Record<string, string>;
+  token: string;
+  /** Kills the bed's processes, closes the control plane (bounded: a hang is a failure) and the provider. */
+  close(): Promise<void>;
+}
+
+/** Starts an {@link InProcessBed} over PostgreSQL `databaseUrl` (PGlite when undefined). */
+export async function startInProcessBed(databaseUrl: string | undefined): Promise<InProcessBed> {
+  const controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
+  const provider = await startStandInProvider();
+  const env = adminEnv(controlPlane.url);
+  const token = await configure(env, provider);
+  return {
+    controlPlane,
+    provider,
+    env,
+    token,
+    async close() {
+      await killAll();
+      // A connection leaked by a transaction cut mid-way would make this wait forever.
+      await within("the control plane to close", controlPlane.close(), 20_000);
+      await provider.close();
+    },
+  };
 }
 
 /** How one request ended, as the client saw it. */

@@ -4,18 +4,16 @@
 // exchanges that could not be committed meanwhile are resent, and once things settle every one
 // is stored exactly once; the admin API works again without a control-plane restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { openDatabase } from "../../control-plane/storage/database.js";
 import { eventually, within } from "../e2e/eventually.js";
-import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
-import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { adminEnv, chatOnce, configure, freePort, killAll, settledSessions, startAgentProcess, startLoad, succeeded } from "./fault-bed.js";
+import { palisade } from "../support/stack.js";
+import { chatOnce, freePort, settledSessions, startAgentProcess, startInProcessBed, startLoad, succeeded, type InProcessBed } from "./fault-bed.js";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "./private-postgres.js";
 
 let unavailable: string | undefined;
 let postgres: PrivatePostgres | undefined;
-let provider: StandInProvider;
-let controlPlane: ControlPlane | undefined;
+let bed: InProcessBed | undefined;
+let controlPlane: InProcessBed["controlPlane"] | undefined;
 let env: Record<string, string>;
 let token: string;
 
@@ -23,17 +21,12 @@ beforeAll(async () => {
   unavailable = await privatePostgresUnavailable();
   if (unavailable) return;
   postgres = await startPrivatePostgres();
-  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: postgres.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
-  provider = await startStandInProvider();
-  env = adminEnv(controlPlane.url);
-  token = await configure(env, provider);
+  bed = await startInProcessBed(postgres.url);
+  ({ controlPlane, env, token } = bed);
 }, 120_000);
 
 afterAll(async () => {
-  await killAll();
-  // Bounded: a connection leaked by a transaction the restart cut would make this wait forever.
-  await within("the control plane to close", controlPlane?.close() ?? Promise.resolve(), 20_000);
-  await provider?.close();
+  await bed?.close(); // bounded: a connection leaked by a transaction the restart cut would hang it
   await postgres?.close();
 }, 60_000);
 

@@ -4,36 +4,29 @@
 // stream has begun, with the stream cut), each is recorded once as what it was, and the agent
 // keeps serving everyone else throughout.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { eventually } from "../e2e/eventually.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
-import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
-import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { adminEnv, chatOnce, clearError, configure, freePort, killAll, settledSessions, startAgentProcess, startLoad, succeeded } from "./fault-bed.js";
+import { palisade } from "../support/stack.js";
+import { chatOnce, clearError, freePort, settledSessions, startAgentProcess, startInProcessBed, startLoad, succeeded, type InProcessBed } from "./fault-bed.js";
 
 let db: TestDatabase;
-let provider: StandInProvider;
-let controlPlane: ControlPlane;
+let bed: InProcessBed;
 let env: Record<string, string>;
 let token: string;
 let baseURL: string;
 
 beforeAll(async () => {
   db = await testDatabase();
-  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
-  provider = await startStandInProvider();
-  env = adminEnv(controlPlane.url);
-  token = await configure(env, provider);
+  bed = await startInProcessBed(db.url);
+  ({ env, token } = bed);
   const port = await freePort();
-  await startAgentProcess(port, controlPlane.url, (await palisade(env, ["agent", "create", "faulty"])).trim(), ["--upstream-timeout", "1s"]);
+  await startAgentProcess(port, bed.controlPlane.url, (await palisade(env, ["agent", "create", "faulty"])).trim(), ["--upstream-timeout", "1s"]);
   baseURL = `http://127.0.0.1:${port}/standin/v1`;
   await eventually("the agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined), 60_000);
 }, 120_000);
 
 afterAll(async () => {
-  await killAll();
-  await controlPlane?.close();
-  await provider?.close();
+  await bed?.close();
   await db?.close();
 });
 
