@@ -6,20 +6,21 @@ import { hashToken, matchesHash, randomSecret } from "./token-hash.js";
 /** The name of the token set by PALISADE_ADMIN_TOKEN or generated at first start. */
 export const BOOTSTRAP_TOKEN_NAME = "bootstrap";
 
-/** Makes sure an admin token exists; returns the token only when this call generated it. */
+/**
+ * Makes sure an admin token exists; returns the token only when this call generated it. Safe when
+ * several control planes start at once on one database: a given token is upserted; a generated
+ * one is inserted only if no bootstrap token exists yet, and only the start that inserted it reports it.
+ */
 export async function bootstrapAdminToken(db: Database, given: string | undefined): Promise<string | undefined> {
-  return db.transaction(async (tx) => {
-    const existing = await tx.findOne(AdminTokenRow, { name: BOOTSTRAP_TOKEN_NAME });
-    if (!given && existing) return undefined;
-    const token = given ?? `pat_${randomSecret()}`;
-    if (existing) {
-      existing.tokenHash = hashToken(token);  // a newly given bootstrap token replaces the old one
-    } else {
-      tx.create(AdminTokenRow, { name: BOOTSTRAP_TOKEN_NAME, tokenHash: hashToken(token), createdAt: new Date() });
-    }
-    await tx.flush();
-    return given ? undefined : token;
-  });
+  const token = given ?? `pat_${randomSecret()}`;
+  const onConflict = given ? "do update set token_hash = excluded.token_hash" : "do nothing";
+  const inserted = await db.transaction((tx) =>
+    tx.execute<{ name: string }[]>(
+      `insert into admin_token (name, token_hash, created_at) values (?, ?, ?) on conflict (name) ${onConflict} returning name`,
+      [BOOTSTRAP_TOKEN_NAME, hashToken(token), new Date()],
+    ),
+  );
+  return !given && inserted.length > 0 ? token : undefined;
 }
 
 /** Resolves an admin token to its name, or undefined when it is not a stored admin token. */

@@ -168,4 +168,15 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     expect(await verify("pat_given")).toBe("bootstrap");
     expect(await verify(generated!)).toBeUndefined();
   });
+
+  it("settles control planes bootstrapping at once: one generated token, given tokens upserted", async () => {
+    const verify = createAdminTokenVerifier(db);
+    await db.transaction((tx) => tx.execute("delete from admin_token"));
+    const generated = (await Promise.all([1, 2, 3].map(() => bootstrapAdminToken(db, undefined)))).filter((token) => token !== undefined);
+    expect(generated).toHaveLength(1);
+    expect(await verify(generated[0]!)).toBe("bootstrap");
+    await db.transaction((tx) => tx.execute("delete from admin_token"));
+    await Promise.all([bootstrapAdminToken(db, "pat_same"), bootstrapAdminToken(db, "pat_same")]);
+    expect(await verify("pat_same")).toBe("bootstrap");
+  });
 });
