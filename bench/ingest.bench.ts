@@ -2,12 +2,6 @@
 // PostgreSQL with the audit chain on (a session entry per exchange, hashed and chained under the
 // append lock, checkpoints signed), fed by simulated agents over real gRPC streams; and the time
 // from an agent sending a batch to its ACK. The chain is verified afterwards.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
@@ -15,6 +9,7 @@ import { AuditLogService } from "../gen/palisade/admin/v1/audit_log_service_pb.j
 import { testDatabase } from "../test/support/database.js";
 import { percentile, type Bench, type Metric } from "./bench.js";
 import { type AgentRun, runAgent } from "../test/support/simulated-agent.js";
+import { cpuTimeMs, freePort, spawnPalisade } from "./processes.js";
 
 const AGENTS = Number(process.env.INGEST_AGENTS ?? 8);
 const BATCH = Number(process.env.INGEST_BATCH ?? 100);   // the agent's own maxCount
@@ -22,20 +17,6 @@ const WINDOW = Number(process.env.INGEST_WINDOW ?? 4);   // batches in flight pe
 const WARMUP_MS = 3_000;
 const MEASURE_MS = Number(process.env.INGEST_SECONDS ?? 10) * 1000;
 const ADMIN_TOKEN = "pat_ingest-bench-admin-token";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
-
-async function cpuTimeMs(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 // Every exchange ACKed over the run, warm-up included.
 function next(runs: AgentRun[]): number {
@@ -46,15 +27,10 @@ async function run(): Promise<Metric[]> {
   const db = await testDatabase("postgres");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const profile = process.env.PALISADE_BENCH_CPU_PROF;
-  const child = spawn(process.execPath, [
-    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
-    join(import.meta.dirname, "..", "cli", "bin.js"), "control-plane", "--listen", `127.0.0.1:${port}`, "--log-level", "warn",
-  ], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DATABASE_URL: db.url, PALISADE_ADMIN_TOKEN: ADMIN_TOKEN, PALISADE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64") },
-  });
-  const exited = once(child, "exit");
+  const controlPlane = spawnPalisade(["control-plane", "--listen", `127.0.0.1:${port}`, "--log-level", "warn"], {
+    DATABASE_URL: db.url!, PALISADE_ADMIN_TOKEN: ADMIN_TOKEN, PALISADE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64"),
+  }, true);
+  const pid = controlPlane.child.pid!;
   try {
     const bearer: Interceptor = (next) => (request) => {
       request.header.set("authorization", `Bearer ${ADMIN_TOKEN}`);
@@ -74,14 +50,14 @@ async function run(): Promise<Metric[]> {
     const grpc = createGrpcTransport({ baseUrl: url });
     const start = Date.now();
     // CPU of the control-plane process over the run (warm-up included), from /proc.
-    const cpuAtStart = await cpuTimeMs(child.pid!);
+    const cpuAtStart = await cpuTimeMs(pid);
     const measureFrom = start + WARMUP_MS;
     const stopAt = measureFrom + MEASURE_MS;
     const runs: AgentRun[] = await Promise.all(tokens.map((token, i) => runAgent({
       transport: grpc, name: `bench-${i}`, token, batchSize: BATCH, window: WINDOW, measureFrom, stopAt,
     })));
     const seconds = (Date.now() - measureFrom) / 1000;
-    const cpuMs = (await cpuTimeMs(child.pid!)) - cpuAtStart;
+    const cpuMs = (await cpuTimeMs(pid)) - cpuAtStart;
     const acked = runs.reduce((sum, r) => sum + r.acked, 0);
     const latencies = runs.flatMap((r) => r.latencies);
     const rate = acked / seconds;
@@ -98,8 +74,7 @@ async function run(): Promise<Metric[]> {
       { name: "ingest: verify the whole chain", value: verifySeconds, unit: "s", note: `${verify.entriesChecked} entries, ${verify.checkpointsChecked} checkpoints: ok` },
     ];
   } finally {
-    child.kill("SIGTERM");
-    await exited;
+    await controlPlane.stop();
     await db.close();
   }
 }

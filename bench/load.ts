@@ -1,6 +1,8 @@
 // Fixed-duration HTTP load with autocannon, keeping every response's latency at full (sub-ms)
 // precision: autocannon's own histogram records whole milliseconds, too coarse for a 1 ms target,
-// so the figures here come from its per-response events instead.
+// so the figures here come from its per-response events instead. With one connection the load is
+// a closed loop of one request at a time (below saturation: latency without queueing); with ten,
+// the server is saturated and latency includes the wait in its queue.
 import { createRequire } from "node:module";
 import { percentile } from "./bench.js";
 
@@ -25,16 +27,17 @@ type Autocannon = (options: AutocannonOptions, done: (error: Error | null, resul
 // autocannon is CommonJS without types.
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
-/** What a load run measured: 2xx latencies in ms and requests per second. */
+/** What a load run measured: 2xx latencies in ms, requests per second, and the run's length in s. */
 export interface LoadFigures {
   p50: number;
   p99: number;
   perSecond: number;
   requests: number;
+  seconds: number;
 }
 
 /** Sends `body` to `url` from `connections` keep-alive connections for `seconds`; throws on any failure. */
-export async function load(url: string, headers: Record<string, string>, body: string, seconds: number, connections = 10): Promise<LoadFigures> {
+export async function load(url: string, headers: Record<string, string>, body: string, seconds: number, connections: number): Promise<LoadFigures> {
   const latencies: number[] = [];
   const started = process.hrtime.bigint();
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
@@ -48,5 +51,5 @@ export async function load(url: string, headers: Record<string, string>, body: s
     throw new Error(`load on ${url} failed: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
   }
   const requests = latencies.length;
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: requests / elapsed, requests };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: requests / elapsed, requests, seconds: elapsed };
 }

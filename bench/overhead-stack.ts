@@ -1,21 +1,24 @@
-// The Palisade path of the overhead benchmark: a real control plane (embedded PGlite, as `palisade
-// up` runs it) in this process, and a real agent in its own process (`palisade agent`, as deployed;
-// it must not share an event loop with the load generator), with a connection `openai` to the
-// provider, a realistic set of 20 policies (CEL conditions, keywords, patterns, one allow) and a
-// caller token. `PALISADE_BENCH_CPU_PROF=DIR` runs the agent with `--cpu-prof` into DIR.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+// The Palisade path of the overhead benchmarks: a real control plane and a real agent, each in a
+// process of its own as deployed (`palisade control-plane`, `palisade agent`), so neither shares an
+// event loop with the load generator nor with each other. The control plane stores on the local
+// PostgreSQL when it answers (a fresh database, dropped afterwards), else on PGlite in a temporary
+// directory (docs/performance.md says why). The agent serves a connection `openai` to the provider
+// under a realistic set of 20 policies (CEL conditions, keywords, patterns, one allow) plus any
+// `extra` resources, for a caller token. `PALISADE_BENCH_CPU_PROF=DIR` runs the agent with
+// `--cpu-prof` into DIR.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { startControlPlane } from "../control-plane/control-plane.js";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
-import { Provider, type Resource, ResourceSchema } from "../gen/palisade/admin/v1/resources_pb.js";
+import { MaskDirection, PolicyAction, Provider, type Resource, ResourceSchema } from "../gen/palisade/admin/v1/resources_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
+import { testDatabase } from "../test/support/database.js";
 import { policyMix } from "./policy-set.js";
+import { type BenchProcess, freePort, spawnPalisade, until } from "./processes.js";
 
 const adminToken = "pat_bench-admin-token-0123456789abcdef";
 
@@ -25,75 +28,102 @@ export interface PalisadePath {
   baseURL: string;
   /** A caller JWT accepted by the agent. */
   token: string;
-  /** The agent process's id (for its memory figures). */
+  /** The agent process's id (for its memory and CPU figures). */
   agentPid: number;
+  /** Where the control plane stores: "PostgreSQL" or "PGlite". */
+  storage: string;
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/**
+ * A mask policy for requests where `when` holds (every request when empty): the email, phone,
+ * payment-card and secrets detectors on the request and the response. It decides nothing, so
+ * evaluation goes on to the policy mix.
+ */
+export function maskPolicy(when: string): Resource {
+  return create(ResourceSchema, {
+    resource: {
+      case: "policy",
+      value: {
+        name: "mask-pii", priority: 2000, connections: ["*"], when, action: PolicyAction.MASK,
+        detectors: ["email", "phone", "payment-card", "secrets"], direction: MaskDirection.BOTH,
+      },
+    },
+  });
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+/** Options of the agent process. */
+export interface AgentOptions {
+  /** Exchanges the agent holds awaiting ACK (`--buffer-size`); the agent's default when absent. */
+  bufferSize?: number;
+}
+
+/** The control plane in a process of its own, on PostgreSQL when reachable, else PGlite; resolves once its admin API answers. */
+async function startControlPlaneProcess(): Promise<{ url: string; storage: string; close(): Promise<void> }> {
+  const db = await testDatabase();
+  const dataDir = db.url === undefined ? await mkdtemp(join(tmpdir(), "palisade-bench-")) : undefined;
+  const port = await freePort();
+  const env: Record<string, string> = { PALISADE_ADMIN_TOKEN: adminToken, PALISADE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64") };
+  if (db.url !== undefined) env.DATABASE_URL = db.url;
+  const args = ["control-plane", "--listen", `127.0.0.1:${port}`, "--log-level", "warn", ...(dataDir ? ["--data-dir", dataDir] : [])];
+  const process = spawnPalisade(args, env);
+  const close = async () => {
+    await process.stop();
+    await db.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await until("the control plane to listen", async () => (await fetch(`${url}/healthz`)).ok);
+  } catch (error) {
+    await close();
+    throw error;
   }
-}
-
-function spawnAgent(controlPlane: string, token: string, port: number): ChildProcess {
-  const profile = process.env.PALISADE_BENCH_CPU_PROF;
-  const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-  const bin = join(import.meta.dirname, "..", "cli", "bin.js");
-  const args = [...flags, bin, "agent", "--server", controlPlane, "--token", token, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn"];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  return { url, storage: db.url === undefined ? "PGlite" : "PostgreSQL", close };
 }
 
 /** Starts the control plane and an agent process serving `openai` → `upstream` under the policy mix (and `extra` resources). */
-export async function startPalisadePath(upstream: string, extra: Resource[] = []): Promise<PalisadePath> {
-  const controlPlane = await startControlPlane({ listen: "127.0.0.1:0", adminToken });
-  const bearer: Interceptor = (next) => (request) => {
-    request.header.set("authorization", `Bearer ${adminToken}`);
-    return next(request);
-  };
-  const transport = createConnectTransport({ baseUrl: controlPlane.url, httpVersion: "1.1", interceptors: [bearer] });
-  const connection = create(ResourceSchema, {
-    resource: { case: "connection", value: { name: "openai", provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
-  });
-  const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
-    create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
-  );
-  await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
-  const { token: enrolment } = await createClient(AgentAdminService, transport).createAgent({ name: "bench-agent" });
-  const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
-  const port = await freePort();
-  const agent = spawnAgent(controlPlane.url, enrolment, port);
-  const exited = new Promise((resolve) => agent.once("exit", resolve));
-  const baseURL = `http://127.0.0.1:${port}/openai/v1`;
+export async function startPalisadePath(upstream: string, extra: Resource[] = [], options: AgentOptions = {}): Promise<PalisadePath> {
+  const controlPlane = await startControlPlaneProcess();
+  let agent: BenchProcess | undefined;
   try {
+    const bearer: Interceptor = (next) => (request) => {
+      request.header.set("authorization", `Bearer ${adminToken}`);
+      return next(request);
+    };
+    const transport = createConnectTransport({ baseUrl: controlPlane.url, httpVersion: "1.1", interceptors: [bearer] });
+    const connection = create(ResourceSchema, {
+      resource: { case: "connection", value: { name: "openai", provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
+    });
+    const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
+      create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
+    );
+    await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
+    const { token: enrolment } = await createClient(AgentAdminService, transport).createAgent({ name: "bench-agent" });
+    const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
+    const port = await freePort();
+    const buffer = options.bufferSize === undefined ? [] : ["--buffer-size", String(options.bufferSize)];
+    agent = spawnPalisade(["agent", "--server", controlPlane.url, "--token", enrolment, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn", ...buffer], {}, true);
+    const baseURL = `http://127.0.0.1:${port}/openai/v1`;
     await until("the agent to serve connection openai", async () => {
       const response = await fetch(`${baseURL}/models`, { headers: { authorization: `Bearer ${token}` } });
       await response.body?.cancel();
       return response.status === 200;
     });
+    const running = agent;
+    return {
+      baseURL,
+      token,
+      agentPid: running.child.pid!,
+      storage: controlPlane.storage,
+      async close() {
+        await running.stop();
+        await controlPlane.close();
+      },
+    };
   } catch (error) {
-    agent.kill("SIGTERM");
+    await agent?.stop();
     await controlPlane.close();
     throw error;
   }
-  return {
-    baseURL,
-    token,
-    agentPid: agent.pid!,
-    async close() {
-      agent.kill("SIGTERM"); // graceful: drains, and writes the CPU profile if asked
-      await exited;
-      await controlPlane.close();
-    },
-  };
 }
