@@ -26,9 +26,16 @@ export interface AgentOptions {
   /**
    * How long the upstream may take to send its response headers (after connecting) before the
    * caller gets 504 `upstream_timeout`; default 10 min (a non-streamed completion answers only when
-   * done). Connecting has its own 10 s limit; a body, once started, may pause without limit.
+   * done). Connecting has its own 10 s limit.
    */
   upstreamTimeoutMs?: number;
+  /**
+   * How long an upstream's response body may send nothing — from its headers to its first chunk,
+   * or between two chunks — before the agent cuts it off and ends the caller's response with an
+   * error (docs/operations.md); default 5 min, since a reasoning model can think for minutes
+   * without sending a byte.
+   */
+  upstreamIdleTimeoutMs?: number;
   /**
    * On close (SIGTERM), how long requests in flight may run on before they are cut; default 10 s.
    * Streamed completions can run for minutes: raise it (and the orchestrator's grace period) to
@@ -52,6 +59,7 @@ const defaults = {
   recordLimitBytes: 1024 * 1024, // bodies in the audit record are cut here (flagged truncated)
   upstreamHeadersTimeoutMs: 10 * 60 * 1000, // a non-streamed completion sends headers only when done
   upstreamConnectTimeoutMs: 10_000,
+  upstreamIdleTimeoutMs: 5 * 60 * 1000, // reasoning models may send nothing for minutes mid-stream
   drainMs: 10_000, // how long close() lets requests in flight finish
   flushMs: 5_000, // how long close() waits for buffered exchanges to be acknowledged
 };
@@ -74,9 +82,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   metrics.watchBuffer(buffer);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamHeadersTimeoutMs;
   if (!Number.isInteger(upstreamTimeoutMs) || upstreamTimeoutMs < 1) throw new Error(`upstreamTimeoutMs must be a positive integer, got ${upstreamTimeoutMs}`);
+  const idleTimeoutMs = options.upstreamIdleTimeoutMs ?? defaults.upstreamIdleTimeoutMs;
+  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1) throw new Error(`upstreamIdleTimeoutMs must be a positive integer, got ${idleTimeoutMs}`);
   const dispatcher = new UndiciAgent({
     headersTimeout: upstreamTimeoutMs,
-    bodyTimeout: 0,
+    bodyTimeout: idleTimeoutMs,
     connectTimeout: defaults.upstreamConnectTimeoutMs,
     // Giving `ca` replaces the default roots; public providers must still verify beside private ones.
     ...(upstreamCa && { connect: { ca: [...getCACertificates("default"), upstreamCa.toString("utf8")] } }),
@@ -97,6 +107,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     recordLimitBytes: defaults.recordLimitBytes,
     dispatcher,
     headersTimeoutMs: upstreamTimeoutMs,
+    idleTimeoutMs,
     logger,
     metrics,
   });

@@ -24,11 +24,14 @@ describe("agent limits", () => {
     expect(() => agentLimits({ bufferSize: "0" }, {})).toThrow("--buffer-size must be a positive whole number");
   });
 
-  it("reads --upstream-timeout and --drain-timeout as durations, flag over environment", () => {
+  it("reads --upstream-timeout, --upstream-idle-timeout and --drain-timeout as durations, flag over environment", () => {
     expect(agentLimits({}, { PALISADE_UPSTREAM_TIMEOUT: "90s" })).toEqual({ upstreamTimeoutMs: 90_000 });
     expect(agentLimits({ upstreamTimeout: "2m" }, { PALISADE_UPSTREAM_TIMEOUT: "90s" })).toEqual({ upstreamTimeoutMs: 120_000 });
     expect(() => agentLimits({ upstreamTimeout: "0s" }, {})).toThrow("--upstream-timeout must be at least 1s");
     expect(() => agentLimits({ upstreamTimeout: "soon" }, {})).toThrow(CliError);
     expect(agentLimits({}, { PALISADE_DRAIN_TIMEOUT: "2m" })).toEqual({ drainTimeoutMs: 120_000 });
+    expect(agentLimits({ upstreamIdleTimeout: "45s" }, { PALISADE_UPSTREAM_IDLE_TIMEOUT: "2m" })).toEqual({ upstreamIdleTimeoutMs: 45_000 });
+    expect(agentLimits({}, { PALISADE_UPSTREAM_IDLE_TIMEOUT: "2m" })).toEqual({ upstreamIdleTimeoutMs: 120_000 });
+    expect(() => agentLimits({ upstreamIdleTimeout: "0s" }, {})).toThrow("--upstream-idle-timeout must be at least 1s");
   });
 });

@@ -1,5 +1,5 @@
-// The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--upstream-timeout` and
-// `--drain-timeout`, each with its env twin.
+// The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--upstream-timeout`,
+// `--upstream-idle-timeout` and `--drain-timeout`, each with its env twin.
 import { Option, type Command } from "commander";
 import { parseDurationSeconds } from "./duration.js";
 import { CliError } from "./errors.js";
@@ -12,6 +12,7 @@ export interface AgentLimitFlags {
   maxBodyBytes?: string;
   bufferSize?: string;
   upstreamTimeout?: string;
+  upstreamIdleTimeout?: string;
   drainTimeout?: string;
 }
 
@@ -20,6 +21,7 @@ export interface AgentLimits {
   maxBodyBytes?: number;
   bufferSize?: number;
   upstreamTimeoutMs?: number;
+  upstreamIdleTimeoutMs?: number;
   drainTimeoutMs?: number;
 }
 
@@ -48,6 +50,12 @@ export function withAgentLimitOptions(command: Command): Command {
     )
     .addOption(
       new Option(
+        "--upstream-idle-timeout <duration>",
+        "how long a provider's answer may send nothing (between its headers and a chunk, or two chunks) before it is cut off with an error, e.g. 60s [env: PALISADE_UPSTREAM_IDLE_TIMEOUT, default: 5m]",
+      ),
+    )
+    .addOption(
+      new Option(
         "--drain-timeout <duration>",
         "on SIGTERM, how long requests in flight may finish before they are cut, e.g. 2m [env: PALISADE_DRAIN_TIMEOUT, default: 10s]",
       ),
@@ -59,9 +67,11 @@ export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
   const body = flags.maxBodyBytes ?? nonEmpty(env.PALISADE_MAX_BODY_BYTES);
   const buffer = flags.bufferSize ?? nonEmpty(env.PALISADE_BUFFER_SIZE);
   const timeout = flags.upstreamTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_TIMEOUT);
+  const idle = flags.upstreamIdleTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_IDLE_TIMEOUT);
   const drain = flags.drainTimeout ?? nonEmpty(env.PALISADE_DRAIN_TIMEOUT);
   return {
     ...(timeout === undefined ? {} : { upstreamTimeoutMs: parseTimeout(timeout, "--upstream-timeout") }),
+    ...(idle === undefined ? {} : { upstreamIdleTimeoutMs: parseTimeout(idle, "--upstream-idle-timeout") }),
     ...(drain === undefined ? {} : { drainTimeoutMs: parseTimeout(drain, "--drain-timeout") }),
     ...(body === undefined ? {} : { maxBodyBytes: parseSize(body, "--max-body-bytes") }),
     ...(buffer === undefined ? {} : { bufferSize: parseCount(buffer, "--buffer-size") }),

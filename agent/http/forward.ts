@@ -6,19 +6,25 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { errors, type Dispatcher } from "undici";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledConnection } from "../config/compile-snapshot.js";
+import type { RequestMetrics } from "../observability/agent-metrics.js";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
-import { writeRefusal } from "./refusal.js";
+import { recordRefusal } from "./refusal.js";
 import { relayResponse } from "./relay-response.js";
 import type { Route } from "./route.js";
+import { endStalled, isStall } from "./upstream-stall.js";
 
 /** What forwarding needs besides the request itself. */
 export interface ForwardContext {
   dispatcher: Dispatcher;
   /** How long to wait for the upstream's response headers (non-streamed completions can take minutes). */
   headersTimeoutMs: number;
+  /** How long the upstream's body may send nothing (between headers and a chunk, or two chunks) before it is cut off. */
+  idleTimeoutMs: number;
+  /** Where upstream failures are counted; absent: nowhere. */
+  metrics?: Pick<RequestMetrics, "upstreamFailure">;
 }
 
 function isTimeout(error: unknown): boolean {
@@ -80,18 +86,17 @@ export async function forward(
       body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : undefined,
       signal: abort.signal,
       headersTimeout: context.headersTimeoutMs,
-      bodyTimeout: 0, // streams may pause for as long as the model thinks
+      // Between chunks the model may think for a while, but not for ever (upstream-stall.ts).
+      bodyTimeout: context.idleTimeoutMs,
     });
   } catch (error) {
     if (callerGone) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection" });
     const timeout = isTimeout(error);
+    context.metrics?.upstreamFailure(connection.name, timeout ? "timeout" : "unreachable");
     const refusal = timeout
       ? { status: 504, kind: "gateway_timeout" as const, message: `Upstream of connection ${connection.name} did not answer in time` }
       : { status: 502, kind: "bad_gateway" as const, message: `Upstream of connection ${connection.name} is unreachable` };
-    recorder.responseStart(connection.provider, "application/json");
-    recorder.responseChunk(writeRefusal(res, connection.provider, refusal));
-    recorder.firstByte();
-    return recorder.finish({ status: refusal.status, verdict: Verdict.FAILED, reason: refusal.message, error: describe(error) });
+    return recordRefusal(res, recorder, connection.provider, refusal, { verdict: Verdict.FAILED, reason: refusal.message, error: describe(error) });
   }
 
   const contentType = String(upstream.headers["content-type"] ?? "");
@@ -103,10 +108,8 @@ export async function forward(
       upstream.body.on("error", () => {});
       upstream.body.destroy();
       const refusal = { status: 502, kind: "bad_gateway" as const, message: `Upstream of connection ${connection.name} sent an encoded response that Palisade cannot mask` };
-      recorder.responseStart(connection.provider, "application/json");
-      recorder.responseChunk(writeRefusal(res, connection.provider, refusal));
-      recorder.firstByte();
-      return recorder.finish({ status: refusal.status, verdict: Verdict.FAILED, reason: refusal.message, error: `content-encoding ${String(upstream.headers["content-encoding"])}` });
+      const error = `content-encoding ${String(upstream.headers["content-encoding"])}`;
+      return recordRefusal(res, recorder, connection.provider, refusal, { verdict: Verdict.FAILED, reason: refusal.message, error });
     }
     delete headers["content-length"]; // masking changes the length; a whole body gets its own
   }
@@ -118,6 +121,9 @@ export async function forward(
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.destroy();
+    const stalled = !callerGone && isStall(error);
+    if (!callerGone) context.metrics?.upstreamFailure(connection.name, stalled ? "stalled" : "broke_off");
+    if (stalled) return endStalled(res, recorder, connection, route, { status: upstream.statusCode, streamed, idleTimeoutMs: context.idleTimeoutMs });
     res.destroy();
     const detail = callerGone ? "caller closed the connection" : `upstream broke off: ${describe(error)}`;
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: detail });

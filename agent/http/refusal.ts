@@ -2,6 +2,7 @@
 // caller's SDK raises its usual typed error.
 import type { ServerResponse } from "node:http";
 import type { ProviderSpec, Refusal } from "../providers/index.js";
+import type { ExchangeRecorder, Outcome } from "../record/exchange-recorder.js";
 
 /** Writes `refusal` as JSON in `provider`'s error shape and returns the bytes written (for the record). */
 export function writeRefusal(res: ServerResponse, provider: ProviderSpec, refusal: Refusal, extraHeaders: Record<string, string> = {}): Buffer {
@@ -18,4 +19,19 @@ export function writeRefusal(res: ServerResponse, provider: ProviderSpec, refusa
   });
   res.end(body);
   return body;
+}
+
+/** Writes `refusal` (see writeRefusal) as the exchange's response and finishes its record with `outcome` and the refusal's status. */
+export function recordRefusal(
+  res: ServerResponse,
+  recorder: ExchangeRecorder,
+  provider: ProviderSpec,
+  refusal: Refusal,
+  outcome: Omit<Outcome, "status">,
+  extraHeaders?: Record<string, string>,
+): void {
+  recorder.responseStart(provider, "application/json");
+  recorder.responseChunk(writeRefusal(res, provider, refusal, extraHeaders));
+  recorder.firstByte();
+  recorder.finish({ status: refusal.status, ...outcome });
 }

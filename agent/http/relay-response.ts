@@ -41,16 +41,24 @@ function writable(res: ServerResponse): Promise<void> {
 export async function relayResponse(relay: Relay): Promise<void> {
   if (relay.masking && !relay.streamed) return relayWholeMasked(relay, relay.masking);
   const { upstream, res, recorder } = relay;
-  res.writeHead(upstream.statusCode, relay.headers);
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
-  // waits for the headers, so send them now rather than with the first chunk.
-  if (relay.streamed) res.flushHeaders();
+  // waits for the headers, so send them now. A whole body's status goes with its first byte, so an
+  // upstream that stalls before that can still be answered 504 (upstream-stall.ts).
+  const head = () => res.headersSent || res.writeHead(upstream.statusCode, relay.headers);
+  if (relay.streamed) {
+    head();
+    res.flushHeaders();
+  }
   const stream = relay.masking?.responseStream();
   const filter = relay.filter;
   const send = async (client: Buffer, record?: Buffer) => {
     const out = filter ? filter.push(client) : client;
-    if (out.length > 0) recorder.firstByte();
-    const more = out.length === 0 || res.write(out);
+    let more = true;
+    if (out.length > 0) {
+      recorder.firstByte();
+      head();
+      more = res.write(out);
+    }
     recorder.responseChunk(client, record);
     if (!more) await writable(res);
   };
@@ -70,6 +78,7 @@ export async function relayResponse(relay: Relay): Promise<void> {
     await send(tail.client, tail.record);
   }
   recorder.firstByte();
+  head();
   res.end(filter?.end());
 }
 

@@ -17,7 +17,16 @@ export interface RequestMetrics {
   policy(policy: string, verdict: Verdict): void;
   /** The dispatcher to forward one request of `connection` with, timing its upstream. */
   upstream(dispatcher: Dispatcher, connection: string): Dispatcher;
+  /** An upstream of `connection` failed the exchange (the caller was still there). */
+  upstreamFailure(connection: string, failure: UpstreamFailure): void;
 }
+
+/**
+ * How an upstream failed: `unreachable` (no connection, or reset before answering), `timeout` (no
+ * response headers in time), `stalled` (its body sent nothing for the idle timeout), `broke_off`
+ * (its body ended in an error).
+ */
+export type UpstreamFailure = "unreachable" | "timeout" | "stalled" | "broke_off";
 
 /** The control stream's state, as the stream client knows it. */
 export interface StreamState {
@@ -54,6 +63,7 @@ export function createAgentMetrics(): AgentMetrics {
   const duration = new Histogram({ name: "palisade_agent_request_duration_seconds", help: "Whole exchange, request start to last byte, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
   const firstByte = new Histogram({ name: "palisade_agent_time_to_first_byte_seconds", help: "Request start to the first response byte sent to the caller, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
   const upstream = new Histogram({ name: "palisade_agent_upstream_latency_seconds", help: "Request handed to the upstream until its response headers arrived", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const failures = new Counter({ name: "palisade_agent_upstream_failures_total", help: "Exchanges an upstream failed, by connection and failure (unreachable, timeout: no headers in time, stalled: body idle past the idle timeout, broke_off)", labelNames: ["connection", "failure"], registers });
   const decisions = new Counter({ name: "palisade_agent_policy_decisions_total", help: "Policy step outcomes, by deciding policy (\"\" when none allowed) and verdict", labelNames: ["policy", "verdict"], registers });
   const nacks = new Counter({ name: "palisade_agent_snapshot_nacks_total", help: "Snapshots refused (NACK) because they did not compile", registers });
   const applied = new Counter({ name: "palisade_agent_snapshots_applied_total", help: "Snapshots applied (ACK)", registers });
@@ -79,6 +89,9 @@ export function createAgentMetrics(): AgentMetrics {
       const first = seconds(exchange.timeToFirstByte);
       if (total !== undefined) duration.observe({ connection }, total);
       if (first !== undefined) firstByte.observe({ connection }, first);
+    },
+    upstreamFailure(connection, failure) {
+      failures.inc({ connection, failure });
     },
     policy(policy, verdict) {
       decisions.inc({ policy, verdict: verdictName(verdict) });

@@ -44,7 +44,9 @@ function anthropicStreamReader(maxChars: number): StreamReader {
   };
 }
 
-/** Anthropic: usage as input/output tokens, errors as `{type:"error",error:{type,message}}`. */
+const errorBody = (refusal: { kind: RefusalKind; message: string }) => ({ type: "error", error: { type: errorTypes[refusal.kind], message: refusal.message } });
+
+/** Anthropic: usage as input/output tokens, errors as `{type:"error",error:{type,message}}` (in a stream: an `error` event carrying it). */
 export const anthropic: ProviderSpec = {
   name: "anthropic",
   readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
@@ -54,5 +56,6 @@ export const anthropic: ProviderSpec = {
     return objectAt(usage) ? usageFrom(countAt(usage, "input_tokens"), countAt(usage, "output_tokens")) : undefined;
   },
   streamReader: anthropicStreamReader,
-  errorBody: (refusal) => ({ type: "error", error: { type: errorTypes[refusal.kind], message: refusal.message } }),
+  errorBody,
+  streamError: (_path, refusal) => `event: error\ndata: ${JSON.stringify(errorBody(refusal))}\n\n`,
 };

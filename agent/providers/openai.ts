@@ -34,6 +34,19 @@ export function openaiErrorBody(refusal: { kind: RefusalKind; message: string })
   return { error: { message: refusal.message, type, param: null, code } };
 }
 
+const RESPONSES_PATH = /\/responses$/;
+
+/**
+ * Chat (and legacy) completions report a failure mid-stream as a chunk holding `error`; the
+ * Responses API as an `error` event (the `ResponseErrorEvent` shape, without a sequence number the
+ * agent cannot know). The OpenAI SDKs raise an `APIError` from either.
+ */
+function openaiStreamError(path: string, refusal: { kind: RefusalKind; message: string }): string {
+  if (!RESPONSES_PATH.test(path)) return `data: ${JSON.stringify(openaiErrorBody(refusal))}\n\n`;
+  const { code } = errorTypes[refusal.kind];
+  return `event: error\ndata: ${JSON.stringify({ type: "error", code, message: refusal.message, param: null })}\n\n`;
+}
+
 function openaiStreamReader(maxChars: number): StreamReader {
   const text = createTextAccumulator(maxChars);
   let usage: UsageCounts | undefined;
@@ -70,4 +83,5 @@ export const openai: ProviderSpec = {
   streamReader: openaiStreamReader,
   streamUsage: openaiStreamUsage,
   errorBody: openaiErrorBody,
+  streamError: openaiStreamError,
 };

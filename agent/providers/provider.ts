@@ -76,4 +76,10 @@ export interface ProviderSpec {
   streamUsage?(path: string, body: unknown): StreamUsageRewrite | undefined;
   /** The JSON body of a refusal in this provider's error format. */
   errorBody(refusal: Refusal): unknown;
+  /**
+   * The server-sent event that ends a stream already under way (status sent) with `refusal`, in
+   * this API's own streaming error format for the request `path`; absent where the API has none
+   * (the agent then cuts the connection).
+   */
+  streamError?(path: string, refusal: Refusal): string;
 }

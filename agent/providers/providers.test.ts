@@ -92,6 +92,26 @@ describe("anthropic", () => {
   });
 });
 
+describe("stream errors", () => {
+  const stall = { status: 504, kind: "gateway_timeout" as const, message: "went quiet" };
+
+  it("words a failure mid-stream in each API's own streaming format", () => {
+    expect(openai.streamError?.("/v1/chat/completions", stall)).toBe(
+      'data: {"error":{"message":"went quiet","type":"server_error","param":null,"code":"upstream_timeout"}}\n\n',
+    );
+    expect(openai.streamError?.("/v1/responses", stall)).toBe(
+      'event: error\ndata: {"type":"error","code":"upstream_timeout","message":"went quiet","param":null}\n\n',
+    );
+    expect(anthropic.streamError?.("/v1/messages", stall)).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"went quiet"}}\n\n',
+    );
+  });
+
+  it("has none for a generic API (the stream is cut instead)", () => {
+    expect(generic.streamError).toBeUndefined();
+  });
+});
+
 describe("generic and the registry", () => {
   it("extracts nothing and records streams raw", () => {
     expect(generic.readRequest({ model: "m", stream: true })).toEqual({ model: "", stream: false });

@@ -33,7 +33,7 @@ describe("agent lifecycle", () => {
     const dispatcher = new UndiciAgent({ headersTimeout: 200 });
     const server = await startProxyServer(
       "127.0.0.1:0",
-      createRequestHandler({ snapshot: store.current, buffer, limits: createLimitTracker(), maxBodyBytes: 1 << 20, recordLimitBytes: 1 << 20, dispatcher, headersTimeoutMs: 200, logger: pino({ level: "silent" }) }),
+      createRequestHandler({ snapshot: store.current, buffer, limits: createLimitTracker(), maxBodyBytes: 1 << 20, recordLimitBytes: 1 << 20, dispatcher, headersTimeoutMs: 200, idleTimeoutMs: 200, logger: pino({ level: "silent" }) }),
     );
     try {
       const response = await fetch(`${server.url}/openai/v1/chat/completions`, {

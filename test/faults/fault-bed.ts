@@ -244,7 +244,10 @@ export function startLoad(baseURL: string, token: string, workers = 2, pauseMs =
   };
 }
 
-/** How many times each stored session id occurs (chat completions only; readiness probes left out). */
+// The model calls: chat completions, Responses, Anthropic messages (readiness probes left out).
+const MODEL_CALL = /\/(?:chat\/completions|responses|messages)$/;
+
+/** How many times each stored session id of a model call occurs. */
 export async function storedSessionCounts(env: Record<string, string>): Promise<Map<string, number>> {
   const sessions = JSON.parse(await palisade(env, ["audit", "list", "--limit", "100000", "-o", "json"])) as {
     id: string;
@@ -252,7 +255,7 @@ export async function storedSessionCounts(env: Record<string, string>): Promise<
   }[];
   const counts = new Map<string, number>();
   for (const session of sessions) {
-    if (session.request.path.endsWith("/chat/completions")) counts.set(session.id, (counts.get(session.id) ?? 0) + 1);
+    if (MODEL_CALL.test(session.request.path)) counts.set(session.id, (counts.get(session.id) ?? 0) + 1);
   }
   return counts;
 }

@@ -1,8 +1,11 @@
-// A misbehaving provider behind a real agent process (upstream timeout 1 s) under steady load: a
-// provider that hangs, resets the connection before answering or in the middle of a stream, and
-// sends broken SSE. Each faulty call ends with a clear error in the provider's format (or, once a
-// stream has begun, with the stream cut), each is recorded once as what it was, and the agent
-// keeps serving everyone else throughout.
+// A misbehaving provider behind a real agent process (upstream timeout and idle timeout 1 s) under
+// steady load: a provider that hangs, resets the connection before answering or in the middle of a
+// stream, and sends broken SSE. Each faulty call ends with a clear error in the provider's format
+// (or, once a stream has begun, with the stream cut), each is recorded once as what it was, and the
+// agent keeps serving everyone else throughout. Then a provider that answers and goes silent: the
+// real OpenAI and Anthropic clients get their own typed error, not a stream held open for ever.
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../e2e/eventually.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
@@ -14,14 +17,23 @@ let bed: InProcessBed;
 let env: Record<string, string>;
 let token: string;
 let baseURL: string;
+let agentURL: string;
 
 beforeAll(async () => {
   db = await testDatabase();
   bed = await startInProcessBed(db.url);
   ({ env, token } = bed);
   const port = await freePort();
-  await startAgentProcess(port, bed.controlPlane.url, (await palisade(env, ["agent", "create", "faulty"])).trim(), ["--upstream-timeout", "1s"]);
-  baseURL = `http://127.0.0.1:${port}/standin/v1`;
+  await palisade(env, ["apply", "-f", "-"], `kind: Connection
+name: standin-claude
+provider: anthropic
+upstream: ${bed.provider.url}
+credential: { header: x-api-key, value: sk-ant-stand-in }
+`);
+  const agentToken = (await palisade(env, ["agent", "create", "faulty"])).trim();
+  await startAgentProcess(port, bed.controlPlane.url, agentToken, ["--upstream-timeout", "1s", "--upstream-idle-timeout", "1s"]);
+  agentURL = `http://127.0.0.1:${port}`;
+  baseURL = `${agentURL}/standin/v1`;
   await eventually("the agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined), 60_000);
 }, 120_000);
 
@@ -95,5 +107,93 @@ describe("a provider that hangs, resets and sends broken SSE", () => {
       [200, "allowed"],
     ]);
     expect(recorded[2]!.response.error).toMatch(/upstream broke off/);
+  });
+});
+
+/** Runs `call` and returns the error it threw (failing when it did not throw). */
+async function thrown(call: () => Promise<unknown>): Promise<Error> {
+  try {
+    await call();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("a provider that answers and then goes silent", () => {
+  // The clients' own timeouts (20 s) are far above the agent's idle timeout (1 s): a caller left
+  // hanging would fail with a connection timeout, not the agent's error.
+  const faulty = (fault: string) => ({ headers: { "x-stand-in-fault": fault } });
+
+  it("ends each caller's answer with a clear error in the provider's format, records it once, and counts it", { timeout: 120_000 }, async () => {
+    const openai = new OpenAI({ baseURL, apiKey: token, maxRetries: 0, timeout: 20_000 });
+    const claude = new Anthropic({ baseURL: `${agentURL}/standin-claude`, apiKey: token, maxRetries: 0, timeout: 20_000 });
+    const sessions: string[] = [];
+    const seen: string[] = [];
+
+    // Chat completions stream: the first chunks arrive, then an `error` chunk the SDK raises.
+    const chat = await openai.chat.completions
+      .create({ model: "stand-in", stream: true, messages: [{ role: "user", content: "one two" }] }, faulty("stall-mid-stream"))
+      .withResponse();
+    sessions.push(chat.response.headers.get("x-palisade-session")!);
+    const chatError = await thrown(async () => {
+      for await (const chunk of chat.data) seen.push(chunk.choices[0]?.delta.content ?? "");
+    });
+    expect(chatError).toBeInstanceOf(OpenAI.APIError);
+    expect(chatError).toMatchObject({ code: "upstream_timeout", type: "server_error" });
+    expect(chatError.message).toMatch(/Upstream of connection standin stopped sending for 1 s/);
+    expect(seen.join("")).toContain("Stand-in");
+
+    // Responses stream: an `error` event, raised by the SDK.
+    const responses = await openai.responses
+      .create({ model: "stand-in", stream: true, input: "three four" }, faulty("stall-mid-stream"))
+      .withResponse();
+    sessions.push(responses.response.headers.get("x-palisade-session")!);
+    const types: string[] = [];
+    const responsesError = await thrown(async () => {
+      for await (const event of responses.data) types.push(event.type);
+    });
+    expect(responsesError).toBeInstanceOf(OpenAI.APIError);
+    expect(responsesError).toMatchObject({ code: "upstream_timeout" });
+    expect(types).toContain("response.output_text.delta");
+    expect(types).not.toContain("response.completed");
+
+    // Anthropic Messages stream: an `event: error` carrying Anthropic's error body.
+    const message = await claude.messages
+      .create({ model: "claude-test", max_tokens: 64, stream: true, messages: [{ role: "user", content: "five six" }] }, faulty("stall-mid-stream"))
+      .withResponse();
+    sessions.push(message.response.headers.get("x-palisade-session")!);
+    const claudeError = await thrown(async () => {
+      for await (const event of message.data) types.push(event.type);
+    });
+    expect(claudeError).toBeInstanceOf(Anthropic.APIError);
+    expect((claudeError as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "api_error", message: expect.stringMatching(/stopped sending/) } });
+    expect(types).toContain("content_block_delta");
+
+    // A whole (non-streamed) body: 504 while nothing of it was sent; cut once it was under way.
+    const beforeBody = await chatOnce(baseURL, token, "seven", faulty("stall-after-headers").headers);
+    expect(beforeBody.status).toBe(504);
+    expect(clearError(beforeBody)).toBe(true);
+    expect(beforeBody.body).toMatchObject({ error: { code: "upstream_timeout", message: expect.stringMatching(/stopped sending/) } });
+    const midBody = await chatOnce(baseURL, token, "eight", faulty("stall-mid-body").headers);
+    expect(midBody.status).toBe(0);
+    expect(midBody.error).toMatch(/body cut/);
+    sessions.push(beforeBody.session!, midBody.session!);
+
+    const counts = await settledSessions(env, sessions);
+    expect(sessions.filter((id) => counts.get(id) !== 1)).toEqual([]);
+    const recorded = await Promise.all(sessions.map(async (id) => JSON.parse(await palisade(env, ["audit", "show", id, "-o", "json"])) as Session));
+    expect(recorded.map((session) => [session.response.status, session.response.verdict])).toEqual([
+      [200, "failed"],
+      [200, "failed"],
+      [200, "failed"],
+      [504, "failed"],
+      [200, "failed"],
+    ]);
+    for (const session of recorded) expect(session.response.error).toMatch(/upstream stalled: no data for 1000 ms/);
+
+    const metrics = await (await fetch(`${agentURL}/-/metrics`)).text();
+    expect(metrics).toContain('palisade_agent_upstream_failures_total{connection="standin",failure="stalled"} 4');
+    expect(metrics).toContain('palisade_agent_upstream_failures_total{connection="standin-claude",failure="stalled"} 1');
   });
 });

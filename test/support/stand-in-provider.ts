@@ -32,7 +32,11 @@
 //                              the connection before answering; `reset-mid-stream` sends a stream's
 //                              first content chunk, then cuts the connection; `broken-sse` sends the
 //                              first content chunk, then a truncated JSON event and bytes that are
-//                              no event at all, and ends without the final events or [DONE]
+//                              no event at all, and ends without the final events or [DONE];
+//                              `stall-mid-stream` sends a stream's first content chunk, then nothing
+//                              more (the connection stays open); `stall-mid-body` sends a JSON
+//                              answer's headers and first half, then nothing more;
+//                              `stall-after-headers` sends a JSON answer's headers only
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
@@ -116,6 +120,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
         await new Promise((resolve) => res.write("", resolve)); // what was written reaches the caller first
         return void res.socket?.destroy();
       }
+      if (index > firstContent && fault === "stall-mid-stream") return; // open, silent, until the caller gives up
       if (index > firstContent && fault === "broken-sse") {
         return void res.end('data: {"choices":[{"delta":{"content":"trunc\n\n\u0000not an event: \xff{{{');
       }
@@ -254,5 +259,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const gzip = res.req.headers["x-stand-in-gzip"] === "1";
   const bytes = gzip ? gzipSync(plain) : plain;
   res.writeHead(status, { "content-type": "application/json", "content-length": String(bytes.length), ...(gzip ? { "content-encoding": "gzip" } : {}) });
+  const fault = res.req.headers["x-stand-in-fault"];
+  if (fault === "stall-after-headers") return void res.flushHeaders(); // open, silent, until the caller gives up
+  if (fault === "stall-mid-body") return void res.write(bytes.subarray(0, bytes.length >> 1));
   res.end(bytes);
 }
