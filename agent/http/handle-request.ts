@@ -8,13 +8,13 @@ import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "../identity/caller-token.js";
+import { parseJsonBody } from "../masking/json-body.js";
 import { createMaskSession } from "../masking/mask-session.js";
 import { forResponse } from "../masking/mask-types.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitTracker } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
-import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
@@ -115,7 +115,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       }
       if (!body.ok) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
       const text = body.body.toString("utf8");
-      const json = parseJson(text);
+      // Parsed once for the provider's facts, the prompt, masking and the usage rewrite (numbers
+      // too long for a double keep their source text, so a rewritten body sends them unchanged).
+      const json = parseJsonBody(text);
       const facts = provider.readRequest(json);
       recorder.request(body.body, facts);
 
@@ -139,7 +141,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
-      const forwarded = masking ? masking.maskRequest(body.body) : body.body;
+      const forwarded = masking ? masking.maskRequest(body.body, json) : body.body;
       recorder.protection({ record, masks, session: masking, forwarded });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
@@ -163,7 +165,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.
-      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : parseJson(forwarded.toString("utf8")));
+      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : parseJsonBody(forwarded.toString("utf8")));
       await forward(context, req, res, connection, route, usage?.body ?? forwarded, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.

@@ -16,3 +16,23 @@ describe("parseRoute", () => {
     expect(parseRoute("/")).toBeUndefined();
   });
 });
+
+describe("parseRoute's fast path", () => {
+  // What WHATWG URL makes of a target, the reference the fast path must agree with.
+  function byUrl(target: string) {
+    const url = new URL(target, "http://agent.invalid");
+    const match = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    return match ? { connection: decodeURIComponent(match[1]!), rest: match[2] ?? "", search: url.search } : undefined;
+  }
+
+  it("splits every target exactly as WHATWG URL does", () => {
+    const targets = [
+      "/openai/v1/chat/completions", "/openai/v1/chat/completions?x=1&y=2", "/openai/v1/models?", "/openai/", "/openai//v1",
+      "/openai/v1/./x", "/openai/v1/../x", "/openai/.", "/openai/..", "/./openai/x", "/../openai/x", "/.openai/x", "/..x/y",
+      "/openai/v1/.hidden", "/openai/v1/..x", "/openai/v1/x.?q=.", "/open~ai/v1/a:b@c;d=e,f+g*h'i(j)k!l$m&n",
+      "/openai/v1?a=/b/../c", "/openai/v1?a='b'", "/openai/v1?a=b#frag", "/openai/v 1", "/openai/%2e%2e/x", "/openai/v1?q=%20",
+      "/openai/é", "/openai\\v1", "/openai/v1?q=\"x\"", "/openai/v1/{x}", "/openai/v1/`x`", "/openai/v1?a|b", "/openai/v1/a|b",
+    ];
+    for (const target of targets) expect(parseRoute(target), target).toEqual(byUrl(target));
+  });
+});

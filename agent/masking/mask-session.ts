@@ -10,8 +10,12 @@ import { createResponseStream } from "./response-stream.js";
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "./mask-types.js";
 
 export interface MaskSession {
-  /** Masks every text field the provider reads; JSON stays valid; returns the same Buffer when nothing matched or the body is not JSON of a known shape. */
-  maskRequest(body: Buffer): Buffer;
+  /**
+   * Masks every text field the provider reads; JSON stays valid; returns the same Buffer when
+   * nothing matched or the body is not JSON of a known shape. `parsed`: the body as
+   * `parseJsonBody` read it, when the caller has it (not parsed again; edited in place when masked).
+   */
+  maskRequest(body: Buffer, parsed?: unknown): Buffer;
   /** A whole (non-streamed) response body. */
   maskResponse(body: Buffer, contentType: string): MaskedBody;
   /** An SSE response: push() upstream bytes chunk by chunk, get what to send now (maybe empty); end() flushes the held tail. */
@@ -28,7 +32,7 @@ export function createMaskSession(provider: string, path: string, rules: readonl
   const context = createMaskContext(rules);
   const responseStream = () => createResponseStream(provider, path, context);
   return {
-    maskRequest: (body) => (context.masksRequests ? maskRequestBody(provider, body, context.prompt) : body),
+    maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(provider, body, context.prompt, parsed) : body),
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
       if (!isEventStream(contentType)) return maskResponseBody(provider, body, contentType, context.reply);

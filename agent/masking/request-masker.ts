@@ -15,11 +15,14 @@ const walkers: Record<string, RequestWalker> = {
   anthropic: visitAnthropicRequest,
 };
 
-/** The masked body, or `body` itself when nothing matched. */
-export function maskRequestBody(provider: string, body: Buffer, masker: PromptMasker): Buffer {
+/**
+ * The masked body, or `body` itself when nothing matched. `parsed`, when the caller has it, is
+ * `parseJsonBody` of the body's text (it saves parsing again, and is edited in place when masked).
+ */
+export function maskRequestBody(provider: string, body: Buffer, masker: PromptMasker, parsed?: unknown): Buffer {
   const text = utf8Text(body);
   if (text === undefined || text === "") return body;
-  const parsed = looksLikeJson(text) ? parseJsonBody(text) : undefined;
+  parsed = looksLikeJson(text) ? (parsed ?? parseJsonBody(text)) : undefined;
   if (parsed === undefined) {
     const masked = masker.mask(text, "request.body");
     return masked === text ? body : Buffer.from(masked, "utf8");

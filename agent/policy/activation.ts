@@ -45,6 +45,19 @@ function jsonToCel(value: unknown, depth = 0): CelInput {
   return map(out);
 }
 
+// A cached verification hands every request of one token the same claims object (never mutated):
+// its CEL form is built once per token rather than once per request.
+const celClaims = new WeakMap<object, CelInput>();
+
+function claimsToCel(claims: Readonly<Record<string, unknown>>): CelInput {
+  let cel = celClaims.get(claims);
+  if (cel === undefined) {
+    cel = jsonToCel(claims);
+    celClaims.set(claims, cel);
+  }
+  return cel;
+}
+
 /** The CEL activation for `context`. */
 export function conditionActivation(context: RequestContext): ConditionActivation {
   const { identity, request, connection } = context;
@@ -54,7 +67,7 @@ export function conditionActivation(context: RequestContext): ConditionActivatio
       email: identity.email,
       groups: celList([...identity.groups]),
       issuer: identity.issuer,
-      claims: jsonToCel(identity.claims),
+      claims: claimsToCel(identity.claims),
     }),
     request: map({
       model: request.model,

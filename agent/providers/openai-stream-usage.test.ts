@@ -26,4 +26,12 @@ describe("openaiStreamUsage", () => {
     out.push(filter.end());
     expect(Buffer.concat(out).toString("utf8")).toBe(`: keep-alive\n\n${sse(chunk)}${sse("[DONE]")}`);
   });
+
+  it("recognises the usage-only chunk however its JSON is spaced, and keeps chunks with other empty arrays", () => {
+    const spaced = `{"id":"c","choices": [ \t ],"usage": {"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`;
+    const toolCalls = { id: "c", choices: [{ index: 0, delta: { tool_calls: [] } }], usage: null };
+    const filter = createUsageChunkFilter();
+    const out = Buffer.concat([filter.push(Buffer.from(`${sse(spaced)}${sse(toolCalls)}`)), filter.end()]).toString("utf8");
+    expect(out).toBe(sse(toolCalls));
+  });
 });

@@ -20,9 +20,13 @@ export function openaiStreamUsage(path: string, body: unknown): StreamUsageRewri
   return { body: Buffer.from(JSON.stringify(rewritten), "utf8"), filter: createUsageChunkFilter };
 }
 
+// An empty array has one spelling in JSON ("[", blanks, "]"): data without one cannot have
+// `choices: []`, so the (2,000 a reply) content chunks are not parsed here at all.
+const emptyArray = /\[[ \t\r\n]*\]/;
+
 /** True for the chunk `include_usage` adds: usage set, no choices. */
 function isUsageOnlyChunk(data: string | undefined): boolean {
-  if (data === undefined) return false;
+  if (data === undefined || !emptyArray.test(data)) return false;
   const chunk = objectAt(parseJson(data));
   return Array.isArray(chunk?.choices) && chunk.choices.length === 0 && objectAt(chunk.usage) !== undefined;
 }

@@ -21,5 +21,5 @@ function valid(value: string): boolean {
 
 /** The e-mail detector. */
 export function emailDetector(): Detector {
-  return regexDetector({ name: "email", pattern, maxLength: 254, alphabet: "A-Za-z0-9._%+@-", validate: valid });
+  return regexDetector({ name: "email", pattern, maxLength: 254, alphabet: "A-Za-z0-9._%+@-", validate: valid, requires: "@" });
 }
