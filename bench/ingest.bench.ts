@@ -2,6 +2,7 @@
 // PostgreSQL with the audit chain on (a session entry per exchange, hashed and chained under the
 // append lock, checkpoints signed), fed by simulated agents over real gRPC streams; and the time
 // from an agent sending a batch to its ACK. The chain is verified afterwards.
+import pg from "pg";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
@@ -17,6 +18,26 @@ const WINDOW = Number(process.env.INGEST_WINDOW ?? 4);   // batches in flight pe
 const WARMUP_MS = 3_000;
 const MEASURE_MS = Number(process.env.INGEST_SECONDS ?? 10) * 1000;
 const ADMIN_TOKEN = "pat_ingest-bench-admin-token";
+
+// The PostgreSQL backends serving the bench's database (the control plane's pool, LISTEN, autovacuum).
+async function backendPids(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+    );
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+// CPU ms of each process (0 once it is gone: a backend that exited mid-run is undercounted).
+async function cpuByPid(pids: readonly number[]): Promise<Map<number, number>> {
+  const entries = await Promise.all(pids.map(async (pid) => [pid, await cpuTimeMs(pid).catch(() => 0)] as const));
+  return new Map(entries);
+}
 
 // Every exchange ACKed over the run, warm-up included.
 function next(runs: AgentRun[]): number {
@@ -51,6 +72,8 @@ async function run(): Promise<Metric[]> {
     const start = Date.now();
     // CPU of the control-plane process over the run (warm-up included), from /proc.
     const cpuAtStart = await cpuTimeMs(pid);
+    const pgAtStart = await cpuByPid(await backendPids(db.url!));
+    const benchAtStart = process.cpuUsage();
     const measureFrom = start + WARMUP_MS;
     const stopAt = measureFrom + MEASURE_MS;
     const runs: AgentRun[] = await Promise.all(tokens.map((token, i) => runAgent({
@@ -58,6 +81,11 @@ async function run(): Promise<Metric[]> {
     })));
     const seconds = (Date.now() - measureFrom) / 1000;
     const cpuMs = (await cpuTimeMs(pid)) - cpuAtStart;
+    const benchCpu = process.cpuUsage(benchAtStart);
+    // Backends present at the end; one opened during the run counts from its start.
+    const pgAtEnd = await cpuByPid(await backendPids(db.url!));
+    let pgMs = 0;
+    for (const [backend, ms] of pgAtEnd) pgMs += ms - (pgAtStart.get(backend) ?? 0);
     const acked = runs.reduce((sum, r) => sum + r.acked, 0);
     const latencies = runs.flatMap((r) => r.latencies);
     const rate = acked / seconds;
@@ -69,6 +97,8 @@ async function run(): Promise<Metric[]> {
     return [
       { name: "ingest: time per committed exchange", value: 1e6 / rate, unit: "µs", note: `${Math.round(rate)} exchanges/s (target ≥ 20,000/s); ${setup}` },
       { name: "ingest: control-plane CPU per exchange", value: (cpuMs * 1000) / (next(runs) || 1), unit: "µs", note: "user+system time of the control-plane process / exchanges ACKed (warm-up included)" },
+      { name: "ingest: PostgreSQL backend CPU per exchange", value: (pgMs * 1000) / (next(runs) || 1), unit: "µs", note: `user+system time of the database's backends (/proc), ${pgAtEnd.size} at the end` },
+      { name: "ingest: load generator CPU per exchange", value: (benchCpu.user + benchCpu.system) / (next(runs) || 1), unit: "µs", note: "the simulated agents (bench process): building, encoding, sending" },
       { name: "ingest: batch send to ACK p50", value: percentile(latencies, 50), unit: "ms", note: `${latencies.length} batches` },
       { name: "ingest: batch send to ACK p99", value: percentile(latencies, 99), unit: "ms", note: "each ACK follows the commit of the exchanges and their chain entries" },
       { name: "ingest: verify the whole chain", value: verifySeconds, unit: "s", note: `${verify.entriesChecked} entries, ${verify.checkpointsChecked} checkpoints: ok` },

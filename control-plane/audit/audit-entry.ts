@@ -1,8 +1,9 @@
 // One entry of the audit chain and its hash: SHA-256 over the JCS encoding of
 // {seq, time, type, subject, payload, prev_hash}, hex. Shared by the appender and every verifier
 // (online and offline), so the definition lives in this one place.
-import { createHash } from "node:crypto";
-import { canonicalJson, type JsonValue } from "./canonical-json.js";
+import { hash } from "node:crypto";
+import type { JsonValue } from "./canonical-json.js";
+import { canonicalEntry } from "./entry-canonical.js";
 
 /** What an audit event is about. */
 export type AuditEventType = "session" | "admin" | "alert" | "review" | "block";
@@ -27,6 +28,6 @@ export interface AuditEntry {
 
 /** The hash an entry with these fields must carry. */
 export function entryHash(entry: Omit<AuditEntry, "hash">): string {
-  const { seq, time, type, subject, payload, prev_hash } = entry;
-  return createHash("sha256").update(canonicalJson({ seq, time, type, subject, payload, prev_hash }), "utf8").digest("hex");
+  // One-shot hash: no Hash object per entry (strings are hashed as UTF-8).
+  return hash("sha256", canonicalEntry(entry), "hex");
 }

@@ -1,9 +1,11 @@
 // Appends events to the one audit chain of the deployment. Appends from every replica are
 // serialised by a PostgreSQL advisory lock held to the end of the caller's transaction: under it
-// the head is read, the batch is hashed and inserted with multi-row INSERTs, so a whole batch pays
+// the head is read, the batch is hashed and inserted (one statement per 1,000 entries, each column a
+// bound array parameter expanded by `unnest`), so a whole batch pays
 // for one lock and the chain stays one line however many replicas write.
 import type { EntityManager } from "@mikro-orm/sql";
-import { jsonRoundTrip } from "./canonical-json.js";
+import { boundQuery, unnestSql } from "../storage/bound-query.js";
+import type { JsonValue } from "./canonical-json.js";
 import { type AuditEntry, type AuditEventType, entryHash, GENESIS_HASH } from "./audit-entry.js";
 
 export type { AuditEventType } from "./audit-entry.js";
@@ -18,9 +20,10 @@ export interface AuditEventInput {
 
 // Arbitrary constant naming the advisory lock that serialises appends to the chain.
 export const AUDIT_APPEND_LOCK = 7_300_008;
-// 7 parameters a row: 1,000 rows stay far below PostgreSQL's 65,535 parameters.
+// Entries per INSERT statement.
 const ROWS_PER_STATEMENT = 1000;
-const COLUMNS = "seq, time, type, subject, payload, prev_hash, hash";
+const INSERT_SQL = `insert into audit_log (seq, time, type, subject, payload, prev_hash, hash)
+  select * from ${unnestSql(["bigint", "timestamptz", "text", "text", "jsonb", "text", "text"])}`;
 
 /** The last entry's seq and hash; seq 0 and the genesis hash when the log is empty. */
 export async function chainHead(em: EntityManager): Promise<{ seq: number; hash: string }> {
@@ -37,29 +40,29 @@ export async function chainHead(em: EntityManager): Promise<{ seq: number; hash:
  */
 export async function appendAuditEvents(tx: EntityManager, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.execute("select pg_advisory_xact_lock(?)", [AUDIT_APPEND_LOCK]);
+  await boundQuery(tx, "select pg_advisory_xact_lock($1)", [AUDIT_APPEND_LOCK]);
   let { seq, hash } = await chainHead(tx);
-  const entries: AuditEntry[] = events.map((event) => {
+  const entries: (AuditEntry & { payloadText: string })[] = events.map((event) => {
     seq += 1;
+    const payloadText = JSON.stringify(event.payload);
     const unhashed = {
       seq,
       time: (event.time ?? new Date()).toISOString(),
       type: event.type,
       subject: event.subject,
       // What jsonb will give back: hashing anything else would fail verification later.
-      payload: jsonRoundTrip(event.payload) as AuditEntry["payload"],
+      payload: JSON.parse(payloadText) as { [key: string]: JsonValue },
       prev_hash: hash,
     };
     hash = entryHash(unhashed);
-    return { ...unhashed, hash };
+    return { ...unhashed, hash, payloadText };
   });
   for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {
     const chunk = entries.slice(start, start + ROWS_PER_STATEMENT);
-    await tx.execute(
-      `insert into audit_log (${COLUMNS}) values ${chunk.map(() => "(?, ?, ?, ?, ?::jsonb, ?, ?)").join(", ")}`,
-      chunk.flatMap((entry) => [
-        entry.seq, entry.time, entry.type, entry.subject, JSON.stringify(entry.payload), entry.prev_hash, entry.hash,
-      ]),
-    );
+    await boundQuery(tx, INSERT_SQL, [
+      chunk.map((entry) => entry.seq), chunk.map((entry) => entry.time), chunk.map((entry) => entry.type),
+      chunk.map((entry) => entry.subject), chunk.map((entry) => entry.payloadText),
+      chunk.map((entry) => entry.prev_hash), chunk.map((entry) => entry.hash),
+    ]);
   }
 }

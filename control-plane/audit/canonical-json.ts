@@ -22,8 +22,3 @@ export function canonicalJson(value: unknown): string {
   }
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }
-
-/** `value` as JSON would carry it (Dates as strings, undefined dropped), ready for canonicalJson. */
-export function jsonRoundTrip(value: unknown): JsonValue {
-  return JSON.parse(JSON.stringify(value)) as JsonValue;
-}

@@ -5,15 +5,22 @@ import {
   type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, ResponseChunkSchema, UsageSchema, type Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
 
+// Columns written on insert with their SQL types, in the order `exchangeValues` returns them.
+const COLUMN_TYPES = {
+  id: "text", agent: "text", connection: "text", subject: "text", email: "text", groups: "jsonb",
+  issuer: "text", method: "text", path: "text", model: "text", stream: "boolean", status: "integer",
+  verdict: "integer", reason: "text", request_body: "text", response_body: "text",
+  request_truncated: "boolean", response_truncated: "boolean", prompt_tokens: "bigint",
+  completion_tokens: "bigint", total_tokens: "bigint", started_at: "timestamptz",
+  time_to_first_byte_ns: "bigint", duration_ns: "bigint", error: "text", policy: "text",
+  review_id: "text", findings: "jsonb", recorded_bodies: "integer", mask_policies: "jsonb",
+  response_chunks: "jsonb",
+} as const;
+
 /** Columns written on insert, in the order `exchangeValues` returns them. */
-export const EXCHANGE_COLUMNS = [
-  "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
-  "stream", "status", "verdict", "reason", "request_body", "response_body", "request_truncated",
-  "response_truncated", "prompt_tokens", "completion_tokens", "total_tokens", "started_at",
-  "time_to_first_byte_ns", "duration_ns", "error", "policy",
-  "review_id",
-  "findings", "recorded_bodies", "mask_policies", "response_chunks",
-] as const;
+export const EXCHANGE_COLUMNS = Object.keys(COLUMN_TYPES) as (keyof typeof COLUMN_TYPES)[];
+/** The SQL type of each of EXCHANGE_COLUMNS, in that order. */
+export const EXCHANGE_COLUMN_TYPES: readonly string[] = Object.values(COLUMN_TYPES);
 
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
 export function exchangeSelectList(withBodies: boolean): string {

@@ -4,20 +4,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { ExchangeSink } from "../stream/ports.js";
 import { appendAuditEvents } from "../audit/audit-log.js";
-import { type InsertedExchange, SESSION_EVENT_COLUMNS, sessionEvent } from "../audit/session-events.js";
+import { sessionEvent } from "../audit/session-events.js";
 import type { Database } from "./database.js";
 import { createGroupCommitter } from "./group-commit.js";
-import {
-  EXCHANGE_COLUMNS, type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, exchangeValues,
-  timestampFromMicros,
-} from "./exchange-columns.js";
+import { type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, timestampFromMicros } from "./exchange-columns.js";
+import { type AgentExchange, insertExchanges } from "./exchange-insert.js";
 import { filterConditions, type SessionFilter, whereClause } from "./session-filter.js";
 
 /** How long one free-text search may run on PostgreSQL before it is cancelled (SQLSTATE 57014). */
 export const TEXT_SEARCH_TIMEOUT_MS = 10_000;
-
-// Rows per INSERT statement: keeps the parameter count far below PostgreSQL's 65 535.
-const ROWS_PER_STATEMENT = 500;
 
 /** A stored exchange with the time the control plane committed it. */
 export interface StoredExchange {
@@ -51,11 +46,6 @@ export interface CommitObserver {
 const GROUP_MAX_EXCHANGES = 2000;
 const GROUPS_IN_FLIGHT = 2;
 
-interface AgentExchange {
-  agent: string;
-  exchange: Exchange;
-}
-
 /**
  * The stream's sink for exchanges, duplicates ignored by id. Batches of concurrent streams are
  * committed together (group-commit.ts): one transaction stores the rows and appends their session
@@ -81,17 +71,8 @@ async function commitExchanges(db: Database, items: readonly AgentExchange[], ob
   const inserted: string[] = [];
   await db.transaction(async (tx) => {
     inserted.length = 0; // a retried transaction starts over
-    const rows: InsertedExchange[] = [];
-    for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
-      const chunk = items.slice(start, start + ROWS_PER_STATEMENT);
-      const row = `(${EXCHANGE_COLUMNS.map(() => "?").join(", ")})`;
-      // Only rows really inserted come back: a resent duplicate gets no second session event.
-      rows.push(...await tx.execute<InsertedExchange[]>(
-        `insert into exchange (${EXCHANGE_COLUMNS.join(", ")}) values ${chunk.map(() => row).join(", ")}
-         on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`,
-        chunk.flatMap((item) => exchangeValues(item.agent, item.exchange, now)),
-      ));
-    }
+    // Only rows really inserted come back: a resent duplicate gets no second session event.
+    const rows = await insertExchanges(tx, items, now);
     inserted.push(...rows.map((row) => row.id));
     if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
     // One lock for the whole group, taken last: held only to hash, insert and commit.

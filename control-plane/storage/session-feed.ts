@@ -4,6 +4,7 @@
 // its own commits included. PGlite (one process): the sink reports its commits directly.
 import pg from "pg";
 import type { Logger } from "pino";
+import { boundQuery } from "./bound-query.js";
 import type { Database } from "./database.js";
 import type { CommitObserver } from "./exchanges.js";
 
@@ -73,7 +74,8 @@ export function createSessionFeed(db: Database, logger: Logger): SessionFeed {
     observer: {
       async inTransaction(tx, ids) {
         if (!url) return;
-        for (const payload of notifyPayloads(ids)) await tx.execute("select pg_notify(?, ?)", [SESSION_CHANNEL, payload]);
+        // One statement for every payload; NOTIFYs of one transaction are delivered in order.
+        await boundQuery(tx, "select pg_notify($1, payload) from unnest($2::text[]) as payload", [SESSION_CHANNEL, notifyPayloads(ids)]);
       },
       committed(ids) {
         if (!url) publish(ids);
