@@ -1,5 +1,5 @@
 // The admin services over a real database, served in process through createRouterTransport.
-import { type Client, type ConnectRouter, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { type Client, ConnectError, type ConnectRouter, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import pino from "pino";
 import { registerAdminRoutes } from "../../control-plane/admin/admin-routes.js";
@@ -16,6 +16,13 @@ import type { ExchangeSink } from "../../control-plane/stream/ports.js";
 import { testDatabase } from "../support/database.js";
 
 export const ADMIN_TOKEN = "pat_admin-test-token";
+
+/** The error `call` was refused with; fails the test when it succeeded. */
+export async function refusal(call: Promise<unknown>): Promise<ConnectError> {
+  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
+  if (!error) throw new Error("the call succeeded");
+  return error;
+}
 
 /** The admin API in process, with what tests need to look behind it. */
 export interface AdminHarness {

@@ -1,7 +1,7 @@
 // AgentAdminService and TokenService through the in-process transport: enrolment tokens shown once
 // and rotated, deletion ending streams, and caller tokens that verify against the snapshot's JWKS.
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
@@ -9,13 +9,7 @@ import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb
 import { ResourceSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { createAgentRegistry } from "../../control-plane/storage/agents.js";
-import { type AdminHarness, startAdminHarness } from "./admin-harness.js";
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!error) throw new Error("the call succeeded");
-  return error;
-}
+import { type AdminHarness, refusal, startAdminHarness } from "./admin-harness.js";
 
 describe("AgentAdminService", () => {
   let admin: AdminHarness;

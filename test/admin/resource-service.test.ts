@@ -8,7 +8,7 @@ import { ListResourcesResponseSchema, Outcome, ResourceService } from "../../gen
 import { Kind, Provider, ResourceSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
-import { type AdminHarness, startAdminHarness } from "./admin-harness.js";
+import { type AdminHarness, refusal, startAdminHarness } from "./admin-harness.js";
 
 interface ConnectionInit {
   name: string;
@@ -28,12 +28,6 @@ function connection(init: ConnectionInit) {
       },
     },
   });
-}
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!error) throw new Error("the call succeeded");
-  return error;
 }
 
 describe("ResourceService", () => {

@@ -1,26 +1,11 @@
 // `kind: AlertRule` through the CLI and the ResourceService: durations as people type them,
 // defaults from resources.proto filled in and shown by `get`, mistakes refused with the field named.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type ControlPlane, startControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
-import { palisade, STACK_ADMIN_TOKEN } from "../support/stack.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { palisade, useControlPlaneBed } from "../support/control-plane-bed.js";
 
-let db: TestDatabase;
-let controlPlane: ControlPlane;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  db = await testDatabase();
-  controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: Buffer.alloc(32, 2).toString("base64") });
-  env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
-});
-
-afterAll(async () => {
-  await controlPlane?.close();
-  await db?.close();
-});
+const { env } = useControlPlaneBed();
 
 describe("AlertRule resources", () => {
   it("applies rules of every condition and shows them with their defaults", async () => {

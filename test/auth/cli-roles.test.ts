@@ -1,26 +1,15 @@
 // Through a real control plane and the CLI: RoleBinding resource files, `get rolebindings`,
 // `delete rolebinding`, and the CLI used with a caller JWT instead of the admin token.
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
-import { palisade } from "../support/stack.js";
-
-const ADMIN_TOKEN = "pat_cli-roles-admin";
+import { palisade, useControlPlaneBed } from "../support/control-plane-bed.js";
 
 describe("role bindings through the CLI", () => {
-  let db: TestDatabase;
-  let controlPlane: ControlPlane;
-  let admin: Record<string, string>;
+  const { env: admin } = useControlPlaneBed();
   const as = (token: string) => ({ ...admin, PALISADE_TOKEN: token });
 
   beforeAll(async () => {
-    db = await testDatabase();
-    const secretKey = randomBytes(32).toString("base64");
-    controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: ADMIN_TOKEN, secretKey });
-    admin = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
     await palisade(admin, ["apply", "-f", "-"], `kind: RoleBinding
 name: platform-admins
 role: admin
@@ -32,10 +21,6 @@ role: viewer
 groups: [everyone]
 subjects: [carol@example.com]
 `);
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await db?.close();
   });
 
   it("lists and prints role bindings in the resource file format", async () => {

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
-import { palisade } from "../support/stack.js";
+import { adminEnv, palisade } from "../support/control-plane-bed.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 import {
-  adminEnv,
   chatOnce,
   clearError,
   configure,

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { eventually, within } from "../e2e/eventually.js";
-import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
+import { adminEnv, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, standInResources } from "../support/control-plane-bed.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -95,24 +95,9 @@ export async function stopProcess(process: PalisadeProcess | undefined, signal: 
   return within(`the process to exit after ${signal}`, process.exited, 30_000);
 }
 
-/** Admin CLI environment for a control plane at `server`. */
-export function adminEnv(server: string): Record<string, string> {
-  return { PALISADE_SERVER: server, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
-}
-
 /** Applies connection `standin` → `provider` and an allow-all policy; returns a caller token. */
 export async function configure(env: Record<string, string>, provider: StandInProvider): Promise<string> {
-  await palisade(env, ["apply", "-f", "-"], `kind: Connection
-name: standin
-provider: openai
-upstream: ${provider.url}
-credential: { header: authorization, value: Bearer sk-stand-in-upstream }
----
-kind: Policy
-name: allow-all
-connections: ["*"]
-action: allow
-`);
+  await palisade(env, ["apply", "-f", "-"], standInResources(provider.url));
   return (await palisade(env, ["token", "create", "--subject", "steady@example.com"])).trim();
 }
 

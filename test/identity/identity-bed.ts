@@ -1,18 +1,15 @@
 // Identity tests' set-up: a real control plane on its own database, a stand-in provider, real
 // OpenID providers, and agents enrolled and configured through the CLI as an operator would.
-import { randomBytes } from "node:crypto";
 import OpenAI from "openai";
 import { expect } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../agent/agent.js";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
+import type { ControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { palisade, standInResources, startControlPlaneBed } from "../support/control-plane-bed.js";
 import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
-import { palisade } from "../support/stack.js";
+import { modelsStatus } from "../support/stack.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-
-const ADMIN_TOKEN = "pat_identity-admin-token-0123456789";
 
 /** One recorded exchange as `palisade audit show -o json` prints it. */
 export interface RecordedSession {
@@ -49,25 +46,12 @@ ${groupsClaim ? `groupsClaim: ${groupsClaim}\n` : ""}`;
 
 /** Starts a control plane with connection `standin` and an allow-all policy; agents are added with `startAgent`. */
 export async function startIdentityBed(): Promise<IdentityBed> {
-  const db: TestDatabase = await testDatabase();
-  const controlPlane = await startControlPlane({
-    listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: ADMIN_TOKEN, secretKey: randomBytes(32).toString("base64"),
-  });
+  const controlBed = await startControlPlaneBed();
+  const { controlPlane, env } = controlBed;
   const provider = await startStandInProvider();
-  const env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
   const agents: Agent[] = [];
   const run = (args: string[], stdin = "") => palisade(env, args, stdin);
-  await run(["apply", "-f", "-"], `kind: Connection
-name: standin
-provider: openai
-upstream: ${provider.url}
-credential: { header: authorization, value: Bearer sk-stand-in-upstream }
----
-kind: Policy
-name: allow-all
-connections: ["*"]
-action: allow
-`);
+  await run(["apply", "-f", "-"], standInResources(provider.url));
 
   const bed: IdentityBed = {
     controlPlane,
@@ -81,11 +65,7 @@ action: allow
       return agent;
     },
     openai: (agent, apiKey, connection = "standin") => new OpenAI({ baseURL: `${agent.url}/${connection}/v1`, apiKey, maxRetries: 0 }),
-    async status(agent, token, connection = "standin") {
-      const response = await fetch(`${agent.url}/${connection}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
-      await response.body?.cancel();
-      return response.status;
-    },
+    status: (agent, token, connection = "standin") => modelsStatus(agent.url, token, connection),
     async session(id) {
       expect(id, "x-palisade-session header").toBeTruthy();
       return eventually(`session ${id} to be recorded`, async () => {
@@ -95,9 +75,8 @@ action: allow
     },
     async close() {
       for (const agent of agents) await agent.close();
-      await controlPlane.close();
       await provider.close();
-      await db.close();
+      await controlBed.close();
     },
   };
   return bed;

@@ -7,12 +7,11 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { createServerLogger } from "../../cli/logger.js";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
+import type { ControlPlane } from "../../control-plane/control-plane.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { palisade } from "../support/stack.js";
+import { palisade, standInResources, startControlPlaneBed, type ControlPlaneBed } from "../support/control-plane-bed.js";
 
 const adminToken = "pat_observability-admin-token-0123456789";
 const upstreamSecret = "sk-observability-upstream-secret";
@@ -38,7 +37,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-let db: TestDatabase;
+let bed: ControlPlaneBed;
 let controlPlane: ControlPlane;
 let provider: StandInProvider;
 let agent: Agent;
@@ -49,29 +48,12 @@ const controlPlaneLines: string[] = [];
 const agentLines: string[] = [];
 
 beforeAll(async () => {
-  db = await testDatabase();
-  controlPlane = await startControlPlane({
-    listen: "127.0.0.1:0",
-    databaseUrl: db.url,
-    adminToken,
-    secretKey: Buffer.alloc(32, 7).toString("base64"),
-    logger: createServerLogger("trace", capture(controlPlaneLines)),
-  });
+  bed = await startControlPlaneBed({ controlPlane: { adminToken, logger: createServerLogger("trace", capture(controlPlaneLines)) } });
+  ({ controlPlane, env } = bed);
   provider = await startStandInProvider();
-  env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: adminToken, PALISADE_DATA_DIR: "/nonexistent" };
   enrolment = (await palisade(env, ["agent", "create", "observed"])).trim();
   agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment, logger: createServerLogger("trace", capture(agentLines)) });
-  await palisade(env, ["apply", "-f", "-"], `kind: Connection
-name: standin
-provider: openai
-upstream: ${provider.url}
-credential: { header: authorization, value: Bearer ${upstreamSecret} }
----
-kind: Policy
-name: allow-all
-connections: ["*"]
-action: allow
-`);
+  await palisade(env, ["apply", "-f", "-"], standInResources(provider.url, upstreamSecret));
   callerToken = (await palisade(env, ["token", "create", "--subject", "observer@example.com"])).trim();
   await eventually("the agent to serve standin", async () => {
     const response = await fetch(`${agent.url}/standin/v1/chat/completions`, {
@@ -86,9 +68,8 @@ action: allow
 
 afterAll(async () => {
   await agent?.close();
-  await controlPlane?.close();
   await provider?.close();
-  await db?.close();
+  await bed?.close();
 });
 
 describe("control plane", () => {

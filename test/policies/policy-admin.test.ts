@@ -2,7 +2,7 @@
 // patterns, unknown connections, the action/limits rule, sizes), all-or-nothing, deleting a named
 // connection refused, every segment's snapshot carrying the policies, and the starter policy of
 // `palisade up` applied once.
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLogService } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
@@ -15,14 +15,8 @@ import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { PolicyAction as AgentPolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { ensureStarterPolicy, STARTER_POLICY } from "../../cli/commands/starter-policy.js";
-import { type AdminHarness, startAdminHarness } from "../admin/admin-harness.js";
+import { type AdminHarness, refusal, startAdminHarness } from "../admin/admin-harness.js";
 import { connection, policy } from "./fixtures.js";
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!error) throw new Error("the call succeeded");
-  return error;
-}
 
 describe("policies through the admin API", () => {
   let admin: AdminHarness;

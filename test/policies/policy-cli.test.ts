@@ -3,19 +3,17 @@
 // cannot be deleted, `delete policy` works; file mistakes are located; `audit show` names the
 // deciding policy and `audit list` the `limited` verdict.
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SessionSchema } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { renderList } from "../../cli/output.js";
 import { parseResources } from "../../cli/resources/parse-resources.js";
 import { renderSessionText, SESSION_COLUMNS, sessionView } from "../../cli/sessions/session-view.js";
 import { runPalisade } from "../cli/test-context.js";
+import { itLocatesMistakes, reapplyPolicies } from "./policy-files.js";
 import { exchange } from "../storage/exchange-fixtures.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
-
-const ADMIN_TOKEN = "pat_policy-cli-token-0123456789";
+import { useControlPlaneBed } from "../support/control-plane-bed.js";
 
 // The issue's examples, verbatim, after the connection they name.
 const POLICIES = `kind: Connection
@@ -59,7 +57,7 @@ describe("policy resource files", () => {
     expect(budget).toMatchObject({ action: PolicyAction.ALLOW, limits: { requestsPerMinute: 60, tokensPerHour: 200_000n } });
   });
 
-  it.each([
+  itLocatesMistakes([
     ["kind: Policy\nname: p\nconnections: ['*']\naction: block\n", 4, /unknown action "block" \(allow, deny, mask, review\)/],
     ["kind: Policy\nname: p\npriority: high\naction: allow\n", 3, /Policy "p": priority must be a whole number/],
     ["kind: Policy\nname: p\npriority: 2.5\naction: allow\n", 3, /priority must be a whole number/],
@@ -67,26 +65,12 @@ describe("policy resource files", () => {
     ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerMinute: -1 }\n", 4, /requestsPerMinute must be between 0 and 4294967295/],
     ["kind: Policy\nname: p\nmatch: { words: [x] }\n", 3, /unknown field "words" \(known fields: keywords, patterns\)/],
     ["kind: Policy\nname: p\nwhen: [1]\n", 3, /when must be a string/],
-  ])("locates mistakes: %j", (text, line, message) => {
-    expect(() => parseResources(text)).toThrow(message);
-    expect(() => parseResources(text)).toThrow(`(line ${line})`);
-  });
+  ]);
 });
 
 describe("policies through the CLI", () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    // In-memory PGlite: no database server and no secret key needed.
-    database = await testDatabase("pglite");
-    controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: database.url, adminToken: ADMIN_TOKEN });
-    env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.close();
-  });
+  // In-memory PGlite: no database server needed.
+  const { env } = useControlPlaneBed({ flavour: "pglite" });
 
   it("applies, lists, re-applies its own YAML unchanged and deletes", async () => {
     const applied = await runPalisade(["apply", "-f", "-"], env, POLICIES);
@@ -104,10 +88,7 @@ describe("policies through the CLI", () => {
       "",
     ]);
 
-    const yaml = await runPalisade(["get", "policies", "-o", "yaml"], env);
-    const again = await runPalisade(["apply", "-f", "-"], env, yaml.stdout);
-    expect(again, again.stderr).toMatchObject({ code: 0 });
-    expect(again.stdout).toBe("policy/contractors-no-gpt4 unchanged\npolicy/no-ssn-keywords unchanged\npolicy/per-user-budget unchanged\n");
+    expect(await reapplyPolicies(env)).toBe("policy/contractors-no-gpt4 unchanged\npolicy/no-ssn-keywords unchanged\npolicy/per-user-budget unchanged\n");
 
     const one = JSON.parse((await runPalisade(["get", "policy", "per-user-budget", "-o", "json"], env)).stdout);
     expect(one).toMatchObject({ kind: "Policy", name: "per-user-budget", connections: ["*"], action: "allow", limits: { requestsPerMinute: 60, tokensPerHour: 200000 } });

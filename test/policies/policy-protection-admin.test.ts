@@ -1,7 +1,7 @@
 // Mask, review and record fields through the admin API: stored and read back whole, unchanged on
 // re-apply, carried into the agent's snapshot, and every mistake refused with INVALID_ARGUMENT
 // naming the policy and the field.
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome, ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
@@ -11,14 +11,8 @@ import {
 import {
   MaskDirection as AgentDirection, MaskStyle as AgentStyle, PolicyAction as AgentAction, RecordMode as AgentRecord,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { type AdminHarness, startAdminHarness } from "../admin/admin-harness.js";
+import { type AdminHarness, refusal, startAdminHarness } from "../admin/admin-harness.js";
 import { connection, policy } from "./fixtures.js";
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!error) throw new Error("the call succeeded");
-  return error;
-}
 
 const maskEmail = policy("mask-pii", {
   priority: 90, action: PolicyAction.MASK, detectors: ["email", "phone"], maskPatterns: ["ACME-\\d{4}"],

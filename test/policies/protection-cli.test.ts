@@ -1,16 +1,14 @@
 // The mask, review and record fields of `kind: Policy` through the CLI: read from YAML (durations
 // as `30s`/`10m`), mistakes located, and `get -o yaml` output applied again unchanged against a
 // real control plane.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   MaskDirection, MaskStyle, PolicyAction, RecordMode,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { parseResources } from "../../cli/resources/parse-resources.js";
 import { runPalisade } from "../cli/test-context.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
-
-const ADMIN_TOKEN = "pat_protection-cli-token-0123456789";
+import { itLocatesMistakes, reapplyPolicies } from "./policy-files.js";
+import { useControlPlaneBed } from "../support/control-plane-bed.js";
 
 const POLICIES = `kind: Connection
 name: openai
@@ -63,32 +61,19 @@ describe("policy protection fields in resource files", () => {
     });
   });
 
-  it.each([
+  itLocatesMistakes([
     ["kind: Policy\nname: p\naction: mask\ndirection: inbound\n", 4, /unknown direction "inbound" \(request, response, both\)/],
     ["kind: Policy\nname: p\naction: mask\nstyle: hash\n", 4, /unknown style "hash" \(redact, pseudonymize\)/],
     ["kind: Policy\nname: p\naction: allow\nrecord: all\n", 4, /unknown record "all" \(masked, raw, none\)/],
     ["kind: Policy\nname: p\naction: mask\nrestore: yes please\n", 4, /restore must be true or false/],
     ["kind: Policy\nname: p\naction: review\nwait: 30 seconds\n", 4, /wait: invalid duration "30 seconds"/],
     ["kind: Policy\nname: p\naction: review\napprovers: security\n", 4, /approvers must be a list of strings/],
-  ])("locates mistakes: %j", (text, line, message) => {
-    expect(() => parseResources(text)).toThrow(message);
-    expect(() => parseResources(text)).toThrow(`(line ${line})`);
-  });
+  ]);
 });
 
 describe("policy protection fields through the CLI", () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    database = await testDatabase("pglite");
-    controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: database.url, adminToken: ADMIN_TOKEN });
-    env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.close();
-  });
+  // In-memory PGlite: no database server needed.
+  const { env } = useControlPlaneBed({ flavour: "pglite" });
 
   it("applies, prints the fields back as written and re-applies its own YAML unchanged", async () => {
     const applied = await runPalisade(["apply", "-f", "-"], env, POLICIES);
@@ -102,10 +87,7 @@ describe("policy protection fields through the CLI", () => {
       direction: "response", style: "pseudonymize", restore: true, record: "masked",
     });
 
-    const yaml = await runPalisade(["get", "policies", "-o", "yaml"], env);
-    const again = await runPalisade(["apply", "-f", "-"], env, yaml.stdout);
-    expect(again, again.stderr).toMatchObject({ code: 0 });
-    expect(again.stdout).toBe("policy/allow-all unchanged\npolicy/card-review unchanged\npolicy/mask-pii unchanged\n");
+    expect(await reapplyPolicies(env)).toBe("policy/allow-all unchanged\npolicy/card-review unchanged\npolicy/mask-pii unchanged\n");
   });
 
   it("shows a refusal naming the policy and the field", async () => {

@@ -4,27 +4,21 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SERVICE_ACCOUNT_ISSUER } from "../../control-plane/tokens/signing-keys.js";
 import { openStream, type TestStream } from "../stream/harness.js";
-import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { palisade, useControlPlaneBed } from "../support/control-plane-bed.js";
 import { eventually } from "../e2e/eventually.js";
 import { reviewRequest } from "./review-fixtures.js";
 
 describe("review messages on the agent stream", () => {
-  let db: TestDatabase;
-  let controlPlane: ControlPlane;
-  let env: Record<string, string>;
+  const control = useControlPlaneBed();
+  const { env } = control;
   let stream: TestStream;
   let silent: Server;
   const hooked: string[] = [];
 
   beforeAll(async () => {
-    db = await testDatabase();
-    controlPlane = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });
-    env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
     const token = (await palisade(env, ["agent", "create", "holder"])).trim();
     // A webhook receiver that reads the request and never answers.
     silent = createServer((req) => { req.on("data", () => {}); req.on("end", () => hooked.push(req.url ?? "")); });
@@ -37,7 +31,7 @@ action: review
 approvers: [finance]
 webhook: ${hook}
 `);
-    stream = openStream(createGrpcTransport({ baseUrl: controlPlane.url }), token);
+    stream = openStream(createGrpcTransport({ baseUrl: control.bed().controlPlane.url }), token);
     stream.send({ case: "hello", value: { agentName: "holder", version: "test" } });
     await stream.nextOf("welcome");
     await stream.nextOf("snapshot");
@@ -46,8 +40,6 @@ webhook: ${hook}
     stream?.end();
     silent?.closeAllConnections();
     silent?.close();
-    await controlPlane?.close();
-    await db?.close();
   });
 
   it("stores a request once, acks a resend, and refuses bad ones in the ack", async () => {

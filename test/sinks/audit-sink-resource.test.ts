@@ -1,7 +1,7 @@
 // AuditSink as a resource: apply/get/list/delete through ResourceService, the webhook secret
 // write-only and sealed at rest, a cursor per sink, validation, and the resource file round trip.
 import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListResourcesResponseSchema, Outcome, ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
@@ -9,7 +9,7 @@ import { type AuditSink, AuditSinkSchema, Kind, ResourceSchema } from "../../gen
 import { loadAuditSinks } from "../../control-plane/storage/resources/audit-sinks.js";
 import { parseResources } from "../../cli/resources/parse-resources.js";
 import { resourceView } from "../../cli/resources/resource-view.js";
-import { type AdminHarness, startAdminHarness } from "../admin/admin-harness.js";
+import { type AdminHarness, refusal, startAdminHarness } from "../admin/admin-harness.js";
 
 function sink(init: MessageInitShape<typeof AuditSinkSchema> & { name: string }) {
   return create(ResourceSchema, { resource: { case: "auditSink", value: create(AuditSinkSchema, init) } });
@@ -17,12 +17,6 @@ function sink(init: MessageInitShape<typeof AuditSinkSchema> & { name: string })
 
 const webhook = (name: string, secret = "whsec-very-secret", url = "https://siem.example.com/hook") =>
   sink({ name, target: { case: "webhook", value: { url, secret, batchSize: 50 } }, events: ["session", "alert"] });
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  if (!error) throw new Error("the call succeeded");
-  return error;
-}
 
 describe("AuditSink resources", () => {
   let admin: AdminHarness;

@@ -2,19 +2,14 @@
 // provider, one agent serving a connection `standin` to it, an allow-all policy (agents deny what
 // no policy allows) and a caller token — all configured through the CLI's own code path, as an
 // operator would.
-import { expect } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
-import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "../../control-plane/control-plane.js";
-import { runPalisade } from "../cli/test-context.js";
+import type { ControlPlane, ControlPlaneOptions } from "../../control-plane/control-plane.js";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "./database.js";
+import { palisade, standInResources, startControlPlaneBed } from "./control-plane-bed.js";
+import type { TestDatabase } from "./database.js";
 import { startStandInProvider, type StandInOptions, type StandInProvider } from "./stand-in-provider.js";
 
-/** The key sealing secrets at rest in every stack (PostgreSQL needs one; a restart must reuse it). */
-export const STACK_SECRET_KEY = Buffer.alloc(32, 1).toString("base64");
-
-/** The admin token every stack uses. */
-export const STACK_ADMIN_TOKEN = "pat_stack-admin-token-0123456789";
+export { adminEnv, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "./control-plane-bed.js";
 
 /** A running stack; `close` stops everything in it, in order. */
 export interface Stack {
@@ -40,13 +35,6 @@ export interface StackOptions {
   provider?: StandInOptions;
 }
 
-/** Runs `palisade ARGS` against the stack and fails the test on a non-zero exit. */
-export async function palisade(env: Record<string, string>, args: string[], stdin = ""): Promise<string> {
-  const run = await runPalisade(args, env, stdin);
-  expect(run.code, run.stderr).toBe(0);
-  return run.stdout;
-}
-
 /** Status of `GET /<connection>/v1/models` through the agent with the given token. */
 export async function modelsStatus(agentUrl: string, token: string, connection = "standin"): Promise<number> {
   const response = await fetch(`${agentUrl}/${connection}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
@@ -56,30 +44,11 @@ export async function modelsStatus(agentUrl: string, token: string, connection =
 
 /** Starts a stack and waits until the agent serves the `standin` connection. */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const db = await testDatabase();
-  const controlPlane = await startControlPlane({
-    listen: "127.0.0.1:0",
-    databaseUrl: db.url,
-    adminToken: STACK_ADMIN_TOKEN,
-    secretKey: STACK_SECRET_KEY,
-    ...options.controlPlane,
-  });
+  const { db, controlPlane, env } = await startControlPlaneBed({ controlPlane: options.controlPlane });
   const provider = await startStandInProvider(options.provider);
-  const env = { PALISADE_SERVER: controlPlane.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" };
   const enrolment = (await palisade(env, ["agent", "create", options.agentName])).trim();
   const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment });
-  await palisade(env, ["apply", "-f", "-"], `kind: Connection
-name: standin
-provider: openai
-upstream: ${provider.url}
-credential: { header: authorization, value: Bearer sk-stand-in-upstream }
----
-# Agents deny what no policy allows.
-kind: Policy
-name: allow-all
-connections: ["*"]
-action: allow
-`);
+  await palisade(env, ["apply", "-f", "-"], standInResources(provider.url));
   const subject = options.subject ?? `${options.agentName}@example.com`;
   const callerToken = (await palisade(env, ["token", "create", "--subject", subject])).trim();
   await eventually("the agent to serve connection standin", async () =>
