@@ -12,6 +12,7 @@ import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker } from "./policy/limits.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
 import type { ReviewChannel } from "./review/review-hold.js";
+import { defaultInstanceName } from "./stream/instance-name.js";
 import { startStreamClient, type StreamClient } from "./stream/stream-client.js";
 import { agentVersion } from "./version.js";
 
@@ -20,6 +21,8 @@ export interface AgentOptions {
   controlPlane: string; // "http://host:port" of the control plane
   token: string; // enrolment token "<agent-name>.<secret>"
   segment?: string;
+  /** Names this process among the agent's instances (Hello.instance); default `<hostname>/<pid>`. */
+  instance?: string;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
   jwksCooldownMs?: number;
@@ -50,6 +53,7 @@ export interface AgentOptions {
 
 export interface Agent {
   url: string; // "http://host:port" ("https://" with tls) actually bound
+  instance: string; // the instance name it gives the control plane
   close(): Promise<void>; // drains in-flight requests, flushes what it can, closes the stream
 }
 
@@ -114,10 +118,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let closing: Promise<void> | undefined;
   const endpoints = { snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry };
   const server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
+  const instance = options.instance ?? defaultInstanceName();
   stream = startStreamClient({
     controlPlane: options.controlPlane,
     token: options.token,
     segment: options.segment ?? "",
+    instance,
     version: agentVersion(),
     store,
     buffer,
@@ -125,10 +131,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     ca,
   });
   metrics.watchStream(stream);
-  logger.info({ url: server.url, controlPlane: options.controlPlane }, "agent listening");
+  logger.info({ url: server.url, controlPlane: options.controlPlane, instance }, "agent listening");
 
   return {
     url: server.url,
+    instance,
     close() {
       closing ??= (async () => {
         shutdown.abort();

@@ -23,6 +23,7 @@ import type { SinkTimings } from "./sinks/sink-worker.js";
 import { createUsageMetrics } from "./usage/usage-metrics.js";
 import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
+import { INSTANCE_RETENTION_MS, INSTANCE_STALE_AFTER_MS } from "./storage/agent-instances.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
 import { openDatabase } from "./storage/database.js";
 import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js";
@@ -51,6 +52,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** Agent heartbeat interval; default the stream handler's. */
   heartbeatIntervalMs?: number;
+  /** How long a silent agent instance is still shown (docs/agent.md "Instances"); default 15 min. */
+  agentInstanceRetentionMs?: number;
   /** Safety poll of the configuration version; default 3 s. */
   snapshotPollIntervalMs?: number;
   /** Time between alert-rule evaluation passes (docs/alerts.md); default 1 s. */
@@ -123,8 +126,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(() => alerts.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());
+    const instanceRetentionMs = options.agentInstanceRetentionMs ?? INSTANCE_RETENTION_MS;
     const stream = createAgentStream({
-      registry: metrics.instrumentAgents(createAgentRegistry(db)),
+      registry: metrics.instrumentAgents(createAgentRegistry(db, instanceRetentionMs)),
       snapshots,
       exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(createExchangeSink(db, sessionFeed.observer)))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
@@ -144,7 +148,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         router.service(Health, observability.health);
         registerAdminRoutes(router, {
           resources,
-          agents: createAgentStore(db),
+          // Agents heartbeat at this interval; three missed ones mean the stream is gone.
+          agents: createAgentStore(db, {
+            staleAfterMs: options.heartbeatIntervalMs === undefined ? INSTANCE_STALE_AFTER_MS : 3 * options.heartbeatIntervalMs,
+            retentionMs: instanceRetentionMs,
+          }),
           exchanges: createExchangeReader(db),
           reviews,
           sessionFeed,
@@ -154,8 +162,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           disconnectAgent: (name) => stream.disconnect(name),
           blocks: { store: createBlockStore(db), db },
           auditDb: db,
-          // Agents heartbeat at this interval; three missed ones mean the stream is gone.
-          agentStaleAfterMs: options.heartbeatIntervalMs === undefined ? undefined : 3 * options.heartbeatIntervalMs,
         });
       },
     });

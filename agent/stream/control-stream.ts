@@ -26,7 +26,7 @@ export interface BatchOptions {
 export interface ControlStreamDeps {
   client: grpc.Client;
   token: string;
-  hello: { agentName: string; segment: string; version: string };
+  hello: { agentName: string; segment: string; version: string; instance: string };
   store: SnapshotStore;
   buffer: ExchangeBuffer;
   batch: BatchOptions;

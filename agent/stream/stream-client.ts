@@ -7,6 +7,7 @@ import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import { createBackoff, defaultBackoff, type BackoffOptions } from "./backoff.js";
 import { certificateCheck } from "./certificate-check.js";
+import { defaultInstanceName } from "./instance-name.js";
 import { openControlStream, type BatchOptions, type ControlStream } from "./control-stream.js";
 import type { ExchangeBuffer } from "./exchange-buffer.js";
 
@@ -18,6 +19,8 @@ export interface StreamClientOptions {
   controlPlane: string;
   token: string;
   segment: string;
+  /** This process's instance name (Hello.instance); default `<hostname>/<pid>` (instance-name.ts). */
+  instance?: string;
   version: string;
   store: SnapshotStore;
   buffer: ExchangeBuffer;
@@ -97,6 +100,7 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
   const backoff = createBackoff(backoffOptions);
   const stopping = new AbortController();
   const agentName = options.token.split(".")[0] ?? "";
+  const instance = options.instance ?? defaultInstanceName();
   const checkCertificate = certificateCheck(options.controlPlane, options.ca);
   let stream: ControlStream | undefined;
   let opened = 0;
@@ -109,7 +113,7 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       stream = openControlStream({
         client,
         token: options.token,
-        hello: { agentName, segment: options.segment, version: options.version },
+        hello: { agentName, segment: options.segment, version: options.version, instance },
         store: options.store,
         buffer: options.buffer,
         batch: options.batch ?? defaultBatch,

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { withAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
 import { adminSettings, DEFAULT_SERVER, withAdminOptions, type AdminFlags } from "../settings.js";
+import { registerAgentState } from "./agent-state.js";
 import { addAgentServeOptions, serveAgent, type AgentServeFlags } from "./serve.js";
 
 interface CreateFlags extends AdminFlags {
@@ -10,7 +11,7 @@ interface CreateFlags extends AdminFlags {
   rotate?: boolean;
 }
 
-/** Registers `agent` (serve) and `agent create`. */
+/** Registers `agent` (serve), `agent create`, `agent list` and `agent show`. */
 export function registerAgent(program: Command, ctx: CliContext): void {
   const agent = addAgentServeOptions(
     program.command("agent").description("serve an agent (data plane) enrolled with `agent create`; or enrol one"),
@@ -35,4 +36,5 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         `  npx palisade agent${serverFlag}${caFlag} --token ${response.token}\n`,
     );
   });
+  registerAgentState(agent, ctx);
 }

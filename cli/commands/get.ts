@@ -5,7 +5,8 @@ import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { outputOption, renderList, renderOne, type OutputFormat } from "../output.js";
 import { fileKindOf, parseKindArgument, type KindArgument } from "../resources/kinds.js";
-import { agentView, resourceColumns, resourceView, type ResourceView } from "../resources/resource-view.js";
+import { agentView } from "../resources/agent-view.js";
+import { resourceColumns, resourceView, type ResourceView } from "../resources/resource-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 import type { AdminClients } from "../client.js";
 

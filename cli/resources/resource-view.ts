@@ -1,7 +1,6 @@
 // Stored resources printed in the resource file format, so `get -o yaml` output can be applied
 // again (secrets are never returned: a connection shows `credentialSet` instead).
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Agent } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import type {
   Connection,
   IdentityProvider,
@@ -9,7 +8,8 @@ import type {
   ServiceAccount,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { formatDurationSeconds } from "../duration.js";
-import { shortTime, type Columns } from "../output.js";
+import type { Columns } from "../output.js";
+import { AGENT_COLUMNS } from "./agent-view.js";
 import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
 import { ALERT_RULE_COLUMNS, alertRuleView } from "./alert-rule-resource.js";
 import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
@@ -77,21 +77,6 @@ function serviceAccountView(s: ServiceAccount): ResourceView {
   };
 }
 
-/** An agent in the same style (agents are enrolled with `agent create`, not applied). */
-export function agentView(a: Agent): ResourceView {
-  return {
-    kind: "Agent",
-    name: a.name,
-    segment: a.segment,
-    connected: a.connected,
-    version: a.version,
-    appliedVersion: a.appliedVersion,
-    ...(a.lastError !== "" ? { lastError: a.lastError } : {}),
-    ...(a.lastSeenTime ? { lastSeenTime: iso(a.lastSeenTime) } : {}),
-    ...(a.createTime ? { createTime: iso(a.createTime) } : {}),
-  };
-}
-
 /** Table columns for resources of one kind, chosen from the first item's kind. */
 export function resourceColumns(kind: string): Columns<ResourceView> {
   const common: Columns<ResourceView> = [["name", (r) => r.name]];
@@ -127,15 +112,7 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
     case "AlertRule":
       return ALERT_RULE_COLUMNS;
     case "Agent":
-      return [
-        ...common,
-        ["segment", text("segment")],
-        ["connected", text("connected")],
-        ["version", text("version")],
-        ["applied", text("appliedVersion")],
-        ["last seen", (r) => (typeof r.lastSeenTime === "string" ? shortTime(new Date(r.lastSeenTime)) : "")],
-        ["error", text("lastError")],
-      ];
+      return AGENT_COLUMNS;
     default:
       return common;
   }

@@ -11,6 +11,8 @@ export interface SessionView {
   id: string;
   connection: string;
   agent: string;
+  /** The agent instance (process) that handled it, when recorded. */
+  agentInstance?: string;
   identity: { subject: string; email?: string; groups: string[]; issuer: string } | null;
   request: { method: string; path: string; model?: string; stream: boolean; body?: string; truncated?: boolean };
   response: {
@@ -38,6 +40,7 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
     id: x?.id ?? "",
     connection: x?.connection ?? "",
     agent: x?.agent ?? "",
+    ...(x?.agentInstance ? { agentInstance: x.agentInstance } : {}),
     identity: identity
       ? {
           subject: identity.subject,
@@ -114,7 +117,7 @@ export function renderSessionText(s: SessionView): string {
   const rows: [string, string][] = [
     ["Session", s.id],
     ["Identity", who.filter(Boolean).join("  ")],
-    ["Connection", [s.connection, s.agent ? `via agent ${s.agent}` : ""].filter(Boolean).join("  ")],
+    ["Connection", [s.connection, s.agent ? `via agent ${s.agent}${s.agentInstance ? ` (instance ${s.agentInstance})` : ""}` : ""].filter(Boolean).join("  ")],
     [
       "Request",
       [

@@ -46,8 +46,6 @@ export interface AdminDeps {
   disconnectAgent(agentName: string): void;
   /** The database whose audit chain records every mutating RPC. */
   auditDb: Database;
-  /** How long an agent may go unheard before it is shown as disconnected. */
-  agentStaleAfterMs?: number;
   /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
   blocks?: { store: BlockStore; db: Database };
 }
@@ -69,7 +67,7 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
     adminAuditInterceptor(deps.auditDb),
   ] };
   router.service(ResourceService, createResourceService(deps.resources), options);
-  router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent, staleAfterMs: deps.agentStaleAfterMs }), options);
+  router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(AuditLogService, createAuditLogService(deps.auditDb), options);
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);

@@ -8,7 +8,7 @@
 // hashed under v1 keep being checked under v1.
 
 /** The digest version new session events carry. */
-export const EXCHANGE_DIGEST_VERSION = 1;
+export const EXCHANGE_DIGEST_VERSION = 2;
 
 const V1_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
@@ -19,8 +19,14 @@ const V1_COLUMNS = [
   "review_id", "findings", "recorded_bodies", "mask_policies", "response_chunks",
 ];
 
+// Version 2 adds the agent instance that handled the exchange (migration 0013).
+const V2_COLUMNS = [...V1_COLUMNS, "agent_instance"];
+
+const COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 2: V2_COLUMNS };
+
 /** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */
 export function exchangeDigestSql(version: number = EXCHANGE_DIGEST_VERSION): string {
-  if (version !== 1) throw new Error(`unknown exchange digest version ${version}`);
-  return `encode(sha256(convert_to(jsonb_build_array(${V1_COLUMNS.join(", ")})::text, 'UTF8')), 'hex')`;
+  const columns = COLUMNS[version];
+  if (!columns) throw new Error(`unknown exchange digest version ${version}`);
+  return `encode(sha256(convert_to(jsonb_build_array(${columns.join(", ")})::text, 'UTF8')), 'hex')`;
 }

@@ -29,8 +29,9 @@ export function createControlPlaneMetrics(now: () => number = Date.now): Control
   const registers = [registry];
   const rpcTotal = new Counter({ name: "palisade_control_plane_rpc_requests_total", help: "RPCs handled (admin API, agent streams, health), by service, method and status code", labelNames: ["service", "method", "code"], registers });
   const rpcSeconds = new Histogram({ name: "palisade_control_plane_rpc_duration_seconds", help: "Duration of unary RPCs, by service, method and status code", labelNames: ["service", "method", "code"], buckets: rpcBuckets, registers });
+  // Keyed by stream: each instance of an agent (pod, `--workers` worker) has a stream of its own.
   const connected = new Set<string>();
-  new Gauge({ name: "palisade_control_plane_connected_agents", help: "Agents with an open control stream to this replica", registers, collect() { this.set(connected.size); } });
+  new Gauge({ name: "palisade_control_plane_connected_agents", help: "Agent instances (streams) with an open control stream to this replica", registers, collect() { this.set(connected.size); } });
   const connects = new Counter({ name: "palisade_control_plane_agent_connects_total", help: "Agent streams accepted (Hello answered)", registers });
   const nacks = new Counter({ name: "palisade_control_plane_snapshot_nacks_total", help: "Snapshots agents refused (NACK)", registers });
   let version: () => string = () => "0";
@@ -52,19 +53,19 @@ export function createControlPlaneMetrics(now: () => number = Date.now): Control
     instrumentAgents(agents) {
       return {
         authenticate: (token) => agents.authenticate(token),
-        async connected(agent, hello) {
-          await agents.connected(agent, hello);
-          connected.add(agent);
+        async connected(key, hello) {
+          await agents.connected(key, hello);
+          connected.add(key.stream);
           connects.inc();
         },
-        async applied(agent, applied, error) {
+        async applied(key, applied, error) {
           if (error) nacks.inc();
-          await agents.applied(agent, applied, error);
+          await agents.applied(key, applied, error);
         },
-        seen: (agent) => agents.seen(agent),
-        async disconnected(agent) {
-          connected.delete(agent);
-          await agents.disconnected(agent);
+        seen: (key) => agents.seen(key),
+        async disconnected(key) {
+          connected.delete(key.stream);
+          await agents.disconnected(key);
         },
       };
     },

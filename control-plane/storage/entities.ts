@@ -99,7 +99,11 @@ export const RoleBindingRow = defineEntity({
   },
 });
 
-/** An enrolled agent and the state its stream last reported. */
+/**
+ * An enrolled agent. Its instances' stream state is in `agent_instance` (agent-instances.ts, SQL
+ * only); the table's older state columns (connected, version, applied_version, last_error,
+ * last_seen) are no longer written (migration 0013).
+ */
 export const AgentRow = defineEntity({
   name: "AgentRow",
   tableName: "agent",
@@ -107,11 +111,6 @@ export const AgentRow = defineEntity({
     name: p.string().primary(),
     segment: p.string(),
     tokenHash: p.string(),
-    connected: p.boolean(),
-    version: p.string(),
-    appliedVersion: p.string(),
-    lastError: p.string(),
-    lastSeen: p.datetime().nullable(),
     createdAt: p.datetime(),
   },
 });

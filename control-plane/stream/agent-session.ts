@@ -17,7 +17,7 @@ import {
   type SnapshotAck,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { createOutboundQueue } from "./outbound-queue.js";
-import type { AgentRegistry, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
+import type { AgentRegistry, AgentStreamKey, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
 
 /** What a session needs besides its agent and request stream. */
 export interface SessionDeps {
@@ -33,9 +33,11 @@ export interface SessionDeps {
   helloTimeoutMs: number;
 }
 
-/** An open stream of one agent. */
+/** An open stream of one agent instance. */
 export interface AgentSession {
   agent: EnrolledAgent;
+  /** The instance and stream, once the Hello was accepted (undefined before). */
+  readonly key: AgentStreamKey | undefined;
   /** The response stream handed to connect-node. */
   responses: AsyncIterable<ConnectResponse>;
   /** Ends the stream with `error` (after what is already queued). */
@@ -48,6 +50,14 @@ export interface AgentSession {
 // Snapshots replace unsent older ones and acks answer one batch each, so only a stuck agent gets here.
 const outboundLimit = 256;
 
+/** Why `instance` (Hello.instance) is refused, or undefined when it is acceptable. */
+export function instanceProblem(instance: string): string | undefined {
+  if (instance.length > 128) return `instance name longer than 128 characters (${instance.length})`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(instance)) return "instance name contains control characters";
+  return undefined;
+}
+
 /**
  * Starts serving `requests` for an authenticated agent; the session ends when the agent
  * half-closes, on a protocol error, when `end` is called, or when `signal` aborts.
@@ -58,12 +68,13 @@ export function openAgentSession(
   requests: AsyncIterable<ConnectRequest>,
   signal: AbortSignal,
 ): AgentSession {
-  const log = deps.logger.child({ agent: agent.name });
+  let log = deps.logger.child({ agent: agent.name });
   const queue = createOutboundQueue<ConnectResponse>({
     limit: outboundLimit,
     overflowError: () => new ConnectError("agent is not reading its stream", Code.ResourceExhausted),
   });
   let segment: string | undefined; // set by the Hello
+  let key: AgentStreamKey | undefined; // set by the Hello
   let pushedVersion: string | undefined;
   let latestNonce: string | undefined;
   let unwatch: (() => void) | undefined;
@@ -114,8 +125,19 @@ export function openAgentSession(
         Code.PermissionDenied,
       );
     }
-    await bookkeeping("connected", () => deps.registry.connected(agent.name, { version: hello.version, segment: agent.segment }));
-    if (cleanedUp) return; // the stream went away meanwhile: start no timer or watch
+    const problem = instanceProblem(hello.instance);
+    if (problem) throw new ConnectError(`agent "${agent.name}": ${problem}`, Code.InvalidArgument);
+    const streamKey: AgentStreamKey = { agent: agent.name, instance: hello.instance, stream: randomBytes(9).toString("base64url") };
+    await bookkeeping("connected", () =>
+      deps.registry.connected(streamKey, { version: hello.version, segment: agent.segment, lastSnapshotVersion: hello.lastSnapshotVersion }));
+    key = streamKey;
+    log = log.child({ instance: hello.instance });
+    if (cleanedUp) {
+      // The stream went away meanwhile (its close found no key to record): record it here, and
+      // start no timer or watch.
+      await deps.registry.disconnected(streamKey).catch((err: unknown) => log.warn({ err }, "registry.disconnected failed"));
+      return;
+    }
     log.info({ version: hello.version, lastSnapshotVersion: hello.lastSnapshotVersion }, "agent connected");
     segment = agent.segment;
     send({
@@ -141,15 +163,18 @@ export function openAgentSession(
     }
     if (ack.error === "") log.debug({ version: ack.version }, "snapshot ACKed");
     else log.warn({ version: ack.version, error: ack.error }, "snapshot NACKed");
-    await bookkeeping("applied", () => deps.registry.applied(agent.name, ack.version, ack.error));
+    await bookkeeping("applied", () => deps.registry.applied(key!, ack.version, ack.error));
   }
 
   async function onExchanges(batch: ExchangeBatch): Promise<void> {
     if (batch.exchanges.some((exchange) => exchange.id === "")) {
       throw new ConnectError("every exchange needs an id", Code.InvalidArgument);
     }
-    // The stream's identity is the only trustworthy answer to "which agent saw this".
-    for (const exchange of batch.exchanges) exchange.agent = agent.name;
+    // The stream's identity is the only trustworthy answer to "which agent (instance) saw this".
+    for (const exchange of batch.exchanges) {
+      exchange.agent = agent.name;
+      exchange.agentInstance = key!.instance;
+    }
     let ids: string[] = [];
     if (batch.exchanges.length > 0) {
       try {
@@ -197,7 +222,7 @@ export function openAgentSession(
         return onReviewRequest(message.value);
       case "heartbeat":
         // Liveness is best effort: a missed record is repaired by the next heartbeat.
-        return deps.registry.seen(agent.name).catch((err: unknown) => log.warn({ err }, "registry.seen failed"));
+        return deps.registry.seen(key!).catch((err: unknown) => log.warn({ err }, "registry.seen failed"));
     }
   }
 
@@ -235,6 +260,9 @@ export function openAgentSession(
 
   return {
     agent,
+    get key() {
+      return key;
+    },
     responses: queue,
     end: (error) => queue.end(error),
     closed,

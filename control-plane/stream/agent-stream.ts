@@ -66,13 +66,15 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
     sessions.add(session);
     void session.closed.then(async () => {
       sessions.delete(session);
-      // Another stream of the same agent (a quick reconnect) may still be open here.
-      if (sessions.size > 0) return;
-      open.delete(name);
+      if (sessions.size === 0) open.delete(name);
+      // Keyed by stream: when the instance already reconnected (here or to another replica), this
+      // changes nothing.
+      const key = session.key;
+      if (!key) return; // never said Hello: nothing was recorded
       try {
-        await deps.registry.disconnected(name);
+        await deps.registry.disconnected(key);
       } catch (err) {
-        deps.logger.warn({ err, agent: name }, "registry.disconnected failed");
+        deps.logger.warn({ err, agent: name, instance: key.instance }, "registry.disconnected failed");
       }
     });
   }

@@ -10,18 +10,35 @@ export interface EnrolledAgent {
   segment: string;
 }
 
-/** Agent identity and state bookkeeping. */
+/** One stream of one instance of an agent: what its bookkeeping is keyed by. */
+export interface AgentStreamKey {
+  agent: string;
+  /** The instance its Hello named ("" for agents older than instances). */
+  instance: string;
+  /** Random per stream: writes of a superseded stream of the same instance change nothing. */
+  stream: string;
+}
+
+/** What an accepted Hello reports. */
+export interface HelloReport {
+  version: string;
+  segment: string;
+  /** The snapshot version the instance already runs ("" when none). */
+  lastSnapshotVersion: string;
+}
+
+/** Agent identity and per-instance state bookkeeping. */
 export interface AgentRegistry {
   /** Resolves an enrolment token (`<agent-name>.<secret>`) to its agent, or undefined. */
   authenticate(token: string): Promise<EnrolledAgent | undefined>;
-  /** Records an accepted Hello: the stream is open. */
-  connected(agent: string, hello: { version: string; segment: string }): Promise<void>;
-  /** Records an ACK (error empty) or NACK of the snapshot the agent now runs. */
-  applied(agent: string, version: string, error: string): Promise<void>;
+  /** Records an accepted Hello: the instance's stream is open (it takes over the instance's state). */
+  connected(key: AgentStreamKey, hello: HelloReport): Promise<void>;
+  /** Records an ACK (error empty) or NACK of the snapshot the instance now runs. */
+  applied(key: AgentStreamKey, version: string, error: string): Promise<void>;
   /** Records liveness (heartbeat or any message). */
-  seen(agent: string): Promise<void>;
+  seen(key: AgentStreamKey): Promise<void>;
   /** Records that the stream closed. */
-  disconnected(agent: string): Promise<void>;
+  disconnected(key: AgentStreamKey): Promise<void>;
 }
 
 /**
@@ -39,7 +56,8 @@ export interface SnapshotSource {
 export interface ExchangeSink {
   /**
    * Commits the exchanges (idempotent by id) and resolves with the ids now stored, duplicates
-   * included, only after the transaction has committed.
+   * included, only after the transaction has committed. Each exchange's `agentInstance` is
+   * already set from the stream.
    */
   commit(agent: string, exchanges: Exchange[]): Promise<string[]>;
 }

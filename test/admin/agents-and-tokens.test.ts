@@ -31,10 +31,19 @@ describe("AgentAdminService", () => {
     expect(await registry.authenticate(created.token)).toBeUndefined();
     expect(rotated.agent?.segment).toBe("edge");
 
-    await registry.connected("edge-1", { version: "0.1.0", segment: "edge" });
-    await registry.applied("edge-1", "12", "");
-    const { agent } = await client.getAgent({ name: "edge-1" });
-    expect(agent).toMatchObject({ connected: true, version: "0.1.0", appliedVersion: "12", lastError: "" });
+    const pods = [{ agent: "edge-1", instance: "pod-a/1", stream: "a" }, { agent: "edge-1", instance: "pod-b/1", stream: "b" }];
+    for (const pod of pods) await registry.connected(pod, { version: "0.1.0", segment: "edge", lastSnapshotVersion: "" });
+    await registry.applied(pods[0]!, "12", "");
+    await registry.applied(pods[1]!, "9", "");
+    let { agent } = await client.getAgent({ name: "edge-1" });
+    // The summary's applied version is the slowest connected instance's.
+    expect(agent).toMatchObject({ connected: true, connectedInstances: 2, version: "0.1.0", appliedVersion: "9", lastError: "" });
+    expect(agent?.instances.map((i) => [i.instance, i.connected, i.appliedVersion])).toEqual([["pod-a/1", true, "12"], ["pod-b/1", true, "9"]]);
+    await registry.disconnected(pods[1]!);
+    ({ agent } = await client.getAgent({ name: "edge-1" }));
+    expect(agent).toMatchObject({ connected: true, connectedInstances: 1, appliedVersion: "12" });
+    expect(agent?.instances.map((i) => [i.instance, i.connected])).toEqual([["pod-a/1", true], ["pod-b/1", false]]);
+    expect((await client.listAgents({})).agents[0]?.instances).toHaveLength(2);
     expect(agent?.lastSeenTime).toBeDefined();
     expect(agent?.createTime).toBeDefined();
 
@@ -53,11 +62,14 @@ describe("AgentAdminService", () => {
     // A control-plane replica that crashed never records the end of its agents' streams.
     const client = admin.client(AgentAdminService);
     await client.createAgent({ name: "orphan" });
-    await createAgentRegistry(admin.db).connected("orphan", { version: "0.1.0", segment: "" });
+    await createAgentRegistry(admin.db).connected({ agent: "orphan", instance: "", stream: "s" }, { version: "0.1.0", segment: "", lastSnapshotVersion: "" });
     expect((await client.getAgent({ name: "orphan" })).agent?.connected).toBe(true);
-    await admin.db.em().execute("update agent set last_seen = now() - interval '2 minutes' where name = 'orphan'");
-    expect((await client.getAgent({ name: "orphan" })).agent?.connected).toBe(false);
+    await admin.db.em().execute("update agent_instance set last_seen = now() - interval '2 minutes' where agent = 'orphan'");
+    expect((await client.getAgent({ name: "orphan" })).agent).toMatchObject({ connected: false, connectedInstances: 0 });
     expect((await client.listAgents({})).agents.find((a) => a.name === "orphan")?.connected).toBe(false);
+    // Unheard for longer than the retention window (15 min), the instance is no longer shown.
+    await admin.db.em().execute("update agent_instance set last_seen = now() - interval '16 minutes' where agent = 'orphan'");
+    expect((await client.getAgent({ name: "orphan" })).agent?.instances).toEqual([]);
   });
 
   it("refuses bad agent names", async () => {

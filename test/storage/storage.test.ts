@@ -135,16 +135,29 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     expect(await registry.authenticate(token)).toBeUndefined();
     expect(await registry.authenticate(rotated.token)).toBeDefined();
 
-    await registry.connected("edge-1", { version: "1.2.3", segment: "edge" });
-    await registry.applied("edge-1", "7", "");
-    await registry.applied("edge-1", "7", "bad snapshot");
+    const key = { agent: "edge-1", instance: "pod-a/7", stream: "s1" };
+    await registry.connected(key, { version: "1.2.3", segment: "edge", lastSnapshotVersion: "5" });
+    expect((await agents.get("edge-1"))!.instances).toMatchObject([{ instance: "pod-a/7", connected: true, appliedVersion: "5" }]);
+    await registry.applied(key, "7", "");
+    await registry.applied(key, "7", "bad snapshot");
     let agent = await agents.get("edge-1");
-    expect(agent).toMatchObject({ connected: true, version: "1.2.3", appliedVersion: "7", lastError: "bad snapshot", segment: "edge" });
-    expect(agent!.lastSeen).toBeInstanceOf(Date);
-    await registry.applied("edge-1", "8", "");
-    await registry.disconnected("edge-1");
+    expect(agent).toMatchObject({ segment: "edge", instances: [{ instance: "pod-a/7", connected: true, version: "1.2.3", appliedVersion: "7", lastError: "bad snapshot" }] });
+    expect(agent!.instances[0]!.lastSeen).toBeInstanceOf(Date);
+    // A second instance of the same agent has a row of its own.
+    const other = { agent: "edge-1", instance: "pod-b/7", stream: "s2" };
+    await registry.connected(other, { version: "1.2.4", segment: "edge", lastSnapshotVersion: "" });
+    await registry.applied(key, "8", "");
+    await registry.disconnected(key);
     agent = await agents.get("edge-1");
-    expect(agent).toMatchObject({ connected: false, appliedVersion: "8", lastError: "" });
+    expect(agent!.instances).toMatchObject([
+      { instance: "pod-b/7", connected: true, version: "1.2.4", appliedVersion: "" },
+      { instance: "pod-a/7", connected: false, appliedVersion: "8", lastError: "" },
+    ]);
+    // pod-b reconnected through another stream: the old stream's writes change nothing.
+    await registry.connected({ ...other, stream: "s3" }, { version: "1.2.4", segment: "edge", lastSnapshotVersion: "8" });
+    await registry.applied(other, "1", "late");
+    await registry.disconnected(other);
+    expect((await agents.get("edge-1"))!.instances[0]).toMatchObject({ instance: "pod-b/7", connected: true, appliedVersion: "8", lastError: "" });
     expect(await agents.remove("edge-1", "test")).toBe(true);
     expect(await registry.authenticate(rotated.token)).toBeUndefined();
   });

@@ -109,7 +109,7 @@ describe("authentication and hello", () => {
     expect(snapshot.version).toBe("1");
     expect(snapshot.nonce).not.toBe("");
     expect(snapshot.connections.map((c) => c.name)).toEqual(["conn-eu"]);
-    expect(h.registry.connections).toEqual([{ agent: "edge-1", version: "1.2.3", segment: "eu" }]);
+    expect(h.registry.connections).toEqual([{ agent: "edge-1", instance: "", version: "1.2.3", segment: "eu" }]);
   });
 });
 
@@ -136,8 +136,8 @@ describe("snapshots", () => {
     });
     await waitFor(() => h.registry.applications.length === 2, "two answers recorded");
     expect(h.registry.applications).toEqual([
-      { agent: "edge-1", version: "1", error: "" },
-      { agent: "edge-1", version: "1", error: "connection x: bad upstream" },
+      { agent: "edge-1", instance: "", version: "1", error: "" },
+      { agent: "edge-1", instance: "", version: "1", error: "connection x: bad upstream" },
     ]);
   });
 
@@ -149,7 +149,7 @@ describe("snapshots", () => {
     stream.send({ case: "snapshotAck", value: { nonce: second.nonce, version: second.version } });
     // Requests are handled in order, so once the second is recorded the first was judged.
     await waitFor(() => h.registry.applications.length > 0, "the fresh answer recorded");
-    expect(h.registry.applications).toEqual([{ agent: "edge-1", version: second.version, error: "" }]);
+    expect(h.registry.applications).toEqual([{ agent: "edge-1", instance: "", version: second.version, error: "" }]);
   });
 });
 
@@ -228,19 +228,44 @@ describe("liveness and ending", () => {
     await waitFor(() => h.registry.disconnections.length === 2, "both disconnections recorded");
   });
 
-  it("records the disconnection only when the agent's last stream here closes", async () => {
+  it("keeps each instance's state apart, and ignores a superseded stream of the same instance", async () => {
     const token = h.registry.enrol("edge-1");
-    const streams = [openStream(h.transport, token), openStream(h.transport, token)];
-    for (const stream of streams) {
-      stream.send({ case: "hello", value: { agentName: "edge-1" } });
-      await stream.nextOf("snapshot");
-    }
-    streams[0]!.end();
-    await streams[0]!.ended;
-    await waitFor(() => h.snapshots.watcherCount === 1, "the first stream cleaned up");
+    const hello = (instance: string) => ({ case: "hello" as const, value: { agentName: "edge-1", instance } });
+    const [a, b, a2] = [openStream(h.transport, token), openStream(h.transport, token), openStream(h.transport, token)];
+    a.send(hello("pod-a/1"));
+    const snapshotA = await a.nextOf("snapshot");
+    b.send(hello("pod-b/1"));
+    const snapshotB = await b.nextOf("snapshot");
+    // Each instance ACKs on its own stream and is recorded on its own.
+    a.send({ case: "snapshotAck", value: { nonce: snapshotA.nonce, version: snapshotA.version } });
+    b.send({ case: "snapshotAck", value: { nonce: snapshotB.nonce, version: "0", error: "cannot compile" } });
+    await waitFor(() => h.registry.applications.length === 2, "both answers recorded");
+    expect(h.registry.applications).toEqual(expect.arrayContaining([
+      { agent: "edge-1", instance: "pod-a/1", version: snapshotA.version, error: "" },
+      { agent: "edge-1", instance: "pod-b/1", version: "0", error: "cannot compile" },
+    ]));
+    // pod-a reconnects before its old stream is seen to end: the old stream's close records nothing.
+    a2.send(hello("pod-a/1"));
+    await a2.nextOf("snapshot");
+    a.end();
+    await a.ended;
+    await waitFor(() => h.snapshots.watcherCount === 2, "the superseded stream cleaned up");
     expect(h.registry.disconnections).toEqual([]);
-    streams[1]!.end();
-    await waitFor(() => h.registry.disconnections.length === 1, "the disconnection recorded");
+    b.end();
+    await waitFor(() => h.registry.disconnections.length === 1, "pod-b's disconnection recorded");
+    expect(h.registry.disconnections).toEqual(["edge-1/pod-b/1"]);
+    a2.end();
+    await waitFor(() => h.registry.disconnections.length === 2, "pod-a's disconnection recorded");
+  });
+
+  it("refuses an instance name with control characters or over 128 characters", async () => {
+    for (const instance of ["bad\nname", "x".repeat(129)]) {
+      const stream = openStream(h.transport, h.registry.enrol("edge-9"));
+      stream.send({ case: "hello", value: { agentName: "edge-9", instance } });
+      const error = await endedWith(stream);
+      expect(error.code).toBe(Code.InvalidArgument);
+      expect(error.rawMessage).toMatch(/instance name/);
+    }
   });
 
   it("cleans up when the agent half-closes its side", async () => {

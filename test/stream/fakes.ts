@@ -6,18 +6,25 @@ import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type {
   AgentRegistry,
+  AgentStreamKey,
   EnrolledAgent,
+  HelloReport,
   ExchangeSink,
   SnapshotSource,
 } from "../../control-plane/stream/ports.js";
 
-/** An agent registry over a token table, recording what the stream reports. */
+/**
+ * An agent registry over a token table, recording what the stream reports. Like the real one it
+ * keeps the stream that last said Hello per instance, and ignores what superseded streams report.
+ */
 export class FakeRegistry implements AgentRegistry {
   readonly tokens = new Map<string, EnrolledAgent>();
-  readonly connections: { agent: string; version: string; segment: string }[] = [];
-  readonly applications: { agent: string; version: string; error: string }[] = [];
+  readonly connections: { agent: string; instance: string; version: string; segment: string }[] = [];
+  readonly applications: { agent: string; instance: string; version: string; error: string }[] = [];
   readonly seenCount = new Map<string, number>();
+  /** Agent names (`agent/instance` for a named instance) whose current stream closed. */
   readonly disconnections: string[] = [];
+  private readonly currentStream = new Map<string, string>();
 
   enrol(name: string, segment = ""): string {
     const token = `${name}.${crypto.randomUUID()}`;
@@ -30,17 +37,21 @@ export class FakeRegistry implements AgentRegistry {
   async authenticate(token: string) {
     return this.tokens.get(token);
   }
-  async connected(agent: string, hello: { version: string; segment: string }) {
-    this.connections.push({ agent, ...hello });
+  private current(key: AgentStreamKey): boolean {
+    return this.currentStream.get(`${key.agent}/${key.instance}`) === key.stream;
   }
-  async applied(agent: string, version: string, error: string) {
-    this.applications.push({ agent, version, error });
+  async connected(key: AgentStreamKey, hello: HelloReport) {
+    this.currentStream.set(`${key.agent}/${key.instance}`, key.stream);
+    this.connections.push({ agent: key.agent, instance: key.instance, version: hello.version, segment: hello.segment });
   }
-  async seen(agent: string) {
-    this.seenCount.set(agent, (this.seenCount.get(agent) ?? 0) + 1);
+  async applied(key: AgentStreamKey, version: string, error: string) {
+    if (this.current(key)) this.applications.push({ agent: key.agent, instance: key.instance, version, error });
   }
-  async disconnected(agent: string) {
-    this.disconnections.push(agent);
+  async seen(key: AgentStreamKey) {
+    if (this.current(key)) this.seenCount.set(key.agent, (this.seenCount.get(key.agent) ?? 0) + 1);
+  }
+  async disconnected(key: AgentStreamKey) {
+    if (this.current(key)) this.disconnections.push(key.instance === "" ? key.agent : `${key.agent}/${key.instance}`);
   }
 }
 

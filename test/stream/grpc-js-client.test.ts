@@ -59,7 +59,7 @@ it("runs the protocol with grpc-js: hello, snapshot, ACK, exchanges, then agent 
   call.send({ case: "snapshotAck", value: { nonce: snapshot.nonce, version: snapshot.version } });
   call.send({ case: "exchanges", value: { exchanges: [{ id: "x-1", connection: "openai", status: 200 }] } });
   await waitFor(() => kinds(call).includes("exchangeAck"), "the exchange ACK");
-  expect(h.registry.applications).toEqual([{ agent: "edge-1", version: "1", error: "" }]);
+  expect(h.registry.applications).toEqual([{ agent: "edge-1", instance: "", version: "1", error: "" }]);
   expect(h.sink.stored.get("x-1")?.agent).toBe("edge-1");
 
   h.stream.disconnect("edge-1");

@@ -12,10 +12,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/agent_admin_service.proto.
  */
 export const file_palisade_admin_v1_agent_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CitwYWxpc2FkZS9hZG1pbi92MS9hZ2VudF9hZG1pbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSLcAQoFQWdlbnQSDAoEbmFtZRgBIAEoCRIPCgdzZWdtZW50GAIgASgJEhEKCWNvbm5lY3RlZBgDIAEoCBIPCgd2ZXJzaW9uGAQgASgJEhcKD2FwcGxpZWRfdmVyc2lvbhgFIAEoCRISCgpsYXN0X2Vycm9yGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSQoSQ3JlYXRlQWdlbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHc2VnbWVudBgCIAEoCRIUCgxyb3RhdGVfdG9rZW4YAyABKAgiTQoTQ3JlYXRlQWdlbnRSZXNwb25zZRInCgVhZ2VudBgBIAEoCzIYLnBhbGlzYWRlLmFkbWluLnYxLkFnZW50Eg0KBXRva2VuGAIgASgJIh8KD0dldEFnZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIjsKEEdldEFnZW50UmVzcG9uc2USJwoFYWdlbnQYASABKAsyGC5wYWxpc2FkZS5hZG1pbi52MS5BZ2VudCITChFMaXN0QWdlbnRzUmVxdWVzdCI+ChJMaXN0QWdlbnRzUmVzcG9uc2USKAoGYWdlbnRzGAEgAygLMhgucGFsaXNhZGUuYWRtaW4udjEuQWdlbnQiIgoSRGVsZXRlQWdlbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiFQoTRGVsZXRlQWdlbnRSZXNwb25zZTL/AgoRQWdlbnRBZG1pblNlcnZpY2USXAoLQ3JlYXRlQWdlbnQSJS5wYWxpc2FkZS5hZG1pbi52MS5DcmVhdGVBZ2VudFJlcXVlc3QaJi5wYWxpc2FkZS5hZG1pbi52MS5DcmVhdGVBZ2VudFJlc3BvbnNlElMKCEdldEFnZW50EiIucGFsaXNhZGUuYWRtaW4udjEuR2V0QWdlbnRSZXF1ZXN0GiMucGFsaXNhZGUuYWRtaW4udjEuR2V0QWdlbnRSZXNwb25zZRJZCgpMaXN0QWdlbnRzEiQucGFsaXNhZGUuYWRtaW4udjEuTGlzdEFnZW50c1JlcXVlc3QaJS5wYWxpc2FkZS5hZG1pbi52MS5MaXN0QWdlbnRzUmVzcG9uc2USXAoLRGVsZXRlQWdlbnQSJS5wYWxpc2FkZS5hZG1pbi52MS5EZWxldGVBZ2VudFJlcXVlc3QaJi5wYWxpc2FkZS5hZG1pbi52MS5EZWxldGVBZ2VudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CitwYWxpc2FkZS9hZG1pbi92MS9hZ2VudF9hZG1pbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSKuAgoFQWdlbnQSDAoEbmFtZRgBIAEoCRIPCgdzZWdtZW50GAIgASgJEhEKCWNvbm5lY3RlZBgDIAEoCBIPCgd2ZXJzaW9uGAQgASgJEhcKD2FwcGxpZWRfdmVyc2lvbhgFIAEoCRISCgpsYXN0X2Vycm9yGAYgASgJEjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTY29ubmVjdGVkX2luc3RhbmNlcxgJIAEoDRIzCglpbnN0YW5jZXMYCiADKAsyIC5wYWxpc2FkZS5hZG1pbi52MS5BZ2VudEluc3RhbmNlItgBCg1BZ2VudEluc3RhbmNlEhAKCGluc3RhbmNlGAEgASgJEhEKCWNvbm5lY3RlZBgCIAEoCBIPCgd2ZXJzaW9uGAMgASgJEhcKD2FwcGxpZWRfdmVyc2lvbhgEIAEoCRISCgpsYXN0X2Vycm9yGAUgASgJEjAKDGNvbm5lY3RfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9zZWVuX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkkKEkNyZWF0ZUFnZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3NlZ21lbnQYAiABKAkSFAoMcm90YXRlX3Rva2VuGAMgASgIIk0KE0NyZWF0ZUFnZW50UmVzcG9uc2USJwoFYWdlbnQYASABKAsyGC5wYWxpc2FkZS5hZG1pbi52MS5BZ2VudBINCgV0b2tlbhgCIAEoCSIfCg9HZXRBZ2VudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChBHZXRBZ2VudFJlc3BvbnNlEicKBWFnZW50GAEgASgLMhgucGFsaXNhZGUuYWRtaW4udjEuQWdlbnQiEwoRTGlzdEFnZW50c1JlcXVlc3QiPgoSTGlzdEFnZW50c1Jlc3BvbnNlEigKBmFnZW50cxgBIAMoCzIYLnBhbGlzYWRlLmFkbWluLnYxLkFnZW50IiIKEkRlbGV0ZUFnZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIhUKE0RlbGV0ZUFnZW50UmVzcG9uc2Uy/wIKEUFnZW50QWRtaW5TZXJ2aWNlElwKC0NyZWF0ZUFnZW50EiUucGFsaXNhZGUuYWRtaW4udjEuQ3JlYXRlQWdlbnRSZXF1ZXN0GiYucGFsaXNhZGUuYWRtaW4udjEuQ3JlYXRlQWdlbnRSZXNwb25zZRJTCghHZXRBZ2VudBIiLnBhbGlzYWRlLmFkbWluLnYxLkdldEFnZW50UmVxdWVzdBojLnBhbGlzYWRlLmFkbWluLnYxLkdldEFnZW50UmVzcG9uc2USWQoKTGlzdEFnZW50cxIkLnBhbGlzYWRlLmFkbWluLnYxLkxpc3RBZ2VudHNSZXF1ZXN0GiUucGFsaXNhZGUuYWRtaW4udjEuTGlzdEFnZW50c1Jlc3BvbnNlElwKC0RlbGV0ZUFnZW50EiUucGFsaXNhZGUuYWRtaW4udjEuRGVsZXRlQWdlbnRSZXF1ZXN0GiYucGFsaXNhZGUuYWRtaW4udjEuRGVsZXRlQWdlbnRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
- * Agent is an enrolled data-plane agent.
+ * Agent is an enrolled data-plane agent. Every running process that shares its enrolment token
+ * (pods of one Deployment, `--workers` workers) is an instance with its own stream state; the
+ * fields 3 to 7 summarise them.
  *
  * @generated from message palisade.admin.v1.Agent
  */
@@ -35,35 +37,36 @@ export type Agent = Message<"palisade.admin.v1.Agent"> & {
   segment: string;
 
   /**
-   * Output only: whether the agent has an open stream to some control-plane replica.
+   * Output only: whether some instance has an open stream to some control-plane replica.
    *
    * @generated from field: bool connected = 3;
    */
   connected: boolean;
 
   /**
-   * Output only: the agent's software version from its last Hello.
+   * Output only: the software version of the instance heard from last.
    *
    * @generated from field: string version = 4;
    */
   version: string;
 
   /**
-   * Output only: the last snapshot version the agent ACKed.
+   * Output only: the oldest snapshot version among the connected instances (the one the slowest
+   * instance runs), or, when none is connected, the one heard from last.
    *
    * @generated from field: string applied_version = 5;
    */
   appliedVersion: string;
 
   /**
-   * Output only: the last NACK error, cleared by the next ACK.
+   * Output only: the last NACK error of an instance (connected ones first), cleared by its next ACK.
    *
    * @generated from field: string last_error = 6;
    */
   lastError: string;
 
   /**
-   * Output only: when the agent was last heard from.
+   * Output only: when some instance was last heard from.
    *
    * @generated from field: google.protobuf.Timestamp last_seen_time = 7;
    */
@@ -75,6 +78,21 @@ export type Agent = Message<"palisade.admin.v1.Agent"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: the instances connected now.
+   *
+   * @generated from field: uint32 connected_instances = 9;
+   */
+  connectedInstances: number;
+
+  /**
+   * Output only: every instance heard from within the retention window (disconnected instances
+   * age out 15 minutes after they were last heard from), connected ones first, then by name.
+   *
+   * @generated from field: repeated palisade.admin.v1.AgentInstance instances = 10;
+   */
+  instances: AgentInstance[];
 };
 
 /**
@@ -83,6 +101,70 @@ export type Agent = Message<"palisade.admin.v1.Agent"> & {
  */
 export const AgentSchema: GenMessage<Agent> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_agent_admin_service, 0);
+
+/**
+ * AgentInstance is one running process of an agent and the state of its control stream.
+ *
+ * @generated from message palisade.admin.v1.AgentInstance
+ */
+export type AgentInstance = Message<"palisade.admin.v1.AgentInstance"> & {
+  /**
+   * The name the instance gave in its Hello (`<hostname>/<pid>` by default; "" for old agents).
+   *
+   * @generated from field: string instance = 1;
+   */
+  instance: string;
+
+  /**
+   * Whether its stream is open. An instance unheard for three heartbeats (30 s) is shown as
+   * disconnected even when its row says connected (its control-plane replica died).
+   *
+   * @generated from field: bool connected = 2;
+   */
+  connected: boolean;
+
+  /**
+   * Its software version.
+   *
+   * @generated from field: string version = 3;
+   */
+  version: string;
+
+  /**
+   * The snapshot version it runs (last ACK; after a NACK the last good one).
+   *
+   * @generated from field: string applied_version = 4;
+   */
+  appliedVersion: string;
+
+  /**
+   * The last NACK error, cleared by its next ACK.
+   *
+   * @generated from field: string last_error = 5;
+   */
+  lastError: string;
+
+  /**
+   * When its current (or last) stream said Hello.
+   *
+   * @generated from field: google.protobuf.Timestamp connect_time = 6;
+   */
+  connectTime?: Timestamp | undefined;
+
+  /**
+   * When it was last heard from.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen_time = 7;
+   */
+  lastSeenTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.AgentInstance.
+ * Use `create(AgentInstanceSchema)` to create a new message.
+ */
+export const AgentInstanceSchema: GenMessage<AgentInstance> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 1);
 
 /**
  * CreateAgentRequest names the agent to enrol.
@@ -117,7 +199,7 @@ export type CreateAgentRequest = Message<"palisade.admin.v1.CreateAgentRequest">
  * Use `create(CreateAgentRequestSchema)` to create a new message.
  */
 export const CreateAgentRequestSchema: GenMessage<CreateAgentRequest> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 1);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 2);
 
 /**
  * CreateAgentResponse carries the agent and its enrolment token.
@@ -145,7 +227,7 @@ export type CreateAgentResponse = Message<"palisade.admin.v1.CreateAgentResponse
  * Use `create(CreateAgentResponseSchema)` to create a new message.
  */
 export const CreateAgentResponseSchema: GenMessage<CreateAgentResponse> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 2);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 3);
 
 /**
  * GetAgentRequest names one agent.
@@ -166,7 +248,7 @@ export type GetAgentRequest = Message<"palisade.admin.v1.GetAgentRequest"> & {
  * Use `create(GetAgentRequestSchema)` to create a new message.
  */
 export const GetAgentRequestSchema: GenMessage<GetAgentRequest> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 3);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 4);
 
 /**
  * GetAgentResponse carries one agent.
@@ -187,7 +269,7 @@ export type GetAgentResponse = Message<"palisade.admin.v1.GetAgentResponse"> & {
  * Use `create(GetAgentResponseSchema)` to create a new message.
  */
 export const GetAgentResponseSchema: GenMessage<GetAgentResponse> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 4);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 5);
 
 /**
  * ListAgentsRequest has no filters yet.
@@ -202,7 +284,7 @@ export type ListAgentsRequest = Message<"palisade.admin.v1.ListAgentsRequest"> &
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 5);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 6);
 
 /**
  * ListAgentsResponse carries the agents.
@@ -223,7 +305,7 @@ export type ListAgentsResponse = Message<"palisade.admin.v1.ListAgentsResponse">
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 6);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 7);
 
 /**
  * DeleteAgentRequest names one agent.
@@ -244,7 +326,7 @@ export type DeleteAgentRequest = Message<"palisade.admin.v1.DeleteAgentRequest">
  * Use `create(DeleteAgentRequestSchema)` to create a new message.
  */
 export const DeleteAgentRequestSchema: GenMessage<DeleteAgentRequest> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 7);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 8);
 
 /**
  * DeleteAgentResponse is empty on success.
@@ -259,7 +341,7 @@ export type DeleteAgentResponse = Message<"palisade.admin.v1.DeleteAgentResponse
  * Use `create(DeleteAgentResponseSchema)` to create a new message.
  */
 export const DeleteAgentResponseSchema: GenMessage<DeleteAgentResponse> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_agent_admin_service, 8);
+  messageDesc(file_palisade_admin_v1_agent_admin_service, 9);
 
 /**
  * AgentAdminService enrols agents and reports their state. All RPCs require the admin token.
