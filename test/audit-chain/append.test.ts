@@ -1,11 +1,11 @@
 // Appending to the audit chain on each database flavour: gapless seqs, each entry's prev_hash is
 // the previous hash, each hash recomputes from the stored fields, and a rolled-back transaction
 // leaves no entry behind.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { entryHash, GENESIS_HASH } from "../../control-plane/audit/audit-entry.js";
 import type { Database } from "../../control-plane/storage/database.js";
-import { openTestDatabase, postgresAvailable } from "../support/database.js";
+import { postgresAvailable, useOpenTestDatabase } from "../support/database.js";
 
 interface Row { seq: string | number; time: string; type: string; subject: string; payload: Record<string, never>; prev_hash: string; hash: string }
 
@@ -20,16 +20,8 @@ async function rows(db: Database): Promise<Row[]> {
 const flavour = (await postgresAvailable()) ? "postgres" : "pglite";
 
 describe(`audit append on ${flavour}`, () => {
-  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
-
-  beforeAll(async () => {
-    opened = await openTestDatabase(flavour);
-    db = opened.db;
-  });
-  afterAll(async () => {
-    await opened?.close();
-  });
+  useOpenTestDatabase(flavour, (opened) => ({ db } = opened));
 
   it("chains entries across batches and hashes what is stored", async () => {
     const time = new Date(Date.UTC(2026, 10, 29, 18, 0, 0, 123));

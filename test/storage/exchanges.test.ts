@@ -1,22 +1,14 @@
 // Exchanges on each database flavour: committed once per id however often sent, read back
 // field for field, listed newest first with filters and keyset pages.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../control-plane/storage/database.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
-import { databaseFlavours, openTestDatabase } from "../support/database.js";
+import { databaseFlavours, useOpenTestDatabase } from "../support/database.js";
 import { exchange } from "./exchange-fixtures.js";
 
 describe.each(await databaseFlavours())("exchanges on %s", (flavour) => {
-  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
-
-  beforeAll(async () => {
-    opened = await openTestDatabase(flavour);
-    db = opened.db;
-  });
-  afterAll(async () => {
-    await opened?.close();
-  });
+  useOpenTestDatabase(flavour, (opened) => ({ db } = opened));
 
   it("commits idempotently by id and acknowledges duplicates too", async () => {
     const sink = createExchangeSink(db);

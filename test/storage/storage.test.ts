@@ -2,7 +2,7 @@
 // version derived from them, agents, signing keys, admin tokens. Exchanges: exchanges.test.ts.
 import { create } from "@bufbuild/protobuf";
 import type { EntityName } from "@mikro-orm/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConnectionSchema, Kind, Provider, ResourceSchema, ServiceAccountSchema, type Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-plane/auth/admin-tokens.js";
@@ -14,7 +14,7 @@ import { migrations } from "../../control-plane/storage/migrations/index.js";
 import { InvalidResourceError } from "../../control-plane/storage/resources/resource-kind.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey, loadSigningKeys } from "../../control-plane/tokens/signing-keys.js";
-import { databaseFlavours, openTestDatabase } from "../support/database.js";
+import { databaseFlavours, useOpenTestDatabase } from "../support/database.js";
 
 function connection(name: string, init: Partial<{ upstream: string; value: string; segments: string[] }> = {}): Resource {
   return create(ResourceSchema, {
@@ -35,16 +35,9 @@ async function count(db: Database, table: string): Promise<number> {
 }
 
 describe.each(await databaseFlavours())("storage on %s", (flavour) => {
-  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
-
-  beforeAll(async () => {
-    opened = await openTestDatabase(flavour);
-    db = opened.db;
-  });
-  afterAll(async () => {
-    await opened?.close();
-  });
+  let url: string | undefined;
+  useOpenTestDatabase(flavour, (opened) => ({ db, url } = opened));
 
   it("runs the migrations at open, once", async () => {
     const rows = await db.em().execute<{ name: string }[]>("select name from mikro_orm_migrations");
@@ -54,8 +47,8 @@ describe.each(await databaseFlavours())("storage on %s", (flavour) => {
     }
     // The entities agree with the migrated schema: the ORM reads every mapped table.
     for (const entity of entities) await db.em().find(entity as EntityName<object>, {}, { limit: 1 });
-    if (opened.url) {
-      const again = await openDatabase({ databaseUrl: opened.url });  // already migrated: no-op
+    if (url) {
+      const again = await openDatabase({ databaseUrl: url });  // already migrated: no-op
       await again.close();
     }
   });

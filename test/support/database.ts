@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Socket } from "node:net";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 
 const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -70,4 +71,14 @@ export async function openTestDatabase(flavour: TestFlavour): Promise<{ db: Data
       await database.close();
     },
   };
+}
+
+/** Hooks on the enclosing suite: a fresh opened database of `flavour` (and its URL) handed to `use` before its tests, closed after them. */
+export function useOpenTestDatabase(flavour: TestFlavour, use: (opened: { db: Database; url: string | undefined }) => void): void {
+  let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
+  beforeAll(async () => {
+    opened = await openTestDatabase(flavour);
+    use(opened);
+  });
+  afterAll(() => opened?.close());
 }
