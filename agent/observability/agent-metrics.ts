@@ -79,6 +79,8 @@ export function createAgentMetrics(): AgentMetrics {
   const reconnects = deltaSince(() => stream?.reconnects ?? 0);
   new Counter({ name: "palisade_agent_stream_reconnects_total", help: "Control streams opened after the first one", registers, collect() { this.inc(reconnects()); } });
 
+  // Timed dispatchers by the dispatcher they wrap and connection (connections are the snapshot's few).
+  const timed = new WeakMap<Dispatcher, Map<string, Dispatcher>>();
   return {
     registry,
     exchange(exchange, connection) {
@@ -97,7 +99,12 @@ export function createAgentMetrics(): AgentMetrics {
       decisions.inc({ policy, verdict: verdictName(verdict) });
     },
     upstream(dispatcher, connection) {
-      return timedDispatcher(dispatcher, (took) => upstream.observe({ connection }, took));
+      // One timed dispatcher per connection, not one per request.
+      let byConnection = timed.get(dispatcher);
+      if (!byConnection) timed.set(dispatcher, (byConnection = new Map()));
+      let found = byConnection.get(connection);
+      if (!found) byConnection.set(connection, (found = timedDispatcher(dispatcher, (took) => upstream.observe({ connection }, took))));
+      return found;
     },
     instrumentStore(inner) {
       store = inner;

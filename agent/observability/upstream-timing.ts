@@ -3,27 +3,36 @@
 // body then streams for minutes.
 import type { Dispatcher } from "undici";
 
+type Handler = Dispatcher.DispatchHandler;
+
+// The caller's handler methods we pass through untouched (undici's handler API; onResponseStart is ours).
+const passed = ["onRequestStart", "onRequestUpgrade", "onResponseStarted", "onResponseData", "onResponseEnd", "onResponseError", "onBodySent", "onRequestSent"] as const;
+
+/** `handler` with `onResponseStart` reporting the first final status to `seen`; every other method is the handler's own. */
+function timedHandler(handler: Handler, seen: (statusCode: number) => void): Handler {
+  // A plain object with the handler's methods bound once per request (not a Proxy, whose trap
+  // would run, and bind again, on every callback: every chunk of a 2,000-chunk stream).
+  const timed: Handler = {};
+  for (const name of passed) {
+    const method = handler[name] as ((...args: unknown[]) => unknown) | undefined;
+    if (method) (timed as Record<string, unknown>)[name] = method.bind(handler);
+  }
+  let reported = false;
+  timed.onResponseStart = (controller, statusCode, headers, statusMessage) => {
+    // Interim 1xx answers come before the real one.
+    if (!reported && statusCode >= 200) {
+      reported = true;
+      seen(statusCode);
+    }
+    return handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  };
+  return timed;
+}
+
 /** `dispatcher` with each request's time to response headers (seconds) reported to `observe`. */
 export function timedDispatcher(dispatcher: Dispatcher, observe: (seconds: number, status: number) => void): Dispatcher {
   return dispatcher.compose((dispatch) => (options, handler) => {
     const started = performance.now();
-    let seen = false;
-    const onResponseStart: Dispatcher.DispatchHandler["onResponseStart"] = (controller, statusCode, headers, statusMessage) => {
-      // Interim 1xx answers come before the real one.
-      if (!seen && statusCode >= 200) {
-        seen = true;
-        observe((performance.now() - started) / 1000, statusCode);
-      }
-      return handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-    };
-    // Only onResponseStart is ours; everything else is the caller's handler, bound to itself.
-    const timed = new Proxy(handler, {
-      get(target, property) {
-        if (property === "onResponseStart") return onResponseStart;
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    return dispatch(options, timed);
+    return dispatch(options, timedHandler(handler, (status) => observe((performance.now() - started) / 1000, status)));
   });
 }
