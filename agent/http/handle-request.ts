@@ -49,6 +49,7 @@ function withLog(slot: BufferSlot, logger: Logger, committed: (exchange: Exchang
     commit(exchange) {
       slot.commit(exchange);
       committed(exchange);
+      if (!logger.isLevelEnabled("debug")) return; // the line's fields are not even gathered
       const { id: session, connection, method, path, status, reason, error, policy } = exchange;
       logger.debug({ session, connection, method, path, status, verdict: Verdict[exchange.verdict], policy, reason, error, subject: exchange.identity?.subject }, "exchange");
     },
