@@ -69,13 +69,22 @@ function withoutNul(text: string): string {
   return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }
 
+// JSON for a jsonb column: jsonb refuses the escape \u0000 as text refuses the character, so a
+// U+0000 inside a string (a group claim, a detector name) becomes U+FFFD here too.
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  // Rare: only then is the value walked again (a literal backslash-u0000 takes this way harmlessly).
+  if (!text.includes("\\u0000")) return text;
+  return JSON.stringify(value, (_key, member: unknown) => (typeof member === "string" ? withoutNul(member) : member));
+}
+
 function rawExchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
   const identity = exchange.identity;
   const usage = exchange.usage;
   const startedAt = exchange.startedAt ? microsecondText(exchange.startedAt) : now.toISOString();
   return [
     exchange.id, agent, exchange.connection, identity?.subject ?? null, identity?.email ?? null,
-    identity ? JSON.stringify(identity.groups) : null, identity?.issuer ?? null, exchange.method,
+    identity ? jsonText(identity.groups) : null, identity?.issuer ?? null, exchange.method,
     exchange.path, exchange.model, exchange.stream, exchange.status, exchange.verdict,
     exchange.reason, exchange.requestBody, exchange.responseBody, exchange.requestTruncated,
     exchange.responseTruncated, usage ? String(usage.promptTokens) : null,
@@ -83,8 +92,8 @@ function rawExchangeValues(agent: string, exchange: Exchange, now: Date): unknow
     startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
     exchange.policy,
     exchange.reviewId,
-    JSON.stringify(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
-    exchange.recordedBodies, JSON.stringify(exchange.maskPolicies), chunksJson(exchange),
+    jsonText(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
+    exchange.recordedBodies, jsonText(exchange.maskPolicies), chunksJson(exchange),
     exchange.agentInstance,
   ];
 }
@@ -96,9 +105,9 @@ function chunksJson(exchange: Exchange): string | null {
   if (exchange.recordedBodies === RecordedBodies.NONE) return null;
   if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
   const chunks: StoredChunk[] = exchange.responseChunks.map((chunk) => ({
-    ns: Number(nanos(chunk.offset) ?? 0), data: withoutNul(chunk.data),
+    ns: Number(nanos(chunk.offset) ?? 0), data: chunk.data,
   }));
-  return JSON.stringify(chunks);
+  return jsonText(chunks);
 }
 
 /** The Exchange a stored row describes. */

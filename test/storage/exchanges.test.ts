@@ -29,6 +29,36 @@ describe.each(await databaseFlavours())("exchanges on %s", (flavour) => {
     expect(Number(rows[0]!.n)).toBe(1200);
   });
 
+  it("stores text exactly as sent, whatever characters it holds, and a batch's repeated id once", async () => {
+    // What an array literal or SQL text must escape, plus what PostgreSQL cannot hold (U+0000).
+    const tricky = ['"quoted" \\ back\\slash', "{braces},commas", "NULL", "", " spaced ", "ünï €😀 \u2028", "a\u0000b", "'single'", "$1 ?"];
+    const sent = tricky.map((text, i) => {
+      const ex = exchange(`tricky-${i}`, { subject: text, connection: "tricky" });
+      ex.requestBody = text;
+      ex.responseBody = `${text}|${text}`;
+      ex.reason = text;
+      ex.identity!.groups = [text, "eng"];
+      ex.maskPolicies = [text];
+      ex.findings = [{ $typeName: "palisade.agent.v1.MaskFinding", detector: text, location: "request", count: 1 }];
+      return ex;
+    });
+    const sink = createExchangeSink(db);
+    expect(await sink.commit("edge-7", [...sent, sent[0]!])).toHaveLength(tricky.length + 1);
+    const reader = createExchangeReader(db);
+    for (const [i, text] of tricky.entries()) {
+      const stored = text.replaceAll("\u0000", "\uFFFD");
+      const got = (await reader.get(`tricky-${i}`))!.exchange;
+      expect([got.requestBody, got.responseBody, got.reason, got.identity?.subject]).toEqual([stored, `${stored}|${stored}`, stored, stored]);
+      expect(got.identity?.groups).toEqual([stored, "eng"]);
+      expect(got.maskPolicies).toEqual([stored]);
+      expect(got.findings.map((finding) => finding.detector)).toEqual([stored]);
+    }
+    const entries = await db.em().execute<{ n: string | number }[]>(
+      "select count(*) as n from audit_log where type = 'session' and payload->>'session' = 'tricky-0'",
+    );
+    expect(Number(entries[0]!.n)).toBe(1);
+  });
+
   it("reads back every field, the agent taken from the stream", async () => {
     const sent = exchange("round-trip", { nanos: 456_000 });
     await createExchangeSink(db).commit("edge-9", [sent]);
