@@ -6,7 +6,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { type AlertRule, Kind } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { type RuleSettings, ruleMessage, ruleSettings } from "../../alerts/rule-settings.js";
 import { AlertRuleRow } from "../alert-block-entities.js";
-import { Outcome, type ResourceKind } from "./resource-kind.js";
+import { rowKind } from "./row-kind.js";
 
 type Row = InferEntity<typeof AlertRuleRow>;
 
@@ -43,20 +43,14 @@ function canonical(value: unknown): string {
 }
 
 /** Storage of AlertRule resources. */
-export const alertRules: ResourceKind<AlertRule> = {
+export const alertRules = rowKind({
   kind: Kind.ALERT_RULE,
   label: "alert rule",
-  async get(em, name) {
-    const row = await em.findOne(AlertRuleRow, { name });
-    return row ? toMessage(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(AlertRuleRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(toMessage);
-  },
-  async apply(tx, message, now) {
+  entity: AlertRuleRow,
+  toMessage,
+  columns: (message: AlertRule) => {
     const settings = ruleSettings(message);
-    const wanted = {
+    return {
       conditionType: settings.condition.type,
       condition: settings.condition,
       autoBlockSeconds: settings.autoBlockSeconds ?? null,
@@ -64,18 +58,6 @@ export const alertRules: ResourceKind<AlertRule> = {
       webhook: settings.webhook,
       description: settings.description,
     };
-    const row = await tx.findOne(AlertRuleRow, { name: message.name });
-    if (!row) {
-      tx.create(AlertRuleRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
-      await tx.flush();
-      return Outcome.CREATED;
-    }
-    if (canonical(settingsOf(row)) === canonical(settingsOf({ ...row, ...wanted }))) return Outcome.UNCHANGED;
-    Object.assign(row, wanted, { updatedAt: now });
-    await tx.flush();
-    return Outcome.UPDATED;
   },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(AlertRuleRow, { name })) > 0;
-  },
-};
+  same: (row, wanted) => canonical(settingsOf(row)) === canonical(settingsOf({ ...row, ...wanted })),
+});

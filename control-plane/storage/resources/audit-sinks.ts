@@ -10,6 +10,7 @@ import {
 import { secretBox } from "../../crypto/secret-registry.js";
 import { AuditSinkRow } from "../sink-entities.js";
 import { InvalidResourceError, Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+import { rowReads } from "./row-kind.js";
 
 type Row = InferEntity<typeof AuditSinkRow>;
 
@@ -92,16 +93,7 @@ export async function loadAuditSinks(em: EntityManager, unreadable: (name: strin
 
 /** Storage of AuditSink resources; a new sink gets a cursor at 0 (it delivers the whole log). */
 export const auditSinks: ResourceKind<AuditSink> = {
-  kind: Kind.AUDIT_SINK,
-  label: "audit sink",
-  async get(em, name) {
-    const row = await em.findOne(AuditSinkRow, { name });
-    return row ? toMessage(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(AuditSinkRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(toMessage);
-  },
+  ...rowReads({ kind: Kind.AUDIT_SINK, label: "audit sink", entity: AuditSinkRow, toMessage: toMessage }),
   async apply(tx, message, now) {
     const wanted = storedTarget(message);
     if (!wanted) throw new InvalidResourceError(`audit sink "${message.name}": set one target (file, webhook or syslog)`);
@@ -135,8 +127,5 @@ export const auditSinks: ResourceKind<AuditSink> = {
     Object.assign(row, fields, { secretSealed, updatedAt: now });
     await tx.flush();
     return Outcome.UPDATED;
-  },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(AuditSinkRow, { name })) > 0;
   },
 };

@@ -8,6 +8,7 @@ import {
 import { secretBox } from "../../crypto/secret-registry.js";
 import { ConnectionRow } from "../entities.js";
 import { InvalidResourceError, Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+import { rowReads } from "./row-kind.js";
 
 type Row = InferEntity<typeof ConnectionRow>;
 
@@ -42,16 +43,7 @@ function toMessage(row: Row): Connection {
 
 /** Storage of Connection resources. */
 export const connections: ResourceKind<Connection> = {
-  kind: Kind.CONNECTION,
-  label: "connection",
-  async get(em, name) {
-    const row = await em.findOne(ConnectionRow, { name });
-    return row ? toMessage(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(ConnectionRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(toMessage);
-  },
+  ...rowReads({ kind: Kind.CONNECTION, label: "connection", entity: ConnectionRow, toMessage: toMessage }),
   async apply(tx, message, now) {
     const wanted = {
       provider: providerName(message.provider),
@@ -102,8 +94,5 @@ export const connections: ResourceKind<Connection> = {
     Object.assign(row, rest, { credentialSealed, updatedAt: now });
     await tx.flush();
     return Outcome.UPDATED;
-  },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(ConnectionRow, { name })) > 0;
   },
 };

@@ -9,6 +9,7 @@ import {
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { PolicyRow } from "../entities.js";
 import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+import { rowReads } from "./row-kind.js";
 
 type Row = InferEntity<typeof PolicyRow>;
 
@@ -115,16 +116,7 @@ function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
 
 /** Storage of Policy resources. */
 export const policies: ResourceKind<Policy> = {
-  kind: Kind.POLICY,
-  label: "policy",
-  async get(em, name) {
-    const row = await em.findOne(PolicyRow, { name });
-    return row ? policyFromRow(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(PolicyRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(policyFromRow);
-  },
+  ...rowReads({ kind: Kind.POLICY, label: "policy", entity: PolicyRow, toMessage: policyFromRow }),
   // Native reads and writes, outside the unit of work: an apply may carry thousands of policies,
   // and flushing a growing identity map once per policy made such an apply quadratic.
   async apply(tx, message, now) {
@@ -137,8 +129,5 @@ export const policies: ResourceKind<Policy> = {
     if (same(row, wanted)) return Outcome.UNCHANGED;
     await tx.nativeUpdate(PolicyRow, { name: message.name }, { ...wanted, updatedAt: now });
     return Outcome.UPDATED;
-  },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(PolicyRow, { name })) > 0;
   },
 };

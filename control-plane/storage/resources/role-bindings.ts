@@ -5,7 +5,8 @@ import type { InferEntity } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import { Kind, Role, type RoleBinding, RoleBindingSchema } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { RoleBindingRow } from "../entities.js";
-import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+import { sameList } from "./resource-kind.js";
+import { rowKind } from "./row-kind.js";
 
 type Row = InferEntity<typeof RoleBindingRow>;
 
@@ -52,33 +53,11 @@ function toMessage(row: Row): RoleBinding {
 }
 
 /** Storage of RoleBinding resources. */
-export const roleBindings: ResourceKind<RoleBinding> = {
+export const roleBindings = rowKind({
   kind: Kind.ROLE_BINDING,
   label: "role binding",
-  async get(em, name) {
-    const row = await em.findOne(RoleBindingRow, { name });
-    return row ? toMessage(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(RoleBindingRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(toMessage);
-  },
-  async apply(tx, message, now) {
-    const wanted = { role: ROLE_NAMES.get(message.role) ?? "", groups: [...message.groups], subjects: [...message.subjects] };
-    const row = await tx.findOne(RoleBindingRow, { name: message.name });
-    if (!row) {
-      tx.create(RoleBindingRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
-      await tx.flush();
-      return Outcome.CREATED;
-    }
-    if (wanted.role === row.role && sameList(wanted.groups, row.groups) && sameList(wanted.subjects, row.subjects)) {
-      return Outcome.UNCHANGED;
-    }
-    Object.assign(row, wanted, { updatedAt: now });
-    await tx.flush();
-    return Outcome.UPDATED;
-  },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(RoleBindingRow, { name })) > 0;
-  },
-};
+  entity: RoleBindingRow,
+  toMessage,
+  columns: (message: RoleBinding) => ({ role: ROLE_NAMES.get(message.role) ?? "", groups: [...message.groups], subjects: [...message.subjects] }),
+  same: (row, wanted) => wanted.role === row.role && sameList(wanted.groups, row.groups) && sameList(wanted.subjects, row.subjects),
+});

@@ -6,7 +6,8 @@ import {
   Kind, type ServiceAccount, ServiceAccountSchema,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { ServiceAccountRow } from "../entities.js";
-import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
+import { sameList } from "./resource-kind.js";
+import { rowKind } from "./row-kind.js";
 
 type Row = InferEntity<typeof ServiceAccountRow>;
 
@@ -21,33 +22,11 @@ function toMessage(row: Row): ServiceAccount {
 }
 
 /** Storage of ServiceAccount resources. */
-export const serviceAccounts: ResourceKind<ServiceAccount> = {
+export const serviceAccounts = rowKind({
   kind: Kind.SERVICE_ACCOUNT,
   label: "service account",
-  async get(em, name) {
-    const row = await em.findOne(ServiceAccountRow, { name });
-    return row ? toMessage(row) : undefined;
-  },
-  async list(em) {
-    const rows = await em.find(ServiceAccountRow, {}, { orderBy: { name: "asc" } });
-    return rows.map(toMessage);
-  },
-  async apply(tx, message, now) {
-    const wanted = { groups: [...message.groups], description: message.description };
-    const row = await tx.findOne(ServiceAccountRow, { name: message.name });
-    if (!row) {
-      tx.create(ServiceAccountRow, { name: message.name, ...wanted, createdAt: now, updatedAt: now });
-      await tx.flush();
-      return Outcome.CREATED;
-    }
-    if (sameList(wanted.groups, row.groups) && wanted.description === row.description) {
-      return Outcome.UNCHANGED;
-    }
-    Object.assign(row, wanted, { updatedAt: now });
-    await tx.flush();
-    return Outcome.UPDATED;
-  },
-  async remove(tx, name) {
-    return (await tx.nativeDelete(ServiceAccountRow, { name })) > 0;
-  },
-};
+  entity: ServiceAccountRow,
+  toMessage,
+  columns: (message: ServiceAccount) => ({ groups: [...message.groups], description: message.description }),
+  same: (row, wanted) => sameList(wanted.groups, row.groups) && wanted.description === row.description,
+});
