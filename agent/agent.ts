@@ -2,6 +2,7 @@
 // configured and audited over one control stream it dials out to the control plane.
 import { getCACertificates } from "node:tls";
 import { pino, type Logger } from "pino";
+import type { Registry } from "prom-client";
 import { Agent as UndiciAgent } from "undici";
 import { readCaFile, readKeyPair, type TlsFiles } from "../control-plane/tls-files.js";
 import { createSnapshotStore } from "./config/snapshot-store.js";
@@ -23,6 +24,11 @@ export interface AgentOptions {
   segment?: string;
   /** Names this process among the agent's instances (Hello.instance); default `<hostname>/<pid>`. */
   instance?: string;
+  /**
+   * What `/-/metrics` answers; default this agent's registry and the process's series. A
+   * `--workers` worker answers with every worker's series summed (agent/cluster/worker-link.ts).
+   */
+  metricsText?: () => Promise<string>;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
   jwksCooldownMs?: number;
@@ -54,6 +60,7 @@ export interface AgentOptions {
 export interface Agent {
   url: string; // "http://host:port" ("https://" with tls) actually bound
   instance: string; // the instance name it gives the control plane
+  registry: Registry; // its metrics (without the process's series)
   close(): Promise<void>; // drains in-flight requests, flushes what it can, closes the stream
 }
 
@@ -116,7 +123,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     metrics,
   });
   let closing: Promise<void> | undefined;
-  const endpoints = { snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry };
+  const endpoints = {
+    snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry, metricsText: options.metricsText,
+  };
   const server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
   const instance = options.instance ?? defaultInstanceName();
   stream = startStreamClient({
@@ -136,6 +145,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   return {
     url: server.url,
     instance,
+    registry: metrics.registry,
     close() {
       closing ??= (async () => {
         shutdown.abort();

@@ -68,14 +68,16 @@ export function createAgentMetrics(): AgentMetrics {
   const nacks = new Counter({ name: "palisade_agent_snapshot_nacks_total", help: "Snapshots refused (NACK) because they did not compile", registers });
   const applied = new Counter({ name: "palisade_agent_snapshots_applied_total", help: "Snapshots applied (ACK)", registers });
   let store: SnapshotStore | undefined;
-  new Gauge({ name: "palisade_agent_snapshot_version", help: "Configuration version in force (0 before the first snapshot)", registers, collect() { this.set(Number(store?.current()?.version ?? 0) || 0); } });
+  // Summed over `--workers` workers by the primary (docs/observability.md), except the version: the
+  // lowest one, so a worker lagging behind shows.
+  new Gauge({ name: "palisade_agent_snapshot_version", help: "Configuration version in force (0 before the first snapshot; with --workers the lowest of the workers')", aggregator: "min", registers, collect() { this.set(Number(store?.current()?.version ?? 0) || 0); } });
   let buffer: ExchangeBuffer | undefined;
   new Gauge({ name: "palisade_agent_buffer_exchanges", help: "Exchanges held awaiting the control plane's acknowledgement", registers, collect() { this.set(buffer?.held ?? 0); } });
   new Gauge({ name: "palisade_agent_buffer_unsent_exchanges", help: "Held exchanges not yet sent on the current stream", registers, collect() { this.set(buffer?.unsent ?? 0); } });
   const refusals = deltaSince(() => buffer?.refusals ?? 0);
   new Counter({ name: "palisade_agent_buffer_full_refusals_total", help: "Requests refused with 503 because the audit buffer was full", registers, collect() { this.inc(refusals()); } });
   let stream: StreamState | undefined;
-  new Gauge({ name: "palisade_agent_stream_connected", help: "1 while the control stream is established (welcomed), else 0", registers, collect() { this.set(stream?.connected ? 1 : 0); } });
+  new Gauge({ name: "palisade_agent_stream_connected", help: "1 while the control stream is established (welcomed), else 0; with --workers the number of workers connected", registers, collect() { this.set(stream?.connected ? 1 : 0); } });
   const reconnects = deltaSince(() => stream?.reconnects ?? 0);
   new Counter({ name: "palisade_agent_stream_reconnects_total", help: "Control streams opened after the first one", registers, collect() { this.inc(reconnects()); } });
 

@@ -16,6 +16,8 @@ export interface HealthRoutesDeps {
   /** True once the agent began shutting down. */
   closing(): boolean;
   registry: Registry;
+  /** Replaces the scrape of `registry` (a `--workers` worker answers for all workers). */
+  metricsText?: () => Promise<string>;
 }
 
 function json(res: ServerResponse, status: number, body: object): void {
@@ -41,7 +43,7 @@ export function withHealthRoutes(
       if (version === undefined) return json(res, 503, { ready: false, reason: "no configuration from the control plane yet" });
       return json(res, 200, { ready: true, version });
     }
-    if (path === agentEndpoints.metrics) return serveMetrics(deps.registry, res);
+    if (path === agentEndpoints.metrics) return serveMetrics(deps.registry, res, deps.metricsText);
     return json(res, 404, { error: "not found" });
   };
 }

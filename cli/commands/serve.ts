@@ -1,9 +1,11 @@
 // `palisade control-plane` and `palisade agent`: each server alone, until SIGINT/SIGTERM.
+import cluster from "node:cluster";
 import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
+import { agentWorkers, serveAsWorker, superviseWorkers, workersOption } from "./serve-workers.js";
 import { CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
@@ -48,6 +50,7 @@ export interface AgentServeFlags extends AgentLimitFlags, TlsFlags {
   token?: string;
   segment?: string;
   agentListen?: string;
+  workers?: string;
   logLevel?: string;
 }
 
@@ -109,11 +112,12 @@ export function addAgentServeOptions(command: Command): Command {
       .addOption(new Option("--token <token>", token))
       .addOption(new Option("--segment <segment>", "network segment this agent serves [env: PALISADE_SEGMENT]"))
       .addOption(agentListenOption())
+      .addOption(workersOption())
       .addOption(logLevelOption("info"))
   ));
 }
 
-/** Serves one agent until stopped. */
+/** Serves one agent (or, with `--workers N`, supervises N of them) until stopped. */
 export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promise<void> {
   const token = flags.token ?? nonEmpty(ctx.env.PALISADE_AGENT_TOKEN) ?? nonEmpty(ctx.env.PALISADE_TOKEN);
   const hint = "(printed by `palisade agent create NAME`)";
@@ -128,19 +132,26 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
     caFile: caFile(flags.caFile, ctx.env),
     upstreamCaFile: upstreamCaFile(flags.upstreamCaFile, ctx.env),
   };
-  await ensureFree("the agent", listen);
+  const workers = agentWorkers(flags.workers, ctx.env);
   const { startAgent } = await import("../../agent/agent.js");
   const controlPlane = serverUrl(
     flags.server ?? flags.controlPlane ?? nonEmpty(ctx.env.PALISADE_SERVER) ?? DEFAULT_SERVER,
   );
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
+  const start = (extra: { metricsText?: () => Promise<string> }) =>
+    listening("the agent", listen, () =>
+      startAgent({ listen, controlPlane, token, segment, logger, ...limits, ...tls, ...extra }).catch((error: unknown) => {
+        throw tlsFailure(error);
+      }),
+    );
+  if (cluster.isWorker) return serveAsWorker({ start, logger, controlPlane });
+  await ensureFree("the agent", listen);
+  if (workers > 1) {
+    return superviseWorkers({ workers, logger, controlPlane, drainTimeoutMs: limits.drainTimeoutMs ?? 10_000 }, ctx);
+  }
   const stopped = ctx.untilStopped();
-  const agent = await listening("the agent", listen, () =>
-    startAgent({ listen, controlPlane, token, segment, logger, ...limits, ...tls }).catch((error: unknown) => {
-      throw tlsFailure(error);
-    }),
-  );
+  const agent = await start({});
   ctx.err(
     `agent listening on ${agent.url} (control plane ${controlPlane}); SDK base URL: ${agent.url}/<connection>/v1\n`,
   );

@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 let processRegistry: Registry | undefined;
 
 /** The process metrics registry, created (and its collectors started) on first use. */
-function processMetrics(): Registry {
+export function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry, prefix: "palisade_" });
@@ -28,10 +28,13 @@ export interface Reply {
   end(body: string): unknown;
 }
 
-/** Answers a scrape with `registry` in the Prometheus text format; a failing collector is a 500. */
-export async function serveMetrics(registry: Registry, res: Reply): Promise<void> {
+/**
+ * Answers a scrape with `registry` (or what `read` gives instead) in the Prometheus text format;
+ * a failing collector is a 500.
+ */
+export async function serveMetrics(registry: Registry, res: Reply, read = () => metricsText(registry)): Promise<void> {
   try {
-    const text = await metricsText(registry);
+    const text = await read();
     res.writeHead(200, { "content-type": registry.contentType, "cache-control": "no-store" });
     res.end(text);
   } catch (error) {

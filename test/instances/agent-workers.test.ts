@@ -1,0 +1,130 @@
+// `palisade agent --workers 2` as deployed: one process tree, two workers sharing the port, each
+// its own instance with its own control stream. Requests are served by both (the recorded
+// exchange names the instance), /-/metrics sums the workers, a killed worker is restarted as a
+// new instance, and SIGTERM drains a stream in flight before everything exits 0.
+import { request } from "node:http";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { runPalisade } from "../cli/test-context.js";
+import { eventually } from "../e2e/eventually.js";
+import { freePort, spawnPalisade, startInProcessBed, stopProcess, untilLogged, type InProcessBed } from "../faults/fault-bed.js";
+import { testDatabase, type TestDatabase } from "../support/database.js";
+import { palisade } from "../support/stack.js";
+
+interface AgentJson { connectedInstances: number; instances: { instance: string; connected: boolean; appliedVersion: string }[] }
+
+let db: TestDatabase;
+let bed: InProcessBed;
+
+beforeAll(async () => {
+  db = await testDatabase();
+  bed = await startInProcessBed(db.url);
+}, 60_000);
+
+afterAll(async () => {
+  await bed?.close();
+  await db?.close();
+});
+
+/** One chat completion on a connection of its own (so the cluster hands it to the next worker). */
+function freshChat(port: number, stream = false): Promise<{ status: number; session: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: "127.0.0.1", port, method: "POST", path: "/standin/v1/chat/completions", agent: false,
+      headers: { authorization: `Bearer ${bed.token}`, "content-type": "application/json", ...(stream ? { "x-stand-in-chunk-delay-ms": "150" } : {}) },
+    }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, session: String(res.headers["x-palisade-session"]), body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify({ model: "stand-in", stream, messages: [{ role: "user", content: "hi ".repeat(stream ? 40 : 1) }] }));
+  });
+}
+
+async function instanceOf(session: string): Promise<string> {
+  return eventually(`session ${session} stored`, async () => {
+    const run = await runPalisade(["audit", "show", session, "-o", "json"], bed.env);
+    return run.code === 0 ? ((JSON.parse(run.stdout) as { agentInstance?: string }).agentInstance ?? "") : undefined;
+  });
+}
+
+async function show(): Promise<AgentJson> {
+  return JSON.parse(await palisade(bed.env, ["agent", "show", "multi", "-o", "json"])) as AgentJson;
+}
+
+function series(metrics: string, name: string): number {
+  return metrics.split("\n").filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+it("serves from both workers, restarts a killed one as a new instance, and drains on SIGTERM", { timeout: 240_000 }, async () => {
+  const token = (await palisade(bed.env, ["agent", "create", "multi"])).trim();
+  const port = await freePort();
+  const agent = spawnPalisade(["agent", "--server", bed.controlPlane.url, "--token", token, "--agent-listen", `127.0.0.1:${port}`, "--workers", "2"], {});
+  await untilLogged(agent, "with 2 workers", "the workers to listen", 90_000);
+  const started = /instances ([^;]+);/.exec(agent.stderr())![1]!.split(", ");
+  expect(started).toHaveLength(2);
+  await eventually("both workers connected and on a snapshot", async () => {
+    const shown = await show();
+    return shown.connectedInstances === 2 && shown.instances.every((i) => started.includes(i.instance) && i.appliedVersion !== "") ? true : undefined;
+  }, 30_000);
+
+  // New connections go to the workers in turn: both serve, each exchange names its worker.
+  const answers = await Promise.all(Array.from({ length: 6 }, () => freshChat(port)));
+  expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+  const served = new Set(await Promise.all(answers.map((a) => instanceOf(a.session))));
+  expect([...served].sort()).toEqual([...started].sort());
+
+  // One scrape, whichever worker answers it, sums both.
+  const scrape = async () => (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
+  const metrics = await scrape();
+  expect(series(metrics, "palisade_agent_requests_total{")).toBeGreaterThanOrEqual(6);
+  expect(series(metrics, "palisade_agent_stream_connected ")).toBe(2);
+  expect(series(metrics, "palisade_agent_workers ")).toBe(2);
+
+  // A worker killed outright is replaced by a new process: a new instance; the old one disconnected.
+  const victim = started[0]!;
+  process.kill(Number(victim.split("/").at(-1)!.split("-")[0]), "SIGKILL");
+  const replaced = await eventually("a replacement worker connected", async () => {
+    const shown = await show();
+    const fresh = shown.instances.find((i) => !started.includes(i.instance) && i.connected && i.appliedVersion !== "");
+    const old = shown.instances.find((i) => i.instance === victim);
+    return fresh && old && !old.connected && shown.connectedInstances === 2 ? fresh.instance : undefined;
+  }, 60_000);
+  expect(agent.stderr()).toContain("agent worker exited; restarting it");
+  expect(series(await scrape(), "palisade_agent_worker_restarts_total ")).toBe(1);
+  const after = await Promise.all(Array.from({ length: 4 }, () => freshChat(port)));
+  expect(after.map((a) => a.status)).toEqual(Array(4).fill(200));
+  expect(new Set(await Promise.all(after.map((a) => instanceOf(a.session))))).toEqual(new Set([replaced, started[1]]));
+
+  // SIGTERM to the primary: the stream in flight completes, then every worker and the primary exit 0.
+  const streaming = freshChat(port, true);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  const signalledAt = Date.now();
+  expect(await stopProcess(agent, "SIGTERM")).toBe(0);
+  const streamed = await streaming;
+  expect(streamed.status).toBe(200);
+  expect(streamed.body).toContain("data: [DONE]");
+  expect(Date.now() - signalledAt).toBeGreaterThan(1_000);
+  expect(agent.stderr()).toContain("stopping the agent (2 workers)");
+  expect([replaced, started[1]]).toContain(await instanceOf(streamed.session));
+  await eventually("both instances disconnected", async () => ((await show()).connectedInstances === 0 ? true : undefined));
+});
+
+it("refuses a bad --workers value", async () => {
+  const run = await runPalisade(["agent", "--token", "a.b", "--workers", "0"], {});
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain("--workers must be a whole number from 1 to 256, or auto");
+});
+
+it("gives up when a worker cannot start, instead of restarting it forever", { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const agent = spawnPalisade([
+    "agent", "--server", bed.controlPlane.url, "--token", "multi.whatever", "--agent-listen", `127.0.0.1:${port}`,
+    "--workers", "2", "--agent-tls-cert", "/nonexistent/cert.pem", "--agent-tls-key", "/nonexistent/key.pem",
+  ], {});
+  expect(await agent.exited).toBe(1);
+  expect(agent.stderr()).toMatch(/error: agent worker \d exited \(code 1\) before it served; see its error above/);
+  expect(agent.stderr()).toContain("/nonexistent/cert.pem");
+});
