@@ -21,7 +21,7 @@ import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
 import { holdForReview } from "./hold-for-review.js";
 import { discardRest, readBody } from "./read-body.js";
-import { writeRefusal } from "./refusal.js";
+import { recordRefusal, writeRefusal } from "./refusal.js";
 import { parseRoute } from "./route.js";
 
 /** Header carrying the exchange id on every response. */
@@ -89,10 +89,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
     });
     recorder.connection(route?.connection ?? "");
     const refuse = (refusal: Refusal, reason = refusal.message, verdict = Verdict.DENIED, headers: Record<string, string> = {}) => {
-      recorder.responseStart(provider, "application/json");
-      recorder.responseChunk(writeRefusal(res, provider, refusal, headers));
-      recorder.firstByte();
-      recorder.finish({ status: refusal.status, verdict, reason });
+      recordRefusal(res, recorder, provider, refusal, { verdict, reason }, headers);
       discardRest(req);
     };
 
