@@ -14,6 +14,7 @@ export interface ReviewView {
   approvers: string[];
   session: string;
   agent: string;
+  agentInstance?: string;
   contentHash: string;
   prompt: string;
   createTime?: string;
@@ -52,6 +53,7 @@ export function reviewView(review: Review): ReviewView {
     approvers: [...review.approvers],
     session: review.session,
     agent: review.agent,
+    ...(review.agentInstance ? { agentInstance: review.agentInstance } : {}),
     contentHash: review.contentHash,
     prompt: review.prompt,
     createTime: iso(review.createTime),
@@ -89,7 +91,7 @@ export function renderReviewText(view: ReviewView): string {
     ["Connection", view.connection],
     ["Model", view.model],
     ["Session", view.session],
-    ["Agent", view.agent],
+    ["Agent", view.agentInstance ? `${view.agent} (instance ${view.agentInstance})` : view.agent],
     ["Created", short(view.createTime)],
     ["Held until", short(view.holdUntil)],
     ["Expires", view.state === "pending" ? short(view.expireTime) : undefined],

@@ -9,10 +9,10 @@ import { ReviewRefusedError, type ReviewStore } from "./review-store.js";
 /** The ReviewSink over the store and the webhook notifier. */
 export function createReviewIntake(deps: { store: ReviewStore; notifier: ReviewNotifier; logger: Logger }): ReviewSink {
   return {
-    async request(agent, request: ReviewRequest) {
+    async request(agent, request: ReviewRequest, instance) {
       try {
-        const { review, created, webhook } = await deps.store.create(agent, request);
-        if (created) deps.logger.info({ review: review.id, policy: review.policy, agent, subject: review.requester.subject }, "review requested");
+        const { review, created, webhook } = await deps.store.create(agent, request, instance);
+        if (created) deps.logger.info({ review: review.id, policy: review.policy, agent, instance, subject: review.requester.subject }, "review requested");
         if (created && webhook) void deps.notifier.notify(webhook, review);
         return "";
       } catch (err) {

@@ -32,6 +32,7 @@ export function reviewMessage(review: StoredReview): Review {
     approvers: review.approvers,
     grant: durationFromMs(review.grantMs),
     agent: review.agent,
+    agentInstance: review.agentInstance,
     createTime: timestampFromDate(review.createdAt),
     holdUntil: timestampFromDate(review.holdUntil),
     expireTime: timestampFromDate(review.expireAt),

@@ -33,12 +33,14 @@ export interface StoredReview {
   reason: string;
   grantExpireTime: Date | undefined;
   agent: string;
+  /** The agent's instance that holds the request ("" for older agents). */
+  agentInstance: string;
 }
 
 /** The select list `reviewFromRow` reads; `$ttl` is the pending time-to-live in ms (a bound parameter). */
 export const REVIEW_SELECT = `id, session, policy, connection, subject, issuer, email, groups, model,
   content_hash, prompt, approvers, grant_ms, hold_until, created_at, decided_by, decided_at, reason,
-  grant_expire_time, agent, created_at::text as created_key,
+  grant_expire_time, agent, agent_instance, created_at::text as created_key,
   hold_until + (? * interval '1 millisecond') as expire_at,
   case when state = 'pending' and hold_until + (? * interval '1 millisecond') <= now() then 'expired' else state end as state`;
 
@@ -48,7 +50,7 @@ export interface ReviewRow {
   email: string; groups: string[] | string; model: string; content_hash: string; prompt: string;
   approvers: string[] | string; grant_ms: string | number; hold_until: Date | string;
   created_at: Date | string; decided_by: string; decided_at: Date | string | null; reason: string;
-  grant_expire_time: Date | string | null; agent: string; created_key: string;
+  grant_expire_time: Date | string | null; agent: string; agent_instance: string; created_key: string;
   expire_at: Date | string; state: ReviewState;
 }
 
@@ -82,5 +84,6 @@ export function reviewFromRow(row: ReviewRow): StoredReview {
     reason: row.reason,
     grantExpireTime: row.grant_expire_time === null ? undefined : date(row.grant_expire_time),
     agent: row.agent,
+    agentInstance: row.agent_instance,
   };
 }

@@ -50,7 +50,7 @@ export interface ReviewQuery {
 /** Review storage. */
 export interface ReviewStore {
   /** Stores an agent's request once per id (a resend of the same request is not an error). */
-  create(agent: string, request: ReviewRequest): Promise<CreatedReview>;
+  create(agent: string, request: ReviewRequest, instance?: string): Promise<CreatedReview>;
   get(id: string): Promise<StoredReview | undefined>;
   list(query: ReviewQuery): Promise<{ reviews: StoredReview[]; keys: string[] }>;
   /**
@@ -110,7 +110,7 @@ export function createReviewStore(db: Database, options: ReviewStoreOptions): Re
   const ttl = options.pendingTtlMs;
   return {
     pendingTtlMs: ttl,
-    async create(agent, request) {
+    async create(agent, request, instance = "") {
       check(request);
       const identity = request.identity!;
       return db.transaction(async (tx) => {
@@ -121,12 +121,12 @@ export function createReviewStore(db: Database, options: ReviewStoreOptions): Re
         const holdUntil = new Date(Number(request.holdUntil!.seconds) * 1000 + Math.floor(request.holdUntil!.nanos / 1e6));
         const inserted = await tx.execute<{ id: string }[]>(
           `insert into review (id, session, policy, connection, subject, issuer, email, groups, model,
-             content_hash, prompt, approvers, grant_ms, hold_until, agent)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, least(?::timestamptz, now() + (? * interval '1 millisecond')), ?)
+             content_hash, prompt, approvers, grant_ms, hold_until, agent, agent_instance)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, least(?::timestamptz, now() + (? * interval '1 millisecond')), ?, ?)
            on conflict (id) do nothing returning id`,
           [request.id, request.session, request.policy, request.connection, identity.subject, identity.issuer,
             identity.email, JSON.stringify(identity.groups), request.model, request.contentHash, request.prompt,
-            JSON.stringify(policy.approvers), grantMs, holdUntil.toISOString(), MAX_HOLD_MS, agent],
+            JSON.stringify(policy.approvers), grantMs, holdUntil.toISOString(), MAX_HOLD_MS, agent, instance],
         );
         const review = (await selectOne(tx, ttl, request.id))!;
         const same = review.requester.subject === identity.subject && review.requester.issuer === identity.issuer

@@ -18,6 +18,7 @@ export function reviewWebhookPayload(review: StoredReview, controlPlaneUrl: stri
       model: review.model,
       session: review.session,
       agent: review.agent,
+      agentInstance: review.agentInstance,
       requester: review.requester,
       approvers: review.approvers,
       promptExcerpt: review.prompt.slice(0, PROMPT_EXCERPT_CHARS),

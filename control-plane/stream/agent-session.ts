@@ -188,7 +188,7 @@ export function openAgentSession(
   }
 
   async function onReviewRequest(request: ReviewRequest): Promise<void> {
-    const error = deps.reviews ? await deps.reviews.request(agent.name, request) : "this control plane does not take reviews";
+    const error = deps.reviews ? await deps.reviews.request(agent.name, request, key!.instance) : "this control plane does not take reviews";
     if (error) log.warn({ review: request.id, error }, "review request refused");
     send({ case: "reviewAck", value: { id: request.id, error } });
   }

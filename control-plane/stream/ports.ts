@@ -64,6 +64,9 @@ export interface ExchangeSink {
 
 /** Where review requests go. */
 export interface ReviewSink {
-  /** Stores the request (idempotent by id); resolves with "" when stored, else why not (never throws). */
-  request(agent: string, review: ReviewRequest): Promise<string>;
+  /**
+   * Stores the request of `instance` of `agent` (idempotent by id); resolves with "" when stored,
+   * else why not (never throws).
+   */
+  request(agent: string, review: ReviewRequest, instance: string): Promise<string>;
 }

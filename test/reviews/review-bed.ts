@@ -10,7 +10,7 @@ import { palisade, type Stack, startStack, type StackOptions } from "../support/
 /** What the webhook receiver got. */
 export interface WebhookCall {
   headers: Record<string, string | string[] | undefined>;
-  body: { type: string; review: { id: string; requester: { subject: string }; promptExcerpt: string; policy: string }; decide: { approve: string } };
+  body: { type: string; review: { id: string; requester: { subject: string }; promptExcerpt: string; policy: string; agentInstance?: string }; decide: { approve: string } };
 }
 
 export interface ReviewBed {

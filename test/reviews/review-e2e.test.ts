@@ -22,7 +22,9 @@ describe("reviews end to end", () => {
     expect(call.body.review.promptExcerpt).not.toContain("rita@example.com");
     expect(call.body.decide.approve).toContain(`palisade review approve ${id}`);
     const shown = await bed.review(["show", id, "-o", "json"]);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: "pending", approvers: ["finance"] });
+    // It names the agent and the instance (process) holding the request.
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: "pending", approvers: ["finance"], agentInstance: bed.stack.agent.instance });
+    expect(call.body.review.agentInstance).toBe(bed.stack.agent.instance);
     expect(shown.stdout).not.toContain("rita@example.com");
 
     const approver = await bed.token("fay", ["approvers", "finance"]);
