@@ -5,7 +5,8 @@
 // directory (docs/performance.md says why). The agent serves a connection `openai` to the provider
 // under a realistic set of 20 policies (CEL conditions, keywords, patterns, one allow) plus any
 // `extra` resources, for a caller token. `PALISADE_BENCH_CPU_PROF=DIR` runs the agent with
-// `--cpu-prof` into DIR.
+// `--cpu-prof` into DIR; `PALISADE_BENCH_AGENT_ENTRY=FILE` runs it from FILE instead of through
+// tsx (a compiled build's cli/main.js, to compare).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,7 +104,8 @@ export async function startPalisadePath(upstream: string, extra: Resource[] = []
     const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
     const port = await freePort();
     const buffer = options.bufferSize === undefined ? [] : ["--buffer-size", String(options.bufferSize)];
-    agent = spawnPalisade(["agent", "--server", controlPlane.url, "--token", enrolment, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn", ...buffer], {}, true);
+    const args = ["agent", "--server", controlPlane.url, "--token", enrolment, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn", ...buffer];
+    agent = spawnPalisade(args, {}, true, process.env.PALISADE_BENCH_AGENT_ENTRY);
     const baseURL = `http://127.0.0.1:${port}/openai/v1`;
     await until("the agent to serve connection openai", async () => {
       const response = await fetch(`${baseURL}/models`, { headers: { authorization: `Bearer ${token}` } });

@@ -32,14 +32,15 @@ export interface BenchProcess {
 }
 
 /**
- * Runs `palisade ARGS` (through cli/bin.js, as `npx palisade` does) with `env` added; stderr goes
- * to the bench's. With `PALISADE_BENCH_CPU_PROF=DIR`, processes whose `profiled` is true run
- * under `--cpu-prof` into DIR.
+ * Runs `palisade ARGS` (through cli/bin.js, as `npx palisade` does, or through `entry`, another
+ * script such as a compiled build's cli/main.js) with `env` added; stderr goes to the bench's.
+ * With `PALISADE_BENCH_CPU_PROF=DIR`, processes whose `profiled` is true run under `--cpu-prof`
+ * into DIR.
  */
-export function spawnPalisade(args: string[], env: Record<string, string> = {}, profiled = false): BenchProcess {
+export function spawnPalisade(args: string[], env: Record<string, string> = {}, profiled = false, entry?: string): BenchProcess {
   const dir = process.env.PALISADE_BENCH_CPU_PROF;
   const flags = dir && profiled ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-  const bin = join(import.meta.dirname, "..", "cli", "bin.js");
+  const bin = entry ?? join(import.meta.dirname, "..", "cli", "bin.js");
   const child = spawn(process.execPath, [...flags, bin, ...args], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
   const exited = once(child, "exit");
   return {
