@@ -15,6 +15,15 @@ export interface UsageMetrics {
   instrument(sink: ExchangeSink): ExchangeSink;
 }
 
+// What one batch adds to one label set.
+interface UsageSum {
+  labels: { connection: string; model: string; verdict: string };
+  requests: number;
+  usage: boolean;
+  prompt: number;
+  completion: number;
+}
+
 /** Registers the usage series on `registry`. */
 export function createUsageMetrics(registry: Registry): UsageMetrics {
   const registers = [registry];
@@ -35,18 +44,28 @@ export function createUsageMetrics(registry: Registry): UsageMetrics {
         async commit(agent, exchanges) {
           const ids = await sink.commit(agent, exchanges);
           const committed = new Set(ids);
+          // Summed per label set first: a batch is mostly one connection, model and verdict, and
+          // each inc hashes its labels (three per exchange cost more than the rest of this).
+          const sums = new Map<string, UsageSum>();
           for (const exchange of exchanges) {
             if (!committed.has(exchange.id)) continue;
-            const labels = {
-              connection: exchange.connection,
-              model: modelLabel(exchange.connection, exchange.model),
-              verdict: (Verdict[exchange.verdict] ?? "UNSPECIFIED").toLowerCase(),
-            };
-            requests.inc(labels);
+            const model = modelLabel(exchange.connection, exchange.model);
+            const verdict = (Verdict[exchange.verdict] ?? "UNSPECIFIED").toLowerCase();
+            const key = `${exchange.connection}\n${model}\n${verdict}`;
+            let sum = sums.get(key);
+            if (!sum) sums.set(key, (sum = { labels: { connection: exchange.connection, model, verdict }, requests: 0, usage: false, prompt: 0, completion: 0 }));
+            sum.requests += 1;
             if (exchange.usage) {
-              tokens.inc({ ...labels, type: "prompt" }, Number(exchange.usage.promptTokens));
-              tokens.inc({ ...labels, type: "completion" }, Number(exchange.usage.completionTokens));
+              sum.usage = true;
+              sum.prompt += Number(exchange.usage.promptTokens);
+              sum.completion += Number(exchange.usage.completionTokens);
             }
+          }
+          for (const { labels, requests: count, usage, prompt, completion } of sums.values()) {
+            requests.inc(labels, count);
+            if (!usage) continue;
+            tokens.inc({ ...labels, type: "prompt" }, prompt);
+            tokens.inc({ ...labels, type: "completion" }, completion);
           }
           return ids;
         },
