@@ -17,7 +17,20 @@ const BATCH = Number(process.env.INGEST_BATCH ?? 100);   // the agent's own maxC
 const WINDOW = Number(process.env.INGEST_WINDOW ?? 4);   // batches in flight per agent
 const WARMUP_MS = 3_000;
 const MEASURE_MS = Number(process.env.INGEST_SECONDS ?? 10) * 1000;
+// INGEST_WITHOUT_TEXT_INDEX=1 drops session search's full-text index before the run, to measure
+// what it costs (docs/performance.md); free-text search then reads the whole table.
+const WITHOUT_TEXT_INDEX = process.env.INGEST_WITHOUT_TEXT_INDEX === "1";
 const ADMIN_TOKEN = "pat_ingest-bench-admin-token";
+
+async function dropTextIndex(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("drop index exchange_search_idx");
+  } finally {
+    await client.end();
+  }
+}
 
 // The PostgreSQL backends serving the bench's database (the control plane's pool, LISTEN, autovacuum).
 async function backendPids(url: string): Promise<number[]> {
@@ -68,6 +81,7 @@ async function run(): Promise<Metric[]> {
     }
     const tokens = [];
     for (let i = 0; i < AGENTS; i++) tokens.push((await agents.createAgent({ name: `bench-${i}` })).token);
+    if (WITHOUT_TEXT_INDEX) await dropTextIndex(db.url!);
     const grpc = createGrpcTransport({ baseUrl: url });
     const start = Date.now();
     // CPU of the control-plane process over the run (warm-up included), from /proc.
@@ -93,7 +107,7 @@ async function run(): Promise<Metric[]> {
     const verify = await createClient(AuditLogService, admin).verifyLog({}, { timeoutMs: 600_000 });
     const verifySeconds = (performance.now() - verifyStart) / 1000;
     if (!verify.ok) throw new Error(`the chain is broken after the bench: ${verify.problem}`);
-    const setup = `${AGENTS} agents × ${WINDOW} batches of ${BATCH} in flight, ${MEASURE_MS / 1000} s`;
+    const setup = `${AGENTS} agents × ${WINDOW} batches of ${BATCH} in flight, ${MEASURE_MS / 1000} s${WITHOUT_TEXT_INDEX ? ", WITHOUT the text index" : ""}`;
     return [
       { name: "ingest: time per committed exchange", value: 1e6 / rate, unit: "µs", note: `${Math.round(rate)} exchanges/s (target ≥ 20,000/s); ${setup}` },
       { name: "ingest: control-plane CPU per exchange", value: (cpuMs * 1000) / (next(runs) || 1), unit: "µs", note: "user+system time of the control-plane process / exchanges ACKed (warm-up included)" },

@@ -69,6 +69,10 @@ export async function listen(options: ListenOptions): Promise<Server> {
     // of buffered: connect-node's default is 4 GiB. Applying 10,000 policies is a few MiB; agents'
     // event batches stay under 4 MiB plus one exchange record.
     readMaxBytes,
+    // Responses smaller than this go uncompressed (connect-node's default is 1 KiB): gzipping
+    // every exchange ACK (a few KiB of ids) cost ~6 % of the control plane's CPU at ingest
+    // (docs/performance.md); snapshots and large listings are still compressed for clients that accept it.
+    compressMinBytes: 16 * 1024,
   });
   const front = options.tls ? createTlsFront(handler, options.tls, logger) : createCleartextFront(handler, logger);
 
