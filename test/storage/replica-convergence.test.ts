@@ -74,7 +74,7 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
       const { token } = await createClient(AgentAdminService, adminA).createAgent({ name: "edge-1" }, { headers });
 
       const stream = openStream(createGrpcTransport({ baseUrl: b.url }), token);
-      stream.send({ case: "hello", value: { agentName: "edge-1", version: "test" } });
+      stream.send({ case: "hello", value: { agentName: "edge-1", version: "test", instance: "pod-a/1" } });
       await stream.nextOf("welcome");
       const first = await stream.nextOf("snapshot");
       expect(first.connections).toHaveLength(0);
@@ -87,10 +87,21 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
       expect(pushed.connections.map((c) => c.name)).toEqual(["pushed"]);
       expect(BigInt(pushed.version)).toBeGreaterThan(BigInt(first.version));
 
-      // Deleting the agent through replica A ends its stream on replica B.
+      // A second instance of the same agent streams from replica A: either replica shows both.
+      const other = openStream(createGrpcTransport({ baseUrl: a.url }), token);
+      other.send({ case: "hello", value: { agentName: "edge-1", version: "test", instance: "pod-b/1" } });
+      await other.nextOf("snapshot");
+      for (const plane of planes) {
+        const { agent } = await createClient(AgentAdminService, createConnectTransport({ baseUrl: plane.url, httpVersion: "1.1" })).getAgent({ name: "edge-1" }, { headers });
+        expect(agent?.connectedInstances).toBe(2);
+        expect(agent?.instances.map((i) => i.instance)).toEqual(["pod-a/1", "pod-b/1"]);
+      }
+
+      // Deleting the agent through replica A ends its streams on both replicas.
       await createClient(AgentAdminService, adminA).deleteAgent({ name: "edge-1" }, { headers });
       const ended = await stream.ended;
       expect(ended?.code).toBe(Code.PermissionDenied);
+      expect((await other.ended)?.code).toBe(Code.PermissionDenied);
     } finally {
       await closeAll(planes);
     }
