@@ -21,7 +21,7 @@ export function logLevelOption(defaultLevel: string): Option {
 // headers two levels down cover `err.headers.*` and `req.headers.*`).
 const secretFields = [
   "authorization", "cookie", "token", "adminToken", "generatedAdminToken", "enrolmentToken", "callerToken",
-  "secret", "secretKey", "password", "apiKey", "privateKey", "credential.value",
+  "secret", "secretKey", "secretKeyPrevious", "secretKeyNext", "password", "apiKey", "privateKey", "credential.value",
   'headers.authorization', 'headers.cookie', 'headers["x-api-key"]', 'headers["api-key"]', 'headers["proxy-authorization"]',
 ];
 

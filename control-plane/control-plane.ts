@@ -48,6 +48,10 @@ export interface ControlPlaneOptions {
    * PGlite; PostgreSQL with neither is refused.
    */
   secretKey?: string;
+  /** During a rotation, the key being replaced: its values are re-sealed at start (PALISADE_SECRET_KEY_PREVIOUS). */
+  secretKeyPrevious?: string;
+  /** Before a rotation, the key about to replace `secretKey`: opened, never sealed with (PALISADE_SECRET_KEY_NEXT). */
+  secretKeyNext?: string;
   adminToken?: string;       // bootstrap admin token; when absent and none stored, one is generated
   logger?: Logger;
   /** Agent heartbeat interval; default the stream handler's. */
@@ -84,7 +88,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const keyPair = options.tls && (await readKeyPair(options.tls, "the control plane"));
   // Before the database too: a missing or malformed key changes nothing.
   const secret = await resolveSecretKey(options);
-  const box = createSecretBox(secret.key);
+  const box = createSecretBox(secret.key, secret.other ? [secret.other.key] : []);
+  const previousKeyId = secret.other?.role === "previous" ? box.keyIds[1] : undefined;
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
   // Undoes the start in reverse; a failing step is logged and the rest still run (the database last).
@@ -99,8 +104,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
   try {
     useSecretBox(db, box);
-    const { sealed } = await sealStoredSecrets(db, box);
-    logger.info({ keyId: box.keyId, keySource: secret.source, sealedNow: sealed }, "secrets at rest sealed with AES-256-GCM");
+    const { sealed, resealed } = await sealStoredSecrets(db, box, previousKeyId);
+    logger.info({ keyId: box.keyId, keySource: secret.source, sealedNow: sealed, ...secret.other && { [`${secret.other.role}KeyId`]: box.keyIds[1], resealedNow: resealed } },
+      "secrets at rest sealed with AES-256-GCM");
     const generatedAdminToken = await bootstrapAdminToken(db, options.adminToken);
     await ensureSigningKey(db);
     const checkpointer = await startCheckpointer({ db, logger, ...options.auditCheckpoints });

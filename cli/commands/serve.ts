@@ -81,6 +81,8 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
         // replicas must share PALISADE_SECRET_KEY rather than each create a key of their own.
         dataDir: databaseUrl === undefined ? dir : (flags.dataDir ?? nonEmpty(ctx.env.PALISADE_DATA_DIR)),
         secretKey: nonEmpty(ctx.env.PALISADE_SECRET_KEY),
+        secretKeyPrevious: nonEmpty(ctx.env.PALISADE_SECRET_KEY_PREVIOUS),
+        secretKeyNext: nonEmpty(ctx.env.PALISADE_SECRET_KEY_NEXT),
         adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
         logger,
         tls,

@@ -100,6 +100,8 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       // Also on PostgreSQL: `up` is one process, so the key file in its data directory serves.
       dataDir: dir,
       secretKey: nonEmpty(ctx.env.PALISADE_SECRET_KEY),
+      secretKeyPrevious: nonEmpty(ctx.env.PALISADE_SECRET_KEY_PREVIOUS),
+      secretKeyNext: nonEmpty(ctx.env.PALISADE_SECRET_KEY_NEXT),
       adminToken: admin.token,
       logger,
       tls,

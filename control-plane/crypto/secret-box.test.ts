@@ -29,4 +29,14 @@ describe("createSecretBox", () => {
   it("needs a 32-byte key", () => {
     expect(() => createSecretBox(randomBytes(16))).toThrow(/32 bytes/);
   });
+
+  it("seals with its first key and opens values of every key of its ring", () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const old = createSecretBox(oldKey);
+    const ring = createSecretBox(newKey, [oldKey]);
+    expect(ring.keyIds).toEqual([ring.keyId, old.keyId]);
+    expect(ring.keyIdOf(ring.seal("x"))).toBe(ring.keyId);
+    expect(ring.open(old.seal("from the old key"))).toBe("from the old key");
+    expect(() => old.open(ring.seal("y"))).toThrow(/sealed with key .* not with key/);
+  });
 });

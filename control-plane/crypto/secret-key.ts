@@ -1,7 +1,10 @@
 // Where the key that seals stored secrets comes from: PALISADE_SECRET_KEY (given as an option),
 // else a key file in the data directory, else — only for an in-memory database — a key that lives
 // as long as the process. PostgreSQL without either is refused: its data outlives the process and
-// several replicas must share one key.
+// several replicas must share one key. During a rotation (docs/security.md "Rotating the key") a
+// second key joins: the previous one (PALISADE_SECRET_KEY_PREVIOUS, or `secret.key.previous` next
+// to the key file), whose values are re-sealed, or the next one (PALISADE_SECRET_KEY_NEXT), only
+// opened, so replicas not yet switched read what switched ones seal.
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,10 +12,14 @@ import { SECRET_KEY_BYTES } from "./secret-box.js";
 
 /** Name of the key file inside the data directory. */
 export const SECRET_KEY_FILE = "secret.key";
+/** Name of the previous key's file during a rotation of the key file. */
+export const PREVIOUS_SECRET_KEY_FILE = "secret.key.previous";
 
 /** Where to look for the key. */
 export interface SecretKeySource {
   secretKey?: string;    // base64 of 32 bytes (PALISADE_SECRET_KEY)
+  secretKeyPrevious?: string;  // the key being rotated away from (PALISADE_SECRET_KEY_PREVIOUS)
+  secretKeyNext?: string;      // the key a rotation is about to switch to (PALISADE_SECRET_KEY_NEXT)
   dataDir?: string;
   databaseUrl?: string;
 }
@@ -22,6 +29,8 @@ export interface ResolvedSecretKey {
   key: Buffer;
   source: "given" | "file" | "ephemeral";
   path?: string;
+  /** The rotation's other key, if any: `previous` values are re-sealed with `key`, `next` ones only opened. */
+  other?: { role: "previous" | "next"; key: Buffer; from: string };
 }
 
 /** The key is missing, unreadable or wrong; the message tells the operator what to do. */
@@ -37,8 +46,36 @@ export function decodeSecretKey(text: string, what: string): Buffer {
   return key;
 }
 
-/** Resolves the key as described at the top of this file. */
+/** Resolves the key and the rotation's other key, as described at the top of this file. */
 export async function resolveSecretKey(source: SecretKeySource): Promise<ResolvedSecretKey> {
+  const primary = await resolvePrimaryKey(source);
+  const other = await otherKey(source, primary);
+  if (other?.key.equals(primary.key)) {
+    throw new SecretKeyError(`${other.from} is the same key as the current one: give the ${other.role} key of the rotation there`);
+  }
+  return other ? { ...primary, other } : primary;
+}
+
+async function otherKey(source: SecretKeySource, primary: ResolvedSecretKey): Promise<ResolvedSecretKey["other"]> {
+  if (source.secretKeyPrevious !== undefined && source.secretKeyNext !== undefined) {
+    throw new SecretKeyError("set PALISADE_SECRET_KEY_PREVIOUS or PALISADE_SECRET_KEY_NEXT, not both: a rotation moves from one key to one other");
+  }
+  if (source.secretKeyPrevious !== undefined) {
+    return { role: "previous", key: decodeSecretKey(source.secretKeyPrevious, "PALISADE_SECRET_KEY_PREVIOUS"), from: "PALISADE_SECRET_KEY_PREVIOUS" };
+  }
+  if (source.secretKeyNext !== undefined) {
+    return { role: "next", key: decodeSecretKey(source.secretKeyNext, "PALISADE_SECRET_KEY_NEXT"), from: "PALISADE_SECRET_KEY_NEXT" };
+  }
+  if (primary.source !== "file") return undefined;
+  const path = join(primary.path!, "..", PREVIOUS_SECRET_KEY_FILE);
+  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  return text === undefined ? undefined : { role: "previous", key: decodeSecretKey(text, `the key file ${path}`), from: path };
+}
+
+async function resolvePrimaryKey(source: SecretKeySource): Promise<ResolvedSecretKey> {
   if (source.secretKey !== undefined) return { key: decodeSecretKey(source.secretKey, "PALISADE_SECRET_KEY"), source: "given" };
   if (source.dataDir !== undefined) {
     const path = join(source.dataDir, SECRET_KEY_FILE);

@@ -27,8 +27,8 @@ describe("sealStoredSecrets", () => {
     await db.em().execute(`insert into connection (name, provider, upstream, credential_header, credential_value, segments)
       values ('old', 'openai', 'https://api.openai.com', 'authorization', 'Bearer sk-old', '[]')`);
     await db.em().execute("insert into signing_key (kid, private_jwk, public_jwk) values ('k-old', ?, '{}')", [JSON.stringify(jwk)]);
-    expect(await sealStoredSecrets(db, box)).toEqual({ sealed: 2 });
-    expect(await sealStoredSecrets(db, box)).toEqual({ sealed: 0 });
+    expect(await sealStoredSecrets(db, box)).toEqual({ sealed: 2, resealed: 0 });
+    expect(await sealStoredSecrets(db, box)).toEqual({ sealed: 0, resealed: 0 });
     const [row] = await db.em().execute<{ credential_value: string | null; credential_sealed: string }[]>(
       "select credential_value, credential_sealed from connection where name = 'old'");
     expect(row!.credential_value).toBeNull();
