@@ -57,12 +57,12 @@ describe("rotating <data-dir>/secret.key", () => {
     // The previous file is no longer needed: a start without it works.
     await rm(join(dataDir, PREVIOUS_SECRET_KEY_FILE));
     await (await start()).close();
-  });
+  }, 180_000);  // four starts of an embedded database on disk: slow on a loaded machine
 
   it("refuses a key file that opens nothing, naming the way out, and leaves the data as it was", async () => {
     const current = await keyFile(join(dataDir, SECRET_KEY_FILE));
     await writeFile(join(dataDir, SECRET_KEY_FILE), `${randomBytes(32).toString("base64")}\n`);
     await expect(start()).rejects.toThrow(/not the key this database's secrets were sealed with .*secret\.key\.previous/);
     expect((await inspect(dataDir, current)).keyIds).toEqual(new Set([createSecretBox(current).keyId]));
-  });
+  }, 60_000);
 });
