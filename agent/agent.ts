@@ -5,9 +5,9 @@ import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Agent as UndiciAgent } from "undici";
 import { readCaFile, readKeyPair, type TlsFiles } from "../control-plane/tls-files.js";
-import { createSnapshotStore } from "./config/snapshot-store.js";
+import { createSnapshotStore, type SnapshotStore } from "./config/snapshot-store.js";
 import { createRequestHandler } from "./http/handle-request.js";
-import { startProxyServer } from "./http/proxy-server.js";
+import { startProxyServer, type ProxyServer } from "./http/proxy-server.js";
 import { createAgentMetrics } from "./observability/agent-metrics.js";
 import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker } from "./policy/limits.js";
@@ -29,6 +29,12 @@ export interface AgentOptions {
    * `--workers` worker answers with every worker's series summed (agent/cluster/worker-link.ts).
    */
   metricsText?: () => Promise<string>;
+  /**
+   * Listen only once the first snapshot is in force, or give up (rejecting) when this signal
+   * aborts: a replacement `--workers` worker, whose siblings serve meanwhile, so that it never
+   * answers 503 "no configuration yet" while they could answer.
+   */
+  listenAfterSnapshot?: AbortSignal;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
   jwksCooldownMs?: number;
@@ -75,7 +81,18 @@ const defaults = {
   flushMs: 5_000, // how long close() waits for buffered exchanges to be acknowledged
 };
 
-/** Starts the agent: listening at once (503 until the first snapshot), connecting in the background. */
+/** Resolves once `store` holds a snapshot; rejects when `signal` aborts first. */
+async function untilSnapshot(store: SnapshotStore, signal: AbortSignal): Promise<void> {
+  while (store.current() === undefined) {
+    if (signal.aborted) throw new Error("stopped before the first snapshot arrived");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Starts the agent: listening at once (503 until the first snapshot; or, with
+ * `listenAfterSnapshot`, only once it has one), connecting in the background.
+ */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const logger = (options.logger ?? pino({ level: "silent" })).child({ component: "agent" });
   if (!/^[a-z][a-z0-9-]{0,62}\.[^.]+$/.test(options.token)) throw new Error('agent token must look like "<agent-name>.<secret>"');
@@ -126,7 +143,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const endpoints = {
     snapshotVersion: () => store.current()?.version, closing: () => closing !== undefined, registry: metrics.registry, metricsText: options.metricsText,
   };
-  const server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
   const instance = options.instance ?? defaultInstanceName();
   stream = startStreamClient({
     controlPlane: options.controlPlane,
@@ -140,6 +156,15 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     ca,
   });
   metrics.watchStream(stream);
+  let server: ProxyServer;
+  try {
+    if (options.listenAfterSnapshot) await untilSnapshot(store, options.listenAfterSnapshot);
+    server = await startProxyServer(options.listen, withHealthRoutes(endpoints, handler), keyPair);
+  } catch (error) {
+    await stream.close();
+    await dispatcher.close();
+    throw error;
+  }
   logger.info({ url: server.url, controlPlane: options.controlPlane, instance }, "agent listening");
 
   return {

@@ -2,6 +2,9 @@
 // cluster IPC channel (docs/agent.md "Workers"). prom-client's own aggregation messages travel
 // beside these.
 
+/** Set to "1" by the primary on a worker it forks to replace one that died while others serve. */
+export const REPLACEMENT_ENV = "PALISADE_WORKER_REPLACEMENT";
+
 /** A worker is serving: its listener is up and its control stream is starting. */
 export interface ListeningMessage {
   type: "palisade:listening";

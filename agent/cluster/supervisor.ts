@@ -6,7 +6,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
 import { AggregatorRegistry, Counter, Gauge, Registry } from "prom-client";
 import { createBackoff, type Backoff, type BackoffOptions } from "../stream/backoff.js";
-import { isMessage, type ListeningMessage, type MetricsResponse } from "./messages.js";
+import { isMessage, REPLACEMENT_ENV, type ListeningMessage, type MetricsResponse } from "./messages.js";
 
 /** Settings of the supervisor. */
 export interface SupervisorOptions {
@@ -73,7 +73,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     slot.restartTimer = undefined;
     slot.listening = undefined;
     slot.startedAt = Date.now();
-    const worker = cluster.fork({ PALISADE_WORKER_INDEX: String(slot.index) });
+    // A replacement while others serve listens only once it has a snapshot (docs/agent.md "Workers").
+    const replacement = !firstRound && slots.some((other) => other !== slot && other.worker && other.listening);
+    const worker = cluster.fork({ PALISADE_WORKER_INDEX: String(slot.index), [REPLACEMENT_ENV]: replacement ? "1" : "0" });
     slot.worker = worker;
     worker.on("message", (message: unknown) => {
       if (isMessage(message, "palisade:metrics-request")) void answerScrape(worker, message.id);

@@ -4,7 +4,8 @@
 import { availableParallelism } from "node:os";
 import { Option } from "commander";
 import type { Logger } from "pino";
-import type { Agent } from "../../agent/agent.js";
+import type { Agent, AgentOptions } from "../../agent/agent.js";
+import { REPLACEMENT_ENV } from "../../agent/cluster/messages.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { nonEmpty } from "../settings.js";
@@ -12,6 +13,7 @@ import { nonEmpty } from "../settings.js";
 type Env = Readonly<Record<string, string | undefined>>;
 
 const MAX_WORKERS = 256;
+
 
 /** `--workers N|auto`. */
 export function workersOption(): Option {
@@ -35,7 +37,7 @@ export function agentWorkers(flag: string | undefined, env: Env): number {
 /** What the serving code hands to the worker and primary paths. */
 export interface WorkerServing {
   /** Starts this process's agent (a worker's `/-/metrics` answers for all workers). */
-  start(extra: { metricsText?: () => Promise<string> }): Promise<Agent>;
+  start(extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot">): Promise<Agent>;
   logger: Logger;
   controlPlane: string;
 }
@@ -49,11 +51,21 @@ export async function serveAsWorker(serving: WorkerServing): Promise<void> {
   const { createWorkerLink } = await import("../../agent/cluster/worker-link.js");
   const link = createWorkerLink();
   process.on("SIGINT", () => {});
+  const stop = new AbortController();
   const stopped = new Promise<void>((resolve) => process.once("SIGTERM", () => {
     process.once("SIGTERM", () => process.exit(143));
+    stop.abort();
     resolve();
   }));
-  const agent = await serving.start({ metricsText: () => link.metricsText() });
+  // A replacement, while its siblings serve, joins the listener only with a snapshot in force.
+  const replacement = process.env[REPLACEMENT_ENV] === "1";
+  let agent: Agent;
+  try {
+    agent = await serving.start({ metricsText: () => link.metricsText(), ...(replacement ? { listenAfterSnapshot: stop.signal } : {}) });
+  } catch (error) {
+    if (stop.signal.aborted) return; // stopped while waiting for its first snapshot
+    throw error;
+  }
   link.serving(agent.registry, agent.url, agent.instance);
   await stopped;
   await agent.close();

@@ -2,6 +2,7 @@
 import cluster from "node:cluster";
 import { mkdir } from "node:fs/promises";
 import { Option, type Command } from "commander";
+import type { AgentOptions } from "../../agent/agent.js";
 import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
@@ -141,7 +142,7 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   );
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
-  const start = (extra: { metricsText?: () => Promise<string> }) =>
+  const start = (extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot">) =>
     listening("the agent", listen, () =>
       startAgent({ listen, controlPlane, token, segment, logger, ...limits, ...tls, ...extra }).catch((error: unknown) => {
         throw tlsFailure(error);

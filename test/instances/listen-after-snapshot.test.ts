@@ -1,0 +1,53 @@
+// `listenAfterSnapshot` (a replacement `--workers` worker): the agent joins the listener only once
+// a snapshot is in force, so it never answers 503 "no configuration yet" while its siblings could
+// answer; stopped before that, it gives up without ever listening.
+import { connect } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startAgent } from "../../agent/agent.js";
+import { freePort, startInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
+import { testDatabase, type TestDatabase } from "../support/database.js";
+import { palisade } from "../support/stack.js";
+
+let db: TestDatabase;
+let bed: InProcessBed;
+
+beforeAll(async () => {
+  db = await testDatabase();
+  bed = await startInProcessBed(db.url);
+}, 60_000);
+
+afterAll(async () => {
+  await bed?.close();
+  await db?.close();
+});
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => { socket.destroy(); resolve(false); });
+    socket.once("error", () => resolve(true));
+  });
+}
+
+it("does not listen while no snapshot can come, and gives up when stopped", async () => {
+  const port = await freePort();
+  const stop = new AbortController();
+  const starting = startAgent({ listen: `127.0.0.1:${port}`, controlPlane: "http://127.0.0.1:1", token: "nowhere.secret", listenAfterSnapshot: stop.signal });
+  const outcome = starting.then(() => "started", (error: Error) => error.message);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await refused(port)).toBe(true);
+  stop.abort();
+  expect(await outcome).toBe("stopped before the first snapshot arrived");
+  expect(await refused(port)).toBe(true);
+});
+
+it("listens once the first snapshot is in force: ready from its first answer", async () => {
+  const token = (await palisade(bed.env, ["agent", "create", "late"])).trim();
+  const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: bed.controlPlane.url, token, listenAfterSnapshot: new AbortController().signal });
+  try {
+    const ready = await fetch(`${agent.url}/-/readyz`);
+    expect(ready.status).toBe(200);
+  } finally {
+    await agent.close();
+  }
+});
