@@ -27,6 +27,11 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** The configuration version the control plane serves now. */
+async function served(): Promise<string> {
+  return ((await (await fetch(`${bed.controlPlane.url}/readyz`)).json()) as { version: string }).version;
+}
+
 async function show(name: string): Promise<AgentJson> {
   return JSON.parse(await palisade(bed.env, ["agent", "show", name, "-o", "json"])) as AgentJson;
 }
@@ -38,9 +43,9 @@ it("shows two agents of one token as two instances with their own applied versio
   expect(a.instance).not.toBe(b.instance);
 
   // Both connect and ACK the current snapshot, each on its own row.
-  const both = await eventually("both instances connected and applied", async () => {
-    const agent = await show("pool");
-    return agent.connectedInstances === 2 && agent.instances.every((i) => i.appliedVersion !== "") ? agent : undefined;
+  const both = await eventually("both instances connected and on the served version", async () => {
+    const [agent, version] = [await show("pool"), await served()];
+    return agent.connectedInstances === 2 && agent.instances.every((i) => i.appliedVersion === version) ? agent : undefined;
   });
   expect(both.instances.map((i) => i.instance).sort()).toEqual([a.instance, b.instance].sort());
   const first = both.appliedVersion;
@@ -61,9 +66,9 @@ it("shows two agents of one token as two instances with their own applied versio
   await b.close();
   await palisade(bed.env, ["apply", "-f", "-"], "kind: Policy\nname: allow-all\nconnections: [\"*\"]\naction: allow\nreason: changed\n");
   const after = await eventually("the running instance on the new snapshot", async () => {
-    const agent = await show("pool");
+    const [agent, version] = [await show("pool"), await served()];
     const running = agent.instances.find((i) => i.instance === a.instance);
-    return running && running.appliedVersion !== first ? agent : undefined;
+    return version !== first && running?.appliedVersion === version ? agent : undefined;
   });
   expect(after).toMatchObject({ connected: true, connectedInstances: 1 });
   expect(after.instances).toEqual([
