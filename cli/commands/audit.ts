@@ -9,6 +9,7 @@ import { withAdminOptions, type AdminFlags } from "../settings.js";
 import { registerAuditExport } from "./audit-export.js";
 import { registerAuditVerify } from "./audit-verify.js";
 import { registerAuditReplay } from "./audit-replay.js";
+import { registerAuditRotateKey } from "./audit-rotate-key.js";
 import { registerAuditSearch, searchSessions } from "./audit-search.js";
 import { registerAuditShow } from "./audit-show.js";
 import { registerAuditTail } from "./audit-tail.js";
@@ -25,6 +26,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   const audit = program.command("audit").description("read the recorded exchanges");
   registerAuditVerify(audit, ctx);
   registerAuditExport(audit, ctx);
+  registerAuditRotateKey(audit, ctx);
   withAdminOptions(
     audit
       .command("list")

@@ -1,5 +1,5 @@
 // palisade.admin.v1.AuditLogService: verify the stored chain, export it for offline verification,
-// publish the checkpoint keys.
+// publish the checkpoint keys, rotate the checkpoint key.
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -7,8 +7,10 @@ import {
   AuditCheckpointSchema, AuditLogEntrySchema, AuditLogService, type LogRange,
 } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { invalid } from "../admin/validation.js";
+import { adminCallerKey } from "../auth/admin-auth.js";
 import type { Database } from "../storage/database.js";
 import type { AuditEntry } from "./audit-entry.js";
+import { rotateAuditKey } from "./audit-key-rotation.js";
 import { auditPublicKeys } from "./audit-keys.js";
 import { readCheckpoints, readEntries, type SeqRange, seqRangeForTimes } from "./audit-store.js";
 import type { CheckpointRecord } from "./checkpoint-token.js";
@@ -69,6 +71,13 @@ export function createAuditLogService(db: Database): ServiceImpl<typeof AuditLog
     },
     async getLogPublicKey() {
       return { keys: (await auditPublicKeys(db.em())).map((key) => ({ ...key }) as Record<string, string>) };
+    },
+    async rotateLogKey(_request, context) {
+      const rotation = await rotateAuditKey(db, context.values.get(adminCallerKey).actor);
+      return {
+        retiredKid: rotation.retiredKid, kid: rotation.kid, handoverSeq: BigInt(rotation.handoverSeq),
+        publicKey: { ...rotation.publicJwk } as Record<string, string>,
+      };
     },
   };
 }

@@ -1,11 +1,13 @@
 // Signs checkpoints of the chain head: when `everyEntries` entries were appended since the last
 // checkpoint, or `everyMs` passed with at least one new entry. Any replica may sign; two signing
 // the same head write one row (the seq is the key). Signing happens outside the append lock, so
-// ingest never waits for it.
+// ingest never waits for it; it holds the checkpoint key's lock shared, so it always signs with the
+// current key and never with one a rotation on another replica retires meanwhile.
+import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import type { Database } from "../storage/database.js";
 import { chainHead } from "./audit-log.js";
-import { type AuditKey, ensureAuditKey } from "./audit-keys.js";
+import { AUDIT_KEY_LOCK, type AuditKey, currentAuditKey, ensureAuditKey } from "./audit-keys.js";
 import { latestCheckpoint } from "./audit-store.js";
 import { type CheckpointRecord, signCheckpoint } from "./checkpoint-token.js";
 
@@ -15,21 +17,28 @@ export const DEFAULT_CHECKPOINT_ENTRIES = 10_000;
 export const DEFAULT_CHECKPOINT_MS = 60_000;
 const POLL_MS = 1000;
 
-/** Signs a checkpoint of the current head unless the newest checkpoint already covers it. */
-export async function writeCheckpoint(db: Database, key?: AuditKey): Promise<CheckpointRecord | undefined> {
-  const signer = key ?? await ensureAuditKey(db);
-  const em = db.em();
-  const head = await chainHead(em);
-  const last = await latestCheckpoint(em);
-  if (head.seq === 0 || (last && last.seq >= head.seq)) return undefined;
+/** Signs a checkpoint of the current head with the current key unless the newest checkpoint already covers it. */
+export async function writeCheckpoint(db: Database): Promise<CheckpointRecord | undefined> {
+  await ensureAuditKey(db);
+  return db.em().transactional(async (tx) => {
+    const em = tx as EntityManager;
+    await em.execute("select pg_advisory_xact_lock_shared(?)", [AUDIT_KEY_LOCK]);
+    const [key, head, last] = [await currentAuditKey(em), await chainHead(em), await latestCheckpoint(em)];
+    if (!key || head.seq === 0 || (last && last.seq >= head.seq)) return undefined;
+    return storeCheckpoint(em, head, key);
+  });
+}
+
+/** Signs the chain head `head` with `key` and stores the checkpoint (one row per seq). */
+export async function storeCheckpoint(em: EntityManager, head: { seq: number; hash: string }, key: AuditKey): Promise<CheckpointRecord> {
   const claims = { seq: head.seq, hash: head.hash, count: head.seq, time: new Date().toISOString() };
-  const jws = await signCheckpoint(claims, signer.kid, signer.privateJwk);
+  const jws = await signCheckpoint(claims, key.kid, key.privateJwk);
   await em.execute(
     `insert into audit_checkpoint (seq, hash, count, time, kid, jws) values (?, ?, ?, ?, ?, ?)
      on conflict (seq) do nothing`,
-    [claims.seq, claims.hash, claims.count, claims.time, signer.kid, jws],
+    [claims.seq, claims.hash, claims.count, claims.time, key.kid, jws],
   );
-  return { ...claims, kid: signer.kid, jws };
+  return { ...claims, kid: key.kid, jws };
 }
 
 /** How often to checkpoint. */
@@ -50,7 +59,7 @@ export async function startCheckpointer(options: CheckpointerOptions): Promise<C
   const { db, logger } = options;
   const everyEntries = options.everyEntries ?? DEFAULT_CHECKPOINT_ENTRIES;
   const everyMs = options.everyMs ?? DEFAULT_CHECKPOINT_MS;
-  const key = await ensureAuditKey(db);
+  await ensureAuditKey(db);
   let lastAt = Date.now();
   let running: Promise<void> | undefined;
   const tick = async () => {
@@ -58,7 +67,7 @@ export async function startCheckpointer(options: CheckpointerOptions): Promise<C
     const [head, last] = await Promise.all([chainHead(em), latestCheckpoint(em)]);
     const covered = last?.seq ?? 0;
     if (head.seq - covered >= everyEntries || (head.seq > covered && Date.now() - lastAt >= everyMs)) {
-      await writeCheckpoint(db, key);
+      await writeCheckpoint(db);
       lastAt = Date.now();
     }
   };
@@ -72,7 +81,7 @@ export async function startCheckpointer(options: CheckpointerOptions): Promise<C
     async close() {
       clearInterval(timer);
       await running;
-      await writeCheckpoint(db, key).catch((error: unknown) => logger.warn({ err: error }, "last audit checkpoint failed"));
+      await writeCheckpoint(db).catch((error: unknown) => logger.warn({ err: error }, "last audit checkpoint failed"));
     },
   };
 }

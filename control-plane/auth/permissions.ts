@@ -61,6 +61,8 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     VerifyLog: { roles: CONTENT_READERS },
     ExportLog: { roles: CONTENT_READERS },
     GetLogPublicKey: { roles: CONTENT_READERS },
+    // Retires the checkpoint key; audited.
+    RotateLogKey: { roles: ADMIN },
   },
   "palisade.admin.v1.SessionService": {
     // Listings and tails never carry bodies; their free text is refused to non-content readers.

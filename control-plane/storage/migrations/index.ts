@@ -15,6 +15,7 @@ import { Migration0010AuditSinks } from "./migration-0010-audit-sinks.js";
 import { Migration0011AlertsBlocks } from "./migration-0011-alerts-blocks.js";
 import { Migration0013AgentInstances } from "./migration-0013-agent-instances.js";
 import { Migration0014ReviewInstance } from "./migration-0014-review-instance.js";
+import { Migration0015AuditKeyRotation } from "./migration-0015-audit-key-rotation.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrations: MigrationObject[] = [
   { name: "0012-connection-retention", class: Migration0012ConnectionRetention },
   { name: "0013-agent-instances", class: Migration0013AgentInstances },
   { name: "0014-review-instance", class: Migration0014ReviewInstance },
+  { name: "0015-audit-key-rotation", class: Migration0015AuditKeyRotation },
 ];

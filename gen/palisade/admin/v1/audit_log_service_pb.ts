@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/audit_log_service.proto.
  */
 export const file_palisade_admin_v1_audit_log_service: GenFile = /*@__PURE__*/
-  fileDesc("CilwYWxpc2FkZS9hZG1pbi92MS9hdWRpdF9sb2dfc2VydmljZS5wcm90bxIRcGFsaXNhZGUuYWRtaW4udjEiiAEKCExvZ1JhbmdlEhAKCGZyb21fc2VxGAEgASgDEg4KBnRvX3NlcRgCIAEoAxItCglmcm9tX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB3RvX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj4KEFZlcmlmeUxvZ1JlcXVlc3QSKgoFcmFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZG1pbi52MS5Mb2dSYW5nZSKAAQoRVmVyaWZ5TG9nUmVzcG9uc2USCgoCb2sYASABKAgSFwoPZW50cmllc19jaGVja2VkGAIgASgDEhsKE2NoZWNrcG9pbnRzX2NoZWNrZWQYAyABKAMSGAoQZmlyc3RfYnJva2VuX3NlcRgEIAEoAxIPCgdwcm9ibGVtGAUgASgJIj4KEEV4cG9ydExvZ1JlcXVlc3QSKgoFcmFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZG1pbi52MS5Mb2dSYW5nZSKIAQoRRXhwb3J0TG9nUmVzcG9uc2USMQoFZW50cnkYASABKAsyIC5wYWxpc2FkZS5hZG1pbi52MS5BdWRpdExvZ0VudHJ5SAASOAoKY2hlY2twb2ludBgCIAEoCzIiLnBhbGlzYWRlLmFkbWluLnYxLkF1ZGl0Q2hlY2twb2ludEgAQgYKBGl0ZW0isAEKDUF1ZGl0TG9nRW50cnkSCwoDc2VxGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYAyABKAkSDwoHc3ViamVjdBgEIAEoCRIoCgdwYXlsb2FkGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglwcmV2X2hhc2gYBiABKAkSDAoEaGFzaBgHIAEoCSJ/Cg9BdWRpdENoZWNrcG9pbnQSCwoDc2VxGAEgASgDEgwKBGhhc2gYAiABKAkSDQoFY291bnQYAyABKAMSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDa2lkGAUgASgJEgsKA2p3cxgGIAEoCSIYChZHZXRMb2dQdWJsaWNLZXlSZXF1ZXN0IkAKF0dldExvZ1B1YmxpY0tleVJlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Mq0CCg9BdWRpdExvZ1NlcnZpY2USVgoJVmVyaWZ5TG9nEiMucGFsaXNhZGUuYWRtaW4udjEuVmVyaWZ5TG9nUmVxdWVzdBokLnBhbGlzYWRlLmFkbWluLnYxLlZlcmlmeUxvZ1Jlc3BvbnNlElgKCUV4cG9ydExvZxIjLnBhbGlzYWRlLmFkbWluLnYxLkV4cG9ydExvZ1JlcXVlc3QaJC5wYWxpc2FkZS5hZG1pbi52MS5FeHBvcnRMb2dSZXNwb25zZTABEmgKD0dldExvZ1B1YmxpY0tleRIpLnBhbGlzYWRlLmFkbWluLnYxLkdldExvZ1B1YmxpY0tleVJlcXVlc3QaKi5wYWxpc2FkZS5hZG1pbi52MS5HZXRMb2dQdWJsaWNLZXlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CilwYWxpc2FkZS9hZG1pbi92MS9hdWRpdF9sb2dfc2VydmljZS5wcm90bxIRcGFsaXNhZGUuYWRtaW4udjEiiAEKCExvZ1JhbmdlEhAKCGZyb21fc2VxGAEgASgDEg4KBnRvX3NlcRgCIAEoAxItCglmcm9tX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB3RvX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj4KEFZlcmlmeUxvZ1JlcXVlc3QSKgoFcmFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZG1pbi52MS5Mb2dSYW5nZSKAAQoRVmVyaWZ5TG9nUmVzcG9uc2USCgoCb2sYASABKAgSFwoPZW50cmllc19jaGVja2VkGAIgASgDEhsKE2NoZWNrcG9pbnRzX2NoZWNrZWQYAyABKAMSGAoQZmlyc3RfYnJva2VuX3NlcRgEIAEoAxIPCgdwcm9ibGVtGAUgASgJIj4KEEV4cG9ydExvZ1JlcXVlc3QSKgoFcmFuZ2UYASABKAsyGy5wYWxpc2FkZS5hZG1pbi52MS5Mb2dSYW5nZSKIAQoRRXhwb3J0TG9nUmVzcG9uc2USMQoFZW50cnkYASABKAsyIC5wYWxpc2FkZS5hZG1pbi52MS5BdWRpdExvZ0VudHJ5SAASOAoKY2hlY2twb2ludBgCIAEoCzIiLnBhbGlzYWRlLmFkbWluLnYxLkF1ZGl0Q2hlY2twb2ludEgAQgYKBGl0ZW0isAEKDUF1ZGl0TG9nRW50cnkSCwoDc2VxGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYAyABKAkSDwoHc3ViamVjdBgEIAEoCRIoCgdwYXlsb2FkGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglwcmV2X2hhc2gYBiABKAkSDAoEaGFzaBgHIAEoCSJ/Cg9BdWRpdENoZWNrcG9pbnQSCwoDc2VxGAEgASgDEgwKBGhhc2gYAiABKAkSDQoFY291bnQYAyABKAMSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDa2lkGAUgASgJEgsKA2p3cxgGIAEoCSIYChZHZXRMb2dQdWJsaWNLZXlSZXF1ZXN0IkAKF0dldExvZ1B1YmxpY0tleVJlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IhUKE1JvdGF0ZUxvZ0tleVJlcXVlc3QiewoUUm90YXRlTG9nS2V5UmVzcG9uc2USEwoLcmV0aXJlZF9raWQYASABKAkSCwoDa2lkGAIgASgJEhQKDGhhbmRvdmVyX3NlcRgDIAEoAxIrCgpwdWJsaWNfa2V5GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdDKOAwoPQXVkaXRMb2dTZXJ2aWNlElYKCVZlcmlmeUxvZxIjLnBhbGlzYWRlLmFkbWluLnYxLlZlcmlmeUxvZ1JlcXVlc3QaJC5wYWxpc2FkZS5hZG1pbi52MS5WZXJpZnlMb2dSZXNwb25zZRJYCglFeHBvcnRMb2cSIy5wYWxpc2FkZS5hZG1pbi52MS5FeHBvcnRMb2dSZXF1ZXN0GiQucGFsaXNhZGUuYWRtaW4udjEuRXhwb3J0TG9nUmVzcG9uc2UwARJoCg9HZXRMb2dQdWJsaWNLZXkSKS5wYWxpc2FkZS5hZG1pbi52MS5HZXRMb2dQdWJsaWNLZXlSZXF1ZXN0GioucGFsaXNhZGUuYWRtaW4udjEuR2V0TG9nUHVibGljS2V5UmVzcG9uc2USXwoMUm90YXRlTG9nS2V5EiYucGFsaXNhZGUuYWRtaW4udjEuUm90YXRlTG9nS2V5UmVxdWVzdBonLnBhbGlzYWRlLmFkbWluLnYxLlJvdGF0ZUxvZ0tleVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * LogRange selects entries by seq or by time; all fields unset means the whole log. Seq and time
@@ -327,6 +327,8 @@ export const GetLogPublicKeyRequestSchema: GenMessage<GetLogPublicKeyRequest> = 
 export type GetLogPublicKeyResponse = Message<"palisade.admin.v1.GetLogPublicKeyResponse"> & {
   /**
    * Public JWKs (kty EC, crv P-256, kid, alg ES256), oldest first; the last one signs new checkpoints.
+   * Each states the seqs whose checkpoints it may sign: `palisade_valid_from_seq` and, once retired,
+   * `palisade_valid_to_seq` (docs/audit-log.md).
    *
    * @generated from field: repeated google.protobuf.Struct keys = 1;
    */
@@ -339,6 +341,64 @@ export type GetLogPublicKeyResponse = Message<"palisade.admin.v1.GetLogPublicKey
  */
 export const GetLogPublicKeyResponseSchema: GenMessage<GetLogPublicKeyResponse> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_audit_log_service, 8);
+
+/**
+ * RotateLogKeyRequest has no fields.
+ *
+ * @generated from message palisade.admin.v1.RotateLogKeyRequest
+ */
+export type RotateLogKeyRequest = Message<"palisade.admin.v1.RotateLogKeyRequest"> & {
+};
+
+/**
+ * Describes the message palisade.admin.v1.RotateLogKeyRequest.
+ * Use `create(RotateLogKeyRequestSchema)` to create a new message.
+ */
+export const RotateLogKeyRequestSchema: GenMessage<RotateLogKeyRequest> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_audit_log_service, 9);
+
+/**
+ * RotateLogKeyResponse describes the handover.
+ *
+ * @generated from message palisade.admin.v1.RotateLogKeyResponse
+ */
+export type RotateLogKeyResponse = Message<"palisade.admin.v1.RotateLogKeyResponse"> & {
+  /**
+   * The kid of the key retired.
+   *
+   * @generated from field: string retired_kid = 1;
+   */
+  retiredKid: string;
+
+  /**
+   * The kid of the new key.
+   *
+   * @generated from field: string kid = 2;
+   */
+  kid: string;
+
+  /**
+   * The seq of the entry recording the rotation: the retired key's last checkpoint is at this seq,
+   * and the new key signs checkpoints from the next seq on.
+   *
+   * @generated from field: int64 handover_seq = 3;
+   */
+  handoverSeq: bigint;
+
+  /**
+   * The new public JWK, with its range of seqs.
+   *
+   * @generated from field: google.protobuf.Struct public_key = 4;
+   */
+  publicKey?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.RotateLogKeyResponse.
+ * Use `create(RotateLogKeyResponseSchema)` to create a new message.
+ */
+export const RotateLogKeyResponseSchema: GenMessage<RotateLogKeyResponse> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_audit_log_service, 10);
 
 /**
  * AuditLogService verifies and exports the tamper-evident audit log: one hash chain of session,
@@ -380,6 +440,18 @@ export const AuditLogService: GenService<{
     methodKind: "unary";
     input: typeof GetLogPublicKeyRequestSchema;
     output: typeof GetLogPublicKeyResponseSchema;
+  },
+  /**
+   * RotateLogKey retires the current checkpoint key for a new one: an admin entry naming both keys
+   * is appended, the old key signs a last checkpoint covering it, and the new key signs every later
+   * checkpoint. Admins only.
+   *
+   * @generated from rpc palisade.admin.v1.AuditLogService.RotateLogKey
+   */
+  rotateLogKey: {
+    methodKind: "unary";
+    input: typeof RotateLogKeyRequestSchema;
+    output: typeof RotateLogKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palisade_admin_v1_audit_log_service, 0);
