@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { JWK } from "jose";
 import { type AuditEntry, GENESIS_HASH } from "./audit-entry.js";
-import type { CheckpointRecord } from "./checkpoint-token.js";
+import { type CheckpointJwk, type CheckpointRecord, VALID_FROM, VALID_TO } from "./checkpoint-token.js";
 import { type ExportItem, parseExportLine } from "./export-format.js";
 import { verifyChain, type VerifyReport } from "./verify-chain.js";
 
@@ -17,6 +17,12 @@ export function parseKeys(text: string): JWK[] {
   const keys = Array.isArray(document.keys) ? document.keys : [document];
   if (keys.some((key) => typeof key.kid !== "string" || key.kty !== "EC")) {
     throw new Error("expected an EC public JWK (or a JWKS of them), each with a kid");
+  }
+  for (const key of keys as CheckpointJwk[]) {
+    for (const member of [VALID_FROM, VALID_TO] as const) {
+      const seq = key[member];
+      if (seq !== undefined && !(Number.isSafeInteger(seq) && seq >= 1)) throw new Error(`key ${key.kid}: ${member} must be a seq (a whole number from 1)`);
+    }
   }
   return keys;
 }

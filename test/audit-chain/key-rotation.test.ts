@@ -13,7 +13,7 @@ import { readCheckpoints, readEntries, readEntry } from "../../control-plane/aud
 import { signCheckpoint, VALID_FROM, VALID_TO } from "../../control-plane/audit/checkpoint-token.js";
 import { writeCheckpoint } from "../../control-plane/audit/checkpointer.js";
 import type { ExportItem } from "../../control-plane/audit/export-format.js";
-import { verifyItems } from "../../control-plane/audit/verify-export.js";
+import { parseKeys, verifyItems } from "../../control-plane/audit/verify-export.js";
 import { verifyStoredLog } from "../../control-plane/audit/verify-stored-log.js";
 import { createSecretBox } from "../../control-plane/crypto/secret-box.js";
 import { secretBox, useSecretBox } from "../../control-plane/crypto/secret-registry.js";
@@ -60,6 +60,9 @@ describe.each(await databaseFlavours())("rotating the checkpoint key on %s", (fl
     expect(await verifyStoredLog(db)).toMatchObject({ ok: true, entriesChecked: 9, checkpointsChecked: 3 });
     expect(await verifyItems(await exported(db), keys)).toMatchObject({ ok: true, checkpointsChecked: 3 });
     expect((await verifyItems(await exported(db), [keys[1]!])).firstBroken).toEqual({ seq: 5, problem: `checkpoint at seq 5 is signed by unknown key ${first!.kid}` });
+    // The JWKS `audit public-key` prints reads back as it is; a range that is not a seq is refused.
+    expect(parseKeys(JSON.stringify({ keys }))).toEqual(keys);
+    expect(() => parseKeys(JSON.stringify({ keys: [{ ...keys[0], [VALID_TO]: "6" }] }))).toThrow(/palisade_valid_to_seq must be a seq/);
   });
 
   it("refuses a checkpoint the retired key signs after its retirement, online and offline", async () => {
@@ -94,19 +97,24 @@ describe.runIf(await postgresAvailable())("two replicas over one PostgreSQL and 
       await append(b, 2);
       expect((await writeCheckpoint(b))!.kid).toBe(rotation.kid);
 
-      // Rotations on one replica while the other appends and checkpoints as fast as it can.
+      // Rotations on one replica while the other appends and checkpoints as fast as it can; each
+      // rotation waits for a checkpoint of the other replica since the previous one, so they interleave.
       let rotating = true;
+      let checkpoints = 0;
       const churn = (async () => {
-        let checkpoints = 0;
         while (rotating) {
           await append(b, 1);
           if (await writeCheckpoint(b)) checkpoints += 1;
         }
-        return checkpoints;
       })();
-      for (let i = 0; i < 5; i += 1) await rotateAuditKey(a, `rotator-${i}`);
+      for (let i = 0; i < 5; i += 1) {
+        const seen = checkpoints;
+        while (checkpoints === seen) await new Promise((resolve) => setTimeout(resolve, 5));
+        await rotateAuditKey(a, `rotator-${i}`);
+      }
       rotating = false;
-      expect(await churn).toBeGreaterThan(0);
+      await churn;
+      expect(checkpoints).toBeGreaterThanOrEqual(5);
       await append(a, 1);
       await writeCheckpoint(a);
       const keys = await auditPublicKeys(a.em());
