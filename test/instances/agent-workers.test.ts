@@ -43,6 +43,12 @@ function freshChat(port: number, stream = false): Promise<{ status: number; sess
   });
 }
 
+async function inTurn<T>(count: number, call: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < count; i++) results.push(await call());
+  return results;
+}
+
 async function instanceOf(session: string): Promise<string> {
   return eventually(`session ${session} stored`, async () => {
     const run = await runPalisade(["audit", "show", session, "-o", "json"], bed.env);
@@ -70,16 +76,20 @@ it("serves from both workers, restarts a killed one as a new instance, and drain
     return shown.connectedInstances === 2 && shown.instances.every((i) => started.includes(i.instance) && i.appliedVersion !== "") ? true : undefined;
   }, 30_000);
 
-  // New connections go to the workers in turn: both serve, each exchange names its worker.
-  const answers = await Promise.all(Array.from({ length: 6 }, () => freshChat(port)));
+  // New connections go to the workers in turn (one at a time: the primary hands each to the worker
+  // longest free): both serve, each exchange names its worker.
+  const answers = await inTurn(6, () => freshChat(port));
   expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
   const served = new Set(await Promise.all(answers.map((a) => instanceOf(a.session))));
   expect([...served].sort()).toEqual([...started].sort());
 
   // One scrape, whichever worker answers it, sums both.
   const scrape = async () => (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
-  const metrics = await scrape();
-  expect(series(metrics, "palisade_agent_requests_total{")).toBeGreaterThanOrEqual(6);
+  // An exchange is counted just after its answer ends: poll briefly for the last one.
+  const metrics = await eventually("the six requests counted", async () => {
+    const text = await scrape();
+    return series(text, "palisade_agent_requests_total{") >= 6 ? text : undefined;
+  });
   expect(series(metrics, "palisade_agent_stream_connected ")).toBe(2);
   expect(series(metrics, "palisade_agent_workers ")).toBe(2);
 
@@ -94,7 +104,7 @@ it("serves from both workers, restarts a killed one as a new instance, and drain
   }, 60_000);
   expect(agent.stderr()).toContain("agent worker exited; restarting it");
   expect(series(await scrape(), "palisade_agent_worker_restarts_total ")).toBe(1);
-  const after = await Promise.all(Array.from({ length: 4 }, () => freshChat(port)));
+  const after = await inTurn(4, () => freshChat(port));
   expect(after.map((a) => a.status)).toEqual(Array(4).fill(200));
   expect(new Set(await Promise.all(after.map((a) => instanceOf(a.session))))).toEqual(new Set([replaced, started[1]]));
 
