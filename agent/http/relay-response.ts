@@ -6,6 +6,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { StreamFilter } from "../providers/index.js";
+import type { ParsedEvents } from "../sse/parsed-events.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 
 /** One upstream response on its way to the caller. */
@@ -51,7 +52,7 @@ export async function relayResponse(relay: Relay): Promise<void> {
   }
   const stream = relay.masking?.responseStream();
   const filter = relay.filter;
-  const send = async (client: Buffer, record?: Buffer) => {
+  const send = async (client: Buffer, record?: Buffer, parsed?: ParsedEvents) => {
     const out = filter ? filter.push(client) : client;
     let more = true;
     if (out.length > 0) {
@@ -59,13 +60,13 @@ export async function relayResponse(relay: Relay): Promise<void> {
       head();
       more = res.write(out);
     }
-    recorder.responseChunk(client, record);
+    recorder.responseChunk(client, record, parsed);
     if (!more) await writable(res);
   };
   for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
     if (stream) {
       const out = stream.push(chunk);
-      await send(out.client, out.record);
+      await send(out.client, out.record, out.parsed);
     } else {
       recorder.firstByte();
       await send(chunk);
@@ -75,7 +76,7 @@ export async function relayResponse(relay: Relay): Promise<void> {
   if (relay.callerGone()) throw new Error("caller closed the connection");
   if (stream) {
     const tail = stream.end();
-    await send(tail.client, tail.record);
+    await send(tail.client, tail.record, tail.parsed);
   }
   recorder.firstByte();
   head();

@@ -13,11 +13,17 @@ const riskyNumber = /\d{16}|[eE][+-]?\d{3}/;
 
 /** The parsed body, or undefined when `text` is not JSON. */
 export function parseJsonBody(text: string): unknown {
+  return parseJsonBodyExact(text).value;
+}
+
+/** parseJsonBody's value, and whether it is exactly JSON.parse's (plain: no number kept as source text). */
+export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean } {
+  const plain = !rawJSON || !riskyNumber.test(text);
   try {
-    if (!rawJSON || !riskyNumber.test(text)) return JSON.parse(text);
-    return parseWith(text, (_key, value, context) => (typeof value === "number" && context?.source !== undefined ? rawJSON(context.source) : value));
+    if (plain || !rawJSON) return { value: JSON.parse(text), plain };
+    return { value: parseWith(text, (_key, value, context) => (typeof value === "number" && context?.source !== undefined ? rawJSON(context.source) : value)), plain };
   } catch {
-    return undefined;
+    return { value: undefined, plain };
   }
 }
 

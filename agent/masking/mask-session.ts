@@ -5,7 +5,7 @@ import { createMaskContext } from "./mask-context.js";
 import type { MaskedBody, MaskFindingCount, MaskRule } from "./mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody } from "./response-masker.js";
-import { createResponseStream } from "./response-stream.js";
+import { createResponseStream, type ResponseStream } from "./response-stream.js";
 
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "./mask-types.js";
 
@@ -18,8 +18,11 @@ export interface MaskSession {
   maskRequest(body: Buffer, parsed?: unknown): Buffer;
   /** A whole (non-streamed) response body. */
   maskResponse(body: Buffer, contentType: string): MaskedBody;
-  /** An SSE response: push() upstream bytes chunk by chunk, get what to send now (maybe empty); end() flushes the held tail. */
-  responseStream(): { push(chunk: Buffer): MaskedBody; end(): MaskedBody };
+  /**
+   * An SSE response: push() upstream bytes chunk by chunk, get what to send now (maybe empty) and
+   * the JSON of the events in it, parsed once here for the readers after; end() flushes the held tail.
+   */
+  responseStream(): ResponseStream;
   findings(): MaskFindingCount[];
   /** Anything masked or restored so far. */
   readonly masked: boolean;

@@ -6,17 +6,24 @@
 import { createFieldEditor } from "./field-editor.js";
 import type { MaskContext, ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "./mask-types.js";
-import { parseJsonBody } from "./json-body.js";
+import type { ParsedData, ParsedEvents } from "../sse/parsed-events.js";
+import { parseJsonBodyExact } from "./json-body.js";
 import type { Emit, SseHandler, SseHandlerFactory } from "./sse-handler.js";
 import { anthropicSse } from "./sse-anthropic.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
 
+/** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
+export type StreamOutput = MaskedBody & { parsed?: ParsedEvents };
+
 export interface ResponseStream {
-  push(chunk: Buffer): MaskedBody;
-  end(): MaskedBody;
+  push(chunk: Buffer): StreamOutput;
+  end(): StreamOutput;
 }
+
+/** An emitted event with the JSON value its data parsed to, when it is known here. */
+type Parsed = { emit: Emit; value?: { of: unknown } };
 
 const empty = Buffer.alloc(0);
 const LOCATION = "response.stream";
@@ -60,24 +67,35 @@ function maskWhole(event: RawEvent, data: unknown, reply: ReplyMasker): Emit {
   editor.apply("record");
   const record = JSON.stringify(root.data);
   editor.apply("client");
-  return { otherLines: event.otherLines, data: { client: JSON.stringify(root.data), record } };
+  return { otherLines: event.otherLines, data: { client: JSON.stringify(root.data), record }, root: root.data };
 }
 
-function render(emits: Emit[]): MaskedBody {
-  if (emits.length === 0) return { client: empty, record: empty };
+// The parsed value goes with an event only while it is what JSON.parse makes of that side's data:
+// an edited event's value holds the caller's texts, so the record's side (when it differs) has none.
+function render(items: Parsed[]): StreamOutput {
+  if (items.length === 0) return { client: empty, record: empty };
   let client = "";
   let record = "";
-  for (const emit of emits) {
+  const parsed: ParsedEvents = { client: [], record: [] };
+  const list = (side: ParsedData[], data: string | undefined, value: { of: unknown } | undefined) => {
+    if (value && data !== undefined) side.push({ data, value: value.of });
+  };
+  for (const { emit, value } of items) {
     if ("keep" in emit) {
       client += emit.keep.raw;
       record += emit.keep.raw;
+      list(parsed.client, emit.keep.data, value);
+      list(parsed.record, emit.keep.data, value);
     } else {
       client += withData(emit, emit.data.client);
       record += withData(emit, emit.data.record);
+      list(parsed.client, emit.data.client, value);
+      if (emit.data.record === emit.data.client) list(parsed.record, emit.data.record, value);
     }
   }
   const clientBytes = Buffer.from(client, "utf8");
-  return { client: clientBytes, record: client === record ? clientBytes : Buffer.from(record, "utf8") };
+  const same = client === record;
+  return { client: clientBytes, record: same ? clientBytes : Buffer.from(record, "utf8"), parsed: same ? { client: parsed.client, record: parsed.client } : parsed };
 }
 
 /** A masker for one SSE response of `provider` (the stream is passed through when the reply needs no masking). */
@@ -86,14 +104,20 @@ export function createResponseStream(provider: string, _path: string, context: M
   if (!reply.active) return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
   const splitter = createSseSplitter();
   const handler = handlerFor(provider, reply);
-  const process = (events: RawEvent[]): Emit[] =>
-    events.flatMap((event) => {
-      if (event.data === undefined) return [{ keep: event }];
-      const data = parseJsonBody(event.data);
-      return handler.event(event, data) ?? [maskWhole(event, data, reply)];
+  const process = (events: RawEvent[]): Parsed[] =>
+    events.flatMap((event): Parsed[] => {
+      if (event.data === undefined) return [{ emit: { keep: event } }];
+      const { value: data, plain } = parseJsonBodyExact(event.data);
+      const emits = handler.event(event, data) ?? [maskWhole(event, data, reply)];
+      // Shared only when it is JSON.parse's value (no number kept as source text) of this event's data.
+      if (!plain) return emits.map((emit) => ({ emit }));
+      return emits.map((emit) => {
+        if ("keep" in emit) return { emit, value: emit.keep === event ? { of: data } : undefined };
+        return { emit, value: emit.root === undefined ? undefined : { of: emit.root } };
+      });
     });
   return {
     push: (chunk) => render(process(splitter.push(chunk))),
-    end: () => render([...process(splitter.end()), ...handler.end()]),
+    end: () => render([...process(splitter.end()), ...handler.end().map((emit) => ({ emit }))]),
   };
 }

@@ -6,8 +6,11 @@ import type { TwoTexts } from "./replacer.js";
 import type { RawEvent } from "./sse-splitter.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
 
-/** One event to send: the upstream one unchanged, or an event with new data (named, for synthesized ones). */
-export type Emit = { keep: RawEvent } | { otherLines: string[]; data: TwoTexts };
+/**
+ * One event to send: the upstream one unchanged, or an event with new data (named, for synthesized
+ * ones). `root`: an upstream event's parsed data, edited in place, now holding the caller's texts.
+ */
+export type Emit = { keep: RawEvent } | { otherLines: string[]; data: TwoTexts; root?: unknown };
 
 export interface SseHandler {
   /** What to send for one upstream event whose data parsed as `data` (undefined: not JSON); undefined when the handler does not know the event. */
@@ -73,7 +76,7 @@ export function createJsonEdits(): JsonEdits {
 /** The event with `edits` applied, or the upstream event unchanged when nothing changed. */
 export function emitEdited(event: RawEvent, root: unknown, edits: JsonEdits): Emit {
   const data = edits.render(root);
-  return data ? { otherLines: event.otherLines, data } : { keep: event };
+  return data ? { otherLines: event.otherLines, data, root } : { keep: event };
 }
 
 /** A synthesized event: `event: name` (when named) and JSON data. */

@@ -1,6 +1,6 @@
 // Anthropic Messages API.
 import { anthropicPromptText } from "./anthropic-prompt.js";
-import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import { countAt, eventJson, objectAt, stringAt, usageFrom } from "./json-fields.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader } from "./provider.js";
 
@@ -22,7 +22,7 @@ function anthropicStreamReader(maxChars: number): StreamReader {
   let output: number | undefined;
   return {
     event(event) {
-      const data = parseJson(event.data);
+      const data = eventJson(event);
       const type = stringAt(data, "type") || event.event;
       if (type === "message_start") {
         const usage = objectAt(objectAt(data)?.message)?.usage;

@@ -1,4 +1,5 @@
 // Small, total readers for untyped JSON: they never throw, whatever shape the provider sent.
+import type { SseEvent } from "../sse/sse-parser.js";
 import type { UsageCounts } from "./provider.js";
 
 /** The object at `value`, or undefined when it is not a plain object. */
@@ -35,4 +36,9 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An event's data as JSON: the value an earlier reader parsed when it came with one, else parsed here. */
+export function eventJson(event: SseEvent): unknown {
+  return event.json ? event.json.value : parseJson(event.data);
 }

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createSseSplitter } from "../masking/sse-splitter.js";
 import { createUsageChunkFilter, openaiStreamUsage } from "./openai-stream-usage.js";
 
 const sse = (data: unknown) => `data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
@@ -33,5 +35,46 @@ describe("openaiStreamUsage", () => {
     const filter = createUsageChunkFilter();
     const out = Buffer.concat([filter.push(Buffer.from(`${sse(spaced)}${sse(toolCalls)}`)), filter.end()]).toString("utf8");
     expect(out).toBe(sse(toolCalls));
+  });
+
+  it("passes whole, clean chunks through unsplit with the same bytes as splitting every one", () => {
+    // The reference: every chunk split into events, usage-only ones dropped, the rest re-encoded.
+    const usageOnly = (data: string | undefined) => {
+      try {
+        const chunk = JSON.parse(data ?? "") as { choices?: unknown; usage?: unknown };
+        return Array.isArray(chunk.choices) && chunk.choices.length === 0 && typeof chunk.usage === "object" && chunk.usage !== null && !Array.isArray(chunk.usage);
+      } catch {
+        return false;
+      }
+    };
+    const reference = (chunks: Buffer[]) => {
+      const splitter = createSseSplitter();
+      const keep = (events: ReturnType<typeof splitter.push>) => events.filter((event) => !usageOnly(event.data)).map((event) => event.raw).join("");
+      return Buffer.from(chunks.map((chunk) => keep(splitter.push(chunk))).join("") + keep(splitter.end()), "utf8");
+    };
+    const usage = { id: "c", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+    const piece = fc.constantFrom(
+      sse({ id: "c", choices: [{ index: 0, delta: { content: "hé 🙂" } }], usage: null }), sse(usage), sse({ id: "c", choices: [ ], usage: null }).replace("[]", "[ ]"),
+      sse("[DONE]"), ": keep-alive\n\n", "event: x\r\ndata: {}\r\n\r\n", "\uFEFF", "data: a\r", "\n", "data: \u00e9\n\n",
+    );
+    const invalid = Buffer.from([0xff, 0x0a, 0x0a]);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece.map((text) => Buffer.from(text, "utf8")), fc.constant(invalid)), { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 6 }), (pieces, cuts) => {
+        const whole = Buffer.concat(pieces);
+        const chunks: Buffer[] = [];
+        let from = 0;
+        // Chunks along the pieces (on event boundaries, as the masker writes) and at arbitrary cuts.
+        const bounds = [...new Set([...pieces.map((_, i) => Buffer.concat(pieces.slice(0, i + 1)).length), ...cuts.map((cut) => Math.min(cut, whole.length))])].sort((a, b) => a - b);
+        for (const bound of bounds) {
+          chunks.push(whole.subarray(from, bound));
+          from = bound;
+        }
+        chunks.push(whole.subarray(from));
+        const filter = createUsageChunkFilter();
+        const out = Buffer.concat([...chunks.map((chunk) => filter.push(chunk)), filter.end()]);
+        expect(out.equals(reference(chunks))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

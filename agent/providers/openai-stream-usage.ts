@@ -4,6 +4,7 @@
 // usage-only chunk with `choices: []` — from what the caller receives; the record keeps it. The
 // `usage: null` field that option adds to every other chunk is left in place: it is part of the
 // documented chunk shape, and the OpenAI SDKs read it as absent usage.
+import { isUtf8 } from "node:buffer";
 import { createSseSplitter } from "../masking/sse-splitter.js";
 import { objectAt, parseJson } from "./json-fields.js";
 import type { StreamFilter, StreamUsageRewrite } from "./provider.js";
@@ -31,13 +32,47 @@ function isUsageOnlyChunk(data: string | undefined): boolean {
   return Array.isArray(chunk?.choices) && chunk.choices.length === 0 && objectAt(chunk.usage) !== undefined;
 }
 
-/** Passes a chat completion stream through event by event, minus usage-only chunks. */
+const LF = 0x0a;
+const CR = 0x0d;
+const BLANKS = new Set([0x20, 0x09, CR, LF]);
+
+/** True when the bytes hold "[", blanks, "]" (emptyArray, without decoding them). */
+function holdsEmptyArray(chunk: Buffer): boolean {
+  for (let at = chunk.indexOf(0x5b); at !== -1; at = chunk.indexOf(0x5b, at + 1)) {
+    let next = at + 1;
+    while (next < chunk.length && BLANKS.has(chunk[next]!)) next++;
+    if (next === chunk.length || chunk[next] === 0x5d) return true; // at the end: may close in the next chunk
+  }
+  return false;
+}
+
+/** True when the bytes end with a blank line ("\n\n" or "\r\n\r\n"): every event in them is complete. */
+function endsWithBlankLine(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return (n >= 2 && chunk[n - 1] === LF && chunk[n - 2] === LF) || (n >= 4 && chunk[n - 1] === LF && chunk[n - 2] === CR && chunk[n - 3] === LF && chunk[n - 4] === CR);
+}
+
+/**
+ * Passes a chat completion stream through event by event, minus usage-only chunks. A chunk that
+ * starts and ends on an event boundary (as the masker's output always does, and a provider's
+ * stream read by read most of the time), is valid UTF-8 and holds no empty array goes through as
+ * it is, neither split nor re-encoded: splitting it would give back the same bytes.
+ */
 export function createUsageChunkFilter(): StreamFilter {
   const splitter = createSseSplitter();
+  // The splitter holds nothing (no partial event or character) and its decoder is past the start
+  // of the stream (where it drops a byte order mark): the first bytes always take the slow path.
+  let atBoundary = false;
   const keep = (events: ReturnType<typeof splitter.push>): Buffer =>
     Buffer.from(events.filter((event) => !isUsageOnlyChunk(event.data)).map((event) => event.raw).join(""), "utf8");
   return {
-    push: (chunk) => keep(splitter.push(chunk)),
+    push(chunk) {
+      if (chunk.length === 0) return chunk;
+      const wasAtBoundary = atBoundary;
+      atBoundary = endsWithBlankLine(chunk);
+      if (wasAtBoundary && atBoundary && isUtf8(chunk) && !holdsEmptyArray(chunk)) return chunk;
+      return keep(splitter.push(chunk));
+    },
     end: () => keep(splitter.end()),
   };
 }

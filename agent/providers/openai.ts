@@ -1,7 +1,7 @@
 // OpenAI and OpenAI-compatible APIs: chat completions and the Responses API.
 import type { SseEvent } from "../sse/sse-parser.js";
 import { openaiPromptText } from "./openai-prompt.js";
-import { countAt, objectAt, parseJson, stringAt, usageFrom } from "./json-fields.js";
+import { countAt, eventJson, objectAt, stringAt, usageFrom } from "./json-fields.js";
 import { openaiStreamUsage } from "./openai-stream-usage.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
@@ -52,7 +52,7 @@ function openaiStreamReader(maxChars: number): StreamReader {
   let usage: UsageCounts | undefined;
   return {
     event(event: SseEvent) {
-      const data = parseJson(event.data);
+      const data = eventJson(event);
       const type = stringAt(data, "type") || event.event;
       if (type === "response.output_text.delta") {
         text.append(stringAt(data, "delta"));

@@ -14,6 +14,7 @@ import type { MaskSession } from "../masking/mask-session.js";
 import type { MaskRule, RecordChoice } from "../policy/protection-rules.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
+import { createParsedLookup, type ParsedEvents } from "../sse/parsed-events.js";
 import { createSseParser } from "../sse/sse-parser.js";
 import type { BufferSlot } from "../stream/exchange-buffer.js";
 import { type ChunkCapture, createChunkCapture } from "./chunk-capture.js";
@@ -41,8 +42,11 @@ export interface ExchangeRecorder {
   protection(init: Protection): void;
   /** The response begins: decides whether its body is read as a stream of events or as a whole. */
   responseStart(provider: ProviderSpec, contentType: string): void;
-  /** A piece of the response body as sent to the caller, and (when masking) as the record keeps it. */
-  responseChunk(client: Uint8Array, record?: Uint8Array): void;
+  /**
+   * A piece of the response body as sent to the caller, and (when masking) as the record keeps it;
+   * `parsed`: the JSON of its events as the masker parsed them (not parsed again here).
+   */
+  responseChunk(client: Uint8Array, record?: Uint8Array, parsed?: ParsedEvents): void;
   /** The first response byte went to the caller (the first call counts). */
   firstByte(): void;
   /** Completes the record and commits it to the buffer; later calls do nothing. */
@@ -67,7 +71,7 @@ const recordedBodies: Record<RecordChoice, RecordedBodies> = {
 };
 
 interface ResponseReading {
-  chunk(chunk: Uint8Array): void;
+  chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"]): void;
   result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
 }
 
@@ -76,9 +80,13 @@ function readStream(provider: ProviderSpec, limit: number): ResponseReading | un
   // units always cover `limit` bytes of text; cutString then trims to the byte limit.
   const reader = provider.streamReader(limit);
   if (!reader) return undefined;
-  const parser = createSseParser((event) => reader.event(event));
+  const lookup = createParsedLookup();
+  const parser = createSseParser((event) => reader.event(lookup.attach(event)));
   return {
-    chunk: (chunk) => parser.push(chunk),
+    chunk: (chunk, parsed) => {
+      lookup.offer(parsed);
+      parser.push(chunk);
+    },
     result: () => {
       parser.end();
       const { text, truncated } = cutString(reader.text(), limit);
@@ -156,11 +164,12 @@ export function startExchangeRecorder(init: {
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
       writes = streamed ? createChunkCapture(init.recordLimit, now) : undefined;
     },
-    responseChunk(client, record) {
-      const kept = mode === "masked" && record ? record : client;
+    responseChunk(client, record, parsed) {
+      const masked = mode === "masked" && record !== undefined;
+      const kept = masked ? record : client;
       if (mode !== "none") writes?.push(kept);
       try {
-        reading?.chunk(kept);
+        reading?.chunk(kept, masked ? parsed?.record : parsed?.client);
       } catch {
         // Recording must never break the response: give up on this body, flagged as cut.
         reading = { chunk: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };

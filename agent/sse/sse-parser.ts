@@ -8,6 +8,8 @@ export interface SseEvent {
   event: string;
   data: string;
   id?: string;
+  /** The data already parsed as JSON by an earlier reader of the stream (see parsed-events.ts). */
+  json?: { value: unknown };
 }
 
 /** Feeds chunks in; calls `onEvent` for every complete event. */
