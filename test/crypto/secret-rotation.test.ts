@@ -7,7 +7,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createSecretBox, type SecretBox } from "../../control-plane/crypto/secret-box.js";
 import { secretBox, useSecretBox } from "../../control-plane/crypto/secret-registry.js";
-import { UnheldSecretKeyError } from "../../control-plane/crypto/reseal-secrets.js";
+import { SEALED_COLUMNS, UnheldSecretKeyError } from "../../control-plane/crypto/reseal-secrets.js";
 import { sealStoredSecrets, WrongSecretKeyError } from "../../control-plane/crypto/stored-secrets.js";
 import { readConfigState } from "../../control-plane/snapshot/build-snapshot.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
@@ -68,6 +68,13 @@ describe.each(await databaseFlavours())("secret key rotation on %s", (flavour) =
     expect(await credentials(db)).toEqual(["Bearer sk-alpha"]);
     expect((await loadSigningKeys(db.em()))[0]!.privateJwk).toEqual(signingKey);
     await expect(sealStoredSecrets(db, oldBox)).rejects.toBeInstanceOf(WrongSecretKeyError);
+  });
+
+  it("re-seals every sealed column of the schema (a new one must join SEALED_COLUMNS)", async () => {
+    const columns = await db.em().execute<{ at: string }[]>(`select table_name || '.' || column_name as at
+      from information_schema.columns where table_schema = current_schema() and column_name like '%sealed'
+        and table_name <> 'secret_key_check' order by 1`);
+    expect(columns.map((row) => row.at)).toEqual(SEALED_COLUMNS.map((at) => `${at.table}.${at.column}`).sort());
   });
 
   it("refuses to start over a value sealed with a key it does not hold, naming the row, until that key is given", async () => {
