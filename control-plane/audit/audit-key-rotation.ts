@@ -8,10 +8,10 @@ import { appendAuditEvents, chainHead } from "./audit-log.js";
 import {
   AUDIT_KEY_LOCK, type AuditPublicJwk, currentAuditKey, ensureAuditKey, newAuditKeyPair, storeAuditKey,
 } from "./audit-keys.js";
+import { KEY_ROTATION_ACTION } from "./checkpoint-token.js";
 import { storeCheckpoint } from "./checkpointer.js";
 
-/** The `action` of the chain entry recording a rotation. */
-export const KEY_ROTATION_ACTION = "rotate audit checkpoint key";
+export { KEY_ROTATION_ACTION } from "./checkpoint-token.js";
 
 /** What a rotation did. */
 export interface AuditKeyRotation {

@@ -31,6 +31,9 @@ export async function signCheckpoint(claims: CheckpointClaims, kid: string, priv
     .sign(key);
 }
 
+/** The `action` of the admin entry recording a rotation of the checkpoint key (audit-key-rotation.ts). */
+export const KEY_ROTATION_ACTION = "rotate audit checkpoint key";
+
 /** JWK member: the first seq whose checkpoint the key may sign (absent: no lower bound). */
 export const VALID_FROM = "palisade_valid_from_seq";
 /** JWK member: the last seq whose checkpoint the key may sign (set once the key is retired). */

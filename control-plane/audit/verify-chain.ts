@@ -4,6 +4,7 @@
 // session digests) and the offline one (an export file and a public key).
 import { type AuditEntry, entryHash } from "./audit-entry.js";
 import { type CheckpointKeys, type CheckpointRecord, checkpointProblem } from "./checkpoint-token.js";
+import { createHandoverCheck } from "./handover-check.js";
 
 /** The first thing found wrong, at the lowest seq. */
 export interface ChainBreak {
@@ -50,6 +51,7 @@ export async function verifyChain(input: ChainInput): Promise<VerifyReport> {
   let expectedSeq = input.fromSeq;
   let prevHash = input.prevHash;
   let entriesChecked = 0;
+  const handovers = createHandoverCheck(input.checkpoints);
   for await (const page of input.pages) {
     const before = problems.length;
     for (const entry of page) {
@@ -60,10 +62,12 @@ export async function verifyChain(input: ChainInput): Promise<VerifyReport> {
       if (checkpoint && checkpoint.hash !== entry.hash) {
         problems.push({ seq: entry.seq, problem: `entry ${entry.seq} does not match the signed checkpoint at its seq` });
       }
+      handovers.see(entry);
       expectedSeq = entry.seq + 1;
       prevHash = entry.hash;
     }
     if (input.checkPage) problems.push(...await input.checkPage(page));
+    problems.push(...handovers.problems());
     if (problems.length > before) break;
   }
   const last = expectedSeq - 1;

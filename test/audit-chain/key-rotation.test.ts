@@ -1,7 +1,8 @@
 // Rotating the checkpoint key, on PGlite and PostgreSQL: the rotation is an entry of the chain
 // signed by the old key's last checkpoint, later checkpoints are signed by the new key, verify
 // (online and offline) accepts each checkpoint under the key valid at its seq and refuses one signed
-// by the retired key after its retirement; (PostgreSQL) a second replica signs with the new key at
+// by the retired key after its retirement — from the keys' ranges, and from the rotation entry for
+// keys saved without them; (PostgreSQL) a second replica signs with the new key at
 // once, also while rotations race with its checkpoints.
 import { randomBytes } from "node:crypto";
 import type { JWK } from "jose";
@@ -77,6 +78,10 @@ describe.each(await databaseFlavours())("rotating the checkpoint key on %s", (fl
     const problem = `checkpoint at seq 10 is signed by key ${keys[0]!.kid}, retired at seq 6`;
     expect((await verifyStoredLog(db)).firstBroken).toEqual({ seq: 10, problem });
     expect((await verifyItems(await exported(db), keys)).firstBroken).toEqual({ seq: 10, problem });
+    // Keys saved without their ranges: the rotation entry in the chain still tells.
+    const bare = keys.map(({ [VALID_FROM]: _from, [VALID_TO]: _to, ...key }) => key);
+    expect((await verifyItems(await exported(db), bare)).firstBroken)
+      .toEqual({ seq: 10, problem: `checkpoint at seq 10 is signed by key ${keys[0]!.kid}, retired by the rotation entry at seq 6` });
     // The new key cannot sign before its range either.
     await db.em().execute("update audit_checkpoint set kid = ? where seq = 5", [keys[1]!.kid]);
     expect((await verifyStoredLog(db)).firstBroken?.problem).toBe(`checkpoint at seq 5 is signed by key ${keys[1]!.kid}, which signs only from seq 7 on`);
