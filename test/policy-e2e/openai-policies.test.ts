@@ -89,6 +89,26 @@ describe("policies through the openai client", () => {
     expect((await chat("hi", { groups: ["eng"], model: "gpt-4o" })).ok).toBe(true);
   });
 
+  it("decides on model and prompt of a deeply nested body holding a long number (the source-keeping parse must not blind the policy)", async () => {
+    await bed.use([
+      { name: "no-ssn-keywords", priority: 100, keywords: ["social security"], action: PolicyAction.DENY, reason: "Personal data must not be sent" },
+      { name: "contractors-no-gpt4", priority: 90, when: '"contractors" in identity.groups && request.model.startsWith("gpt-4")', action: PolicyAction.DENY },
+      { name: "allow-all", priority: 0 },
+    ]);
+    const token = await bed.issuer.token("alice", { groups: ["contractors"], email: "a@example.test" });
+    // 16 digits make the parse keep numbers' source text (a reviver); 6,000 levels of nesting are
+    // nothing to JSON.parse but overflow a reviver's recursion.
+    const body = (content: string, model: string) =>
+      `{"model":${JSON.stringify(model)},"messages":[{"role":"user","content":${JSON.stringify(content)}}],"user_id":12345678901234567890,"nested":${"[".repeat(6000)}${"]".repeat(6000)}}`;
+    const post = async (content: string, model: string) => {
+      const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body(content, model) });
+      return { status: response.status, text: await response.text() };
+    };
+    expect(await post("What is my Social Security number?", "gpt-3.5-turbo")).toMatchObject({ status: 403, text: expect.stringContaining("no-ssn-keywords") });
+    expect(await post("hi", "gpt-4o")).toMatchObject({ status: 403, text: expect.stringContaining("contractors-no-gpt4") });
+    expect((await post("hi", "gpt-3.5-turbo")).status).toBe(200);
+  });
+
   it("denies and records which policy failed when a condition errors at evaluation", async () => {
     await bed.use([
       { name: "needs-level", priority: 10, when: "identity.claims.level > 2", action: PolicyAction.DENY },
