@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRoute } from "./route.js";
 
@@ -20,9 +21,13 @@ describe("parseRoute", () => {
 describe("parseRoute's fast path", () => {
   // What WHATWG URL makes of a target, the reference the fast path must agree with.
   function byUrl(target: string) {
-    const url = new URL(target, "http://agent.invalid");
-    const match = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    return match ? { connection: decodeURIComponent(match[1]!), rest: match[2] ?? "", search: url.search } : undefined;
+    try {
+      const url = new URL(target, "http://agent.invalid");
+      const match = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
+      return match ? { connection: decodeURIComponent(match[1]!), rest: match[2] ?? "", search: url.search } : undefined;
+    } catch {
+      return undefined; // not a URL, or a connection name that does not decode
+    }
   }
 
   it("splits every target exactly as WHATWG URL does", () => {
@@ -34,5 +39,16 @@ describe("parseRoute's fast path", () => {
       "/openai/é", "/openai\\v1", "/openai/v1?q=\"x\"", "/openai/v1/{x}", "/openai/v1/`x`", "/openai/v1?a|b", "/openai/v1/a|b",
     ];
     for (const target of targets) expect(parseRoute(target), target).toEqual(byUrl(target));
+  });
+
+  it("agrees with WHATWG URL on arbitrary targets of path-ish characters", () => {
+    const unit = fc.constantFrom(..."/./.././%2e%2E%2f%5c%00%zz%e9\\;?#&=:@!$'()*+,~_-aZ09 \t\"<>`{}|^[]é€\u0000\u007f\ud83d\ude00\uff0e\uff0f".split(""), "%2e", "%2E", "..", "/..", "%", "\\..", "\ud800");
+    const target = fc.string({ unit, maxLength: 24 }).map((rest) => `/${rest}`);
+    fc.assert(
+      fc.property(target, (value) => {
+        expect(parseRoute(value)).toEqual(byUrl(value));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
