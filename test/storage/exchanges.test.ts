@@ -59,6 +59,31 @@ describe.each(await databaseFlavours())("exchanges on %s", (flavour) => {
     expect(Number(entries[0]!.n)).toBe(1);
   });
 
+  it("stores absent and empty fields beside full ones in one batch (each column one bound array)", async () => {
+    const bare = exchange("mixed-bare");
+    bare.identity = undefined;
+    bare.usage = undefined;
+    bare.timeToFirstByte = undefined;
+    bare.requestBody = "";
+    const empty = exchange("mixed-empty");
+    empty.identity!.groups = [];
+    empty.maskPolicies = [];
+    empty.findings = [];
+    const full = exchange("mixed-full");
+    full.maskPolicies = ["pii"];
+    full.findings = [{ $typeName: "palisade.agent.v1.MaskFinding", detector: "email", location: "request", count: 2 }];
+    empty.responseChunks = [{ $typeName: "palisade.agent.v1.ResponseChunk", offset: { $typeName: "google.protobuf.Duration", seconds: 0n, nanos: 7 }, data: "a\u0000b" }];
+    const sent = [bare, full, empty, bare];
+    expect(await createExchangeSink(db).commit("edge-mixed", sent)).toEqual(["mixed-bare", "mixed-full", "mixed-empty", "mixed-bare"]);
+    const reader = createExchangeReader(db);
+    for (const one of [bare, empty, full]) {
+      const got = (await reader.get(one.id))!.exchange;
+      expect(got, one.id).toEqual({ ...one, agent: "edge-mixed", responseChunks: one.responseChunks.map((chunk) => ({ ...chunk, data: chunk.data.replaceAll("\u0000", "\uFFFD") })) });
+    }
+    const entries = await db.em().execute<{ n: string | number }[]>("select count(*) as n from audit_log where type = 'session' and payload->>'session' like 'mixed-%'");
+    expect(Number(entries[0]!.n)).toBe(3);
+  });
+
   it("reads back every field, the agent taken from the stream", async () => {
     const sent = exchange("round-trip", { nanos: 456_000 });
     await createExchangeSink(db).commit("edge-9", [sent]);
