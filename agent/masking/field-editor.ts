@@ -25,7 +25,10 @@ export interface FieldEditor extends FieldVisitor {
   apply(side: keyof TwoTexts): void;
 }
 
-const isContainer = (value: unknown): value is Container => typeof value === "object" && value !== null;
+// A number parseJsonBody kept as its source text (JSON.rawJSON) is a frozen object, but a number:
+// not walked into (its digits are no text, and writing to it throws).
+const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
+const isContainer = (value: unknown): value is Container => typeof value === "object" && value !== null && !isRawJson(value);
 const at = (location: string, key: string | number) => (typeof key === "number" ? `${location}[${key}]` : `${location}.${key}`);
 const MAX_DEPTH = 64;
 
@@ -40,13 +43,20 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
   const record = (container: unknown, key: string | number, texts: TwoTexts | undefined) => {
     if (texts) edits.push({ container: container as Container, key, texts });
   };
-  const all = (container: unknown, key: string | number, location: string, depth: number): void => {
+  // Depth first in document order, without recursion: every string is masked however deep it is
+  // nested (a limit would let text through unmasked); locations stop growing past MAX_DEPTH.
+  const all = (container: unknown, key: string | number, location: string): void => {
     if (!isContainer(container)) return;
-    const value = (container as Record<string | number, unknown>)[key];
-    if (typeof value === "string") return record(container, key, mask(value, location));
-    if (!isContainer(value) || depth > MAX_DEPTH) return;
-    if (Array.isArray(value)) value.forEach((_, index) => all(value, index, at(location, index), depth + 1));
-    else for (const name of Object.keys(value)) all(value, name, at(location, name), depth + 1);
+    const pending: [Container, string | number, string, number][] = [[container, key, location, 0]];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [parent, name, where, depth] = next;
+      const value = (parent as Record<string | number, unknown>)[name];
+      if (typeof value === "string") record(parent, name, mask(value, where));
+      if (!isContainer(value)) continue;
+      const child = (member: string | number) => (depth < MAX_DEPTH ? at(where, member) : where);
+      const members: (string | number)[] = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
+      for (let index = members.length - 1; index >= 0; index--) pending.push([value, members[index]!, child(members[index]!), depth + 1]);
+    }
   };
   const editor: FieldEditor = {
     text(container, key, location) {
@@ -72,7 +82,7 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
       nested.apply("record");
       record(container, key, { client, record: JSON.stringify(inner) });
     },
-    all: (container, key, location) => all(container, key, location, 0),
+    all,
     get changed() {
       return edits.length > 0;
     },

@@ -122,6 +122,22 @@ describe("request masking: unknown shapes and other bodies", () => {
     }
   });
 
+  it("masks strings at any depth of a body of unknown shape", () => {
+    const session = createMaskSession("generic", "/v1/whatever", [rule()]);
+    for (const depth of [63, 65, 200, 3000]) {
+      const text = `{"deep":${"[".repeat(depth)}"${EMAIL}",{"k":"${PHONE}"}${"]".repeat(depth)}}`;
+      const masked = session.maskRequest(Buffer.from(text)).toString("utf8");
+      expect(masked, `depth ${depth}`).toBe(`{"deep":${"[".repeat(depth)}"[EMAIL]",{"k":"[PHONE]"}${"]".repeat(depth)}}`);
+    }
+  });
+
+  it("leaves numbers of a body of unknown shape alone, even long ones kept as their source text", () => {
+    const cards = compileDetectors({ builtins: ["payment-card"], patterns: [], words: [] });
+    const session = createMaskSession("generic", "/v1/whatever", [rule({ detectors: cards })]);
+    const text = '{"id":4111111111111111,"seed":12345678901234567890,"note":"card 4111111111111111"}';
+    expect(session.maskRequest(Buffer.from(text)).toString("utf8")).toBe('{"id":4111111111111111,"seed":12345678901234567890,"note":"card [PAYMENT_CARD]"}');
+  });
+
   it("masks a non-JSON UTF-8 body as text and leaves binary bodies alone", () => {
     const session = createMaskSession("generic", "/upload", [rule()]);
     expect(session.maskRequest(Buffer.from(`to=${EMAIL}&x=1`)).toString()).toBe("to=[EMAIL]&x=1");
