@@ -53,8 +53,8 @@ const outboundLimit = 256;
 /** Why `instance` (Hello.instance) is refused, or undefined when it is acceptable. */
 export function instanceProblem(instance: string): string | undefined {
   if (instance.length > 128) return `instance name longer than 128 characters (${instance.length})`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(instance)) return "instance name contains control characters";
+  // Every control character (C0, DEL and C1: U+009B is a terminal's CSI), as `agent show` prints names.
+  if (/\p{Cc}/u.test(instance)) return "instance name contains control characters";
   return undefined;
 }
 

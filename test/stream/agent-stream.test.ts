@@ -259,7 +259,8 @@ describe("liveness and ending", () => {
   });
 
   it("refuses an instance name with control characters or over 128 characters", async () => {
-    for (const instance of ["bad\nname", "x".repeat(129)]) {
+    // C1 controls too: U+009B is an 8-bit CSI some terminals obey in `agent show`.
+    for (const instance of ["bad\nname", "bad\u0085name", "bad\u009b2Jname", "x".repeat(129)]) {
       const stream = openStream(h.transport, h.registry.enrol("edge-9"));
       stream.send({ case: "hello", value: { agentName: "edge-9", instance } });
       const error = await endedWith(stream);
