@@ -15,7 +15,6 @@ import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitTracker } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
-import { parseJson } from "../providers/json-fields.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
@@ -56,11 +55,6 @@ function withLog(slot: BufferSlot, logger: Logger, committed: (exchange: Exchang
     },
     release: () => slot.release(),
   };
-}
-
-// parseJsonBody, or plain JSON.parse where its reviver gives up (nesting deeper than its recursion).
-function readJson(text: string): unknown {
-  return parseJsonBody(text) ?? parseJson(text);
 }
 
 /** Creates the request handler; it never throws and always answers. */
@@ -121,10 +115,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const text = body.body.toString("utf8");
       // Parsed once for the provider's facts, the prompt, masking and the usage rewrite (numbers
       // too long for a double keep their source text, so a rewritten body sends them unchanged).
-      // A body nested too deeply for that parse's reviver is still read plainly for the policy's
-      // facts and the usage rewrite (as before), and masked as text (parsed stays undefined).
-      const parsed = parseJsonBody(text);
-      const json = parsed ?? parseJson(text);
+      const json = parseJsonBody(text);
       const facts = provider.readRequest(json);
       recorder.request(body.body, facts);
 
@@ -148,7 +139,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
-      const forwarded = masking ? masking.maskRequest(body.body, parsed) : body.body;
+      const forwarded = masking ? masking.maskRequest(body.body, json) : body.body;
       recorder.protection({ record, masks, session: masking, forwarded });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
@@ -172,7 +163,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.
-      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : readJson(forwarded.toString("utf8")));
+      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : parseJsonBody(forwarded.toString("utf8")));
       await forward(context, req, res, connection, route, usage?.body ?? forwarded, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.

@@ -16,14 +16,24 @@ export function parseJsonBody(text: string): unknown {
   return parseJsonBodyExact(text).value;
 }
 
-/** parseJsonBody's value, and whether it is exactly JSON.parse's (plain: no number kept as source text). */
+/**
+ * parseJsonBody's value, and whether it is exactly JSON.parse's (plain: no number kept as source
+ * text). A body nested deeper than the reviver's recursion goes (a few thousand levels) is parsed
+ * plainly, its long numbers then as doubles: read as anything but JSON, its escaped text
+ * ("\u0040") would reach policies and masking undecoded.
+ */
 export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean } {
   const plain = !rawJSON || !riskyNumber.test(text);
   try {
     if (plain || !rawJSON) return { value: JSON.parse(text), plain };
     return { value: parseWith(text, (_key, value, context) => (typeof value === "number" && context?.source !== undefined ? rawJSON(context.source) : value)), plain };
+  } catch (error) {
+    if (plain || !(error instanceof RangeError)) return { value: undefined, plain };
+  }
+  try {
+    return { value: JSON.parse(text), plain: true };
   } catch {
-    return { value: undefined, plain };
+    return { value: undefined, plain: true };
   }
 }
 

@@ -131,6 +131,29 @@ describe("request masking: unknown shapes and other bodies", () => {
     }
   });
 
+  it("masks a JSON body too deeply nested for the digit-keeping parse as JSON, escapes decoded", () => {
+    const session = createMaskSession("generic", "/v1/whatever", [rule()]);
+    // A 20-digit number calls for the parse that keeps digits, whose reviver gives up past a few
+    // thousand levels; masked as text, the escaped "@" would reach the upstream unmasked. Deeper
+    // still, writing the masked body back may overflow too: an error (the pipeline answers 500 and
+    // forwards nothing), never the body unmasked.
+    let masked = 0;
+    for (const depth of [3000, 4500, 6000, 9000, 20_000]) {
+      const text = `{"seed":12345678901234567890,"to":"jane.doe\\u0040example.com","deep":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      let out: Buffer;
+      try {
+        out = session.maskRequest(Buffer.from(text));
+      } catch (error) {
+        expect(error, `depth ${depth}`).toBeInstanceOf(RangeError);
+        continue;
+      }
+      expect(out.toString("utf8"), `depth ${depth}`).not.toContain("u0040");
+      expect(parse(out).to).toBe("[EMAIL]");
+      masked++;
+    }
+    expect(masked).toBeGreaterThan(0);
+  });
+
   it("leaves numbers of a body of unknown shape alone, even long ones kept as their source text", () => {
     const cards = compileDetectors({ builtins: ["payment-card"], patterns: [], words: [] });
     const session = createMaskSession("generic", "/v1/whatever", [rule({ detectors: cards })]);
