@@ -40,6 +40,8 @@ export interface BenchProcess {
 export function spawnPalisade(args: string[], env: Record<string, string> = {}, profiled = false, entry?: string): BenchProcess {
   const dir = process.env.PALISADE_BENCH_CPU_PROF;
   const flags = dir && profiled ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  // Node/V8 options for the agent only (e.g. to compare GC settings): PALISADE_BENCH_AGENT_FLAGS="--flag …".
+  if (profiled) flags.push(...(process.env.PALISADE_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean));
   const bin = entry ?? join(import.meta.dirname, "..", "cli", "bin.js");
   const child = spawn(process.execPath, [...flags, bin, ...args], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...env } });
   const exited = once(child, "exit");
