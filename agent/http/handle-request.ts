@@ -139,7 +139,16 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
-      const forwarded = masking ? masking.maskRequest(body.body, json) : body.body;
+      let forwarded: Buffer;
+      try {
+        forwarded = masking ? masking.maskRequest(body.body, json) : body.body;
+      } catch (error) {
+        // The masker's walk and JSON.stringify recurse: a body nested thousands of levels deep
+        // overflows them. Nothing unmasked goes upstream, nor into a record meant to be masked.
+        if (!(error instanceof RangeError)) throw error;
+        recorder.protection({ record: record === "raw" ? "raw" : "none", masks });
+        return refuse({ status: 400, kind: "invalid_request", message: "Request body is nested too deeply for Palisade to mask" }, "request body nested too deeply to mask");
+      }
       recorder.protection({ record, masks, session: masking, forwarded });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.

@@ -9,6 +9,7 @@ const errorTypes: Record<RefusalKind, string> = {
   unauthenticated: "authentication_error",
   not_found: "not_found_error",
   too_large: "request_too_large",
+  invalid_request: "invalid_request_error",
   unavailable: "overloaded_error",
   bad_gateway: "api_error",
   gateway_timeout: "api_error",

@@ -11,6 +11,7 @@ const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
   unauthenticated: { type: "invalid_request_error", code: "invalid_api_key" },
   not_found: { type: "invalid_request_error", code: "unknown_connection" },
   too_large: { type: "invalid_request_error", code: "request_too_large" },
+  invalid_request: { type: "invalid_request_error", code: "uninspectable_body" },
   unavailable: { type: "server_error", code: "service_unavailable" },
   bad_gateway: { type: "server_error", code: "upstream_unreachable" },
   gateway_timeout: { type: "server_error", code: "upstream_timeout" },

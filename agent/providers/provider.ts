@@ -21,6 +21,7 @@ export type RefusalKind =
   | "unauthenticated" // missing or invalid caller token (401)
   | "not_found" // unknown connection (404)
   | "too_large" // request body above the limit (413)
+  | "invalid_request" // a body the agent cannot inspect, e.g. nested too deeply to mask (400)
   | "unavailable" // no configuration yet, or the audit buffer is full (503)
   | "bad_gateway" // upstream unreachable or broke off (502)
   | "gateway_timeout" // upstream did not answer in time (504)

@@ -46,6 +46,29 @@ describe("masking edges in the pipeline", () => {
     expect(await bed.recorded(none.session)).toMatchObject({ recordedBodies: RecordedBodies.NONE, requestBody: "", responseBody: "" });
   });
 
+  it("refuses (400, in the provider's format) a body nested too deeply to mask, and forwards and records none of it", async () => {
+    await bed.use([
+      { name: "mask-email", priority: 90, action: PolicyAction.MASK, detectors: ["email"] },
+      { name: "allow-all" },
+    ]);
+    const before = bed.provider.requests.length;
+    const depth = 100_000;
+    const body = `{"model":"deep","messages":[{"role":"user","content":"write to ${EMAIL}"}],"metadata":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const error = (await response.json()) as { error: { type: string; code: string; message: string } };
+    expect(error.error).toMatchObject({ type: "invalid_request_error", code: "uninspectable_body" });
+    expect(error.error.message).toContain("nested too deeply");
+    expect(bed.provider.requests.length).toBe(before);
+    const record = await bed.recorded(response.headers.get("x-palisade-session"));
+    expect(record).toMatchObject({ verdict: Verdict.DENIED, status: 400, recordedBodies: RecordedBodies.NONE, requestBody: "" });
+    expect(record.reason).toContain("nested too deeply");
+  });
+
   it("sends a whole masked response with its new Content-Length, restored for the caller", async () => {
     await bed.use([
       { name: "pseudo", priority: 90, action: PolicyAction.MASK, detectors: ["email"], style: MaskStyle.PSEUDONYMIZE, restore: true },
