@@ -104,6 +104,12 @@ it("serves from both workers, restarts a killed one as a new instance, and drain
   }, 60_000);
   expect(agent.stderr()).toContain("agent worker exited; restarting it");
   expect(series(await scrape(), "palisade_agent_worker_restarts_total ")).toBe(1);
+  // Its ACK (above) is written as its snapshot goes into force, just before it joins the shared
+  // listener: wait until it has served one request, then both take turns again.
+  await eventually("the replacement worker serving", async () => {
+    const answer = await freshChat(port);
+    return (await instanceOf(answer.session)) === replaced ? true : undefined;
+  }, 20_000);
   const after = await inTurn(4, () => freshChat(port));
   expect(after.map((a) => a.status)).toEqual(Array(4).fill(200));
   expect(new Set(await Promise.all(after.map((a) => instanceOf(a.session))))).toEqual(new Set([replaced, started[1]]));
