@@ -3,9 +3,8 @@
 // shutdown: stop accepting, drain, flush, exit 0); callers meanwhile are refused at connect, or get
 // 503 from the new agent until its first snapshot (fail closed); nothing is half-done; and every
 // request that succeeded is stored exactly once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
 import { palisade } from "../support/stack.js";
 import {
   clearError,
@@ -15,7 +14,7 @@ import {
   type Outcome,
   settledSessions,
   startAgentProcess,
-  startInProcessBed,
+  useInProcessBed,
   startLoad,
   stopProcess,
   succeeded,
@@ -23,21 +22,12 @@ import {
   type InProcessBed,
 } from "./fault-bed.js";
 
-let db: TestDatabase;
-let bed: InProcessBed;
 let controlPlane: InProcessBed["controlPlane"];
 let env: Record<string, string>;
 let token: string;
 
-beforeAll(async () => {
-  db = await testDatabase();
-  bed = await startInProcessBed(db.url);
+useInProcessBed((bed) => {
   ({ controlPlane, env, token } = bed);
-}, 60_000);
-
-afterAll(async () => {
-  await bed?.close();
-  await db?.close();
 });
 
 /** A streamed chat completion of ~20 chunks, 150 ms apart; resolves with its session and whole body. */

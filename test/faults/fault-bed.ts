@@ -6,9 +6,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { eventually, within } from "../e2e/eventually.js";
 import { adminEnv, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, standInResources } from "../support/control-plane-bed.js";
+import { testDatabase, type TestDatabase } from "../support/database.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -130,6 +132,29 @@ export async function startInProcessBed(databaseUrl: string | undefined): Promis
       await provider.close();
     },
   };
+}
+
+/**
+ * beforeAll/afterAll hooks giving a test file its own database and {@link InProcessBed}: `use`
+ * receives the started bed (and may finish the file's set-up within `timeout`); `cleanup` runs
+ * before the bed closes.
+ */
+export function useInProcessBed(
+  use: (bed: InProcessBed) => void | Promise<void>,
+  options: { timeout?: number; cleanup?: () => Promise<void> } = {},
+): void {
+  let db: TestDatabase | undefined;
+  let bed: InProcessBed | undefined;
+  beforeAll(async () => {
+    db = await testDatabase();
+    bed = await startInProcessBed(db.url);
+    await use(bed);
+  }, options.timeout ?? 60_000);
+  afterAll(async () => {
+    await options.cleanup?.();
+    await bed?.close();
+    await db?.close();
+  });
 }
 
 /** How one request ended, as the client saw it. */

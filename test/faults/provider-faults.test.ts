@@ -6,22 +6,19 @@
 // real OpenAI and Anthropic clients get their own typed error, not a stream held open for ever.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../e2e/eventually.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
 import { palisade } from "../support/stack.js";
-import { chatOnce, clearError, freePort, settledSessions, startAgentProcess, startInProcessBed, startLoad, succeeded, type InProcessBed } from "./fault-bed.js";
+import { chatOnce, clearError, freePort, settledSessions, startAgentProcess, startLoad, succeeded, useInProcessBed, type InProcessBed } from "./fault-bed.js";
 
-let db: TestDatabase;
 let bed: InProcessBed;
 let env: Record<string, string>;
 let token: string;
 let baseURL: string;
 let agentURL: string;
 
-beforeAll(async () => {
-  db = await testDatabase();
-  bed = await startInProcessBed(db.url);
+useInProcessBed(async (started) => {
+  bed = started;
   ({ env, token } = bed);
   const port = await freePort();
   await palisade(env, ["apply", "-f", "-"], `kind: Connection
@@ -35,12 +32,7 @@ credential: { header: x-api-key, value: sk-ant-stand-in }
   agentURL = `http://127.0.0.1:${port}`;
   baseURL = `${agentURL}/standin/v1`;
   await eventually("the agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined), 60_000);
-}, 120_000);
-
-afterAll(async () => {
-  await bed?.close();
-  await db?.close();
-});
+}, { timeout: 120_000 });
 
 interface Session {
   id: string;

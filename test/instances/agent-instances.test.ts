@@ -1,31 +1,24 @@
 // Agent instances end to end: two agents sharing one enrolment token (two replicas of one
 // Deployment) show as two instances of one agent, each with its own stream state and applied
 // snapshot; each exchange records the instance that handled it.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
-import { chatOnce, startInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { chatOnce, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 
 interface InstanceJson { instance: string; connected: boolean; appliedVersion: string }
 interface AgentJson { connected: boolean; connectedInstances: number; appliedVersion: string; instances: InstanceJson[] }
 
-let db: TestDatabase;
 let bed: InProcessBed;
 const agents: Agent[] = [];
 
-beforeAll(async () => {
-  db = await testDatabase();
-  bed = await startInProcessBed(db.url);
-}, 60_000);
-
-afterAll(async () => {
+useInProcessBed((started) => {
+  bed = started;
+}, { cleanup: async () => {
   for (const agent of agents) await agent.close();
-  await bed?.close();
-  await db?.close();
-});
+} });
 
 /** The configuration version the control plane serves now. */
 async function served(): Promise<string> {

@@ -3,26 +3,18 @@
 // exchange names the instance), /-/metrics sums the workers, a killed worker is restarted as a
 // new instance, and SIGTERM drains a stream in flight before everything exits 0.
 import { request } from "node:http";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../e2e/eventually.js";
-import { freePort, spawnPalisade, startInProcessBed, stopProcess, untilLogged, type InProcessBed } from "../faults/fault-bed.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { freePort, spawnPalisade, stopProcess, untilLogged, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 
 interface AgentJson { connectedInstances: number; instances: { instance: string; connected: boolean; appliedVersion: string }[] }
 
-let db: TestDatabase;
 let bed: InProcessBed;
 
-beforeAll(async () => {
-  db = await testDatabase();
-  bed = await startInProcessBed(db.url);
-}, 60_000);
-
-afterAll(async () => {
-  await bed?.close();
-  await db?.close();
+useInProcessBed((started) => {
+  bed = started;
 });
 
 /** One chat completion on a connection of its own (so the cluster hands it to the next worker). */

@@ -2,23 +2,15 @@
 // a snapshot is in force, so it never answers 503 "no configuration yet" while its siblings could
 // answer; stopped before that, it gives up without ever listening.
 import { connect } from "node:net";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { startAgent } from "../../agent/agent.js";
-import { freePort, startInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
-import { testDatabase, type TestDatabase } from "../support/database.js";
+import { freePort, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 
-let db: TestDatabase;
 let bed: InProcessBed;
 
-beforeAll(async () => {
-  db = await testDatabase();
-  bed = await startInProcessBed(db.url);
-}, 60_000);
-
-afterAll(async () => {
-  await bed?.close();
-  await db?.close();
+useInProcessBed((started) => {
+  bed = started;
 });
 
 function refused(port: number): Promise<boolean> {
