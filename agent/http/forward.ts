@@ -14,7 +14,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js"
 import { recordRefusal } from "./refusal.js";
 import { relayResponse } from "./relay-response.js";
 import type { Route } from "./route.js";
-import { endStalled, isStall } from "./upstream-stall.js";
+import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
 
 /** What forwarding needs besides the request itself. */
 export interface ForwardContext {
@@ -86,7 +86,7 @@ export async function forward(
       body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : undefined,
       signal: abort.signal,
       headersTimeout: context.headersTimeoutMs,
-      // Between chunks the model may think for a while, but not for ever (upstream-stall.ts).
+      // Between chunks the model may think for a while, but not for ever (cut-answer.ts).
       bodyTimeout: context.idleTimeoutMs,
     });
   } catch (error) {
@@ -121,11 +121,13 @@ export async function forward(
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.destroy();
-    const stalled = !callerGone && isStall(error);
-    if (!callerGone) context.metrics?.upstreamFailure(connection.name, stalled ? "stalled" : "broke_off");
-    if (stalled) return endStalled(res, recorder, connection, route, { status: upstream.statusCode, streamed, idleTimeoutMs: context.idleTimeoutMs });
-    res.destroy();
-    const detail = callerGone ? "caller closed the connection" : `upstream broke off: ${describe(error)}`;
-    recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: detail });
+    if (callerGone) {
+      res.destroy();
+      return recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: "caller closed the connection" });
+    }
+    const stalled = isStall(error);
+    context.metrics?.upstreamFailure(connection.name, stalled ? "stalled" : "broke_off");
+    const why = stalled ? stalledFor(connection, context.idleTimeoutMs) : brokeOff(connection, describe(error));
+    endCutAnswer(res, recorder, connection, route, { status: upstream.statusCode, streamed }, why);
   }
 }

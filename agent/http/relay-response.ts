@@ -44,7 +44,7 @@ export async function relayResponse(relay: Relay): Promise<void> {
   const { upstream, res, recorder } = relay;
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
   // waits for the headers, so send them now. A whole body's status goes with its first byte, so an
-  // upstream that stalls before that can still be answered 504 (upstream-stall.ts).
+  // upstream that stalls before that can still be answered 504 (cut-answer.ts).
   const head = () => res.headersSent || res.writeHead(upstream.statusCode, relay.headers);
   if (relay.streamed) {
     head();

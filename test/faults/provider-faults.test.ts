@@ -74,10 +74,23 @@ describe("a provider that hangs, resets and sends broken SSE", () => {
     expect(reset.status).toBe(502);
     expect(clearError(reset)).toBe(true);
     expect(reset.body).toMatchObject({ error: { code: "upstream_unreachable" } });
-    // Once a stream has begun the status is sent: the caller sees the stream cut, without [DONE].
+    // Once a stream has begun the status is sent: the stream ends with the provider's own error
+    // event (the SDK raises its typed error), without [DONE].
     expect(midStream.status).toBe(200);
-    expect(midStream.cut).toBeDefined();
+    expect(midStream.cut).toBeUndefined();
+    expect(midStream.text).toContain('data: {"error":{"message":"Upstream of connection standin broke off its answer"');
     expect(midStream.text).not.toContain("[DONE]");
+    // The real SDK raises its typed error for such a stream rather than a bare connection error.
+    const openai = new OpenAI({ baseURL, apiKey: token, maxRetries: 0, timeout: 20_000 });
+    const cut = await openai.chat.completions
+      .create({ model: "stand-in", stream: true, messages: [{ role: "user", content: "one two" }] }, { headers: { "x-stand-in-fault": "reset-mid-stream" } })
+      .withResponse();
+    const cutError = await thrown(async () => {
+      for await (const _chunk of cut.data);
+    });
+    expect(cutError).toBeInstanceOf(OpenAI.APIError);
+    expect(cutError).toMatchObject({ code: "upstream_unreachable", type: "server_error" });
+    expect(cutError.message).toMatch(/broke off its answer/);
     // Broken SSE is passed through as the provider sent it (the caller's SDK judges it).
     expect(broken.status).toBe(200);
     expect(broken.text).toContain('{"content":"trunc');
