@@ -10,7 +10,7 @@ import { createRequestHandler } from "./http/handle-request.js";
 import { startProxyServer, type ProxyServer } from "./http/proxy-server.js";
 import { createAgentMetrics } from "./observability/agent-metrics.js";
 import { withHealthRoutes } from "./observability/health-routes.js";
-import { createLimitTracker } from "./policy/limits.js";
+import { createLimitTracker, type LimitGate } from "./policy/limits.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
 import type { ReviewChannel } from "./review/review-hold.js";
 import { defaultInstanceName } from "./stream/instance-name.js";
@@ -35,6 +35,8 @@ export interface AgentOptions {
    * answers 503 "no configuration yet" while they could answer.
    */
   listenAfterSnapshot?: AbortSignal;
+  /** Where limits are counted; default this process (a `--workers` worker shares its primary's). */
+  limits?: LimitGate;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
   jwksCooldownMs?: number;
@@ -130,7 +132,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     snapshot: store.current,
     reviews,
     buffer,
-    limits: createLimitTracker(),
+    limits: options.limits ?? createLimitTracker(),
     maxBodyBytes,
     recordLimitBytes: defaults.recordLimitBytes,
     dispatcher,

@@ -26,8 +26,47 @@ export interface MetricsResponse {
   error?: string;
 }
 
+/** A policy's limits as a worker's snapshot has them (the primary counts by what it is sent). */
+export interface SharedLimit {
+  name: string;
+  requestsPerMinute: number;
+  tokensPerHour: number;
+}
+
+/** Who is counted. */
+export interface SharedIdentity {
+  subject: string;
+  issuer: string;
+}
+
+/** A worker asks the primary to admit (and count) one request under `limits`. */
+export interface LimitsAdmitRequest {
+  type: "palisade:limits-admit";
+  id: number;
+  limits: SharedLimit[];
+  identity: SharedIdentity;
+  now: number;
+}
+
+/** The primary's answer: admitted, or the policy (by name) whose limit is reached. */
+export interface LimitsAdmitResponse {
+  type: "palisade:limits";
+  id: number;
+  refused?: { policy: string; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
+}
+
+/** A worker adds the usage of an admitted request to the token windows. */
+export interface LimitsCharge {
+  type: "palisade:limits-charge";
+  limits: SharedLimit[];
+  identity: SharedIdentity;
+  tokens: number;
+  now: number;
+}
+
 /** Any of the above. */
-export type ClusterMessage = ListeningMessage | MetricsRequest | MetricsResponse;
+export type ClusterMessage =
+  | ListeningMessage | MetricsRequest | MetricsResponse | LimitsAdmitRequest | LimitsAdmitResponse | LimitsCharge;
 
 /** Narrows an IPC message to one of ours of `type`. */
 export function isMessage<T extends ClusterMessage["type"]>(message: unknown, type: T): message is Extract<ClusterMessage, { type: T }> {

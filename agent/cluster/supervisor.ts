@@ -1,12 +1,15 @@
 // The primary of `palisade agent --workers N`: forks N workers that share the listening port
 // (node:cluster), restarts a worker that dies with a backed-off delay, forwards the stop signal
-// for a graceful drain, and sums the workers' metrics for whichever worker is scraped.
+// for a graceful drain, sums the workers' metrics for whichever worker is scraped, and holds the
+// limit counters the workers share.
 // It serves nothing itself (docs/agent.md "Workers").
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
 import { AggregatorRegistry, Counter, Gauge, Registry } from "prom-client";
+import { createLimitTracker } from "../policy/limits.js";
 import { createBackoff, type Backoff, type BackoffOptions } from "../stream/backoff.js";
 import { isMessage, REPLACEMENT_ENV, type ListeningMessage, type MetricsResponse } from "./messages.js";
+import { answerLimits } from "./shared-limits.js";
 
 /** Settings of the supervisor. */
 export interface SupervisorOptions {
@@ -46,6 +49,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const running = new Gauge({ name: "palisade_agent_workers_running", help: "Workers alive now", registers: [own] });
   const restarts = new Counter({ name: "palisade_agent_worker_restarts_total", help: "Workers restarted after they exited on their own", registers: [own] });
 
+  // The workers' one set of limit counters (agent/cluster/shared-limits.ts).
+  const limits = createLimitTracker();
+
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({
     index, startedAt: 0, backoff: createBackoff(options.backoff ?? defaultBackoff),
   }));
@@ -80,6 +86,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     worker.on("message", (message: unknown) => {
       if (isMessage(message, "palisade:metrics-request")) void answerScrape(worker, message.id);
       else if (isMessage(message, "palisade:listening")) listening(slot, message);
+      else {
+        const answer = answerLimits(limits, message);
+        if (answer && worker.isConnected()) worker.send(answer);
+      }
     });
     exits.add(new Promise((resolve) => worker.once("exit", (code, signal) => {
       exited(slot, worker, code, signal);

@@ -13,7 +13,7 @@ import { createMaskSession } from "../masking/mask-session.js";
 import { forResponse } from "../masking/mask-types.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
-import type { LimitTracker } from "../policy/limits.js";
+import type { LimitGate } from "../policy/limits.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { ReviewChannel } from "../review/review-hold.js";
@@ -35,7 +35,7 @@ export interface PipelineDeps extends ForwardContext {
   /** Where held requests ask for reviews; absent: every held request is refused. */
   reviews?: ReviewChannel;
   /** Per-identity limit counters; they outlive snapshots. */
-  limits: LimitTracker;
+  limits: LimitGate;
   maxBodyBytes: number;
   recordLimitBytes: number;
   logger: Logger;
@@ -120,7 +120,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       recorder.request(body.body, facts);
 
       const prompt = provider.promptText(json, text);
-      const admission = admitRequest({
+      const deciding = admitRequest({
         session: id,
         connection,
         policies: snapshot.policies,
@@ -132,6 +132,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
           now: Date.now(),
         },
       });
+      // Only shared limits (`--workers`) answer later; this process's counters answer at once.
+      const admission = deciding instanceof Promise ? await deciding : deciding;
       recorder.policy(admission.policy);
       deps.metrics?.policy(admission.policy, admission.ok === true ? Verdict.ALLOWED : admission.ok === "review" ? Verdict.REVIEWED : admission.verdict);
       // Masking and the record mode hold whatever the outcome: a refused request is recorded as its

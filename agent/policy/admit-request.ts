@@ -6,8 +6,8 @@ import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { Refusal } from "../providers/index.js";
 import type { RequestContext } from "./activation.js";
 import type { CompiledPolicies } from "./compile-policies.js";
-import { evaluatePolicies } from "./evaluate.js";
-import type { LimitTracker } from "./limits.js";
+import { type Evaluation, evaluatePolicies } from "./evaluate.js";
+import type { LimitAdmission, LimitGate, LimitTracker } from "./limits.js";
 import { type MaskRule, type RecordChoice, resolveRecord } from "./protection-rules.js";
 
 /** A request the policies let through: who decided, and where to report its token usage. */
@@ -74,14 +74,24 @@ function denied(session: string, message: string, policy: string, reason: string
   };
 }
 
-/** Decides on one request; never throws. */
-export function admitRequest(input: {
+/** What admitRequest decides on. */
+interface AdmitInput<Limits extends LimitGate> {
   session: string;
   connection: PolicyTarget;
   policies: CompiledPolicies;
-  limits: LimitTracker;
+  limits: Limits;
   context: RequestContext;
-}): Admitted | Refused | HeldForReview {
+}
+
+type Decision = Admitted | Refused | HeldForReview;
+
+/**
+ * Decides on one request; never throws (nor rejects). Synchronous with this process's counters; a
+ * shared gate (`--workers`) may answer later, only for requests a limited policy matched.
+ */
+export function admitRequest(input: AdmitInput<LimitTracker>): Decision;
+export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<Decision>;
+export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<Decision> {
   const { session, connection, context } = input;
   const groups = context.identity.groups;
   if (connection.allowedGroups.size > 0 && !groups.some((group) => connection.allowedGroups.has(group))) {
@@ -110,6 +120,18 @@ export function admitRequest(input: {
   }
 
   const admission = input.limits.admit(evaluation.limited, context.identity, context.now);
+  const decide = (limits: LimitAdmission) => underLimits(session, evaluation, limits, protection, record);
+  return admission instanceof Promise ? admission.then(decide) : decide(admission);
+}
+
+/** The decision once the limits answered. */
+function underLimits(
+  session: string,
+  evaluation: Extract<Evaluation, { outcome: "allow" | "review" }>,
+  admission: LimitAdmission,
+  protection: { record: RecordChoice; masks: MaskRule[] },
+  record: RecordChoice,
+): Decision {
   if (!admission.ok) {
     const { name, reason, limits } = admission.policy;
     const amount = admission.limit === "requests per minute" ? limits?.requestsPerMinute : limits?.tokensPerHour;

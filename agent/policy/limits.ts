@@ -1,5 +1,6 @@
 // Per-identity limits, counted in this agent's memory (limits are per agent for now: N agents
-// serving one connection let an identity through up to N times the limit).
+// serving one connection let an identity through up to N times the limit). The workers of one
+// `--workers` agent share the primary's counters (agent/cluster/shared-limits.ts).
 //
 // Windows are fixed and start with the identity's first counted request (or first recorded usage)
 // under the policy: requests per minute count admissions in [start, start + 60 s); tokens per hour
@@ -14,6 +15,9 @@
 // recently used entry is dropped (which forgets that identity's counts).
 import type { CompiledPolicy } from "./compile-policies.js";
 
+/** What the counters read of a policy: its name and its limits. */
+export type LimitedPolicy = Pick<CompiledPolicy, "name" | "limits">;
+
 const minuteMs = 60_000;
 const hourMs = 3_600_000;
 
@@ -24,14 +28,21 @@ export interface LimitIdentity {
 }
 
 /** Admission under the limits: either admitted (with a way to charge tokens later) or refused by one policy. */
-export type LimitAdmission =
+export type LimitAdmission<P extends LimitedPolicy = CompiledPolicy> =
   | { ok: true; chargeTokens(tokens: number, now: number): void }
-  | { ok: false; policy: CompiledPolicy; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
+  | { ok: false; policy: P; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
 
-/** The agent's limit counters. */
-export interface LimitTracker {
+/** Where the request path asks for admission: the counters in this process, or shared ones (`--workers`). */
+export interface LimitGate {
   /** Checks every policy's limits for `identity`; when all have room, counts the request in each. */
-  admit(policies: readonly CompiledPolicy[], identity: LimitIdentity, now: number): LimitAdmission;
+  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number): LimitAdmission<P> | Promise<LimitAdmission<P>>;
+}
+
+/** The limit counters of one process. */
+export interface LimitTracker extends LimitGate {
+  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number): LimitAdmission<P>;
+  /** Adds `tokens` to the token windows of `policies` for `identity` (what an admission's chargeTokens does). */
+  charge(policies: readonly LimitedPolicy[], identity: LimitIdentity, tokens: number, now: number): void;
   /** Entries held (for tests and metrics). */
   readonly size: number;
 }
@@ -80,7 +91,23 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
     }
   }
 
+  function charge(keys: readonly string[], tokens: number, at: number): void {
+    if (!(tokens > 0)) return;
+    for (const key of keys) {
+      const entry = touch(key, at);
+      if (!open(entry.tokens, at, hourMs)) entry.tokens = { start: at, amount: 0 };
+      entry.tokens.amount += tokens;
+    }
+    evict(at);
+  }
+
+  const tokenKeys = (policies: readonly LimitedPolicy[], identity: LimitIdentity) =>
+    policies.filter((policy) => (policy.limits?.tokensPerHour ?? 0) > 0).map((policy) => keyOf(policy.name, identity));
+
   return {
+    charge(policies, identity, tokens, now) {
+      charge(tokenKeys(policies, identity), tokens, now);
+    },
     admit(policies, identity, now) {
       const limited = policies.filter((policy) => policy.limits);
       if (limited.length === 0) return admitted;
@@ -101,20 +128,9 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
         entry.requests.amount++;
       }
       evict(now);
-      const charged = limited.filter((policy) => policy.limits!.tokensPerHour > 0).map((policy) => keyOf(policy.name, identity));
+      const charged = tokenKeys(limited, identity);
       if (charged.length === 0) return admitted;
-      return {
-        ok: true,
-        chargeTokens(tokens, at) {
-          if (!(tokens > 0)) return;
-          for (const key of charged) {
-            const entry = touch(key, at);
-            if (!open(entry.tokens, at, hourMs)) entry.tokens = { start: at, amount: 0 };
-            entry.tokens.amount += tokens;
-          }
-          evict(at);
-        },
-      };
+      return { ok: true, chargeTokens: (tokens, at) => charge(charged, tokens, at) };
     },
     get size() {
       return entries.size;

@@ -37,7 +37,7 @@ export function agentWorkers(flag: string | undefined, env: Env): number {
 /** What the serving code hands to the worker and primary paths. */
 export interface WorkerServing {
   /** Starts this process's agent (a worker's `/-/metrics` answers for all workers). */
-  start(extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot">): Promise<Agent>;
+  start(extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot" | "limits">): Promise<Agent>;
   logger: Logger;
   controlPlane: string;
 }
@@ -49,7 +49,10 @@ export interface WorkerServing {
  */
 export async function serveAsWorker(serving: WorkerServing): Promise<void> {
   const { createWorkerLink } = await import("../../agent/cluster/worker-link.js");
+  const { createSharedLimits } = await import("../../agent/cluster/shared-limits.js");
+  const { createLimitTracker } = await import("../../agent/policy/limits.js");
   const link = createWorkerLink();
+  const limits = createSharedLimits(createLimitTracker(), (reason) => serving.logger.warn(reason));
   process.on("SIGINT", () => {});
   const stop = new AbortController();
   const stopped = new Promise<void>((resolve) => process.once("SIGTERM", () => {
@@ -61,7 +64,7 @@ export async function serveAsWorker(serving: WorkerServing): Promise<void> {
   const replacement = process.env[REPLACEMENT_ENV] === "1";
   let agent: Agent;
   try {
-    agent = await serving.start({ metricsText: () => link.metricsText(), ...(replacement ? { listenAfterSnapshot: stop.signal } : {}) });
+    agent = await serving.start({ metricsText: () => link.metricsText(), limits, ...(replacement ? { listenAfterSnapshot: stop.signal } : {}) });
   } catch (error) {
     if (stop.signal.aborted) return; // stopped while waiting for its first snapshot
     throw error;

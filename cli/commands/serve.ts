@@ -142,7 +142,7 @@ export async function serveAgent(flags: AgentServeFlags, ctx: CliContext): Promi
   );
   const segment = flags.segment ?? nonEmpty(ctx.env.PALISADE_SEGMENT);
   const logger = createLogger(flags.logLevel, ctx.env, "info");
-  const start = (extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot">) =>
+  const start = (extra: Pick<AgentOptions, "metricsText" | "listenAfterSnapshot" | "limits">) =>
     listening("the agent", listen, () =>
       startAgent({ listen, controlPlane, token, segment, logger, ...limits, ...tls, ...extra }).catch((error: unknown) => {
         throw tlsFailure(error);

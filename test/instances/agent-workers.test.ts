@@ -18,11 +18,11 @@ useInProcessBed((started) => {
 });
 
 /** One chat completion on a connection of its own (so the cluster hands it to the next worker). */
-function freshChat(port: number, stream = false): Promise<{ status: number; session: string; body: string }> {
+function freshChat(port: number, stream = false, token = bed.token): Promise<{ status: number; session: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: "127.0.0.1", port, method: "POST", path: "/standin/v1/chat/completions", agent: false,
-      headers: { authorization: `Bearer ${bed.token}`, "content-type": "application/json", ...(stream ? { "x-stand-in-chunk-delay-ms": "150" } : {}) },
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(stream ? { "x-stand-in-chunk-delay-ms": "150" } : {}) },
     }, (res) => {
       let body = "";
       res.setEncoding("utf8");
@@ -48,8 +48,8 @@ async function instanceOf(session: string): Promise<string> {
   });
 }
 
-async function show(): Promise<AgentJson> {
-  return JSON.parse(await palisade(bed.env, ["agent", "show", "multi", "-o", "json"])) as AgentJson;
+async function show(name = "multi"): Promise<AgentJson> {
+  return JSON.parse(await palisade(bed.env, ["agent", "show", name, "-o", "json"])) as AgentJson;
 }
 
 function series(metrics: string, name: string): number {
@@ -135,4 +135,32 @@ it("gives up when a worker cannot start, instead of restarting it forever", { ti
   expect(await agent.exited).toBe(1);
   expect(agent.stderr()).toMatch(/error: agent worker \d exited \(code 1\) before it served; see its error above/);
   expect(agent.stderr()).toContain("/nonexistent/cert.pem");
+});
+
+it("counts a caller's limits once for all its workers, not once per worker", { timeout: 240_000 }, async () => {
+  await palisade(bed.env, ["apply", "-f", "-"], `kind: Policy
+name: three-a-minute
+priority: 1000
+connections: ["*"]
+when: 'identity.subject == "limited@example.com"'
+limits: { requestsPerMinute: 3 }
+`);
+  const caller = (await palisade(bed.env, ["token", "create", "--subject", "limited@example.com"])).trim();
+  const token = (await palisade(bed.env, ["agent", "create", "limited"])).trim();
+  const port = await freePort();
+  const agent = spawnPalisade(["agent", "--server", bed.controlPlane.url, "--token", token, "--agent-listen", `127.0.0.1:${port}`, "--workers", "2"], {});
+  await untilLogged(agent, "with 2 workers", "the workers to listen", 90_000);
+  await eventually("both workers on a snapshot", async () => {
+    const shown = await show("limited");
+    return shown.connectedInstances === 2 && shown.instances.every((i) => i.appliedVersion !== "") ? true : undefined;
+  }, 30_000);
+
+  // New connections go to the workers in turn: each would admit three if it counted alone.
+  const answers = await inTurn(6, () => freshChat(port, false, caller));
+  expect(new Set(await Promise.all(answers.map((a) => instanceOf(a.session)))).size).toBe(2);
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+  expect(answers.find((a) => a.status === 429)?.body).toContain("limit of 3 requests per minute of Palisade policy three-a-minute reached");
+  // Another caller is not counted against this one.
+  expect((await freshChat(port)).status).toBe(200);
+  expect(await stopProcess(agent, "SIGTERM")).toBe(0);
 });
