@@ -127,10 +127,9 @@ export async function startInProcessBed(databaseUrl: string | undefined): Promis
     token,
     async close() {
       await killAll();
-      // A connection leaked by a transaction cut mid-way would make this wait forever. 45 s, not
-      // less: on a 2-core machine running the whole suite, a close right after PostgreSQL's
-      // restart once took over 20 s (CI; never reproduced alone or under a CPU hog).
-      await within("the control plane to close", controlPlane.close(), 45_000);
+      // A connection leaked by a transaction cut mid-way (or one whose BEGIN failed on a killed
+      // connection) would make this wait forever (control-plane/storage/failed-rollback.ts).
+      await within("the control plane to close", controlPlane.close(), 20_000);
       await provider.close();
     },
   };

@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.close(); // bounded: a connection leaked by a transaction the restart cut would hang it
   await postgres?.close();
-}, 90_000);
+}, 60_000);
 
 describe("PostgreSQL restarted under load", () => {
   it("keeps callers served and stores every exchange exactly once", { timeout: 180_000 }, async (context) => {
