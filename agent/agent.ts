@@ -4,7 +4,7 @@ import { getCACertificates } from "node:tls";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Agent as UndiciAgent } from "undici";
-import { readCaFile, readKeyPair, type TlsFiles } from "../control-plane/tls-files.js";
+import { readCaFile, readKeyPair, type TlsFiles } from "../core/tls/tls-files.js";
 import { createSnapshotStore, type SnapshotStore } from "./config/snapshot-store.js";
 import { createRequestHandler } from "./http/handle-request.js";
 import { startProxyServer, type ProxyServer } from "./http/proxy-server.js";

@@ -2,7 +2,7 @@
 // prompt (prose with numbers, dates, versions, ids, code-ish tokens) with and without personal
 // data sprinkled in (about one value per 2 KB). Figures are milliseconds per MB on one core (the
 // detectors are synchronous, so that is also the per-core cost); the note gives MB/s.
-import { BUILTIN_DETECTORS, compileDetectors } from "../agent/masking/detectors/compile-detectors.js";
+import { BUILTIN_DETECTORS, compileDetectors } from "../core/detectors/compile-detectors.js";
 import { percentile, type Bench, type Metric } from "./bench.js";
 import { promptText } from "./prompt-text.js";
 

@@ -6,7 +6,7 @@
 //   (~15,000 events), through responseStream() in 4 KB network chunks, per MB of SSE bytes and
 //   per event; and the first content byte: time from the first pushed chunk until the caller
 //   has the first text, and how many characters the hold-back kept at that point.
-import { BUILTIN_DETECTORS, compileDetectors } from "../agent/masking/detectors/compile-detectors.js";
+import { BUILTIN_DETECTORS, compileDetectors } from "../core/detectors/compile-detectors.js";
 import { createMaskSession, type MaskRule } from "../agent/masking/mask-session.js";
 import { percentile, type Bench, type Metric } from "./bench.js";
 import { promptText } from "./prompt-text.js";

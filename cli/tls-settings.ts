@@ -3,7 +3,7 @@
 // environment twin; the flag wins. (The CA trusted for the control plane, `--ca-file`, is a client
 // setting beside `--server` in settings.ts.)
 import { Option, type Command } from "commander";
-import { TlsFileError, type TlsFiles } from "../control-plane/tls-files.js";
+import { TlsFileError, type TlsFiles } from "../core/tls/tls-files.js";
 import { CliError } from "./errors.js";
 import { nonEmpty } from "./settings.js";
 

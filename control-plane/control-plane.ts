@@ -29,7 +29,7 @@ import { openDatabase } from "./storage/database.js";
 import { createExchangeReader, createExchangeSink } from "./storage/exchanges.js";
 import { createSessionFeed } from "./storage/session-feed.js";
 import { createResourceStore } from "./storage/resources/resource-store.js";
-import { readKeyPair, type TlsFiles } from "./tls-files.js";
+import { readKeyPair, type TlsFiles } from "../core/tls/tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
 import { createBlockStore } from "./blocks/block-store.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";

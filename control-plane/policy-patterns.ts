@@ -3,7 +3,7 @@
 // the agent compiles it (ECMAScript, no flags) and pass recheck's ReDoS analysis.
 import { check } from "recheck";
 import type { Resource } from "../gen/palisade/admin/v1/resources_pb.js";
-import { invalid } from "./admin/validation.js";
+import { invalid } from "./admin/input-checks.js";
 
 /** Patterns longer than this are refused before analysis (they would only slow apply down). */
 export const MAX_PATTERN_LENGTH = 1024;

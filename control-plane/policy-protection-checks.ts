@@ -4,9 +4,9 @@
 // (policy-patterns.ts), after these synchronous checks.
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { type Policy, PolicyAction, MaskStyle } from "../gen/palisade/admin/v1/resources_pb.js";
-import { BUILTIN_DETECTORS, compileDetectors } from "../agent/masking/detectors/compile-detectors.js";
-import { REVIEW_GRANT_MAX_MS, REVIEW_WAIT_MAX_MS } from "../agent/policy/protection-rules.js";
-import { invalid, isHttpUrl } from "./admin/validation.js";
+import { BUILTIN_DETECTORS, compileDetectors } from "../core/detectors/compile-detectors.js";
+import { REVIEW_GRANT_MAX_MS, REVIEW_WAIT_MAX_MS } from "../core/policy/protection-rules.js";
+import { invalid, isHttpUrl } from "./admin/input-checks.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
 
 const MAX_WORD_LENGTH = 256;

@@ -2,8 +2,8 @@
 // traffic is refused here with INVALID_ARGUMENT naming the policy and the field. Whether the named
 // connections exist is checked by the store, inside the apply's transaction.
 import { MaskDirection, MaskStyle, type Policy, PolicyAction, RecordMode } from "../gen/palisade/admin/v1/resources_pb.js";
-import { compileCondition, ConditionError } from "../agent/policy/condition.js";
-import { checkName, invalid } from "./admin/validation.js";
+import { compileCondition, ConditionError } from "../core/policy/condition.js";
+import { checkName, invalid } from "./admin/input-checks.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
 import { checkPolicyProtection } from "./policy-protection-checks.js";
 import { ALL_CONNECTIONS } from "./storage/resources/policies-references.js";

@@ -7,7 +7,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
 import { AggregatorRegistry, Counter, Gauge, Registry } from "prom-client";
 import { createLimitTracker } from "../policy/limits.js";
-import { createBackoff, type Backoff, type BackoffOptions } from "../stream/backoff.js";
+import { createBackoff, type Backoff, type BackoffOptions } from "../../core/net/backoff.js";
 import { isMessage, REPLACEMENT_ENV, type ListeningMessage, type MetricsResponse } from "./messages.js";
 import { answerLimits } from "./shared-limits.js";
 

@@ -2,7 +2,7 @@
 // metrics for the primary's aggregation, and answers `/-/metrics` with every worker's series.
 import cluster from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
-import { processMetrics } from "../../control-plane/observability/metrics-text.js";
+import { processMetrics } from "../../core/observability/metrics-text.js";
 import { isMessage, type ClusterMessage } from "./messages.js";
 
 /** A worker's link to its primary. */

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Provider, SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { createKeySetCache } from "../identity/key-sets.js";
+import { createKeySetCache } from "../../core/identity/key-sets.js";
 import { compileSnapshot } from "./compile-snapshot.js";
 
 const good = {

@@ -2,9 +2,9 @@
 // with a snapshot is found here, before it is swapped in: a snapshot that does not compile is
 // NACKed and the last good one keeps serving.
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import type { KeySetCache } from "../identity/key-sets.js";
-import type { VerifiedTokenCache } from "../identity/verified-token-cache.js";
-import { compileVerifier, type IdentityVerifier } from "../identity/verifier.js";
+import type { KeySetCache } from "../../core/identity/key-sets.js";
+import type { VerifiedTokenCache } from "../../core/identity/verified-token-cache.js";
+import { compileVerifier, type IdentityVerifier } from "../../core/identity/verifier.js";
 import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";

@@ -1,8 +1,8 @@
 // Holds the snapshot in force. Applying compiles first and swaps one reference, so a request that
 // read the old snapshot finishes on it, and a snapshot that fails to compile changes nothing.
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { createKeySetCache, type KeySetOptions } from "../identity/key-sets.js";
-import { createVerifiedTokenCache } from "../identity/verified-token-cache.js";
+import { createKeySetCache, type KeySetOptions } from "../../core/identity/key-sets.js";
+import { createVerifiedTokenCache } from "../../core/identity/verified-token-cache.js";
 import { compileSnapshot, type CompiledSnapshot } from "./compile-snapshot.js";
 
 /** The answer to send back: ACK (no error) or NACK; `version` is what the agent now runs. */

@@ -4,7 +4,7 @@
 // cut at the record limit.
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
-import type { CallerIdentity } from "../identity/verifier.js";
+import type { CallerIdentity } from "../../core/identity/verifier.js";
 import { createMaskContext } from "../masking/mask-context.js";
 import type { Admitted, HeldForReview } from "../policy/admit-request.js";
 import type { Refusal } from "../providers/index.js";

@@ -1,5 +1,5 @@
 // Counts what was masked, per detector and location, for the exchange's record (never values).
-import type { MaskFindingCount } from "./mask-types.js";
+import type { MaskFindingCount } from "../../core/detectors/mask-types.js";
 
 export interface FindingCounter {
   add(detector: string, location: string): void;

@@ -13,7 +13,7 @@ const encode = (text: string) => (text === "" ? "" : JSON.stringify(text).slice(
 /** A JSON text stream counting findings at `location`; `emitted` and the returns are JSON text. */
 export function createJsonTextStream(reply: ReplyMasker, location: string): TextStream {
   let inString = false;
-  let escape: string | undefined; // an escape sequence being read: "\\", "\\u00"…
+  let pending: string | undefined; // an escape sequence being read: "\\", "\\u00"…
   let literal: TextStream | undefined;
   let finished = false;
   const emitted = { client: "", record: "" };
@@ -45,12 +45,12 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
         } else plain += char;
         continue;
       }
-      if (escape !== undefined) {
-        escape += char;
-        if (escape === "\\u" || (escape.startsWith("\\u") && escape.length < 6)) continue;
-        decoded += escape.startsWith("\\u") ? String.fromCharCode(Number.parseInt(escape.slice(2), 16) || 0) : (escapes[char] ?? char);
-        escape = undefined;
-      } else if (char === "\\") escape = "\\";
+      if (pending !== undefined) {
+        pending += char;
+        if (pending === "\\u" || (pending.startsWith("\\u") && pending.length < 6)) continue;
+        decoded += pending.startsWith("\\u") ? String.fromCharCode(Number.parseInt(pending.slice(2), 16) || 0) : (escapes[char] ?? char);
+        pending = undefined;
+      } else if (char === "\\") pending = "\\";
       else if (char === '"') {
         const current = literal as TextStream;
         emit(current.push(decoded));

@@ -3,7 +3,7 @@
 // masking for each side.
 import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
 import { createMatchScanner, type MatchScanner } from "./match-scanner.js";
-import { forRequest, forResponse, type MaskRule } from "./mask-types.js";
+import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
 

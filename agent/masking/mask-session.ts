@@ -2,12 +2,12 @@
 // goes upstream and the response (whole or streamed) before it reaches the caller, with the
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
 import { createMaskContext } from "./mask-context.js";
-import type { MaskedBody, MaskFindingCount, MaskRule } from "./mask-types.js";
+import type { MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody } from "./response-masker.js";
 import { createResponseStream, type ResponseStream } from "./response-stream.js";
 
-export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "./mask-types.js";
+export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 
 export interface MaskSession {
   /**

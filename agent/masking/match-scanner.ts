@@ -2,10 +2,10 @@
 // longest wins, then earliest) and, in replies, this session's placeholders (which win over any
 // finding they overlap). Also says from where a stream must hold text back (the detectors'
 // holdFrom, and a tail that may still become a placeholder), never inside a match.
-import { mergeFindings } from "./detectors/merge-findings.js";
-import { settledHoldAny, type Finding } from "./detectors/detector.js";
+import { mergeFindings } from "../../core/detectors/merge-findings.js";
+import { settledHoldAny, type Finding } from "../../core/detectors/detector.js";
 import { PLACEHOLDER_PATTERN, placeholderHold } from "./markers.js";
-import type { MaskRule } from "./mask-types.js";
+import type { MaskRule } from "../../core/detectors/mask-types.js";
 import type { PseudonymEntry, PseudonymTable } from "./pseudonym-table.js";
 
 /** A detector finding (with its rule) or a session placeholder (with its entry). */

@@ -46,7 +46,7 @@ export function visitOpenaiRequest(body: Record<string, unknown>, visitor: Field
   });
   const input = body.input;
   if (typeof input === "string") visitor.text(body, "input", "request.input");
-  else if (Array.isArray(input)) input.forEach((_, index) => visitResponsesItem(input, index, `request.input[${index}]`, visitor));
+  else if (Array.isArray(input)) for (let index = 0; index < input.length; index++) visitResponsesItem(input, index, `request.input[${index}]`, visitor);
   const prompt = body.prompt;
   if (typeof prompt === "string") visitor.text(body, "prompt", "request.prompt");
   else eachOf(prompt, (_, index) => visitor.text(prompt, index, `request.prompt[${index}]`));

@@ -21,6 +21,6 @@ export function visitOpenaiResponse(body: Record<string, unknown>, visitor: Fiel
     );
     visitor.jsonText(message.function_call, "arguments", `${location}.message.function_call.arguments`);
   });
-  if (Array.isArray(output)) output.forEach((_, index) => visitResponsesItem(output, index, `response.output[${index}]`, visitor));
+  if (Array.isArray(output)) for (let index = 0; index < output.length; index++) visitResponsesItem(output, index, `response.output[${index}]`, visitor);
   return true;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileDetectors } from "./detectors/compile-detectors.js";
+import { compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { createMaskSession } from "./mask-session.js";
 import { pseudonymRule, rule } from "./test-rules.js";
 

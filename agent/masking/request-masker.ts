@@ -33,7 +33,7 @@ export function maskRequestBody(provider: string, body: Buffer, masker: PromptMa
   });
   const object = objectAt(parsed);
   const walker = walkers[provider];
-  if (!object || !walker || !walker(object, editor)) editor.all({ request: parsed }, "request", "request");
+  if (!object || !walker?.(object, editor)) editor.all({ request: parsed }, "request", "request");
   if (!editor.changed) return body;
   editor.apply("record");
   return Buffer.from(stringifyJsonBody(parsed), "utf8");

@@ -5,7 +5,7 @@ import { visitAnthropicResponse } from "./anthropic-response.js";
 import { createFieldEditor, type FieldVisitor } from "./field-editor.js";
 import { looksLikeJson, parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
 import type { ReplyMasker } from "./mask-context.js";
-import type { MaskedBody } from "./mask-types.js";
+import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import { visitOpenaiResponse } from "./openai-response.js";
 import { objectAt } from "./walk-helpers.js";
 
@@ -36,7 +36,7 @@ export function maskResponseBody(provider: string, body: Buffer, contentType: st
   });
   const object = objectAt(parsed);
   const walker = walkers[provider];
-  if (!object || !walker || !walker(object, editor)) editor.all({ response: parsed }, "response", "response");
+  if (!object || !walker?.(object, editor)) editor.all({ response: parsed }, "response", "response");
   if (!editor.changed) return unchanged(body);
   editor.apply("client");
   const client = Buffer.from(stringifyJsonBody(parsed), "utf8");

@@ -5,7 +5,7 @@
 // an event is delayed only while text it carries is held back.
 import { createFieldEditor } from "./field-editor.js";
 import type { MaskContext, ReplyMasker } from "./mask-context.js";
-import type { MaskedBody } from "./mask-types.js";
+import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { ParsedData, ParsedEvents } from "../sse/parsed-events.js";
 import { parseJsonBodyExact } from "./json-body.js";
 import type { Emit, SseHandler, SseHandlerFactory } from "./sse-handler.js";

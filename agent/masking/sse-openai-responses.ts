@@ -120,7 +120,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
         maskItem(object.item as Json, output, object.sequence_number, edits, emits);
       } else if (FINAL_RESPONSES.has(type) && objectAt(object.response)) {
         const items = (object.response as Json).output;
-        if (Array.isArray(items)) items.forEach((item, position) => objectAt(item) && maskItem(item as Json, position, object.sequence_number, edits, emits));
+        if (Array.isArray(items)) items.forEach((item, position) => { if (objectAt(item)) maskItem(item as Json, position, object.sequence_number, edits, emits); });
       } else if (kind || type.endsWith(".added") || type === "response.created" || type === "response.in_progress") {
         return [{ keep: event }];
       } else return undefined;

@@ -1,6 +1,6 @@
 // Rules for the engine's tests (compiled once per file, as a snapshot would).
-import { compileDetectors } from "./detectors/compile-detectors.js";
-import type { MaskRule } from "./mask-types.js";
+import { compileDetectors } from "../../core/detectors/compile-detectors.js";
+import type { MaskRule } from "../../core/detectors/mask-types.js";
 
 const emailPhone = compileDetectors({ builtins: ["email", "phone"], patterns: [], words: [] });
 

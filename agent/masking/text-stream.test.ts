@@ -2,7 +2,7 @@
 // once (same markers, same placeholders, same counts), for plain text and for JSON text.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_DETECTORS, compileDetectors } from "./detectors/compile-detectors.js";
+import { BUILTIN_DETECTORS, compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { createJsonTextStream } from "./json-text-stream.js";
 import { createMaskContext } from "./mask-context.js";
 import { createTextStream } from "./text-stream.js";
@@ -77,7 +77,7 @@ describe("text streams", () => {
   it("scans a long held tail (a private key block in 1-character deltas) in linear total work", () => {
     const secrets = compileDetectors({ builtins: ["secrets"], patterns: [], words: [] });
     let scanned = 0;
-    const counting = { ...secrets, detectors: secrets.detectors.map((detector) => ({ ...detector, find: (text: string) => ((scanned += text.length), detector.find(text)) })) };
+    const counting = { ...secrets, detectors: secrets.detectors.map((detector) => ({ ...detector, find: (text: string) => { scanned += text.length; return detector.find(text); } })) };
     const masking = createMaskContext([rule({ detectors: counting })]);
     const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7".repeat(60).match(/.{1,64}/g)?.join("\n");
     const key = `Here:\n-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\nbye`;

@@ -3,7 +3,7 @@
 // tail that could still become a match (or a placeholder to restore). Each piece costs a scan of
 // the last LOOKBEHIND emitted characters + the held tail + the piece, never of the whole text, so a
 // reply is masked in time linear in its length (times the hold, which is about a word).
-import { LOOKBEHIND } from "./detectors/detector.js";
+import { LOOKBEHIND } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
 import { applyMatches, type TwoTexts } from "./replacer.js";
 

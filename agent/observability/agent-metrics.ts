@@ -6,7 +6,7 @@ import type { Dispatcher } from "undici";
 import { type Exchange, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
-import { deltaSince } from "../../control-plane/observability/metrics-text.js";
+import { deltaSince } from "../../core/observability/metrics-text.js";
 import { timedDispatcher } from "./upstream-timing.js";
 
 /** What the request pipeline reports (PipelineDeps.metrics). */

@@ -4,7 +4,7 @@
 // can: these paths never shadow an SDK's `/<connection>/...`.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import { isRead, serveMetrics } from "../../control-plane/observability/metrics-text.js";
+import { isRead, serveMetrics } from "../../core/observability/metrics-text.js";
 
 /** The agent's endpoint paths. */
 export const agentEndpoints = { health: "/-/healthz", ready: "/-/readyz", metrics: "/-/metrics" } as const;

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { celList, celMap, type CelInput } from "@bufbuild/cel";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ConditionActivation } from "./condition.js";
+import type { ConditionActivation } from "../../core/policy/condition.js";
 
 /** The facts about one request that policies decide on. */
 export interface RequestContext {

@@ -8,7 +8,7 @@ import type { RequestContext } from "./activation.js";
 import type { CompiledPolicies } from "./compile-policies.js";
 import { type Evaluation, evaluatePolicies } from "./evaluate.js";
 import type { LimitAdmission, LimitGate, LimitTracker } from "./limits.js";
-import { type MaskRule, type RecordChoice, resolveRecord } from "./protection-rules.js";
+import { type MaskRule, type RecordChoice, resolveRecord } from "../../core/policy/protection-rules.js";
 
 /** A request the policies let through: who decided, and where to report its token usage. */
 export interface Admitted {

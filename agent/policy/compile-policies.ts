@@ -2,11 +2,11 @@
 // rules compiled, sorted by priority (higher first) then name, and grouped per connection so a
 // request only walks the policies that can apply to it.
 import { PolicyAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { compileCondition, ConditionError, type Condition } from "./condition.js";
+import { compileCondition, ConditionError, type Condition } from "../../core/policy/condition.js";
 import { compileContentMatch, type ContentMatcher } from "./content-match.js";
 import {
   compileMaskRule, compileReviewRule, type MaskRule, recordChoice, type RecordChoice, type ReviewRule,
-} from "./protection-rules.js";
+} from "../../core/policy/protection-rules.js";
 
 /** Per-identity limits of one policy; 0 means none. */
 export interface PolicyLimits {

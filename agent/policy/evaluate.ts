@@ -6,8 +6,8 @@
 // which policy failed.
 import { conditionActivation, type RequestContext } from "./activation.js";
 import type { CompiledPolicy } from "./compile-policies.js";
-import { type MaskRule, type RecordChoice, stricterRecord } from "./protection-rules.js";
-import type { ConditionActivation } from "./condition.js";
+import { type MaskRule, type RecordChoice, stricterRecord } from "../../core/policy/protection-rules.js";
+import type { ConditionActivation } from "../../core/policy/condition.js";
 import { promptView, type PromptView } from "./content-match.js";
 
 /** What every matched policy up to the deciding one contributes, whatever the outcome. */

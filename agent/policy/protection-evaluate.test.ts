@@ -11,7 +11,7 @@ import { admitRequest } from "./admit-request.js";
 import { compilePolicies } from "./compile-policies.js";
 import { evaluatePolicies } from "./evaluate.js";
 import { createLimitTracker } from "./limits.js";
-import { REVIEW_GRANT_DEFAULT_MS, REVIEW_WAIT_DEFAULT_MS, REVIEW_WAIT_MAX_MS } from "./protection-rules.js";
+import { REVIEW_GRANT_DEFAULT_MS, REVIEW_WAIT_DEFAULT_MS, REVIEW_WAIT_MAX_MS } from "../../core/policy/protection-rules.js";
 
 type PolicyInit = Partial<Omit<Policy, "$typeName">> & { name: string };
 const policy = (init: PolicyInit) => create(PolicySchema, { connections: ["*"], action: PolicyAction.ALLOW, ...init });

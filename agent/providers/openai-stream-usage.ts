@@ -14,7 +14,7 @@ const STREAMING_PATHS = /\/(?:chat\/)?completions$/;
 /** The rewrite for a request that streams without asking for usage; undefined otherwise. */
 export function openaiStreamUsage(path: string, body: unknown): StreamUsageRewrite | undefined {
   const request = objectAt(body);
-  if (!request || request.stream !== true || !STREAMING_PATHS.test(path.split("?")[0]!)) return undefined;
+  if (request?.stream !== true || !STREAMING_PATHS.test(path.split("?")[0]!)) return undefined;
   const options = objectAt(request.stream_options);
   if (options?.include_usage === true) return undefined;
   const rewritten = { ...request, stream_options: { ...(options ?? {}), include_usage: true } };

@@ -9,9 +9,9 @@ import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, UsageSchema, Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import type { CallerIdentity } from "../identity/verifier.js";
+import type { CallerIdentity } from "../../core/identity/verifier.js";
 import type { MaskSession } from "../masking/mask-session.js";
-import type { MaskRule, RecordChoice } from "../policy/protection-rules.js";
+import type { MaskRule, RecordChoice } from "../../core/policy/protection-rules.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
 import { parseJson } from "../providers/json-fields.js";
 import { createParsedLookup, type ParsedEvents } from "../sse/parsed-events.js";

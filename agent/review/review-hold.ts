@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { randomUUID } from "node:crypto";
 import { ReviewRequestSchema, type ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
-import type { CallerIdentity } from "../identity/verifier.js";
+import type { CallerIdentity } from "../../core/identity/verifier.js";
 import type { Refusal } from "../providers/index.js";
 import { type ReviewSubmission, sleep } from "../stream/stream-client.js";
 import { contentHash, type HeldRequest } from "./content-hash.js";

@@ -5,7 +5,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { grpcServiceDefinition } from "../../control-plane/stream/grpc-definition.js";
+import { grpcServiceDefinition } from "../../core/contract/grpc-definition.js";
 import {
   AgentService, ConnectRequestSchema, type ConnectRequest, type ConnectResponse, type ReviewAck, type ReviewRequest,
 } from "../../gen/palisade/agent/v1/agent_pb.js";

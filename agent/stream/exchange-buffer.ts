@@ -53,7 +53,7 @@ export function createExchangeBuffer(capacity: number): ExchangeBuffer {
   const listeners: (() => void)[] = [];
   let reserved = 0;
   let refusals = 0;
-  const changed = () => listeners.forEach((listener) => listener());
+  const changed = () => { for (const listener of listeners) listener(); };
 
   return {
     reserve() {

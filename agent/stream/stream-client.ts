@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { ReviewRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
-import { createBackoff, defaultBackoff, type BackoffOptions } from "./backoff.js";
+import { createBackoff, defaultBackoff, type BackoffOptions } from "../../core/net/backoff.js";
 import { certificateCheck } from "./certificate-check.js";
 import { defaultInstanceName } from "./instance-name.js";
 import { openControlStream, type BatchOptions, type ControlStream } from "./control-stream.js";

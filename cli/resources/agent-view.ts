@@ -2,7 +2,7 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Agent, AgentInstance } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { renderTable, shortTime, type Columns } from "../output.js";
-import type { ResourceView } from "./resource-view.js";
+import type { ResourceView } from "./view.js";
 
 function iso(t: Timestamp | undefined): Record<string, string> | undefined {
   return t && { at: timestampDate(t).toISOString() };

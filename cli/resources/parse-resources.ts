@@ -111,7 +111,7 @@ function readConnection(fields: MappingFields, name: string): Resource {
   }
   const upstream = fields.string("upstream", true);
   const credentialFields = fields.mapping("credential");
-  let credential;
+  let credential: ReturnType<typeof create<typeof CredentialSchema>> | undefined;
   if (credentialFields !== undefined) {
     credentialFields.only(["header", "value"]);
     credential = create(CredentialSchema, {

@@ -10,14 +10,14 @@ import type {
 import { formatDurationSeconds } from "../duration.js";
 import type { Columns } from "../output.js";
 import { AGENT_COLUMNS } from "./agent-view.js";
+import type { ResourceView } from "./view.js";
 import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
 import { ALERT_RULE_COLUMNS, alertRuleView } from "./alert-rule-resource.js";
 import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
 import { providerName } from "./providers.js";
 import { ROLE_BINDING_COLUMNS, roleBindingView } from "./role-binding-resource.js";
 
-/** A resource as a plain object in file format (field order as in the docs). */
-export type ResourceView = Record<string, unknown> & { kind: string; name: string };
+export type { ResourceView } from "./view.js";
 
 /** The file-format view of any resource. */
 export function resourceView(resource: Resource): ResourceView {

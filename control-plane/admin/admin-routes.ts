@@ -28,7 +28,7 @@ import { createBlockService } from "./block-service.js";
 import { createResourceService } from "./resource-service.js";
 import { createSessionService } from "./session-service.js";
 import { createTokenService } from "./token-service.js";
-import { invalid, nulAt } from "./validation.js";
+import { invalid, nulAt } from "./input-checks.js";
 
 /** Everything the admin services work on. */
 export interface AdminDeps {

@@ -3,13 +3,13 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
-  type Agent, AgentAdminService, AgentInstanceSchema, AgentSchema,
+  type Agent, type AgentAdminService, AgentInstanceSchema, AgentSchema,
 } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { type StoredInstance, summarise } from "../storage/agent-instances.js";
 import { AgentExistsError, type AgentStore, type StoredAgent } from "../storage/agents.js";
 import { retryableConflicts } from "./storage-errors.js";
-import { checkName } from "./validation.js";
+import { checkName } from "./input-checks.js";
 
 /** Collaborators of the agent admin service. */
 export interface AgentAdminDeps {

@@ -3,13 +3,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { AlertSchema, BlockRecordSchema, BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
+import { AlertSchema, BlockRecordSchema, type BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { listAlerts, type StoredAlert } from "../alerts/alert-store.js";
 import { adminActor } from "../auth/admin-auth.js";
 import type { BlockStore, StoredBlock } from "../blocks/block-store.js";
 import type { Database } from "../storage/database.js";
 import { retryableConflicts } from "./storage-errors.js";
-import { invalid } from "./validation.js";
+import { invalid } from "./input-checks.js";
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;

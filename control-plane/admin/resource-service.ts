@@ -1,13 +1,14 @@
 // palisade.admin.v1.ResourceService: thin transport over the resource store.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import type { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { InvalidResourceError } from "../storage/resources/resource-kind.js";
 import { ResourceInUseError } from "../storage/resources/policies-references.js";
 import { type ResourceStore, resourceKind } from "../storage/resources/resource-store.js";
 import { retryableConflicts } from "./storage-errors.js";
-import { checkResources, invalid } from "./validation.js";
+import { invalid } from "./input-checks.js";
+import { checkResources } from "./validation.js";
 import { checkPolicyPatterns } from "../policy-patterns.js";
 
 function checkKind(kind: Kind): string {

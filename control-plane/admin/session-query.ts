@@ -7,7 +7,7 @@ import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { adminCallerKey } from "../auth/admin-auth.js";
 import { mayReadContents } from "../auth/permissions.js";
 import type { SessionFilter } from "../storage/session-filter.js";
-import { invalid } from "./validation.js";
+import { invalid } from "./input-checks.js";
 
 // websearch_to_tsquery accepts any text; a bound keeps the query plan cheap.
 const MAX_TEXT_CHARS = 1000;

@@ -1,12 +1,12 @@
 // palisade.admin.v1.SessionService: recorded exchanges, newest first, paged by keyset.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import type { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { type ExchangeReader, type StoredExchange, TEXT_SEARCH_TIMEOUT_MS } from "../storage/exchanges.js";
 import type { SessionFeed } from "../storage/session-feed.js";
 import { sessionFilter } from "./session-query.js";
 import { createSessionResend } from "./session-resend.js";
 import { createSessionTail } from "./session-tail.js";
-import { invalid } from "./validation.js";
+import { invalid } from "./input-checks.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;

@@ -9,7 +9,7 @@ import {
 import type { ExchangeReader } from "../storage/exchanges.js";
 import type { SessionFeed } from "../storage/session-feed.js";
 import { sessionFilter } from "./session-query.js";
-import { invalid, nulAt } from "./validation.js";
+import { invalid, nulAt } from "./input-checks.js";
 
 // Ids waiting to be read for one tail; beyond this the caller is not reading fast enough.
 const MAX_PENDING_IDS = 10_000;

@@ -3,13 +3,13 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import type { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { adminActor } from "../auth/admin-auth.js";
 import { UnknownTokenError } from "../storage/resources/revocations.js";
 import type { ResourceStore } from "../storage/resources/resource-store.js";
 import { MAX_TOKEN_TTL_SECONDS, type TokenIssuer } from "../tokens/token-issuer.js";
 import { retryableConflicts } from "./storage-errors.js";
-import { invalid } from "./validation.js";
+import { invalid } from "./input-checks.js";
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MIN_TTL_SECONDS = 60;

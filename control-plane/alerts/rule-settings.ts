@@ -6,7 +6,7 @@ import {
   type AlertRule, AlertRuleSchema, AutoBlockSchema, RepeatedViolationsConditionSchema, RequestRateSpikeConditionSchema,
   TokenSpikeConditionSchema, UnusualModelConditionSchema,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { checkName, invalid } from "../admin/validation.js";
+import { checkName, invalid } from "../admin/input-checks.js";
 
 const MINUTE = 60;
 const HOUR = 3600;

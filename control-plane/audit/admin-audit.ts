@@ -1,14 +1,14 @@
 // Every mutating admin RPC leaves an 'admin' entry in the chain: who, which RPC, what it named.
 // The interceptor puts the pending entry in the RPC's async context; the first database transaction
-// the RPC commits carries it (Database.transaction calls carryAdminEvent just before commit), so the
+// the RPC commits carries it (Database.transaction asks the call's transaction carrier just before commit), so the
 // change and its entry commit together. An RPC that commits no transaction of its own (or whose
 // writes bypass Database.transaction) gets its entry in a transaction of its own right after it
 // succeeded. A failed RPC whose transactions all rolled back leaves no entry.
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Interceptor } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
 import { adminCallerKey } from "../auth/admin-auth.js";
 import type { Database } from "../storage/database.js";
+import { runWithCarrier } from "../storage/transaction-carrier.js";
 import { appendAuditEvents, type AuditEventInput } from "./audit-log.js";
 import { summariseMessage } from "./admin-summary.js";
 
@@ -23,20 +23,17 @@ interface PendingAdminEvent {
   ended: boolean;
 }
 
-const pending = new AsyncLocalStorage<PendingAdminEvent>();
-
 /** Whether an RPC of that name is audited. */
 export function isMutatingRpc(method: string): boolean {
   return !READ_ONLY.test(method);
 }
 
 /**
- * Appends the pending admin entry of the current RPC (if any, not yet carried) in `tx`; returns
- * what to call once `tx` has committed.
+ * Appends the RPC's pending admin entry (unless already carried) in `tx`; returns what to call once
+ * `tx` has committed.
  */
-export async function carryAdminEvent(tx: EntityManager): Promise<(() => void) | undefined> {
-  const current = pending.getStore();
-  if (!current || current.committed || current.ended) return undefined;
+async function carryAdminEvent(current: PendingAdminEvent, tx: EntityManager): Promise<(() => void) | undefined> {
+  if (current.committed || current.ended) return undefined;
   await appendAuditEvents(tx, [current.event]);
   return () => { current.committed = true; };
 }
@@ -59,7 +56,7 @@ export function adminAuditInterceptor(db: Database): Interceptor {
       ended: false,
     };
     try {
-      const response = await pending.run(current, () => next(request));
+      const response = await runWithCarrier((tx) => carryAdminEvent(current, tx), () => next(request));
       if (!current.committed && !response.stream) {
         current.event.payload.response = summariseMessage(request.method.output, response.message);
         await db.transaction((tx) => appendAuditEvents(tx, [current.event]));

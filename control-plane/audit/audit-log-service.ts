@@ -4,9 +4,9 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
-  AuditCheckpointSchema, AuditLogEntrySchema, AuditLogService, type LogRange,
+  AuditCheckpointSchema, AuditLogEntrySchema, type AuditLogService, type LogRange,
 } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
-import { invalid } from "../admin/validation.js";
+import { invalid } from "../admin/input-checks.js";
 import { adminCallerKey } from "../auth/admin-auth.js";
 import type { Database } from "../storage/database.js";
 import type { AuditEntry } from "./audit-entry.js";

@@ -28,8 +28,8 @@ function entryFromRow(row: EntryRow): AuditEntry {
 export async function* readEntries(em: EntityManager, range: SeqRange, pageSize = PAGE_SIZE): AsyncGenerator<AuditEntry[]> {
   let after = range.from - 1;
   for (;;) {
-    const params: unknown[] = [after];
-    const upTo = range.to === undefined ? "" : (params.push(range.to), "and seq <= ?");
+    const params: unknown[] = range.to === undefined ? [after] : [after, range.to];
+    const upTo = range.to === undefined ? "" : "and seq <= ?";
     const rows = await em.execute<EntryRow[]>(
       `select seq, ${TIME_TEXT} as time, type, subject, payload, prev_hash, hash from audit_log
        where seq > ? ${upTo} order by seq limit ${Math.trunc(pageSize)}`,
@@ -51,8 +51,8 @@ export async function readEntry(em: EntityManager, seq: number): Promise<AuditEn
 
 /** The checkpoints whose seq lies in `range`, in seq order. */
 export async function readCheckpoints(em: EntityManager, range: SeqRange): Promise<CheckpointRecord[]> {
-  const params: unknown[] = [range.from];
-  const upTo = range.to === undefined ? "" : (params.push(range.to), "and seq <= ?");
+  const params: unknown[] = range.to === undefined ? [range.from] : [range.from, range.to];
+  const upTo = range.to === undefined ? "" : "and seq <= ?";
   const rows = await em.execute<{ seq: string | number; hash: string; count: string | number; time: string; kid: string; jws: string }[]>(
     `select seq, hash, count, ${TIME_TEXT} as time, kid, jws from audit_checkpoint where seq >= ? ${upTo} order by seq`,
     params,

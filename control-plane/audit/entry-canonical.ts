@@ -4,7 +4,7 @@
 // than through the generic canonicaliser (sorting and recursing per entry cost more than the
 // hash). Byte-identical to canonicalJson for every entry of that shape (entry-canonical.test.ts,
 // a property test over arbitrary strings and numbers); any other entry goes the generic way.
-import type { AuditEntry } from "./audit-entry.js";
+import type { AuditEntry } from "./entry-shape.js";
 import { canonicalJson } from "./canonical-json.js";
 
 /** The JCS text of an entry's hashed fields. */

@@ -5,8 +5,8 @@
 // cache moves its version after every committed change (at once on this replica, by NOTIFY on the
 // others, by its safety poll at worst), and the next request rebuilds.
 import type { Logger } from "pino";
-import { createKeySetCache } from "../../agent/identity/key-sets.js";
-import { compileVerifier, type CallerIdentity, type IdentityVerifier } from "../../agent/identity/verifier.js";
+import { createKeySetCache } from "../../core/identity/key-sets.js";
+import { compileVerifier, type CallerIdentity, type IdentityVerifier } from "../../core/identity/verifier.js";
 import type { SnapshotCache } from "../snapshot/snapshot-cache.js";
 import type { Database } from "../storage/database.js";
 import { loadRoleBindings, type RoleName, type StoredRoleBinding } from "../storage/resources/role-bindings.js";

@@ -3,7 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
-  Health,
+  type Health,
   HealthCheckResponse_ServingStatus as Status,
   HealthCheckResponseSchema,
 } from "../../gen/grpc/health/v1/health_pb.js";

@@ -1,7 +1,7 @@
 // The control plane's plain HTTP endpoints beside the RPCs: /readyz and /metrics (/healthz is the
 // server's own). Both answer GET and HEAD, over HTTP/1.1 and HTTP/2 alike.
 import type { Registry } from "prom-client";
-import { isRead, serveMetrics, type Reply } from "./metrics-text.js";
+import { isRead, serveMetrics, type Reply } from "../../core/observability/metrics-text.js";
 import type { ReadinessProbe } from "./readiness.js";
 
 /** Serves the request if it is one of the endpoints; false (nothing written) otherwise. */

@@ -14,7 +14,7 @@ export function rpcMetricsInterceptor(metrics: Pick<ControlPlaneMetrics, "rpc">)
     const method = req.method.name;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    let response;
+    let response: Awaited<ReturnType<typeof next>>;
     try {
       response = await next(req);
     } catch (error) {

@@ -2,8 +2,8 @@
 // table's; who may decide which review (approver groups, never the requester) is review-access.ts,
 // checked on the locked row inside the decision's transaction.
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
-import { invalid } from "../admin/validation.js";
+import type { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
+import { invalid } from "../admin/input-checks.js";
 import { adminCallerKey } from "../auth/admin-auth.js";
 import { decisionRefusal } from "./review-access.js";
 import { reviewMessage, stateName } from "./review-messages.js";

@@ -1,7 +1,7 @@
 // Checks of an AuditSink before it is stored; each failure is INVALID_ARGUMENT naming the sink.
 import { isAbsolute } from "node:path";
 import type { AuditSink } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { checkName, invalid } from "../admin/validation.js";
+import { checkName, invalid } from "../admin/input-checks.js";
 
 /** The event types a sink may select. */
 export const SINK_EVENT_TYPES = ["session", "admin", "alert", "review", "block"] as const;

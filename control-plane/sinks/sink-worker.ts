@@ -4,7 +4,7 @@
 // sink's lease; failures are retried with exponential backoff and full jitter.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { createBackoff } from "../../agent/stream/backoff.js";
+import { createBackoff } from "../../core/net/backoff.js";
 import type { Database } from "../storage/database.js";
 import { addressedTo, advanceCursor, readCursor, readFeed } from "./audit-feed.js";
 import { sinkEvent } from "./sink-event.js";

@@ -7,11 +7,11 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
 import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
-import { carryAdminEvent } from "../audit/admin-audit.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
 import { withMigrationLock } from "./migration-lock.js";
 import { releaseConnectionsOnFailedRollback } from "./failed-rollback.js";
+import { currentCarrier } from "./transaction-carrier.js";
 
 /** Which engine the database runs on. */
 export type DatabaseFlavour = "postgres" | "pglite";
@@ -77,8 +77,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       const result = await em().transactional(async (tx) => {
         const value = await work(tx as EntityManager);
         changed = changedTransactions.has(tx as EntityManager);
-        // An admin RPC's audit entry commits with its first transaction (audit/admin-audit.ts).
-        carried = await carryAdminEvent(tx as EntityManager);
+        // Rows carried by the calling context (an admin RPC's audit entry) commit with this transaction.
+        carried = await currentCarrier()?.(tx as EntityManager);
         return value;
       });
       carried?.();

@@ -91,7 +91,7 @@ export function openAgentSession(
 
   function pushSnapshotIfChanged(): void {
     if (segment === undefined || queue.ended) return;
-    let snapshot;
+    let snapshot: ReturnType<typeof deps.snapshots.current>;
     try {
       snapshot = deps.snapshots.current(segment);
     } catch (err) {

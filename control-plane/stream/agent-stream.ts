@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { AgentService, type ConnectRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
+import type { AgentService, ConnectRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { openAgentSession, type AgentSession } from "./agent-session.js";
 import type { AgentRegistry, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
 

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { UsageDimension, type UsageRow, UsageRowSchema, type UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
-import { invalid } from "../admin/validation.js";
+import { invalid } from "../admin/input-checks.js";
 import type { Database } from "../storage/database.js";
 import { sumUsage, type UsageField, type UsageSums } from "./usage-store.js";
 

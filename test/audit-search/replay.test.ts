@@ -69,7 +69,7 @@ describe("audit replay", () => {
     // here, on arrival through a pipe, so the status line itself may be read a few ms late: 10 ms of
     // slack still fails a replay that ignores timing (its writes arrive all at once, ~100 ms early).
     const status = run.writes.find((w) => w.text.startsWith("< 200"))!;
-    emitted.forEach((w, i) => expect(w.at - status.at).toBeGreaterThanOrEqual(ms(streamed, i) / 2 - 10));
+    emitted.forEach((w, i) => { expect(w.at - status.at).toBeGreaterThanOrEqual(ms(streamed, i) / 2 - 10); });
     expect(emitted.at(-1)!.at - status.at).toBeGreaterThan(50);
     expect(run.stdout).toContain(`=== recorded: session ${streamed.id} (bob) ===\n> POST /standin/v1/chat/completions\n`);
     expect(run.stdout).toContain("< 200 (streamed)\n");

@@ -2,7 +2,7 @@
 // on another replica of the same PostgreSQL (NOTIFY), filtered, and the CLI prints them live.
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { type Session, SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";

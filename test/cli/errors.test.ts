@@ -1,7 +1,7 @@
 // How failures read: unreachable servers, refused admin calls, database problems at start-up.
 import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { adminFailure, CliError, codeName, databaseFailure, systemErrorCode } from "../../cli/errors.js";
+import { adminFailure, type CliError, codeName, databaseFailure, systemErrorCode } from "../../cli/errors.js";
 
 function systemError(code: string): Error {
   return Object.assign(new Error(`connect ${code}`), { code });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually, within } from "./eventually.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 interface UpProcess {
   child: ChildProcess;

@@ -62,6 +62,7 @@ export function anthropic(stack: Stack, chunks?: "char"): Anthropic {
 }
 
 /** A recorded session as `palisade audit show ID -o json` prints it, once the control plane has it. */
+// biome-ignore lint/suspicious/noExplicitAny: the printed JSON, read field by field in assertions
 export async function recorded(stack: Stack, session: string): Promise<Record<string, any>> {
   return eventually(`session ${session}`, async () => {
     const { runPalisade } = await import("../cli/test-context.js");

@@ -8,6 +8,7 @@ import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { eventually } from "../storage/wait.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON lines, read field by field in assertions
 async function lines(path: string): Promise<Array<Record<string, any>>> {
   const text = await readFile(path, "utf8").catch(() => "");
   return text.split("\n").filter(Boolean).map((line) => JSON.parse(line));

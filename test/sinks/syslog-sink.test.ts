@@ -47,9 +47,9 @@ async function startReceiver(pki?: TestPki): Promise<Receiver> {
   return {
     port: (server.address() as net.AddressInfo).port,
     messages,
-    drop: () => sockets.forEach((socket) => socket.end()),
+    drop: () => { for (const socket of sockets) socket.end(); },
     close: () => new Promise((resolve) => {
-      sockets.forEach((socket) => socket.destroy());
+      for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
   };

@@ -9,7 +9,7 @@ import {
   type ConnectRequest,
   type ConnectResponse,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
-import { grpcServiceDefinition } from "../../control-plane/stream/grpc-definition.js";
+import { grpcServiceDefinition } from "../../core/contract/grpc-definition.js";
 import { waitFor } from "./fakes.js";
 import { startHarness, type Harness } from "./harness.js";
 

@@ -2,7 +2,7 @@
 // CA, serves SDKs over HTTPS with its own certificate (the real `openai` client included), and an
 // agent that does not trust the control plane's certificate stays unconfigured and says why.
 import OpenAI from "openai";
-import { Agent as UndiciAgent, fetch as undiciFetch, request } from "undici";
+import { type Agent as UndiciAgent, fetch as undiciFetch, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { eventually } from "../e2e/eventually.js";

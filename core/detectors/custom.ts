@@ -49,7 +49,7 @@ export function patternDetector(patterns: readonly string[]): Detector {
   };
 }
 
-function escape(word: string): string {
+function escapeRegExp(word: string): string {
   return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
 }
 
@@ -58,7 +58,7 @@ export function wordDetector(words: readonly string[]): Detector {
   const cleaned = [...new Set(words.map((word) => word.trim().replace(/\s+/g, " ")).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
   const folded = cleaned.map((word) => word.toLowerCase());
   const longest = cleaned.length === 0 ? 0 : cleaned[0].length;
-  const pattern = cleaned.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${cleaned.map(escape).join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+  const pattern = cleaned.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${cleaned.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu");
   return {
     name: "word",
     maxLength: longest + 1,

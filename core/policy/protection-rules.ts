@@ -4,10 +4,10 @@
 import {
   MaskDirection, MaskStyle, type Policy, RecordMode,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { type CompiledDetectors, compileDetectors } from "../masking/detectors/compile-detectors.js";
-import type { MaskRule } from "../masking/mask-types.js";
+import { type CompiledDetectors, compileDetectors } from "../detectors/compile-detectors.js";
+import type { MaskRule } from "../detectors/mask-types.js";
 
-export type { MaskRule } from "../masking/mask-types.js";
+export type { MaskRule } from "../detectors/mask-types.js";
 
 /** How long a review holds a request when the policy does not say. */
 export const REVIEW_WAIT_DEFAULT_MS = 30_000;

@@ -1,6 +1,6 @@
 // The types shared by the masking engine and the pipeline that uses it (re-exported by
 // mask-session.ts, the engine's one entry point).
-import type { CompiledDetectors } from "./detectors/compile-detectors.js";
+import type { CompiledDetectors } from "./compile-detectors.js";
 
 export type MaskDirection = "request" | "response" | "both";
 

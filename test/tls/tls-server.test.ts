@@ -6,9 +6,9 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import pino from "pino";
 import { Client } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
-import { createTestPki, type TestPki } from "../test/tls/certificates.js";
-import { listen, type Server } from "./server.js";
+import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { createTestPki, type TestPki } from "./certificates.js";
+import { listen, type Server } from "../../control-plane/server.js";
 
 function routes(router: ConnectRouter): void {
   router.service(TokenService, {

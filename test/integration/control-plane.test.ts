@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
-import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
-import { Kind } from "../gen/palisade/admin/v1/resources_pb.js";
-import { openStream } from "../test/stream/harness.js";
-import { startControlPlane } from "./control-plane.js";
+import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
+import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
+import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { openStream } from "../stream/harness.js";
+import { startControlPlane } from "../../control-plane/control-plane.js";
 
 async function post(url: string, method: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
