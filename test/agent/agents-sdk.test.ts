@@ -2,7 +2,7 @@
 import { Agent, OpenAIResponsesModel, Runner, setTracingDisabled } from "@openai/agents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standInReply } from "../support/stand-in-provider.js";
-import { eventually } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { startTestBed, type TestBed } from "./test-bed.js";
 
 let bed: TestBed;
@@ -27,10 +27,10 @@ describe("@openai/agents Runner through the agent", () => {
     await streamed.completed;
     expect(text).toBe(standInReply("hello streamed"));
 
-    const exchanges = await eventually(() => {
+    const exchanges = await eventually("both Responses exchanges", () => {
       const found = [...bed.controlPlane.exchanges.values()].filter((e) => e.path === "/v1/responses");
       return found.length === 2 && found;
-    }, "both Responses exchanges");
+    });
     expect(exchanges.map((e) => [e.stream, e.identity?.subject, e.responseBody])).toEqual([
       [false, "alice", expect.stringContaining(standInReply("hello agents"))],
       [true, "alice", standInReply("hello streamed")],

@@ -10,7 +10,7 @@ import { createLimitTracker } from "../../agent/policy/limits.js";
 import { createExchangeBuffer } from "../../agent/stream/exchange-buffer.js";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { standInReply, startStandInProvider } from "../support/stand-in-provider.js";
-import { eventually } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { createTestIssuer, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
 
 let bed: TestBed | undefined;
@@ -66,7 +66,7 @@ describe("agent lifecycle", () => {
     await reader.read();
     abort.abort();
     const session = response.headers.get("x-palisade-session")!;
-    const exchange = await eventually(() => bed!.controlPlane.exchanges.get(session), "the aborted exchange");
+    const exchange = await eventually("the aborted exchange", () => bed!.controlPlane.exchanges.get(session));
     expect(exchange).toMatchObject({ verdict: Verdict.FAILED, error: "caller closed the connection", stream: true });
     bed.provider.resumeStreams();
   });

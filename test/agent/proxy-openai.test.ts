@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { standInChunks, standInReply } from "../support/stand-in-provider.js";
-import { eventually } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { anthropicSecret, issuerUrl, startTestBed, upstreamSecret, type TestBed } from "./test-bed.js";
 
 let bed: TestBed;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => bed?.close());
 
-const recorded = (id: string) => eventually(() => bed.controlPlane.exchanges.get(id), `exchange ${id} at the control plane`);
+const recorded = (id: string) => eventually(`exchange ${id} at the control plane`, () => bed.controlPlane.exchanges.get(id));
 
 describe("agent with the openai client", () => {
   it("forwards a chat completion with the connection's credential, never the caller's token", async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../../agent/agent.js";
 import { ExchangeSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { ConnectionSchema, Provider } from "../../gen/palisade/agent/v1/snapshot_pb.js";
-import { eventually } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { agentToken, issuerUrl, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
 
 type APIError = InstanceType<typeof OpenAI.APIError>;
@@ -24,7 +24,7 @@ afterAll(() => bed?.close());
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const claims = { iss: issuerUrl, aud: "palisade", sub: "mallory", exp: Math.floor(Date.now() / 1000) + 600 };
-const recorded = (id: string) => eventually(() => bed.controlPlane.exchanges.get(id), `exchange ${id}`);
+const recorded = (id: string) => eventually(`exchange ${id}`, () => bed.controlPlane.exchanges.get(id));
 const chat = { model: "gpt-test", messages: [{ role: "user" as const, content: "hi" }] };
 
 async function refusal(apiKey: string): Promise<APIError> {
@@ -113,7 +113,7 @@ describe("routing and limits", () => {
       create(ConnectionSchema, { name: "dead", provider: Provider.OPENAI, upstream: "http://127.0.0.1:1", credential: { header: "authorization", value: "Bearer x" } }),
     );
     bed.controlPlane.push(snapshot);
-    await eventually(() => bed.controlPlane.acks.some((ack) => ack.version === "2"), "ACK of version 2");
+    await eventually("ACK of version 2", () => bed.controlPlane.acks.some((ack) => ack.version === "2"));
     const error = await (await bed.openai(undefined, "dead")).chat.completions.create(chat).catch((failure: unknown) => failure);
     expect((error as APIError).status).toBe(502);
     expect((error as APIError).code).toBe("upstream_unreachable");

@@ -6,7 +6,8 @@ import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { Provider, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { standInReply } from "../support/stand-in-provider.js";
-import { eventually, startFakeControlPlane } from "./fake-control-plane.js";
+import { startFakeControlPlane } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { agentToken, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
 
 type APIError = InstanceType<typeof OpenAI.APIError>;
@@ -33,7 +34,7 @@ describe("control stream", () => {
     const { controlPlane } = bed;
     controlPlane.heartbeatMs = 50;
     controlPlane.endStreams();
-    await eventually(() => controlPlane.heartbeats.length >= 2, "two heartbeats");
+    await eventually("two heartbeats", () => controlPlane.heartbeats.length >= 2);
     expect(controlPlane.streams).toBe(2);
     expect(controlPlane.heartbeats[0]).toMatchObject({ bufferedExchanges: 0 });
     expect(controlPlane.heartbeats[0]?.time).toBeDefined();
@@ -45,7 +46,7 @@ describe("control stream", () => {
     const broken = testSnapshot(provider.url, issuer.jwk, "2");
     broken.connections[0]!.provider = Provider.UNSPECIFIED;
     controlPlane.push(broken);
-    const nack = await eventually(() => controlPlane.acks.find((ack) => ack.error !== ""), "a NACK");
+    const nack = await eventually("a NACK", () => controlPlane.acks.find((ack) => ack.error !== ""));
     expect(nack).toMatchObject({ version: "1", error: expect.stringContaining("unknown provider") });
 
     const reply = await (await bed.openai()).chat.completions.create(chat);
@@ -53,7 +54,7 @@ describe("control stream", () => {
 
     // A good snapshot afterwards applies: the connection list now lacks `openai`.
     controlPlane.push(create(SnapshotSchema, { ...testSnapshot(provider.url, issuer.jwk, "3"), connections: [] }));
-    await eventually(() => controlPlane.acks.some((ack) => ack.version === "3" && ack.error === ""), "ACK of version 3");
+    await eventually("ACK of version 3", () => controlPlane.acks.some((ack) => ack.version === "3" && ack.error === ""));
     await expect((await bed.openai()).chat.completions.create(chat)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
@@ -73,7 +74,7 @@ describe("control stream", () => {
     expect((refused as APIError).headers?.get("x-palisade-session")).toBeTruthy();
     expect(bed.provider.requests.length).toBe(before); // not forwarded
 
-    await eventually(() => controlPlane.exchanges.size === 2, "both exchanges stored");
+    await eventually("both exchanges stored", () => controlPlane.exchanges.size === 2);
     controlPlane.ackExchanges = true;
     controlPlane.ackAll();
     // The ACK travels asynchronously: retry (bounded) until the agent admits requests again.
@@ -95,7 +96,7 @@ describe("control stream", () => {
     const { response } = await (await bed.openai()).chat.completions.create(chat).withResponse();
     const session = response.headers.get("x-palisade-session")!;
 
-    const exchange = await eventually(() => controlPlane.exchanges.get(session), "the exchange after the reconnect");
+    const exchange = await eventually("the exchange after the reconnect", () => controlPlane.exchanges.get(session));
     expect(controlPlane.streams).toBeGreaterThan(streamsBefore);
     expect(exchange.status).toBe(200);
     expect(controlPlane.hellos.at(-1)?.lastSnapshotVersion).toBe("1");
@@ -113,7 +114,7 @@ describe("control stream", () => {
     const port = Number(new URL(controlPlane.url).port);
     const restarted = await startFakeControlPlane(agentToken, testSnapshot(provider.url, issuer.jwk), port);
     try {
-      const exchange = await eventually(() => restarted.exchanges.get(session), "the exchange at the restarted control plane", 20_000);
+      const exchange = await eventually("the exchange at the restarted control plane", () => restarted.exchanges.get(session), 20_000);
       expect(exchange.status).toBe(200);
       expect(restarted.hellos[0]?.lastSnapshotVersion).toBe("1");
     } finally {

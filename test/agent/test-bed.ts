@@ -6,7 +6,8 @@ import OpenAI from "openai";
 import { startAgent, type Agent, type AgentOptions } from "../../agent/agent.js";
 import { PolicyAction, Provider, SnapshotSchema, type Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { eventually, startFakeControlPlane, type FakeControlPlane } from "./fake-control-plane.js";
+import { startFakeControlPlane, type FakeControlPlane } from "./fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 
 export const issuerUrl = "urn:palisade:service-accounts";
 export const upstreamSecret = "Bearer sk-upstream-secret";
@@ -72,7 +73,7 @@ export async function startTestBed(agentOptions: Partial<AgentOptions> = {}): Pr
   const provider = await startStandInProvider();
   const controlPlane = await startFakeControlPlane(agentToken, testSnapshot(provider.url, issuer.jwk));
   const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: agentToken, ...agentOptions });
-  await eventually(() => controlPlane.acks.length > 0, "the first snapshot ACK");
+  await eventually("the first snapshot ACK", () => controlPlane.acks.length > 0);
   return {
     provider,
     controlPlane,

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { type Agent, startAgent } from "../../agent/agent.js";
 import { type AdminClients, createAdminClients, createAdminTransport } from "../../cli/client.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { modelsStatus, palisade, STACK_ADMIN_TOKEN, type Stack } from "../support/stack.js";
 
 /** The issuer of caller tokens from `palisade token create`. */

@@ -10,7 +10,7 @@ import { startAgent } from "../../agent/agent.js";
 import { createAdminClients, createAdminTransport } from "../../cli/client.js";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { startControlPlane } from "../../control-plane/control-plane.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { modelsStatus, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 
 let dataDir: string;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { type ControlPlane, startControlPlane } from "../../control-plane/control-plane.js";
 import { createAdminClients, createAdminTransport } from "../../cli/client.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { postgresAvailable } from "../support/database.js";
 import { modelsStatus, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../agent/agent.js";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { modelsStatus, palisade, startStack, type Stack } from "../support/stack.js";
 import { adminClients, seedBaseline, startSecondAgent, startWebhookReceiver } from "./alert-stack.js";
 

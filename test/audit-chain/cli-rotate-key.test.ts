@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, type Stack, startStack } from "../support/stack.js";
 
 describe("palisade audit rotate-key", () => {

@@ -10,7 +10,7 @@ import pg from "pg";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, type Stack, startStack } from "../support/stack.js";
 
 describe("palisade audit verify, export and public-key", () => {

@@ -7,7 +7,7 @@ import { createAdminClients, createAdminTransport } from "../../cli/client.js";
 import type { CliContext } from "../../cli/context.js";
 import { runCli } from "../../cli/run.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, STACK_ADMIN_TOKEN, type Stack } from "../support/stack.js";
 import { openaiAs, startTrafficStack, tokenFor } from "./traffic.js";
 

@@ -8,7 +8,7 @@ import { createExchangeReader, createExchangeSink, type ExchangeReader } from ".
 import { createSessionFeed, notifyPayloads, type SessionFeed } from "../../control-plane/storage/session-feed.js";
 import type { ExchangeSink } from "../../control-plane/stream/ports.js";
 import { databaseFlavours, openTestDatabase } from "../support/database.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { exchange } from "../storage/exchange-fixtures.js";
 
 const base = Date.UTC(2031, 0, 1);

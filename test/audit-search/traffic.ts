@@ -2,7 +2,7 @@
 // clients holding tokens of different subjects and groups, policies that deny and limit.
 import OpenAI from "openai";
 import { palisade, startStack, type Stack } from "../support/stack.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { runPalisade } from "../cli/test-context.js";
 
 /** Session ids by what they were made to be. */

@@ -2,7 +2,7 @@
 // `delete rolebinding`, and the CLI used with a caller JWT instead of the admin token.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, useControlPlaneBed } from "../support/control-plane-bed.js";
 
 describe("role bindings through the CLI", () => {

@@ -10,7 +10,7 @@ import { startAgent, type Agent } from "../../agent/agent.js";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
 import { createSecretBox } from "../../control-plane/crypto/secret-box.js";
 import { decodeSecretKey } from "../../control-plane/crypto/secret-key.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { postgresAvailable } from "../support/database.js";
 import { modelsStatus, palisade, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 

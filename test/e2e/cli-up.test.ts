@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually, within } from "./eventually.js";
+import { eventually, within } from "../support/eventually.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, type TestDatabase } from "../support/database.js";
 import { runPalisade, type CliRun } from "../cli/test-context.js";
-import { eventually } from "./eventually.js";
+import { eventually } from "../support/eventually.js";
 
 let db: TestDatabase;
 let dir: string;

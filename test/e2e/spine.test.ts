@@ -15,7 +15,7 @@ import {
   type StandInProvider,
 } from "../support/stand-in-provider.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually, within } from "./eventually.js";
+import { eventually, within } from "../support/eventually.js";
 
 const ADMIN_TOKEN = "pat_e2e-admin-token-0123456789";
 const UPSTREAM_SECRET = "Bearer sk-stand-in-secret";

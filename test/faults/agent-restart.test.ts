@@ -4,7 +4,7 @@
 // 503 from the new agent until its first snapshot (fail closed); nothing is half-done; and every
 // request that succeeded is stored exactly once.
 import { describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade } from "../support/stack.js";
 import {
   clearError,

@@ -22,7 +22,7 @@ import {
   succeeded,
   type PalisadeProcess,
 } from "./fault-bed.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 
 let db: TestDatabase;
 let provider: StandInProvider;

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../control-plane/control-plane.js";
-import { eventually, within } from "../e2e/eventually.js";
+import { eventually, within } from "../support/eventually.js";
 import { adminEnv, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, standInResources } from "../support/control-plane-bed.js";
 import { testDatabase, type TestDatabase } from "../support/database.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";

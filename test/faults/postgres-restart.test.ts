@@ -5,7 +5,7 @@
 // is stored exactly once; the admin API works again without a control-plane restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../control-plane/storage/database.js";
-import { eventually, within } from "../e2e/eventually.js";
+import { eventually, within } from "../support/eventually.js";
 import { palisade } from "../support/stack.js";
 import { chatOnce, freePort, settledSessions, startAgentProcess, startInProcessBed, startLoad, succeeded, type InProcessBed } from "./fault-bed.js";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "./private-postgres.js";

@@ -7,7 +7,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade } from "../support/stack.js";
 import { chatOnce, clearError, freePort, settledSessions, startAgentProcess, startLoad, succeeded, useInProcessBed, type InProcessBed } from "./fault-bed.js";
 

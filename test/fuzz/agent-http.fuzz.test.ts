@@ -6,7 +6,7 @@
 // More runs: FUZZ_RUNS=2000 npx vitest run test/fuzz/ (FUZZ_SEED picks another seed).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { modelsStatus, palisade, startStack, type Stack } from "../support/stack.js";
 import { fuzzParams, parseResponse, rawExchange, type RawResponse } from "./raw-http.js";
 

@@ -5,7 +5,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxyServer, serverTimeouts, type ProxyServer } from "../../agent/http/proxy-server.js";
-import { within } from "../e2e/eventually.js";
+import { within } from "../support/eventually.js";
 import { parseResponse } from "./raw-http.js";
 
 let server: ProxyServer;

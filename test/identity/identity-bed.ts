@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../agent/agent.js";
 import type { ControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, standInResources, startControlPlaneBed } from "../support/control-plane-bed.js";
 import { startOidcProvider, type TestOidcProvider } from "../support/oidc-provider.js";
 import { modelsStatus } from "../support/stack.js";

@@ -5,7 +5,7 @@ import { decodeProtectedHeader } from "jose";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../agent/agent.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { newOidcKey, type TestOidcProvider } from "../support/oidc-provider.js";
 import { identityProviderYaml, type IdentityBed, startIdentityBed, startOidcProviders, untilStatus } from "./identity-bed.js";
 

@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../agent/agent.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { type IdentityBed, startIdentityBed, untilStatus } from "./identity-bed.js";
 
 interface CreatedToken {

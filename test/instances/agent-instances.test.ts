@@ -4,7 +4,7 @@
 import { expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { chatOnce, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 

@@ -5,7 +5,7 @@
 import { request } from "node:http";
 import { expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { freePort, spawnPalisade, stopProcess, untilLogged, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 

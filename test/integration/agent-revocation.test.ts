@@ -1,7 +1,7 @@
 // Deleting an agent revokes it everywhere: its stream ends, and it stops serving (503) instead of
 // going on with the connections' credentials on configuration the control plane no longer gives it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { modelsStatus, palisade, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane } from "../../control-plane/control-plane.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 
 let dataDir: string;

@@ -3,7 +3,7 @@
 // every test picks its policy without waiting for a new snapshot.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, startStack, type Stack } from "../support/stack.js";
 
 /** Models that select a mask policy (see POLICIES). */

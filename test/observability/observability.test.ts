@@ -9,7 +9,7 @@ import { startAgent, type Agent } from "../../agent/agent.js";
 import { createServerLogger } from "../../cli/logger.js";
 import type { ControlPlane } from "../../control-plane/control-plane.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
 import { palisade, standInResources, startControlPlaneBed, type ControlPlaneBed } from "../support/control-plane-bed.js";
 

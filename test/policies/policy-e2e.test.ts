@@ -3,7 +3,7 @@
 // recorded with the deciding policy and verdict that `palisade audit` shows.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;

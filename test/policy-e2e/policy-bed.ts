@@ -5,7 +5,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { SnapshotAck } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { PolicyAction, PolicySchema, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { eventually } from "../agent/fake-control-plane.js";
+import { eventually } from "../support/eventually.js";
 import { startTestBed, testSnapshot, type TestBed } from "../agent/test-bed.js";
 
 /** A policy as the snapshot carries it; `connections` defaults to `*` and `action` to allow. */
@@ -36,7 +36,7 @@ export async function startPolicyBed(): Promise<PolicyBed> {
     for (const connection of snapshot.connections) connection.allowedGroups = allowedGroups[connection.name] ?? [];
     const acks = bed.controlPlane.acks.length;
     bed.controlPlane.push(snapshot);
-    return eventually(() => bed.controlPlane.acks.slice(acks).find((ack) => ack.nonce !== "" && (ack.version === String(version) || ack.error !== "")), `answer to snapshot ${version}`);
+    return eventually(`answer to snapshot ${version}`, () => bed.controlPlane.acks.slice(acks).find((ack) => ack.nonce !== "" && (ack.version === String(version) || ack.error !== "")));
   }
 
   return {
@@ -46,7 +46,7 @@ export async function startPolicyBed(): Promise<PolicyBed> {
       const ack = await push(policies, allowedGroups);
       if (ack.error) throw new Error(`snapshot NACKed: ${ack.error}`);
     },
-    recorded: (session) => eventually(() => bed.controlPlane.exchanges.get(session ?? ""), `exchange ${session}`),
+    recorded: (session) => eventually(`exchange ${session}`, () => bed.controlPlane.exchanges.get(session ?? "")),
     async anthropic(apiKey) {
       return new Anthropic({ baseURL: `${bed.agent.url}/claude`, apiKey: apiKey ?? (await bed.issuer.token()), maxRetries: 0 });
     },

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, type Stack, startStack, type StackOptions } from "../support/stack.js";
 
 /** What the webhook receiver got. */

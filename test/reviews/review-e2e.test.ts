@@ -1,7 +1,7 @@
 // Just-in-time approval end to end: a real openai client through a real agent and control plane;
 // approvers decide with the real CLI; the stand-in provider shows what was (not) forwarded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { agentCaughtUp, type ReviewBed, startReviewBed } from "./review-bed.js";
 
 describe("reviews end to end", () => {

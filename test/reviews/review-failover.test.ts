@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../../agent/agent.js";
 import { startControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
 import { type ReviewBed, startReviewBed } from "./review-bed.js";
 

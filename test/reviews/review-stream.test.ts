@@ -8,7 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SERVICE_ACCOUNT_ISSUER } from "../../control-plane/tokens/signing-keys.js";
 import { openStream, type TestStream } from "../stream/harness.js";
 import { palisade, useControlPlaneBed } from "../support/control-plane-bed.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { reviewRequest } from "./review-fixtures.js";
 
 describe("review messages on the agent stream", () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
-import { eventually } from "../storage/wait.js";
+import { eventually } from "../support/eventually.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON lines, read field by field in assertions
@@ -31,9 +31,9 @@ describe("file sink", () => {
     await harness.append(40);
     await harness.apply({ name: "rotating", target: { case: "file", value: { path, maxBytes: 4096n, maxFiles: 3 } } });
     await harness.deliver();
-    await eventually(async () => (await harness.cursor("rotating")) === 40, "the cursor at 40");
+    await eventually("the cursor at 40", async () => (await harness.cursor("rotating")) === 40);
     await harness.append(30, 41);
-    await eventually(async () => (await harness.cursor("rotating")) === 70, "the cursor at 70");
+    await eventually("the cursor at 70", async () => (await harness.cursor("rotating")) === 70);
 
     const names = (await readdir(join(dir, "rotating"))).sort();
     expect(names).toEqual(["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "audit.jsonl.3"]);
@@ -67,7 +67,7 @@ describe("file sink", () => {
     await harness.db.transaction((tx) => appendAuditEvents(tx, [{ type: "alert", subject: "x", payload: { n: 300, sinks: ["elsewhere"] } }]));
     await harness.db.transaction((tx) => appendAuditEvents(tx, [{ type: "alert", subject: "x", payload: { n: 301, sinks: ["alerts-only"] } }]));
     const head = 77;
-    await eventually(async () => (await harness.cursor("alerts-only")) === head, "the cursor at the head");
+    await eventually("the cursor at the head", async () => (await harness.cursor("alerts-only")) === head);
     const written = await lines(path);
     expect(written.map((event) => event.palisade.payload.n)).toEqual([100, 101, 102, 301]);
     expect(written.every((event) => event.event.kind === "alert")).toBe(true);

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane } from "../../control-plane/control-plane.js";
 import type { SinkMetrics } from "../../control-plane/sinks/sink-metrics.js";
-import { eventually } from "../storage/wait.js";
+import { eventually } from "../support/eventually.js";
 import { postgresAvailable } from "../support/database.js";
 import { STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
 import { FAST_TIMINGS, type SinkHarness, startSinkHarness } from "./sink-harness.js";
@@ -45,7 +45,7 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
-      await eventually(() => receiver.accepted.length >= 15, "the child to deliver some batches", 60_000);
+      await eventually("the child to deliver some batches", () => receiver.accepted.length >= 15, 60_000);
     } catch (error) {
       child.kill("SIGKILL");
       throw new Error(`${String(error)}\n${stderr}`);
@@ -60,12 +60,12 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
       listen: "127.0.0.1:0", databaseUrl: harness.test.url, secretKey: STACK_SECRET_KEY, sinkTimings: FAST_TIMINGS,
     });
     try {
-      await eventually(async () => (await harness.cursor("resume")) === 60, "the resumed cursor at 60", 20_000);
+      await eventually("the resumed cursor at 60", async () => (await harness.cursor("resume")) === 60, 20_000);
       // Caught up: this replica reports the sink with no lag, and what it delivered.
-      const metrics = await eventually(async () => {
+      const metrics = await eventually("the lag metric at 0", async () => {
         const text = await (await fetch(`${controlPlane.url}/metrics`)).text();
         return /palisade_control_plane_sink_lag_entries\{sink="resume"\} 0/.test(text) ? text : undefined;
-      }, "the lag metric at 0");
+      });
       expect(metrics).toMatch(/palisade_control_plane_sink_lag_seconds\{sink="resume"\} 0/);
       expect(metrics).toMatch(/palisade_control_plane_sink_events_delivered_total\{sink="resume"\} [1-9]/);
     } finally {
@@ -84,10 +84,10 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     const deliveries = [await harness.deliver(counts[0]), await harness.deliver(counts[1])];
     await harness.apply({ name: "shared", target: { case: "webhook", value: { url: receiver.url, secret: "s3cret", batchSize: 7 } } });
     const head = 60;
-    await eventually(async () => (await harness.cursor("shared")) === head, "the shared sink caught up");
+    await eventually("the shared sink caught up", async () => (await harness.cursor("shared")) === head);
     for (let round = 0; round < 5; round++) {
       await harness.append(10, 1000 + round * 10);
-      await eventually(async () => (await harness.cursor("shared")) === head + (round + 1) * 10, `round ${round} delivered`);
+      await eventually(`round ${round} delivered`, async () => (await harness.cursor("shared")) === head + (round + 1) * 10);
     }
     // Every entry once: never two deliverers at a time. ("resume" is delivered by one of them too.)
     expect(receiver.accepted).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
@@ -99,7 +99,7 @@ describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () =>
     // The holder stops: the other takes the lease and goes on from the cursor.
     await deliveries[holder]!.close();
     await harness.append(5, 2000);
-    await eventually(async () => (await harness.cursor("shared")) === 115, "the other delivery took over");
+    await eventually("the other delivery took over", async () => (await harness.cursor("shared")) === 115);
     expect(counts[other]!.count - otherBefore).toBeGreaterThanOrEqual(5);
     expect(receiver.accepted.slice(110)).toEqual([111, 112, 113, 114, 115]);
   });

@@ -5,7 +5,7 @@ import tls from "node:tls";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../tls/certificates.js";
-import { eventually } from "../storage/wait.js";
+import { eventually } from "../support/eventually.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
 interface Receiver {
@@ -78,7 +78,7 @@ describe("syslog sink", () => {
     receivers.push(receiver);
     await harness.append(5);
     await harness.apply({ name: "tcp", target: { case: "syslog", value: { address: `127.0.0.1:${receiver.port}`, appName: "palisade-test" } } });
-    await eventually(() => receiver.messages.length >= 5, "five messages");
+    await eventually("five messages", () => receiver.messages.length >= 5);
 
     const parsed = receiver.messages.map((message) => RFC5424.exec(message));
     expect(parsed.every(Boolean)).toBe(true);
@@ -96,7 +96,7 @@ describe("syslog sink", () => {
     receiver.drop();
     await new Promise((resolve) => setTimeout(resolve, 100));
     await harness.append(3, 6);
-    await eventually(() => receiver.messages.length >= 8, "three more messages after the reconnect");
+    await eventually("three more messages after the reconnect", () => receiver.messages.length >= 8);
     const seqs = receiver.messages.map((m) => JSON.parse(RFC5424.exec(m)![7]!).palisade.seq as number);
     expect([...new Set(seqs)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
@@ -109,7 +109,7 @@ describe("syslog sink", () => {
       name: "tls", events: ["admin"],
       target: { case: "syslog", value: { address: `localhost:${receiver.port}`, tls: true, caFile: pki.files.caFile } },
     });
-    await eventually(() => receiver.messages.length >= 8, "the whole log over TLS");
+    await eventually("the whole log over TLS", () => receiver.messages.length >= 8);
     const first = RFC5424.exec(receiver.messages[0]!)!;
     expect(first[4]).toBe("palisade");
     expect(JSON.parse(first[7]!).palisade.seq).toBe(1);

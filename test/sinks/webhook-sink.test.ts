@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../storage/wait.js";
+import { eventually } from "../support/eventually.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
 const SECRET = "whsec-test-0123456789";
@@ -62,7 +62,7 @@ describe("webhook sink", () => {
     script.push(500, 503, 500);
     await harness.apply({ name: "siem", target: { case: "webhook", value: { url, secret: SECRET, batchSize: 10 } } });
     await harness.deliver();
-    await eventually(async () => (await harness.cursor("siem")) === 25, "the cursor at 25");
+    await eventually("the cursor at 25", async () => (await harness.cursor("siem")) === 25);
 
     expect(received.every((r) => r.signatureOk)).toBe(true);
     expect(received.every((r) => r.seqs.length <= 10)).toBe(true);
@@ -78,7 +78,7 @@ describe("webhook sink", () => {
     received.length = 0;
     script.push(401);
     await harness.append(3, 26);
-    await eventually(async () => (await harness.cursor("siem")) === 28, "the cursor at 28", 10_000);
+    await eventually("the cursor at 28", async () => (await harness.cursor("siem")) === 28, 10_000);
     expect(received.map((r) => r.status)).toEqual([401, 204]);
     expect(received[1]!.seqs).toEqual([26, 27, 28]);
   });
@@ -91,7 +91,7 @@ describe("webhook sink", () => {
       const hangUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`;
       await harness.apply({ name: "hang", target: { case: "webhook", value: { url: hangUrl, secret: SECRET } } });
       const delivery = await harness.deliver();
-      await eventually(() => requests > 0, "the request to the hanging receiver");
+      await eventually("the request to the hanging receiver", () => requests > 0);
       const started = Date.now();
       await delivery.close();
       // Generous bound (the request timeout is 15 s): the request in flight is abandoned, not awaited.

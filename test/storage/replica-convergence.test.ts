@@ -16,7 +16,7 @@ import { openDatabase } from "../../control-plane/storage/database.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { postgresAvailable, testDatabase, type TestDatabase } from "../support/database.js";
 import { openStream } from "../stream/harness.js";
-import { eventually } from "./wait.js";
+import { eventually } from "../support/eventually.js";
 
 const logger = pino({ level: "silent" });
 const SLOW_POLL_MS = 60_000;
@@ -49,11 +49,11 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
       const [, cacheB] = caches as [SnapshotCache, SnapshotCache];
       await createResourceStore(a).apply([connection("via-a")], "test");
       const version = await currentVersion(a.em());
-      await eventually(() => cacheB.version() === version, "replica B's cache", CONVERGENCE_DEADLINE_MS);
+      await eventually("replica B's cache", () => cacheB.version() === version, CONVERGENCE_DEADLINE_MS);
       expect(cacheB.current("").connections.map((c) => c.name)).toEqual(["via-a"]);
 
       await createResourceStore(b).remove(Kind.CONNECTION, "via-a", "test");
-      await eventually(() => caches[0]!.current("").connections.length === 0, "replica A's cache", CONVERGENCE_DEADLINE_MS);
+      await eventually("replica A's cache", () => caches[0]!.current("").connections.length === 0, CONVERGENCE_DEADLINE_MS);
     } finally {
       for (const cache of caches) await cache.close();
       await closeAll([a, b]);
@@ -80,10 +80,10 @@ describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () =
       expect(first.connections).toHaveLength(0);
 
       await createClient(ResourceService, adminA).apply({ resources: [connection("pushed")] }, { headers });
-      const pushed = await eventually(async () => {
+      const pushed = await eventually("the pushed snapshot", async () => {
         const snapshot = await stream.nextOf("snapshot");
         return snapshot.connections.length > 0 && snapshot;
-      }, "the pushed snapshot", CONVERGENCE_DEADLINE_MS);
+      }, CONVERGENCE_DEADLINE_MS);
       expect(pushed.connections.map((c) => c.name)).toEqual(["pushed"]);
       expect(BigInt(pushed.version)).toBeGreaterThan(BigInt(first.version));
 

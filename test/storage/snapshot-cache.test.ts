@@ -10,7 +10,7 @@ import type { Database } from "../../control-plane/storage/database.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
 import { ensureSigningKey } from "../../control-plane/tokens/signing-keys.js";
 import { databaseFlavours, openTestDatabase } from "../support/database.js";
-import { eventually } from "./wait.js";
+import { eventually } from "../support/eventually.js";
 
 const logger = pino({ level: "silent" });
 
@@ -62,7 +62,7 @@ describe.each(await databaseFlavours())("snapshot cache on %s", (flavour) => {
     });
     await createResourceStore(db).apply([connection("everywhere"), connection("edge-only", ["edge"]), idp], "test");
     const version = await currentVersion(db.em());
-    await eventually(() => cache.version() === version, "the rebuild");
+    await eventually("the rebuild", () => cache.version() === version);
     expect(calls).toBeGreaterThan(0);
     stop();
 
@@ -83,7 +83,7 @@ describe.each(await databaseFlavours())("snapshot cache on %s", (flavour) => {
     });
     // No notification was sent for this change: the safety poll finds it.
     const version = await currentVersion(db.em());
-    await eventually(() => cache.version() === version, "the poll to notice");
+    await eventually("the poll to notice", () => cache.version() === version);
     expect(cache.current("").connections.map((c) => c.name)).toEqual(["everywhere"]);
   });
 });

@@ -4,7 +4,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExchangeSchema, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { waitFor } from "./fakes.js";
+import { eventually } from "../support/eventually.js";
 import { openStream, startHarness, type Harness, type TestStream } from "./harness.js";
 
 let h: Harness;
@@ -127,14 +127,14 @@ describe("snapshots", () => {
     const { stream, snapshot } = await connected();
     stream.send({ case: "snapshotAck", value: { nonce: snapshot.nonce, version: snapshot.version } });
     // Bumping earlier would make this answer stale (its nonce no longer the latest).
-    await waitFor(() => h.registry.applications.length === 1, "the ACK recorded");
+    await eventually("the ACK recorded", () => h.registry.applications.length === 1);
     h.snapshots.bump();
     const second = await stream.nextOf("snapshot");
     stream.send({
       case: "snapshotAck",
       value: { nonce: second.nonce, version: snapshot.version, error: "connection x: bad upstream" },
     });
-    await waitFor(() => h.registry.applications.length === 2, "two answers recorded");
+    await eventually("two answers recorded", () => h.registry.applications.length === 2);
     expect(h.registry.applications).toEqual([
       { agent: "edge-1", instance: "", version: "1", error: "" },
       { agent: "edge-1", instance: "", version: "1", error: "connection x: bad upstream" },
@@ -148,7 +148,7 @@ describe("snapshots", () => {
     stream.send({ case: "snapshotAck", value: { nonce: snapshot.nonce, version: "1" } });
     stream.send({ case: "snapshotAck", value: { nonce: second.nonce, version: second.version } });
     // Requests are handled in order, so once the second is recorded the first was judged.
-    await waitFor(() => h.registry.applications.length > 0, "the fresh answer recorded");
+    await eventually("the fresh answer recorded", () => h.registry.applications.length > 0);
     expect(h.registry.applications).toEqual([{ agent: "edge-1", instance: "", version: second.version, error: "" }]);
   });
 });
@@ -158,7 +158,7 @@ describe("exchanges", () => {
     const { stream } = await connected();
     const release = h.sink.hold();
     stream.send({ case: "exchanges", value: { exchanges: [exchange("a"), exchange("b", { agent: "someone-else" })] } });
-    await waitFor(() => h.sink.pendingCommits === 1, "the commit to start");
+    await eventually("the commit to start", () => h.sink.pendingCommits === 1);
     expect(h.sink.stored.size).toBe(0);
     release();
     const ack = await stream.nextOf("exchangeAck");
@@ -198,7 +198,7 @@ describe("liveness and ending", () => {
     const { stream, welcome } = await connected();
     expect(welcome.heartbeatInterval?.nanos).toBe(20_000_000);
     stream.send({ case: "heartbeat", value: { bufferedExchanges: 3 } });
-    await waitFor(() => h.registry.seenCount.get("edge-1") === 1, "the heartbeat recorded");
+    await eventually("the heartbeat recorded", () => h.registry.seenCount.get("edge-1") === 1);
     expect((await stream.nextOf("heartbeat")).time).toBeDefined();
   });
 
@@ -209,7 +209,7 @@ describe("liveness and ending", () => {
     const error = await endedWith(stream);
     expect(error.code).toBe(Code.PermissionDenied);
     expect(error.rawMessage).toBe("agent deleted");
-    await waitFor(() => h.registry.disconnections.includes("edge-1"), "the disconnection recorded");
+    await eventually("the disconnection recorded", () => h.registry.disconnections.includes("edge-1"));
     expect(h.snapshots.watcherCount).toBe(1);
     // The other agent is untouched.
     h.snapshots.bump();
@@ -225,7 +225,7 @@ describe("liveness and ending", () => {
     const late = openStream(h.transport, h.registry.enrol("edge-3"));
     late.send({ case: "hello", value: { agentName: "edge-3" } });
     expect((await endedWith(late)).code).toBe(Code.Unavailable);
-    await waitFor(() => h.registry.disconnections.length === 2, "both disconnections recorded");
+    await eventually("both disconnections recorded", () => h.registry.disconnections.length === 2);
   });
 
   it("keeps each instance's state apart, and ignores a superseded stream of the same instance", async () => {
@@ -239,7 +239,7 @@ describe("liveness and ending", () => {
     // Each instance ACKs on its own stream and is recorded on its own.
     a.send({ case: "snapshotAck", value: { nonce: snapshotA.nonce, version: snapshotA.version } });
     b.send({ case: "snapshotAck", value: { nonce: snapshotB.nonce, version: "0", error: "cannot compile" } });
-    await waitFor(() => h.registry.applications.length === 2, "both answers recorded");
+    await eventually("both answers recorded", () => h.registry.applications.length === 2);
     expect(h.registry.applications).toEqual(expect.arrayContaining([
       { agent: "edge-1", instance: "pod-a/1", version: snapshotA.version, error: "" },
       { agent: "edge-1", instance: "pod-b/1", version: "0", error: "cannot compile" },
@@ -249,13 +249,13 @@ describe("liveness and ending", () => {
     await a2.nextOf("snapshot");
     a.end();
     await a.ended;
-    await waitFor(() => h.snapshots.watcherCount === 2, "the superseded stream cleaned up");
+    await eventually("the superseded stream cleaned up", () => h.snapshots.watcherCount === 2);
     expect(h.registry.disconnections).toEqual([]);
     b.end();
-    await waitFor(() => h.registry.disconnections.length === 1, "pod-b's disconnection recorded");
+    await eventually("pod-b's disconnection recorded", () => h.registry.disconnections.length === 1);
     expect(h.registry.disconnections).toEqual(["edge-1/pod-b/1"]);
     a2.end();
-    await waitFor(() => h.registry.disconnections.length === 2, "pod-a's disconnection recorded");
+    await eventually("pod-a's disconnection recorded", () => h.registry.disconnections.length === 2);
   });
 
   it("refuses an instance name with control characters or over 128 characters", async () => {
@@ -273,7 +273,7 @@ describe("liveness and ending", () => {
     const { stream } = await connected();
     stream.end();
     expect(await stream.ended).toBeUndefined();
-    await waitFor(() => h.registry.disconnections.includes("edge-1"), "the disconnection recorded");
+    await eventually("the disconnection recorded", () => h.registry.disconnections.includes("edge-1"));
     expect(h.snapshots.watcherCount).toBe(0);
   });
 

@@ -10,7 +10,7 @@ import {
   type ConnectResponse,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { grpcServiceDefinition } from "../../core/contract/grpc-definition.js";
-import { waitFor } from "./fakes.js";
+import { eventually } from "../support/eventually.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const AgentClient = grpc.makeGenericClientConstructor(grpcServiceDefinition(AgentService), "AgentService");
@@ -52,13 +52,13 @@ const kinds = (call: Call) => call.received.map((r) => r.message.case);
 it("runs the protocol with grpc-js: hello, snapshot, ACK, exchanges, then agent deletion", async () => {
   const call = connect(h.registry.enrol("edge-1"));
   call.send({ case: "hello", value: { agentName: "edge-1", version: "0.1.0" } });
-  await waitFor(() => kinds(call).includes("snapshot"), "welcome and snapshot");
+  await eventually("welcome and snapshot", () => kinds(call).includes("snapshot"));
   expect(kinds(call)).toEqual(["welcome", "snapshot"]);
   const snapshot = call.received[1]!.message.value as { nonce: string; version: string };
 
   call.send({ case: "snapshotAck", value: { nonce: snapshot.nonce, version: snapshot.version } });
   call.send({ case: "exchanges", value: { exchanges: [{ id: "x-1", connection: "openai", status: 200 }] } });
-  await waitFor(() => kinds(call).includes("exchangeAck"), "the exchange ACK");
+  await eventually("the exchange ACK", () => kinds(call).includes("exchangeAck"));
   expect(h.registry.applications).toEqual([{ agent: "edge-1", instance: "", version: "1", error: "" }]);
   expect(h.sink.stored.get("x-1")?.agent).toBe("edge-1");
 
@@ -77,7 +77,7 @@ it("reports a missing token as UNAUTHENTICATED to grpc-js", async () => {
 it("reports shutdown as UNAVAILABLE to grpc-js, so the agent reconnects", async () => {
   const call = connect(h.registry.enrol("edge-1"));
   call.send({ case: "hello", value: { agentName: "edge-1" } });
-  await waitFor(() => kinds(call).includes("snapshot"), "the snapshot");
+  await eventually("the snapshot", () => kinds(call).includes("snapshot"));
   await h.close();
   expect((await call.status).code).toBe(grpc.status.UNAVAILABLE);
 });

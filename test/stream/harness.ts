@@ -13,7 +13,8 @@ import {
 import { listen, type Server } from "../../control-plane/server.js";
 import { createAgentStream, type AgentStream } from "../../control-plane/stream/agent-stream.js";
 import { createOutboundQueue } from "../../control-plane/stream/outbound-queue.js";
-import { FakeRegistry, FakeSink, FakeSnapshots, waitFor } from "./fakes.js";
+import { eventually } from "../support/eventually.js";
+import { FakeRegistry, FakeSink, FakeSnapshots } from "./fakes.js";
 
 export interface Harness {
   server: Server;
@@ -88,7 +89,7 @@ export function openStream(transport: Transport, token: string | undefined): Tes
   })();
 
   async function next(): Promise<ConnectResponse> {
-    await waitFor(() => received.length > 0 || done, "a response");
+    await eventually("a response", () => received.length > 0 || done);
     const response = received.shift();
     if (!response) throw new Error(`stream ended: ${String(await ended)}`);
     return response;

@@ -4,7 +4,7 @@
 // operator would.
 import { startAgent, type Agent } from "../../agent/agent.js";
 import type { ControlPlane, ControlPlaneOptions } from "../../control-plane/control-plane.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "./eventually.js";
 import { palisade, standInResources, startControlPlaneBed } from "./control-plane-bed.js";
 import type { TestDatabase } from "./database.js";
 import { startStandInProvider, type StandInOptions, type StandInProvider } from "./stand-in-provider.js";

@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import { type Agent as UndiciAgent, fetch as undiciFetch, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../agent/agent.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { standInReply } from "../support/stand-in-provider.js";
 import {
   capturedLogger,

@@ -11,7 +11,7 @@ import type { CliContext } from "../../cli/context.js";
 import { createAdminClients, createAdminTransport } from "../../cli/client.js";
 import { runCli } from "../../cli/run.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { testDatabase } from "../support/database.js";
 import { startTlsStack, trusting, type TlsStack } from "./tls-stack.js";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standInReply } from "../support/stand-in-provider.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, type Stack, startStack } from "../support/stack.js";
 
 // The stand-in counts prompt tokens as words in the prompt and completion tokens as chunks sent.
