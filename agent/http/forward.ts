@@ -1,7 +1,8 @@
 // Sends one admitted request to its connection's upstream with undici and streams the answer back:
 // every chunk goes to the caller as soon as it arrives (with backpressure) and, alongside, to the
 // recorder. Nothing is buffered whole, except a non-streamed response that must be masked
-// (relay-response.ts). The request body given is already what goes upstream (masked if need be).
+// (relay-response.ts). The request body given is already what goes upstream: the canonical,
+// decoded body (masked if need be), with the Content-Type that describes it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errors, type Dispatcher } from "undici";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -61,7 +62,7 @@ export async function forward(
   res: ServerResponse,
   connection: CompiledConnection,
   route: Route,
-  body: Buffer,
+  body: { bytes: Buffer; contentType?: string },
   recorder: ExchangeRecorder,
   filter?: StreamFilter,
   masking?: MaskSession,
@@ -82,8 +83,8 @@ export async function forward(
       origin: connection.upstream.origin,
       path: upstreamPath(connection, route),
       method: method as Dispatcher.HttpMethod,
-      headers: upstreamRequestHeaders(req.headers, connection.upstream, connection.credential),
-      body: body.length > 0 || !["GET", "HEAD"].includes(method) ? body : undefined,
+      headers: upstreamRequestHeaders(req.headers, connection.upstream, connection.credential, body.contentType),
+      body: body.bytes.length > 0 || !["GET", "HEAD"].includes(method) ? body.bytes : undefined,
       signal: abort.signal,
       headersTimeout: context.headersTimeoutMs,
       // Between chunks the model may think for a while, but not for ever (cut-answer.ts).

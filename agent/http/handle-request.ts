@@ -8,6 +8,8 @@ import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "./caller-token.js";
+import { canonicalBody } from "../inspection/canonical-body.js";
+import { maskCanonical, type UpstreamBody } from "../inspection/mask-canonical.js";
 import { parseJsonBody } from "../masking/json-body.js";
 import { createMaskSession } from "../masking/mask-session.js";
 import { forResponse } from "../../core/detectors/mask-types.js";
@@ -112,12 +114,20 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 413, kind: "too_large", message: `Request body larger than ${deps.maxBodyBytes} bytes` });
       }
       if (!body.ok) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
-      const text = body.body.toString("utf8");
+      // One canonical body before any policy runs: decoded, strictly parsed, of a type the provider
+      // takes; what cannot be read is refused whatever the policies (they could not be evaluated).
+      const decoded = await canonicalBody(body.body, req.headers, route.rest, provider.requestBodies, deps.maxBodyBytes);
+      if (!decoded.ok) {
+        const kind = decoded.status === 415 ? "unsupported_media_type" : decoded.status === 413 ? "too_large" : "invalid_request";
+        return refuse({ status: decoded.status, kind, code: decoded.code, message: decoded.message }, `request not inspectable (${decoded.code}): ${decoded.message}`);
+      }
+      const canonical = decoded.body;
+      const text = canonical.text ?? "";
       // Parsed once for the provider's facts, the prompt, masking and the usage rewrite (numbers
       // too long for a double keep their source text, so a rewritten body sends them unchanged).
-      const json = parseJsonBody(text);
+      const json = canonical.json;
       const facts = provider.readRequest(json);
-      recorder.request(body.body, facts);
+      recorder.request(canonical.bytes, facts);
 
       const prompt = provider.promptText(json, text);
       const deciding = admitRequest({
@@ -141,9 +151,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
-      let forwarded: Buffer;
+      let forwarded: UpstreamBody;
       try {
-        forwarded = masking ? masking.maskRequest(body.body, json) : body.body;
+        forwarded = maskCanonical(canonical, masking);
       } catch (error) {
         // The masker's walk and JSON.stringify recurse: a body nested thousands of levels deep
         // overflows them. Nothing unmasked goes upstream, nor into a record meant to be masked.
@@ -151,14 +161,14 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         recorder.protection({ record: record === "raw" ? "raw" : "none", masks });
         return refuse({ status: 400, kind: "invalid_request", message: "Request body is nested too deeply for Palisade to mask" }, "request body nested too deeply to mask");
       }
-      recorder.protection({ record, masks, session: masking, forwarded });
+      recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
       const decided = admission.ok === "review"
         ? await holdForReview(admission, {
           session: id,
           identity: verification.identity,
-          request: { connection: connection.name, method: req.method ?? "GET", path: `${route.rest}${route.search}`, body: body.body },
+          request: { connection: connection.name, method: req.method ?? "GET", path: `${route.rest}${route.search}`, body: canonical.bytes },
           model: facts.model,
           prompt,
           recordLimitBytes: deps.recordLimitBytes,
@@ -174,8 +184,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.
-      const usage = provider.streamUsage?.(route.rest, forwarded === body.body ? json : parseJsonBody(forwarded.toString("utf8")));
-      await forward(context, req, res, connection, route, usage?.body ?? forwarded, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
+      const usage = canonical.form === "json" ? provider.streamUsage?.(route.rest, forwarded.bytes === canonical.bytes ? json : parseJsonBody(forwarded.bytes.toString("utf8"))) : undefined;
+      const upstreamBody = usage ? { ...forwarded, bytes: usage.body } : forwarded;
+      await forward(context, req, res, connection, route, upstreamBody, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

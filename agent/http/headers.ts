@@ -19,9 +19,10 @@ const hopByHop = new Set([
 const callerCredentialHeaders = new Set(["authorization", "x-api-key"]);
 
 // Set by the agent (or undici) for the upstream connection: the host, the body length actually sent,
-// and accept-encoding (dropped so the upstream answers uncompressed; the agent reads the body and
-// undici does not decompress).
-const agentOwned = new Set(["host", "content-length", "accept-encoding", "expect"]);
+// accept-encoding (dropped so the upstream answers uncompressed; the agent reads the body and
+// undici does not decompress) and content-encoding (the body sent is always the decoded one the
+// agent inspected).
+const agentOwned = new Set(["host", "content-length", "accept-encoding", "expect", "content-encoding"]);
 
 /** The headers named in `Connection` (which are hop-by-hop too), lower case. */
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
@@ -42,15 +43,17 @@ function passable(headers: IncomingHttpHeaders, alsoDrop: Set<string>): Outgoing
   return out;
 }
 
-/** Headers for the upstream request: the caller's, cleaned, with host and the connection's credential set (undici sets the length of the body it sends). */
+/** Headers for the upstream request: the caller's, cleaned, with host, the connection's credential and (when given) the canonical body's Content-Type set (undici sets the length of the body it sends). */
 export function upstreamRequestHeaders(
   caller: IncomingHttpHeaders,
   upstream: URL,
   credential: { header: string; value: string },
+  contentType?: string,
 ): Record<string, string | string[]> {
   const drop = new Set([...callerCredentialHeaders, ...agentOwned, credential.header.toLowerCase()]);
   const out = passable(caller, drop) as Record<string, string | string[]>;
   out.host = upstream.host;
+  if (contentType !== undefined) out["content-type"] = contentType; // the body was transcoded or re-written
   out[credential.header.toLowerCase()] = credential.value;
   return out;
 }

@@ -16,6 +16,8 @@ export interface MaskSession {
    * `parseJsonBody` read it, when the caller has it (not parsed again; edited in place when masked).
    */
   maskRequest(body: Buffer, parsed?: unknown): Buffer;
+  /** One request text (a multipart text part…) masked by the request rules; the same string when nothing matched. */
+  maskText(text: string, location: string): string;
   /** A whole (non-streamed) response body. */
   maskResponse(body: Buffer, contentType: string): MaskedBody;
   /**
@@ -36,6 +38,7 @@ export function createMaskSession(provider: string, path: string, rules: readonl
   const responseStream = () => createResponseStream(provider, path, context);
   return {
     maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(provider, body, context.prompt, parsed) : body),
+    maskText: (text, location) => (context.masksRequests ? context.prompt.mask(text, location) : text),
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
       if (!isEventStream(contentType)) return maskResponseBody(provider, body, contentType, context.reply);

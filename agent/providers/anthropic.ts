@@ -10,6 +10,7 @@ const errorTypes: Record<RefusalKind, string> = {
   not_found: "not_found_error",
   too_large: "request_too_large",
   invalid_request: "invalid_request_error",
+  unsupported_media_type: "invalid_request_error",
   unavailable: "overloaded_error",
   bad_gateway: "api_error",
   gateway_timeout: "api_error",
@@ -45,11 +46,16 @@ function anthropicStreamReader(maxChars: number): StreamReader {
   };
 }
 
-const errorBody = (refusal: { kind: RefusalKind; message: string }) => ({ type: "error", error: { type: errorTypes[refusal.kind], message: refusal.message } });
+// The format has no code field: a precise reason code leads the message.
+const errorBody = (refusal: { kind: RefusalKind; message: string; code?: string }) => ({
+  type: "error",
+  error: { type: errorTypes[refusal.kind], message: refusal.code ? `${refusal.code}: ${refusal.message}` : refusal.message },
+});
 
 /** Anthropic: usage as input/output tokens, errors as `{type:"error",error:{type,message}}` (in a stream: an `error` event carrying it). */
 export const anthropic: ProviderSpec = {
   name: "anthropic",
+  requestBodies: { multipart: /\/v1\/files$/ }, // the Files API takes uploads
   readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
   promptText: (body) => anthropicPromptText(body),
   readUsage: (body) => {

@@ -5,7 +5,7 @@ import { generic } from "./generic.js";
 import { openai } from "./openai.js";
 import type { ProviderSpec } from "./provider.js";
 
-export type { ProviderSpec, Refusal, RefusalKind, RequestFacts, StreamFilter, StreamReader, StreamUsageRewrite, UsageCounts } from "./provider.js";
+export type { ProviderSpec, Refusal, RefusalKind, RequestBodyRules, RequestFacts, StreamFilter, StreamReader, StreamUsageRewrite, UsageCounts } from "./provider.js";
 
 const providers: ReadonlyMap<Provider, ProviderSpec> = new Map([
   [Provider.OPENAI, openai],

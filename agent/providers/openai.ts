@@ -12,6 +12,7 @@ const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
   not_found: { type: "invalid_request_error", code: "unknown_connection" },
   too_large: { type: "invalid_request_error", code: "request_too_large" },
   invalid_request: { type: "invalid_request_error", code: "uninspectable_body" },
+  unsupported_media_type: { type: "invalid_request_error", code: "unsupported_media_type" },
   unavailable: { type: "server_error", code: "service_unavailable" },
   bad_gateway: { type: "server_error", code: "upstream_unreachable" },
   gateway_timeout: { type: "server_error", code: "upstream_timeout" },
@@ -30,9 +31,9 @@ export function openaiUsage(usage: unknown): UsageCounts | undefined {
 }
 
 /** The OpenAI-shaped error body, shared with the generic provider. */
-export function openaiErrorBody(refusal: { kind: RefusalKind; message: string }): unknown {
+export function openaiErrorBody(refusal: { kind: RefusalKind; message: string; code?: string }): unknown {
   const { type, code } = errorTypes[refusal.kind];
-  return { error: { message: refusal.message, type, param: null, code } };
+  return { error: { message: refusal.message, type, param: null, code: refusal.code ?? code } };
 }
 
 const RESPONSES_PATH = /\/responses$/;
@@ -42,9 +43,9 @@ const RESPONSES_PATH = /\/responses$/;
  * Responses API as an `error` event (the `ResponseErrorEvent` shape, without a sequence number the
  * agent cannot know). The OpenAI SDKs raise an `APIError` from either.
  */
-function openaiStreamError(path: string, refusal: { kind: RefusalKind; message: string }): string {
+function openaiStreamError(path: string, refusal: { kind: RefusalKind; message: string; code?: string }): string {
   if (!RESPONSES_PATH.test(path)) return `data: ${JSON.stringify(openaiErrorBody(refusal))}\n\n`;
-  const { code } = errorTypes[refusal.kind];
+  const code = refusal.code ?? errorTypes[refusal.kind].code;
   return `event: error\ndata: ${JSON.stringify({ type: "error", code, message: refusal.message, param: null })}\n\n`;
 }
 
@@ -78,6 +79,8 @@ function openaiStreamReader(maxChars: number): StreamReader {
 /** OpenAI: model and stream at the top of the body, usage under `usage`, errors as `{error:{…}}`. */
 export const openai: ProviderSpec = {
   name: "openai",
+  // Uploads: files, upload parts, audio transcriptions and translations, image edits and variations.
+  requestBodies: { multipart: /\/(?:files|uploads\/[^/]+\/parts|audio\/(?:transcriptions|translations)|images\/(?:edits|variations)|containers\/[^/]+\/files)$/ },
   readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
   promptText: (body) => openaiPromptText(body),
   readUsage: (body) => openaiUsage(objectAt(body)?.usage),

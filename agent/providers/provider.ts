@@ -22,6 +22,7 @@ export type RefusalKind =
   | "not_found" // unknown connection (404)
   | "too_large" // request body above the limit (413)
   | "invalid_request" // a body the agent cannot inspect, e.g. nested too deeply to mask (400)
+  | "unsupported_media_type" // a body type or encoding the connection's provider does not take, or the agent cannot decode (415)
   | "unavailable" // no configuration yet, or the audit buffer is full (503)
   | "bad_gateway" // upstream unreachable or broke off (502)
   | "gateway_timeout" // upstream did not answer in time (504)
@@ -33,6 +34,16 @@ export interface Refusal {
   status: number;
   kind: RefusalKind;
   message: string;
+  /** A precise reason code (`invalid_utf8`, `duplicate_json_key`…) where the provider's format has a place for one; else the kind's. */
+  code?: string;
+}
+
+/** Which request bodies an API takes besides JSON (the pipeline refuses the others with 415). */
+export interface RequestBodyRules {
+  /** Paths (below the connection) that take multipart/form-data uploads. */
+  multipart?: RegExp;
+  /** Any other media type too (text, forms, binary): an API of unknown shape. */
+  anyType?: boolean;
 }
 
 /** Reassembles a streamed response event by event. */
@@ -65,6 +76,8 @@ export interface StreamUsageRewrite {
 export interface ProviderSpec {
   /** Short name used in logs and docs ("openai", "anthropic", "generic"). */
   name: string;
+  /** Request bodies this API takes. */
+  requestBodies: RequestBodyRules;
   /** Reads model and stream flag from a parsed JSON request body. */
   readRequest(body: unknown): RequestFacts;
   /** The prompt text content rules are matched against: from the parsed JSON body, or `raw` (the body as text) where the API has no known shape. */

@@ -123,16 +123,19 @@ describe("agent with the openai client", () => {
     expect(exchange).toMatchObject({ method: "GET", path: "/v1/models?limit=2&after=x", verdict: Verdict.ALLOWED });
   });
 
-  it("forwards a body that is not JSON as it is, with no model read from it", async () => {
+  it("refuses a body that is not JSON (400 invalid_json, the provider's format), forwards none of it and records the refusal", async () => {
+    const before = bed.provider.requests.length;
     const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json" },
       body: "{not json",
     });
-    await response.text();
-    expect(bed.provider.requests.at(-1)?.body).toBe("{not json");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", code: "invalid_json" } });
+    expect(bed.provider.requests.length).toBe(before);
     const exchange = await recorded(response.headers.get("x-palisade-session")!);
-    expect(exchange).toMatchObject({ model: "", requestBody: "{not json" });
+    expect(exchange).toMatchObject({ model: "", status: 400, verdict: Verdict.DENIED });
+    expect(exchange.reason).toContain("invalid_json");
   });
 
   it("passes upstream errors through unchanged and records them as allowed exchanges", async () => {

@@ -160,7 +160,10 @@ describe("agent HTTP surface under bad input", () => {
     const limit = 16 * 1024 * 1024;
     const token = stack.callerToken;
     const auth = `authorization: Bearer ${token}`;
-    const under = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit}`], Buffer.alloc(limit, "[")), token, timeoutMs: 30_000 });
+    // Exactly the limit, and valid JSON (a body the agent cannot parse is refused whatever its size).
+    const head = '{"model":"m","messages":[],"pad":"';
+    const atLimit = Buffer.from(head + "a".repeat(limit - head.length - 2) + '"}');
+    const under = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit}`], atLimit), token, timeoutMs: 30_000 });
     expect(under!.status).toBe(200);
     const declared = await check({ bytes: request("POST", "/standin/v1/chat/completions", [auth, `content-length: ${limit + 1}`]), token });
     expect(declared!.status).toBe(413);

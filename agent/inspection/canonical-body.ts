@@ -1,0 +1,103 @@
+// The one canonical request body the agent inspects and forwards: content-encoding undone, text
+// decoded to UTF-8, JSON parsed strictly, and only the body types the connection's provider takes.
+// Nothing here forwards a byte it did not decode: the canonical bytes (identity-encoded, UTF-8, no
+// BOM) replace the caller's whenever decoding changed anything.
+import type { IncomingHttpHeaders } from "node:http";
+import { MIMEType } from "node:util";
+import type { RequestBodyRules } from "../providers/index.js";
+import { contentCodings, decodeContent, decodeText, type DecodeFailure } from "./decode-body.js";
+import { parseMultipart, writeMultipart, type MultipartBody } from "./multipart-body.js";
+import { parseStrictJson } from "./strict-json.js";
+
+/** How the body is read: JSON (strings inspected at any depth), text, a form, a multipart upload, opaque bytes, or nothing. */
+export type BodyForm = "empty" | "json" | "text" | "form" | "multipart" | "binary";
+
+export interface CanonicalBody {
+  form: BodyForm;
+  /** What goes upstream when nothing is masked: the decoded bytes (UTF-8, no BOM) for text forms. */
+  bytes: Buffer;
+  /** The body as text (json, text, form). */
+  text?: string;
+  /** The parsed document (json). */
+  json?: unknown;
+  /** The parts (multipart). */
+  multipart?: MultipartBody;
+  /** The Content-Type to send upstream (absent: the caller's, unchanged). */
+  contentType?: string;
+}
+
+export type CanonicalResult = { ok: true; body: CanonicalBody } | DecodeFailure;
+
+const fail = (status: DecodeFailure["status"], code: string, message: string): DecodeFailure => ({ ok: false, status, code, message });
+const firstNonSpace = /\S/;
+
+function mediaType(header: string | undefined): MIMEType | undefined | "invalid" {
+  if (header === undefined || header.trim() === "") return undefined;
+  try {
+    return new MIMEType(header);
+  } catch {
+    return "invalid";
+  }
+}
+
+const isJsonType = (essence: string) => essence === "application/json" || essence.endsWith("+json");
+const isTextType = (essence: string) => essence.startsWith("text/") || essence === "application/xml" || essence.endsWith("+xml") || essence === "application/x-ndjson" || essence === "application/jsonl";
+
+// Text whose first character opens a JSON document is read as JSON by lenient upstreams whatever it
+// is labelled: it must be strict JSON, and is inspected as such.
+const looksLikeJson = (text: string) => {
+  const first = firstNonSpace.exec(text)?.[0];
+  return first === "{" || first === "[";
+};
+
+function asJson(text: string, bytes: Buffer, changed: boolean, contentType: string | undefined): CanonicalResult {
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) return fail(400, parsed.code, parsed.message);
+  return { ok: true, body: { form: "json", text, json: parsed.value, bytes: changed ? Buffer.from(text, "utf8") : bytes, contentType } };
+}
+
+// The declared type with its charset now UTF-8 (the body was transcoded), or undefined when unchanged.
+function utf8Type(type: MIMEType | undefined, changed: boolean): string | undefined {
+  if (!type || !changed || !type.params.has("charset")) return undefined;
+  type.params.set("charset", "utf-8");
+  return type.toString();
+}
+
+/** Decodes `raw` as the body of a request to `path` of an API taking `rules`; refuses what it cannot read. */
+export async function canonicalBody(raw: Buffer, headers: IncomingHttpHeaders, path: string, rules: RequestBodyRules, limit: number): Promise<CanonicalResult> {
+  const codings = contentCodings(headers["content-encoding"]);
+  let bytes = raw;
+  if (codings.length > 0) {
+    const decoded = await decodeContent(raw, codings, limit);
+    if (!decoded.ok) return decoded;
+    bytes = decoded.body;
+  }
+  if (bytes.length === 0) return { ok: true, body: { form: "empty", bytes } };
+  const type = mediaType(headers["content-type"]);
+  if (type === "invalid") return fail(415, "invalid_content_type", "Request Content-Type cannot be parsed");
+  const essence = type?.essence;
+  if (essence === "multipart/form-data") {
+    if (!rules.multipart?.test(path)) return fail(415, "unsupported_media_type", `${path || "/"} does not take multipart/form-data on this connection`);
+    const parts = await parseMultipart(bytes, type!, limit);
+    if (!parts.ok) return parts;
+    // Always re-written from the parts read: the upstream's multipart parser never sees the caller's framing.
+    const written = writeMultipart(parts.body.parts);
+    return { ok: true, body: { form: "multipart", bytes: written.bytes, contentType: written.contentType, multipart: parts.body } };
+  }
+  const textual = essence === undefined || isJsonType(essence) || (rules.anyType === true && (isTextType(essence) || essence === "application/x-www-form-urlencoded"));
+  if (!textual) {
+    if (rules.anyType) return { ok: true, body: { form: "binary", bytes } };
+    return fail(415, "unsupported_media_type", `Content-Type ${essence} is not taken by this connection's provider (JSON only)`);
+  }
+  const decoded = decodeText(bytes, type?.params.get("charset") ?? undefined);
+  if (!decoded.ok) {
+    // An unlabelled body of an API of unknown shape that is not text is opaque bytes.
+    if (essence === undefined && rules.anyType && decoded.code === "invalid_utf8") return { ok: true, body: { form: "binary", bytes } };
+    return decoded;
+  }
+  const { text, changed } = decoded;
+  const contentType = utf8Type(type, changed);
+  if (essence === undefined ? !rules.anyType || looksLikeJson(text) : isJsonType(essence) || looksLikeJson(text)) return asJson(text, bytes, changed, contentType);
+  const canonical = changed ? Buffer.from(text, "utf8") : bytes;
+  return { ok: true, body: { form: essence === "application/x-www-form-urlencoded" ? "form" : "text", text, bytes: canonical, contentType } };
+}

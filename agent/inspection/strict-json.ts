@@ -1,0 +1,63 @@
+// Strict JSON for request bodies: what JSON.parse accepts (RFC 8259: no NaN, Infinity, comments or
+// trailing data), minus what parsers disagree on — duplicate keys at any depth (JSON.parse keeps the
+// last, other parsers the first: the text inspected would not be the text read) and lone surrogates
+// written as \u escapes (upstreams reject them, replace them or keep them). Long numbers keep their
+// source text (parseJsonBodyExact), so a re-serialised body sends them unchanged.
+import { parseJsonBodyExact } from "../masking/json-body.js";
+
+export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate"; message: string };
+
+const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
+
+// A key ends with an unescaped quote followed by optional whitespace and a colon; nothing else in
+// valid JSON does (a quote inside a string is escaped), so counting these counts the keys written.
+const keyEnd = /"[ \t\n\r]*:/g;
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+
+function writtenKeys(text: string): number {
+  let count = 0;
+  keyEnd.lastIndex = 0;
+  for (let match = keyEnd.exec(text); match !== null; match = keyEnd.exec(text)) {
+    let slashes = 0;
+    for (let at = match.index - 1; at >= 0 && text.charCodeAt(at) === 92; at--) slashes++;
+    if (slashes % 2 === 0) count++;
+  }
+  return count;
+}
+
+// Keys held by the parsed value, and whether every string (keys too) is well formed.
+function parsedKeys(value: unknown, checkStrings: boolean): { keys: number; wellFormed: boolean } {
+  let keys = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "string") {
+      if (checkStrings && !next.isWellFormed()) return { keys, wellFormed: false };
+      continue;
+    }
+    if (typeof next !== "object" || next === null || isRawJson(next)) continue;
+    if (Array.isArray(next)) {
+      for (const element of next) pending.push(element);
+      continue;
+    }
+    for (const key in next) {
+      keys++;
+      if (checkStrings && !key.isWellFormed()) return { keys, wellFormed: false };
+      pending.push((next as Record<string, unknown>)[key]);
+    }
+  }
+  return { keys, wellFormed: true };
+}
+
+/** `text` parsed strictly, or why it is refused. */
+export function parseStrictJson(text: string): StrictJson {
+  const { value } = parseJsonBodyExact(text);
+  if (value === undefined) return { ok: false, code: "invalid_json", message: "Request body is not valid JSON" };
+  const checkStrings = surrogateEscape.test(text);
+  const written = writtenKeys(text);
+  if (written === 0 && !checkStrings) return { ok: true, value };
+  const parsed = parsedKeys(value, checkStrings);
+  if (!parsed.wellFormed) return { ok: false, code: "lone_surrogate", message: "Request body has a lone surrogate (\\uD800-\\uDFFF) in a string" };
+  if (parsed.keys !== written) return { ok: false, code: "duplicate_json_key", message: "Request body has a duplicate key in a JSON object" };
+  return { ok: true, value };
+}
