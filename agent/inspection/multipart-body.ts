@@ -24,8 +24,14 @@ export interface MultipartBody {
 }
 
 const plainEncodings = new Set(["", "7bit", "8bit", "binary"]);
-// Bytes that do not occur in text files: NUL and the C0 controls other than tab, LF, FF, CR, ESC.
-const binaryByte = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
+// Characters that do not occur in text files: NUL and the C0 controls other than tab, LF, FF, CR, ESC.
+function hasBinaryCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 32 && code !== 9 && code !== 10 && code !== 12 && code !== 13 && code !== 27) return true;
+  }
+  return false;
+}
 
 const fail = (status: DecodeFailure["status"], code: string, message: string): DecodeFailure => ({ ok: false, status, code, message });
 
@@ -73,7 +79,7 @@ export function parseMultipart(bytes: Buffer, type: MIMEType, limit: number): Pr
           const isFile = filename !== undefined;
           // A form field is text (strictly decoded or refused); a file is text when it decodes and holds no binary bytes.
           const decoded = decodeText(data, charsetOf(mimeType));
-          if (decoded.ok && !(isFile && binaryByte.test(decoded.text))) part.text = decoded.text;
+          if (decoded.ok && !(isFile && hasBinaryCharacter(decoded.text))) part.text = decoded.text;
           else if (!isFile) failed ??= decoded.ok ? fail(400, "invalid_multipart", `Multipart field ${JSON.stringify(name)} is not text`) : decoded;
           parts.push(part);
         }
