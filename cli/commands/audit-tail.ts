@@ -28,7 +28,10 @@ export function registerAuditTail(audit: Command, ctx: CliContext): void {
       try {
         // No deadline: a tail runs until stopped.
         for await (const { session } of admin.sessions.tailSessions(request, { signal: stop.signal, timeoutMs: 0 })) {
-          if (!session) continue;
+          if (!session) {
+            ctx.err("following new sessions (Ctrl-C to stop)\n");
+            continue;
+          }
           const view = sessionView(session, false);
           if (flags.output === "json") ctx.out(`${JSON.stringify(view)}\n`);
           else if (flags.output === "yaml") ctx.out(`---\n${renderOne("yaml", view)}`);

@@ -45,6 +45,8 @@ export function createSessionTail(feed: SessionFeed, exchanges: ExchangeReader) 
     const aborted = () => wake?.();
     context.signal.addEventListener("abort", aborted);
     try {
+      // Subscribed: say so, so the caller knows every later commit will reach it.
+      yield create(TailSessionsResponseSchema, {});
       for (;;) {
         if (context.signal.aborted) throw ConnectError.from(context.signal.reason);
         if (failure) throw failure;

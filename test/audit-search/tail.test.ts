@@ -11,16 +11,20 @@ import { createAdminClients, createAdminTransport } from "../../cli/client.js";
 import type { CliContext } from "../../cli/context.js";
 import { runCli } from "../../cli/run.js";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../support/eventually.js";
+import { eventually, within } from "../support/eventually.js";
 import { postgresAvailable } from "../support/database.js";
 import { STACK_ADMIN_TOKEN, STACK_SECRET_KEY, type Stack } from "../support/stack.js";
 import { openaiAs, startTrafficStack, tokenFor } from "./traffic.js";
 
 /** Reads a server stream into an array until stopped. */
-function collect(stream: AsyncIterable<{ session?: Session }>, into: Session[]): Promise<void> {
+/** Collects the sessions of a tail into `into`; `subscribed` is called on its first (empty) response. */
+function collect(stream: AsyncIterable<{ session?: Session }>, into: Session[], subscribed: () => void): Promise<void> {
   return (async () => {
     try {
-      for await (const { session } of stream) if (session) into.push(session);
+      for await (const { session } of stream) {
+        if (session) into.push(session);
+        else subscribed();
+      }
     } catch { /* cut by the test */ }
   })();
 }
@@ -49,11 +53,13 @@ describe.runIf(await postgresAvailable())("audit tail across replicas", () => {
         interceptors: [(next) => (req) => { req.header.set("authorization", `Bearer ${STACK_ADMIN_TOKEN}`); return next(req); }] });
       const stop = new AbortController();
       const got: Session[] = [];
-      const done = collect(createClient(SessionService, transport).tailSessions({ group: "night-shift" }, { signal: stop.signal }), got);
-      return { got, stop, done };
+      let subscribed!: () => void;
+      const live = new Promise<void>((resolve) => { subscribed = resolve; });
+      const done = collect(createClient(SessionService, transport).tailSessions({ group: "night-shift" }, { signal: stop.signal }), got, subscribed);
+      return { got, stop, done, live };
     });
-    // The subscription is open once the call has started; give it a moment to LISTEN.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first response (no session) says the tail is subscribed.
+    await Promise.all(streams.map(({ live }) => within("the tail to be subscribed", live)));
     await erin.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "not on the night shift" }] });
     const { response } = await dave.chat.completions
       .create({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: "moonlight" }] })
@@ -86,7 +92,7 @@ describe.runIf(await postgresAvailable())("audit tail across replicas", () => {
       untilStopped: () => stopped,
     };
     const run = runCli(["audit", "tail", "--subject", "erin", "-o", "json"], ctx);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually("the tail to be subscribed", () => stderr.includes("following new sessions"));
     const ids: string[] = [];
     for (const word of ["first", "second"]) {
       const { response } = await erin.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: word }] }).withResponse();

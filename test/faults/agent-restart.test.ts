@@ -76,7 +76,7 @@ describe("the agent stopped with SIGTERM and restarted under load", () => {
 
     const second = await startAgentProcess(port, controlPlane.url, enrolment);
     await eventually("the restarted agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "back?")) ? true : undefined), 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await load.answered(5, "from the restarted agent");
     const outcomes = await load.stop();
 
     expect(outcomes.filter((outcome) => !succeeded(outcome) && !clearError(outcome) && !notDelivered(outcome))).toEqual([]);

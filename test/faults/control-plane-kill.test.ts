@@ -33,8 +33,6 @@ let server: string;
 let env: Record<string, string>;
 let token: string;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 beforeAll(async () => {
   db = await testDatabase();
   if (db.url === undefined) return; // the control plane as a process needs PostgreSQL
@@ -78,7 +76,7 @@ describe("the control plane killed with SIGKILL and restarted", () => {
     const neverEnrolled = (await palisade(env, ["agent", "create", "late"])).trim();
 
     const load = startLoad(baseURL, token);
-    await pause(1_500);
+    await load.answered(10, "before the kill");
     await stopProcess(controlPlane, "SIGKILL");
     const killedAt = Date.now();
 
@@ -95,10 +93,10 @@ describe("the control plane killed with SIGKILL and restarted", () => {
     expect(tightOutcomes.slice(3).every(clearError)).toBe(true);
     expect((tightOutcomes[3]!.body as { error: { message: string } }).error.message).toMatch(/audit buffer full/);
 
-    await pause(1_500);
+    await load.answered(10, "while the control plane is away");
     controlPlane = await startControlPlaneProcess(cpPort, db.url);
     const restartedAt = Date.now();
-    await pause(1_500);
+    await load.answered(10, "after the restart");
     const outcomes = await load.stop();
 
     const away = outcomes.filter((outcome) => outcome.startedAt > killedAt && outcome.startedAt < restartedAt);

@@ -235,8 +235,16 @@ export function recordingChat(into: Outcome[]): typeof chatOnce {
   };
 }
 
-/** Steady load: `workers` loops sending chat completions back to back (with `pauseMs` between). */
-export function startLoad(baseURL: string, token: string, workers = 2, pauseMs = 50): { outcomes: Outcome[]; stop(): Promise<Outcome[]> } {
+/** A running load: what it got so far, a wait for more answers, and the stop. */
+export interface Load {
+  outcomes: Outcome[];
+  /** Resolves once `count` more requests than now have been answered (whatever the answer). */
+  answered(count: number, what: string): Promise<void>;
+  stop(): Promise<Outcome[]>;
+}
+
+/** Steady load: `workers` loops sending chat completions back to back (paced by `pauseMs`, the load's rate, not a wait). */
+export function startLoad(baseURL: string, token: string, workers = 2, pauseMs = 50): Load {
   const outcomes: Outcome[] = [];
   let running = true;
   const loops = Array.from({ length: workers }, async (_, worker) => {
@@ -247,6 +255,10 @@ export function startLoad(baseURL: string, token: string, workers = 2, pauseMs =
   });
   return {
     outcomes,
+    async answered(count, what) {
+      const target = outcomes.length + count;
+      await eventually(`${count} more answers ${what}`, () => outcomes.length >= target, 60_000);
+    },
     async stop() {
       running = false;
       await Promise.all(loops);

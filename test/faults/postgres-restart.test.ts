@@ -3,12 +3,25 @@
 // never touched. Callers are not affected (the agent does not need the database to serve), the
 // exchanges that could not be committed meanwhile are resent, and once things settle every one
 // is stored exactly once; the admin API works again without a control-plane restart.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../control-plane/storage/database.js";
 import { eventually, within } from "../support/eventually.js";
 import { palisade } from "../support/stack.js";
 import { chatOnce, freePort, settledSessions, startAgentProcess, startInProcessBed, startLoad, succeeded, type InProcessBed } from "./fault-bed.js";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "./private-postgres.js";
+
+/** Whether a `pg_sleep` query is running on the cluster at `url` (seen from a connection of its own). */
+async function sleeping(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where state = 'active' and query like 'select pg_sleep%'");
+    return rows[0].n > 0;
+  } finally {
+    await client.end();
+  }
+}
 
 let unavailable: string | undefined;
 let postgres: PrivatePostgres | undefined;
@@ -39,11 +52,11 @@ describe("PostgreSQL restarted under load", () => {
     await eventually("the agent to serve", async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined), 60_000);
 
     const load = startLoad(baseURL, token);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await load.answered(10, "before the restart");
     const restartStarted = Date.now();
     await postgres!.restart();
     const restartEnded = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await load.answered(10, "after the restart");
     const outcomes = await load.stop();
 
     expect(outcomes.filter((outcome) => outcome.startedAt >= restartStarted && outcome.startedAt <= restartEnded + 500).length).toBeGreaterThan(0);
@@ -57,7 +70,7 @@ describe("PostgreSQL restarted under load", () => {
     if (unavailable) return context.skip(`a private PostgreSQL cannot be started: ${unavailable}`);
     const db = await openDatabase({ databaseUrl: postgres!.url });
     const cut = db.transaction((em) => em.execute("select pg_sleep(10)")).then(() => "committed", (error: unknown) => String(error));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually("the transaction's query to be running", () => sleeping(postgres!.url), 10_000);
     await postgres!.restart();
     expect(await cut).toMatch(/terminating connection/);
     await within("the database to close", db.close(), 10_000);

@@ -64,7 +64,7 @@ describe("a provider that hangs, resets and sends broken SSE", () => {
     const midStream = await faultyStream("reset-mid-stream");
     const broken = await faultyStream("broken-sse");
     const hung = await hang;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await load.answered(5, "after the faults");
     const outcomes = await load.stop();
 
     // Before any byte of an answer: a clear error in the OpenAI format, naming what happened.

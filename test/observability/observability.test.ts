@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sample } from "../support/metrics.js";
 import { startAgent, type Agent } from "../../agent/agent.js";
 import { createServerLogger } from "../../cli/logger.js";
 import type { ControlPlane } from "../../control-plane/control-plane.js";
@@ -29,12 +30,6 @@ function capture(lines: string[]) {
 async function get(url: string): Promise<{ status: number; text: string; type: string }> {
   const response = await fetch(url);
   return { status: response.status, text: await response.text(), type: response.headers.get("content-type") ?? "" };
-}
-
-/** The value of one series (exact label set as printed), or undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 let bed: ControlPlaneBed;

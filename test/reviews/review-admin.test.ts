@@ -4,6 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { ReviewService, ReviewState } from "../../gen/palisade/admin/v1/review_service_pb.js";
+import { eventually } from "../support/eventually.js";
 import { createReviewStore, type ReviewStore } from "../../control-plane/reviews/review-store.js";
 import { SERVICE_ACCOUNT_ISSUER } from "../../control-plane/tokens/signing-keys.js";
 import { ADMIN_TOKEN, type AuthHarness, startAuthHarness } from "../auth/auth-harness.js";
@@ -97,8 +98,8 @@ describe("ReviewService", () => {
 
   it("expires a pending review after hold_until plus the pending time-to-live; it can no longer be decided", async () => {
     const request = await requestFrom("rita", { holdMs: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
-    expect((await asAdminToken().getReview({ id: request.id })).review?.state).toBe(ReviewState.EXPIRED);
+    // The database's clock decides expiry (review-store.ts): wait for the state itself.
+    await eventually("the review to expire", async () => (await asAdminToken().getReview({ id: request.id })).review?.state === ReviewState.EXPIRED);
     expect(await code(asAdminToken().approveReview({ id: request.id }))).toBe(Code.FailedPrecondition);
     expect(await store.expireOverdue()).toBeGreaterThanOrEqual(1);
     const expired = await asAdminToken().listReviews({ state: ReviewState.EXPIRED });

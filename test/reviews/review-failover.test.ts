@@ -8,6 +8,7 @@ import { startAgent } from "../../agent/agent.js";
 import { startControlPlane } from "../../control-plane/control-plane.js";
 import { runPalisade } from "../cli/test-context.js";
 import { eventually } from "../support/eventually.js";
+import { agentCaughtUp } from "../support/metrics.js";
 import { palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY } from "../support/stack.js";
 import { type ReviewBed, startReviewBed } from "./review-bed.js";
 
@@ -37,7 +38,8 @@ describe("reviews across restarts and replicas", () => {
     bed.stack.agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: bed.stack.controlPlane.url, token });
     bed.stack.baseURL = `${bed.stack.agent.url}/standin/v1`;
     expect((await bed.review(["approve", id])).code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The new agent has the decision once it runs the version the control plane serves after it.
+    await eventually("the decision to reach the new agent", () => agentCaughtUp(bed.stack.agent.url, bed.stack.controlPlane.url));
     expect(forwarded("(agent restart)")).toBe(0);
   });
 

@@ -6,11 +6,14 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../tls/certificates.js";
 import { eventually } from "../support/eventually.js";
+import { noSinkMetrics } from "../../control-plane/sinks/sink-metrics.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
 
 interface Receiver {
   port: number;
   messages: string[];
+  /** Connections open now. */
+  connections(): number;
   /** Ends every open connection (the sink must reconnect). */
   drop(): void;
   close(): Promise<void>;
@@ -47,6 +50,7 @@ async function startReceiver(pki?: TestPki): Promise<Receiver> {
   return {
     port: (server.address() as net.AddressInfo).port,
     messages,
+    connections: () => sockets.size,
     drop: () => { for (const socket of sockets) socket.end(); },
     close: () => new Promise((resolve) => {
       for (const socket of sockets) socket.destroy();
@@ -62,10 +66,11 @@ describe("syslog sink", () => {
   let harness: SinkHarness;
   let pki: TestPki;
   const receivers: Receiver[] = [];
+  const failures = new Map<string, number>();
   beforeAll(async () => {
     harness = await startSinkHarness();
     pki = await createTestPki();
-    await harness.deliver();
+    await harness.deliver({ ...noSinkMetrics, failed: (sink) => failures.set(sink, (failures.get(sink) ?? 0) + 1) });
   });
   afterAll(async () => {
     await harness?.close();
@@ -94,7 +99,7 @@ describe("syslog sink", () => {
     expect(receiver.messages.map((m) => JSON.parse(RFC5424.exec(m)![7]!).palisade.seq)).toEqual([1, 2, 3, 4, 5]);
 
     receiver.drop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually("the sink's connection closed", () => receiver.connections() === 0);
     await harness.append(3, 6);
     await eventually("three more messages after the reconnect", () => receiver.messages.length >= 8);
     const seqs = receiver.messages.map((m) => JSON.parse(RFC5424.exec(m)![7]!).palisade.seq as number);
@@ -122,7 +127,8 @@ describe("syslog sink", () => {
       name: "untrusted",
       target: { case: "syslog", value: { address: `localhost:${receiver.port}`, tls: true, caFile: pki.files.otherCaFile } },
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Two failed attempts: the first connection and its retry were both refused.
+    await eventually("two failed deliveries to the untrusted receiver", () => (failures.get("untrusted") ?? 0) >= 2);
     expect(receiver.messages).toHaveLength(0);
     expect(await harness.cursor("untrusted")).toBe(0);
   });

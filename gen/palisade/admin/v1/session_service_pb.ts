@@ -263,7 +263,7 @@ export const TailSessionsRequestSchema: GenMessage<TailSessionsRequest> = /*@__P
  */
 export type TailSessionsResponse = Message<"palisade.admin.v1.TailSessionsResponse"> & {
   /**
-   * The session.
+   * The session; unset in the first response, which marks the tail as subscribed.
    *
    * @generated from field: palisade.admin.v1.Session session = 1;
    */
@@ -378,6 +378,8 @@ export const SessionService: GenService<{
   /**
    * TailSessions streams sessions as they are committed by any control-plane replica, from the
    * moment the call starts, filtered like ListSessions (without bodies); it never ends by itself.
+   * The first response carries no session: it says the tail is subscribed, and every session
+   * committed after the caller received it is delivered.
    *
    * @generated from rpc palisade.admin.v1.SessionService.TailSessions
    */
