@@ -35,6 +35,7 @@ import { createBlockStore } from "./blocks/block-store.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
 import { createAlertMetrics } from "./alerts/alert-metrics.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
+import { checkCounterStore, counterStoreAddress, type CounterStoreSettings } from "./limits/counter-store-config.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
 
 /** How to start a control plane (see docs/contracts.md). */
@@ -72,6 +73,11 @@ export interface ControlPlaneOptions {
   reviewExpiryIntervalMs?: number;
   /** AuditSink delivery timings (poll, retry backoff); defaults in sinks/sink-worker.ts. */
   sinkTimings?: Partial<SinkTimings>;
+  /**
+   * Redis where agents count global limits (PALISADE_REDIS_URL), pushed to them in every snapshot;
+   * absent: every limit is counted by each agent alone (docs/limits.md).
+   */
+  counterStore?: CounterStoreSettings;
 }
 
 /** A running control plane. */
@@ -86,6 +92,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const logger = (options.logger ?? pino({ level: "silent" })).child({ component: "control-plane" });
   // Before the database: a bad certificate file fails the start without touching anything.
   const keyPair = options.tls && (await readKeyPair(options.tls, "the control plane"));
+  if (options.counterStore) checkCounterStore(options.counterStore);
   // Before the database too: a missing or malformed key changes nothing.
   const secret = await resolveSecretKey(options);
   const box = createSecretBox(secret.key, secret.other ? [secret.other.key] : []);
@@ -113,7 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(() => checkpointer.close());
     const pruner = startRetentionPruner({ db, logger });
     cleanup.push(() => pruner.close());
-    const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs });
+    const snapshots = await startSnapshotCache({ db, logger, pollIntervalMs: options.snapshotPollIntervalMs, counterStore: options.counterStore });
     cleanup.push(() => snapshots.close());
     const observability = createControlPlaneObservability({ db, snapshotVersion: () => snapshots.version() });
     const { metrics } = observability;
@@ -167,6 +174,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           callers: createCallerAccessResolver({ db, snapshots, logger }),
           disconnectAgent: (name) => stream.disconnect(name),
           blocks: { store: createBlockStore(db), db },
+          counterStore: options.counterStore !== undefined,
           auditDb: db,
         });
       },
@@ -179,7 +187,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     // Runs first on close: /readyz and the health service say NOT_SERVING while the port drains.
     cleanup.push(() => observability.readiness.markClosing());
-    logger.info({ url: server.url, database: db.flavour, version: snapshots.version() }, "control plane started");
+    const counters = options.counterStore ? counterStoreAddress(options.counterStore) : "none (limits counted per agent)";
+    logger.info({ url: server.url, database: db.flavour, version: snapshots.version(), counterStore: counters }, "control plane started");
     let closing: Promise<void> | undefined;
     return {
       url: server.url,

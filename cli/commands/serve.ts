@@ -6,6 +6,7 @@ import type { AgentOptions } from "../../agent/agent.js";
 import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
+import { counterStoreSettings, withCounterStoreOptions, type CounterStoreFlags } from "../counter-store-settings.js";
 import { agentWorkers, serveAsWorker, superviseWorkers, workersOption } from "./serve-workers.js";
 import { CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
@@ -37,7 +38,7 @@ import {
 // docs/contracts.md: `<agent-name>.<secret>`.
 const ENROLMENT_TOKEN = /^[a-z][a-z0-9-]{0,62}\.[^.\s]+$/;
 
-interface ControlPlaneFlags extends TlsFlags {
+interface ControlPlaneFlags extends TlsFlags, CounterStoreFlags {
   listen?: string;
   dataDir?: string;
   logLevel?: string;
@@ -63,11 +64,12 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
     .addOption(listenOption())
     .addOption(dataDirOption())
     .addOption(logLevelOption("info"));
-  withControlPlaneTlsOptions(command).action(async (flags: ControlPlaneFlags) => {
+  withCounterStoreOptions(withControlPlaneTlsOptions(command)).action(async (flags: ControlPlaneFlags) => {
     // Loaded here so that admin commands do not pay for the server's modules.
     const { startControlPlane } = await import("../../control-plane/control-plane.js");
     const listen = listenAddress(flags.listen, ctx.env);
     const tls = controlPlaneTls(flags, ctx.env);
+    const counterStore = counterStoreSettings(flags, ctx.env);
     const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
     const dir = dataDir(flags.dataDir, ctx.env);
     await ensureFree("the control plane", listen);
@@ -87,6 +89,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
         adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
         logger,
         tls,
+        counterStore,
       }).catch((error: unknown) => {
         if (error instanceof SecretKeyError) throw new CliError(error.message);
         throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));

@@ -29,6 +29,7 @@ import {
   nonEmpty,
 } from "../settings.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
+import { counterStoreSettings, withCounterStoreOptions, type CounterStoreFlags } from "../counter-store-settings.js";
 import {
   agentTls,
   controlPlaneTls,
@@ -41,7 +42,7 @@ import {
 import { ensureStarterPolicy, type PolicyState } from "./starter-policy.js";
 import { renderBanner } from "./up-banner.js";
 
-interface UpFlags extends AgentLimitFlags, TlsFlags {
+interface UpFlags extends AgentLimitFlags, TlsFlags, CounterStoreFlags {
   caFile?: string;
   listen?: string;
   agentListen?: string;
@@ -64,6 +65,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .addOption(logLevelOption("warn"));
   withControlPlaneTlsOptions(command);
   withAgentTlsOptions(command);
+  withCounterStoreOptions(command);
   withAgentLimitOptions(command).action((flags: UpFlags) => up(flags, ctx));
 }
 
@@ -78,6 +80,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
   const limits = agentLimits(flags, ctx.env);
   const tls = controlPlaneTls(flags, ctx.env);
+  const counterStore = counterStoreSettings(flags, ctx.env);
   // The agent and this command reach the control plane at its --listen address, so with TLS its
   // certificate must name that host, and be signed by --ca-file's CA or one of Node's roots.
   const ca = caFile(flags.caFile, ctx.env);
@@ -105,6 +108,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       adminToken: admin.token,
       logger,
       tls,
+      counterStore,
     }).catch((error: unknown) => {
       if (error instanceof SecretKeyError) throw new CliError(error.message);
       throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));

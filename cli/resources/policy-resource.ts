@@ -2,8 +2,8 @@
 // be applied again), and its table columns.
 import { create } from "@bufbuild/protobuf";
 import {
-  ContentMatchSchema, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
-  ResourceSchema, type Resource,
+  ContentMatchSchema, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
+  ResourceSchema, type Resource, StoreDownAction,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { durationField, formatDurationSeconds } from "../duration.js";
 import type { Columns } from "../output.js";
@@ -23,6 +23,8 @@ const DIRECTIONS: Record<string, MaskDirection> = {
 };
 const STYLES: Record<string, MaskStyle> = { redact: MaskStyle.REDACT, pseudonymize: MaskStyle.PSEUDONYMIZE };
 const RECORDS: Record<string, RecordMode> = { masked: RecordMode.MASKED, raw: RecordMode.RAW, none: RecordMode.NONE };
+const SCOPES: Record<string, LimitScope> = { global: LimitScope.GLOBAL, local: LimitScope.LOCAL };
+const STORE_DOWN: Record<string, StoreDownAction> = { deny: StoreDownAction.DENY, local: StoreDownAction.LOCAL };
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
 
@@ -32,7 +34,8 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
   const matchFields = fields.mapping("match");
   matchFields?.only(["keywords", "patterns"]);
   const limitsFields = fields.mapping("limits");
-  limitsFields?.only(["requestsPerMinute", "tokensPerHour"]);
+  // countedIn is output only (`get -o yaml` prints it): ignored, so that such output applies again.
+  limitsFields?.only(["requestsPerMinute", "tokensPerHour", "scope", "onStoreDown"], ["countedIn"]);
   const policy = create(PolicySchema, {
     name,
     priority: fields.integer("priority", -INT32_MAX - 1, INT32_MAX) ?? 0,
@@ -47,6 +50,8 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
     limits: limitsFields && create(LimitsSchema, {
       requestsPerMinute: limitsFields.integer("requestsPerMinute", 0, UINT32_MAX) ?? 0,
       tokensPerHour: BigInt(limitsFields.integer("tokensPerHour", 0, Number.MAX_SAFE_INTEGER) ?? 0),
+      scope: enumField(limitsFields, "scope", SCOPES, LimitScope.UNSPECIFIED),
+      onStoreDown: enumField(limitsFields, "onStoreDown", STORE_DOWN, StoreDownAction.UNSPECIFIED),
     }),
     detectors: fields.strings("detectors"),
     maskPatterns: fields.strings("maskPatterns"),
@@ -105,6 +110,9 @@ export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy
   const requestsPerMinute = p.limits?.requestsPerMinute ?? 0;
   const tokensPerHour = Number(p.limits?.tokensPerHour ?? 0n);
   const action = nameOf(ACTIONS, p.action);
+  const scope = nameOf(SCOPES, p.limits?.scope ?? LimitScope.UNSPECIFIED);
+  const onStoreDown = nameOf(STORE_DOWN, p.limits?.onStoreDown ?? StoreDownAction.UNSPECIFIED);
+  const countedIn = p.limits?.countedIn ?? "";
   return {
     kind: "Policy",
     name: p.name,
@@ -117,7 +125,13 @@ export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy
     ...(action !== undefined ? { action } : {}),
     ...(p.reason !== "" ? { reason: p.reason } : {}),
     ...(requestsPerMinute > 0 || tokensPerHour > 0
-      ? { limits: { ...(requestsPerMinute > 0 ? { requestsPerMinute } : {}), ...(tokensPerHour > 0 ? { tokensPerHour } : {}) } }
+      ? {
+        limits: {
+          ...(requestsPerMinute > 0 ? { requestsPerMinute } : {}), ...(tokensPerHour > 0 ? { tokensPerHour } : {}),
+          ...(scope !== undefined ? { scope } : {}), ...(onStoreDown !== undefined ? { onStoreDown } : {}),
+          ...(countedIn !== "" ? { countedIn } : {}),
+        },
+      }
       : {}),
     ...protectionView(p),
     ...(p.description !== "" ? { description: p.description } : {}),
@@ -133,7 +147,7 @@ export const POLICY_COLUMNS: Columns<Record<string, unknown>> = [
   ["connections", (r) => (Array.isArray(r.connections) ? r.connections.join(",") : "")],
   ["action", (r) => (typeof r.action === "string" ? r.action : "-")],
   ["when", (r) => shorten(typeof r.when === "string" ? r.when : "", WHEN_WIDTH) + (r.match ? `${r.when ? " " : ""}+content` : "")],
-  ["limits", (r) => limitsText(r.limits as { requestsPerMinute?: number; tokensPerHour?: number } | undefined)],
+  ["limits", (r) => limitsText(r.limits as LimitsView | undefined)],
 ];
 
 function shorten(text: string, width: number): string {
@@ -141,10 +155,15 @@ function shorten(text: string, width: number): string {
   return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
 }
 
-function limitsText(limits: { requestsPerMinute?: number; tokensPerHour?: number } | undefined): string {
+interface LimitsView { requestsPerMinute?: number; tokensPerHour?: number; countedIn?: string }
+
+function limitsText(limits: LimitsView | undefined): string {
   if (!limits) return "";
-  return [
+  const amounts = [
     limits.requestsPerMinute ? `${limits.requestsPerMinute}/min` : "",
     limits.tokensPerHour ? `${limits.tokensPerHour} tokens/h` : "",
   ].filter(Boolean).join(", ");
+  // Says where they are counted: `per agent` means N agents let an identity through N times.
+  const where = limits.countedIn === "redis" ? "shared" : limits.countedIn === "agent" ? "per agent" : "";
+  return where ? `${amounts} (${where})` : amounts;
 }

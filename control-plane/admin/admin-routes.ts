@@ -46,6 +46,8 @@ export interface AdminDeps {
   disconnectAgent(agentName: string): void;
   /** The database whose audit chain records every mutating RPC. */
   auditDb: Database;
+  /** Whether agents share limit counters in a counter store (shown as Limits.counted_in). */
+  counterStore?: boolean;
   /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
   blocks?: { store: BlockStore; db: Database };
 }
@@ -66,7 +68,7 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
     // Mutating RPCs leave an 'admin' entry in the audit chain, committed with their change.
     adminAuditInterceptor(deps.auditDb),
   ] };
-  router.service(ResourceService, createResourceService(deps.resources), options);
+  router.service(ResourceService, createResourceService(deps.resources, deps.counterStore === true), options);
   router.service(AgentAdminService, createAgentAdminService({ agents: deps.agents, disconnect: deps.disconnectAgent }), options);
   router.service(TokenService, createTokenService({ issuer: deps.issuer, resources: deps.resources }), options);
   router.service(AuditLogService, createAuditLogService(deps.auditDb), options);

@@ -10,6 +10,8 @@ import { retryableConflicts } from "./storage-errors.js";
 import { invalid } from "./input-checks.js";
 import { checkResources } from "./validation.js";
 import { checkPolicyPatterns } from "../policy-patterns.js";
+import { withCountedIn } from "../limits/counter-store-config.js";
+import type { Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
 
 function checkKind(kind: Kind): string {
   const store = resourceKind(kind);
@@ -17,8 +19,12 @@ function checkKind(kind: Kind): string {
   return store.label;
 }
 
-/** The ResourceService implementation over `resources`. */
-export function createResourceService(resources: ResourceStore): ServiceImpl<typeof ResourceService> {
+/** The ResourceService implementation over `resources`; `counterStore` says whether agents share limit counters (Limits.counted_in). */
+export function createResourceService(resources: ResourceStore, counterStore = false): ServiceImpl<typeof ResourceService> {
+  const shown = (resource: Resource): Resource => {
+    if (resource.resource.case === "policy") withCountedIn(resource.resource.value, counterStore);
+    return resource;
+  };
   return {
     async apply(request, context) {
       checkResources(request.resources);
@@ -35,11 +41,11 @@ export function createResourceService(resources: ResourceStore): ServiceImpl<typ
       const label = checkKind(request.kind);
       const resource = await resources.get(request.kind, request.name);
       if (!resource) throw new ConnectError(`${label} "${request.name}" not found`, Code.NotFound);
-      return { resource };
+      return { resource: shown(resource) };
     },
     async listResources(request) {
       checkKind(request.kind);
-      return { resources: await resources.list(request.kind) };
+      return { resources: (await resources.list(request.kind)).map(shown) };
     },
     async deleteResource(request, context) {
       const label = checkKind(request.kind);

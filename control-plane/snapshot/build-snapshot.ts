@@ -8,6 +8,7 @@ import {
   type ReviewDecision, SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { liveBlocks } from "../blocks/block-store.js";
+import { type CounterStoreSettings, counterStoreMessage } from "../limits/counter-store-config.js";
 import { secretBox } from "../crypto/secret-registry.js";
 import { decisionsForAgents } from "../reviews/review-decisions.js";
 import { currentVersion } from "../storage/change-events.js";
@@ -103,8 +104,8 @@ export function connectionProblem(connection: Connection): string | undefined {
   return undefined;
 }
 
-/** The snapshot agents of `segment` receive from `state` (no nonce; the stream sets one). */
-export function snapshotForSegment(state: ConfigState, segment: string): Snapshot {
+/** The snapshot agents of `segment` receive from `state` (no nonce; the stream sets one), with the counter store when one is configured. */
+export function snapshotForSegment(state: ConfigState, segment: string, counterStore?: CounterStoreSettings): Snapshot {
   const snapshot = create(SnapshotSchema, {
     version: state.version,
     connections: state.connections
@@ -115,6 +116,7 @@ export function snapshotForSegment(state: ConfigState, segment: string): Snapsho
     revocations: [...state.revocations],
     blocks: [...state.blocks],
     reviews: [...state.reviews],
+    counterStore: counterStoreMessage(counterStore),
   });
   return Object.freeze(snapshot);
 }

@@ -6,6 +6,7 @@ import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { SnapshotSource } from "../stream/ports.js";
 import { currentVersion } from "../storage/change-events.js";
 import type { Database } from "../storage/database.js";
+import type { CounterStoreSettings } from "../limits/counter-store-config.js";
 import { type ChangeListener, listenForChanges } from "./change-listener.js";
 import { type ConfigState, readConfigState, snapshotForSegment } from "./build-snapshot.js";
 
@@ -25,6 +26,8 @@ export interface SnapshotCacheOptions {
   db: Database;
   logger: Logger;
   pollIntervalMs?: number;  // default 3000
+  /** Where agents count global limits (sent in every snapshot); absent: none. */
+  counterStore?: CounterStoreSettings;
 }
 
 /** Builds the first snapshots, then keeps them current until closed. */
@@ -87,7 +90,7 @@ export async function startSnapshotCache(options: SnapshotCacheOptions): Promise
     current(segment) {
       let snapshot = bySegment.get(segment);
       if (!snapshot) {
-        snapshot = snapshotForSegment(state, segment);
+        snapshot = snapshotForSegment(state, segment, options.counterStore);
         bySegment.set(segment, snapshot);
       }
       return snapshot;

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Policy as AdminPolicy } from "../../gen/palisade/admin/v1/resources_pb.js";
 import {
-  type MaskDirection, type MaskStyle, type Policy, type PolicyAction, PolicySchema, type RecordMode,
+  type LimitScope, type MaskDirection, type MaskStyle, type Policy, type PolicyAction, PolicySchema, type RecordMode, type StoreDownAction,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { PolicyRow } from "../storage/entities.js";
 import { policyFromRow } from "../storage/resources/policies.js";
@@ -24,6 +24,9 @@ export function agentPolicy(policy: AdminPolicy): Policy {
     reason: policy.reason,
     requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
     tokensPerHour: policy.limits?.tokensPerHour ?? 0n,
+    // Numbered alike in both protos too.
+    limitScope: (policy.limits?.scope ?? 0) as number as LimitScope,
+    onStoreDown: (policy.limits?.onStoreDown ?? 0) as number as StoreDownAction,
     detectors: [...policy.detectors],
     maskPatterns: [...policy.maskPatterns],
     maskWords: [...policy.maskWords],

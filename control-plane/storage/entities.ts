@@ -67,6 +67,10 @@ export const PolicyRow = defineEntity({
     reason: p.text(),
     requestsPerMinute: p.integer(),
     tokensPerHour: p.bigint(),
+    /** "global", "local" or "" (global when a counter store is configured). */
+    limitScope: p.string(),
+    /** "deny", "local" or "" (deny). */
+    onStoreDown: p.string(),
     description: p.text(),
     detectors: p.json<string[]>(),
     maskPatterns: p.json<string[]>(),

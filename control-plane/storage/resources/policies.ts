@@ -4,8 +4,8 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { InferEntity } from "@mikro-orm/core";
 import {
-  ContentMatchSchema, Kind, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema,
-  RecordMode,
+  ContentMatchSchema, Kind, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema,
+  RecordMode, StoreDownAction,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { PolicyRow } from "../entities.js";
 import { Outcome, type ResourceKind, sameList } from "./resource-kind.js";
@@ -21,6 +21,8 @@ const directionNames = new Map<MaskDirection, string>([
 ]);
 const styleNames = new Map<MaskStyle, string>([[MaskStyle.REDACT, "redact"], [MaskStyle.PSEUDONYMIZE, "pseudonymize"]]);
 const recordNames = new Map<RecordMode, string>([[RecordMode.MASKED, "masked"], [RecordMode.RAW, "raw"], [RecordMode.NONE, "none"]]);
+const scopeNames = new Map<LimitScope, string>([[LimitScope.GLOBAL, "global"], [LimitScope.LOCAL, "local"]]);
+const storeDownNames = new Map<StoreDownAction, string>([[StoreDownAction.DENY, "deny"], [StoreDownAction.LOCAL, "local"]]);
 
 /** The stored name of an action ("allow", "deny", "mask", "review"); empty for a limits-only policy. */
 export function actionName(action: PolicyAction): string {
@@ -53,6 +55,8 @@ function columns(policy: Policy) {
     reason: policy.reason,
     requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
     tokensPerHour: policy.limits?.tokensPerHour ?? 0n,
+    limitScope: scopeNames.get(policy.limits?.scope ?? LimitScope.UNSPECIFIED) ?? "",
+    onStoreDown: storeDownNames.get(policy.limits?.onStoreDown ?? StoreDownAction.UNSPECIFIED) ?? "",
     description: policy.description,
     detectors: [...policy.detectors],
     maskPatterns: [...policy.maskPatterns],
@@ -83,7 +87,13 @@ export function policyFromRow(row: Row): Policy {
     match: hasMatch ? create(ContentMatchSchema, { keywords: row.keywords, patterns: row.patterns }) : undefined,
     action: actionFromName(row.action),
     reason: row.reason,
-    limits: hasLimits ? create(LimitsSchema, { requestsPerMinute: row.requestsPerMinute, tokensPerHour }) : undefined,
+    limits: hasLimits
+      ? create(LimitsSchema, {
+        requestsPerMinute: row.requestsPerMinute, tokensPerHour,
+        scope: fromName(scopeNames, row.limitScope, LimitScope.UNSPECIFIED),
+        onStoreDown: fromName(storeDownNames, row.onStoreDown, StoreDownAction.UNSPECIFIED),
+      })
+      : undefined,
     description: row.description,
     detectors: row.detectors,
     maskPatterns: row.maskPatterns,
@@ -107,6 +117,7 @@ function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
     && row.whenExpr === wanted.whenExpr && sameList(row.keywords, wanted.keywords)
     && sameList(row.patterns, wanted.patterns) && row.action === wanted.action && row.reason === wanted.reason
     && row.requestsPerMinute === wanted.requestsPerMinute && BigInt(row.tokensPerHour) === wanted.tokensPerHour
+    && row.limitScope === wanted.limitScope && row.onStoreDown === wanted.onStoreDown
     && row.description === wanted.description && sameList(row.detectors, wanted.detectors)
     && sameList(row.maskPatterns, wanted.maskPatterns) && sameList(row.maskWords, wanted.maskWords)
     && row.phoneRegion === wanted.phoneRegion && row.direction === wanted.direction && row.style === wanted.style

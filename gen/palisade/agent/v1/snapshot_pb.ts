@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/agent/v1/snapshot.proto.
  */
 export const file_palisade_agent_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEizgIKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24SMgoHcmV2aWV3cxgHIAMoCzIhLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld0RlY2lzaW9uEigKBmJsb2NrcxgIIAMoCzIYLnBhbGlzYWRlLmFnZW50LnYxLkJsb2NrIqYBCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZ2VudC52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWdlbnQudjEuQ3JlZGVudGlhbBIWCg5hbGxvd2VkX2dyb3VwcxgFIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSJuCgZJc3N1ZXISDAoEbmFtZRgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSEAoIYXVkaWVuY2UYAyABKAkSEAoIandrc191cmkYBCABKAkSDAoEandrcxgFIAEoCRIUCgxncm91cHNfY2xhaW0YBiABKAkiwgQKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSEAoIa2V5d29yZHMYBSADKAkSEAoIcGF0dGVybnMYBiADKAkSLwoGYWN0aW9uGAcgASgOMh8ucGFsaXNhZGUuYWdlbnQudjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgIIAEoCRIbChNyZXF1ZXN0c19wZXJfbWludXRlGAkgASgNEhcKD3Rva2Vuc19wZXJfaG91chgKIAEoBBIRCglkZXRlY3RvcnMYCyADKAkSFQoNbWFza19wYXR0ZXJucxgMIAMoCRISCgptYXNrX3dvcmRzGA0gAygJEhQKDHBob25lX3JlZ2lvbhgOIAEoCRIzCglkaXJlY3Rpb24YDyABKA4yIC5wYWxpc2FkZS5hZ2VudC52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBAgASgOMhwucGFsaXNhZGUuYWdlbnQudjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYESABKAgSLQoGcmVjb3JkGBIgASgOMh0ucGFsaXNhZGUuYWdlbnQudjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYEyADKAkSJwoEd2FpdBgUIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLQAQoOUmV2aWV3RGVjaXNpb24SCgoCaWQYASABKAkSEAoIYXBwcm92ZWQYAiABKAgSDgoGcmVhc29uGAMgASgJEhIKCmRlY2lkZWRfYnkYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZpc3N1ZXIYBiABKAkSDgoGcG9saWN5GAcgASgJEhQKDGNvbnRlbnRfaGFzaBgIIAEoCRI1ChFncmFudF9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidwoFQmxvY2sSDwoHc3ViamVjdBgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEgwKBHJ1bGUYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAyqQAQoMUG9saWN5QWN0aW9uEh0KGVBPTElDWV9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNQT0xJQ1lfQUNUSU9OX0FMTE9XEAESFgoSUE9MSUNZX0FDVElPTl9ERU5ZEAISFgoSUE9MSUNZX0FDVElPTl9NQVNLEAMSGAoUUE9MSUNZX0FDVElPTl9SRVZJRVcQBCqBAQoNTWFza0RpcmVjdGlvbhIeChpNQVNLX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhoKFk1BU0tfRElSRUNUSU9OX1JFUVVFU1QQARIbChdNQVNLX0RJUkVDVElPTl9SRVNQT05TRRACEhcKE01BU0tfRElSRUNUSU9OX0JPVEgQAypbCglNYXNrU3R5bGUSGgoWTUFTS19TVFlMRV9VTlNQRUNJRklFRBAAEhUKEU1BU0tfU1RZTEVfUkVEQUNUEAESGwoXTUFTS19TVFlMRV9QU0VVRE9OWU1JWkUQAipsCgpSZWNvcmRNb2RlEhsKF1JFQ09SRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVDT1JEX01PREVfTUFTS0VEEAESEwoPUkVDT1JEX01PREVfUkFXEAISFAoQUkVDT1JEX01PREVfTk9ORRADYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEihgMKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24SMgoHcmV2aWV3cxgHIAMoCzIhLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld0RlY2lzaW9uEigKBmJsb2NrcxgIIAMoCzIYLnBhbGlzYWRlLmFnZW50LnYxLkJsb2NrEjYKDWNvdW50ZXJfc3RvcmUYCSABKAsyHy5wYWxpc2FkZS5hZ2VudC52MS5Db3VudGVyU3RvcmUiLwoMQ291bnRlclN0b3JlEgsKA3VybBgBIAEoCRISCgprZXlfcHJlZml4GAIgASgJIqYBCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZ2VudC52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWdlbnQudjEuQ3JlZGVudGlhbBIWCg5hbGxvd2VkX2dyb3VwcxgFIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSJuCgZJc3N1ZXISDAoEbmFtZRgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSEAoIYXVkaWVuY2UYAyABKAkSEAoIandrc191cmkYBCABKAkSDAoEandrcxgFIAEoCRIUCgxncm91cHNfY2xhaW0YBiABKAkisQUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSEAoIa2V5d29yZHMYBSADKAkSEAoIcGF0dGVybnMYBiADKAkSLwoGYWN0aW9uGAcgASgOMh8ucGFsaXNhZGUuYWdlbnQudjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgIIAEoCRIbChNyZXF1ZXN0c19wZXJfbWludXRlGAkgASgNEhcKD3Rva2Vuc19wZXJfaG91chgKIAEoBBIRCglkZXRlY3RvcnMYCyADKAkSFQoNbWFza19wYXR0ZXJucxgMIAMoCRISCgptYXNrX3dvcmRzGA0gAygJEhQKDHBob25lX3JlZ2lvbhgOIAEoCRIzCglkaXJlY3Rpb24YDyABKA4yIC5wYWxpc2FkZS5hZ2VudC52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBAgASgOMhwucGFsaXNhZGUuYWdlbnQudjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYESABKAgSLQoGcmVjb3JkGBIgASgOMh0ucGFsaXNhZGUuYWdlbnQudjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYEyADKAkSJwoEd2FpdBgUIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCgtsaW1pdF9zY29wZRgWIAEoDjIdLnBhbGlzYWRlLmFnZW50LnYxLkxpbWl0U2NvcGUSOQoNb25fc3RvcmVfZG93bhgXIAEoDjIiLnBhbGlzYWRlLmFnZW50LnYxLlN0b3JlRG93bkFjdGlvbiLQAQoOUmV2aWV3RGVjaXNpb24SCgoCaWQYASABKAkSEAoIYXBwcm92ZWQYAiABKAgSDgoGcmVhc29uGAMgASgJEhIKCmRlY2lkZWRfYnkYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZpc3N1ZXIYBiABKAkSDgoGcG9saWN5GAcgASgJEhQKDGNvbnRlbnRfaGFzaBgIIAEoCRI1ChFncmFudF9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidwoFQmxvY2sSDwoHc3ViamVjdBgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEgwKBHJ1bGUYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAyqQAQoMUG9saWN5QWN0aW9uEh0KGVBPTElDWV9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNQT0xJQ1lfQUNUSU9OX0FMTE9XEAESFgoSUE9MSUNZX0FDVElPTl9ERU5ZEAISFgoSUE9MSUNZX0FDVElPTl9NQVNLEAMSGAoUUE9MSUNZX0FDVElPTl9SRVZJRVcQBCqBAQoNTWFza0RpcmVjdGlvbhIeChpNQVNLX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhoKFk1BU0tfRElSRUNUSU9OX1JFUVVFU1QQARIbChdNQVNLX0RJUkVDVElPTl9SRVNQT05TRRACEhcKE01BU0tfRElSRUNUSU9OX0JPVEgQAypbCglNYXNrU3R5bGUSGgoWTUFTS19TVFlMRV9VTlNQRUNJRklFRBAAEhUKEU1BU0tfU1RZTEVfUkVEQUNUEAESGwoXTUFTS19TVFlMRV9QU0VVRE9OWU1JWkUQAipsCgpSZWNvcmRNb2RlEhsKF1JFQ09SRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVDT1JEX01PREVfTUFTS0VEEAESEwoPUkVDT1JEX01PREVfUkFXEAISFAoQUkVDT1JEX01PREVfTk9ORRADKlgKCkxpbWl0U2NvcGUSGwoXTElNSVRfU0NPUEVfVU5TUEVDSUZJRUQQABIWChJMSU1JVF9TQ09QRV9HTE9CQUwQARIVChFMSU1JVF9TQ09QRV9MT0NBTBACKm0KD1N0b3JlRG93bkFjdGlvbhIhCh1TVE9SRV9ET1dOX0FDVElPTl9VTlNQRUNJRklFRBAAEhoKFlNUT1JFX0RPV05fQUNUSU9OX0RFTlkQARIbChdTVE9SRV9ET1dOX0FDVElPTl9MT0NBTBACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Snapshot is the complete configuration an agent runs on. The agent compiles it, swaps it in
@@ -78,6 +78,13 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
    * @generated from field: repeated palisade.agent.v1.Block blocks = 8;
    */
   blocks: Block[];
+
+  /**
+   * Where limits of global scope are counted; unset: every limit is counted by each agent alone.
+   *
+   * @generated from field: palisade.agent.v1.CounterStore counter_store = 9;
+   */
+  counterStore?: CounterStore | undefined;
 };
 
 /**
@@ -86,6 +93,38 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
  */
 export const SnapshotSchema: GenMessage<Snapshot> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_snapshot, 0);
+
+/**
+ * CounterStore is the Redis server that holds the limit counters shared by every agent. It comes
+ * from the control plane's configuration (never from an agent's command line), so its credentials
+ * live in one place. The agent connects when a snapshot names it, and reconnects to a new URL
+ * when a later snapshot changes it.
+ *
+ * @generated from message palisade.agent.v1.CounterStore
+ */
+export type CounterStore = Message<"palisade.agent.v1.CounterStore"> & {
+  /**
+   * `redis://[[user]:password@]host:port[/db]` or `rediss://...` (TLS). Secret: the agent never
+   * logs or records it. A URL the agent cannot parse makes it NACK the snapshot.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * Prefix of every key the agents write, so that several deployments can share one Redis.
+   *
+   * @generated from field: string key_prefix = 2;
+   */
+  keyPrefix: string;
+};
+
+/**
+ * Describes the message palisade.agent.v1.CounterStore.
+ * Use `create(CounterStoreSchema)` to create a new message.
+ */
+export const CounterStoreSchema: GenMessage<CounterStore> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 1);
 
 /**
  * Connection is one upstream API the agent forwards to.
@@ -134,7 +173,7 @@ export type Connection = Message<"palisade.agent.v1.Connection"> & {
  * Use `create(ConnectionSchema)` to create a new message.
  */
 export const ConnectionSchema: GenMessage<Connection> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 1);
+  messageDesc(file_palisade_agent_v1_snapshot, 2);
 
 /**
  * Credential is one header the agent sets on every upstream request of a connection.
@@ -162,7 +201,7 @@ export type Credential = Message<"palisade.agent.v1.Credential"> & {
  * Use `create(CredentialSchema)` to create a new message.
  */
 export const CredentialSchema: GenMessage<Credential> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 2);
+  messageDesc(file_palisade_agent_v1_snapshot, 3);
 
 /**
  * Issuer is a token issuer whose JWTs the agent accepts as caller identities.
@@ -219,7 +258,7 @@ export type Issuer = Message<"palisade.agent.v1.Issuer"> & {
  * Use `create(IssuerSchema)` to create a new message.
  */
 export const IssuerSchema: GenMessage<Issuer> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 3);
+  messageDesc(file_palisade_agent_v1_snapshot, 4);
 
 /**
  * Policy as agents evaluate it; see palisade.admin.v1.Policy for the meaning of each field.
@@ -373,6 +412,20 @@ export type Policy = Message<"palisade.agent.v1.Policy"> & {
    * @generated from field: google.protobuf.Duration grant = 21;
    */
   grant?: Duration | undefined;
+
+  /**
+   * Where the limits are counted.
+   *
+   * @generated from field: palisade.agent.v1.LimitScope limit_scope = 22;
+   */
+  limitScope: LimitScope;
+
+  /**
+   * What a global limit does while the counter store is unreachable.
+   *
+   * @generated from field: palisade.agent.v1.StoreDownAction on_store_down = 23;
+   */
+  onStoreDown: StoreDownAction;
 };
 
 /**
@@ -380,7 +433,7 @@ export type Policy = Message<"palisade.agent.v1.Policy"> & {
  * Use `create(PolicySchema)` to create a new message.
  */
 export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 4);
+  messageDesc(file_palisade_agent_v1_snapshot, 5);
 
 /**
  * ReviewDecision is the outcome of a review, as agents need it.
@@ -457,7 +510,7 @@ export type ReviewDecision = Message<"palisade.agent.v1.ReviewDecision"> & {
  * Use `create(ReviewDecisionSchema)` to create a new message.
  */
 export const ReviewDecisionSchema: GenMessage<ReviewDecision> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 5);
+  messageDesc(file_palisade_agent_v1_snapshot, 6);
 
 /**
  * Block refuses every request of one identity until it expires.
@@ -506,7 +559,7 @@ export type Block = Message<"palisade.agent.v1.Block"> & {
  * Use `create(BlockSchema)` to create a new message.
  */
 export const BlockSchema: GenMessage<Block> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 6);
+  messageDesc(file_palisade_agent_v1_snapshot, 7);
 
 /**
  * TokenRevocation revokes one token (by `jti`) or every token of a subject issued before a time.
@@ -555,7 +608,7 @@ export type TokenRevocation = Message<"palisade.agent.v1.TokenRevocation"> & {
  * Use `create(TokenRevocationSchema)` to create a new message.
  */
 export const TokenRevocationSchema: GenMessage<TokenRevocation> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 7);
+  messageDesc(file_palisade_agent_v1_snapshot, 8);
 
 /**
  * Provider says which API family a connection speaks: how to read its prompts, streamed deltas,
@@ -762,4 +815,72 @@ export enum RecordMode {
  */
 export const RecordModeSchema: GenEnum<RecordMode> = /*@__PURE__*/
   enumDesc(file_palisade_agent_v1_snapshot, 4);
+
+/**
+ * LimitScope: see palisade.admin.v1.LimitScope.
+ *
+ * @generated from enum palisade.agent.v1.LimitScope
+ */
+export enum LimitScope {
+  /**
+   * Global when the snapshot names a counter store, else local.
+   *
+   * @generated from enum value: LIMIT_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Counted in the counter store, across every agent.
+   *
+   * @generated from enum value: LIMIT_SCOPE_GLOBAL = 1;
+   */
+  GLOBAL = 1,
+
+  /**
+   * Counted by each agent in its own memory.
+   *
+   * @generated from enum value: LIMIT_SCOPE_LOCAL = 2;
+   */
+  LOCAL = 2,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.LimitScope.
+ */
+export const LimitScopeSchema: GenEnum<LimitScope> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 5);
+
+/**
+ * StoreDownAction: see palisade.admin.v1.StoreDownAction.
+ *
+ * @generated from enum palisade.agent.v1.StoreDownAction
+ */
+export enum StoreDownAction {
+  /**
+   * Deny.
+   *
+   * @generated from enum value: STORE_DOWN_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Refuse the requests the limit applies to with 503.
+   *
+   * @generated from enum value: STORE_DOWN_ACTION_DENY = 1;
+   */
+  DENY = 1,
+
+  /**
+   * Count in the agent's own memory meanwhile (with a warning and a metric).
+   *
+   * @generated from enum value: STORE_DOWN_ACTION_LOCAL = 2;
+   */
+  LOCAL = 2,
+}
+
+/**
+ * Describes the enum palisade.agent.v1.StoreDownAction.
+ */
+export const StoreDownActionSchema: GenEnum<StoreDownAction> = /*@__PURE__*/
+  enumDesc(file_palisade_agent_v1_snapshot, 6);
 
