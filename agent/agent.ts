@@ -11,6 +11,9 @@ import { startProxyServer, type ProxyServer } from "./http/proxy-server.js";
 import { createAgentMetrics } from "./observability/agent-metrics.js";
 import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker, type LimitGate } from "./policy/limits.js";
+import { createCounterStores } from "./limits/counter-store.js";
+import { createLimitStoreMetrics } from "./limits/limit-store-metrics.js";
+import { createSharedLimitGate } from "./limits/shared-limit-gate.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
 import type { ReviewChannel } from "./review/review-hold.js";
 import { defaultInstanceName } from "./stream/instance-name.js";
@@ -35,7 +38,11 @@ export interface AgentOptions {
    * answers 503 "no configuration yet" while they could answer.
    */
   listenAfterSnapshot?: AbortSignal;
-  /** Where limits are counted; default this process (a `--workers` worker shares its primary's). */
+  /**
+   * Where local limits are counted (and global ones while the counter store is down under
+   * onStoreDown: local); default this process (a `--workers` worker shares its primary's). Global
+   * limits go to the counter store the snapshot names.
+   */
   limits?: LimitGate;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
@@ -128,11 +135,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     request: (request, timeoutMs) => stream?.requestReview(request, timeoutMs) ?? Promise.resolve({ outcome: "unanswered", error: "control plane not connected" }),
     closing: shutdown.signal,
   };
+  // `up` is read at scrape time only, once counterStores exists.
+  const storeMetrics = createLimitStoreMetrics(metrics.registry, () => counterStores.up, logger);
+  const counterStores = createCounterStores(logger, storeMetrics.settleFailed);
+  const limits = createSharedLimitGate({
+    local: options.limits ?? createLimitTracker(),
+    stores: counterStores,
+    counterStore: () => store.current()?.counterStore,
+    onStoreDown: storeMetrics.storeDown,
+  });
   const handler = createRequestHandler({
     snapshot: store.current,
     reviews,
     buffer,
-    limits: options.limits ?? createLimitTracker(),
+    limits,
     maxBodyBytes,
     recordLimitBytes: defaults.recordLimitBytes,
     dispatcher,
@@ -165,6 +181,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   } catch (error) {
     await stream.close();
     await dispatcher.close();
+    await counterStores.close();
     throw error;
   }
   logger.info({ url: server.url, controlPlane: options.controlPlane, instance }, "agent listening");
@@ -181,6 +198,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         if (!flushed) logger.warn({ unacknowledged: buffer.held }, "agent closing with exchanges not acknowledged");
         await stream!.close();
         await dispatcher.close();
+        await counterStores.close();
       })();
       return closing;
     },

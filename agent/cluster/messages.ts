@@ -1,6 +1,7 @@
 // What the primary and the workers of `palisade agent --workers N` say to each other over the
 // cluster IPC channel (docs/agent.md "Workers"). prom-client's own aggregation messages travel
 // beside these.
+import type { LimitKind } from "../policy/limits.js";
 
 /** Set to "1" by the primary on a worker it forks to replace one that died while others serve. */
 export const REPLACEMENT_ENV = "PALISADE_WORKER_REPLACEMENT";
@@ -52,7 +53,7 @@ export interface LimitsAdmitRequest {
 export interface LimitsAdmitResponse {
   type: "palisade:limits";
   id: number;
-  refused?: { policy: string; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
+  refused?: { policy: string; limit: LimitKind; retryAfterSeconds: number };
 }
 
 /** A worker adds the usage of an admitted request to the token windows. */

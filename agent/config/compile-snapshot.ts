@@ -9,6 +9,7 @@ import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
 import { compileReviewBook, type ReviewBook } from "../review/review-book.js";
+import type { CounterStoreConfig } from "../limits/counter-store.js";
 
 /** A connection ready to forward to. */
 export interface CompiledConnection {
@@ -33,6 +34,16 @@ export interface CompiledSnapshot {
   blocks: BlockList;
   /** Decided reviews: live grants, and the decisions holding requests wait for. */
   reviews: ReviewBook;
+  /** Where global limits are counted; undefined: every limit is counted here. */
+  counterStore?: CounterStoreConfig;
+}
+
+/** The snapshot's counter store, checked; throws (NACK, never quoting the URL: it may hold a password). */
+function compileCounterStore(store: { url: string; keyPrefix: string } | undefined): CounterStoreConfig | undefined {
+  if (!store || store.url === "") return undefined;
+  const protocol = URL.canParse(store.url) ? new URL(store.url).protocol : "";
+  if (protocol !== "redis:" && protocol !== "rediss:") throw new Error("counter store URL is not a redis:// or rediss:// URL");
+  return { url: store.url, keyPrefix: store.keyPrefix };
 }
 
 const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -72,5 +83,5 @@ export function compileSnapshot(
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
   const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews) };
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews), counterStore: compileCounterStore(snapshot.counterStore) };
 }

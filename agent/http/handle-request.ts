@@ -16,6 +16,7 @@ import { forResponse } from "../../core/detectors/mask-types.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitGate } from "../policy/limits.js";
+import { estimateTokens, settledTokens } from "../limits/token-estimate.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { ReviewChannel } from "../review/review-hold.js";
@@ -77,15 +78,18 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       return discardRest(req);
     }
 
-    // Once admitted by the policies: adds the usage the provider reported to the token limits.
+    // Once admitted by the limits: settles the token limits to the usage the provider reported.
     let chargeTokens: ((tokens: number, now: number) => void) | undefined;
+    let sentUpstream = false;
     const recorder = startExchangeRecorder({
       id,
       method: req.method ?? "GET",
       path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
       slot: withLog(slot, deps.logger, (exchange) => {
         deps.metrics?.exchange(exchange, connection?.name ?? "");
-        if (exchange.usage) chargeTokens?.(Number(exchange.usage.totalTokens), Date.now());
+        if (!chargeTokens) return;
+        const tokens = settledTokens({ usage: exchange.usage, status: exchange.status, forwarded: sentUpstream });
+        if (tokens !== undefined) chargeTokens(tokens, Date.now());
       }),
       recordLimit: deps.recordLimitBytes,
     });
@@ -141,9 +145,12 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
           connection: { name: connection.name, provider: provider.name },
           now: Date.now(),
         },
+        cost: { tokens: estimateTokens(prompt, facts.maxTokens) },
       });
       // Only shared limits (`--workers`) answer later; this process's counters answer at once.
       const admission = deciding instanceof Promise ? await deciding : deciding;
+      // From here the limits hold a count for this request: the record settles it, whatever happens next.
+      chargeTokens = admission.ok === "review" ? admission.admitted.chargeTokens : admission.ok ? admission.chargeTokens : undefined;
       recorder.policy(admission.policy);
       deps.metrics?.policy(admission.policy, admission.ok === true ? Verdict.ALLOWED : admission.ok === "review" ? Verdict.REVIEWED : admission.verdict);
       // Masking and the record mode hold whatever the outcome: a refused request is recorded as its
@@ -178,8 +185,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         : { ok: true as const, admitted: admission, reviewId: "" };
       if (decided.reviewId) recorder.review(decided.reviewId);
       if (!decided.ok) return refuse(decided.refusal, decided.reason, decided.verdict);
-      const admitted = decided.admitted;
-      chargeTokens = admitted.chargeTokens;
+      sentUpstream = true;
 
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);

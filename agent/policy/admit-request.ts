@@ -7,7 +7,7 @@ import type { Refusal } from "../providers/index.js";
 import type { RequestContext } from "./activation.js";
 import type { CompiledPolicies } from "./compile-policies.js";
 import { type Evaluation, evaluatePolicies } from "./evaluate.js";
-import type { LimitAdmission, LimitGate, LimitTracker } from "./limits.js";
+import type { LimitAdmission, LimitGate, LimitRequest, LimitTracker } from "./limits.js";
 import { type MaskRule, type RecordChoice, resolveRecord } from "../../core/policy/protection-rules.js";
 
 /** A request the policies let through: who decided, and where to report its token usage. */
@@ -81,6 +81,8 @@ interface AdmitInput<Limits extends LimitGate> {
   policies: CompiledPolicies;
   limits: Limits;
   context: RequestContext;
+  /** What the request is expected to cost, for token limits that reserve (counter store). */
+  cost?: LimitRequest;
 }
 
 type Decision = Admitted | Refused | HeldForReview;
@@ -119,7 +121,7 @@ export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<D
       break;
   }
 
-  const admission = input.limits.admit(evaluation.limited, context.identity, context.now);
+  const admission = input.limits.admit(evaluation.limited, context.identity, context.now, input.cost);
   const decide = (limits: LimitAdmission) => underLimits(session, evaluation, limits, protection, record);
   return admission instanceof Promise ? admission.then(decide) : decide(admission);
 }
@@ -132,10 +134,25 @@ function underLimits(
   protection: { record: RecordChoice; masks: MaskRule[] },
   record: RecordChoice,
 ): Decision {
+  if (!admission.ok && admission.limit === "counter store") {
+    // Fail closed: the policy's limits cannot be counted and its onStoreDown says deny.
+    const { name } = admission.policy;
+    const what = `limits of Palisade policy ${name} cannot be counted: the counter store is unreachable`;
+    return {
+      ok: false,
+      refusal: { status: 503, kind: "unavailable", message: `The ${what}; retry later (session ${session})` },
+      verdict: Verdict.LIMITED,
+      policy: name,
+      reason: `${what} (onStoreDown: deny)`,
+      headers: { "retry-after": String(admission.retryAfterSeconds) },
+      ...protection,
+    };
+  }
   if (!admission.ok) {
     const { name, reason, limits } = admission.policy;
     const amount = admission.limit === "requests per minute" ? limits?.requestsPerMinute : limits?.tokensPerHour;
-    const what = `limit of ${amount} ${admission.limit} of Palisade policy ${name} reached${reason ? ` (${reason})` : ""}`;
+    const why = [reason, admission.detail].filter(Boolean).join("; ");
+    const what = `limit of ${amount} ${admission.limit} of Palisade policy ${name} reached${why ? ` (${why})` : ""}`;
     return {
       ok: false,
       refusal: { status: 429, kind: "rate_limited", message: `Rate ${what}; retry after ${admission.retryAfterSeconds} s (session ${session})` },

@@ -1,7 +1,7 @@
 // Turns a snapshot's policies into the form the hot path evaluates: conditions planned, content
 // rules compiled, sorted by priority (higher first) then name, and grouped per connection so a
 // request only walks the policies that can apply to it.
-import { PolicyAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { LimitScope, PolicyAction, StoreDownAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { compileCondition, ConditionError, type Condition } from "../../core/policy/condition.js";
 import { compileContentMatch, type ContentMatcher } from "./content-match.js";
 import {
@@ -12,6 +12,10 @@ import {
 export interface PolicyLimits {
   requestsPerMinute: number;
   tokensPerHour: number;
+  /** "local": counted by this agent alone even with a counter store; absent: global when there is one. */
+  scope?: "global" | "local";
+  /** "local": counted here while the counter store is unreachable; absent: such requests are refused (503). */
+  onStoreDown?: "deny" | "local";
 }
 
 /** What a matching policy decides; "mask" and "none" are not decisive (evaluation goes on). */
@@ -71,7 +75,13 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
   }
   const requestsPerMinute = policy.requestsPerMinute;
   const tokensPerHour = Number(policy.tokensPerHour);
-  const limits = requestsPerMinute > 0 || tokensPerHour > 0 ? { requestsPerMinute, tokensPerHour } : undefined;
+  const limits: PolicyLimits | undefined = requestsPerMinute > 0 || tokensPerHour > 0
+    ? {
+      requestsPerMinute, tokensPerHour,
+      ...(policy.limitScope === LimitScope.LOCAL ? { scope: "local" as const } : policy.limitScope === LimitScope.GLOBAL ? { scope: "global" as const } : {}),
+      onStoreDown: policy.onStoreDown === StoreDownAction.LOCAL ? "local" : "deny",
+    }
+    : undefined;
   if (decision === "none" && !limits) throw new Error(`policy ${name}: neither an action nor limits`);
   return {
     name, priority: policy.priority, decision, reason: policy.reason, condition,

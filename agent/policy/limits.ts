@@ -27,15 +27,24 @@ export interface LimitIdentity {
   issuer: string;
 }
 
+/** Which limit refused: one of a policy's two, or none could be counted (the counter store is down and onStoreDown is deny). */
+export type LimitKind = "requests per minute" | "tokens per hour" | "counter store";
+
 /** Admission under the limits: either admitted (with a way to charge tokens later) or refused by one policy. */
 export type LimitAdmission<P extends LimitedPolicy = CompiledPolicy> =
   | { ok: true; chargeTokens(tokens: number, now: number): void }
-  | { ok: false; policy: P; limit: "requests per minute" | "tokens per hour"; retryAfterSeconds: number };
+  | { ok: false; policy: P; limit: LimitKind; retryAfterSeconds: number; detail?: string };
 
-/** Where the request path asks for admission: the counters in this process, or shared ones (`--workers`). */
+/** What a request is expected to cost, for limits that reserve before the provider answers. */
+export interface LimitRequest {
+  /** Estimated tokens: the prompt's estimate plus max_tokens (docs/limits.md). */
+  tokens: number;
+}
+
+/** Where the request path asks for admission: the counters in this process, shared ones (`--workers`), or the counter store. */
 export interface LimitGate {
   /** Checks every policy's limits for `identity`; when all have room, counts the request in each. */
-  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number): LimitAdmission<P> | Promise<LimitAdmission<P>>;
+  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number, request?: LimitRequest): LimitAdmission<P> | Promise<LimitAdmission<P>>;
 }
 
 /** The limit counters of one process. */

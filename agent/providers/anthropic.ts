@@ -56,7 +56,7 @@ const errorBody = (refusal: { kind: RefusalKind; message: string; code?: string 
 export const anthropic: ProviderSpec = {
   name: "anthropic",
   requestBodies: { multipart: /\/v1\/files$/ }, // the Files API takes uploads
-  readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true, maxTokens: countAt(body, "max_tokens") }),
   promptText: (body) => anthropicPromptText(body),
   readUsage: (body) => {
     const usage = objectAt(body)?.usage;

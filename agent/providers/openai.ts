@@ -81,7 +81,12 @@ export const openai: ProviderSpec = {
   name: "openai",
   // Uploads: files, upload parts, audio transcriptions and translations, image edits and variations.
   requestBodies: { multipart: /\/(?:files|uploads\/[^/]+\/parts|audio\/(?:transcriptions|translations)|images\/(?:edits|variations)|containers\/[^/]+\/files)$/ },
-  readRequest: (body) => ({ model: stringAt(body, "model"), stream: objectAt(body)?.stream === true }),
+  readRequest: (body) => ({
+    model: stringAt(body, "model"),
+    stream: objectAt(body)?.stream === true,
+    // Chat: max_completion_tokens (max_tokens, deprecated); Responses: max_output_tokens.
+    maxTokens: countAt(body, "max_completion_tokens") ?? countAt(body, "max_tokens") ?? countAt(body, "max_output_tokens"),
+  }),
   promptText: (body) => openaiPromptText(body),
   readUsage: (body) => openaiUsage(objectAt(body)?.usage),
   streamReader: openaiStreamReader,

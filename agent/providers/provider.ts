@@ -14,6 +14,8 @@ export interface UsageCounts {
 export interface RequestFacts {
   model: string;
   stream: boolean;
+  /** The most output tokens the request asks for (max_tokens and its variants); absent when it sets none. */
+  maxTokens?: number;
 }
 
 /** Why the agent itself answers instead of the upstream; each provider words it in its own types. */
