@@ -61,7 +61,7 @@ describe("policy resource files", () => {
     ["kind: Policy\nname: p\nconnections: ['*']\naction: block\n", 4, /unknown action "block" \(allow, deny, mask, review\)/],
     ["kind: Policy\nname: p\npriority: high\naction: allow\n", 3, /Policy "p": priority must be a whole number/],
     ["kind: Policy\nname: p\npriority: 2.5\naction: allow\n", 3, /priority must be a whole number/],
-    ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerHour: 5 }\n", 4, /unknown field "requestsPerHour" \(known fields: requestsPerMinute, tokensPerHour\)/],
+    ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerHour: 5 }\n", 4, /unknown field "requestsPerHour" \(known fields: requestsPerMinute, tokensPerHour, scope, onStoreDown\)/],
     ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerMinute: -1 }\n", 4, /requestsPerMinute must be between 0 and 4294967295/],
     ["kind: Policy\nname: p\nmatch: { words: [x] }\n", 3, /unknown field "words" \(known fields: keywords, patterns\)/],
     ["kind: Policy\nname: p\nwhen: [1]\n", 3, /when must be a string/],
@@ -84,7 +84,7 @@ describe("policies through the CLI", () => {
       "NAME                 PRIORITY  CONNECTIONS  ACTION  WHEN                                      LIMITS",
       'contractors-no-gpt4  100       openai       deny    "contractors" in identity.groups && req…',
       "no-ssn-keywords      0         *            deny    +content",
-      "per-user-budget      0         *            allow                                             60/min, 200000 tokens/h",
+      "per-user-budget      0         *            allow                                             60/min, 200000 tokens/h (per agent)",
       "",
     ]);
 

@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { LimitScope, PolicyAction, PolicySchema, StoreDownAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { admitRequest } from "../policy/admit-request.js";
+import { compilePolicies } from "../policy/compile-policies.js";
+import type { LimitGate } from "../policy/limits.js";
+import { reconnectDelay } from "./counter-store.js";
+import { estimateTokens, settledTokens } from "./token-estimate.js";
+
+const context = {
+  identity: { subject: "alice", email: "", groups: [], issuer: "urn:test", claims: { sub: "alice" } },
+  request: { model: "gpt-4o", method: "POST", path: "/v1/chat/completions", stream: false, headers: {}, prompt: "hello" },
+  connection: { name: "openai", provider: "openai" },
+  now: 0,
+};
+
+function decide(limits: LimitGate) {
+  const policies = compilePolicies([
+    create(PolicySchema, { name: "capped", connections: ["*"], action: PolicyAction.ALLOW, requestsPerMinute: 5, onStoreDown: StoreDownAction.DENY }),
+  ], ["openai"]);
+  return admitRequest({ session: "s1", connection: { name: "openai", allowedGroups: new Set() }, policies, limits, context, cost: { tokens: 7 } });
+}
+
+describe("limits on the request path", () => {
+  it("refuses with 503 in the limited verdict when the counter store is down and onStoreDown is deny", async () => {
+    const decision = await decide({ admit: (policies) => ({ ok: false, policy: policies[0]!, limit: "counter store", retryAfterSeconds: 1 }) });
+    expect(decision.ok).toBe(false);
+    if (decision.ok !== false) return;
+    expect(decision.refusal).toMatchObject({ status: 503, kind: "unavailable" });
+    expect(decision.refusal.message).toMatch(/limits of Palisade policy capped cannot be counted: the counter store is unreachable/);
+    expect(decision.verdict).toBe(Verdict.LIMITED);
+    expect(decision.headers["retry-after"]).toBe("1");
+  });
+
+  it("passes the request's estimate to the gate and says why an oversized request can never fit", async () => {
+    let seen: number | undefined;
+    const decision = await decide({
+      admit: (policies, _identity, _now, request) => {
+        seen = request?.tokens;
+        return { ok: false, policy: policies[0]!, limit: "tokens per hour", retryAfterSeconds: 3600, detail: "this request alone is more than the limit" };
+      },
+    });
+    expect(seen).toBe(7);
+    expect(decision.ok === false && decision.refusal.message).toMatch(/tokens per hour .*\(this request alone is more than the limit\); retry after 3600 s/);
+  });
+
+  it("compiles scope and onStoreDown", () => {
+    const [policy] = compilePolicies([
+      create(PolicySchema, { name: "p", connections: ["*"], requestsPerMinute: 1, limitScope: LimitScope.LOCAL, onStoreDown: StoreDownAction.LOCAL }),
+    ], ["openai"]).forConnection("openai");
+    expect(policy!.limits).toEqual({ requestsPerMinute: 1, tokensPerHour: 0, scope: "local", onStoreDown: "local" });
+    const [unset] = compilePolicies([create(PolicySchema, { name: "q", connections: ["*"], requestsPerMinute: 1 })], ["openai"]).forConnection("openai");
+    expect(unset!.limits).toEqual({ requestsPerMinute: 1, tokensPerHour: 0, onStoreDown: "deny" });
+  });
+
+  it("estimates a prompt at four bytes a token plus max_tokens, and settles what a provider billed", () => {
+    expect(estimateTokens("x".repeat(400), 256)).toBe(356);
+    expect(estimateTokens("", undefined)).toBe(0);
+    expect(settledTokens({ usage: { totalTokens: 42n }, status: 200, forwarded: true })).toBe(42);
+    expect(settledTokens({ status: 429, forwarded: true })).toBe(0);
+    expect(settledTokens({ status: 403, forwarded: false })).toBe(0);
+    expect(settledTokens({ status: 200, forwarded: true })).toBeUndefined(); // usage unknown: the reservation stands
+  });
+
+  it("spreads reconnections with jitter, up to 2 s", () => {
+    expect(reconnectDelay(0, () => 0)).toBe(25);
+    expect(reconnectDelay(0, () => 1)).toBe(50);
+    expect(reconnectDelay(20, () => 0)).toBe(1000);
+    expect(reconnectDelay(20, () => 1)).toBe(2000);
+  });
+});
