@@ -7,7 +7,7 @@ import { createCounterStores, type CounterStores } from "../../agent/limits/coun
 import { createSharedLimitGate } from "../../agent/limits/shared-limit-gate.js";
 import type { PolicyLimits } from "../../agent/policy/compile-policies.js";
 import { createLimitTracker, type LimitAdmission, type LimitGate, type LimitedPolicy } from "../../agent/policy/limits.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { dropPrefix, SHARED_REDIS_URL, startPrivateRedis, uniquePrefix, useRedis, type PrivateRedis } from "../support/redis.js";
 
 const run = await useRedis("test/limits/shared-limit-gate.test.ts");

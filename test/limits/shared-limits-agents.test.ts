@@ -6,7 +6,7 @@ import { chatOnce, freePort, killAll, startAgentProcess, type Outcome } from "..
 import { palisade, standInResources, startControlPlaneBed, type ControlPlaneBed } from "../support/control-plane-bed.js";
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix, useRedis } from "../support/redis.js";
 import { startStandInProvider, type StandInProvider } from "../support/stand-in-provider.js";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 
 const run = await useRedis("test/limits/shared-limits-agents.test.ts");
 const keyPrefix = uniquePrefix();
