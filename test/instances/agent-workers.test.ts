@@ -5,7 +5,7 @@
 import { request } from "node:http";
 import { expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
-import { eventually } from "../support/eventually.js";
+import { eventually, within } from "../support/eventually.js";
 import { freePort, spawnPalisade, stopProcess, untilLogged, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
 import { palisade } from "../support/stack.js";
 
@@ -17,8 +17,11 @@ useInProcessBed((started) => {
   bed = started;
 });
 
-/** One chat completion on a connection of its own (so the cluster hands it to the next worker). */
-function freshChat(port: number, stream = false, token = bed.token): Promise<{ status: number; session: string; body: string }> {
+/**
+ * One chat completion on a connection of its own (so the cluster hands it to the next worker);
+ * `firstChunk` is called when the first piece of the answer arrives.
+ */
+function freshChat(port: number, stream = false, token = bed.token, firstChunk?: () => void): Promise<{ status: number; session: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: "127.0.0.1", port, method: "POST", path: "/standin/v1/chat/completions", agent: false,
@@ -26,7 +29,10 @@ function freshChat(port: number, stream = false, token = bed.token): Promise<{ s
     }, (res) => {
       let body = "";
       res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
+      res.on("data", (chunk: string) => {
+        body += chunk;
+        firstChunk?.();
+      });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, session: String(res.headers["x-palisade-session"]), body }));
       res.on("error", reject);
     });
@@ -107,8 +113,10 @@ it("serves from both workers, restarts a killed one as a new instance, and drain
   expect(new Set(await Promise.all(after.map((a) => instanceOf(a.session))))).toEqual(new Set([replaced, started[1]]));
 
   // SIGTERM to the primary: the stream in flight completes, then every worker and the primary exit 0.
-  const streaming = freshChat(port, true);
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  let answering!: () => void;
+  const inFlight = new Promise<void>((resolve) => { answering = resolve; });
+  const streaming = freshChat(port, true, bed.token, answering);
+  await within("the stream's first chunk", inFlight);
   const signalledAt = Date.now();
   expect(await stopProcess(agent, "SIGTERM")).toBe(0);
   const streamed = await streaming;

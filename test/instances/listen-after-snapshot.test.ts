@@ -1,10 +1,11 @@
 // `listenAfterSnapshot` (a replacement `--workers` worker): the agent joins the listener only once
 // a snapshot is in force, so it never answers 503 "no configuration yet" while its siblings could
 // answer; stopped before that, it gives up without ever listening.
-import { connect } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { expect, it } from "vitest";
 import { startAgent } from "../../agent/agent.js";
 import { freePort, useInProcessBed, type InProcessBed } from "../faults/fault-bed.js";
+import { eventually } from "../support/eventually.js";
 import { palisade } from "../support/stack.js";
 
 let bed: InProcessBed;
@@ -23,14 +24,19 @@ function refused(port: number): Promise<boolean> {
 
 it("does not listen while no snapshot can come, and gives up when stopped", async () => {
   const port = await freePort();
+  // A "control plane" that cuts every connection: no snapshot can come, and each attempt is seen.
+  let attempts = 0;
+  const cutter = createServer((socket) => { attempts += 1; socket.destroy(); });
+  await new Promise<void>((resolve) => cutter.listen(0, "127.0.0.1", resolve));
   const stop = new AbortController();
-  const starting = startAgent({ listen: `127.0.0.1:${port}`, controlPlane: "http://127.0.0.1:1", token: "nowhere.secret", listenAfterSnapshot: stop.signal });
+  const starting = startAgent({ listen: `127.0.0.1:${port}`, controlPlane: `http://127.0.0.1:${(cutter.address() as AddressInfo).port}`, token: "nowhere.secret", listenAfterSnapshot: stop.signal });
   const outcome = starting.then(() => "started", (error: Error) => error.message);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await eventually("a second attempt to reach the control plane", () => attempts >= 2, 30_000);
   expect(await refused(port)).toBe(true);
   stop.abort();
   expect(await outcome).toBe("stopped before the first snapshot arrived");
   expect(await refused(port)).toBe(true);
+  await new Promise<void>((resolve) => cutter.close(() => resolve()));
 });
 
 it("listens once the first snapshot is in force: ready from its first answer", async () => {
