@@ -53,6 +53,7 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
         options.onAlert?.(fired);
         void notifyWebhook(fired, logger);
       }
+      options.metrics?.evaluated();
     } catch (error) {
       if (closed) return;
       options.metrics?.failed();

@@ -7,6 +7,7 @@ import { startAgent, type Agent } from "../../agent/agent.js";
 import { type ControlPlane, startControlPlane } from "../../control-plane/control-plane.js";
 import { createAdminClients, createAdminTransport } from "../../cli/client.js";
 import { eventually } from "../support/eventually.js";
+import { afterFreshPass } from "../support/metrics.js";
 import { postgresAvailable } from "../support/database.js";
 import { modelsStatus, palisade, STACK_ADMIN_TOKEN, STACK_SECRET_KEY, startStack, type Stack } from "../support/stack.js";
 
@@ -44,8 +45,8 @@ describe.runIf(await postgresAvailable())("blocks and alerts across replicas", (
     await client.chat.completions.create({ model: "stand-in", messages: [{ role: "user", content: Array.from({ length: 400 }, (_, i) => `w${i}`).join(" ") }] });
     const admin = createAdminClients(createAdminTransport({ server: replica.url, token: STACK_ADMIN_TOKEN }));
     await eventually("the alert", async () => ((await admin.blocks.listAlerts({ rule: "burst" })).alerts.length > 0 ? true : undefined));
-    // Several passes of both replicas later, still one.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Fresh passes of both replicas later, still one.
+    await Promise.all([afterFreshPass(stack.controlPlane.url), afterFreshPass(replica.url)]);
     expect((await admin.blocks.listAlerts({ rule: "burst" })).alerts).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../agent/agent.js";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { eventually } from "../support/eventually.js";
+import { afterFreshPass } from "../support/metrics.js";
 import { modelsStatus, palisade, startStack, type Stack } from "../support/stack.js";
 import { adminClients, seedBaseline, startSecondAgent, startWebhookReceiver } from "./alert-stack.js";
 
@@ -42,8 +43,13 @@ webhook: ${webhook.url}
     const chat = (prompt: string) => first.chat.completions.create({ model: "stand-in", messages: [{ role: "user", content: prompt }] }).withResponse();
 
     // Ordinary use: a few short prompts (a handful of tokens each) fire nothing.
-    for (let i = 0; i < 3; i++) await chat("hello there");
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const ordinary: string[] = [];
+    for (let i = 0; i < 3; i++) ordinary.push((await chat("hello there")).response.headers.get("x-palisade-session")!);
+    await eventually("the ordinary exchanges stored", async () => {
+      const stored = await Promise.all(ordinary.map((id) => adminClients(stack).sessions.getSession({ id }).then(() => true, () => false)));
+      return stored.every(Boolean);
+    });
+    await afterFreshPass(stack.controlPlane.url);
     expect(JSON.parse(await palisade(stack.env, ["alerts", "-o", "json"]))).toEqual([]);
 
     // The spike: the stand-in reports one prompt token per word.
@@ -114,7 +120,11 @@ repeatedViolations: { count: 3, window: 5m }
       expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
       refusedSessions.push((error as InstanceType<typeof OpenAI.PermissionDeniedError>).headers!.get("x-palisade-session")!);
       if (i === 1) {
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await eventually("both refusals stored", async () => {
+          const stored = await Promise.all(refusedSessions.map((id) => adminClients(stack).sessions.getSession({ id }).then(() => true, () => false)));
+          return stored.every(Boolean);
+        });
+        await afterFreshPass(stack.controlPlane.url);
         expect((await adminClients(stack).blocks.listAlerts({ rule: "refusals", subject: "pushy@example.com" })).alerts).toEqual([]);
       }
     }
