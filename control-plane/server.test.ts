@@ -11,12 +11,13 @@ import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
 import { listen, type Server } from "./server.js";
 
 // A tiny TokenService: echoes the subject; "hang" never answers (to test close()).
-let hangingCalls = 0;
+let markHanging!: () => void;
+let hangingArrived = new Promise<void>((resolve) => { markHanging = resolve; });
 function routes(router: ConnectRouter): void {
   router.service(TokenService, {
     createToken: async (request) => {
       if (request.subject === "hang") {
-        hangingCalls += 1;
+        markHanging();
         await new Promise(() => {});
       }
       return { token: `token-for-${request.subject}`, issuer: "test" };
@@ -143,8 +144,8 @@ describe("listen", () => {
     const hanging = createClient(TokenService, createGrpcTransport({ baseUrl: server.url }))
       .createToken({ subject: "hang" })
       .catch((err: unknown) => err);
-    const deadline = Date.now() + 5_000;
-    while (hangingCalls === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await hangingArrived;
+    hangingArrived = new Promise<void>((resolve) => { markHanging = resolve; });
     await server.close();
     expect(await hanging).toBeInstanceOf(Error);
     const refused = await new Promise((resolve) => {

@@ -13,6 +13,8 @@ const identity = { subject: "rita", issuer: "https://idp", email: "", groups: []
 // A control plane that stores requests (or refuses with `ackError`) and decides when told.
 function bed(options: { ackError?: string } = {}) {
   const sent: ReviewRequest[] = [];
+  let firstSent!: (request: ReviewRequest) => void;
+  const first = new Promise<ReviewRequest>((resolve) => { firstSent = resolve; });
   let decisions: ReviewDecision[] = [];
   let book: ReviewBook = compileReviewBook([]);
   const closing = new AbortController();
@@ -22,6 +24,7 @@ function bed(options: { ackError?: string } = {}) {
     channel: {
       request: async (request) => {
         sent.push(request);
+        firstSent(request);
         return options.ackError ? { outcome: "refused" as const, error: options.ackError } : { outcome: "stored" as const };
       },
       closing: closing.signal,
@@ -36,19 +39,14 @@ function bed(options: { ackError?: string } = {}) {
     })];
     book = compileReviewBook(decisions);
   };
-  return { sent, input, decide, closing };
+  return { sent, first, input, decide, closing };
 }
-
-const firstRequest = async (sent: ReviewRequest[]) => {
-  while (sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-  return sent[0]!;
-};
 
 describe("holding a request for review", () => {
   it("goes on once approved, and the approval then grants the same request without a new review", async () => {
     const b = bed();
     const holding = holdRequest(b.input());
-    const request = await firstRequest(b.sent);
+    const request = await b.first;
     expect(request).toMatchObject({ policy: "needs-review", connection: "standin", contentHash: contentHash(held), prompt: "p" });
     b.decide(request.id, true);
     expect(await holding).toEqual({ ok: true, reviewId: request.id, granted: false });
@@ -62,7 +60,7 @@ describe("holding a request for review", () => {
   it("refuses with the reviewer's reason on a denial", async () => {
     const b = bed();
     const holding = holdRequest(b.input());
-    b.decide((await firstRequest(b.sent)).id, false, "not for this customer");
+    b.decide((await b.first).id, false, "not for this customer");
     const outcome = await holding;
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.refusal).toMatchObject({ status: 403, message: expect.stringContaining("not for this customer") });
@@ -85,7 +83,7 @@ describe("holding a request for review", () => {
     const b = bed();
     const started = Date.now();
     const holding = holdRequest(b.input({ waitMs: 10_000 }));
-    await firstRequest(b.sent);
+    await b.first;
     b.closing.abort();
     const outcome = await holding;
     expect(outcome.ok || outcome.reason).toMatch(/agent shutting down/);

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.js";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { KEY_ROTATION_ACTION, rotateAuditKey } from "../../control-plane/audit/audit-key-rotation.js";
 import { auditPublicKeys } from "../../control-plane/audit/audit-keys.js";
@@ -114,7 +115,7 @@ describe.runIf(await postgresAvailable())("two replicas over one PostgreSQL and 
       })();
       for (let i = 0; i < 5; i += 1) {
         const seen = checkpoints;
-        while (checkpoints === seen) await new Promise((resolve) => setTimeout(resolve, 5));
+        await eventually("a checkpoint of the other replica", () => checkpoints > seen);
         await rotateAuditKey(a, `rotator-${i}`);
       }
       rotating = false;
