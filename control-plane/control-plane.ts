@@ -34,6 +34,8 @@ import { createAgentStream } from "./stream/agent-stream.js";
 import { createBlockStore } from "./blocks/block-store.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
 import { createAlertMetrics } from "./alerts/alert-metrics.js";
+import { createAlertNotifier } from "./alerts/alert-webhook.js";
+import { createWebhookClient, NOTIFICATION_WEBHOOKS } from "./webhooks/webhook-client.js";
 import { ensureSigningKey } from "./tokens/signing-keys.js";
 import { checkCounterStore, counterStoreAddress, type CounterStoreSettings } from "./limits/counter-store-config.js";
 import { createTokenIssuer } from "./tokens/token-issuer.js";
@@ -129,13 +131,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const reviews = createReviewStore(db, { pendingTtlMs: options.reviewPendingTtlMs ?? 3_600_000 });
     cleanup.push(startReviewExpiry({ store: reviews, logger, intervalMs: options.reviewExpiryIntervalMs }));
     let url = "";
-    const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url });
+    // One client for the review and alert webhooks (sinks have their own per sink): closing it
+    // abandons posts in flight and retries waiting.
+    const notifications = createWebhookClient({ userAgent: "palisade-control-plane", ...NOTIFICATION_WEBHOOKS });
+    cleanup.push(() => notifications.close());
+    const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url, client: notifications });
     const usageMetrics = createUsageMetrics(metrics.registry);
     const sinks = await startSinkDelivery({
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
     });
     cleanup.push(() => sinks.close());
-    const alerts = startAlertEvaluator({ db, logger, intervalMs: options.alertIntervalMs, metrics: createAlertMetrics(metrics.registry) });
+    const alerts = startAlertEvaluator({
+      db, logger, intervalMs: options.alertIntervalMs, metrics: createAlertMetrics(metrics.registry),
+      notifier: createAlertNotifier({ client: notifications, logger: logger.child({ component: "alerts" }) }),
+    });
     cleanup.push(() => alerts.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());

@@ -6,12 +6,12 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type Policy, PolicyAction, MaskStyle } from "../gen/palisade/admin/v1/resources_pb.js";
 import { BUILTIN_DETECTORS, compileDetectors } from "../core/detectors/compile-detectors.js";
 import { REVIEW_GRANT_MAX_MS, REVIEW_WAIT_MAX_MS } from "../core/policy/protection-rules.js";
-import { invalid, isHttpUrl } from "./admin/input-checks.js";
+import { invalid } from "./admin/input-checks.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
+import { webhookUrlProblem } from "./webhooks/webhook-url.js";
 
 const MAX_WORD_LENGTH = 256;
 const MAX_GROUP_LENGTH = 256;
-const MAX_WEBHOOK_LENGTH = 2048;
 
 /** Throws INVALID_ARGUMENT for the first problem in the mask, review and record fields of `policy`. */
 export function checkPolicyProtection(policy: Policy, what: string): void {
@@ -90,11 +90,8 @@ function checkReview(policy: Policy, what: string): void {
   }
   checkDuration(what, "wait", policy.wait, REVIEW_WAIT_MAX_MS);
   checkDuration(what, "grant", policy.grant, REVIEW_GRANT_MAX_MS);
-  if (policy.webhook !== "") {
-    if (policy.webhook.length > MAX_WEBHOOK_LENGTH || !isHttpUrl(policy.webhook)) {
-      throw invalid(`${what}: webhook must be an http(s) URL of at most ${MAX_WEBHOOK_LENGTH} characters`);
-    }
-  }
+  const webhookProblem = policy.webhook === "" ? undefined : webhookUrlProblem(policy.webhook);
+  if (webhookProblem) throw invalid(`${what}: webhook ${webhookProblem}`);
 }
 
 // Whole seconds only: stored and printed as such (`30s`, `10m`).

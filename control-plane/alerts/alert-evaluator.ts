@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { ExchangeSink } from "../stream/ports.js";
 import type { Database } from "../storage/database.js";
 import type { AlertMetrics } from "./alert-metrics.js";
-import { notifyWebhook } from "./alert-webhook.js";
+import type { AlertNotifier } from "./alert-webhook.js";
 import { evaluateRules, type FiredAlert } from "./evaluate-rules.js";
 
 /** How to run the evaluator. */
@@ -20,6 +20,8 @@ export interface AlertEvaluatorOptions {
   metrics?: AlertMetrics;
   /** Called after each alert commits. */
   onAlert?(fired: FiredAlert): void;
+  /** Posts each committed alert to its rule's webhook; absent: webhooks are not called. */
+  notifier?: AlertNotifier;
 }
 
 /** A running evaluator. */
@@ -51,7 +53,7 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
         logger.warn({ rule: fired.rule.name, subject: fired.alert.subject, alert: fired.alert.id, blocked: fired.alert.blocked, summary: fired.alert.summary }, "alert fired");
         options.metrics?.fired(fired.rule.name);
         options.onAlert?.(fired);
-        void notifyWebhook(fired, logger);
+        void options.notifier?.notify(fired);
       }
       options.metrics?.evaluated();
     } catch (error) {

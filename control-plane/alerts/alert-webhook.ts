@@ -1,11 +1,9 @@
-// Best-effort notification of an alert to its rule's webhook: one POST of JSON with a timeout, after
-// the alert has committed. A failure is logged and not retried (the alert is in the audit log,
-// which AuditSinks deliver at least once).
+// Best-effort notification of an alert to its rule's webhook: one JSON POST after the alert has
+// committed, through the shared webhook client (timeouts, retries with backoff). A post that still
+// fails is logged (the alert is in the audit log, which AuditSinks deliver at least once).
 import type { Logger } from "pino";
+import { type WebhookClient, WebhookError } from "../webhooks/webhook-client.js";
 import type { FiredAlert } from "./evaluate-rules.js";
-
-/** How long a webhook may take to answer. */
-export const WEBHOOK_TIMEOUT_MS = 5000;
 
 /** The JSON body posted for `fired`. */
 export function webhookBody(fired: FiredAlert): Record<string, unknown> {
@@ -21,20 +19,25 @@ export function webhookBody(fired: FiredAlert): Record<string, unknown> {
   };
 }
 
-/** Posts the alert to its rule's webhook, if any; never throws. */
-export async function notifyWebhook(fired: FiredAlert, logger: Logger): Promise<void> {
-  const url = fired.rule.webhook;
-  if (!url) return;
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "palisade-alerts" },
-      body: JSON.stringify(webhookBody(fired)),
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    if (!response.ok) logger.warn({ rule: fired.rule.name, alert: fired.alert.id, status: response.status }, "alert webhook answered with an error");
-  } catch (error) {
-    logger.warn({ rule: fired.rule.name, alert: fired.alert.id, err: error }, "alert webhook failed");
-  }
+/** Posts fired alerts to their rule's webhook. */
+export interface AlertNotifier {
+  /** Posts `fired` to its rule's webhook, if any; never throws (the promise is for tests). */
+  notify(fired: FiredAlert): Promise<void>;
+}
+
+/** A notifier posting through `client` (which owns timeouts and retries). */
+export function createAlertNotifier(deps: { client: WebhookClient; logger: Logger }): AlertNotifier {
+  return {
+    async notify(fired) {
+      const url = fired.rule.webhook;
+      if (!url) return;
+      const log = deps.logger.child({ rule: fired.rule.name, alert: fired.alert.id });
+      try {
+        // x-palisade-delivery is the same on every attempt: a receiver that got it twice can tell.
+        await deps.client.post({ url, body: JSON.stringify(webhookBody(fired)), headers: { "x-palisade-delivery": `alert:${fired.alert.id}` } });
+      } catch (error) {
+        log.warn({ err: error instanceof Error ? error.message : String(error), attempts: error instanceof WebhookError ? error.attempts : undefined }, "alert webhook failed");
+      }
+    },
+  };
 }

@@ -7,6 +7,7 @@ import {
   TokenSpikeConditionSchema, UnusualModelConditionSchema,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { checkName, invalid } from "../admin/input-checks.js";
+import { webhookUrlProblem } from "../webhooks/webhook-url.js";
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -89,13 +90,10 @@ export function ruleSettings(rule: AlertRule): RuleSettings {
   }
   let autoBlockSeconds: number | undefined;
   if (rule.autoBlock) autoBlockSeconds = between(`${what}: autoBlock.for`, seconds(rule.autoBlock.duration, HOUR), 1, 365 * DAY, "s");
-  if (rule.webhook && !isHttpUrl(rule.webhook)) throw invalid(`${what}: webhook must be an http(s) URL`);
+  const webhookProblem = rule.webhook === "" ? undefined : webhookUrlProblem(rule.webhook);
+  if (webhookProblem) throw invalid(`${what}: webhook ${webhookProblem}`);
   for (const sink of rule.sinks) checkName(`${what}: sink`, sink);
   return { name: rule.name, condition, autoBlockSeconds, sinks: [...rule.sinks], webhook: rule.webhook, description: rule.description };
-}
-
-function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
 }
 
 function duration(totalSeconds: number): Duration {

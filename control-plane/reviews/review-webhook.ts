@@ -1,11 +1,12 @@
 // Tells a policy's webhook that a review waits: one JSON POST per new review, best effort. It never
-// holds up the agent stream: a slow or failing receiver is cut at the timeout and logged, not retried.
+// holds up the agent stream; the shared webhook client cuts a slow receiver at its timeout and
+// retries with backoff (NOTIFICATION_WEBHOOKS in webhooks/webhook-client.ts); a post that still fails is logged.
 import type { Logger } from "pino";
+import { type WebhookClient, WebhookError } from "../webhooks/webhook-client.js";
 import type { StoredReview } from "./review-rows.js";
 
 /** How much of the (already masked) prompt the payload carries. */
 export const PROMPT_EXCERPT_CHARS = 500;
-const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** The JSON a webhook receives (docs/reviews.md). */
 export function reviewWebhookPayload(review: StoredReview, controlPlaneUrl: string) {
@@ -42,24 +43,21 @@ export interface ReviewNotifier {
   notify(url: string, review: StoredReview): Promise<void>;
 }
 
-/** A notifier posting with `fetch`, cut after `timeoutMs`. */
-export function createReviewNotifier(deps: { logger: Logger; controlPlaneUrl: () => string; timeoutMs?: number }): ReviewNotifier {
+/** A notifier posting through `client` (which owns timeouts and retries); never throws. */
+export function createReviewNotifier(deps: { logger: Logger; controlPlaneUrl: () => string; client: WebhookClient }): ReviewNotifier {
   return {
     async notify(url, review) {
       const log = deps.logger.child({ review: review.id, policy: review.policy });
       try {
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": "palisade-control-plane" },
+        const { attempts } = await deps.client.post({
+          url,
           body: JSON.stringify(reviewWebhookPayload(review, deps.controlPlaneUrl())),
-          redirect: "error",
-          signal: AbortSignal.timeout(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+          // The same on every attempt: a receiver that got it twice can tell.
+          headers: { "x-palisade-delivery": `review:${review.id}` },
         });
-        await response.body?.cancel();
-        if (!response.ok) log.warn({ status: response.status }, "review webhook answered with an error status");
-        else log.debug("review webhook notified");
+        log.debug({ attempts }, "review webhook notified");
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, "review webhook failed");
+        log.warn({ err: err instanceof Error ? err.message : String(err), attempts: err instanceof WebhookError ? err.attempts : undefined }, "review webhook failed");
       }
     },
   };

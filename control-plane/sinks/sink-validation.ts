@@ -2,6 +2,7 @@
 import { isAbsolute } from "node:path";
 import type { AuditSink } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { checkName, invalid } from "../admin/input-checks.js";
+import { webhookUrlProblem } from "../webhooks/webhook-url.js";
 
 /** The event types a sink may select. */
 export const SINK_EVENT_TYPES = ["session", "admin", "alert", "review", "block"] as const;
@@ -9,21 +10,6 @@ export const SINK_EVENT_TYPES = ["session", "admin", "alert", "review", "block"]
 const MIN_FILE_BYTES = 4096;
 const MAX_FILES = 1000;
 const MAX_BATCH = 10_000;
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** Whether `host` (a URL's hostname) is this machine: the only hosts a plain-http webhook may use. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function checkWebhookUrl(what: string, url: string): void {
-  if (!URL.canParse(url)) throw invalid(`${what}: webhook url must be an https URL`);
-  const parsed = new URL(url);
-  if (parsed.protocol === "https:") return;
-  // Events are sent in clear over http; only a receiver on the same machine may take them so.
-  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return;
-  throw invalid(`${what}: webhook url must be https (http only to localhost)`);
-}
 
 function checkAddress(what: string, address: string): void {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
@@ -42,7 +28,8 @@ export function checkAuditSink(sink: AuditSink): void {
     if (value.maxBytes !== 0n && value.maxBytes < BigInt(MIN_FILE_BYTES)) throw invalid(`${what}: file maxBytes must be 0 (100 MiB) or at least ${MIN_FILE_BYTES}`);
     if (value.maxFiles > MAX_FILES) throw invalid(`${what}: file maxFiles must be at most ${MAX_FILES}`);
   } else if (which === "webhook") {
-    checkWebhookUrl(what, value.url);
+    const problem = webhookUrlProblem(value.url);
+    if (problem) throw invalid(`${what}: webhook url ${problem}`);
     if (/[\r\n\0]/.test(value.secret)) throw invalid(`${what}: webhook secret must be one line`);
     if (value.batchSize > MAX_BATCH) throw invalid(`${what}: webhook batchSize must be at most ${MAX_BATCH}`);
   } else if (which === "syslog") {

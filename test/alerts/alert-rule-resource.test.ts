@@ -55,6 +55,7 @@ autoBlock: {}
       ["kind: AlertRule\nname: bad-window\ntokenSpike: { window: 5 minutes }\n", /invalid duration "5 minutes"/],
       ["kind: AlertRule\nname: short\ntokenSpike: { window: 2h, baseline: 1h }\n", /baseline must be at least as long as window/],
       ["kind: AlertRule\nname: hook\nunusualModel: {}\nwebhook: ftp://x\n", /webhook must be an http\(s\) URL/],
+      ["kind: AlertRule\nname: hook\nunusualModel: {}\nwebhook: http://hooks.example.com/x\n", /webhook must be https \(http only to localhost/],
       ["kind: AlertRule\nname: factor\ntokenSpike: { factor: 0.5 }\n", /factor must be between 1 and/],
     ];
     for (const [file, message] of cases) {

@@ -84,6 +84,8 @@ describe("policy protection fields through the admin API", () => {
     ["a wait of a fraction of a second", review({ wait: durationFromMs(1500) }), /^policy "r": wait must be a positive whole number of seconds$/],
     ["a grant over 7 days", review({ grant: durationFromMs(8 * 86_400_000) }), /^policy "r": grant must be at most 7d$/],
     ["a webhook that is not http(s)", review({ webhook: "ftp://hooks.example.com" }), /^policy "r": webhook must be an http\(s\) URL/],
+    ["a plain-http webhook to another host", review({ webhook: "http://hooks.internal/review" }), /^policy "r": webhook must be https \(http only to localhost/],
+    ["a webhook with credentials", review({ webhook: "https://bot:pw@hooks.example.com/" }), /^policy "r": webhook must not carry credentials/],
     ["review fields on a deny policy", policy("r", { action: PolicyAction.DENY, approvers: ["x"] }), /^policy "r": approvers is only for action review$/],
     ["an unknown record mode", policy("p", { record: 7 as RecordMode }), /^policy "p": record must be masked, raw or none$/],
     ["an unknown style", mask({ style: 9 as MaskStyle }), /^policy "m": style must be redact or pseudonymize$/],

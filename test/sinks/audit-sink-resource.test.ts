@@ -72,6 +72,7 @@ describe("AuditSink resources", () => {
       [sink({ name: "none" }), /audit sink "none": set one target/],
       [webhook("nosecret", ""), /audit sink "nosecret": webhook secret is required/],
       [webhook("plain", "s", "http://siem.example.com/hook"), /webhook url must be https/],
+      [webhook("creds", "s", "https://siem:pw@siem.example.com/hook"), /audit sink "creds": webhook url must not carry credentials/],
       [sink({ name: "rel", target: { case: "file", value: { path: "audit.jsonl" } } }), /file path must be absolute/],
       [sink({ name: "tiny", target: { case: "file", value: { path: "/tmp/a", maxBytes: 10n } } }), /maxBytes must be/],
       [sink({ name: "addr", target: { case: "syslog", value: { address: "syslog.example.com" } } }), /address must be "host:port"/],

@@ -1,9 +1,10 @@
-// Batches POSTed as a JSON array, signed: `x-palisade-signature: sha256=<hex HMAC-SHA256 of the
-// body with the sink's secret>`. 2xx delivers; 408, 429 and 5xx (and network errors) are retried
-// with backoff; any other status is a PersistentSinkError (retried at the slowest pace: a wrong
-// URL or secret is fixed by an operator, and dropping audit events is not an option).
-import { createHmac } from "node:crypto";
-import { Agent, type Dispatcher } from "undici";
+// Batches POSTed as a JSON array through the shared webhook client, signed with the sink's secret
+// (`x-palisade-signature`, control-plane/webhooks/webhook-signature.ts). 2xx delivers; 408, 425,
+// 429, 5xx, timeouts and network errors are transient (the worker retries with backoff); a 3xx
+// (never followed), any other status or a refused URL/address is a PersistentSinkError (retried at
+// the slowest pace: a wrong URL or secret is fixed by an operator, and dropping audit events is
+// not an option). The client makes one attempt per delivery: the worker owns the retries.
+import { createWebhookClient, WebhookError } from "../../webhooks/webhook-client.js";
 import { PersistentSinkError, type SinkTarget } from "./sink-target.js";
 
 /** A webhook sink's settings, defaults applied. */
@@ -12,59 +13,40 @@ export interface WebhookTargetOptions {
   url: string;
   secret: string;
   batchSize: number;
-  /** Per-request time limit for the answer's headers and body; default 15 s. */
+  /** Per-request time limit from the request to the end of the answer; default 15 s. */
   timeoutMs?: number;
-  /** For tests: the dispatcher to send through (else one Agent per target). */
-  dispatcher?: Dispatcher;
 }
 
 /** Default events per request. */
 export const WEBHOOK_DEFAULT_BATCH = 100;
-const TRANSIENT = new Set([408, 425, 429]);
 
-/** The signature header value of `body` under `secret`. */
-export function webhookSignature(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-}
-
-/** A webhook target. */
+/** A webhook target with its own connections (closing it abandons a request in flight). */
 export function createWebhookTarget(options: WebhookTargetOptions): SinkTarget {
-  const timeout = options.timeoutMs ?? 15_000;
-  const owned = options.dispatcher ? undefined : new Agent({ connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout });
-  const dispatcher = options.dispatcher ?? owned!;
-  const url = new URL(options.url);
+  const client = createWebhookClient({ userAgent: "palisade-audit-sink", timeoutMs: options.timeoutMs ?? 15_000, attempts: 1 });
   return {
     batchSize: options.batchSize,
     async deliver(events) {
       const first = events[0]?.palisade.seq;
       const last = events[events.length - 1]?.palisade.seq;
-      const body = JSON.stringify(events);
-      const response = await dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "palisade-audit-sink",
-          "x-palisade-signature": webhookSignature(options.secret, body),
-          // Same value on every retry of the same events: receivers can drop duplicates.
-          "x-palisade-delivery": `${options.sink}:${first}-${last}`,
-          "x-palisade-sink": options.sink,
-        },
-        body,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return;
-      const message = `webhook ${url.origin}${url.pathname} answered ${status}`;
-      if (status >= 500 || TRANSIENT.has(status)) throw new Error(message);
-      throw new PersistentSinkError(message);
+      try {
+        await client.post({
+          url: options.url,
+          body: JSON.stringify(events),
+          secret: options.secret,
+          headers: {
+            // Same value on every retry of the same events: receivers can drop duplicates.
+            "x-palisade-delivery": `${options.sink}:${first}-${last}`,
+            "x-palisade-sink": options.sink,
+          },
+        });
+      } catch (error) {
+        if (error instanceof WebhookError && !error.retryable && error.failure !== "aborted") throw new PersistentSinkError(error.message);
+        throw error;
+      }
     },
     async close() {
-      // Destroy, not close: a request in flight is abandoned (its events are sent again later).
-      await owned?.destroy();
+      // A request in flight is abandoned (its events are sent again later).
+      await client.close();
     },
   };
 }

@@ -482,7 +482,8 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
   grant?: Duration | undefined;
 
   /**
-   * Review: HTTPS (or http) URL notified with a JSON payload when a review is created.
+   * Review: URL notified with a JSON payload when a review is created: https (http only to this
+   * machine), no credentials (docs/webhooks.md); anything else is INVALID_ARGUMENT.
    *
    * @generated from field: string webhook = 23;
    */
@@ -754,7 +755,7 @@ export const FileSinkTargetSchema: GenMessage<FileSinkTarget> = /*@__PURE__*/
  */
 export type WebhookSinkTarget = Message<"palisade.admin.v1.WebhookSinkTarget"> & {
   /**
-   * Endpoint URL (https, or http for local receivers).
+   * Endpoint URL: https (http only to this machine), no credentials (docs/webhooks.md).
    *
    * @generated from field: string url = 1;
    */
@@ -899,7 +900,8 @@ export type AlertRule = Message<"palisade.admin.v1.AlertRule"> & {
   sinks: string[];
 
   /**
-   * URL also notified with each alert (JSON); empty: none.
+   * URL also notified with each alert (JSON); empty: none. https (http only to this machine), no
+   * credentials (docs/webhooks.md).
    *
    * @generated from field: string webhook = 8;
    */
