@@ -78,14 +78,12 @@ describe("control stream", () => {
     controlPlane.ackExchanges = true;
     controlPlane.ackAll();
     // The ACK travels asynchronously: retry (bounded) until the agent admits requests again.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+    await eventually("the agent to admit requests again", async () => {
       const outcome = await client.chat.completions.create(chat).catch((error: unknown) => error);
-      if (!(outcome instanceof OpenAI.APIError)) break;
+      if (!(outcome instanceof OpenAI.APIError)) return true;
       expect(outcome.status).toBe(503);
-      if (Date.now() > deadline) throw new Error("the agent never admitted requests again");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return false;
+    }, 10_000);
   });
 
   it("resends unacknowledged exchanges after the stream breaks, stored once by id", async () => {
