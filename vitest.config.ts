@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { REQUIREMENTS } from "./test/support/requirements.js";
 
 export default defineConfig({
   test: {
@@ -10,5 +11,9 @@ export default defineConfig({
     // Most test files wait on sockets, child processes and the database rather than compute: three
     // files at a time finish the suite in ~5.5 min on 2 cores, where the default ran them ~one at a time (~8.5 min).
     maxWorkers: 3,
+    // Tests needing PostgreSQL, Redis or Chromium carry a tag; the reporter counts them (and fails a
+    // CI run where a required one was skipped): test/support/requirements.ts.
+    tags: [...REQUIREMENTS],
+    reporters: ["default", "./test/support/requirements-reporter.ts"],
   },
 });

@@ -17,7 +17,7 @@ let replica: ControlPlane;
 let agent: Agent;
 
 // Replicas share a database only on PostgreSQL (embedded PGlite is one process's).
-describe.runIf(await postgresAvailable())("blocks and alerts across replicas", () => {
+describe.runIf(await postgresAvailable())("blocks and alerts across replicas", { tags: ["postgres"] }, () => {
   beforeAll(async () => {
     stack = await startStack({ agentName: "on-first", subject: SUBJECT });
     replica = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: stack.db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });

@@ -151,7 +151,7 @@ describe("unusual model", () => {
 });
 
 // PGlite is one session in one process: there is no other replica to exclude.
-describe.runIf(await databaseFlavours().then((f) => f.includes("postgres")))("replicas", () => {
+describe.runIf(await databaseFlavours().then((f) => f.includes("postgres")))("replicas", { tags: ["postgres"] }, () => {
   it("skip a pass while another replica holds the evaluation lock", async () => {
     await applyRule({ name: "any", condition: { case: "repeatedViolations", value: {} } });
     const other = new pg.Client({ connectionString: url });

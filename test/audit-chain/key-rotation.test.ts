@@ -89,7 +89,7 @@ describe.each(await databaseFlavours())("rotating the checkpoint key on %s", (fl
   });
 });
 
-describe.runIf(await postgresAvailable())("two replicas over one PostgreSQL and a rotation", () => {
+describe.runIf(await postgresAvailable())("two replicas over one PostgreSQL and a rotation", { tags: ["postgres"] }, () => {
   it("the other replica signs with the new key at once, also while rotations race with its checkpoints", async () => {
     const database = await testDatabase("postgres");
     const box = createSecretBox(randomBytes(32));

@@ -24,7 +24,7 @@ const BATCHES = 15;
 const BATCH_SIZE = 40;
 const APPLIES_PER_REPLICA = 5;
 
-describe.skipIf(!(await postgresAvailable()))("one audit chain across two control-plane processes", () => {
+describe.skipIf(!(await postgresAvailable()))("one audit chain across two control-plane processes", { tags: ["postgres"] }, () => {
   let database: TestDatabase;
   const replicas: PalisadeProcess[] = [];
   const urls: string[] = [];

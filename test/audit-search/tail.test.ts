@@ -29,7 +29,7 @@ function collect(stream: AsyncIterable<{ session?: Session }>, into: Session[], 
   })();
 }
 
-describe.runIf(await postgresAvailable())("audit tail across replicas", () => {
+describe.runIf(await postgresAvailable())("audit tail across replicas", { tags: ["postgres"] }, () => {
   let stack: Stack;
   let replica: ControlPlane;
   let dave: OpenAI;

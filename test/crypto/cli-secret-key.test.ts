@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPalisade } from "../cli/test-context.js";
 import { postgresAvailable, testDatabase, type TestDatabase } from "../support/database.js";
 
-describe.runIf(await postgresAvailable())("palisade control-plane and PALISADE_SECRET_KEY", () => {
+describe.runIf(await postgresAvailable())("palisade control-plane and PALISADE_SECRET_KEY", { tags: ["postgres"] }, () => {
   let db: TestDatabase;
   beforeAll(async () => { db = await testDatabase("postgres"); });
   afterAll(async () => { await db?.close(); });

@@ -23,7 +23,7 @@ function capturingLogger(lines: string[]) {
   return pino({ level: "trace" }, sink);
 }
 
-describe.runIf(await postgresAvailable())("encryption at rest on PostgreSQL", () => {
+describe.runIf(await postgresAvailable())("encryption at rest on PostgreSQL", { tags: ["postgres"] }, () => {
   const logs: string[] = [];
   let stack: Stack;
   let sql: pg.Client;

@@ -87,7 +87,7 @@ describe.each(await databaseFlavours())("secret key rotation on %s", (flavour) =
   });
 });
 
-describe.runIf(await postgresAvailable())("two replicas rolling the key over one PostgreSQL", () => {
+describe.runIf(await postgresAvailable())("two replicas rolling the key over one PostgreSQL", { tags: ["postgres"] }, () => {
   it("a replica still sealing with the old key and a switched one each read what the other sealed", async () => {
     const database = await testDatabase("postgres");
     const before = await openDatabase({ databaseUrl: database.url });

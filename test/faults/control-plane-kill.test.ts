@@ -66,7 +66,7 @@ async function sideAgent(name: string, bufferSize?: number): Promise<string> {
 }
 
 describe("the control plane killed with SIGKILL and restarted", () => {
-  it("loses no exchange, stores none twice, and the fail-closed cases refuse meanwhile", { timeout: 240_000 }, async (context) => {
+  it("loses no exchange, stores none twice, and the fail-closed cases refuse meanwhile", { timeout: 240_000, tags: ["postgres"] }, async (context) => {
     if (db.url === undefined) return context.skip("needs the local PostgreSQL (the control plane runs as its own process)");
     const port = await freePort();
     await startAgentProcess(port, server, (await palisade(env, ["agent", "create", "steady"])).trim());

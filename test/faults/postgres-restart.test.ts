@@ -44,7 +44,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("PostgreSQL restarted under load", () => {
-  it("keeps callers served and stores every exchange exactly once", { timeout: 180_000 }, async (context) => {
+  it("keeps callers served and stores every exchange exactly once", { timeout: 180_000, tags: ["postgres"] }, async (context) => {
     if (unavailable) return context.skip(`a private PostgreSQL cannot be started: ${unavailable}`);
     const port = await freePort();
     await startAgentProcess(port, controlPlane!.url, (await palisade(env, ["agent", "create", "steady"])).trim());
@@ -66,7 +66,7 @@ describe("PostgreSQL restarted under load", () => {
     expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
   });
 
-  it("gives back the pooled connection of a transaction the restart cut (close does not hang)", { timeout: 60_000 }, async (context) => {
+  it("gives back the pooled connection of a transaction the restart cut (close does not hang)", { timeout: 60_000, tags: ["postgres"] }, async (context) => {
     if (unavailable) return context.skip(`a private PostgreSQL cannot be started: ${unavailable}`);
     const db = await openDatabase({ databaseUrl: postgres!.url });
     const cut = db.transaction((em) => em.execute("select pg_sleep(10)")).then(() => "committed", (error: unknown) => String(error));

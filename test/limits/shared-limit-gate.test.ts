@@ -22,7 +22,7 @@ async function admit(gate: LimitGate, policies: LimitedPolicy[], now: number, to
   return gate.admit(policies, alice, now, { tokens });
 }
 
-describe.runIf(run)("shared limits in Redis", () => {
+describe.runIf(run)("shared limits in Redis", { tags: ["redis"] }, () => {
   const prefixes: string[] = [];
   const stores: CounterStores[] = [];
   function gateOn(url = SHARED_REDIS_URL, local: LimitGate = createLimitTracker(), downs: string[] = []) {

@@ -41,7 +41,7 @@ afterAll(async () => {
   if (run) await dropPrefix(keyPrefix);
 });
 
-it.runIf(run)("counts one subject's limit once across three agent processes under concurrent load", { timeout: 120_000 }, async () => {
+it.runIf(run)("counts one subject's limit once across three agent processes under concurrent load", { timeout: 120_000, tags: ["redis"] }, async () => {
   const warm = (await palisade(bed.env, ["token", "create", "--subject", "warm@example.com"])).trim();
   // Every agent has its snapshot (and so the policy) once it serves a request.
   for (const agent of agents) await eventually(`${agent} to serve`, async () => ((await chatOnce(agent, warm, "hello")).status === 200 ? true : undefined), 60_000);

@@ -56,7 +56,7 @@ describe("reviews across restarts and replicas", () => {
     expect(shown.state).toBe("pending");
   });
 
-  it("a decision made on another replica reaches the agent holding the request", async (context) => {
+  it("a decision made on another replica reaches the agent holding the request", { tags: ["postgres"] }, async (context) => {
     if (!bed.stack.db.url) return context.skip(); // PGlite is one process: replicas need PostgreSQL
     await eventually("the agent to reconnect", async () => ((await bed.ask("hello again")).status === 200 ? true : undefined));
     const other = await startControlPlane({ listen: "127.0.0.1:0", databaseUrl: bed.stack.db.url, adminToken: STACK_ADMIN_TOKEN, secretKey: STACK_SECRET_KEY });

@@ -21,7 +21,7 @@ function countingMetrics(): SinkMetrics & { count: number } {
   return metrics;
 }
 
-describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", () => {
+describe.runIf(hasPostgres)("sink delivery across processes (PostgreSQL)", { tags: ["postgres"] }, () => {
   let harness: SinkHarness;
   const receivers: WebhookReceiver[] = [];
   beforeAll(async () => { harness = await startSinkHarness("postgres", STACK_SECRET_KEY); });

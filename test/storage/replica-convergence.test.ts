@@ -34,7 +34,7 @@ function connection(name: string) {
   });
 }
 
-describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", () => {
+describe.skipIf(!(await postgresAvailable()))("replicas on one PostgreSQL", { tags: ["postgres"] }, () => {
   let database: TestDatabase;
 
   beforeAll(async () => { database = await testDatabase("postgres"); });

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Socket } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
+import { gate, isRequired } from "./requirements.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 
 const ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -19,16 +20,20 @@ export type TestFlavour = "pglite" | "postgres";
 
 let reachable: Promise<boolean> | undefined;
 
-/** Whether the local PostgreSQL answers on 127.0.0.1:5432 (and is not turned off by env). */
+/**
+ * Whether the local PostgreSQL answers on 127.0.0.1:5432 (and is not turned off by env). When CI
+ * requires it (PALISADE_TEST_REQUIRE names postgres) an unanswering server is an error, not a skip.
+ */
 export function postgresAvailable(): Promise<boolean> {
-  if (process.env.PALISADE_TEST_DATABASE === "pglite") return Promise.resolve(false);
-  reachable ??= new Promise((resolve) => {
+  if (process.env.PALISADE_TEST_DATABASE === "pglite" && !isRequired("postgres")) return Promise.resolve(false);
+  reachable ??= gate("postgres", () => new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(500, () => done(false));
+    // Generous when required: a loaded CI machine may be slow to accept, and a wrong "no" would skip.
+    socket.setTimeout(isRequired("postgres") ? 10_000 : 500, () => done(false));
     socket.once("error", () => done(false));
     socket.connect(5432, "127.0.0.1", () => done(true));
-  });
+  }));
   return reachable;
 }
 

@@ -1,11 +1,12 @@
 // Redis for tests: the machine's server at 127.0.0.1:6379 with a unique key prefix per test, or a
 // private `redis-server` on a free port for a test that stops it. A test needing Redis never
-// vanishes silently: CI sets PALISADE_TEST_REDIS=required when the server answers (.ci/run), and
+// vanishes silently: CI names redis in PALISADE_TEST_REQUIRE when the server answers (.ci/run), and
 // then a missing Redis fails the test instead of skipping it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type AddressInfo, Socket } from "node:net";
 import { Redis } from "ioredis";
+import { gate } from "./requirements.js";
 
 /** The machine's Redis. */
 export const SHARED_REDIS_URL = "redis://127.0.0.1:6379";
@@ -31,18 +32,15 @@ export function redisAvailable(): Promise<boolean> {
   return reachable;
 }
 
-/** True when CI said Redis answered (.ci/run): then tests needing it must fail, not skip, without it. */
-export const redisRequired = process.env.PALISADE_TEST_REDIS === "required";
-
 /**
- * Whether to run the Redis tests of a file: true when Redis answers; false (skip, with a line on
- * stderr saying so) when it does not and CI did not require it; throws when CI required it.
+ * Whether to run the Redis tests of a file (tag them `redis`): true when Redis answers; false (skip,
+ * with a line on stderr saying so) when it does not and CI did not require it; throws when CI
+ * required it (PALISADE_TEST_REQUIRE names redis: test/support/requirements.ts).
  */
 export async function useRedis(file: string): Promise<boolean> {
-  if (await redisAvailable()) return true;
-  if (redisRequired) throw new Error(`${file}: Redis at 127.0.0.1:6379 does not answer, and CI found it answering (PALISADE_TEST_REDIS=required)`);
-  process.stderr.write(`${file}: Redis at 127.0.0.1:6379 does not answer: its Redis tests are skipped\n`);
-  return false;
+  const available = await gate("redis", redisAvailable);
+  if (!available) process.stderr.write(`${file}: Redis at 127.0.0.1:6379 does not answer: its Redis tests are skipped\n`);
+  return available;
 }
 
 /** A key prefix no other test uses. */
