@@ -185,3 +185,12 @@ describe("request masking: unknown shapes and other bodies", () => {
     expect(masked.input).toBe("an [WORD]: <EMAIL_1>");
   });
 });
+
+describe("bare JSON values", () => {
+  it("masks a body that is one JSON string, and keeps a bare number JSON", () => {
+    const session = createMaskSession("generic", "/x", [rule()]);
+    expect(session.maskRequest(Buffer.from(JSON.stringify("mail jane.doe@example.com"))).toString()).toBe('"mail [EMAIL]"');
+    const number = Buffer.from("2012000000");
+    expect(JSON.parse(session.maskRequest(number).toString())).toBe(2012000000);
+  });
+});

@@ -3,7 +3,7 @@
 // Returns the very same Buffer when nothing was masked (so the pipeline can skip re-sending work).
 import { visitAnthropicRequest } from "./anthropic-request.js";
 import { createFieldEditor, type FieldVisitor } from "./field-editor.js";
-import { looksLikeJson, parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
+import { parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
 import type { PromptMasker } from "./mask-context.js";
 import { visitOpenaiRequest } from "./openai-request.js";
 import { objectAt } from "./walk-helpers.js";
@@ -22,7 +22,8 @@ const walkers: Record<string, RequestWalker> = {
 export function maskRequestBody(provider: string, body: Buffer, masker: PromptMasker, parsed?: unknown): Buffer {
   const text = utf8Text(body);
   if (text === undefined || text === "") return body;
-  parsed = looksLikeJson(text) ? (parsed ?? parseJsonBody(text)) : undefined;
+  // Any JSON document, a bare number or string too: masked as JSON so it stays JSON.
+  parsed ??= parseJsonBody(text);
   if (parsed === undefined) {
     const masked = masker.mask(text, "request.body");
     return masked === text ? body : Buffer.from(masked, "utf8");
@@ -33,8 +34,9 @@ export function maskRequestBody(provider: string, body: Buffer, masker: PromptMa
   });
   const object = objectAt(parsed);
   const walker = walkers[provider];
-  if (!object || !walker?.(object, editor)) editor.all({ request: parsed }, "request", "request");
+  const holder = { request: parsed }; // a bare string body is replaced in its holder
+  if (!object || !walker?.(object, editor)) editor.all(holder, "request", "request");
   if (!editor.changed) return body;
   editor.apply("record");
-  return Buffer.from(stringifyJsonBody(parsed), "utf8");
+  return Buffer.from(stringifyJsonBody(holder.request), "utf8");
 }

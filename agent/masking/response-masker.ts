@@ -3,7 +3,7 @@
 // The caller gets restored values; the record keeps placeholders.
 import { visitAnthropicResponse } from "./anthropic-response.js";
 import { createFieldEditor, type FieldVisitor } from "./field-editor.js";
-import { looksLikeJson, parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
+import { parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import { visitOpenaiResponse } from "./openai-response.js";
@@ -24,7 +24,8 @@ export function maskResponseBody(provider: string, body: Buffer, contentType: st
   if (contentType !== "" && !textual(contentType)) return unchanged(body);
   const text = utf8Text(body);
   if (text === undefined || text === "") return unchanged(body);
-  const parsed = looksLikeJson(text) ? parseJsonBody(text) : undefined;
+  // Any JSON document, a bare number or string too: masked as JSON so it stays JSON.
+  const parsed = parseJsonBody(text);
   if (parsed === undefined) {
     const masked = masker.mask(text, "response.body");
     if (masked.client === text && masked.record === text) return unchanged(body);

@@ -58,3 +58,29 @@ describe("compileDetectors", () => {
     expect(builtinsOnly.holdFrom("Plain prose, write to jane")).toBe(22);
   });
 });
+
+describe("compiled detectors read the normalised view", () => {
+  const set = compileDetectors({ builtins: ["email", "phone", "payment-card"], patterns: [], words: [] });
+  const values = (text: string) => set.find(text).map((finding) => [finding.detector, finding.value]);
+
+  it.each([
+    ["mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now", "email", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"],
+    ["mail jane\u200b.doe@exam\u2060ple.com now", "email", "jane\u200b.doe@exam\u2060ple.com"],
+    ["see https://x.test/?to=jane.doe%40example.com&a=1", "email", "jane.doe%40example.com"],
+    ["card 4111\u00a01111\u00a01111\u00a01111 ok", "payment-card", "4111\u00a01111\u00a01111\u00a01111"],
+    ["card ４１１１ １１１１ １１１１ １１１１ ok", "payment-card", "４１１１ １１１１ １１１１ １１１１"],
+    ["call (415) 555-0133 today", "phone", "(415) 555-0133"],
+    ["call 415-555-0133 today", "phone", "415-555-0133"],
+  ])("finds %j as the original span", (text, detector, value) => {
+    expect(values(text)).toEqual([[detector, value]]);
+  });
+
+  it("finds national numbers of the deployment's regions, or only international ones when it has none", () => {
+    const gb = compileDetectors({ builtins: ["phone"], patterns: [], words: [], defaultPhoneRegions: ["GB"] });
+    expect(gb.find("ring 020 7946 0958 or (415) 555-0133").map((finding) => finding.value)).toEqual(["020 7946 0958"]);
+    const none = compileDetectors({ builtins: ["phone"], patterns: [], words: [], defaultPhoneRegions: [] });
+    expect(none.find("ring (415) 555-0133 or +1 415 555 0133").map((finding) => finding.value)).toEqual(["+1 415 555 0133"]);
+    const policy = compileDetectors({ builtins: ["phone"], patterns: [], words: [], phoneRegion: "DE", defaultPhoneRegions: ["GB"] });
+    expect(policy.find("030 901820 or 020 7946 0958").map((finding) => finding.value)).toEqual(["030 901820"]);
+  });
+});

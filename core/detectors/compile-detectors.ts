@@ -11,6 +11,8 @@ import { ipAddressDetector } from "./ip-address.js";
 import { secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
+import { memoisedView, normalisedDetector } from "./normalised-detector.js";
+import { detectorView } from "../text/normalise.js";
 
 export type { Detector, Finding } from "./detector.js";
 export { LOOKBEHIND } from "./detector.js";
@@ -23,9 +25,14 @@ export interface DetectorSpec {
   patterns: readonly string[];
   /** Custom words and phrases, matched whole and ignoring case. */
   words: readonly string[];
-  /** Region whose national phone numbers are found too (ISO 3166 alpha-2); absent = "+" numbers only. */
+  /** Region whose national phone numbers are found too (ISO 3166 alpha-2); absent = `defaultPhoneRegions`. */
   phoneRegion?: string;
+  /** Regions whose national numbers are found when the policy names none (the deployment's setting); absent = DEFAULT_PHONE_REGIONS, empty = "+" numbers only. */
+  defaultPhoneRegions?: readonly string[];
 }
+
+/** The regions whose national phone numbers are found when neither the policy nor the deployment says. */
+export const DEFAULT_PHONE_REGIONS: readonly string[] = ["US"];
 
 export interface CompiledDetectors {
   readonly detectors: readonly Detector[];
@@ -41,7 +48,7 @@ export interface CompiledDetectors {
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
   email: () => emailDetector(),
-  phone: (spec) => phoneDetector({ region: spec.phoneRegion }),
+  phone: (spec) => phoneDetector({ regions: spec.phoneRegion ? [spec.phoneRegion] : (spec.defaultPhoneRegions ?? DEFAULT_PHONE_REGIONS) }),
   "payment-card": () => paymentCardDetector(),
   iban: () => ibanDetector(),
   "us-ssn": () => usSsnDetector(),
@@ -60,12 +67,14 @@ export function maxHoldBack(detectors: readonly Detector[]): number {
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
 export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   const detectors: Detector[] = [];
+  // Built-ins and patterns read the detector view (one per text for the whole set); words read the word view.
+  const view = memoisedView(detectorView);
   for (const name of new Set(spec.builtins)) {
     const make = builtins[name];
     if (!make) throw new Error(`unknown detector ${JSON.stringify(name)} (known: ${BUILTIN_DETECTORS.join(", ")})`);
-    detectors.push(make(spec));
+    detectors.push(normalisedDetector(make(spec), view));
   }
-  if (spec.patterns.length > 0) detectors.push(patternDetector(spec.patterns));
+  if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));

@@ -32,8 +32,12 @@ describe("custom pattern detector", () => {
 describe("custom word detector", () => {
   const detector = wordDetector(["Project Falcon", "credit card", "zeus", " ", "Zeus"]);
 
-  it("finds whole words ignoring case and folding whitespace", () => {
-    checkCorpus(detector, ["project falcon", "PROJECT\n  Falcon", "Credit Card", "zeus", "Zeus"], ["zeuss", "prozeus", "project falconry", "credit", "card", "credit-card", "zeus_1"]);
+  it("finds whole words ignoring case, look-alikes, invisible characters and the punctuation between words", () => {
+    checkCorpus(
+      detector,
+      ["project falcon", "PROJECT\n  Falcon", "Credit Card", "zeus", "Zeus", "credit-card", "PROJECT_falcon", "pr\u043eject falcon", "pro\u200bject fal\u00adcon", "ｚｅｕｓ", "z.e.u.s", "Z E U S"],
+      ["zeuss", "prozeus", "project falconry", "credit", "card"],
+    );
   });
 
   it("finds words in any script next to punctuation", () => {

@@ -1,5 +1,5 @@
 // A policy's own detectors: regular expressions (JavaScript syntax, as in policy `patterns`) and
-// word lists (case-insensitive, whole words; a space in a word matches any run of whitespace).
+// word lists (whole words in the word view: case, look-alikes and punctuation between words ignored).
 // Patterns are compiled here once per snapshot; the control plane is expected to have refused
 // patterns that risk catastrophic backtracking at apply time, as it does for policy patterns.
 //
@@ -8,8 +8,10 @@
 // pattern whose source cannot match whitespace (no space, `\s`, `.`, negated class, `\W`, `\D`,
 // escapes that may name a space…) holds only the trailing run of non-whitespace, at most
 // PATTERN_HOLD. Words hold back only the longest trailing text a word still starts with.
+import { foldWords, wordView } from "../text/normalise.js";
 import { trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
+import { findingsInOriginal, memoisedView } from "./normalised-detector.js";
 
 /** Characters a stream holds back for custom patterns; also the longest pattern match a stream masks whole. */
 export const PATTERN_HOLD = 128;
@@ -49,51 +51,44 @@ export function patternDetector(patterns: readonly string[]): Detector {
   };
 }
 
-function escapeRegExp(word: string): string {
-  return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
-}
-
-/** A detector of `words` as whole words ignoring case; blank words are ignored. */
+/**
+ * A detector of `words` as whole words in the word view (core/text/normalise.ts): case, accents,
+ * look-alike letters, zero-width characters and the punctuation between words do not matter
+ * (`Project Falcon` finds `PROJECT_falcon` and `Prоject\u200bFalcon`); blank words are ignored.
+ */
 export function wordDetector(words: readonly string[]): Detector {
-  const cleaned = [...new Set(words.map((word) => word.trim().replace(/\s+/g, " ")).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
-  const folded = cleaned.map((word) => word.toLowerCase());
-  const longest = cleaned.length === 0 ? 0 : cleaned[0].length;
-  const pattern = cleaned.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${cleaned.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+  const folded = [...new Set(words.map(foldWords).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
+  const longest = folded.length === 0 ? 0 : folded[0]!.length;
+  const view = memoisedView(wordView);
+  const isBoundary = (text: string, at: number) => at < 0 || at >= text.length || text.charCodeAt(at) === 32;
   return {
     name: "word",
-    maxLength: longest + 1,
+    // Original characters per folded one can be many (zero-width, escapes): hold generously.
+    maxLength: 4 * longest + 16,
     find(text) {
-      if (!pattern) return [];
-      const findings: Finding[] = [];
-      pattern.lastIndex = 0;
-      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-        findings.push({ detector: "word", start: match.index, end: match.index + match[0].length, value: match[0] });
+      if (folded.length === 0) return [];
+      const normalised = view(text);
+      const haystack = normalised.text;
+      const found: Finding[] = [];
+      for (const word of folded) {
+        for (let at = haystack.indexOf(word); at >= 0; at = haystack.indexOf(word, at + 1)) {
+          if (isBoundary(haystack, at - 1) && isBoundary(haystack, at + word.length)) found.push({ detector: "word", start: at, end: at + word.length, value: word });
+        }
       }
-      return findings;
+      return findingsInOriginal(text, normalised, mergeFindings(found));
     },
     holdFrom(text) {
-      // The longest tail that a word starts with (whitespace folded), or a whole word at the very
-      // end, which the next character may still extend into a longer word.
-      const tail = text.slice(Math.max(0, text.length - longest - 16)).toLowerCase().replace(/\s+/g, " ");
-      for (let length = Math.min(tail.length, longest); length > 0; length--) {
-        const piece = tail.slice(tail.length - length);
-        if (folded.some((word) => word.startsWith(piece))) return Math.max(0, text.length - originalLength(text, length));
+      // The longest tail of the view that a word starts with, or a whole word at the very end
+      // (the next character may still extend it into a longer word), held from its original start.
+      const normalised = view(text);
+      const tail = normalised.text.slice(Math.max(0, normalised.text.length - longest - 1));
+      for (let length = Math.min(tail.length, longest + 1); length > 0; length--) {
+        const piece = tail.slice(tail.length - length).trimStart();
+        if (piece !== "" && folded.some((word) => word.startsWith(piece))) {
+          return normalised.toOriginal(normalised.text.length - piece.length, normalised.text.length)[0];
+        }
       }
       return text.length;
     },
   };
-}
-
-// How many characters of `text`'s end make up `folded` characters after whitespace folding.
-function originalLength(text: string, folded: number): number {
-  let count = 0;
-  let at = text.length;
-  while (at > 0 && count < folded) {
-    at--;
-    if (/\s/.test(text[at])) {
-      while (at > 0 && /\s/.test(text[at - 1])) at--;
-    }
-    count++;
-  }
-  return text.length - at;
 }

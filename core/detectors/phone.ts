@@ -4,8 +4,8 @@
 //
 // Region policy: numbers written internationally ("+44 20 7946 0958", "+1 (415) 555-2671") are
 // always found. Numbers written nationally ("(415) 555-2671", "030 901820") are ambiguous without a
-// country and are found only when a default region is configured (`region: "US"`), and then only
-// for that region's plan. "00"-prefixed international forms are read as national digits of the
+// country and are found for the regions configured (`regions: ["US"]`; compile-detectors.ts gives
+// the policy's or the deployment's, US by default), each by its own plan. "00"-prefixed international forms are read as national digits of the
 // default region, as the library does.
 //
 // Speed: the library scans ~1 MB/s. Only windows around digit runs that could be a phone number
@@ -106,6 +106,8 @@ function hold(text: string): number {
 export interface PhoneOptions {
   /** ISO 3166 alpha-2 region whose national numbers are also found; absent = international only. */
   region?: string;
+  /** Several such regions (with `region`, both count). */
+  regions?: readonly string[];
   /** Library time allowed per find, in ms per MB of text (at least 25 ms); default 500. */
   budgetMsPerMb?: number;
 }
@@ -119,14 +121,15 @@ function cpuMs(): number {
 
 /** The phone number detector; throws when `region` is not a supported country code. */
 export function phoneDetector(options: PhoneOptions = {}): Detector {
-  const region = options.region?.toUpperCase();
-  if (region !== undefined && !isSupportedCountry(region)) throw new Error(`phone detector: unknown region ${options.region}`);
-  const search = region === undefined ? {} : { defaultCountry: region as CountryCode };
-  const candidate = region === undefined ? internationalCandidate : nationalCandidate;
+  const regions = [...new Set([...(options.region === undefined ? [] : [options.region]), ...(options.regions ?? [])].map((region) => region.toUpperCase()))];
+  for (const region of regions) if (!isSupportedCountry(region)) throw new Error(`phone detector: unknown region ${region}`);
+  // One search per region (international numbers are found by each); none: international only.
+  const searches = regions.length === 0 ? [{}] : regions.map((region) => ({ defaultCountry: region as CountryCode }));
+  const candidate = regions.length === 0 ? internationalCandidate : nationalCandidate;
   const budget = options.budgetMsPerMb ?? 500;
   // The library's first call builds its metadata (tens of ms): pay it at compile time, not from
   // the first request's budget (which then reported every number of that request unverified).
-  findPhoneNumbersInText("+1 415 555 2671, (415) 555-2671", search);
+  for (const search of searches) findPhoneNumbersInText("+1 415 555 2671, (415) 555-2671", search);
   const detector: Detector = {
     name: "phone",
     maxLength,
@@ -139,8 +142,9 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
           for (const [from, to] of candidates) findings.push({ detector: "phone", kind: "unverified", start: from, end: to, value: text.slice(from, to) });
           continue;
         }
-        for (const found of findPhoneNumbersInText(text.slice(start, end), search)) {
-          findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
+        const window = text.slice(start, end);
+        for (const search of searches) {
+          for (const found of findPhoneNumbersInText(window, search)) findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
         }
       }
       return mergeFindings(findings);

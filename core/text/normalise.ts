@@ -9,8 +9,8 @@
 //   ASCII digits. Case is kept.
 // - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
 //   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1`, `|`
-//   are one letter), and every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
-//   whitespace) one space.
+//   are one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
+//   whitespace) one space, and words spelled out a character at a time (`n-i-g-h-t`) joined.
 //
 // Plain ASCII without `%` (most prompts) skips all of it: the detector view is the text itself.
 import { createRequire } from "node:module";
@@ -94,6 +94,45 @@ class ViewBuilder {
       this.ends.push(end);
     }
     this.text += piece;
+  }
+  /**
+   * Joins words spelled out one character at a time ("n i g h t", "n-i-g-h-t" in the word view):
+   * the spaces inside a run of three or more one-character tokens are removed.
+   */
+  squeezeSpelledOut(): void {
+    const { text } = this;
+    if (!/(?:^| )\S \S \S(?: |$)/.test(text)) return;
+    const keep: boolean[] = new Array(text.length).fill(true);
+    const tokens = text.split(" ");
+    let at = 0;
+    let runStart = -1;
+    const closeRun = (end: number, count: number) => {
+      if (count >= 3) for (let index = runStart; index < end; index++) if (text.charCodeAt(index) === 32) keep[index] = false;
+    };
+    let count = 0;
+    for (const token of tokens) {
+      if ([...token].length === 1) {
+        if (count === 0) runStart = at;
+        count++;
+      } else {
+        closeRun(at - 1, count);
+        count = 0;
+      }
+      at += token.length + 1;
+    }
+    closeRun(text.length, count);
+    let squeezed = "";
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let index = 0; index < text.length; index++) {
+      if (!keep[index]) continue;
+      squeezed += text[index];
+      starts.push(this.starts[index]!);
+      ends.push(this.ends[index]!);
+    }
+    this.text = squeezed;
+    this.starts.splice(0, this.starts.length, ...starts);
+    this.ends.splice(0, this.ends.length, ...ends);
   }
   view(originalLength: number): NormalisedView {
     const { text, starts, ends } = this;
@@ -183,6 +222,7 @@ export function wordView(text: string): NormalisedView {
     }
     index += width;
   }
+  out.squeezeSpelledOut();
   return out.view(text.length);
 }
 
@@ -190,9 +230,11 @@ export function wordView(text: string): NormalisedView {
 const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", "|": "l", i: "l", m: "rn", "`": " " };
 const asciiFolded = /[01|im`]/g;
 const notLetterOrDigit = /[^a-z0-9]+/g;
+// Three one-character tokens in a row (the fast path leaves those to wordView's squeeze).
+const spelledOut = /(?:^|[^A-Za-z0-9])[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9](?:[^A-Za-z0-9]|$)/;
 
 /** The word view's text alone (keywords: no offsets needed), without leading or trailing space. */
 export function foldWords(text: string): string {
-  if (!plainAscii.test(text)) return wordView(text).text.trim();
+  if (!plainAscii.test(text) || spelledOut.test(text)) return wordView(text).text.trim();
   return text.toLowerCase().replace(asciiFolded, (char) => asciiSkeleton[char]!).replace(notLetterOrDigit, " ").trim();
 }
