@@ -73,7 +73,7 @@ export function registerAuditExport(audit: Command, ctx: CliContext): void {
         const item = exportItem(response);
         if (!item) continue;
         lines += 1;
-        if (!file) ctx.out(exportLine(item));
+        if (!file) await ctx.write(exportLine(item));
         else if (!file.write(exportLine(item))) await once(file, "drain");
       }
     });

@@ -1,23 +1,20 @@
 // `palisade audit search`: sessions by who, where, what model, what verdict, when, and free text
 // over the recorded prompts and responses, newest first, paged through ListSessions.
 import type { Command } from "commander";
-import type { Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { withAdmin } from "../admin.js";
-import type { AdminClients } from "../client.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { outputOption, renderList, type OutputFormat } from "../output.js";
+import { LIST_FORMATS, outputOption, writeList, type ListFormat } from "../output.js";
 import { filterFields, type FilterFlags, withFilterOptions } from "../sessions/filter-flags.js";
+import { sessionPages, type SessionQuery } from "../sessions/session-pages.js";
 import { SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 
 interface SearchFlags extends AdminFlags, FilterFlags {
   limit: string;
   pageToken?: string;
-  output: OutputFormat;
+  output: ListFormat;
 }
-
-const MAX_PAGE = 1000;
 
 /** Registers `audit search` under `audit`. */
 export function registerAuditSearch(audit: Command, ctx: CliContext): void {
@@ -26,29 +23,40 @@ export function registerAuditSearch(audit: Command, ctx: CliContext): void {
     .description("find sessions by subject, group, connection, model, verdict, time and free text")
     .option("--limit <n>", "at most this many sessions", "50")
     .option("--page-token <token>", "continue after the page that printed this token")
-    .addOption(outputOption("table"));
+    .addOption(outputOption("table", LIST_FORMATS));
   withAdminOptions(withFilterOptions(command, true)).action(async (flags: SearchFlags) => {
-    const limit = Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
-    const request = { ...filterFields(flags), pageToken: flags.pageToken ?? "" };
-    const found = await withAdmin(ctx, flags, (admin) => searchSessions(admin, request, limit));
-    if (found.sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
-    ctx.out(renderList(flags.output, found.sessions.map((s) => sessionView(s, false)), SESSION_COLUMNS));
+    const limit = parseLimit(flags.limit);
+    const next = await printSessions(ctx, flags, filterFields(flags), flags.pageToken ?? "", limit);
     // More matched than --limit: say how to continue (stderr keeps stdout parseable).
-    if (found.nextPageToken) ctx.err(`More sessions match: --page-token ${found.nextPageToken}\n`);
+    if (next) ctx.err(`More sessions match: --page-token ${next}\n`);
   });
 }
 
-type SearchRequest = Partial<ReturnType<typeof filterFields>> & { pageToken: string };
+/** `--limit`: a positive whole number. */
+export function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive whole number, not "${text}"`);
+  return limit;
+}
 
-/** Pages through ListSessions until `limit` sessions or the last page; the token continues. */
-export async function searchSessions(admin: AdminClients, request: SearchRequest, limit: number) {
-  const sessions: Session[] = [];
-  let pageToken = request.pageToken;
-  do {
-    const page = await admin.sessions.listSessions({ ...request, pageSize: Math.min(limit - sessions.length, MAX_PAGE), pageToken });
-    sessions.push(...page.sessions);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "" && sessions.length < limit);
-  return { sessions, nextPageToken: pageToken };
+/**
+ * Prints up to `limit` sessions matching `query` in `flags.output`, streaming them as their pages
+ * arrive (a table waits for all); resolves with the token that continues ("" when none is left).
+ */
+export async function printSessions(
+  ctx: CliContext,
+  flags: AdminFlags & { output: ListFormat },
+  query: SessionQuery,
+  pageToken: string,
+  limit: number,
+): Promise<string> {
+  return withAdmin(ctx, flags, async (admin) => {
+    const pages = sessionPages(admin, query, pageToken, limit);
+    const views = (async function* () {
+      for await (const session of pages.sessions) yield sessionView(session, false);
+    })();
+    const count = await writeList(ctx, flags.output, views, SESSION_COLUMNS);
+    if (count === 0 && flags.output === "table") ctx.err("No sessions found.\n");
+    return pages.nextPageToken();
+  });
 }

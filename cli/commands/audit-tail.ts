@@ -1,16 +1,17 @@
 // `palisade audit tail`: sessions as they are committed, by any control-plane replica, until
-// interrupted. Tables print a header once and a line per session; JSON prints one object a line.
+// interrupted. Tables print a header once and a line per session; JSON (or JSON lines) prints one
+// object a line. A reader that goes away (`| head`) ends the tail.
 import type { Command } from "commander";
 import { withAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
-import { OUTPUT_FORMATS, renderOne, renderTable, type OutputFormat } from "../output.js";
+import { LIST_FORMATS, renderOne, renderTable, type ListFormat } from "../output.js";
 import { Option } from "commander";
 import { filterFields, type FilterFlags, withFilterOptions } from "../sessions/filter-flags.js";
 import { SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 
 interface TailFlags extends AdminFlags, FilterFlags {
-  output: OutputFormat;
+  output: ListFormat;
 }
 
 /** Registers `audit tail` under `audit`. */
@@ -18,7 +19,7 @@ export function registerAuditTail(audit: Command, ctx: CliContext): void {
   const command = audit
     .command("tail")
     .description("follow new sessions live (Ctrl-C to stop)")
-    .addOption(new Option("-o, --output <format>", "output format (json: one object a line)").choices(OUTPUT_FORMATS).default("table"));
+    .addOption(new Option("-o, --output <format>", "output format (json, jsonl: one object a line)").choices(LIST_FORMATS).default("table"));
   withAdminOptions(withFilterOptions(command, false)).action(async (flags: TailFlags) => {
     const request = filterFields(flags);
     const stop = new AbortController();
@@ -33,11 +34,11 @@ export function registerAuditTail(audit: Command, ctx: CliContext): void {
             continue;
           }
           const view = sessionView(session, false);
-          if (flags.output === "json") ctx.out(`${JSON.stringify(view)}\n`);
-          else if (flags.output === "yaml") ctx.out(`---\n${renderOne("yaml", view)}`);
+          if (flags.output === "json" || flags.output === "jsonl") await ctx.write(`${JSON.stringify(view)}\n`);
+          else if (flags.output === "yaml") await ctx.write(`---\n${renderOne("yaml", view)}`);
           else {
             const table = renderTable([view], SESSION_COLUMNS);
-            ctx.out(header ? table : table.slice(table.indexOf("\n") + 1));
+            await ctx.write(header ? table : table.slice(table.indexOf("\n") + 1));
             header = false;
           }
         }

@@ -1,16 +1,13 @@
 // `palisade audit ...`: the recorded sessions. `list` is here; each other subcommand has its file.
 import type { Command } from "commander";
-import { withAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
-import { outputOption, renderList, type OutputFormat } from "../output.js";
-import { SESSION_COLUMNS, sessionView } from "../sessions/session-view.js";
+import { LIST_FORMATS, outputOption, type ListFormat } from "../output.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 import { registerAuditExport } from "./audit-export.js";
 import { registerAuditVerify } from "./audit-verify.js";
 import { registerAuditReplay } from "./audit-replay.js";
 import { registerAuditRotateKey } from "./audit-rotate-key.js";
-import { registerAuditSearch, searchSessions } from "./audit-search.js";
+import { parseLimit, printSessions, registerAuditSearch } from "./audit-search.js";
 import { registerAuditShow } from "./audit-show.js";
 import { registerAuditTail } from "./audit-tail.js";
 
@@ -18,7 +15,7 @@ interface ListFlags extends AdminFlags {
   subject?: string;
   connection?: string;
   limit: string;
-  output: OutputFormat;
+  output: ListFormat;
 }
 
 /** Registers `audit` and its subcommands. */
@@ -34,16 +31,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       .option("--subject <subject>", "only this caller")
       .option("--connection <name>", "only this connection")
       .option("--limit <n>", "at most this many sessions", "50")
-      .addOption(outputOption("table")),
+      .addOption(outputOption("table", LIST_FORMATS)),
   ).action(async (flags: ListFlags) => {
-    const limit = Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new CliError(`--limit must be a positive whole number, not "${flags.limit}"`);
-    const filter = { subject: flags.subject ?? "", connection: flags.connection ?? "" };
-    const { sessions } = await withAdmin(ctx, flags, (admin) => searchSessions(admin, { ...filter, pageToken: "" }, limit));
-    if (sessions.length === 0 && flags.output === "table") ctx.err("No sessions found.\n");
-    const views = sessions.map((s) => sessionView(s, false));
-    ctx.out(renderList(flags.output, views, SESSION_COLUMNS));
+    const limit = parseLimit(flags.limit);
+    await printSessions(ctx, flags, { subject: flags.subject ?? "", connection: flags.connection ?? "" }, "", limit);
   });
   registerAuditSearch(audit, ctx);
   registerAuditShow(audit, ctx);

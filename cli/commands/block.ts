@@ -6,6 +6,7 @@ import type { BlockRecord } from "../../gen/palisade/admin/v1/block_service_pb.j
 import { withAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
 import { parseDuration } from "../duration.js";
+import { CliError } from "../errors.js";
 import { outputOption, renderList, renderOne, shortTime, type OutputFormat } from "../output.js";
 import { withAdminOptions, type AdminFlags } from "../settings.js";
 
@@ -23,6 +24,7 @@ interface UnblockFlags extends AdminFlags {
 interface ListFlags extends AdminFlags {
   all?: boolean;
   subject?: string;
+  limit?: string;
   output: OutputFormat;
 }
 
@@ -88,10 +90,13 @@ export function registerBlock(program: Command, ctx: CliContext): void {
       .description("list blocks in force, newest first (--all: lifted and expired ones too)")
       .option("--all", "include lifted and expired blocks")
       .option("--subject <subject>", "only this caller's blocks")
+      .option("--limit <n>", "at most this many (default 100, at most 1000)")
       .addOption(outputOption("table")),
   ).action(async (flags: ListFlags) => {
+    const limit = flags.limit === undefined ? 0 : Number(flags.limit);
+    if (!Number.isInteger(limit) || limit < 0) throw new CliError(`invalid --limit "${flags.limit}"`);
     const { blocks } = await withAdmin(ctx, flags, (admin) =>
-      admin.blocks.listBlocks({ includeInactive: flags.all === true, subject: flags.subject ?? "" }));
+      admin.blocks.listBlocks({ includeInactive: flags.all === true, subject: flags.subject ?? "", limit }));
     if (blocks.length === 0 && flags.output === "table") ctx.err("No blocks.\n");
     ctx.out(renderList(flags.output, blocks.map(blockView), COLUMNS));
   });

@@ -17,7 +17,9 @@ async function timedRun(args: string[], env: Record<string, string>) {
   let stderr = "";
   const ctx: CliContext = {
     out: (text) => void writes.push({ at: performance.now(), text }),
+    write: async (text) => void writes.push({ at: performance.now(), text }),
     err: (text) => void (stderr += text),
+    flush: async () => undefined,
     readStdin: async () => "",
     env,
     connect: (server, token, caFile) => createAdminClients(createAdminTransport({ server, token, caFile })),

@@ -85,7 +85,9 @@ describe.runIf(await postgresAvailable())("audit tail across replicas", { tags: 
     const stopped = new Promise<string>((resolve) => { stop = resolve; });
     const ctx: CliContext = {
       out: (text) => void (stdout += text),
+      write: async (text) => void (stdout += text),
       err: (text) => void (stderr += text),
+      flush: async () => undefined,
       readStdin: async () => "",
       env: { PALISADE_SERVER: replica.url, PALISADE_TOKEN: STACK_ADMIN_TOKEN, PALISADE_DATA_DIR: "/nonexistent" },
       connect: (server, token, caFile) => createAdminClients(createAdminTransport({ server, token, caFile })),

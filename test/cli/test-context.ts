@@ -25,7 +25,9 @@ export async function runPalisade(
   let stderr = "";
   const ctx: CliContext = {
     out: (text) => void (stdout += text),
+    write: async (text) => void (stdout += text),
     err: (text) => void (stderr += text),
+    flush: async () => undefined,
     readStdin: async () => stdin,
     env,
     connect: (server, token, caFile) => createAdminClients(createAdminTransport({ server, token, caFile })),

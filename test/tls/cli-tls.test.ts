@@ -114,7 +114,9 @@ it("up with certificates prints https addresses and serves over TLS", async () =
   let stop: (signal: string) => void = () => {};
   const ctx: CliContext = {
     out: (text) => void (stdout += text),
+    write: async (text) => void (stdout += text),
     err: (text) => void (stderr += text),
+    flush: async () => undefined,
     readStdin: async () => "",
     // PostgreSQL when the machine has it: much faster to start than the embedded database.
     env: {
