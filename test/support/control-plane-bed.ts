@@ -1,8 +1,14 @@
 // What most control-plane tests set up first: a control plane over a fresh test database, with the
 // stacks' admin token and secret key, the environment `palisade` reaches it with as its admin, and
 // the resource file that serves a stand-in provider as connection `standin` to every caller.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "../../control-plane/control-plane.js";
+import { createSecretBox } from "../../control-plane/crypto/secret-box.js";
+import { useSecretBox } from "../../control-plane/crypto/secret-registry.js";
+import { type Database, openDatabase } from "../../control-plane/storage/database.js";
 import { runPalisade } from "../cli/test-context.js";
 import { testDatabase, type TestDatabase, type TestFlavour } from "./database.js";
 
@@ -53,17 +59,35 @@ export interface ControlPlaneBed {
 export interface ControlPlaneBedOptions {
   flavour?: TestFlavour;
   controlPlane?: Partial<ControlPlaneOptions>;
+  /**
+   * Fills the database through the storage layer before the control plane starts on it (bulk
+   * data, without thousands of admin calls); secrets are sealed with the control plane's key. On
+   * PGlite the database then lives in a temporary directory: an in-memory one cannot be handed over.
+   */
+  seed?: (db: Database) => Promise<void>;
 }
 
 /** Starts a {@link ControlPlaneBed} on 127.0.0.1, port 0. */
 export async function startControlPlaneBed(options: ControlPlaneBedOptions = {}): Promise<ControlPlaneBed> {
   const db = await testDatabase(options.flavour);
+  const secretKey = options.controlPlane?.secretKey ?? STACK_SECRET_KEY;
+  const dataDir = options.seed && db.url === undefined ? await mkdtemp(join(tmpdir(), "palisade-bed-")) : undefined;
+  if (options.seed) {
+    const seeded = await openDatabase({ databaseUrl: db.url, dataDir });
+    try {
+      useSecretBox(seeded, createSecretBox(Buffer.from(secretKey, "base64")));
+      await options.seed(seeded);
+    } finally {
+      await seeded.close();
+    }
+  }
   const adminToken = options.controlPlane?.adminToken ?? STACK_ADMIN_TOKEN;
   const controlPlane = await startControlPlane({
     listen: "127.0.0.1:0",
     databaseUrl: db.url,
-    secretKey: STACK_SECRET_KEY,
+    dataDir,
     ...options.controlPlane,
+    secretKey,
     adminToken,
   });
   const bed: ControlPlaneBed = {
@@ -73,6 +97,7 @@ export async function startControlPlaneBed(options: ControlPlaneBedOptions = {})
     async close() {
       await bed.controlPlane.close();
       await bed.db.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
   return bed;
