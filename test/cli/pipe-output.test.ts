@@ -2,13 +2,19 @@
 // cut at 64 KiB because the process exited before stdout drained). Each listing prints more than
 // 1 MiB through a pipe the test reads, byte for byte what the same command writes to a file; a
 // reader that closes after the first line (`| head -n 1`) gets exit 0 and nothing on stderr; a
-// stdout that fails otherwise (/dev/full) exits 1 and says why.
+// stdout that fails otherwise (/dev/full) exits 1 and says why; sessions stream, a page asked for
+// only as the one before it is written.
 import { spawn } from "node:child_process";
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, describe, expect, it } from "vitest";
+import { createAdminClients } from "../../cli/client.js";
+import type { CliContext } from "../../cli/context.js";
+import { runCli } from "../../cli/run.js";
 import { useControlPlaneBed } from "../support/control-plane-bed.js";
 import { SEEDED, seedListings, SESSIONS_FROM, SESSIONS_UNTIL } from "./listing-seed.js";
 
@@ -128,4 +134,40 @@ describe("a stdout that cannot be written", () => {
       await full.close();
     }
   }, 60_000);
+});
+
+describe("a streamed session listing", () => {
+  it("asks for a page only as the one before it is written (never more than one ahead)", async () => {
+    let pagesAsked = 0;
+    const count: Interceptor = (next) => (request) => {
+      if (request.method.name === "ListSessions") pagesAsked += 1;
+      return next(request);
+    };
+    const lines: string[] = [];
+    const askedAtLine: number[] = [];
+    const ctx: CliContext = {
+      out: (text) => void lines.push(text),
+      // What stdout's room decides: the next item is produced only after this resolves.
+      write: async (text) => {
+        askedAtLine.push(pagesAsked);
+        lines.push(text);
+      },
+      err: (text) => void lines.push(`stderr: ${text}`),
+      flush: async () => undefined,
+      readStdin: async () => "",
+      env,
+      connect: (server, token) => createAdminClients(createConnectTransport({
+        baseUrl: server, httpVersion: "1.1",
+        interceptors: [count, (next) => (request) => { request.header.set("authorization", `Bearer ${token}`); return next(request); }],
+      })),
+      untilStopped: () => new Promise(() => {}),
+    };
+    expect(await runCli(["audit", "list", "--limit", "10000", "-o", "jsonl"], ctx)).toBe(0);
+    expect(lines).toHaveLength(SEEDED.sessions);
+    expect(pagesAsked).toBe(Math.ceil(SEEDED.sessions / 1000));
+    // While line i (0-based) is written, at most its page and the next have been asked for: the
+    // first line goes out before the last page is asked for, and nothing is fetched far ahead.
+    const ahead = askedAtLine.flatMap((asked, i) => (asked > Math.floor(i / 1000) + 2 ? [`line ${i}: ${asked} pages asked`] : []));
+    expect(ahead).toEqual([]);
+  });
 });
