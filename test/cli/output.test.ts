@@ -52,7 +52,12 @@ describe("output", () => {
       fc.asyncProperty(fc.array(item, { maxLength: 6 }), fc.constantFrom(...LIST_FORMATS), async (items, format) => {
         let written = "";
         let writes = 0;
-        const ctx = { write: async (text: string) => void ((written += text), writes++) } as Pick<CliContext, "write">;
+        const ctx: Pick<CliContext, "write"> = {
+          write: async (text) => {
+            written += text;
+            writes += 1;
+          },
+        };
         const cells: Columns<object> = [["keys", (o) => Object.keys(o).join(",")], ["size", (o) => String(JSON.stringify(o).length)]];
         const count = await writeList(ctx as CliContext, format, (async function* () { yield* items; })(), cells);
         expect(count).toBe(items.length);

@@ -70,12 +70,11 @@ export interface ControlPlaneBedOptions {
 /** Starts a {@link ControlPlaneBed} on 127.0.0.1, port 0. */
 export async function startControlPlaneBed(options: ControlPlaneBedOptions = {}): Promise<ControlPlaneBed> {
   const db = await testDatabase(options.flavour);
-  const secretKey = options.controlPlane?.secretKey ?? STACK_SECRET_KEY;
   const dataDir = options.seed && db.url === undefined ? await mkdtemp(join(tmpdir(), "palisade-bed-")) : undefined;
   if (options.seed) {
     const seeded = await openDatabase({ databaseUrl: db.url, dataDir });
     try {
-      useSecretBox(seeded, createSecretBox(Buffer.from(secretKey, "base64")));
+      useSecretBox(seeded, createSecretBox(Buffer.from(options.controlPlane?.secretKey ?? STACK_SECRET_KEY, "base64")));
       await options.seed(seeded);
     } finally {
       await seeded.close();
@@ -86,8 +85,8 @@ export async function startControlPlaneBed(options: ControlPlaneBedOptions = {})
     listen: "127.0.0.1:0",
     databaseUrl: db.url,
     dataDir,
+    secretKey: STACK_SECRET_KEY,
     ...options.controlPlane,
-    secretKey,
     adminToken,
   });
   const bed: ControlPlaneBed = {
