@@ -28,6 +28,9 @@
 //                              across many chunks); `x-stand-in-reply: TEXT` replies TEXT (URI-encoded)
 //                              instead of echoing the prompt
 //   x-stand-in-gzip: 1         send JSON answers gzip-encoded (content-encoding: gzip), unasked
+//   x-stand-in-script: ID      answer with the reply registered by `script()` under ID, byte for byte
+//                              (evasion tests: crafted bodies, lying content types, encodings), its
+//                              chunks written one at a time
 //   x-stand-in-fault: F        misbehave (fault-survival tests): `hang` never answers; `reset` cuts
 //                              the connection before answering; `reset-mid-stream` sends a stream's
 //                              first content chunk, then cuts the connection; `broken-sse` sends the
@@ -63,7 +66,16 @@ export interface StandInProvider {
   pauseStreams(): void;
   /** Lets paused (and future) streams continue. */
   resumeStreams(): void;
+  /** Registers a reply sent as it is to requests carrying `x-stand-in-script: <the returned id>`. */
+  script(reply: ScriptedReply): string;
   close(): Promise<void>;
+}
+
+/** A reply the stand-in sends exactly as given: status, headers, then each chunk written in turn. */
+export interface ScriptedReply {
+  status?: number;
+  headers?: Record<string, string>;
+  chunks: (string | Uint8Array)[];
 }
 
 export interface StandInOptions {
@@ -107,6 +119,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Starts the stand-in on 127.0.0.1, port 0. */
 export async function startStandInProvider(options: StandInOptions = {}): Promise<StandInProvider> {
   const requests: ReceivedRequest[] = [];
+  const scripts = new Map<string, ScriptedReply>();
   let gate: { promise: Promise<void>; open: () => void } | undefined;
 
   const sendEvents = async (res: ServerResponse, events: (string | [string, Json])[], firstContent: number) => {
@@ -204,6 +217,8 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   const route = async (req: IncomingMessage, res: ServerResponse, received: ReceivedRequest) => {
     if (req.headers["x-stand-in-fault"] === "hang") return; // the socket stays open until the caller gives up
     if (req.headers["x-stand-in-fault"] === "reset") return void req.socket.destroy();
+    const scripted = scripts.get(String(req.headers["x-stand-in-script"] ?? ""));
+    if (scripted) return sendScripted(res, scripted);
     const delay = Number(req.headers["x-stand-in-delay-ms"] ?? 0);
     if (delay > 0) await sleep(delay);
     const status = Number(req.headers["x-stand-in-status"] ?? 0);
@@ -246,12 +261,26 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
       gate?.open();
       gate = undefined;
     },
+    script(reply) {
+      const id = String(scripts.size + 1);
+      scripts.set(id, reply);
+      return id;
+    },
     close() {
       gate?.open();
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+async function sendScripted(res: ServerResponse, reply: ScriptedReply): Promise<void> {
+  res.writeHead(reply.status ?? 200, reply.headers ?? {});
+  for (const chunk of reply.chunks) {
+    if (res.destroyed) return;
+    await new Promise((resolve) => res.write(chunk, resolve));
+  }
+  res.end();
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,147 @@
+// What a caller can read out of a reply, however it reads it, for the evasion suites: the bytes as
+// text (decompressed as an HTTP client would), every JSON document in them (a whole body, lines of
+// NDJSON, the data of every server-sent event, JSON inside strings), and from those every string,
+// key, number and byte array, each on its own and joined the ways a client joins pieces (all strings
+// at one path across events and array elements, the first alternative of each logprob). Written
+// independently of the agent's masking code: a leak is a value found in any of these views.
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from "node:zlib";
+
+type Json = unknown;
+
+function decompress(body: Buffer, encoding: string): Buffer {
+  let out = body;
+  for (const coding of encoding.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean).reverse()) {
+    try {
+      if (coding === "gzip" || coding === "x-gzip") out = gunzipSync(out);
+      else if (coding === "deflate") out = out[0] === 0x78 ? inflateSync(out) : inflateRawSync(out);
+      else if (coding === "br") out = brotliDecompressSync(out);
+      else if (coding === "zstd") out = zstdDecompressSync(out);
+    } catch {
+      return out; // a client would fail here; what it has is the bytes
+    }
+  }
+  return out;
+}
+
+/** The texts a client may decode the bytes to: UTF-8 (lossy), and UTF-16 when the bytes say so. */
+function texts(body: Buffer): string[] {
+  const out = [body.toString("utf8"), body.toString("latin1")];
+  if ((body[0] === 0xff && body[1] === 0xfe) || (body.length > 1 && body[1] === 0 && body[0] !== 0)) out.push(body.toString("utf16le"));
+  if (body[0] === 0xfe && body[1] === 0xff) out.push(Buffer.from(body).swap16().toString("utf16le"));
+  return out;
+}
+
+function parseJson(text: string): Json | undefined {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Server-sent events as a WHATWG parser reads them: each event's data (and every other line's text). */
+function sseData(text: string): { data: string[]; lines: string[] } {
+  const data: string[] = [];
+  const lines: string[] = [];
+  let current: string[] = [];
+  for (const line of text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/)) {
+    if (line === "") {
+      if (current.length > 0) data.push(current.join("\n"));
+      current = [];
+      continue;
+    }
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "data") current.push(value);
+    else lines.push(line);
+  }
+  if (current.length > 0) data.push(current.join("\n"));
+  return { data, lines };
+}
+
+/** Every JSON document a client may find in `text`. */
+function documents(text: string): Json[] {
+  const found: Json[] = [];
+  const whole = parseJson(text.replace(/^\uFEFF/, ""));
+  if (whole !== undefined) found.push(whole);
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const value = parseJson(line);
+    if (value !== undefined && typeof value === "object") found.push(value);
+  }
+  for (const data of sseData(text).data) {
+    const value = parseJson(data);
+    if (value !== undefined) found.push(value);
+  }
+  return found;
+}
+
+const unescapeLiteral = (text: string) =>
+  text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))).replace(/\\(["\\/])/g, "$1");
+
+/** Collects the views of JSON documents: strings, keys, numbers, byte arrays, and joins by path. */
+function collect(roots: Json[], views: string[]): void {
+  const byPath = new Map<string, string[]>();
+  const byLastIndex = new Map<string, string[]>();
+  const all: string[] = [];
+  const add = (map: Map<string, string[]>, key: string, text: string) => {
+    const list = map.get(key);
+    if (list) list.push(text);
+    else map.set(key, [text]);
+  };
+  const walk = (value: Json, path: string[], depth: number): void => {
+    if (depth > 200) return;
+    if (typeof value === "string") {
+      views.push(value, unescapeLiteral(value));
+      all.push(value);
+      const pattern = path.map((segment) => (segment.startsWith("[") ? "[*]" : segment)).join("");
+      add(byPath, pattern, value);
+      const lastArray = path.findLastIndex((segment) => segment.startsWith("["));
+      add(byLastIndex, path.map((segment, index) => (segment.startsWith("[") && index !== lastArray ? "[*]" : segment)).join(""), value);
+      const inner = /^\s*[[{]/.test(value) ? parseJson(value) : undefined;
+      if (inner !== undefined) walk(inner, [...path, "(json)"], depth + 1);
+      return;
+    }
+    if (typeof value === "number") return void views.push(String(value));
+    if (Array.isArray(value)) {
+      if (value.length > 0 && value.every((item) => Number.isInteger(item) && item >= 0 && item <= 255)) {
+        views.push(Buffer.from(value as number[]).toString("utf8"));
+      }
+      value.forEach((item, index) => walk(item, [...path, `[${index}]`], depth + 1));
+      return;
+    }
+    if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        views.push(key);
+        walk(item, [...path, `.${key}`], depth + 1);
+      }
+    }
+  };
+  for (const root of roots) walk(root, [], 0);
+  for (const list of byPath.values()) views.push(list.join(""));
+  for (const list of byLastIndex.values()) views.push(list.join(""));
+  views.push(all.join(""));
+}
+
+/** Everything a client could read out of a reply with these headers and bytes. */
+export function clientViews(headers: Record<string, string | string[] | undefined>, body: Buffer): string[] {
+  const views: string[] = [];
+  for (const [name, value] of Object.entries(headers)) views.push(`${name}: ${String(value)}`);
+  const decoded = decompress(body, String(headers["content-encoding"] ?? ""));
+  for (const text of texts(decoded)) {
+    views.push(text, unescapeLiteral(text));
+    const sse = sseData(text);
+    views.push(sse.data.join(""), ...sse.lines);
+    collect(documents(text), views);
+  }
+  return views;
+}
+
+const folded = (text: string) => text.toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
+
+/** The values of `secrets` some view contains (exactly, or ignoring case and separators). */
+export function leakedValues(views: readonly string[], secrets: readonly string[]): string[] {
+  const loose = views.map(folded);
+  return secrets.filter((secret) => views.some((view) => view.includes(secret)) || loose.some((view) => view.includes(folded(secret))));
+}

@@ -1,0 +1,241 @@
+// The response-side evasion corpus: crafted provider replies (OpenAI chat completions, the Responses
+// API, Anthropic Messages; whole and streamed) that try to get a masked value to the caller through
+// every class of problem we know of: fields the agent does not know by name (reasoning, audio
+// transcripts, annotations, citations, thinking, unknown fields and event types), values split
+// across pieces, events, array elements and network chunks, logprobs spelling a value, JSON inside
+// strings, escapes, keys and numbers, SSE lines other than data, content types that lie, encodings,
+// invalid UTF-8 and other charsets, headers. Each case lists the values that must not reach the
+// caller; `refused` ones must end in a refusal (502, or an error event once the stream is under way).
+import { deflateSync, brotliCompressSync, gzipSync, zstdCompressSync } from "node:zlib";
+import { anthropic, chars, chat, responses, split, sse, type Json } from "./reply-builders.js";
+
+export type Api = "chat" | "responses" | "anthropic";
+
+export interface ReplyCase {
+  name: string;
+  /** The class of problem it stands for. */
+  kind: string;
+  api: Api;
+  stream: boolean;
+  /** A JSON value (sent as JSON), SSE text, or exact bytes. */
+  body: Json | string | Buffer;
+  /** Response headers; default content-type: text/event-stream for streams, application/json otherwise. */
+  headers?: Record<string, string>;
+  status?: number;
+  /** Values that must not reach the caller in any form. */
+  secrets: string[];
+  /** The agent must refuse the reply (it cannot inspect it). */
+  refused?: boolean;
+  /** Bytes per network chunk the stand-in writes (default: 7 for streams, the whole body otherwise). */
+  chunkBytes?: number;
+}
+
+export const EMAIL = "zoe.quill@example.org";
+export const CARD = "4539 1488 0343 6467";
+export const CARD_DIGITS = "4539148803436467";
+export const PHONE = "+44 20 7946 0958";
+export const US_PHONE = "(415) 555-0133";
+export const SSN = "123-45-6789";
+export const KEY = "sk-proj-Q7wErTy9UiOp3AsDfGh5JkLz";
+export const IBAN = "DE89 3704 0044 0532 0130 00";
+const AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKQ";
+const AWS_LINE = `aws_secret_access_key =${" ".repeat(40)}${AWS_SECRET}`;
+
+const escapedEmail = "zoe.quill\\u0040example.org"; // JSON text whose string is the address
+const text = (value: string) => `Contact ${value} today.`;
+
+const cases: ReplyCase[] = [];
+const add = (api: Api, stream: boolean, kind: string, name: string, body: ReplyCase["body"], secrets: string[], extra: Partial<ReplyCase> = {}) =>
+  cases.push({ name, kind, api, stream, body, secrets, ...extra });
+
+// ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
+add("chat", false, "known field", "content", chat.whole({ content: text(EMAIL) }), [EMAIL]);
+add("chat", false, "reasoning", "message.reasoning_content", chat.whole({ content: "ok", reasoning_content: `I will use ${EMAIL}` }), [EMAIL]);
+add("chat", false, "reasoning", "message.reasoning", chat.whole({ content: "ok", reasoning: `Dial ${PHONE}` }), [PHONE]);
+add("chat", false, "reasoning", "message.reasoning_details[].text", chat.whole({ content: "ok", reasoning_details: [{ type: "reasoning.text", text: `card ${CARD}` }] }), [CARD]);
+add("chat", false, "audio", "message.audio.transcript", chat.whole({ audio: { id: "audio_1", data: "UklGRg==", expires_at: 1, transcript: `Your SSN is ${SSN}` } }), [SSN]);
+add("chat", false, "annotations", "message.annotations url_citation", chat.whole({ content: "see [1]", annotations: [{ type: "url_citation", url_citation: { url: `mailto:${EMAIL}`, title: `Key ${KEY}`, start_index: 4, end_index: 7 } }] }), [EMAIL, KEY]);
+add("chat", false, "array content", "content parts split across elements", chat.whole({ content: [{ type: "text", text: "write to zoe.quill@" }, { type: "text", text: "example.org now" }] }), [EMAIL]);
+add("chat", false, "json in string", "tool call arguments with a \\u0040 escape", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: `{"to":"${escapedEmail}"}` } }] }), [EMAIL]);
+add("chat", false, "numbers", "tool call arguments with a card as a number", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "pay", arguments: `{"card":${CARD_DIGITS}}` } }] }), [CARD_DIGITS]);
+add("chat", false, "keys", "tool call arguments with an address as a key", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: JSON.stringify({ [EMAIL]: "hi" }) } }] }), [EMAIL]);
+add("chat", false, "known field", "legacy function_call arguments", chat.whole({ function_call: { name: "send", arguments: JSON.stringify({ to: EMAIL }) } }), [EMAIL]);
+add("chat", false, "unknown field", "custom tool call input", chat.whole({ tool_calls: [{ id: "call_1", type: "custom", custom: { name: "shell", input: `mail ${EMAIL}` } }] }), [EMAIL]);
+add("chat", false, "unknown field", "top-level unknown object", chat.whole({ content: "ok" }, { x_debug: { note: `caller ${PHONE}`, list: [IBAN] } }), [PHONE, IBAN]);
+add("chat", false, "unknown field", "choice-level unknown field", chat.whole({ content: "ok" }, {}, { x_trace: `key ${KEY}` }), [KEY]);
+add("chat", false, "keys", "an address as an object key", chat.whole({ content: "ok" }, { metadata: { [EMAIL]: 1 } }), [EMAIL]);
+add("chat", false, "numbers", "a card as a JSON number", chat.whole({ content: "ok" }, { x_ref: Number(CARD_DIGITS) }), [CARD_DIGITS]);
+add("chat", false, "json in string", "JSON in an unknown string field", chat.whole({ content: "ok" }, { x_payload: JSON.stringify({ a: { b: EMAIL } }).replace("@", "\\u0040") }), [EMAIL]);
+add("chat", false, "known field", "refusal", chat.whole({ refusal: `I cannot share ${SSN}` }), [SSN]);
+add("chat", false, "logprobs", "logprobs tokens, bytes and alternatives spelling the address", chat.whole({ content: `mail ${EMAIL}` }, {}, {
+  logprobs: {
+    content: ["mail", " zoe", ".", "quill", "@", "example", ".org"].map((token) => ({
+      token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }, { token: "x", logprob: -3, bytes: [120] }],
+    })),
+    refusal: null,
+  },
+}), [EMAIL]);
+add("chat", false, "escapes", "a literal \\u0040 escape in prose", chat.whole({ content: `write ${escapedEmail}` }), [EMAIL]);
+add("chat", false, "errors", "an error body", { error: { message: `No account for ${EMAIL}`, type: "invalid_request_error", param: null, code: null } }, [EMAIL], { status: 400 });
+add("chat", false, "duplicate keys", "a value in the first of two duplicate keys", `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"${EMAIL}","content":"ok"},"finish_reason":"stop"}]}`, [EMAIL]);
+add("chat", false, "trailing data", "a second JSON document after the body", `${JSON.stringify(chat.whole({ content: "ok" }))}\n{"note":"${EMAIL}"}`, [EMAIL]);
+add("chat", false, "context", "an AWS secret 40 spaces after its name", chat.whole({ content: AWS_LINE }), [AWS_SECRET]);
+add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
+
+// Content types that lie, charsets, encodings, headers (whole).
+const plainChat = JSON.stringify(chat.whole({ content: text(EMAIL) }));
+add("chat", false, "content type", "JSON sent as application/octet-stream", plainChat, [EMAIL], { headers: { "content-type": "application/octet-stream" } });
+add("chat", false, "content type", "JSON sent without a content type", plainChat, [EMAIL], { headers: {} });
+add("chat", false, "content type", "JSON sent as text/html", plainChat, [EMAIL], { headers: { "content-type": "text/html" } });
+add("chat", false, "content type", "JSON sent as image/png", plainChat, [EMAIL], { headers: { "content-type": "image/png" } });
+add("chat", false, "charset", "JSON after a UTF-8 BOM", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(plainChat)]), [EMAIL]);
+add("chat", false, "charset", "JSON in UTF-16LE with a BOM", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plainChat, "utf16le")]), [EMAIL], { refused: true, headers: { "content-type": "application/json; charset=utf-16" } });
+add("chat", false, "charset", "JSON with one invalid UTF-8 byte", Buffer.concat([Buffer.from(plainChat.slice(0, 40)), Buffer.from([0xff]), Buffer.from(plainChat.slice(40))]), [EMAIL], { refused: true });
+add("chat", false, "charset", "JSON in Latin-1 (an é as one byte)", Buffer.from(JSON.stringify(chat.whole({ content: `café ${EMAIL}` })), "latin1"), [EMAIL], { refused: true, headers: { "content-type": "application/json; charset=iso-8859-1" } });
+for (const [encoding, encode] of [["gzip", gzipSync], ["deflate", deflateSync], ["br", brotliCompressSync], ["zstd", zstdCompressSync]] as const) {
+  add("chat", false, "encoding", `content-encoding ${encoding}`, encode(Buffer.from(plainChat)), [EMAIL], { headers: { "content-type": "application/json", "content-encoding": encoding } });
+}
+add("chat", false, "encoding", "gzip twice (content-encoding: gzip, gzip)", gzipSync(gzipSync(Buffer.from(plainChat))), [EMAIL], { headers: { "content-type": "application/json", "content-encoding": "gzip, gzip" } });
+add("chat", false, "encoding", "an encoding the agent does not know", Buffer.from(plainChat), [EMAIL], { refused: true, headers: { "content-type": "application/json", "content-encoding": "compress" } });
+add("chat", false, "encoding", "gzip declared, garbage sent", Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.from(plainChat)]), [EMAIL], { refused: true, headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("chat", false, "headers", "a value in a response header", chat.whole({ content: "ok" }), [EMAIL], { headers: { "content-type": "application/json", "x-debug-user": EMAIL } });
+add("chat", false, "ndjson", "NDJSON lines with a value split across lines", `${JSON.stringify({ message: { content: "zoe.quill@" } })}\n${JSON.stringify({ message: { content: "example.org" } })}\n`, [EMAIL], { headers: { "content-type": "application/x-ndjson" } });
+add("chat", false, "text", "a plain-text body", `Contact ${EMAIL}`, [EMAIL], { headers: { "content-type": "text/plain" } });
+
+// ── OpenAI chat completions, streamed ─────────────────────────────────────────────────────────
+add("chat", true, "known field", "content one character per delta", chat.stream(chars(text(EMAIL)).map((content) => ({ content }))), [EMAIL]);
+add("chat", true, "reasoning", "delta.reasoning_content one character per delta", chat.stream([...chars(`think ${EMAIL}`).map((reasoning_content) => ({ reasoning_content })), { content: "done" }]), [EMAIL]);
+add("chat", true, "reasoning", "delta.reasoning in three pieces, then content", chat.stream([...split(`use ${CARD}`, 3).map((reasoning) => ({ reasoning })), { content: "ok" }]), [CARD]);
+add("chat", true, "audio", "delta.audio.transcript split", chat.stream([{ audio: { id: "audio_1" } }, ...split(`number ${SSN} ok`, 4).map((transcript) => ({ audio: { transcript } }))]), [SSN]);
+add("chat", true, "array content", "delta.content as an array of parts, split across chunks", chat.stream(split(text(EMAIL), 5).map((part) => ({ content: [{ type: "text", text: part }] }))), [EMAIL]);
+add("chat", true, "tool calls", "tool call deltas without index", chat.stream([{ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }, ...chars(JSON.stringify({ to: EMAIL })).map((piece) => ({ tool_calls: [{ function: { arguments: piece } }] }))], "tool_calls"), [EMAIL]);
+add("chat", true, "tool calls", "tool call arguments with an escape cut in the middle", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }, ...['{"to":"zoe.quill\\u00', '40example.org"}'].map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [EMAIL]);
+add("chat", true, "numbers", "tool call arguments with a card as a number, split", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "pay", arguments: "" } }] }, ...split(`{"card":${CARD_DIGITS}}`, 4).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [CARD_DIGITS]);
+add("chat", true, "tool calls", "two interleaved tool calls", chat.stream(chars(JSON.stringify({ to: EMAIL })).flatMap((piece) => [0, 1].map((index) => ({ tool_calls: [{ index, function: { arguments: piece } }] }))), "tool_calls"), [EMAIL]);
+add("chat", true, "unknown field", "an unknown delta field split", chat.stream([...split(`ref ${IBAN}`, 6).map((x_note) => ({ x_note })), { content: "ok" }]), [IBAN]);
+add("chat", true, "unknown field", "an unknown nested delta object split", chat.stream(split(`mail ${EMAIL}`, 4).map((text) => ({ x_extra: { detail: { text } } }))), [EMAIL]);
+add("chat", true, "annotations", "annotations in a delta", chat.stream([{ content: "see [1]" }, { annotations: [{ type: "url_citation", url_citation: { url: `mailto:${EMAIL}`, title: `${PHONE}`, start_index: 4, end_index: 7 } }] }]), [EMAIL, PHONE]);
+add("chat", true, "logprobs", "chunk logprobs spelling a split address", chat.stream(["mail", " zoe", ".", "quill", "@", "example", ".org"].map((token) => chat.chunk({ content: token }, {}, { logprobs: { content: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }] }], refusal: null } }))), [EMAIL]);
+add("chat", true, "refusal", "delta.refusal split", chat.stream(split(`no: ${SSN}`, 3).map((refusal) => ({ refusal }))), [SSN]);
+add("chat", true, "unknown field", "a chunk-level unknown string", chat.stream([chat.chunk({ content: "hi" }, { x_debug: `key ${KEY}` })]), [KEY]);
+add("chat", true, "escapes", "a literal \\u0040 escape in content", chat.stream(split(`write ${escapedEmail}`, 4).map((content) => ({ content }))), [EMAIL]);
+add("chat", true, "context", "an AWS secret 40 spaces after its name, one character per delta", chat.stream(chars(AWS_LINE).map((content) => ({ content }))), [AWS_SECRET]);
+add("chat", true, "context", "an AWS secret 40 spaces after its name, name and value in separate deltas", chat.stream([{ content: "aws_secret_access_key =" }, ...Array.from({ length: 40 }, () => ({ content: " " })), { content: AWS_SECRET }]), [AWS_SECRET]);
+add("chat", true, "sse lines", "a comment line", `: ${EMAIL}\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL]);
+add("chat", true, "sse lines", "an id line and an unknown field", `id: ${EMAIL}\nx-note: ${PHONE}\n${chat.stream([{ content: "ok" }])}`, [EMAIL, PHONE]);
+add("chat", true, "sse lines", "an event name", `event: ${EMAIL}\ndata: {"choices":[]}\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL]);
+add("chat", true, "unknown events", "non-JSON data split across events", `${split(EMAIL, 3).map((piece) => sse.data(piece)).join("")}${chat.stream([{ content: "ok" }])}`, [EMAIL]);
+add("chat", true, "unknown events", "an unknown JSON shape split across events", `${split(`to ${EMAIL}`, 4).map((piece) => sse.named("debug", { text: piece })).join("")}${chat.stream([{ content: "ok" }])}`, [EMAIL]);
+add("chat", true, "multi-line data", "JSON data over several data lines", `data: {"id":"c","object":"chat.completion.chunk",\ndata: "choices":[{"index":0,"delta":{"content":"${EMAIL}"}}]}\n\n${sse.data("[DONE]")}`, [EMAIL]);
+add("chat", true, "duplicate keys", "a delta value in the first of two duplicate keys", `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${EMAIL}","content":"ok"},"finish_reason":null}]}\n\n${sse.data("[DONE]")}`, [EMAIL]);
+add("chat", true, "chunking", "one byte per network chunk", chat.stream(split(text(EMAIL), 4).map((content) => ({ content }))), [EMAIL], { chunkBytes: 1 });
+add("chat", true, "chunking", "CRLF line ends", chat.stream(split(text(EMAIL), 4).map((content) => ({ content }))).replaceAll("\n", "\r\n"), [EMAIL]);
+add("chat", true, "chunking", "CR line ends", chat.stream(split(text(EMAIL), 4).map((content) => ({ content }))).replaceAll("\n", "\r"), [EMAIL]);
+add("chat", true, "charset", "an SSE stream after a UTF-8 BOM", `\uFEFF${chat.stream(split(text(EMAIL), 3).map((content) => ({ content })))}`, [EMAIL]);
+add("chat", true, "no end", "a stream cut before finish and [DONE]", split(text(EMAIL), 4).map((content) => sse.data(chat.chunk({ content }))).join(""), [EMAIL]);
+
+const chatSse = chat.stream(split(text(EMAIL), 6).map((content) => ({ content })));
+add("chat", true, "content type", "SSE sent as text/plain", chatSse, [EMAIL], { headers: { "content-type": "text/plain" } });
+add("chat", true, "content type", "SSE sent as application/json", chatSse, [EMAIL], { headers: { "content-type": "application/json" } });
+add("chat", true, "content type", "SSE sent as application/octet-stream", chatSse, [EMAIL], { headers: { "content-type": "application/octet-stream" } });
+add("chat", true, "content type", "SSE sent without a content type", chatSse, [EMAIL], { headers: {} });
+add("chat", true, "content type", "SSE starting with a blank line and a comment, as text/plain", `\n: hello\n\n${chatSse}`, [EMAIL], { headers: { "content-type": "text/plain" } });
+for (const [encoding, encode] of [["gzip", gzipSync], ["br", brotliCompressSync], ["zstd", zstdCompressSync], ["deflate", deflateSync]] as const) {
+  add("chat", true, "encoding", `an SSE stream with content-encoding ${encoding}`, encode(Buffer.from(chatSse)), [EMAIL], { headers: { "content-type": "text/event-stream", "content-encoding": encoding } });
+}
+add("chat", true, "charset", "an invalid UTF-8 byte mid-stream", Buffer.concat([Buffer.from(chat.stream([{ content: "hello" }]).slice(0, 120)), Buffer.from([0xc3, 0x28]), Buffer.from(`${sse.data(chat.chunk({ content: EMAIL }))}`)]), [EMAIL], { refused: true });
+add("chat", true, "headers", "a value in a stream's header", chatSse, [EMAIL, KEY], { headers: { "content-type": "text/event-stream", "x-request-note": KEY } });
+
+// ── OpenAI Responses API, whole ───────────────────────────────────────────────────────────────
+add("responses", false, "known field", "output_text", responses.whole([responses.message(text(EMAIL))]), [EMAIL]);
+add("responses", false, "reasoning", "reasoning summary", responses.whole([{ id: "rs_1", type: "reasoning", summary: [{ type: "summary_text", text: `uses ${PHONE}` }] }, responses.message("ok")]), [PHONE]);
+add("responses", false, "reasoning", "reasoning content (reasoning_text)", responses.whole([{ id: "rs_1", type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: `card ${CARD}` }] }]), [CARD]);
+add("responses", false, "annotations", "output_text annotations", responses.whole([responses.message("see [1]", { annotations: [{ type: "url_citation", url: `https://x.test/?u=${EMAIL}`, title: `SSN ${SSN}`, start_index: 4, end_index: 7 }] })]), [EMAIL, SSN]);
+add("responses", false, "logprobs", "output_text logprobs spelling the address", responses.whole([responses.message(`mail ${EMAIL}`, { logprobs: ["mail", " zoe", ".", "quill", "@", "example", ".org"].map((token) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }] })) })]), [EMAIL]);
+add("responses", false, "unknown field", "an unknown output item type", responses.whole([{ id: "x_1", type: "audio_call", transcript: `say ${SSN}`, result: { spoken: EMAIL } }]), [SSN, EMAIL]);
+add("responses", false, "json in string", "function call arguments with an escape", responses.whole([{ id: "fc_1", type: "function_call", call_id: "c1", name: "send", arguments: `{"to":"${escapedEmail}"}`, status: "completed" }]), [EMAIL]);
+add("responses", false, "unknown field", "custom tool call input", responses.whole([{ id: "ct_1", type: "custom_tool_call", call_id: "c1", name: "shell", input: `echo ${KEY}` }]), [KEY]);
+add("responses", false, "unknown field", "web search call with results", responses.whole([{ id: "ws_1", type: "web_search_call", status: "completed", action: { type: "search", query: `who is ${EMAIL}`, sources: [{ type: "url", url: `https://x.test/${PHONE}` }] } }]), [EMAIL, PHONE]);
+add("responses", false, "unknown field", "code interpreter call code and outputs", responses.whole([{ id: "ci_1", type: "code_interpreter_call", code: `print("${SSN}")`, outputs: [{ type: "logs", logs: `${SSN}` }] }]), [SSN]);
+add("responses", false, "array content", "output text split across two parts", responses.whole([{ id: "msg_ev", type: "message", role: "assistant", content: [{ type: "output_text", text: "mail zoe.quill@", annotations: [] }, { type: "output_text", text: "example.org", annotations: [] }] }]), [EMAIL]);
+add("responses", false, "unknown field", "instructions echoed back", responses.whole([responses.message("ok")], { instructions: `Secret is ${KEY}` }), [KEY]);
+add("responses", false, "errors", "an error object in the response", responses.whole([], { status: "failed", error: { code: "server_error", message: `failed for ${EMAIL}` } }), [EMAIL]);
+
+// ── OpenAI Responses API, streamed ────────────────────────────────────────────────────────────
+add("responses", true, "known field", "output_text deltas one character each", responses.stream(responses.textEvents(chars(text(EMAIL))), [responses.message(text(EMAIL))]), [EMAIL]);
+add("responses", true, "reasoning", "reasoning summary deltas", responses.stream([
+  ["response.output_item.added", { output_index: 0, item: { id: "rs_1", type: "reasoning", summary: [] } }],
+  ...split(`uses ${PHONE} ok`, 5).map((delta): [string, Json] => ["response.reasoning_summary_text.delta", { item_id: "rs_1", output_index: 0, summary_index: 0, delta }]),
+  ["response.reasoning_summary_text.done", { item_id: "rs_1", output_index: 0, summary_index: 0, text: `uses ${PHONE} ok` }],
+]), [PHONE]);
+add("responses", true, "reasoning", "reasoning_text deltas", responses.stream(split(`card ${CARD} ok`, 5).map((delta): [string, Json] => ["response.reasoning_text.delta", { item_id: "rs_1", output_index: 0, content_index: 0, delta }])), [CARD]);
+add("responses", true, "audio", "audio transcript deltas (an event type the agent does not name)", responses.stream(split(`number ${SSN} ok`, 4).map((delta): [string, Json] => ["response.audio.transcript.delta", { delta }])), [SSN]);
+add("responses", true, "unknown events", "an unknown .delta event type with its .done", responses.stream([
+  ...split(`key ${KEY} end`, 6).map((delta): [string, Json] => ["response.x_future.delta", { item_id: "x", output_index: 0, delta }]),
+  ["response.x_future.done", { item_id: "x", output_index: 0, value: `key ${KEY} end` }],
+]), [KEY]);
+add("responses", true, "unknown events", "code interpreter code deltas", responses.stream([
+  ...split(`print("${SSN}")`, 4).map((delta): [string, Json] => ["response.code_interpreter_call_code.delta", { item_id: "ci", output_index: 0, delta }]),
+  ["response.code_interpreter_call_code.done", { item_id: "ci", output_index: 0, code: `print("${SSN}")` }],
+]), [SSN]);
+add("responses", true, "json in string", "MCP call argument deltas with an escape", responses.stream([
+  ...split(`{"to":"${escapedEmail}"}`, 5).map((delta): [string, Json] => ["response.mcp_call_arguments.delta", { item_id: "mcp", output_index: 0, delta }]),
+  ["response.mcp_call_arguments.done", { item_id: "mcp", output_index: 0, arguments: `{"to":"${escapedEmail}"}` }],
+]), [EMAIL]);
+add("responses", true, "annotations", "an annotation.added event", responses.stream([...responses.textEvents(["see [1]"]), ["response.output_text.annotation.added", { item_id: "msg_ev", output_index: 0, content_index: 0, annotation_index: 0, annotation: { type: "url_citation", url: `mailto:${EMAIL}`, title: KEY } }]]), [EMAIL, KEY]);
+add("responses", true, "logprobs", "delta logprobs spelling a split address", responses.stream(responses.textEvents(["mail", " zoe", ".", "quill", "@", "example", ".org"], (token) => ({ logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }] }] }))), [EMAIL]);
+add("responses", true, "unknown field", "a value in output_item.added", responses.stream([["response.output_item.added", { output_index: 0, item: { id: "m", type: "message", role: "assistant", content: [{ type: "output_text", text: `pre ${EMAIL}` }] } }]]), [EMAIL]);
+add("responses", true, "unknown field", "a value only in response.completed", responses.stream([], [responses.message(`final ${PHONE}`), { id: "x", type: "x_item", note: SSN }]), [PHONE, SSN]);
+add("responses", true, "unknown field", "custom tool call input deltas", responses.stream([
+  ...split(`echo ${KEY}`, 4).map((delta): [string, Json] => ["response.custom_tool_call_input.delta", { item_id: "ct", output_index: 0, delta }]),
+  ["response.custom_tool_call_input.done", { item_id: "ct", output_index: 0, input: `echo ${KEY}` }],
+]), [KEY]);
+add("responses", true, "errors", "an error event", responses.stream([["error", { code: "server_error", message: `failed for ${EMAIL}`, param: null }]]), [EMAIL]);
+add("responses", true, "unknown events", "deltas never closed by a done event", `${split(text(EMAIL), 5).map((delta) => sse.named("response.output_text.delta", { type: "response.output_text.delta", item_id: "m", output_index: 0, content_index: 0, delta })).join("")}`, [EMAIL]);
+add("responses", true, "content type", "a Responses stream sent as application/json", responses.stream(responses.textEvents(split(text(EMAIL), 4))), [EMAIL], { headers: { "content-type": "application/json" } });
+
+// ── Anthropic Messages, whole ─────────────────────────────────────────────────────────────────
+add("anthropic", false, "known field", "text block", anthropic.whole([{ type: "text", text: text(EMAIL) }]), [EMAIL]);
+add("anthropic", false, "thinking", "thinking block", anthropic.whole([{ type: "thinking", thinking: `user is ${EMAIL}`, signature: "sig" }, { type: "text", text: "ok" }]), [EMAIL]);
+add("anthropic", false, "citations", "citations in a text block", anthropic.whole([{ type: "text", text: "per the doc", citations: [{ type: "char_location", cited_text: `SSN ${SSN}`, document_index: 0, document_title: `Card ${CARD}`, start_char_index: 0, end_char_index: 10 }] }]), [SSN, CARD]);
+add("anthropic", false, "array content", "a value split across two text blocks", anthropic.whole([{ type: "text", text: "mail zoe.quill@" }, { type: "text", text: "example.org" }]), [EMAIL]);
+add("anthropic", false, "tool use", "tool_use input with a number and a key", anthropic.whole([{ type: "tool_use", id: "tu", name: "pay", input: { card: Number(CARD_DIGITS), [EMAIL]: true } }]), [CARD_DIGITS, EMAIL]);
+add("anthropic", false, "unknown field", "server tool use and web search results", anthropic.whole([
+  { type: "server_tool_use", id: "st", name: "web_search", input: { query: `find ${PHONE}` } },
+  { type: "web_search_tool_result", tool_use_id: "st", content: [{ type: "web_search_result", url: "https://x.test", title: `About ${EMAIL}`, encrypted_content: "abc", page_age: null }] },
+]), [PHONE, EMAIL]);
+add("anthropic", false, "unknown field", "an unknown block type", anthropic.whole([{ type: "x_future_block", body: { lines: [`key ${KEY}`] } }]), [KEY]);
+add("anthropic", false, "unknown field", "a top-level unknown field", anthropic.whole([{ type: "text", text: "ok" }], { container: { id: "c", note: IBAN } }), [IBAN]);
+add("anthropic", false, "errors", "an error body", { type: "error", error: { type: "invalid_request_error", message: `bad ${EMAIL}` } }, [EMAIL], { status: 400 });
+add("anthropic", false, "encoding", "gzip", gzipSync(Buffer.from(JSON.stringify(anthropic.whole([{ type: "text", text: text(EMAIL) }])))), [EMAIL], { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("anthropic", false, "json in string", "a tool_use input string holding escaped JSON", anthropic.whole([{ type: "tool_use", id: "tu", name: "send", input: { payload: `{"to":"${escapedEmail}"}` } }]), [EMAIL]);
+
+// ── Anthropic Messages, streamed ──────────────────────────────────────────────────────────────
+add("anthropic", true, "known field", "text deltas one character each", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", chars(text(EMAIL)))), [EMAIL]);
+add("anthropic", true, "thinking", "thinking deltas", anthropic.stream([...anthropic.block(0, { type: "thinking", thinking: "" }, "thinking_delta", "thinking", split(`user ${EMAIL} asks`, 6)), ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", ["ok"])]), [EMAIL]);
+add("anthropic", true, "citations", "citations_delta", anthropic.stream([
+  ["content_block_start", { index: 0, content_block: { type: "text", text: "", citations: [] } }],
+  ["content_block_delta", { index: 0, delta: { type: "citations_delta", citation: { type: "char_location", cited_text: `SSN ${SSN}`, document_index: 0, document_title: EMAIL, start_char_index: 0, end_char_index: 3 } } }],
+  ["content_block_delta", { index: 0, delta: { type: "text_delta", text: "per doc" } }],
+  ["content_block_stop", { index: 0 }],
+]), [SSN, EMAIL]);
+add("anthropic", true, "tool use", "input_json_delta with an escape cut in the middle", anthropic.stream(anthropic.block(0, { type: "tool_use", id: "tu", name: "send", input: {} }, "input_json_delta", "partial_json", ['{"to":"zoe.quill\\u00', '40example.org"}'])), [EMAIL]);
+add("anthropic", true, "numbers", "input_json_delta with a card number split", anthropic.stream(anthropic.block(0, { type: "tool_use", id: "tu", name: "pay", input: {} }, "input_json_delta", "partial_json", split(`{"card": ${CARD_DIGITS}}`, 5))), [CARD_DIGITS]);
+add("anthropic", true, "unknown field", "a value in content_block_start of a server tool", anthropic.stream([
+  ["content_block_start", { index: 0, content_block: { type: "server_tool_use", id: "st", name: "web_search", input: { query: `find ${PHONE}` } } }],
+  ["content_block_stop", { index: 0 }],
+  ["content_block_start", { index: 1, content_block: { type: "web_search_tool_result", tool_use_id: "st", content: [{ type: "web_search_result", url: "https://x.test", title: `About ${EMAIL}` }] } }],
+  ["content_block_stop", { index: 1 }],
+]), [PHONE, EMAIL]);
+add("anthropic", true, "unknown events", "an unknown delta type split", anthropic.stream(anthropic.block(0, { type: "x_block" }, "x_future_delta", "value", split(`key ${KEY} end`, 5))), [KEY]);
+add("anthropic", true, "unknown events", "an unknown event type split", anthropic.stream(split(`ref ${IBAN}`, 4).map((note): [string, Json] => ["x_annotation", { note }])), [IBAN]);
+add("anthropic", true, "unknown field", "a value in message_start content", anthropic.stream(anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", ["ok"]), { content: [{ type: "text", text: `prefill ${EMAIL}` }] }), [EMAIL]);
+add("anthropic", true, "unknown field", "a value in message_delta", `${anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])).replace('"stop_sequence":null},"usage"', `"stop_sequence":null,"x_note":"${SSN}"},"usage"`)}`, [SSN]);
+add("anthropic", true, "known field", "text in content_block_start and deltas", anthropic.stream(anthropic.block(0, { type: "text", text: "mail zoe." }, "text_delta", "text", ["quill@exa", "mple.org"])), [EMAIL]);
+add("anthropic", true, "errors", "an error event", anthropic.stream([["error", { error: { type: "overloaded_error", message: `busy for ${EMAIL}` } }]]), [EMAIL]);
+add("anthropic", true, "interleaving", "a value split across two text blocks", anthropic.stream([...anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["mail zoe.quill@"]), ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", ["example.org"])]), [EMAIL]);
+add("anthropic", true, "content type", "an Anthropic stream sent as text/plain", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", split(text(EMAIL), 4))), [EMAIL], { headers: { "content-type": "text/plain" } });
+add("anthropic", true, "charset", "an invalid UTF-8 byte in an event", Buffer.concat([Buffer.from(anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])).slice(0, 200)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(sse.named("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: EMAIL } }))]), [EMAIL], { refused: true });
+
+/** Every case, in order. */
+export const REPLY_CASES: readonly ReplyCase[] = cases;

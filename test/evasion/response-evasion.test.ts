@@ -1,0 +1,103 @@
+// The response-side evasion corpus end to end: a real agent (fake control plane) with a mask policy
+// on replies (every built-in detector, US national numbers), and a stand-in provider replaying each
+// crafted reply byte for byte in small network chunks. Whatever the agent forwards, no masked value
+// may reach the caller in any form a client could read (client-view.ts); a reply the agent cannot
+// inspect must be refused, and recorded with the reason.
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
+import { clientViews, leakedValues } from "./client-view.js";
+import { REPLY_CASES, type Api, type ReplyCase } from "./response-corpus.js";
+
+const MODEL = "evasion";
+let bed: PolicyBed;
+let token: string;
+
+beforeAll(async () => {
+  bed = await startPolicyBed();
+  await bed.use([
+    {
+      name: "mask-replies", priority: 90, action: PolicyAction.MASK, direction: 2 /* RESPONSE */,
+      detectors: ["email", "phone", "payment-card", "iban", "us-ssn", "ip-address", "secrets"], phoneRegion: "US",
+    },
+    { name: "allow-all" },
+  ]);
+  token = await bed.issuer.token();
+}, 60_000);
+afterAll(() => bed?.close());
+
+const paths: Record<Api, string> = { chat: "/openai/v1/chat/completions", responses: "/openai/v1/responses", anthropic: "/claude/v1/messages" };
+
+function requestBody(api: Api, stream: boolean): unknown {
+  if (api === "chat") return { model: MODEL, messages: [{ role: "user", content: "hi" }], stream };
+  if (api === "responses") return { model: MODEL, input: "hi", stream };
+  return { model: MODEL, max_tokens: 64, messages: [{ role: "user", content: "hi" }], stream };
+}
+
+function bytesOf(body: ReplyCase["body"]): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  return Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+/** Registers the case's reply at the stand-in, in network chunks. */
+function script(entry: ReplyCase): string {
+  const bytes = bytesOf(entry.body);
+  const size = entry.chunkBytes ?? (entry.stream ? 7 : bytes.length);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  const headers = entry.headers ?? { "content-type": entry.stream ? "text/event-stream" : "application/json" };
+  return bed.provider.script({ status: entry.status ?? 200, headers, chunks });
+}
+
+/** Sends the case's request through the agent and reads the raw answer (not decompressed). */
+export async function run(entry: ReplyCase): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const answer = await request(`${bed.agent.url}${paths[entry.api]}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-script": script(entry) },
+    body: JSON.stringify(requestBody(entry.api, entry.stream)),
+  });
+  const body = Buffer.from(await answer.body.arrayBuffer());
+  return { status: answer.statusCode, headers: answer.headers, body };
+}
+
+const marker = /\[(EMAIL|PHONE|PAYMENT_CARD|US_SSN|IBAN|SECRET|IP_ADDRESS)\]/;
+// A refusal before the body (502 in the provider's format) or, once a stream is under way, the
+// provider's own error event naming the reason.
+const refusedMidStream = /uninspectable/;
+
+describe("response-side evasion corpus", () => {
+  it("has cases of every class, whole and streamed, for each API", () => {
+    expect(REPLY_CASES.length).toBeGreaterThan(100);
+    for (const api of ["chat", "responses", "anthropic"] as const) {
+      for (const stream of [false, true]) expect(REPLY_CASES.some((entry) => entry.api === api && entry.stream === stream)).toBe(true);
+    }
+  });
+
+  it.each(REPLY_CASES.map((entry) => [`${entry.api} ${entry.stream ? "stream" : "whole"} · ${entry.kind} · ${entry.name}`, entry] as const))("%s", async (_, entry) => {
+    const answer = await run(entry);
+    const views = clientViews(answer.headers, answer.body);
+    expect(leakedValues(views, entry.secrets)).toEqual([]);
+    const text = answer.body.toString("utf8");
+    if (entry.refused) {
+      if (answer.status === 502) expect(JSON.stringify(JSON.parse(text))).toMatch(/uninspectable|cannot inspect/i);
+      else expect(text).toMatch(refusedMidStream);
+      return;
+    }
+    expect(answer.status).toBe(entry.status ?? 200);
+    if (!entry.name.includes("duplicate keys")) expect(views.some((view) => marker.test(view))).toBe(true);
+  });
+
+  it("records a refused reply as failed, with the reason", async () => {
+    const entry = REPLY_CASES.find((candidate) => candidate.refused && !candidate.stream);
+    if (!entry) throw new Error("the corpus has no refused whole reply");
+    const answer = await run(entry);
+    expect(answer.status).toBe(502);
+    const record = await bed.recorded(String(answer.headers["x-palisade-session"]));
+    expect(record.verdict).toBe(Verdict.FAILED);
+    expect(record.status).toBe(502);
+    expect(record.reason).toMatch(/cannot inspect/i);
+    expect(record.error).not.toBe("");
+  });
+});
