@@ -1,8 +1,10 @@
 // Sends one admitted request to its connection's upstream with undici and streams the answer back:
 // every chunk goes to the caller as soon as it arrives (with backpressure) and, alongside, to the
 // recorder. Nothing is buffered whole, except a non-streamed response that must be masked
-// (relay-response.ts). The request body given is already what goes upstream: the canonical,
-// decoded body (masked if need be), with the Content-Type that describes it.
+// (relay-inspected.ts). The request body given is already what goes upstream: the canonical,
+// decoded body (masked if need be), with the Content-Type that describes it. A reply the agent must
+// read but cannot (agent/masking/uninspectable.ts) ends as a 502 in the provider's format, or its
+// stream error event once the answer is under way, recorded with why.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errors, type Dispatcher } from "undici";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -13,7 +15,8 @@ import type { StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { recordRefusal } from "./refusal.js";
-import { relayResponse } from "./relay-response.js";
+import { relayResponse, writable } from "./relay-response.js";
+import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
 
@@ -45,16 +48,10 @@ function upstreamPath(connection: CompiledConnection, route: Route): string {
   return (`${connection.basePath}${route.rest}` || "/") + route.search;
 }
 
-// A body the upstream encoded (gzip…) cannot be read, so cannot be masked.
-function encoded(headers: Dispatcher.ResponseData["headers"]): boolean {
-  const encoding = String(headers["content-encoding"] ?? "").trim().toLowerCase();
-  return encoding !== "" && encoding !== "identity";
-}
-
 /**
  * Forwards the request and records the outcome; never throws. `filter` (when given) rewrites an
  * event-stream response on its way to the caller (the recorder sees the bytes before it);
- * `masking` is set when responses are masked.
+ * `masking` is the exchange's mask session, when masking applied (it says whether the reply must be read).
  */
 export async function forward(
   context: ForwardContext,
@@ -103,28 +100,23 @@ export async function forward(
   const contentType = String(upstream.headers["content-type"] ?? "");
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
   const headers = downstreamResponseHeaders(upstream.headers);
-  if (masking) {
-    if (encoded(upstream.headers)) {
-      // Fail closed: what cannot be read cannot be masked, so it is not passed on (and is discarded).
-      upstream.body.on("error", () => {});
-      upstream.body.destroy();
-      const refusal = { status: 502, kind: "bad_gateway" as const, message: `Upstream of connection ${connection.name} sent an encoded response that Palisade cannot mask` };
-      const error = `content-encoding ${String(upstream.headers["content-encoding"])}`;
-      return recordRefusal(res, recorder, connection.provider, refusal, { verdict: Verdict.FAILED, reason: refusal.message, error });
-    }
-    delete headers["content-length"]; // masking changes the length; a whole body gets its own
-  }
-  recorder.responseStart(connection.provider, contentType);
   try {
-    // Only an event stream is filtered (an error answer in JSON goes through as it is).
-    const through = streamed ? filter : undefined;
-    await relayResponse({ upstream, res, headers, streamed, contentType, recorder, masking, filter: through, callerGone: () => callerGone });
+    await relayResponse({
+      upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, masking, filter,
+      callerGone: () => callerGone, writable: () => writable(res),
+    });
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
+    upstream.body.on("error", () => {});
     upstream.body.destroy();
     if (callerGone) {
       res.destroy();
       return recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: "caller closed the connection" });
+    }
+    if (error instanceof UninspectableReply) {
+      // Fail closed: what cannot be read is not passed on (and the rest is discarded).
+      const refusal = { status: 502, kind: "uninspectable_reply" as const, message: `Palisade cannot inspect the reply of connection ${connection.name}: ${error.reason}` };
+      return endCutAnswer(res, recorder, connection, route, { status: upstream.statusCode, streamed: res.headersSent }, { refusal, error: `uninspectable reply: ${error.reason}` });
     }
     const stalled = isStall(error);
     context.metrics?.upstreamFailure(connection.name, stalled ? "stalled" : "broke_off");

@@ -12,7 +12,6 @@ import { canonicalBody } from "../inspection/canonical-body.js";
 import { maskCanonical, type UpstreamBody } from "../inspection/mask-canonical.js";
 import { parseJsonBody } from "../masking/json-body.js";
 import { createMaskSession } from "../masking/mask-session.js";
-import { forResponse } from "../../core/detectors/mask-types.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitGate } from "../policy/limits.js";
@@ -192,7 +191,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // the rewrite starts from the masked body when the request was masked.
       const usage = canonical.form === "json" ? provider.streamUsage?.(route.rest, forwarded.bytes === canonical.bytes ? json : parseJsonBody(forwarded.bytes.toString("utf8"))) : undefined;
       const upstreamBody = usage ? { ...forwarded, bytes: usage.body } : forwarded;
-      await forward(context, req, res, connection, route, upstreamBody, recorder, usage?.filter(), masks.some(forResponse) ? masking : undefined);
+      // The session reads the reply when a rule masks responses or a placeholder may need restoring.
+      await forward(context, req, res, connection, route, upstreamBody, recorder, usage?.filter(), masking);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

@@ -2,13 +2,16 @@
 // characters outside strings pass at once; each string literal's decoded content goes through
 // its own TextStream, and what it releases is re-encoded, so the output is JSON text again
 // whatever the masks replace (a marker never cuts an escape sequence or a closing quote). Keys are
-// strings too and are masked like values. Numbers are not masked.
+// strings too and are masked like values. A number is held until it ends and then scanned on its
+// own (a card number sent as a number); one that matches goes out as a string holding the marker.
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
 
 const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const encode = (text: string) => (text === "" ? "" : JSON.stringify(text).slice(1, -1));
+const numberStart = /[-0-9]/;
+const numberPart = /[-+0-9.eE]/;
 
 /** A JSON text stream counting findings at `location`; `emitted` and the returns are JSON text. */
 export function createJsonTextStream(reply: ReplyMasker, location: string): TextStream {
@@ -16,6 +19,8 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   let pending: string | undefined; // an escape sequence being read: "\\", "\\u00"…
   let literal: TextStream | undefined;
   let finished = false;
+  let original = "";
+  let number = ""; // a number outside strings, held until it ends
   const emitted = { client: "", record: "" };
   const out = { client: "", record: "" };
   const emit = (texts: TwoTexts, raw = false) => {
@@ -31,10 +36,24 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     return result;
   };
 
+  const endNumber = () => {
+    const masked = reply.mask(number, location);
+    if (masked.client === number && masked.record === number) emit({ client: number, record: number }, true);
+    else emit({ client: JSON.stringify(masked.client), record: JSON.stringify(masked.record) }, true);
+    number = "";
+  };
+
   const push = (piece: string): void => {
     let decoded = "";
     let plain = "";
     for (const char of piece) {
+      if (!inString && (number !== "" ? numberPart.test(char) : numberStart.test(char))) {
+        if (plain !== "") emit({ client: plain, record: plain }, true);
+        plain = "";
+        number += char;
+        continue;
+      }
+      if (!inString && number !== "") endNumber();
       if (!inString) {
         if (char === '"') {
           inString = true;
@@ -68,6 +87,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   return {
     push(piece) {
       finished = false;
+      original += piece;
       push(piece);
       return take();
     },
@@ -75,9 +95,13 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       finished = true;
       // Cut off inside a string (the provider stopped mid-argument): release it masked, unclosed.
       if (literal) emit(literal.flush());
+      if (number !== "") endNumber();
       return take();
     },
     emitted,
+    get original() {
+      return original;
+    },
     get finished() {
       return finished;
     },

@@ -1,6 +1,7 @@
 // One exchange's masking state, shared by the request walkers, response walkers and stream
 // maskers: the rules split by direction, the pseudonym table, the finding counter, and whole-text
 // masking for each side.
+import { escapeAware } from "./escape-view.js";
 import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
 import { createMatchScanner, type MatchScanner } from "./match-scanner.js";
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
@@ -40,7 +41,8 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const responseRules = rules.filter(forResponse);
   const requestScanner = createMatchScanner(requestRules);
   const requestReplacer = createReplacer(table, counter, "request");
-  const replyScanner = createMatchScanner(responseRules, table);
+  // Replies are also read with JSON escapes decoded (a model may write `\u0040` for `@`).
+  const replyScanner = escapeAware(createMatchScanner(responseRules, table));
   const replyReplacer = createReplacer(table, counter, "response");
   return {
     table,

@@ -1,6 +1,7 @@
 // The masking engine's entry point: one MaskSession per exchange masks the request body before it
 // goes upstream and the response (whole or streamed) before it reaches the caller, with the
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
+import type { OutgoingHttpHeaders } from "node:http";
 import { createMaskContext } from "./mask-context.js";
 import type { MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
@@ -18,19 +19,22 @@ export interface MaskSession {
   maskRequest(body: Buffer, parsed?: unknown): Buffer;
   /** One request text (a multipart text part…) masked by the request rules; the same string when nothing matched. */
   maskText(text: string, location: string): string;
-  /** A whole (non-streamed) response body. */
+  /** A whole (non-streamed) response body, read by what it is (JSON, NDJSON, SSE, text); throws UninspectableReply when it cannot be read. */
   maskResponse(body: Buffer, contentType: string): MaskedBody;
   /**
    * An SSE response: push() upstream bytes chunk by chunk, get what to send now (maybe empty) and
    * the JSON of the events in it, parsed once here for the readers after; end() flushes the held tail.
+   * push() and end() throw UninspectableReply when the stream cannot be read.
    */
   responseStream(): ResponseStream;
+  /** The reply's headers with every value masked like reply text (same object when nothing matched). */
+  maskHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
+  /** Whether the reply must be read at all: a rule masks responses, or a placeholder may need restoring. */
+  readonly inspectsReplies: boolean;
   findings(): MaskFindingCount[];
   /** Anything masked or restored so far. */
   readonly masked: boolean;
 }
-
-const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
 
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
 export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[]): MaskSession {
@@ -41,13 +45,24 @@ export function createMaskSession(provider: string, path: string, rules: readonl
     maskText: (text, location) => (context.masksRequests ? context.prompt.mask(text, location) : text),
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
-      if (!isEventStream(contentType)) return maskResponseBody(provider, body, contentType, context.reply);
-      const stream = responseStream();
-      const head = stream.push(body);
-      const tail = stream.end();
-      return { client: Buffer.concat([head.client, tail.client]), record: Buffer.concat([head.record, tail.record]) };
+      return maskResponseBody(body, contentType, context.reply, responseStream);
     },
     responseStream,
+    maskHeaders(headers) {
+      if (!context.reply.active) return headers;
+      let out: OutgoingHttpHeaders | undefined;
+      for (const [name, value] of Object.entries(headers)) {
+        const values = Array.isArray(value) ? value : value === undefined ? [] : [String(value)];
+        const masked = values.map((text) => context.reply.mask(text, `response.headers.${name}`).client);
+        if (masked.every((text, index) => text === values[index])) continue;
+        out ??= { ...headers };
+        out[name] = Array.isArray(value) ? masked : masked[0];
+      }
+      return out ?? headers;
+    },
+    get inspectsReplies() {
+      return context.reply.active;
+    },
     findings: () => context.counter.list(),
     get masked() {
       return context.counter.any;

@@ -1,46 +1,55 @@
-// Masks a whole (non-streamed) response body: the provider's known text fields of a JSON body of a
-// known shape, every string of any other JSON body, a text/* body as text. Binary bodies pass.
-// The caller gets restored values; the record keeps placeholders.
-import { visitAnthropicResponse } from "./anthropic-response.js";
-import { createFieldEditor, type FieldVisitor } from "./field-editor.js";
-import { parseJsonBody, stringifyJsonBody, utf8Text } from "./json-body.js";
+// Masks a whole (non-streamed) reply by what it is, not by what its content type claims: the body
+// must be UTF-8 (else it cannot be inspected); a JSON document, or NDJSON lines, is masked field by
+// field whatever the fields are called (document-masker.ts) and re-serialised; a body with SSE
+// fields (or labelled text/event-stream) is masked as a stream; anything else as one text.
+import { maskJsonDocuments } from "./document-masker.js";
+import { looksLikeJson, parseJsonBodyExact } from "./json-body.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
-import { visitOpenaiResponse } from "./openai-response.js";
-import { objectAt } from "./walk-helpers.js";
-
-type ResponseWalker = (body: Record<string, unknown>, visitor: FieldVisitor) => boolean;
-
-const walkers: Record<string, ResponseWalker> = {
-  openai: visitOpenaiResponse,
-  anthropic: visitAnthropicResponse,
-};
+import type { ResponseStream } from "./response-stream.js";
+import { strictUtf8 } from "./uninspectable.js";
 
 const unchanged = (body: Buffer): MaskedBody => ({ client: body, record: body });
-const textual = (contentType: string) => /^\s*text\/|[/+]json\b|[/+]xml\b/i.test(contentType);
+const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
+const sseField = /^(?:data|event|id|retry)(?::|$)/m;
 
-/** The caller's and the record's body; both `body` itself when nothing was masked or restored. */
-export function maskResponseBody(provider: string, body: Buffer, contentType: string, masker: ReplyMasker): MaskedBody {
-  if (contentType !== "" && !textual(contentType)) return unchanged(body);
-  const text = utf8Text(body);
-  if (text === undefined || text === "") return unchanged(body);
-  // Any JSON document, a bare number or string too: masked as JSON so it stays JSON.
-  const parsed = parseJsonBody(text);
-  if (parsed === undefined) {
-    const masked = masker.mask(text, "response.body");
-    if (masked.client === text && masked.record === text) return unchanged(body);
-    return { client: Buffer.from(masked.client, "utf8"), record: Buffer.from(masked.record, "utf8") };
+/** The JSON documents of `text`: one (any JSON value: a bare string or number stays JSON), or one per non-blank line (NDJSON); undefined when it is neither. */
+function documentsOf(text: string): unknown[] | undefined {
+  const whole = parseJsonBodyExact(text).value;
+  if (whole !== undefined) return [whole];
+  if (!looksLikeJson(text)) return undefined;
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length < 2) return undefined;
+  const documents: unknown[] = [];
+  for (const line of lines) {
+    const value = parseJsonBodyExact(line).value;
+    if (value === undefined) return undefined;
+    documents.push(value);
   }
-  const editor = createFieldEditor((value, location) => {
-    const masked = masker.mask(value, location);
-    return masked.client === value && masked.record === value ? undefined : masked;
-  });
-  const object = objectAt(parsed);
-  const walker = walkers[provider];
-  if (!object || !walker?.(object, editor)) editor.all({ response: parsed }, "response", "response");
-  if (!editor.changed) return unchanged(body);
-  editor.apply("client");
-  const client = Buffer.from(stringifyJsonBody(parsed), "utf8");
-  editor.apply("record");
-  return { client, record: Buffer.from(stringifyJsonBody(parsed), "utf8") };
+  return documents;
+}
+
+/** Plays a whole SSE body through a stream masker. */
+function maskAsStream(body: Buffer, stream: ResponseStream): MaskedBody {
+  const head = stream.push(body);
+  const tail = stream.end();
+  return { client: Buffer.concat([head.client, tail.client]), record: Buffer.concat([head.record, tail.record]) };
+}
+
+/** The caller's and the record's body; throws UninspectableReply when the body is not UTF-8. */
+export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream): MaskedBody {
+  const text = strictUtf8(body);
+  if (text.trim() === "") return unchanged(body);
+  const documents = documentsOf(text);
+  if (documents) {
+    const masked = maskJsonDocuments(documents, masker);
+    const ending = documents.length > 1 && /\n\s*$/.test(text) ? "\n" : "";
+    const client = masked.map((document) => document.client).join("\n") + ending;
+    const record = masked.map((document) => document.record).join("\n") + ending;
+    return { client: Buffer.from(client, "utf8"), record: client === record ? Buffer.from(client, "utf8") : Buffer.from(record, "utf8") };
+  }
+  if (isEventStream(contentType) || sseField.test(text)) return maskAsStream(body, stream());
+  const masked = masker.mask(text, "response.body");
+  if (masked.client === text && masked.record === text) return unchanged(body);
+  return { client: Buffer.from(masked.client, "utf8"), record: Buffer.from(masked.record, "utf8") };
 }

@@ -1,18 +1,24 @@
-// Masks one SSE response as it streams: splits the upstream bytes into events, lets the
-// provider's handler rewrite the events it knows (per-content text streams with hold-back), masks
-// every string of any other JSON event (and any non-JSON data as text) on its own, and returns,
-// per push, the bytes to send the caller now and the bytes the record keeps. Order is preserved;
-// an event is delayed only while text it carries is held back.
-import { createFieldEditor } from "./field-editor.js";
+// Masks one SSE reply as it streams. The upstream bytes are split into events (strict UTF-8); each
+// event's data is parsed once; the provider's handler masks the fields its API defines as deltas
+// (character-precise hold-back); the generic pass masks everything else in the event whatever its
+// name (value-masker.ts), and the event's other lines (comments, ids, names) as text. Events go out
+// in order, each re-serialised from what was inspected; one waits only while loose text in it may
+// still continue into the next event. Returns, per push, the bytes for the caller, the bytes for
+// the record, and the parsed events (readers after the masker reuse them).
 import type { MaskContext, ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { ParsedData, ParsedEvents } from "../sse/parsed-events.js";
+import { createDraft, type Draft } from "./event-draft.js";
 import { parseJsonBodyExact } from "./json-body.js";
-import type { Emit, SseHandler, SseHandlerFactory } from "./sse-handler.js";
+import { createClaims, type Claims } from "./json-walk.js";
+import { createLooseStreams } from "./loose-streams.js";
+import type { TwoTexts } from "./replacer.js";
 import { anthropicSse } from "./sse-anthropic.js";
+import type { SseHandler, SseHandlerFactory, Synthesized } from "./sse-handler.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
+import { createCleanCache, maskValue, type CleanCache } from "./value-masker.js";
 
 /** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
 export type StreamOutput = MaskedBody & { parsed?: ParsedEvents };
@@ -21,9 +27,6 @@ export interface ResponseStream {
   push(chunk: Buffer): StreamOutput;
   end(): StreamOutput;
 }
-
-/** An emitted event with the JSON value its data parsed to, when it is known here. */
-type Parsed = { emit: Emit; value?: { of: unknown } };
 
 const empty = Buffer.alloc(0);
 const LOCATION = "response.stream";
@@ -39,10 +42,10 @@ const anyShape = [openaiChatSse, openaiResponsesSse, anthropicSse];
 function handlerFor(provider: string, reply: ReplyMasker): SseHandler {
   const handlers = (handlerFactories[provider] ?? anyShape).map((factory) => factory(reply));
   return {
-    event(event, data) {
+    event(input) {
       for (const handler of handlers) {
-        const emits = handler.event(event, data);
-        if (emits) return emits;
+        const made = handler.event(input);
+        if (made) return made;
       }
       return undefined;
     },
@@ -50,74 +53,112 @@ function handlerFor(provider: string, reply: ReplyMasker): SseHandler {
   };
 }
 
-// An event no handler knows: every string of its JSON masked on its own (a value split across such events is not caught).
-function maskWhole(event: RawEvent, data: unknown, reply: ReplyMasker): Emit {
-  const text = event.data ?? "";
-  if (data === undefined) {
-    const masked = reply.mask(text, LOCATION);
-    return masked.client === text && masked.record === text ? { keep: event } : { otherLines: event.otherLines, data: masked };
-  }
-  const editor = createFieldEditor((value, location) => {
-    const masked = reply.mask(value, location);
-    return masked.client === value && masked.record === value ? undefined : masked;
-  });
-  const root = { data }; // the event's data may itself be a string
-  editor.all(root, "data", LOCATION);
-  if (!editor.changed) return { keep: event };
-  editor.apply("record");
-  const record = JSON.stringify(root.data);
-  editor.apply("client");
-  return { otherLines: event.otherLines, data: { client: JSON.stringify(root.data), record }, root: root.data };
+/** One event on its way out: ready once no loose text in it is outstanding. */
+interface Item {
+  ready(): boolean;
+  render(): { client: string; record: string; parsed?: { client?: ParsedData; record?: ParsedData } };
 }
 
-// The parsed value goes with an event only while it is what JSON.parse makes of that side's data:
-// an edited event's value holds the caller's texts, so the record's side (when it differs) has none.
-function render(items: Parsed[]): StreamOutput {
-  if (items.length === 0) return { client: empty, record: empty };
-  let client = "";
-  let record = "";
-  const parsed: ParsedEvents = { client: [], record: [] };
-  const list = (side: ParsedData[], data: string | undefined, value: { of: unknown } | undefined) => {
-    if (value && data !== undefined) side.push({ data, value: value.of });
-  };
-  for (const { emit, value } of items) {
-    if ("keep" in emit) {
-      client += emit.keep.raw;
-      record += emit.keep.raw;
-      list(parsed.client, emit.keep.data, value);
-      list(parsed.record, emit.keep.data, value);
-    } else {
-      client += withData(emit, emit.data.client);
-      record += withData(emit, emit.data.record);
-      list(parsed.client, emit.data.client, value);
-      if (emit.data.record === emit.data.client) list(parsed.record, emit.data.record, value);
-    }
-  }
-  const clientBytes = Buffer.from(client, "utf8");
-  const same = client === record;
-  return { client: clientBytes, record: same ? clientBytes : Buffer.from(record, "utf8"), parsed: same ? { client: parsed.client, record: parsed.client } : parsed };
+/** An event's lines other than data (event, id, retry, comments, unknown fields) masked as text. */
+function maskLines(lines: readonly string[], clean: CleanCache): TwoTexts {
+  const text = lines.join("\n");
+  return clean.mask(text, `${LOCATION}.lines`) ?? { client: text, record: text };
 }
 
-/** A masker for one SSE response of `provider` (the stream is passed through when the reply needs no masking). */
+const linesOnly = (lines: string) => (lines === "" ? "" : `${lines}\n\n`);
+const withLines = (lines: string, data: string) => withData({ otherLines: lines === "" ? [] : lines.split("\n") }, data);
+
+function synthesizedItem(event: Synthesized): Item {
+  const lines = event.name === "" ? "" : `event: ${event.name}`;
+  return { ready: () => true, render: () => ({ client: withLines(lines, event.data.client), record: withLines(lines, event.data.record) }) };
+}
+
+/** A masker for one SSE reply of `provider` (the stream is passed through when the reply needs no masking). */
 export function createResponseStream(provider: string, _path: string, context: MaskContext): ResponseStream {
   const reply = context.reply;
   if (!reply.active) return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
   const splitter = createSseSplitter();
   const handler = handlerFor(provider, reply);
-  const process = (events: RawEvent[]): Parsed[] =>
-    events.flatMap((event): Parsed[] => {
-      if (event.data === undefined) return [{ emit: { keep: event } }];
-      const { value: data, plain } = parseJsonBodyExact(event.data);
-      const emits = handler.event(event, data) ?? [maskWhole(event, data, reply)];
-      // Shared only when it is JSON.parse's value (no number kept as source text) of this event's data.
-      if (!plain) return emits.map((emit) => ({ emit }));
-      return emits.map((emit) => {
-        if ("keep" in emit) return { emit, value: emit.keep === event ? { of: data } : undefined };
-        return { emit, value: emit.root === undefined ? undefined : { of: emit.root } };
-      });
+  const loose = createLooseStreams(reply);
+  const clean = createCleanCache(reply);
+  const values = { reply, loose, clean };
+  const queue: Item[] = [];
+
+  const jsonItem = (event: RawEvent, value: unknown, plain: boolean, draft: Draft, claims: Claims, lines: TwoTexts): Item => {
+    const holder = { data: value };
+    const type = (value as { type?: unknown } | null)?.type;
+    // Loose pieces join only within one kind of event (its SSE name and data type).
+    maskValue(holder, "data", "", LOCATION, `${event.name}/${typeof type === "string" ? type : ""}`, values, draft, claims);
+    return {
+      ready: () => draft.ready,
+      render() {
+        const data = draft.render(() => holder.data);
+        const client = withLines(lines.client, data.client);
+        const record = withLines(lines.record, data.record);
+        if (!plain) return { client, record };
+        const shared = { data: data.client, value: holder.data };
+        return { client, record, parsed: { client: shared, record: data.record === data.client ? shared : undefined } };
+      },
+    };
+  };
+
+  const textItem = (event: RawEvent, text: string, lines: TwoTexts): Item => {
+    let data: TwoTexts = { client: text, record: text };
+    let waiting = true;
+    loose.piece(`text/${event.name}`, text, `${LOCATION}.data`, (texts) => {
+      waiting = false;
+      if (texts) data = texts;
     });
+    return { ready: () => !waiting, render: () => ({ client: withLines(lines.client, data.client), record: withLines(lines.record, data.record) }) };
+  };
+
+  const process = (events: RawEvent[]) => {
+    for (const event of events) {
+      const lines = maskLines(event.otherLines, clean);
+      if (event.data === undefined) {
+        const same = lines.client === lines.record && lines.client === event.otherLines.join("\n");
+        queue.push({ ready: () => true, render: () => (same ? { client: event.raw, record: event.raw } : { client: linesOnly(lines.client), record: linesOnly(lines.record) }) });
+        continue;
+      }
+      const { value, plain } = parseJsonBodyExact(event.data);
+      const draft = createDraft();
+      const claims = createClaims();
+      const before = handler.event({ event, data: value, draft, claims }) ?? [];
+      for (const made of before) queue.push(synthesizedItem(made));
+      queue.push(value === undefined ? textItem(event, event.data, lines) : jsonItem(event, value, plain, draft, claims, lines));
+      loose.endEvent();
+    }
+  };
+
+  const drain = (all: boolean): StreamOutput => {
+    let count = 0;
+    while (count < queue.length && (all || queue[count].ready())) count++;
+    if (count === 0) return { client: empty, record: empty };
+    let client = "";
+    let record = "";
+    const parsed: ParsedEvents = { client: [], record: [] };
+    for (const item of queue.splice(0, count)) {
+      const out = item.render();
+      client += out.client;
+      record += out.record;
+      if (out.parsed?.client) parsed.client.push(out.parsed.client);
+      if (out.parsed?.record) parsed.record.push(out.parsed.record);
+    }
+    const clientBytes = Buffer.from(client, "utf8");
+    const same = client === record;
+    return { client: clientBytes, record: same ? clientBytes : Buffer.from(record, "utf8"), parsed: same ? { client: parsed.client, record: parsed.client } : parsed };
+  };
+
   return {
-    push: (chunk) => render(process(splitter.push(chunk))),
-    end: () => render([...process(splitter.end()), ...handler.end().map((emit) => ({ emit }))]),
+    push(chunk) {
+      process(splitter.push(chunk));
+      return drain(false);
+    },
+    end() {
+      process(splitter.end());
+      for (const made of handler.end()) queue.push(synthesizedItem(made));
+      loose.finish();
+      return drain(true);
+    },
   };
 }

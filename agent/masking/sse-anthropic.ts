@@ -1,9 +1,11 @@
-// SSE masking for Anthropic Messages: each content block's `text_delta` text, `thinking_delta`
-// thinking and `input_json_delta` partial JSON (tool input) is a text stream of that block; a
-// delta event carries what the stream releases now; `content_block_stop` is preceded by one more
-// `content_block_delta` with what the block still held. Held text left at `message_stop` (or the
-// end of the stream) goes out the same way.
-import { createJsonEdits, createStreamSet, emitEdited, isEmpty, synthesized, type Emit, type SseHandlerFactory } from "./sse-handler.js";
+// SSE masking for Anthropic Messages: a content block's `text_delta` text, `thinking_delta`
+// thinking and `input_json_delta` partial JSON (tool input, as JSON text) are the API's appended
+// deltas: each is a text stream of its block (starting with the text a `content_block_start`
+// carries); a delta event carries what its stream releases now, and `content_block_stop` is preceded
+// by one more `content_block_delta` with what the block still held (at `message_stop` or the end,
+// every block's). Every other field of every event (citations, signatures, server tool results,
+// message_start's message, unknown delta or event types) is left to the generic pass.
+import { createStreamSet, isEmpty, synthesize, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import { objectAt } from "./walk-helpers.js";
 
 type Json = Record<string, unknown>;
@@ -14,6 +16,9 @@ const deltas: Record<string, { field: string; json?: boolean; location: string }
   thinking_delta: { field: "thinking", location: "thinking" },
   input_json_delta: { field: "partial_json", json: true, location: "input" },
 };
+// A block that opens with text of a delta type.
+const startTypes: Record<string, string> = { text: "text_delta", thinking: "thinking_delta" };
+const KNOWN_EVENTS = new Set(["message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta", "content_block_stop", "ping", "error"]);
 
 export const anthropicSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
@@ -26,52 +31,48 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
   };
 
   // One content_block_delta per stream of `block` (or of every block) that still held text.
-  const flush = (block?: number): Emit[] => {
-    const emits: Emit[] = [];
+  const flush = (block?: number): Synthesized[] => {
+    const made: Synthesized[] = [];
     for (const key of streams.open()) {
       const index = Number(key.split(".")[0]);
       if (block !== undefined && index !== block) continue;
-      const tail = (streams.get(key) ?? stream(index, "text_delta")).flush();
+      const tail = (streams.get(key) as NonNullable<ReturnType<typeof streams.get>>).flush();
       if (isEmpty(tail)) continue;
       const type = deltaTypes.get(key) as string;
       const delta: Json = { type, [deltas[type].field]: "" };
-      const event = { type: "content_block_delta", index, delta };
-      const edits = createJsonEdits();
-      edits.set(delta, deltas[type].field, tail);
-      const data = edits.render(event);
-      if (data) emits.push(synthesized("content_block_delta", data));
+      const event = synthesize("content_block_delta", { type: "content_block_delta", index, delta }, (draft) => draft.set(delta, deltas[type].field, tail));
+      if (event) made.push(event);
     }
-    return emits;
+    return made;
   };
 
   return {
-    event(event, data) {
+    event({ data, draft, claims }) {
       const object = objectAt(data);
       const type = object?.type;
-      if (!object || typeof type !== "string") return undefined;
+      if (!object || typeof type !== "string" || !KNOWN_EVENTS.has(type)) return undefined;
       const block = typeof object.index === "number" ? object.index : 0;
       if (type === "content_block_delta") {
         const delta = objectAt(object.delta);
         const spec = delta && deltas[String(delta.type)];
-        if (!delta || !spec) return [{ keep: event }]; // signature_delta, citations_delta
-        const piece = delta[spec.field];
-        if (typeof piece !== "string") return [{ keep: event }];
-        const edits = createJsonEdits();
-        edits.set(delta, spec.field, stream(block, String(delta.type)).push(piece));
-        return [emitEdited(event, object, edits)];
+        const piece = spec && delta[spec.field];
+        if (!delta || !spec || typeof piece !== "string") return [];
+        draft.set(delta, spec.field, stream(block, String(delta.type)).push(piece));
+        claims.claim(delta, spec.field);
+        return [];
       }
       if (type === "content_block_start") {
         const content = objectAt(object.content_block);
-        const initial = content && (content.type === "text" ? "text_delta" : content.type === "thinking" ? "thinking_delta" : undefined);
-        if (!content || !initial || typeof content[deltas[initial].field] !== "string" || content[deltas[initial].field] === "") return [{ keep: event }];
-        const edits = createJsonEdits();
-        edits.set(content, deltas[initial].field, stream(block, initial).push(content[deltas[initial].field] as string));
-        return [emitEdited(event, object, edits)];
+        const initial = content && startTypes[String(content.type)];
+        const field = initial && deltas[initial].field;
+        if (!content || !initial || !field || typeof content[field] !== "string") return [];
+        draft.set(content, field, stream(block, initial).push(content[field] as string));
+        claims.claim(content, field);
+        return [];
       }
-      if (type === "content_block_stop") return [...flush(block), { keep: event }];
-      if (type === "message_stop") return [...flush(), { keep: event }];
-      if (type === "message_start" || type === "message_delta" || type === "ping") return [{ keep: event }];
-      return undefined;
+      if (type === "content_block_stop") return flush(block);
+      if (type === "message_stop") return flush();
+      return [];
     },
     end: () => flush(),
   };

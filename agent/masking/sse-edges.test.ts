@@ -48,7 +48,8 @@ describe("SSE masking: other stream shapes", () => {
     expect(events.find((e) => e.type === "response.function_call_arguments.done").arguments).toBe(masked);
     expect(events.find((e) => e.type === "response.output_item.done").item.arguments).toBe(masked);
     expect(events.find((e) => e.type === "response.completed").response.output[0].arguments).toBe(masked);
-    expect(events.at(-1)).toMatchObject({ type: "response.audio.transcript.delta", delta: "mail [EMAIL]" });
+    // A `.delta` event type the engine does not name is a text stream all the same.
+    expect(events.filter((e) => e.type === "response.audio.transcript.delta").map((e) => e.delta).join("")).toBe("mail [EMAIL]");
   });
 
   it("reads a generic connection's stream by its shape (an OpenAI-compatible server) and masks values split across deltas", () => {

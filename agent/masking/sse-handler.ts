@@ -1,33 +1,53 @@
-// What a provider's SSE masker does with each upstream event, and the pieces they share: a set
-// of per-content text streams and two-sided JSON rendering (the caller's event and the record's).
+// What a provider's SSE handler does with an upstream event: it masks the fields its API defines as
+// deltas (text that arrives in pieces and is appended) as text streams with character-precise
+// hold-back, writes their released text into the event's draft and claims them; it may ask for
+// events to be sent before the upstream one (what a stream still held, released before the event
+// that ends it). Everything it does not claim is masked by the generic pass (value-masker.ts), so a
+// handler never needs to know every field, only the deltas.
+import type { Draft } from "./event-draft.js";
+import { createDraft } from "./event-draft.js";
+import type { Claims } from "./json-walk.js";
 import { createJsonTextStream } from "./json-text-stream.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import type { RawEvent } from "./sse-splitter.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
 
-/**
- * One event to send: the upstream one unchanged, or an event with new data (named, for synthesized
- * ones). `root`: an upstream event's parsed data, edited in place, now holding the caller's texts.
- */
-export type Emit = { keep: RawEvent } | { otherLines: string[]; data: TwoTexts; root?: unknown };
+/** A complete event the handler made: its `event:` name ("" for none) and its data, two-sided. */
+export interface Synthesized {
+  name: string;
+  data: TwoTexts;
+}
+
+/** One upstream event as a handler sees it. */
+export interface EventInput {
+  event: RawEvent;
+  /** The data parsed as JSON; undefined when it is not JSON. */
+  data: unknown;
+  /** Where the handler writes its changes to `data`. */
+  draft: Draft;
+  /** Members of `data` the handler masked itself (the generic pass skips them). */
+  claims: Claims;
+}
 
 export interface SseHandler {
-  /** What to send for one upstream event whose data parsed as `data` (undefined: not JSON); undefined when the handler does not know the event. */
-  event(event: RawEvent, data: unknown): Emit[] | undefined;
-  /** The upstream stream ended: whatever is still held, as events. */
-  end(): Emit[];
+  /** Handles one event; undefined when it is not of this handler's API; else events to send before it. */
+  event(input: EventInput): Synthesized[] | undefined;
+  /** The upstream stream ended: what its streams still held, as events. */
+  end(): Synthesized[];
 }
 
 export type SseHandlerFactory = (reply: ReplyMasker) => SseHandler;
 
-/** Text streams by key (one per choice content, tool call, content block…), made on first use. */
+/** Text streams by key (one per choice field, tool call, content block…), made on first use. */
 export interface StreamSet {
   text(key: string, location: string): TextStream;
   json(key: string, location: string): TextStream;
   get(key: string): TextStream | undefined;
   /** Keys of streams not yet flushed, in creation order. */
   open(): string[];
+  /** Every stream, in creation order. */
+  all(): IterableIterator<[string, TextStream]>;
 }
 
 export function createStreamSet(reply: ReplyMasker): StreamSet {
@@ -42,46 +62,16 @@ export function createStreamSet(reply: ReplyMasker): StreamSet {
     json: (key, location) => make(key, () => createJsonTextStream(reply, location)),
     get: (key) => streams.get(key),
     open: () => [...streams].filter(([, stream]) => !stream.finished).map(([key]) => key),
+    all: () => streams.entries(),
   };
 }
 
-/** Field changes to one parsed event, rendered twice: with the caller's texts and with the record's. */
-export interface JsonEdits {
-  set(container: unknown, key: string | number, texts: TwoTexts): void;
-  /** The event as JSON for the caller and for the record; undefined when no field changed. */
-  render(root: unknown): TwoTexts | undefined;
-}
-
-export function createJsonEdits(): JsonEdits {
-  const edits: { container: Record<string | number, unknown>; key: string | number; texts: TwoTexts }[] = [];
-  let changed = false;
-  return {
-    set(container, key, texts) {
-      if (typeof container !== "object" || container === null) return;
-      const object = container as Record<string | number, unknown>;
-      if (object[key] !== texts.client || object[key] !== texts.record) changed = true;
-      edits.push({ container: object, key, texts });
-    },
-    render(root) {
-      if (!changed) return undefined;
-      for (const edit of edits) edit.container[edit.key] = edit.texts.record;
-      const record = JSON.stringify(root);
-      if (edits.every((edit) => edit.texts.client === edit.texts.record)) return { client: record, record };
-      for (const edit of edits) edit.container[edit.key] = edit.texts.client;
-      return { client: JSON.stringify(root), record };
-    },
-  };
-}
-
-/** The event with `edits` applied, or the upstream event unchanged when nothing changed. */
-export function emitEdited(event: RawEvent, root: unknown, edits: JsonEdits): Emit {
-  const data = edits.render(root);
-  return data ? { otherLines: event.otherLines, data, root } : { keep: event };
-}
-
-/** A synthesized event: `event: name` (when named) and JSON data. */
-export function synthesized(name: string, data: TwoTexts): Emit {
-  return { otherLines: name === "" ? [] : [`event: ${name}`], data };
+/** A synthesized event: `value` with `texts` at `container[key]` (and any other edits the builder adds). */
+export function synthesize(name: string, value: unknown, build: (draft: Draft) => void): Synthesized | undefined {
+  const draft = createDraft();
+  build(draft);
+  if (!draft.changed) return undefined;
+  return { name, data: draft.render(() => value) };
 }
 
 /** Concatenates two-sided texts. */

@@ -1,103 +1,199 @@
-// SSE masking for OpenAI chat completions: each choice's `delta.content` and `delta.refusal` is a
-// text stream, each tool call's `function.arguments` a JSON text stream. A chunk carries what its
-// streams release now (maybe ""); the chunk with the choice's `finish_reason` also carries what
-// they still held. Held text left at `[DONE]` (or the end) goes out in a chunk made like the last one.
+// SSE masking for OpenAI chat completion chunks (and compatible servers). Every string inside a
+// choice's `delta` is a delta by the API's own rule, whatever its name (`content`, `refusal`,
+// `reasoning_content`, `reasoning`, `audio.transcript`, content parts' `text`, tool calls'
+// `function.arguments` as JSON…), except identifiers (`role`, `id`, `type`, `name`), which arrive whole.
+// Each is a text stream per choice and path (tool calls told apart by their `index`, or all joined
+// when they have none); a chunk carries what its streams release now, the chunk with the choice's
+// `finish_reason` also what they still held, placed at the same path. Held text left at `[DONE]` (or
+// the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
+// the text they spell (logprobs.ts). Everything else in a chunk is left to the generic pass.
+import { isIdentityKey } from "./json-walk.js";
+import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
+import type { Draft } from "./event-draft.js";
 import type { TwoTexts } from "./replacer.js";
-import { createJsonEdits, createStreamSet, emitEdited, isEmpty, joinTexts, synthesized, type Emit, type SseHandlerFactory } from "./sse-handler.js";
+import { createStreamSet, isEmpty, joinTexts, synthesize, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
 
 type Json = Record<string, unknown>;
-const TEXT_FIELDS = ["content", "refusal"] as const;
+/** A step from `delta` to a streamed string: a member, or an array element (with the identifiers a rebuilt element needs). */
+type Segment = { key: string } | { element: Json };
+
+interface ChoiceStream {
+  choice: number;
+  stream: TextStream;
+  path: Segment[];
+  /** For `content` and `refusal` strings: their logprobs. */
+  logprobs?: LogprobQueue;
+  field?: "content" | "refusal";
+}
+
+/** A string inside `delta`: where it is, and the key of its stream. */
+interface DeltaString {
+  container: Json | unknown[];
+  key: string | number;
+  value: string;
+  path: Segment[];
+  pathKey: string;
+}
+
+function deltaStrings(delta: Json): DeltaString[] {
+  const found: DeltaString[] = [];
+  const visit = (value: unknown, container: Json | unknown[], key: string | number, path: Segment[], pathKey: string) => {
+    if (typeof value === "string") return void found.push({ container, key, value, path, pathKey });
+    if (Array.isArray(value)) {
+      value.forEach((element, position) => {
+        const object = objectAt(element);
+        const fields: Json = {};
+        if (typeof object?.index === "number") fields.index = object.index;
+        if (typeof object?.type === "string") fields.type = object.type;
+        const id = typeof object?.index === "number" ? String(object.index) : "*";
+        visit(element, value, position, [...path, { element: fields }], `${pathKey}[${id}]`);
+      });
+      return;
+    }
+    const object = objectAt(value);
+    if (!object) return;
+    for (const [member, inner] of Object.entries(object)) {
+      if (typeof inner === "string" && isIdentityKey(member)) continue; // arrives whole: the generic pass masks it alone
+      visit(inner, object, member, [...path, { key: member }], `${pathKey}.${member}`);
+    }
+  };
+  visit(delta, [], 0, [], "");
+  return found;
+}
+
+/** Builds the containers along `path` inside `delta` (appending array elements) and returns the last one. */
+function containerAt(delta: Json, path: Segment[]): Json {
+  let container: Json | unknown[] = delta;
+  for (let step = 0; step < path.length - 1; step++) {
+    const segment = path[step];
+    const next = path[step + 1];
+    if ("key" in segment) {
+      const object = container as Json;
+      const wanted = "element" in next ? Array.isArray(object[segment.key]) : objectAt(object[segment.key]) !== undefined;
+      if (!wanted) object[segment.key] = "element" in next ? [] : {};
+      container = object[segment.key] as Json | unknown[];
+    } else {
+      const element = { ...segment.element };
+      (container as unknown[]).push(element);
+      container = element;
+    }
+  }
+  return container as Json;
+}
 
 export const openaiChatSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
+  const byKey = new Map<string, ChoiceStream>();
   let template: Json = { object: "chat.completion.chunk" };
-  const location = (choice: number, field: string) => `response.stream.choices[${choice}].${field}`;
+  const location = (choice: number, pathKey: string) => `response.stream.choices[${choice}]${pathKey.replace(/\[\*\]/g, "[]")}`;
 
-  // Tails of a choice's open streams, by field ("content", "refusal", tool call index).
-  const flushChoice = (choice: number): Map<string | number, TwoTexts> => {
-    const tails = new Map<string | number, TwoTexts>();
-    for (const key of streams.open()) {
-      const [owner, field] = key.split(".");
-      if (Number(owner) !== choice) continue;
-      const tail = (streams.get(key) ?? streams.text(key, "")).flush();
-      if (!isEmpty(tail)) tails.set(field.startsWith("tool") ? Number(field.slice(4)) : field, tail);
+  const streamFor = (choice: number, found: DeltaString): ChoiceStream => {
+    const key = `${choice}|${found.pathKey}`;
+    let entry = byKey.get(key);
+    if (!entry) {
+      const json = found.key === "arguments";
+      const stream = (json ? streams.json : streams.text)(key, location(choice, found.pathKey));
+      const field = found.pathKey === ".content" || found.pathKey === ".refusal" ? (found.pathKey.slice(1) as "content" | "refusal") : undefined;
+      entry = { choice, stream, path: found.path, field };
+      if (field) {
+        const queue = createLogprobQueue();
+        stream.onRelease = (release) => queue.release(release);
+        entry.logprobs = queue;
+      }
+      byKey.set(key, entry);
     }
-    return tails;
+    return entry;
   };
 
-  const maskChoice = (choice: Json, position: number, edits: ReturnType<typeof createJsonEdits>) => {
+  // The choice's logprobs for what its content and refusal released in this chunk.
+  const logprobsOf = (choice: number, original: unknown): Json | undefined => {
+    const lists: Json = {};
+    let any = false;
+    for (const entry of byKey.values()) {
+      if (entry.choice !== choice || !entry.logprobs || !entry.field) continue;
+      const taken = entry.logprobs.take();
+      if (taken.length > 0) any = true;
+      lists[entry.field] = taken;
+    }
+    const had = objectAt(original);
+    if (!had && !any) return undefined;
+    return { ...(had ?? {}), content: (lists.content as unknown[] | undefined) ?? null, refusal: (lists.refusal as unknown[] | undefined) ?? null };
+  };
+
+  // The tails of a choice's open streams, placed in `delta` (joined to what this chunk already carries there).
+  const flushInto = (choice: number, delta: Json, outs: Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>) => {
+    for (const entry of byKey.values()) {
+      if (entry.choice !== choice || entry.stream.finished) continue;
+      const tail = entry.stream.flush();
+      if (isEmpty(tail)) continue;
+      const out = outs.get(entry);
+      if (out) out.texts = joinTexts(out.texts, tail);
+      else {
+        const last = entry.path[entry.path.length - 1] as { key: string };
+        const container = containerAt(delta, entry.path);
+        container[last.key] = "";
+        outs.set(entry, { container, key: last.key, texts: tail });
+      }
+    }
+  };
+
+  const maskChoice = (choice: Json, position: number, draft: Draft, claim: (container: unknown, key: string | number) => void) => {
     const index = typeof choice.index === "number" ? choice.index : position;
     const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
     const delta = objectAt(choice.delta) ?? (finishing ? (choice.delta = {}) : undefined);
-    if (!delta) return;
-    const outs = new Map<string | number, { container: Json; key: string; texts: TwoTexts }>();
-    for (const field of TEXT_FIELDS) {
-      const piece = delta[field];
-      if (typeof piece === "string") outs.set(field, { container: delta, key: field, texts: streams.text(`${index}.${field}`, location(index, field)).push(piece) });
+    const logprobs = objectAt(choice.logprobs);
+    const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
+    for (const found of delta ? deltaStrings(delta) : []) {
+      const entry = streamFor(index, found);
+      entry.logprobs?.add(logprobs?.[entry.field as string], found.value.length);
+      const texts = entry.stream.push(found.value);
+      const out = outs.get(entry);
+      if (out) out.texts = joinTexts(out.texts, texts); // two strings of one stream in one chunk (parts)
+      else outs.set(entry, { container: found.container, key: found.key, texts });
+      if (out) draft.set(found.container, found.key, { client: "", record: "" });
+      claim(found.container, found.key);
     }
-    const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
-    for (const call of calls) {
-      const fn = objectAt(objectAt(call)?.function);
-      const callIndex = objectAt(call)?.index;
-      if (!fn || typeof callIndex !== "number" || typeof fn.arguments !== "string") continue;
-      const stream = streams.json(`${index}.tool${callIndex}`, location(index, `tool_calls[${callIndex}].function.arguments`));
-      outs.set(callIndex, { container: fn, key: "arguments", texts: stream.push(fn.arguments) });
+    if (finishing && delta) flushInto(index, delta, outs);
+    for (const out of outs.values()) {
+      draft.set(out.container, out.key, out.texts);
+      claim(out.container, out.key);
     }
-    if (finishing) {
-      for (const [field, tail] of flushChoice(index)) {
-        const out = outs.get(field);
-        if (out) out.texts = joinTexts(out.texts, tail);
-        else if (typeof field === "string") outs.set(field, { container: delta, key: field, texts: tail });
-        else {
-          const fn: Json = { arguments: "" };
-          calls.push({ index: field, function: fn });
-          delta.tool_calls = calls;
-          outs.set(field, { container: fn, key: "arguments", texts: tail });
-        }
-      }
-    }
-    for (const out of outs.values()) edits.set(out.container, out.key, out.texts);
+    const lists = logprobsOf(index, choice.logprobs);
+    claim(choice, "logprobs");
+    if (lists) draft.replace(choice, "logprobs", lists);
   };
 
   // A chunk carrying every held tail, made like the last chunk seen.
-  const flushAll = (): Emit[] => {
-    const choices = new Map<number, Json>();
-    for (const key of streams.open()) {
-      const choice = Number(key.split(".")[0]);
-      if (!choices.has(choice)) choices.set(choice, { index: choice, delta: {}, finish_reason: null });
-    }
-    if (choices.size === 0) return [];
-    const chunk = { ...template, choices: [...choices.values()] };
-    const edits = createJsonEdits();
-    for (const choice of chunk.choices) {
-      for (const [field, tail] of flushChoice(choice.index as number)) {
-        const delta = choice.delta as Json;
-        if (typeof field === "string") edits.set(delta, field, tail);
-        else {
-          const fn: Json = { arguments: "" };
-          delta.tool_calls = [...((delta.tool_calls as Json[] | undefined) ?? []), { index: field, function: fn }];
-          edits.set(fn, "arguments", tail);
-        }
+  const flushAll = (): Synthesized[] => {
+    const choices = [...new Set([...byKey.values()].filter((entry) => !entry.stream.finished).map((entry) => entry.choice))];
+    if (choices.length === 0) return [];
+    const chunk: Json = { ...template, choices: choices.map((index) => ({ index, delta: {}, finish_reason: null })) };
+    const made = synthesize("", chunk, (draft) => {
+      for (const choice of chunk.choices as Json[]) {
+        const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
+        flushInto(choice.index as number, choice.delta as Json, outs);
+        for (const out of outs.values()) draft.set(out.container, out.key, out.texts);
+        const lists = logprobsOf(choice.index as number, undefined);
+        if (lists) choice.logprobs = lists;
       }
-    }
-    const data = edits.render(chunk);
-    return data ? [synthesized("", data)] : [];
+    });
+    return made ? [made] : [];
   };
 
   return {
-    event(event, data) {
-      if (data === undefined && event.data?.trim() === "[DONE]") return [...flushAll(), { keep: event }];
+    event({ event, data, draft, claims }) {
+      if (data === undefined && event.data?.trim() === "[DONE]") return flushAll();
       const chunk = objectAt(data);
       if (!chunk || !Array.isArray(chunk.choices)) return undefined;
       const { id, object, created, model, system_fingerprint, service_tier } = chunk;
       template = { id, object, created, model, system_fingerprint, service_tier };
-      const edits = createJsonEdits();
       chunk.choices.forEach((choice, position) => {
         const object = objectAt(choice);
-        if (object) maskChoice(object, position, edits);
+        if (object) maskChoice(object, position, draft, (container, key) => claims.claim(container, key));
       });
-      return [emitEdited(event, chunk, edits)];
+      return [];
     },
     end: flushAll,
   };

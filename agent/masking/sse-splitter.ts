@@ -1,7 +1,10 @@
 // Splits an upstream `text/event-stream` into whole events as they complete (an event, a line or a
 // UTF-8 character may be split across network chunks), keeping each event's own lines so an event
 // the masker does not change is sent on exactly as it came, and a changed one keeps its `event:`,
-// `id:` and comment lines with only its data replaced.
+// `id:` and comment lines with only its data replaced. The bytes must be UTF-8 (a leading BOM is
+// dropped, as SSE clients do) and no event may grow past MAX_EVENT_BYTES: otherwise the stream
+// cannot be inspected (UninspectableReply).
+import { MAX_EVENT_BYTES, UninspectableReply } from "./uninspectable.js";
 
 /** One event as it came: its lines (without line ends) and its joined data. */
 export interface RawEvent {
@@ -50,7 +53,14 @@ function parseEvent(raw: string): RawEvent {
 
 /** A splitter for one stream. */
 export function createSseSplitter(): SseSplitter {
-  const decoder = new TextDecoder("utf-8");
+  const decoder = new TextDecoder("utf-8", { fatal: true }); // drops a leading BOM
+  const decode = (chunk?: Buffer) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new UninspectableReply("the stream is not valid UTF-8");
+    }
+  };
   let pending = "";
   let searchFrom = 0; // pending before this holds no event end (a big event arriving in many chunks is scanned once)
   const drain = (blankLine: RegExp): RawEvent[] => {
@@ -64,17 +74,20 @@ export function createSseSplitter(): SseSplitter {
       }
       const end = match.index + match[0].length;
       events.push(parseEvent(pending.slice(0, end)));
+
       pending = pending.slice(end);
       searchFrom = 0;
     }
   };
   return {
     push(chunk) {
-      pending += decoder.decode(chunk, { stream: true });
-      return drain(eventEnd);
+      pending += decode(chunk);
+      const events = drain(eventEnd);
+      if (pending.length > MAX_EVENT_BYTES) throw new UninspectableReply(`an event is longer than ${MAX_EVENT_BYTES} bytes`);
+      return events;
     },
     end() {
-      pending += decoder.decode();
+      pending += decode();
       const events = drain(finalEventEnd);
       if (pending.trim() !== "") events.push(parseEvent(`${pending}\n\n`));
       pending = "";

@@ -1,11 +1,19 @@
 // Masks one stream of text that arrives in pieces (a choice's content, a content block, an
 // output_text part): emits at once everything the detectors have settled and holds back only the
 // tail that could still become a match (or a placeholder to restore). Each piece costs a scan of
-// the last LOOKBEHIND emitted characters + the held tail + the piece, never of the whole text, so a
-// reply is masked in time linear in its length (times the hold, which is about a word).
+// the look-behind context + the held tail + the piece, never of the whole text, so a reply is
+// masked in time linear in its length (times the hold, which is about a word).
 import { LOOKBEHIND } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
 import { applyMatches, type TwoTexts } from "./replacer.js";
+
+/** What one push or flush released, in offsets of the stream's original text, and which parts of it were replaced. */
+export interface Release {
+  from: number;
+  to: number;
+  /** Replaced spans (placeholders restored included), sorted, within [from, to). */
+  replaced: readonly (readonly [number, number])[];
+}
 
 export interface TextStream {
   /** Takes the next piece; returns what can be sent now (maybe empty). */
@@ -14,7 +22,11 @@ export interface TextStream {
   flush(): TwoTexts;
   /** Everything returned so far, concatenated (what the "done" events repeat). */
   readonly emitted: TwoTexts;
+  /** Everything pushed so far, as it came. */
+  readonly original: string;
   readonly finished: boolean;
+  /** Told of every release (logprobs follow the text they describe). */
+  onRelease?: (release: Release) => void;
 }
 
 // A long held tail (a private key block arriving token by token, up to 16 KB) is not rescanned on
@@ -24,10 +36,37 @@ export interface TextStream {
 // a quarter more of an already long tail.
 const RESCAN_ALWAYS = 256;
 
+// Look-behind context. Detectors look at most LOOKBEHIND characters before a match, except across
+// runs of whitespace, which their patterns cross whole (`aws_secret_access_key =` + any number of
+// spaces + the key): a run counts as one character here, and is kept up to WHITESPACE_RUN long (no
+// built-in pattern counts more spaces than that).
+const WHITESPACE_RUN = 64;
+const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000 || code === 0xfeff || (code >= 0x2000 && code <= 0x200b);
+
+/** The context to keep before `text[end]`: LOOKBEHIND characters, whitespace runs counting once (and cut to WHITESPACE_RUN). */
+export function lookbehindContext(text: string, end: number): string {
+  let units = 0;
+  let at = end;
+  let shortened = false;
+  while (at > 0 && units < LOOKBEHIND) {
+    if (isSpace(text.charCodeAt(at - 1))) {
+      let run = at - 1;
+      while (run > 0 && isSpace(text.charCodeAt(run - 1))) run--;
+      if (at - run > WHITESPACE_RUN) shortened = true;
+      at = run;
+    } else at--;
+    units++;
+  }
+  if (!shortened) return text.slice(at, end);
+  return text.slice(at, end).replace(/\s{65,}/g, (run) => run.slice(-WHITESPACE_RUN));
+}
+
 /** A stream counting its findings at `location`. */
 export function createTextStream(reply: ReplyMasker, location: string): TextStream {
-  let context = ""; // the last LOOKBEHIND characters already emitted (original text)
+  let context = ""; // the look-behind context before `held` (original text, already emitted)
   let held = "";
+  let original = "";
+  let released = 0; // original characters released so far
   let unscanned = 0; // characters of `held` that arrived since the last scan
   let finished = false;
   const emitted = { client: "", record: "" };
@@ -39,7 +78,12 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
     const matches = scan.matches.filter((match) => match.start >= from);
     const hold = final ? view.length : Math.max(from, reply.scanner.holdFrom(view, scan.spans.filter((span) => span.start >= from)));
     const out = hold === from ? { client: "", record: "" } : applyMatches(view, matches, from, hold, location, reply.replacer);
-    context = view.slice(Math.max(0, hold - LOOKBEHIND), hold);
+    if (stream.onRelease && hold > from) {
+      const replaced = matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
+      stream.onRelease({ from: released, to: released + hold - from, replaced });
+    }
+    released += hold - from;
+    context = lookbehindContext(view, hold);
     held = view.slice(hold);
     unscanned = 0;
     emitted.client += out.client;
@@ -47,10 +91,11 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
     return out;
   };
 
-  return {
+  const stream: TextStream = {
     push(piece) {
       if (piece === "") return { client: "", record: "" };
       finished = false;
+      original += piece;
       unscanned += piece.length;
       if (held.length >= RESCAN_ALWAYS && unscanned * 4 < held.length + piece.length) {
         held += piece;
@@ -64,8 +109,12 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
       return release(held, true);
     },
     emitted,
+    get original() {
+      return original;
+    },
     get finished() {
       return finished;
     },
   };
+  return stream;
 }

@@ -14,6 +14,7 @@ const errorTypes: Record<RefusalKind, string> = {
   unavailable: "overloaded_error",
   bad_gateway: "api_error",
   gateway_timeout: "api_error",
+  uninspectable_reply: "api_error",
   forbidden: "permission_error",
   rate_limited: "rate_limit_error",
 };

@@ -16,6 +16,7 @@ const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
   unavailable: { type: "server_error", code: "service_unavailable" },
   bad_gateway: { type: "server_error", code: "upstream_unreachable" },
   gateway_timeout: { type: "server_error", code: "upstream_timeout" },
+  uninspectable_reply: { type: "server_error", code: "uninspectable_response" },
   forbidden: { type: "permission_error", code: "policy_denied" },
   rate_limited: { type: "rate_limit_error", code: "rate_limit_exceeded" },
 };

@@ -28,6 +28,7 @@ export type RefusalKind =
   | "unavailable" // no configuration yet, or the audit buffer is full (503)
   | "bad_gateway" // upstream unreachable or broke off (502)
   | "gateway_timeout" // upstream did not answer in time (504)
+  | "uninspectable_reply" // a reply to be masked that the agent cannot read (502; agent/masking/uninspectable.ts)
   | "forbidden" // a policy or the connection's allowed groups refuse the caller (403)
   | "rate_limited"; // a policy's limit is reached (429)
 

@@ -65,7 +65,7 @@ export async function run(entry: ReplyCase): Promise<{ status: number; headers: 
 const marker = /\[(EMAIL|PHONE|PAYMENT_CARD|US_SSN|IBAN|SECRET|IP_ADDRESS)\]/;
 // A refusal before the body (502 in the provider's format) or, once a stream is under way, the
 // provider's own error event naming the reason.
-const refusedMidStream = /uninspectable/;
+const refusedMidStream = /uninspectable|cannot inspect/i;
 
 describe("response-side evasion corpus", () => {
   it("has cases of every class, whole and streamed, for each API", () => {

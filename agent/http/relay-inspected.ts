@@ -1,0 +1,101 @@
+// Relays a reply that must be read before the caller gets it (a mask policy applies to responses, or
+// placeholders are to be restored), without trusting what the upstream says it is: its
+// content-encoding is undone (reply-decoding.ts), its headers masked, and its form sniffed from the
+// bytes: a body opening with SSE fields (or labelled text/event-stream) is masked as a stream and
+// released as it is settled; anything else is read whole (JSON, NDJSON or text, by content) and sent
+// masked with its new length. Whatever cannot be read throws UninspectableReply (the fail-closed
+// rule in agent/masking/uninspectable.ts); nothing unread reaches the caller.
+import type { MaskSession } from "../masking/mask-session.js";
+import type { ResponseStream } from "../masking/response-stream.js";
+import { MAX_WHOLE_REPLY_BYTES, UninspectableReply } from "../masking/uninspectable.js";
+import type { ParsedEvents } from "../sse/parsed-events.js";
+import { checkCodings, contentCodings, decodeBody } from "./reply-decoding.js";
+import type { Relay } from "./relay-response.js";
+
+const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
+// The opening of an SSE stream: a comment, or a field line of the four the format defines.
+const sseOpening = /^(?::|(?:data|event|id|retry)(?::|\r|\n))/;
+const fieldPrefixes = ["data", "event", "id", "retry"];
+
+/** "sse", "whole", or undefined while the bytes so far cannot tell (only whitespace, or a field name cut short). */
+function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
+  const text = head.replace(/^\uFEFF/, "").trimStart();
+  if (text === "") return undefined;
+  if (text[0] === "{" || text[0] === "[") return "whole";
+  if (isEventStream(contentType) || sseOpening.test(text)) return "sse";
+  if (!/[\r\n:]/.test(text) && fieldPrefixes.some((field) => field.startsWith(text) || text.startsWith(field))) return undefined;
+  return "whole";
+}
+
+/** Writes a whole masked body; throws when it is larger than the agent reads. */
+function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[]) {
+  const body = Buffer.concat(chunks);
+  const out = masking.maskResponse(body, relay.contentType);
+  relay.recorder.responseStart(relay.provider, relay.contentType);
+  const { res, upstream, recorder } = relay;
+  if (!res.headersSent) res.writeHead(upstream.statusCode, { ...relay.headers, "content-length": String(out.client.length) });
+  recorder.firstByte();
+  res.end(out.client);
+  recorder.responseChunk(out.client, out.record);
+}
+
+/** Sends the reply read, masked; throws UninspectableReply (nothing unread sent), or when the upstream breaks off or the caller goes. */
+export async function relayInspected(relay: Relay, masking: MaskSession): Promise<void> {
+  const { upstream, res, recorder } = relay;
+  const codings = contentCodings(upstream.headers["content-encoding"]);
+  checkCodings(codings);
+  const headers = masking.maskHeaders({ ...relay.headers });
+  delete headers["content-encoding"]; // the caller gets the decoded body
+  delete headers["content-length"];
+  relay.headers = headers;
+  const head = () => res.headersSent || res.writeHead(upstream.statusCode, headers);
+  // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
+  // waits for the headers, so they go now (the body is still read before any of it is sent).
+  if (isEventStream(relay.contentType)) {
+    head();
+    res.flushHeaders();
+  }
+  let form: "sse" | "whole" | undefined;
+  let stream: ResponseStream | undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const filter = relay.filter;
+  const send = async (client: Buffer, record: Buffer, parsed?: ParsedEvents) => {
+    const out = filter ? filter.push(client) : client;
+    let more = true;
+    if (out.length > 0) {
+      recorder.firstByte();
+      head();
+      more = res.write(out);
+    }
+    recorder.responseChunk(client, record, parsed);
+    if (!more) await relay.writable();
+  };
+
+  for await (const chunk of decodeBody(upstream.body as AsyncIterable<Buffer>, codings)) {
+    if (stream) {
+      const out = stream.push(chunk);
+      await send(out.client, out.record, out.parsed);
+    } else {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
+      form ??= sniff(Buffer.concat(chunks).toString("utf8"), relay.contentType);
+      if (form === "sse") {
+        recorder.responseStart(relay.provider, "text/event-stream");
+        stream = masking.responseStream();
+        const out = stream.push(Buffer.concat(chunks));
+        chunks.length = 0;
+        await send(out.client, out.record, out.parsed);
+      }
+    }
+    if (relay.callerGone()) break;
+  }
+  if (relay.callerGone()) throw new Error("caller closed the connection");
+  if (!stream) return wholeBody(relay, masking, chunks);
+  const tail = stream.end();
+  await send(tail.client, tail.record, tail.parsed);
+  recorder.firstByte();
+  head();
+  res.end(filter?.end());
+}

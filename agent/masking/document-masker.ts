@@ -1,0 +1,92 @@
+// Masks whole JSON replies: one document, or several (NDJSON lines, read as one reply whose fields of
+// one path join across lines). Every string, key and number is inspected whatever its name (see
+// value-masker.ts): strings of one path pattern are matched joined (content parts, output parts,
+// text blocks), identifiers alone. Logprobs are kept only where they spell unchanged text
+// (logprobs.ts). Each document is always re-serialised from what was parsed and inspected.
+import { createDraft } from "./event-draft.js";
+import { createLooseStreams } from "./loose-streams.js";
+import { keptEntries } from "./logprobs.js";
+import type { ReplyMasker } from "./mask-context.js";
+import type { TwoTexts } from "./replacer.js";
+import { createClaims, type Claims } from "./json-walk.js";
+import { createCleanCache, maskValue } from "./value-masker.js";
+import { objectAt } from "./walk-helpers.js";
+
+type Json = Record<string, unknown>;
+type Spans = readonly (readonly [number, number])[];
+
+/** Logprob entries and the text slot they spell. */
+interface Pairing {
+  owner: Json;
+  key: string;
+  entries: unknown;
+  text: { container: Json; key: string };
+}
+
+// Where a document keeps logprobs beside their text: a chat choice (`logprobs.content` and
+// `.refusal` spelling `message.content` and `.refusal`), a Responses part (`logprobs` spelling
+// `text`), a Responses delta event (`logprobs` spelling `delta`). Any other `logprobs` is removed.
+function pairings(root: unknown, claims: Claims): Pairing[] {
+  const found: Pairing[] = [];
+  const pending: unknown[] = [root];
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (typeof value !== "object" || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+      continue;
+    }
+    const object = value as Json;
+    const logprobs = object.logprobs;
+    if (logprobs !== undefined && logprobs !== null) {
+      const message = objectAt(object.message);
+      const lists = objectAt(logprobs);
+      if (message && lists) {
+        claims.claim(object, "logprobs");
+        for (const field of ["content", "refusal"]) {
+          if (typeof message[field] === "string" && lists[field] !== undefined && lists[field] !== null) found.push({ owner: lists, key: field, entries: lists[field], text: { container: message, key: field } });
+        }
+      } else if (Array.isArray(logprobs)) {
+        const field = typeof object.text === "string" ? "text" : typeof object.delta === "string" ? "delta" : undefined;
+        if (field) {
+          claims.claim(object, "logprobs");
+          found.push({ owner: object, key: "logprobs", entries: logprobs, text: { container: object, key: field } });
+        }
+      }
+    }
+    for (const member of Object.values(object)) if (typeof member === "object" && member !== null) pending.push(member);
+  }
+  return found;
+}
+
+/** Each of `documents` masked, as JSON for the caller and the record (always re-serialised). */
+export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true): TwoTexts[] {
+  const loose = createLooseStreams(reply);
+  const claims = createClaims();
+  const draft = createDraft();
+  const holder = { documents };
+  const replaced = new Map<unknown, Map<string | number, Spans>>();
+  const paired = withLogprobs ? pairings(documents, claims) : [];
+  const observe = (container: unknown, key: string | number, spans: Spans) => {
+    let byKey = replaced.get(container);
+    if (!byKey) replaced.set(container, (byKey = new Map()));
+    byKey.set(key, spans);
+  };
+  const context = { reply, loose, clean: createCleanCache(reply), observe: paired.length > 0 ? observe : undefined };
+  // Each document at the same pattern, so a field of one path joins across NDJSON lines.
+  documents.forEach((_, index) => maskValue(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", context, draft, claims));
+  loose.finish();
+  for (const pair of paired) {
+    const spans = replaced.get(pair.text.container)?.get(pair.text.key) ?? [];
+    if (spans.length === 0) continue;
+    draft.replace(pair.owner, pair.key, keptEntries(pair.entries, pair.text.container[pair.text.key] as string, spans));
+  }
+  if (!draft.changed) return documents.map((document) => {
+    const text = JSON.stringify(document);
+    return { client: text, record: text };
+  });
+  draft.apply("record");
+  const records = documents.map((document) => JSON.stringify(document));
+  if (!draft.twoSided) return records.map((text) => ({ client: text, record: text }));
+  draft.apply("client");
+  return holder.documents.map((document, index) => ({ client: JSON.stringify(document), record: records[index] }));
+}

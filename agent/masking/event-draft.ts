@@ -1,0 +1,115 @@
+// The changes masking makes to one parsed JSON value (a streamed event's data, a whole body, JSON
+// inside a string), kept two-sided (what the caller gets, what the record keeps) and applied when the
+// value is rendered: replaced values, renamed keys, and the count of pieces whose final text is
+// still to come (loose text held until the detectors settle it). Rendering always re-serialises: what
+// is forwarded is what was parsed and inspected (a duplicate key's first copy, extra whitespace or
+// anything JSON.parse did not keep never reaches the caller).
+import type { Deliver } from "./loose-streams.js";
+import type { TwoTexts } from "./replacer.js";
+
+type Container = Record<string | number, unknown>;
+
+export interface Draft {
+  /** `container[key]` becomes `texts` (a string on each side). */
+  set(container: unknown, key: string | number, texts: TwoTexts): void;
+  /** `container[key]` becomes `value` on both sides. */
+  replace(container: unknown, key: string | number, value: unknown): void;
+  /** `container`'s key `key` becomes `texts`. */
+  rename(container: Record<string, unknown>, key: string, texts: TwoTexts): void;
+  /** A receiver for a piece of `container[key]` whose final text comes later; the draft is not ready until it has. */
+  later(container: unknown, key: string | number): Deliver;
+  /** No piece is outstanding. */
+  readonly ready: boolean;
+  /** Something differs from the parsed value. */
+  readonly changed: boolean;
+  /** Renders the value `root()` reads (holding every container edited) as JSON for the caller and for the record; leaves it holding the caller's side. */
+  render(root: () => unknown): TwoTexts;
+  /** Writes one side's edits into the value (for callers that render parts of it themselves). */
+  apply(side: keyof TwoTexts): void;
+  /** Whether the caller's and the record's side differ anywhere. */
+  readonly twoSided: boolean;
+}
+
+interface Rename {
+  container: Record<string, unknown>;
+  original: string;
+  current: string;
+  texts: TwoTexts;
+}
+
+function renameKey(container: Record<string, unknown>, from: string, to: string): void {
+  if (from === to) return;
+  // Rebuilt so the key keeps its place among the others.
+  const entries = Object.entries(container);
+  for (const [key] of entries) delete container[key];
+  for (const [key, value] of entries) container[key === from ? to : key] = value;
+}
+
+/** An empty draft. */
+export function createDraft(): Draft {
+  const edits: { container: Container; key: string | number; texts: { client: unknown; record: unknown } }[] = [];
+  const renames: Rename[] = [];
+  let outstanding = 0;
+  let twoSided = false;
+
+  const apply = (side: keyof TwoTexts) => {
+    for (const rename of renames) {
+      renameKey(rename.container, rename.current, rename.original);
+      rename.current = rename.original;
+    }
+    for (const edit of edits) edit.container[edit.key] = edit.texts[side];
+    for (const rename of renames) {
+      renameKey(rename.container, rename.original, rename.texts[side]);
+      rename.current = rename.texts[side];
+    }
+  };
+
+  const draft: Draft = {
+    set(container, key, texts) {
+      if (typeof container !== "object" || container === null) return;
+      edits.push({ container: container as Container, key, texts });
+      if (texts.client !== texts.record) twoSided = true;
+    },
+    replace(container, key, value) {
+      if (typeof container !== "object" || container === null) return;
+      edits.push({ container: container as Container, key, texts: { client: value, record: value } });
+    },
+    rename(container, key, texts) {
+      renames.push({ container, original: key, current: key, texts });
+      if (texts.client !== texts.record) twoSided = true;
+    },
+    later(container, key) {
+      outstanding++;
+      return (texts) => {
+        outstanding--;
+        if (texts) draft.set(container, key, texts);
+      };
+    },
+    get ready() {
+      return outstanding === 0;
+    },
+    get changed() {
+      return edits.length > 0 || renames.length > 0;
+    },
+    get twoSided() {
+      return twoSided;
+    },
+    apply,
+    render(root) {
+      if (!draft.changed) {
+        const text = JSON.stringify(root());
+        return { client: text, record: text };
+      }
+      if (!twoSided) {
+        apply("client");
+        const text = JSON.stringify(root());
+        return { client: text, record: text };
+      }
+      apply("record");
+      const record = JSON.stringify(root());
+      apply("client");
+      return { client: JSON.stringify(root()), record };
+    },
+  };
+  return draft;
+}

@@ -1,0 +1,157 @@
+// Text whose pieces may or may not be read as one by the caller: fields no provider handler knows
+// as deltas (unknown fields and event types, annotations, citations, non-JSON event data, and in a
+// whole document every string of one path pattern). Pieces of one key are matched joined, in order;
+// a piece is final (its masked text delivered to its owner) once the detectors have settled the text
+// up to its end, so its owner (an event) waits only while a value may still continue into the next
+// piece. A key is interrupted by an event that does not carry it: what it held is settled as it is
+// (an event never waits on a field that stopped coming). If it resumes and a value crosses from the
+// settled part into the new piece, the part in the new piece is masked (the marker opens the piece):
+// what went out before the interruption was, on its own, no value the detectors know.
+import type { Match } from "./match-scanner.js";
+import type { ReplyMasker } from "./mask-context.js";
+import type { TwoTexts } from "./replacer.js";
+import { lookbehindContext } from "./text-stream.js";
+
+/** Receives a piece's final text (undefined: unchanged) and the spans of it that were replaced (piece offsets). */
+export type Deliver = (texts: TwoTexts | undefined, replaced: readonly (readonly [number, number])[]) => void;
+
+interface Piece {
+  start: number;
+  end: number;
+  location: string;
+  deliver: Deliver;
+}
+
+/** One key's pieces. */
+interface LooseStream {
+  push(piece: string, location: string, deliver: Deliver): void;
+  /** Settles and delivers everything (end of the stream, or an interruption); returns the text a resumed piece is checked against. */
+  settle(): string;
+}
+
+const RESCAN_ALWAYS = 256;
+
+function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream {
+  // Absolute offsets count the key's text since this stream began (after any resume context).
+  let context = resumeFrom ?? ""; // look-behind before `decided`
+  let pendingStart = 0; // absolute offset of pending[0]
+  let pending = ""; // text of the pieces not yet delivered (decided part first)
+  let decided = 0; // masking is decided for text before this absolute offset
+  let unscanned = 0;
+  let matches: Match[] = []; // decided matches not yet consumed, absolute offsets
+  let pieces: Piece[] = [];
+  let crossingCheck = resumeFrom !== undefined && resumeFrom !== "";
+  let resume = ""; // after a final scan: the tail that was still open, with its look-behind
+
+  const deliverPiece = (piece: Piece) => {
+    const text = pending.slice(piece.start - pendingStart, piece.end - pendingStart);
+    const overlapping = matches.filter((match) => match.start < piece.end && match.end > piece.start);
+    if (overlapping.length === 0) return piece.deliver(undefined, []);
+    let client = "";
+    let record = "";
+    let at = piece.start;
+    const replaced: (readonly [number, number])[] = [];
+    for (const match of overlapping) {
+      if (match.start >= piece.start) {
+        const before = text.slice(at - piece.start, match.start - piece.start);
+        const replacement = reply.replacer.replace(match, piece.location);
+        client += before + replacement.client;
+        record += before + replacement.record;
+      }
+      const end = Math.min(match.end, piece.end);
+      replaced.push([Math.max(match.start, piece.start) - piece.start, end - piece.start]);
+      at = Math.max(at, end);
+    }
+    const rest = text.slice(at - piece.start);
+    piece.deliver({ client: client + rest, record: record + rest }, replaced);
+  };
+
+  const scan = (final: boolean) => {
+    const from = context.length;
+    const view = context + pending.slice(decided - pendingStart);
+    const found = reply.scanner.scan(view);
+    if (crossingCheck) {
+      // The first scan after a resume: a value reaching back into text already released is masked from here.
+      crossingCheck = false;
+      for (const match of found.matches) {
+        if (match.start < from && match.end > from) matches.push({ ...match, start: decided, end: match.end - from + decided, value: view.slice(from, match.end) });
+      }
+    }
+    const open = Math.max(from, reply.scanner.holdFrom(view, found.spans.filter((span) => span.start >= from)));
+    const hold = final ? view.length : open;
+    if (final) resume = lookbehindContext(view, open) + view.slice(open);
+    for (const match of found.matches) {
+      if (match.start >= from && match.end <= hold) matches.push({ ...match, start: match.start - from + decided, end: match.end - from + decided });
+    }
+    context = lookbehindContext(view, hold);
+    decided += hold - from;
+    unscanned = 0;
+    let delivered = 0;
+    while (delivered < pieces.length && pieces[delivered].end <= decided) deliverPiece(pieces[delivered++]);
+    if (delivered === 0) return;
+    pieces = pieces.slice(delivered);
+    const keepFrom = pieces.length > 0 ? pieces[0].start : decided;
+    pending = pending.slice(keepFrom - pendingStart);
+    pendingStart = keepFrom;
+    matches = matches.filter((match) => match.end > keepFrom);
+  };
+
+  return {
+    push(piece, location, deliver) {
+      const start = pendingStart + pending.length;
+      pending += piece;
+      pieces.push({ start, end: start + piece.length, location, deliver });
+      unscanned += piece.length;
+      const undecided = pendingStart + pending.length - decided;
+      if (!crossingCheck && undecided >= RESCAN_ALWAYS && unscanned * 4 < undecided) return;
+      scan(false);
+    },
+    settle() {
+      if (pieces.length > 0 || crossingCheck) scan(true);
+      else resume = context;
+      return resume;
+    },
+  };
+}
+
+/** Loose text of one reply (a stream, or one whole document), by key. */
+export interface LooseStreams {
+  /** Adds a piece of `key`'s text; `deliver` gets its final text (maybe later, or at once). */
+  piece(key: string, text: string, location: string, deliver: Deliver): void;
+  /** One upstream event is done: the keys it did not carry are interrupted (settled as they are). */
+  endEvent(): void;
+  /** The reply ended: everything is settled and delivered. */
+  finish(): void;
+}
+
+/** An empty set of loose streams for one reply. */
+export function createLooseStreams(reply: ReplyMasker): LooseStreams {
+  const active = new Map<string, LooseStream>();
+  // Keys interrupted, with the text a resumed piece is checked against (the unsettled tail and its context).
+  const resumable = new Map<string, string>();
+  let seen = new Set<string>();
+  return {
+    piece(key, text, location, deliver) {
+      seen.add(key);
+      let stream = active.get(key);
+      if (!stream) {
+        stream = createLooseStream(reply, resumable.get(key));
+        resumable.delete(key);
+        active.set(key, stream);
+      }
+      stream.push(text, location, deliver);
+    },
+    endEvent() {
+      for (const [key, stream] of active) {
+        if (seen.has(key)) continue;
+        resumable.set(key, stream.settle());
+        active.delete(key);
+      }
+      seen = new Set();
+    },
+    finish() {
+      for (const stream of active.values()) stream.settle();
+      active.clear();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The reply side's fail-closed rule, written down once: while a reply is to be rewritten (a mask
+// policy applies to responses, or placeholders are to be restored), whatever the agent forwards to
+// the caller is what it inspected, and a reply it cannot read completely is not forwarded at all.
+// Every reader on that path throws UninspectableReply instead of passing bytes it did not read;
+// the relay (agent/http/relay-response.ts) turns it into a 502 in the provider's format before the
+// headers, or the provider's stream error event after them, and records the exchange as failed
+// with the reason. What counts as "cannot read":
+//   - a content-encoding other than gzip, x-gzip, deflate, br, zstd, identity, or corrupt data in one;
+//   - bytes that are not UTF-8 (after an optional BOM): other charsets, UTF-16, invalid sequences;
+//   - a whole reply larger than MAX_WHOLE_REPLY_BYTES once decoded, or an SSE event or held text
+//     past its bound (see the readers);
+//   - a value split across pieces of a field whose first piece had to be released before the
+//     next one came (an unknown field interrupted by other events, then resumed).
+
+/** A reply (or part of one) the agent cannot inspect; `reason` says why, for the caller and the record. */
+export class UninspectableReply extends Error {
+  constructor(readonly reason: string) {
+    super(`Palisade cannot inspect this reply: ${reason}`);
+    this.name = "UninspectableReply";
+  }
+}
+
+/** The most a whole (non-streamed) reply may hold once decoded; a larger one is refused, not passed unread. */
+export const MAX_WHOLE_REPLY_BYTES = 64 * 1024 * 1024;
+
+/** The longest single server-sent event the agent reads (a stream sending more without a blank line is refused). */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/** Throws UninspectableReply unless `bytes` is valid UTF-8; returns the text without a leading BOM. */
+export function strictUtf8(bytes: Buffer): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new UninspectableReply("the body is not valid UTF-8");
+  }
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
