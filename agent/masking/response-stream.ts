@@ -77,7 +77,7 @@ function synthesizedItem(event: Synthesized): Item {
 export function createResponseStream(provider: string, _path: string, context: MaskContext): ResponseStream {
   const reply = context.reply;
   if (!reply.active) return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
-  const splitter = createSseSplitter();
+  const splitter = createSseSplitter(true);
   const handler = handlerFor(provider, reply);
   const loose = createLooseStreams(reply);
   const clean = createCleanCache(reply);

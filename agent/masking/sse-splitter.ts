@@ -1,9 +1,9 @@
 // Splits an upstream `text/event-stream` into whole events as they complete (an event, a line or a
 // UTF-8 character may be split across network chunks), keeping each event's own lines so an event
 // the masker does not change is sent on exactly as it came, and a changed one keeps its `event:`,
-// `id:` and comment lines with only its data replaced. The bytes must be UTF-8 (a leading BOM is
-// dropped, as SSE clients do) and no event may grow past MAX_EVENT_BYTES: otherwise the stream
-// cannot be inspected (UninspectableReply).
+// `id:` and comment lines with only its data replaced. A strict splitter (the reply masker's) needs
+// UTF-8 (a leading BOM is dropped, as SSE clients do) and no event past MAX_EVENT_BYTES: otherwise
+// the stream cannot be inspected (UninspectableReply).
 import { MAX_EVENT_BYTES, UninspectableReply } from "./uninspectable.js";
 
 /** One event as it came: its lines (without line ends) and its joined data. */
@@ -51,9 +51,9 @@ function parseEvent(raw: string): RawEvent {
   return { raw, name, data: data.length > 0 ? data.join("\n") : undefined, otherLines };
 }
 
-/** A splitter for one stream. */
-export function createSseSplitter(): SseSplitter {
-  const decoder = new TextDecoder("utf-8", { fatal: true }); // drops a leading BOM
+/** A splitter for one stream; `strict`: throws UninspectableReply on bytes that are not UTF-8 or an event that never ends. */
+export function createSseSplitter(strict = false): SseSplitter {
+  const decoder = new TextDecoder("utf-8", { fatal: strict }); // drops a leading BOM
   const decode = (chunk?: Buffer) => {
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
@@ -83,7 +83,7 @@ export function createSseSplitter(): SseSplitter {
     push(chunk) {
       pending += decode(chunk);
       const events = drain(eventEnd);
-      if (pending.length > MAX_EVENT_BYTES) throw new UninspectableReply(`an event is longer than ${MAX_EVENT_BYTES} bytes`);
+      if (strict && pending.length > MAX_EVENT_BYTES) throw new UninspectableReply(`an event is longer than ${MAX_EVENT_BYTES} bytes`);
       return events;
     },
     end() {

@@ -86,17 +86,19 @@ describe("masking edges in the pipeline", () => {
     expect(record.responseBody).toContain("<EMAIL_1>");
   });
 
-  it("refuses an encoded response it would have to mask (502), and passes it when nothing is masked in responses", async () => {
+  it("decodes a gzip response it must mask and sends it masked, decoded; passes it as it is when nothing is masked in responses", async () => {
     await bed.use([
-      { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], when: 'request.model == "masked"' },
+      { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], direction: 2, when: 'request.model == "masked"' },
       { name: "allow-all" },
     ]);
-    const refused = await post("masked", "hello", { "x-stand-in-gzip": "1" });
-    expect(refused.status).toBe(502);
-    expect(refused.bytes.toString("utf8")).toContain("encoded response that Palisade cannot mask");
-    expect(await bed.recorded(refused.session)).toMatchObject({ verdict: Verdict.FAILED, status: 502 });
+    const masked = await post("masked", `hello ${EMAIL}`, { "x-stand-in-gzip": "1" });
+    expect(masked.status).toBe(200);
+    expect(masked.headers.get("content-encoding")).toBeNull();
+    expect(JSON.parse(masked.bytes.toString("utf8")).choices[0].message.content).toBe(standInReply("hello [EMAIL]"));
+    expect(await bed.recorded(masked.session)).toMatchObject({ verdict: Verdict.MASKED, status: 200 });
 
     const passed = await post("plain", "hello", { "x-stand-in-gzip": "1" });
     expect(passed.status).toBe(200);
+    expect(passed.headers.get("content-encoding")).toBe("gzip");
   });
 });
