@@ -15,7 +15,8 @@ import type { StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { recordRefusal } from "./refusal.js";
-import { relayResponse, writable } from "./relay-response.js";
+import { relayInspected } from "./relay-inspected.js";
+import { relayResponse, writable, type Relay } from "./relay-response.js";
 import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
@@ -101,10 +102,9 @@ export async function forward(
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
   const headers = downstreamResponseHeaders(upstream.headers);
   try {
-    await relayResponse({
-      upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, masking, filter,
-      callerGone: () => callerGone, writable: () => writable(res),
-    });
+    const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, callerGone: () => callerGone, writable: () => writable(res) };
+    // A reply the session must read (masking or restoring) is inspected before any of it is sent.
+    await (masking?.inspectsReplies ? relayInspected(relay, masking) : relayResponse(relay));
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.on("error", () => {});

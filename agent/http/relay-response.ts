@@ -3,10 +3,8 @@
 // reply's content type or encoding and sends nothing it has not inspected.
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import type { MaskSession } from "../masking/mask-session.js";
 import type { ProviderSpec, StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
-import { relayInspected } from "./relay-inspected.js";
 
 /** One upstream response on its way to the caller. */
 export interface Relay {
@@ -18,8 +16,6 @@ export interface Relay {
   contentType: string;
   provider: ProviderSpec;
   recorder: ExchangeRecorder;
-  /** The exchange's mask session, when masking applied (its replies are read when it says so). */
-  masking?: MaskSession;
   /** Rewrites a stream after masking, on its way to the caller (the recorder sees the bytes before it). */
   filter?: StreamFilter;
   /** True once the caller has gone (checked after every write). */
@@ -41,9 +37,8 @@ export function writable(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Sends the whole body; throws when the upstream breaks off or the caller goes (or, for a reply to be inspected, UninspectableReply). */
+/** Sends the whole body as it comes; throws when the upstream breaks off or the caller goes. */
 export async function relayResponse(relay: Relay): Promise<void> {
-  if (relay.masking?.inspectsReplies) return relayInspected(relay, relay.masking);
   const { upstream, res, recorder } = relay;
   recorder.responseStart(relay.provider, relay.contentType);
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK

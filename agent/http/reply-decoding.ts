@@ -2,7 +2,7 @@
 // agent asks upstreams for identity (it drops accept-encoding), but an upstream may compress anyway:
 // gzip, x-gzip, deflate (zlib or raw), br and zstd are decoded, in the reverse order they were
 // applied; any other coding, or data a decoder rejects, cannot be inspected (UninspectableReply).
-import { Readable, Transform, pipeline } from "node:stream";
+import { Readable, type Transform, pipeline } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw, createZstdDecompress } from "node:zlib";
 import { UninspectableReply } from "../masking/uninspectable.js";
 

@@ -73,7 +73,7 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
   };
   const context = { reply, loose, clean: createCleanCache(reply), observe: paired.length > 0 ? observe : undefined };
   // Each document at the same pattern, so a field of one path joins across NDJSON lines.
-  documents.forEach((_, index) => maskValue(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", context, draft, claims));
+  for (let index = 0; index < documents.length; index++) maskValue(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", context, draft, claims);
   loose.finish();
   for (const pair of paired) {
     const spans = replaced.get(pair.text.container)?.get(pair.text.key) ?? [];

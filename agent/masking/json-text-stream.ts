@@ -102,6 +102,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     get original() {
       return original;
     },
+    tail: "", // JSON text (tool input) is never continued by another stream
     get finished() {
       return finished;
     },

@@ -3,7 +3,9 @@
 // deltas: each is a text stream of its block (starting with the text a `content_block_start`
 // carries); a delta event carries what its stream releases now, and `content_block_stop` is preceded
 // by one more `content_block_delta` with what the block still held (at `message_stop` or the end,
-// every block's). Every other field of every event (citations, signatures, server tool results,
+// every block's). Readers join consecutive text blocks (and thinking blocks): a block's stream
+// continues the previous one's (a value reaching across the boundary is masked from the new block's
+// start on). Every other field of every event (citations, signatures, server tool results,
 // message_start's message, unknown delta or event types) is left to the generic pass.
 import { createStreamSet, isEmpty, synthesize, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import { objectAt } from "./walk-helpers.js";
@@ -23,11 +25,13 @@ const KNOWN_EVENTS = new Set(["message_start", "message_delta", "message_stop", 
 export const anthropicSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
   const deltaTypes = new Map<string, string>(); // stream key → delta type
+  const tails = new Map<string, string>(); // delta type → tail of its last flushed block
   const stream = (block: number, deltaType: string) => {
     const spec = deltas[deltaType];
     const key = `${block}.${deltaType}`;
     deltaTypes.set(key, deltaType);
-    return (spec.json ? streams.json : streams.text)(key, `response.stream.content[${block}].${spec.location}`);
+    const location = `response.stream.content[${block}].${spec.location}`;
+    return spec.json ? streams.json(key, location) : streams.text(key, location, streams.get(key) ? undefined : tails.get(deltaType));
   };
 
   // One content_block_delta per stream of `block` (or of every block) that still held text.
@@ -36,9 +40,11 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
     for (const key of streams.open()) {
       const index = Number(key.split(".")[0]);
       if (block !== undefined && index !== block) continue;
-      const tail = (streams.get(key) as NonNullable<ReturnType<typeof streams.get>>).flush();
-      if (isEmpty(tail)) continue;
+      const flushed = streams.get(key) as NonNullable<ReturnType<typeof streams.get>>;
+      const tail = flushed.flush();
       const type = deltaTypes.get(key) as string;
+      tails.set(type, flushed.tail);
+      if (isEmpty(tail)) continue;
       const delta: Json = { type, [deltas[type].field]: "" };
       const event = synthesize("content_block_delta", { type: "content_block_delta", index, delta }, (draft) => draft.set(delta, deltas[type].field, tail));
       if (event) made.push(event);

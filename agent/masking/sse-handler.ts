@@ -41,7 +41,8 @@ export type SseHandlerFactory = (reply: ReplyMasker) => SseHandler;
 
 /** Text streams by key (one per choice field, tool call, content block…), made on first use. */
 export interface StreamSet {
-  text(key: string, location: string): TextStream;
+  /** `continues`: the tail of the stream readers join this one to (see createTextStream). */
+  text(key: string, location: string, continues?: string): TextStream;
   json(key: string, location: string): TextStream;
   get(key: string): TextStream | undefined;
   /** Keys of streams not yet flushed, in creation order. */
@@ -58,7 +59,7 @@ export function createStreamSet(reply: ReplyMasker): StreamSet {
     return stream;
   };
   return {
-    text: (key, location) => make(key, () => createTextStream(reply, location)),
+    text: (key, location, continues) => make(key, () => createTextStream(reply, location, continues)),
     json: (key, location) => make(key, () => createJsonTextStream(reply, location)),
     get: (key) => streams.get(key),
     open: () => [...streams].filter(([, stream]) => !stream.finished).map(([key]) => key),

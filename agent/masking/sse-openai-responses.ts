@@ -43,12 +43,14 @@ const location = (base: string, event: Json) => {
 export const openaiResponsesSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
   const entries = new Map<string, Entry>();
+  const tails = new Map<string, string>(); // kind → tail of its last finished stream
 
   const entryFor = (base: string, event: Json): Entry => {
     const key = keyOf(base, event);
     let entry = entries.get(key);
     if (!entry) {
-      const stream = (base.endsWith("arguments") ? streams.json : streams.text)(key, location(base, event));
+      // Readers join every output text part (SDKs' output_text): a part continues the last one's tail.
+      const stream = base.endsWith("arguments") ? streams.json(key, location(base, event)) : streams.text(key, location(base, event), tails.get(base));
       const logprobs = createLogprobQueue();
       stream.onRelease = (release) => logprobs.release(release);
       entry = { base, stream, ids: idsOf(event), logprobs };
@@ -61,6 +63,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
   const finish = (entry: Entry, sequence: unknown): Synthesized[] => {
     if (entry.stream.finished) return [];
     const tail = entry.stream.flush();
+    tails.set(entry.base, entry.stream.tail);
     if (isEmpty(tail)) return [];
     const delta: Json = { type: `${entry.base}.delta`, sequence_number: sequence, ...entry.ids, delta: "" };
     if (entry.base === "response.output_text") delta.logprobs = entry.logprobs.take();

@@ -25,6 +25,8 @@ export interface TextStream {
   /** Everything pushed so far, as it came. */
   readonly original: string;
   readonly finished: boolean;
+  /** After flush: the text that was still open before it (and its look-behind), for a stream that continues this one. */
+  readonly tail: string;
   /** Told of every release (logprobs follow the text they describe). */
   onRelease?: (release: Release) => void;
 }
@@ -61,9 +63,15 @@ export function lookbehindContext(text: string, end: number): string {
   return text.slice(at, end).replace(/\s{65,}/g, (run) => run.slice(-WHITESPACE_RUN));
 }
 
-/** A stream counting its findings at `location`. */
-export function createTextStream(reply: ReplyMasker, location: string): TextStream {
-  let context = ""; // the look-behind context before `held` (original text, already emitted)
+/**
+ * A stream counting its findings at `location`. `continues`: the tail of a stream readers join this
+ * one to (the text block before it): a value reaching from it into this stream is masked from this
+ * stream's first character on (what the other stream released is already gone).
+ */
+export function createTextStream(reply: ReplyMasker, location: string, continues = ""): TextStream {
+  let context = continues; // the look-behind context before `held` (original text, already emitted)
+  let crossing = continues !== ""; // the first release checks for a value reaching back into `continues`
+  let tail = "";
   let held = "";
   let original = "";
   let released = 0; // original characters released so far
@@ -76,7 +84,19 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
     const from = context.length;
     const scan = reply.scanner.scan(view);
     const matches = scan.matches.filter((match) => match.start >= from);
-    const hold = final ? view.length : Math.max(from, reply.scanner.holdFrom(view, scan.spans.filter((span) => span.start >= from)));
+    const spans = scan.spans.filter((span) => span.start >= from);
+    if (crossing) {
+      const reaching = scan.matches.find((match) => match.start < from && match.end > from);
+      if (reaching) {
+        const clipped = { ...reaching, start: from, value: view.slice(from, reaching.end) };
+        matches.unshift(clipped);
+        spans.push(clipped);
+      }
+    }
+    const open = Math.max(from, reply.scanner.holdFrom(view, spans));
+    const hold = final ? view.length : open;
+    if (hold > from) crossing = false;
+    if (final) tail = lookbehindContext(view, open) + view.slice(open);
     const out = hold === from ? { client: "", record: "" } : applyMatches(view, matches, from, hold, location, reply.replacer);
     if (stream.onRelease && hold > from) {
       const replaced = matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
@@ -105,7 +125,10 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
     },
     flush() {
       finished = true;
-      if (held === "") return { client: "", record: "" };
+      if (held === "") {
+        tail = context;
+        return { client: "", record: "" };
+      }
       return release(held, true);
     },
     emitted,
@@ -114,6 +137,9 @@ export function createTextStream(reply: ReplyMasker, location: string): TextStre
     },
     get finished() {
       return finished;
+    },
+    get tail() {
+      return tail;
     },
   };
   return stream;

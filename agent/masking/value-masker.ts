@@ -82,7 +82,11 @@ export function maskValue(container: Record<string, unknown> | unknown[], key: s
       if (inner !== undefined) return whole(maskInner(inner, slot.location, context));
       const deliver = draft.later(slot.container, slot.key);
       const observe = context.observe;
-      loose.piece(`${kind}|${slot.pattern}`, value, slot.location, observe ? (texts, replaced) => (deliver(texts, replaced), observe(slot.container, slot.key, replaced)) : deliver);
+      const deliverAndObserve: typeof deliver = (texts, replaced) => {
+        deliver(texts, replaced);
+        observe?.(slot.container, slot.key, replaced);
+      };
+      loose.piece(`${kind}|${slot.pattern}`, value, slot.location, observe ? deliverAndObserve : deliver);
     },
     member(object, name, value) {
       // Logprobs a handler did not match to their text cannot be shown safely (they spell it).

@@ -108,7 +108,7 @@ function collect(roots: Json[], views: string[]): void {
       if (value.length > 0 && value.every((item) => Number.isInteger(item) && item >= 0 && item <= 255)) {
         views.push(Buffer.from(value as number[]).toString("utf8"));
       }
-      value.forEach((item, index) => walk(item, [...path, `[${index}]`], depth + 1));
+      for (const [index, item] of value.entries()) walk(item, [...path, `[${index}]`], depth + 1);
       return;
     }
     if (typeof value === "object" && value !== null) {

@@ -52,7 +52,7 @@ function script(entry: ReplyCase): string {
 }
 
 /** Sends the case's request through the agent and reads the raw answer (not decompressed). */
-export async function run(entry: ReplyCase): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function run(entry: ReplyCase): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const answer = await request(`${bed.agent.url}${paths[entry.api]}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-script": script(entry) },
