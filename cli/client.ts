@@ -6,6 +6,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { AuditLogService } from "../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../gen/palisade/admin/v1/block_service_pb.js";
+import { ConsoleService } from "../gen/palisade/admin/v1/console_service_pb.js";
 import { ResourceService } from "../gen/palisade/admin/v1/resource_service_pb.js";
 import { ReviewService } from "../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../gen/palisade/admin/v1/session_service_pb.js";
@@ -23,6 +24,7 @@ export interface AdminClients {
   reviews: Client<typeof ReviewService>;
   auditLog: Client<typeof AuditLogService>;
   usage: Client<typeof UsageService>;
+  console: Client<typeof ConsoleService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -44,6 +46,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     reviews: createClient(ReviewService, transport),
     auditLog: createClient(AuditLogService, transport),
     usage: createClient(UsageService, transport),
+    console: createClient(ConsoleService, transport),
   };
 }
 

@@ -6,6 +6,7 @@ import { registerAlerts } from "./commands/alerts.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBlock } from "./commands/block.js";
+import { registerConsole } from "./commands/console.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerGet } from "./commands/get.js";
 import { registerReview } from "./commands/review.js";
@@ -38,5 +39,6 @@ export function createProgram(ctx: CliContext): Command {
   registerBlock(program, ctx);
   registerAlerts(program, ctx);
   registerReview(program, ctx);
+  registerConsole(program, ctx);
   return program;
 }

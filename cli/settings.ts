@@ -70,6 +70,20 @@ export function agentListenOption(): Option {
   );
 }
 
+/** `--public-url URL`: where people and webhooks reach the control plane (links to the console). */
+export function publicUrlOption(): Option {
+  return new Option(
+    "--public-url <url>",
+    "the control plane's URL as browsers and webhook receivers reach it, for console links [env: PALISADE_PUBLIC_URL, default: the listen address]",
+  );
+}
+
+/** The public URL: flag, else PALISADE_PUBLIC_URL, else none (the bound URL is used). */
+export function publicUrl(flag: string | undefined, env: Env): string | undefined {
+  const value = flag ?? nonEmpty(env.PALISADE_PUBLIC_URL);
+  return value === undefined ? undefined : serverUrl(value);
+}
+
 /** Resolves the admin API settings: flag, else environment, else default. */
 export function adminSettings(flags: AdminFlags, env: Env): AdminSettings {
   const token = flags.token ?? nonEmpty(env.PALISADE_TOKEN) ?? readAdminTokenFile(dataDir(flags.dataDir, env));

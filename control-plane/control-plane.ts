@@ -16,6 +16,10 @@ import { resolveSecretKey } from "./crypto/secret-key.js";
 import { useSecretBox } from "./crypto/secret-registry.js";
 import { sealStoredSecrets } from "./crypto/stored-secrets.js";
 import { createControlPlaneObservability } from "./observability/control-plane-observability.js";
+import { firstOf } from "./observability/http-endpoints.js";
+import { createConsoleAssets } from "./console/console-assets.js";
+import { createConsoleSessionStore } from "./console/console-sessions.js";
+import { createOidcSignIn } from "./console/oidc-sign-in.js";
 import { listen } from "./server.js";
 import { startSinkDelivery } from "./sinks/sink-delivery.js";
 import { createSinkMetrics } from "./sinks/sink-metrics.js";
@@ -80,6 +84,14 @@ export interface ControlPlaneOptions {
    * absent: every limit is counted by each agent alone (docs/limits.md).
    */
   counterStore?: CounterStoreSettings;
+  /**
+   * The URL people and webhooks reach this control plane at (behind a proxy or load balancer),
+   * for links to the console (PALISADE_PUBLIC_URL); default the bound URL. An https:// one makes
+   * the console's cookie Secure.
+   */
+  publicUrl?: string;
+  /** How long a console session lasts from sign-in (docs/console.md); default 8 hours. */
+  consoleSessionTtlMs?: number;
 }
 
 /** A running control plane. */
@@ -135,7 +147,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     // abandons posts in flight and retries waiting.
     const notifications = createWebhookClient({ userAgent: "palisade-control-plane", ...NOTIFICATION_WEBHOOKS });
     cleanup.push(() => notifications.close());
-    const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => url, client: notifications });
+    const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => options.publicUrl ?? url, client: notifications });
     const usageMetrics = createUsageMetrics(metrics.registry);
     const sinks = await startSinkDelivery({
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
@@ -163,7 +175,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       listen: options.listen,
       logger,
       tls: keyPair,
-      endpoints: observability.endpoints,
+      // The web console's files under /console/ (the page's RPCs are the admin API's).
+      endpoints: firstOf(observability.endpoints, createConsoleAssets()),
       routes(plain) {
         const router = observability.route(plain);
         router.service(AgentService, stream.service);
@@ -185,6 +198,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           blocks: { store: createBlockStore(db), db },
           counterStore: options.counterStore !== undefined,
           auditDb: db,
+          console: {
+            sessions: createConsoleSessionStore(db, { sessionTtlMs: options.consoleSessionTtlMs }),
+            db,
+            oidc: createOidcSignIn({ db, logger }),
+            secureCookie: keyPair !== undefined || (options.publicUrl ?? "").startsWith("https:"),
+            logger,
+          },
         });
       },
     });

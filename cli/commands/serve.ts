@@ -22,6 +22,8 @@ import {
   listenAddress,
   listenOption,
   nonEmpty,
+  publicUrl,
+  publicUrlOption,
   serverOption,
   serverUrl,
 } from "../settings.js";
@@ -40,6 +42,7 @@ const ENROLMENT_TOKEN = /^[a-z][a-z0-9-]{0,62}\.[^.\s]+$/;
 
 interface ControlPlaneFlags extends TlsFlags, CounterStoreFlags {
   listen?: string;
+  publicUrl?: string;
   dataDir?: string;
   logLevel?: string;
 }
@@ -62,6 +65,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
     .command("control-plane")
     .description("serve the control plane alone (PostgreSQL when DATABASE_URL is set, else embedded under --data-dir)")
     .addOption(listenOption())
+    .addOption(publicUrlOption())
     .addOption(dataDirOption())
     .addOption(logLevelOption("info"));
   withCounterStoreOptions(withControlPlaneTlsOptions(command)).action(async (flags: ControlPlaneFlags) => {
@@ -87,6 +91,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
         secretKeyPrevious: nonEmpty(ctx.env.PALISADE_SECRET_KEY_PREVIOUS),
         secretKeyNext: nonEmpty(ctx.env.PALISADE_SECRET_KEY_NEXT),
         adminToken: nonEmpty(ctx.env.PALISADE_ADMIN_TOKEN),
+        publicUrl: publicUrl(flags.publicUrl, ctx.env),
         logger,
         tls,
         counterStore,

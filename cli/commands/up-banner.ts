@@ -7,6 +7,8 @@ import { type PolicyState, STARTER_POLICY } from "./starter-policy.js";
 export interface BannerFacts {
   controlPlaneUrl: string;
   agentUrl: string;
+  /** The one-time sign-in link into the web console. */
+  consoleUrl: string;
   database: string;
   dataDir: string;
   adminToken: string;
@@ -50,6 +52,8 @@ export function renderBanner(facts: BannerFacts): string {
     "Palisade is up.",
     "",
     `  Control plane   ${facts.controlPlaneUrl}   (${facts.database})`,
+    `  Web console     ${facts.consoleUrl}`,
+    `                  (signs in once within 15 minutes; \`npx palisade console${flags}\` prints a new link)`,
     `  Agent           ${facts.agentUrl}   (agent "local")`,
     `  SDK base URL    ${facts.agentUrl}/<connection>/v1`,
     ...connectionLines,

@@ -27,6 +27,8 @@ import {
   listenAddress,
   listenOption,
   nonEmpty,
+  publicUrl,
+  publicUrlOption,
 } from "../settings.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
 import { counterStoreSettings, withCounterStoreOptions, type CounterStoreFlags } from "../counter-store-settings.js";
@@ -40,11 +42,13 @@ import {
   type TlsFlags,
 } from "../tls-settings.js";
 import { ensureStarterPolicy, type PolicyState } from "./starter-policy.js";
+import { consoleLinkUrl } from "./console.js";
 import { renderBanner } from "./up-banner.js";
 
 interface UpFlags extends AgentLimitFlags, TlsFlags, CounterStoreFlags {
   caFile?: string;
   listen?: string;
+  publicUrl?: string;
   agentListen?: string;
   dataDir?: string;
   logLevel?: string;
@@ -59,6 +63,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
     .command("up")
     .description("run a control plane (embedded database) and one agent; Ctrl-C stops both")
     .addOption(listenOption())
+    .addOption(publicUrlOption())
     .addOption(agentListenOption())
     .addOption(dataDirOption())
     .addOption(caFileOption())
@@ -106,6 +111,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       secretKeyPrevious: nonEmpty(ctx.env.PALISADE_SECRET_KEY_PREVIOUS),
       secretKeyNext: nonEmpty(ctx.env.PALISADE_SECRET_KEY_NEXT),
       adminToken: admin.token,
+      publicUrl: publicUrl(flags.publicUrl, ctx.env),
       logger,
       tls,
       counterStore,
@@ -117,7 +123,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   let agent: { url: string; close(): Promise<void> } | undefined;
   try {
     const clients = ctx.connect(controlPlane.url, admin.token, ca);
-    const { enrolmentToken, connections, policies } = await prepare(clients, ctx.env).catch((error: unknown) => {
+    const { enrolmentToken, connections, policies, consolePath } = await prepare(clients, ctx.env).catch((error: unknown) => {
       throw adminFailure(error, controlPlane.url);
     });
     agent = await listening("the agent", agentListen, () =>
@@ -131,6 +137,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       renderBanner({
         controlPlaneUrl: controlPlane.url,
         agentUrl: agent.url,
+        consoleUrl: consoleLinkUrl(publicUrl(flags.publicUrl, ctx.env) ?? controlPlane.url, consolePath),
         database,
         dataDir: dir,
         adminToken: admin.token,
@@ -157,7 +164,7 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
 async function prepare(
   clients: AdminClients,
   env: CliContext["env"],
-): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[]; policies: PolicyState }> {
+): Promise<{ enrolmentToken: string; connections: { name: string; upstream: string }[]; policies: PolicyState; consolePath: string }> {
   const { token } = await clients.agents.createAgent({ name: LOCAL_AGENT, rotateToken: true });
   const apiKey = nonEmpty(env.OPENAI_API_KEY);
   if (apiKey !== undefined) await clients.resources.apply({ resources: [openaiConnection(apiKey)] });
@@ -166,7 +173,9 @@ async function prepare(
     r.resource.case === "connection" ? [{ name: r.resource.value.name, upstream: r.resource.value.upstream }] : [],
   );
   const policies = await ensureStarterPolicy(clients);
-  return { enrolmentToken: token, connections, policies };
+  // A one-time link into the web console, printed with the rest (15 minutes, the default).
+  const { path: consolePath } = await clients.console.createSignInLink({});
+  return { enrolmentToken: token, connections, policies, consolePath };
 }
 
 /** The connection `up` creates from OPENAI_API_KEY. */

@@ -5,6 +5,7 @@ import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from "yaml
 import {
   ConnectionSchema,
   CredentialSchema,
+  ConsoleClientSchema,
   IdentityProviderSchema,
   ResourceSchema,
   ServiceAccountSchema,
@@ -95,7 +96,7 @@ interface KindReader {
 
 const READERS: Record<FileKind, KindReader> = {
   Connection: { fields: ["provider", "upstream", "credential", "segments", "allowedGroups", "retention"], read: readConnection },
-  IdentityProvider: { fields: ["issuer", "audience", "jwksUri", "groupsClaim"], read: readIdentityProvider },
+  IdentityProvider: { fields: ["issuer", "audience", "jwksUri", "groupsClaim", "console"], read: readIdentityProvider },
   ServiceAccount: { fields: ["groups", "description"], read: readServiceAccount },
   Policy: { fields: POLICY_FIELDS, read: readPolicy },
   RoleBinding: { fields: ROLE_BINDING_FIELDS, read: readRoleBinding },
@@ -135,6 +136,15 @@ function readIdentityProvider(fields: MappingFields, name: string): Resource {
     jwksUri: fields.string("jwksUri") ?? "",
     groupsClaim: fields.string("groupsClaim") ?? "",
   });
+  // `console: { clientId, scopes }`: the web console's OAuth client at this issuer (docs/console.md).
+  const consoleFields = fields.mapping("console");
+  if (consoleFields !== undefined) {
+    consoleFields.only(["clientId", "scopes"]);
+    identityProvider.console = create(ConsoleClientSchema, {
+      clientId: consoleFields.string("clientId", true),
+      scopes: consoleFields.strings("scopes"),
+    });
+  }
   return create(ResourceSchema, { resource: { case: "identityProvider", value: identityProvider } });
 }
 

@@ -63,6 +63,7 @@ function identityProviderView(p: IdentityProvider): ResourceView {
     audience: p.audience,
     ...(p.jwksUri !== "" ? { jwksUri: p.jwksUri } : {}),
     ...(p.groupsClaim !== "" ? { groupsClaim: p.groupsClaim } : {}),
+    ...(p.console ? { console: { clientId: p.console.clientId, ...(p.console.scopes.length > 0 ? { scopes: [...p.console.scopes] } : {}) } } : {}),
     ...times(p),
   };
 }

@@ -3,6 +3,7 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { AuditLogService } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
+import { ConsoleService } from "../../gen/palisade/admin/v1/console_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
@@ -13,6 +14,8 @@ import { adminAuthInterceptor } from "../auth/admin-auth.js";
 import type { AdminTokenVerifier } from "../auth/admin-tokens.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
 import type { BlockStore } from "../blocks/block-store.js";
+import { createConsoleSessionAuth } from "../console/console-auth.js";
+import { createConsoleService, type ConsoleServiceDeps } from "../console/console-service.js";
 import { createReviewService } from "../reviews/review-service.js";
 import type { ReviewStore } from "../reviews/review-store.js";
 import type { AgentStore } from "../storage/agents.js";
@@ -50,6 +53,8 @@ export interface AdminDeps {
   counterStore?: boolean;
   /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
   blocks?: { store: BlockStore; db: Database };
+  /** The web console's sign-in (ConsoleService) and session cookies; absent: neither is served. */
+  console?: Omit<ConsoleServiceDeps, "callers">;
 }
 
 // PostgreSQL text cannot hold NUL: a name or subject with one would fail in the database as an
@@ -62,8 +67,13 @@ const refuseNul: Interceptor = (next) => async (req) => {
 
 /** Registers the admin services on `router`, each behind the admin authentication and role checks. */
 export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): void {
+  const consoleDeps = deps.console && { ...deps.console, callers: deps.callers };
   const options = { interceptors: [
-    adminAuthInterceptor({ verifyAdminToken: deps.verifyAdminToken, callers: deps.callers }),
+    adminAuthInterceptor({
+      verifyAdminToken: deps.verifyAdminToken,
+      callers: deps.callers,
+      consoleSessions: consoleDeps && createConsoleSessionAuth(consoleDeps),
+    }),
     refuseNul,
     // Mutating RPCs leave an 'admin' entry in the audit chain, committed with their change.
     adminAuditInterceptor(deps.auditDb),
@@ -76,4 +86,5 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   router.service(ReviewService, createReviewService(deps.reviews), options);
   router.service(UsageService, createUsageService(deps.auditDb), options);
   router.service(SessionService, createSessionService({ exchanges: deps.exchanges, feed: deps.sessionFeed ?? idleSessionFeed }), options);
+  if (consoleDeps) router.service(ConsoleService, createConsoleService(consoleDeps), options);
 }

@@ -38,6 +38,14 @@ function checkIdentityProvider(provider: IdentityProvider): void {
   if (!isHttpUrl(provider.issuer)) throw invalid(`${what}: issuer must be an http(s) URL`);
   if (!provider.audience) throw invalid(`${what}: audience is required`);
   if (provider.jwksUri && !isHttpUrl(provider.jwksUri)) throw invalid(`${what}: jwksUri must be an http(s) URL`);
+  const console = provider.console;
+  if (console) {
+    if (!console.clientId.trim()) throw invalid(`${what}: console.clientId is required`);
+    // Scopes are space-separated in the authorization request: one with a space would be two.
+    if (console.scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
+      throw invalid(`${what}: console.scopes must be scope tokens (printable ASCII, no spaces or quotes)`);
+    }
+  }
 }
 
 function checkServiceAccount(account: ServiceAccount): void {

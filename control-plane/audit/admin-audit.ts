@@ -4,6 +4,7 @@
 // change and its entry commit together. An RPC that commits no transaction of its own (or whose
 // writes bypass Database.transaction) gets its entry in a transaction of its own right after it
 // succeeded. A failed RPC whose transactions all rolled back leaves no entry.
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Interceptor } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
 import { adminCallerKey } from "../auth/admin-auth.js";
@@ -23,6 +24,9 @@ interface PendingAdminEvent {
   ended: boolean;
 }
 
+// The entry of the RPC whose async context this is, for setAdminEventActor.
+const pending = new AsyncLocalStorage<PendingAdminEvent>();
+
 /** Whether an RPC of that name is audited. */
 export function isMutatingRpc(method: string): boolean {
   return !READ_ONLY.test(method);
@@ -36,6 +40,15 @@ async function carryAdminEvent(current: PendingAdminEvent, tx: EntityManager): P
   if (current.committed || current.ended) return undefined;
   await appendAuditEvents(tx, [current.event]);
   return () => { current.committed = true; };
+}
+
+/**
+ * Names the actor of the current RPC's admin entry when the RPC itself establishes who that is
+ * (signing in, which runs as "anonymous").
+ */
+export function setAdminEventActor(actor: string): void {
+  const current = pending.getStore();
+  if (current && !current.committed) current.event.subject = actor;
 }
 
 /** The interceptor auditing mutating RPCs; runs after authentication (it reads the caller). */
@@ -56,7 +69,7 @@ export function adminAuditInterceptor(db: Database): Interceptor {
       ended: false,
     };
     try {
-      const response = await runWithCarrier((tx) => carryAdminEvent(current, tx), () => next(request));
+      const response = await pending.run(current, () => runWithCarrier((tx) => carryAdminEvent(current, tx), () => next(request)));
       if (!current.committed && !response.stream) {
         current.event.payload.response = summariseMessage(request.method.output, response.message);
         await db.transaction((tx) => appendAuditEvents(tx, [current.event]));

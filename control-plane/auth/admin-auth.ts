@@ -1,8 +1,11 @@
 // Every admin RPC needs `authorization: Bearer <token>`: the bootstrap admin token (role admin) or
-// a caller JWT whose subject or groups hold roles through RoleBindings. What each role may call is
-// read from the permission table (permissions.ts). The agent stream is not behind this
-// interceptor: it authenticates agents by enrolment token itself.
+// a caller JWT whose subject or groups hold roles through RoleBindings. The web console instead
+// presents its session cookie with the `palisade-console: 1` header (control-plane/console/). What
+// each role may call is read from the permission table (permissions.ts); the few RPCs open to
+// anyone (signing in) run without credentials. The agent stream is not behind this interceptor: it
+// authenticates agents by enrolment token itself.
 import { Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { CONSOLE_HEADER, readSessionCookie } from "../console/console-cookie.js";
 import type { RoleName } from "../storage/resources/role-bindings.js";
 import type { AdminTokenVerifier } from "./admin-tokens.js";
 import type { CallerAccessResolver } from "./caller-access.js";
@@ -18,6 +21,13 @@ export interface AdminCaller {
   roles: readonly RoleName[];
   /** The verified token's identity (JWT callers only; an admin token has none). */
   identity?: { subject: string; issuer: string; groups: readonly string[] };
+  /** The console session the caller presented (its cookie's secret), when it came that way. */
+  session?: { secret: string; expiresAt: Date };
+}
+
+/** Resolves a console session cookie's secret to its caller; undefined when unknown or expired. */
+export interface ConsoleSessionAuth {
+  resolve(secret: string): Promise<AdminCaller | undefined>;
 }
 
 /** The caller of the RPC in whose context this is read. */
@@ -33,7 +43,11 @@ export interface AdminAuthDeps {
   verifyAdminToken: AdminTokenVerifier;
   /** Caller JWTs; when absent only admin tokens are accepted. */
   callers?: CallerAccessResolver;
+  /** Console session cookies; when absent they are not accepted. */
+  consoleSessions?: ConsoleSessionAuth;
 }
+
+const ANONYMOUS: AdminCaller = { actor: "anonymous", roles: [] };
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
@@ -54,15 +68,25 @@ async function authenticate(deps: AdminAuthDeps, token: string): Promise<AdminCa
  */
 export function adminAuthInterceptor(deps: AdminAuthDeps): Interceptor {
   return (next) => async (request) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.header.get("authorization") ?? "");
-    if (!match) {
-      throw new ConnectError("missing token: send `authorization: Bearer <admin token or caller JWT>`", Code.Unauthenticated);
-    }
-    const caller = await authenticate(deps, match[1]!);
     const rpc = `${request.service.name}.${request.method.name}`;
     const permission = permissionFor(request.service.typeName, request.method.name);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.header.get("authorization") ?? "");
+    const secret = request.header.get(CONSOLE_HEADER) === "1" ? readSessionCookie(request.header.get("cookie")) : undefined;
+    let caller: AdminCaller;
+    if (permission?.open === "anyone") {
+      // Signing in: whatever the browser still holds (an ended session's cookie) does not matter.
+      caller = ANONYMOUS;
+    } else if (match) {
+      caller = await authenticate(deps, match[1]!);
+    } else if (secret !== undefined && deps.consoleSessions) {
+      const session = await deps.consoleSessions.resolve(secret);
+      if (!session) throw new ConnectError("console session unknown or expired: sign in again", Code.Unauthenticated);
+      caller = session;
+    } else {
+      throw new ConnectError("missing token: send `authorization: Bearer <admin token or caller JWT>`", Code.Unauthenticated);
+    }
     if (!permission) throw new ConnectError(`${rpc} is not open to any role`, Code.PermissionDenied);
-    if (!caller.roles.some((role) => permission.roles.includes(role))) {
+    if (permission.open === undefined && !caller.roles.some((role) => permission.roles.includes(role))) {
       const held = caller.roles.length > 0 ? `holds only ${caller.roles.join(", ")}` : "holds no role (grant one with a RoleBinding)";
       throw new ConnectError(`${rpc} requires role ${permission.roles.join(" or ")}; ${caller.actor} ${held}`, Code.PermissionDenied);
     }

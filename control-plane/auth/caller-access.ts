@@ -19,6 +19,11 @@ export type CallerAccess =
 /** Verifies caller JWTs for the admin API. */
 export interface CallerAccessResolver {
   resolve(token: string): Promise<CallerAccess>;
+  /**
+   * The roles an identity already verified (a console session's) holds now; undefined when its
+   * issuer is no longer configured, which ends what it signed in.
+   */
+  rolesFor(identity: Pick<CallerIdentity, "subject" | "groups" | "issuer">): Promise<RoleName[] | undefined>;
 }
 
 /** What the resolver reads. */
@@ -31,6 +36,7 @@ export interface CallerAccessDeps {
 interface Compiled {
   verifier: IdentityVerifier | undefined;
   bindings: StoredRoleBinding[];
+  issuers: ReadonlySet<string>;
 }
 
 /** The roles `identity` holds through `bindings` (their union), in the order of the role list. */
@@ -59,7 +65,8 @@ export function createCallerAccessResolver(deps: CallerAccessDeps): CallerAccess
     } catch (error) {
       deps.logger.error({ err: error }, "token issuers unusable; admin API accepts only admin tokens");
     }
-    return { verifier, bindings: await loadRoleBindings(deps.db.em()) };
+    const issuers = new Set(snapshot.issuers.map((issuer) => issuer.issuer));
+    return { verifier, bindings: await loadRoleBindings(deps.db.em()), issuers };
   };
 
   const current = (): Promise<Compiled> => {
@@ -80,6 +87,10 @@ export function createCallerAccessResolver(deps: CallerAccessDeps): CallerAccess
       const verified = await verifier.verify(token);
       if (!verified.ok) return verified;
       return { ok: true, identity: verified.identity, roles: rolesOf(verified.identity, bindings) };
+    },
+    async rolesFor(identity) {
+      const { bindings, issuers } = await current();
+      return issuers.has(identity.issuer) ? rolesOf(identity, bindings) : undefined;
     },
   };
 }

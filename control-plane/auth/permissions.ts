@@ -8,6 +8,11 @@ import type { RoleName } from "../storage/resources/role-bindings.js";
 export interface Permission {
   /** Roles that may call the RPC. */
   roles: readonly RoleName[];
+  /**
+   * Open beyond `roles`: "anyone" without credentials (signing in; the caller is "anonymous"),
+   * "authenticated" to any valid credentials, with or without a role.
+   */
+  open?: "anyone" | "authenticated";
   /** When set, callers holding none of `contents.roles` get the answer through `contents.withhold`. */
   contents?: { roles: readonly RoleName[]; withhold(message: unknown): unknown };
 }
@@ -83,6 +88,16 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     GetReview: { roles: REVIEW_READERS },
     ApproveReview: { roles: DECIDERS },
     DenyReview: { roles: DECIDERS },
+  },
+  // Signing in to the web console (docs/console.md). GetCaller and SignOut need credentials but no
+  // role: someone whose RoleBindings were removed still learns why the console shows nothing.
+  "palisade.admin.v1.ConsoleService": {
+    GetSignInOptions: { roles: [], open: "anyone" },
+    SignIn: { roles: [], open: "anyone" },
+    SignOut: { roles: [], open: "authenticated" },
+    GetCaller: { roles: [], open: "authenticated" },
+    // Links sign in as the admin token that made them (the service refuses caller JWTs).
+    CreateSignInLink: { roles: ADMIN },
   },
   "palisade.admin.v1.UsageService": {
     // Sums of metadata (requests, tokens): no contents.

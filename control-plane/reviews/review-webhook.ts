@@ -29,6 +29,8 @@ export function reviewWebhookPayload(review: StoredReview, controlPlaneUrl: stri
       expireTime: review.expireAt.toISOString(),
     },
     decide: {
+      // The review's page in the web console (docs/console.md).
+      console: `${controlPlaneUrl}/console/reviews/${encodeURIComponent(review.id)}`,
       approve: `palisade review approve ${review.id} --server ${controlPlaneUrl}`,
       deny: `palisade review deny ${review.id} --reason "..." --server ${controlPlaneUrl}`,
       show: `palisade review show ${review.id} --server ${controlPlaneUrl}`,

@@ -34,6 +34,8 @@ export const IdentityProviderRow = defineEntity({
     audience: p.string(),
     jwksUri: p.string(),
     groupsClaim: p.string(),
+    consoleClientId: p.string(),
+    consoleScopes: p.json<string[]>(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

@@ -25,7 +25,7 @@ export async function metricsText(registry: Registry): Promise<string> {
 /** The part of an HTTP/1.1 or HTTP/2 response the observability endpoints write. */
 export interface Reply {
   writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body: string): unknown;
+  end(body: string | Buffer): unknown;
 }
 
 /**

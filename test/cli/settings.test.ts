@@ -80,6 +80,7 @@ describe("up banner", () => {
     const text = renderBanner({
       controlPlaneUrl: "http://127.0.0.1:7070",
       agentUrl: "http://127.0.0.1:8080",
+      consoleUrl: "http://127.0.0.1:7070/console/sign-in#code=c0de",
       database: "embedded database in ./.palisade",
       dataDir: "./.palisade",
       adminToken: "pat_x",
@@ -88,6 +89,8 @@ describe("up banner", () => {
       policies: { count: 1, starterApplied: true },
     });
     expect(text).toContain("Control plane   http://127.0.0.1:7070");
+    expect(text).toContain("Web console     http://127.0.0.1:7070/console/sign-in#code=c0de");
+    expect(text).toContain("`npx palisade console` prints a new link");
     expect(text).toContain("SDK base URL    http://127.0.0.1:8080/<connection>/v1");
     expect(text).toContain("http://127.0.0.1:8080/openai/v1");
     expect(text).toContain("Admin token     pat_x");
@@ -100,6 +103,7 @@ describe("up banner", () => {
     const text = renderBanner({
       controlPlaneUrl: "http://127.0.0.1:17070",
       agentUrl: "http://127.0.0.1:18080",
+      consoleUrl: "http://127.0.0.1:17070/console/sign-in#code=c0de",
       database: "embedded",
       dataDir: "/tmp/p",
       adminToken: "pat_x",
@@ -108,6 +112,7 @@ describe("up banner", () => {
       policies: { count: 3, starterApplied: false },
     });
     expect(text).toContain("Policies        3 (npx palisade get policies)");
+    expect(text).toContain("`npx palisade console --server http://127.0.0.1:17070 --data-dir /tmp/p` prints a new link");
     expect(text).toContain(
       "npx palisade token create --server http://127.0.0.1:17070 --data-dir /tmp/p --subject you@example.com",
     );

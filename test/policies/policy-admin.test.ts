@@ -11,6 +11,7 @@ import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js"
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { ConsoleService } from "../../gen/palisade/admin/v1/console_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { PolicyAction as AgentPolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
@@ -147,6 +148,7 @@ describe("policies through the admin API", () => {
       reviews: admin.client(ReviewService),
       auditLog: admin.client(AuditLogService),
       usage: admin.client(UsageService),
+      console: admin.client(ConsoleService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });

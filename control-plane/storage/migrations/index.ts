@@ -17,6 +17,7 @@ import { Migration0013AgentInstances } from "./migration-0013-agent-instances.js
 import { Migration0014ReviewInstance } from "./migration-0014-review-instance.js";
 import { Migration0015AuditKeyRotation } from "./migration-0015-audit-key-rotation.js";
 import { Migration0016LimitScope } from "./migration-0016-limit-scope.js";
+import { Migration0017Console } from "./migration-0017-console.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrations: MigrationObject[] = [
   { name: "0014-review-instance", class: Migration0014ReviewInstance },
   { name: "0015-audit-key-rotation", class: Migration0015AuditKeyRotation },
   { name: "0016-limit-scope", class: Migration0016LimitScope },
+  { name: "0017-console", class: Migration0017Console },
 ];

@@ -6,6 +6,7 @@ import {
   type IdentityProvider, IdentityProviderSchema, Kind,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { IdentityProviderRow } from "../entities.js";
+import { sameList } from "./resource-kind.js";
 import { rowKind } from "./row-kind.js";
 
 type Row = InferEntity<typeof IdentityProviderRow>;
@@ -20,6 +21,7 @@ function toMessage(row: Row): IdentityProvider {
     audience: row.audience,
     jwksUri: row.jwksUri,
     groupsClaim: row.groupsClaim,
+    console: row.consoleClientId ? { clientId: row.consoleClientId, scopes: row.consoleScopes } : undefined,
     createTime: timestampFromDate(row.createdAt),
     updateTime: timestampFromDate(row.updatedAt),
   });
@@ -36,7 +38,10 @@ export const identityProviders = rowKind({
     audience: message.audience,
     jwksUri: message.jwksUri,
     groupsClaim: message.groupsClaim || DEFAULT_GROUPS_CLAIM,
+    consoleClientId: message.console?.clientId ?? "",
+    consoleScopes: message.console?.scopes ?? [],
   }),
   same: (row, wanted) => wanted.issuer === row.issuer && wanted.audience === row.audience
-    && wanted.jwksUri === row.jwksUri && wanted.groupsClaim === row.groupsClaim,
+    && wanted.jwksUri === row.jwksUri && wanted.groupsClaim === row.groupsClaim
+    && wanted.consoleClientId === row.consoleClientId && sameList(wanted.consoleScopes, row.consoleScopes),
 });

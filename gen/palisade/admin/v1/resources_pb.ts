@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/resources.proto.
  */
 export const file_palisade_admin_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIpgDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSLMAQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoOU2VydmljZUFjY291bnQSDAoEbmFtZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLY3JlYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLLBQoGUG9saWN5EgwKBG5hbWUYASABKAkSEAoIcHJpb3JpdHkYAiABKAUSEwoLY29ubmVjdGlvbnMYAyADKAkSDAoEd2hlbhgEIAEoCRIuCgVtYXRjaBgFIAEoCzIfLnBhbGlzYWRlLmFkbWluLnYxLkNvbnRlbnRNYXRjaBIvCgZhY3Rpb24YBiABKA4yHy5wYWxpc2FkZS5hZG1pbi52MS5Qb2xpY3lBY3Rpb24SDgoGcmVhc29uGAcgASgJEikKBmxpbWl0cxgIIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0cxITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWRldGVjdG9ycxgMIAMoCRIVCg1tYXNrX3BhdHRlcm5zGA0gAygJEhIKCm1hc2tfd29yZHMYDiADKAkSFAoMcGhvbmVfcmVnaW9uGA8gASgJEjMKCWRpcmVjdGlvbhgQIAEoDjIgLnBhbGlzYWRlLmFkbWluLnYxLk1hc2tEaXJlY3Rpb24SKwoFc3R5bGUYESABKA4yHC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrU3R5bGUSDwoHcmVzdG9yZRgSIAEoCBItCgZyZWNvcmQYEyABKA4yHS5wYWxpc2FkZS5hZG1pbi52MS5SZWNvcmRNb2RlEhEKCWFwcHJvdmVycxgUIAMoCRInCgR3YWl0GBUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEigKBWdyYW50GBYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB3dlYmhvb2sYFyABKAkiMgoMQ29udGVudE1hdGNoEhAKCGtleXdvcmRzGAEgAygJEhAKCHBhdHRlcm5zGAIgAygJIrsBCgZMaW1pdHMSGwoTcmVxdWVzdHNfcGVyX21pbnV0ZRgBIAEoDRIXCg90b2tlbnNfcGVyX2hvdXIYAiABKAQSLAoFc2NvcGUYAyABKA4yHS5wYWxpc2FkZS5hZG1pbi52MS5MaW1pdFNjb3BlEjkKDW9uX3N0b3JlX2Rvd24YBCABKA4yIi5wYWxpc2FkZS5hZG1pbi52MS5TdG9yZURvd25BY3Rpb24SEgoKY291bnRlZF9pbhgFIAEoCSLGAQoLUm9sZUJpbmRpbmcSDAoEbmFtZRgBIAEoCRIlCgRyb2xlGAIgASgOMhcucGFsaXNhZGUuYWRtaW4udjEuUm9sZRIOCgZncm91cHMYAyADKAkSEAoIc3ViamVjdHMYBCADKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLNAgoJQXVkaXRTaW5rEgwKBG5hbWUYASABKAkSMQoEZmlsZRgCIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLkZpbGVTaW5rVGFyZ2V0SAASNwoHd2ViaG9vaxgDIAEoCzIkLnBhbGlzYWRlLmFkbWluLnYxLldlYmhvb2tTaW5rVGFyZ2V0SAASNQoGc3lzbG9nGAQgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuU3lzbG9nU2lua1RhcmdldEgAEg4KBmV2ZW50cxgFIAMoCRITCgtkZXNjcmlwdGlvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQggKBnRhcmdldCJECg5GaWxlU2lua1RhcmdldBIMCgRwYXRoGAEgASgJEhEKCW1heF9ieXRlcxgCIAEoBBIRCgltYXhfZmlsZXMYAyABKA0iWAoRV2ViaG9va1NpbmtUYXJnZXQSCwoDdXJsGAEgASgJEg4KBnNlY3JldBgCIAEoCRISCgpzZWNyZXRfc2V0GAMgASgIEhIKCmJhdGNoX3NpemUYBCABKA0iUwoQU3lzbG9nU2lua1RhcmdldBIPCgdhZGRyZXNzGAEgASgJEgsKA3RscxgCIAEoCBIPCgdjYV9maWxlGAMgASgJEhAKCGFwcF9uYW1lGAQgASgJIowECglBbGVydFJ1bGUSDAoEbmFtZRgBIAEoCRI9Cgt0b2tlbl9zcGlrZRgCIAEoCzImLnBhbGlzYWRlLmFkbWluLnYxLlRva2VuU3Bpa2VDb25kaXRpb25IABJNChNyZXBlYXRlZF92aW9sYXRpb25zGAMgASgLMi4ucGFsaXNhZGUuYWRtaW4udjEuUmVwZWF0ZWRWaW9sYXRpb25zQ29uZGl0aW9uSAASQQoNdW51c3VhbF9tb2RlbBgEIAEoCzIoLnBhbGlzYWRlLmFkbWluLnYxLlVudXN1YWxNb2RlbENvbmRpdGlvbkgAEkoKEnJlcXVlc3RfcmF0ZV9zcGlrZRgFIAEoCzIsLnBhbGlzYWRlLmFkbWluLnYxLlJlcXVlc3RSYXRlU3Bpa2VDb25kaXRpb25IABIwCgphdXRvX2Jsb2NrGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXV0b0Jsb2NrEg0KBXNpbmtzGAcgAygJEg8KB3dlYmhvb2sYCCABKAkSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEILCgljb25kaXRpb24ikQEKE1Rva2VuU3Bpa2VDb25kaXRpb24SKQoGd2luZG93GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEisKCGJhc2VsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmZhY3RvchgDIAEoARISCgptaW5fdG9rZW5zGAQgASgEIlcKG1JlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbhINCgVjb3VudBgBIAEoDRIpCgZ3aW5kb3cYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iRAoVVW51c3VhbE1vZGVsQ29uZGl0aW9uEisKCGJhc2VsaW5lGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIpkBChlSZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESFAoMbWluX3JlcXVlc3RzGAQgASgNIj0KCUF1dG9CbG9jaxIwCghkdXJhdGlvbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvblIDZm9yKrkBCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABITCg9LSU5EX0NPTk5FQ1RJT04QARIaChZLSU5EX0lERU5USVRZX1BST1ZJREVSEAISGAoUS0lORF9TRVJWSUNFX0FDQ09VTlQQAxIPCgtLSU5EX1BPTElDWRAEEhUKEUtJTkRfUk9MRV9CSU5ESU5HEAUSEwoPS0lORF9BVURJVF9TSU5LEAYSEwoPS0lORF9BTEVSVF9SVUxFEAcqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEAMqkAEKDFBvbGljeUFjdGlvbhIdChlQT0xJQ1lfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTUE9MSUNZX0FDVElPTl9BTExPVxABEhYKElBPTElDWV9BQ1RJT05fREVOWRACEhYKElBPTElDWV9BQ1RJT05fTUFTSxADEhgKFFBPTElDWV9BQ1RJT05fUkVWSUVXEAQqgQEKDU1hc2tEaXJlY3Rpb24SHgoaTUFTS19ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIaChZNQVNLX0RJUkVDVElPTl9SRVFVRVNUEAESGwoXTUFTS19ESVJFQ1RJT05fUkVTUE9OU0UQAhIXChNNQVNLX0RJUkVDVElPTl9CT1RIEAMqWwoJTWFza1N0eWxlEhoKFk1BU0tfU1RZTEVfVU5TUEVDSUZJRUQQABIVChFNQVNLX1NUWUxFX1JFREFDVBABEhsKF01BU0tfU1RZTEVfUFNFVURPTllNSVpFEAIqbAoKUmVjb3JkTW9kZRIbChdSRUNPUkRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElJFQ09SRF9NT0RFX01BU0tFRBABEhMKD1JFQ09SRF9NT0RFX1JBVxACEhQKEFJFQ09SRF9NT0RFX05PTkUQAypYCgpMaW1pdFNjb3BlEhsKF0xJTUlUX1NDT1BFX1VOU1BFQ0lGSUVEEAASFgoSTElNSVRfU0NPUEVfR0xPQkFMEAESFQoRTElNSVRfU0NPUEVfTE9DQUwQAiptCg9TdG9yZURvd25BY3Rpb24SIQodU1RPUkVfRE9XTl9BQ1RJT05fVU5TUEVDSUZJRUQQABIaChZTVE9SRV9ET1dOX0FDVElPTl9ERU5ZEAESGwoXU1RPUkVfRE9XTl9BQ1RJT05fTE9DQUwQAipiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEARiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIpgDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSL/AQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdjb25zb2xlGAggASgLMiAucGFsaXNhZGUuYWRtaW4udjEuQ29uc29sZUNsaWVudCIyCg1Db25zb2xlQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIOCgZzY29wZXMYAiADKAkipQEKDlNlcnZpY2VBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGZ3JvdXBzGAIgAygJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiywUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSLgoFbWF0Y2gYBSABKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5Db250ZW50TWF0Y2gSLwoGYWN0aW9uGAYgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgHIAEoCRIpCgZsaW1pdHMYCCABKAsyGS5wYWxpc2FkZS5hZG1pbi52MS5MaW1pdHMSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZXRlY3RvcnMYDCADKAkSFQoNbWFza19wYXR0ZXJucxgNIAMoCRISCgptYXNrX3dvcmRzGA4gAygJEhQKDHBob25lX3JlZ2lvbhgPIAEoCRIzCglkaXJlY3Rpb24YECABKA4yIC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBEgASgOMhwucGFsaXNhZGUuYWRtaW4udjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYEiABKAgSLQoGcmVjb3JkGBMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYFCADKAkSJwoEd2FpdBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgWIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgd3ZWJob29rGBcgASgJIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSK7AQoGTGltaXRzEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYASABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAIgASgEEiwKBXNjb3BlGAMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuTGltaXRTY29wZRI5Cg1vbl9zdG9yZV9kb3duGAQgASgOMiIucGFsaXNhZGUuYWRtaW4udjEuU3RvcmVEb3duQWN0aW9uEhIKCmNvdW50ZWRfaW4YBSABKAkixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQIKCUF1ZGl0U2luaxIMCgRuYW1lGAEgASgJEjEKBGZpbGUYAiABKAsyIS5wYWxpc2FkZS5hZG1pbi52MS5GaWxlU2lua1RhcmdldEgAEjcKB3dlYmhvb2sYAyABKAsyJC5wYWxpc2FkZS5hZG1pbi52MS5XZWJob29rU2lua1RhcmdldEgAEjUKBnN5c2xvZxgEIAEoCzIjLnBhbGlzYWRlLmFkbWluLnYxLlN5c2xvZ1NpbmtUYXJnZXRIABIOCgZldmVudHMYBSADKAkSEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIICgZ0YXJnZXQiRAoORmlsZVNpbmtUYXJnZXQSDAoEcGF0aBgBIAEoCRIRCgltYXhfYnl0ZXMYAiABKAQSEQoJbWF4X2ZpbGVzGAMgASgNIlgKEVdlYmhvb2tTaW5rVGFyZ2V0EgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEgoKc2VjcmV0X3NldBgDIAEoCBISCgpiYXRjaF9zaXplGAQgASgNIlMKEFN5c2xvZ1NpbmtUYXJnZXQSDwoHYWRkcmVzcxgBIAEoCRILCgN0bHMYAiABKAgSDwoHY2FfZmlsZRgDIAEoCRIQCghhcHBfbmFtZRgEIAEoCSKMBAoJQWxlcnRSdWxlEgwKBG5hbWUYASABKAkSPQoLdG9rZW5fc3Bpa2UYAiABKAsyJi5wYWxpc2FkZS5hZG1pbi52MS5Ub2tlblNwaWtlQ29uZGl0aW9uSAASTQoTcmVwZWF0ZWRfdmlvbGF0aW9ucxgDIAEoCzIuLnBhbGlzYWRlLmFkbWluLnYxLlJlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbkgAEkEKDXVudXN1YWxfbW9kZWwYBCABKAsyKC5wYWxpc2FkZS5hZG1pbi52MS5VbnVzdWFsTW9kZWxDb25kaXRpb25IABJKChJyZXF1ZXN0X3JhdGVfc3Bpa2UYBSABKAsyLC5wYWxpc2FkZS5hZG1pbi52MS5SZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uSAASMAoKYXV0b19ibG9jaxgGIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkF1dG9CbG9jaxINCgVzaW5rcxgHIAMoCRIPCgd3ZWJob29rGAggASgJEhMKC2Rlc2NyaXB0aW9uGAkgASgJEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCwoJY29uZGl0aW9uIpEBChNUb2tlblNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESEgoKbWluX3Rva2VucxgEIAEoBCJXChtSZXBlYXRlZFZpb2xhdGlvbnNDb25kaXRpb24SDQoFY291bnQYASABKA0SKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkQKFVVudXN1YWxNb2RlbENvbmRpdGlvbhIrCghiYXNlbGluZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKZAQoZUmVxdWVzdFJhdGVTcGlrZUNvbmRpdGlvbhIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIYmFzZWxpbmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZmFjdG9yGAMgASgBEhQKDG1pbl9yZXF1ZXN0cxgEIAEoDSI9CglBdXRvQmxvY2sSMAoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25SA2Zvciq5AQoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEwoPS0lORF9DT05ORUNUSU9OEAESGgoWS0lORF9JREVOVElUWV9QUk9WSURFUhACEhgKFEtJTkRfU0VSVklDRV9BQ0NPVU5UEAMSDwoLS0lORF9QT0xJQ1kQBBIVChFLSU5EX1JPTEVfQklORElORxAFEhMKD0tJTkRfQVVESVRfU0lOSxAGEhMKD0tJTkRfQUxFUlRfUlVMRRAHKmcKCFByb3ZpZGVyEhgKFFBST1ZJREVSX1VOU1BFQ0lGSUVEEAASEwoPUFJPVklERVJfT1BFTkFJEAESFgoSUFJPVklERVJfQU5USFJPUElDEAISFAoQUFJPVklERVJfR0VORVJJQxADKpABCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAhIWChJQT0xJQ1lfQUNUSU9OX01BU0sQAxIYChRQT0xJQ1lfQUNUSU9OX1JFVklFVxAEKoEBCg1NYXNrRGlyZWN0aW9uEh4KGk1BU0tfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWTUFTS19ESVJFQ1RJT05fUkVRVUVTVBABEhsKF01BU0tfRElSRUNUSU9OX1JFU1BPTlNFEAISFwoTTUFTS19ESVJFQ1RJT05fQk9USBADKlsKCU1hc2tTdHlsZRIaChZNQVNLX1NUWUxFX1VOU1BFQ0lGSUVEEAASFQoRTUFTS19TVFlMRV9SRURBQ1QQARIbChdNQVNLX1NUWUxFX1BTRVVET05ZTUlaRRACKmwKClJlY29yZE1vZGUSGwoXUkVDT1JEX01PREVfVU5TUEVDSUZJRUQQABIWChJSRUNPUkRfTU9ERV9NQVNLRUQQARITCg9SRUNPUkRfTU9ERV9SQVcQAhIUChBSRUNPUkRfTU9ERV9OT05FEAMqWAoKTGltaXRTY29wZRIbChdMSU1JVF9TQ09QRV9VTlNQRUNJRklFRBAAEhYKEkxJTUlUX1NDT1BFX0dMT0JBTBABEhUKEUxJTUlUX1NDT1BFX0xPQ0FMEAIqbQoPU3RvcmVEb3duQWN0aW9uEiEKHVNUT1JFX0RPV05fQUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWU1RPUkVfRE9XTl9BQ1RJT05fREVOWRABEhsKF1NUT1JFX0RPV05fQUNUSU9OX0xPQ0FMEAIqYgoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9BRE1JThABEhEKDVJPTEVfQVBQUk9WRVIQAhIQCgxST0xFX0FVRElUT1IQAxIPCgtST0xFX1ZJRVdFUhAEYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Resource is one configuration resource; exactly one kind is set.
@@ -260,6 +260,13 @@ export type IdentityProvider = Message<"palisade.admin.v1.IdentityProvider"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The web console's OAuth client at this issuer; unset: the console offers no sign-in with it.
+   *
+   * @generated from field: palisade.admin.v1.ConsoleClient console = 8;
+   */
+  console?: ConsoleClient | undefined;
 };
 
 /**
@@ -268,6 +275,37 @@ export type IdentityProvider = Message<"palisade.admin.v1.IdentityProvider"> & {
  */
 export const IdentityProviderSchema: GenMessage<IdentityProvider> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_resources, 3);
+
+/**
+ * ConsoleClient is how the web console signs people in with an IdentityProvider: OpenID Connect
+ * authorization code flow with PKCE (S256), as a public client (no secret). The redirect URI to
+ * register at the provider is `<control-plane URL>/console/callback`.
+ *
+ * @generated from message palisade.admin.v1.ConsoleClient
+ */
+export type ConsoleClient = Message<"palisade.admin.v1.ConsoleClient"> & {
+  /**
+   * The client id registered at the provider; required. The ID token's `aud` must name it.
+   *
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * Scopes asked for; empty means `openid`. Add the scope that puts the groups claim in the ID
+   * token when the provider needs one (for example `groups`).
+   *
+   * @generated from field: repeated string scopes = 2;
+   */
+  scopes: string[];
+};
+
+/**
+ * Describes the message palisade.admin.v1.ConsoleClient.
+ * Use `create(ConsoleClientSchema)` to create a new message.
+ */
+export const ConsoleClientSchema: GenMessage<ConsoleClient> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 4);
 
 /**
  * ServiceAccount is a non-human caller; `palisade token create --subject NAME` issues its tokens.
@@ -316,7 +354,7 @@ export type ServiceAccount = Message<"palisade.admin.v1.ServiceAccount"> & {
  * Use `create(ServiceAccountSchema)` to create a new message.
  */
 export const ServiceAccountSchema: GenMessage<ServiceAccount> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 4);
+  messageDesc(file_palisade_admin_v1_resources, 5);
 
 /**
  * Policy decides on requests. Agents evaluate policies by descending priority (then name); the
@@ -495,7 +533,7 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
  * Use `create(PolicySchema)` to create a new message.
  */
 export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 5);
+  messageDesc(file_palisade_admin_v1_resources, 6);
 
 /**
  * ContentMatch is a set of content rules over the prompt text (all messages, tools, inputs).
@@ -524,7 +562,7 @@ export type ContentMatch = Message<"palisade.admin.v1.ContentMatch"> & {
  * Use `create(ContentMatchSchema)` to create a new message.
  */
 export const ContentMatchSchema: GenMessage<ContentMatch> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 6);
+  messageDesc(file_palisade_admin_v1_resources, 7);
 
 /**
  * Limits are per-identity rate limits; exceeding one gets 429 with Retry-After (docs/limits.md).
@@ -574,7 +612,7 @@ export type Limits = Message<"palisade.admin.v1.Limits"> & {
  * Use `create(LimitsSchema)` to create a new message.
  */
 export const LimitsSchema: GenMessage<Limits> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 7);
+  messageDesc(file_palisade_admin_v1_resources, 8);
 
 /**
  * RoleBinding grants a role to callers whose token carries one of the groups or subjects.
@@ -630,7 +668,7 @@ export type RoleBinding = Message<"palisade.admin.v1.RoleBinding"> & {
  * Use `create(RoleBindingSchema)` to create a new message.
  */
 export const RoleBindingSchema: GenMessage<RoleBinding> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 8);
+  messageDesc(file_palisade_admin_v1_resources, 9);
 
 /**
  * AuditSink sends audit events (sessions, admin actions, alerts) to a SIEM or a file, at least
@@ -711,7 +749,7 @@ export type AuditSink = Message<"palisade.admin.v1.AuditSink"> & {
  * Use `create(AuditSinkSchema)` to create a new message.
  */
 export const AuditSinkSchema: GenMessage<AuditSink> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 9);
+  messageDesc(file_palisade_admin_v1_resources, 10);
 
 /**
  * FileSinkTarget appends JSON lines to a file on the control plane's host.
@@ -746,7 +784,7 @@ export type FileSinkTarget = Message<"palisade.admin.v1.FileSinkTarget"> & {
  * Use `create(FileSinkTargetSchema)` to create a new message.
  */
 export const FileSinkTargetSchema: GenMessage<FileSinkTarget> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 10);
+  messageDesc(file_palisade_admin_v1_resources, 11);
 
 /**
  * WebhookSinkTarget POSTs batches of events.
@@ -789,7 +827,7 @@ export type WebhookSinkTarget = Message<"palisade.admin.v1.WebhookSinkTarget"> &
  * Use `create(WebhookSinkTargetSchema)` to create a new message.
  */
 export const WebhookSinkTargetSchema: GenMessage<WebhookSinkTarget> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 11);
+  messageDesc(file_palisade_admin_v1_resources, 12);
 
 /**
  * SyslogSinkTarget writes RFC 5424 messages with octet-counting framing (RFC 6587).
@@ -831,7 +869,7 @@ export type SyslogSinkTarget = Message<"palisade.admin.v1.SyslogSinkTarget"> & {
  * Use `create(SyslogSinkTargetSchema)` to create a new message.
  */
 export const SyslogSinkTargetSchema: GenMessage<SyslogSinkTarget> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 12);
+  messageDesc(file_palisade_admin_v1_resources, 13);
 
 /**
  * AlertRule watches sessions for one anomaly and raises alerts with the evidence (session ids).
@@ -934,7 +972,7 @@ export type AlertRule = Message<"palisade.admin.v1.AlertRule"> & {
  * Use `create(AlertRuleSchema)` to create a new message.
  */
 export const AlertRuleSchema: GenMessage<AlertRule> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 13);
+  messageDesc(file_palisade_admin_v1_resources, 14);
 
 /**
  * TokenSpikeCondition fires when an identity's tokens in `window` exceed `factor` times its
@@ -977,7 +1015,7 @@ export type TokenSpikeCondition = Message<"palisade.admin.v1.TokenSpikeCondition
  * Use `create(TokenSpikeConditionSchema)` to create a new message.
  */
 export const TokenSpikeConditionSchema: GenMessage<TokenSpikeCondition> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 14);
+  messageDesc(file_palisade_admin_v1_resources, 15);
 
 /**
  * RepeatedViolationsCondition fires when an identity gets `count` denials or limits in `window`.
@@ -1005,7 +1043,7 @@ export type RepeatedViolationsCondition = Message<"palisade.admin.v1.RepeatedVio
  * Use `create(RepeatedViolationsConditionSchema)` to create a new message.
  */
 export const RepeatedViolationsConditionSchema: GenMessage<RepeatedViolationsCondition> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 15);
+  messageDesc(file_palisade_admin_v1_resources, 16);
 
 /**
  * UnusualModelCondition fires when an identity uses a model it did not use in `baseline`.
@@ -1026,7 +1064,7 @@ export type UnusualModelCondition = Message<"palisade.admin.v1.UnusualModelCondi
  * Use `create(UnusualModelConditionSchema)` to create a new message.
  */
 export const UnusualModelConditionSchema: GenMessage<UnusualModelCondition> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 16);
+  messageDesc(file_palisade_admin_v1_resources, 17);
 
 /**
  * RequestRateSpikeCondition fires when an identity's requests in `window` exceed `factor` times
@@ -1069,7 +1107,7 @@ export type RequestRateSpikeCondition = Message<"palisade.admin.v1.RequestRateSp
  * Use `create(RequestRateSpikeConditionSchema)` to create a new message.
  */
 export const RequestRateSpikeConditionSchema: GenMessage<RequestRateSpikeCondition> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 17);
+  messageDesc(file_palisade_admin_v1_resources, 18);
 
 /**
  * AutoBlock blocks the offending identity on every agent when its rule fires.
@@ -1090,7 +1128,7 @@ export type AutoBlock = Message<"palisade.admin.v1.AutoBlock"> & {
  * Use `create(AutoBlockSchema)` to create a new message.
  */
 export const AutoBlockSchema: GenMessage<AutoBlock> = /*@__PURE__*/
-  messageDesc(file_palisade_admin_v1_resources, 18);
+  messageDesc(file_palisade_admin_v1_resources, 19);
 
 /**
  * Kind names a kind of configuration resource, as in the `kind:` line of a resource file.
