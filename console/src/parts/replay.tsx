@@ -1,0 +1,50 @@
+// Replays a streamed answer as its caller received it: each recorded write at its recorded offset
+// from the first byte (divided by the chosen speed).
+import { useEffect, useRef, useState } from "react";
+import type { Exchange } from "../../../gen/palisade/agent/v1/exchange_pb.js";
+import { millis, span } from "../format.js";
+
+const SPEEDS = [1, 2, 5, 10];
+
+export function Replay({ x }: { x: Exchange }) {
+  const [speed, setSpeed] = useState(1);
+  const [shown, setShown] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const timers = useRef<number[]>([]);
+  const total = millis(x.responseChunks.at(-1)?.offset);
+
+  const stop = () => {
+    for (const timer of timers.current) window.clearTimeout(timer);
+    timers.current = [];
+    setPlaying(false);
+  };
+  useEffect(() => stop, []);
+
+  const play = () => {
+    stop();
+    setShown(0);
+    setPlaying(true);
+    x.responseChunks.forEach((chunk, index) => {
+      timers.current.push(window.setTimeout(() => {
+        setShown(index + 1);
+        if (index === x.responseChunks.length - 1) setPlaying(false);
+      }, millis(chunk.offset) / speed));
+    });
+  };
+
+  return (
+    <div className="replay">
+      <h3>Replay</h3>
+      <p className="muted small">{x.responseChunks.length} writes over {span(total)} as recorded.</p>
+      <div className="actions">
+        <label htmlFor="replay-speed">Speed</label>
+        <select id="replay-speed" value={speed} onChange={(event) => setSpeed(Number(event.target.value))} disabled={playing}>
+          {SPEEDS.map((s) => <option key={s} value={s}>{s}×</option>)}
+        </select>
+        {playing ? <button type="button" onClick={stop}>Stop</button> : <button type="button" onClick={play}>Play</button>}
+        <span role="status" className="muted small" data-testid="replay-progress">{shown} / {x.responseChunks.length}</span>
+      </div>
+      <pre className="body replay-out" aria-live="off" data-testid="replay-output" tabIndex={0}>{x.responseChunks.slice(0, shown).map((chunk) => chunk.data).join("")}</pre>
+    </div>
+  );
+}
