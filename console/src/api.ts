@@ -25,7 +25,8 @@ const consoleHeader: Interceptor = (next) => async (request) => {
     return await next(request);
   } catch (error) {
     const refused = ConnectError.from(error);
-    if (refused.code === Code.Unauthenticated && request.method.name !== "SignIn") {
+    // Signing in and asking who is signed in are the app's own checks, answered where they are made.
+    if (refused.code === Code.Unauthenticated && request.method.name !== "SignIn" && request.method.name !== "GetCaller") {
       for (const listener of signedOutListeners) listener();
     }
     throw error;

@@ -1,7 +1,7 @@
 // The console's frame: finds out who is signed in (GetCaller), shows the sign-in pages when
 // nobody is, and otherwise the navigation and the page of the current path.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText, onSignedOut } from "./api.js";
 import { CallerContext, capabilities, type SignedIn } from "./caller.js";
 import { Page } from "./pages.js";
@@ -12,9 +12,13 @@ import { navigate, useLocation } from "./router.js";
 
 type State = { kind: "loading" } | { kind: "signed-out"; why?: string } | { kind: "signed-in"; signedIn: SignedIn } | { kind: "failed"; error: string };
 
+const ENDED = "Your console session ended or is not valid. Sign in again.";
+
 export function App() {
   const location = useLocation();
   const [state, setState] = useState<State>({ kind: "loading" });
+  // Only the latest check counts: the first one (before a sign-in link is used) may answer last.
+  const checks = useRef(0);
 
   const signOut = useCallback(async () => {
     await api.console.signOut({}).catch(() => undefined);
@@ -23,18 +27,25 @@ export function App() {
   }, []);
 
   const load = useCallback(async () => {
+    const check = ++checks.current;
     try {
       const { caller } = await api.console.getCaller({});
-      setState({ kind: "signed-in", signedIn: capabilities(caller!, signOut) });
+      if (check === checks.current) setState({ kind: "signed-in", signedIn: capabilities(caller!, signOut) });
     } catch (error) {
-      if (ConnectError.from(error).code === Code.Unauthenticated) setState({ kind: "signed-out" });
+      if (check !== checks.current) return;
+      const refused = ConnectError.from(error);
+      // A cookie the API did not honour (forged, expired, signed out elsewhere) is said so.
+      if (refused.code === Code.Unauthenticated) setState({ kind: "signed-out", why: /console session/.test(refused.rawMessage) ? ENDED : undefined });
       else setState({ kind: "failed", error: errorText(error) });
     }
   }, [signOut]);
 
   useEffect(() => { void load(); }, [load]);
   // A session that ends while the console is open (expired, signed out elsewhere) leads back here.
-  useEffect(() => onSignedOut(() => setState({ kind: "signed-out", why: "Your console session ended or is not valid. Sign in again." })), []);
+  useEffect(() => onSignedOut(() => {
+    checks.current++;
+    setState({ kind: "signed-out", why: ENDED });
+  }), []);
 
   if (location.path === "/callback") return <CallbackPage onSignedIn={load} />;
   if (location.path === "/sign-in" || state.kind === "signed-out") {

@@ -12,26 +12,33 @@ export function SignInPage({ onSignedIn, why }: { onSignedIn: () => Promise<void
   const [providers, setProviders] = useState<SignInProvider[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const usedLink = useRef(false);
+  const usedLink = useRef<string>(undefined);
   // Signed out on a deep link (a review's page from a webhook): come back to it afterwards.
   const { path } = useLocation();
   const returnTo = path === "/sign-in" || path === "/callback" ? "/" : path;
 
   useEffect(() => {
-    const code = new URLSearchParams(window.location.hash.slice(1)).get("code");
-    if (!code || usedLink.current) return;
-    usedLink.current = true;
-    // The code works once: drop it from the address bar and history before using it.
-    window.history.replaceState(null, "", window.location.pathname);
-    setBusy(true);
-    api.console.signIn({ method: { case: "linkCode", value: code } })
-      .then(async () => {
-        await onSignedIn();
-        navigate(returnTo, { replace: true });
-      })
-      .catch((caught: unknown) => setError(`This sign-in link does not work: ${errorText(caught)}`))
-      .finally(() => setBusy(false));
-  }, [onSignedIn]);
+    const useLink = () => {
+      const code = new URLSearchParams(window.location.hash.slice(1)).get("code");
+      if (!code || usedLink.current === code) return;
+      usedLink.current = code;
+      // The code works once: drop it from the address bar and history before using it.
+      window.history.replaceState(null, "", window.location.pathname);
+      setBusy(true);
+      setError(undefined);
+      api.console.signIn({ method: { case: "linkCode", value: code } })
+        .then(async () => {
+          await onSignedIn();
+          navigate(returnTo, { replace: true });
+        })
+        .catch((caught: unknown) => setError(`This sign-in link does not work: ${errorText(caught)}`))
+        .finally(() => setBusy(false));
+    };
+    useLink();
+    // A link opened in a tab already showing this page changes only the fragment.
+    window.addEventListener("hashchange", useLink);
+    return () => window.removeEventListener("hashchange", useLink);
+  }, [onSignedIn, returnTo]);
 
   useEffect(() => {
     api.console.getSignInOptions({}).then((answer) => setProviders(answer.providers), (caught: unknown) => setError(errorText(caught)));
