@@ -92,6 +92,8 @@ export interface ControlPlaneOptions {
   publicUrl?: string;
   /** How long a console session lasts from sign-in (docs/console.md); default 8 hours. */
   consoleSessionTtlMs?: number;
+  /** The clock console sessions and links expire by; default the system clock (tests move it). */
+  consoleClock?: () => Date;
 }
 
 /** A running control plane. */
@@ -199,7 +201,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           counterStore: options.counterStore !== undefined,
           auditDb: db,
           console: {
-            sessions: createConsoleSessionStore(db, { sessionTtlMs: options.consoleSessionTtlMs }),
+            sessions: createConsoleSessionStore(db, { sessionTtlMs: options.consoleSessionTtlMs, now: options.consoleClock }),
             db,
             oidc: createOidcSignIn({ db, logger }),
             secureCookie: keyPair !== undefined || (options.publicUrl ?? "").startsWith("https:"),

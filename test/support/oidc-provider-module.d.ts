@@ -1,5 +1,6 @@
 // The slice of oidc-provider's API the test provider uses (the package ships no types, and
-// @types/oidc-provider lags its versions). Only what test/support/oidc-provider.ts touches.
+// @types/oidc-provider lags its versions). Only what test/support/oidc-provider.ts and
+// oidc-login-provider.ts touch.
 declare module "oidc-provider" {
   import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -24,6 +25,11 @@ declare module "oidc-provider" {
     adapter?: new (name: string) => object;
     clients?: Array<Record<string, unknown>>;
     jwks?: { keys: object[] };
+    cookies?: { keys: string[] };
+    /** Scope name to the claims it releases. */
+    claims?: Record<string, string[]>;
+    conformIdTokenClaims?: boolean;
+    findAccount?(ctx: unknown, id: string): Promise<{ accountId: string; claims(): Promise<Record<string, unknown>> }>;
     ttl?: Record<string, number | ((ctx: unknown, token: IssuedToken) => number)>;
     features?: {
       devInteractions?: { enabled: boolean };
