@@ -10,7 +10,7 @@ import { type AdminCaller, adminCallerKey } from "../auth/admin-auth.js";
 import { roleFromName } from "../storage/resources/role-bindings.js";
 import { type ConsoleAuthDeps, callerOfSession } from "./console-auth.js";
 import { clearedCookie, sessionCookie } from "./console-cookie.js";
-import type { SessionPrincipal } from "./console-sessions.js";
+import { actorOf, type SessionPrincipal } from "./console-sessions.js";
 import { type OidcSignIn, OidcSignInError } from "./oidc-sign-in.js";
 
 /** What the service works with. */
@@ -47,6 +47,8 @@ export function createConsoleService(deps: ConsoleServiceDeps): ServiceImpl<type
 
   // Starts a session for `principal`, sets its cookie on the answer and names it in the audit entry.
   const startSession = async (principal: SessionPrincipal, context: HandlerContext) => {
+    // Named before the session's transaction, which carries the audit entry.
+    setAdminEventActor(actorOf(principal));
     const { secret, session } = await deps.sessions.createSession(principal);
     const caller = await callerOfSession(deps, secret, session);
     if (!caller) {
@@ -54,7 +56,6 @@ export function createConsoleService(deps: ConsoleServiceDeps): ServiceImpl<type
       throw refused("what this sign-in stood for is gone (admin token deleted or identity provider removed)");
     }
     context.responseHeader.append("set-cookie", sessionCookie(secret, session.expiresAt, deps.secureCookie));
-    setAdminEventActor(caller.actor);
     deps.logger.info({ actor: caller.actor, roles: caller.roles, via: principal.kind }, "console sign-in");
     return { caller: callerMessage(caller), expireTime: timestampFromDate(session.expiresAt) };
   };

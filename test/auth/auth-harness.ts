@@ -10,6 +10,8 @@ import { registerAdminRoutes } from "../../control-plane/admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-plane/auth/admin-tokens.js";
 import { createCallerAccessResolver } from "../../control-plane/auth/caller-access.js";
 import { createBlockStore } from "../../control-plane/blocks/block-store.js";
+import { createConsoleSessionStore, type ConsoleSessionStore } from "../../control-plane/console/console-sessions.js";
+import { createOidcSignIn } from "../../control-plane/console/oidc-sign-in.js";
 import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snapshot/snapshot-cache.js";
 import { createAgentStore } from "../../control-plane/storage/agents.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
@@ -64,17 +66,19 @@ export interface AuthHarness {
   snapshots: SnapshotCache;
   sink: ExchangeSink;
   issuer: TokenIssuer;
+  /** Console links and sessions (ConsoleService is served, with cookies honoured). */
+  consoleSessions: ConsoleSessionStore;
   /** A token of the control plane's own issuer. */
   token(subject: string, groups?: string[]): Promise<string>;
-  /** A client of `service` sending `token` as the bearer (none when null). */
-  client<S extends DescService>(service: S, token: string | null): Client<S>;
+  /** A client of `service` sending `token` as the bearer (none when null), and `headers`. */
+  client<S extends DescService>(service: S, token: string | null, headers?: Record<string, string>): Client<S>;
   /** Response headers of the last call made through any client. */
   lastHeaders(): Headers | undefined;
   close(): Promise<void>;
 }
 
 /** Opens a fresh database and serves the admin services over it. */
-export async function startAuthHarness(options: { reviewPendingTtlMs?: number } = {}): Promise<AuthHarness> {
+export async function startAuthHarness(options: { reviewPendingTtlMs?: number; consoleNow?: () => Date } = {}): Promise<AuthHarness> {
   const database = await testDatabase();
   const db = await openDatabase({ databaseUrl: database.url });
   await bootstrapAdminToken(db, ADMIN_TOKEN);
@@ -82,6 +86,7 @@ export async function startAuthHarness(options: { reviewPendingTtlMs?: number } 
   const logger = pino({ level: "silent" });
   const snapshots = await startSnapshotCache({ db, logger });
   const issuer = createTokenIssuer(db);
+  const consoleSessions = createConsoleSessionStore(db, { now: options.consoleNow });
   const routes = (router: ConnectRouter) => registerAdminRoutes(router, {
     resources: createResourceStore(db),
     agents: createAgentStore(db),
@@ -93,6 +98,7 @@ export async function startAuthHarness(options: { reviewPendingTtlMs?: number } 
     disconnectAgent: () => undefined,
     blocks: { store: createBlockStore(db), db },
     auditDb: db,
+    console: { sessions: consoleSessions, db, oidc: createOidcSignIn({ db, logger }), secureCookie: false, logger },
   });
   let headers: Headers | undefined;
   return {
@@ -100,12 +106,14 @@ export async function startAuthHarness(options: { reviewPendingTtlMs?: number } 
     snapshots,
     sink: createExchangeSink(db),
     issuer,
+    consoleSessions,
     async token(subject, groups = []) {
       return (await issuer.issue({ subject, groups, ttlSeconds: 600 })).token;
     },
-    client(service, token) {
+    client(service, token, extra = {}) {
       const authorize: Interceptor = (next) => async (request) => {
         if (token !== null) request.header.set("authorization", `Bearer ${token}`);
+        for (const [name, value] of Object.entries(extra)) request.header.set(name, value);
         const response = await next(request);
         headers = response.header;
         return response;

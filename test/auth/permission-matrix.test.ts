@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { AuditLogService } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { BlockService } from "../../gen/palisade/admin/v1/block_service_pb.js";
+import { ConsoleService } from "../../gen/palisade/admin/v1/console_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
@@ -28,6 +29,7 @@ interface Clients {
   reviews: Client<typeof ReviewService>;
   usage: Client<typeof UsageService>;
   auditLog: Client<typeof AuditLogService>;
+  console: Client<typeof ConsoleService>;
 }
 
 let unique = 0;
@@ -35,6 +37,9 @@ const next = () => `n${++unique}`;
 
 // One call per RPC; `readers` are the roles (besides admin) that may make it.
 const READ = ["approver", "auditor", "viewer"] as const;
+// Open to every caller, with a role or without (signing in; who am I).
+const ANY_CALLER = ["approver", "auditor", "viewer", "no-role"];
+
 const RPCS: Array<{ service: DescService; method: string; readers: readonly string[]; call(c: Clients): Promise<unknown> }> = [
   { service: ResourceService, method: "Apply", readers: [], call: (c) => c.resources.apply({ resources: [serviceAccount(next())] }) },
   { service: ResourceService, method: "GetResource", readers: READ, call: (c) => c.resources.getResource({ kind: Kind.ROLE_BINDING, name: "admins" }) },
@@ -63,6 +68,12 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: AuditLogService, method: "ExportLog", readers: ["auditor"], call: (c) => drain(c.auditLog.exportLog({})) },
   { service: AuditLogService, method: "GetLogPublicKey", readers: ["auditor"], call: (c) => c.auditLog.getLogPublicKey({}) },
   { service: AuditLogService, method: "RotateLogKey", readers: [], call: (c) => c.auditLog.rotateLogKey({}) },
+  { service: ConsoleService, method: "GetSignInOptions", readers: ANY_CALLER, call: (c) => c.console.getSignInOptions({}) },
+  // No method given: INVALID_ARGUMENT, past the gate.
+  { service: ConsoleService, method: "SignIn", readers: ANY_CALLER, call: (c) => c.console.signIn({}) },
+  { service: ConsoleService, method: "SignOut", readers: ANY_CALLER, call: (c) => c.console.signOut({}) },
+  { service: ConsoleService, method: "GetCaller", readers: ANY_CALLER, call: (c) => c.console.getCaller({}) },
+  { service: ConsoleService, method: "CreateSignInLink", readers: [], call: (c) => c.console.createSignInLink({}) },
 ];
 
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {
@@ -80,7 +91,9 @@ async function firstOfTail(c: Clients): Promise<void> {
   }
 }
 
-function expected(caller: Caller, readers: readonly string[]): GateOutcome {
+function expected(caller: Caller, readers: readonly string[], method: string): GateOutcome {
+  // Links sign in as an admin token: an admin's JWT is refused by the service itself.
+  if (method === "CreateSignInLink") return caller === "admin-token" ? "allowed" : "denied";
   if (caller === "admin-token" || caller === "admin") return "allowed";
   return readers.includes(caller) ? "allowed" : "denied";
 }
@@ -113,13 +126,14 @@ describe("the permission matrix", () => {
         reviews: h.client(ReviewService, token),
         usage: h.client(UsageService, token),
         auditLog: h.client(AuditLogService, token),
+        console: h.client(ConsoleService, token),
       });
     }
   });
   afterAll(async () => { await h?.close(); });
 
   it("covers every RPC of every admin service, and the table names each", () => {
-    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService, UsageService, AuditLogService]) {
+    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService, UsageService, AuditLogService, ConsoleService]) {
       for (const method of service.methods) {
         expect(permissionFor(service.typeName, method.name), `${service.name}.${method.name}`).toBeDefined();
         expect(RPCS.some((rpc) => rpc.service === service && rpc.method === method.name), `${service.name}.${method.name} tested`).toBe(true);
@@ -127,11 +141,13 @@ describe("the permission matrix", () => {
     }
   });
 
-  const cases = RPCS.flatMap((rpc) => CALLERS.map((caller) => ({ rpc, caller, label: `${rpc.service.name}.${rpc.method}`, outcome: expected(caller, rpc.readers) })));
+  const cases = RPCS.flatMap((rpc) => CALLERS.map((caller) => ({ rpc, caller, label: `${rpc.service.name}.${rpc.method}`, outcome: expected(caller, rpc.readers, rpc.method) })));
   it.each(cases)("$label by $caller: $outcome", async ({ rpc, caller, outcome }) => {
     const result = await gate(() => rpc.call(clients.get(caller)!));
     expect(result.outcome, result.error?.message).toBe(outcome);
-    if (outcome === "denied") {
+    if (outcome === "denied" && caller === "admin") {
+      expect(result.error!.rawMessage).toContain("sign-in links are made with an admin token");
+    } else if (outcome === "denied") {
       const needed = permissionFor(rpc.service.typeName, rpc.method)!.roles.join(" or ");
       expect(result.error!.rawMessage).toContain(`${rpc.service.name}.${rpc.method} requires role ${needed}`);
       expect(result.error!.rawMessage).toMatch(caller === "no-role" ? /nobody holds no role/ : new RegExp(`holds only ${caller}`));

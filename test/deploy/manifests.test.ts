@@ -185,15 +185,19 @@ describe("deploy/Dockerfile", () => {
   const all = (keyword: string) => runtime.filter((i) => i.keyword === keyword).map((i) => i.args);
   const image = (from: string) => from.split(/\s+/)[0]!.replace(/^\$\{?(\w+)\}?$/, (_, name: string) => args.get(name) ?? "");
 
-  it("builds on Node 24 in two stages: npm ci of the production dependencies, then a runtime stage", () => {
+  it("builds on Node 24: the console in a stage of its own, npm ci of the production dependencies, then a runtime stage", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
     const nodeMajor = pkg.devDependencies.node!.split(".")[0];
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(image(stage[0]!.args)).toMatch(new RegExp(`^node:${nodeMajor}(-|$)`));
-    const installs = stages.flatMap((stage) => stage.filter((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args)));
+    // The console's stage needs the devDependencies (Vite); only its built files reach the runtime.
+    const named = (stage: typeof runtime) => stage[0]!.args.split(/\s+AS\s+/i)[1];
+    const installs = stages.filter((stage) => named(stage) !== "console")
+      .flatMap((stage) => stage.filter((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args)));
     expect(installs.length).toBeGreaterThan(0);
     for (const install of installs) expect(install.args).toContain("--omit=dev");
     expect(runtime.some((i) => i.keyword === "COPY" && /--from=\S+.*node_modules/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === "COPY" && /--from=console \S*console\/dist \.\/console\/dist/.test(i.args))).toBe(true);
   });
 
   it("runs as a non-root user with node cli/bin.js, control-plane by default, and checks /healthz", () => {
