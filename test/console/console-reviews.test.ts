@@ -3,12 +3,12 @@
 // approves it (the client's call completes) and denies another with a reason (the client gets it).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { type ReviewBed, startReviewBed } from "../reviews/review-bed.js";
 import { palisade } from "../support/stack.js";
 import { launchChromium, newConsolePage, screenshot } from "../support/browser.js";
 
-describe("console: reviews in the browser", () => {
+describe("console: reviews in the browser", { tags: ["chromium"] }, () => {
   let bed: ReviewBed;
   let browser: Browser;
   let page: Page;

@@ -6,14 +6,14 @@
 import OpenAI from "openai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../e2e/eventually.js";
+import { eventually } from "../support/eventually.js";
 import { launchChromium, newConsolePage, screenshot } from "../support/browser.js";
 import { CONSOLE_CLIENT_ID, type LoginProvider, startLoginProvider } from "../support/oidc-login-provider.js";
 import { palisade, type Stack, startStack } from "../support/stack.js";
 
 const HOUR = 3_600_000;
 
-describe("console: sessions, sign-in and the other pages in the browser", () => {
+describe("console: sessions, sign-in and the other pages in the browser", { tags: ["chromium"] }, () => {
   let stack: Stack;
   let idp: LoginProvider;
   let browser: Browser;

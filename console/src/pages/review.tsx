@@ -63,7 +63,7 @@ export function ReviewPage({ id }: { id: string }) {
             <Fact label="Agent">{review.agent}{review.agentInstance ? ` (${review.agentInstance})` : ""}</Fact>
           </dl>
           <h2>Prompt <span className="muted small">(as the agent masked it)</span></h2>
-          <pre className="body" data-testid="review-prompt" tabIndex={0}>{review.prompt || "(empty)"}</pre>
+          <pre className="body" data-testid="review-prompt">{review.prompt || "(empty)"}</pre>
           {review.state === ReviewState.PENDING && isRequester(signedIn.caller, review.requester) && (
             <p className="notice" role="note">You sent this request: someone else must decide it.</p>
           )}

@@ -74,7 +74,7 @@ function Findings({ x }: { x: Exchange }) {
       {x.findings.length > 0 && (
         <table className="list compact">
           <thead><tr><th scope="col">Detector</th><th scope="col">Where</th><th scope="col" className="num">Count</th></tr></thead>
-          <tbody>{x.findings.map((f, i) => <tr key={i}><td>{f.detector}</td><td>{f.location}</td><td className="num">{f.count}</td></tr>)}</tbody>
+          <tbody>{x.findings.map((f) => <tr key={`${f.detector} ${f.location}`}><td>{f.detector}</td><td>{f.location}</td><td className="num">{f.count}</td></tr>)}</tbody>
         </table>
       )}
     </section>
@@ -123,9 +123,9 @@ function Bodies({ x, withheld }: { x: Exchange; withheld: boolean }) {
     <section aria-labelledby="contents-heading">
       <h2 id="contents-heading">Prompt and response <span className="muted small">({recorded})</span></h2>
       <h3>Request</h3>
-      <pre className="body" data-testid="request-body" tabIndex={0}>{x.requestBody || "(empty)"}{x.requestTruncated ? "\n… (cut at the record limit)" : ""}</pre>
+      <pre className="body" data-testid="request-body">{x.requestBody || "(empty)"}{x.requestTruncated ? "\n… (cut at the record limit)" : ""}</pre>
       <h3>Response</h3>
-      <pre className="body" data-testid="response-body" tabIndex={0}>{x.responseBody || "(empty)"}{x.responseTruncated ? "\n… (cut at the record limit)" : ""}</pre>
+      <pre className="body" data-testid="response-body">{x.responseBody || "(empty)"}{x.responseTruncated ? "\n… (cut at the record limit)" : ""}</pre>
       {x.responseChunks.length > 0 && <Replay x={x} />}
     </section>
   );

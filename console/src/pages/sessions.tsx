@@ -62,7 +62,7 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
   return (
     <>
       <h1>Sessions</h1>
-      <form className="search" role="search" aria-label="Search sessions" onSubmit={submit}>
+      <form className="search" aria-label="Search sessions" onSubmit={submit}>
         {input("subject", "Subject", "text", "alice@example.com")}
         {input("group", "Group")}
         {input("connection", "Connection")}

@@ -18,7 +18,7 @@ export function SignInPage({ onSignedIn, why }: { onSignedIn: () => Promise<void
   const returnTo = path === "/sign-in" || path === "/callback" ? "/" : path;
 
   useEffect(() => {
-    const useLink = () => {
+    const signInWithLink = () => {
       const code = new URLSearchParams(window.location.hash.slice(1)).get("code");
       if (!code || usedLink.current === code) return;
       usedLink.current = code;
@@ -34,10 +34,10 @@ export function SignInPage({ onSignedIn, why }: { onSignedIn: () => Promise<void
         .catch((caught: unknown) => setError(`This sign-in link does not work: ${errorText(caught)}`))
         .finally(() => setBusy(false));
     };
-    useLink();
+    signInWithLink();
     // A link opened in a tab already showing this page changes only the fragment.
-    window.addEventListener("hashchange", useLink);
-    return () => window.removeEventListener("hashchange", useLink);
+    window.addEventListener("hashchange", signInWithLink);
+    return () => window.removeEventListener("hashchange", signInWithLink);
   }, [onSignedIn, returnTo]);
 
   useEffect(() => {
@@ -67,7 +67,7 @@ export function SignInPage({ onSignedIn, why }: { onSignedIn: () => Promise<void
         <ul className="plain">
           {providers?.map((provider) => (
             <li key={provider.name}>
-              <button type="button" disabled={busy || !provider.authorizationEndpoint} onClick={() => signInWith(provider)}>
+              <button type="button" className="primary" disabled={busy || !provider.authorizationEndpoint} onClick={() => signInWith(provider)}>
                 Sign in with {provider.name}
               </button>
               {!provider.authorizationEndpoint && <span className="muted"> (its discovery document cannot be read now)</span>}

@@ -67,8 +67,8 @@ export function UsagePage() {
             <caption className="sr-only">Usage per {describe.label.toLowerCase()}</caption>
             <thead><tr><th scope="col">{describe.label}</th><th scope="col" className="num">Requests</th><th scope="col" className="num">Refused</th><th scope="col" className="num">Tokens in</th><th scope="col" className="num">Tokens out</th><th scope="col" className="num">Total tokens</th></tr></thead>
             <tbody>
-              {rows.map((row, index) => (
-                <tr key={index}>
+              {rows.map((row) => (
+                <tr key={`${row.subject} ${row.connection} ${row.model}`}>
                   <td>{describe.of(row)}</td>
                   <td className="num">{count(row.requests)}</td>
                   <td className="num">{count(row.refused)}</td>

@@ -25,7 +25,7 @@ export function BarChart({ title, bars }: { title: string; bars: Bar[] }) {
           const y = index * ROW + 4;
           const length = Math.max(bar.value > 0 ? 2 : 0, (bar.value / max) * BAR_WIDTH);
           return (
-            <g key={index}>
+            <g key={bar.label}>
               <text x={LABEL_WIDTH - 8} y={y + ROW / 2} className="chart-label" textAnchor="end" dominantBaseline="middle">
                 {bar.label.length > 30 ? `${bar.label.slice(0, 29)}…` : bar.label}
               </text>

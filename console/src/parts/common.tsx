@@ -24,6 +24,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: num
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the page names what its loader reads, as with useEffect's list
   const run = useCallback(load, deps);
   const reload = useCallback(async () => {
     const mine = ++generation.current;

@@ -1,6 +1,6 @@
 // Replays a streamed answer as its caller received it: each recorded write at its recorded offset
 // from the first byte (divided by the chosen speed).
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Exchange } from "../../../gen/palisade/agent/v1/exchange_pb.js";
 import { millis, span } from "../format.js";
 
@@ -13,12 +13,12 @@ export function Replay({ x }: { x: Exchange }) {
   const timers = useRef<number[]>([]);
   const total = millis(x.responseChunks.at(-1)?.offset);
 
-  const stop = () => {
+  const stop = useCallback(() => {
     for (const timer of timers.current) window.clearTimeout(timer);
     timers.current = [];
     setPlaying(false);
-  };
-  useEffect(() => stop, []);
+  }, []);
+  useEffect(() => stop, [stop]);
 
   const play = () => {
     stop();
@@ -44,7 +44,7 @@ export function Replay({ x }: { x: Exchange }) {
         {playing ? <button type="button" onClick={stop}>Stop</button> : <button type="button" onClick={play}>Play</button>}
         <span role="status" className="muted small" data-testid="replay-progress">{shown} / {x.responseChunks.length}</span>
       </div>
-      <pre className="body replay-out" aria-live="off" data-testid="replay-output" tabIndex={0}>{x.responseChunks.slice(0, shown).map((chunk) => chunk.data).join("")}</pre>
+      <pre className="body replay-out" aria-live="off" data-testid="replay-output">{x.responseChunks.slice(0, shown).map((chunk) => chunk.data).join("")}</pre>
     </div>
   );
 }
