@@ -38,7 +38,7 @@ describe("agent lifecycle", () => {
     try {
       const response = await fetch(`${server.url}/openai/v1/chat/completions`, {
         method: "POST",
-        headers: { authorization: `Bearer ${await issuer.token()}`, "x-stand-in-delay-ms": "3000" },
+        headers: { authorization: `Bearer ${await issuer.token()}`, "content-type": "application/json", "x-stand-in-delay-ms": "3000" },
         body: JSON.stringify({ model: "gpt-test", messages: [] }),
       });
       expect(response.status).toBe(504);
@@ -58,7 +58,7 @@ describe("agent lifecycle", () => {
     const abort = new AbortController();
     const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await bed.issuer.token()}` },
+      headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json" },
       body: streamedChat,
       signal: abort.signal,
     });
@@ -77,7 +77,7 @@ describe("agent lifecycle", () => {
     provider.pauseStreams();
     const response = await fetch(`${agent.url}/openai/v1/chat/completions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await bed.issuer.token()}` },
+      headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json" },
       body: streamedChat,
     });
     const closing = agent.close();

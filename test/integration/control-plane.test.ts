@@ -25,7 +25,8 @@ describe("startControlPlane on the embedded database", () => {
   beforeAll(async () => { dataDir = await mkdtemp(join(tmpdir(), "palisade-cp-")); });
   afterAll(async () => { await rm(dataDir, { recursive: true, force: true }); });
 
-  it("serves the admin API and the agent stream, and keeps its state across restarts", async () => {
+  // Three starts of a control plane on the embedded database (migrations each time): slow on a loaded machine.
+  it("serves the admin API and the agent stream, and keeps its state across restarts", { timeout: 120_000 }, async () => {
     const first = await startControlPlane({ listen: "127.0.0.1:0", dataDir });
     let adminToken: string;
     try {
