@@ -4,7 +4,7 @@ import { REQUIREMENTS } from "./test/support/requirements.js";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", ".palisade/**"],
+    exclude: ["**/node_modules/**", ".palisade/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -1,12 +1,12 @@
 // What a benchmark is: a named module whose `run()` measures and returns figures. `bench/run.ts`
 // runs every `bench/*.bench.ts`, prints the figures and compares them with the committed baseline.
 
-/** One measured figure; lower is better for every unit used here (times, memory). */
+/** One measured figure; lower is better for every unit used here (times, memory, ratios, load). */
 export interface Metric {
   /** Stable name, the key in results and baseline files ("evaluate 1000 policies p99"). */
   name: string;
   value: number;
-  unit: "ms" | "µs" | "s" | "MB";
+  unit: "ms" | "µs" | "s" | "MB" | "x" | "%";
   /** Free text shown beside the figure (how many iterations, what was skipped). */
   note?: string;
 }

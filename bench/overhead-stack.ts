@@ -29,8 +29,10 @@ export interface PalisadePath {
   baseURL: string;
   /** A caller JWT accepted by the agent. */
   token: string;
-  /** The agent process's id (for its memory and CPU figures). */
+  /** The agent process's id (for its memory and CPU figures); with `up`, the one process of all. */
   agentPid: number;
+  /** The control plane's own process, where it has one. */
+  controlPlanePid?: number;
   /** Where the control plane stores: "PostgreSQL" or "PGlite". */
   storage: string;
   close(): Promise<void>;
@@ -60,7 +62,7 @@ export interface AgentOptions {
 }
 
 /** The control plane in a process of its own, on PostgreSQL when reachable, else PGlite; resolves once its admin API answers. */
-async function startControlPlaneProcess(): Promise<{ url: string; storage: string; close(): Promise<void> }> {
+async function startControlPlaneProcess(): Promise<{ url: string; pid: number; storage: string; close(): Promise<void> }> {
   const db = await testDatabase();
   const dataDir = db.url === undefined ? await mkdtemp(join(tmpdir(), "palisade-bench-")) : undefined;
   const port = await freePort();
@@ -80,43 +82,61 @@ async function startControlPlaneProcess(): Promise<{ url: string; storage: strin
     await close();
     throw error;
   }
-  return { url, storage: db.url === undefined ? "PGlite" : "PostgreSQL", close };
+  return { url, pid: process.child.pid!, storage: db.url === undefined ? "PGlite" : "PostgreSQL", close };
 }
+
+/** The admin API of the control plane at `url`, as the bench's admin. */
+function adminTransport(url: string) {
+  const bearer: Interceptor = (next) => (request) => {
+    request.header.set("authorization", `Bearer ${adminToken}`);
+    return next(request);
+  };
+  return createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer] });
+}
+
+/** Applies connection `openai` → `upstream`, the policy mix and `extra`; returns a caller JWT. */
+async function configure(controlPlaneUrl: string, upstream: string, extra: Resource[]): Promise<string> {
+  const transport = adminTransport(controlPlaneUrl);
+  const connection = create(ResourceSchema, {
+    resource: { case: "connection", value: { name: "openai", provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
+  });
+  const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
+    create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
+  );
+  await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
+  const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
+  return token;
+}
+
+/** Resolves once the agent at `baseURL` serves connection `openai` to `token`. */
+function untilServing(baseURL: string, token: string): Promise<void> {
+  return until("the agent to serve connection openai", async () => {
+    const response = await fetch(`${baseURL}/models`, { headers: { authorization: `Bearer ${token}` } });
+    await response.body?.cancel();
+    return response.status === 200;
+  });
+}
+
+const bufferArgs = (options: AgentOptions) => (options.bufferSize === undefined ? [] : ["--buffer-size", String(options.bufferSize)]);
 
 /** Starts the control plane and an agent process serving `openai` → `upstream` under the policy mix (and `extra` resources). */
 export async function startPalisadePath(upstream: string, extra: Resource[] = [], options: AgentOptions = {}): Promise<PalisadePath> {
   const controlPlane = await startControlPlaneProcess();
   let agent: BenchProcess | undefined;
   try {
-    const bearer: Interceptor = (next) => (request) => {
-      request.header.set("authorization", `Bearer ${adminToken}`);
-      return next(request);
-    };
-    const transport = createConnectTransport({ baseUrl: controlPlane.url, httpVersion: "1.1", interceptors: [bearer] });
-    const connection = create(ResourceSchema, {
-      resource: { case: "connection", value: { name: "openai", provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
-    });
-    const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
-      create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
-    );
-    await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
-    const { token: enrolment } = await createClient(AgentAdminService, transport).createAgent({ name: "bench-agent" });
-    const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
+    const token = await configure(controlPlane.url, upstream, extra);
+    const { token: enrolment } = await createClient(AgentAdminService, adminTransport(controlPlane.url)).createAgent({ name: "bench-agent" });
     const port = await freePort();
-    const buffer = options.bufferSize === undefined ? [] : ["--buffer-size", String(options.bufferSize)];
-    const args = ["agent", "--server", controlPlane.url, "--token", enrolment, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn", ...buffer];
+    const args = ["agent", "--server", controlPlane.url, "--token", enrolment, "--agent-listen", `127.0.0.1:${port}`, "--log-level", "warn", ...bufferArgs(options)];
     agent = spawnPalisade(args, {}, true, process.env.PALISADE_BENCH_AGENT_ENTRY);
     const baseURL = `http://127.0.0.1:${port}/openai/v1`;
-    await until("the agent to serve connection openai", async () => {
-      const response = await fetch(`${baseURL}/models`, { headers: { authorization: `Bearer ${token}` } });
-      await response.body?.cancel();
-      return response.status === 200;
-    });
+    await untilServing(baseURL, token);
     const running = agent;
     return {
       baseURL,
       token,
       agentPid: running.child.pid!,
+      controlPlanePid: controlPlane.pid,
       storage: controlPlane.storage,
       async close() {
         await running.stop();
@@ -126,6 +146,32 @@ export async function startPalisadePath(upstream: string, extra: Resource[] = []
   } catch (error) {
     await agent?.stop();
     await controlPlane.close();
+    throw error;
+  }
+}
+
+/**
+ * `palisade up` (what `npm start` runs): control plane, embedded PGlite and agent `local` started
+ * by one command, configured like `startPalisadePath`. `agentPid` is that command's process.
+ */
+export async function startPalisadeUp(upstream: string, extra: Resource[] = [], options: AgentOptions = {}): Promise<PalisadePath> {
+  const dataDir = await mkdtemp(join(tmpdir(), "palisade-bench-up-"));
+  const [listen, agentListen] = [await freePort(), await freePort()];
+  const args = ["up", "--listen", `127.0.0.1:${listen}`, "--agent-listen", `127.0.0.1:${agentListen}`, "--data-dir", dataDir, "--log-level", "warn", ...bufferArgs(options)];
+  const up = spawnPalisade(args, { PALISADE_ADMIN_TOKEN: adminToken, DATABASE_URL: "" }, true, process.env.PALISADE_BENCH_AGENT_ENTRY);
+  const close = async () => {
+    await up.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const controlPlaneUrl = `http://127.0.0.1:${listen}`;
+    await until("palisade up's control plane to listen", async () => (await fetch(`${controlPlaneUrl}/healthz`)).ok);
+    const token = await configure(controlPlaneUrl, upstream, extra);
+    const baseURL = `http://127.0.0.1:${agentListen}/openai/v1`;
+    await untilServing(baseURL, token);
+    return { baseURL, token, agentPid: up.child.pid!, storage: "PGlite (palisade up)", close };
+  } catch (error) {
+    await close();
     throw error;
   }
 }

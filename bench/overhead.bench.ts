@@ -1,26 +1,32 @@
-// Request overhead of Palisade against the direct path, side by side in one run on this machine:
-// small chat completions under fixed-duration load, both below saturation (one connection, one
-// request at a time: the latency a proxy adds) and at saturation (ten connections: throughput, and
-// latency with queueing), and a 2,000-token streamed reply, each direct to a fast local provider and
-// through a real agent (auth, 20 policies, masking on, every exchange recorded) and control plane,
-// each in its own process. The agent's CPU time per request is the figure that does not depend on
-// what else the machine runs.
+// Request overhead of Palisade side by side with its yardsticks in one run on this machine, each
+// server in a process of its own in front of the same fast provider: direct (no gateway), the floor
+// (a bare node:http + undici pass-through: what any Node gateway costs at least), Palisade split
+// (agent and control plane processes, as deployed), Palisade `up` (what `npm start` runs: one
+// command for control plane, embedded database and agent) and Portkey's open-source gateway.
+// Palisade has a caller token, 20 policies and a mask policy on every request, and records every
+// exchange. Rounds are interleaved (each round visits every column, in a rotated order), each window
+// waits for a quiet machine first, and every figure is the median over rounds with its range.
+// CPU per request (from /proc, each server process) is the figure that depends least on what else
+// the machine runs; latency figures from a busy machine are indicative only.
 import type { Bench, Metric } from "./bench.js";
 import { startFastProvider } from "./fast-provider.js";
+import { installPeers, startFloor, startPortkey } from "./floor-and-peers.js";
 import { load, type LoadFigures } from "./load.js";
-import { maskPolicy, startPalisadePath } from "./overhead-stack.js";
+import { awaitQuiet } from "./machine-load.js";
+import { maskPolicy, startPalisadePath, startPalisadeUp } from "./overhead-stack.js";
 import { cpuTimeMs } from "./processes.js";
 import { type StreamFigures, timeStreams } from "./stream-timing.js";
 
-const SECONDS = 5;
-// Long enough for V8 to have optimised the hot path: a running agent is warm.
+const ROUNDS = Number(process.env.OVERHEAD_ROUNDS ?? 3);
+const SECONDS = Number(process.env.OVERHEAD_SECONDS ?? 4);
 const WARMUP_SECONDS = 3;
-const SATURATING = 10;
-const TOKENS = 2_000;
+const SATURATING = 16;
+// 258 content deltas + the role chunk, the finish chunk and [DONE]: 261 events.
+const TOKENS = 258;
 const STREAMS = 20;
 // The agent holds every exchange until the control plane ACKs it: sized so that a control plane
-// ingesting more slowly than the agent serves (bench ingest) does not turn the run into 503s.
-const BUFFER = 200_000;
+// ingesting more slowly than the agent serves does not turn the run into 503s.
+const BUFFER = 400_000;
 
 const paragraph =
   "Please review the following quarterly report and summarise the main risks for the board. " +
@@ -36,98 +42,174 @@ const smallBody = JSON.stringify({
 });
 const streamBody = JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: "Write a long story." }] });
 
-/** Base URL (`…/v1`) and headers of one path, and the process whose CPU it costs (none for direct). */
-interface Path {
+/** One server measured: where to send, and which process's CPU it costs (none for direct). */
+interface Column {
+  name: string;
   baseURL: string;
   headers: Record<string, string>;
   pid?: number;
+  /** Another process the column's requests cost (the split control plane), reported apart. */
+  sidePid?: number;
+  close(): Promise<void>;
 }
 
-/** A load run's figures with the CPU time the path's process spent on them, in ms. */
-interface Measured<T> {
+/** One window's figures: latency, throughput and CPU per request (µs) or per stream (ms). */
+interface Window<T> {
   figures: T;
-  cpuMs: number;
+  cpu: number;
+  sideCpu: number;
+  busy: number;
 }
 
-async function withCpu<T>(path: Path, work: () => Promise<T>): Promise<Measured<T>> {
-  const before = path.pid === undefined ? 0 : await cpuTimeMs(path.pid);
+async function cpu(pid: number | undefined): Promise<number> {
+  return pid === undefined ? 0 : cpuTimeMs(pid);
+}
+
+async function measured<T>(column: Column, work: () => Promise<T>, count: (figures: T) => number, scale: number): Promise<Window<T>> {
+  const busy = await awaitQuiet();
+  const [before, sideBefore] = await Promise.all([cpu(column.pid), cpu(column.sidePid)]);
   const figures = await work();
-  const cpuMs = path.pid === undefined ? 0 : (await cpuTimeMs(path.pid)) - before;
-  return { figures, cpuMs };
+  const [after, sideAfter] = await Promise.all([cpu(column.pid), cpu(column.sidePid)]);
+  const n = count(figures);
+  return { figures, cpu: ((after - before) * scale) / n, sideCpu: ((sideAfter - sideBefore) * scale) / n, busy };
 }
 
-async function measureLoad(path: Path, connections: number): Promise<Measured<LoadFigures>> {
-  const url = `${path.baseURL}/chat/completions`;
-  await load(url, path.headers, smallBody, WARMUP_SECONDS, connections);
-  return withCpu(path, () => load(url, path.headers, smallBody, SECONDS, connections));
+function loadWindow(column: Column, connections: number): Promise<Window<LoadFigures>> {
+  const url = `${column.baseURL}/chat/completions`;
+  const headers = { ...column.headers, "content-type": "application/json" };
+  return measured(column, () => load(url, headers, smallBody, SECONDS, connections), (f) => f.requests, 1000);
 }
 
-function measureStreams(path: Path): Promise<Measured<StreamFigures>> {
-  return withCpu(path, () => timeStreams(new URL(`${path.baseURL}/chat/completions`), path.headers, streamBody, TOKENS, STREAMS));
+function streamWindow(column: Column): Promise<Window<StreamFigures>> {
+  const headers = { ...column.headers, "content-type": "application/json" };
+  return measured(column, () => timeStreams(new URL(`${column.baseURL}/chat/completions`), headers, streamBody, TOKENS, STREAMS), () => STREAMS + 2, 1);
 }
 
-const ms = (value: number) => `${value.toFixed(2)} ms`;
+async function warmUp(column: Column): Promise<void> {
+  const url = `${column.baseURL}/chat/completions`;
+  const headers = { ...column.headers, "content-type": "application/json" };
+  await load(url, headers, smallBody, WARMUP_SECONDS, SATURATING);
+  await load(url, headers, smallBody, 1, 1);
+  await timeStreams(new URL(url), headers, streamBody, TOKENS, 3);
+}
 
-/** Latency figures of one load mode, direct beside Palisade, and the agent's CPU per request. */
-function latencyMetrics(mode: string, direct: LoadFigures, palisade: Measured<LoadFigures>, target: boolean): Metric[] {
-  const run = (figures: LoadFigures) => `${figures.requests} requests, ${figures.perSecond.toFixed(0)} req/s`;
-  const p = palisade.figures;
-  return [
-    { name: `${mode} direct p50`, value: direct.p50, unit: "ms", note: run(direct) },
-    { name: `${mode} direct p99`, value: direct.p99, unit: "ms" },
-    { name: `${mode} palisade p50`, value: p.p50, unit: "ms", note: run(p) },
-    { name: `${mode} palisade p99`, value: p.p99, unit: "ms" },
-    { name: `${mode} added p50`, value: p.p50 - direct.p50, unit: "ms", note: target ? "target ≤ 1 ms" : "includes the wait in the agent's queue" },
-    { name: `${mode} added p99`, value: p.p99 - direct.p99, unit: "ms", note: target ? "target ≤ 3 ms" : undefined },
-    { name: `${mode} agent CPU per request`, value: (palisade.cpuMs * 1000) / p.requests, unit: "µs", note: "user+system time of the agent process over the run / requests" },
+interface Round {
+  one: Window<LoadFigures>;
+  many: Window<LoadFigures>;
+  stream: Window<StreamFigures>;
+}
+
+/** Median (upper) of `values` with their range, for the note. */
+function spread(values: number[]): { median: number; range: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  const f = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+  return { median, range: sorted.length > 1 ? `range ${f(sorted[0]!)}–${f(sorted.at(-1)!)}` : "1 round" };
+}
+
+function metric(name: string, values: number[], unit: Metric["unit"], note?: string): Metric {
+  const { median, range } = spread(values);
+  return { name, value: median, unit, note: [range, note].filter(Boolean).join("; ") };
+}
+
+/** Per-round ratio of two columns' figures. */
+const ratios = (a: number[], b: number[]) => a.map((value, i) => value / b[i]!);
+
+function columnMetrics(name: string, rounds: Round[], direct: Round[]): Metric[] {
+  const of = (pick: (round: Round) => number) => rounds.map(pick);
+  const added = (pick: (round: Round) => number) => rounds.map((round, i) => pick(round) - pick(direct[i]!));
+  if (name === "direct") {
+    return [
+      metric("1 connection direct p50", of((r) => r.one.figures.p50), "ms"),
+      metric("1 connection direct p99", of((r) => r.one.figures.p99), "ms"),
+      metric(`${SATURATING} connections direct time per 1000 requests`, of((r) => 1e6 / r.many.figures.perSecond), "ms", "the load generator's own ceiling, mostly"),
+      metric("stream direct first token", of((r) => r.stream.figures.firstToken), "ms"),
+      metric("stream direct total", of((r) => r.stream.figures.total), "ms"),
+    ];
+  }
+  const metrics = [
+    metric(`1 connection ${name} added p50`, added((r) => r.one.figures.p50), "ms", name.startsWith("palisade") ? "target ≤ 0.3 ms" : undefined),
+    metric(`1 connection ${name} added p99`, added((r) => r.one.figures.p99), "ms", name.startsWith("palisade") ? "target ≤ 1.5 ms" : undefined),
+    metric(`1 connection ${name} CPU per request`, of((r) => r.one.cpu), "µs", "user+system of its process(es) / requests"),
+    metric(`${SATURATING} connections ${name} CPU per request`, of((r) => r.many.cpu), "µs"),
+    metric(`${SATURATING} connections ${name} time per 1000 requests`, of((r) => 1e6 / r.many.figures.perSecond), "ms"),
+    metric(`${SATURATING} connections ${name} p99`, of((r) => r.many.figures.p99), "ms", "includes the wait in its queue"),
+    metric(`stream ${name} first token added`, added((r) => r.stream.figures.firstToken), "ms", name.startsWith("palisade") ? "target ≤ 1.5 ms masked" : undefined),
+    metric(`stream ${name} total added`, added((r) => r.stream.figures.total), "ms"),
+    metric(`stream ${name} CPU per stream`, of((r) => r.stream.cpu), "ms", `261 events${name.startsWith("palisade") ? "; target ≤ 1.5 ms" : ""}`),
   ];
+  if (rounds[0]!.one.sideCpu > 0 || rounds[0]!.many.sideCpu > 0) {
+    metrics.push(metric(`${SATURATING} connections ${name} control plane CPU per request`, of((r) => r.many.sideCpu), "µs", "its own process (ingest of the records)"));
+  }
+  return metrics;
 }
 
-function throughputMetrics(direct: LoadFigures, palisade: LoadFigures): Metric[] {
-  const ratio = palisade.perSecond / direct.perSecond;
-  return [
-    { name: "direct time per 1000 requests", value: 1_000_000 / direct.perSecond, unit: "ms", note: `${direct.perSecond.toFixed(0)} req/s, ${SATURATING} connections` },
-    { name: "palisade time per 1000 requests", value: 1_000_000 / palisade.perSecond, unit: "ms", note: `${palisade.perSecond.toFixed(0)} req/s = ${(ratio * 100).toFixed(0)}% of direct (target ≥ 70%)` },
-  ];
+function comparisons(results: Map<string, Round[]>): Metric[] {
+  const cpuMany = (name: string) => results.get(name)?.map((r) => r.many.cpu);
+  const p99One = (name: string) => results.get(name)?.map((r) => r.one.figures.p99);
+  const out: Metric[] = [];
+  const floor = cpuMany("floor");
+  const peer = cpuMany("portkey");
+  for (const name of ["palisade", "palisade up"]) {
+    const own = cpuMany(name);
+    if (own && floor) out.push(metric(`${name} CPU per request ÷ floor`, ratios(own, floor), "x", `${SATURATING} connections; target ≤ 1.5`));
+    if (own && peer) out.push(metric(`${name} CPU per request ÷ portkey`, ratios(own, peer), "x", "target ≤ 0.25 (4× Portkey's requests per CPU-second)"));
+  }
+  const palisadeP99 = p99One("palisade");
+  const peerP99 = p99One("portkey");
+  if (palisadeP99 && peerP99) out.push(metric("1 connection palisade p99 ÷ portkey p99", ratios(palisadeP99, peerP99), "x", "target < 1"));
+  return out;
 }
 
-function streamMetrics(direct: StreamFigures, palisade: Measured<StreamFigures>): Metric[] {
-  const note = `median of ${STREAMS}, ${TOKENS} chunks`;
-  const p = palisade.figures;
-  return [
-    { name: "stream direct first token", value: direct.firstToken, unit: "ms", note },
-    { name: "stream palisade first token", value: p.firstToken, unit: "ms", note: `added ${ms(p.firstToken - direct.firstToken)}` },
-    { name: "stream direct total", value: direct.total, unit: "ms", note },
-    { name: "stream palisade total", value: p.total, unit: "ms", note: `added ${ms(p.total - direct.total)}, ${(p.total / direct.total).toFixed(2)}x` },
-    { name: "stream agent CPU per stream", value: palisade.cpuMs / (STREAMS), unit: "ms", note: `over the ${STREAMS} measured streams` },
-  ];
+async function startColumns(providerUrl: string): Promise<Column[]> {
+  const columns: Column[] = [{ name: "direct", baseURL: `${providerUrl}/v1`, headers: { authorization: "Bearer sk-bench" }, close: async () => {} }];
+  try {
+    columns.push({ name: "floor", ...(await startFloor(providerUrl)) });
+    // Masking on for every request (the detectors scan prompt and reply; nothing in them matches).
+    const split = await startPalisadePath(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
+    const caller = (token: string) => ({ authorization: `Bearer ${token}`, "x-team": "blue" });
+    columns.push({ name: "palisade", baseURL: split.baseURL, headers: caller(split.token), pid: split.agentPid, sidePid: split.controlPlanePid, close: split.close });
+    const up = await startPalisadeUp(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
+    columns.push({ name: "palisade up", baseURL: up.baseURL, headers: caller(up.token), pid: up.agentPid, close: up.close });
+    if (process.env.OVERHEAD_PEERS !== "0" && (await installPeers())) columns.push({ name: "portkey", ...(await startPortkey(providerUrl)) });
+    return columns;
+  } catch (error) {
+    for (const column of columns) await column.close();
+    throw error;
+  }
 }
 
 const bench: Bench = {
-  description: "small completions below and at saturation (p50/p99, req/s, agent CPU) and a 2,000-token stream, direct vs through agent + control plane (20 policies, masking on)",
+  description: `small completions at 1 and ${SATURATING} connections and a 261-event stream: direct, floor, Palisade split and up (auth, 20 policies, masking on, recorded), Portkey; ${ROUNDS} interleaved rounds`,
   async run() {
     const provider = await startFastProvider(TOKENS);
-    // Masking on for every request (the detectors scan prompt and reply; nothing in them matches).
-    const palisadePath = await startPalisadePath(provider.url, [maskPolicy("")], { bufferSize: BUFFER });
+    const columns = await startColumns(provider.url);
     try {
-      const json = { "content-type": "application/json" };
-      const direct: Path = { baseURL: `${provider.url}/v1`, headers: { ...json, authorization: "Bearer sk-bench" } };
-      const palisade: Path = { baseURL: palisadePath.baseURL, headers: { ...json, authorization: `Bearer ${palisadePath.token}`, "x-team": "blue" }, pid: palisadePath.agentPid };
-      const directOne = await measureLoad(direct, 1);
-      const palisadeOne = await measureLoad(palisade, 1);
-      const directSaturated = await measureLoad(direct, SATURATING);
-      const palisadeSaturated = await measureLoad(palisade, SATURATING);
-      const directStream = await measureStreams(direct);
-      const palisadeStream = await measureStreams(palisade);
-      console.log(`control plane on ${palisadePath.storage}`);
+      for (const column of columns) await warmUp(column);
+      const results = new Map<string, Round[]>(columns.map((column) => [column.name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = columns.map((_, i) => columns[(i + round) % columns.length]!);
+        for (const column of order) {
+          const one = await loadWindow(column, 1);
+          const many = await loadWindow(column, SATURATING);
+          const stream = await streamWindow(column);
+          results.get(column.name)!.push({ one, many, stream });
+          const busy = [one.busy, many.busy, stream.busy].map((b) => `${(b * 100).toFixed(0)}%`).join("/");
+          console.log(
+            `round ${round + 1} ${column.name.padEnd(11)} 1c p50 ${one.figures.p50.toFixed(3)} p99 ${one.figures.p99.toFixed(3)} ms, ${one.cpu.toFixed(0)} µs/req; ` +
+              `${SATURATING}c ${many.figures.perSecond.toFixed(0)} req/s ${many.cpu.toFixed(0)} µs/req; stream ${stream.cpu.toFixed(2)} ms CPU; machine busy before ${busy}`,
+          );
+        }
+      }
+      const busy = [...results.values()].flat().flatMap((r) => [r.one.busy, r.many.busy, r.stream.busy]).map((b) => b * 100);
+      const direct = results.get("direct")!;
       return [
-        ...latencyMetrics("1 connection", directOne.figures, palisadeOne, true),
-        ...latencyMetrics(`${SATURATING} connections`, directSaturated.figures, palisadeSaturated, false),
-        ...throughputMetrics(directSaturated.figures, palisadeSaturated.figures),
-        ...streamMetrics(directStream.figures, palisadeStream),
+        metric("machine busy before a window", busy, "%", "all cores, others' work; above ~15% the latency figures are indicative only"),
+        ...[...results].flatMap(([name, rounds]) => columnMetrics(name, rounds, direct)),
+        ...comparisons(results),
       ];
     } finally {
-      await palisadePath.close();
+      for (const column of columns.reverse()) await column.close();
       await provider.close();
     }
   },

@@ -35,7 +35,8 @@ function table(rows: string[][]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const update = args.includes("--update-baseline");
-  const only = args.filter((arg) => !arg.startsWith("--"));
+  // `peers` names the overhead bench's peer column (Portkey): it runs the overhead bench.
+  const only = args.filter((arg) => !arg.startsWith("--")).map((arg) => (arg === "peers" ? "overhead" : arg));
   const files = (await readdir(here)).filter((file) => file.endsWith(".bench.ts")).sort();
   const baseline = await readBaseline();
   for (const file of files) {
