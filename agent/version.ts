@@ -1,12 +1,9 @@
 // The agent's software version, as package.json states it (sent in the Hello).
-import { readFileSync } from "node:fs";
+// Imported, not read from a path: the compiled build (dist/) sits one level deeper than the sources.
+import pkg from "../package.json" with { type: "json" };
 
-/** The version field of the project's package.json, or "0.0.0" when it cannot be read. */
+/** The version field of the project's package.json, or "0.0.0" when it has none. */
 export function agentVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
+  const version: unknown = (pkg as { version?: unknown }).version;
+  return typeof version === "string" ? version : "0.0.0";
 }

@@ -1,7 +1,6 @@
 // The package version, shown by `--version` and reported by agents started from the CLI.
-import { readFileSync } from "node:fs";
+// Imported, not read from a path: the compiled build (dist/) sits one level deeper than the sources.
+import pkg from "../package.json" with { type: "json" };
 
 /** Version from package.json. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export const VERSION: string = pkg.version;

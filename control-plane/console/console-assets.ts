@@ -10,8 +10,12 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
+// This file runs from the sources (control-plane/console/) or from the compiled build, one level
+// deeper (dist/control-plane/console/); the console is built under the repository root either way.
+const root = new URL(/\/dist\/control-plane\/console\/[^/]+$/.test(import.meta.url) ? "../../../" : "../../", import.meta.url);
+
 /** Where `npm run build` writes the console. */
-export const CONSOLE_DIST = fileURLToPath(new URL("../../console/dist/", import.meta.url));
+export const CONSOLE_DIST = fileURLToPath(new URL("console/dist/", root));
 
 /** Nothing but this origin's own files; no inline script or style, no framing, no plugins. */
 export const CONSOLE_CSP = [

@@ -1,7 +1,8 @@
 // The `palisade.agent.v1.AgentService` implementation: authenticates each Connect stream, runs it
 // as an agent session, and keeps the open sessions so an agent's deletion or the control plane's
 // shutdown can end them with a status the agent understands.
-import { readFileSync } from "node:fs";
+// Imported, not read from a path: the compiled build (dist/) sits one level deeper than the sources.
+import pkg from "../../package.json" with { type: "json" };
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { AgentService, ConnectRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
@@ -110,8 +111,6 @@ function shuttingDown(): ConnectError {
   return new ConnectError("control plane shutting down", Code.Unavailable);
 }
 
-let cachedVersion: string | undefined;
 function packageVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  return cachedVersion;
+  return pkg.version;
 }

@@ -126,7 +126,7 @@ describe("deploy/kubernetes", () => {
         expect(field(container, "securityContext")).toMatchObject({
           allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] },
         });
-        // tsx writes its cache under the temporary directory: it must be a volume.
+        // A read-only root filesystem: the temporary directory must be a volume.
         expect(list(container.volumeMounts).map((m) => field(m, "mountPath")), where).toContain("/tmp");
         expect(container.image).toBe("palisade");
       }
@@ -185,19 +185,21 @@ describe("deploy/Dockerfile", () => {
   const all = (keyword: string) => runtime.filter((i) => i.keyword === keyword).map((i) => i.args);
   const image = (from: string) => from.split(/\s+/)[0]!.replace(/^\$\{?(\w+)\}?$/, (_, name: string) => args.get(name) ?? "");
 
-  it("builds on Node 24: the console in a stage of its own, npm ci of the production dependencies, then a runtime stage", () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+  it("builds on Node 24: a build stage compiling the sources (dist/) and the console (console/dist) and dropping the devDependencies, then a runtime stage", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
     const nodeMajor = pkg.devDependencies.node!.split(".")[0];
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(image(stage[0]!.args)).toMatch(new RegExp(`^node:${nodeMajor}(-|$)`));
-    // The console's stage needs the devDependencies (Vite); only its built files reach the runtime.
-    const named = (stage: typeof runtime) => stage[0]!.args.split(/\s+AS\s+/i)[1];
-    const installs = stages.filter((stage) => named(stage) !== "console")
-      .flatMap((stage) => stage.filter((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args)));
-    expect(installs.length).toBeGreaterThan(0);
-    for (const install of installs) expect(install.args).toContain("--omit=dev");
+    // `npm ci` runs `prepare`, which is the build; what the runtime gets is pruned to production.
+    expect(pkg.scripts.prepare).toContain("npm run build");
+    expect(pkg.scripts.build).toContain("build:server");
+    expect(pkg.scripts.build).toContain("build:console");
+    const runs = stages.flatMap((stage) => stage.filter((i) => i.keyword === "RUN").map((i) => i.args));
+    expect(runs.some((run) => /\bnpm ci\b/.test(run))).toBe(true);
+    for (const run of runs.filter((r) => /\bnpm ci\b/.test(r))) expect(run).toMatch(/--omit=dev|npm prune --omit=dev/);
     expect(runtime.some((i) => i.keyword === "COPY" && /--from=\S+.*node_modules/.test(i.args))).toBe(true);
-    expect(runtime.some((i) => i.keyword === "COPY" && /--from=console \S*console\/dist \.\/console\/dist/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === "COPY" && /--from=\S+\s+\S*\/dist\s+\S*dist$/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === "COPY" && /--from=\S+ \S*console\/dist \.\/console\/dist/.test(i.args))).toBe(true);
   });
 
   it("runs as a non-root user with node cli/bin.js, control-plane by default, and checks /healthz", () => {
@@ -210,17 +212,21 @@ describe("deploy/Dockerfile", () => {
     expect(all("HEALTHCHECK").at(-1)).toMatch(/127\.0\.0\.1:7070\/healthz/);
   });
 
-  it("copies every file the entry point can load, and its packages install without devDependencies", () => {
-    const copied = runtime
+  it("compiles every file the entry point can load, runs the build, and its packages install without devDependencies", () => {
+    const copiedIn = (stage: typeof runtime) => stage
       .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
       .flatMap((i) => i.args.split(/\s+/).filter((word) => !word.startsWith("--")).slice(0, -1));
+    const builder = stages.find((stage) => / AS build$/i.test(stage[0]!.args))!;
+    expect(builder, "a stage named build").toBeDefined();
     const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
-    for (const path of copied) expect(ignored, `.dockerignore drops ${path}`).not.toContain(path);
-    expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/.env"]));
+    for (const path of [...copiedIn(builder), ...copiedIn(runtime)]) expect(ignored, `.dockerignore drops ${path}`).not.toContain(path);
+    expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/.env", "dist"]));
+    // The sources the build compiles: everything cli/bin.js reaches (through cli/main.ts).
     const reached = runtimeImports("cli/bin.js");
-    for (const file of [...reached.files, "package.json"]) {
-      expect(copied.some((path) => file === path || file.startsWith(`${path}/`)), `${file} is not copied`).toBe(true);
+    for (const file of [...reached.files, "package.json", "tsconfig.json", "tsconfig.build.json"]) {
+      expect(copiedIn(builder).some((path) => file === path || file.startsWith(`${path}/`)), `${file} is not copied into the build stage`).toBe(true);
     }
+    for (const file of ["cli/bin.js", "package.json"]) expect(copiedIn(runtime), `${file} is not in the runtime`).toContain(file);
     for (const name of reached.packages) expect(installedWithoutDev(name), `${name} is a devDependency`).toBe(true);
   });
 });
