@@ -1,5 +1,6 @@
 // `palisade up`: a control plane on the embedded database plus one agent named `local`, in one
-// process, ready for an SDK. Data lives under --data-dir and survives restarts.
+// process (the control plane in a worker thread of its own, off the agent's event loop), ready for
+// an SDK. Data lives under --data-dir and survives restarts.
 import { mkdir } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import type { Command } from "commander";
@@ -12,9 +13,8 @@ import {
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { upAdminToken } from "../admin-token.js";
 import type { AdminClients } from "../client.js";
-import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
-import { adminFailure, CliError, databaseFailure } from "../errors.js";
+import { adminFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
 import { createLogger, logLevelOption } from "../logger.js";
 import {
@@ -44,6 +44,7 @@ import {
 import { ensureStarterPolicy, type PolicyState } from "./starter-policy.js";
 import { consoleLinkUrl } from "./console.js";
 import { renderBanner } from "./up-banner.js";
+import { startControlPlaneThread } from "./up-control-plane.js";
 
 interface UpFlags extends AgentLimitFlags, TlsFlags, CounterStoreFlags {
   caFile?: string;
@@ -76,10 +77,7 @@ export function registerUp(program: Command, ctx: CliContext): void {
 
 async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   // Loaded here so that admin commands do not pay for the servers' modules.
-  const [{ startControlPlane }, { startAgent }] = await Promise.all([
-    import("../../control-plane/control-plane.js"),
-    import("../../agent/agent.js"),
-  ]);
+  const { startAgent } = await import("../../agent/agent.js");
   const dir = dataDir(flags.dataDir, ctx.env);
   const listen = listenAddress(flags.listen, ctx.env);
   const agentListen = agentListenAddress(flags.agentListen, ctx.env);
@@ -101,8 +99,9 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
   const database = databaseUrl === undefined ? `embedded database in ${dir}` : "PostgreSQL from DATABASE_URL";
   ctx.err(`starting the control plane (${database}) and agent "${LOCAL_AGENT}"…\n`);
 
-  const controlPlane = await listening("the control plane", listen, () =>
-    startControlPlane({
+  // Its own thread: the control plane and its database never stall the agent's event loop.
+  const controlPlane = await startControlPlaneThread({
+    options: {
       listen,
       databaseUrl,
       // Also on PostgreSQL: `up` is one process, so the key file in its data directory serves.
@@ -112,14 +111,12 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
       secretKeyNext: nonEmpty(ctx.env.PALISADE_SECRET_KEY_NEXT),
       adminToken: admin.token,
       publicUrl: publicUrl(flags.publicUrl, ctx.env),
-      logger,
       tls,
       counterStore,
-    }).catch((error: unknown) => {
-      if (error instanceof SecretKeyError) throw new CliError(error.message);
-      throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));
-    }),
-  );
+    },
+    logLevel: flags.logLevel,
+    env: { ...ctx.env },
+  });
   let agent: { url: string; close(): Promise<void> } | undefined;
   try {
     const clients = ctx.connect(controlPlane.url, admin.token, ca);
@@ -147,7 +144,8 @@ async function up(flags: UpFlags, ctx: CliContext): Promise<void> {
         policies,
       }),
     );
-    const signal = await stopped;
+    // A control plane that dies ends `up` too (its agent could not be configured or audited).
+    const signal = await Promise.race([stopped, controlPlane.died]);
     ctx.err(`${signal}: stopping the agent, then the control plane\n`);
   } finally {
     // Agent first: it drains in-flight requests and flushes its records to the control plane.

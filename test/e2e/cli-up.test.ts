@@ -169,4 +169,13 @@ describe("palisade up", () => {
       blocker.close();
     }
   });
+
+  it("reports a control plane that cannot start (its own thread) as one clear line, and exits 1", async () => {
+    const run = await runPalisade(["up", "--listen", "127.0.0.1:0", "--agent-listen", "127.0.0.1:0", "--data-dir", join(dir, "bad-key")], {
+      PALISADE_SECRET_KEY: "too-short",
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^starting the control plane .*\nerror: PALISADE_SECRET_KEY must be the base64 of 32 random bytes/);
+    expect(run.stderr.split("\n").filter(Boolean)).toHaveLength(2);
+  });
 });
