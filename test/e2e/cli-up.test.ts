@@ -63,7 +63,9 @@ async function banner(up: UpProcess): Promise<{ server: string; agent: string; a
       if (up.child.exitCode !== null) throw new Error(`palisade up exited ${up.child.exitCode}: ${up.stderr()}`);
       return up.stdout().includes("Ctrl-C stops both.") ? up.stdout() : undefined;
     },
-    45_000,
+    // Generous: from the sources, up loads its modules twice (the control plane's worker thread
+    // has its own), and a fresh embedded database initialises first; a busy machine is slow at both.
+    90_000,
   );
   return {
     server: /Control plane\s+(http:\/\/\S+)/.exec(text)![1]!,
@@ -81,7 +83,7 @@ async function stop(up: UpProcess, signal: NodeJS.Signals): Promise<number | nul
 describe("palisade up", () => {
   it(
     "runs, serves the CLI, stops on SIGINT with 0, and keeps its data across a restart",
-    { timeout: 120_000 },
+    { timeout: 200_000 },
     async () => {
       const first = startUp({ OPENAI_API_KEY: "sk-not-a-real-key", PALISADE_MAX_BODY_BYTES: "1KiB" });
       const facts = await banner(first);

@@ -157,4 +157,4 @@ it("up with certificates prints https addresses and serves over TLS", async () =
     expect(await exited, stderr).toBe(0);
     await db.close();
   }
-});
+}, 60_000); // up starts its control plane in a worker thread, which loads its modules anew
