@@ -62,7 +62,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
       },
       get active() {
-        return responseRules.length > 0 || table.size > 0;
+        return responseRules.length > 0 || table.restorable > 0;
       },
     },
   };

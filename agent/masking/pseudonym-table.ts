@@ -17,6 +17,8 @@ export interface PseudonymTable {
   byPlaceholder(token: string): PseudonymEntry | undefined;
   /** Whether any placeholder was made at all (only then can a reply contain one). */
   readonly size: number;
+  /** How many placeholders are to be restored in the reply. */
+  readonly restorable: number;
 }
 
 /** An empty table. */
@@ -24,6 +26,7 @@ export function createPseudonymTable(): PseudonymTable {
   const byValue = new Map<string, PseudonymEntry>();
   const byToken = new Map<string, PseudonymEntry>();
   const counters = new Map<string, number>();
+  let restorable = 0;
   return {
     placeholderFor(value, detector, restore) {
       let entry = byValue.get(value);
@@ -34,12 +37,19 @@ export function createPseudonymTable(): PseudonymTable {
         entry = { placeholder: placeholder(label, number), value, restore };
         byValue.set(value, entry);
         byToken.set(entry.placeholder, entry);
-      } else if (restore) entry.restore = true;
+        if (restore) restorable++;
+      } else if (restore && !entry.restore) {
+        entry.restore = true;
+        restorable++;
+      }
       return entry.placeholder;
     },
     byPlaceholder: (token) => byToken.get(token),
     get size() {
       return byToken.size;
+    },
+    get restorable() {
+      return restorable;
     },
   };
 }

@@ -48,6 +48,17 @@ const cases: ReplyCase[] = [];
 const add = (api: Api, stream: boolean, kind: string, name: string, body: ReplyCase["body"], secrets: string[], extra: Partial<ReplyCase> = {}) =>
   cases.push({ name, kind, api, stream, body, secrets, ...extra });
 
+// Look-alikes of the values (the detectors read a normalised view; see core/text/normalise.ts).
+const LOOK_ALIKES: [string, string, string][] = [
+  ["a full-width @", "zoe.quill\uFF20example.org", EMAIL],
+  ["a zero-width space inside an address", "zoe.qu\u200Bill@exam\u200Bple.org", EMAIL],
+  ["a percent-encoded @", "zoe.quill%40example.org", EMAIL],
+  ["a card with dots", "4539.1488.0343.6467", CARD],
+  ["a card with no-break spaces", "4539\u00A01488\u00A00343\u00A06467", CARD],
+  ["full-width digits of a card", "４５３９ １４８８ ０３４３ ６４６７", CARD],
+  ["a US number without a country code", "415-555-0133", US_PHONE],
+];
+
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
 add("chat", false, "known field", "content", chat.whole({ content: text(EMAIL) }), [EMAIL]);
 add("chat", false, "reasoning", "message.reasoning_content", chat.whole({ content: "ok", reasoning_content: `I will use ${EMAIL}` }), [EMAIL]);
@@ -81,6 +92,11 @@ add("chat", false, "duplicate keys", "a value in the first of two duplicate keys
 add("chat", false, "trailing data", "a second JSON document after the body", `${JSON.stringify(chat.whole({ content: "ok" }))}\n{"note":"${EMAIL}"}`, [EMAIL]);
 add("chat", false, "context", "an AWS secret 40 spaces after its name", chat.whole({ content: AWS_LINE }), [AWS_SECRET]);
 add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
+for (const [name, value, secret] of LOOK_ALIKES) {
+  add("chat", false, "look-alikes", name, chat.whole({ content: `reach ${value} now` }), [secret]);
+  add("chat", true, "look-alikes", `${name}, one character per delta`, chat.stream(chars(`reach ${value} now`).map((content) => ({ content }))), [secret]);
+  add("anthropic", true, "look-alikes", `${name} in thinking, split in three`, anthropic.stream(anthropic.block(0, { type: "thinking", thinking: "" }, "thinking_delta", "thinking", split(`reach ${value} now`, 3))), [secret]);
+}
 
 // Content types that lie, charsets, encodings, headers (whole).
 const plainChat = JSON.stringify(chat.whole({ content: text(EMAIL) }));

@@ -16,11 +16,11 @@ beforeAll(async () => {
 });
 afterAll(() => bed?.close());
 
-async function post(model: string, content: string, headers: Record<string, string> = {}) {
+async function post(model: string, content: string, headers: Record<string, string> = {}, stream = false) {
   const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", ...headers },
-    body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
+    body: JSON.stringify({ model, messages: [{ role: "user", content }], stream }),
   });
   const bytes = Buffer.from(await response.arrayBuffer());
   return { status: response.status, headers: response.headers, bytes, session: response.headers.get("x-palisade-session") };
@@ -84,6 +84,20 @@ describe("masking edges in the pipeline", () => {
     const record = await bed.recorded(answer.session);
     expect(record.verdict).toBe(Verdict.MASKED);
     expect(record.responseBody).toContain("<EMAIL_1>");
+  });
+
+  it("restores placeholders for a rule that masks only requests (direction request), whole and streamed", async () => {
+    await bed.use([
+      { name: "pseudo-out", priority: 90, action: PolicyAction.MASK, detectors: ["email"], style: MaskStyle.PSEUDONYMIZE, restore: true, direction: 1 },
+      { name: "allow-all" },
+    ]);
+    const whole = await post("gpt-test", `reach ${EMAIL}`);
+    expect(bed.provider.requests.at(-1)?.body).toContain("reach <EMAIL_1>");
+    expect(JSON.parse(whole.bytes.toString("utf8")).choices[0].message.content).toBe(standInReply(`reach ${EMAIL}`));
+    const streamed = await post("gpt-test", `reach ${EMAIL}`, { "x-stand-in-chunks": "char" }, true);
+    const text = streamed.bytes.toString("utf8").split("\n\n").filter((event) => event.startsWith("data: {"))
+      .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "").join("");
+    expect(text).toBe(standInReply(`reach ${EMAIL}`));
   });
 
   it("decodes a gzip response it must mask and sends it masked, decoded; passes it as it is when nothing is masked in responses", async () => {
