@@ -75,7 +75,7 @@ function containerAt(delta: Json, path: Segment[]): Json {
       if (!wanted) object[segment.key] = "element" in next ? [] : {};
       container = object[segment.key] as Json | unknown[];
     } else {
-      const element = { ...segment.element };
+      const element: Json | unknown[] = "element" in next ? [] : { ...segment.element };
       (container as unknown[]).push(element);
       container = element;
     }
