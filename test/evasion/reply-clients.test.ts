@@ -1,0 +1,126 @@
+// The real `openai` and `@anthropic-ai/sdk` clients read masked replies through an agent: crafted
+// replies with values in text, reasoning, tool arguments (escaped), logprobs, annotations, thinking
+// and citations, whole and streamed one character per delta. The SDKs parse every reply (streams
+// rebuilt into their final objects), and nothing in what they return holds a masked value.
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
+import { anthropic, chars, chat, responses, type Json } from "./reply-builders.js";
+import { EMAIL, PHONE, SSN } from "./response-corpus.js";
+
+let bed: PolicyBed;
+beforeAll(async () => {
+  bed = await startPolicyBed();
+  await bed.use([{ name: "mask-replies", priority: 90, action: PolicyAction.MASK, direction: 2, detectors: ["email", "phone", "us-ssn"] }, { name: "allow-all" }]);
+}, 60_000);
+afterAll(() => bed?.close());
+
+/** Registers `body` at the stand-in and returns the request header that replays it. */
+function scripted(body: Json | string, stream: boolean): Record<string, string> {
+  const bytes = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 11) chunks.push(bytes.subarray(at, at + 11));
+  return { "x-stand-in-script": bed.provider.script({ headers: { "content-type": stream ? "text/event-stream" : "application/json" }, chunks }) };
+}
+
+const clean = (value: unknown) => {
+  const text = JSON.stringify(value);
+  for (const secret of [EMAIL, PHONE, SSN, "zoe.quill"]) expect(text).not.toContain(secret);
+};
+const TEXT = `Write to ${EMAIL} or call ${PHONE}.`;
+const MASKED = "Write to [EMAIL] or call [PHONE].";
+const ARGS = JSON.stringify({ to: EMAIL }).replace("@", "\\u0040");
+const tokens = ["Write", " to", " zoe", ".", "quill", "@", "example", ".org", " or", " call", " +", "44", " 20", " 7946", " 0958", "."];
+const logprob = (token: string) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }] });
+
+describe("real clients read masked replies", () => {
+  it("openai chat completions, whole: content, reasoning, escaped tool arguments, logprobs", async () => {
+    const client = new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const body = chat.whole(
+      { content: TEXT, reasoning_content: `user ${SSN}`, tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: ARGS } }] },
+      {},
+      { logprobs: { content: tokens.map(logprob), refusal: null } },
+    );
+    const completion = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], logprobs: true }, { headers: scripted(body, false) });
+    const choice = completion.choices[0];
+    expect(choice.message.content).toBe(MASKED);
+    const call = choice.message.tool_calls?.[0];
+    expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ to: "[EMAIL]" });
+    // Only the tokens spelling unchanged text are left, in order.
+    expect(choice.logprobs?.content?.map((entry) => entry.token)).toEqual(["Write", " to", " or", " call", "."]);
+    clean(completion);
+  });
+
+  it("openai chat completions, streamed one character per delta: the stream helper's final completion", async () => {
+    const client = new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const sse = chat.stream([
+      ...chars(`think ${SSN}`).map((reasoning_content) => ({ reasoning_content })),
+      ...tokens.map((token) => chat.chunk({ content: token }, {}, { logprobs: { content: [logprob(token)], refusal: null } })),
+      { tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }] },
+      ...chars(ARGS).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+    ], "tool_calls");
+    const stream = client.chat.completions.stream({ model: "m", messages: [{ role: "user", content: "hi" }], logprobs: true }, { headers: scripted(sse, true) });
+    let deltas = "";
+    stream.on("content", (delta) => (deltas += delta));
+    const final = await stream.finalChatCompletion();
+    expect(deltas).toBe(MASKED);
+    expect(final.choices[0].message.content).toBe(MASKED);
+    const call = final.choices[0].message.tool_calls?.[0];
+    expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual({ to: "[EMAIL]" });
+    expect(final.choices[0].logprobs?.content?.map((entry) => entry.token)).toEqual(["Write", " to", " or", " call", "."]);
+    clean(final);
+  });
+
+  it("openai Responses, whole and streamed: output text, annotations, reasoning summary", async () => {
+    const client = new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const message = responses.message(TEXT, { annotations: [{ type: "url_citation", url: `mailto:${EMAIL}`, title: SSN, start_index: 0, end_index: 5 }] });
+    const whole = await client.responses.create({ model: "m", input: "hi" }, { headers: scripted(responses.whole([{ id: "rs", type: "reasoning", summary: [{ type: "summary_text", text: `user ${SSN}` }] }, message]), false) });
+    expect(whole.output_text).toBe(MASKED);
+    clean(whole);
+
+    const sse = responses.stream([
+      ...responses.textEvents(chars(TEXT)),
+      ["response.output_text.annotation.added", { item_id: "msg_ev", output_index: 0, content_index: 0, annotation_index: 0, annotation: { type: "url_citation", url: `mailto:${EMAIL}`, title: SSN, start_index: 0, end_index: 5 } }],
+    ], [responses.message(TEXT)]);
+    const stream = client.responses.stream({ model: "m", input: "hi" }, { headers: scripted(sse, true) });
+    let deltas = "";
+    stream.on("response.output_text.delta", (event) => (deltas += event.delta));
+    const final = await stream.finalResponse();
+    expect(deltas).toBe(MASKED);
+    expect(final.output_text).toBe(MASKED);
+    clean(final);
+  });
+
+  it("anthropic messages, whole and streamed: thinking, text, citations, tool input", async () => {
+    const client = new Anthropic({ baseURL: `${bed.agent.url}/claude`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const content = [
+      { type: "thinking", thinking: `user ${EMAIL}`, signature: "c2ln" },
+      { type: "text", text: TEXT, citations: [{ type: "char_location", cited_text: `SSN ${SSN}`, document_index: 0, document_title: "doc", start_char_index: 0, end_char_index: 5 }] },
+      { type: "tool_use", id: "tu", name: "send", input: { to: EMAIL } },
+    ];
+    const whole = await client.messages.create({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, { headers: scripted(anthropic.whole(content), false) });
+    expect(whole.content[1]).toMatchObject({ type: "text", text: MASKED });
+    expect(whole.content[2]).toMatchObject({ type: "tool_use", input: { to: "[EMAIL]" } });
+    clean(whole);
+
+    const sse = anthropic.stream([
+      ...anthropic.block(0, { type: "thinking", thinking: "" }, "thinking_delta", "thinking", chars(`user ${EMAIL}`)),
+      ["content_block_start", { index: 1, content_block: { type: "text", text: "", citations: [] } }],
+      ["content_block_delta", { index: 1, delta: { type: "citations_delta", citation: { type: "char_location", cited_text: `SSN ${SSN}`, document_index: 0, document_title: "doc", start_char_index: 0, end_char_index: 5 } } }],
+      ...chars(TEXT).map((text): [string, Json] => ["content_block_delta", { index: 1, delta: { type: "text_delta", text } }]),
+      ["content_block_stop", { index: 1 }],
+      ...anthropic.block(2, { type: "tool_use", id: "tu", name: "send", input: {} }, "input_json_delta", "partial_json", chars(ARGS)),
+    ]);
+    const stream = client.messages.stream({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, { headers: scripted(sse, true) });
+    let text = "";
+    stream.on("text", (piece) => (text += piece));
+    const final = await stream.finalMessage();
+    expect(text).toBe(MASKED);
+    expect(final.content[0]).toMatchObject({ type: "thinking", thinking: "user [EMAIL]" });
+    expect(final.content[1]).toMatchObject({ type: "text", text: MASKED });
+    expect(final.content[2]).toMatchObject({ type: "tool_use", input: { to: "[EMAIL]" } });
+    clean(final);
+  });
+});
