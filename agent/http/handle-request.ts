@@ -9,7 +9,8 @@ import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { RequestMetrics } from "../observability/agent-metrics.js";
 import { readCallerToken } from "./caller-token.js";
 import { canonicalBody } from "../inspection/canonical-body.js";
-import { maskCanonical, type UpstreamBody } from "../inspection/mask-canonical.js";
+import { maskedRequest } from "../inspection/mask-canonical.js";
+import { contentView, inspectRequest, type RequestInspection } from "../inspection/request-inspection.js";
 import { parseJsonBody } from "../masking/json-body.js";
 import { createMaskSession } from "../masking/mask-session.js";
 import { admitRequest } from "../policy/admit-request.js";
@@ -133,6 +134,10 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       recorder.request(canonical.bytes, facts);
 
       const prompt = provider.promptText(json, text);
+      // Every text of the request (body strings at any depth, path, query, forwarded headers), as
+      // slots: built only when a content rule or a mask rule needs them.
+      let inspection: RequestInspection | undefined;
+      const inspect = () => (inspection ??= inspectRequest(canonical, route, req.headers, connection.credential.header));
       const deciding = admitRequest({
         session: id,
         connection,
@@ -143,6 +148,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
           request: { ...facts, method: req.method ?? "GET", path: `${route.rest}${route.search}`, headers: req.headers, prompt },
           connection: { name: connection.name, provider: provider.name },
           now: Date.now(),
+          content: () => contentView(inspect()),
         },
         cost: { tokens: estimateTokens(prompt, facts.maxTokens) },
       });
@@ -157,16 +163,13 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
-      let forwarded: UpstreamBody;
-      try {
-        forwarded = maskCanonical(canonical, masking);
-      } catch (error) {
-        // The masker's walk and JSON.stringify recurse: a body nested thousands of levels deep
-        // overflows them. Nothing unmasked goes upstream, nor into a record meant to be masked.
-        if (!(error instanceof RangeError)) throw error;
+      const masked = maskedRequest(canonical, route, inspect, masking);
+      if (!masked.ok) {
+        // Nothing unmasked goes upstream, nor into a record meant to be masked.
         recorder.protection({ record: record === "raw" ? "raw" : "none", masks });
-        return refuse({ status: 400, kind: "invalid_request", message: "Request body is nested too deeply for Palisade to mask" }, "request body nested too deeply to mask");
+        return refuse(masked.refusal, masked.reason);
       }
+      const forwarded = masked.upstream;
       recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // The one place a held request waits for its review; it goes on only once approved.
@@ -192,7 +195,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const usage = canonical.form === "json" ? provider.streamUsage?.(route.rest, forwarded.bytes === canonical.bytes ? json : parseJsonBody(forwarded.bytes.toString("utf8"))) : undefined;
       const upstreamBody = usage ? { ...forwarded, bytes: usage.body } : forwarded;
       // The session reads the reply when a rule masks responses or a placeholder may need restoring.
-      await forward(context, req, res, connection, route, upstreamBody, recorder, usage?.filter(), masking);
+      await forward(context, req, res, connection, forwarded.route, upstreamBody, recorder, usage?.filter(), masking);
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");

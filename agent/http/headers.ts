@@ -43,15 +43,27 @@ function passable(headers: IncomingHttpHeaders, alsoDrop: Set<string>): Outgoing
   return out;
 }
 
-/** Headers for the upstream request: the caller's, cleaned, with host, the connection's credential and (when given) the canonical body's Content-Type set (undici sets the length of the body it sends). */
+/** The names of the caller's headers that go upstream (so are inspected): not hop-by-hop, not a credential, not set by the agent. */
+export function forwardedHeaderNames(caller: IncomingHttpHeaders, credentialHeader: string): string[] {
+  const drop = new Set([...callerCredentialHeaders, ...agentOwned, credentialHeader.toLowerCase()]);
+  return Object.keys(passable(caller, drop));
+}
+
+/**
+ * Headers for the upstream request: the caller's, cleaned, with `masked` values in place of theirs,
+ * host, the connection's credential and (when given) the canonical body's Content-Type set (undici
+ * sets the length of the body it sends).
+ */
 export function upstreamRequestHeaders(
   caller: IncomingHttpHeaders,
   upstream: URL,
   credential: { header: string; value: string },
   contentType?: string,
+  masked?: Record<string, string | string[]>,
 ): Record<string, string | string[]> {
   const drop = new Set([...callerCredentialHeaders, ...agentOwned, credential.header.toLowerCase()]);
   const out = passable(caller, drop) as Record<string, string | string[]>;
+  if (masked) for (const [name, value] of Object.entries(masked)) if (name in out) out[name] = value;
   out.host = upstream.host;
   if (contentType !== undefined) out["content-type"] = contentType; // the body was transcoded or re-written
   out[credential.header.toLowerCase()] = credential.value;

@@ -3,7 +3,7 @@
 // masking for each side.
 import { escapeAware } from "./escape-view.js";
 import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
-import { createMatchScanner, type MatchScanner } from "./match-scanner.js";
+import { createMatchScanner, type Match, type MatchScanner } from "./match-scanner.js";
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
@@ -12,6 +12,10 @@ import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./re
 export interface PromptMasker {
   /** `text` with every finding replaced ("the same string" when nothing matched); counted at `location`. */
   mask(text: string, location: string): string;
+  /** The findings in `text` (sorted, non-overlapping), without replacing anything. */
+  find(text: string): Match[];
+  /** The replacement of one finding made at `location`; counted there. */
+  replace(match: Match, location: string): string;
 }
 
 /** What the reply side masks with. */
@@ -53,6 +57,8 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         const { matches } = requestScanner.scan(text);
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
+      find: (text) => requestScanner.scan(text).matches,
+      replace: (match, location) => requestReplacer.replace(match, location).record,
     },
     reply: {
       scanner: replyScanner,

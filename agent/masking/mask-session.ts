@@ -2,7 +2,7 @@
 // goes upstream and the response (whole or streamed) before it reaches the caller, with the
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
 import type { OutgoingHttpHeaders } from "node:http";
-import { createMaskContext } from "./mask-context.js";
+import { createMaskContext, type PromptMasker } from "./mask-context.js";
 import type { MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody } from "./response-masker.js";
@@ -31,6 +31,9 @@ export interface MaskSession {
   maskHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
   /** Whether the reply must be read at all: a rule masks responses, or a placeholder may need restoring. */
   readonly inspectsReplies: boolean;
+  /** The request side's masker (for masking a request's text slots), and whether any rule masks requests. */
+  readonly prompt: PromptMasker;
+  readonly masksRequests: boolean;
   findings(): MaskFindingCount[];
   /** Anything masked or restored so far. */
   readonly masked: boolean;
@@ -41,8 +44,10 @@ export function createMaskSession(provider: string, path: string, rules: readonl
   const context = createMaskContext(rules);
   const responseStream = () => createResponseStream(provider, path, context);
   return {
-    maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(provider, body, context.prompt, parsed) : body),
+    maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(body, context.prompt, parsed) : body),
     maskText: (text, location) => (context.masksRequests ? context.prompt.mask(text, location) : text),
+    prompt: context.prompt,
+    masksRequests: context.masksRequests,
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
       return maskResponseBody(body, contentType, context.reply, responseStream);

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { celList, celMap, type CelInput } from "@bufbuild/cel";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ConditionActivation } from "../../core/policy/condition.js";
+import type { PromptView } from "./content-match.js";
 
 /** The facts about one request that policies decide on. */
 export interface RequestContext {
@@ -12,6 +13,8 @@ export interface RequestContext {
   connection: { name: string; provider: string };
   /** Milliseconds since the epoch. */
   now: number;
+  /** Every text of the request as content rules read it, built on first use; absent: the prompt alone. */
+  content?: () => PromptView;
 }
 
 // Headers carrying credentials; conditions must not be able to read (or leak through errors) them.

@@ -43,7 +43,7 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
       if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record };
       if (!result.value) continue;
     }
-    if (policy.content && !policy.content.test((prompt ??= promptView(context.request.prompt)))) continue;
+    if (policy.content && !policy.content.test((prompt ??= context.content?.() ?? promptView(context.request.prompt)))) continue;
     if (policy.limits) limited.push(policy);
     record = stricterRecord(record, policy.record);
     if (policy.mask) masks.push(policy.mask);

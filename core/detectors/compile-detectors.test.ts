@@ -54,7 +54,8 @@ describe("compileDetectors", () => {
     const builtinsOnly = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: [], words: ["Project Falcon"], phoneRegion: "US" });
     checkHold(builtinsOnly, prompt.slice(0, 300));
     expect(builtinsOnly.maxHoldBack).toBeGreaterThanOrEqual(16_384);
-    expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(29);
+    // The closing "!" may still be a card's separator (any punctuation can be): held.
+    expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(28);
     expect(builtinsOnly.holdFrom("Plain prose, write to jane")).toBe(22);
   });
 });

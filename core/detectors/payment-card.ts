@@ -43,5 +43,5 @@ function valid(value: string): boolean {
 
 /** The payment card detector. */
 export function paymentCardDetector(): Detector {
-  return regexDetector({ name: "payment-card", pattern, maxLength: 80, alphabet: "0-9 ./_:,;|~+*#\\\\-", validate: valid });
+  return regexDetector({ name: "payment-card", pattern, maxLength: 80, alphabet: "^A-Za-z\\r\\n", validate: valid });
 }

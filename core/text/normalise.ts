@@ -8,8 +8,8 @@
 //   variation selectors, tag characters, Hangul fillers), decimal digits of every script read as
 //   ASCII digits. Case is kept.
 // - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
-//   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1`, `|`
-//   are one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
+//   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1` are
+//   one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
 //   whitespace) one space, and words spelled out a character at a time (`n-i-g-h-t`) joined.
 //
 // Plain ASCII without `%` (most prompts) skips all of it: the detector view is the text itself.
@@ -192,7 +192,8 @@ function wordChar(char: string): string {
   const lower = char.toLowerCase();
   let mapped = "";
   for (const point of lower) {
-    const prototype = skeletons[point];
+    // Only letters and digits take their prototype: punctuation stays a separator (the em dash's prototype is a letter).
+    const prototype = letterOrDigit.test(point) ? skeletons[point] : undefined;
     mapped += typeof prototype === "string" ? prototype.toLowerCase() : point;
   }
   mapped = mapped.normalize("NFKD").replace(mark, "").replace(/i/g, "l");
@@ -227,8 +228,8 @@ export function wordView(text: string): NormalisedView {
 }
 
 // The word view of plain ASCII without offsets: the same characters as wordChar gives them.
-const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", "|": "l", i: "l", m: "rn", "`": " " };
-const asciiFolded = /[01|im`]/g;
+const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", i: "l", m: "rn" };
+const asciiFolded = /[01im]/g;
 const notLetterOrDigit = /[^a-z0-9]+/g;
 // Three one-character tokens in a row (the fast path leaves those to wordView's squeeze).
 const spelledOut = /(?:^|[^A-Za-z0-9])[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9](?:[^A-Za-z0-9]|$)/;

@@ -1,0 +1,178 @@
+// Every piece of text in a parsed JSON document, in document order, whatever the field is called:
+// keys, string values, the digits of long numbers, the strings inside JSON carried in a string
+// (tool arguments), and the text inside base64 payloads that decode to text. Payloads that decode
+// to something else (images, audio, PDF) are named as binary parts. Writes go into the document;
+// commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
+import { isUtf8 } from "node:buffer";
+import { parseJsonBodyExact } from "../masking/json-body.js";
+import { UnmaskableError, type BinaryPart, type TextSlot } from "./text-slot.js";
+
+type Container = Record<string, unknown> | unknown[];
+
+const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
+const isContainer = (value: unknown): value is Container => typeof value === "object" && value !== null && !isRawJson(value);
+
+// Values that name or label rather than say something: not part of the reading stream (they are
+// still inspected one by one). This is the one piece of shape knowledge: the discriminators every
+// provider format uses.
+const labels = new Set(["type", "role", "id", "object", "model", "status"]);
+const isLabel = (key: string | number) => typeof key === "string" && (labels.has(key) || key.endsWith("_id"));
+
+const MAX_LOCATION_DEPTH = 64;
+const MIN_DIGITS = 7; // numbers shorter than a phone number hold nothing a detector finds
+const digitCount = (text: string) => text.replace(/\D/g, "").length;
+
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const base64url = /^[A-Za-z0-9_-]+$/;
+const dataUrl = /^data:([^,;]*)((?:;[^,;=]+=[^,;]*)*);base64,/i;
+const MIN_BASE64 = 20;
+const BINARY_FROM = 256; // a base64 string this long that is not text is a payload, not a token
+
+// The text a base64 payload decodes to, when it is text a reader could read; else undefined.
+function decodedText(payload: string, url: boolean): string | undefined {
+  const bytes = Buffer.from(payload, url ? "base64url" : "base64");
+  if (bytes.length === 0 || !isUtf8(bytes)) return undefined;
+  const text = bytes.toString("utf8");
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 32 && code !== 9 && code !== 10 && code !== 13) return undefined;
+  }
+  return text;
+}
+
+/** What `json` holds: its text slots and binary parts, and commit() to finish the writes. */
+export interface JsonSlots {
+  slots: TextSlot[];
+  binary: BinaryPart[];
+  /** Applies renamed keys and re-serialises JSON carried in strings that changed; throws UnmaskableError when two keys would merge. */
+  commit(): void;
+}
+
+interface Rename {
+  object: Record<string, unknown>;
+  from: string;
+  to: string;
+}
+
+/** The slots of the document held at `holder[key]` (located at `location`). */
+export function jsonSlots(holder: Container, key: string | number, location: string): JsonSlots {
+  const slots: TextSlot[] = [];
+  const binary: BinaryPart[] = [];
+  const renames: Rename[][] = [[]]; // per level of JSON-in-a-string nesting
+  const nested: { level: number; holder: Container; key: string | number; doc: { value: unknown }; changed: () => boolean }[] = [];
+
+  type Task =
+    | { kind: "value"; parent: Container; name: string | number; where: string; depth: number }
+    | { kind: "key"; object: Record<string, unknown>; name: string; where: string };
+  const at = (where: string, member: string | number, depth: number) => (depth >= MAX_LOCATION_DEPTH ? where : typeof member === "number" ? `${where}[${member}]` : `${where}.${member}`);
+
+  // Depth first in document order, without recursion (however deep the document is nested).
+  const walk = (root: Container, rootKey: string | number, rootLocation: string, level: number, markChanged: () => void): void => {
+    const pending: Task[] = [{ kind: "value", parent: root, name: rootKey, where: rootLocation, depth: 0 }];
+    while (pending.length > 0) {
+      const task = pending.pop()!;
+      if (task.kind === "key") {
+        const { object, name } = task;
+        slots.push({ text: name, location: task.where, reading: false, write: (text) => { renames[level]!.push({ object, from: name, to: text }); markChanged(); } });
+        continue;
+      }
+      const { parent, name, where, depth } = task;
+      const value = (parent as Record<string | number, unknown>)[name];
+      const set = (text: string) => {
+        (parent as Record<string | number, unknown>)[name] = text;
+        markChanged();
+      };
+      if (typeof value === "string") {
+        stringSlot(value, where, !isLabel(name), set, level, parent, name, markChanged);
+      } else if (typeof value === "number" || isRawJson(value)) {
+        const source = typeof value === "number" ? String(value) : JSON.stringify(value);
+        if (digitCount(source) >= MIN_DIGITS) slots.push({ text: source, location: where, reading: false, write: set });
+      } else if (Array.isArray(value)) {
+        for (let index = value.length - 1; index >= 0; index--) pending.push({ kind: "value", parent: value, name: index, where: at(where, index, depth), depth: depth + 1 });
+      } else if (isContainer(value)) {
+        const object = value as Record<string, unknown>;
+        const keys = Object.keys(object);
+        for (let index = keys.length - 1; index >= 0; index--) {
+          const member = keys[index]!;
+          const place = at(where, member, depth);
+          pending.push({ kind: "value", parent: object, name: member, where: place, depth: depth + 1 });
+          pending.push({ kind: "key", object, name: member, where: `${place}#key` }); // the key, then its value
+        }
+      }
+    }
+  };
+
+  const stringSlot = (value: string, where: string, reading: boolean, set: (text: string) => void, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
+    const first = value.charCodeAt(0);
+    if ((first === 123 || first === 91) && value.length > 1) {
+      // JSON in a string (tool arguments): its own strings are the text, and it is re-serialised if one changes.
+      const inner = parseJsonBodyExact(value).value;
+      if (isContainer(inner)) {
+        const doc = { value: inner };
+        let changed = false;
+        while (renames.length <= level + 1) renames.push([]);
+        nested.push({ level: level + 1, holder: parent, key: name, doc, changed: () => changed });
+        walk(doc, "value", where, level + 1, () => {
+          changed = true;
+          markChanged();
+        });
+        return;
+      }
+    }
+    if (value.length >= MIN_BASE64 && (value.startsWith("data:") || base64.test(value) || base64url.test(value))) {
+      const url = dataUrl.exec(value);
+      const payload = url ? value.slice(url[0].length) : value;
+      const urlSafe = !url && !base64.test(value);
+      if (url || !urlSafe || value.length % 4 !== 1) {
+        const text = decodedText(payload, urlSafe);
+        if (text !== undefined) {
+          // Base64 that decodes to text is read as that text (and re-encoded if masked).
+          const prefix = url ? url[0] : "";
+          slots.push({ text, location: `${where}#base64`, reading: false, write: (masked) => set(prefix + Buffer.from(masked, "utf8").toString(urlSafe ? "base64url" : "base64")) });
+          return;
+        }
+        if (url || value.length >= BINARY_FROM) {
+          binary.push({ location: where, kind: url ? `data URL ${url[1] || "application/octet-stream"}` : "base64 payload" });
+          return;
+        }
+      }
+    }
+    slots.push({ text: value, location: where, reading, write: set });
+  };
+
+  walk(holder, key, location, 0, () => {});
+  return {
+    slots,
+    binary,
+    commit() {
+      // Deepest JSON-in-a-string first: its keys renamed, then written back as a string into its
+      // holder, whose own keys are renamed after (moving the new value along).
+      for (let level = renames.length - 1; level >= 0; level--) {
+        applyRenames(renames[level]!);
+        for (const entry of nested) {
+          if (entry.level === level && entry.changed()) (entry.holder as Record<string | number, unknown>)[entry.key] = JSON.stringify(entry.doc.value);
+        }
+      }
+    },
+  };
+}
+
+// Renames keys in place, keeping their order; two keys that would end up equal cannot both stay.
+function applyRenames(renames: readonly Rename[]): void {
+  const byObject = new Map<Record<string, unknown>, Map<string, string>>();
+  for (const { object, from, to } of renames) {
+    let map = byObject.get(object);
+    if (!map) byObject.set(object, (map = new Map()));
+    map.set(from, to);
+  }
+  for (const [object, map] of byObject) {
+    const entries = Object.keys(object).map((name) => [map.get(name) ?? name, object[name]] as const);
+    const names = new Set<string>();
+    for (const [name] of entries) {
+      if (names.has(name)) throw new UnmaskableError(`key ${JSON.stringify(name)}`, "masking would merge two JSON keys");
+      names.add(name);
+    }
+    for (const name of Object.keys(object)) delete object[name];
+    for (const [name, value] of entries) Object.defineProperty(object, name, { value, writable: true, enumerable: true, configurable: true });
+  }
+}

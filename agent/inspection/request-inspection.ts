@@ -1,0 +1,189 @@
+// Everything of a request that reaches the upstream as text, as slots: the path's segments and the
+// query's names and values (percent-decoded), the headers that are forwarded (not credentials, not
+// hop-by-hop, not those the agent sets), and every string of the canonical body, whatever its
+// shape. Masking writes into the slots; upstream() gives the request to send, re-encoded only
+// where something changed.
+import type { IncomingHttpHeaders } from "node:http";
+import { stringifyJsonBody } from "../masking/json-body.js";
+import type { Route } from "../http/route.js";
+import { forwardedHeaderNames } from "../http/headers.js";
+import type { CanonicalBody } from "./canonical-body.js";
+import { jsonSlots } from "./json-slots.js";
+import type { PromptView } from "../policy/content-match.js";
+import { promptView } from "../policy/content-match.js";
+import { writeMultipart } from "./multipart-body.js";
+import type { BinaryPart, TextSlot } from "./text-slot.js";
+
+/** A body to send and the Content-Type that describes it (absent: the caller's). */
+export interface UpstreamBody {
+  bytes: Buffer;
+  contentType?: string;
+}
+
+/** The request as slots, and the request to send once they were masked. */
+export interface RequestInspection {
+  readonly slots: readonly TextSlot[];
+  /** Parts that are not text (images, audio, files): inspected by no one. */
+  readonly binary: readonly BinaryPart[];
+  /** What to send upstream: the canonical body and route, and the caller's headers as masked (absent: unchanged). */
+  upstream(): { body: UpstreamBody; route: Route; headers?: Record<string, string | string[]> };
+}
+
+function decodeComponent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The slots of one request; `credentialHeader` is the connection's, never forwarded from the caller. */
+export function inspectRequest(canonical: CanonicalBody, route: Route, headers: IncomingHttpHeaders, credentialHeader: string): RequestInspection {
+  const slots: TextSlot[] = [];
+  const binary: BinaryPart[] = [];
+  let routeChanged = false;
+  let bodyChanged = false;
+
+  // Path segments, decoded; a segment that is no valid escape sequence is read as written.
+  const segments = route.rest.split("/");
+  segments.forEach((segment, index) => {
+    if (segment === "") return;
+    const decoded = decodeComponent(segment) ?? segment;
+    slots.push({ text: decoded, location: `request.path[${index}]`, reading: false, write: (text) => {
+      segments[index] = encodeURIComponent(text);
+      routeChanged = true;
+    } });
+  });
+  // Query names and values, decoded as the upstream's form parser would (`+` is a space).
+  const query = new URLSearchParams(route.search);
+  const pairs = [...query];
+  pairs.forEach(([name, value], index) => {
+    slots.push({ text: name, location: `request.query[${index}]#name`, reading: false, write: (text) => {
+      pairs[index] = [text, pairs[index]![1]];
+      routeChanged = true;
+    } });
+    slots.push({ text: value, location: `request.query.${name}`, reading: false, write: (text) => {
+      pairs[index] = [pairs[index]![0], text];
+      routeChanged = true;
+    } });
+  });
+  // Forwarded headers: values are rewritten, names cannot be.
+  const forwarded: Record<string, string | string[]> = {};
+  let headersChanged = false;
+  for (const name of forwardedHeaderNames(headers, credentialHeader)) {
+    const value = headers[name]!;
+    forwarded[name] = value;
+    slots.push({ text: name, location: `request.header.${name}#name`, reading: false });
+    const values = Array.isArray(value) ? [...value] : [value];
+    values.forEach((text, index) => {
+      slots.push({ text, location: `request.header.${name}`, reading: false, write: (masked) => {
+        values[index] = masked;
+        forwarded[name] = Array.isArray(value) ? values : masked;
+        headersChanged = true;
+      } });
+    });
+  }
+
+  // The body.
+  const holder = { request: canonical.json };
+  let json: ReturnType<typeof jsonSlots> | undefined;
+  let text = canonical.text;
+  let form: [string, string][] | undefined;
+  const parts = canonical.multipart?.parts.map((part) => ({ ...part }));
+  const markBody = () => {
+    bodyChanged = true;
+  };
+  switch (canonical.form) {
+    case "json":
+      json = jsonSlots(holder, "request", "request");
+      break;
+    case "text":
+      slots.push({ text: text!, location: "request.body", reading: true, write: (masked) => {
+        text = masked;
+        markBody();
+      } });
+      break;
+    case "form":
+      form = [...new URLSearchParams(text)];
+      form.forEach(([name, value], index) => {
+        slots.push({ text: name, location: `request.form[${index}]#name`, reading: false, write: (masked) => {
+          form![index] = [masked, form![index]![1]];
+          markBody();
+        } });
+        slots.push({ text: value, location: `request.form.${name}`, reading: true, write: (masked) => {
+          form![index] = [form![index]![0], masked];
+          markBody();
+        } });
+      });
+      break;
+    case "multipart":
+      parts!.forEach((part, index) => {
+        const where = `request.parts[${index}]`;
+        slots.push({ text: part.name, location: `${where}#name`, reading: false, write: (masked) => {
+          part.name = masked;
+          markBody();
+        } });
+        if (part.filename !== undefined) {
+          slots.push({ text: part.filename, location: `${where}#filename`, reading: false, write: (masked) => {
+            part.filename = masked;
+            markBody();
+          } });
+        }
+        if (part.text === undefined) binary.push({ location: where, kind: `multipart ${part.filename === undefined ? "field" : "file"} ${part.contentType ?? "application/octet-stream"}` });
+        else {
+          slots.push({ text: part.text, location: where, reading: part.filename !== undefined, write: (masked) => {
+            part.text = masked;
+            markBody();
+          } });
+        }
+      });
+      break;
+    case "binary":
+      binary.push({ location: "request.body", kind: `body ${String(headers["content-type"] ?? "application/octet-stream")}` });
+      break;
+    case "empty":
+      break;
+  }
+  if (json) {
+    // JSON slots mark nothing themselves: any write to them changes the body.
+    for (const slot of json.slots) {
+      const write = slot.write;
+      if (write) slot.write = (masked) => {
+        write(masked);
+        markBody();
+      };
+    }
+    slots.push(...json.slots);
+    binary.push(...json.binary);
+  }
+
+  return {
+    slots,
+    binary,
+    upstream() {
+      let body: UpstreamBody = { bytes: canonical.bytes, contentType: canonical.contentType };
+      if (bodyChanged) {
+        if (json) {
+          json.commit();
+          body = { bytes: Buffer.from(stringifyJsonBody(holder.request), "utf8"), contentType: canonical.contentType };
+        } else if (form) body = { bytes: Buffer.from(new URLSearchParams(form).toString(), "utf8"), contentType: canonical.contentType };
+        else if (parts) body = writeMultipart(parts);
+        else body = { bytes: Buffer.from(text ?? "", "utf8"), contentType: canonical.contentType };
+      }
+      const search = routeChanged && pairs.length > 0 ? `?${new URLSearchParams(pairs).toString()}` : route.search;
+      const upstreamRoute = routeChanged ? { ...route, rest: segments.join("/"), search } : route;
+      return { body, route: upstreamRoute, headers: headersChanged ? forwarded : undefined };
+    },
+  };
+}
+
+/** The request's text as content rules read it: every slot on its own line, and the reading stream joined. */
+export function contentView(inspection: RequestInspection): PromptView {
+  let all = "";
+  let joined = "";
+  for (const slot of inspection.slots) {
+    all += `${slot.text}\n`;
+    if (slot.reading) joined += slot.text;
+  }
+  return promptView(all, joined);
+}
