@@ -140,7 +140,7 @@ export function clientViews(headers: Record<string, string | string[] | undefine
 
 // Ignoring case, separators, look-alike forms (NFKC: full-width, other-script digits), invisible
 // characters (zero-width, soft hyphen) and percent-encoding: how a reader would recognise a value.
-const invisible = /\u034f|[\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]/g;
+const invisible = /\p{Default_Ignorable_Code_Point}/gu;
 const percentDecoded = (text: string) => text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 const folded = (text: string) => percentDecoded(text.normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
 
