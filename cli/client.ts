@@ -12,6 +12,7 @@ import { ReviewService } from "../gen/palisade/admin/v1/review_service_pb.js";
 import { SessionService } from "../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../gen/palisade/admin/v1/token_service_pb.js";
 import { UsageService } from "../gen/palisade/admin/v1/usage_service_pb.js";
+import { BudgetService } from "../gen/palisade/admin/v1/budget_service_pb.js";
 import { CliError } from "./errors.js";
 
 /** One client per admin service. */
@@ -25,6 +26,7 @@ export interface AdminClients {
   auditLog: Client<typeof AuditLogService>;
   usage: Client<typeof UsageService>;
   console: Client<typeof ConsoleService>;
+  budgets: Client<typeof BudgetService>;
 }
 
 /** Where the control plane is and how to authenticate to it. */
@@ -47,6 +49,7 @@ export function createAdminClients(transport: Transport): AdminClients {
     auditLog: createClient(AuditLogService, transport),
     usage: createClient(UsageService, transport),
     console: createClient(ConsoleService, transport),
+    budgets: createClient(BudgetService, transport),
   };
 }
 

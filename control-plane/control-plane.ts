@@ -37,6 +37,7 @@ import { readKeyPair, type TlsFiles } from "../core/tls/tls-files.js";
 import { createAgentStream } from "./stream/agent-stream.js";
 import { createBlockStore } from "./blocks/block-store.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
+import { startBudgetEvaluator } from "./budgets/budget-evaluator.js";
 import { createAlertMetrics } from "./alerts/alert-metrics.js";
 import { createAlertNotifier } from "./alerts/alert-webhook.js";
 import { createWebhookClient, NOTIFICATION_WEBHOOKS } from "./webhooks/webhook-client.js";
@@ -160,13 +161,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       notifier: createAlertNotifier({ client: notifications, logger: logger.child({ component: "alerts" }) }),
     });
     cleanup.push(() => alerts.close());
+    const budgets = startBudgetEvaluator({ db, logger, registry: metrics.registry, intervalMs: options.alertIntervalMs });
+    cleanup.push(() => budgets.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());
     const instanceRetentionMs = options.agentInstanceRetentionMs ?? INSTANCE_RETENTION_MS;
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db, instanceRetentionMs)),
       snapshots,
-      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(createExchangeSink(db, sessionFeed.observer)))),
+      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(budgets.watching(createExchangeSink(db, sessionFeed.observer))))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,

@@ -6,6 +6,7 @@ import type { KeySetCache } from "../../core/identity/key-sets.js";
 import type { VerifiedTokenCache } from "../../core/identity/verified-token-cache.js";
 import { compileVerifier, type IdentityVerifier } from "../../core/identity/verifier.js";
 import { type BlockList, compileBlocks } from "../policy/blocks.js";
+import { type BudgetBook, compileBudgets } from "../policy/budgets.js";
 import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
 import { compileReviewBook, type ReviewBook } from "../review/review-book.js";
@@ -34,6 +35,8 @@ export interface CompiledSnapshot {
   blocks: BlockList;
   /** Decided reviews: live grants, and the decisions holding requests wait for. */
   reviews: ReviewBook;
+  /** Budget scopes that refuse requests (spent, or with too few tokens left for a max_tokens). */
+  budgets: BudgetBook;
   /** Where global limits are counted; undefined: every limit is counted here. */
   counterStore?: CounterStoreConfig;
 }
@@ -83,5 +86,5 @@ export function compileSnapshot(
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
   const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
-  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews), counterStore: compileCounterStore(snapshot.counterStore) };
+  return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews), budgets: compileBudgets(snapshot.budgets), counterStore: compileCounterStore(snapshot.counterStore) };
 }

@@ -172,6 +172,13 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const forwarded = masked.upstream;
       recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
+      // A spent budget (pushed by the control plane) refuses what the policies let through.
+      const spent = snapshot.budgets.check({
+        subject: verification.identity.subject, groups: verification.identity.groups, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens,
+      }, Date.now());
+      if (spent) {
+        return refuse({ status: 429, kind: "rate_limited", message: `${spent.message} (session ${id})` }, spent.reason, Verdict.LIMITED, { "retry-after": String(spent.retryAfterSeconds) });
+      }
       // The one place a held request waits for its review; it goes on only once approved.
       const decided = admission.ok === "review"
         ? await holdForReview(admission, {

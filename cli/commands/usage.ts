@@ -1,4 +1,5 @@
-// `palisade usage`: requests and provider-reported tokens per subject, connection and/or model.
+// `palisade usage`: requests, provider-reported tokens and their cost (by the ModelPrice table) per
+// subject, connection and/or model.
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { UsageDimension, type GetUsageResponse, type UsageRow } from "../../gen/palisade/admin/v1/usage_service_pb.js";
@@ -49,6 +50,7 @@ function view(row: UsageRow, by: readonly string[]): UsageView {
     ...groups,
     requests: Number(row.requests), refused: Number(row.refused), withoutUsage: Number(row.withoutUsage),
     promptTokens: Number(row.promptTokens), completionTokens: Number(row.completionTokens), totalTokens: Number(row.totalTokens),
+    cost: Math.round(row.cost * 1e6) / 1e6, unpricedTokens: Number(row.unpricedTokens),
   };
 }
 
@@ -58,6 +60,9 @@ function columns(by: readonly string[]): Columns<UsageView> {
     ...by.map((field) => [field, (v: UsageView) => String(v[field]) || "-"] as const),
     ["requests", text("requests")], ["refused", text("refused")], ["no usage", text("withoutUsage")],
     ["prompt", text("promptTokens")], ["completion", text("completionTokens")], ["total", text("totalTokens")],
+    // Tokens of models without a ModelPrice add nothing to the cost: marked so the figure is not taken as whole.
+    ["cost", (v: UsageView) => `${Number(v.cost).toFixed(4)}${Number(v.unpricedTokens) > 0 ? "*" : ""}`],
+    ["unpriced", text("unpricedTokens")],
   ];
 }
 
@@ -81,7 +86,7 @@ export function registerUsage(program: Command, ctx: CliContext): void {
   withAdminOptions(
     program
       .command("usage")
-      .description("requests and tokens (from the providers' usage) per subject, connection or model")
+      .description("requests, tokens (from the providers' usage) and their cost (ModelPrice table; * = some tokens unpriced) per subject, connection or model")
       .option("--by <fields>", "group by subject, connection, model (several: subject,model)", "subject")
       .option("--since <time>", "start: a duration ago (24h, 7d) or a date-time", "24h")
       .option("--until <time>", "end: a duration ago or a date-time (default now)")

@@ -26,6 +26,8 @@ import { type SessionFeed, idleSessionFeed } from "../storage/session-feed.js";
 import type { TokenIssuer } from "../tokens/token-issuer.js";
 import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { createUsageService } from "../usage/usage-service.js";
+import { BudgetService } from "../../gen/palisade/admin/v1/budget_service_pb.js";
+import { createBudgetService } from "../budgets/budget-service.js";
 import { createAgentAdminService } from "./agent-admin-service.js";
 import { createBlockService } from "./block-service.js";
 import { createResourceService } from "./resource-service.js";
@@ -85,6 +87,7 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
   router.service(ReviewService, createReviewService(deps.reviews), options);
   router.service(UsageService, createUsageService(deps.auditDb), options);
+  router.service(BudgetService, createBudgetService(deps.auditDb), options);
   router.service(SessionService, createSessionService({ exchanges: deps.exchanges, feed: deps.sessionFeed ?? idleSessionFeed }), options);
   if (consoleDeps) router.service(ConsoleService, createConsoleService(consoleDeps), options);
 }

@@ -15,7 +15,7 @@ import type { Resource } from "../../gen/palisade/admin/v1/resources_pb.js";
 
 function checkKind(kind: Kind): string {
   const store = resourceKind(kind);
-  if (!store) throw invalid(`kind must be one of connection, identity provider, service account, policy, role binding, audit sink, alert rule (got ${Kind[kind] ?? kind})`);
+  if (!store) throw invalid(`kind must be one of connection, identity provider, service account, policy, role binding, audit sink, alert rule, model price, budget (got ${Kind[kind] ?? kind})`);
   return store.label;
 }
 

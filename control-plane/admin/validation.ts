@@ -6,6 +6,7 @@ import {
 import { checkPolicy } from "../policy-validation.js";
 import { checkAuditSink } from "../sinks/sink-validation.js";
 import { ruleSettings } from "../alerts/rule-settings.js";
+import { budgetSettings, checkModelPrice } from "../budgets/budget-settings.js";
 import { checkName, HEADER_NAME, invalid, isHttpUrl } from "./input-checks.js";
 
 function checkConnection(connection: Connection): void {
@@ -82,6 +83,8 @@ export function checkResources(resources: readonly Resource[]): void {
     else if (kind === "roleBinding") checkRoleBinding(value);
     else if (kind === "auditSink") checkAuditSink(value);
     else if (kind === "alertRule") ruleSettings(value);
+    else if (kind === "modelPrice") checkModelPrice(value);
+    else if (kind === "budget") budgetSettings(value);
     // Policies and role bindings are stored once their validation exists (issue 4 work in progress).
     else throw new ConnectError(`resource ${index + 1}: ${kind} resources are not supported yet`, Code.Unimplemented);
     const key = `${kind}/${value.name}`;

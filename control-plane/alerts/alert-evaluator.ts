@@ -7,6 +7,7 @@ import type { Database } from "../storage/database.js";
 import type { AlertMetrics } from "./alert-metrics.js";
 import type { AlertNotifier } from "./alert-webhook.js";
 import { evaluateRules, type FiredAlert } from "./evaluate-rules.js";
+import { startPassScheduler } from "../evaluation/pass-scheduler.js";
 
 /** How to run the evaluator. */
 export interface AlertEvaluatorOptions {
@@ -36,16 +37,10 @@ export interface AlertEvaluator {
 
 /** Starts the evaluator. */
 export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvaluator {
-  const intervalMs = options.intervalMs ?? 1000;
-  const minGapMs = options.minGapMs ?? 200;
   const logger = options.logger.child({ component: "alerts" });
-  let running: Promise<void> | undefined;
-  let lastStart = 0;
-  let pending: NodeJS.Timeout | undefined;
   let closed = false;
 
   const pass = async () => {
-    lastStart = Date.now();
     try {
       const result = await evaluateRules(options.db, new Date());
       if (!result.evaluated) return;
@@ -63,45 +58,21 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
     }
   };
 
-  const run = () => {
-    if (closed) return;
-    if (running) {
-      // One more pass after this one: it will see what arrived meanwhile.
-      schedule(minGapMs);
-      return;
-    }
-    running = pass().finally(() => { running = undefined; });
-  };
-
-  function schedule(delayMs: number) {
-    if (pending || closed) return;
-    pending = setTimeout(() => {
-      pending = undefined;
-      run();
-    }, delayMs);
-    pending.unref();
-  }
-
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-
-  const poke = () => schedule(Math.max(0, lastStart + minGapMs - Date.now()));
+  const scheduler = startPassScheduler({ intervalMs: options.intervalMs ?? 1000, minGapMs: options.minGapMs ?? 200, pass });
   return {
-    poke,
+    poke: scheduler.poke,
     watching(sink) {
       return {
         async commit(agent, exchanges) {
           const ids = await sink.commit(agent, exchanges);
-          if (ids.length > 0) poke();
+          if (ids.length > 0) scheduler.poke();
           return ids;
         },
       };
     },
     async close() {
       closed = true;
-      clearInterval(timer);
-      if (pending) clearTimeout(pending);
-      await running;
+      await scheduler.close();
     },
   };
 }

@@ -103,6 +103,10 @@ export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permis
     // Sums of metadata (requests, tokens): no contents.
     GetUsage: { roles: EVERY_ROLE },
   },
+  "palisade.admin.v1.BudgetService": {
+    // Sums of metadata per scope, like usage.
+    ListBudgetStatus: { roles: EVERY_ROLE },
+  },
 };
 
 /** The permission of one RPC; undefined (nobody may call it) when the table does not list it. */

@@ -4,10 +4,11 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { IsolationLevel } from "@mikro-orm/core";
 import type { Logger } from "pino";
 import {
-  type Block, BlockSchema, type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
+  type Block, BlockSchema, type BudgetState, type Connection, ConnectionSchema, CredentialSchema, type Issuer, IssuerSchema, type Policy, Provider, type Snapshot,
   type ReviewDecision, SnapshotSchema, type TokenRevocation, TokenRevocationSchema,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { liveBlocks } from "../blocks/block-store.js";
+import { budgetStatesForAgents } from "../budgets/snapshot-budgets.js";
 import { type CounterStoreSettings, counterStoreMessage } from "../limits/counter-store-config.js";
 import { secretBox } from "../crypto/secret-registry.js";
 import { decisionsForAgents } from "../reviews/review-decisions.js";
@@ -40,6 +41,8 @@ export interface ConfigState {
   blocks: readonly Block[];
   /** Decided reviews agents still need (live grants, recent denials); every segment gets them all. */
   reviews: readonly ReviewDecision[];
+  /** Budget scopes past half their budget (or first threshold) or spent, in their current period; every segment gets them all. */
+  budgets: readonly BudgetState[];
 }
 
 /** Reads the configuration in one repeatable-read transaction, so version and data agree. */
@@ -92,7 +95,8 @@ export async function readConfigState(db: Database, logger: Logger): Promise<Con
       subject: block.subject, issuer: block.issuer, reason: block.reason, rule: block.rule, expireTime: timestampFromDate(block.expireTime),
     }));
     const reviews = await decisionsForAgents(tx);
-    return { version, connections, issuers, revocations, policies, blocks, reviews };
+    const budgets = await budgetStatesForAgents(tx, new Date());
+    return { version, connections, issuers, revocations, policies, blocks, reviews, budgets };
   }, { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
 }
 
@@ -116,6 +120,7 @@ export function snapshotForSegment(state: ConfigState, segment: string, counterS
     revocations: [...state.revocations],
     blocks: [...state.blocks],
     reviews: [...state.reviews],
+    budgets: [...state.budgets],
     counterStore: counterStoreMessage(counterStore),
   });
   return Object.freeze(snapshot);

@@ -3,6 +3,7 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import { AuditSinkRow, SinkCursorRow } from "./sink-entities.js";
 import { AlertRow, AlertRuleRow, BlockRow } from "./alert-block-entities.js";
+import { BudgetRow, ModelPriceRow } from "./budget-entities.js";
 
 /** An upstream API served by agents; the credential value is sealed (crypto/secret-box.ts). */
 export const ConnectionRow = defineEntity({
@@ -230,6 +231,8 @@ export const IssuedTokenRow = defineEntity({
 
 /** Every entity the ORM maps. */
 export const entities = [
+  ModelPriceRow,
+  BudgetRow,
   ConnectionRow,
   IdentityProviderRow,
   ServiceAccountRow,

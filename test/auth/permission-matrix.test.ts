@@ -12,6 +12,7 @@ import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js"
 import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
+import { BudgetService } from "../../gen/palisade/admin/v1/budget_service_pb.js";
 import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { permissionFor } from "../../control-plane/auth/permissions.js";
 import { ADMIN_TOKEN, type AuthHarness, startAuthHarness } from "./auth-harness.js";
@@ -28,6 +29,7 @@ interface Clients {
   blocks: Client<typeof BlockService>;
   reviews: Client<typeof ReviewService>;
   usage: Client<typeof UsageService>;
+  budgets: Client<typeof BudgetService>;
   auditLog: Client<typeof AuditLogService>;
   console: Client<typeof ConsoleService>;
 }
@@ -61,6 +63,7 @@ const RPCS: Array<{ service: DescService; method: string; readers: readonly stri
   { service: ReviewService, method: "GetReview", readers: ["approver", "auditor"], call: (c) => c.reviews.getReview({ id: "absent" }) },
   { service: ReviewService, method: "ApproveReview", readers: ["approver"], call: (c) => c.reviews.approveReview({ id: "absent" }) },
   { service: UsageService, method: "GetUsage", readers: READ, call: (c) => c.usage.getUsage({}) },
+  { service: BudgetService, method: "ListBudgetStatus", readers: READ, call: (c) => c.budgets.listBudgetStatus({}) },
   { service: ReviewService, method: "DenyReview", readers: ["approver"], call: (c) => c.reviews.denyReview({ id: "absent", reason: "no" }) },
   { service: SessionService, method: "TailSessions", readers: READ, call: (c) => firstOfTail(c) },
   { service: SessionService, method: "PrepareResend", readers: [], call: (c) => c.sessions.prepareResend({ id: "absent" }) },
@@ -125,6 +128,7 @@ describe("the permission matrix", () => {
         blocks: h.client(BlockService, token),
         reviews: h.client(ReviewService, token),
         usage: h.client(UsageService, token),
+        budgets: h.client(BudgetService, token),
         auditLog: h.client(AuditLogService, token),
         console: h.client(ConsoleService, token),
       });
@@ -133,7 +137,7 @@ describe("the permission matrix", () => {
   afterAll(async () => { await h?.close(); });
 
   it("covers every RPC of every admin service, and the table names each", () => {
-    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService, UsageService, AuditLogService, ConsoleService]) {
+    for (const service of [ResourceService, AgentAdminService, TokenService, SessionService, BlockService, ReviewService, UsageService, BudgetService, AuditLogService, ConsoleService]) {
       for (const method of service.methods) {
         expect(permissionFor(service.typeName, method.name), `${service.name}.${method.name}`).toBeDefined();
         expect(RPCS.some((rpc) => rpc.service === service && rpc.method === method.name), `${service.name}.${method.name} tested`).toBe(true);

@@ -9,6 +9,7 @@ import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_servi
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import { Kind, PolicyAction } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
+import { BudgetService } from "../../gen/palisade/admin/v1/budget_service_pb.js";
 import { UsageService } from "../../gen/palisade/admin/v1/usage_service_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { ConsoleService } from "../../gen/palisade/admin/v1/console_service_pb.js";
@@ -149,6 +150,7 @@ describe("policies through the admin API", () => {
       auditLog: admin.client(AuditLogService),
       usage: admin.client(UsageService),
       console: admin.client(ConsoleService),
+      budgets: admin.client(BudgetService),
     };
     expect(await ensureStarterPolicy(clients)).toEqual({ count: 1, starterApplied: true });
     const { resource } = await client.getResource({ kind: Kind.POLICY, name: STARTER_POLICY });

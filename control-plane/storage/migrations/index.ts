@@ -18,6 +18,7 @@ import { Migration0014ReviewInstance } from "./migration-0014-review-instance.js
 import { Migration0015AuditKeyRotation } from "./migration-0015-audit-key-rotation.js";
 import { Migration0016LimitScope } from "./migration-0016-limit-scope.js";
 import { Migration0017Console } from "./migration-0017-console.js";
+import { Migration0018Budgets } from "./migration-0018-budgets.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrations: MigrationObject[] = [
   { name: "0015-audit-key-rotation", class: Migration0015AuditKeyRotation },
   { name: "0016-limit-scope", class: Migration0016LimitScope },
   { name: "0017-console", class: Migration0017Console },
+  { name: "0018-budgets", class: Migration0018Budgets },
 ];

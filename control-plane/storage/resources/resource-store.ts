@@ -1,13 +1,16 @@
 // Configuration resources over the database: every change commits with its change event.
 import { create } from "@bufbuild/protobuf";
 import {
-  type AlertRule, type AuditSink, type Connection, type IdentityProvider, Kind, type Policy, type Resource, ResourceSchema, type RoleBinding, type ServiceAccount,
+  type AlertRule, type AuditSink, type Budget, type Connection, type IdentityProvider, Kind, type ModelPrice, type Policy, type Resource, ResourceSchema,
+  type RoleBinding, type ServiceAccount,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { Outcome } from "../../../gen/palisade/admin/v1/resource_service_pb.js";
 import { recordChange } from "../change-events.js";
 import type { Database } from "../database.js";
 import { auditSinks } from "./audit-sinks.js";
 import { alertRules } from "./alert-rules.js";
+import { budgets } from "./budgets.js";
+import { modelPrices } from "./model-prices.js";
 import { connections } from "./connections.js";
 import { identityProviders } from "./identity-providers.js";
 import { policies } from "./policies.js";
@@ -44,6 +47,8 @@ export function resourceKind(kind: Kind): ResourceKind<unknown> | undefined {
     case Kind.ROLE_BINDING: return roleBindings as ResourceKind<unknown>;
     case Kind.AUDIT_SINK: return auditSinks as ResourceKind<unknown>;
     case Kind.ALERT_RULE: return alertRules as ResourceKind<unknown>;
+    case Kind.MODEL_PRICE: return modelPrices as ResourceKind<unknown>;
+    case Kind.BUDGET: return budgets as ResourceKind<unknown>;
     default: return undefined;
   }
 }
@@ -59,6 +64,8 @@ export function unwrap(resource: Resource): { kind: Kind; name: string; message:
     case "roleBinding": return { kind: Kind.ROLE_BINDING, name: value.name, message: value };
     case "auditSink": return { kind: Kind.AUDIT_SINK, name: value.name, message: value };
     case "alertRule": return { kind: Kind.ALERT_RULE, name: value.name, message: value };
+    case "modelPrice": return { kind: Kind.MODEL_PRICE, name: value.name, message: value };
+    case "budget": return { kind: Kind.BUDGET, name: value.name, message: value };
     default: return undefined;
   }
 }
@@ -78,6 +85,10 @@ function wrap(kind: Kind, message: unknown): Resource {
       return create(ResourceSchema, { resource: { case: "auditSink", value: message as AuditSink } });
     case Kind.ALERT_RULE:
       return create(ResourceSchema, { resource: { case: "alertRule", value: message as AlertRule } });
+    case Kind.MODEL_PRICE:
+      return create(ResourceSchema, { resource: { case: "modelPrice", value: message as ModelPrice } });
+    case Kind.BUDGET:
+      return create(ResourceSchema, { resource: { case: "budget", value: message as Budget } });
     default:
       return create(ResourceSchema, { resource: { case: "serviceAccount", value: message as ServiceAccount } });
   }

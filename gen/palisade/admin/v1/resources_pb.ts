@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/resources.proto.
  */
 export const file_palisade_admin_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIpgDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSL/AQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdjb25zb2xlGAggASgLMiAucGFsaXNhZGUuYWRtaW4udjEuQ29uc29sZUNsaWVudCIyCg1Db25zb2xlQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIOCgZzY29wZXMYAiADKAkipQEKDlNlcnZpY2VBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGZ3JvdXBzGAIgAygJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiywUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSLgoFbWF0Y2gYBSABKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5Db250ZW50TWF0Y2gSLwoGYWN0aW9uGAYgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgHIAEoCRIpCgZsaW1pdHMYCCABKAsyGS5wYWxpc2FkZS5hZG1pbi52MS5MaW1pdHMSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZXRlY3RvcnMYDCADKAkSFQoNbWFza19wYXR0ZXJucxgNIAMoCRISCgptYXNrX3dvcmRzGA4gAygJEhQKDHBob25lX3JlZ2lvbhgPIAEoCRIzCglkaXJlY3Rpb24YECABKA4yIC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBEgASgOMhwucGFsaXNhZGUuYWRtaW4udjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYEiABKAgSLQoGcmVjb3JkGBMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYFCADKAkSJwoEd2FpdBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgWIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgd3ZWJob29rGBcgASgJIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSK7AQoGTGltaXRzEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYASABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAIgASgEEiwKBXNjb3BlGAMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuTGltaXRTY29wZRI5Cg1vbl9zdG9yZV9kb3duGAQgASgOMiIucGFsaXNhZGUuYWRtaW4udjEuU3RvcmVEb3duQWN0aW9uEhIKCmNvdW50ZWRfaW4YBSABKAkixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQIKCUF1ZGl0U2luaxIMCgRuYW1lGAEgASgJEjEKBGZpbGUYAiABKAsyIS5wYWxpc2FkZS5hZG1pbi52MS5GaWxlU2lua1RhcmdldEgAEjcKB3dlYmhvb2sYAyABKAsyJC5wYWxpc2FkZS5hZG1pbi52MS5XZWJob29rU2lua1RhcmdldEgAEjUKBnN5c2xvZxgEIAEoCzIjLnBhbGlzYWRlLmFkbWluLnYxLlN5c2xvZ1NpbmtUYXJnZXRIABIOCgZldmVudHMYBSADKAkSEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIICgZ0YXJnZXQiRAoORmlsZVNpbmtUYXJnZXQSDAoEcGF0aBgBIAEoCRIRCgltYXhfYnl0ZXMYAiABKAQSEQoJbWF4X2ZpbGVzGAMgASgNIlgKEVdlYmhvb2tTaW5rVGFyZ2V0EgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEgoKc2VjcmV0X3NldBgDIAEoCBISCgpiYXRjaF9zaXplGAQgASgNIlMKEFN5c2xvZ1NpbmtUYXJnZXQSDwoHYWRkcmVzcxgBIAEoCRILCgN0bHMYAiABKAgSDwoHY2FfZmlsZRgDIAEoCRIQCghhcHBfbmFtZRgEIAEoCSKMBAoJQWxlcnRSdWxlEgwKBG5hbWUYASABKAkSPQoLdG9rZW5fc3Bpa2UYAiABKAsyJi5wYWxpc2FkZS5hZG1pbi52MS5Ub2tlblNwaWtlQ29uZGl0aW9uSAASTQoTcmVwZWF0ZWRfdmlvbGF0aW9ucxgDIAEoCzIuLnBhbGlzYWRlLmFkbWluLnYxLlJlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbkgAEkEKDXVudXN1YWxfbW9kZWwYBCABKAsyKC5wYWxpc2FkZS5hZG1pbi52MS5VbnVzdWFsTW9kZWxDb25kaXRpb25IABJKChJyZXF1ZXN0X3JhdGVfc3Bpa2UYBSABKAsyLC5wYWxpc2FkZS5hZG1pbi52MS5SZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uSAASMAoKYXV0b19ibG9jaxgGIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkF1dG9CbG9jaxINCgVzaW5rcxgHIAMoCRIPCgd3ZWJob29rGAggASgJEhMKC2Rlc2NyaXB0aW9uGAkgASgJEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCwoJY29uZGl0aW9uIpEBChNUb2tlblNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESEgoKbWluX3Rva2VucxgEIAEoBCJXChtSZXBlYXRlZFZpb2xhdGlvbnNDb25kaXRpb24SDQoFY291bnQYASABKA0SKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkQKFVVudXN1YWxNb2RlbENvbmRpdGlvbhIrCghiYXNlbGluZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKZAQoZUmVxdWVzdFJhdGVTcGlrZUNvbmRpdGlvbhIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIYmFzZWxpbmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZmFjdG9yGAMgASgBEhQKDG1pbl9yZXF1ZXN0cxgEIAEoDSI9CglBdXRvQmxvY2sSMAoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25SA2Zvciq5AQoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEwoPS0lORF9DT05ORUNUSU9OEAESGgoWS0lORF9JREVOVElUWV9QUk9WSURFUhACEhgKFEtJTkRfU0VSVklDRV9BQ0NPVU5UEAMSDwoLS0lORF9QT0xJQ1kQBBIVChFLSU5EX1JPTEVfQklORElORxAFEhMKD0tJTkRfQVVESVRfU0lOSxAGEhMKD0tJTkRfQUxFUlRfUlVMRRAHKmcKCFByb3ZpZGVyEhgKFFBST1ZJREVSX1VOU1BFQ0lGSUVEEAASEwoPUFJPVklERVJfT1BFTkFJEAESFgoSUFJPVklERVJfQU5USFJPUElDEAISFAoQUFJPVklERVJfR0VORVJJQxADKpABCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAhIWChJQT0xJQ1lfQUNUSU9OX01BU0sQAxIYChRQT0xJQ1lfQUNUSU9OX1JFVklFVxAEKoEBCg1NYXNrRGlyZWN0aW9uEh4KGk1BU0tfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWTUFTS19ESVJFQ1RJT05fUkVRVUVTVBABEhsKF01BU0tfRElSRUNUSU9OX1JFU1BPTlNFEAISFwoTTUFTS19ESVJFQ1RJT05fQk9USBADKlsKCU1hc2tTdHlsZRIaChZNQVNLX1NUWUxFX1VOU1BFQ0lGSUVEEAASFQoRTUFTS19TVFlMRV9SRURBQ1QQARIbChdNQVNLX1NUWUxFX1BTRVVET05ZTUlaRRACKmwKClJlY29yZE1vZGUSGwoXUkVDT1JEX01PREVfVU5TUEVDSUZJRUQQABIWChJSRUNPUkRfTU9ERV9NQVNLRUQQARITCg9SRUNPUkRfTU9ERV9SQVcQAhIUChBSRUNPUkRfTU9ERV9OT05FEAMqWAoKTGltaXRTY29wZRIbChdMSU1JVF9TQ09QRV9VTlNQRUNJRklFRBAAEhYKEkxJTUlUX1NDT1BFX0dMT0JBTBABEhUKEUxJTUlUX1NDT1BFX0xPQ0FMEAIqbQoPU3RvcmVEb3duQWN0aW9uEiEKHVNUT1JFX0RPV05fQUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWU1RPUkVfRE9XTl9BQ1RJT05fREVOWRABEhsKF1NUT1JFX0RPV05fQUNUSU9OX0xPQ0FMEAIqYgoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9BRE1JThABEhEKDVJPTEVfQVBQUk9WRVIQAhIQCgxST0xFX0FVRElUT1IQAxIPCgtST0xFX1ZJRVdFUhAEYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIvsDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAEjQKC21vZGVsX3ByaWNlGAggASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuTW9kZWxQcmljZUgAEisKBmJ1ZGdldBgJIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkJ1ZGdldEgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSL/AQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdjb25zb2xlGAggASgLMiAucGFsaXNhZGUuYWRtaW4udjEuQ29uc29sZUNsaWVudCIyCg1Db25zb2xlQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIOCgZzY29wZXMYAiADKAkipQEKDlNlcnZpY2VBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGZ3JvdXBzGAIgAygJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiywUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSLgoFbWF0Y2gYBSABKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5Db250ZW50TWF0Y2gSLwoGYWN0aW9uGAYgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgHIAEoCRIpCgZsaW1pdHMYCCABKAsyGS5wYWxpc2FkZS5hZG1pbi52MS5MaW1pdHMSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZXRlY3RvcnMYDCADKAkSFQoNbWFza19wYXR0ZXJucxgNIAMoCRISCgptYXNrX3dvcmRzGA4gAygJEhQKDHBob25lX3JlZ2lvbhgPIAEoCRIzCglkaXJlY3Rpb24YECABKA4yIC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBEgASgOMhwucGFsaXNhZGUuYWRtaW4udjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYEiABKAgSLQoGcmVjb3JkGBMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYFCADKAkSJwoEd2FpdBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgWIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgd3ZWJob29rGBcgASgJIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSK7AQoGTGltaXRzEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYASABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAIgASgEEiwKBXNjb3BlGAMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuTGltaXRTY29wZRI5Cg1vbl9zdG9yZV9kb3duGAQgASgOMiIucGFsaXNhZGUuYWRtaW4udjEuU3RvcmVEb3duQWN0aW9uEhIKCmNvdW50ZWRfaW4YBSABKAkixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQIKCUF1ZGl0U2luaxIMCgRuYW1lGAEgASgJEjEKBGZpbGUYAiABKAsyIS5wYWxpc2FkZS5hZG1pbi52MS5GaWxlU2lua1RhcmdldEgAEjcKB3dlYmhvb2sYAyABKAsyJC5wYWxpc2FkZS5hZG1pbi52MS5XZWJob29rU2lua1RhcmdldEgAEjUKBnN5c2xvZxgEIAEoCzIjLnBhbGlzYWRlLmFkbWluLnYxLlN5c2xvZ1NpbmtUYXJnZXRIABIOCgZldmVudHMYBSADKAkSEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIICgZ0YXJnZXQiRAoORmlsZVNpbmtUYXJnZXQSDAoEcGF0aBgBIAEoCRIRCgltYXhfYnl0ZXMYAiABKAQSEQoJbWF4X2ZpbGVzGAMgASgNIlgKEVdlYmhvb2tTaW5rVGFyZ2V0EgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEgoKc2VjcmV0X3NldBgDIAEoCBISCgpiYXRjaF9zaXplGAQgASgNIlMKEFN5c2xvZ1NpbmtUYXJnZXQSDwoHYWRkcmVzcxgBIAEoCRILCgN0bHMYAiABKAgSDwoHY2FfZmlsZRgDIAEoCRIQCghhcHBfbmFtZRgEIAEoCSKMBAoJQWxlcnRSdWxlEgwKBG5hbWUYASABKAkSPQoLdG9rZW5fc3Bpa2UYAiABKAsyJi5wYWxpc2FkZS5hZG1pbi52MS5Ub2tlblNwaWtlQ29uZGl0aW9uSAASTQoTcmVwZWF0ZWRfdmlvbGF0aW9ucxgDIAEoCzIuLnBhbGlzYWRlLmFkbWluLnYxLlJlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbkgAEkEKDXVudXN1YWxfbW9kZWwYBCABKAsyKC5wYWxpc2FkZS5hZG1pbi52MS5VbnVzdWFsTW9kZWxDb25kaXRpb25IABJKChJyZXF1ZXN0X3JhdGVfc3Bpa2UYBSABKAsyLC5wYWxpc2FkZS5hZG1pbi52MS5SZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uSAASMAoKYXV0b19ibG9jaxgGIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkF1dG9CbG9jaxINCgVzaW5rcxgHIAMoCRIPCgd3ZWJob29rGAggASgJEhMKC2Rlc2NyaXB0aW9uGAkgASgJEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCwoJY29uZGl0aW9uIpEBChNUb2tlblNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESEgoKbWluX3Rva2VucxgEIAEoBCJXChtSZXBlYXRlZFZpb2xhdGlvbnNDb25kaXRpb24SDQoFY291bnQYASABKA0SKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkQKFVVudXN1YWxNb2RlbENvbmRpdGlvbhIrCghiYXNlbGluZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKZAQoZUmVxdWVzdFJhdGVTcGlrZUNvbmRpdGlvbhIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIYmFzZWxpbmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZmFjdG9yGAMgASgBEhQKDG1pbl9yZXF1ZXN0cxgEIAEoDSI9CglBdXRvQmxvY2sSMAoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25SA2ZvciL5AQoKTW9kZWxQcmljZRIMCgRuYW1lGAEgASgJEg0KBW1vZGVsGAIgASgJEhkKEWlucHV0X3Blcl9taWxsaW9uGAMgASgBEhoKEm91dHB1dF9wZXJfbWlsbGlvbhgEIAEoARIgChhjYWNoZWRfaW5wdXRfcGVyX21pbGxpb24YBSABKAESEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKXAwoGQnVkZ2V0EgwKBG5hbWUYASABKAkSKwoDcGVyGAIgASgOMh4ucGFsaXNhZGUuYWRtaW4udjEuQnVkZ2V0U2NvcGUSLwoGcGVyaW9kGAMgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuQnVkZ2V0UGVyaW9kEhEKCXRpbWVfem9uZRgEIAEoCRIOCgZ0b2tlbnMYBSABKAQSDAoEY29zdBgGIAEoARIQCghzdWJqZWN0cxgHIAMoCRIOCgZncm91cHMYCCADKAkSEwoLY29ubmVjdGlvbnMYCSADKAkSDgoGbW9kZWxzGAogAygJEhIKCnRocmVzaG9sZHMYCyADKA0SDQoFc2lua3MYDCADKAkSDwoHd2ViaG9vaxgNIAEoCRITCgtkZXNjcmlwdGlvbhgOIAEoCRIvCgtjcmVhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKuABCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABITCg9LSU5EX0NPTk5FQ1RJT04QARIaChZLSU5EX0lERU5USVRZX1BST1ZJREVSEAISGAoUS0lORF9TRVJWSUNFX0FDQ09VTlQQAxIPCgtLSU5EX1BPTElDWRAEEhUKEUtJTkRfUk9MRV9CSU5ESU5HEAUSEwoPS0lORF9BVURJVF9TSU5LEAYSEwoPS0lORF9BTEVSVF9SVUxFEAcSFAoQS0lORF9NT0RFTF9QUklDRRAIEg8KC0tJTkRfQlVER0VUEAkqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEAMqkAEKDFBvbGljeUFjdGlvbhIdChlQT0xJQ1lfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTUE9MSUNZX0FDVElPTl9BTExPVxABEhYKElBPTElDWV9BQ1RJT05fREVOWRACEhYKElBPTElDWV9BQ1RJT05fTUFTSxADEhgKFFBPTElDWV9BQ1RJT05fUkVWSUVXEAQqgQEKDU1hc2tEaXJlY3Rpb24SHgoaTUFTS19ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIaChZNQVNLX0RJUkVDVElPTl9SRVFVRVNUEAESGwoXTUFTS19ESVJFQ1RJT05fUkVTUE9OU0UQAhIXChNNQVNLX0RJUkVDVElPTl9CT1RIEAMqWwoJTWFza1N0eWxlEhoKFk1BU0tfU1RZTEVfVU5TUEVDSUZJRUQQABIVChFNQVNLX1NUWUxFX1JFREFDVBABEhsKF01BU0tfU1RZTEVfUFNFVURPTllNSVpFEAIqbAoKUmVjb3JkTW9kZRIbChdSRUNPUkRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElJFQ09SRF9NT0RFX01BU0tFRBABEhMKD1JFQ09SRF9NT0RFX1JBVxACEhQKEFJFQ09SRF9NT0RFX05PTkUQAypYCgpMaW1pdFNjb3BlEhsKF0xJTUlUX1NDT1BFX1VOU1BFQ0lGSUVEEAASFgoSTElNSVRfU0NPUEVfR0xPQkFMEAESFQoRTElNSVRfU0NPUEVfTE9DQUwQAiptCg9TdG9yZURvd25BY3Rpb24SIQodU1RPUkVfRE9XTl9BQ1RJT05fVU5TUEVDSUZJRUQQABIaChZTVE9SRV9ET1dOX0FDVElPTl9ERU5ZEAESGwoXU1RPUkVfRE9XTl9BQ1RJT05fTE9DQUwQAipiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEAQqqAEKC0J1ZGdldFNjb3BlEhwKGEJVREdFVF9TQ09QRV9VTlNQRUNJRklFRBAAEhgKFEJVREdFVF9TQ09QRV9TVUJKRUNUEAESFgoSQlVER0VUX1NDT1BFX0dST1VQEAISGwoXQlVER0VUX1NDT1BFX0NPTk5FQ1RJT04QAxIWChJCVURHRVRfU0NPUEVfTU9ERUwQBBIUChBCVURHRVRfU0NPUEVfQUxMEAUqdQoMQnVkZ2V0UGVyaW9kEh0KGUJVREdFVF9QRVJJT0RfVU5TUEVDSUZJRUQQABIVChFCVURHRVRfUEVSSU9EX0RBWRABEhYKEkJVREdFVF9QRVJJT0RfV0VFSxACEhcKE0JVREdFVF9QRVJJT0RfTU9OVEgQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Resource is one configuration resource; exactly one kind is set.
@@ -81,6 +81,22 @@ export type Resource = Message<"palisade.admin.v1.Resource"> & {
      */
     value: AlertRule;
     case: "alertRule";
+  } | {
+    /**
+     * A ModelPrice.
+     *
+     * @generated from field: palisade.admin.v1.ModelPrice model_price = 8;
+     */
+    value: ModelPrice;
+    case: "modelPrice";
+  } | {
+    /**
+     * A Budget.
+     *
+     * @generated from field: palisade.admin.v1.Budget budget = 9;
+     */
+    value: Budget;
+    case: "budget";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1131,6 +1147,212 @@ export const AutoBlockSchema: GenMessage<AutoBlock> = /*@__PURE__*/
   messageDesc(file_palisade_admin_v1_resources, 19);
 
 /**
+ * ModelPrice is what one model's tokens cost, per million tokens, in the one currency every price
+ * and every cost budget uses (the organisation's choice; the starter table uses USD). A request's
+ * cost is prompt tokens (less cached ones) at `input`, cached prompt tokens at `cached_input` and
+ * completion tokens at `output`. A request whose model matches no price costs nothing (docs/budgets.md).
+ *
+ * @generated from message palisade.admin.v1.ModelPrice
+ */
+export type ModelPrice = Message<"palisade.admin.v1.ModelPrice"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The model name as requests send it, exact; a trailing `*` matches every model starting with
+   * what precedes it (`claude-sonnet-4*`), and `*` alone every model. The longest match wins.
+   * Two prices with the same `model` are refused with INVALID_ARGUMENT.
+   *
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * Price of one million prompt (input) tokens; at least 0.
+   *
+   * @generated from field: double input_per_million = 3;
+   */
+  inputPerMillion: number;
+
+  /**
+   * Price of one million completion (output) tokens; at least 0.
+   *
+   * @generated from field: double output_per_million = 4;
+   */
+  outputPerMillion: number;
+
+  /**
+   * Price of one million prompt tokens read from the provider's cache; unset (0): the input price.
+   *
+   * @generated from field: double cached_input_per_million = 5;
+   */
+  cachedInputPerMillion: number;
+
+  /**
+   * Free text for humans (the starter table says where its figures came from).
+   *
+   * @generated from field: string description = 6;
+   */
+  description: string;
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 8;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.ModelPrice.
+ * Use `create(ModelPriceSchema)` to create a new message.
+ */
+export const ModelPriceSchema: GenMessage<ModelPrice> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 20);
+
+/**
+ * Budget caps the tokens and/or the cost of the requests it selects, per scope and calendar
+ * period, counted by the control plane from recorded usage. Once spent, every agent refuses the
+ * scope's requests with 429 until the period ends (docs/budgets.md).
+ *
+ * @generated from message palisade.admin.v1.Budget
+ */
+export type Budget = Message<"palisade.admin.v1.Budget"> & {
+  /**
+   * URL-safe name, same rules as a connection's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * What the budget is counted per; required.
+   *
+   * @generated from field: palisade.admin.v1.BudgetScope per = 2;
+   */
+  per: BudgetScope;
+
+  /**
+   * The calendar period; required.
+   *
+   * @generated from field: palisade.admin.v1.BudgetPeriod period = 3;
+   */
+  period: BudgetPeriod;
+
+  /**
+   * IANA time zone the period is counted in (`Europe/Paris`); empty means UTC. An unknown zone is
+   * refused with INVALID_ARGUMENT.
+   *
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+
+  /**
+   * Tokens (prompt + completion, as providers report them) per scope and period; 0: no token cap.
+   *
+   * @generated from field: uint64 tokens = 5;
+   */
+  tokens: bigint;
+
+  /**
+   * Cost per scope and period, in the ModelPrice currency; 0: no cost cap. At least one of
+   * `tokens` and `cost` must be set.
+   *
+   * @generated from field: double cost = 6;
+   */
+  cost: number;
+
+  /**
+   * Only requests of these subjects count (and are refused once spent); empty: any.
+   *
+   * @generated from field: repeated string subjects = 7;
+   */
+  subjects: string[];
+
+  /**
+   * Only requests of callers in one of these groups; empty: any.
+   *
+   * @generated from field: repeated string groups = 8;
+   */
+  groups: string[];
+
+  /**
+   * Only requests on these connections; empty: any.
+   *
+   * @generated from field: repeated string connections = 9;
+   */
+  connections: string[];
+
+  /**
+   * Only requests for these models (exact); empty: any.
+   *
+   * @generated from field: repeated string models = 10;
+   */
+  models: string[];
+
+  /**
+   * Percentages of the budget at which an alert is raised once per scope and period; empty means
+   * 80 and 100. Each between 1 and 100.
+   *
+   * @generated from field: repeated uint32 thresholds = 11;
+   */
+  thresholds: number[];
+
+  /**
+   * AuditSinks the alerts go to; empty means every sink that takes `alert` events.
+   *
+   * @generated from field: repeated string sinks = 12;
+   */
+  sinks: string[];
+
+  /**
+   * URL also notified with each alert (JSON); empty: none.
+   *
+   * @generated from field: string webhook = 13;
+   */
+  webhook: string;
+
+  /**
+   * Free text for humans.
+   *
+   * @generated from field: string description = 14;
+   */
+  description: string;
+
+  /**
+   * Output only: when the resource was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 15;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Output only: when the resource last changed.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 16;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palisade.admin.v1.Budget.
+ * Use `create(BudgetSchema)` to create a new message.
+ */
+export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
+  messageDesc(file_palisade_admin_v1_resources, 21);
+
+/**
  * Kind names a kind of configuration resource, as in the `kind:` line of a resource file.
  *
  * @generated from enum palisade.admin.v1.Kind
@@ -1191,6 +1413,20 @@ export enum Kind {
    * @generated from enum value: KIND_ALERT_RULE = 7;
    */
   ALERT_RULE = 7,
+
+  /**
+   * A ModelPrice: what one model's tokens cost, for cost budgets and usage.
+   *
+   * @generated from enum value: KIND_MODEL_PRICE = 8;
+   */
+  MODEL_PRICE = 8,
+
+  /**
+   * A Budget: tokens and/or cost per subject, group, connection or model, per calendar period.
+   *
+   * @generated from enum value: KIND_BUDGET = 9;
+   */
+  BUDGET = 9,
 }
 
 /**
@@ -1523,4 +1759,101 @@ export enum Role {
  */
 export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
   enumDesc(file_palisade_admin_v1_resources, 8);
+
+/**
+ * BudgetScope says what a budget is counted per: each distinct value gets the whole budget.
+ *
+ * @generated from enum palisade.admin.v1.BudgetScope
+ */
+export enum BudgetScope {
+  /**
+   * Not set; refused with INVALID_ARGUMENT.
+   *
+   * @generated from enum value: BUDGET_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Each caller (`sub`) has its own budget.
+   *
+   * @generated from enum value: BUDGET_SCOPE_SUBJECT = 1;
+   */
+  SUBJECT = 1,
+
+  /**
+   * Each group (from the token's groups claim) has one budget shared by its members; a request
+   * counts toward every group of its caller.
+   *
+   * @generated from enum value: BUDGET_SCOPE_GROUP = 2;
+   */
+  GROUP = 2,
+
+  /**
+   * Each connection has one budget.
+   *
+   * @generated from enum value: BUDGET_SCOPE_CONNECTION = 3;
+   */
+  CONNECTION = 3,
+
+  /**
+   * Each model has one budget.
+   *
+   * @generated from enum value: BUDGET_SCOPE_MODEL = 4;
+   */
+  MODEL = 4,
+
+  /**
+   * One budget for everything the budget's filters select.
+   *
+   * @generated from enum value: BUDGET_SCOPE_ALL = 5;
+   */
+  ALL = 5,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.BudgetScope.
+ */
+export const BudgetScopeSchema: GenEnum<BudgetScope> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 9);
+
+/**
+ * BudgetPeriod is the calendar period a budget is counted over, in the budget's time zone.
+ *
+ * @generated from enum palisade.admin.v1.BudgetPeriod
+ */
+export enum BudgetPeriod {
+  /**
+   * Not set; refused with INVALID_ARGUMENT.
+   *
+   * @generated from enum value: BUDGET_PERIOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * From midnight to midnight.
+   *
+   * @generated from enum value: BUDGET_PERIOD_DAY = 1;
+   */
+  DAY = 1,
+
+  /**
+   * From Monday 00:00 to the next Monday 00:00 (ISO weeks).
+   *
+   * @generated from enum value: BUDGET_PERIOD_WEEK = 2;
+   */
+  WEEK = 2,
+
+  /**
+   * From the 1st 00:00 to the next month's 1st 00:00.
+   *
+   * @generated from enum value: BUDGET_PERIOD_MONTH = 3;
+   */
+  MONTH = 3,
+}
+
+/**
+ * Describes the enum palisade.admin.v1.BudgetPeriod.
+ */
+export const BudgetPeriodSchema: GenEnum<BudgetPeriod> = /*@__PURE__*/
+  enumDesc(file_palisade_admin_v1_resources, 10);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/agent/v1/snapshot.proto.
  */
 export const file_palisade_agent_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEihgMKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24SMgoHcmV2aWV3cxgHIAMoCzIhLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld0RlY2lzaW9uEigKBmJsb2NrcxgIIAMoCzIYLnBhbGlzYWRlLmFnZW50LnYxLkJsb2NrEjYKDWNvdW50ZXJfc3RvcmUYCSABKAsyHy5wYWxpc2FkZS5hZ2VudC52MS5Db3VudGVyU3RvcmUiLwoMQ291bnRlclN0b3JlEgsKA3VybBgBIAEoCRISCgprZXlfcHJlZml4GAIgASgJIqYBCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZ2VudC52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWdlbnQudjEuQ3JlZGVudGlhbBIWCg5hbGxvd2VkX2dyb3VwcxgFIAMoCSIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSJuCgZJc3N1ZXISDAoEbmFtZRgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSEAoIYXVkaWVuY2UYAyABKAkSEAoIandrc191cmkYBCABKAkSDAoEandrcxgFIAEoCRIUCgxncm91cHNfY2xhaW0YBiABKAkisQUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSEAoIa2V5d29yZHMYBSADKAkSEAoIcGF0dGVybnMYBiADKAkSLwoGYWN0aW9uGAcgASgOMh8ucGFsaXNhZGUuYWdlbnQudjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgIIAEoCRIbChNyZXF1ZXN0c19wZXJfbWludXRlGAkgASgNEhcKD3Rva2Vuc19wZXJfaG91chgKIAEoBBIRCglkZXRlY3RvcnMYCyADKAkSFQoNbWFza19wYXR0ZXJucxgMIAMoCRISCgptYXNrX3dvcmRzGA0gAygJEhQKDHBob25lX3JlZ2lvbhgOIAEoCRIzCglkaXJlY3Rpb24YDyABKA4yIC5wYWxpc2FkZS5hZ2VudC52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBAgASgOMhwucGFsaXNhZGUuYWdlbnQudjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYESABKAgSLQoGcmVjb3JkGBIgASgOMh0ucGFsaXNhZGUuYWdlbnQudjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYEyADKAkSJwoEd2FpdBgUIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIyCgtsaW1pdF9zY29wZRgWIAEoDjIdLnBhbGlzYWRlLmFnZW50LnYxLkxpbWl0U2NvcGUSOQoNb25fc3RvcmVfZG93bhgXIAEoDjIiLnBhbGlzYWRlLmFnZW50LnYxLlN0b3JlRG93bkFjdGlvbiLQAQoOUmV2aWV3RGVjaXNpb24SCgoCaWQYASABKAkSEAoIYXBwcm92ZWQYAiABKAgSDgoGcmVhc29uGAMgASgJEhIKCmRlY2lkZWRfYnkYBCABKAkSDwoHc3ViamVjdBgFIAEoCRIOCgZpc3N1ZXIYBiABKAkSDgoGcG9saWN5GAcgASgJEhQKDGNvbnRlbnRfaGFzaBgIIAEoCRI1ChFncmFudF9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidwoFQmxvY2sSDwoHc3ViamVjdBgBIAEoCRIOCgZpc3N1ZXIYAiABKAkSDgoGcmVhc29uGAMgASgJEgwKBHJ1bGUYBCABKAkSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqMBCg9Ub2tlblJldm9jYXRpb24SCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkSMQoNaXNzdWVkX2JlZm9yZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpnCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhMKD1BST1ZJREVSX09QRU5BSRABEhYKElBST1ZJREVSX0FOVEhST1BJQxACEhQKEFBST1ZJREVSX0dFTkVSSUMQAyqQAQoMUG9saWN5QWN0aW9uEh0KGVBPTElDWV9BQ1RJT05fVU5TUEVDSUZJRUQQABIXChNQT0xJQ1lfQUNUSU9OX0FMTE9XEAESFgoSUE9MSUNZX0FDVElPTl9ERU5ZEAISFgoSUE9MSUNZX0FDVElPTl9NQVNLEAMSGAoUUE9MSUNZX0FDVElPTl9SRVZJRVcQBCqBAQoNTWFza0RpcmVjdGlvbhIeChpNQVNLX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhoKFk1BU0tfRElSRUNUSU9OX1JFUVVFU1QQARIbChdNQVNLX0RJUkVDVElPTl9SRVNQT05TRRACEhcKE01BU0tfRElSRUNUSU9OX0JPVEgQAypbCglNYXNrU3R5bGUSGgoWTUFTS19TVFlMRV9VTlNQRUNJRklFRBAAEhUKEU1BU0tfU1RZTEVfUkVEQUNUEAESGwoXTUFTS19TVFlMRV9QU0VVRE9OWU1JWkUQAipsCgpSZWNvcmRNb2RlEhsKF1JFQ09SRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUkVDT1JEX01PREVfTUFTS0VEEAESEwoPUkVDT1JEX01PREVfUkFXEAISFAoQUkVDT1JEX01PREVfTk9ORRADKlgKCkxpbWl0U2NvcGUSGwoXTElNSVRfU0NPUEVfVU5TUEVDSUZJRUQQABIWChJMSU1JVF9TQ09QRV9HTE9CQUwQARIVChFMSU1JVF9TQ09QRV9MT0NBTBACKm0KD1N0b3JlRG93bkFjdGlvbhIhCh1TVE9SRV9ET1dOX0FDVElPTl9VTlNQRUNJRklFRBAAEhoKFlNUT1JFX0RPV05fQUNUSU9OX0RFTlkQARIbChdTVE9SRV9ET1dOX0FDVElPTl9MT0NBTBACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiBwYWxpc2FkZS9hZ2VudC92MS9zbmFwc2hvdC5wcm90bxIRcGFsaXNhZGUuYWdlbnQudjEitwMKCFNuYXBzaG90Eg8KB3ZlcnNpb24YASABKAkSDQoFbm9uY2UYAiABKAkSMgoLY29ubmVjdGlvbnMYAyADKAsyHS5wYWxpc2FkZS5hZ2VudC52MS5Db25uZWN0aW9uEioKB2lzc3VlcnMYBCADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Jc3N1ZXISKwoIcG9saWNpZXMYBSADKAsyGS5wYWxpc2FkZS5hZ2VudC52MS5Qb2xpY3kSNwoLcmV2b2NhdGlvbnMYBiADKAsyIi5wYWxpc2FkZS5hZ2VudC52MS5Ub2tlblJldm9jYXRpb24SMgoHcmV2aWV3cxgHIAMoCzIhLnBhbGlzYWRlLmFnZW50LnYxLlJldmlld0RlY2lzaW9uEigKBmJsb2NrcxgIIAMoCzIYLnBhbGlzYWRlLmFnZW50LnYxLkJsb2NrEjYKDWNvdW50ZXJfc3RvcmUYCSABKAsyHy5wYWxpc2FkZS5hZ2VudC52MS5Db3VudGVyU3RvcmUSLwoHYnVkZ2V0cxgKIAMoCzIeLnBhbGlzYWRlLmFnZW50LnYxLkJ1ZGdldFN0YXRlIv8BCgtCdWRnZXRTdGF0ZRIOCgZidWRnZXQYASABKAkSCwoDcGVyGAIgASgJEgsKA2tleRgDIAEoCRIQCghzdWJqZWN0cxgEIAMoCRIOCgZncm91cHMYBSADKAkSEwoLY29ubmVjdGlvbnMYBiADKAkSDgoGbW9kZWxzGAcgAygJEhUKDXRva2Vuc19jYXBwZWQYCCABKAgSGAoQcmVtYWluaW5nX3Rva2VucxgJIAEoBBINCgVzcGVudBgKIAEoCBIuCgpyZXNldF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdW1tYXJ5GAwgASgJIi8KDENvdW50ZXJTdG9yZRILCgN1cmwYASABKAkSEgoKa2V5X3ByZWZpeBgCIAEoCSKmAQoKQ29ubmVjdGlvbhIMCgRuYW1lGAEgASgJEi0KCHByb3ZpZGVyGAIgASgOMhsucGFsaXNhZGUuYWdlbnQudjEuUHJvdmlkZXISEAoIdXBzdHJlYW0YAyABKAkSMQoKY3JlZGVudGlhbBgEIAEoCzIdLnBhbGlzYWRlLmFnZW50LnYxLkNyZWRlbnRpYWwSFgoOYWxsb3dlZF9ncm91cHMYBSADKAkiKwoKQ3JlZGVudGlhbBIOCgZoZWFkZXIYASABKAkSDQoFdmFsdWUYAiABKAkibgoGSXNzdWVyEgwKBG5hbWUYASABKAkSDgoGaXNzdWVyGAIgASgJEhAKCGF1ZGllbmNlGAMgASgJEhAKCGp3a3NfdXJpGAQgASgJEgwKBGp3a3MYBSABKAkSFAoMZ3JvdXBzX2NsYWltGAYgASgJIrEFCgZQb2xpY3kSDAoEbmFtZRgBIAEoCRIQCghwcmlvcml0eRgCIAEoBRITCgtjb25uZWN0aW9ucxgDIAMoCRIMCgR3aGVuGAQgASgJEhAKCGtleXdvcmRzGAUgAygJEhAKCHBhdHRlcm5zGAYgAygJEi8KBmFjdGlvbhgHIAEoDjIfLnBhbGlzYWRlLmFnZW50LnYxLlBvbGljeUFjdGlvbhIOCgZyZWFzb24YCCABKAkSGwoTcmVxdWVzdHNfcGVyX21pbnV0ZRgJIAEoDRIXCg90b2tlbnNfcGVyX2hvdXIYCiABKAQSEQoJZGV0ZWN0b3JzGAsgAygJEhUKDW1hc2tfcGF0dGVybnMYDCADKAkSEgoKbWFza193b3JkcxgNIAMoCRIUCgxwaG9uZV9yZWdpb24YDiABKAkSMwoJZGlyZWN0aW9uGA8gASgOMiAucGFsaXNhZGUuYWdlbnQudjEuTWFza0RpcmVjdGlvbhIrCgVzdHlsZRgQIAEoDjIcLnBhbGlzYWRlLmFnZW50LnYxLk1hc2tTdHlsZRIPCgdyZXN0b3JlGBEgASgIEi0KBnJlY29yZBgSIAEoDjIdLnBhbGlzYWRlLmFnZW50LnYxLlJlY29yZE1vZGUSEQoJYXBwcm92ZXJzGBMgAygJEicKBHdhaXQYFCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKAoFZ3JhbnQYFSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMgoLbGltaXRfc2NvcGUYFiABKA4yHS5wYWxpc2FkZS5hZ2VudC52MS5MaW1pdFNjb3BlEjkKDW9uX3N0b3JlX2Rvd24YFyABKA4yIi5wYWxpc2FkZS5hZ2VudC52MS5TdG9yZURvd25BY3Rpb24i0AEKDlJldmlld0RlY2lzaW9uEgoKAmlkGAEgASgJEhAKCGFwcHJvdmVkGAIgASgIEg4KBnJlYXNvbhgDIAEoCRISCgpkZWNpZGVkX2J5GAQgASgJEg8KB3N1YmplY3QYBSABKAkSDgoGaXNzdWVyGAYgASgJEg4KBnBvbGljeRgHIAEoCRIUCgxjb250ZW50X2hhc2gYCCABKAkSNQoRZ3JhbnRfZXhwaXJlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIncKBUJsb2NrEg8KB3N1YmplY3QYASABKAkSDgoGaXNzdWVyGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIMCgRydWxlGAQgASgJEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKjAQoPVG9rZW5SZXZvY2F0aW9uEgsKA2p0aRgBIAEoCRIPCgdzdWJqZWN0GAIgASgJEjEKDWlzc3VlZF9iZWZvcmUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmlzc3VlchgEIAEoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEAMqkAEKDFBvbGljeUFjdGlvbhIdChlQT0xJQ1lfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTUE9MSUNZX0FDVElPTl9BTExPVxABEhYKElBPTElDWV9BQ1RJT05fREVOWRACEhYKElBPTElDWV9BQ1RJT05fTUFTSxADEhgKFFBPTElDWV9BQ1RJT05fUkVWSUVXEAQqgQEKDU1hc2tEaXJlY3Rpb24SHgoaTUFTS19ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIaChZNQVNLX0RJUkVDVElPTl9SRVFVRVNUEAESGwoXTUFTS19ESVJFQ1RJT05fUkVTUE9OU0UQAhIXChNNQVNLX0RJUkVDVElPTl9CT1RIEAMqWwoJTWFza1N0eWxlEhoKFk1BU0tfU1RZTEVfVU5TUEVDSUZJRUQQABIVChFNQVNLX1NUWUxFX1JFREFDVBABEhsKF01BU0tfU1RZTEVfUFNFVURPTllNSVpFEAIqbAoKUmVjb3JkTW9kZRIbChdSRUNPUkRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElJFQ09SRF9NT0RFX01BU0tFRBABEhMKD1JFQ09SRF9NT0RFX1JBVxACEhQKEFJFQ09SRF9NT0RFX05PTkUQAypYCgpMaW1pdFNjb3BlEhsKF0xJTUlUX1NDT1BFX1VOU1BFQ0lGSUVEEAASFgoSTElNSVRfU0NPUEVfR0xPQkFMEAESFQoRTElNSVRfU0NPUEVfTE9DQUwQAiptCg9TdG9yZURvd25BY3Rpb24SIQodU1RPUkVfRE9XTl9BQ1RJT05fVU5TUEVDSUZJRUQQABIaChZTVE9SRV9ET1dOX0FDVElPTl9ERU5ZEAESGwoXU1RPUkVfRE9XTl9BQ1RJT05fTE9DQUwQAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Snapshot is the complete configuration an agent runs on. The agent compiles it, swaps it in
@@ -85,6 +85,15 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
    * @generated from field: palisade.agent.v1.CounterStore counter_store = 9;
    */
   counterStore?: CounterStore | undefined;
+
+  /**
+   * Budget scopes past half their budget (or their first alert threshold) or spent, in the current period; the agent
+   * refuses a spent scope's requests with 429 until `reset_time`, and a request whose max_tokens
+   * alone is more than a scope's remaining tokens.
+   *
+   * @generated from field: repeated palisade.agent.v1.BudgetState budgets = 10;
+   */
+  budgets: BudgetState[];
 };
 
 /**
@@ -93,6 +102,104 @@ export type Snapshot = Message<"palisade.agent.v1.Snapshot"> & {
  */
 export const SnapshotSchema: GenMessage<Snapshot> = /*@__PURE__*/
   messageDesc(file_palisade_agent_v1_snapshot, 0);
+
+/**
+ * BudgetState is one budget scope as agents need it: which requests it covers and what is left.
+ *
+ * @generated from message palisade.agent.v1.BudgetState
+ */
+export type BudgetState = Message<"palisade.agent.v1.BudgetState"> & {
+  /**
+   * The Budget's name, shown to the caller in the 429.
+   *
+   * @generated from field: string budget = 1;
+   */
+  budget: string;
+
+  /**
+   * What the budget is counted per: `subject`, `group`, `connection`, `model` or `all`.
+   *
+   * @generated from field: string per = 2;
+   */
+  per: string;
+
+  /**
+   * The scope's value (the subject, group, connection or model); empty for `all`.
+   *
+   * @generated from field: string key = 3;
+   */
+  key: string;
+
+  /**
+   * The budget's filters: a request counts only if it matches each non-empty one.
+   *
+   * @generated from field: repeated string subjects = 4;
+   */
+  subjects: string[];
+
+  /**
+   * Groups filter (any of them).
+   *
+   * @generated from field: repeated string groups = 5;
+   */
+  groups: string[];
+
+  /**
+   * Connections filter.
+   *
+   * @generated from field: repeated string connections = 6;
+   */
+  connections: string[];
+
+  /**
+   * Models filter (exact).
+   *
+   * @generated from field: repeated string models = 7;
+   */
+  models: string[];
+
+  /**
+   * Whether the budget caps tokens.
+   *
+   * @generated from field: bool tokens_capped = 8;
+   */
+  tokensCapped: boolean;
+
+  /**
+   * Tokens left in the period when the control plane last counted (0 when spent).
+   *
+   * @generated from field: uint64 remaining_tokens = 9;
+   */
+  remainingTokens: bigint;
+
+  /**
+   * The scope is spent: refuse its requests until `reset_time`.
+   *
+   * @generated from field: bool spent = 10;
+   */
+  spent: boolean;
+
+  /**
+   * The end of the period: the agent stops applying this state then, whatever comes next.
+   *
+   * @generated from field: google.protobuf.Timestamp reset_time = 11;
+   */
+  resetTime?: Timestamp | undefined;
+
+  /**
+   * For the caller's message: what was spent and the cap ("100000 of 100000 tokens").
+   *
+   * @generated from field: string summary = 12;
+   */
+  summary: string;
+};
+
+/**
+ * Describes the message palisade.agent.v1.BudgetState.
+ * Use `create(BudgetStateSchema)` to create a new message.
+ */
+export const BudgetStateSchema: GenMessage<BudgetState> = /*@__PURE__*/
+  messageDesc(file_palisade_agent_v1_snapshot, 1);
 
 /**
  * CounterStore is the Redis server that holds the limit counters shared by every agent. It comes
@@ -124,7 +231,7 @@ export type CounterStore = Message<"palisade.agent.v1.CounterStore"> & {
  * Use `create(CounterStoreSchema)` to create a new message.
  */
 export const CounterStoreSchema: GenMessage<CounterStore> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 1);
+  messageDesc(file_palisade_agent_v1_snapshot, 2);
 
 /**
  * Connection is one upstream API the agent forwards to.
@@ -173,7 +280,7 @@ export type Connection = Message<"palisade.agent.v1.Connection"> & {
  * Use `create(ConnectionSchema)` to create a new message.
  */
 export const ConnectionSchema: GenMessage<Connection> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 2);
+  messageDesc(file_palisade_agent_v1_snapshot, 3);
 
 /**
  * Credential is one header the agent sets on every upstream request of a connection.
@@ -201,7 +308,7 @@ export type Credential = Message<"palisade.agent.v1.Credential"> & {
  * Use `create(CredentialSchema)` to create a new message.
  */
 export const CredentialSchema: GenMessage<Credential> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 3);
+  messageDesc(file_palisade_agent_v1_snapshot, 4);
 
 /**
  * Issuer is a token issuer whose JWTs the agent accepts as caller identities.
@@ -258,7 +365,7 @@ export type Issuer = Message<"palisade.agent.v1.Issuer"> & {
  * Use `create(IssuerSchema)` to create a new message.
  */
 export const IssuerSchema: GenMessage<Issuer> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 4);
+  messageDesc(file_palisade_agent_v1_snapshot, 5);
 
 /**
  * Policy as agents evaluate it; see palisade.admin.v1.Policy for the meaning of each field.
@@ -433,7 +540,7 @@ export type Policy = Message<"palisade.agent.v1.Policy"> & {
  * Use `create(PolicySchema)` to create a new message.
  */
 export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 5);
+  messageDesc(file_palisade_agent_v1_snapshot, 6);
 
 /**
  * ReviewDecision is the outcome of a review, as agents need it.
@@ -510,7 +617,7 @@ export type ReviewDecision = Message<"palisade.agent.v1.ReviewDecision"> & {
  * Use `create(ReviewDecisionSchema)` to create a new message.
  */
 export const ReviewDecisionSchema: GenMessage<ReviewDecision> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 6);
+  messageDesc(file_palisade_agent_v1_snapshot, 7);
 
 /**
  * Block refuses every request of one identity until it expires.
@@ -559,7 +666,7 @@ export type Block = Message<"palisade.agent.v1.Block"> & {
  * Use `create(BlockSchema)` to create a new message.
  */
 export const BlockSchema: GenMessage<Block> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 7);
+  messageDesc(file_palisade_agent_v1_snapshot, 8);
 
 /**
  * TokenRevocation revokes one token (by `jti`) or every token of a subject issued before a time.
@@ -608,7 +715,7 @@ export type TokenRevocation = Message<"palisade.agent.v1.TokenRevocation"> & {
  * Use `create(TokenRevocationSchema)` to create a new message.
  */
 export const TokenRevocationSchema: GenMessage<TokenRevocation> = /*@__PURE__*/
-  messageDesc(file_palisade_agent_v1_snapshot, 8);
+  messageDesc(file_palisade_agent_v1_snapshot, 9);
 
 /**
  * Provider says which API family a connection speaks: how to read its prompts, streamed deltas,
