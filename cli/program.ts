@@ -14,6 +14,7 @@ import { registerControlPlane } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { registerUsage } from "./commands/usage.js";
+import { registerBudgets } from "./commands/budgets.js";
 import type { CliContext } from "./context.js";
 import { VERSION } from "./version.js";
 
@@ -36,6 +37,7 @@ export function createProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerAudit(program, ctx);
   registerUsage(program, ctx);
+  registerBudgets(program, ctx);
   registerBlock(program, ctx);
   registerAlerts(program, ctx);
   registerReview(program, ctx);

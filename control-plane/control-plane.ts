@@ -68,8 +68,10 @@ export interface ControlPlaneOptions {
   agentInstanceRetentionMs?: number;
   /** Safety poll of the configuration version; default 3 s. */
   snapshotPollIntervalMs?: number;
-  /** Time between alert-rule evaluation passes (docs/alerts.md); default 1 s. */
+  /** Time between alert-rule and budget evaluation passes (docs/alerts.md, docs/budgets.md); default 1 s. */
   alertIntervalMs?: number;
+  /** The budget evaluator's clock (which period is current); default the system's. Tests move it across a period boundary. */
+  budgetClock?: () => Date;
   /** How often the audit chain is checkpointed; default every 10,000 entries or 60 s. */
   auditCheckpoints?: { everyEntries?: number; everyMs?: number };
   /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
@@ -161,7 +163,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       notifier: createAlertNotifier({ client: notifications, logger: logger.child({ component: "alerts" }) }),
     });
     cleanup.push(() => alerts.close());
-    const budgets = startBudgetEvaluator({ db, logger, registry: metrics.registry, intervalMs: options.alertIntervalMs });
+    const budgets = startBudgetEvaluator({ db, logger, registry: metrics.registry, intervalMs: options.alertIntervalMs, now: options.budgetClock });
     cleanup.push(() => budgets.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());
@@ -202,6 +204,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           disconnectAgent: (name) => stream.disconnect(name),
           blocks: { store: createBlockStore(db), db },
           counterStore: options.counterStore !== undefined,
+          // Budgets are reported by the clock of the evaluator that enforces them.
+          budgetClock: options.budgetClock,
           auditDb: db,
           console: {
             sessions: createConsoleSessionStore(db, { sessionTtlMs: options.consoleSessionTtlMs, now: options.consoleClock }),

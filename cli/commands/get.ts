@@ -19,7 +19,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
   withAdminOptions(
     program
       .command("get")
-      .description("show resources: connection(s), identityprovider(s)/idp, serviceaccount(s)/sa, policy/policies, rolebinding(s)/rb, auditsink(s)/sink(s), alertrule(s), agent(s)")
+      .description("show resources: connection(s), identityprovider(s)/idp, serviceaccount(s)/sa, policy/policies, rolebinding(s)/rb, auditsink(s)/sink(s), alertrule(s), modelprice(s)/price(s), budget(s), agent(s)")
       .argument("<kind>", "kind of resource")
       .argument("[name]", "one resource; all of the kind when absent")
       .addOption(outputOption("table")),

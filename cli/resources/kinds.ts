@@ -3,7 +3,7 @@ import { Kind } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { CliError } from "../errors.js";
 
 /** The `kind:` values a resource file may use. */
-export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding", "AuditSink", "AlertRule"] as const;
+export const FILE_KINDS = ["Connection", "IdentityProvider", "ServiceAccount", "Policy", "RoleBinding", "AuditSink", "AlertRule", "ModelPrice", "Budget"] as const;
 /** One `kind:` value. */
 export type FileKind = (typeof FILE_KINDS)[number];
 
@@ -18,6 +18,8 @@ const FILE_KIND_TO_KIND: Record<FileKind, Kind> = {
   RoleBinding: Kind.ROLE_BINDING,
   AuditSink: Kind.AUDIT_SINK,
   AlertRule: Kind.ALERT_RULE,
+  ModelPrice: Kind.MODEL_PRICE,
+  Budget: Kind.BUDGET,
 };
 
 const ALIASES: Record<string, KindArgument> = {
@@ -43,6 +45,12 @@ const ALIASES: Record<string, KindArgument> = {
   sinks: { resource: Kind.AUDIT_SINK },
   alertrule: { resource: Kind.ALERT_RULE },
   alertrules: { resource: Kind.ALERT_RULE },
+  modelprice: { resource: Kind.MODEL_PRICE },
+  modelprices: { resource: Kind.MODEL_PRICE },
+  price: { resource: Kind.MODEL_PRICE },
+  prices: { resource: Kind.MODEL_PRICE },
+  budget: { resource: Kind.BUDGET },
+  budgets: { resource: Kind.BUDGET },
   agent: { agents: true },
   agents: { agents: true },
 };
@@ -61,7 +69,7 @@ export function isFileKind(value: string): value is FileKind {
 export function parseKindArgument(value: string): KindArgument {
   const kind = ALIASES[value.toLowerCase().replace(/[-_]/g, "")];
   if (kind === undefined) {
-    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink, alertrule or agent)`);
+    throw new CliError(`unknown kind "${value}" (use connection, identityprovider/idp, serviceaccount/sa, policy, rolebinding/rb, auditsink/sink, alertrule, modelprice/price, budget or agent)`);
   }
   return kind;
 }

@@ -14,6 +14,7 @@ import {
 import { durationField } from "../duration.js";
 import { AUDIT_SINK_FIELDS, readAuditSink } from "./audit-sink-resource.js";
 import { ALERT_RULE_FIELDS, readAlertRule } from "./alert-rule-resource.js";
+import { BUDGET_FIELDS, MODEL_PRICE_FIELDS, readBudget, readModelPrice } from "./budget-resource.js";
 import { FILE_KINDS, isFileKind, type FileKind } from "./kinds.js";
 import { POLICY_FIELDS, readPolicy } from "./policy-resource.js";
 import { PROVIDER_NAMES, providerOf } from "./providers.js";
@@ -102,6 +103,8 @@ const READERS: Record<FileKind, KindReader> = {
   RoleBinding: { fields: ROLE_BINDING_FIELDS, read: readRoleBinding },
   AuditSink: { fields: AUDIT_SINK_FIELDS, read: readAuditSink },
   AlertRule: { fields: ALERT_RULE_FIELDS, read: readAlertRule },
+  ModelPrice: { fields: MODEL_PRICE_FIELDS, read: readModelPrice },
+  Budget: { fields: BUDGET_FIELDS, read: readBudget },
 };
 
 function readConnection(fields: MappingFields, name: string): Resource {

@@ -13,6 +13,7 @@ import { AGENT_COLUMNS } from "./agent-view.js";
 import type { ResourceView } from "./view.js";
 import { AUDIT_SINK_COLUMNS, auditSinkView } from "./audit-sink-resource.js";
 import { ALERT_RULE_COLUMNS, alertRuleView } from "./alert-rule-resource.js";
+import { BUDGET_COLUMNS, budgetView, MODEL_PRICE_COLUMNS, modelPriceView } from "./budget-resource.js";
 import { POLICY_COLUMNS, policyView } from "./policy-resource.js";
 import { providerName } from "./providers.js";
 import { ROLE_BINDING_COLUMNS, roleBindingView } from "./role-binding-resource.js";
@@ -36,6 +37,10 @@ export function resourceView(resource: Resource): ResourceView {
       return { ...auditSinkView(resource.resource.value), ...times(resource.resource.value) };
     case "alertRule":
       return { ...alertRuleView(resource.resource.value), ...times(resource.resource.value) };
+    case "modelPrice":
+      return { ...modelPriceView(resource.resource.value), ...times(resource.resource.value) };
+    case "budget":
+      return { ...budgetView(resource.resource.value), ...times(resource.resource.value) };
     default:
       return { kind: "Unknown", name: "" };
   }
@@ -112,6 +117,10 @@ export function resourceColumns(kind: string): Columns<ResourceView> {
       return AUDIT_SINK_COLUMNS;
     case "AlertRule":
       return ALERT_RULE_COLUMNS;
+    case "ModelPrice":
+      return MODEL_PRICE_COLUMNS;
+    case "Budget":
+      return BUDGET_COLUMNS;
     case "Agent":
       return AGENT_COLUMNS;
     default:

@@ -73,6 +73,19 @@ export class MappingFields {
     return node.value;
   }
 
+  /** A list of whole numbers each between `min` and `max`; empty when absent. */
+  integers(key: string, min: number, max: number): number[] {
+    const node = this.take(key, false);
+    if (node === undefined) return [];
+    if (!isSeq(node)) throw this.error(node, `${key} must be a list of whole numbers`);
+    return node.items.map((item) => {
+      const value = isScalar(item) ? item.value : undefined;
+      if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+        throw this.error(isNode(item) ? item : node, `${key} must be a list of whole numbers between ${min} and ${max}`);
+      return value;
+    });
+  }
+
   /** A list of strings; empty when absent. */
   strings(key: string): string[] {
     const node = this.take(key, false);

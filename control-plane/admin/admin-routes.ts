@@ -51,6 +51,8 @@ export interface AdminDeps {
   disconnectAgent(agentName: string): void;
   /** The database whose audit chain records every mutating RPC. */
   auditDb: Database;
+  /** The clock budgets are reported by (BudgetService); default the system's. */
+  budgetClock?: () => Date;
   /** Whether agents share limit counters in a counter store (shown as Limits.counted_in). */
   counterStore?: boolean;
   /** Blocks and the alerts listing (BlockService); absent: the service is not served. */
@@ -87,7 +89,7 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
   if (deps.blocks) router.service(BlockService, createBlockService({ blocks: deps.blocks.store, db: deps.blocks.db }), options);
   router.service(ReviewService, createReviewService(deps.reviews), options);
   router.service(UsageService, createUsageService(deps.auditDb), options);
-  router.service(BudgetService, createBudgetService(deps.auditDb), options);
+  router.service(BudgetService, createBudgetService(deps.auditDb, deps.budgetClock), options);
   router.service(SessionService, createSessionService({ exchanges: deps.exchanges, feed: deps.sessionFeed ?? idleSessionFeed }), options);
   if (consoleDeps) router.service(ConsoleService, createConsoleService(consoleDeps), options);
 }
