@@ -163,7 +163,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       notifier: createAlertNotifier({ client: notifications, logger: logger.child({ component: "alerts" }) }),
     });
     cleanup.push(() => alerts.close());
-    const budgets = startBudgetEvaluator({ db, logger, registry: metrics.registry, intervalMs: options.alertIntervalMs, now: options.budgetClock });
+    const budgets = startBudgetEvaluator({ db, logger, registry: metrics.registry, intervalMs: options.alertIntervalMs, now: options.budgetClock, webhooks: notifications });
     cleanup.push(() => budgets.close());
     const sessionFeed = createSessionFeed(db, logger);
     cleanup.push(() => sessionFeed.close());
