@@ -11,7 +11,7 @@ import { startProxyServer, type ProxyServer } from "./http/proxy-server.js";
 import { createAgentMetrics } from "./observability/agent-metrics.js";
 import { withHealthRoutes } from "./observability/health-routes.js";
 import { createLimitTracker, type LimitGate } from "./policy/limits.js";
-import { createCounterStores } from "./limits/counter-store.js";
+import { createCounterStores, type CounterStores } from "./limits/counter-store.js";
 import { createLimitStoreMetrics } from "./limits/limit-store-metrics.js";
 import { createSharedLimitGate } from "./limits/shared-limit-gate.js";
 import { createExchangeBuffer } from "./stream/exchange-buffer.js";
@@ -90,6 +90,18 @@ const defaults = {
   flushMs: 5_000, // how long close() waits for buffered exchanges to be acknowledged
 };
 
+/** `store`, connecting to the counter store a snapshot names as soon as it applies (not at the first limited request). */
+function connectingCounterStore(store: SnapshotStore, stores: () => CounterStores): SnapshotStore {
+  return {
+    ...store,
+    apply(snapshot) {
+      const result = store.apply(snapshot);
+      if (!result.error) stores().client(store.current()?.counterStore);
+      return result;
+    },
+  };
+}
+
 /** Resolves once `store` holds a snapshot; rejects when `signal` aborts first. */
 async function untilSnapshot(store: SnapshotStore, signal: AbortSignal): Promise<void> {
   while (store.current() === undefined) {
@@ -114,7 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const upstreamCa = options.upstreamCaFile === undefined ? undefined : await readCaFile(options.upstreamCaFile, "upstream providers");
 
   const metrics = createAgentMetrics();
-  const store = metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs }));
+  const store = connectingCounterStore(metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs })), () => counterStores);
   const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
   metrics.watchBuffer(buffer);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamHeadersTimeoutMs;

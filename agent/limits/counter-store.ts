@@ -34,10 +34,15 @@ export interface CounterStores {
   close(): Promise<void>;
 }
 
-/** How long a script may take before the request goes on under onStoreDown. */
-export const COMMAND_TIMEOUT_MS = 250;
+/**
+ * How long a script may take before the request goes on under onStoreDown. A Redis that is down
+ * is seen at once (the connection closes); this bounds a hung one. Generous, because the time
+ * includes this process's own event-loop delays: a loaded agent must not take itself for a Redis
+ * outage.
+ */
+export const COMMAND_TIMEOUT_MS = 1_000;
 /** How long the very first calls wait for a new connection to be ready (afterwards: none). */
-const FIRST_CONNECT_WAIT_MS = 2_000;
+const FIRST_CONNECT_WAIT_MS = 5_000;
 
 interface ScriptCommands {
   palisadeAdmit(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
