@@ -30,7 +30,8 @@ function recorded(over: { subject?: string; groups?: string[]; connection?: stri
   return base;
 }
 
-const budget = (init: Partial<Parameters<typeof create<typeof BudgetSchema>>[1]> & { name: string }) =>
+type BudgetInit = { name: string; per?: BudgetScope; groups?: string[]; connections?: string[]; models?: string[] };
+const budget = (init: BudgetInit) =>
   budgetSettings(create(BudgetSchema, { per: BudgetScope.SUBJECT, period: BudgetPeriod.DAY, timeZone: "Europe/Paris", tokens: 1000n, ...init }));
 
 describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
