@@ -24,7 +24,8 @@ describe("console: sessions, sign-in and the other pages in the browser", { tags
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([
-      startStack({ agentName: "console-sessions", controlPlane: { consoleClock: () => new Date(Date.now() + clockOffsetMs) } }),
+      // A checkpoint every few entries, so that the audit page has one to show.
+      startStack({ agentName: "console-sessions", controlPlane: { consoleClock: () => new Date(Date.now() + clockOffsetMs), auditCheckpoints: { everyEntries: 5 } } }),
       launchChromium(),
     ]);
     idp = await startLoginProvider(`${stack.controlPlane.url}/console/callback`, { vera: ["viewers"] });
@@ -150,6 +151,7 @@ autoBlock: { for: 1h }
     await nav.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("button", { name: "Verify the whole log" }).click();
     await page.getByTestId("verify-result").filter({ hasText: "Intact." }).waitFor();
+    await expect(page.getByTestId("last-checkpoint").textContent()).resolves.toMatch(/Newest verified checkpoint: entry \d+, signed .* by key \S+/);
     await screenshot(page, "audit");
     expect(errors).toEqual([]);
     await context.close();
