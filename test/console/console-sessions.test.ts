@@ -118,9 +118,13 @@ autoBlock: { for: 1h }
     await page.getByRole("button", { name: "Play" }).click();
     // Every recorded write shown, at its pace: the SSE events the client got, through [DONE].
     await eventually("the replay to end", async () => (/^([1-9]\d*) \/ \1$/.test((await page.getByTestId("replay-progress").textContent()) ?? "") ? true : undefined));
-    const replayed = (await page.getByTestId("replay-output").textContent()) ?? "";
-    expect(replayed).toContain("data: [DONE]");
-    for (const word of streamed.trim().split(/\s+/)) expect(replayed).toContain(word);
+    // Shown as the text the caller's SDK put together, and as the events as sent.
+    expect(await page.getByTestId("replay-output").textContent()).toBe(streamed);
+    await page.getByLabel("Show").selectOption("events");
+    const events = (await page.getByTestId("replay-output").textContent()) ?? "";
+    expect(events).toContain("data: [DONE]");
+    for (const word of streamed.trim().split(/\s+/)) expect(events).toContain(word);
+    await page.getByLabel("Show").selectOption("text");
     await screenshot(page, "session");
     expect(errors).toEqual([]);
     await context.close();
