@@ -1,17 +1,14 @@
-// Apply-time checks of the data-protection fields of a Policy (mask, review, record): whatever an
-// agent would NACK or could not honour is refused here with INVALID_ARGUMENT naming the policy and
-// the field. Mask patterns are analysed for backtracking with the content-rule patterns
-// (policy-patterns.ts), after these synchronous checks.
+// Apply-time checks of the data-protection fields of a Policy (mask, review, record) beyond the
+// contract's field rules: fields that fit only some actions, detectors and patterns the agent must
+// compile, the webhook rule: whatever an agent would NACK or could not honour is refused here with
+// INVALID_ARGUMENT naming the policy and the field. Mask patterns are analysed for backtracking
+// with the content-rule patterns (policy-patterns.ts), after these synchronous checks.
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { type Policy, PolicyAction, MaskStyle } from "../gen/palisade/admin/v1/resources_pb.js";
 import { BUILTIN_DETECTORS, compileDetectors } from "../core/detectors/compile-detectors.js";
-import { REVIEW_GRANT_MAX_MS, REVIEW_WAIT_MAX_MS } from "../core/policy/protection-rules.js";
 import { invalid } from "./admin/input-checks.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
 import { webhookUrlProblem } from "./webhooks/webhook-url.js";
-
-const MAX_WORD_LENGTH = 256;
-const MAX_GROUP_LENGTH = 256;
 
 /** Throws INVALID_ARGUMENT for the first problem in the mask, review and record fields of `policy`. */
 export function checkPolicyProtection(policy: Policy, what: string): void {
@@ -37,13 +34,6 @@ function checkMask(policy: Policy, what: string): void {
   for (const [index, pattern] of policy.maskPatterns.entries()) {
     const problem = patternSyntaxProblem(pattern);
     if (problem) throw invalid(`${what}: maskPattern ${index + 1} ${problem}`);
-  }
-  for (const [index, word] of policy.maskWords.entries()) {
-    if (word.trim() === "") throw invalid(`${what}: maskWord ${index + 1} is empty`);
-    if (word.length > MAX_WORD_LENGTH) throw invalid(`${what}: maskWord ${index + 1} is longer than ${MAX_WORD_LENGTH} characters`);
-  }
-  if (policy.phoneRegion !== "" && !/^[A-Za-z]{2}$/.test(policy.phoneRegion)) {
-    throw invalid(`${what}: phoneRegion must be an ISO 3166 alpha-2 region such as US or DE`);
   }
   if (policy.phoneRegion !== "" && !isSupportedCountry(policy.phoneRegion.toUpperCase())) {
     throw invalid(`${what}: phoneRegion "${policy.phoneRegion}" is not a region with a known phone numbering plan`);
@@ -84,25 +74,10 @@ function checkReview(policy: Policy, what: string): void {
     return;
   }
   if (policy.approvers.length === 0) throw invalid(`${what}: action review needs at least one approvers group`);
-  for (const [index, group] of policy.approvers.entries()) {
-    if (group.trim() === "") throw invalid(`${what}: approvers group ${index + 1} is empty`);
-    if (group.length > MAX_GROUP_LENGTH) throw invalid(`${what}: approvers group ${index + 1} is longer than ${MAX_GROUP_LENGTH} characters`);
+  // The contract bounds wait and grant; they are stored and shown in whole seconds (`30s`, `10m`).
+  for (const [field, duration] of [["wait", policy.wait], ["grant", policy.grant]] as const) {
+    if (duration && duration.nanos !== 0) throw invalid(`${what}: ${field} must be whole seconds`);
   }
-  checkDuration(what, "wait", policy.wait, REVIEW_WAIT_MAX_MS);
-  checkDuration(what, "grant", policy.grant, REVIEW_GRANT_MAX_MS);
   const webhookProblem = policy.webhook === "" ? undefined : webhookUrlProblem(policy.webhook);
   if (webhookProblem) throw invalid(`${what}: webhook ${webhookProblem}`);
-}
-
-// Whole seconds only: stored and printed as such (`30s`, `10m`).
-function checkDuration(what: string, field: string, duration: { seconds: bigint; nanos: number } | undefined, maxMs: number): void {
-  if (!duration) return;
-  if (duration.nanos !== 0 || duration.seconds <= 0n) throw invalid(`${what}: ${field} must be a positive whole number of seconds`);
-  if (duration.seconds * 1000n > BigInt(maxMs)) throw invalid(`${what}: ${field} must be at most ${formatSeconds(maxMs / 1000)}`);
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }

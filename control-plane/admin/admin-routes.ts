@@ -34,6 +34,7 @@ import { createResourceService } from "./resource-service.js";
 import { createSessionService } from "./session-service.js";
 import { createTokenService } from "./token-service.js";
 import { invalid, nulAt } from "./input-checks.js";
+import { requestValidation } from "./request-validation.js";
 
 /** Everything the admin services work on. */
 export interface AdminDeps {
@@ -79,6 +80,8 @@ export function registerAdminRoutes(router: ConnectRouter, deps: AdminDeps): voi
       consoleSessions: consoleDeps && createConsoleSessionAuth(consoleDeps),
     }),
     refuseNul,
+    // The field rules of the contract (proto/ → protovalidate), before any handler runs.
+    requestValidation,
     // Mutating RPCs leave an 'admin' entry in the audit chain, committed with their change.
     adminAuditInterceptor(deps.auditDb),
   ] };

@@ -9,7 +9,6 @@ import { adminActor } from "../auth/admin-auth.js";
 import { type StoredInstance, summarise } from "../storage/agent-instances.js";
 import { AgentExistsError, type AgentStore, type StoredAgent } from "../storage/agents.js";
 import { retryableConflicts } from "./storage-errors.js";
-import { checkName } from "./input-checks.js";
 
 /** Collaborators of the agent admin service. */
 export interface AgentAdminDeps {
@@ -51,8 +50,6 @@ function agentMessage(agent: StoredAgent): Agent {
 export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeof AgentAdminService> {
   return {
     async createAgent(request, context) {
-      checkName("agent", request.name);
-      if (request.segment) checkName(`agent "${request.name}": segment`, request.segment);
       try {
         const { agent, token } = await retryableConflicts(`agent "${request.name}"`,
           () => deps.agents.enrol(request.name, request.segment, request.rotateToken, adminActor(context)));

@@ -1,12 +1,14 @@
 // An AlertRule as the evaluator and the store use it: the condition's settings in seconds with
-// every default filled in (defaults as documented in resources.proto), checked once at apply.
+// every default filled in (defaults as documented in resources.proto). The ranges are field rules
+// of the contract (checked before apply); what needs the defaults — a baseline at least as long
+// as its window — and the webhook rule are checked here.
 import { create } from "@bufbuild/protobuf";
 import { type Duration, DurationSchema } from "@bufbuild/protobuf/wkt";
 import {
   type AlertRule, AlertRuleSchema, AutoBlockSchema, RepeatedViolationsConditionSchema, RequestRateSpikeConditionSchema,
   TokenSpikeConditionSchema, UnusualModelConditionSchema,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
-import { checkName, invalid } from "../admin/input-checks.js";
+import { invalid } from "../admin/input-checks.js";
 import { webhookUrlProblem } from "../webhooks/webhook-url.js";
 
 const MINUTE = 60;
@@ -44,27 +46,21 @@ function seconds(duration: Duration | undefined, fallback: number): number {
   return duration ? Number(duration.seconds) + duration.nanos / 1e9 : fallback;
 }
 
-function between(what: string, value: number, min: number, max: number, unit: string): number {
-  if (!(value >= min && value <= max)) throw invalid(`${what} must be between ${min} and ${max}${unit} (got ${value}${unit})`);
-  return value;
-}
-
 function spike(what: string, window: Duration | undefined, baseline: Duration | undefined, factor: number, minimum: number,
   defaults: { window: number; minimum: number }): SpikeSettings {
-  const windowSeconds = between(`${what}: window`, seconds(window, defaults.window), 10, DAY, "s");
-  const baselineSeconds = between(`${what}: baseline`, seconds(baseline, HOUR), 60, 30 * DAY, "s");
+  const windowSeconds = seconds(window, defaults.window);
+  const baselineSeconds = seconds(baseline, HOUR);
   if (baselineSeconds < windowSeconds) throw invalid(`${what}: baseline must be at least as long as window`);
   return {
     windowSeconds,
     baselineSeconds,
-    factor: between(`${what}: factor`, factor === 0 ? 5 : factor, 1, 1_000_000, ""),
+    factor: factor === 0 ? 5 : factor,
     minimum: minimum === 0 ? defaults.minimum : minimum,
   };
 }
 
 /** The settings of `rule` with defaults applied; throws INVALID_ARGUMENT naming the rule and field. */
 export function ruleSettings(rule: AlertRule): RuleSettings {
-  checkName("alert rule", rule.name);
   const what = `alert rule "${rule.name}"`;
   const { case: type, value } = rule.condition;
   let condition: RuleCondition;
@@ -78,21 +74,19 @@ export function ruleSettings(rule: AlertRule): RuleSettings {
     case "repeatedViolations":
       condition = {
         type: "repeated_violations",
-        count: between(`${what}: count`, value.count === 0 ? 5 : value.count, 1, 100_000, ""),
-        windowSeconds: between(`${what}: window`, seconds(value.window, 10 * MINUTE), 10, DAY, "s"),
+        count: value.count === 0 ? 5 : value.count,
+        windowSeconds: seconds(value.window, 10 * MINUTE),
       };
       break;
     case "unusualModel":
-      condition = { type: "unusual_model", baselineSeconds: between(`${what}: baseline`, seconds(value.baseline, 7 * DAY), HOUR, 90 * DAY, "s") };
+      condition = { type: "unusual_model", baselineSeconds: seconds(value.baseline, 7 * DAY) };
       break;
     default:
       throw invalid(`${what}: set one condition: tokenSpike, repeatedViolations, unusualModel or requestRateSpike`);
   }
-  let autoBlockSeconds: number | undefined;
-  if (rule.autoBlock) autoBlockSeconds = between(`${what}: autoBlock.for`, seconds(rule.autoBlock.duration, HOUR), 1, 365 * DAY, "s");
+  const autoBlockSeconds = rule.autoBlock ? seconds(rule.autoBlock.duration, HOUR) : undefined;
   const webhookProblem = rule.webhook === "" ? undefined : webhookUrlProblem(rule.webhook);
   if (webhookProblem) throw invalid(`${what}: webhook ${webhookProblem}`);
-  for (const sink of rule.sinks) checkName(`${what}: sink`, sink);
   return { name: rule.name, condition, autoBlockSeconds, sinks: [...rule.sinks], webhook: rule.webhook, description: rule.description };
 }
 

@@ -4,6 +4,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import pino from "pino";
 import { registerAdminRoutes } from "../../control-plane/admin/admin-routes.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "../../control-plane/auth/admin-tokens.js";
+import { createBlockStore } from "../../control-plane/blocks/block-store.js";
 import { type SnapshotCache, startSnapshotCache } from "../../control-plane/snapshot/snapshot-cache.js";
 import { createAgentStore } from "../../control-plane/storage/agents.js";
 import { type Database, openDatabase } from "../../control-plane/storage/database.js";
@@ -53,6 +54,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     verifyAdminToken: createAdminTokenVerifier(db),
     disconnectAgent: (name) => disconnected.push(name),
     auditDb: db,
+    blocks: { store: createBlockStore(db), db },
   });
   return {
     db,

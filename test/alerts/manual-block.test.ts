@@ -107,6 +107,6 @@ describe("manual blocks", () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain("is not blocked");
     const tooLong = await runPalisade(["block", SUBJECT, "--for", "400d"], stack.env);
-    expect(tooLong.stderr).toContain("between 1 second and 365 days");
+    expect(tooLong.stderr).toContain("duration must be at least 1s and at most 365d [duration.gte_lte]");
   });
 });

@@ -132,9 +132,9 @@ describe("admin API authentication and roles", () => {
   it("validates RoleBindings and returns them as applied", async () => {
     const cases: Array<[ReturnType<typeof binding>, RegExp]> = [
       [binding("Bad_Name", Role.VIEWER, ["g"]), /role binding "Bad_Name": name must be/],
-      [binding("norole", Role.UNSPECIFIED, ["g"]), /role binding "norole": role must be admin, approver, auditor or viewer/],
+      [binding("norole", Role.UNSPECIFIED, ["g"]), /role binding "norole": role must be one of admin, approver, auditor, viewer \[enum.not_in\]/],
       [binding("nobody", Role.VIEWER), /role binding "nobody": name at least one group or subject/],
-      [binding("blank", Role.VIEWER, [" "]), /role binding "blank": groups and subjects must not be empty/],
+      [binding("blank", Role.VIEWER, [" "]), /role binding "blank": groups\[0\] must not be empty or blank \[string.not_blank\]/],
     ];
     for (const [resource, message] of cases) {
       const { error } = await gate(() => admin().apply({ resources: [resource] }));

@@ -46,7 +46,7 @@ describe("a connection's allowedGroups", () => {
 
     const bad = await runPalisade(["apply", "-f", "-"], bed.env, restricted().replace("[eng, ops]", '[eng, ""]'));
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/invalid_argument: .*allowedGroups must not contain empty strings/);
+    expect(bad.stderr).toMatch(/invalid_argument: connection "restricted": allowedGroups\[1\] must not be empty or blank \[string.not_blank\]/);
   });
 
   it("lets members of a listed group through and refuses everyone else with 403", async () => {

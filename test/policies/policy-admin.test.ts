@@ -89,12 +89,12 @@ describe("policies through the admin API", () => {
   it.each([
     ["an invalid pattern", { match: { patterns: ["(unclosed"] } }, /^policy "p": pattern 1 is not a valid regular expression: Unterminated group$/],
     ["a pattern over 1024 characters", { match: { patterns: ["x".repeat(1025)] } }, /^policy "p": pattern 1 is longer than 1024 characters$/],
-    ["an empty keyword", { match: { keywords: ["ok", " "] } }, /^policy "p": keyword 2 is empty$/],
-    ["no connections", { connections: [] }, /^policy "p": connections must name at least one connection, or "\*"$/],
-    ["a malformed connection name", { connections: ["Not A Name"] }, /^policy "p": connection "Not A Name": name must be/],
+    ["an empty keyword", { match: { keywords: ["ok", " "] } }, /^policy "p": match.keywords\[1\] must not be empty or blank \[string.not_blank\]$/],
+    ["no connections", { connections: [] }, /^policy "p": connections must not be empty \[repeated.min_items\]$/],
+    ["a malformed connection name", { connections: ["Not A Name"] }, /^policy "p": connections\[0\] must be a connection name or "\*" \[policy.connection\]$/],
     ["neither action nor limits", { action: PolicyAction.UNSPECIFIED }, /^policy "p": needs an action \(allow, deny, mask or review\) or limits/],
-    ["an unknown action", { action: 7 as PolicyAction }, /^policy "p": action must be allow, deny, mask or review$/],
-    ["a reason over 1 KiB", { reason: "é".repeat(513) }, /^policy "p": reason must be at most 1024 bytes$/],
+    ["an unknown action", { action: 7 as PolicyAction }, /^policy "p": action must be one of allow, deny, mask, review \[enum.defined_only\]$/],
+    ["a reason over 1 KiB", { reason: "é".repeat(513) }, /^policy "p": reason must be at most 1024 bytes \[string.max_bytes\]$/],
   ])("refuses %s", async (_, init, message) => {
     const error = await refusal(client.apply({ resources: [policy("p", init as never)] }));
     expect(error.code).toBe(Code.InvalidArgument);

@@ -69,15 +69,15 @@ describe("AuditSink resources", () => {
   it("refuses invalid sinks with INVALID_ARGUMENT naming them", async () => {
     const client = admin.client(ResourceService);
     const cases: Array<[ReturnType<typeof sink>, RegExp]> = [
-      [sink({ name: "none" }), /audit sink "none": set one target/],
+      [sink({ name: "none" }), /audit sink "none": target needs one of file, webhook or syslog set \[required\]/],
       [webhook("nosecret", ""), /audit sink "nosecret": webhook secret is required/],
       [webhook("plain", "s", "http://siem.example.com/hook"), /webhook url must be https/],
       [webhook("creds", "s", "https://siem:pw@siem.example.com/hook"), /audit sink "creds": webhook url must not carry credentials/],
-      [sink({ name: "rel", target: { case: "file", value: { path: "audit.jsonl" } } }), /file path must be absolute/],
-      [sink({ name: "tiny", target: { case: "file", value: { path: "/tmp/a", maxBytes: 10n } } }), /maxBytes must be/],
-      [sink({ name: "addr", target: { case: "syslog", value: { address: "syslog.example.com" } } }), /address must be "host:port"/],
-      [sink({ name: "app", target: { case: "syslog", value: { address: "h:514", appName: "has space" } } }), /appName/],
-      [sink({ name: "ev", target: { case: "syslog", value: { address: "h:514" } }, events: ["sessions"] }), /unknown event type "sessions"/],
+      [sink({ name: "rel", target: { case: "file", value: { path: "audit.jsonl" } } }), /audit sink "rel": file.path must be an absolute path \[file_sink.path\]/],
+      [sink({ name: "tiny", target: { case: "file", value: { path: "/tmp/a", maxBytes: 10n } } }), /audit sink "tiny": file.maxBytes must be 0 \(100 MiB\) or at least 4096 \[file_sink.max_bytes\]/],
+      [sink({ name: "addr", target: { case: "syslog", value: { address: "syslog.example.com" } } }), /audit sink "addr": syslog.address must be a valid host \(hostname or IP address\) and port pair \[string.host_and_port\]/],
+      [sink({ name: "app", target: { case: "syslog", value: { address: "h:514", appName: "has space" } } }), /audit sink "app": syslog.appName must be 1-48 printable ASCII characters without spaces \[syslog_sink.app_name\]/],
+      [sink({ name: "ev", target: { case: "syslog", value: { address: "h:514" } }, events: ["sessions"] }), /audit sink "ev": events\[0\] must be in list \[session, admin, alert, review, block\] \[string.in\]/],
     ];
     for (const [resource, message] of cases) {
       const error = await refusal(client.apply({ resources: [resource] }));

@@ -4,15 +4,17 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_palisade_admin_v1_rules } from "./rules_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palisade/admin/v1/resources.proto.
  */
 export const file_palisade_admin_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIvsDCghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAEjQKC21vZGVsX3ByaWNlGAggASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuTW9kZWxQcmljZUgAEisKBmJ1ZGdldBgJIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkJ1ZGdldEgAQgoKCHJlc291cmNlIuACCgpDb25uZWN0aW9uEgwKBG5hbWUYASABKAkSLQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlchIQCgh1cHN0cmVhbRgDIAEoCRIxCgpjcmVkZW50aWFsGAQgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ3JlZGVudGlhbBIWCg5jcmVkZW50aWFsX3NldBgFIAEoCBIQCghzZWdtZW50cxgGIAMoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJEiwKCXJldGVudGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIrCgpDcmVkZW50aWFsEg4KBmhlYWRlchgBIAEoCRINCgV2YWx1ZRgCIAEoCSL/AQoQSWRlbnRpdHlQcm92aWRlchIMCgRuYW1lGAEgASgJEg4KBmlzc3VlchgCIAEoCRIQCghhdWRpZW5jZRgDIAEoCRIQCghqd2tzX3VyaRgEIAEoCRIUCgxncm91cHNfY2xhaW0YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdjb25zb2xlGAggASgLMiAucGFsaXNhZGUuYWRtaW4udjEuQ29uc29sZUNsaWVudCIyCg1Db25zb2xlQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIOCgZzY29wZXMYAiADKAkipQEKDlNlcnZpY2VBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGZ3JvdXBzGAIgAygJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiywUKBlBvbGljeRIMCgRuYW1lGAEgASgJEhAKCHByaW9yaXR5GAIgASgFEhMKC2Nvbm5lY3Rpb25zGAMgAygJEgwKBHdoZW4YBCABKAkSLgoFbWF0Y2gYBSABKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5Db250ZW50TWF0Y2gSLwoGYWN0aW9uGAYgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5QWN0aW9uEg4KBnJlYXNvbhgHIAEoCRIpCgZsaW1pdHMYCCABKAsyGS5wYWxpc2FkZS5hZG1pbi52MS5MaW1pdHMSEwoLZGVzY3JpcHRpb24YCSABKAkSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZXRlY3RvcnMYDCADKAkSFQoNbWFza19wYXR0ZXJucxgNIAMoCRISCgptYXNrX3dvcmRzGA4gAygJEhQKDHBob25lX3JlZ2lvbhgPIAEoCRIzCglkaXJlY3Rpb24YECABKA4yIC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrRGlyZWN0aW9uEisKBXN0eWxlGBEgASgOMhwucGFsaXNhZGUuYWRtaW4udjEuTWFza1N0eWxlEg8KB3Jlc3RvcmUYEiABKAgSLQoGcmVjb3JkGBMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuUmVjb3JkTW9kZRIRCglhcHByb3ZlcnMYFCADKAkSJwoEd2FpdBgVIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVncmFudBgWIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgd3ZWJob29rGBcgASgJIjIKDENvbnRlbnRNYXRjaBIQCghrZXl3b3JkcxgBIAMoCRIQCghwYXR0ZXJucxgCIAMoCSK7AQoGTGltaXRzEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYASABKA0SFwoPdG9rZW5zX3Blcl9ob3VyGAIgASgEEiwKBXNjb3BlGAMgASgOMh0ucGFsaXNhZGUuYWRtaW4udjEuTGltaXRTY29wZRI5Cg1vbl9zdG9yZV9kb3duGAQgASgOMiIucGFsaXNhZGUuYWRtaW4udjEuU3RvcmVEb3duQWN0aW9uEhIKCmNvdW50ZWRfaW4YBSABKAkixgEKC1JvbGVCaW5kaW5nEgwKBG5hbWUYASABKAkSJQoEcm9sZRgCIAEoDjIXLnBhbGlzYWRlLmFkbWluLnYxLlJvbGUSDgoGZ3JvdXBzGAMgAygJEhAKCHN1YmplY3RzGAQgAygJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQIKCUF1ZGl0U2luaxIMCgRuYW1lGAEgASgJEjEKBGZpbGUYAiABKAsyIS5wYWxpc2FkZS5hZG1pbi52MS5GaWxlU2lua1RhcmdldEgAEjcKB3dlYmhvb2sYAyABKAsyJC5wYWxpc2FkZS5hZG1pbi52MS5XZWJob29rU2lua1RhcmdldEgAEjUKBnN5c2xvZxgEIAEoCzIjLnBhbGlzYWRlLmFkbWluLnYxLlN5c2xvZ1NpbmtUYXJnZXRIABIOCgZldmVudHMYBSADKAkSEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIICgZ0YXJnZXQiRAoORmlsZVNpbmtUYXJnZXQSDAoEcGF0aBgBIAEoCRIRCgltYXhfYnl0ZXMYAiABKAQSEQoJbWF4X2ZpbGVzGAMgASgNIlgKEVdlYmhvb2tTaW5rVGFyZ2V0EgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEgoKc2VjcmV0X3NldBgDIAEoCBISCgpiYXRjaF9zaXplGAQgASgNIlMKEFN5c2xvZ1NpbmtUYXJnZXQSDwoHYWRkcmVzcxgBIAEoCRILCgN0bHMYAiABKAgSDwoHY2FfZmlsZRgDIAEoCRIQCghhcHBfbmFtZRgEIAEoCSKMBAoJQWxlcnRSdWxlEgwKBG5hbWUYASABKAkSPQoLdG9rZW5fc3Bpa2UYAiABKAsyJi5wYWxpc2FkZS5hZG1pbi52MS5Ub2tlblNwaWtlQ29uZGl0aW9uSAASTQoTcmVwZWF0ZWRfdmlvbGF0aW9ucxgDIAEoCzIuLnBhbGlzYWRlLmFkbWluLnYxLlJlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbkgAEkEKDXVudXN1YWxfbW9kZWwYBCABKAsyKC5wYWxpc2FkZS5hZG1pbi52MS5VbnVzdWFsTW9kZWxDb25kaXRpb25IABJKChJyZXF1ZXN0X3JhdGVfc3Bpa2UYBSABKAsyLC5wYWxpc2FkZS5hZG1pbi52MS5SZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uSAASMAoKYXV0b19ibG9jaxgGIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkF1dG9CbG9jaxINCgVzaW5rcxgHIAMoCRIPCgd3ZWJob29rGAggASgJEhMKC2Rlc2NyaXB0aW9uGAkgASgJEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCwoJY29uZGl0aW9uIpEBChNUb2tlblNwaWtlQ29uZGl0aW9uEikKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZmYWN0b3IYAyABKAESEgoKbWluX3Rva2VucxgEIAEoBCJXChtSZXBlYXRlZFZpb2xhdGlvbnNDb25kaXRpb24SDQoFY291bnQYASABKA0SKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkQKFVVudXN1YWxNb2RlbENvbmRpdGlvbhIrCghiYXNlbGluZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKZAQoZUmVxdWVzdFJhdGVTcGlrZUNvbmRpdGlvbhIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKwoIYmFzZWxpbmUYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZmFjdG9yGAMgASgBEhQKDG1pbl9yZXF1ZXN0cxgEIAEoDSI9CglBdXRvQmxvY2sSMAoIZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25SA2ZvciL5AQoKTW9kZWxQcmljZRIMCgRuYW1lGAEgASgJEg0KBW1vZGVsGAIgASgJEhkKEWlucHV0X3Blcl9taWxsaW9uGAMgASgBEhoKEm91dHB1dF9wZXJfbWlsbGlvbhgEIAEoARIgChhjYWNoZWRfaW5wdXRfcGVyX21pbGxpb24YBSABKAESEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKXAwoGQnVkZ2V0EgwKBG5hbWUYASABKAkSKwoDcGVyGAIgASgOMh4ucGFsaXNhZGUuYWRtaW4udjEuQnVkZ2V0U2NvcGUSLwoGcGVyaW9kGAMgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuQnVkZ2V0UGVyaW9kEhEKCXRpbWVfem9uZRgEIAEoCRIOCgZ0b2tlbnMYBSABKAQSDAoEY29zdBgGIAEoARIQCghzdWJqZWN0cxgHIAMoCRIOCgZncm91cHMYCCADKAkSEwoLY29ubmVjdGlvbnMYCSADKAkSDgoGbW9kZWxzGAogAygJEhIKCnRocmVzaG9sZHMYCyADKA0SDQoFc2lua3MYDCADKAkSDwoHd2ViaG9vaxgNIAEoCRITCgtkZXNjcmlwdGlvbhgOIAEoCRIvCgtjcmVhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKuABCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABITCg9LSU5EX0NPTk5FQ1RJT04QARIaChZLSU5EX0lERU5USVRZX1BST1ZJREVSEAISGAoUS0lORF9TRVJWSUNFX0FDQ09VTlQQAxIPCgtLSU5EX1BPTElDWRAEEhUKEUtJTkRfUk9MRV9CSU5ESU5HEAUSEwoPS0lORF9BVURJVF9TSU5LEAYSEwoPS0lORF9BTEVSVF9SVUxFEAcSFAoQS0lORF9NT0RFTF9QUklDRRAIEg8KC0tJTkRfQlVER0VUEAkqZwoIUHJvdmlkZXISGAoUUFJPVklERVJfVU5TUEVDSUZJRUQQABITCg9QUk9WSURFUl9PUEVOQUkQARIWChJQUk9WSURFUl9BTlRIUk9QSUMQAhIUChBQUk9WSURFUl9HRU5FUklDEAMqkAEKDFBvbGljeUFjdGlvbhIdChlQT0xJQ1lfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTUE9MSUNZX0FDVElPTl9BTExPVxABEhYKElBPTElDWV9BQ1RJT05fREVOWRACEhYKElBPTElDWV9BQ1RJT05fTUFTSxADEhgKFFBPTElDWV9BQ1RJT05fUkVWSUVXEAQqgQEKDU1hc2tEaXJlY3Rpb24SHgoaTUFTS19ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIaChZNQVNLX0RJUkVDVElPTl9SRVFVRVNUEAESGwoXTUFTS19ESVJFQ1RJT05fUkVTUE9OU0UQAhIXChNNQVNLX0RJUkVDVElPTl9CT1RIEAMqWwoJTWFza1N0eWxlEhoKFk1BU0tfU1RZTEVfVU5TUEVDSUZJRUQQABIVChFNQVNLX1NUWUxFX1JFREFDVBABEhsKF01BU0tfU1RZTEVfUFNFVURPTllNSVpFEAIqbAoKUmVjb3JkTW9kZRIbChdSRUNPUkRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElJFQ09SRF9NT0RFX01BU0tFRBABEhMKD1JFQ09SRF9NT0RFX1JBVxACEhQKEFJFQ09SRF9NT0RFX05PTkUQAypYCgpMaW1pdFNjb3BlEhsKF0xJTUlUX1NDT1BFX1VOU1BFQ0lGSUVEEAASFgoSTElNSVRfU0NPUEVfR0xPQkFMEAESFQoRTElNSVRfU0NPUEVfTE9DQUwQAiptCg9TdG9yZURvd25BY3Rpb24SIQodU1RPUkVfRE9XTl9BQ1RJT05fVU5TUEVDSUZJRUQQABIaChZTVE9SRV9ET1dOX0FDVElPTl9ERU5ZEAESGwoXU1RPUkVfRE9XTl9BQ1RJT05fTE9DQUwQAipiCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0FETUlOEAESEQoNUk9MRV9BUFBST1ZFUhACEhAKDFJPTEVfQVVESVRPUhADEg8KC1JPTEVfVklFV0VSEAQqqAEKC0J1ZGdldFNjb3BlEhwKGEJVREdFVF9TQ09QRV9VTlNQRUNJRklFRBAAEhgKFEJVREdFVF9TQ09QRV9TVUJKRUNUEAESFgoSQlVER0VUX1NDT1BFX0dST1VQEAISGwoXQlVER0VUX1NDT1BFX0NPTk5FQ1RJT04QAxIWChJCVURHRVRfU0NPUEVfTU9ERUwQBBIUChBCVURHRVRfU0NPUEVfQUxMEAUqdQoMQnVkZ2V0UGVyaW9kEh0KGUJVREdFVF9QRVJJT0RfVU5TUEVDSUZJRUQQABIVChFCVURHRVRfUEVSSU9EX0RBWRABEhYKEkJVREdFVF9QRVJJT0RfV0VFSxACEhcKE0JVREdFVF9QRVJJT0RfTU9OVEgQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiFwYWxpc2FkZS9hZG1pbi92MS9yZXNvdXJjZXMucHJvdG8SEXBhbGlzYWRlLmFkbWluLnYxIoIECghSZXNvdXJjZRIzCgpjb25uZWN0aW9uGAEgASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuQ29ubmVjdGlvbkgAEkAKEWlkZW50aXR5X3Byb3ZpZGVyGAIgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuSWRlbnRpdHlQcm92aWRlckgAEjwKD3NlcnZpY2VfYWNjb3VudBgDIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLlNlcnZpY2VBY2NvdW50SAASKwoGcG9saWN5GAQgASgLMhkucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5SAASNgoMcm9sZV9iaW5kaW5nGAUgASgLMh4ucGFsaXNhZGUuYWRtaW4udjEuUm9sZUJpbmRpbmdIABIyCgphdWRpdF9zaW5rGAYgASgLMhwucGFsaXNhZGUuYWRtaW4udjEuQXVkaXRTaW5rSAASMgoKYWxlcnRfcnVsZRgHIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkFsZXJ0UnVsZUgAEjQKC21vZGVsX3ByaWNlGAggASgLMh0ucGFsaXNhZGUuYWRtaW4udjEuTW9kZWxQcmljZUgAEisKBmJ1ZGdldBgJIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkJ1ZGdldEgAQhEKCHJlc291cmNlEgW6SAIIASLQBAoKQ29ubmVjdGlvbhIXCgRuYW1lGAEgASgJQgm6SAZyBICXIgESOQoIcHJvdmlkZXIYAiABKA4yGy5wYWxpc2FkZS5hZG1pbi52MS5Qcm92aWRlckIKukgHggEEEAEgABIbCgh1cHN0cmVhbRgDIAEoCUIJukgGcgSIlyIBEjEKCmNyZWRlbnRpYWwYBCABKAsyHS5wYWxpc2FkZS5hZG1pbi52MS5DcmVkZW50aWFsEhYKDmNyZWRlbnRpYWxfc2V0GAUgASgIEiAKCHNlZ21lbnRzGAYgAygJQg66SAuSAQgiBnIEgJciARIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKDmFsbG93ZWRfZ3JvdXBzGAkgAygJQg66SAuSAQgiBnIEkJciARLZAQoJcmV0ZW50aW9uGAogASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQqoBukimAboBogEKFGNvbm5lY3Rpb24ucmV0ZW50aW9uEjNtdXN0IGJlIDAgKGtlZXAgZm9yZXZlcikgb3IgYmV0d2VlbiAxaCBhbmQgNjggeWVhcnMaVXRoaXMgPT0gZHVyYXRpb24oJzBzJykgfHwgKHRoaXMgPj0gZHVyYXRpb24oJzFoJykgJiYgdGhpcyA8PSBkdXJhdGlvbignMjE0NzQ4MzY0N3MnKSkiQwoKQ3JlZGVudGlhbBIZCgZoZWFkZXIYASABKAlCCbpIBnIEoJciARIaCgV2YWx1ZRgCIAEoCUILukgIcgaYlyIBEAEirAIKEElkZW50aXR5UHJvdmlkZXISFwoEbmFtZRgBIAEoCUIJukgGcgSAlyIBEhkKBmlzc3VlchgCIAEoCUIJukgGcgSIlyIBEhkKCGF1ZGllbmNlGAMgASgJQge6SARyAhABEh4KCGp3a3NfdXJpGAQgASgJQgy6SAnYAQFyBIiXIgESFAoMZ3JvdXBzX2NsYWltGAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHY29uc29sZRgIIAEoCzIgLnBhbGlzYWRlLmFkbWluLnYxLkNvbnNvbGVDbGllbnQi1gEKDUNvbnNvbGVDbGllbnQSHAoJY2xpZW50X2lkGAEgASgJQgm6SAZyBJCXIgESpgEKBnNjb3BlcxgCIAMoCUKVAbpIkQGSAY0BIooBugGGAQoUY29uc29sZV9jbGllbnQuc2NvcGUSPG11c3QgYmUgYSBzY29wZSB0b2tlbiAocHJpbnRhYmxlIEFTQ0lJLCBubyBzcGFjZXMgb3IgcXVvdGVzKRowdGhpcy5tYXRjaGVzKCdeW1xceDIxXFx4MjMtXFx4NWJcXHg1ZC1cXHg3ZV0rJCcpIsABCg5TZXJ2aWNlQWNjb3VudBIXCgRuYW1lGAEgASgJQgm6SAZyBICXIgESHgoGZ3JvdXBzGAIgAygJQg66SAuSAQgiBnIEkJciARITCgtkZXNjcmlwdGlvbhgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIskICgZQb2xpY3kSFwoEbmFtZRgBIAEoCUIJukgGcgSAlyIBEhAKCHByaW9yaXR5GAIgASgFEo4BCgtjb25uZWN0aW9ucxgDIAMoCUJ5ukh2kgFzCAEib7oBbAoRcG9saWN5LmNvbm5lY3Rpb24SIG11c3QgYmUgYSBjb25uZWN0aW9uIG5hbWUgb3IgIioiGjV0aGlzID09ICcqJyB8fCB0aGlzLm1hdGNoZXMoJ15bYS16XVthLXowLTktXXswLDYyfSQnKRIXCgR3aGVuGAQgASgJQgm6SAZyBBiAgAESLgoFbWF0Y2gYBSABKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5Db250ZW50TWF0Y2gSOQoGYWN0aW9uGAYgASgOMh8ucGFsaXNhZGUuYWRtaW4udjEuUG9saWN5QWN0aW9uQgi6SAWCAQIQARIYCgZyZWFzb24YByABKAlCCLpIBXIDKIAIEikKBmxpbWl0cxgIIAEoCzIZLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0cxITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWRldGVjdG9ycxgMIAMoCRIVCg1tYXNrX3BhdHRlcm5zGA0gAygJEiUKCm1hc2tfd29yZHMYDiADKAlCEbpIDpIBCyIJcgeQlyIBGIACEogBCgxwaG9uZV9yZWdpb24YDyABKAlCcrpIb7oBaQoTcG9saWN5LnBob25lX3JlZ2lvbhIzbXVzdCBiZSBhbiBJU08gMzE2NiBhbHBoYS0yIHJlZ2lvbiBzdWNoIGFzIFVTIG9yIERFGh10aGlzLm1hdGNoZXMoJ15bQS1aYS16XXsyfSQnKdgBARI9CglkaXJlY3Rpb24YECABKA4yIC5wYWxpc2FkZS5hZG1pbi52MS5NYXNrRGlyZWN0aW9uQgi6SAWCAQIQARI1CgVzdHlsZRgRIAEoDjIcLnBhbGlzYWRlLmFkbWluLnYxLk1hc2tTdHlsZUIIukgFggECEAESDwoHcmVzdG9yZRgSIAEoCBI3CgZyZWNvcmQYEyABKA4yHS5wYWxpc2FkZS5hZG1pbi52MS5SZWNvcmRNb2RlQgi6SAWCAQIQARIkCglhcHByb3ZlcnMYFCADKAlCEbpIDpIBCyIJcgeQlyIBGIACEjYKBHdhaXQYFSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDbpICqoBByIDCKwCKgASOAoFZ3JhbnQYFiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDrpIC6oBCCIECID1JCoAEg8KB3dlYmhvb2sYFyABKAkiRQoMQ29udGVudE1hdGNoEiMKCGtleXdvcmRzGAEgAygJQhG6SA6SAQsiCXIHkJciARiAAhIQCghwYXR0ZXJucxgCIAMoCSLfAQoGTGltaXRzEhsKE3JlcXVlc3RzX3Blcl9taW51dGUYASABKA0SJwoPdG9rZW5zX3Blcl9ob3VyGAIgASgEQg66SAsyCRj/////////DxI2CgVzY29wZRgDIAEoDjIdLnBhbGlzYWRlLmFkbWluLnYxLkxpbWl0U2NvcGVCCLpIBYIBAhABEkMKDW9uX3N0b3JlX2Rvd24YBCABKA4yIi5wYWxpc2FkZS5hZG1pbi52MS5TdG9yZURvd25BY3Rpb25CCLpIBYIBAhABEhIKCmNvdW50ZWRfaW4YBSABKAki6wIKC1JvbGVCaW5kaW5nEhcKBG5hbWUYASABKAlCCbpIBnIEgJciARIxCgRyb2xlGAIgASgOMhcucGFsaXNhZGUuYWRtaW4udjEuUm9sZUIKukgHggEEEAEgABIeCgZncm91cHMYAyADKAlCDrpIC5IBCCIGcgSQlyIBEiAKCHN1YmplY3RzGAQgAygJQg66SAuSAQgiBnIEkJciARIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOmy6SGkaZwoUcm9sZV9iaW5kaW5nLm1lbWJlcnMSIm5hbWUgYXQgbGVhc3Qgb25lIGdyb3VwIG9yIHN1YmplY3QaK3NpemUodGhpcy5ncm91cHMpICsgc2l6ZSh0aGlzLnN1YmplY3RzKSA+IDAikwMKCUF1ZGl0U2luaxIXCgRuYW1lGAEgASgJQgm6SAZyBICXIgESMQoEZmlsZRgCIAEoCzIhLnBhbGlzYWRlLmFkbWluLnYxLkZpbGVTaW5rVGFyZ2V0SAASNwoHd2ViaG9vaxgDIAEoCzIkLnBhbGlzYWRlLmFkbWluLnYxLldlYmhvb2tTaW5rVGFyZ2V0SAASNQoGc3lzbG9nGAQgASgLMiMucGFsaXNhZGUuYWRtaW4udjEuU3lzbG9nU2lua1RhcmdldEgAEkIKBmV2ZW50cxgFIAMoCUIyukgvkgEsGAEiKHImUgdzZXNzaW9uUgVhZG1pblIFYWxlcnRSBnJldmlld1IFYmxvY2sSEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIPCgZ0YXJnZXQSBbpIAggBIvYBCg5GaWxlU2lua1RhcmdldBJUCgRwYXRoGAEgASgJQka6SEO6AUAKDmZpbGVfc2luay5wYXRoEhhtdXN0IGJlIGFuIGFic29sdXRlIHBhdGgaFHRoaXMuc3RhcnRzV2l0aCgnLycpEnEKCW1heF9ieXRlcxgCIAEoBEJeukhbugFYChNmaWxlX3NpbmsubWF4X2J5dGVzEiRtdXN0IGJlIDAgKDEwMCBNaUIpIG9yIGF0IGxlYXN0IDQwOTYaG3RoaXMgPT0gMHUgfHwgdGhpcyA+PSA0MDk2dRIbCgltYXhfZmlsZXMYAyABKA1CCLpIBSoDGOgHIm0KEVdlYmhvb2tTaW5rVGFyZ2V0EgsKA3VybBgBIAEoCRIZCgZzZWNyZXQYAiABKAlCCbpIBnIEmJciARISCgpzZWNyZXRfc2V0GAMgASgIEhwKCmJhdGNoX3NpemUYBCABKA1CCLpIBSoDGJBOIsQDChBTeXNsb2dTaW5rVGFyZ2V0ElkKB2FkZHJlc3MYASABKAlCSLpIRboBPQoQc3lzbG9nX3NpbmsucG9ydBITbXVzdCBub3QgdXNlIHBvcnQgMBoUIXRoaXMuZW5kc1dpdGgoJzowJylyA4ACARILCgN0bHMYAiABKAgSXwoHY2FfZmlsZRgDIAEoCUJOukhLugFFChNzeXNsb2dfc2luay5jYV9maWxlEhhtdXN0IGJlIGFuIGFic29sdXRlIHBhdGgaFHRoaXMuc3RhcnRzV2l0aCgnLycp2AEBEogBCghhcHBfbmFtZRgEIAEoCUJ2ukhzugFtChRzeXNsb2dfc2luay5hcHBfbmFtZRI2bXVzdCBiZSAxLTQ4IHByaW50YWJsZSBBU0NJSSBjaGFyYWN0ZXJzIHdpdGhvdXQgc3BhY2VzGh10aGlzLm1hdGNoZXMoJ15bIS1+XXsxLDQ4fSQnKdgBATpcukhZGlcKHXN5c2xvZ19zaW5rLmNhX2ZpbGVfbmVlZHNfdGxzEhZjYUZpbGUgbmVlZHMgdGxzOiB0cnVlGh50aGlzLmNhX2ZpbGUgPT0gJycgfHwgdGhpcy50bHMirgQKCUFsZXJ0UnVsZRIXCgRuYW1lGAEgASgJQgm6SAZyBICXIgESPQoLdG9rZW5fc3Bpa2UYAiABKAsyJi5wYWxpc2FkZS5hZG1pbi52MS5Ub2tlblNwaWtlQ29uZGl0aW9uSAASTQoTcmVwZWF0ZWRfdmlvbGF0aW9ucxgDIAEoCzIuLnBhbGlzYWRlLmFkbWluLnYxLlJlcGVhdGVkVmlvbGF0aW9uc0NvbmRpdGlvbkgAEkEKDXVudXN1YWxfbW9kZWwYBCABKAsyKC5wYWxpc2FkZS5hZG1pbi52MS5VbnVzdWFsTW9kZWxDb25kaXRpb25IABJKChJyZXF1ZXN0X3JhdGVfc3Bpa2UYBSABKAsyLC5wYWxpc2FkZS5hZG1pbi52MS5SZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uSAASMAoKYXV0b19ibG9jaxgGIAEoCzIcLnBhbGlzYWRlLmFkbWluLnYxLkF1dG9CbG9jaxIdCgVzaW5rcxgHIAMoCUIOukgLkgEIIgZyBICXIgESDwoHd2ViaG9vaxgIIAEoCRITCgtkZXNjcmlwdGlvbhgJIAEoCRIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQhIKCWNvbmRpdGlvbhIFukgCCAEiuwIKE1Rva2VuU3Bpa2VDb25kaXRpb24SOwoGd2luZG93GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhC6SA2qAQoiBAiAowUyAggKEj4KCGJhc2VsaW5lGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhG6SA6qAQsiBQiAmp4BMgIIPBKSAQoGZmFjdG9yGAMgASgBQoEBukh+ugF7ChFhbGVydF9ydWxlLmZhY3RvchIzbXVzdCBiZSAwICh0aGUgZGVmYXVsdCwgNSkgb3IgYmV0d2VlbiAxIGFuZCAxMDAwMDAwGjF0aGlzID09IDAuMCB8fCAodGhpcyA+PSAxLjAgJiYgdGhpcyA8PSAxMDAwMDAwLjApEhIKCm1pbl90b2tlbnMYBCABKAQidAobUmVwZWF0ZWRWaW9sYXRpb25zQ29uZGl0aW9uEhgKBWNvdW50GAEgASgNQgm6SAYqBBigjQYSOwoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhC6SA2qAQoiBAiAowUyAggKIlgKFVVudXN1YWxNb2RlbENvbmRpdGlvbhI/CghiYXNlbGluZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkISukgPqgEMIgUIgM7aAzIDCJAcIsMCChlSZXF1ZXN0UmF0ZVNwaWtlQ29uZGl0aW9uEjsKBndpbmRvdxgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIQukgNqgEKIgQIgKMFMgIIChI+CghiYXNlbGluZRgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIRukgOqgELIgUIgJqeATICCDwSkgEKBmZhY3RvchgDIAEoAUKBAbpIfroBewoRYWxlcnRfcnVsZS5mYWN0b3ISM211c3QgYmUgMCAodGhlIGRlZmF1bHQsIDUpIG9yIGJldHdlZW4gMSBhbmQgMTAwMDAwMBoxdGhpcyA9PSAwLjAgfHwgKHRoaXMgPj0gMS4wICYmIHRoaXMgPD0gMTAwMDAwMC4wKRIUCgxtaW5fcmVxdWVzdHMYBCABKA0iUAoJQXV0b0Jsb2NrEkMKCGR1cmF0aW9uGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhG6SA6qAQsiBQiA54QPMgIIAVIDZm9yIoIECgpNb2RlbFByaWNlEhcKBG5hbWUYASABKAlCCbpIBnIEgJciARLUAQoFbW9kZWwYAiABKAlCxAG6SMABugFpChFtb2RlbF9wcmljZS5tb2RlbBI/aXMgcmVxdWlyZWQ6IGEgbmFtZSwgYSBwcmVmaXggZW5kaW5nIGluICosIG9yICogZm9yIGV2ZXJ5IG1vZGVsGhN0aGlzLm1hdGNoZXMoJ1xcUycpugFRChZtb2RlbF9wcmljZS5tb2RlbF9zdGFyEhptYXkgaG9sZCAqIG9ubHkgYXQgaXRzIGVuZBobdGhpcy5tYXRjaGVzKCdeW14qXSpbKl0/JCcpEisKEWlucHV0X3Blcl9taWxsaW9uGAMgASgBQhC6SA0SC0ABKQAAAAAAAAAAEiwKEm91dHB1dF9wZXJfbWlsbGlvbhgEIAEoAUIQukgNEgtAASkAAAAAAAAAABIyChhjYWNoZWRfaW5wdXRfcGVyX21pbGxpb24YBSABKAFCELpIDRILQAEpAAAAAAAAAAASEwoLZGVzY3JpcHRpb24YBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOBQoGQnVkZ2V0EhcKBG5hbWUYASABKAlCCbpIBnIEgJciARI3CgNwZXIYAiABKA4yHi5wYWxpc2FkZS5hZG1pbi52MS5CdWRnZXRTY29wZUIKukgHggEEEAEgABI7CgZwZXJpb2QYAyABKA4yHy5wYWxpc2FkZS5hZG1pbi52MS5CdWRnZXRQZXJpb2RCCrpIB4IBBBABIAASEQoJdGltZV96b25lGAQgASgJEh4KBnRva2VucxgFIAEoBEIOukgLMgkY/////////w8SHgoEY29zdBgGIAEoAUIQukgNEgtAASkAAAAAAAAAABIgCghzdWJqZWN0cxgHIAMoCUIOukgLkgEIIgZyBJCXIgESHgoGZ3JvdXBzGAggAygJQg66SAuSAQgiBnIEkJciARIjCgtjb25uZWN0aW9ucxgJIAMoCUIOukgLkgEIIgZyBJCXIgESHgoGbW9kZWxzGAogAygJQg66SAuSAQgiBnIEkJciARIiCgp0aHJlc2hvbGRzGAsgAygNQg66SAuSAQgiBioEGGQoARIdCgVzaW5rcxgMIAMoCUIOukgLkgEIIgZyBJCXIgESDwoHd2ViaG9vaxgNIAEoCRITCgtkZXNjcmlwdGlvbhgOIAEoCRIvCgtjcmVhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOlC6SE0aSwoKYnVkZ2V0LmNhcBIYc2V0IHRva2VucywgY29zdCBvciBib3RoGiN0aGlzLnRva2VucyA+IDB1IHx8IHRoaXMuY29zdCA+IDAuMCrgAQoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEwoPS0lORF9DT05ORUNUSU9OEAESGgoWS0lORF9JREVOVElUWV9QUk9WSURFUhACEhgKFEtJTkRfU0VSVklDRV9BQ0NPVU5UEAMSDwoLS0lORF9QT0xJQ1kQBBIVChFLSU5EX1JPTEVfQklORElORxAFEhMKD0tJTkRfQVVESVRfU0lOSxAGEhMKD0tJTkRfQUxFUlRfUlVMRRAHEhQKEEtJTkRfTU9ERUxfUFJJQ0UQCBIPCgtLSU5EX0JVREdFVBAJKmcKCFByb3ZpZGVyEhgKFFBST1ZJREVSX1VOU1BFQ0lGSUVEEAASEwoPUFJPVklERVJfT1BFTkFJEAESFgoSUFJPVklERVJfQU5USFJPUElDEAISFAoQUFJPVklERVJfR0VORVJJQxADKpABCgxQb2xpY3lBY3Rpb24SHQoZUE9MSUNZX0FDVElPTl9VTlNQRUNJRklFRBAAEhcKE1BPTElDWV9BQ1RJT05fQUxMT1cQARIWChJQT0xJQ1lfQUNUSU9OX0RFTlkQAhIWChJQT0xJQ1lfQUNUSU9OX01BU0sQAxIYChRQT0xJQ1lfQUNUSU9OX1JFVklFVxAEKoEBCg1NYXNrRGlyZWN0aW9uEh4KGk1BU0tfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWTUFTS19ESVJFQ1RJT05fUkVRVUVTVBABEhsKF01BU0tfRElSRUNUSU9OX1JFU1BPTlNFEAISFwoTTUFTS19ESVJFQ1RJT05fQk9USBADKlsKCU1hc2tTdHlsZRIaChZNQVNLX1NUWUxFX1VOU1BFQ0lGSUVEEAASFQoRTUFTS19TVFlMRV9SRURBQ1QQARIbChdNQVNLX1NUWUxFX1BTRVVET05ZTUlaRRACKmwKClJlY29yZE1vZGUSGwoXUkVDT1JEX01PREVfVU5TUEVDSUZJRUQQABIWChJSRUNPUkRfTU9ERV9NQVNLRUQQARITCg9SRUNPUkRfTU9ERV9SQVcQAhIUChBSRUNPUkRfTU9ERV9OT05FEAMqWAoKTGltaXRTY29wZRIbChdMSU1JVF9TQ09QRV9VTlNQRUNJRklFRBAAEhYKEkxJTUlUX1NDT1BFX0dMT0JBTBABEhUKEUxJTUlUX1NDT1BFX0xPQ0FMEAIqbQoPU3RvcmVEb3duQWN0aW9uEiEKHVNUT1JFX0RPV05fQUNUSU9OX1VOU1BFQ0lGSUVEEAASGgoWU1RPUkVfRE9XTl9BQ1RJT05fREVOWRABEhsKF1NUT1JFX0RPV05fQUNUSU9OX0xPQ0FMEAIqYgoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9BRE1JThABEhEKDVJPTEVfQVBQUk9WRVIQAhIQCgxST0xFX0FVRElUT1IQAxIPCgtST0xFX1ZJRVdFUhAEKqgBCgtCdWRnZXRTY29wZRIcChhCVURHRVRfU0NPUEVfVU5TUEVDSUZJRUQQABIYChRCVURHRVRfU0NPUEVfU1VCSkVDVBABEhYKEkJVREdFVF9TQ09QRV9HUk9VUBACEhsKF0JVREdFVF9TQ09QRV9DT05ORUNUSU9OEAMSFgoSQlVER0VUX1NDT1BFX01PREVMEAQSFAoQQlVER0VUX1NDT1BFX0FMTBAFKnUKDEJ1ZGdldFBlcmlvZBIdChlCVURHRVRfUEVSSU9EX1VOU1BFQ0lGSUVEEAASFQoRQlVER0VUX1BFUklPRF9EQVkQARIWChJCVURHRVRfUEVSSU9EX1dFRUsQAhIXChNCVURHRVRfUEVSSU9EX01PTlRIEANiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_palisade_admin_v1_rules]);
 
 /**
  * Resource is one configuration resource; exactly one kind is set.
@@ -179,7 +181,8 @@ export type Connection = Message<"palisade.admin.v1.Connection"> & {
   allowedGroups: string[];
 
   /**
-   * How long sessions on this connection are kept; unset or zero means forever. Pruning keeps the
+   * How long sessions on this connection are kept; unset or zero means forever, else whole seconds
+   * from 1h to 68 years (a shorter one is far more likely a typo, 30s for 30d). Pruning keeps the
    * audit chain verifiable (a checkpoint covers the pruned range).
    *
    * @generated from field: google.protobuf.Duration retention = 10;
@@ -236,21 +239,21 @@ export type IdentityProvider = Message<"palisade.admin.v1.IdentityProvider"> & {
   name: string;
 
   /**
-   * Issuer URL; must equal the tokens' `iss` claim.
+   * Issuer URL (http or https); must equal the tokens' `iss` claim.
    *
    * @generated from field: string issuer = 2;
    */
   issuer: string;
 
   /**
-   * Audience tokens must carry in `aud`.
+   * Audience tokens must carry in `aud`; required.
    *
    * @generated from field: string audience = 3;
    */
   audience: string;
 
   /**
-   * JWKS URL; empty means OpenID discovery at the issuer.
+   * JWKS URL (http or https); empty means OpenID discovery at the issuer.
    *
    * @generated from field: string jwks_uri = 4;
    */
@@ -309,7 +312,8 @@ export type ConsoleClient = Message<"palisade.admin.v1.ConsoleClient"> & {
 
   /**
    * Scopes asked for; empty means `openid`. Add the scope that puts the groups claim in the ID
-   * token when the provider needs one (for example `groups`).
+   * token when the provider needs one (for example `groups`). Each is one scope token: scopes are
+   * space-separated in the authorization request, so one with a space would be two.
    *
    * @generated from field: repeated string scopes = 2;
    */
@@ -401,8 +405,8 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
   connections: string[];
 
   /**
-   * CEL condition over `identity`, `request`, `connection` and `time`; empty means true.
-   * An expression that does not compile is refused with INVALID_ARGUMENT naming its position.
+   * CEL condition over `identity`, `request`, `connection` and `time`; empty means true; at most
+   * 16 KiB. An expression that does not compile is refused with INVALID_ARGUMENT naming its position.
    *
    * @generated from field: string when = 4;
    */
@@ -423,7 +427,7 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
   action: PolicyAction;
 
   /**
-   * Message for the caller when the policy denies (never includes the matched text).
+   * Message for the caller when the policy denies (never includes the matched text); at most 1 KiB.
    *
    * @generated from field: string reason = 7;
    */
@@ -472,7 +476,7 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
   maskPatterns: string[];
 
   /**
-   * Mask: custom words and phrases, matched whole and ignoring case.
+   * Mask: custom words and phrases, matched whole and ignoring case; each at most 256 characters.
    *
    * @generated from field: repeated string mask_words = 14;
    */
@@ -515,21 +519,23 @@ export type Policy = Message<"palisade.admin.v1.Policy"> & {
   record: RecordMode;
 
   /**
-   * Review: groups whose members may decide (admins may too; the requester never).
+   * Review: groups whose members may decide (admins may too; the requester never); each at most
+   * 256 characters.
    *
    * @generated from field: repeated string approvers = 20;
    */
   approvers: string[];
 
   /**
-   * Review: how long the request is held awaiting a decision; default 30s, at most 5m.
+   * Review: how long the request is held awaiting a decision, whole seconds; default 30s, at most 5m.
    *
    * @generated from field: google.protobuf.Duration wait = 21;
    */
   wait?: Duration | undefined;
 
   /**
-   * Review: after an approval, how long the same identity may send the same request; default 10m.
+   * Review: after an approval, how long the same identity may send the same request, whole
+   * seconds; default 10m, at most 7 days.
    *
    * @generated from field: google.protobuf.Duration grant = 22;
    */
@@ -558,7 +564,7 @@ export const PolicySchema: GenMessage<Policy> = /*@__PURE__*/
  */
 export type ContentMatch = Message<"palisade.admin.v1.ContentMatch"> & {
   /**
-   * Case-insensitive, word-bounded phrases.
+   * Case-insensitive, word-bounded phrases; each at most 256 characters.
    *
    * @generated from field: repeated string keywords = 1;
    */
@@ -594,7 +600,8 @@ export type Limits = Message<"palisade.admin.v1.Limits"> & {
   requestsPerMinute: number;
 
   /**
-   * Tokens (prompt + completion, as the provider reports them) per hour per identity; 0 means no limit.
+   * Tokens (prompt + completion, as the provider reports them) per hour per identity; 0 means no
+   * limit; at most 2^53 - 1.
    *
    * @generated from field: uint64 tokens_per_hour = 2;
    */
@@ -732,7 +739,8 @@ export type AuditSink = Message<"palisade.admin.v1.AuditSink"> & {
   } | { case: undefined; value?: undefined };
 
   /**
-   * Event types sent: `session`, `admin`, `alert`, `review`, `block`; empty means all.
+   * Event types sent: `session`, `admin`, `alert`, `review`, `block`, each at most once; empty
+   * means all.
    *
    * @generated from field: repeated string events = 5;
    */
@@ -781,14 +789,14 @@ export type FileSinkTarget = Message<"palisade.admin.v1.FileSinkTarget"> & {
   path: string;
 
   /**
-   * Rotate when the file would grow past this many bytes; 0 means 100 MiB.
+   * Rotate when the file would grow past this many bytes; 0 means 100 MiB, else at least 4096.
    *
    * @generated from field: uint64 max_bytes = 2;
    */
   maxBytes: bigint;
 
   /**
-   * Rotated files kept (`path.1` ... `path.N`); 0 means 5.
+   * Rotated files kept (`path.1` ... `path.N`); 0 means 5; at most 1000.
    *
    * @generated from field: uint32 max_files = 3;
    */
@@ -831,7 +839,7 @@ export type WebhookSinkTarget = Message<"palisade.admin.v1.WebhookSinkTarget"> &
   secretSet: boolean;
 
   /**
-   * Events per request; 0 means 100.
+   * Events per request; 0 means 100; at most 10000.
    *
    * @generated from field: uint32 batch_size = 4;
    */
@@ -852,7 +860,8 @@ export const WebhookSinkTargetSchema: GenMessage<WebhookSinkTarget> = /*@__PURE_
  */
 export type SyslogSinkTarget = Message<"palisade.admin.v1.SyslogSinkTarget"> & {
   /**
-   * `host:port` of the syslog receiver.
+   * `host:port` of the syslog receiver (a hostname, an IPv4 address or a bracketed IPv6 address;
+   * port 1-65535).
    *
    * @generated from field: string address = 1;
    */
@@ -866,14 +875,15 @@ export type SyslogSinkTarget = Message<"palisade.admin.v1.SyslogSinkTarget"> & {
   tls: boolean;
 
   /**
-   * PEM CA bundle trusted for TLS, in addition to Node's roots; empty: Node's roots only.
+   * Absolute path of a PEM CA bundle trusted for TLS, in addition to Node's roots; empty: Node's
+   * roots only.
    *
    * @generated from field: string ca_file = 3;
    */
   caFile: string;
 
   /**
-   * APP-NAME field; empty means `palisade`.
+   * APP-NAME field (RFC 5424: 1-48 printable ASCII characters); empty means `palisade`.
    *
    * @generated from field: string app_name = 4;
    */
@@ -998,21 +1008,22 @@ export const AlertRuleSchema: GenMessage<AlertRule> = /*@__PURE__*/
  */
 export type TokenSpikeCondition = Message<"palisade.admin.v1.TokenSpikeCondition"> & {
   /**
-   * Window compared; default 5m.
+   * Window compared; default 5m; 10s to 1 day.
    *
    * @generated from field: google.protobuf.Duration window = 1;
    */
   window?: Duration | undefined;
 
   /**
-   * Trailing period the baseline is averaged over; default 1h.
+   * Trailing period the baseline is averaged over; default 1h; 1 minute to 30 days, and at least
+   * as long as the window.
    *
    * @generated from field: google.protobuf.Duration baseline = 2;
    */
   baseline?: Duration | undefined;
 
   /**
-   * How many times the baseline counts as a spike; default 5.
+   * How many times the baseline counts as a spike; default 5; 1 to 1,000,000.
    *
    * @generated from field: double factor = 3;
    */
@@ -1040,14 +1051,14 @@ export const TokenSpikeConditionSchema: GenMessage<TokenSpikeCondition> = /*@__P
  */
 export type RepeatedViolationsCondition = Message<"palisade.admin.v1.RepeatedViolationsCondition"> & {
   /**
-   * Refusals that fire the rule; default 5.
+   * Refusals that fire the rule; default 5; at most 100,000.
    *
    * @generated from field: uint32 count = 1;
    */
   count: number;
 
   /**
-   * Window; default 10m.
+   * Window; default 10m; 10s to 1 day.
    *
    * @generated from field: google.protobuf.Duration window = 2;
    */
@@ -1068,7 +1079,7 @@ export const RepeatedViolationsConditionSchema: GenMessage<RepeatedViolationsCon
  */
 export type UnusualModelCondition = Message<"palisade.admin.v1.UnusualModelCondition"> & {
   /**
-   * Trailing period; default 7 days (168h).
+   * Trailing period; default 7 days (168h); 1 hour to 90 days.
    *
    * @generated from field: google.protobuf.Duration baseline = 1;
    */
@@ -1090,21 +1101,22 @@ export const UnusualModelConditionSchema: GenMessage<UnusualModelCondition> = /*
  */
 export type RequestRateSpikeCondition = Message<"palisade.admin.v1.RequestRateSpikeCondition"> & {
   /**
-   * Window compared; default 1m.
+   * Window compared; default 1m; 10s to 1 day.
    *
    * @generated from field: google.protobuf.Duration window = 1;
    */
   window?: Duration | undefined;
 
   /**
-   * Trailing period the baseline is averaged over; default 1h.
+   * Trailing period the baseline is averaged over; default 1h; 1 minute to 30 days, and at least
+   * as long as the window.
    *
    * @generated from field: google.protobuf.Duration baseline = 2;
    */
   baseline?: Duration | undefined;
 
   /**
-   * How many times the baseline counts as a spike; default 5.
+   * How many times the baseline counts as a spike; default 5; 1 to 1,000,000.
    *
    * @generated from field: double factor = 3;
    */
@@ -1132,7 +1144,8 @@ export const RequestRateSpikeConditionSchema: GenMessage<RequestRateSpikeConditi
  */
 export type AutoBlock = Message<"palisade.admin.v1.AutoBlock"> & {
   /**
-   * How long the block lasts (`palisade unblock SUBJECT` ends it early); default 1h.
+   * How long the block lasts (`palisade unblock SUBJECT` ends it early); default 1h; 1 second to
+   * 365 days.
    *
    * @generated from field: google.protobuf.Duration duration = 1 [json_name = "for"];
    */
@@ -1259,7 +1272,8 @@ export type Budget = Message<"palisade.admin.v1.Budget"> & {
   timeZone: string;
 
   /**
-   * Tokens (prompt + completion, as providers report them) per scope and period; 0: no token cap.
+   * Tokens (prompt + completion, as providers report them) per scope and period; 0: no token cap;
+   * at most 2^53 - 1.
    *
    * @generated from field: uint64 tokens = 5;
    */

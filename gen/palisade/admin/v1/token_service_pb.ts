@@ -4,15 +4,17 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_palisade_admin_v1_rules } from "./rules_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palisade/admin/v1/token_service.proto.
  */
 export const file_palisade_admin_v1_token_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSIyChJSZXZva2VUb2tlblJlcXVlc3QSCwoDanRpGAEgASgJEg8KB3N1YmplY3QYAiABKAkiFQoTUmV2b2tlVG9rZW5SZXNwb25zZSJsChJDcmVhdGVUb2tlblJlcXVlc3QSDwoHc3ViamVjdBgBIAEoCRIOCgZncm91cHMYAiADKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVtYWlsGAQgASgJInIKE0NyZWF0ZVRva2VuUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmlzc3VlchgDIAEoCRILCgNqdGkYBCABKAkyygEKDFRva2VuU2VydmljZRJcCgtDcmVhdGVUb2tlbhIlLnBhbGlzYWRlLmFkbWluLnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnBhbGlzYWRlLmFkbWluLnYxLkNyZWF0ZVRva2VuUmVzcG9uc2USXAoLUmV2b2tlVG9rZW4SJS5wYWxpc2FkZS5hZG1pbi52MS5SZXZva2VUb2tlblJlcXVlc3QaJi5wYWxpc2FkZS5hZG1pbi52MS5SZXZva2VUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS90b2tlbl9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSKqAQoSUmV2b2tlVG9rZW5SZXF1ZXN0EgsKA2p0aRgBIAEoCRIPCgdzdWJqZWN0GAIgASgJOna6SHMacQoTcmV2b2tlX3Rva2VuLnRhcmdldBIic2V0IGV4YWN0bHkgb25lIG9mIGp0aSBhbmQgc3ViamVjdBo2dGhpcy5qdGkubWF0Y2hlcygnXFxTJykgIT0gdGhpcy5zdWJqZWN0Lm1hdGNoZXMoJ1xcUycpIhUKE1Jldm9rZVRva2VuUmVzcG9uc2UiigEKEkNyZWF0ZVRva2VuUmVxdWVzdBIaCgdzdWJqZWN0GAEgASgJQgm6SAZyBJCXIgESDgoGZ3JvdXBzGAIgAygJEjkKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIRukgOqgELIgUIgJqeATICCDwSDQoFZW1haWwYBCABKAkicgoTQ3JlYXRlVG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGaXNzdWVyGAMgASgJEgsKA2p0aRgEIAEoCTLKAQoMVG9rZW5TZXJ2aWNlElwKC0NyZWF0ZVRva2VuEiUucGFsaXNhZGUuYWRtaW4udjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GiYucGFsaXNhZGUuYWRtaW4udjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJcCgtSZXZva2VUb2tlbhIlLnBhbGlzYWRlLmFkbWluLnYxLlJldm9rZVRva2VuUmVxdWVzdBomLnBhbGlzYWRlLmFkbWluLnYxLlJldm9rZVRva2VuUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_palisade_admin_v1_rules]);
 
 /**
  * RevokeTokenRequest names what to revoke.
@@ -64,7 +66,7 @@ export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__P
  */
 export type CreateTokenRequest = Message<"palisade.admin.v1.CreateTokenRequest"> & {
   /**
-   * The token's `sub`.
+   * The token's `sub`; required.
    *
    * @generated from field: string subject = 1;
    */
@@ -78,7 +80,7 @@ export type CreateTokenRequest = Message<"palisade.admin.v1.CreateTokenRequest">
   groups: string[];
 
   /**
-   * Lifetime; default 1 hour.
+   * Lifetime; default 1 hour; 1 minute to 30 days.
    *
    * @generated from field: google.protobuf.Duration ttl = 3;
    */
