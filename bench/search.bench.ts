@@ -10,15 +10,13 @@ import { SEARCH_VECTOR_SQL } from "../control-plane/storage/migrations/migration
 import { Verdict } from "../gen/palisade/agent/v1/exchange_pb.js";
 import { testDatabase } from "../test/support/database.js";
 import { percentile, timeMs, type Bench, type Metric } from "./bench.js";
+import { fillSessionsSql, TOPICS } from "./session-fill.js";
 
 const ROWS = Number(process.env.SEARCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.SEARCH_RUNS ?? 40);
 const PAGE = 51; // what ListSessions asks for a default page (50 + 1)
 // Sessions are spread one per 6 seconds back from this moment (1M ≈ 69 days).
 const NEWEST = Date.UTC(2031, 0, 1);
-const TOPICS = ["billing", "outage", "refund", "invoice", "latency", "migration", "contract", "holiday", "laptop", "password",
-  "payroll", "roadmap", "security", "hiring", "budget", "vendor", "printer", "travel", "expenses", "onboarding"];
-
 const INDEXES = {
   exchange_search_idx: `using gin ((${SEARCH_VECTOR_SQL}))`,
   exchange_model_idx: "(model, started_at desc)",
@@ -26,22 +24,7 @@ const INDEXES = {
   exchange_groups_idx: "using gin (groups jsonb_path_ops)",
 };
 
-// subject: 1,000 users; group: 50 teams; model: 4; verdict: 1% denied, 2% masked, rest allowed;
-// prompt: a topic word (1 row in 20), a ticket word unique to the row, common words everywhere.
-const FILL = `insert into exchange (id, agent, connection, subject, email, groups, issuer, method, path, model,
-    stream, status, verdict, reason, request_body, response_body, request_truncated, response_truncated,
-    prompt_tokens, completion_tokens, total_tokens, started_at, time_to_first_byte_ns, duration_ns, error)
-  select 'b-' || i, 'edge-' || (i % 4), (array['openai','anthropic','azure'])[1 + i % 3], 'user-' || (i % 1000),
-    'user-' || (i % 1000) || '@example.com', jsonb_build_array('team-' || (i % 50), 'staff'), 'urn:bench',
-    'POST', '/v1/chat/completions', (array['gpt-4o','gpt-4o-mini','claude-sonnet','gpt-4.1'])[1 + i % 4],
-    i % 2 = 0, case when i % 100 = 0 then 403 else 200 end,
-    case when i % 100 = 0 then ${Verdict.DENIED} when i % 50 = 1 then ${Verdict.MASKED} else ${Verdict.ALLOWED} end,
-    '', '{"model":"gpt-4o","messages":[{"role":"user","content":"please summarise ticket tkt' || i || ' about '
-      || (array['${TOPICS.join("','")}'])[1 + i % 20] || ' for the weekly report"}]}',
-    'Here is a short summary of ticket tkt' || i || ': the customer asked about it and we answered.',
-    false, false, 40, 60, 100,
-    to_timestamp(${NEWEST / 1000}) - make_interval(secs => i * 6), 200000000, 900000000, ''
-  from generate_series(1, ${ROWS}) as i`;
+const FILL = fillSessionsSql(ROWS, NEWEST);
 
 async function measure(name: string, query: (i: number) => ExchangeQuery, list: (q: ExchangeQuery) => Promise<unknown>): Promise<Metric[]> {
   await list(query(0)); // warm

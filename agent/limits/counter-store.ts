@@ -3,6 +3,7 @@
 // the connection is down it fails at once (StoreDownError) and the caller applies the limit's
 // onStoreDown; ioredis reconnects in the background (backoff with jitter) and counting resumes.
 import { Redis } from "ioredis";
+import { backoffCeiling } from "../../core/net/backoff.js";
 import type { Logger } from "pino";
 import { ADMIT_SCRIPT, SETTLE_SCRIPT } from "./window-scripts.js";
 
@@ -49,10 +50,12 @@ interface ScriptCommands {
   palisadeSettle(keyCount: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
 
-/** Reconnection delay: exponential from 50 ms to 2 s, with full jitter on its upper half. */
+/** Reconnection delays to Redis: the project's one backoff (full jitter), 50 ms doubling to 2 s. */
+const REDIS_BACKOFF = { baseMs: 50, capMs: 2_000, stableMs: 0 };
+
+/** The delay before reconnection attempt `attempt` (ioredis counts from 1 and restarts after a success). */
 export function reconnectDelay(attempt: number, random = Math.random): number {
-  const ceiling = Math.min(2_000, 50 * 2 ** Math.min(attempt, 10));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.floor(random() * backoffCeiling(REDIS_BACKOFF, Math.max(0, attempt - 1)));
 }
 
 function connect(config: CounterStoreConfig, logger: Logger, onSettleFailure: () => void): CounterClient & { ready(): boolean; quit(): Promise<void> } {

@@ -63,10 +63,10 @@ describe("limits on the request path", () => {
     expect(settledTokens({ status: 200, forwarded: true })).toBeUndefined(); // usage unknown: the reservation stands
   });
 
-  it("spreads reconnections with jitter, up to 2 s", () => {
-    expect(reconnectDelay(0, () => 0)).toBe(25);
-    expect(reconnectDelay(0, () => 1)).toBe(50);
-    expect(reconnectDelay(20, () => 0)).toBe(1000);
-    expect(reconnectDelay(20, () => 1)).toBe(2000);
+  it("spreads reconnections with full jitter, 50 ms doubling up to 2 s", () => {
+    expect(reconnectDelay(1, () => 0)).toBe(0);
+    expect(reconnectDelay(1, () => 0.999)).toBe(49);
+    expect(reconnectDelay(3, () => 0.5)).toBe(100);
+    expect(reconnectDelay(20, () => 0.5)).toBe(1000);
   });
 });

@@ -71,9 +71,23 @@ export function compileBudgets(states: readonly BudgetState[]): BudgetBook {
     };
   });
   if (scopes.length === 0) return { check: () => undefined };
+  // Indexed by scope value: a request looks up its own subject, groups, connection and model
+  // rather than walking every scope (a per-subject budget may have many callers past half).
+  const byKey = new Map<string, Scope[]>();
+  for (const scope of scopes) {
+    const id = `${scope.state.per}\u0000${scope.state.per === "all" ? "" : scope.state.key}`;
+    byKey.set(id, [...(byKey.get(id) ?? []), scope]);
+  }
+  const candidates = (request: BudgetRequest): Scope[] => [
+    ...(byKey.get(`subject\u0000${request.subject}`) ?? []),
+    ...request.groups.flatMap((group) => byKey.get(`group\u0000${group}`) ?? []),
+    ...(byKey.get(`connection\u0000${request.connection}`) ?? []),
+    ...(byKey.get(`model\u0000${request.model}`) ?? []),
+    ...(byKey.get("all\u0000") ?? []),
+  ];
   return {
     check(request, nowMs) {
-      for (const scope of scopes) {
+      for (const scope of candidates(request)) {
         if (scope.resetMs <= nowMs || !covers(scope, request)) continue;
         const { state } = scope;
         const until = new Date(scope.resetMs).toISOString();

@@ -2,6 +2,7 @@
 // included), online with a pinned key (`--key`: the export is verified here against that key), or
 // offline (`--file export.jsonl --key pub.jwk`: no control plane at all). Exit code 1 when broken.
 import { readFileSync } from "node:fs";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import type { JWK } from "jose";
 import type { ChainBreak, VerifyReport } from "../../control-plane/audit/verify-chain.js";
@@ -47,7 +48,18 @@ async function verifyOnline(ctx: CliContext, flags: VerifyFlags): Promise<Verify
   }
   const answer = await withAdmin(ctx, flags, (admin) => admin.auditLog.verifyLog({ range }));
   const firstBroken: ChainBreak | undefined = answer.ok ? undefined : { seq: Number(answer.firstBrokenSeq), problem: answer.problem };
-  return { ok: answer.ok, entriesChecked: Number(answer.entriesChecked), checkpointsChecked: Number(answer.checkpointsChecked), firstBroken };
+  const checkpoint = answer.lastCheckpoint;
+  const lastCheckpoint = checkpoint && {
+    seq: Number(checkpoint.seq), hash: checkpoint.hash, count: Number(checkpoint.count),
+    time: checkpoint.time ? timestampDate(checkpoint.time).toISOString() : "", kid: checkpoint.kid, jws: checkpoint.jws,
+  };
+  return { ok: answer.ok, entriesChecked: Number(answer.entriesChecked), checkpointsChecked: Number(answer.checkpointsChecked), firstBroken, lastCheckpoint };
+}
+
+/** What `audit verify` prints: the report, with the newest verified checkpoint's seq, hash, time and key (not its JWS). */
+function reportView(report: VerifyReport) {
+  const { lastCheckpoint, ...rest } = report;
+  return { ...rest, ...(lastCheckpoint && { lastCheckpoint: { seq: lastCheckpoint.seq, hash: lastCheckpoint.hash, time: lastCheckpoint.time, kid: lastCheckpoint.kid } }) };
 }
 
 /** Registers `audit verify` on the `audit` command. */
@@ -71,8 +83,10 @@ export function registerAuditVerify(audit: Command, ctx: CliContext): void {
       ctx.out(report.ok
         ? `audit log intact: ${report.entriesChecked} entries, ${report.checkpointsChecked} checkpoints checked\n`
         : `audit log BROKEN at seq ${report.firstBroken!.seq}: ${report.firstBroken!.problem}\n`);
+      const checkpoint = report.lastCheckpoint;
+      if (checkpoint) ctx.out(`last verified checkpoint: seq ${checkpoint.seq} at ${checkpoint.time}, key ${checkpoint.kid}\n`);
     } else {
-      ctx.out(renderOne(flags.output, report));
+      ctx.out(renderOne(flags.output, reportView(report)));
     }
     if (!report.ok) throw new CliError(`the audit log is broken at seq ${report.firstBroken!.seq}`);
   });

@@ -53,6 +53,7 @@ export function createAuditLogService(db: Database): ServiceImpl<typeof AuditLog
         checkpointsChecked: BigInt(report.checkpointsChecked),
         firstBrokenSeq: BigInt(report.firstBroken?.seq ?? 0),
         problem: report.firstBroken?.problem ?? "",
+        lastCheckpoint: report.lastCheckpoint && checkpointMessage(report.lastCheckpoint),
       };
     },
     async *exportLog(request) {

@@ -18,6 +18,8 @@ export interface VerifyReport {
   entriesChecked: number;
   checkpointsChecked: number;
   firstBroken?: ChainBreak;
+  /** The newest checkpoint that verified, below the first break; absent when there is none. */
+  lastCheckpoint?: CheckpointRecord;
 }
 
 /** What to walk. */
@@ -76,7 +78,11 @@ export async function verifyChain(input: ChainInput): Promise<VerifyReport> {
     problems.push({ seq: last + 1, problem: `entries ${last + 1}..${end} are missing (the log ends at ${last})` });
   }
   const firstBroken = problems.sort((a, b) => a.seq - b.seq)[0];
-  return { ok: !firstBroken, entriesChecked, checkpointsChecked: input.checkpoints.length, firstBroken };
+  // Checkpoints at or past the first break, or broken themselves, vouch for nothing.
+  const lastCheckpoint = input.checkpoints
+    .filter((checkpoint) => checkpoint.seq <= last && (!firstBroken || checkpoint.seq < firstBroken.seq))
+    .reduce<CheckpointRecord | undefined>((newest, checkpoint) => (!newest || checkpoint.seq > newest.seq ? checkpoint : newest), undefined);
+  return { ok: !firstBroken, entriesChecked, checkpointsChecked: input.checkpoints.length, firstBroken, lastCheckpoint };
 }
 
 function entryProblem(entry: AuditEntry, expectedSeq: number, prevHash: string | undefined): ChainBreak | undefined {

@@ -44,7 +44,9 @@ describe("palisade audit verify, export and public-key", () => {
   });
 
   it("verifies online, exports, and verifies the export offline with the public key", async () => {
-    expect(await palisade(stack.env, ["audit", "verify"])).toMatch(/^audit log intact: \d+ entries, [1-9]\d* checkpoints checked\n$/);
+    expect(await palisade(stack.env, ["audit", "verify"])).toMatch(
+      /^audit log intact: \d+ entries, [1-9]\d* checkpoints checked\nlast verified checkpoint: seq \d+ at \S+Z, key \S+\n$/,
+    );
     const admin = await query<{ rpc: string }>("select payload->>'rpc' as rpc from audit_log where type = 'admin' order by seq");
     expect(admin.map((row) => row.rpc)).toEqual([
       "palisade.admin.v1.AgentAdminService/CreateAgent", "palisade.admin.v1.ResourceService/Apply", "palisade.admin.v1.TokenService/CreateToken",
@@ -64,7 +66,7 @@ describe("palisade audit verify, export and public-key", () => {
     await writeFile(join(dir, "edited.jsonl"), `${edited.join("\n")}\n`);
     const broken = await runPalisade(["audit", "verify", "--file", join(dir, "edited.jsonl"), "--key", join(dir, "pub.jwk")], {});
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toBe(`audit log BROKEN at seq ${seq}: entry ${seq}: hash does not match its contents (edited or moved)\n`);
+    expect(broken.stdout.split("\n")[0]).toBe(`audit log BROKEN at seq ${seq}: entry ${seq}: hash does not match its contents (edited or moved)`);
     // A key that did not sign the checkpoints.
     const { publicKey } = await generateKeyPair("ES256");
     await writeFile(join(dir, "other.jwk"), JSON.stringify({ ...await exportJWK(publicKey), kid: "other" }));
@@ -82,11 +84,17 @@ describe("palisade audit verify, export and public-key", () => {
     await query(`update exchange set response_body = response_body || ' (edited)' where id = '${victim!.session}'`);
     const run = await runPalisade(["audit", "verify"], stack.env);
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe(`audit log BROKEN at seq ${victim!.seq}: entry ${victim!.seq}: session ${victim!.session} was changed after it was recorded\n`);
+    const [broken, checkpoint] = run.stdout.split("\n");
+    expect(broken).toBe(`audit log BROKEN at seq ${victim!.seq}: entry ${victim!.seq}: session ${victim!.session} was changed after it was recorded`);
+    // The newest checkpoint that still vouches for something is below the break.
+    expect(Number(/^last verified checkpoint: seq (\d+) /.exec(checkpoint!)?.[1])).toBeLessThan(Number(victim!.seq));
     expect(run.stderr).toContain(`the audit log is broken at seq ${victim!.seq}`);
     expect(await palisade(stack.env, ["audit", "verify", "--from", "1", "--to", String(Number(victim!.seq) - 1)])).toMatch(/^audit log intact/);
     const json = await runPalisade(["audit", "verify", "--from", "2020-01-01T00:00:00Z", "-o", "json"], stack.env);
     expect(json).toMatchObject({ code: 1, stderr: expect.stringContaining("broken at seq") });
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, firstBroken: { seq: Number(victim!.seq) } });
+    const report = JSON.parse(json.stdout) as { lastCheckpoint?: { seq: number; jws?: string } };
+    expect(report).toMatchObject({ ok: false, firstBroken: { seq: Number(victim!.seq) }, lastCheckpoint: { seq: expect.any(Number), kid: expect.any(String) } });
+    expect(report.lastCheckpoint!.seq).toBeLessThan(Number(victim!.seq));
+    expect(report.lastCheckpoint!.jws).toBeUndefined();
   });
 });

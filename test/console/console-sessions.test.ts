@@ -24,7 +24,8 @@ describe("console: sessions, sign-in and the other pages in the browser", { tags
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([
-      startStack({ agentName: "console-sessions", controlPlane: { consoleClock: () => new Date(Date.now() + clockOffsetMs) } }),
+      // A checkpoint every few entries, so that the audit page has one to show.
+      startStack({ agentName: "console-sessions", controlPlane: { consoleClock: () => new Date(Date.now() + clockOffsetMs), auditCheckpoints: { everyEntries: 5 } } }),
       launchChromium(),
     ]);
     idp = await startLoginProvider(`${stack.controlPlane.url}/console/callback`, { vera: ["viewers"] });
@@ -117,9 +118,13 @@ autoBlock: { for: 1h }
     await page.getByRole("button", { name: "Play" }).click();
     // Every recorded write shown, at its pace: the SSE events the client got, through [DONE].
     await eventually("the replay to end", async () => (/^([1-9]\d*) \/ \1$/.test((await page.getByTestId("replay-progress").textContent()) ?? "") ? true : undefined));
-    const replayed = (await page.getByTestId("replay-output").textContent()) ?? "";
-    expect(replayed).toContain("data: [DONE]");
-    for (const word of streamed.trim().split(/\s+/)) expect(replayed).toContain(word);
+    // Shown as the text the caller's SDK put together, and as the events as sent.
+    expect(await page.getByTestId("replay-output").textContent()).toBe(streamed);
+    await page.getByLabel("Show").selectOption("events");
+    const events = (await page.getByTestId("replay-output").textContent()) ?? "";
+    expect(events).toContain("data: [DONE]");
+    for (const word of streamed.trim().split(/\s+/)) expect(events).toContain(word);
+    await page.getByLabel("Show").selectOption("text");
     await screenshot(page, "session");
     expect(errors).toEqual([]);
     await context.close();
@@ -150,6 +155,7 @@ autoBlock: { for: 1h }
     await nav.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("button", { name: "Verify the whole log" }).click();
     await page.getByTestId("verify-result").filter({ hasText: "Intact." }).waitFor();
+    await expect(page.getByTestId("last-checkpoint").textContent()).resolves.toMatch(/Newest verified checkpoint: entry \d+, signed .* by key \S+/);
     await screenshot(page, "audit");
     expect(errors).toEqual([]);
     await context.close();

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import type { VerifyLogResponse } from "../../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import { api, errorText } from "../api.js";
-import { count } from "../format.js";
+import { count, when } from "../format.js";
 import { ErrorLine, useLoad, useTitle } from "../parts/common.js";
 
 export function AuditPage() {
@@ -35,6 +35,14 @@ export function AuditPage() {
         <div className={result.ok ? "result ok" : "result error"} role="status" data-testid="verify-result">
           <p><strong>{result.ok ? "Intact." : `Broken at entry ${result.firstBrokenSeq}.`}</strong>{result.problem ? ` ${result.problem}` : ""}</p>
           <p>{count(result.entriesChecked)} entries and {count(result.checkpointsChecked)} signed checkpoints checked.</p>
+          {result.lastCheckpoint ? (
+            <p data-testid="last-checkpoint">
+              Newest verified checkpoint: entry {count(result.lastCheckpoint.seq)}, signed {when(result.lastCheckpoint.time)} by
+              key <span className="mono">{result.lastCheckpoint.kid}</span> (hash <span className="mono">{result.lastCheckpoint.hash.slice(0, 16)}…</span>).
+            </p>
+          ) : (
+            <p>No signed checkpoint covers these entries yet (one is signed every 10,000 entries or every minute).</p>
+          )}
         </div>
       )}
       <h2>Checkpoint key</h2>
