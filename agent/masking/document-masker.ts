@@ -9,7 +9,7 @@ import { keptEntries } from "./logprobs.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { createClaims, type Claims } from "./json-walk.js";
-import { createCleanCache, maskValue } from "./value-masker.js";
+import { createCleanCache, createValueMasker } from "./value-masker.js";
 import { objectAt } from "./walk-helpers.js";
 
 type Json = Record<string, unknown>;
@@ -71,9 +71,9 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
     if (!byKey) replaced.set(container, (byKey = new Map()));
     byKey.set(key, spans);
   };
-  const context = { reply, loose, clean: createCleanCache(reply), observe: paired.length > 0 ? observe : undefined };
+  const masker = createValueMasker(reply, loose, createCleanCache(reply), paired.length > 0 ? observe : undefined);
   // Each document at the same pattern, so a field of one path joins across NDJSON lines.
-  for (let index = 0; index < documents.length; index++) maskValue(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", context, draft, claims);
+  for (let index = 0; index < documents.length; index++) masker.mask(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", draft, claims);
   loose.finish();
   for (const pair of paired) {
     const spans = replaced.get(pair.text.container)?.get(pair.text.key) ?? [];

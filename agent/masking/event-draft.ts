@@ -3,7 +3,8 @@
 // value is rendered: replaced values, renamed keys, and the count of pieces whose final text is
 // still to come (loose text held until the detectors settle it). Rendering always re-serialises: what
 // is forwarded is what was parsed and inspected (a duplicate key's first copy, extra whitespace or
-// anything JSON.parse did not keep never reaches the caller).
+// anything JSON.parse did not keep never reaches the caller). One is made per streamed event: it
+// allocates nothing until something changes.
 import type { Deliver } from "./loose-streams.js";
 import type { TwoTexts } from "./replacer.js";
 
@@ -22,12 +23,18 @@ export interface Draft {
   readonly ready: boolean;
   /** Something differs from the parsed value. */
   readonly changed: boolean;
+  /** Whether the caller's and the record's side differ anywhere. */
+  readonly twoSided: boolean;
   /** Renders the value `root()` reads (holding every container edited) as JSON for the caller and for the record; leaves it holding the caller's side. */
   render(root: () => unknown): TwoTexts;
   /** Writes one side's edits into the value (for callers that render parts of it themselves). */
   apply(side: keyof TwoTexts): void;
-  /** Whether the caller's and the record's side differ anywhere. */
-  readonly twoSided: boolean;
+}
+
+interface Edit {
+  container: Container;
+  key: string | number;
+  texts: { client: unknown; record: unknown };
 }
 
 interface Rename {
@@ -45,71 +52,75 @@ function renameKey(container: Record<string, unknown>, from: string, to: string)
   for (const [key, value] of entries) container[key === from ? to : key] = value;
 }
 
-/** An empty draft. */
-export function createDraft(): Draft {
-  const edits: { container: Container; key: string | number; texts: { client: unknown; record: unknown } }[] = [];
-  const renames: Rename[] = [];
-  let outstanding = 0;
-  let twoSided = false;
+class EventDraft implements Draft {
+  private edits: Edit[] | undefined;
+  private renames: Rename[] | undefined;
+  private outstanding = 0;
+  twoSided = false;
 
-  const apply = (side: keyof TwoTexts) => {
+  set(container: unknown, key: string | number, texts: TwoTexts): void {
+    if (typeof container !== "object" || container === null) return;
+    (this.edits ??= []).push({ container: container as Container, key, texts });
+    if (texts.client !== texts.record) this.twoSided = true;
+  }
+
+  replace(container: unknown, key: string | number, value: unknown): void {
+    if (typeof container !== "object" || container === null) return;
+    (this.edits ??= []).push({ container: container as Container, key, texts: { client: value, record: value } });
+  }
+
+  rename(container: Record<string, unknown>, key: string, texts: TwoTexts): void {
+    (this.renames ??= []).push({ container, original: key, current: key, texts });
+    if (texts.client !== texts.record) this.twoSided = true;
+  }
+
+  later(container: unknown, key: string | number): Deliver {
+    this.outstanding++;
+    return (texts) => {
+      this.outstanding--;
+      if (texts) this.set(container, key, texts);
+    };
+  }
+
+  get ready(): boolean {
+    return this.outstanding === 0;
+  }
+
+  get changed(): boolean {
+    return this.edits !== undefined || this.renames !== undefined;
+  }
+
+  apply(side: keyof TwoTexts): void {
+    const renames = this.renames ?? [];
     for (const rename of renames) {
       renameKey(rename.container, rename.current, rename.original);
       rename.current = rename.original;
     }
-    for (const edit of edits) edit.container[edit.key] = edit.texts[side];
+    for (const edit of this.edits ?? []) edit.container[edit.key] = edit.texts[side];
     for (const rename of renames) {
       renameKey(rename.container, rename.original, rename.texts[side]);
       rename.current = rename.texts[side];
     }
-  };
+  }
 
-  const draft: Draft = {
-    set(container, key, texts) {
-      if (typeof container !== "object" || container === null) return;
-      edits.push({ container: container as Container, key, texts });
-      if (texts.client !== texts.record) twoSided = true;
-    },
-    replace(container, key, value) {
-      if (typeof container !== "object" || container === null) return;
-      edits.push({ container: container as Container, key, texts: { client: value, record: value } });
-    },
-    rename(container, key, texts) {
-      renames.push({ container, original: key, current: key, texts });
-      if (texts.client !== texts.record) twoSided = true;
-    },
-    later(container, key) {
-      outstanding++;
-      return (texts) => {
-        outstanding--;
-        if (texts) draft.set(container, key, texts);
-      };
-    },
-    get ready() {
-      return outstanding === 0;
-    },
-    get changed() {
-      return edits.length > 0 || renames.length > 0;
-    },
-    get twoSided() {
-      return twoSided;
-    },
-    apply,
-    render(root) {
-      if (!draft.changed) {
-        const text = JSON.stringify(root());
-        return { client: text, record: text };
-      }
-      if (!twoSided) {
-        apply("client");
-        const text = JSON.stringify(root());
-        return { client: text, record: text };
-      }
-      apply("record");
-      const record = JSON.stringify(root());
-      apply("client");
-      return { client: JSON.stringify(root()), record };
-    },
-  };
-  return draft;
+  render(root: () => unknown): TwoTexts {
+    if (!this.changed) {
+      const text = JSON.stringify(root());
+      return { client: text, record: text };
+    }
+    if (!this.twoSided) {
+      this.apply("client");
+      const text = JSON.stringify(root());
+      return { client: text, record: text };
+    }
+    this.apply("record");
+    const record = JSON.stringify(root());
+    this.apply("client");
+    return { client: JSON.stringify(root()), record };
+  }
+}
+
+/** An empty draft. */
+export function createDraft(): Draft {
+  return new EventDraft();
 }

@@ -2,27 +2,38 @@
 // path pattern a reader joins pieces by (array positions as `[*]`), its location for findings, and
 // whether its key names an identifier (ids, types, names, roles…) rather than text. No field is
 // left out by name: the masker decides what to do with each, and only fields a provider handler has
-// claimed (already masked as a stream) are skipped.
+// claimed (already masked as a stream) are skipped. Paths are kept as links to the parent and
+// spelled out only when asked for (most strings of an event are identifiers that never need one).
 
 type Container = Record<string, unknown> | unknown[];
 
-/** One place in the document. */
-export interface Slot {
-  container: Container;
+/** One step of a path: a member or an array position, below its parent (undefined: the walk's root member). */
+export interface Step {
+  parent: Step | undefined;
   key: string | number;
-  /** The path with every array position as `[*]`: pieces at one pattern are read as one text. */
-  pattern: string;
-  /** The path for finding counts (`response.choices[0].message.content`). */
-  location: string;
+  depth: number;
 }
 
+/** Where a visited member is: its container and key, the step of its container, and the names of the root. */
+export interface Place {
+  container: Container;
+  key: string | number;
+  /** The container's step. */
+  step: Step | undefined;
+  base: { pattern: string; location: string };
+}
+
+/**
+ * Receives each member with its place; `patternOf(place)` and `locationOf(place)` spell where it is
+ * when needed. The place object is reused: copy what is kept.
+ */
 export interface JsonVisitor {
   /** A string value; `identity`: its key names an identifier, not text. */
-  string(slot: Slot, value: string, identity: boolean): void;
-  /** An object key (its own text). */
-  key(container: Record<string, unknown>, key: string, location: string): void;
+  string(place: Place, value: string, identity: boolean): void;
+  /** An object key (its own text); `place.container[place.key]` is its value. */
+  key(place: Place): void;
   /** A number, as its source text (digits a card or phone number may hide in). */
-  number(slot: Slot, source: string): void;
+  number(place: Place, source: string): void;
   /** Called for each object member before it is walked; true: the visitor took care of it (not walked). */
   member?(container: Record<string, unknown>, key: string, value: unknown): boolean;
 }
@@ -34,61 +45,110 @@ export interface Claims {
 }
 
 export function createClaims(): Claims {
-  const claimed = new Map<unknown, Set<string | number>>();
+  let claimed: Map<unknown, Set<string | number>> | undefined;
   return {
     claim(container, key) {
       if (typeof container !== "object" || container === null) return;
+      claimed ??= new Map();
       let keys = claimed.get(container);
       if (!keys) claimed.set(container, (keys = new Set()));
       keys.add(key);
     },
-    has: (container, key) => claimed.get(container)?.has(key) === true,
+    has: (container, key) => claimed?.get(container)?.has(key) === true,
   };
 }
 
 // Identifiers a provider sends whole in every event or object: masked on their own, never joined
 // with the same field of other events (a repeated id would otherwise read as one growing token).
 const IDENTITY = /^(?:id|object|type|role|name|model|status|created|index|signature|obfuscation|system_fingerprint|service_tier|finish_reason|stop_reason|stop_sequence|sequence_number|tool_choice|truncation|modelVersion|[a-z]+(?:_[a-z]+)*_(?:id|index|at|type)|[a-z]+(?:[A-Z][a-z]+)*Id)$/;
+const identityKeys = new Map<string, boolean>();
 
 /** Whether a field of this name holds an identifier rather than text. */
-export const isIdentityKey = (key: string): boolean => IDENTITY.test(key);
+export function isIdentityKey(key: string): boolean {
+  let known = identityKeys.get(key);
+  if (known === undefined) {
+    known = IDENTITY.test(key);
+    if (identityKeys.size < 4096) identityKeys.set(key, known);
+  }
+  return known;
+}
 
 // A number kept as its source text by parseJsonBody (JSON.rawJSON) is a frozen object, but a number.
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 /** Locations stop growing past this depth (the walk itself has no limit). */
 const MAX_LOCATION_DEPTH = 64;
 
+// The base names the walk's root member, so neither it (the step without a parent) nor, for the
+// root member itself (no step), its key is spelled.
+function spell(place: Place, wildcard: boolean, withKey: boolean): string {
+  const parts: string[] = [];
+  const last = (key: string | number) => (typeof key === "number" ? (wildcard ? "[*]" : `[${key}]`) : `.${key}`);
+  const depthOf = (place.step?.depth ?? 0) + 1;
+  if (withKey && place.step !== undefined && (wildcard || depthOf <= MAX_LOCATION_DEPTH)) parts.push(last(place.key));
+  for (let at = place.step; at?.parent !== undefined; at = at.parent) {
+    if (at.depth > MAX_LOCATION_DEPTH && !wildcard) continue;
+    parts.push(last(at.key));
+  }
+  let out = wildcard ? place.base.pattern : place.base.location;
+  for (let index = parts.length - 1; index >= 0; index--) out += parts[index];
+  return out;
+}
+
+/** The path of a place with array positions as `[*]` (pieces at one pattern are read as one text). */
+export const patternOf = (place: Place): string => spell(place, true, true);
+/** The path of a place for finding counts (`response.choices[0].message.content`). */
+export const locationOf = (place: Place): string => spell(place, false, true);
+/** The path of the object holding a key (where a key's findings are counted). */
+export const containerLocationOf = (place: Place): string => spell(place, false, false);
+
+// A container member still to walk: its container, key, the container's step, and whether it is an identifier.
+type Pending = [Container, string | number, Step | undefined, boolean];
+
 /** Visits everything inside `container[key]`; `pattern` and `location` name that member. Iterative: any depth. */
 export function walkJson(container: Container, key: string | number, pattern: string, location: string, visitor: JsonVisitor, claims?: Claims): void {
-  const pending: [Container, string | number, string, string, number, boolean][] = [[container, key, pattern, location, 0, false]];
+  const base = { pattern, location };
+  const place: Place = { container, key, step: undefined, base };
+  const pending: Pending[] = [[container, key, undefined, false]];
+  // A member that is not a container is visited at once; containers wait on the stack (depth first,
+  // document order within each path pattern). True when the member needs no walk below it.
+  const visit = (parent: Container, name: string | number, value: unknown, step: Step | undefined, identity: boolean): boolean => {
+    if (claims?.has(parent, name)) return true;
+    if (visitor.member && typeof name === "string" && visitor.member(parent as Record<string, unknown>, name, value)) return true;
+    if (typeof value === "object" && value !== null && !isRawJson(value)) return false;
+    place.container = parent;
+    place.key = name;
+    place.step = step;
+    if (typeof value === "string") visitor.string(place, value, identity);
+    else if (typeof value === "number") visitor.number(place, String(value));
+    else if (isRawJson(value)) visitor.number(place, JSON.stringify(value));
+    return true;
+  };
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [parent, name, where, at, depth, identity] = next;
-    if (claims?.has(parent, name)) continue;
+    const [parent, name, parentStep, identity] = next;
     const value = (parent as Record<string | number, unknown>)[name];
-    if (visitor.member && typeof name === "string" && visitor.member(parent as Record<string, unknown>, name, value)) continue;
-    if (typeof value === "string") {
-      visitor.string({ container: parent, key: name, pattern: where, location: at }, value, identity);
-      continue;
-    }
-    if (typeof value === "number" || isRawJson(value)) {
-      visitor.number({ container: parent, key: name, pattern: where, location: at }, typeof value === "number" ? String(value) : JSON.stringify(value));
-      continue;
-    }
-    if (typeof value !== "object" || value === null) continue;
-    const deeper = depth < MAX_LOCATION_DEPTH;
+    if (visit(parent, name, value, parentStep, identity)) continue;
+    const step: Step = { parent: parentStep, key: name, depth: parentStep ? parentStep.depth + 1 : 1 };
     if (Array.isArray(value)) {
-      for (let index = value.length - 1; index >= 0; index--) {
-        pending.push([value, index, `${where}[*]`, deeper ? `${at}[${index}]` : at, depth + 1, identity]);
+      let containers: number[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        if (!visit(value, index, value[index], step, identity)) (containers ??= []).push(index);
       }
+      if (containers) for (let at = containers.length - 1; at >= 0; at--) pending.push([value, containers[at], step, identity]);
       continue;
     }
     const object = value as Record<string, unknown>;
     const keys = Object.keys(object);
-    for (let index = keys.length - 1; index >= 0; index--) {
-      const member = keys[index];
-      pending.push([object, member, `${where}.${member}`, deeper ? `${at}.${member}` : at, depth + 1, isIdentityKey(member)]);
-    }
     // Keys in document order, before the values (they are read first).
-    for (const member of keys) visitor.key(object, member, at);
+    place.container = object;
+    place.step = step;
+    for (const member of keys) {
+      place.key = member;
+      visitor.key(place);
+    }
+    let containers: string[] | undefined;
+    for (const member of keys) {
+      if (!visit(object, member, object[member], step, isIdentityKey(member))) (containers ??= []).push(member);
+    }
+    if (containers) for (let at = containers.length - 1; at >= 0; at--) pending.push([object, containers[at], step, isIdentityKey(containers[at])]);
   }
 }

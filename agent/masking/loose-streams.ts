@@ -129,7 +129,7 @@ export function createLooseStreams(reply: ReplyMasker): LooseStreams {
   const active = new Map<string, LooseStream>();
   // Keys interrupted, with the text a resumed piece is checked against (the unsettled tail and its context).
   const resumable = new Map<string, string>();
-  let seen = new Set<string>();
+  const seen = new Set<string>();
   return {
     piece(key, text, location, deliver) {
       seen.add(key);
@@ -142,12 +142,13 @@ export function createLooseStreams(reply: ReplyMasker): LooseStreams {
       stream.push(text, location, deliver);
     },
     endEvent() {
+      if (active.size === 0) return;
       for (const [key, stream] of active) {
         if (seen.has(key)) continue;
         resumable.set(key, stream.settle());
         active.delete(key);
       }
-      seen = new Set();
+      seen.clear();
     },
     finish() {
       for (const stream of active.values()) stream.settle();

@@ -26,6 +26,8 @@ export interface ReplyMasker {
   mask(text: string, location: string): TwoTexts;
   /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
   readonly active: boolean;
+  /** The compiled detector sets of the response rules (shared by every exchange of a snapshot: caches key on them). */
+  readonly detectorSets: readonly object[];
 }
 
 export interface MaskContext {
@@ -67,6 +69,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         const { matches } = replyScanner.scan(text);
         return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
       },
+      detectorSets: responseRules.map((rule) => rule.detectors),
       get active() {
         return responseRules.length > 0 || table.restorable > 0;
       },

@@ -18,7 +18,7 @@ import type { SseHandler, SseHandlerFactory, Synthesized } from "./sse-handler.j
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
-import { createCleanCache, maskValue, type CleanCache } from "./value-masker.js";
+import { createCleanCache, createValueMasker, type CleanCache } from "./value-masker.js";
 
 /** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
 export type StreamOutput = MaskedBody & { parsed?: ParsedEvents };
@@ -60,9 +60,11 @@ interface Item {
 }
 
 /** An event's lines other than data (event, id, retry, comments, unknown fields) masked as text. */
+const noLines: TwoTexts = { client: "", record: "" };
 function maskLines(lines: readonly string[], clean: CleanCache): TwoTexts {
+  if (lines.length === 0) return noLines;
   const text = lines.join("\n");
-  return clean.mask(text, `${LOCATION}.lines`) ?? { client: text, record: text };
+  return clean.mask(text, `${LOCATION}.lines`, (at) => at) ?? { client: text, record: text };
 }
 
 const linesOnly = (lines: string) => (lines === "" ? "" : `${lines}\n\n`);
@@ -81,14 +83,14 @@ export function createResponseStream(provider: string, _path: string, context: M
   const handler = handlerFor(provider, reply);
   const loose = createLooseStreams(reply);
   const clean = createCleanCache(reply);
-  const values = { reply, loose, clean };
+  const values = createValueMasker(reply, loose, clean);
   const queue: Item[] = [];
 
   const jsonItem = (event: RawEvent, value: unknown, plain: boolean, draft: Draft, claims: Claims, lines: TwoTexts): Item => {
     const holder = { data: value };
     const type = (value as { type?: unknown } | null)?.type;
     // Loose pieces join only within one kind of event (its SSE name and data type).
-    maskValue(holder, "data", "", LOCATION, `${event.name}/${typeof type === "string" ? type : ""}`, values, draft, claims);
+    values.mask(holder, "data", "", LOCATION, `${event.name}/${typeof type === "string" ? type : ""}`, draft, claims);
     return {
       ready: () => draft.ready,
       render() {

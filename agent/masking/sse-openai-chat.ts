@@ -28,38 +28,50 @@ interface ChoiceStream {
   field?: "content" | "refusal";
 }
 
+/** Steps from `delta` to a string, innermost first (the path is spelled out only for a new stream). */
+type Trail = { segment: Segment; up: Trail | undefined } | undefined;
+
 /** A string inside `delta`: where it is, and the key of its stream. */
 interface DeltaString {
   container: Json | unknown[];
   key: string | number;
   value: string;
-  path: Segment[];
+  trail: Trail;
   pathKey: string;
+}
+
+function pathOf(trail: Trail): Segment[] {
+  const path: Segment[] = [];
+  for (let at = trail; at !== undefined; at = at.up) path.unshift(at.segment);
+  return path;
 }
 
 function deltaStrings(delta: Json): DeltaString[] {
   const found: DeltaString[] = [];
-  const visit = (value: unknown, container: Json | unknown[], key: string | number, path: Segment[], pathKey: string) => {
-    if (typeof value === "string") return void found.push({ container, key, value, path, pathKey });
+  const visit = (value: unknown, container: Json | unknown[], key: string | number, trail: Trail, pathKey: string) => {
+    if (typeof value === "string") return void found.push({ container, key, value, trail, pathKey });
     if (Array.isArray(value)) {
-      value.forEach((element, position) => {
+      for (let position = 0; position < value.length; position++) {
+        const element: unknown = value[position];
         const object = objectAt(element);
         const fields: Json = {};
         if (typeof object?.index === "number") fields.index = object.index;
         if (typeof object?.type === "string") fields.type = object.type;
         const id = typeof object?.index === "number" ? String(object.index) : "*";
-        visit(element, value, position, [...path, { element: fields }], `${pathKey}[${id}]`);
-      });
+        visit(element, value, position, { segment: { element: fields }, up: trail }, `${pathKey}[${id}]`);
+      }
       return;
     }
     const object = objectAt(value);
     if (!object) return;
-    for (const [member, inner] of Object.entries(object)) {
+    for (const member in object) {
+      const inner = object[member];
       if (typeof inner === "string" && isIdentityKey(member)) continue; // arrives whole: the generic pass masks it alone
-      visit(inner, object, member, [...path, { key: member }], `${pathKey}.${member}`);
+      if (typeof inner !== "string" && (typeof inner !== "object" || inner === null)) continue;
+      visit(inner, object, member, { segment: { key: member }, up: trail }, `${pathKey}.${member}`);
     }
   };
-  visit(delta, [], 0, [], "");
+  visit(delta, [], 0, undefined, "");
   return found;
 }
 
@@ -96,7 +108,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       const json = found.key === "arguments";
       const stream = (json ? streams.json : streams.text)(key, location(choice, found.pathKey));
       const field = found.pathKey === ".content" || found.pathKey === ".refusal" ? (found.pathKey.slice(1) as "content" | "refusal") : undefined;
-      entry = { choice, stream, path: found.path, field };
+      entry = { choice, stream, path: pathOf(found.trail), field };
       if (field) {
         const queue = createLogprobQueue();
         stream.onRelease = (release) => queue.release(release);

@@ -88,11 +88,11 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
     if (byText.size === 0) return [];
     const before: Synthesized[] = [];
     walkJson({ object }, "object", "", "", {
-      string(slot, value) {
+      string(place, value) {
         const entry = byText.get(value);
         if (!entry) return;
         before.push(...finish(entry, sequence));
-        repeat(entry, slot.container as Json, slot.key, draft, claims);
+        repeat(entry, place.container as Json, place.key, draft, claims);
       },
       key() {},
       number() {},

@@ -99,6 +99,7 @@ export function createSseSplitter(strict = false): SseSplitter {
 
 /** An event's text with its data replaced by `data` (one `data:` line per line of it). */
 export function withData(event: Pick<RawEvent, "otherLines">, data: string): string {
+  if (event.otherLines.length === 0 && !/[\r\n]/.test(data)) return `data: ${data}\n\n`;
   const lines = event.otherLines.map((line) => `${line}\n`).join("");
   return `${lines}${data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join("")}\n`;
 }

@@ -99,7 +99,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     if (final) tail = lookbehindContext(view, open) + view.slice(open);
     const out = hold === from ? { client: "", record: "" } : applyMatches(view, matches, from, hold, location, reply.replacer);
     if (stream.onRelease && hold > from) {
-      const replaced = matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
+      const replaced = matches.length === 0 ? [] : matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
       stream.onRelease({ from: released, to: released + hold - from, replaced });
     }
     released += hold - from;

@@ -1,52 +1,60 @@
 // Masks everything inside a parsed JSON value that a provider handler has not claimed: identifiers,
 // object keys and numbers each on their own; a string that is itself a JSON document as that
 // document; every other string as a piece of loose text (joined with the pieces of the same path
-// pattern, in this value and in the events before it). Edits go into the value's draft.
+// pattern, in this value and in the events before it). Edits go into the value's draft. One masker
+// serves every event of a reply (no closures per event: this runs for every streamed event).
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
-import { walkJson, type Claims } from "./json-walk.js";
-import { createLooseStreams, type LooseStreams } from "./loose-streams.js";
+import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type JsonVisitor, type Place } from "./json-walk.js";
+import { createLooseStreams, type Deliver, type LooseStreams } from "./loose-streams.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 
-/** What masking one value needs. */
-export interface ValueContext {
-  reply: ReplyMasker;
-  loose: LooseStreams;
-  /** Strings known to hold nothing to mask on their own (ids, keys repeated in every event). */
-  clean: CleanCache;
-  /** Told of the replaced spans of every loose string once final (logprobs are matched against them). */
-  observe?(container: unknown, key: string | number, replaced: readonly (readonly [number, number])[]): void;
-}
+type Spans = readonly (readonly [number, number])[];
+type Observe = (container: unknown, key: string | number, replaced: Spans) => void;
 
 /** Short texts already scanned alone and found clean, so repeated ones cost a lookup. */
 export interface CleanCache {
-  mask(text: string, location: string): TwoTexts | undefined;
+  /** `text` masked alone (undefined: unchanged); its location, `locate(at)`, is spelled only when something is found. */
+  mask<T>(text: string, at: T, locate: (at: T) => string): TwoTexts | undefined;
 }
 
 const CACHED_LENGTH = 80;
-const CACHE_SIZE = 2048;
+const CACHE_SIZE = 4096;
 
-/** A cache over `reply`'s whole-text masking. Only clean results are kept (a placeholder to restore is never cached). */
+// Short texts each detector set found nothing in (ids, model names, keys: the same in every event of
+// every reply), kept while the set lives (one snapshot). A text is clean for a reply when it is clean
+// for every response rule's set. Texts with a `<` are never taken from here: in another exchange
+// they may hold a placeholder to restore.
+const cleanBySet = new WeakMap<object, Set<string>>();
+
+/** A cache over `reply`'s whole-text masking. Only clean results are kept. */
 export function createCleanCache(reply: ReplyMasker): CleanCache {
-  const clean = new Set<string>();
+  const sets = reply.detectorSets.map((detectors) => {
+    let clean = cleanBySet.get(detectors);
+    if (!clean) cleanBySet.set(detectors, (clean = new Set()));
+    return clean;
+  });
+  const known = (text: string) => sets.length > 0 && !text.includes("<") && sets.every((clean) => clean.has(text));
   return {
-    mask(text, location) {
-      if (text === "" || clean.has(text)) return undefined;
-      const masked = reply.mask(text, location);
-      if (masked.client !== text || masked.record !== text) return masked;
-      if (text.length <= CACHED_LENGTH && clean.size < CACHE_SIZE) clean.add(text);
-      return undefined;
+    mask(text, at, locate) {
+      if (text === "" || known(text)) return undefined;
+      const scan = reply.scanner.scan(text);
+      if (scan.matches.length === 0) {
+        if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
+        return undefined;
+      }
+      return reply.mask(text, locate(at));
     },
   };
 }
 
 // Digits a detector may find in a number (cards, phone numbers, SSNs): fewer than six cannot be one.
 const manyDigits = /\d{6}/;
-const jsonOpening = /^\s*[[{]/;
 
 function parseInner(text: string): unknown {
-  if (!jsonOpening.test(text)) return undefined;
+  const first = text.charCodeAt(0);
+  if (first !== 123 && first !== 91 && !/^\s*[[{]/.test(text)) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null ? value : undefined;
@@ -55,53 +63,85 @@ function parseInner(text: string): unknown {
   }
 }
 
-/** A JSON document inside a string, masked as a document of its own; undefined when unchanged. */
-function maskInner(inner: unknown, location: string, context: ValueContext): TwoTexts | undefined {
-  const loose = createLooseStreams(context.reply);
-  const draft = createDraft();
-  const holder = { inner };
-  maskValue(holder, "inner", "", location, "json", { reply: context.reply, clean: context.clean, loose }, draft);
-  loose.finish();
-  return draft.changed ? draft.render(() => holder.inner) : undefined;
+/** Masks values of one reply (a stream's events, or a whole document) into their drafts. */
+export interface ValueMasker {
+  /**
+   * Masks `container[key]` (everything in it but what `claims` holds) into `draft`. `kind` names the
+   * event type for loose keys (pieces join only within one kind); `pattern` and `location` name the member.
+   */
+  mask(container: Record<string, unknown> | unknown[], key: string | number, pattern: string, location: string, kind: string, draft: Draft, claims?: Claims): void;
 }
 
-/**
- * Masks `container[key]` (everything in it but what `claims` holds). `kind` names the event type for
- * loose keys (pieces join only within one kind); `pattern` and `location` name the member itself.
- */
-export function maskValue(container: Record<string, unknown> | unknown[], key: string | number, pattern: string, location: string, kind: string, context: ValueContext, draft: Draft, claims?: Claims): void {
-  const { clean, loose } = context;
-  walkJson(container, key, pattern, location, {
-    string(slot, value, identity) {
-      const whole = (masked: TwoTexts | undefined) => {
-        if (masked) draft.set(slot.container, slot.key, masked);
-        context.observe?.(slot.container, slot.key, masked ? [[0, value.length]] : []);
-      };
-      if (identity) return whole(clean.mask(value, slot.location));
-      const inner = parseInner(value);
-      if (inner !== undefined) return whole(maskInner(inner, slot.location, context));
-      const deliver = draft.later(slot.container, slot.key);
-      const observe = context.observe;
-      const deliverAndObserve: typeof deliver = (texts, replaced) => {
-        deliver(texts, replaced);
-        observe?.(slot.container, slot.key, replaced);
-      };
-      loose.piece(`${kind}|${slot.pattern}`, value, slot.location, observe ? deliverAndObserve : deliver);
-    },
-    member(object, name, value) {
-      // Logprobs a handler did not match to their text cannot be shown safely (they spell it).
-      if (name !== "logprobs" || value === null || (Array.isArray(value) && value.length === 0)) return false;
-      draft.replace(object, name, Array.isArray(value) ? [] : null);
-      return true;
-    },
-    key(object, name, at) {
-      const masked = clean.mask(name, at);
-      if (masked) draft.rename(object, name, masked);
-    },
-    number(slot, source) {
-      if (!manyDigits.test(source)) return;
-      const masked = clean.mask(source, slot.location);
-      if (masked) draft.set(slot.container, slot.key, masked);
-    },
-  }, claims);
+class Masker implements ValueMasker, JsonVisitor {
+  private draft!: Draft;
+  private kind = "";
+
+  constructor(
+    private readonly reply: ReplyMasker,
+    private readonly loose: LooseStreams,
+    private readonly clean: CleanCache,
+    /** Told of the replaced spans of every string once final (logprobs are matched against them). */
+    private readonly observe?: Observe,
+  ) {}
+
+  mask(container: Record<string, unknown> | unknown[], key: string | number, pattern: string, location: string, kind: string, draft: Draft, claims?: Claims): void {
+    this.draft = draft;
+    this.kind = kind;
+    walkJson(container, key, pattern, location, this, claims);
+  }
+
+  string(place: Place, value: string, identity: boolean): void {
+    const { container, key } = place;
+    if (identity) return this.whole(container, key, value, this.clean.mask(value, place, locationOf));
+    const inner = parseInner(value);
+    if (inner !== undefined) return this.whole(container, key, value, this.maskInner(inner, locationOf(place)));
+    const deliver = this.draft.later(container, key);
+    const observe = this.observe;
+    const delivered: Deliver = observe
+      ? (texts, replaced) => {
+          deliver(texts, replaced);
+          observe(container, key, replaced);
+        }
+      : deliver;
+    this.loose.piece(`${this.kind}|${patternOf(place)}`, value, locationOf(place), delivered);
+  }
+
+  key(place: Place): void {
+    const name = place.key as string;
+    const masked = this.clean.mask(name, place, containerLocationOf);
+    if (masked) this.draft.rename(place.container as Record<string, unknown>, name, masked);
+  }
+
+  number(place: Place, source: string): void {
+    if (!manyDigits.test(source)) return;
+    const masked = this.clean.mask(source, place, locationOf);
+    if (masked) this.draft.set(place.container, place.key, masked);
+  }
+
+  member(object: Record<string, unknown>, name: string, value: unknown): boolean {
+    // Logprobs a handler did not match to their text cannot be shown safely (they spell it).
+    if (name !== "logprobs" || value === null || (Array.isArray(value) && value.length === 0)) return false;
+    this.draft.replace(object, name, Array.isArray(value) ? [] : null);
+    return true;
+  }
+
+  private whole(container: unknown, key: string | number, value: string, masked: TwoTexts | undefined): void {
+    if (masked) this.draft.set(container, key, masked);
+    this.observe?.(container, key, masked ? [[0, value.length]] : []);
+  }
+
+  /** A JSON document inside a string, masked as a document of its own; undefined when unchanged. */
+  private maskInner(inner: unknown, location: string): TwoTexts | undefined {
+    const loose = createLooseStreams(this.reply);
+    const draft = createDraft();
+    const holder = { inner };
+    new Masker(this.reply, loose, this.clean).mask(holder, "inner", "", location, "json", draft);
+    loose.finish();
+    return draft.changed ? draft.render(() => holder.inner) : undefined;
+  }
+}
+
+/** A value masker over `loose` (the reply's loose text) and `clean` (its cache). */
+export function createValueMasker(reply: ReplyMasker, loose: LooseStreams, clean: CleanCache, observe?: Observe): ValueMasker {
+  return new Masker(reply, loose, clean, observe);
 }
