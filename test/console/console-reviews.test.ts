@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.js";
 import { type ReviewBed, startReviewBed } from "../reviews/review-bed.js";
 import { palisade } from "../support/stack.js";
-import { launchChromium, newConsolePage, screenshot } from "../support/browser.js";
+import { accessibilityProblems, launchChromium, newConsolePage, screenshot } from "../support/browser.js";
 
 describe("console: reviews in the browser", { tags: ["chromium"] }, () => {
   let bed: ReviewBed;
@@ -54,14 +54,21 @@ describe("console: reviews in the browser", { tags: ["chromium"] }, () => {
     await expect(row.textContent()).resolves.toContain(bed.subject);
     await expect(row.textContent()).resolves.not.toContain("rita@example.com");
     await screenshot(page, "reviews");
+    expect(await accessibilityProblems(page)).toEqual([]);
     expect(forwarded("(console-approve)")).toBe(0);
 
     await row.getByRole("link").first().click();
     await page.getByTestId("review-state").filter({ hasText: "pending" }).waitFor();
     await expect(page.getByTestId("review-prompt").textContent()).resolves.toContain("credit card");
     await screenshot(page, "review");
-    await page.getByLabel(/Reason/).fill("ticket 42");
-    await page.getByRole("button", { name: "Approve" }).click();
+    // The decision form too: labels, names and contrast (WCAG 2.1 A/AA, axe-core).
+    expect(await accessibilityProblems(page)).toEqual([]);
+    // By keyboard alone: the reason, then Tab to Approve and Enter.
+    await page.getByLabel(/Reason/).focus();
+    await page.keyboard.type("ticket 42");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Approve");
+    await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "Approved" }).waitFor();
     await page.getByTestId("review-state").filter({ hasText: "approved" }).waitFor();
 

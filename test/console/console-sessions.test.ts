@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.js";
-import { launchChromium, newConsolePage, screenshot } from "../support/browser.js";
+import { accessibilityProblems, launchChromium, newConsolePage, screenshot } from "../support/browser.js";
 import { CONSOLE_CLIENT_ID, type LoginProvider, startLoginProvider } from "../support/oidc-login-provider.js";
 import { palisade, type Stack, startStack } from "../support/stack.js";
 
@@ -158,6 +158,37 @@ autoBlock: { for: 1h }
     await expect(page.getByTestId("last-checkpoint").textContent()).resolves.toMatch(/Newest verified checkpoint: entry \d+, signed .* by key \S+/);
     await screenshot(page, "audit");
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("every page passes axe-core's WCAG 2.1 A and AA checks (labels, names, contrast, structure)", async () => {
+    const { context, page } = await signInAsAdmin();
+    const base = stack.controlPlane.url;
+    const pages: Array<[string, () => Promise<unknown>]> = [
+      ["/console/reviews", () => page.getByRole("heading", { name: "Pending" }).waitFor()],
+      ["/console/sessions", () => page.getByRole("table", { name: "Sessions found" }).waitFor()],
+      ["/console/alerts", () => page.getByRole("row").filter({ hasText: "mallory@example.com" }).waitFor()],
+      ["/console/blocks", () => page.getByRole("heading", { name: "Blocks" }).waitFor()],
+      ["/console/usage", () => page.getByRole("img", { name: /Tokens per subject/ }).waitFor()],
+      ["/console/audit", () => page.getByRole("button", { name: "Verify the whole log" }).waitFor()],
+    ];
+    const problems: string[] = [];
+    for (const [path, ready] of pages) {
+      await page.goto(`${base}${path}`);
+      await ready();
+      problems.push(...(await accessibilityProblems(page)).map((problem) => `${path}: ${problem}`));
+    }
+    // A session with its bodies and replay, and the sign-in page.
+    await page.goto(`${base}/console/sessions?text=streammarker`);
+    await page.getByRole("table", { name: "Sessions found" }).getByRole("link").first().click();
+    await page.getByTestId("request-body").waitFor();
+    problems.push(...(await accessibilityProblems(page)).map((problem) => `session: ${problem}`));
+    const signIn = await newConsolePage(browser);
+    await signIn.page.goto(`${base}/console/sign-in`);
+    await signIn.page.getByRole("button", { name: "Sign in with corp" }).waitFor();
+    problems.push(...(await accessibilityProblems(signIn.page)).map((problem) => `sign-in: ${problem}`));
+    expect(problems).toEqual([]);
+    await signIn.context.close();
     await context.close();
   });
 

@@ -1,6 +1,7 @@
 // A real browser for the console's tests: Debian's Chromium driven by playwright-core, one browser
 // per test file, laptop-sized pages, and screenshots under test-results/console/ for people to look
 // at. Browser tests never skip: without Chromium they fail saying how to install it.
+import { AxeBuilder } from "@axe-core/playwright";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -45,4 +46,13 @@ export async function newConsolePage(browser: Browser): Promise<{ context: Brows
 /** Saves a full-page screenshot as test-results/console/NAME.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The WCAG 2.1 A and AA problems axe-core (Deque's engine) finds on the page as it is now — labels,
+ * names, contrast, landmarks, keyboard traps — one line each: "rule: what (N elements)".
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.length} elements: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")})`);
 }
