@@ -149,6 +149,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
           connection: { name: connection.name, provider: provider.name },
           now: Date.now(),
           content: () => contentView(inspect()),
+          binary: () => inspect().binary,
         },
         cost: { tokens: estimateTokens(prompt, facts.maxTokens) },
       });

@@ -15,6 +15,8 @@ export interface RequestContext {
   now: number;
   /** Every text of the request as content rules read it, built on first use; absent: the prompt alone. */
   content?: () => PromptView;
+  /** The parts of the request that are not text (images, audio, files), found on first use; absent: none. */
+  binary?: () => readonly { location: string; kind: string }[];
 }
 
 // Headers carrying credentials; conditions must not be able to read (or leak through errors) them.

@@ -120,6 +120,20 @@ export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<D
     case "review":
       break;
   }
+  if (evaluation.blind) {
+    // Fail closed: a policy that reads the request's content cannot read this part of it.
+    const { policy, part } = evaluation.blind;
+    const reason = `request has a binary part (${part.kind} at ${part.location}) that policy ${policy.name} cannot inspect and does not allow (binary: allow would let it pass)`;
+    return {
+      ok: false,
+      refusal: { status: 400, kind: "invalid_request", code: "binary_part_refused", message: `Request refused by Palisade: ${reason} (session ${session})` },
+      verdict: Verdict.DENIED,
+      policy: policy.name,
+      reason,
+      headers: {},
+      ...protection,
+    };
+  }
 
   const admission = input.limits.admit(evaluation.limited, context.identity, context.now, input.cost);
   const decide = (limits: LimitAdmission) => underLimits(session, evaluation, limits, protection, record);

@@ -37,6 +37,8 @@ export interface CompiledPolicy {
   mask?: MaskRule;
   /** Set exactly when decision is "review". */
   review?: ReviewRule;
+  /** Binary parts of a request (images, audio, files) may pass this policy uninspected. */
+  allowBinary?: boolean;
   /** What the record keeps of the bodies; undefined when the policy does not say. */
   record?: RecordChoice;
 }
@@ -90,6 +92,7 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
     mask: decision === "mask" ? compileMaskRule(policy) : undefined,
     review: decision === "review" ? compileReviewRule(policy) : undefined,
     record: recordChoice(policy),
+    allowBinary: policy.allowBinary,
   };
 }
 

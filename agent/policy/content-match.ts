@@ -80,7 +80,9 @@ function occursAsWord(haystack: string, needle: string): boolean {
 /** A matcher for any of `keywords` as whole words (in the word view, or literally when their punctuation matters); undefined when there are none. */
 export function keywordMatcher(keywords: readonly string[]): ContentMatcher | undefined {
   const trimmed = keywords.map((keyword) => keyword.trim()).filter((keyword) => keyword !== "");
-  const words = [...new Set(trimmed.filter((keyword) => wordKeyword.test(keyword)).map(foldWords).filter((needle) => needle !== ""))];
+  // A phrase also matches written without its spaces, as it reads when spelled out ("p r o j e c t n i g h t").
+  const folded = trimmed.filter((keyword) => wordKeyword.test(keyword)).map(foldWords).filter((needle) => needle !== "");
+  const words = [...new Set([...folded, ...folded.map((needle) => needle.replaceAll(" ", ""))])];
   const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorView(keyword).text)))];
   if (words.length === 0 && literals.length === 0) return undefined;
   return {

@@ -6,6 +6,7 @@
 // which policy failed.
 import { conditionActivation, type RequestContext } from "./activation.js";
 import type { CompiledPolicy } from "./compile-policies.js";
+import { forRequest } from "../../core/detectors/mask-types.js";
 import { type MaskRule, type RecordChoice, stricterRecord } from "../../core/policy/protection-rules.js";
 import type { ConditionActivation } from "../../core/policy/condition.js";
 import { promptView, type PromptView } from "./content-match.js";
@@ -18,6 +19,11 @@ export interface Contributions {
   masks: MaskRule[];
   /** The most restrictive record mode the matched policies set; undefined when none set one. */
   record?: RecordChoice;
+  /**
+   * The first policy that applies to the request's content (content rules, a request mask, a
+   * review) and does not allow binary parts, when the request has one: it cannot be inspected.
+   */
+  blind?: { policy: CompiledPolicy; part: { location: string; kind: string } };
 }
 
 /** The outcome of evaluation. */
@@ -36,20 +42,28 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
   // Built on first use only: many policies have no condition, many no content rules.
   let activation: ConditionActivation | undefined;
   let prompt: PromptView | undefined;
+  let binary: readonly { location: string; kind: string }[] | undefined;
+  let blind: Contributions["blind"];
   for (const policy of policies) {
     if (policy.condition) {
       activation ??= conditionActivation(context);
       const result = policy.condition.evaluate(activation);
-      if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record };
+      if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record, blind };
       if (!result.value) continue;
+    }
+    // A policy reading the request's content cannot read a binary part (fail closed unless it says binary: allow).
+    const readsContent = policy.content !== undefined || policy.decision === "review" || (policy.mask !== undefined && forRequest(policy.mask));
+    if (readsContent && !policy.allowBinary && !blind) {
+      binary ??= context.binary?.() ?? [];
+      if (binary.length > 0) blind = { policy, part: binary[0]! };
     }
     if (policy.content && !policy.content.test((prompt ??= context.content?.() ?? promptView(context.request.prompt)))) continue;
     if (policy.limits) limited.push(policy);
     record = stricterRecord(record, policy.record);
     if (policy.mask) masks.push(policy.mask);
     if (policy.decision === "allow" || policy.decision === "deny" || policy.decision === "review") {
-      return { outcome: policy.decision, policy, limited, masks, record };
+      return { outcome: policy.decision, policy, limited, masks, record, blind };
     }
   }
-  return { outcome: "no-allow", limited, masks, record };
+  return { outcome: "no-allow", limited, masks, record, blind };
 }

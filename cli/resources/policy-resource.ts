@@ -12,7 +12,7 @@ import type { MappingFields } from "./yaml-fields.js";
 /** The fields a Policy takes besides `kind` and `name`. */
 export const POLICY_FIELDS = [
   "priority", "connections", "when", "match", "action", "reason", "limits", "detectors", "maskPatterns", "maskWords",
-  "phoneRegion", "direction", "style", "restore", "approvers", "wait", "grant", "webhook", "record", "description",
+  "phoneRegion", "direction", "style", "restore", "binary", "approvers", "wait", "grant", "webhook", "record", "description",
 ] as const;
 
 const ACTIONS: Record<string, PolicyAction> = {
@@ -60,6 +60,7 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
     direction: enumField(fields, "direction", DIRECTIONS, MaskDirection.UNSPECIFIED),
     style: enumField(fields, "style", STYLES, MaskStyle.UNSPECIFIED),
     restore: fields.boolean("restore") ?? false,
+    allowBinary: binaryField(fields),
     approvers: fields.strings("approvers"),
     wait: durationField(fields, "wait"),
     grant: durationField(fields, "grant"),
@@ -68,6 +69,14 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
     description: fields.string("description") ?? "",
   });
   return create(ResourceSchema, { resource: { case: "policy", value: policy } });
+}
+
+// `binary: allow | refuse` (refuse when absent).
+function binaryField(fields: MappingFields): boolean {
+  const text = fields.string("binary");
+  if (text === undefined || text === "refuse") return false;
+  if (text === "allow") return true;
+  throw fields.errorAt("binary", `unknown binary "${text}" (allow, refuse)`);
 }
 
 function enumField<T>(fields: MappingFields, key: string, values: Record<string, T>, unset: T): T {
@@ -95,6 +104,7 @@ function protectionView(p: Policy): Record<string, unknown> {
     ...(direction !== undefined ? { direction } : {}),
     ...(style !== undefined ? { style } : {}),
     ...(p.restore ? { restore: true } : {}),
+    ...(p.allowBinary ? { binary: "allow" } : {}),
     ...(p.approvers.length > 0 ? { approvers: [...p.approvers] } : {}),
     ...(p.wait ? { wait: formatDurationSeconds(Number(p.wait.seconds)) } : {}),
     ...(p.grant ? { grant: formatDurationSeconds(Number(p.grant.seconds)) } : {}),

@@ -31,6 +31,7 @@ export function agentPolicy(policy: AdminPolicy): Policy {
     maskPatterns: [...policy.maskPatterns],
     maskWords: [...policy.maskWords],
     phoneRegion: policy.phoneRegion,
+    allowBinary: policy.allowBinary,
     // Like PolicyAction, these enums are numbered alike in both protos.
     direction: policy.direction as number as MaskDirection,
     style: policy.style as number as MaskStyle,

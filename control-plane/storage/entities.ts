@@ -79,6 +79,7 @@ export const PolicyRow = defineEntity({
     maskPatterns: p.json<string[]>(),
     maskWords: p.json<string[]>(),
     phoneRegion: p.text(),
+    allowBinary: p.boolean(),
     direction: p.string(),
     style: p.string(),
     restore: p.boolean(),

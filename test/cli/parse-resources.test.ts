@@ -190,6 +190,17 @@ description: The CI pipeline
     expect(error.message).toMatch(/^document 3 \(line 17\): ServiceAccount "ci": groups must be a list of strings/);
   });
 
+  it("reads a policy's binary setting and prints it back, refusing other values", () => {
+    const [parsed] = parseResources("kind: Policy\nname: m\nconnections: ['*']\naction: mask\ndetectors: [email]\nbinary: allow\n");
+    const policy = parsed!.resource.resource;
+    expect(policy.case === "policy" && policy.value.allowBinary).toBe(true);
+    expect(resourceView(parsed!.resource)).toMatchObject({ binary: "allow" });
+    const [closed] = parseResources("kind: Policy\nname: m\nconnections: ['*']\naction: mask\ndetectors: [email]\nbinary: refuse\n");
+    const refused = closed!.resource.resource;
+    expect(refused.case === "policy" && refused.value.allowBinary).toBe(false);
+    expect(failure("kind: Policy\nname: m\nconnections: ['*']\naction: mask\ndetectors: [email]\nbinary: maybe\n").message).toMatch(/unknown binary "maybe"/);
+  });
+
   it("reports malformed YAML in the middle of a file", () => {
     const error = failure(`${ISSUE_EXAMPLE}---\nkind: Connection\nname: b\n  provider: [\n`);
     expect(error.document).toBe(3);

@@ -1,5 +1,7 @@
 // A local stand-in for LLM providers, for tests: a real HTTP server on port 0 speaking just enough
-// of the OpenAI and Anthropic APIs for their SDKs, and recording every request it receives.
+// of the OpenAI and Anthropic APIs for their SDKs, and recording every request it receives. Like a
+// lenient real upstream it reads request bodies whatever their content-encoding (gzip, deflate —
+// raw too —, br, zstd) and declared charset, so a test sees what such an upstream would have read.
 //
 //   const provider = await startStandInProvider();            // { url, requests, ... }
 //   // point a connection's upstream at provider.url, then drive a client through the agent
@@ -42,7 +44,7 @@
 //                              `stall-after-headers` sends a JSON answer's headers only
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, gzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from "node:zlib";
 
 /** One request as the stand-in received it. */
 export interface ReceivedRequest {
@@ -51,9 +53,12 @@ export interface ReceivedRequest {
   path: string;
   /** Header names lower case, as Node parsed them. */
   headers: IncomingHttpHeaders;
+  /** The body as a lenient upstream reads it: content-encoding undone, its declared charset decoded (lossy). */
   body: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
   json: unknown;
+  /** The bytes exactly as they arrived. */
+  raw: Buffer;
 }
 
 /** A running stand-in provider. */
@@ -235,14 +240,15 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
+    const body = lenientText(raw, req.headers);
     let parsed: unknown;
     try {
       parsed = body ? JSON.parse(body) : undefined;
     } catch {
       parsed = undefined;
     }
-    const received = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json: parsed };
+    const received = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json: parsed, raw };
     requests.push(received);
     await route(req, res, received);
   });
@@ -281,6 +287,29 @@ async function sendScripted(res: ServerResponse, reply: ScriptedReply): Promise<
     await new Promise((resolve) => res.write(chunk, resolve));
   }
   res.end();
+}
+
+// Like a lenient real upstream: undoes any content-encoding it knows (raw deflate too) and decodes
+// the declared charset, replacing what does not decode instead of refusing it.
+function lenientText(raw: Buffer, headers: IncomingHttpHeaders): string {
+  let bytes = raw;
+  const codings = String(headers["content-encoding"] ?? "").split(",").map((coding) => coding.trim().toLowerCase()).filter(Boolean).reverse();
+  for (const coding of codings) {
+    try {
+      if (coding === "gzip" || coding === "x-gzip") bytes = gunzipSync(bytes);
+      else if (coding === "deflate") bytes = bytes[0] === 0x78 ? inflateSync(bytes) : inflateRawSync(bytes);
+      else if (coding === "br") bytes = brotliDecompressSync(bytes);
+      else if (coding === "zstd") bytes = zstdDecompressSync(bytes);
+    } catch {
+      break;
+    }
+  }
+  const charset = /charset="?([^";\s]+)/i.exec(String(headers["content-type"] ?? ""))?.[1];
+  try {
+    return new TextDecoder(charset ?? "utf-8").decode(bytes);
+  } catch {
+    return bytes.toString("utf8");
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

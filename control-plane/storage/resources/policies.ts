@@ -62,6 +62,7 @@ function columns(policy: Policy) {
     maskPatterns: [...policy.maskPatterns],
     maskWords: [...policy.maskWords],
     phoneRegion: policy.phoneRegion,
+    allowBinary: policy.allowBinary,
     direction: directionNames.get(policy.direction) ?? "",
     style: styleNames.get(policy.style) ?? "",
     restore: policy.restore,
@@ -99,6 +100,7 @@ export function policyFromRow(row: Row): Policy {
     maskPatterns: row.maskPatterns,
     maskWords: row.maskWords,
     phoneRegion: row.phoneRegion,
+    allowBinary: row.allowBinary,
     direction: fromName(directionNames, row.direction, MaskDirection.UNSPECIFIED),
     style: fromName(styleNames, row.style, MaskStyle.UNSPECIFIED),
     restore: row.restore,
@@ -120,7 +122,7 @@ function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
     && row.limitScope === wanted.limitScope && row.onStoreDown === wanted.onStoreDown
     && row.description === wanted.description && sameList(row.detectors, wanted.detectors)
     && sameList(row.maskPatterns, wanted.maskPatterns) && sameList(row.maskWords, wanted.maskWords)
-    && row.phoneRegion === wanted.phoneRegion && row.direction === wanted.direction && row.style === wanted.style
+    && row.phoneRegion === wanted.phoneRegion && row.allowBinary === wanted.allowBinary && row.direction === wanted.direction && row.style === wanted.style
     && row.restore === wanted.restore && row.record === wanted.record && sameList(row.approvers, wanted.approvers)
     && row.waitSeconds === wanted.waitSeconds && row.grantSeconds === wanted.grantSeconds && row.webhook === wanted.webhook;
 }

@@ -1,0 +1,310 @@
+// The request-side evasion corpus: crafted requests, each trying one way past a mask policy (email,
+// phone, payment card, SSN, API key) or a deny keyword ("project nightingale"), over every class the
+// agent must close: values and keywords split over parts and messages, fields the agent does not
+// know by name, bodies of the other provider's shape, query, path and headers, look-alike
+// characters, escapes, compression, charsets, ambiguous JSON, body types and multipart uploads.
+// Each case says what must happen: forwarded with no secret readable upstream, refused as
+// uninspectable (400/413/415), or denied by the keyword policy (403).
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
+
+export type Connection = "openai" | "claude" | "plain";
+export type Outcome = "forwarded" | "refused" | "denied";
+
+export interface RequestCase {
+  name: string;
+  kind: string;
+  connection: Connection;
+  /** Below the connection, with any query string. */
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** Values that must not be readable upstream in any form (forwarded cases). */
+  secrets: string[];
+  expect: Outcome;
+}
+
+export const EMAIL = "jane.doe@example.com";
+export const CARD = "4111 1111 1111 1111";
+export const PHONE = "415-555-0133";
+export const SSN = "219-45-6789";
+export const API_KEY = "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789";
+export const KEYWORD = "project nightingale";
+
+const CHAT = "/v1/chat/completions";
+const json = (value: unknown) => JSON.stringify(value);
+const chat = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "gpt-4o", messages: [{ role: "user", content }], ...extra });
+const claude = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "claude", max_tokens: 16, messages: [{ role: "user", content }], ...extra });
+const parts = (...texts: string[]) => texts.map((text) => ({ type: "text", text }));
+
+const cases: RequestCase[] = [];
+const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
+  cases.push({ kind, name, connection, path: connection === "claude" ? "/v1/messages" : connection === "plain" ? "/v1/anything" : CHAT, headers: { "content-type": "application/json" }, body, secrets, expect, ...more });
+};
+
+// 1. Look-alike forms of each value, in a plain chat message: found as what they read as.
+const emailForms: Record<string, string> = {
+  plain: EMAIL,
+  "upper case": EMAIL.toUpperCase(),
+  "full-width": "ｊａｎｅ．ｄｏｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+  "full-width at sign": "jane.doe＠example.com",
+  "zero-width space inside": "jane.d\u200boe@exa\u200bmple.com",
+  "zero-width joiner and word joiner": "jane\u200d.doe@example\u2060.com",
+  "soft hyphen inside": "jane.\u00addoe@ex\u00adample.com",
+  "bidi controls inside": "jane.doe\u202e@\u202cexample.com",
+  "variation selector inside": "jane.doe\ufe0f@example.com",
+  "tag characters inside": "jane.doe@\u{e0061}example.com",
+  "combining mark inside": "jane.doe@exa\u0301mple.com",
+  "percent-encoded at sign": "jane.doe%40example.com",
+  "percent-encoded in a mailto URL": "mailto:jane.doe%40example%2Ecom",
+  "percent-encoded full-width at": "jane.doe%EF%BC%A0example.com",
+  "BOM inside": "jane.doe\ufeff@example.com",
+};
+for (const [name, form] of Object.entries(emailForms)) add("look-alike email", name, "openai", chat(`write to ${form} today`), [EMAIL]);
+
+const cardForms: Record<string, string> = {
+  spaces: CARD,
+  contiguous: "4111111111111111",
+  dashes: "4111-1111-1111-1111",
+  dots: "4111.1111.1111.1111",
+  slashes: "4111/1111/1111/1111",
+  NBSP: "4111\u00a01111\u00a01111\u00a01111",
+  "double spaces": "4111  1111  1111  1111",
+  underscores: "4111_1111_1111_1111",
+  "mixed separators": "4111 1111-1111.1111",
+  "digit by digit": "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+  "full-width digits": "４１１１ １１１１ １１１１ １１１１",
+  "Arabic-Indic digits": "٤١١١ ١١١١ ١١١١ ١١١١",
+  "zero-width between groups": "4111\u200b1111\u200b1111\u200b1111",
+  "thin spaces": "4111\u20091111\u20091111\u20091111",
+};
+for (const [name, form] of Object.entries(cardForms)) add("look-alike card", name, "openai", chat(`card ${form} exp 12/29`), [CARD]);
+
+const phoneForms: Record<string, string> = {
+  dashes: PHONE,
+  parentheses: "(415) 555-0133",
+  dots: "415.555.0133",
+  international: "+1 415 555 0133",
+  "full-width digits": "（４１５） ５５５-０１３３",
+  "zero-width inside": "415-555\u200b-0133",
+};
+for (const [name, form] of Object.entries(phoneForms)) add("look-alike phone", name, "openai", chat(`call me at ${form} tonight`), [PHONE]);
+
+add("look-alike ssn", "full-width digits", "openai", chat("ssn ２１９-４５-６７８９"), [SSN]);
+add("look-alike key", "zero-width inside an API key", "openai", chat(`key ${API_KEY.slice(0, 12)}\u200b${API_KEY.slice(12)}`), [API_KEY]);
+
+// 2. Keywords in disguise: denied.
+const keywordForms: Record<string, string> = {
+  plain: KEYWORD,
+  "upper case": KEYWORD.toUpperCase(),
+  "zero-width space": "project night\u200bingale",
+  "soft hyphen": "pro\u00adject nightin\u00adgale",
+  "Cyrillic homoglyphs": "prоjeсt nightingаle",
+  "Greek omicron": "pr\u03bfject nightingale",
+  hyphen: "project-nightingale",
+  underscore: "project_nightingale",
+  "dot between": "project.nightingale",
+  "several spaces and a tab": "project  \t nightingale",
+  "line break": "project\nnightingale",
+  "full-width": "ｐｒｏｊｅｃｔ　ｎｉｇｈｔｉｎｇａｌｅ",
+  "digits for letters": "pr0ject n1ghtingale",
+  "spelled out": "p r o j e c t n i g h t i n g a l e",
+  "dotted letters": "p.r.o.j.e.c.t n.i.g.h.t.i.n.g.a.l.e",
+  "combining marks": "pro\u0301ject nighti\u0308ngale",
+  "bidi override": "project \u202dnightingale\u202c",
+  "mixed case": "PrOjEcT NiGhTiNgAlE",
+};
+for (const [name, form] of Object.entries(keywordForms)) add("look-alike keyword", name, "openai", chat(`tell me about ${form}`), [], "denied");
+
+// 3. Splits across content parts and messages.
+add("split", "email over two content parts", "openai", chat(parts("write to jane.doe@exa", "mple.com today")), [EMAIL]);
+add("split", "email over three content parts", "openai", chat(parts("jane.", "doe@examp", "le.com")), [EMAIL]);
+add("split", "email over two messages", "openai", json({ model: "m", messages: [{ role: "user", content: "write to jane.doe@exa" }, { role: "user", content: "mple.com now" }] }), [EMAIL]);
+add("split", "card over two content parts", "openai", chat(parts("card 4111 1111 ", "1111 1111 ok")), [CARD]);
+add("split", "card over two messages", "openai", json({ model: "m", messages: [{ role: "user", content: "4111 1111" }, { role: "assistant", content: " 1111 1111" }] }), [CARD]);
+add("split", "phone over two parts", "openai", chat(parts("call 415-55", "5-0133")), [PHONE]);
+add("split", "email over Responses input parts", "openai", json({ model: "m", input: [{ role: "user", content: [{ type: "input_text", text: "jane.doe@" }, { type: "input_text", text: "example.com" }] }] }), [EMAIL], "forwarded", { path: "/v1/responses" });
+add("split", "email over Anthropic text blocks", "claude", claude(parts("jane.doe@ex", "ample.com")), [EMAIL]);
+add("split", "email over the system and the first message", "claude", claude("ample.com please", { system: "write to jane.doe@ex" }), [EMAIL]);
+add("split keyword", "over two content parts", "openai", chat(parts("about project night", "ingale")), [], "denied");
+add("split keyword", "word boundary between parts", "openai", chat(parts("about project", " nightingale")), [], "denied");
+add("split keyword", "over two messages", "openai", json({ model: "m", messages: [{ role: "user", content: "project" }, { role: "user", content: "nightingale" }] }), [], "denied");
+add("split keyword", "over Anthropic blocks", "claude", claude(parts("proj", "ect nightingale")), [], "denied");
+
+// 4. Fields the agent does not know by name, and the other provider's shapes.
+const fieldBodies: Record<string, string> = {
+  "tool description": json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", description: `mail ${EMAIL}` } }] }),
+  "tool parameter default": json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { to: { type: "string", default: EMAIL } } } } }] }),
+  "tool parameter enum": json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { to: { enum: [EMAIL] } } } } }] }),
+  "custom tool": json({ model: "m", input: "x", tools: [{ type: "custom", name: "c", description: `send to ${EMAIL}` }] }),
+  "custom tool call input": json({ model: "m", input: [{ type: "custom_tool_call", call_id: "c1", name: "c", input: `to ${EMAIL}` }] }),
+  prediction: chat("hi", { prediction: { type: "content", content: `reply ${EMAIL}` } }),
+  "response_format schema": chat("hi", { response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object", description: EMAIL } } } }),
+  "Responses prompt variables": json({ model: "m", prompt: { id: "pmpt_1", variables: { customer: EMAIL } } }),
+  metadata: chat("hi", { metadata: { owner: EMAIL } }),
+  "metadata key": chat("hi", { metadata: { [EMAIL]: "owner" } }),
+  "user field": chat("hi", { user: EMAIL }),
+  "unknown top-level field": chat("hi", { x_notes: `card ${CARD}` }),
+  "deeply nested unknown field": chat("hi", { a: { b: [{ c: { d: [[{ e: `mail ${EMAIL}` }]] } }] } }),
+  "tool call arguments": json({ model: "m", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: json({ to: EMAIL }) } }] }] }),
+  "tool call arguments with escapes": json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: '{"to":"jane.doe\\u0040example.com"}' } }] }] }),
+  "tool result": json({ model: "m", messages: [{ role: "tool", tool_call_id: "c", content: `found ${EMAIL}` }] }),
+  "stop sequences": chat("hi", { stop: [EMAIL] }),
+  "logit bias key": chat("hi", { logit_bias: { [CARD.replace(/ /g, "")]: 1 } }),
+  "card as a JSON number": chat("hi", { seed_note: 4111111111111111 }),
+  "base64 text file": chat([{ type: "file", file: { filename: "a.txt", file_data: `data:text/plain;base64,${Buffer.from(`to ${EMAIL}`).toString("base64")}` } }]),
+  "base64 text in an unknown field": chat("hi", { blob: Buffer.from(`card ${CARD} and mail ${EMAIL}`).toString("base64") }),
+  "URL-safe base64 text": chat("hi", { blob: Buffer.from(`mail ${EMAIL} ok?`).toString("base64url") }),
+  "image URL with the value in its query": chat([{ type: "image_url", image_url: { url: `https://img.example/x.png?owner=${encodeURIComponent(EMAIL)}` } }]),
+};
+for (const [name, body] of Object.entries(fieldBodies)) {
+  add("unknown field", name, "openai", body, name.includes("card") || name.includes("logit") ? [CARD] : [EMAIL], "forwarded", { path: name.includes("Responses") || name.includes("custom") ? "/v1/responses" : CHAT });
+}
+const anthropicBodies: Record<string, string> = {
+  "document block (text source)": claude([{ type: "document", source: { type: "text", media_type: "text/plain", data: `contact ${EMAIL}` } }]),
+  "document block (base64 text)": claude([{ type: "document", source: { type: "base64", media_type: "text/plain", data: Buffer.from(`contact ${EMAIL}`).toString("base64") } }]),
+  "search result": claude([{ type: "search_result", source: "https://x.example", title: "t", content: [{ type: "text", text: EMAIL }] }]),
+  "citations on a text block": claude([{ type: "text", text: "see", citations: [{ type: "char_location", cited_text: EMAIL, document_index: 0, start_char_index: 0, end_char_index: 5 }] }]),
+  "thinking block": json({ model: "c", max_tokens: 16, messages: [{ role: "assistant", content: [{ type: "thinking", thinking: `user is ${EMAIL}`, signature: "s" }] }] }),
+  "tool_use input": json({ model: "c", max_tokens: 16, messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: { to: EMAIL } }] }] }),
+  "tool input_schema": claude("hi", { tools: [{ name: "f", input_schema: { type: "object", properties: { to: { const: EMAIL } } } }] }),
+  "system blocks": claude("hi", { system: [{ type: "text", text: `ops: ${EMAIL}` }] }),
+  "mcp server url": claude("hi", { mcp_servers: [{ type: "url", url: `https://mcp.example/?u=${encodeURIComponent(EMAIL)}`, name: "m" }] }),
+};
+for (const [name, body] of Object.entries(anthropicBodies)) add("unknown field", `Anthropic ${name}`, "claude", body, [EMAIL]);
+add("wrong shape", "Anthropic-shaped body on the OpenAI connection", "openai", claude([{ type: "text", text: `mail ${EMAIL}` }], { system: `card ${CARD}` }), [EMAIL, CARD]);
+add("wrong shape", "OpenAI Responses body on the Anthropic connection", "claude", json({ model: "m", instructions: `mail ${EMAIL}`, input: [{ role: "user", content: [{ type: "input_text", text: CARD }] }] }), [EMAIL, CARD]);
+add("wrong shape", "OpenAI chat body with tool calls on the Anthropic connection", "claude", json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: json({ to: EMAIL }) } }] }] }), [EMAIL]);
+add("wrong shape", "keyword in an Anthropic-shaped body on the OpenAI connection", "openai", claude("hi", { system: `about ${KEYWORD}` }), [], "denied");
+add("wrong shape", "keyword in a tool schema", "openai", json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { properties: { p: { description: KEYWORD } } } } }] }), [], "denied");
+add("wrong shape", "keyword as a JSON key", "openai", chat("hi", { metadata: { [KEYWORD]: "1" } }), [], "denied");
+add("wrong shape", "keyword escaped in JSON", "openai", '{"model":"m","messages":[{"role":"user","content":"\\u0070roject nightingale"}]}', [], "denied");
+add("wrong shape", "keyword in base64 text", "openai", chat("hi", { blob: Buffer.from(`about ${KEYWORD}`).toString("base64") }), [], "denied");
+add("wrong shape", "keyword in tool arguments", "openai", json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: json({ q: KEYWORD }) } }] }] }), [], "denied");
+
+// 5. Query, path and headers.
+add("query", "email in the query string", "openai", chat("hi"), [EMAIL], "forwarded", { path: `${CHAT}?note=${encodeURIComponent(EMAIL)}` });
+add("query", "email in a query name", "openai", chat("hi"), [EMAIL], "forwarded", { path: `${CHAT}?${encodeURIComponent(EMAIL)}=1` });
+add("query", "card with + for spaces", "openai", chat("hi"), [CARD], "forwarded", { path: `${CHAT}?c=4111+1111+1111+1111` });
+add("query", "double percent-encoding", "openai", chat("hi"), [EMAIL], "forwarded", { path: `${CHAT}?to=jane.doe%2540example.com` });
+add("query", "keyword in the query", "openai", chat("hi"), [], "denied", { path: `${CHAT}?topic=project+nightingale` });
+add("path", "email in a path segment", "openai", undefined, [EMAIL], "forwarded", { method: "GET", path: `/v1/files/${encodeURIComponent(EMAIL)}`, headers: {} });
+add("path", "card in a path segment", "plain", undefined, [CARD], "forwarded", { method: "GET", path: "/v1/cards/4111-1111-1111-1111", headers: {} });
+add("path", "keyword in the path", "openai", undefined, [], "denied", { method: "GET", path: "/v1/files/project-nightingale", headers: {} });
+add("header", "email in a custom header", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-customer": EMAIL } });
+add("header", "card in a custom header", "openai", chat("hi"), [CARD], "forwarded", { headers: { "content-type": "application/json", "x-note": `card ${CARD}` } });
+add("header", "email in OpenAI-Organization", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "openai-organization": EMAIL } });
+add("header", "email in the user agent", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "user-agent": `bot (${EMAIL})` } });
+add("header", "email in a content-type parameter", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": `application/json; note=${EMAIL}` } });
+add("header", "keyword in a header", "openai", chat("hi"), [], "denied", { headers: { "content-type": "application/json", "x-topic": KEYWORD } });
+
+// 6. Compression: decoded, inspected, sent decoded; what cannot be decoded is refused.
+const body = chat(`mail ${EMAIL} card ${CARD}`);
+const encoders: Record<string, (input: Buffer) => Buffer> = { gzip: gzipSync, "x-gzip": gzipSync, deflate: deflateSync, br: brotliCompressSync, zstd: zstdCompressSync };
+for (const [coding, encode] of Object.entries(encoders)) {
+  add("compression", `${coding} body`, "openai", encode(Buffer.from(body)), [EMAIL, CARD], "forwarded", { headers: { "content-type": "application/json", "content-encoding": coding } });
+}
+add("compression", "gzip then br", "openai", brotliCompressSync(gzipSync(Buffer.from(body))), [EMAIL, CARD], "forwarded", { headers: { "content-type": "application/json", "content-encoding": "gzip, br" } });
+add("compression", "gzip twice", "openai", gzipSync(gzipSync(Buffer.from(body))), [EMAIL, CARD], "forwarded", { headers: { "content-type": "application/json", "content-encoding": "gzip, gzip" } });
+add("compression", "keyword in a gzip body", "openai", gzipSync(Buffer.from(chat(`about ${KEYWORD}`))), [], "denied", { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("compression", "unknown coding", "openai", gzipSync(Buffer.from(body)), [], "refused", { headers: { "content-type": "application/json", "content-encoding": "compress" } });
+add("compression", "raw deflate labelled deflate", "openai", deflateRawSync(Buffer.from(body)), [], "refused", { headers: { "content-type": "application/json", "content-encoding": "deflate" } });
+add("compression", "gzip labelled but plain", "openai", body, [], "refused", { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("compression", "gzip with trailing garbage", "openai", Buffer.concat([gzipSync(Buffer.from(body)), Buffer.from("{}")]), [], "refused", { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("compression", "zip bomb over the size limit", "openai", gzipSync(Buffer.from(`{"model":"m","pad":"${"a".repeat(17 << 20)}"}`)), [], "refused", { headers: { "content-type": "application/json", "content-encoding": "gzip" } });
+add("compression", "gzip on the generic connection", "plain", gzipSync(Buffer.from(`note: ${EMAIL}`)), [EMAIL], "forwarded", { headers: { "content-type": "text/plain", "content-encoding": "gzip" } });
+
+// 7. Charsets and byte-level tricks.
+add("charset", "latin-1 declared", "openai", Buffer.from(chat(`mail ${EMAIL} é`), "latin1"), [EMAIL], "forwarded", { headers: { "content-type": "application/json; charset=iso-8859-1" } });
+add("charset", "UTF-16LE declared", "openai", Buffer.from(chat(`mail ${EMAIL}`), "utf16le"), [EMAIL], "forwarded", { headers: { "content-type": "application/json; charset=utf-16le" } });
+add("charset", "UTF-16 with a BOM, undeclared", "openai", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(chat(`mail ${EMAIL}`), "utf16le")]), [], "refused");
+add("charset", "UTF-16LE undeclared", "openai", Buffer.from(chat(`mail ${EMAIL}`), "utf16le"), [], "refused");
+add("charset", "UTF-8 BOM", "openai", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(chat(`mail ${EMAIL}`))]), [EMAIL]);
+add("charset", "invalid UTF-8 byte inside the value", "openai", Buffer.concat([Buffer.from(chat("mail jane.doe").slice(0, -3)), Buffer.from([0xc0, 0x80]), Buffer.from('@example.com"}]}')]), [], "refused");
+add("charset", "overlong encoding of @", "openai", Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"jane.doe'), Buffer.from([0xc1, 0x80]), Buffer.from('example.com"}]}')]), [], "refused");
+add("charset", "CESU-8 surrogate bytes", "openai", Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"x'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}]}')]), [], "refused");
+add("charset", "unknown charset", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [], "refused", { headers: { "content-type": "application/json; charset=x-rot13" } });
+add("charset", "EBCDIC-like charset name", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [], "refused", { headers: { "content-type": "application/json; charset=ibm037" } });
+add("charset", "Shift_JIS declared (ASCII body)", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [EMAIL], "forwarded", { headers: { "content-type": "application/json; charset=shift_jis" } });
+add("charset", "windows-1252 keyword", "openai", Buffer.from(chat(`about ${KEYWORD}`), "latin1"), [], "denied", { headers: { "content-type": "application/json; charset=windows-1252" } });
+
+// 8. Ambiguous JSON: refused (upstream parsers disagree).
+const ambiguous: Record<string, string> = {
+  "duplicate content key": '{"model":"m","messages":[{"role":"user","content":"hi","content":"mail jane.doe@example.com"}]}',
+  "duplicate key at the top": '{"model":"m","messages":[],"messages":[{"role":"user","content":"jane.doe@example.com"}]}',
+  "duplicate key spelled with an escape": '{"model":"m","messages":[{"role":"user","content":"hi","cont\\u0065nt":"jane.doe@example.com"}]}',
+  "duplicate key deep inside": '{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a","text":"jane.doe@example.com"}]}]}',
+  "NaN": '{"model":"m","temperature":NaN,"messages":[]}',
+  "Infinity": '{"model":"m","temperature":Infinity,"messages":[]}',
+  "trailing data": '{"model":"m","messages":[]}{"messages":[{"role":"user","content":"jane.doe@example.com"}]}',
+  "trailing comma": '{"model":"m","messages":[],}',
+  "comment": '{"model":"m",/* jane.doe@example.com */"messages":[]}',
+  "single quotes": "{'model':'m','messages':[]}",
+  "lone high surrogate escape": '{"model":"m","messages":[{"role":"user","content":"jane.doe\\ud800@example.com"}]}',
+  "lone low surrogate escape in a key": '{"model":"m","\\udc00":"x","messages":[]}',
+  "unquoted key": '{model:"m","messages":[]}',
+  "two documents on lines": '{"model":"m"}\n{"messages":[]}',
+};
+for (const [name, text] of Object.entries(ambiguous)) add("ambiguous JSON", name, "openai", text, [], "refused");
+add("ambiguous JSON", "escaped email is decoded and masked", "openai", '{"model":"m","messages":[{"role":"user","content":"mail jane.doe\\u0040example\\u002ecom"}]}', [EMAIL]);
+add("ambiguous JSON", "escaped card digits", "openai", '{"model":"m","messages":[{"role":"user","content":"\\u0034111 1111 1111 1111"}]}', [CARD]);
+add("ambiguous JSON", "duplicate keys on the generic connection", "plain", '{"a":"x","a":"jane.doe@example.com"}', [], "refused");
+add("ambiguous JSON", "JSON labelled text/plain on the generic connection", "plain", '{"a":"x","a":"y"}', [], "refused", { headers: { "content-type": "text/plain" } });
+
+// 9. Body types a provider does not take, and the generic connection's text and forms.
+add("body type", "text/plain on OpenAI", "openai", `mail ${EMAIL}`, [], "refused", { headers: { "content-type": "text/plain" } });
+add("body type", "JSON labelled text/plain on OpenAI", "openai", chat(`mail ${EMAIL}`), [], "refused", { headers: { "content-type": "text/plain" } });
+add("body type", "form-encoded on OpenAI", "openai", `model=m&content=${encodeURIComponent(EMAIL)}`, [], "refused", { headers: { "content-type": "application/x-www-form-urlencoded" } });
+add("body type", "form-encoded on Anthropic", "claude", `content=${encodeURIComponent(EMAIL)}`, [], "refused", { headers: { "content-type": "application/x-www-form-urlencoded" } });
+add("body type", "XML on OpenAI", "openai", `<m>${EMAIL}</m>`, [], "refused", { headers: { "content-type": "application/xml" } });
+add("body type", "octet-stream on OpenAI", "openai", Buffer.from(`mail ${EMAIL}`), [], "refused", { headers: { "content-type": "application/octet-stream" } });
+add("body type", "no Content-Type, JSON", "openai", chat(`mail ${EMAIL}`), [EMAIL], "forwarded", { headers: {} });
+add("body type", "no Content-Type, not JSON", "openai", `mail ${EMAIL}`, [], "refused", { headers: {} });
+add("body type", "vendor JSON type", "openai", chat(`mail ${EMAIL}`), [EMAIL], "forwarded", { headers: { "content-type": "application/vnd.api+json" } });
+add("body type", "text on the generic connection", "plain", `mail ${EMAIL} card ${CARD}`, [EMAIL, CARD], "forwarded", { headers: { "content-type": "text/plain" } });
+add("body type", "form on the generic connection", "plain", `to=${encodeURIComponent(EMAIL)}&card=4111+1111+1111+1111`, [EMAIL, CARD], "forwarded", { headers: { "content-type": "application/x-www-form-urlencoded" } });
+add("body type", "form name on the generic connection", "plain", `${encodeURIComponent(EMAIL)}=1`, [EMAIL], "forwarded", { headers: { "content-type": "application/x-www-form-urlencoded" } });
+add("body type", "XML on the generic connection", "plain", `<note to="${EMAIL}"/>`, [EMAIL], "forwarded", { headers: { "content-type": "application/xml" } });
+add("body type", "keyword in a generic text body", "plain", `about ${KEYWORD}`, [], "denied", { headers: { "content-type": "text/plain" } });
+
+// 10. Multipart uploads.
+const boundary = "evasion-boundary";
+const multipart = (...items: { name: string; filename?: string; type?: string; headers?: string[]; data: string | Buffer }[]) =>
+  Buffer.concat([
+    ...items.flatMap((item) => [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${item.name}"${item.filename ? `; filename="${item.filename}"` : ""}\r\n${item.type ? `Content-Type: ${item.type}\r\n` : ""}${(item.headers ?? []).map((line) => `${line}\r\n`).join("")}\r\n`),
+      Buffer.isBuffer(item.data) ? item.data : Buffer.from(item.data),
+      Buffer.from("\r\n"),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+const upload = { "content-type": `multipart/form-data; boundary=${boundary}` };
+add("multipart", "email in a JSONL training file", "openai", multipart({ name: "purpose", data: "fine-tune" }, { name: "file", filename: "train.jsonl", type: "application/jsonl", data: json({ messages: [{ role: "user", content: EMAIL }] }) }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
+add("multipart", "email in a text field beside audio", "openai", multipart({ name: "prompt", data: `transcribe for ${EMAIL}` }, { name: "file", filename: "a.wav", type: "audio/wav", data: Buffer.from([0x52, 0x49, 0x46, 0x46, 0xff, 0, 0, 0, 1, 2]) }), [EMAIL], "forwarded", { path: "/v1/audio/transcriptions", headers: upload });
+add("multipart", "email in a file name", "openai", multipart({ name: "file", filename: `${EMAIL}.txt`, type: "text/plain", data: "hello" }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
+// busboy does not give a file part's charset: a file that is not UTF-8 is binary, refused here.
+add("multipart", "latin-1 text file (binary to the agent)", "openai", multipart({ name: "file", filename: "a.txt", type: "text/plain; charset=iso-8859-1", data: Buffer.from(`mail ${EMAIL} é`, "latin1") }), [], "refused", { path: "/v1/files", headers: upload });
+add("multipart", "audio file under policies that let binary pass", "openai", multipart({ name: "model", data: "whisper-1" }, { name: "file", filename: "a.wav", type: "audio/wav", data: Buffer.from([0x52, 0x49, 0x46, 0x46, 0xff, 0, 0, 0, 1, 2]) }), [], "forwarded", { path: "/v1/audio/transcriptions", headers: upload });
+add("multipart", "keyword in a text field beside audio", "openai", multipart({ name: "prompt", data: `about ${KEYWORD}` }, { name: "file", filename: "a.wav", type: "audio/wav", data: Buffer.from([0xff, 0xfe, 0]) }), [], "denied", { path: "/v1/audio/transcriptions", headers: upload });
+add("multipart", "binary file where policies do not let binary pass", "openai", multipart({ name: "file", filename: "a.pdf", type: "application/pdf", data: Buffer.from([0x25, 0x50, 0x44, 0x46, 0xff, 0xfe]) }), [], "refused", { path: "/v1/files", headers: upload });
+
+// 11. Binary payloads in JSON and opaque bodies: named, and refused where a policy reading content applies.
+const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(400, 0xa7)]).toString("base64");
+add("binary", "image data URL in a chat part", "openai", chat([{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } }]), [], "refused");
+add("binary", "audio input as base64", "openai", chat([{ type: "input_audio", input_audio: { data: png, format: "wav" } }]), [], "refused");
+add("binary", "Anthropic base64 image", "claude", claude([{ type: "image", source: { type: "base64", media_type: "image/png", data: png } }]), [], "refused");
+add("binary", "PDF file_data in a Responses input", "openai", json({ model: "m", input: [{ role: "user", content: [{ type: "input_file", filename: "a.pdf", file_data: `data:application/pdf;base64,${png}` }] }] }), [], "refused", { path: "/v1/responses" });
+add("binary", "long base64 payload in an unknown field", "openai", chat("hi", { attachment: png }), [], "refused");
+add("binary", "opaque body on the generic connection", "plain", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0x00, 0x12]), [], "refused", { headers: { "content-type": "image/png" } });
+add("binary", "unlabelled non-UTF-8 body on the generic connection", "plain", Buffer.concat([Buffer.from(`mail ${EMAIL} `), Buffer.from([0xff, 0xfe])]), [], "refused", { headers: {} });
+add("binary", "image data URL on an audio path (binary allowed) with an email beside it", "openai", json({ model: "m", prompt: `for ${EMAIL}`, image: `data:image/png;base64,${png}` }), [EMAIL], "forwarded", { path: "/v1/audio/speech" });
+add("multipart", "base64 transfer encoding", "openai", multipart({ name: "file", filename: "a.txt", type: "text/plain", headers: ["Content-Transfer-Encoding: base64"], data: Buffer.from(`mail ${EMAIL}`).toString("base64") }), [], "refused", { path: "/v1/files", headers: upload });
+add("multipart", "quoted-printable transfer encoding", "openai", multipart({ name: "file", filename: "a.txt", type: "text/plain", headers: ["Content-Transfer-Encoding: quoted-printable"], data: "mail jane.doe=40example.com" }), [], "refused", { path: "/v1/files", headers: upload });
+add("multipart", "multipart on the chat path", "openai", multipart({ name: "messages", data: EMAIL }), [], "refused", { headers: upload });
+add("multipart", "multipart on Anthropic messages", "claude", multipart({ name: "messages", data: EMAIL }), [], "refused", { headers: upload });
+add("multipart", "no boundary", "openai", multipart({ name: "file", filename: "a.txt", data: EMAIL }), [], "refused", { path: "/v1/files", headers: { "content-type": "multipart/form-data" } });
+add("multipart", "keyword in a text file", "openai", multipart({ name: "file", filename: "a.txt", type: "text/plain", data: `about ${KEYWORD}` }), [], "denied", { path: "/v1/files", headers: upload });
+add("multipart", "gzip-encoded upload", "openai", gzipSync(multipart({ name: "file", filename: "a.txt", type: "text/plain", data: `mail ${EMAIL}` })), [EMAIL], "forwarded", { path: "/v1/files", headers: { ...upload, "content-encoding": "gzip" } });
+
+/** Every case of the corpus. */
+export const REQUEST_CASES: readonly RequestCase[] = cases;

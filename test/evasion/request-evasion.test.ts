@@ -1,0 +1,35 @@
+// The request-side evasion corpus end to end: one real agent with a mask policy on requests and a
+// deny keyword policy, a lenient stand-in provider behind it (it decodes compression and charsets).
+// Every case is sent as raw bytes; a forwarded one must leave no secret readable upstream in any
+// form (provider views: decoded, unescaped, percent-decoded, folded), a refused or denied one must
+// be answered in the provider's format and reach nothing upstream.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leakedValues } from "./client-view.js";
+import { inProviderFormat, providerViews, startRequestBed, type RequestBed } from "./request-bed.js";
+import { REQUEST_CASES } from "./request-corpus.js";
+
+let bed: RequestBed;
+beforeAll(async () => {
+  bed = await startRequestBed();
+}, 60_000);
+afterAll(() => bed?.close());
+
+describe("request-side evasion corpus", () => {
+  it("has well over a hundred cases over every class", () => {
+    expect(REQUEST_CASES.length).toBeGreaterThan(150);
+    expect(new Set(REQUEST_CASES.map((entry) => entry.kind)).size).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each(REQUEST_CASES.map((entry) => [`${entry.kind} · ${entry.name} (${entry.connection})`, entry] as const))("%s", async (_, entry) => {
+    const sent = await bed.send(entry.connection, entry.path, entry);
+    if (entry.expect === "forwarded") {
+      expect(sent.received, `status ${sent.status}: ${JSON.stringify(sent.answer)}`).toBeDefined();
+      expect(leakedValues(providerViews(sent.received!), entry.secrets)).toEqual([]);
+      return;
+    }
+    expect(sent.received).toBeUndefined();
+    expect(inProviderFormat(entry.connection, sent.answer), JSON.stringify(sent.answer)).toBe(true);
+    if (entry.expect === "denied") expect(sent.status).toBe(403);
+    else expect([400, 413, 415]).toContain(sent.status);
+  });
+});
