@@ -82,9 +82,9 @@ const charsets = ["utf-8", "utf-16le", "iso-8859-1"] as const;
 
 function encode(text: string, charset: (typeof charsets)[number], coding: string): { body: Buffer; headers: Record<string, string> } | undefined {
   // Latin-1 cannot carry every character: such a draw is sent as UTF-8.
-  const latin1 = charset === "iso-8859-1" && /^[\u0000-\u00ff]*$/.test(text);
+  const latin1 = charset === "iso-8859-1" && ![...text].some((char) => char.charCodeAt(0) > 0xff);
   const chosen = charset === "iso-8859-1" && !latin1 ? "utf-8" : charset;
-  let body = chosen === "utf-16le" ? Buffer.from(text, "utf16le") : chosen === "iso-8859-1" ? Buffer.from(text, "latin1") : Buffer.from(text, "utf8");
+  let body: Buffer = chosen === "utf-16le" ? Buffer.from(text, "utf16le") : chosen === "iso-8859-1" ? Buffer.from(text, "latin1") : Buffer.from(text, "utf8");
   const compress = encodings[coding];
   if (compress) body = compress(body);
   return { body, headers: { "content-type": `application/json; charset=${chosen}`, ...(compress ? { "content-encoding": coding } : {}) } };
