@@ -74,7 +74,9 @@ describe("policies through the openai client", () => {
     const exchange = await bed.recorded(session);
     expect(exchange).toMatchObject({ verdict: Verdict.DENIED, policy: "no-ssn-keywords", status: 403 });
     expect(exchange.reason.toLowerCase()).not.toContain("social security");
-    expect((await chat("socialsecurity is one word")).ok).toBe(true);
+    // Written without its space it is still the phrase; inside a longer word it is not.
+    expect((await chat("socialsecurity is one word")).ok).toBe(false);
+    expect((await chat("the social securityguard union")).ok).toBe(true);
   });
 
   it("decides on groups and model with CEL", async () => {
