@@ -31,8 +31,11 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh context (no cookies) with a laptop viewport; page errors fail loudly through `errors`. */
-export async function newConsolePage(browser: Browser): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: "en-GB", timezoneId: "UTC" });
+export async function newConsolePage(
+  browser: Browser,
+  options: { ignoreHTTPSErrors?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: "en-GB", timezoneId: "UTC", ...options });
   // Waits end well within a test's time, naming what did not appear.
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
