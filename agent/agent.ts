@@ -1,5 +1,6 @@
 // The Palisade agent (data plane): an HTTP proxy serving each connection of the current snapshot,
 // configured and audited over one control stream it dials out to the control plane.
+import { isPhoneRegion } from "../core/detectors/phone.js";
 import { getCACertificates } from "node:tls";
 import { pino, type Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -45,6 +46,8 @@ export interface AgentOptions {
    */
   limits?: LimitGate;
   maxBodyBytes?: number; // request body limit, default 16 MiB (413 above it)
+  /** Regions whose national phone numbers mask policies find when they name no phoneRegion; default US, [] for + numbers only. */
+  phoneRegions?: readonly string[];
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
   jwksCooldownMs?: number;
   /**
@@ -116,6 +119,8 @@ async function untilSnapshot(store: SnapshotStore, signal: AbortSignal): Promise
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const logger = (options.logger ?? pino({ level: "silent" })).child({ component: "agent" });
+  const badRegion = options.phoneRegions?.find((region) => !isPhoneRegion(region));
+  if (badRegion !== undefined) throw new Error(`phone region ${JSON.stringify(badRegion)} has no phone numbering plan (use ISO 3166 alpha-2 codes such as US or GB)`);
   if (!/^[a-z][a-z0-9-]{0,62}\.[^.]+$/.test(options.token)) throw new Error('agent token must look like "<agent-name>.<secret>"');
   const maxBodyBytes = options.maxBodyBytes ?? defaults.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new Error(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
@@ -126,7 +131,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const upstreamCa = options.upstreamCaFile === undefined ? undefined : await readCaFile(options.upstreamCaFile, "upstream providers");
 
   const metrics = createAgentMetrics();
-  const store = connectingCounterStore(metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs })), () => counterStores);
+  const store = connectingCounterStore(metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs }, { phoneRegions: options.phoneRegions })), () => counterStores);
   const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
   metrics.watchBuffer(buffer);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamHeadersTimeoutMs;

@@ -35,3 +35,12 @@ describe("agent limits", () => {
     expect(() => agentLimits({ upstreamIdleTimeout: "0s" }, {})).toThrow("--upstream-idle-timeout must be at least 1s");
   });
 });
+
+describe("--phone-regions", () => {
+  it("reads regions from the flag or PALISADE_PHONE_REGIONS, none for + numbers only, and refuses what is no region code", () => {
+    expect(agentLimits({ phoneRegions: "us, gb" }, {})).toEqual({ phoneRegions: ["US", "GB"] });
+    expect(agentLimits({}, { PALISADE_PHONE_REGIONS: "DE" })).toEqual({ phoneRegions: ["DE"] });
+    expect(agentLimits({ phoneRegions: "none" }, { PALISADE_PHONE_REGIONS: "DE" })).toEqual({ phoneRegions: [] });
+    expect(() => agentLimits({ phoneRegions: "USA" }, {})).toThrow(/--phone-regions must be ISO 3166 alpha-2 regions/);
+  });
+});

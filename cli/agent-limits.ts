@@ -1,5 +1,5 @@
 // The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--upstream-timeout`,
-// `--upstream-idle-timeout` and `--drain-timeout`, each with its env twin.
+// `--upstream-idle-timeout`, `--drain-timeout` and `--phone-regions`, each with its env twin.
 import { Option, type Command } from "commander";
 import { parseDurationSeconds } from "./duration.js";
 import { CliError } from "./errors.js";
@@ -14,6 +14,7 @@ export interface AgentLimitFlags {
   upstreamTimeout?: string;
   upstreamIdleTimeout?: string;
   drainTimeout?: string;
+  phoneRegions?: string;
 }
 
 /** Limits to pass to `startAgent`; absent ones take the agent's defaults. */
@@ -23,6 +24,7 @@ export interface AgentLimits {
   upstreamTimeoutMs?: number;
   upstreamIdleTimeoutMs?: number;
   drainTimeoutMs?: number;
+  phoneRegions?: string[];
 }
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
@@ -59,6 +61,12 @@ export function withAgentLimitOptions(command: Command): Command {
         "--drain-timeout <duration>",
         "on SIGTERM, how long requests in flight may finish before they are cut, e.g. 2m [env: PALISADE_DRAIN_TIMEOUT, default: 10s]",
       ),
+    )
+    .addOption(
+      new Option(
+        "--phone-regions <list>",
+        "regions (ISO 3166 alpha-2, comma-separated) whose national phone numbers mask policies find when they name no phoneRegion; \"none\" for + numbers only [env: PALISADE_PHONE_REGIONS, default: US]",
+      ),
     );
 }
 
@@ -69,7 +77,9 @@ export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
   const timeout = flags.upstreamTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_TIMEOUT);
   const idle = flags.upstreamIdleTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_IDLE_TIMEOUT);
   const drain = flags.drainTimeout ?? nonEmpty(env.PALISADE_DRAIN_TIMEOUT);
+  const regions = flags.phoneRegions ?? nonEmpty(env.PALISADE_PHONE_REGIONS);
   return {
+    ...(regions === undefined ? {} : { phoneRegions: parseRegions(regions) }),
     ...(timeout === undefined ? {} : { upstreamTimeoutMs: parseTimeout(timeout, "--upstream-timeout") }),
     ...(idle === undefined ? {} : { upstreamIdleTimeoutMs: parseTimeout(idle, "--upstream-idle-timeout") }),
     ...(drain === undefined ? {} : { drainTimeoutMs: parseTimeout(drain, "--drain-timeout") }),
@@ -87,6 +97,17 @@ export function parseSize(text: string, what: string): number {
     throw new CliError(`${what} must be a size in bytes such as 1048576 or 16MiB, got "${text}"`);
   }
   return bytes;
+}
+
+/** Parses `US`, `us, gb` or `none` into region codes (upper case); the agent refuses, at start, a code without a numbering plan. */
+export function parseRegions(text: string): string[] {
+  if (text.trim().toLowerCase() === "none") return [];
+  const regions = text.split(",").map((region) => region.trim().toUpperCase()).filter(Boolean);
+  const unknown = regions.find((region) => !/^[A-Z]{2}$/.test(region));
+  if (regions.length === 0 || unknown !== undefined) {
+    throw new CliError(`--phone-regions must be ISO 3166 alpha-2 regions with a phone numbering plan (e.g. US,GB) or "none", got "${text}"`);
+  }
+  return regions;
 }
 
 function parseTimeout(text: string, what: string): number {

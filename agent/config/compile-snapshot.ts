@@ -7,7 +7,7 @@ import type { VerifiedTokenCache } from "../../core/identity/verified-token-cach
 import { compileVerifier, type IdentityVerifier } from "../../core/identity/verifier.js";
 import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { type BudgetBook, compileBudgets } from "../policy/budgets.js";
-import { compilePolicies, type CompiledPolicies } from "../policy/compile-policies.js";
+import { compilePolicies, type CompiledPolicies, type CompileOptions } from "../policy/compile-policies.js";
 import { providerFor, type ProviderSpec } from "../providers/index.js";
 import { compileReviewBook, type ReviewBook } from "../review/review-book.js";
 import type { CounterStoreConfig } from "../limits/counter-store.js";
@@ -70,6 +70,7 @@ export function compileSnapshot(
   keySets: KeySetCache,
   previous?: CompiledSnapshot,
   tokenCache?: VerifiedTokenCache,
+  options: CompileOptions = {},
 ): CompiledSnapshot {
   const connections = new Map<string, CompiledConnection>();
   for (const connection of snapshot.connections) {
@@ -85,6 +86,6 @@ export function compileSnapshot(
     const upstream = compileUpstream(name, connection.upstream);
     connections.set(name, { name, provider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups) });
   }
-  const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies);
+  const policies = compilePolicies(snapshot.policies, connections.keys(), previous?.policies, options);
   return { version: snapshot.version, connections, identity: compileVerifier(snapshot.issuers, keySets, snapshot.revocations, tokenCache), policies, blocks: compileBlocks(snapshot.blocks), reviews: compileReviewBook(snapshot.reviews), budgets: compileBudgets(snapshot.budgets), counterStore: compileCounterStore(snapshot.counterStore) };
 }

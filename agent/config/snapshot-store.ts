@@ -3,6 +3,7 @@
 import type { Snapshot } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { createKeySetCache, type KeySetOptions } from "../../core/identity/key-sets.js";
 import { createVerifiedTokenCache } from "../../core/identity/verified-token-cache.js";
+import type { CompileOptions } from "../policy/compile-policies.js";
 import { compileSnapshot, type CompiledSnapshot } from "./compile-snapshot.js";
 
 /** The answer to send back: ACK (no error) or NACK; `version` is what the agent now runs. */
@@ -21,7 +22,7 @@ export interface SnapshotStore {
 }
 
 /** Creates an empty store (requests are refused with 503 until the first snapshot applies). */
-export function createSnapshotStore(keySetOptions: KeySetOptions = {}): SnapshotStore {
+export function createSnapshotStore(keySetOptions: KeySetOptions = {}, compileOptions: CompileOptions = {}): SnapshotStore {
   const keySets = createKeySetCache(keySetOptions);
   // Kept across snapshots: an entry checks itself against the issuer's current configuration and keys.
   const tokens = createVerifiedTokenCache();
@@ -30,7 +31,7 @@ export function createSnapshotStore(keySetOptions: KeySetOptions = {}): Snapshot
     current: () => current,
     apply(snapshot) {
       try {
-        current = compileSnapshot(snapshot, keySets, current, tokens);
+        current = compileSnapshot(snapshot, keySets, current, tokens, compileOptions);
         keySets.retainOnly(snapshot.issuers);
         return { version: current.version, error: "" };
       } catch (error) {

@@ -8,6 +8,12 @@ import {
   compileMaskRule, compileReviewRule, type MaskRule, recordChoice, type RecordChoice, type ReviewRule,
 } from "../../core/policy/protection-rules.js";
 
+/** What the deployment sets for every snapshot it compiles. */
+export interface CompileOptions {
+  /** Regions whose national phone numbers mask policies find when they name none (absent: the detectors' default, US). */
+  phoneRegions?: readonly string[];
+}
+
 /** Per-identity limits of one policy; 0 means none. */
 export interface PolicyLimits {
   requestsPerMinute: number;
@@ -61,7 +67,7 @@ const decisions: Partial<Record<PolicyAction, PolicyDecision>> = {
   [PolicyAction.REVIEW]: "review",
 };
 
-function compileOne(policy: Policy, conditions: Map<string, Condition>, previous: ReadonlyMap<string, Condition>): CompiledPolicy {
+function compileOne(policy: Policy, conditions: Map<string, Condition>, previous: ReadonlyMap<string, Condition>, options: CompileOptions): CompiledPolicy {
   const name = policy.name;
   const decision = decisions[policy.action];
   if (decision === undefined) throw new Error(`policy ${name}: unknown action ${policy.action}`);
@@ -89,7 +95,7 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
     name, priority: policy.priority, decision, reason: policy.reason, condition,
     content: compileContentMatch(name, policy.keywords, policy.patterns), limits,
     // Detectors compile here, once per snapshot; a policy that cannot compile NACKs the snapshot.
-    mask: decision === "mask" ? compileMaskRule(policy) : undefined,
+    mask: decision === "mask" ? compileMaskRule(policy, options.phoneRegions) : undefined,
     review: decision === "review" ? compileReviewRule(policy) : undefined,
     record: recordChoice(policy),
     allowBinary: policy.allowBinary,
@@ -101,7 +107,7 @@ function byPriorityThenName(a: CompiledPolicy, b: CompiledPolicy): number {
 }
 
 /** Compiles the policies for the given connection names (reusing `previous`'s conditions); throws an Error (the NACK reason) when one is unusable. */
-export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>, previous?: CompiledPolicies): CompiledPolicies {
+export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>, previous?: CompiledPolicies, options: CompileOptions = {}): CompiledPolicies {
   const conditions = new Map<string, Condition>();
   const seen = new Set<string>();
   const everywhere: CompiledPolicy[] = [];
@@ -112,7 +118,7 @@ export function compilePolicies(policies: readonly Policy[], connectionNames: It
     if (seen.has(policy.name)) throw new Error(`policy ${policy.name} is listed twice`);
     seen.add(policy.name);
     if (policy.connections.length === 0) throw new Error(`policy ${policy.name}: no connections`);
-    compiled.push({ policy: compileOne(policy, conditions, previous?.conditions ?? new Map()), connections: policy.connections });
+    compiled.push({ policy: compileOne(policy, conditions, previous?.conditions ?? new Map(), options), connections: policy.connections });
   }
   compiled.sort((a, b) => byPriorityThenName(a.policy, b.policy));
 

@@ -24,3 +24,28 @@ describe("policies in the snapshot store", () => {
     expect(gate?.condition).toBeDefined();
   });
 });
+
+describe("the deployment's phone regions", () => {
+  const masking = create(SnapshotSchema, {
+    version: "1",
+    connections: [{ name: "openai", provider: Provider.OPENAI, upstream: "http://127.0.0.1:9", credential: { header: "authorization", value: "Bearer x" } }],
+    policies: [
+      { name: "mask-phones", connections: ["openai"], action: PolicyAction.MASK, detectors: ["phone"] },
+      { name: "mask-de", connections: ["openai"], action: PolicyAction.MASK, detectors: ["phone"], phoneRegion: "DE" },
+    ],
+  });
+  const found = (store: ReturnType<typeof createSnapshotStore>, policy: string, text: string) =>
+    store.current()?.policies.forConnection("openai").find((entry) => entry.name === policy)?.mask?.detectors.find(text).map((finding) => finding.value);
+
+  it("are the national numbers a mask policy finds when it names no region; a policy's own region wins", () => {
+    const text = "ring (415) 555-0133 and 020 7946 0958 or 030 901820";
+    const us = createSnapshotStore();
+    us.apply(masking);
+    expect(found(us, "mask-phones", text)).toEqual(["(415) 555-0133"]);
+    const gb = createSnapshotStore({}, { phoneRegions: ["GB"] });
+    gb.apply(masking);
+    expect(found(gb, "mask-phones", text)).toEqual(["020 7946 0958"]);
+    expect(found(gb, "mask-de", text)).toContain("030 901820"); // (DE's plan also takes the digits of (415) 555-0133)
+    expect(found(gb, "mask-de", text)).not.toContain("020 7946 0958");
+  });
+});

@@ -119,6 +119,11 @@ function cpuMs(): number {
   return (usage.user + usage.system) / 1000;
 }
 
+/** Whether `region` (ISO 3166 alpha-2, any case) has a numbering plan the detector knows. */
+export function isPhoneRegion(region: string): boolean {
+  return isSupportedCountry(region.toUpperCase());
+}
+
 /** The phone number detector; throws when `region` is not a supported country code. */
 export function phoneDetector(options: PhoneOptions = {}): Detector {
   const regions = [...new Set([...(options.region === undefined ? [] : [options.region]), ...(options.regions ?? [])].map((region) => region.toUpperCase()))];

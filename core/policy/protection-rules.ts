@@ -47,7 +47,7 @@ const records: Partial<Record<RecordMode, RecordChoice>> = {
 const strictness: Record<RecordChoice, number> = { raw: 0, masked: 1, none: 2 };
 
 /** The mask rule of a mask policy; throws (the snapshot is NACKed) when it cannot be compiled. */
-export function compileMaskRule(policy: Policy): MaskRule {
+export function compileMaskRule(policy: Policy, defaultPhoneRegions?: readonly string[]): MaskRule {
   const direction = directions[policy.direction];
   const style = styles[policy.style];
   if (direction === undefined) throw new Error(`policy ${policy.name}: unknown mask direction ${policy.direction}`);
@@ -60,6 +60,7 @@ export function compileMaskRule(policy: Policy): MaskRule {
     detectors = compileDetectors({
       builtins: policy.detectors, patterns: policy.maskPatterns, words: policy.maskWords,
       phoneRegion: policy.phoneRegion === "" ? undefined : policy.phoneRegion,
+      defaultPhoneRegions,
     });
   } catch (error) {
     throw new Error(`policy ${policy.name}: ${error instanceof Error ? error.message : String(error)}`);
