@@ -3,8 +3,8 @@
 // (tool arguments), and the text inside base64 payloads that decode to text. Payloads that decode
 // to something else (images, audio, PDF) are named as binary parts. Writes go into the document;
 // commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
-import { isUtf8 } from "node:buffer";
 import { parseJsonBodyExact } from "../masking/json-body.js";
+import { readBase64 } from "./base64-text.js";
 import { UnmaskableError, type BinaryPart, type TextSlot } from "./text-slot.js";
 
 type Container = Record<string, unknown> | unknown[];
@@ -21,24 +21,6 @@ const isLabel = (key: string | number) => typeof key === "string" && (labels.has
 const MAX_LOCATION_DEPTH = 64;
 const MIN_DIGITS = 7; // numbers shorter than a phone number hold nothing a detector finds
 const digitCount = (text: string) => text.replace(/\D/g, "").length;
-
-const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const base64url = /^[A-Za-z0-9_-]+$/;
-const dataUrl = /^data:([^,;]*)((?:;[^,;=]+=[^,;]*)*);base64,/i;
-const MIN_BASE64 = 20;
-const BINARY_FROM = 256; // a base64 string this long that is not text is a payload, not a token
-
-// The text a base64 payload decodes to, when it is text a reader could read; else undefined.
-function decodedText(payload: string, url: boolean): string | undefined {
-  const bytes = Buffer.from(payload, url ? "base64url" : "base64");
-  if (bytes.length === 0 || !isUtf8(bytes)) return undefined;
-  const text = bytes.toString("utf8");
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code < 32 && code !== 9 && code !== 10 && code !== 13) return undefined;
-  }
-  return text;
-}
 
 /** What `json` holds: its text slots and binary parts, and commit() to finish the writes. */
 export interface JsonSlots {
@@ -119,23 +101,15 @@ export function jsonSlots(holder: Container, key: string | number, location: str
         return;
       }
     }
-    if (value.length >= MIN_BASE64 && (value.startsWith("data:") || base64.test(value) || base64url.test(value))) {
-      const url = dataUrl.exec(value);
-      const payload = url ? value.slice(url[0].length) : value;
-      const urlSafe = !url && !base64.test(value);
-      if (url || !urlSafe || value.length % 4 !== 1) {
-        const text = decodedText(payload, urlSafe);
-        if (text !== undefined) {
-          // Base64 that decodes to text is read as that text (and re-encoded if masked).
-          const prefix = url ? url[0] : "";
-          slots.push({ text, location: `${where}#base64`, reading: false, write: (masked) => set(prefix + Buffer.from(masked, "utf8").toString(urlSafe ? "base64url" : "base64")) });
-          return;
-        }
-        if (url || value.length >= BINARY_FROM) {
-          binary.push({ location: where, kind: url ? `data URL ${url[1] || "application/octet-stream"}` : "base64 payload" });
-          return;
-        }
-      }
+    const encoded = readBase64(value);
+    if (encoded && "text" in encoded) {
+      // Base64 that decodes to text is read as that text (and re-encoded if masked).
+      slots.push({ text: encoded.text, location: `${where}#base64`, reading: false, write: (masked) => set(encoded.encode(masked)) });
+      return;
+    }
+    if (encoded) {
+      binary.push({ location: where, kind: encoded.binary });
+      return;
     }
     slots.push({ text: value, location: where, reading, write: set });
   };

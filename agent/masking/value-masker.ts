@@ -1,8 +1,10 @@
 // Masks everything inside a parsed JSON value that a provider handler has not claimed: identifiers,
 // object keys and numbers each on their own; a string that is itself a JSON document as that
-// document; every other string as a piece of loose text (joined with the pieces of the same path
+// document; base64 that decodes to text as that text (re-encoded when masked; a binary payload is
+// not read: agent/inspection/base64-text.ts); every other string as a piece of loose text (joined with the pieces of the same path
 // pattern, in this value and in the events before it). Edits go into the value's draft. One masker
 // serves every event of a reply (no closures per event: this runs for every streamed event).
+import { readBase64 } from "../inspection/base64-text.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
 import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type JsonVisitor, type Place } from "./json-walk.js";
@@ -95,6 +97,12 @@ class Masker implements ValueMasker, JsonVisitor {
     if (identity) return this.whole(container, key, value, this.clean.mask(value, place, locationOf));
     const inner = parseInner(value);
     if (inner !== undefined) return this.whole(container, key, value, this.maskInner(inner, locationOf(place)));
+    const encoded = readBase64(value);
+    if (encoded && "text" in encoded) {
+      const masked = this.clean.mask(encoded.text, place, (at) => `${locationOf(at)}#base64`);
+      return this.whole(container, key, value, masked && { client: encoded.encode(masked.client), record: encoded.encode(masked.record) });
+    }
+    if (encoded) return; // a binary payload (image, audio): named by its shape, not read
     const deliver = this.draft.later(container, key);
     const observe = this.observe;
     const delivered: Deliver = observe

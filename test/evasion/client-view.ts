@@ -77,6 +77,15 @@ function documents(text: string): Json[] {
   return found;
 }
 
+// Base64 (plain, URL-safe, or a data: URL) a client may decode, as the text it decodes to.
+function base64Text(value: string): string | undefined {
+  const payload = value.replace(/^data:[^,]*;base64,/i, "");
+  if (payload.length < 8 || !/^[A-Za-z0-9+/_-]+=*$/.test(payload)) return undefined;
+  const bytes = Buffer.from(payload, /[-_]/.test(payload) ? "base64url" : "base64");
+  const text = bytes.toString("utf8");
+  return text.includes("\uFFFD") ? undefined : text;
+}
+
 const unescapeLiteral = (text: string) =>
   text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))).replace(/\\(["\\/])/g, "$1");
 
@@ -94,6 +103,8 @@ function collect(roots: Json[], views: string[]): void {
     if (depth > 200) return;
     if (typeof value === "string") {
       views.push(value, unescapeLiteral(value));
+      const decoded = base64Text(value);
+      if (decoded !== undefined) views.push(decoded);
       all.push(value);
       const pattern = path.map((segment) => (segment.startsWith("[") ? "[*]" : segment)).join("");
       add(byPath, pattern, value);

@@ -92,6 +92,10 @@ add("chat", false, "duplicate keys", "a value in the first of two duplicate keys
 add("chat", false, "trailing data", "a second JSON document after the body", `${JSON.stringify(chat.whole({ content: "ok" }))}\n{"note":"${EMAIL}"}`, [EMAIL]);
 add("chat", false, "context", "an AWS secret 40 spaces after its name", chat.whole({ content: AWS_LINE }), [AWS_SECRET]);
 add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
+const base64Of = (text: string) => Buffer.from(text).toString("base64");
+add("chat", false, "base64", "a CSV file as base64 in an unknown field", chat.whole({ content: "see file" }, { x_file: { name: "out.csv", data: base64Of(`name, email, card\nZoe, ${EMAIL}, ${CARD}\n`) } }), [EMAIL, CARD]);
+add("chat", false, "base64", "a text data: URL", chat.whole({ content: "ok", annotations: [{ type: "file", url: `data:text/plain;base64,${base64Of(`call ${PHONE}`)}` }] }), [PHONE]);
+add("responses", false, "base64", "a code interpreter output file as base64", responses.whole([{ id: "ci_1", type: "code_interpreter_call", code: "df.to_csv()", outputs: [{ type: "file", mime_type: "text/csv", content: base64Of(`ssn\n${SSN}\n`) }] }]), [SSN]);
 for (const [name, value, secret] of LOOK_ALIKES) {
   add("chat", false, "look-alikes", name, chat.whole({ content: `reach ${value} now` }), [secret]);
   add("chat", true, "look-alikes", `${name}, one character per delta`, chat.stream(chars(`reach ${value} now`).map((content) => ({ content }))), [secret]);
@@ -202,6 +206,7 @@ add("responses", true, "annotations", "an annotation.added event", responses.str
 add("responses", true, "logprobs", "delta logprobs spelling a split address", responses.stream(responses.textEvents(["mail", " zoe", ".", "quill", "@", "example", ".org"], (token) => ({ logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)] }] }] }))), [EMAIL]);
 add("responses", true, "unknown field", "a value in output_item.added", responses.stream([["response.output_item.added", { output_index: 0, item: { id: "m", type: "message", role: "assistant", content: [{ type: "output_text", text: `pre ${EMAIL}` }] } }]]), [EMAIL]);
 add("responses", true, "unknown field", "a value only in response.completed", responses.stream([], [responses.message(`final ${PHONE}`), { id: "x", type: "x_item", note: SSN }]), [PHONE, SSN]);
+add("responses", true, "base64", "a base64 text file in an unknown event", responses.stream([["response.x_file.added", { file: { name: "a.txt", data: base64Of(`key ${KEY}`) } }]]), [KEY]);
 add("responses", true, "unknown field", "custom tool call input deltas", responses.stream([
   ...split(`echo ${KEY}`, 4).map((delta): [string, Json] => ["response.custom_tool_call_input.delta", { item_id: "ct", output_index: 0, delta }]),
   ["response.custom_tool_call_input.done", { item_id: "ct", output_index: 0, input: `echo ${KEY}` }],
