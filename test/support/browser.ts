@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { CONSOLE_DIST } from "../../control-plane/console/console-assets.js";
 
 /** Where Chromium is (PALISADE_CHROMIUM overrides Debian's path). */
 export const CHROMIUM = process.env.PALISADE_CHROMIUM ?? "/usr/bin/chromium";
@@ -25,6 +26,10 @@ const FLAGS = [
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (as root). The console's browser tests do not skip.`);
+  }
+  // Without a build the control plane answers /console/ with 503: say so rather than time out.
+  if (!existsSync(join(CONSOLE_DIST, "index.html"))) {
+    throw new Error(`the web console is not built (${CONSOLE_DIST} has no index.html): run \`npm run build\` (npm install does it)`);
   }
   await mkdir(SCREENSHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
