@@ -19,10 +19,22 @@ const errorTypes: Record<RefusalKind, string> = {
   rate_limited: "rate_limit_error",
 };
 
+/**
+ * Anthropic's `input_tokens` leave out the prompt tokens read from or written to the cache; the
+ * recorded prompt counts them all (they are all billed), the cached part being the reads.
+ */
+function anthropicUsage(input: number | undefined, output: number | undefined, cacheRead: number | undefined, cacheWrite: number | undefined) {
+  if (input === undefined && output === undefined) return undefined;
+  const prompt = (input ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
+  return usageFrom(prompt, output, undefined, cacheRead);
+}
+
 function anthropicStreamReader(maxChars: number): StreamReader {
   const text = createTextAccumulator(maxChars);
   let input: number | undefined;
   let output: number | undefined;
+  let cacheRead: number | undefined;
+  let cacheWrite: number | undefined;
   return {
     event(event) {
       const data = eventJson(event);
@@ -31,6 +43,8 @@ function anthropicStreamReader(maxChars: number): StreamReader {
         const usage = objectAt(objectAt(data)?.message)?.usage;
         input = countAt(usage, "input_tokens") ?? input;
         output = countAt(usage, "output_tokens") ?? output;
+        cacheRead = countAt(usage, "cache_read_input_tokens") ?? cacheRead;
+        cacheWrite = countAt(usage, "cache_creation_input_tokens") ?? cacheWrite;
       } else if (type === "content_block_delta") {
         const delta = objectAt(data)?.delta;
         if (stringAt(delta, "type") === "text_delta") text.append(stringAt(delta, "text"));
@@ -39,11 +53,13 @@ function anthropicStreamReader(maxChars: number): StreamReader {
         const usage = objectAt(data)?.usage;
         input = countAt(usage, "input_tokens") ?? input;
         output = countAt(usage, "output_tokens") ?? output;
+        cacheRead = countAt(usage, "cache_read_input_tokens") ?? cacheRead;
+        cacheWrite = countAt(usage, "cache_creation_input_tokens") ?? cacheWrite;
       }
     },
     text: () => text.text,
     truncated: () => text.truncated,
-    usage: () => usageFrom(input, output),
+    usage: () => anthropicUsage(input, output, cacheRead, cacheWrite),
   };
 }
 
@@ -61,7 +77,9 @@ export const anthropic: ProviderSpec = {
   promptText: (body) => anthropicPromptText(body),
   readUsage: (body) => {
     const usage = objectAt(body)?.usage;
-    return objectAt(usage) ? usageFrom(countAt(usage, "input_tokens"), countAt(usage, "output_tokens")) : undefined;
+    return objectAt(usage)
+      ? anthropicUsage(countAt(usage, "input_tokens"), countAt(usage, "output_tokens"), countAt(usage, "cache_read_input_tokens"), countAt(usage, "cache_creation_input_tokens"))
+      : undefined;
   },
   streamReader: anthropicStreamReader,
   errorBody,

@@ -21,12 +21,17 @@ export function countAt(value: unknown, key: string): number | undefined {
   return typeof found === "number" && Number.isFinite(found) && found >= 0 ? Math.floor(found) : undefined;
 }
 
-/** Usage from the two counts (and the total when given, else their sum); undefined when both are missing. */
-export function usageFrom(prompt: number | undefined, completion: number | undefined, total?: number): UsageCounts | undefined {
+/**
+ * Usage from the two counts (and the total when given, else their sum), with the cached part of the
+ * prompt when reported; undefined when both counts and the total are missing.
+ */
+export function usageFrom(prompt: number | undefined, completion: number | undefined, total?: number, cached?: number): UsageCounts | undefined {
   if (prompt === undefined && completion === undefined && total === undefined) return undefined;
   const promptTokens = prompt ?? 0;
   const completionTokens = completion ?? 0;
-  return { promptTokens, completionTokens, totalTokens: total ?? promptTokens + completionTokens };
+  const usage: UsageCounts = { promptTokens, completionTokens, totalTokens: total ?? promptTokens + completionTokens };
+  if (cached !== undefined && cached > 0) usage.cachedTokens = Math.min(cached, promptTokens);
+  return usage;
 }
 
 /** Parses JSON, or undefined when it is not JSON. */

@@ -28,6 +28,7 @@ export function openaiUsage(usage: unknown): UsageCounts | undefined {
     countAt(usage, "prompt_tokens") ?? countAt(usage, "input_tokens"),
     countAt(usage, "completion_tokens") ?? countAt(usage, "output_tokens"),
     countAt(usage, "total_tokens"),
+    countAt(objectAt(usage)?.prompt_tokens_details, "cached_tokens") ?? countAt(objectAt(usage)?.input_tokens_details, "cached_tokens"),
   );
 }
 

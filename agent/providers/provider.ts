@@ -8,6 +8,8 @@ export interface UsageCounts {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Of the prompt tokens, those read from the provider's prompt cache; absent when not reported. */
+  cachedTokens?: number;
 }
 
 /** What the agent reads from a request body. Empty model when there is none (or the body is not JSON). */

@@ -29,6 +29,15 @@ describe("openai", () => {
     expect(openai.readUsage({ id: "x" })).toBeUndefined();
   });
 
+  it("reads the cached part of the prompt (chat and Responses)", () => {
+    expect(openai.readUsage({ usage: { prompt_tokens: 2000, completion_tokens: 4, total_tokens: 2004, prompt_tokens_details: { cached_tokens: 1536 } } }))
+      .toEqual({ promptTokens: 2000, completionTokens: 4, totalTokens: 2004, cachedTokens: 1536 });
+    expect(openai.readUsage({ usage: { input_tokens: 2000, output_tokens: 6, input_tokens_details: { cached_tokens: 1024 } } }))
+      .toEqual({ promptTokens: 2000, completionTokens: 6, totalTokens: 2006, cachedTokens: 1024 });
+    expect(openai.readUsage({ usage: { prompt_tokens: 5, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } } }))
+      .toEqual({ promptTokens: 5, completionTokens: 1, totalTokens: 6 });
+  });
+
   it("reassembles streamed chat completions with the final usage chunk", () => {
     const chunk = (content: string) => ({ choices: [{ index: 0, delta: { content } }] });
     expect(
@@ -70,6 +79,17 @@ describe("openai", () => {
 describe("anthropic", () => {
   it("reads usage from a message", () => {
     expect(anthropic.readUsage({ usage: { input_tokens: 10, output_tokens: 3 } })).toEqual({ promptTokens: 10, completionTokens: 3, totalTokens: 13 });
+  });
+
+  it("counts cache reads and writes in the prompt (Anthropic's input_tokens leave them out), the reads as cached", () => {
+    expect(anthropic.readUsage({ usage: { input_tokens: 10, cache_read_input_tokens: 2000, cache_creation_input_tokens: 300, output_tokens: 3 } }))
+      .toEqual({ promptTokens: 2310, completionTokens: 3, totalTokens: 2313, cachedTokens: 2000 });
+    expect(
+      replay(anthropic, [
+        ["message_start", { type: "message_start", message: { usage: { input_tokens: 4, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0, output_tokens: 1 } } }],
+        ["message_delta", { type: "message_delta", usage: { output_tokens: 7 } }],
+      ]).usage,
+    ).toEqual({ promptTokens: 1004, completionTokens: 7, totalTokens: 1011, cachedTokens: 1000 });
   });
 
   it("reassembles text deltas and usage from message_start and message_delta", () => {

@@ -217,5 +217,8 @@ export function startExchangeRecorder(init: {
 }
 
 function mapUsage(usage: UsageCounts) {
-  return { promptTokens: BigInt(usage.promptTokens), completionTokens: BigInt(usage.completionTokens), totalTokens: BigInt(usage.totalTokens) };
+  return {
+    promptTokens: BigInt(usage.promptTokens), completionTokens: BigInt(usage.completionTokens), totalTokens: BigInt(usage.totalTokens),
+    cachedTokens: BigInt(usage.cachedTokens ?? 0),
+  };
 }

@@ -8,7 +8,7 @@
 // hashed under v1 keep being checked under v1.
 
 /** The digest version new session events carry. */
-export const EXCHANGE_DIGEST_VERSION = 2;
+export const EXCHANGE_DIGEST_VERSION = 3;
 
 const V1_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
@@ -22,7 +22,10 @@ const V1_COLUMNS = [
 // Version 2 adds the agent instance that handled the exchange (migration 0013).
 const V2_COLUMNS = [...V1_COLUMNS, "agent_instance"];
 
-const COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 2: V2_COLUMNS };
+// Version 3 adds the cached prompt tokens (migration 0020), which price a request.
+const V3_COLUMNS = [...V2_COLUMNS, "cached_tokens"];
+
+const COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 2: V2_COLUMNS, 3: V3_COLUMNS };
 
 /** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */
 export function exchangeDigestSql(version: number = EXCHANGE_DIGEST_VERSION): string {

@@ -23,8 +23,14 @@ export const PRICE_JOIN = `left join lateral (
     where p.model = e.model or (right(p.model, 1) = '*' and starts_with(e.model, left(p.model, -1)))
     order by length(p.model) desc limit 1) price on true`;
 
-/** The cost of an exchange in the price table's currency (null when unpriced). */
-export const COST = "(coalesce(e.prompt_tokens, 0) * price.input_per_million + coalesce(e.completion_tokens, 0) * price.output_per_million) / 1000000.0";
+/**
+ * The cost of an exchange in the price table's currency (null when unpriced): uncached prompt
+ * tokens at the input price, cached ones at the cached price (the input price when that is 0),
+ * completion tokens at the output price.
+ */
+export const COST = `((coalesce(e.prompt_tokens, 0) - coalesce(e.cached_tokens, 0)) * price.input_per_million
+  + coalesce(e.cached_tokens, 0) * coalesce(nullif(price.cached_input_per_million, 0), price.input_per_million)
+  + coalesce(e.completion_tokens, 0) * price.output_per_million) / 1000000.0`;
 
 type Numeric = string | number | null;
 interface Row { key: string; tokens: Numeric; cost: Numeric; unpriced: Numeric }
@@ -54,7 +60,7 @@ export async function spendByScope(em: EntityManager, budget: BudgetSettings, st
        coalesce(sum(e.total_tokens) filter (where price.input_per_million is null), 0) as unpriced
      from exchange e ${groups} ${PRICE_JOIN}
      where ${where.join(" and ")}
-     group by 1 order by 2 desc`,
+     group by 1 order by 2 desc, 1`,
     params,
   );
   return rows.map((row) => ({ key: row.key, tokens: Number(row.tokens ?? 0), cost: Number(row.cost ?? 0), unpriced: Number(row.unpriced ?? 0) }));

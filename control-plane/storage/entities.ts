@@ -176,6 +176,7 @@ export const ExchangeRow = defineEntity({
     promptTokens: p.bigint().nullable(),
     completionTokens: p.bigint().nullable(),
     totalTokens: p.bigint().nullable(),
+    cachedTokens: p.bigint().nullable(),
     startedAt: p.datetime(),
     timeToFirstByteNs: p.bigint().nullable(),
     durationNs: p.bigint().nullable(),

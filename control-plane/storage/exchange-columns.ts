@@ -14,7 +14,7 @@ const COLUMN_TYPES = {
   completion_tokens: "bigint", total_tokens: "bigint", started_at: "timestamptz",
   time_to_first_byte_ns: "bigint", duration_ns: "bigint", error: "text", policy: "text",
   review_id: "text", findings: "jsonb", recorded_bodies: "integer", mask_policies: "jsonb",
-  response_chunks: "jsonb", agent_instance: "text",
+  response_chunks: "jsonb", agent_instance: "text", cached_tokens: "bigint",
 } as const;
 
 /** Columns written on insert, in the order `exchangeValues` returns them. */
@@ -30,7 +30,7 @@ export function exchangeSelectList(withBodies: boolean): string {
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
-    review_id, agent_instance,
+    review_id, agent_instance, cached_tokens,
     findings, recorded_bodies, mask_policies,
     (extract(epoch from started_at) * 1000000)::bigint as started_us,
     (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
@@ -47,7 +47,7 @@ export interface ExchangeRecordRow {
   time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
   findings: StoredFinding[] | string; recorded_bodies: number; mask_policies: string[] | string;
   started_us: Numeric; committed_us: Numeric; started_key: string;
-  review_id: string; agent_instance: string;
+  review_id: string; agent_instance: string; cached_tokens: Numeric | null;
 }
 type Numeric = string | number | bigint;
 /** One element of the `findings` jsonb column. */
@@ -94,7 +94,7 @@ function rawExchangeValues(agent: string, exchange: Exchange, now: Date): unknow
     exchange.reviewId,
     jsonText(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
     exchange.recordedBodies, jsonText(exchange.maskPolicies), chunksJson(exchange),
-    exchange.agentInstance,
+    exchange.agentInstance, usage ? String(usage.cachedTokens) : null,
   ];
 }
 
@@ -127,6 +127,7 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
       promptTokens: BigInt(row.prompt_tokens ?? 0),
       completionTokens: BigInt(row.completion_tokens ?? 0),
       totalTokens: BigInt(row.total_tokens),
+      cachedTokens: BigInt(row.cached_tokens ?? 0),
     }),
     startedAt: timestampFromMicros(row.started_us),
     timeToFirstByte: durationFromNanos(row.time_to_first_byte_ns),

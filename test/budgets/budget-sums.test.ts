@@ -19,18 +19,18 @@ import { exchange } from "../storage/exchange-fixtures.js";
 const DAY = Date.UTC(2026, 5, 10, 9, 0); // a Wednesday, 11:00 in Paris
 let serial = 0;
 
-function recorded(over: { subject?: string; groups?: string[]; connection?: string; model?: string; prompt?: number; completion?: number; at?: number; verdict?: Verdict }): Exchange {
+function recorded(over: { cached?: number; subject?: string; groups?: string[]; connection?: string; model?: string; prompt?: number; completion?: number; at?: number; verdict?: Verdict }): Exchange {
   const base = exchange(`b-${++serial}`, { subject: over.subject ?? "alice", connection: over.connection ?? "openai", startedMs: over.at ?? DAY });
   base.identity!.groups = over.groups ?? ["eng"];
   base.model = over.model ?? "gpt-4o-2024-08-06";
   const prompt = over.prompt ?? 100;
   const completion = over.completion ?? 50;
-  base.usage = { $typeName: "palisade.agent.v1.Usage", promptTokens: BigInt(prompt), completionTokens: BigInt(completion), totalTokens: BigInt(prompt + completion) };
+  base.usage = { $typeName: "palisade.agent.v1.Usage", promptTokens: BigInt(prompt), completionTokens: BigInt(completion), totalTokens: BigInt(prompt + completion), cachedTokens: BigInt(over.cached ?? 0) };
   if (over.verdict !== undefined) { base.verdict = over.verdict; base.usage = undefined; }
   return base;
 }
 
-type BudgetInit = { name: string; per?: BudgetScope; groups?: string[]; connections?: string[]; models?: string[] };
+type BudgetInit = { name: string; per?: BudgetScope; subjects?: string[]; groups?: string[]; connections?: string[]; models?: string[] };
 const budget = (init: BudgetInit) =>
   budgetSettings(create(BudgetSchema, { per: BudgetScope.SUBJECT, period: BudgetPeriod.DAY, timeZone: "Europe/Paris", tokens: 1000n, ...init }));
 
@@ -98,5 +98,22 @@ describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
     const next = await evaluateBudgets(db, new Date(Date.UTC(2026, 5, 10, 22)));
     expect(next.spending.get("daily")?.scopes).toEqual([]);
     expect(await liveBudgetStates(db.em(), new Date(0))).toEqual([]);
+  });
+
+  it("prices cached prompt tokens at the cached price (the input price when it has none)", async () => {
+    await createResourceStore(db).apply([
+      create(ResourceSchema, { resource: { case: "modelPrice", value: create(ModelPriceSchema, { name: "cached", model: "cached-model", inputPerMillion: 10, cachedInputPerMillion: 1, outputPerMillion: 20 }) } }),
+      create(ResourceSchema, { resource: { case: "modelPrice", value: create(ModelPriceSchema, { name: "no-cache-price", model: "plain-model", inputPerMillion: 10, outputPerMillion: 20 }) } }),
+    ], "admin:test");
+    await createExchangeSink(db).commit("agent-1", [
+      recorded({ subject: "erin", model: "cached-model", prompt: 1000, cached: 600, completion: 100 }),
+      recorded({ subject: "frank", model: "plain-model", prompt: 1000, cached: 600, completion: 100 }),
+    ]);
+    // Last: these exchanges would change the sums above. 400 × 10 + 600 × 1 + 100 × 20 per million;
+    // without a cached price, 1000 × 10 + 100 × 20.
+    expect(await sums(budget({ name: "cache", subjects: ["erin", "frank"] }))).toEqual([
+      { key: "erin", tokens: 1100, cost: 0.0066, unpriced: 0 },
+      { key: "frank", tokens: 1100, cost: 0.012, unpriced: 0 },
+    ]);
   });
 });

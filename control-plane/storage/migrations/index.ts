@@ -20,6 +20,7 @@ import { Migration0016LimitScope } from "./migration-0016-limit-scope.js";
 import { Migration0017Console } from "./migration-0017-console.js";
 import { Migration0018Budgets } from "./migration-0018-budgets.js";
 import { Migration0019PolicyBinary } from "./migration-0019-policy-binary.js";
+import { Migration0020CachedTokens } from "./migration-0020-cached-tokens.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -42,4 +43,5 @@ export const migrations: MigrationObject[] = [
   { name: "0017-console", class: Migration0017Console },
   { name: "0018-budgets", class: Migration0018Budgets },
   { name: "0019-policy-binary", class: Migration0019PolicyBinary },
+  { name: "0020-cached-tokens", class: Migration0020CachedTokens },
 ];
