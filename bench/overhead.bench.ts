@@ -161,17 +161,24 @@ function comparisons(results: Map<string, Round[]>): Metric[] {
   return out;
 }
 
+// OVERHEAD_COLUMNS=floor,palisade (say) runs only those beside direct (for a profile, a quick look).
+const wanted = (name: string) => !process.env.OVERHEAD_COLUMNS || process.env.OVERHEAD_COLUMNS.split(",").includes(name);
+
 async function startColumns(providerUrl: string): Promise<Column[]> {
   const columns: Column[] = [{ name: "direct", baseURL: `${providerUrl}/v1`, headers: { authorization: "Bearer sk-bench" }, close: async () => {} }];
   try {
-    columns.push({ name: "floor", ...(await startFloor(providerUrl)) });
+    if (wanted("floor")) columns.push({ name: "floor", ...(await startFloor(providerUrl)) });
     // Masking on for every request (the detectors scan prompt and reply; nothing in them matches).
-    const split = await startPalisadePath(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
     const caller = (token: string) => ({ authorization: `Bearer ${token}`, "x-team": "blue" });
-    columns.push({ name: "palisade", baseURL: split.baseURL, headers: caller(split.token), pid: split.agentPid, sidePid: split.controlPlanePid, close: split.close });
-    const up = await startPalisadeUp(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
-    columns.push({ name: "palisade up", baseURL: up.baseURL, headers: caller(up.token), pid: up.agentPid, close: up.close });
-    if (process.env.OVERHEAD_PEERS !== "0" && (await installPeers())) columns.push({ name: "portkey", ...(await startPortkey(providerUrl)) });
+    if (wanted("palisade")) {
+      const split = await startPalisadePath(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
+      columns.push({ name: "palisade", baseURL: split.baseURL, headers: caller(split.token), pid: split.agentPid, sidePid: split.controlPlanePid, close: split.close });
+    }
+    if (wanted("palisade up")) {
+      const up = await startPalisadeUp(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
+      columns.push({ name: "palisade up", baseURL: up.baseURL, headers: caller(up.token), pid: up.agentPid, close: up.close });
+    }
+    if (wanted("portkey") && process.env.OVERHEAD_PEERS !== "0" && (await installPeers())) columns.push({ name: "portkey", ...(await startPortkey(providerUrl)) });
     return columns;
   } catch (error) {
     for (const column of columns) await column.close();

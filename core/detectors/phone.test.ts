@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findPhoneNumbersInText } from "libphonenumber-js/max";
 import { phoneDetector } from "./phone.js";
@@ -41,6 +42,22 @@ describe("phone detector", () => {
     const expected = findPhoneNumbersInText(text, { defaultCountry: "US" }).map((found) => [found.startsAt, found.endsAt]);
     expect(expected.length).toBeGreaterThan(4);
     expect(us.find(text).map((finding) => [finding.start, finding.end])).toEqual(expected);
+  });
+
+  it("answers a text seen before (its clean-text memo) exactly as a fresh detector does", () => {
+    const remembering = phoneDetector({ region: "US" });
+    const date = "Mon, 07 Dec 2026 00:15:48 GMT"; // a candidate ("2026 00") the library rejects
+    expect(remembering.find(date)).toEqual([]);
+    expect(remembering.find(date)).toEqual([]);
+    const pieces = fc.constantFrom("(213) 373-4253", "+44 7911 123456", "2026 00:15", "415 555", "12 34 56", " ", "x", "-", "ext. 12", "+", "9");
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join("")), (text) => {
+        const first = remembering.find(text);
+        expect(remembering.find(text)).toEqual(first);
+        expect(first).toEqual(phoneDetector({ region: "US" }).find(text));
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("refuses an unknown region", () => {

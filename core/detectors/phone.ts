@@ -112,6 +112,27 @@ export interface PhoneOptions {
   budgetMsPerMb?: number;
 }
 
+// Short texts the library has been asked about and found no number in, remembered (bounded,
+// oldest first out) so that the same text costs the library once: a reply's Date header
+// ("Mon, 07 Dec 2026 00:15:48 GMT" holds the candidate "2026 00") changes once a second but is
+// masked on every reply, and each library call costs ~0.1 ms. Only "nothing found" is kept, and
+// only when the library answered (never a budget-spent answer, which reports findings), so the
+// answer is the one a fresh search would give.
+const memoMaxText = 256;
+const memoEntries = 1024;
+
+function cleanMemo() {
+  const clean = new Set<string>();
+  return {
+    has: (text: string) => text.length <= memoMaxText && clean.has(text),
+    add(text: string) {
+      if (text.length > memoMaxText) return;
+      if (clean.size >= memoEntries) clean.delete(clean.values().next().value!);
+      clean.add(text);
+    },
+  };
+}
+
 // CPU time of this thread, not wall time: on a busy machine a find descheduled for 30 ms has not
 // spent its budget, and must not report ordinary digit runs unverified (masked) because of it.
 function cpuMs(): number {
@@ -135,11 +156,14 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
   // The library's first call builds its metadata (tens of ms): pay it at compile time, not from
   // the first request's budget (which then reported every number of that request unverified).
   for (const search of searches) findPhoneNumbersInText("+1 415 555 2671, (415) 555-2671", search);
+  const memo = cleanMemo();
   const detector: Detector = {
     name: "phone",
     maxLength,
     find(text) {
+      if (memo.has(text)) return [];
       const findings: Finding[] = [];
+      let asked = false;
       let deadline: number | undefined; // read the clock only when there is a window (a syscall per find in a stream adds up)
       for (const { start, end, candidates } of windows(text, candidate)) {
         deadline ??= cpuMs() + Math.max(25, (budget * text.length) / 1e6);
@@ -148,10 +172,12 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
           continue;
         }
         const window = text.slice(start, end);
+        asked = true;
         for (const search of searches) {
           for (const found of findPhoneNumbersInText(window, search)) findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
         }
       }
+      if (asked && findings.length === 0) memo.add(text);
       return mergeFindings(findings);
     },
     // An extension ("ext. 1234") holds from its digits, inside the number's finding.
