@@ -5,6 +5,7 @@
 // released as it is settled; anything else is read whole (JSON, NDJSON or text, by content) and sent
 // masked with its new length. Whatever cannot be read throws UninspectableReply (the fail-closed
 // rule in agent/masking/uninspectable.ts); nothing unread reaches the caller.
+import type { OutgoingHttpHeaders } from "node:http";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { ResponseStream } from "../masking/response-stream.js";
 import { MAX_WHOLE_REPLY_BYTES, UninspectableReply } from "../masking/uninspectable.js";
@@ -27,13 +28,15 @@ function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
   return "whole";
 }
 
-/** Writes a whole masked body; throws when it is larger than the agent reads. */
-function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[]) {
+/** Writes a whole masked body with its length (an empty one, as to HEAD, 204 or 304, keeps the upstream's headers as they were). */
+function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[], upstreamLength: string | undefined) {
   const body = Buffer.concat(chunks);
   const out = masking.maskResponse(body, relay.contentType);
   relay.recorder.responseStart(relay.provider, relay.contentType);
   const { res, upstream, recorder } = relay;
-  if (!res.headersSent) res.writeHead(upstream.statusCode, { ...relay.headers, "content-length": String(out.client.length) });
+  const length = body.length === 0 ? upstreamLength : String(out.client.length);
+  const headers: OutgoingHttpHeaders = length === undefined ? relay.headers : { ...relay.headers, "content-length": length };
+  if (!res.headersSent) res.writeHead(upstream.statusCode, headers);
   recorder.firstByte();
   res.end(out.client);
   recorder.responseChunk(out.client, out.record);
@@ -45,6 +48,7 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   const codings = contentCodings(upstream.headers["content-encoding"]);
   checkCodings(codings);
   const headers = masking.maskHeaders({ ...relay.headers });
+  const upstreamLength = codings.length === 0 && headers["content-length"] !== undefined ? String(headers["content-length"]) : undefined;
   delete headers["content-encoding"]; // the caller gets the decoded body
   delete headers["content-length"];
   relay.headers = headers;
@@ -92,7 +96,7 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     if (relay.callerGone()) break;
   }
   if (relay.callerGone()) throw new Error("caller closed the connection");
-  if (!stream) return wholeBody(relay, masking, chunks);
+  if (!stream) return wholeBody(relay, masking, chunks, upstreamLength);
   const tail = stream.end();
   await send(tail.client, tail.record, tail.parsed);
   recorder.firstByte();

@@ -89,6 +89,20 @@ describe("response-side evasion corpus", () => {
     if (!entry.name.includes("duplicate keys")) expect(views.some((view) => marker.test(view))).toBe(true);
   });
 
+  it("passes bodiless answers as they are: a 204, and a HEAD answer keeps its length", async () => {
+    const noContent = bed.provider.script({ status: 204, headers: {}, chunks: [] });
+    const empty = await request(`${bed.agent.url}/openai/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-script": noContent }, body: JSON.stringify(requestBody("chat", false)),
+    });
+    expect(empty.statusCode).toBe(204);
+    expect(await empty.body.text()).toBe("");
+    const head = bed.provider.script({ headers: { "content-type": "application/json", "content-length": "123" }, chunks: [] });
+    const answer = await request(`${bed.agent.url}/openai/v1/models`, { method: "HEAD", headers: { authorization: `Bearer ${token}`, "x-stand-in-script": head } });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["content-length"]).toBe("123");
+    await answer.body.dump();
+  });
+
   it("records a refused reply as failed, with the reason", async () => {
     const entry = REPLY_CASES.find((candidate) => candidate.refused && !candidate.stream);
     if (!entry) throw new Error("the corpus has no refused whole reply");
