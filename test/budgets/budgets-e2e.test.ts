@@ -115,6 +115,8 @@ subjects: [careful@example.com]
     await eventually("the spent state stored", async () => ((await dbValue<boolean>("select spent as value from budget_state where budget = 'daily-tokens'")) === true ? true : undefined));
     await agentsCaughtUp();
 
+    const table = await palisade(stack.env, ["budgets"]);
+    expect(table).toMatch(new RegExp(`^daily-tokens\\s+subject spender@example.com\\s+${used} / ${N}\\s+0\\s+\\S+ \\s*\\d+%\\s+SPENT\\s+\\S+Z$`, "m"));
     const [status] = await statuses("daily-tokens");
     expect(status).toMatchObject({ scope: "spender@example.com", spent: true, remainingTokens: 0 });
     const reset = periodAt("day", "Europe/Paris", clock()).end;
