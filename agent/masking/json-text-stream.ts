@@ -103,6 +103,9 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       return original;
     },
     tail: "", // JSON text (tool input) is never continued by another stream
+    split() {},
+    takeEarlier: () => ({ client: "", record: "" }),
+    earlierSettled: true,
     get finished() {
       return finished;
     },

@@ -14,7 +14,7 @@ import { createClaims, type Claims } from "./json-walk.js";
 import { createLooseStreams } from "./loose-streams.js";
 import type { TwoTexts } from "./replacer.js";
 import { anthropicSse } from "./sse-anthropic.js";
-import type { SseHandler, SseHandlerFactory, Synthesized } from "./sse-handler.js";
+import type { Outgoing, SseHandler, SseHandlerFactory } from "./sse-handler.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
@@ -70,9 +70,14 @@ function maskLines(lines: readonly string[], clean: CleanCache): TwoTexts {
 const linesOnly = (lines: string) => (lines === "" ? "" : `${lines}\n\n`);
 const withLines = (lines: string, data: string) => withData({ otherLines: lines === "" ? [] : lines.split("\n") }, data);
 
-function synthesizedItem(event: Synthesized): Item {
-  const lines = event.name === "" ? "" : `event: ${event.name}`;
-  return { ready: () => true, render: () => ({ client: withLines(lines, event.data.client), record: withLines(lines, event.data.record) }) };
+function synthesizedItem(made: Outgoing): Item {
+  const text = (event: ReturnType<Extract<Outgoing, { render: unknown }>["render"]>) => {
+    if (!event) return { client: "", record: "" };
+    const lines = event.name === "" ? "" : `event: ${event.name}`;
+    return { client: withLines(lines, event.data.client), record: withLines(lines, event.data.record) };
+  };
+  if ("ready" in made) return { ready: () => made.ready(), render: () => text(made.render()) };
+  return { ready: () => true, render: () => text(made) };
 }
 
 /** A masker for one SSE reply of `provider` (the stream is passed through when the reply needs no masking). */

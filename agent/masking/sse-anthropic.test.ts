@@ -50,4 +50,24 @@ describe("SSE masking: Anthropic messages", () => {
     const played = playStream(session, cut);
     expect(played.client.endsWith('"delta":{"type":"text_delta","text":"[EMAIL]"}}\n\n')).toBe(true);
   });
+
+  it("masks a value split over two consecutive text blocks whole, its marker in the first, with no fragment sent", async () => {
+    const named = (type: string, fields: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    const block = (index: number, pieces: string[]) =>
+      named("content_block_start", { index, content_block: { type: "text", text: "" } }) +
+      pieces.map((text) => named("content_block_delta", { index, delta: { type: "text_delta", text } })).join("") +
+      named("content_block_stop", { index });
+    for (const [first, second] of [["Mail jane.doe@", "example.com today."], ["Mail jane.", "doe@example.com today."], ["Mail jane.doe@example.", "com today."]]) {
+      const sse = named("message_start", { message: { id: "m", type: "message", role: "assistant", model: "claude", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } }) +
+        block(0, [...first]) + block(1, [...second]) +
+        named("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } }) + named("message_stop", {});
+      for (const size of [1, 7, 1000]) {
+        const played = playStream(createMaskSession("anthropic", "/v1/messages", [rule()]), sse, size);
+        expect(played.client).not.toContain("jane");
+        const { deltas, message } = await read(played.client);
+        expect(deltas).toBe("Mail [EMAIL] today.");
+        expect(message.content).toMatchObject([{ type: "text", text: "Mail [EMAIL]" }, { type: "text", text: " today." }]);
+      }
+    }
+  });
 });

@@ -19,6 +19,16 @@ export interface Synthesized {
   data: TwoTexts;
 }
 
+/** An event to send once the handler can make it (what a block still held, settled only when the next block has shown how it continues). */
+export interface Deferred {
+  ready(): boolean;
+  /** The event, or undefined when nothing was left to send. */
+  render(): Synthesized | undefined;
+}
+
+/** What a handler asks to send before an upstream event. */
+export type Outgoing = Synthesized | Deferred;
+
 /** One upstream event as a handler sees it. */
 export interface EventInput {
   event: RawEvent;
@@ -32,9 +42,9 @@ export interface EventInput {
 
 export interface SseHandler {
   /** Handles one event; undefined when it is not of this handler's API; else events to send before it. */
-  event(input: EventInput): Synthesized[] | undefined;
+  event(input: EventInput): Outgoing[] | undefined;
   /** The upstream stream ended: what its streams still held, as events. */
-  end(): Synthesized[];
+  end(): Outgoing[];
 }
 
 export type SseHandlerFactory = (reply: ReplyMasker) => SseHandler;

@@ -5,7 +5,8 @@
 // masked in time linear in its length (times the hold, which is about a word).
 import { LOOKBEHIND } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
-import { applyMatches, type TwoTexts } from "./replacer.js";
+import type { Match } from "./match-scanner.js";
+import { applyMatches, type Replacer, type TwoTexts } from "./replacer.js";
 
 /** What one push or flush released, in offsets of the stream's original text, and which parts of it were replaced. */
 export interface Release {
@@ -27,6 +28,17 @@ export interface TextStream {
   readonly finished: boolean;
   /** After flush: the text that was still open before it (and its look-behind), for a stream that continues this one. */
   readonly tail: string;
+  /**
+   * Starts a new segment (the next block of text readers join to this one): what is pushed from now
+   * on belongs to it and push() returns only its part; the rest of the earlier segment, as the
+   * detectors settle it, goes to takeEarlier(). A value across the boundary is masked whole, its
+   * marker in the earlier segment.
+   */
+  split(): void;
+  /** Released text of the segment before split() that push() did not return (taken once). */
+  takeEarlier(): TwoTexts;
+  /** Every character of the segment before split() has been released. */
+  readonly earlierSettled: boolean;
   /** Told of every release (logprobs follow the text they describe). */
   onRelease?: (release: Release) => void;
 }
@@ -63,6 +75,25 @@ export function lookbehindContext(text: string, end: number): string {
   return text.slice(at, end).replace(/\s{65,}/g, (run) => run.slice(-WHITESPACE_RUN));
 }
 
+/** `view[from, to)` with its matches replaced; a match that starts before `from` was rendered there and is only skipped here. */
+function renderRange(view: string, matches: readonly Match[], from: number, to: number, location: string, replacer: Replacer): TwoTexts {
+  let client = "";
+  let record = "";
+  let at = from;
+  for (const match of matches) {
+    if (match.end <= from || match.start >= to) continue;
+    if (match.start >= from) {
+      const piece = view.slice(at, match.start);
+      const replaced = replacer.replace(match, location);
+      client += piece + replaced.client;
+      record += piece + replaced.record;
+    }
+    at = Math.max(at, Math.min(match.end, to));
+  }
+  const rest = view.slice(at, to);
+  return { client: client + rest, record: record + rest };
+}
+
 /**
  * A stream counting its findings at `location`. `continues`: the tail of a stream readers join this
  * one to (the text block before it): a value reaching from it into this stream is masked from this
@@ -77,7 +108,18 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
   let released = 0; // original characters released so far
   let unscanned = 0; // characters of `held` that arrived since the last scan
   let finished = false;
+  let boundary = -1; // where the current segment starts (original offset), after split()
+  let earlier = { client: "", record: "" };
   const emitted = { client: "", record: "" };
+
+  // The released range [from, hold) of `view`, the part of it before the segment boundary kept for takeEarlier().
+  const render = (view: string, matches: Match[], from: number, hold: number): TwoTexts => {
+    const cut = boundary > released ? from + (boundary - released) : -1;
+    if (cut <= from) return applyMatches(view, matches, from, hold, location, reply.replacer);
+    const before = renderRange(view, matches, from, Math.min(cut, hold), location, reply.replacer);
+    earlier = { client: earlier.client + before.client, record: earlier.record + before.record };
+    return cut >= hold ? { client: "", record: "" } : renderRange(view, matches, cut, hold, location, reply.replacer);
+  };
 
   const release = (text: string, final: boolean): TwoTexts => {
     const view = context + text;
@@ -97,7 +139,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     const hold = final ? view.length : open;
     if (hold > from) crossing = false;
     if (final) tail = lookbehindContext(view, open) + view.slice(open);
-    const out = hold === from ? { client: "", record: "" } : applyMatches(view, matches, from, hold, location, reply.replacer);
+    const out = hold === from ? { client: "", record: "" } : render(view, matches, from, hold);
     if (stream.onRelease && hold > from) {
       const replaced = matches.length === 0 ? [] : matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
       stream.onRelease({ from: released, to: released + hold - from, replaced });
@@ -140,6 +182,17 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     },
     get tail() {
       return tail;
+    },
+    split() {
+      boundary = original.length;
+    },
+    takeEarlier() {
+      const taken = earlier;
+      earlier = { client: "", record: "" };
+      return taken;
+    },
+    get earlierSettled() {
+      return released >= boundary;
     },
   };
   return stream;

@@ -97,7 +97,7 @@ export function pieces(text: string, cuts: readonly number[]): string[] {
 }
 
 /** The protocols a stream may follow. */
-export const protocol = fc.constantFrom("chat-delta", "chat-outside-delta", "responses-delta", "responses-other", "anthropic-delta", "anthropic-unknown-delta", "unknown");
+export const protocol = fc.constantFrom("chat-delta", "chat-outside-delta", "responses-delta", "responses-other", "anthropic-delta", "anthropic-blocks", "anthropic-unknown-delta", "unknown");
 
 const sse = (name: string | undefined, value: unknown) => `${name ? `event: ${name}\n` : ""}data: ${JSON.stringify(value)}\n\n`;
 
@@ -114,6 +114,13 @@ export function stream(kind: string, parts: readonly string[], shape: unknown, s
     else if (kind === "responses-delta") out += sse("response.x_kind.delta", { type: "response.x_kind.delta", output_index: 0, delta: piece, extra: shape });
     else if (kind === "responses-other") out += sse("response.x_other", { type: "response.x_other", ...inside(piece) });
     else if (kind === "anthropic-delta") out += sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } });
+    else if (kind === "anthropic-blocks") {
+      // Each piece in a text block of its own, one after the other (readers join them).
+      const index = parts.indexOf(piece);
+      out += sse("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      out += sse("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
+      out += sse("content_block_stop", { type: "content_block_stop", index });
+    }
     else if (kind === "anthropic-unknown-delta") out += sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "x_delta", ...inside(piece) } });
     else out += sse("x_event", inside(piece));
   }
