@@ -17,6 +17,7 @@ const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(co
 // The opening of an SSE stream: a comment, or a field line of the four the format defines.
 const sseOpening = /^(?::|(?:data|event|id|retry)(?::|\r|\n))/;
 const fieldPrefixes = ["data", "event", "id", "retry"];
+const SNIFF_BYTES = 4096;
 
 /** "sse", "whole", or undefined while the bytes so far cannot tell (only whitespace, or a field name cut short). */
 function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
@@ -84,7 +85,8 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
       chunks.push(chunk);
       size += chunk.length;
       if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
-      form ??= sniff(Buffer.concat(chunks).toString("utf8"), relay.contentType);
+      // Undecided only while the bytes are blanks or a field name cut short: past a few KB of that, whole.
+      form ??= size > SNIFF_BYTES ? "whole" : sniff(Buffer.concat(chunks).toString("utf8"), relay.contentType);
       if (form === "sse") {
         recorder.responseStart(relay.provider, "text/event-stream");
         stream = masking.responseStream();
