@@ -36,8 +36,16 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     return result;
   };
 
+  // A number is read as written and as a reader's JSON.parse prints it (`4.539148803436467e15`
+  // is 4539148803436467).
   const endNumber = () => {
-    const masked = reply.mask(number, location);
+    const value = Number(number);
+    const printed = Number.isFinite(value) ? String(value) : number;
+    let masked = reply.mask(number, location);
+    if (masked.client === number && masked.record === number && printed !== number) {
+      const other = reply.mask(printed, location);
+      if (other.client !== printed || other.record !== printed) masked = other;
+    }
     if (masked.client === number && masked.record === number) emit({ client: number, record: number }, true);
     else emit({ client: JSON.stringify(masked.client), record: JSON.stringify(masked.record) }, true);
     number = "";
