@@ -22,6 +22,75 @@ const MAX_LOCATION_DEPTH = 64;
 const MIN_DIGITS = 7; // numbers shorter than a phone number hold nothing a detector finds
 const digitCount = (text: string) => text.replace(/\D/g, "").length;
 
+// Where a value sits, as a chain to its root: a slot's location is spelled out only when asked
+// (a finding, an error), not for every string of every request.
+interface Place {
+  up?: Place;
+  member?: string | number;
+  root?: string;
+  depth: number;
+}
+
+interface Task {
+  key: boolean;
+  parent: Container;
+  name: string | number;
+  place: Place;
+}
+
+function locate(place: Place): string {
+  const members: (string | number)[] = [];
+  let root = "";
+  for (let at: Place | undefined = place; at; at = at.up) {
+    if (at.member !== undefined && at.depth <= MAX_LOCATION_DEPTH) members.push(at.member);
+    if (at.root !== undefined) root = at.root;
+  }
+  let location = root;
+  for (let index = members.length - 1; index >= 0; index--) {
+    const member = members[index]!;
+    location += typeof member === "number" ? `[${member}]` : `.${member}`;
+  }
+  return location;
+}
+
+/** A string or number value: written back in place. */
+class ValueSlot implements TextSlot {
+  constructor(
+    readonly text: string,
+    private readonly place: Place,
+    readonly reading: boolean,
+    private readonly parent: Container,
+    private readonly name: string | number,
+    private readonly changed: () => void,
+  ) {}
+  get location(): string {
+    return locate(this.place);
+  }
+  write(text: string): void {
+    (this.parent as Record<string | number, unknown>)[this.name] = text;
+    this.changed();
+  }
+}
+
+/** A key: renamed at commit (in place, keeping the object's order). */
+class KeySlot implements TextSlot {
+  readonly reading = false;
+  constructor(
+    readonly text: string,
+    private readonly place: Place,
+    private readonly object: Record<string, unknown>,
+    private readonly renames: Rename[],
+    private readonly changed: () => void,
+  ) {}
+  get location(): string {
+    return `${locate(this.place)}#key`;
+  }
+  write(text: string): void {
+    this.renames.push({ object: this.object, from: this.text, to: text });
+    this.changed();
+  }
+}
+
 /** What `json` holds: its text slots and binary parts, and commit() to finish the writes. */
 export interface JsonSlots {
   slots: TextSlot[];
@@ -36,55 +105,49 @@ interface Rename {
   to: string;
 }
 
-/** The slots of the document held at `holder[key]` (located at `location`). */
-export function jsonSlots(holder: Container, key: string | number, location: string): JsonSlots {
+/** The slots of the document held at `holder[key]` (located at `location`); `changed` hears of every write. */
+export function jsonSlots(holder: Container, key: string | number, location: string, changed: () => void = () => {}): JsonSlots {
   const slots: TextSlot[] = [];
   const binary: BinaryPart[] = [];
   const renames: Rename[][] = [[]]; // per level of JSON-in-a-string nesting
   const nested: { level: number; holder: Container; key: string | number; doc: { value: unknown }; changed: () => boolean }[] = [];
 
-  type Task =
-    | { kind: "value"; parent: Container; name: string | number; where: string; depth: number }
-    | { kind: "key"; object: Record<string, unknown>; name: string; where: string };
-  const at = (where: string, member: string | number, depth: number) => (depth >= MAX_LOCATION_DEPTH ? where : typeof member === "number" ? `${where}[${member}]` : `${where}.${member}`);
-
   // Depth first in document order, without recursion (however deep the document is nested).
   const walk = (root: Container, rootKey: string | number, rootLocation: string, level: number, markChanged: () => void): void => {
-    const pending: Task[] = [{ kind: "value", parent: root, name: rootKey, where: rootLocation, depth: 0 }];
+    const pending: Task[] = [{ key: false, parent: root, name: rootKey, place: { root: rootLocation, depth: 0 } }];
     while (pending.length > 0) {
       const task = pending.pop()!;
-      if (task.kind === "key") {
-        const { object, name } = task;
-        slots.push({ text: name, location: task.where, reading: false, write: (text) => { renames[level]!.push({ object, from: name, to: text }); markChanged(); } });
+      const { parent, name, place } = task;
+      if (task.key) {
+        slots.push(new KeySlot(name as string, place, parent as Record<string, unknown>, renames[level]!, markChanged));
         continue;
       }
-      const { parent, name, where, depth } = task;
       const value = (parent as Record<string | number, unknown>)[name];
-      const set = (text: string) => {
-        (parent as Record<string | number, unknown>)[name] = text;
-        markChanged();
-      };
       if (typeof value === "string") {
-        stringSlot(value, where, !isLabel(name), set, level, parent, name, markChanged);
+        stringSlot(value, place, !isLabel(name), level, parent, name, markChanged);
       } else if (typeof value === "number" || isRawJson(value)) {
         const source = typeof value === "number" ? String(value) : JSON.stringify(value);
-        if (digitCount(source) >= MIN_DIGITS) slots.push({ text: source, location: where, reading: false, write: set });
+        if (digitCount(source) >= MIN_DIGITS) slots.push(new ValueSlot(source, place, false, parent, name, markChanged));
       } else if (Array.isArray(value)) {
-        for (let index = value.length - 1; index >= 0; index--) pending.push({ kind: "value", parent: value, name: index, where: at(where, index, depth), depth: depth + 1 });
+        for (let index = value.length - 1; index >= 0; index--) pending.push({ key: false, parent: value, name: index, place: { up: place, member: index, depth: place.depth + 1 } });
       } else if (isContainer(value)) {
         const object = value as Record<string, unknown>;
         const keys = Object.keys(object);
         for (let index = keys.length - 1; index >= 0; index--) {
           const member = keys[index]!;
-          const place = at(where, member, depth);
-          pending.push({ kind: "value", parent: object, name: member, where: place, depth: depth + 1 });
-          pending.push({ kind: "key", object, name: member, where: `${place}#key` }); // the key, then its value
+          const child: Place = { up: place, member, depth: place.depth + 1 };
+          pending.push({ key: false, parent: object, name: member, place: child });
+          pending.push({ key: true, parent: object, name: member, place: child }); // the key, then its value
         }
       }
     }
   };
 
-  const stringSlot = (value: string, where: string, reading: boolean, set: (text: string) => void, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
+  const stringSlot = (value: string, place: Place, reading: boolean, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
+    const set = (text: string) => {
+      (parent as Record<string | number, unknown>)[name] = text;
+      markChanged();
+    };
     const first = value.charCodeAt(0);
     if ((first === 123 || first === 91) && value.length > 1) {
       // JSON in a string (tool arguments): its own strings are the text, and it is re-serialised if one changes.
@@ -94,7 +157,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
         let changed = false;
         while (renames.length <= level + 1) renames.push([]);
         nested.push({ level: level + 1, holder: parent, key: name, doc, changed: () => changed });
-        walk(doc, "value", where, level + 1, () => {
+        walk(doc, "value", locate(place), level + 1, () => {
           changed = true;
           markChanged();
         });
@@ -104,17 +167,17 @@ export function jsonSlots(holder: Container, key: string | number, location: str
     const encoded = readBase64(value);
     if (encoded && "text" in encoded) {
       // Base64 that decodes to text is read as that text (and re-encoded if masked).
-      slots.push({ text: encoded.text, location: `${where}#base64`, reading: false, write: (masked) => set(encoded.encode(masked)) });
+      slots.push({ text: encoded.text, location: `${locate(place)}#base64`, reading: false, write: (masked) => set(encoded.encode(masked)) });
       return;
     }
     if (encoded) {
-      binary.push({ location: where, kind: encoded.binary });
+      binary.push({ location: locate(place), kind: encoded.binary });
       return;
     }
-    slots.push({ text: value, location: where, reading, write: set });
+    slots.push(new ValueSlot(value, place, reading, parent, name, markChanged));
   };
 
-  walk(holder, key, location, 0, () => {});
+  walk(holder, key, location, 0, changed);
   return {
     slots,
     binary,

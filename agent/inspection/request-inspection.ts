@@ -95,7 +95,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   };
   switch (canonical.form) {
     case "json":
-      json = jsonSlots(holder, "request", "request");
+      json = jsonSlots(holder, "request", "request", markBody);
       break;
     case "text":
       slots.push({ text: text!, location: "request.body", reading: true, write: (masked) => {
@@ -145,16 +145,8 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
       break;
   }
   if (json) {
-    // JSON slots mark nothing themselves: any write to them changes the body.
-    for (const slot of json.slots) {
-      const write = slot.write;
-      if (write) slot.write = (masked) => {
-        write(masked);
-        markBody();
-      };
-    }
-    slots.push(...json.slots);
-    binary.push(...json.binary);
+    for (const slot of json.slots) slots.push(slot);
+    for (const part of json.binary) binary.push(part);
   }
 
   return {

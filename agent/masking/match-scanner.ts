@@ -59,7 +59,10 @@ export function createMatchScanner(rules: readonly MaskRule[], table?: Pseudonym
     scan(text) {
       // Each detector on its own (not the rule's merged find): the spans must include the losers.
       const found: Match[] = [];
-      for (const rule of rules) for (const detector of rule.detectors.detectors) for (const finding of detector.find(text)) found.push({ ...finding, rule });
+      for (const rule of rules) {
+        if (!rule.detectors.mayFind(text)) continue; // most keys, labels and plain prose
+        for (const detector of rule.detectors.detectors) for (const finding of detector.find(text)) found.push({ ...finding, rule });
+      }
       const findings = mergeFindings([...found]);
       if (!table) return { matches: findings, spans: found };
       const tokens = placeholdersIn(text, table);

@@ -6,7 +6,7 @@
 // reading stream joined, so a keyword split over two content parts is found. Keywords are searched
 // with indexOf in folded copies made once per request: thousands of keyword policies then cost a
 // native substring search each, not a regular-expression scan each.
-import { detectorView, foldWords } from "../../core/text/normalise.js";
+import { detectorText, foldWords } from "../../core/text/normalise.js";
 
 /** The text of one request as content rules read it, its views computed on first use. */
 export interface PromptView {
@@ -32,7 +32,7 @@ export function promptView(...texts: string[]): PromptView {
   const present = texts.filter((text) => text !== "");
   const view: PromptView = {
     get texts() {
-      viewed ??= present.map((text) => detectorView(text).text);
+      viewed ??= present.map(detectorText);
       return viewed;
     },
     get folded() {
@@ -83,7 +83,7 @@ export function keywordMatcher(keywords: readonly string[]): ContentMatcher | un
   // A phrase also matches written without its spaces, as it reads when spelled out ("p r o j e c t n i g h t").
   const folded = trimmed.filter((keyword) => wordKeyword.test(keyword)).map(foldWords).filter((needle) => needle !== "");
   const words = [...new Set([...folded, ...folded.map((needle) => needle.replaceAll(" ", ""))])];
-  const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorView(keyword).text)))];
+  const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorText(keyword))))];
   if (words.length === 0 && literals.length === 0) return undefined;
   return {
     test: (prompt) =>

@@ -44,7 +44,17 @@ export interface CompiledDetectors {
   readonly maxHoldBack: number;
   /** Emitted characters a stream masker keeps as context before its held tail. */
   readonly lookbehind: number;
+  /**
+   * False when nothing in `text` can be found: built-in detectors only, and no digit, `@`, `%`,
+   * `:` or non-ASCII character in it (every built-in value has one of those, in any form the
+   * normalised view reads). A cheap test before scanning many short texts (keys, labels, prose).
+   */
+  mayFind(text: string): boolean;
 }
+
+// What every built-in finding contains, in the text as written: digits (phones, cards, IBANs, SSNs,
+// IPv4, keys), "@" (e-mail), "%" (escapes), ":" (IPv6), or non-ASCII (look-alike forms).
+const mayHoldValue = /[0-9@%:\u0080-\uffff]/;
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
   email: () => emailDetector(),
@@ -92,5 +102,6 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,
+    mayFind: spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "") ? () => true : (text) => mayHoldValue.test(text),
   };
 }

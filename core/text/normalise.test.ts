@@ -2,7 +2,7 @@
 // fast path of foldWords agrees with the general one.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectorView, foldWords, wordView } from "./normalise.js";
+import { detectorText, detectorView, foldWords, wordView } from "./normalise.js";
 
 const original = (text: string, view: ReturnType<typeof detectorView>, needle: string) => {
   const at = view.text.indexOf(needle);
@@ -60,12 +60,32 @@ describe("wordView and foldWords", () => {
     expect(text.slice(start, end)).toBe("PRОJECT—Nightingale");
   });
 
-  it("ASCII fast path equals the general path", () => {
+  it("the offset-free fold equals the word view's text, for any text", () => {
+    const pieces = fc.constantFrom("a", "é", "İ", "ß", "Σ", "😀", "１", "٤", "\u200b", "\u00ad", "%40", "%E2%82%AC", "%", " ", "-", "n i g h t", "Прo", "ｍ", "ﬁ", "\u0301");
     fc.assert(
-      fc.property(fc.string({ unit: "binary-ascii", maxLength: 40 }), (text) => {
+      fc.property(fc.array(fc.oneof(pieces, fc.string({ maxLength: 3 })), { maxLength: 16 }).map((parts) => parts.join("")), (text) => {
+        expect(foldWords(text)).toBe(wordView(text).text.trim());
+        expect(detectorText(text)).toBe(detectorView(text).text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("ASCII fast path equals the general path", () => {
+    const ascii = fc.oneof(fc.string({ unit: "binary-ascii", maxLength: 40 }), fc.array(fc.constantFrom("a", "b", "1", "0", "i", "m", " ", ".", "-", "word", "XY", "  "), { maxLength: 20 }).map((parts) => parts.join("")));
+    fc.assert(
+      fc.property(ascii, (text) => {
         expect(foldWords(text)).toBe(wordView(text).text.trim());
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
+  });
+});
+
+describe("long texts", () => {
+  it("fold 300 KB of spelled-out and non-ASCII text without running out of stack", () => {
+    const text = "wörd a b c d ".repeat(30_000);
+    expect(foldWords(text).startsWith("word abcd word abcd")).toBe(true);
+    expect(wordView(text).toOriginal(0, 1)).toEqual([0, 1]);
   });
 });

@@ -86,8 +86,8 @@ function percentRun(text: string, at: number): { decoded: string; end: number; s
 /** Builds a normalised text one piece at a time, remembering each piece's original span. */
 class ViewBuilder {
   private text = "";
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
   push(piece: string, start: number, end: number): void {
     for (let index = 0; index < piece.length; index++) {
       this.starts.push(start);
@@ -131,8 +131,8 @@ class ViewBuilder {
       ends.push(this.ends[index]!);
     }
     this.text = squeezed;
-    this.starts.splice(0, this.starts.length, ...starts);
-    this.ends.splice(0, this.ends.length, ...ends);
+    this.starts = starts;
+    this.ends = ends;
   }
   view(originalLength: number): NormalisedView {
     const { text, starts, ends } = this;
@@ -150,35 +150,110 @@ class ViewBuilder {
   }
 }
 
+// Maps a normalised text back by runs: a run copied as it is maps character for character; a
+// folded piece maps every character to its source span. Runs of plain ASCII cost one record.
+class RunBuilder {
+  text = "";
+  private readonly at: number[] = []; // normalised start of each run
+  private readonly from: number[] = []; // original start
+  private readonly to: number[] = []; // original end
+  private readonly copied: boolean[] = [];
+  private add(piece: string, start: number, end: number, copied: boolean): void {
+    if (piece === "") return;
+    this.at.push(this.text.length);
+    this.from.push(start);
+    this.to.push(end);
+    this.copied.push(copied);
+    this.text += piece;
+  }
+  copy(original: string, start: number, end: number): void {
+    this.add(original.slice(start, end), start, end, true);
+  }
+  fold(piece: string, start: number, end: number): void {
+    this.add(piece, start, end, false);
+  }
+  view(originalLength: number): NormalisedView {
+    const { text, at, from, to, copied } = this;
+    const runOf = (index: number) => {
+      let low = 0;
+      let high = at.length - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >> 1;
+        if (at[middle]! <= index) low = middle;
+        else high = middle - 1;
+      }
+      return low;
+    };
+    const startOf = (index: number) => {
+      if (index >= text.length || at.length === 0) return originalLength;
+      const run = runOf(index);
+      return copied[run] ? from[run]! + (index - at[run]!) : from[run]!;
+    };
+    const endOf = (index: number) => {
+      const run = runOf(index);
+      return copied[run] ? from[run]! + (index - at[run]!) + 1 : to[run]!;
+    };
+    return {
+      text,
+      identity: false,
+      toOriginal: (start, end) => (end <= start ? [startOf(start), startOf(start)] : [startOf(start), endOf(end - 1)]),
+    };
+  }
+}
+
+// What needs work in the detector view: anything but plain ASCII, and "%".
+const needsWork = /[^\t\n\r\x20-\x24\x26-\x7e]/g;
+
+/** Builds the detector view of `text` into `out` (see the header). */
+function buildDetectorView(text: string, out: { copy(original: string, start: number, end: number): void; fold(piece: string, start: number, end: number): void }): void {
+  let index = 0;
+  needsWork.lastIndex = 0;
+  for (let match = needsWork.exec(text); match !== null; match = needsWork.exec(text)) {
+    const at = match.index;
+    if (at < index) continue;
+    if (at > index) out.copy(text, index, at);
+    const code = text.codePointAt(at)!;
+    index = at;
+    const run = code === 37 ? percentRun(text, at) : undefined;
+    if (run) {
+      // Each decoded character maps to the escapes it came from; decoded text is folded too.
+      let byteAt = 0;
+      for (const char of run.decoded) {
+        const width = Buffer.byteLength(char, "utf8");
+        const start = run.starts[byteAt]!;
+        byteAt += width;
+        const end = byteAt < run.starts.length ? run.starts[byteAt]! : run.end;
+        const point = char.codePointAt(0)!;
+        out.fold(point < 128 ? char : foldCodePoint(point), start, end);
+      }
+      index = run.end;
+    } else if (code === 37) {
+      out.copy(text, at, at + 1);
+      index = at + 1;
+    } else {
+      const width = code > 0xffff ? 2 : 1;
+      out.fold(foldCodePoint(code), at, at + width);
+      index = at + width;
+    }
+    needsWork.lastIndex = index;
+  }
+  if (index < text.length) out.copy(text, index, text.length);
+}
+
 /** The detector view of `text` (see the header). */
 export function detectorView(text: string): NormalisedView {
   if (plainAscii.test(text)) return identityView(text);
-  const out = new ViewBuilder();
-  let index = 0;
-  while (index < text.length) {
-    const code = text.codePointAt(index)!;
-    if (code === 37) {
-      const run = percentRun(text, index);
-      if (run) {
-        // Each decoded character maps to the escapes it came from; decoded text is folded too.
-        let byteAt = 0;
-        for (const char of run.decoded) {
-          const width = Buffer.byteLength(char, "utf8");
-          const start = run.starts[byteAt]!;
-          byteAt += width;
-          const end = byteAt < run.starts.length ? run.starts[byteAt]! : run.end;
-          const point = char.codePointAt(0)!;
-          out.push(point < 128 ? char : foldCodePoint(point), start, end);
-        }
-        index = run.end;
-        continue;
-      }
-    }
-    const width = code > 0xffff ? 2 : 1;
-    out.push(code < 128 ? String.fromCharCode(code) : foldCodePoint(code), index, index + width);
-    index += width;
-  }
+  const out = new RunBuilder();
+  buildDetectorView(text, out);
   return out.view(text.length);
+}
+
+/** The detector view's text alone (no offsets: content rules). */
+export function detectorText(text: string): string {
+  if (plainAscii.test(text)) return text;
+  const pieces: string[] = [];
+  buildDetectorView(text, { copy: (original, start, end) => pieces.push(original.slice(start, end)), fold: (piece) => pieces.push(piece) });
+  return pieces.join("");
 }
 
 const letterOrDigit = /[\p{L}\p{N}]/u;
@@ -229,13 +304,39 @@ export function wordView(text: string): NormalisedView {
 
 // The word view of plain ASCII without offsets: the same characters as wordChar gives them.
 const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", i: "l", m: "rn" };
-const asciiFolded = /[01im]/g;
+// Each ASCII character as the word view reads it (undefined: a separator).
+const asciiWord: (string | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const char = String.fromCharCode(code).toLowerCase();
+  if (!/[a-z0-9]/.test(char)) return undefined;
+  return asciiSkeleton[char] ?? char;
+});
 const notLetterOrDigit = /[^a-z0-9]+/g;
 // Three one-character tokens in a row (the fast path leaves those to wordView's squeeze).
 const spelledOut = /(?:^|[^A-Za-z0-9])[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9](?:[^A-Za-z0-9]|$)/;
 
+// Runs of three or more one-character words in an ASCII word view ("p r o j e c t").
+const spelledRun = /(?<![a-z0-9])[a-z0-9](?: [a-z0-9]){2,}(?![a-z0-9])/g;
+
+const spacesRun = / {2,}/g;
+const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{L}\p{N}])/gu;
+
+// The word view's text of a text that is not plain ASCII, without offsets (content rules).
+function foldWordsText(text: string): string {
+  const detected = detectorText(text);
+  if (plainAscii.test(detected)) return foldWords(detected);
+  const pieces: string[] = [];
+  for (const char of detected) {
+    const code = char.charCodeAt(0);
+    pieces.push(code < 128 ? (asciiWord[code] ?? " ") : wordChar(char));
+  }
+  const folded = pieces.join("").replace(spacesRun, " ").trim();
+  return folded.replace(spelledRunAny, (run) => run.replaceAll(" ", ""));
+}
+
 /** The word view's text alone (keywords: no offsets needed), without leading or trailing space. */
 export function foldWords(text: string): string {
-  if (!plainAscii.test(text) || spelledOut.test(text)) return wordView(text).text.trim();
-  return text.toLowerCase().replace(asciiFolded, (char) => asciiSkeleton[char]!).replace(notLetterOrDigit, " ").trim();
+  if (!plainAscii.test(text)) return foldWordsText(text);
+  // Native passes, not a callback per match: "i" and "m" are a tenth of English prose.
+  const folded = text.toLowerCase().replace(notLetterOrDigit, " ").replaceAll("i", "l").replaceAll("m", "rn").replaceAll("0", "o").replaceAll("1", "l").trim();
+  return spelledOut.test(text) ? folded.replace(spelledRun, (run) => run.replaceAll(" ", "")) : folded;
 }
