@@ -171,7 +171,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse(masked.refusal, masked.reason);
       }
       const forwarded = masked.upstream;
-      recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes });
+      recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes, forwardedPath: `${forwarded.route.rest}${forwarded.route.search}` });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // A spent budget (pushed by the control plane) refuses what the policies let through.
       const spent = snapshot.budgets.check({

@@ -62,6 +62,8 @@ export interface Protection {
   session?: MaskSession;
   /** The request body as forwarded (masked), kept when the record mode is masked. */
   forwarded?: Uint8Array;
+  /** The path and query as forwarded (masked): recorded instead of the caller's unless the record mode is raw. */
+  forwardedPath?: string;
 }
 
 const recordedBodies: Record<RecordChoice, RecordedBodies> = {
@@ -149,8 +151,9 @@ export function startExchangeRecorder(init: {
       exchange.model = facts.model;
       exchange.stream = facts.stream;
     },
-    protection({ record, masks, session, forwarded }) {
+    protection({ record, masks, session, forwarded, forwardedPath }) {
       mode = record;
+      if (record !== "raw" && forwardedPath !== undefined) exchange.path = forwardedPath;
       masking = session;
       exchange.maskPolicies = masks.map((rule) => rule.policy);
       if (record === "masked" && forwarded) {

@@ -4,6 +4,7 @@
 // form (provider views: decoded, unescaped, percent-decoded, folded), a refused or denied one must
 // be answered in the provider's format and reach nothing upstream.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.js";
 import { leakedValues } from "./client-view.js";
 import { inProviderFormat, providerViews, startRequestBed, type RequestBed } from "./request-bed.js";
 import { REQUEST_CASES } from "./request-corpus.js";
@@ -31,5 +32,14 @@ describe("request-side evasion corpus", () => {
     expect(inProviderFormat(entry.connection, sent.answer), JSON.stringify(sent.answer)).toBe(true);
     if (entry.expect === "denied") expect(sent.status).toBe(403);
     else expect([400, 413, 415]).toContain(sent.status);
+  });
+});
+
+describe("the record of a masked request", () => {
+  it("keeps the path and query as forwarded, masked", async () => {
+    const sent = await bed.send("openai", "/v1/chat/completions?note=jane.doe%40example.com", { headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [] }) });
+    expect(sent.received?.path).toBe("/v1/chat/completions?note=%5BEMAIL%5D");
+    const exchange = await eventually("the record", () => [...bed.bed.controlPlane.exchanges.values()].find((entry) => entry.path.includes("note=")));
+    expect(exchange.path).toBe("/v1/chat/completions?note=%5BEMAIL%5D");
   });
 });
