@@ -28,6 +28,8 @@ export interface ReplyMasker {
   readonly active: boolean;
   /** The compiled detector sets of the response rules (shared by every exchange of a snapshot: caches key on them). */
   readonly detectorSets: readonly object[];
+  /** The first response rule that does not let binary parts (images, audio, files) pass uninspected, if any. */
+  readonly refusesBinary: string | undefined;
 }
 
 export interface MaskContext {
@@ -70,6 +72,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
       },
       detectorSets: responseRules.map((rule) => rule.detectors),
+      refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
       get active() {
         return responseRules.length > 0 || table.restorable > 0;
       },

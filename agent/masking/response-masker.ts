@@ -7,7 +7,8 @@ import { looksLikeJson, parseJsonBodyExact } from "./json-body.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { ResponseStream } from "./response-stream.js";
-import { strictUtf8 } from "./uninspectable.js";
+import { binaryPart, mediaKind } from "./binary-parts.js";
+import { strictUtf8, UninspectableReply } from "./uninspectable.js";
 
 const unchanged = (body: Buffer): MaskedBody => ({ client: body, record: body });
 const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
@@ -38,7 +39,16 @@ function maskAsStream(body: Buffer, stream: ResponseStream): MaskedBody {
 
 /** The caller's and the record's body; throws UninspectableReply when the body is not UTF-8. */
 export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream): MaskedBody {
-  const text = strictUtf8(body);
+  let text: string;
+  try {
+    text = strictUtf8(body);
+  } catch (error) {
+    // A media file (its signature says so) is a binary part: it passes if every rule allows them.
+    const kind = error instanceof UninspectableReply ? mediaKind(body) : undefined;
+    if (kind === undefined) throw error;
+    binaryPart(masker, kind, "response.body");
+    return unchanged(body);
+  }
   if (text.trim() === "") return unchanged(body);
   const documents = documentsOf(text);
   if (documents) {

@@ -7,6 +7,8 @@
 // `finish_reason` also what they still held, placed at the same path. Held text left at `[DONE]` (or
 // the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
 // the text they spell (logprobs.ts). Everything else in a chunk is left to the generic pass.
+import { readBase64 } from "../inspection/base64-text.js";
+import { binaryPart } from "./binary-parts.js";
 import { isIdentityKey } from "./json-walk.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import type { Draft } from "./event-draft.js";
@@ -158,6 +160,13 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     const logprobs = objectAt(choice.logprobs);
     const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
     for (const found of delta ? deltaStrings(delta) : []) {
+      const encoded = found.value.length >= 256 ? readBase64(found.value) : undefined;
+      if (encoded && "binary" in encoded) {
+        // A binary chunk (audio data): not text, passes as it is only if every rule allows binary parts.
+        binaryPart(reply, encoded.binary, location(index, found.pathKey));
+        claim(found.container, found.key);
+        continue;
+      }
       const entry = streamFor(index, found);
       entry.logprobs?.add(logprobs?.[entry.field as string], found.value.length);
       const texts = entry.stream.push(found.value);

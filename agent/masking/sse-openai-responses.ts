@@ -8,6 +8,8 @@
 // output_item.done, response.completed…) carry exactly the text the deltas gave, so a client that
 // rebuilds the text from deltas and one that reads the final response see the same thing.
 // Output text logprobs travel with their text (logprobs.ts). Everything else: the generic pass.
+import { readBase64 } from "../inspection/base64-text.js";
+import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import type { Claims } from "./json-walk.js";
 import { walkJson } from "./json-walk.js";
@@ -106,6 +108,13 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
       const type = object?.type;
       if (!object || typeof type !== "string" || !type.startsWith("response.")) return undefined;
       if (type.endsWith(".delta") && typeof object.delta === "string") {
+        const encoded = object.delta.length >= 256 ? readBase64(object.delta) : undefined;
+        if (encoded && "binary" in encoded) {
+          // A binary chunk (audio, a partial image): passes as it is only if every rule allows binary parts.
+          binaryPart(reply, encoded.binary, location(type.slice(0, -".delta".length), object));
+          claims.claim(object, "delta");
+          return [];
+        }
         const entry = entryFor(type.slice(0, -".delta".length), object);
         entry.logprobs.add(object.logprobs, object.delta.length);
         draft.set(object, "delta", entry.stream.push(object.delta));

@@ -5,6 +5,7 @@
 // pattern, in this value and in the events before it). Edits go into the value's draft. One masker
 // serves every event of a reply (no closures per event: this runs for every streamed event).
 import { readBase64 } from "../inspection/base64-text.js";
+import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
 import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type JsonVisitor, type Place } from "./json-walk.js";
@@ -102,7 +103,7 @@ class Masker implements ValueMasker, JsonVisitor {
       const masked = this.clean.mask(encoded.text, place, (at) => `${locationOf(at)}#base64`);
       return this.whole(container, key, value, masked && { client: encoded.encode(masked.client), record: encoded.encode(masked.record) });
     }
-    if (encoded) return; // a binary payload (image, audio): named by its shape, not read
+    if (encoded) binaryPart(this.reply, encoded.binary, locationOf(place)); // not read: passes only if every rule allows
     const deliver = this.draft.later(container, key);
     const observe = this.observe;
     const delivered: Deliver = observe

@@ -14,6 +14,8 @@ export interface MaskRule {
   style: "redact" | "pseudonymize";
   /** With pseudonymize: placeholders in the provider's response are replaced by the original values for the caller. */
   restore: boolean;
+  /** The policy's `binary: allow`: parts that are not text (images, audio, files) may pass uninspected; absent or false: refused. */
+  allowBinary?: boolean;
 }
 
 /** How many values one detector masked (or, detector "restored", how many placeholders were restored) in one place; never values. */

@@ -65,7 +65,7 @@ export function compileMaskRule(policy: Policy, defaultPhoneRegions?: readonly s
   } catch (error) {
     throw new Error(`policy ${policy.name}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { policy: policy.name, detectors, direction, style, restore: style === "pseudonymize" && policy.restore };
+  return { policy: policy.name, detectors, direction, style, restore: style === "pseudonymize" && policy.restore, allowBinary: policy.allowBinary };
 }
 
 /** The review rule of a review policy, defaults applied and the wait capped. */

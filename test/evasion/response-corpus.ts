@@ -28,6 +28,8 @@ export interface ReplyCase {
   refused?: boolean;
   /** Bytes per network chunk the stand-in writes (default: 7 for streams, the whole body otherwise). */
   chunkBytes?: number;
+  /** Sent under the policy that says `binary: allow` (by default binary parts are refused). */
+  allowBinary?: boolean;
 }
 
 export const EMAIL = "zoe.quill@example.org";
@@ -168,6 +170,19 @@ for (const [encoding, encode] of [["gzip", gzipSync], ["br", brotliCompressSync]
 add("chat", true, "charset", "an invalid UTF-8 byte mid-stream", Buffer.concat([Buffer.from(chat.stream([{ content: "hello" }]).slice(0, 120)), Buffer.from([0xc3, 0x28]), Buffer.from(`${sse.data(chat.chunk({ content: EMAIL }))}`)]), [EMAIL], { refused: true });
 add("chat", true, "headers", "a value in a stream's header", chatSse, [EMAIL, KEY], { headers: { "content-type": "text/event-stream", "x-request-note": KEY } });
 
+// Binary parts (media as base64, a media body): refused unless the policy says binary: allow.
+const media = Buffer.concat([Buffer.from("RIFF\x00\x00\x00\x00WAVEfmt ", "latin1"), Buffer.alloc(600, 0xa5)]).toString("base64");
+const mp3 = Buffer.concat([Buffer.from("ID3\x04\x00\x00", "latin1"), Buffer.alloc(2000, 0xe7)]);
+for (const allowBinary of [false, true]) {
+  const under = allowBinary ? " (binary: allow)" : "";
+  add("chat", false, "binary", `audio data as base64 beside its transcript${under}`, chat.whole({ audio: { id: "a", data: media, expires_at: 1, transcript: `say ${SSN}` } }), [SSN], { refused: !allowBinary, allowBinary });
+  add("chat", true, "binary", `audio data chunks in a stream${under}`, chat.stream([{ audio: { id: "a" } }, ...split(media, 3).map((data) => ({ audio: { data } })), ...split(`say ${SSN}`, 3).map((transcript) => ({ audio: { transcript } }))]), [SSN], { refused: !allowBinary, allowBinary });
+  add("responses", false, "binary", `an image generation result${under}`, responses.whole([{ id: "ig", type: "image_generation_call", status: "completed", result: media, revised_prompt: `portrait of ${EMAIL}` }]), [EMAIL], { refused: !allowBinary, allowBinary });
+  add("responses", true, "binary", `audio deltas${under}`, responses.stream([...split(media, 3).map((delta): [string, Json] => ["response.audio.delta", { delta }]), ...split(`say ${PHONE}`, 3).map((delta): [string, Json] => ["response.audio.transcript.delta", { delta }])]), [PHONE], { refused: !allowBinary, allowBinary });
+  add("chat", false, "binary", `a speech body (audio/mpeg)${under}`, mp3, [], { refused: !allowBinary, allowBinary, headers: { "content-type": "audio/mpeg" } });
+}
+add("chat", false, "binary", "bytes that are no media and not UTF-8, under binary: allow", Buffer.concat([Buffer.from(plainChat.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(plainChat.slice(30))]), [EMAIL], { refused: true, allowBinary: true });
+
 // ── OpenAI Responses API, whole ───────────────────────────────────────────────────────────────
 add("responses", false, "known field", "output_text", responses.whole([responses.message(text(EMAIL))]), [EMAIL]);
 add("responses", false, "reasoning", "reasoning summary", responses.whole([{ id: "rs_1", type: "reasoning", summary: [{ type: "summary_text", text: `uses ${PHONE}` }] }, responses.message("ok")]), [PHONE]);
@@ -259,6 +274,9 @@ add("anthropic", true, "errors", "an error event", anthropic.stream([["error", {
 add("anthropic", true, "interleaving", "a value split across two text blocks", anthropic.stream([...anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["mail zoe.quill@"]), ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", ["example.org"])]), [EMAIL]);
 add("anthropic", true, "content type", "an Anthropic stream sent as text/plain", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", split(text(EMAIL), 4))), [EMAIL], { headers: { "content-type": "text/plain" } });
 add("anthropic", true, "charset", "an invalid UTF-8 byte in an event", Buffer.concat([Buffer.from(anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])).slice(0, 200)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(sse.named("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: EMAIL } }))]), [EMAIL], { refused: true });
+
+/** The base64 media the binary cases carry. */
+export const MEDIA = media;
 
 /** Every case, in order. */
 export const REPLY_CASES: readonly ReplyCase[] = cases;

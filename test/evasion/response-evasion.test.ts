@@ -9,7 +9,7 @@ import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
 import { clientViews, leakedValues } from "./client-view.js";
-import { REPLY_CASES, type Api, type ReplyCase } from "./response-corpus.js";
+import { MEDIA as media, REPLY_CASES, type Api, type ReplyCase } from "./response-corpus.js";
 
 const MODEL = "evasion";
 let bed: PolicyBed;
@@ -19,7 +19,11 @@ beforeAll(async () => {
   bed = await startPolicyBed();
   await bed.use([
     {
-      name: "mask-replies", priority: 90, action: PolicyAction.MASK, direction: 2 /* RESPONSE */,
+      name: "mask-replies", priority: 90, action: PolicyAction.MASK, direction: 2 /* RESPONSE */, when: 'request.model != "evasion-binary"',
+      detectors: ["email", "phone", "payment-card", "iban", "us-ssn", "ip-address", "secrets"], phoneRegion: "US",
+    },
+    {
+      name: "mask-replies-binary", priority: 95, action: PolicyAction.MASK, direction: 2 /* RESPONSE */, allowBinary: true, when: 'request.model == "evasion-binary"',
       detectors: ["email", "phone", "payment-card", "iban", "us-ssn", "ip-address", "secrets"], phoneRegion: "US",
     },
     { name: "allow-all" },
@@ -30,10 +34,10 @@ afterAll(() => bed?.close());
 
 const paths: Record<Api, string> = { chat: "/openai/v1/chat/completions", responses: "/openai/v1/responses", anthropic: "/claude/v1/messages" };
 
-function requestBody(api: Api, stream: boolean): unknown {
-  if (api === "chat") return { model: MODEL, messages: [{ role: "user", content: "hi" }], stream };
-  if (api === "responses") return { model: MODEL, input: "hi", stream };
-  return { model: MODEL, max_tokens: 64, messages: [{ role: "user", content: "hi" }], stream };
+function requestBody(api: Api, stream: boolean, model = MODEL): unknown {
+  if (api === "chat") return { model, messages: [{ role: "user", content: "hi" }], stream };
+  if (api === "responses") return { model, input: "hi", stream };
+  return { model, max_tokens: 64, messages: [{ role: "user", content: "hi" }], stream };
 }
 
 function bytesOf(body: ReplyCase["body"]): Buffer {
@@ -56,7 +60,7 @@ async function run(entry: ReplyCase): Promise<{ status: number; headers: Record<
   const answer = await request(`${bed.agent.url}${paths[entry.api]}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-script": script(entry) },
-    body: JSON.stringify(requestBody(entry.api, entry.stream)),
+    body: JSON.stringify(requestBody(entry.api, entry.stream, entry.allowBinary ? "evasion-binary" : MODEL)),
   });
   const body = Buffer.from(await answer.body.arrayBuffer());
   return { status: answer.statusCode, headers: answer.headers, body };
@@ -86,7 +90,8 @@ describe("response-side evasion corpus", () => {
       return;
     }
     expect(answer.status).toBe(entry.status ?? 200);
-    if (!entry.name.includes("duplicate keys")) expect(views.some((view) => marker.test(view))).toBe(true);
+    if (!entry.name.includes("duplicate keys") && entry.secrets.length > 0) expect(views.some((view) => marker.test(view))).toBe(true);
+    if (entry.allowBinary && entry.kind === "binary" && !Buffer.isBuffer(entry.body)) expect(text).toContain(media.slice(0, 40)); // the media passed as it was
   });
 
   it("passes bodiless answers as they are: a 204, and a HEAD answer keeps its length", async () => {

@@ -1,0 +1,30 @@
+// Parts of a reply that are not text — base64 images, audio and files in JSON, a media body — are
+// named, not read. Like in requests, each mask policy says whether they may pass (`binary: allow`);
+// by default (`refuse`) a reply carrying one cannot be inspected and is refused (uninspectable.ts).
+import type { ReplyMasker } from "./mask-context.js";
+import { UninspectableReply } from "./uninspectable.js";
+
+/** Lets a binary part of `kind` at `location` pass when every response rule allows binary parts; else throws UninspectableReply. */
+export function binaryPart(reply: ReplyMasker, kind: string, location: string): void {
+  const policy = reply.refusesBinary;
+  if (policy !== undefined) throw new UninspectableReply(`it has a binary part (${kind} at ${location}) that policy ${policy} cannot inspect and does not allow (binary: allow would let it pass)`);
+}
+
+// File signatures of the media an API returns as a body (speech, images, files).
+const signatures: [string, (bytes: Buffer) => boolean][] = [
+  ["image/png", (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
+  ["image/jpeg", (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ["image/gif", (b) => b.subarray(0, 4).toString("latin1") === "GIF8"],
+  ["image/webp", (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP"],
+  ["audio/wav", (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WAVE"],
+  ["audio/mpeg", (b) => b.subarray(0, 3).toString("latin1") === "ID3" || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)],
+  ["audio/ogg", (b) => b.subarray(0, 4).toString("latin1") === "OggS"],
+  ["audio/flac", (b) => b.subarray(0, 4).toString("latin1") === "fLaC"],
+  ["video/mp4", (b) => b.subarray(4, 8).toString("latin1") === "ftyp"],
+  ["application/zip", (b) => b.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))],
+];
+
+/** The media type a body's first bytes announce (a known file signature), or undefined. */
+export function mediaKind(bytes: Buffer): string | undefined {
+  return signatures.find(([, test]) => test(bytes))?.[0];
+}
