@@ -60,7 +60,9 @@ export function createClaims(): Claims {
 
 // Identifiers a provider sends whole in every event or object: masked on their own, never joined
 // with the same field of other events (a repeated id would otherwise read as one growing token).
-const IDENTITY = /^(?:id|object|type|role|name|model|status|created|index|signature|obfuscation|system_fingerprint|service_tier|finish_reason|stop_reason|stop_sequence|sequence_number|tool_choice|truncation|modelVersion|[a-z]+(?:_[a-z]+)*_(?:id|index|at|type)|[a-z]+(?:[A-Z][a-z]+)*Id)$/;
+// Opaque tokens the provider encrypts for itself (`encrypted_content`, a thinking `signature`) are
+// masked the same way (they are text to no reader, and are not media either).
+const IDENTITY = /^(?:id|object|type|role|name|model|status|created|index|signature|obfuscation|encrypted_content|system_fingerprint|service_tier|finish_reason|stop_reason|stop_sequence|sequence_number|tool_choice|truncation|modelVersion|[a-z]+(?:_[a-z]+)*_(?:id|index|at|type)|[a-z]+(?:[A-Z][a-z]+)*Id)$/;
 const identityKeys = new Map<string, boolean>();
 
 /** Whether a field of this name holds an identifier rather than text. */

@@ -52,6 +52,9 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
   };
 }
 
+// The encrypted `data` of an Anthropic `redacted_thinking` block (or any block named redacted).
+const redactedData = (place: Place) => place.key === "data" && /redacted/.test(String((place.container as Record<string, unknown>).type ?? ""));
+
 // Digits a detector may find in a number (cards, phone numbers, SSNs): fewer than six cannot be one.
 const manyDigits = /\d{6}/;
 
@@ -103,7 +106,9 @@ class Masker implements ValueMasker, JsonVisitor {
       const masked = this.clean.mask(encoded.text, place, (at) => `${locationOf(at)}#base64`);
       return this.whole(container, key, value, masked && { client: encoded.encode(masked.client), record: encoded.encode(masked.record) });
     }
-    if (encoded) binaryPart(this.reply, encoded.binary, locationOf(place)); // not read: passes only if every rule allows
+    // Not read: passes only if every rule allows binary parts — but a redacted thinking block's
+    // `data` is the provider's encrypted token, not media.
+    if (encoded && !redactedData(place)) binaryPart(this.reply, encoded.binary, locationOf(place));
     const deliver = this.draft.later(container, key);
     const observe = this.observe;
     const delivered: Deliver = observe

@@ -181,6 +181,9 @@ for (const allowBinary of [false, true]) {
   add("responses", true, "binary", `audio deltas${under}`, responses.stream([...split(media, 3).map((delta): [string, Json] => ["response.audio.delta", { delta }]), ...split(`say ${PHONE}`, 3).map((delta): [string, Json] => ["response.audio.transcript.delta", { delta }])]), [PHONE], { refused: !allowBinary, allowBinary });
   add("chat", false, "binary", `a speech body (audio/mpeg)${under}`, mp3, [], { refused: !allowBinary, allowBinary, headers: { "content-type": "audio/mpeg" } });
 }
+add("responses", false, "binary", "encrypted reasoning content is an opaque token, not media", responses.whole([{ id: "rs", type: "reasoning", summary: [{ type: "summary_text", text: `about ${EMAIL}` }], encrypted_content: media }, responses.message("ok")]), [EMAIL]);
+add("anthropic", false, "binary", "a redacted thinking block is an opaque token, not media", anthropic.whole([{ type: "redacted_thinking", data: media }, { type: "text", text: `for ${EMAIL}` }]), [EMAIL]);
+add("anthropic", true, "binary", "a redacted thinking block in a stream", anthropic.stream([["content_block_start", { index: 0, content_block: { type: "redacted_thinking", data: media } }], ["content_block_stop", { index: 0 }], ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", split(`for ${EMAIL}`, 3))]), [EMAIL]);
 add("chat", false, "binary", "bytes that are no media and not UTF-8, under binary: allow", Buffer.concat([Buffer.from(plainChat.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(plainChat.slice(30))]), [EMAIL], { refused: true, allowBinary: true });
 
 // ── OpenAI Responses API, whole ───────────────────────────────────────────────────────────────
