@@ -28,14 +28,18 @@ describe("detectorView", () => {
     ["combining marks", "ja\u0308ne", "jane", "ja\u0308ne"],
     ["variation selectors and tags", "j\ufe0fa\u{e0061}ne", "jane", "j\ufe0fa\u{e0061}ne"],
     ["astral math digits", "𝟒𝟏𝟏𝟏", "4111", "𝟒𝟏𝟏𝟏"],
+    ["a JSON escape pasted as text", "jane.doe\\u0040example.com", "jane.doe@example.com", "jane.doe\\u0040example.com"],
+    ["a hex escape", "jane.doe\\x40example.com", "jane.doe@example.com", "jane.doe\\x40example.com"],
+    ["an HTML character reference", "jane.doe&#64;example&#x2E;com", "jane.doe@example.com", "jane.doe&#64;example&#x2E;com"],
   ])("folds %s and maps back to the original span", (_name, text, needle, span) => {
     const view = detectorView(text);
     expect(view.text).toContain(needle);
     expect(original(text, view, needle)).toBe(span);
   });
 
-  it("leaves a percent sign that is no escape alone", () => {
+  it("leaves a percent sign, an ampersand or a backslash that opens no escape alone", () => {
     expect(detectorView("100% sure é").text).toBe("100% sure e");
+    expect(detectorView("AT&T \\n C:\\dir &#xZZ; \\u12 é").text).toBe("AT&T \\n C:\\dir &#xZZ; \\u12 e");
   });
 });
 
@@ -61,7 +65,7 @@ describe("wordView and foldWords", () => {
   });
 
   it("the offset-free fold equals the word view's text, for any text", () => {
-    const pieces = fc.constantFrom("a", "é", "İ", "ß", "Σ", "😀", "１", "٤", "\u200b", "\u00ad", "%40", "%E2%82%AC", "%", " ", "-", "n i g h t", "Прo", "ｍ", "ﬁ", "\u0301");
+    const pieces = fc.constantFrom("&#64;", "\\u0040", "\\x4", "&", "\\", "a", "é", "İ", "ß", "Σ", "😀", "１", "٤", "\u200b", "\u00ad", "%40", "%E2%82%AC", "%", " ", "-", "n i g h t", "Прo", "ｍ", "ﬁ", "\u0301");
     fc.assert(
       fc.property(fc.array(fc.oneof(pieces, fc.string({ maxLength: 3 })), { maxLength: 16 }).map((parts) => parts.join("")), (text) => {
         expect(foldWords(text)).toBe(wordView(text).text.trim());

@@ -2,7 +2,8 @@
 // model) reads the same is matched the same. Two views of a text, each with a map back to the
 // original offsets, so the ORIGINAL span is what gets masked:
 //
-// - the detector view: percent-encoded bytes decoded (`%40` is `@`), compatibility forms folded
+// - the detector view: percent-encoded bytes and escapes decoded (`%40`, `\u0040`, `\x40` and
+//   `&#64;` are `@`), compatibility forms folded
 //   (NFKD: full-width `＠`, `①`, ligatures, NBSP and other spaces), combining marks and default-
 //   ignorable characters dropped (zero-width space and joiners, soft hyphen, bidi controls,
 //   variation selectors, tag characters, Hangul fillers), decimal digits of every script read as
@@ -34,7 +35,8 @@ const ignorable = /^\p{Default_Ignorable_Code_Point}$/u;
 const mark = /\p{M}/gu;
 const decimalDigit = /^\p{Nd}$/u;
 // ASCII printable, tab, LF, CR only: nothing to normalise for detectors (no `%` either).
-const plainAscii = /^[\t\n\r\x20-\x24\x26-\x7e]*$/;
+// (`%`, `&` and `\` may open an escape.)
+const plainAscii = /^[\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]*$/;
 
 // The ASCII digit of a decimal digit of any script (Nd runs are consecutive 0-9 blocks).
 function digitValue(code: number): number {
@@ -201,8 +203,22 @@ class RunBuilder {
   }
 }
 
-// What needs work in the detector view: anything but plain ASCII, and "%".
-const needsWork = /[^\t\n\r\x20-\x24\x26-\x7e]/g;
+// What needs work in the detector view: anything but plain ASCII, and what may open an escape.
+const needsWork = /[^\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]/g;
+
+// Escapes a reader decodes in text: `\u0040`, `\u{1F600}`, `\x40` (JSON, JavaScript, Python
+// strings pasted as text) and numeric character references `&#64;`, `&#x40;` (HTML).
+const escapeSequence = /\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));/y;
+
+function escapedChar(text: string, at: number): { char: string; end: number } | undefined {
+  escapeSequence.lastIndex = at;
+  const match = escapeSequence.exec(text);
+  if (!match) return undefined;
+  const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
+  const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(match[4]);
+  if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+  return { char: String.fromCodePoint(code), end: at + match[0].length };
+}
 
 /** Builds the detector view of `text` into `out` (see the header). */
 function buildDetectorView(text: string, out: { copy(original: string, start: number, end: number): void; fold(piece: string, start: number, end: number): void }): void {
@@ -214,8 +230,13 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
     if (at > index) out.copy(text, index, at);
     const code = text.codePointAt(at)!;
     index = at;
+    const escaped = code === 92 || code === 38 ? escapedChar(text, at) : undefined;
     const run = code === 37 ? percentRun(text, at) : undefined;
-    if (run) {
+    if (escaped) {
+      const point = escaped.char.codePointAt(0)!;
+      out.fold(point < 128 ? escaped.char : foldCodePoint(point), at, escaped.end);
+      index = escaped.end;
+    } else if (run) {
       // Each decoded character maps to the escapes it came from; decoded text is folded too.
       let byteAt = 0;
       for (const char of run.decoded) {
@@ -227,7 +248,7 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
         out.fold(point < 128 ? char : foldCodePoint(point), start, end);
       }
       index = run.end;
-    } else if (code === 37) {
+    } else if (code === 37 || code === 38 || code === 92) {
       out.copy(text, at, at + 1);
       index = at + 1;
     } else {
@@ -323,7 +344,7 @@ const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{
 // The word view's text of a text that is not plain ASCII, without offsets (content rules).
 function foldWordsText(text: string): string {
   const detected = detectorText(text);
-  if (plainAscii.test(detected)) return foldWords(detected);
+  if (ascii.test(detected)) return asciiFold(detected);
   const pieces: string[] = [];
   for (const char of detected) {
     const code = char.charCodeAt(0);
@@ -333,9 +354,16 @@ function foldWordsText(text: string): string {
   return folded.replace(spelledRunAny, (run) => run.replaceAll(" ", ""));
 }
 
+// No character beyond ASCII (control characters included).
+const ascii = /^[^\u0080-\uffff]*$/;
+
 /** The word view's text alone (keywords: no offsets needed), without leading or trailing space. */
 export function foldWords(text: string): string {
-  if (!plainAscii.test(text)) return foldWordsText(text);
+  return plainAscii.test(text) ? asciiFold(text) : foldWordsText(text);
+}
+
+// The word view of ASCII text (its detector view is itself).
+function asciiFold(text: string): string {
   // Native passes, not a callback per match: "i" and "m" are a tenth of English prose.
   const folded = text.toLowerCase().replace(notLetterOrDigit, " ").replaceAll("i", "l").replaceAll("m", "rn").replaceAll("0", "o").replaceAll("1", "l").trim();
   return spelledOut.test(text) ? folded.replace(spelledRun, (run) => run.replaceAll(" ", "")) : folded;

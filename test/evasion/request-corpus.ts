@@ -59,6 +59,10 @@ const emailForms: Record<string, string> = {
   "percent-encoded in a mailto URL": "mailto:jane.doe%40example%2Ecom",
   "percent-encoded full-width at": "jane.doe%EF%BC%A0example.com",
   "BOM inside": "jane.doe\ufeff@example.com",
+  "JSON escape pasted as text": "jane.doe\\u0040example.com",
+  "hex escape pasted as text": "jane.doe\\x40example\\x2ecom",
+  "HTML decimal reference": "jane.doe&#64;example.com",
+  "HTML hex reference": "jane.doe&#x40;example&#x2E;com",
 };
 for (const [name, form] of Object.entries(emailForms)) add("look-alike email", name, "openai", chat(`write to ${form} today`), [EMAIL]);
 
@@ -113,6 +117,7 @@ const keywordForms: Record<string, string> = {
   "combining marks": "pro\u0301ject nighti\u0308ngale",
   "bidi override": "project \u202dnightingale\u202c",
   "mixed case": "PrOjEcT NiGhTiNgAlE",
+  "HTML references": "proj&#101;ct nightingal&#x65;",
 };
 for (const [name, form] of Object.entries(keywordForms)) add("look-alike keyword", name, "openai", chat(`tell me about ${form}`), [], "denied");
 
