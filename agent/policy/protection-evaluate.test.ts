@@ -117,3 +117,34 @@ describe("record mode", () => {
     expect(admit([policy({ name: "no", action: PolicyAction.DENY, record: RecordMode.NONE })])).toMatchObject({ ok: false, record: "none" });
   });
 });
+
+describe("binary parts (the fail-closed rule)", () => {
+  const image = [{ location: "request.messages[0].content[1].image_url.url", kind: "data URL image/png" }];
+  const withImage = (prompt = "hello") => ({ ...context(prompt), binary: () => image });
+  const review = (init: PolicyInit) => policy({ action: PolicyAction.REVIEW, approvers: ["security"], ...init });
+
+  it.each([
+    ["a request mask policy", [mask({ name: "mask-email", priority: 20 })]],
+    ["a review policy", [review({ name: "hold", priority: 20 })]],
+    ["a deny policy whose keyword did not match", [policy({ name: "no-topic", priority: 20, action: PolicyAction.DENY, keywords: ["nightingale"] })]],
+  ])("are refused (400 binary_part_refused) where %s applies, naming it and the part", (_name, protecting) => {
+    const decision = admit([...protecting, policy({ name: "allow-all", priority: 0 })], withImage());
+    expect(decision).toMatchObject({ ok: false, refusal: { status: 400, kind: "invalid_request", code: "binary_part_refused" }, policy: protecting[0]!.name });
+    expect(decision.ok === false && decision.reason).toContain("data URL image/png at request.messages[0].content[1].image_url.url");
+  });
+
+  it("pass where every such policy says binary: allow, or only a response mask applies, or the policy's condition is false", () => {
+    for (const policies of [
+      [mask({ name: "mask-email", priority: 20, allowBinary: true }), review({ name: "hold", priority: 10, allowBinary: true, when: "false" })],
+      [mask({ name: "mask-replies", priority: 20, direction: MaskDirection.RESPONSE })],
+      [mask({ name: "mask-email", priority: 20, when: "false" })],
+    ]) {
+      expect(admit([...policies, policy({ name: "allow-all", priority: 0 })], withImage()).ok).toBe(true);
+    }
+  });
+
+  it("lose to a deny whose keyword matched (403)", () => {
+    const decision = admit([policy({ name: "no-topic", priority: 20, action: PolicyAction.DENY, keywords: ["nightingale"] }), policy({ name: "allow-all", priority: 0 })], withImage("about nightingale"));
+    expect(decision).toMatchObject({ ok: false, refusal: { status: 403 } });
+  });
+});
