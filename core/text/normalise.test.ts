@@ -29,6 +29,7 @@ describe("detectorView", () => {
     ["variation selectors and tags", "j\ufe0fa\u{e0061}ne", "jane", "j\ufe0fa\u{e0061}ne"],
     ["astral math digits", "𝟒𝟏𝟏𝟏", "4111", "𝟒𝟏𝟏𝟏"],
     ["a JSON escape pasted as text", "jane.doe\\u0040example.com", "jane.doe@example.com", "jane.doe\\u0040example.com"],
+    ["Cyrillic and Greek look-alike letters", "jаne.dοe@exаmple.com", "jane.doe@example.com", "jаne.dοe@exаmple.com"],
     ["a hex escape", "jane.doe\\x40example.com", "jane.doe@example.com", "jane.doe\\x40example.com"],
     ["an HTML character reference", "jane.doe&#64;example&#x2E;com", "jane.doe@example.com", "jane.doe&#64;example&#x2E;com"],
   ])("folds %s and maps back to the original span", (_name, text, needle, span) => {

@@ -7,7 +7,8 @@
 //   (NFKD: full-width `＠`, `①`, ligatures, NBSP and other spaces), combining marks and default-
 //   ignorable characters dropped (zero-width space and joiners, soft hyphen, bidi controls,
 //   variation selectors, tag characters, Hangul fillers), decimal digits of every script read as
-//   ASCII digits. Case is kept.
+//   ASCII digits, letters of other scripts that look like Latin ones (TS #39: Cyrillic `а`, Greek
+//   `ο`) read as those. Case is kept.
 // - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
 //   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1` are
 //   one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
@@ -45,6 +46,8 @@ function digitValue(code: number): number {
   return (code - zero) % 10;
 }
 
+const asciiOnly = /^[\x20-\x7e]*$/;
+const latinPrototype = /^[A-Za-z0-9]+$/;
 const cache = new Map<number, string>();
 const CACHE_LIMIT = 20_000;
 
@@ -55,7 +58,12 @@ function foldCodePoint(code: number): string {
   const char = String.fromCodePoint(code);
   if (ignorable.test(char)) folded = "";
   else if (decimalDigit.test(char)) folded = String(digitValue(code));
-  else folded = char.normalize("NFKD").replace(mark, "");
+  else {
+    folded = char.normalize("NFKD").replace(mark, "");
+    // A letter of another script that looks like a Latin one (Cyrillic а, Greek ο) reads as it.
+    const prototype = folded.length > 0 && !asciiOnly.test(folded) ? skeletons[folded] : undefined;
+    if (typeof prototype === "string" && latinPrototype.test(prototype)) folded = prototype;
+  }
   if (cache.size < CACHE_LIMIT) cache.set(code, folded);
   return folded;
 }

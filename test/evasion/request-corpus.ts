@@ -60,6 +60,8 @@ const emailForms: Record<string, string> = {
   "percent-encoded full-width at": "jane.doe%EF%BC%A0example.com",
   "BOM inside": "jane.doe\ufeff@example.com",
   "JSON escape pasted as text": "jane.doe\\u0040example.com",
+  "Cyrillic look-alike letters": "jаnе.dое@ехаmрlе.соm",
+  "Greek look-alike letters": "jane.d\u03bfe@ex\u03b1mple.com",
   "hex escape pasted as text": "jane.doe\\x40example\\x2ecom",
   "HTML decimal reference": "jane.doe&#64;example.com",
   "HTML hex reference": "jane.doe&#x40;example&#x2E;com",
