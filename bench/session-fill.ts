@@ -1,5 +1,6 @@
 // Generated sessions for the benches that search them (bench/search.bench.ts, console-search.bench.ts):
 // one INSERT … SELECT from generate_series, spread one per 6 seconds back from `newest`.
+import { SEARCH_VECTOR_SQL } from "../control-plane/storage/migrations/migration-0009-session-search.js";
 import { Verdict } from "../gen/palisade/agent/v1/exchange_pb.js";
 
 /** The topic words; each is in 1 session in 20. */
@@ -27,3 +28,10 @@ export function fillSessionsSql(rows: number, newest: number): string {
     to_timestamp(${newest / 1000}) - make_interval(secs => i * 6), 200000000, 900000000, ''
   from generate_series(1, ${rows}) as i`;
 }
+
+/**
+ * The SQL that puts every generated session into the text index (`exchange_search`): generated
+ * rows have no audit chain entries, which is what the search indexer follows.
+ */
+export const INDEX_FILLED_SESSIONS_SQL = `insert into exchange_search (id, vector)
+  select id, ${SEARCH_VECTOR_SQL} from exchange on conflict (id) do nothing`;

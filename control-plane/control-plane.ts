@@ -5,6 +5,8 @@ import { AgentService } from "../gen/palisade/agent/v1/agent_pb.js";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { startCheckpointer } from "./audit/checkpointer.js";
 import { startRetentionPruner } from "./audit/retention-pruner.js";
+import { createSearchIndexMetrics } from "./search/search-index-metrics.js";
+import { startSearchIndexer } from "./search/search-indexer.js";
 import { bootstrapAdminToken, createAdminTokenVerifier } from "./auth/admin-tokens.js";
 import { createCallerAccessResolver } from "./auth/caller-access.js";
 import { startReviewExpiry } from "./reviews/review-expiry.js";
@@ -74,6 +76,12 @@ export interface ControlPlaneOptions {
   budgetClock?: () => Date;
   /** How often the audit chain is checkpointed; default every 10,000 entries or 60 s. */
   auditCheckpoints?: { everyEntries?: number; everyMs?: number };
+  /**
+   * The session text index, filled after the commit (docs/audit.md): how often it looks for new
+   * sessions (default 250 ms) and the lag past which commits index their own sessions (default 10 s;
+   * 0: always, as before the index moved off the commit).
+   */
+  searchIndex?: { pollMs?: number; maxLagMs?: number };
   /** Serve HTTPS with this PEM certificate (chain) and key, read once at start (not reloaded). */
   tls?: TlsFiles;
   /** How long after an agent stops holding a request its review may still be decided; default 1 h. */
@@ -154,6 +162,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanup.push(() => notifications.close());
     const notifier = createReviewNotifier({ logger, controlPlaneUrl: () => options.publicUrl ?? url, client: notifications });
     const usageMetrics = createUsageMetrics(metrics.registry);
+    const searchIndexer = startSearchIndexer({ db, logger, metrics: createSearchIndexMetrics(metrics.registry), ...options.searchIndex });
+    cleanup.push(() => searchIndexer.close());
     const sinks = await startSinkDelivery({
       db, logger, metrics: createSinkMetrics(metrics.registry), watchChanges: (listener) => snapshots.watch(listener), timings: options.sinkTimings,
     });
@@ -171,7 +181,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const stream = createAgentStream({
       registry: metrics.instrumentAgents(createAgentRegistry(db, instanceRetentionMs)),
       snapshots,
-      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(budgets.watching(createExchangeSink(db, sessionFeed.observer))))),
+      exchanges: usageMetrics.instrument(metrics.instrumentExchanges(alerts.watching(budgets.watching(createExchangeSink(db, sessionFeed.observer, searchIndexer.observer))))),
       reviews: createReviewIntake({ store: reviews, notifier, logger }),
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,

@@ -57,6 +57,11 @@ export async function printSessions(
     })();
     const count = await writeList(ctx, flags.output, views, SESSION_COLUMNS);
     if (count === 0 && flags.output === "table") ctx.err("No sessions found.\n");
+    const lag = pages.textIndexLag();
+    if (lag) {
+      const seconds = Math.max(1, Math.ceil(Number(lag.seconds) + lag.nanos / 1e9));
+      ctx.err(`Note: the text index is ${seconds} s behind; sessions committed since may be missing from --text results.\n`);
+    }
     return pages.nextPageToken();
   });
 }

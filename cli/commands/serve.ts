@@ -7,6 +7,7 @@ import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import type { CliContext } from "../context.js";
 import { agentLimits, withAgentLimitOptions, type AgentLimitFlags } from "../agent-limits.js";
 import { counterStoreSettings, withCounterStoreOptions, type CounterStoreFlags } from "../counter-store-settings.js";
+import { searchIndexMaxLagMs, searchIndexMaxLagOption, type SearchIndexFlags } from "../search-index-settings.js";
 import { agentWorkers, serveAsWorker, superviseWorkers, workersOption } from "./serve-workers.js";
 import { CliError, databaseFailure } from "../errors.js";
 import { ensureFree, listening } from "../listen.js";
@@ -40,7 +41,7 @@ import {
 // docs/contracts.md: `<agent-name>.<secret>`.
 const ENROLMENT_TOKEN = /^[a-z][a-z0-9-]{0,62}\.[^.\s]+$/;
 
-interface ControlPlaneFlags extends TlsFlags, CounterStoreFlags {
+interface ControlPlaneFlags extends TlsFlags, CounterStoreFlags, SearchIndexFlags {
   listen?: string;
   publicUrl?: string;
   dataDir?: string;
@@ -67,6 +68,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
     .addOption(listenOption())
     .addOption(publicUrlOption())
     .addOption(dataDirOption())
+    .addOption(searchIndexMaxLagOption())
     .addOption(logLevelOption("info"));
   withCounterStoreOptions(withControlPlaneTlsOptions(command)).action(async (flags: ControlPlaneFlags) => {
     // Loaded here so that admin commands do not pay for the server's modules.
@@ -74,6 +76,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
     const listen = listenAddress(flags.listen, ctx.env);
     const tls = controlPlaneTls(flags, ctx.env);
     const counterStore = counterStoreSettings(flags, ctx.env);
+    const maxLagMs = searchIndexMaxLagMs(flags, ctx.env);
     const databaseUrl = nonEmpty(ctx.env.DATABASE_URL);
     const dir = dataDir(flags.dataDir, ctx.env);
     await ensureFree("the control plane", listen);
@@ -95,6 +98,7 @@ export function registerControlPlane(program: Command, ctx: CliContext): void {
         logger,
         tls,
         counterStore,
+        searchIndex: { maxLagMs },
       }).catch((error: unknown) => {
         if (error instanceof SecretKeyError) throw new CliError(error.message);
         throw tlsFailure(databaseFailure(error, databaseUrl !== undefined));

@@ -1,6 +1,7 @@
 // Sessions of ListSessions, newest first, as the consumer takes them: a page is asked for while
 // the one before it is written, never more than one ahead, so a listing of any length holds at
 // most two pages in memory and stops asking once the consumer stops (stdout closed, an error).
+import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { ListSessionsRequest, ListSessionsResponse, Session } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import type { AdminClients } from "../client.js";
 
@@ -14,11 +15,15 @@ export type SessionQuery = Omit<Partial<ListSessionsRequest>, "pageSize" | "page
 export interface SessionPages {
   sessions: AsyncIterable<Session>;
   nextPageToken(): string;
+  /** After iterating: the first page's text_index_lag (a free-text search the index had not caught up with). */
+  textIndexLag(): Duration | undefined;
 }
 
 /** Up to `limit` sessions matching `query`, from `pageToken` ("" = the newest). */
 export function sessionPages(admin: AdminClients, query: SessionQuery, pageToken: string, limit: number): SessionPages {
   let next = pageToken;
+  let lag: Duration | undefined;
+  let first = true;
   async function* sessions(): AsyncGenerator<Session> {
     const stop = new AbortController();
     const ask = (token: string, size: number): Promise<ListSessionsResponse> => {
@@ -31,7 +36,9 @@ export function sessionPages(admin: AdminClients, query: SessionQuery, pageToken
     let page = ask(pageToken, Math.min(left, MAX_PAGE));
     try {
       for (;;) {
-        const { sessions: found, nextPageToken } = await page;
+        const { sessions: found, nextPageToken, textIndexLag } = await page;
+        if (first) lag = textIndexLag;
+        first = false;
         left -= found.length;
         next = nextPageToken;
         const more = nextPageToken !== "" && left > 0;
@@ -43,5 +50,5 @@ export function sessionPages(admin: AdminClients, query: SessionQuery, pageToken
       stop.abort();
     }
   }
-  return { sessions: sessions(), nextPageToken: () => next };
+  return { sessions: sessions(), nextPageToken: () => next, textIndexLag: () => lag };
 }

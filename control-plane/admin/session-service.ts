@@ -1,4 +1,5 @@
 // palisade.admin.v1.SessionService: recorded exchanges, newest first, paged by keyset.
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { type ExchangeReader, type StoredExchange, TEXT_SEARCH_TIMEOUT_MS } from "../storage/exchanges.js";
@@ -64,6 +65,7 @@ export function createSessionService({ exchanges, feed }: SessionServiceDeps): S
       const last = shown.at(-1);
       return {
         sessions: shown.map(toSession),
+        textIndexLag: page.textIndexOldestMs === undefined ? undefined : durationFromMs(Math.max(0, Date.now() - page.textIndexOldestMs)),
         nextPageToken: more && last
           ? encodeToken({ startedKey: page.keys[pageSize - 1]!, id: last.exchange.id })
           : "",

@@ -4,6 +4,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { ExchangeSink } from "../stream/ports.js";
 import { appendAuditEvents } from "../audit/audit-log.js";
+import { searchIndexLag } from "../search/search-index.js";
 import { sessionEvent } from "../audit/session-events.js";
 import type { Database } from "./database.js";
 import { createGroupCommitter } from "./group-commit.js";
@@ -31,9 +32,14 @@ export interface ExchangeQuery extends SessionFilter {
 export interface ExchangePage {
   exchanges: StoredExchange[];
   keys: string[];
+  /**
+   * For a free-text listing: when the oldest committed session the text index did not hold yet
+   * was appended to the chain (epoch ms), read before the search; undefined when it was caught up.
+   */
+  textIndexOldestMs?: number;
 }
 
-/** Told the ids of newly stored sessions (session-feed.ts): in the transaction, then after it. */
+/** Told the ids of newly stored sessions (session feed, search indexer): in the transaction, then after it. */
 export interface CommitObserver {
   /** Runs inside the inserting transaction (PostgreSQL: NOTIFY, delivered at commit). */
   inTransaction(tx: EntityManager, ids: string[]): Promise<void>;
@@ -51,7 +57,8 @@ const GROUPS_IN_FLIGHT = 2;
  * committed together (group-commit.ts): one transaction stores the rows and appends their session
  * entries to the audit chain; if it fails, every batch in it fails and is resent by its agent.
  */
-export function createExchangeSink(db: Database, observer?: CommitObserver): ExchangeSink {
+export function createExchangeSink(db: Database, ...observers: CommitObserver[]): ExchangeSink {
+  const observer = observers.length === 0 ? undefined : observers.length === 1 ? observers[0] : allOf(observers);
   const committer = createGroupCommitter<AgentExchange>((items) => commitExchanges(db, items, observer), {
     maxItems: GROUP_MAX_EXCHANGES, maxInFlight: GROUPS_IN_FLIGHT,
   });
@@ -62,6 +69,18 @@ export function createExchangeSink(db: Database, observer?: CommitObserver): Exc
       if (storable.length === 0) return [];
       await committer.submit(storable.map((exchange) => ({ agent, exchange })));
       return storable.map((exchange) => exchange.id);
+    },
+  };
+}
+
+// Observers told in order, each in the transaction and each after the commit.
+function allOf(observers: readonly CommitObserver[]): CommitObserver {
+  return {
+    async inTransaction(tx, ids) {
+      for (const observer of observers) await observer.inTransaction(tx, ids);
+    },
+    committed(ids) {
+      for (const observer of observers) observer.committed(ids);
     },
   };
 }
@@ -99,6 +118,8 @@ function stored(row: ExchangeRecordRow): StoredExchange {
 export function createExchangeReader(db: Database): ExchangeReader {
   return {
     async list(query) {
+      // Read before the search: every session committed before a caught-up index is in it.
+      const lag = query.text ? await searchIndexLag(db.em()) : undefined;
       const { where, params } = filterConditions(query);
       if (query.after) {
         where.push("(started_at, id) < (?::timestamptz, ?)");
@@ -118,7 +139,7 @@ export function createExchangeReader(db: Database): ExchangeReader {
           return tx.execute<ExchangeRecordRow[]>(sql, params);
         })
         : await db.em().execute<ExchangeRecordRow[]>(sql, params);
-      return { exchanges: rows.map(stored), keys: rows.map((row) => row.started_key) };
+      return { exchanges: rows.map(stored), keys: rows.map((row) => row.started_key), textIndexOldestMs: lag?.oldestMs };
     },
     async get(id) {
       const rows = await db.em().execute<ExchangeRecordRow[]>(
@@ -128,7 +149,9 @@ export function createExchangeReader(db: Database): ExchangeReader {
     },
     async pick(ids, filter) {
       if (ids.length === 0) return [];
-      const { where, params } = filterConditions(filter);
+      // A tail's sessions were committed just now: their text is matched row by row, not through the
+      // index that may not hold them yet.
+      const { where, params } = filterConditions(filter, { textByRow: true });
       where.unshift(`id in (${ids.map(() => "?").join(", ")})`);
       const rows = await db.em().execute<ExchangeRecordRow[]>(
         `select ${exchangeSelectList(false)} from exchange ${whereClause(where)}`, [...ids, ...params],

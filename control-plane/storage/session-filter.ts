@@ -1,6 +1,8 @@
 // The filters of a session search or tail as SQL conditions over the `exchange` table, each one
 // served by an index of migration 0009 (or 0001): subject, connection, model and verdict by b-tree
-// with the start time, group by the GIN index over `groups`, text by the GIN expression index over the bodies.
+// with the start time, group by the GIN index over `groups`, text by the GIN index of the
+// `exchange_search` table (migration 0021; filled after the commit, see search/search-index.ts) —
+// or, for a few known rows (a tail), by computing each row's vector.
 import type { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { SEARCH_VECTOR_SQL } from "./migrations/migration-0009-session-search.js";
 
@@ -25,8 +27,12 @@ export interface Conditions {
   params: unknown[];
 }
 
-/** The conditions of `filter`; none for an empty filter. */
-export function filterConditions(filter: SessionFilter): Conditions {
+/**
+ * The conditions of `filter`; none for an empty filter. Free text goes through the text index
+ * (sessions not indexed yet are not found), or with `textByRow` through each row's own vector
+ * (exact at once, but only for a condition that already picks a few rows by id).
+ */
+export function filterConditions(filter: SessionFilter, options: { textByRow?: boolean } = {}): Conditions {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, ...values: unknown[]) => { where.push(sql); params.push(...values); };
@@ -38,7 +44,8 @@ export function filterConditions(filter: SessionFilter): Conditions {
   if (filter.verdicts?.length) add(`verdict in (${filter.verdicts.map(() => "?").join(", ")})`, ...filter.verdicts);
   if (filter.since) add("started_at >= ?::timestamptz", filter.since);
   if (filter.until) add("started_at < ?::timestamptz", filter.until);
-  if (filter.text) add(`${SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('simple', ?)`, filter.text);
+  if (filter.text && options.textByRow) add(`${SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('simple', ?)`, filter.text);
+  else if (filter.text) add("id in (select id from exchange_search where vector @@ websearch_to_tsquery('simple', ?))", filter.text);
   return { where, params };
 }
 

@@ -1,10 +1,17 @@
 // `palisade audit search` against a real stack: sessions made by real `openai` clients of three
-// subjects, found by each filter, by free text (a word that only the streamed response holds),
-// paged, and refused or emptied for a viewer.
+// subjects, found by each filter, by free text (a word that only the streamed response holds) once
+// the text index holds them, paged, and refused or emptied for a viewer.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEARCH_INDEX_LOCK } from "../../control-plane/search/search-index.js";
 import { runPalisade } from "../cli/test-context.js";
+import { postgresAvailable } from "../support/database.js";
+import { eventually } from "../support/eventually.js";
 import { palisade, type Stack } from "../support/stack.js";
-import { makeTraffic, startTrafficStack, tokenFor, type Traffic } from "./traffic.js";
+import { makeTraffic, openaiAs, startTrafficStack, tokenFor, type Traffic } from "./traffic.js";
+
+const LAG_NOTE = /Note: the text index is \d+ s behind/;
+const onPostgres = await postgresAvailable();
 
 describe("audit search", () => {
   let stack: Stack;
@@ -19,7 +26,8 @@ describe("audit search", () => {
   };
 
   beforeAll(async () => {
-    stack = await startTrafficStack("search-edge");
+    // The lag bound is tested apart (search-index.test.ts): here a held-up index stays held up.
+    stack = await startTrafficStack("search-edge", { controlPlane: { searchIndex: { maxLagMs: Number.POSITIVE_INFINITY } } });
     traffic = await makeTraffic(stack);
     await palisade(stack.env, ["apply", "-f", "-"], "kind: RoleBinding\nname: watchers\nrole: viewer\nsubjects: [vera]\n");
     viewerEnv = { ...stack.env, PALISADE_TOKEN: await tokenFor(stack, "vera") };
@@ -53,6 +61,10 @@ describe("audit search", () => {
   });
 
   it("finds free text in prompts and in responses, streamed ones reassembled", async () => {
+    await eventually("the text index to hold every session", async () => {
+      const run = await runPalisade(["audit", "search", "--text", "pelican"], stack.env);
+      return run.code === 0 && !LAG_NOTE.test(run.stderr);
+    });
     expect(await search("--text", "pelican")).toEqual([traffic.alicePlain]);
     // "harbour" is in bob's prompt and streamed answer; "says" only in the answers the stand-in gave.
     expect(await search("--text", "harbour")).toEqual([traffic.bobStreamed]);
@@ -85,6 +97,32 @@ describe("audit search", () => {
     expect(table).toContain(traffic.bobStreamed);
     const yaml = await palisade(stack.env, ["audit", "search", "--subject", "bob", "-o", "yaml"]);
     expect(yaml).toContain(`id: ${traffic.bobStreamed}`);
+  });
+
+  it.runIf(onPostgres)("says when the text index is behind, and finds the session once it caught up", async () => {
+    // Another replica holding the indexing lock without progress: the index falls behind.
+    const stuck = new pg.Client({ connectionString: stack.db.url });
+    await stuck.connect();
+    try {
+      await stuck.query("begin");
+      await stuck.query("select pg_advisory_xact_lock($1)", [SEARCH_INDEX_LOCK]);
+      const dana = openaiAs(stack, await tokenFor(stack, "dana"));
+      const made = await dana.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "a lonely heron" }] }).withResponse();
+      const id = made.response.headers.get("x-palisade-session")!;
+      await eventually("the session to be stored", async () => (await searchAll("--subject", "dana")).includes(id));
+      const behind = await runPalisade(["audit", "search", "-o", "json", "--text", "heron"], stack.env);
+      expect(behind.code, behind.stderr).toBe(0);
+      expect(JSON.parse(behind.stdout)).toEqual([]);
+      expect(behind.stderr).toMatch(LAG_NOTE);
+      await stuck.query("rollback");
+      await eventually("the text index to catch up", async () => {
+        const run = await runPalisade(["audit", "search", "-o", "json", "--text", "heron"], stack.env);
+        return !LAG_NOTE.test(run.stderr) && run.stdout;
+      });
+      expect((await searchAll("--text", "heron"))).toEqual([id]);
+    } finally {
+      await stuck.end();
+    }
   });
 
   it("lets a viewer filter but not search contents, and shows a viewer no bodies", async () => {

@@ -1,11 +1,12 @@
 // The search filters, the full-text index, streamed writes and the live feed on both engines
-// (PGlite and PostgreSQL): migration 0009 must work on each.
+// (PGlite and PostgreSQL): migrations 0009 and 0021 must work on each.
 import { create } from "@bufbuild/protobuf";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResponseChunkSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { createExchangeReader, createExchangeSink, type ExchangeReader } from "../../control-plane/storage/exchanges.js";
 import { createSessionFeed, notifyPayloads, type SessionFeed } from "../../control-plane/storage/session-feed.js";
+import { type SearchIndexer, startSearchIndexer } from "../../control-plane/search/search-indexer.js";
 import type { ExchangeSink } from "../../control-plane/stream/ports.js";
 import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { eventually } from "../support/eventually.js";
@@ -20,13 +21,15 @@ describe.each(await databaseFlavours())("session search storage on %s", (flavour
   let reader: ExchangeReader;
   let sink: ExchangeSink;
   let feed: SessionFeed;
+  let indexer: SearchIndexer;
 
   beforeAll(async () => {
     const opened = await openTestDatabase(flavour);
     feed = createSessionFeed(opened.db, pino({ level: "silent" }));
-    close = async () => { await feed.close(); await opened.close(); };
+    indexer = startSearchIndexer({ db: opened.db, logger: pino({ level: "silent" }) });
+    close = async () => { await indexer.close(); await feed.close(); await opened.close(); };
     reader = createExchangeReader(opened.db);
-    sink = createExchangeSink(opened.db, feed.observer);
+    sink = createExchangeSink(opened.db, feed.observer, indexer.observer);
     const made = [
       { verdict: Verdict.ALLOWED, groups: ["eng"], model: "gpt-a", response: "The lighthouse keeper waved" },
       { verdict: Verdict.MASKED, groups: ["eng", "ml"], model: "gpt-b", response: "masked [EMAIL] here" },
@@ -46,6 +49,7 @@ describe.each(await databaseFlavours())("session search storage on %s", (flavour
       create(ResponseChunkSchema, { offset: { seconds: 1n, nanos: 500_000_000 }, data: "data: lighthouse €\n\n" }),
     ];
     await sink.commit("edge", made);
+    await indexer.caughtUp();
   });
   afterAll(async () => { await close?.(); });
 

@@ -1,7 +1,7 @@
 // Sessions for the audit-search suites, made the way users make them: a real stack, real `openai`
 // clients holding tokens of different subjects and groups, policies that deny and limit.
 import OpenAI from "openai";
-import { palisade, startStack, type Stack } from "../support/stack.js";
+import { palisade, startStack, type Stack, type StackOptions } from "../support/stack.js";
 import { eventually } from "../support/eventually.js";
 import { runPalisade } from "../cli/test-context.js";
 
@@ -20,8 +20,8 @@ export interface Traffic {
 }
 
 /** A stack with the deny and limit policies applied. */
-export async function startTrafficStack(agentName: string, options: { chunkDelayMs?: number } = {}): Promise<Stack> {
-  const stack = await startStack({ agentName, provider: { chunkDelayMs: options.chunkDelayMs } });
+export async function startTrafficStack(agentName: string, options: { chunkDelayMs?: number; controlPlane?: StackOptions["controlPlane"] } = {}): Promise<Stack> {
+  const stack = await startStack({ agentName, provider: { chunkDelayMs: options.chunkDelayMs }, controlPlane: options.controlPlane });
   await palisade(stack.env, ["apply", "-f", "-"], `kind: Policy
 name: no-blocked-model
 priority: 100

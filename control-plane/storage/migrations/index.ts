@@ -21,6 +21,7 @@ import { Migration0017Console } from "./migration-0017-console.js";
 import { Migration0018Budgets } from "./migration-0018-budgets.js";
 import { Migration0019PolicyBinary } from "./migration-0019-policy-binary.js";
 import { Migration0020CachedTokens } from "./migration-0020-cached-tokens.js";
+import { Migration0021SearchIndexTable } from "./migration-0021-search-index-table.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const migrations: MigrationObject[] = [
   { name: "0018-budgets", class: Migration0018Budgets },
   { name: "0019-policy-binary", class: Migration0019PolicyBinary },
   { name: "0020-cached-tokens", class: Migration0020CachedTokens },
+  { name: "0021-search-index-table", class: Migration0021SearchIndexTable },
 ];

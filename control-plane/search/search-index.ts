@@ -1,0 +1,85 @@
+// The text index of sessions (table `exchange_search`, migration 0021) and how it is filled: after
+// the commit, by following the audit chain from a watermark (`search_index_progress.seq`). Chain
+// seqs become visible in order (they are assigned under a lock held to the commit), so every
+// session entry at or below the chain's head is committed, and the watermark never passes one
+// that commits later. Rows already indexed are skipped, so a session indexed in its own commit
+// (when the index was too far behind, see search-indexer.ts) costs the indexer one lookup.
+import type { EntityManager } from "@mikro-orm/sql";
+import { chainHead } from "../audit/audit-log.js";
+import { boundQuery } from "../storage/bound-query.js";
+import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0009-session-search.js";
+
+/** Arbitrary constant naming the advisory lock held by the replica indexing a round. */
+export const SEARCH_INDEX_LOCK = 7_300_016;
+
+// Session entries looked at per round; each session costs PostgreSQL ~60–100 µs to index here
+// (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
+const ROUND_ENTRIES = 1000;
+
+const INSERT_VECTORS = `insert into exchange_search (id, vector)
+  select e.id, ${SEARCH_VECTOR_SQL} from exchange e`;
+
+/** How far the index is behind the chain. */
+export interface SearchIndexLag {
+  /** Audit entries after the watermark (of any type; 0 when caught up). */
+  entries: number;
+  /** When the oldest entry not yet passed was appended (ms since the epoch); undefined when caught up. */
+  oldestMs: number | undefined;
+}
+
+/** The index's lag as stored now. */
+export async function searchIndexLag(em: EntityManager): Promise<SearchIndexLag> {
+  const rows = await em.execute<{ watermark: string | number; head: string | number | null; oldest_ms: string | number | null }[]>(
+    `select p.seq as watermark, (select max(seq) from audit_log) as head,
+       (select (extract(epoch from a.time) * 1000)::bigint from audit_log a where a.seq = p.seq + 1) as oldest_ms
+     from search_index_progress p where p.id = 1`,
+  );
+  const row = rows[0];
+  if (!row) return { entries: 0, oldestMs: undefined };
+  const entries = Math.max(0, Number(row.head ?? 0) - Number(row.watermark));
+  return { entries, oldestMs: entries > 0 && row.oldest_ms !== null ? Number(row.oldest_ms) : undefined };
+}
+
+/** Indexes the sessions `ids` inserted by `tx` itself (the commit's own rows). */
+export async function indexSessions(tx: EntityManager, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await boundQuery(tx, `${INSERT_VECTORS} where e.id = any($1::text[]) on conflict (id) do nothing`, [ids]);
+}
+
+/** What one round did. */
+export interface RoundResult {
+  /** False when another replica holds the indexing lock (nothing was done). */
+  locked: boolean;
+  /** Sessions indexed. */
+  indexed: number;
+  /** True when entries remain after the new watermark. */
+  more: boolean;
+}
+
+/**
+ * One round in `tx`: under the indexing lock (try: a replica already at it makes this a no-op),
+ * indexes the sessions of up to ROUND_ENTRIES session entries after the watermark and moves it.
+ */
+export async function indexRound(tx: EntityManager): Promise<RoundResult> {
+  const [lock] = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [SEARCH_INDEX_LOCK]);
+  if (!lock?.locked) return { locked: false, indexed: 0, more: false };
+  const [progress] = await tx.execute<{ seq: string | number }[]>("select seq from search_index_progress where id = 1");
+  const from = Number(progress?.seq ?? 0);
+  const head = (await chainHead(tx)).seq;
+  if (head <= from) return { locked: true, indexed: 0, more: false };
+  const entries = await tx.execute<{ seq: string | number }[]>(
+    `select seq from audit_log where seq > ? and seq <= ? and type = 'session' order by seq limit ${ROUND_ENTRIES}`,
+    [from, head],
+  );
+  // A short read saw every session entry up to the head: the watermark may move there.
+  const to = entries.length < ROUND_ENTRIES ? head : Number(entries.at(-1)!.seq);
+  const inserted = entries.length === 0 ? [] : await tx.execute<{ id: string }[]>(
+    `${INSERT_VECTORS} join audit_log a on a.type = 'session' and e.id = a.payload->>'session'
+     where a.seq > ? and a.seq <= ?
+       and not exists (select 1 from exchange_search s where s.id = e.id)
+     on conflict (id) do nothing returning id`,
+    [from, to],
+  );
+  await tx.execute("update search_index_progress set seq = ? where id = 1", [to]);
+  return { locked: true, indexed: inserted.length, more: to < head };
+}

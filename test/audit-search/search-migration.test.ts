@@ -1,0 +1,53 @@
+// Migration 0021 on both engines: sessions stored before it are put in the new text index, once,
+// and the indexer's watermark starts at the chain's head, so nothing is missed or indexed twice.
+import { Migrator } from "@mikro-orm/migrations";
+import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
+import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
+import type { EntityManager } from "@mikro-orm/sql";
+import { describe, expect, it } from "vitest";
+import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
+import { sessionEvent } from "../../control-plane/audit/session-events.js";
+import { entities } from "../../control-plane/storage/entities.js";
+import { insertExchanges } from "../../control-plane/storage/exchange-insert.js";
+import { migrations } from "../../control-plane/storage/migrations/index.js";
+import { databaseFlavours, testDatabase } from "../support/database.js";
+import { exchange } from "../storage/exchange-fixtures.js";
+
+const settings = {
+  entities,
+  extensions: [Migrator],
+  migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
+  allowGlobalContext: false,
+  debug: false,
+};
+
+describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
+  it("indexes the sessions stored before it and starts the watermark at the head", async () => {
+    const database = await testDatabase(flavour);
+    const orm = database.url
+      ? await PostgresOrm.init({ ...settings, clientUrl: database.url })
+      : await PgliteOrm.init({ ...settings, dbName: "memory://" });
+    try {
+      await orm.migrator.up({ to: "0020-cached-tokens" });
+      const em = orm.em.fork() as EntityManager;
+      await em.transactional(async (tx) => {
+        const stored = exchange("before-0021");
+        stored.responseBody = "an old cormorant";
+        const rows = await insertExchanges(tx as EntityManager, [{ agent: "edge", exchange: stored }], new Date());
+        await appendAuditEvents(tx as EntityManager, rows.map((row) => sessionEvent(row, new Date())));
+      });
+      await orm.migrator.up();
+      const found = await em.execute<{ id: string }[]>(
+        "select id from exchange_search where vector @@ websearch_to_tsquery('simple', 'cormorant')",
+      );
+      expect(found).toEqual([{ id: "before-0021" }]);
+      const [progress] = await em.execute<{ seq: string | number }[]>("select seq from search_index_progress");
+      expect(Number(progress?.seq)).toBe(1);
+      const [old] = await em.execute<{ n: number }[]>("select count(*)::int as n from pg_indexes where indexname = 'exchange_search_idx'");
+      expect(old?.n).toBe(0);
+    } finally {
+      await orm.close(true);
+      await database.close();
+    }
+  });
+});
