@@ -7,7 +7,7 @@ import type { Database } from "../storage/database.js";
 import type { AlertMetrics } from "./alert-metrics.js";
 import type { AlertNotifier } from "./alert-webhook.js";
 import { evaluateRules, type FiredAlert } from "./evaluate-rules.js";
-import { startPassScheduler } from "../evaluation/pass-scheduler.js";
+import { pokeAfterCommit, startPassScheduler } from "../evaluation/pass-scheduler.js";
 
 /** How to run the evaluator. */
 export interface AlertEvaluatorOptions {
@@ -61,15 +61,7 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
   const scheduler = startPassScheduler({ intervalMs: options.intervalMs ?? 1000, minGapMs: options.minGapMs ?? 200, pass });
   return {
     poke: scheduler.poke,
-    watching(sink) {
-      return {
-        async commit(agent, exchanges) {
-          const ids = await sink.commit(agent, exchanges);
-          if (ids.length > 0) scheduler.poke();
-          return ids;
-        },
-      };
-    },
+    watching: (sink) => pokeAfterCommit(sink, scheduler),
     async close() {
       closed = true;
       await scheduler.close();

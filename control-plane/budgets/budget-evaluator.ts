@@ -5,7 +5,7 @@
 import { Gauge, type Registry } from "prom-client";
 import type { Logger } from "pino";
 import { type WebhookClient, WebhookError } from "../webhooks/webhook-client.js";
-import { startPassScheduler } from "../evaluation/pass-scheduler.js";
+import { pokeAfterCommit, startPassScheduler } from "../evaluation/pass-scheduler.js";
 import type { Database } from "../storage/database.js";
 import type { ExchangeSink } from "../stream/ports.js";
 import { type BudgetPass, evaluateBudgets } from "./evaluate-budgets.js";
@@ -95,15 +95,7 @@ export function startBudgetEvaluator(options: BudgetEvaluatorOptions): BudgetEva
     },
   });
   return {
-    watching(sink) {
-      return {
-        async commit(agent, exchanges) {
-          const ids = await sink.commit(agent, exchanges);
-          if (ids.length > 0) scheduler.poke();
-          return ids;
-        },
-      };
-    },
+    watching: (sink) => pokeAfterCommit(sink, scheduler),
     evaluate,
     async close() {
       closed = true;

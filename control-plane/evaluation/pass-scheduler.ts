@@ -1,6 +1,7 @@
 // Runs passes of an evaluation: every `intervalMs`, and soon after a poke (new exchanges
 // committed), at most one pass per `minGapMs`, never two at once in this process. Shared by the
 // alert-rule and budget evaluators.
+import type { ExchangeSink } from "../stream/ports.js";
 
 /** How to schedule. */
 export interface PassSchedule {
@@ -56,6 +57,17 @@ export function startPassScheduler(schedule: PassSchedule): PassScheduler {
       clearInterval(timer);
       if (pending) clearTimeout(pending);
       await running;
+    },
+  };
+}
+
+/** `sink` that pokes `scheduler` after each commit that stored something new. */
+export function pokeAfterCommit(sink: ExchangeSink, scheduler: PassScheduler): ExchangeSink {
+  return {
+    async commit(agent, exchanges) {
+      const ids = await sink.commit(agent, exchanges);
+      if (ids.length > 0) scheduler.poke();
+      return ids;
     },
   };
 }
