@@ -29,9 +29,19 @@ function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
   return "whole";
 }
 
+/** The bytes of `chunks` as one buffer (the one chunk itself when there is one: no copy). */
+const joined = (chunks: Buffer[]) => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+
+/** The opening of the body read so far (at most SNIFF_BYTES, a character cut at the end does not matter: only the opening is read). */
+function headOf(chunks: Buffer[]): string {
+  const first = chunks[0]!;
+  if (chunks.length === 1 || first.length >= SNIFF_BYTES) return first.toString("utf8", 0, Math.min(first.length, SNIFF_BYTES));
+  return Buffer.concat(chunks).toString("utf8", 0, SNIFF_BYTES);
+}
+
 /** Writes a whole masked body with its length (an empty one, as to HEAD, 204 or 304, keeps the upstream's headers as they were). */
 function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[], upstreamLength: string | undefined) {
-  const body = Buffer.concat(chunks);
+  const body = chunks.length === 0 ? Buffer.alloc(0) : joined(chunks);
   const out = masking.maskResponse(body, relay.contentType);
   relay.recorder.responseStart(relay.provider, relay.contentType);
   const { res, upstream, recorder } = relay;
@@ -85,12 +95,13 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
       chunks.push(chunk);
       size += chunk.length;
       if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
-      // Undecided only while the bytes are blanks or a field name cut short: past a few KB of that, whole.
-      form ??= size > SNIFF_BYTES ? "whole" : sniff(Buffer.concat(chunks).toString("utf8"), relay.contentType);
+      // Told by the opening; undecided only while it is blanks or a field name cut short: past a few KB of that, whole.
+      // (A first read longer than that is still told by its opening: a stream arriving at once is not buffered whole.)
+      form ??= sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined);
       if (form === "sse") {
         recorder.responseStart(relay.provider, "text/event-stream");
         stream = masking.responseStream();
-        const out = stream.push(Buffer.concat(chunks));
+        const out = stream.push(joined(chunks));
         chunks.length = 0;
         await send(out.client, out.record, out.parsed);
       }

@@ -1,6 +1,7 @@
 // Masking edges in the agent's pipeline (fake control plane, real agent, stand-in provider): a
 // refused request is recorded as its policies say (masked, or no bodies at all), a whole masked
-// response carries its new Content-Length and stays valid JSON, and an encoded response that must
+// response carries its new Content-Length and stays valid JSON, a masked stream arriving in one
+// long burst is released as it is settled (not read whole first), and an encoded response that must
 // be masked is refused (502) rather than passed on unread.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordedBodies, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -98,6 +99,46 @@ describe("masking edges in the pipeline", () => {
     const text = streamed.bytes.toString("utf8").split("\n\n").filter((event) => event.startsWith("data: {"))
       .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "").join("");
     expect(text).toBe(standInReply(`reach ${EMAIL}`));
+  });
+
+  it("streams a masked reply whose first network read is long (a whole burst of events) as it is settled, not read whole first", async () => {
+    await bed.use([
+      { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], direction: 2 },
+      { name: "allow-all" },
+    ]);
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    // ~24 KB of events in one write (more than the few KB the form is told by), then the rest once the caller has it.
+    const burst = Array.from({ length: 200 }, (_, index) => chunk(` word${index},`)).join("");
+    const script = bed.provider.script({
+      headers: { "content-type": "text/event-stream" },
+      chunks: [burst, chunk(` write to ${EMAIL} now.`), "data: [DONE]\n\n"],
+      pauseBefore: 1,
+    });
+    bed.provider.pauseStreams();
+    try {
+      const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", "x-stand-in-script": script },
+        body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "go" }], stream: true }),
+      });
+      const reader = response.body!.getReader();
+      let text = "";
+      // The upstream is paused after the burst: its events reach the caller now, or the test times out.
+      while (!text.includes("word199,")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended before the burst arrived");
+        text += Buffer.from(value).toString("utf8");
+      }
+      bed.provider.resumeStreams();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) text += Buffer.from(read.value).toString("utf8");
+      const content = text.split("\n\n").filter((event) => event.startsWith("data: {"))
+        .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "").join("");
+      expect(content.endsWith(" word199, write to [EMAIL] now.")).toBe(true);
+      expect(text).not.toContain(EMAIL);
+      expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    } finally {
+      bed.provider.resumeStreams();
+    }
   });
 
   it("decodes a gzip response it must mask and sends it masked, decoded; passes it as it is when nothing is masked in responses", async () => {

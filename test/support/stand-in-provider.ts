@@ -81,6 +81,8 @@ export interface ScriptedReply {
   status?: number;
   headers?: Record<string, string>;
   chunks: (string | Uint8Array)[];
+  /** While streams are paused (pauseStreams), the chunks from this index on wait for resumeStreams(). */
+  pauseBefore?: number;
 }
 
 export interface StandInOptions {
@@ -223,7 +225,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     if (req.headers["x-stand-in-fault"] === "hang") return; // the socket stays open until the caller gives up
     if (req.headers["x-stand-in-fault"] === "reset") return void req.socket.destroy();
     const scripted = scripts.get(String(req.headers["x-stand-in-script"] ?? ""));
-    if (scripted) return sendScripted(res, scripted);
+    if (scripted) return sendScripted(res, scripted, gate?.promise);
     const delay = Number(req.headers["x-stand-in-delay-ms"] ?? 0);
     if (delay > 0) await sleep(delay);
     const status = Number(req.headers["x-stand-in-status"] ?? 0);
@@ -280,9 +282,10 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   };
 }
 
-async function sendScripted(res: ServerResponse, reply: ScriptedReply): Promise<void> {
+async function sendScripted(res: ServerResponse, reply: ScriptedReply, paused: Promise<void> | undefined): Promise<void> {
   res.writeHead(reply.status ?? 200, reply.headers ?? {});
-  for (const chunk of reply.chunks) {
+  for (const [index, chunk] of reply.chunks.entries()) {
+    if (index === reply.pauseBefore && paused) await paused;
     if (res.destroyed) return;
     await new Promise((resolve) => res.write(chunk, resolve));
   }
