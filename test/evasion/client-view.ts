@@ -23,11 +23,21 @@ function decompress(body: Buffer, encoding: string): Buffer {
   return out;
 }
 
-/** The texts a client may decode the bytes to: UTF-8 (lossy), and UTF-16 when the bytes say so. */
+/** UTF-32 (little or big endian) read leniently, as Python's json does for bytes with that NUL pattern. */
+function utf32(body: Buffer, little: boolean): string {
+  let out = "";
+  for (let at = 0; at + 4 <= body.length; at += 4) {
+    const point = little ? body.readUInt32LE(at) : body.readUInt32BE(at);
+    out += point <= 0x10ffff ? String.fromCodePoint(point) : "\uFFFD";
+  }
+  return out;
+}
+
+/** The texts a client may decode the bytes to: UTF-8 (lossy), Latin-1, and UTF-16 and UTF-32 either way round (BOM or not). */
 function texts(body: Buffer): string[] {
-  const out = [body.toString("utf8"), body.toString("latin1")];
-  if ((body[0] === 0xff && body[1] === 0xfe) || (body.length > 1 && body[1] === 0 && body[0] !== 0)) out.push(body.toString("utf16le"));
-  if (body[0] === 0xfe && body[1] === 0xff) out.push(Buffer.from(body).swap16().toString("utf16le"));
+  const out = [body.toString("utf8"), body.toString("latin1"), body.toString("utf16le")];
+  if (body.length > 1) out.push(Buffer.from(body.subarray(0, body.length & ~1)).swap16().toString("utf16le"));
+  if (body.length > 3) out.push(utf32(body, true), utf32(body, false));
   return out;
 }
 
@@ -150,10 +160,19 @@ export function clientViews(headers: Record<string, string | string[] | undefine
 }
 
 // Ignoring case, separators, look-alike forms (NFKC: full-width, other-script digits), invisible
-// characters (zero-width, soft hyphen) and percent-encoding: how a reader would recognise a value.
-const invisible = /\p{Default_Ignorable_Code_Point}/gu;
-const percentDecoded = (text: string) => text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-const folded = (text: string) => percentDecoded(text.normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
+// characters (zero-width, soft hyphen, control characters such as NUL) and the escapes a reader
+// decodes (percent, `\x40`, `\u{40}`, HTML `&#64;` / `&#x40;`): how a reader would recognise a value.
+const invisible = /[\p{Default_Ignorable_Code_Point}\p{Cc}]/gu;
+const code = (hex: string, radix = 16) => {
+  const point = Number.parseInt(hex, radix);
+  return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : "";
+};
+const escapesDecoded = (text: string) =>
+  text
+    .replace(/&#[xX]([0-9a-fA-F]{1,6});?|&#([0-9]{1,7});?|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})/g, (_, hexRef?: string, decimal?: string, braced?: string, byte?: string) =>
+      decimal !== undefined ? code(decimal, 10) : code((hexRef ?? braced ?? byte) as string))
+    .replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+const folded = (text: string) => escapesDecoded(text.normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
 
 /** The values of `secrets` some view contains (exactly, or ignoring case and separators). */
 export function leakedValues(views: readonly string[], secrets: readonly string[]): string[] {

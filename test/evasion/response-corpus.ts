@@ -143,6 +143,12 @@ add("chat", true, "logprobs", "chunk logprobs spelling a split address", chat.st
 add("chat", true, "refusal", "delta.refusal split", chat.stream(split(`no: ${SSN}`, 3).map((refusal) => ({ refusal }))), [SSN]);
 add("chat", true, "unknown field", "a chunk-level unknown string", chat.stream([chat.chunk({ content: "hi" }, { x_debug: `key ${KEY}` })]), [KEY]);
 add("chat", true, "escapes", "a literal \\u0040 escape in content", chat.stream(split(`write ${escapedEmail}`, 4).map((content) => ({ content }))), [EMAIL]);
+// An escape a reader decodes, cut where one delta ends and the next begins: nothing before it may go out.
+for (const [first, second] of [["mail zoe.quill&#6", "4;example.org"], ["mail zoe.quill&#x4", "0;example.org"], ["mail zoe.quill%4", "0example.org"], ["mail zoe.quill\\x4", "0example.org"], ["mail zoe.quill\\u{4", "0}example.org"], ["mail zoe.quill&", "#64;example.org"]]) {
+  add("chat", true, "escapes", `an escape cut between deltas (${first.slice(14)} | ${second.slice(0, 3)})`, chat.stream([{ content: first }, { content: second }]), [EMAIL]);
+}
+add("responses", true, "escapes", "an HTML reference cut between output_text deltas", responses.stream(responses.textEvents(["mail zoe.quill&#", "64;example.org"])), [EMAIL]);
+add("anthropic", true, "escapes", "a percent-escape cut between text deltas", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["mail zoe.quill%", "40example.org"])), [EMAIL]);
 add("chat", true, "context", "an AWS secret 40 spaces after its name, one character per delta", chat.stream(chars(AWS_LINE).map((content) => ({ content }))), [AWS_SECRET]);
 add("chat", true, "context", "an AWS secret 40 spaces after its name, name and value in separate deltas", chat.stream([{ content: "aws_secret_access_key =" }, ...Array.from({ length: 40 }, () => ({ content: " " })), { content: AWS_SECRET }]), [AWS_SECRET]);
 add("chat", true, "sse lines", "a comment line", `: ${EMAIL}\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL]);
