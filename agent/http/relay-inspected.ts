@@ -1,7 +1,7 @@
 // Relays a reply that must be read before the caller gets it (a mask policy applies to responses, or
 // placeholders are to be restored), without trusting what the upstream says it is: its
-// content-encoding is undone (reply-decoding.ts), its headers masked, and its form sniffed from the
-// bytes: a body opening with SSE fields (or labelled text/event-stream) is masked as a stream and
+// content-encoding is undone (reply-decoding.ts), its charset read and turned into UTF-8
+// (reply-charset.ts), its headers masked, and its form sniffed from the bytes: a body opening with SSE fields (or labelled text/event-stream) is masked as a stream and
 // released as it is settled; anything else is read whole (JSON, NDJSON or text, by content) and sent
 // masked with its new length. Whatever cannot be read throws UninspectableReply (the fail-closed
 // rule in agent/masking/uninspectable.ts); nothing unread reaches the caller.
@@ -10,6 +10,7 @@ import type { MaskSession } from "../masking/mask-session.js";
 import type { ResponseStream } from "../masking/response-stream.js";
 import { MAX_WHOLE_REPLY_BYTES, UninspectableReply } from "../masking/uninspectable.js";
 import type { ParsedEvents } from "../sse/parsed-events.js";
+import { createCharsetReader, utf8ContentType } from "./reply-charset.js";
 import { checkCodings, contentCodings, decodeBody } from "./reply-decoding.js";
 import type { Relay } from "./relay-response.js";
 
@@ -58,7 +59,9 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   const { upstream, res, recorder } = relay;
   const codings = contentCodings(upstream.headers["content-encoding"]);
   checkCodings(codings);
+  const charset = createCharsetReader(relay.contentType);
   const headers = masking.maskHeaders({ ...relay.headers });
+  if (typeof headers["content-type"] === "string") headers["content-type"] = utf8ContentType(headers["content-type"]); // the caller gets UTF-8
   const upstreamLength = codings.length === 0 && headers["content-length"] !== undefined ? String(headers["content-length"]) : undefined;
   delete headers["content-encoding"]; // the caller gets the decoded body
   delete headers["content-length"];
@@ -87,26 +90,35 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     if (!more) await relay.writable();
   };
 
-  for await (const chunk of decodeBody(upstream.body as AsyncIterable<Buffer>, codings)) {
+  // The decoded, UTF-8 bytes: streamed on once the form is known, else gathered whole.
+  const take = async (chunk: Buffer) => {
     if (stream) {
       const out = stream.push(chunk);
-      await send(out.client, out.record, out.parsed);
-    } else {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
-      // Told by the opening; undecided only while it is blanks or a field name cut short: past a few KB of that, whole.
-      // (A first read longer than that is still told by its opening: a stream arriving at once is not buffered whole.)
-      form ??= sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined);
-      if (form === "sse") {
-        recorder.responseStart(relay.provider, "text/event-stream");
-        stream = masking.responseStream();
-        const out = stream.push(joined(chunks));
-        chunks.length = 0;
-        await send(out.client, out.record, out.parsed);
-      }
+      return send(out.client, out.record, out.parsed);
     }
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
+    // Told by the opening; undecided only while it is blanks or a field name cut short: past a few KB of that, whole.
+    // (A first read longer than that is still told by its opening: a stream arriving at once is not buffered whole.)
+    form ??= sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined);
+    if (form === "sse") {
+      recorder.responseStart(relay.provider, "text/event-stream");
+      stream = masking.responseStream();
+      const out = stream.push(joined(chunks));
+      chunks.length = 0;
+      await send(out.client, out.record, out.parsed);
+    }
+  };
+
+  for await (const raw of decodeBody(upstream.body as AsyncIterable<Buffer>, codings)) {
+    const chunk = charset.push(raw);
+    if (chunk.length > 0) await take(chunk);
     if (relay.callerGone()) break;
+  }
+  if (!relay.callerGone()) {
+    const rest = charset.end();
+    if (rest.length > 0) await take(rest);
   }
   if (relay.callerGone()) throw new Error("caller closed the connection");
   if (!stream) return wholeBody(relay, masking, chunks, upstreamLength);

@@ -48,9 +48,13 @@ describe("response masking (whole bodies)", () => {
     expect(out.record).toBe(body);
   });
 
-  it("reads a body by what it is, not by its content type, and refuses bytes that are not UTF-8", () => {
+  it("reads a body by what it is, not by its content type, and refuses bytes that are not UTF-8 text", () => {
     const session = createMaskSession("openai", "/v1/audio", [rule()]);
-    expect(session.maskResponse(Buffer.from(`\u0000${EMAIL}`), "audio/mpeg").client.toString()).toBe("\u0000[EMAIL]");
+    expect(session.maskResponse(Buffer.from(`\u0007${EMAIL}`), "audio/mpeg").client.toString()).toBe("\u0007[EMAIL]");
+    // NULs (UTF-16 read as UTF-8 is full of them) and text made of control characters are not read.
+    expect(() => session.maskResponse(Buffer.from(`\u0000${EMAIL}`), "audio/mpeg")).toThrow(UninspectableReply);
+    expect(() => session.maskResponse(Buffer.from(EMAIL, "utf16le"), "text/plain")).toThrow(/NUL/);
+    expect(() => session.maskResponse(Buffer.from([...EMAIL].join("\u0001")), "text/plain")).toThrow(/control characters/);
     expect(parse(session.maskResponse(json({ text: EMAIL }), "application/octet-stream").client)).toEqual({ text: "[EMAIL]" });
     expect(() => session.maskResponse(Buffer.from([0x49, 0xff, 0x33]), "audio/mpeg")).toThrow(UninspectableReply);
     expect(() => session.maskResponse(Buffer.from(`{"a":"caf\u00e9"}`, "latin1"), JSON_TYPE)).toThrow(UninspectableReply);

@@ -1,5 +1,5 @@
 // Masks a whole (non-streamed) reply by what it is, not by what its content type claims: the body
-// must be UTF-8 (else it cannot be inspected); a JSON document, or NDJSON lines, is masked field by
+// must be UTF-8 without NULs (else it cannot be inspected, unless it is a media file); a JSON document, or NDJSON lines, is masked field by
 // field whatever the fields are called (document-masker.ts) and re-serialised; a body with SSE
 // fields (or labelled text/event-stream) is masked as a stream; anything else as one text.
 import { maskJsonDocuments } from "./document-masker.js";
@@ -8,7 +8,7 @@ import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { ResponseStream } from "./response-stream.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
-import { strictUtf8, UninspectableReply } from "./uninspectable.js";
+import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
 
 const unchanged = (body: Buffer): MaskedBody => ({ client: body, record: body });
 const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
@@ -42,6 +42,7 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
   let text: string;
   try {
     text = strictUtf8(body);
+    if (body.indexOf(0) !== -1) throw new UninspectableReply("the body holds NUL bytes (text in another charset, or binary data)");
   } catch (error) {
     // A media file (its signature says so) is a binary part: it passes if every rule allows them.
     const kind = error instanceof UninspectableReply ? mediaKind(body) : undefined;
@@ -59,6 +60,7 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
     return { client: Buffer.from(client, "utf8"), record: client === record ? Buffer.from(client, "utf8") : Buffer.from(record, "utf8") };
   }
   if (isEventStream(contentType) || sseField.test(text)) return maskAsStream(body, stream());
+  checkText(text);
   const masked = masker.mask(text, "response.body");
   if (masked.client === text && masked.record === text) return unchanged(body);
   return { client: Buffer.from(masked.client, "utf8"), record: Buffer.from(masked.record, "utf8") };

@@ -18,6 +18,7 @@ import type { Outgoing, SseHandler, SseHandlerFactory } from "./sse-handler.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
+import { checkText } from "./uninspectable.js";
 import { createCleanCache, createValueMasker, type CleanCache } from "./value-masker.js";
 
 /** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
@@ -110,6 +111,7 @@ export function createResponseStream(provider: string, _path: string, context: M
   };
 
   const textItem = (event: RawEvent, text: string, lines: TwoTexts): Item => {
+    checkText(text);
     let data: TwoTexts = { client: text, record: text };
     let waiting = true;
     loose.piece(`text/${event.name}`, text, `${LOCATION}.data`, (texts) => {

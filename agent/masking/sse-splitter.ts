@@ -2,7 +2,7 @@
 // UTF-8 character may be split across network chunks), keeping each event's own lines so an event
 // the masker does not change is sent on exactly as it came, and a changed one keeps its `event:`,
 // `id:` and comment lines with only its data replaced. A strict splitter (the reply masker's) needs
-// UTF-8 (a leading BOM is dropped, as SSE clients do) and no event past MAX_EVENT_BYTES: otherwise
+// UTF-8 without NULs (a leading BOM is dropped, as SSE clients do) and no event past MAX_EVENT_BYTES: otherwise
 // the stream cannot be inspected (UninspectableReply).
 import { MAX_EVENT_BYTES, UninspectableReply } from "./uninspectable.js";
 
@@ -81,6 +81,8 @@ export function createSseSplitter(strict = false): SseSplitter {
   };
   return {
     push(chunk) {
+      // UTF-16 text is valid UTF-8 with NULs between the letters: no event of a text stream holds one.
+      if (strict && chunk.indexOf(0) !== -1) throw new UninspectableReply("the stream holds NUL bytes (text in another charset, or binary data)");
       pending += decode(chunk);
       const events = drain(eventEnd);
       if (strict && pending.length > MAX_EVENT_BYTES) throw new UninspectableReply(`an event is longer than ${MAX_EVENT_BYTES} bytes`);

@@ -6,7 +6,10 @@
 // headers, or the provider's stream error event after them, and records the exchange as failed
 // with the reason. What counts as "cannot read":
 //   - a content-encoding other than gzip, x-gzip, deflate, br, zstd, identity, or corrupt data in one;
-//   - bytes that are not UTF-8 (after an optional BOM): other charsets, UTF-16, invalid sequences;
+//   - bytes that are not UTF-8 once read in the charset its BOM, label or NUL pattern gives
+//     (agent/http/reply-charset.ts): UTF-32, UTF-7 and other charsets the Encoding Standard does
+//     not know, invalid sequences; NUL characters (text in UTF-16 read as UTF-8 is full of them)
+//     and text made largely of control characters (controlHeavy);
 //   - a whole reply larger than MAX_WHOLE_REPLY_BYTES once decoded, or an SSE event or held text
 //     past its bound (see the readers);
 //   - a value split across pieces of a field whose first piece had to be released before the
@@ -36,3 +39,16 @@ export function strictUtf8(bytes: Buffer): string {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+// C0 and C1 control characters a text does not hold (tab, line feed, form feed and carriage return
+// left out): invisible to a reader, they break a value apart for the detectors.
+const control = /[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]/g;
+
+/** Throws UninspectableReply when `text` (a reply's text that is not JSON) holds a NUL or is more than one character in eight a control character. */
+export function checkText(text: string): void {
+  if (text.includes("\0")) throw new UninspectableReply("the body holds NUL characters (text in another charset, or binary data)");
+  control.lastIndex = 0;
+  let count = 0;
+  while (control.test(text)) count++;
+  if (count > 1 && count * 8 > text.length) throw new UninspectableReply("the body is largely control characters (text in another charset, or binary data)");
+}
