@@ -7,6 +7,7 @@ import type { MaskedBody, MaskFindingCount, MaskRule } from "../../core/detector
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody } from "./response-masker.js";
 import { createResponseStream, type ResponseStream } from "./response-stream.js";
+import { createCleanCache } from "./value-masker.js";
 
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 
@@ -27,7 +28,7 @@ export interface MaskSession {
    * push() and end() throw UninspectableReply when the stream cannot be read.
    */
   responseStream(): ResponseStream;
-  /** The reply's headers with every value masked like reply text (same object when nothing matched). */
+  /** The reply's headers with every value masked like reply text, and every header whose name holds a value dropped (same object when nothing matched). */
   maskHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
   /** Whether the reply must be read at all: a rule masks responses, or a placeholder may need restoring. */
   readonly inspectsReplies: boolean;
@@ -37,6 +38,14 @@ export interface MaskSession {
   findings(): MaskFindingCount[];
   /** Anything masked or restored so far. */
   readonly masked: boolean;
+}
+
+// A header name as its reader splits it: whole, its `-`/`_` as spaces, and from each separator on
+// (`x-4111…`: detectors do not start a value after a dash glued to a word), one per line.
+function nameReading(name: string): string {
+  const parts = [name, name.replace(/[-_]/g, " ")];
+  for (const separator of name.matchAll(/[-_]/g)) parts.push(name.slice(separator.index + 1));
+  return parts.join("\n");
 }
 
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
@@ -56,7 +65,14 @@ export function createMaskSession(provider: string, path: string, rules: readonl
     maskHeaders(headers) {
       if (!context.reply.active) return headers;
       let out: OutgoingHttpHeaders | undefined;
+      const names = createCleanCache(context.reply); // the same few names in every reply
       for (const [name, value] of Object.entries(headers)) {
+        // A name cannot be rewritten (the caller's code looks headers up by it): one holding a value is dropped.
+        if (names.mask(nameReading(name), "response.headers", (at) => at) !== undefined) {
+          out ??= { ...headers };
+          delete out[name];
+          continue;
+        }
         const values = Array.isArray(value) ? value : value === undefined ? [] : [String(value)];
         const masked = values.map((text) => context.reply.mask(text, `response.headers.${name}`).client);
         if (masked.every((text, index) => text === values[index])) continue;

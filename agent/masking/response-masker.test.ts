@@ -98,4 +98,13 @@ describe("response masking (whole bodies)", () => {
     expect(session.maskResponse(Buffer.from(`hi ${EMAIL}`), "text/plain").client.toString()).toBe("hi [EMAIL]");
     expect(parse(session.maskResponse(json({ data: [{ who: EMAIL }] }), "application/json").client)).toEqual({ data: [{ who: "[EMAIL]" }] });
   });
+
+  it("masks header values and drops a header whose name holds a value (names cannot be rewritten), counting it", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
+    const headers = { "content-type": "application/json", "x-note": `for ${EMAIL}`, "x-44-20-7946-0958": "1", "x-request-id": "req_1" };
+    expect(session.maskHeaders(headers)).toEqual({ "content-type": "application/json", "x-note": "for [EMAIL]", "x-request-id": "req_1" });
+    expect(session.findings().map((finding) => finding.location)).toContain("response.headers");
+    const clean = { "content-type": "application/json", "x-request-id": "req_2" };
+    expect(session.maskHeaders(clean)).toBe(clean);
+  });
 });

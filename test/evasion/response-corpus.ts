@@ -218,6 +218,11 @@ for (const [encoding, encode] of [["gzip", gzipSync], ["br", brotliCompressSync]
 }
 add("chat", true, "charset", "an invalid UTF-8 byte mid-stream", Buffer.concat([Buffer.from(chat.stream([{ content: "hello" }]).slice(0, 120)), Buffer.from([0xc3, 0x28]), Buffer.from(`${sse.data(chat.chunk({ content: EMAIL }))}`)]), [EMAIL], { refused: true });
 add("chat", true, "headers", "a value in a stream's header", chatSse, [EMAIL, KEY], { headers: { "content-type": "text/event-stream", "x-request-note": KEY } });
+// A header's name cannot be rewritten: one holding a value is dropped.
+for (const [what, name, secret] of [["a card", `x-${CARD_DIGITS}`, CARD_DIGITS], ["an SSN", `x-${SSN}`, SSN], ["a national phone number", "x-415-555-0133", US_PHONE], ["an address", "x-10.20.30.40", "10.20.30.40"]]) {
+  add("chat", false, "headers", `${what} in a response header's name`, chat.whole({ content: "ok" }), [secret], { headers: { "content-type": "application/json", [name]: "1" }, marker: false });
+  add("anthropic", true, "headers", `${what} in a stream header's name`, anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])), [secret], { headers: { "content-type": "text/event-stream", [name]: "1" }, marker: false });
+}
 
 // Binary parts (media as base64, a media body): refused unless the policy says binary: allow.
 const media = Buffer.concat([Buffer.from("RIFF\x00\x00\x00\x00WAVEfmt ", "latin1"), Buffer.alloc(600, 0xa5)]).toString("base64");
