@@ -42,7 +42,7 @@ describe("reply charsets", () => {
 
   it("refuses UTF-32, UTF-7, unknown charsets, two charsets, NULs once decoded and invalid data", () => {
     const utf32 = Buffer.alloc(TEXT.length * 4);
-    [...TEXT].forEach((char, at) => utf32.writeUInt32LE(char.codePointAt(0) as number, at * 4));
+    for (const [at, char] of [...TEXT].entries()) utf32.writeUInt32LE(char.codePointAt(0) as number, at * 4);
     expect(() => read(utf32, "application/json")).toThrow(/UTF-32/);
     expect(() => read(Buffer.from(utf32).swap32(), "application/json")).toThrow(/UTF-32/);
     expect(() => read(Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32]), "application/json")).toThrow(/UTF-32/);

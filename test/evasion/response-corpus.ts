@@ -125,7 +125,10 @@ const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
 const utf32 = (text: string, little: boolean) => {
   const points = [...text].map((char) => char.codePointAt(0) as number);
   const bytes = Buffer.alloc(points.length * 4);
-  points.forEach((point, at) => (little ? bytes.writeUInt32LE(point, at * 4) : bytes.writeUInt32BE(point, at * 4)));
+  for (const [at, point] of points.entries()) {
+    if (little) bytes.writeUInt32LE(point, at * 4);
+    else bytes.writeUInt32BE(point, at * 4);
+  }
   return bytes;
 };
 const withBom = (bom: number[], bytes: Buffer) => Buffer.concat([Buffer.from(bom), bytes]);
