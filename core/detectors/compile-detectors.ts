@@ -46,15 +46,17 @@ export interface CompiledDetectors {
   readonly lookbehind: number;
   /**
    * False when nothing in `text` can be found: built-in detectors only, and no digit, `@`, `%`,
-   * `:` or non-ASCII character in it (every built-in value has one of those, in any form the
-   * normalised view reads). A cheap test before scanning many short texts (keys, labels, prose).
+   * `&`, `:` or non-ASCII character in it (every built-in value has one of those, in any
+   * form the normalised view reads: `&commat;` is an `@`, tag characters spell ASCII). A cheap test
+   * before scanning many short texts (keys, labels, prose).
    */
   mayFind(text: string): boolean;
 }
 
 // What every built-in finding contains, in the text as written: digits (phones, cards, IBANs, SSNs,
-// IPv4, keys), "@" (e-mail), "%" (escapes), ":" (IPv6), or non-ASCII (look-alike forms).
-const mayHoldValue = /[0-9@%:\u0080-\uffff]/;
+// IPv4, keys), "@" (e-mail), "%" and "&" (escapes, character references), ":" (IPv6), or
+// non-ASCII (look-alike forms, smuggled text).
+const mayHoldValue = /[0-9@%&:\u0080-\uffff]/;
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
   email: () => emailDetector(),

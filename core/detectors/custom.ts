@@ -8,6 +8,7 @@
 // pattern whose source cannot match whitespace (no space, `\s`, `.`, negated class, `\W`, `\D`,
 // escapes that may name a space…) holds only the trailing run of non-whitespace, at most
 // PATTERN_HOLD. Words hold back only the longest trailing text a word still starts with.
+import { pendingEscape } from "../text/escapes.js";
 import { foldWords, wordView } from "../text/normalise.js";
 import { trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
@@ -79,16 +80,21 @@ export function wordDetector(words: readonly string[]): Detector {
     },
     holdFrom(text) {
       // The longest tail of the view that a word starts with, or a whole word at the very end
-      // (the next character may still extend it into a longer word), held from its original start.
-      const normalised = view(text);
-      const tail = normalised.text.slice(Math.max(0, normalised.text.length - longest - 1));
-      for (let length = Math.min(tail.length, longest + 1); length > 0; length--) {
-        const piece = tail.slice(tail.length - length).trimStart();
-        if (piece !== "" && folded.some((word) => word.startsWith(piece))) {
-          return normalised.toOriginal(normalised.text.length - piece.length, normalised.text.length)[0];
-        }
-      }
-      return text.length;
+      // (the next character may still extend it into a longer word), held from its original start;
+      // a cut escape at the end (`&#9`, `%4`) and trailing variation selectors are held, the escape with what is before it.
+      const pending = pendingEscape(text);
+      return Math.min(pending.escape, pending.tail, wordHold(pending.escape < text.length ? text.slice(0, pending.escape) : text));
     },
   };
+  function wordHold(text: string): number {
+    const normalised = view(text);
+    const tail = normalised.text.slice(Math.max(0, normalised.text.length - longest - 1));
+    for (let length = Math.min(tail.length, longest + 1); length > 0; length--) {
+      const piece = tail.slice(tail.length - length).trimStart();
+      if (piece !== "" && folded.some((word) => word.startsWith(piece))) {
+        return normalised.toOriginal(normalised.text.length - piece.length, normalised.text.length)[0];
+      }
+    }
+    return text.length;
+  }
 }

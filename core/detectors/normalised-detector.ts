@@ -2,6 +2,7 @@
 // itself, with its findings mapped back to the original spans: what is masked is what the caller
 // wrote (`ｊａｎｅ＠…`, `ja\u200bne@…`, `jane%40…`), found as what it reads as. The view of the last
 // text is kept, so the detectors of a set scanning the same text build it once.
+import { pendingEscape } from "../text/escapes.js";
 import type { NormalisedView } from "../text/normalise.js";
 import type { Detector, Finding } from "./detector.js";
 
@@ -29,8 +30,26 @@ export function findingsInOriginal(text: string, view: NormalisedView, findings:
   });
 }
 
-/** `detector` reading `view(text)`; holds back from where the view's hold maps back to. */
+/** `detector` reading `view(text)`; holds back from where the view's hold maps back to, and from a cut escape at the end. */
 export function normalisedDetector(detector: Detector, view: ViewOf): Detector {
+  const holdIn = (text: string, normalised: NormalisedView): number => {
+    if (normalised.identity) return detector.holdFrom(text);
+    const hold = detector.holdFrom(normalised.text);
+    return hold >= normalised.text.length ? text.length : normalised.toOriginal(hold, hold)[0];
+  };
+  const holdFrom = (text: string): number => {
+    const normalised = view(text);
+    if (normalised.identity) return detector.holdFrom(text); // plain ASCII: no escape, cut or whole
+    // A cut escape at the end (`&comm`, `%4`, `\u00`) may still decode to part of a value: it is
+    // held, and so is what the text before it holds without it. Trailing variation selectors (a
+    // smuggled run still growing) and a high surrogate are held too.
+    const pending = pendingEscape(text);
+    if (pending.escape < text.length) {
+      const head = text.slice(0, pending.escape);
+      return Math.min(pending.escape, pending.tail, holdIn(head, view(head)));
+    }
+    return Math.min(pending.tail, holdIn(text, normalised));
+  };
   return {
     name: detector.name,
     maxLength: detector.maxLength,
@@ -39,11 +58,6 @@ export function normalisedDetector(detector: Detector, view: ViewOf): Detector {
       if (normalised.identity) return detector.find(text);
       return findingsInOriginal(text, normalised, detector.find(normalised.text));
     },
-    holdFrom(text) {
-      const normalised = view(text);
-      if (normalised.identity) return detector.holdFrom(text);
-      const hold = detector.holdFrom(normalised.text);
-      return hold >= normalised.text.length ? text.length : normalised.toOriginal(hold, hold)[0];
-    },
+    holdFrom,
   };
 }

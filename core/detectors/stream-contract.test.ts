@@ -48,4 +48,19 @@ describe("stream hold-back contract", () => {
     expect(prose.length - detectors.holdFrom(prose)).toBeLessThanOrEqual(4); // "all!" may still become a ticket id
     expect(prose.length - detectors.holdFrom(prose.slice(0, -1))).toBeLessThanOrEqual(5);
   });
+
+  it("holds a cut escape, a cut character reference and a run of variation selectors until they are whole", () => {
+    const tags = (ascii: string) => [...ascii].map((char) => String.fromCodePoint(0xe0000 + char.charCodeAt(0))).join("");
+    const selectors = (text: string) => [...Buffer.from(text)].map((byte) => String.fromCodePoint(byte < 16 ? 0xfe00 + byte : 0xe0100 + byte - 16)).join("");
+    const smuggled = [
+      "a jane.doe&commat;example.com b", "a jane.doe&#64;example&#x2E;com b", "a jane.doe%40example.com b", "a jane.doe\\u0040example.com b",
+      `a ${tags("jane.doe@example.com")} b`, `a 😀${selectors("jane.doe@example.com")} b`, "a jane\u0000.doe@ex\u007fample.com b",
+      "card ❹❶❶❶ ❶❶❶❶ ❶❶❶❶ ❶❶❶❶ ok", "about Project&nbsp;Fal&#99;on today",
+    ].join("\n");
+    const found = detectors.find(smuggled);
+    expect(found.map((finding) => finding.detector)).toEqual(["email", "email", "email", "email", "email", "email", "email", "payment-card", "word"]);
+    for (const chunk of [1, 2, 3, 5]) expect(streamed(detectors, smuggled, chunk), `chunks of ${chunk}`).toEqual(found);
+    // A smuggled run is held from its first selector while it grows, however long it is so far.
+    for (let length = 1; length <= 12; length++) expect(detectors.holdFrom(`a 😀${selectors("jane.doe@exa".slice(0, length))}`)).toBeLessThanOrEqual(4);
+  });
 });

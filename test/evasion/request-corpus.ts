@@ -36,6 +36,9 @@ const json = (value: unknown) => JSON.stringify(value);
 const chat = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "gpt-4o", messages: [{ role: "user", content }], ...extra });
 const claude = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "claude", max_tokens: 16, messages: [{ role: "user", content }], ...extra });
 const parts = (...texts: string[]) => texts.map((text) => ({ type: "text", text }));
+// Invisible smuggling: Unicode tag characters spelling ASCII, and bytes as variation selectors after an emoji.
+const tags = (ascii: string) => [...ascii].map((char) => String.fromCodePoint(0xe0000 + char.charCodeAt(0))).join("");
+const selectors = (text: string) => `😀${[...Buffer.from(text)].map((byte) => String.fromCodePoint(byte < 16 ? 0xfe00 + byte : 0xe0100 + byte - 16)).join("")}`;
 
 const cases: RequestCase[] = [];
 const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
@@ -65,6 +68,20 @@ const emailForms: Record<string, string> = {
   "hex escape pasted as text": "jane.doe\\x40example\\x2ecom",
   "HTML decimal reference": "jane.doe&#64;example.com",
   "HTML hex reference": "jane.doe&#x40;example&#x2E;com",
+  "HTML named references": "jane.doe&commat;example&period;com",
+  "DEL inside": "jane.doe@exam\u007fple.com",
+  "NUL between every character": [...EMAIL].join("\u0000"),
+  "ESC and BEL in the domain": "jane.doe@ex\u001bam\u0007ple.com",
+  "C1 controls inside": "jane\u0090.doe@ex\u009bample.com",
+  "object replacement character": "jane.doe@exam\ufffcple.com",
+  "private-use character": "jane.doe\ue000@example.com",
+  "unassigned code point": "jane.doe@exa\u0378mple.com",
+  "tag characters spelling it": tags(EMAIL),
+  "variation-selector bytes": selectors(EMAIL),
+  "ideographic full stops in the domain": "jane.doe@example。com",
+  "half-width ideographic full stop": "jane.doe@example｡com",
+  "negative squared letters": "🅹🅰🅽🅴.🅳🅾🅴@🅴🆇🅰🅼🅿🅻🅴.🅲🅾🅼",
+  "small capitals": "ᴊᴀɴᴇ.ᴅᴏᴇ@ᴇxᴀᴍᴘʟᴇ.ᴄᴏᴍ",
 };
 for (const [name, form] of Object.entries(emailForms)) add("look-alike email", name, "openai", chat(`write to ${form} today`), [EMAIL]);
 
@@ -83,6 +100,10 @@ const cardForms: Record<string, string> = {
   "Arabic-Indic digits": "٤١١١ ١١١١ ١١١١ ١١١١",
   "zero-width between groups": "4111\u200b1111\u200b1111\u200b1111",
   "thin spaces": "4111\u20091111\u20091111\u20091111",
+  "dingbat digits": "❹❶❶❶ ➀➀➀➀ ➊➊➊➊ ❶❶❶❶",
+  "circled and double-circled digits": "④⓵⓵⓵ ⓵⓵⓵⓵ ⓵⓵⓵⓵ ⓵⓵⓵⓵",
+  "NUL between the digits": [..."4111111111111111"].join("\u0000"),
+  "tag characters": tags("4111 1111 1111 1111"),
 };
 for (const [name, form] of Object.entries(cardForms)) add("look-alike card", name, "openai", chat(`card ${form} exp 12/29`), [CARD]);
 
@@ -93,6 +114,8 @@ const phoneForms: Record<string, string> = {
   international: "+1 415 555 0133",
   "full-width digits": "（４１５） ５５５-０１３３",
   "zero-width inside": "415-555\u200b-0133",
+  "NUL between the groups": "(415)\u0000555\u00000133",
+  "dingbat digits": "(❹➀❺) ❺❺❺-⓿➀❸❸",
 };
 for (const [name, form] of Object.entries(phoneForms)) add("look-alike phone", name, "openai", chat(`call me at ${form} tonight`), [PHONE]);
 
@@ -120,6 +143,17 @@ const keywordForms: Record<string, string> = {
   "bidi override": "project \u202dnightingale\u202c",
   "mixed case": "PrOjEcT NiGhTiNgAlE",
   "HTML references": "proj&#101;ct nightingal&#x65;",
+  "HTML named references": "proj&eacute;ct&nbsp;nightingale",
+  "tag characters": tags(KEYWORD),
+  "tag characters after visible text": `project ${tags("nightingale")}`,
+  "variation-selector bytes": selectors(KEYWORD),
+  "control characters inside": "pro\u0000ject night\u007fin\u001bgale",
+  "negative squared letters": "🅿🆁🅾🅹🅴🅲🆃 🅽🅸🅶🅷🆃🅸🅽🅶🅰🅻🅴",
+  "negative circled letters": "🅟🅡🅞🅙🅔🅒🅣 🅝🅘🅖🅗🅣🅘🅝🅖🅐🅛🅔",
+  "regional indicators": "🇵🇷🇴🇯🇪🇨🇹 🇳🇮🇬🇭🇹🇮🇳🇬🇦🇱🇪",
+  "small capitals": "ᴘʀᴏᴊᴇᴄᴛ ɴɪɢʜᴛɪɴɢᴀʟᴇ",
+  "mathematical bold": "𝐩𝐫𝐨𝐣𝐞𝐜𝐭 𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞",
+  "object replacement characters": "project night\ufffcin\ufffcgale",
 };
 for (const [name, form] of Object.entries(keywordForms)) add("look-alike keyword", name, "openai", chat(`tell me about ${form}`), [], "denied");
 

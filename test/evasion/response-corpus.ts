@@ -61,6 +61,13 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["a card with no-break spaces", "4539\u00A01488\u00A00343\u00A06467", CARD],
   ["full-width digits of a card", "４５３９ １４８８ ０３４３ ６４６７", CARD],
   ["a US number without a country code", "415-555-0133", US_PHONE],
+  ["a DEL inside an address", "zoe.quill@exam\u007Fple.org", EMAIL],
+  ["NUL between the characters of an address", [...EMAIL].join("\u0000"), EMAIL],
+  ["an address in tag characters", [...EMAIL].map((char) => String.fromCodePoint(0xe0000 + char.charCodeAt(0))).join(""), EMAIL],
+  ["an address as variation-selector bytes", `😀${[...Buffer.from(EMAIL)].map((byte) => String.fromCodePoint(byte < 16 ? 0xfe00 + byte : 0xe0100 + byte - 16)).join("")}`, EMAIL],
+  ["named character references in an address", "zoe.quill&commat;example&period;org", EMAIL],
+  ["an ideographic full stop in the domain", "zoe.quill@example\u3002org", EMAIL],
+  ["dingbat digits of a card", "❹❺❸❾ ➀❹➇➇ ⓿❸❹❸ ❻❹❻❼", CARD],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────

@@ -1,0 +1,120 @@
+// Escapes a reader decodes in text, for the detector view (core/text/normalise.ts): runs of
+// percent-encoded UTF-8 (`%40`, `%EF%BC%A0`), backslash escapes of JSON, JavaScript and Python
+// strings pasted as text (`\u0040`, `\u{1F600}`, `\x40`), HTML character references, numeric
+// (`&#64;`, `&#x40;`) and named (`&commat;`, `&period;`, `&nbsp;`: the HTML5 table of the
+// `entities` package, with the closing semicolon), and runs of variation selectors that smuggle
+// bytes (two or more in a row: one after a character only picks its glyph, two never do).
+// Each decoder gives the decoded text with, per decoded character, the original span it came from.
+import { isUtf8 } from "node:buffer";
+import { decodeHTMLStrict } from "entities";
+import { isVariationSelector, variationByte } from "./code-points.js";
+
+/** Decoded text, one entry per decoded code point: the code point and its original span. */
+export interface Decoded {
+  chars: { char: string; start: number; end: number }[];
+  /** Where the escape (run) ends in the original. */
+  end: number;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+// Bytes (each with its original start) as text: UTF-8 when they are valid UTF-8, else one
+// character per byte (Latin-1), so every byte stays readable and maps to its own span.
+function bytesAsText(bytes: number[], starts: number[], end: number): Decoded {
+  const buffer = Buffer.from(bytes);
+  const chars: Decoded["chars"] = [];
+  if (!isUtf8(buffer)) {
+    for (let index = 0; index < bytes.length; index++) chars.push({ char: String.fromCharCode(bytes[index]!), start: starts[index]!, end: index + 1 < starts.length ? starts[index + 1]! : end });
+    return { chars, end };
+  }
+  let byteAt = 0;
+  for (const char of buffer.toString("utf8")) {
+    const start = starts[byteAt]!;
+    byteAt += Buffer.byteLength(char, "utf8");
+    chars.push({ char, start, end: byteAt < starts.length ? starts[byteAt]! : end });
+  }
+  return { chars, end };
+}
+
+/** A run of %XX escapes at `at` decoded as UTF-8 (the whole run; Latin-1 when it is not UTF-8), or undefined when none starts there. */
+export function percentRun(text: string, at: number): Decoded | undefined {
+  const bytes: number[] = [];
+  const starts: number[] = [];
+  let index = at;
+  while (index + 2 < text.length && text.charCodeAt(index) === 37) {
+    const high = hexValue(text.charCodeAt(index + 1));
+    const low = hexValue(text.charCodeAt(index + 2));
+    if (high < 0 || low < 0) break;
+    bytes.push(high * 16 + low);
+    starts.push(index);
+    index += 3;
+  }
+  if (bytes.length === 0) return undefined;
+  return bytesAsText(bytes, starts, index);
+}
+
+const escapeSequence = /\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&[A-Za-z][A-Za-z0-9]{1,31};/y;
+
+/** The escape or character reference at `at` (a `\` or `&`), or undefined when none starts there. */
+export function escapeAt(text: string, at: number): Decoded | undefined {
+  escapeSequence.lastIndex = at;
+  const match = escapeSequence.exec(text);
+  if (!match) return undefined;
+  const end = at + match[0].length;
+  const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
+  if (hex === undefined && match[4] === undefined) {
+    const named = decodeHTMLStrict(match[0]);
+    if (named === match[0]) return undefined;
+    return { chars: [...named].map((char) => ({ char, start: at, end })), end };
+  }
+  const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(match[4]);
+  if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+  return { chars: [{ char: String.fromCodePoint(code), start: at, end }], end };
+}
+
+/**
+ * Two or more variation selectors in a row at `at`, as the bytes they smuggle (VS1–VS16 are
+ * 0–15, VS17–VS256 16–255) read as UTF-8 (else Latin-1); undefined for a single one.
+ */
+export function variationRun(text: string, at: number): Decoded | undefined {
+  const bytes: number[] = [];
+  const starts: number[] = [];
+  let index = at;
+  for (let code = text.codePointAt(index); code !== undefined && isVariationSelector(code); code = text.codePointAt(index)) {
+    bytes.push(variationByte(code));
+    starts.push(index);
+    index += code > 0xffff ? 2 : 1;
+  }
+  if (bytes.length < 2) return undefined;
+  return bytesAsText(bytes, starts, index);
+}
+
+// The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
+// cut character reference, a cut `%X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
+const cutEscape = /(?:\\(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+
+/**
+ * Where the end of `text` may still change how the text before it reads once more text comes:
+ * `escape`, the start of a cut escape or character reference (the text before it reads without
+ * it; `text.length` when none), and `tail`, the start of up to four trailing variation selectors
+ * (a run, or a UTF-8 sequence in it, still growing) or of a high surrogate whose pair is to come
+ * (`text.length` when none). A stream holds from the earlier of the two.
+ */
+export function pendingEscape(text: string): { escape: number; tail: number } {
+  let tail = text.length;
+  const last = text.charCodeAt(tail - 1);
+  if (last >= 0xd800 && last <= 0xdbff) tail--;
+  for (let count = 0; count < 4 && tail > 0; count++) {
+    const low = text.charCodeAt(tail - 1);
+    const code = text.codePointAt(tail >= 2 && low >= 0xdc00 && low <= 0xdfff ? tail - 2 : tail - 1)!;
+    if (!isVariationSelector(code)) break;
+    tail -= code > 0xffff ? 2 : 1;
+  }
+  const from = Math.max(0, text.length - 48);
+  const cut = cutEscape.exec(text.slice(from));
+  return { escape: cut ? from + cut.index : text.length, tail };
+}
