@@ -51,7 +51,7 @@ function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[], upstrea
   if (!res.headersSent) res.writeHead(upstream.statusCode, headers);
   recorder.firstByte();
   res.end(out.client);
-  recorder.responseChunk(out.client, out.record);
+  recorder.responseBody(out.client, out.record, out.parsed);
 }
 
 /** Sends the reply read, masked; throws UninspectableReply (nothing unread sent), or when the upstream breaks off or the caller goes. */

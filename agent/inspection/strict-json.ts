@@ -49,15 +49,32 @@ function parsedKeys(value: unknown, checkStrings: boolean): { keys: number; well
   return { keys, wellFormed: true };
 }
 
+/** What parsers could read differently in `text` (parsed as `value`): a duplicate key, a lone surrogate; undefined when nothing. */
+function ambiguity(text: string, value: unknown): "duplicate_json_key" | "lone_surrogate" | undefined {
+  const checkStrings = surrogateEscape.test(text);
+  const written = writtenKeys(text);
+  if (written === 0 && !checkStrings) return undefined;
+  const parsed = parsedKeys(value, checkStrings);
+  if (!parsed.wellFormed) return "lone_surrogate";
+  if (parsed.keys !== written) return "duplicate_json_key";
+  return undefined;
+}
+
+/**
+ * Whether `value`, which JSON.parse made of `text`, says exactly what `text` says to any JSON parser:
+ * every key written is held (no duplicate) and every string is well formed. Then `text` itself may
+ * be forwarded in place of `value` re-serialised (formatting and escapes differ, the meaning does not).
+ */
+export function readsAsWritten(text: string, value: unknown): boolean {
+  return ambiguity(text, value) === undefined;
+}
+
 /** `text` parsed strictly, or why it is refused. */
 export function parseStrictJson(text: string): StrictJson {
   const { value } = parseJsonBodyExact(text);
   if (value === undefined) return { ok: false, code: "invalid_json", message: "Request body is not valid JSON" };
-  const checkStrings = surrogateEscape.test(text);
-  const written = writtenKeys(text);
-  if (written === 0 && !checkStrings) return { ok: true, value };
-  const parsed = parsedKeys(value, checkStrings);
-  if (!parsed.wellFormed) return { ok: false, code: "lone_surrogate", message: "Request body has a lone surrogate (\\uD800-\\uDFFF) in a string" };
-  if (parsed.keys !== written) return { ok: false, code: "duplicate_json_key", message: "Request body has a duplicate key in a JSON object" };
+  const found = ambiguity(text, value);
+  if (found === "lone_surrogate") return { ok: false, code: "lone_surrogate", message: "Request body has a lone surrogate (\\uD800-\\uDFFF) in a string" };
+  if (found === "duplicate_json_key") return { ok: false, code: "duplicate_json_key", message: "Request body has a duplicate key in a JSON object" };
   return { ok: true, value };
 }

@@ -2,7 +2,7 @@
 // one path join across lines). Every string, key and number is inspected whatever its name (see
 // value-masker.ts): strings of one path pattern are matched joined (content parts, output parts,
 // text blocks), identifiers alone. Logprobs are kept only where they spell unchanged text
-// (logprobs.ts). Each document is always re-serialised from what was parsed and inspected.
+// (logprobs.ts). A changed document is re-serialised from what was parsed and inspected.
 import { createDraft } from "./event-draft.js";
 import { createLooseStreams } from "./loose-streams.js";
 import { keptEntries } from "./logprobs.js";
@@ -58,8 +58,11 @@ function pairings(root: unknown, claims: Claims): Pairing[] {
   return found;
 }
 
-/** Each of `documents` masked, as JSON for the caller and the record (always re-serialised). */
-export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true): TwoTexts[] {
+/**
+ * Each of `documents` masked, as JSON for the caller and the record (re-serialised), or undefined
+ * when masking changed nothing (the caller decides whether the documents' own text may go as it is).
+ */
+export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true): TwoTexts[] | undefined {
   const loose = createLooseStreams(reply);
   const claims = createClaims();
   const draft = createDraft();
@@ -80,10 +83,7 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
     if (spans.length === 0) continue;
     draft.replace(pair.owner, pair.key, keptEntries(pair.entries, pair.text.container[pair.text.key] as string, spans));
   }
-  if (!draft.changed) return documents.map((document) => {
-    const text = JSON.stringify(document);
-    return { client: text, record: text };
-  });
+  if (!draft.changed) return undefined;
   draft.apply("record");
   const records = documents.map((document) => JSON.stringify(document));
   if (!draft.twoSided) return records.map((text) => ({ client: text, record: text }));

@@ -3,11 +3,11 @@
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
 import type { OutgoingHttpHeaders } from "node:http";
 import { createMaskContext, type PromptMasker } from "./mask-context.js";
-import type { MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
+import type { MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
-import { maskResponseBody } from "./response-masker.js";
+import { maskResponseBody, type MaskedReply } from "./response-masker.js";
 import { createResponseStream, type ResponseStream } from "./response-stream.js";
-import { createCleanCache } from "./value-masker.js";
+import { createCleanCache, type CleanCache } from "./value-masker.js";
 
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 
@@ -21,7 +21,7 @@ export interface MaskSession {
   /** One request text (a multipart text part…) masked by the request rules; the same string when nothing matched. */
   maskText(text: string, location: string): string;
   /** A whole (non-streamed) response body, read by what it is (JSON, NDJSON, SSE, text); throws UninspectableReply when it cannot be read. */
-  maskResponse(body: Buffer, contentType: string): MaskedBody;
+  maskResponse(body: Buffer, contentType: string): MaskedReply;
   /**
    * An SSE response: push() upstream bytes chunk by chunk, get what to send now (maybe empty) and
    * the JSON of the events in it, parsed once here for the readers after; end() flushes the held tail.
@@ -43,14 +43,23 @@ export interface MaskSession {
 // A header name as its reader splits it: whole, its `-`/`_` as spaces, and from each separator on
 // (`x-4111…`: detectors do not start a value after a dash glued to a word), one per line.
 function nameReading(name: string): string {
-  const parts = [name, name.replace(/[-_]/g, " ")];
-  for (const separator of name.matchAll(/[-_]/g)) parts.push(name.slice(separator.index + 1));
-  return parts.join("\n");
+  let reading = nameReadings.get(name);
+  if (reading === undefined) {
+    const parts = [name, name.replace(/[-_]/g, " ")];
+    for (const separator of name.matchAll(/[-_]/g)) parts.push(name.slice(separator.index + 1));
+    reading = parts.join("\n");
+    if (nameReadings.size < 1024) nameReadings.set(name, reading);
+  }
+  return reading;
 }
+const nameReadings = new Map<string, string>(); // the same few names in every reply
+
+const headerLocation = (name: string) => `response.headers.${name}`;
 
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
 export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[]): MaskSession {
   const context = createMaskContext(rules);
+  let headerCache: CleanCache | undefined;
   const responseStream = () => createResponseStream(provider, path, context);
   return {
     maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(body, context.prompt, parsed) : body),
@@ -64,20 +73,29 @@ export function createMaskSession(provider: string, path: string, rules: readonl
     responseStream,
     maskHeaders(headers) {
       if (!context.reply.active) return headers;
+      // Header values are short and mostly the same on every reply (types, lengths, the date of this second): cached when clean.
+      const clean = (headerCache ??= createCleanCache(context.reply));
       let out: OutgoingHttpHeaders | undefined;
-      const names = createCleanCache(context.reply); // the same few names in every reply
-      for (const [name, value] of Object.entries(headers)) {
+      for (const name in headers) {
+        const value = headers[name];
+        if (value === undefined) continue;
         // A name cannot be rewritten (the caller's code looks headers up by it): one holding a value is dropped.
-        if (names.mask(nameReading(name), "response.headers", (at) => at) !== undefined) {
+        if (clean.mask(nameReading(name), "response.headers", (at) => at) !== undefined) {
           out ??= { ...headers };
           delete out[name];
           continue;
         }
-        const values = Array.isArray(value) ? value : value === undefined ? [] : [String(value)];
-        const masked = values.map((text) => context.reply.mask(text, `response.headers.${name}`).client);
-        if (masked.every((text, index) => text === values[index])) continue;
-        out ??= { ...headers };
-        out[name] = Array.isArray(value) ? masked : masked[0];
+        if (Array.isArray(value)) {
+          let masked: string[] | undefined;
+          for (let index = 0; index < value.length; index++) {
+            const found = clean.mask(value[index]!, name, headerLocation);
+            if (found) (masked ??= [...value])[index] = found.client;
+          }
+          if (masked) (out ??= { ...headers })[name] = masked;
+          continue;
+        }
+        const found = clean.mask(String(value), name, headerLocation);
+        if (found) (out ??= { ...headers })[name] = found.client;
       }
       return out ?? headers;
     },

@@ -70,6 +70,26 @@ describe("response masking (whole bodies)", () => {
     expect(session.maskResponse(Buffer.from(duplicate), JSON_TYPE).client.toString()).toBe(`{"content":"ok"}`);
   });
 
+  it("sends a document masking left unchanged as it came, and re-serialises one a parser could read otherwise", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
+    // Formatting, escapes and key order of its own: nothing to mask, every parser reads it alike.
+    const plain = Buffer.from(`{ "id" : "x",\n  "choices": [{"message": {"content": "caf\\u00e9 \\/ ok", "role": "assistant"}}], "n": 12345678901234567890 }`);
+    const same = session.maskResponse(plain, JSON_TYPE);
+    expect(same.client).toBe(plain);
+    expect(same.record).toBe(plain);
+    const reserialised = (body: string) => session.maskResponse(Buffer.from(body), JSON_TYPE).client.toString();
+    // A duplicate key (parsers keep the first or the last), a lone surrogate (kept, replaced or dropped), a BOM: re-serialised.
+    expect(reserialised(`{"content":"first","content":"ok"}`)).toBe(`{"content":"ok"}`);
+    expect(reserialised(`{ "content" : "a\\ud800b" }`)).toBe(`{"content":"a\\ud800b"}`);
+    expect(reserialised(`\uFEFF{ "content": "ok" }`)).toBe(`{"content":"ok"}`);
+    // Something masked: re-serialised from what was inspected.
+    expect(reserialised(`{ "content" : "mail ${EMAIL}" }`)).toBe(`{"content":"mail [EMAIL]"}`);
+    // The parse is shared with the readers after only when it is JSON.parse's own (no number kept as source text).
+    expect(same.parsed).toBeUndefined();
+    const short = Buffer.from(`{"content": "caf\\u00e9", "n": 12}`);
+    expect(session.maskResponse(short, JSON_TYPE)).toEqual({ client: short, record: short, parsed: { text: short.toString(), value: { content: "café", n: 12 } } });
+  });
+
   it("restores the session's placeholders for the caller and keeps them in the record", () => {
     const session = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule({ direction: "request" })]);
     const sent = parse(session.maskRequest(json({ messages: [{ role: "user", content: `I am ${EMAIL}, ${PHONE}` }] })));

@@ -47,6 +47,12 @@ export interface ExchangeRecorder {
    * `parsed`: the JSON of its events as the masker parsed them (not parsed again here).
    */
   responseChunk(client: Uint8Array, record?: Uint8Array, parsed?: ParsedEvents): void;
+  /**
+   * A whole response body read and masked before it was sent (instead of responseChunk): as the
+   * caller got it and as the record keeps it; `parsed`, when given, is both of them as text and
+   * JSON.parse's value of it (neither decoded nor parsed again here).
+   */
+  responseBody(client: Uint8Array, record: Uint8Array, parsed?: SharedDocument): void;
   /** The first response byte went to the caller (the first call counts). */
   firstByte(): void;
   /** Completes the record and commits it to the buffer; later calls do nothing. */
@@ -72,8 +78,16 @@ const recordedBodies: Record<RecordChoice, RecordedBodies> = {
   none: RecordedBodies.NONE,
 };
 
+/** A whole JSON body the masker has already decoded and parsed: its text, and JSON.parse's value of it. */
+export interface SharedDocument {
+  text: string;
+  value: unknown;
+}
+
 interface ResponseReading {
   chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"]): void;
+  /** The whole body at once, maybe already decoded and parsed. */
+  whole(body: Uint8Array, parsed?: SharedDocument): void;
   result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
 }
 
@@ -84,11 +98,13 @@ function readStream(provider: ProviderSpec, limit: number): ResponseReading | un
   if (!reader) return undefined;
   const lookup = createParsedLookup();
   const parser = createSseParser((event) => reader.event(lookup.attach(event)));
+  const chunk = (bytes: Uint8Array, parsed?: ParsedEvents["client"]) => {
+    lookup.offer(parsed);
+    parser.push(bytes);
+  };
   return {
-    chunk: (chunk, parsed) => {
-      lookup.offer(parsed);
-      parser.push(chunk);
-    },
+    chunk,
+    whole: (body) => chunk(body),
     result: () => {
       parser.end();
       const { text, truncated } = cutString(reader.text(), limit);
@@ -99,9 +115,18 @@ function readStream(provider: ProviderSpec, limit: number): ResponseReading | un
 
 function readWhole(provider: ProviderSpec, limit: number, streamed: boolean): ResponseReading {
   const capture = createTextCapture(limit);
+  let shared: SharedDocument | undefined;
   return {
     chunk: (chunk) => capture.push(chunk),
+    whole(body, parsed) {
+      if (parsed) shared = parsed;
+      else capture.push(body);
+    },
     result: () => {
+      if (shared) {
+        const { text, truncated } = cutString(shared.text, limit);
+        return { text, truncated, usage: streamed ? undefined : provider.readUsage(shared.value), streamed };
+      }
       const { text, truncated } = capture.result();
       const usage = truncated || streamed ? undefined : provider.readUsage(parseJson(text));
       return { text, truncated, usage, streamed };
@@ -175,7 +200,15 @@ export function startExchangeRecorder(init: {
         reading?.chunk(kept, masked ? parsed?.record : parsed?.client);
       } catch {
         // Recording must never break the response: give up on this body, flagged as cut.
-        reading = { chunk: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
+        reading = { chunk: () => {}, whole: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
+      }
+    },
+    responseBody(client, record, parsed) {
+      const kept = mode === "masked" ? record : client;
+      try {
+        reading?.whole(kept, parsed);
+      } catch {
+        reading = { chunk: () => {}, whole: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
       }
     },
     firstByte() {

@@ -1,7 +1,8 @@
 // The recorder reads a masked stream's events from the JSON the masker parsed (parsed-events.ts):
 // the record is the same as when it parses every event itself, for both record modes (the caller's
 // restored text in raw, the placeholders in masked), in any chunking; a value is taken only for
-// exactly the data it was listed with.
+// exactly the data it was listed with. A whole JSON body the masker parsed is recorded from its parse
+// the same way (text and truncation; its usage even when the text is cut).
 import { describe, expect, it } from "vitest";
 import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { createMaskSession } from "../masking/mask-session.js";
@@ -46,6 +47,35 @@ describe("recording from the masker's parsed events", () => {
       }
     });
   }
+});
+
+describe("recording a whole body from the masker's parse", () => {
+  function whole(body: string, share: boolean, limit: number, mode: "masked" | "raw" | "none"): Exchange {
+    const session = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule()]);
+    const out = session.maskResponse(Buffer.from(body), "application/json");
+    let committed: Exchange | undefined;
+    const rec = startExchangeRecorder({ id: "x", method: "POST", path: "/v1/x", slot: { commit: (exchange) => (committed = exchange), release: () => {} }, recordLimit: limit, now: () => 0 });
+    rec.protection({ record: mode, masks: [], session });
+    rec.responseStart(openai, "application/json");
+    rec.responseBody(out.client, out.record, share ? out.parsed : undefined);
+    rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+    return committed!;
+  }
+
+  it("keeps the same text, truncation and usage as reading the bytes itself", () => {
+    const body = JSON.stringify({ id: "c", choices: [{ index: 0, message: { role: "assistant", content: "café ✓ fine" } }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+    expect(createMaskSession("openai", "/v1/x", [pseudonymRule()]).maskResponse(Buffer.from(body), "application/json").parsed).toBeDefined();
+    for (const mode of ["masked", "raw", "none"] as const) {
+      const shared = whole(body, true, 100_000, mode);
+      expect(shared).toEqual(whole(body, false, 100_000, mode));
+      if (mode !== "none") expect(shared.responseBody).toBe(body);
+      expect(Number(shared.usage?.totalTokens)).toBe(7);
+      // Cut at the record limit (inside the two-byte é) the same way; the usage is still read (the whole body was parsed).
+      const cut = whole(body, true, 60, mode);
+      expect({ ...cut, usage: undefined }).toEqual({ ...whole(body, false, 60, mode), usage: undefined });
+      expect(Number(cut.usage?.totalTokens)).toBe(7);
+    }
+  });
 });
 
 describe("createParsedLookup", () => {

@@ -98,6 +98,7 @@ add("chat", false, "logprobs", "logprobs tokens, bytes and alternatives spelling
   },
 }), [EMAIL]);
 add("chat", false, "escapes", "a literal \\u0040 escape in prose", chat.whole({ content: `write ${escapedEmail}` }), [EMAIL]);
+add("chat", false, "escapes", "an @ written as a JSON escape of the body itself, formatted loosely", `{ "id": "c", "object": "chat.completion",\n  "choices": [ { "index": 0, "message": { "role": "assistant", "content": "write ${escapedEmail}" }, "finish_reason": "stop" } ] }`, [EMAIL]);
 add("chat", false, "errors", "an error body", { error: { message: `No account for ${EMAIL}`, type: "invalid_request_error", param: null, code: null } }, [EMAIL], { status: 400 });
 add("chat", false, "duplicate keys", "a value in the first of two duplicate keys", `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"${EMAIL}","content":"ok"},"finish_reason":"stop"}]}`, [EMAIL]);
 add("chat", false, "trailing data", "a second JSON document after the body", `${JSON.stringify(chat.whole({ content: "ok" }))}\n{"note":"${EMAIL}"}`, [EMAIL]);
@@ -202,6 +203,7 @@ for (const [first, second] of [["mail zoe.quill&#6", "4;example.org"], ["mail zo
 }
 add("responses", true, "escapes", "an HTML reference cut between output_text deltas", responses.stream(responses.textEvents(["mail zoe.quill&#", "64;example.org"])), [EMAIL]);
 add("anthropic", true, "escapes", "a percent-escape cut between text deltas", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["mail zoe.quill%", "40example.org"])), [EMAIL]);
+add("chat", true, "escapes", "an @ written as a JSON escape of the event's data", `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"write ${escapedEmail}"},"finish_reason":null}]}\n\n${sse.data("[DONE]")}`, [EMAIL]);
 add("chat", true, "context", "an AWS secret 40 spaces after its name, one character per delta", chat.stream(chars(AWS_LINE).map((content) => ({ content }))), [AWS_SECRET]);
 add("chat", true, "context", "an AWS secret 40 spaces after its name, name and value in separate deltas", chat.stream([{ content: "aws_secret_access_key =" }, ...Array.from({ length: 40 }, () => ({ content: " " })), { content: AWS_SECRET }]), [AWS_SECRET]);
 add("chat", true, "sse lines", "a comment line", `: ${EMAIL}\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL]);
