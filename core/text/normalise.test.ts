@@ -166,6 +166,8 @@ describe("wordView and foldWords", () => {
       }),
       { numRuns: 2000 },
     );
+    // Longer than the fold's first buffer, and with a spelled-out run at the very end.
+    for (const text of ["Mind the 10 items, Ian. ".repeat(400), `${"plain words ".repeat(500)}a b c`]) expect(foldWords(text)).toBe(wordView(text).text.trim());
   });
 });
 

@@ -300,7 +300,53 @@ export function foldWords(text: string): string {
 
 // The word view of ASCII text (its detector view is itself).
 function asciiFold(text: string): string {
-  // Native passes, not a callback per match: "i" and "m" are a tenth of English prose.
+  return asciiFoldOnePass(text) ?? asciiFoldSpelled(text);
+}
+
+// Each ASCII code as the word view writes it: 0 a separator, 1 for "rn" (the skeleton of m), else the code to write.
+const foldCodes = Uint8Array.from({ length: 128 }, (_, code) => {
+  const word = asciiWord[code];
+  return word === undefined ? 0 : word === "rn" ? 1 : word.charCodeAt(0);
+});
+let foldBuffer = Buffer.allocUnsafe(4096);
+
+// One pass over the text into a reused buffer (a prompt's few KB folded without a string per step);
+// undefined when three one-character words follow each other (spelled out: asciiFoldSpelled joins them).
+function asciiFoldOnePass(text: string): string | undefined {
+  const length = text.length;
+  if (foldBuffer.length < length * 2) foldBuffer = Buffer.allocUnsafe(length * 2);
+  const out = foldBuffer;
+  let at = 0;
+  let space = false; // a separator ran since the last word character written
+  let word = 0; // length of the word being read
+  let singles = 0; // one-character words in a row
+  for (let index = 0; index < length; index++) {
+    const code = foldCodes[text.charCodeAt(index) & 127]!;
+    if (code === 0) {
+      if (word > 0) {
+        singles = word === 1 ? singles + 1 : 0;
+        if (singles === 3) return undefined;
+        word = 0;
+        space = at > 0;
+      }
+      continue;
+    }
+    if (space) {
+      out[at++] = 32;
+      space = false;
+    }
+    if (code === 1) {
+      out[at++] = 114;
+      out[at++] = 110;
+    } else out[at++] = code;
+    word++;
+  }
+  if (word === 1 && singles === 2) return undefined;
+  return out.toString("latin1", 0, at);
+}
+
+// The fold with spelled-out words joined (native passes, not a callback per character).
+function asciiFoldSpelled(text: string): string {
   const folded = text.toLowerCase().replace(notLetterOrDigit, " ").replaceAll("i", "l").replaceAll("m", "rn").replaceAll("0", "o").replaceAll("1", "l").trim();
   return spelledOut.test(text) ? folded.replace(spelledRun, (run) => run.replaceAll(" ", "")) : folded;
 }
