@@ -207,9 +207,10 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
     } catch (error) {
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");
-      if (!res.headersSent) writeRefusal(res, provider, { status: 502, kind: "bad_gateway", message: "Palisade agent internal error" });
+      // Its own status and code (500 `internal_error`), never an upstream's: operators look at the agent.
+      if (!res.headersSent) writeRefusal(res, provider, { status: 500, kind: "internal", message: `Palisade agent internal error (session ${id})` });
       else res.destroy();
-      recorder.finish({ status: 502, verdict: Verdict.FAILED, error: error instanceof Error ? error.message : String(error) });
+      recorder.finish({ status: 500, verdict: Verdict.FAILED, error: error instanceof Error ? error.message : String(error) });
     }
   };
 }

@@ -13,6 +13,7 @@ const errorTypes: Record<RefusalKind, string> = {
   unsupported_media_type: "invalid_request_error",
   unavailable: "overloaded_error",
   bad_gateway: "api_error",
+  internal: "api_error",
   gateway_timeout: "api_error",
   uninspectable_reply: "api_error",
   forbidden: "permission_error",

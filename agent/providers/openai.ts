@@ -15,6 +15,7 @@ const errorTypes: Record<RefusalKind, { type: string; code: string }> = {
   unsupported_media_type: { type: "invalid_request_error", code: "unsupported_media_type" },
   unavailable: { type: "server_error", code: "service_unavailable" },
   bad_gateway: { type: "server_error", code: "upstream_unreachable" },
+  internal: { type: "server_error", code: "internal_error" },
   gateway_timeout: { type: "server_error", code: "upstream_timeout" },
   uninspectable_reply: { type: "server_error", code: "uninspectable_response" },
   forbidden: { type: "permission_error", code: "policy_denied" },

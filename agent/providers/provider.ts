@@ -29,6 +29,7 @@ export type RefusalKind =
   | "unsupported_media_type" // a body type or encoding the connection's provider does not take, or the agent cannot decode (415)
   | "unavailable" // no configuration yet, or the audit buffer is full (503)
   | "bad_gateway" // upstream unreachable or broke off (502)
+  | "internal" // a failure of the agent itself, never the upstream's (500)
   | "gateway_timeout" // upstream did not answer in time (504)
   | "uninspectable_reply" // a reply to be masked that the agent cannot read (502; agent/masking/uninspectable.ts)
   | "forbidden" // a policy or the connection's allowed groups refuse the caller (403)

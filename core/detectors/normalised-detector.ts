@@ -9,16 +9,17 @@ import type { Detector, Finding } from "./detector.js";
 /** Builds a view of a text; memoised per text by the wrapper. */
 export type ViewOf = (text: string) => NormalisedView;
 
-/** `view` with a one-entry memo (the detectors of one set are called on the same text in a row). */
+/** `view` with a two-entry memo (the detectors of one set are called on the same text in a row, and a stream's hold also reads the text before a cut escape). */
 export function memoisedView(view: ViewOf): ViewOf {
-  let lastText: string | undefined;
-  let lastView: NormalisedView | undefined;
+  let texts: [string | undefined, string | undefined] = [undefined, undefined];
+  let views: [NormalisedView | undefined, NormalisedView | undefined] = [undefined, undefined];
   return (text) => {
-    if (text !== lastText || !lastView) {
-      lastView = view(text);
-      lastText = text;
-    }
-    return lastView;
+    if (text === texts[0] && views[0]) return views[0];
+    if (text === texts[1] && views[1]) return views[1];
+    const made = view(text);
+    texts = [text, texts[0]];
+    views = [made, views[0]];
+    return made;
   };
 }
 

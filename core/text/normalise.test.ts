@@ -177,4 +177,24 @@ describe("long texts", () => {
     expect(foldWords(text).startsWith("word abcd word abcd")).toBe(true);
     expect(wordView(text).toOriginal(0, 1)).toEqual([0, 1]);
   });
+
+  // Every step is linear and neither recursive nor spread over arguments: a prompt of a megabyte in
+  // any shape is read whole (the red team's ~120k-character prompt with "e.g. a" overflowed the stack).
+  const fill = (piece: string, size: number) => piece.repeat(Math.ceil(size / piece.length)).slice(0, size);
+  const MB = 1 << 20;
+  it.each([
+    ["prose with one-letter words", fill("The quarterly report covers revenue, e.g. a hammer, A, B, C and 1 2 3. ", MB)],
+    ["one-character tokens", fill("a b c ", MB / 4)],
+    ["non-ASCII one-character tokens", fill("é b c ", MB / 4)],
+    ["NUL between characters", fill("a\u0000", MB / 4)],
+    ["tag characters", fill(tags("night "), MB / 4)],
+    ["a run of variation selectors", fill("\u{E0101}", MB / 4)],
+    ["character references", fill("&amp;%41\\u0041", MB / 8)],
+  ])("read %s (up to 1 MB) whole, a value at the end still found", (_name, text) => {
+    const long = `${text} mail ${EMAIL} about project nightingale`;
+    const view = detectorView(long);
+    expect(original(long, view, EMAIL)).toBe(EMAIL);
+    expect(foldWords(long).endsWith("project nlghtlngale")).toBe(true);
+    expect(wordView(long).text.endsWith("project nlghtlngale")).toBe(true);
+  });
 });

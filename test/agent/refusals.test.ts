@@ -9,7 +9,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent } from "../../agent/agent.js";
 import { ExchangeSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { ConnectionSchema, Provider } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { ConnectionSchema, PolicyAction, PolicySchema, Provider } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { eventually } from "../support/eventually.js";
 import { agentToken, issuerUrl, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
 
@@ -131,6 +131,29 @@ describe("routing and limits", () => {
       expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
     } finally {
       await lonely.close();
+    }
+  });
+});
+
+describe("a failure of the agent itself", () => {
+  it("answers 500 internal_error in the provider's format, never an upstream's code, and records it", async () => {
+    // A limit store that throws stands for any bug in the pipeline.
+    const broken = await startTestBed({ limits: { admit: () => { throw new Error("limit store exploded"); } } });
+    try {
+      const snapshot = testSnapshot(broken.provider.url, broken.issuer.jwk, "2");
+      snapshot.policies.unshift(create(PolicySchema, { name: "limited", priority: 10, connections: ["*"], action: PolicyAction.ALLOW, requestsPerMinute: 100 }));
+      broken.controlPlane.push(snapshot);
+      await eventually("ACK of version 2", () => broken.controlPlane.acks.some((ack) => ack.version === "2"));
+      const error = await (await broken.openai()).chat.completions.create(chat).catch((failure: unknown) => failure);
+      expect((error as APIError).status).toBe(500);
+      expect((error as APIError).code).toBe("internal_error");
+      expect((error as APIError).type).toBe("server_error");
+      const id = (error as APIError).headers?.get("x-palisade-session") ?? "";
+      const exchange = await eventually(`exchange ${id}`, () => broken.controlPlane.exchanges.get(id));
+      expect(exchange).toMatchObject({ status: 500, verdict: Verdict.FAILED, error: "limit store exploded" });
+      expect(broken.provider.requests).toHaveLength(0);
+    } finally {
+      await broken.close();
     }
   });
 });

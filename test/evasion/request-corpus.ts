@@ -347,5 +347,10 @@ add("multipart", "no boundary", "openai", multipart({ name: "file", filename: "a
 add("multipart", "keyword in a text file", "openai", multipart({ name: "file", filename: "a.txt", type: "text/plain", data: `about ${KEYWORD}` }), [], "denied", { path: "/v1/files", headers: upload });
 add("multipart", "gzip-encoded upload", "openai", gzipSync(multipart({ name: "file", filename: "a.txt", type: "text/plain", data: `mail ${EMAIL}` })), [EMAIL], "forwarded", { path: "/v1/files", headers: { ...upload, "content-encoding": "gzip" } });
 
+// 12. Long prompts: read whole (a ~120k-character prompt with "e.g. a" once overflowed the stack: 502).
+const prose = "The quarterly report covers revenue, costs and outlook, e.g. a hammer; grades A, B, C; steps 1 2 3. ".repeat(10_500);
+add("long prompt", "1 MB of prose with one-letter words, an e-mail at the end", "openai", chat(`${prose} mail ${EMAIL}`), [EMAIL]);
+add("long prompt", "1 MB over 20 messages, the keyword in the last", "openai", json({ model: "m", messages: Array.from({ length: 20 }, (_, index) => ({ role: "user", content: prose.slice(0, 52_000) + (index === 19 ? ` about ${KEYWORD}` : "") })) }), [], "denied");
+
 /** Every case of the corpus. */
 export const REQUEST_CASES: readonly RequestCase[] = cases;
