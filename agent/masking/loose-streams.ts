@@ -10,6 +10,7 @@
 import type { Match } from "./match-scanner.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
+import { lineTail, withholdInUrls } from "./restore-guard.js";
 import { lookbehindContext } from "./text-stream.js";
 
 /** Receives a piece's final text (undefined: unchanged) and the spans of it that were replaced (piece offsets). */
@@ -34,6 +35,7 @@ const RESCAN_ALWAYS = 256;
 function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream {
   // Absolute offsets count the key's text since this stream began (after any resume context).
   let context = resumeFrom ?? ""; // look-behind before `decided`
+  let line = reply.restoring ? lineTail(context) : ""; // the decided end of the current line (restore-guard.ts)
   let pendingStart = 0; // absolute offset of pending[0]
   let pending = ""; // text of the pieces not yet delivered (decided part first)
   let decided = 0; // masking is decided for text before this absolute offset
@@ -80,9 +82,10 @@ function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream
     const open = Math.max(from, reply.scanner.holdFrom(view, found.spans.filter((span) => span.start >= from)));
     const hold = final ? view.length : open;
     if (final) resume = lookbehindContext(view, open) + view.slice(open);
-    for (const match of found.matches) {
+    for (const match of reply.restoring ? withholdInUrls(found.matches, view, from, line) : found.matches) {
       if (match.start >= from && match.end <= hold) matches.push({ ...match, start: match.start - from + decided, end: match.end - from + decided });
     }
+    if (reply.restoring) line = lineTail(line + view.slice(from, hold));
     context = lookbehindContext(view, hold);
     decided += hold - from;
     unscanned = 0;

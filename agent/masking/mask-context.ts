@@ -7,6 +7,7 @@ import { createMatchScanner, type Match, type MatchScanner } from "./match-scann
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
+import { withholdInUrls } from "./restore-guard.js";
 
 /** What the request side masks with. */
 export interface PromptMasker {
@@ -26,6 +27,8 @@ export interface ReplyMasker {
   mask(text: string, location: string): TwoTexts;
   /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
   readonly active: boolean;
+  /** Whether any placeholder may be restored (streams then remember their line for restore-guard.ts). */
+  readonly restoring: boolean;
   /** The compiled detector sets of the response rules (shared by every exchange of a snapshot: caches key on them). */
   readonly detectorSets: readonly object[];
   /** The first response rule that does not let binary parts (images, audio, files) pass uninspected, if any. */
@@ -69,12 +72,16 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       replacer: replyReplacer,
       mask(text, location) {
         const { matches } = replyScanner.scan(text);
-        return matches.length === 0 ? { client: text, record: text } : applyMatches(text, matches, 0, text.length, location, replyReplacer);
+        if (matches.length === 0) return { client: text, record: text };
+        return applyMatches(text, table.restorable > 0 ? withholdInUrls(matches, text, 0, "") : matches, 0, text.length, location, replyReplacer);
       },
       detectorSets: responseRules.map((rule) => rule.detectors),
       refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
       get active() {
         return responseRules.length > 0 || table.restorable > 0;
+      },
+      get restoring() {
+        return table.restorable > 0;
       },
     },
   };

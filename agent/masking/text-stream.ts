@@ -7,6 +7,7 @@ import { LOOKBEHIND } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { Match } from "./match-scanner.js";
 import { applyMatches, type Replacer, type TwoTexts } from "./replacer.js";
+import { lineTail, withholdInUrls } from "./restore-guard.js";
 
 /** What one push or flush released, in offsets of the stream's original text, and which parts of it were replaced. */
 export interface Release {
@@ -101,6 +102,7 @@ function renderRange(view: string, matches: readonly Match[], from: number, to: 
  */
 export function createTextStream(reply: ReplyMasker, location: string, continues = ""): TextStream {
   let context = continues; // the look-behind context before `held` (original text, already emitted)
+  let line = reply.restoring ? lineTail(continues) : ""; // the released end of the current line (restore-guard.ts)
   let crossing = continues !== ""; // the first release checks for a value reaching back into `continues`
   let tail = "";
   let held = "";
@@ -139,7 +141,8 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     const hold = final ? view.length : open;
     if (hold > from) crossing = false;
     if (final) tail = lookbehindContext(view, open) + view.slice(open);
-    const out = hold === from ? { client: "", record: "" } : render(view, matches, from, hold);
+    const out = hold === from ? { client: "", record: "" } : render(view, reply.restoring ? withholdInUrls(matches, view, from, line) : matches, from, hold);
+    if (reply.restoring && hold > from) line = lineTail(line + view.slice(from, hold));
     if (stream.onRelease && hold > from) {
       const replaced = matches.length === 0 ? [] : matches.filter((match) => match.end <= hold).map((match) => [match.start - from + released, match.end - from + released] as const);
       stream.onRelease({ from: released, to: released + hold - from, replaced });

