@@ -2,37 +2,15 @@
 // text with its escape sequences decoded, scanned beside the text as it is, each finding mapped back
 // to the span of the original characters (escapes included) that spell it. A client that parses the
 // text as JSON (tool arguments, a model writing JSON in prose) reads the decoded value; the masker
-// must find it there too. One level of escapes is decoded, as one JSON.parse would. A stream never
-// releases part of an escape a reader decodes (see partialEscapeAt): the text before it is held as
-// if more text were still coming there.
+// must find it there too. One level of escapes is decoded, as one JSON.parse would.
 import { settledHoldAny } from "../../core/detectors/detector.js";
 import { mergeFindings } from "../../core/detectors/merge-findings.js";
 import type { Match, MatchScanner } from "./match-scanner.js";
 
 const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const hex = /^[0-9a-fA-F]{4}$/;
-// A trailing escape that may still be completing, of every kind the detector view decodes
-// (core/text/normalise.ts) or a JSON reader does: `\`, `\u00`, `\u{4`, `\x4`; `%`, `%4`; `&`, `&#6`,
-// `&#x4`, `&comm` (a named reference). Looked for in the last few characters only.
-const partialEscape = /(?:\\(?:u(?:[0-9a-fA-F]{0,3}|\{[0-9a-fA-F]{0,6}))?|\\x[0-9a-fA-F]?|%[0-9a-fA-F]?|&(?:#(?:[0-9]{0,7}|[xX][0-9a-fA-F]{0,6})|[a-zA-Z][a-zA-Z0-9]{0,31})?)$/;
-// Complete percent-escapes at the end whose last byte is not ASCII: a UTF-8 sequence that may go on (`%E2%80`).
-const openPercentRun = /(?:%[0-9a-fA-F]{2})+$/;
-const ESCAPE_TAIL = 48;
-
-/** Where a trailing escape still completing starts in `text`, or -1. */
-export function partialEscapeAt(text: string): number {
-  const from = Math.max(0, text.length - ESCAPE_TAIL);
-  if (text.indexOf("\\", from) === -1 && text.indexOf("%", from) === -1 && text.indexOf("&", from) === -1) return -1;
-  const tail = text.slice(from);
-  const partial = partialEscape.exec(tail);
-  if (partial) {
-    // A percent escape still completing may also finish a UTF-8 sequence begun by the escapes before it.
-    const run = partial[0][0] === "%" ? openPercentRun.exec(tail.slice(0, partial.index)) : null;
-    return from + (run ? run.index : partial.index);
-  }
-  const run = openPercentRun.exec(tail);
-  return run && Number.parseInt(tail.slice(-2), 16) >= 0x80 ? from + run.index : -1;
-}
+// A trailing escape that may still be completing: "\", "\u", "\u0", "\u00", "\u004".
+const partialEscape = /\\(?:u[0-9a-fA-F]{0,3})?$/;
 
 /** `raw` with escapes decoded, and for each decoded index the raw index it starts at (one more entry: raw.length). */
 interface Decoded {
@@ -94,11 +72,11 @@ export function escapeAware(scanner: MatchScanner): MatchScanner {
       };
     },
     holdFrom(text, spans) {
+      if (!text.includes("\\")) return scanner.holdFrom(text, spans);
       // An escape still completing will add a character where it starts: everything before it is
-      // held as if more text were coming there (`zoe.quill\u00`, `zoe.quill&#6` may yet be `zoe.quill@`).
-      const partial = partialEscapeAt(text);
-      const body = partial === -1 ? text : text.slice(0, partial);
-      if (!body.includes("\\")) return partial === -1 ? scanner.holdFrom(text, spans) : settledHoldAny(spans, scanner.holdFrom(body, spans));
+      // held as if more text were coming there (`zoe.quill\u00` may yet be `zoe.quill@`).
+      const partial = partialEscape.exec(text);
+      const body = partial ? text.slice(0, partial.index) : text;
       let hold = scanner.holdFrom(body, spans);
       const decoded = decode(body);
       if (decoded) hold = Math.min(hold, decoded.toRaw[scanner.holdFrom(decoded.text, [])]);
