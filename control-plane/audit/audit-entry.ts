@@ -12,6 +12,11 @@ export const GENESIS_HASH = "0".repeat(64);
 
 /** The hash an entry with these fields must carry. */
 export function entryHash(entry: Omit<AuditEntry, "hash">): string {
+  return textHash(canonicalEntry(entry));
+}
+
+/** The hash of an entry whose canonical text is `canonical` (canonical-json.ts, entry-canonical.ts). */
+export function textHash(canonical: string): string {
   // One-shot hash: no Hash object per entry (strings are hashed as UTF-8).
-  return hash("sha256", canonicalEntry(entry), "hex");
+  return hash("sha256", canonical, "hex");
 }

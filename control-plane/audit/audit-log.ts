@@ -6,7 +6,8 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { boundQuery, unnestSql } from "../storage/bound-query.js";
 import type { JsonValue } from "./canonical-json.js";
-import { type AuditEntry, type AuditEventType, entryHash, GENESIS_HASH } from "./audit-entry.js";
+import { type AuditEntry, type AuditEventType, entryHash, GENESIS_HASH, textHash } from "./audit-entry.js";
+import { canonicalEnvelope, directPayload } from "./entry-canonical.js";
 
 export type { AuditEventType } from "./audit-entry.js";
 
@@ -44,17 +45,20 @@ export async function appendAuditEvents(tx: EntityManager, events: readonly Audi
   let { seq, hash } = await chainHead(tx);
   const entries: (AuditEntry & { payloadText: string })[] = events.map((event) => {
     seq += 1;
-    const payloadText = JSON.stringify(event.payload);
+    // Session payloads (strings and a number only) are their own JCS text, which is also what the
+    // jsonb column is sent: written once, hashed as written.
+    const direct = directPayload(event.type, event.payload as AuditEntry["payload"]);
+    const payloadText = direct ?? JSON.stringify(event.payload);
     const unhashed = {
       seq,
       time: (event.time ?? new Date()).toISOString(),
       type: event.type,
       subject: event.subject,
       // What jsonb will give back: hashing anything else would fail verification later.
-      payload: JSON.parse(payloadText) as { [key: string]: JsonValue },
+      payload: direct === undefined ? JSON.parse(payloadText) as { [key: string]: JsonValue } : event.payload as AuditEntry["payload"],
       prev_hash: hash,
     };
-    hash = entryHash(unhashed);
+    hash = direct === undefined ? entryHash(unhashed) : textHash(canonicalEnvelope(unhashed, direct));
     return { ...unhashed, hash, payloadText };
   });
   for (let start = 0; start < entries.length; start += ROWS_PER_STATEMENT) {

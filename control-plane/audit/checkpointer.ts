@@ -1,5 +1,7 @@
-// Signs checkpoints of the chain head: when `everyEntries` entries were appended since the last
-// checkpoint, or `everyMs` passed with at least one new entry. Any replica may sign; two signing
+// Signs checkpoints of the chain head: when `everyEntries` events were appended since the last
+// checkpoint (each session counts, also when a 'sessions' entry lists many: the tail that can be
+// cut without trace stays as short as with one entry per session), or `everyMs` passed with at
+// least one new entry. Any replica may sign; two signing
 // the same head write one row (the seq is the key). Signing happens outside the append lock, so
 // ingest never waits for it; it holds the checkpoint key's lock shared, so it always signs with the
 // current key and never with one a rotation on another replica retires meanwhile.
@@ -11,7 +13,7 @@ import { AUDIT_KEY_LOCK, type AuditKey, currentAuditKey, ensureAuditKey } from "
 import { latestCheckpoint } from "./audit-store.js";
 import { type CheckpointRecord, signCheckpoint } from "./checkpoint-token.js";
 
-/** Default: a checkpoint at least every 10,000 entries. */
+/** Default: a checkpoint at least every 10,000 events (sessions, admin actions, …). */
 export const DEFAULT_CHECKPOINT_ENTRIES = 10_000;
 /** Default: a checkpoint at least every 60 s while entries keep coming. */
 export const DEFAULT_CHECKPOINT_MS = 60_000;
@@ -41,6 +43,17 @@ export async function storeCheckpoint(em: EntityManager, head: { seq: number; ha
   return { ...claims, kid: key.kid, jws };
 }
 
+/** Events in the entries after `seq` (a 'sessions' entry counts its sessions), counted up to `enough`. */
+async function eventsAfter(em: EntityManager, seq: number, enough: number): Promise<number> {
+  // Past `enough` entries the answer is "enough" whatever they hold: no longer range is read.
+  const rows = await em.execute<{ events: string | number | null }[]>(
+    `select sum(case when type = 'sessions' then jsonb_array_length(payload->'sessions') else 1 end) as events
+     from audit_log where seq > ? and seq <= ?`,
+    [seq, seq + enough],
+  );
+  return Number(rows[0]?.events ?? 0);
+}
+
 /** How often to checkpoint. */
 export interface CheckpointerOptions {
   db: Database;
@@ -66,7 +79,7 @@ export async function startCheckpointer(options: CheckpointerOptions): Promise<C
     const em = db.em();
     const [head, last] = await Promise.all([chainHead(em), latestCheckpoint(em)]);
     const covered = last?.seq ?? 0;
-    if (head.seq - covered >= everyEntries || (head.seq > covered && Date.now() - lastAt >= everyMs)) {
+    if (head.seq > covered && (Date.now() - lastAt >= everyMs || await eventsAfter(em, covered, everyEntries) >= everyEntries)) {
       await writeCheckpoint(db);
       lastAt = Date.now();
     }

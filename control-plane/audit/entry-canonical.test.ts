@@ -1,6 +1,6 @@
-// The session entry's direct canonical form must be byte-identical to the generic JCS encoder for
-// every entry of that shape, or chains written by one would fail verification by the other (and
-// by any outside JCS implementation).
+// The session entries' direct canonical forms ('sessions' and the older 'session') must be
+// byte-identical to the generic JCS encoder for every entry of those shapes, or chains written by
+// one would fail verification by the other (and by any outside JCS implementation).
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import type { AuditEntry } from "./audit-entry.js";
@@ -34,6 +34,19 @@ const sessionEntry = fc.record({
   prev_hash: anyString,
 });
 
+const sessionsEntry = fc.record({
+  seq: anyNumber,
+  time: anyString,
+  type: fc.constant("sessions" as const),
+  subject: anyString,
+  payload: fc.record({
+    digestVersion: anyNumber,
+    fields: fc.array(anyString, { maxLength: 6 }),
+    sessions: fc.array(fc.array(anyString, { maxLength: 6 }), { maxLength: 8 }),
+  }),
+  prev_hash: anyString,
+});
+
 function generic(entry: Omit<AuditEntry, "hash">): string {
   const { seq, time, type, subject, payload, prev_hash } = entry;
   return canonicalJson({ seq, time, type, subject, payload, prev_hash });
@@ -49,6 +62,15 @@ describe("canonicalEntry", () => {
     }), { numRuns: 5000 });
   });
 
+  it("writes sessions entries exactly as the generic JCS encoder does", () => {
+    fc.assert(fc.property(sessionsEntry, (entry) => {
+      vi.mocked(canonicalJson).mockClear();
+      const direct = canonicalEntry(entry);
+      expect(vi.mocked(canonicalJson)).not.toHaveBeenCalled();
+      expect(direct).toBe(generic(entry));
+    }), { numRuns: 3000 });
+  });
+
   it("takes the generic way for every other shape, with the same result", () => {
     const entries: Omit<AuditEntry, "hash">[] = [
       // a member missing, one more, one of another type, another event type
@@ -56,12 +78,28 @@ describe("canonicalEntry", () => {
       { seq: 1, time: "t", type: "session", subject: "s", payload: { session: "a", connection: "c", startedAt: "x", digest: "d", digestVersion: 1, extra: true }, prev_hash: "0" },
       { seq: 1, time: "t", type: "session", subject: "s", payload: { session: "a", connection: "c", startedAt: "x", digest: "d", digestVersion: "1" }, prev_hash: "0" },
       { seq: 1, time: "t", type: "admin", subject: "s", payload: { session: "a", connection: "c", startedAt: "x", digest: "d", digestVersion: 1 }, prev_hash: "0" },
+      // sessions: a number among the strings, a member more, a missing one, a non-finite seq
+      { seq: 1, time: "t", type: "sessions", subject: "", payload: { digestVersion: 1, fields: ["a"], sessions: [["x", 1]] }, prev_hash: "0" },
+      { seq: 1, time: "t", type: "sessions", subject: "", payload: { digestVersion: 1, fields: [], sessions: [], more: null }, prev_hash: "0" },
+      { seq: 1, time: "t", type: "sessions", subject: "", payload: { digestVersion: 1, sessions: [] }, prev_hash: "0" },
+      { seq: 1, time: "t", type: "sessions", subject: "", payload: { digestVersion: 1, fields: "a", sessions: [] }, prev_hash: "0" },
     ];
     for (const entry of entries) {
       vi.mocked(canonicalJson).mockClear();
       expect(canonicalEntry(entry)).toBe(generic(entry));
       expect(vi.mocked(canonicalJson)).toHaveBeenCalledTimes(2);
     }
+  });
+
+  it("matches a hand-checked JCS text of a sessions entry", () => {
+    const entry = {
+      seq: 8, time: "2026-11-29T18:00:00.124Z", type: "sessions" as const, subject: "", prev_hash: "ab",
+      payload: { fields: ["session", "subject"], digestVersion: 3, sessions: [["s-1", "ann"], ["s-2", "é"]] },
+    };
+    expect(canonicalEntry(entry)).toBe(
+      '{"payload":{"digestVersion":3,"fields":["session","subject"],"sessions":[["s-1","ann"],["s-2","é"]]},'
+      + '"prev_hash":"ab","seq":8,"subject":"","time":"2026-11-29T18:00:00.124Z","type":"sessions"}',
+    );
   });
 
   it("matches a hand-checked JCS text", () => {

@@ -2,11 +2,14 @@
 // covers and every verifier reads; imports no other part of the chain.
 import type { JsonValue } from "./canonical-json.js";
 
-/** What an audit event is about. */
-export type AuditEventType = "session" | "admin" | "alert" | "review" | "block";
+/**
+ * What an audit event is about. `sessions`: the sessions one commit stored, listed in one entry
+ * (since migration 0022); `session`: one session per entry, as written before.
+ */
+export type AuditEventType = "session" | "sessions" | "admin" | "alert" | "review" | "block";
 
 /** Every event type, in the order the `audit_log.type` check lists them. */
-export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = ["session", "admin", "alert", "review", "block"];
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = ["session", "admin", "alert", "review", "block", "sessions"];
 
 /** An entry as stored (and exported). */
 export interface AuditEntry {

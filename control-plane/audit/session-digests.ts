@@ -1,32 +1,30 @@
-// Online only: each session entry's digest against the exchange row it names, recomputed by the
-// database. A missing row is expected only when a later retention entry pruned its connection's
-// sessions started before a cutoff that the session's start precedes.
+// Online only: each session an entry names ('sessions' entries list many, older 'session' entries
+// one) against the exchange row it names, its digest recomputed by the database. A missing row is
+// expected only when a later retention entry pruned its connection's sessions started before a
+// cutoff that the session's start precedes.
 import type { EntityManager } from "@mikro-orm/sql";
 import type { AuditEntry } from "./audit-entry.js";
 import { exchangeDigestSql } from "./exchange-digest.js";
 import { type RetentionPrune, readPrunes } from "./retention-events.js";
+import { entrySessions, type SessionRef } from "./session-events.js";
 import type { ChainBreak } from "./verify-chain.js";
 
-interface SessionRef { seq: number; session: string; connection: string; startedAt: string; digest: string; version: number }
-
-function sessionRef(entry: AuditEntry): SessionRef | undefined {
-  if (entry.type !== "session") return undefined;
-  const { session, connection, startedAt, digest, digestVersion } = entry.payload;
-  if (typeof session !== "string" || typeof digest !== "string") return undefined;
-  return {
-    seq: entry.seq, session, connection: String(connection), startedAt: String(startedAt), digest,
-    version: typeof digestVersion === "number" ? digestVersion : 1,
-  };
-}
+// Rows read per statement.
+const IDS_PER_QUERY = 1000;
 
 /** A page check comparing session digests with the stored exchange rows. */
 export async function sessionDigestCheck(em: EntityManager): Promise<(entries: readonly AuditEntry[]) => Promise<ChainBreak[]>> {
   const prunes = await readPrunes(em);
   return async (entries) => {
-    const refs = entries.map(sessionRef).filter((ref): ref is SessionRef => ref !== undefined);
     const problems: ChainBreak[] = [];
-    for (const version of new Set(refs.map((ref) => ref.version))) {
-      const wanted = refs.filter((ref) => ref.version === version);
+    const refs: SessionRef[] = [];
+    for (const entry of entries) {
+      const named = entrySessions(entry);
+      if (Array.isArray(named)) refs.push(...named);
+      else problems.push({ seq: entry.seq, problem: named.problem });
+    }
+    for (const version of new Set(refs.map((ref) => ref.digestVersion))) {
+      const wanted = refs.filter((ref) => ref.digestVersion === version);
       let sql: string;
       try {
         sql = exchangeDigestSql(version);
@@ -34,11 +32,14 @@ export async function sessionDigestCheck(em: EntityManager): Promise<(entries: r
         problems.push(...wanted.map((ref) => ({ seq: ref.seq, problem: `entry ${ref.seq}: unknown exchange digest version ${version}` })));
         continue;
       }
-      const rows = await em.execute<{ id: string; digest: string }[]>(
-        `select id, ${sql} as digest from exchange where id in (${wanted.map(() => "?").join(", ")})`,
-        wanted.map((ref) => ref.session),
-      );
-      const digests = new Map(rows.map((row) => [row.id, row.digest]));
+      const digests = new Map<string, string>();
+      for (let start = 0; start < wanted.length; start += IDS_PER_QUERY) {
+        const ids = wanted.slice(start, start + IDS_PER_QUERY).map((ref) => ref.session);
+        const rows = await em.execute<{ id: string; digest: string }[]>(
+          `select id, ${sql} as digest from exchange where id in (${ids.map(() => "?").join(", ")})`, ids,
+        );
+        for (const row of rows) digests.set(row.id, row.digest);
+      }
       for (const ref of wanted) {
         const stored = digests.get(ref.session);
         if (stored === undefined) {

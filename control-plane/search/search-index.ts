@@ -12,9 +12,11 @@ import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0009-session-
 /** Arbitrary constant naming the advisory lock held by the replica indexing a round. */
 export const SEARCH_INDEX_LOCK = 7_300_016;
 
-// Session entries looked at per round; each session costs PostgreSQL ~60–100 µs to index here
-// (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
-const ROUND_ENTRIES = 1000;
+// Sessions per round, counting a 'sessions' entry as the most it may list (its payload is not read
+// to choose the range); each session costs PostgreSQL ~60–100 µs to index here (to_tsvector over
+// ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
+const ROUND_SESSIONS = 2000;
+const SESSIONS_ENTRY_WEIGHT = 1000;
 
 const INSERT_VECTORS = `insert into exchange_search (id, vector)
   select e.id, ${SEARCH_VECTOR_SQL} from exchange e`;
@@ -58,7 +60,7 @@ export interface RoundResult {
 
 /**
  * One round in `tx`: under the indexing lock (try: a replica already at it makes this a no-op),
- * indexes the sessions of up to ROUND_ENTRIES session entries after the watermark and moves it.
+ * indexes the sessions named by the entries after the watermark (up to ROUND_SESSIONS) and moves it.
  */
 export async function indexRound(tx: EntityManager): Promise<RoundResult> {
   const [lock] = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [SEARCH_INDEX_LOCK]);
@@ -67,18 +69,31 @@ export async function indexRound(tx: EntityManager): Promise<RoundResult> {
   const from = Number(progress?.seq ?? 0);
   const head = (await chainHead(tx)).seq;
   if (head <= from) return { locked: true, indexed: 0, more: false };
-  const entries = await tx.execute<{ seq: string | number }[]>(
-    `select seq from audit_log where seq > ? and seq <= ? and type = 'session' order by seq limit ${ROUND_ENTRIES}`,
+  const entries = await tx.execute<{ seq: string | number; type: string }[]>(
+    `select seq, type from audit_log where seq > ? and seq <= ? and type in ('session', 'sessions') order by seq limit ${ROUND_SESSIONS}`,
     [from, head],
   );
-  // A short read saw every session entry up to the head: the watermark may move there.
-  const to = entries.length < ROUND_ENTRIES ? head : Number(entries.at(-1)!.seq);
+  let to = head;
+  let budget = ROUND_SESSIONS;
+  for (const [i, entry] of entries.entries()) {
+    budget -= entry.type === "sessions" ? SESSIONS_ENTRY_WEIGHT : 1;
+    if (budget < 0 && i > 0) {
+      to = Number(entries[i - 1]!.seq);
+      break;
+    }
+  }
+  // A full read may have stopped short of the head: the watermark moves to its last entry.
+  if (budget >= 0 && entries.length === ROUND_SESSIONS) to = Number(entries.at(-1)!.seq);
   const inserted = entries.length === 0 ? [] : await tx.execute<{ id: string }[]>(
-    `${INSERT_VECTORS} join audit_log a on a.type = 'session' and e.id = a.payload->>'session'
-     where a.seq > ? and a.seq <= ?
-       and not exists (select 1 from exchange_search s where s.id = e.id)
+    `${INSERT_VECTORS} join (
+       select a.payload->>'session' as id from audit_log a where a.seq > ? and a.seq <= ? and a.type = 'session'
+       union all
+       select s.item->>0 from audit_log a, jsonb_array_elements(a.payload->'sessions') as s(item)
+       where a.seq > ? and a.seq <= ? and a.type = 'sessions'
+     ) named on named.id = e.id
+     where not exists (select 1 from exchange_search s where s.id = e.id)
      on conflict (id) do nothing returning id`,
-    [from, to],
+    [from, to, from, to],
   );
   await tx.execute("update search_index_progress set seq = ? where id = 1", [to]);
   return { locked: true, indexed: inserted.length, more: to < head };

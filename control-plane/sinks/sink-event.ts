@@ -5,8 +5,12 @@
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { FeedEntry } from "./audit-feed.js";
 
-/** Schema version stamped on every event (`palisade.schema`); bumped on incompatible changes. */
-export const SINK_EVENT_SCHEMA = 1;
+/**
+ * Schema version stamped on every event (`palisade.schema`); bumped on incompatible changes. 2:
+ * sessions committed together share one audit entry, so their events share `palisade.seq` and
+ * are told apart by `palisade.index` (docs/siem.md).
+ */
+export const SINK_EVENT_SCHEMA = 2;
 
 /** One event as sent: a plain JSON object. */
 export type SinkEvent = Record<string, unknown> & { "@timestamp": string; palisade: Record<string, unknown> };
@@ -59,6 +63,7 @@ export function sinkEvent(entry: FeedEntry): SinkEvent {
     palisade: {
       schema: SINK_EVENT_SCHEMA,
       seq: entry.seq,
+      ...(entry.index !== undefined ? { index: entry.index } : {}),
       hash: entry.hash,
       prev_hash: entry.prevHash,
       type: entry.type,

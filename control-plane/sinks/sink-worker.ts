@@ -61,7 +61,7 @@ export function startSinkWorker(deps: SinkWorkerDeps): SinkWorker {
     if (cursor === undefined) return false;
     const batch = await readFeed(em, cursor, deps.types, deps.target.batchSize);
     const oldest = batch.entries[0]?.time.getTime();
-    deps.metrics.lag(name, batch.head - cursor, oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    deps.metrics.lag(name, batch.head - cursor.seq, oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
     const entries = batch.entries.filter((entry) => addressedTo(entry, name));
     if (entries.length > 0) {
       try {
@@ -77,8 +77,9 @@ export function startSinkWorker(deps: SinkWorkerDeps): SinkWorker {
       backoff.streamEnded(Infinity);
       deps.metrics.delivered(name, entries.length);
     }
-    if (batch.nextCursor > cursor && !(await advanceCursor(deps.db.em(), name, batch.nextCursor))) return false;
-    if (batch.nextCursor >= batch.head) {
+    const moved = batch.nextCursor.seq > cursor.seq || (batch.nextCursor.seq === cursor.seq && batch.nextCursor.partial > cursor.partial);
+    if (moved && !(await advanceCursor(deps.db.em(), name, batch.nextCursor))) return false;
+    if (batch.nextCursor.seq >= batch.head) {
       deps.metrics.lag(name, 0, 0);
       await pause(timings.pollMs);
     }

@@ -5,7 +5,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { ExchangeSink } from "../stream/ports.js";
 import { appendAuditEvents } from "../audit/audit-log.js";
 import { searchIndexLag } from "../search/search-index.js";
-import { sessionEvent } from "../audit/session-events.js";
+import { sessionsEvents } from "../audit/session-events.js";
 import type { Database } from "./database.js";
 import { createGroupCommitter } from "./group-commit.js";
 import { type ExchangeRecordRow, exchangeFromRow, exchangeSelectList, timestampFromMicros } from "./exchange-columns.js";
@@ -90,12 +90,12 @@ async function commitExchanges(db: Database, items: readonly AgentExchange[], ob
   const inserted: string[] = [];
   await db.transaction(async (tx) => {
     inserted.length = 0; // a retried transaction starts over
-    // Only rows really inserted come back: a resent duplicate gets no second session event.
+    // Only rows really inserted come back: a resent duplicate is not listed in the chain again.
     const rows = await insertExchanges(tx, items, now);
     inserted.push(...rows.map((row) => row.id));
     if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
     // One lock for the whole group, taken last: held only to hash, insert and commit.
-    await appendAuditEvents(tx, rows.map((row) => sessionEvent(row, now)));
+    await appendAuditEvents(tx, sessionsEvents(rows, now));
   });
   if (inserted.length > 0) observer?.committed(inserted);
 }

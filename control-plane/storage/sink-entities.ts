@@ -18,13 +18,17 @@ export const AuditSinkRow = defineEntity({
   },
 });
 
-/** How far a sink has delivered: the highest audit_log seq it has handed to its target. */
+/**
+ * How far a sink has delivered: every audit_log entry up to `lastSeq`, and the first `partial`
+ * sessions of the next entry (a 'sessions' entry cut by the sink's batch size; migration 0022).
+ */
 export const SinkCursorRow = defineEntity({
   name: "SinkCursorRow",
   tableName: "sink_cursor",
   properties: {
     sink: p.string().primary(),
     lastSeq: p.bigint(),
+    partial: p.integer(),
     updatedAt: p.datetime(),
   },
 });

@@ -28,11 +28,13 @@ describe(`audit append on ${flavour}`, () => {
     await db.transaction((tx) => appendAuditEvents(tx, [
       { type: "admin", subject: "admin-token:bootstrap", payload: { rpc: "Apply", z: 1, a: [1.5, "x", null] }, time },
       { type: "session", subject: "alice", payload: { session: "s1", nested: { b: true, a: "é" } } },
+      // Written directly in JCS by the appender (and sent so to jsonb): must hash as read back.
+      { type: "sessions", subject: "", payload: { digestVersion: 3, fields: ["session", "connection", "startedAt", "subject", "digest"], sessions: [["s2", "openai", "2026-11-29T17:00:00.000Z", "é \"x\" \u2028", "ab"], ["s3", "c", "t", "", "cd"]] } },
     ]));
     await db.transaction((tx) => appendAuditEvents(tx, [{ type: "block", subject: "bob", payload: {} }]));
     await db.transaction((tx) => appendAuditEvents(tx, []));
     const stored = await rows(db);
-    expect(stored.map((row) => Number(row.seq))).toEqual([1, 2, 3]);
+    expect(stored.map((row) => Number(row.seq))).toEqual([1, 2, 3, 4]);
     expect(stored[0]!.time).toBe("2026-11-29T18:00:00.123Z");
     expect(stored[0]!.prev_hash).toBe(GENESIS_HASH);
     for (const [index, row] of stored.entries()) {
@@ -50,6 +52,6 @@ describe(`audit append on ${flavour}`, () => {
     })).rejects.toThrow("the change failed");
     expect((await rows(db)).length).toBe(before);
     await db.transaction((tx) => appendAuditEvents(tx, [{ type: "review", subject: "dave", payload: {} }]));
-    expect((await rows(db)).map((row) => Number(row.seq))).toEqual([1, 2, 3, 4]);
+    expect((await rows(db)).map((row) => Number(row.seq))).toEqual([1, 2, 3, 4, 5]);
   });
 });

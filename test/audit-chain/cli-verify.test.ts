@@ -30,7 +30,7 @@ describe("palisade audit verify, export and public-key", () => {
       await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: `hello ${i}` }] });
     }
     await eventually("four sessions in the chain", async () => {
-      const [row] = await query<{ n: number }>("select count(*)::int as n from audit_log where type = 'session'");
+      const [row] = await query<{ n: number }>("select coalesce(sum(jsonb_array_length(payload->'sessions')), 0)::int as n from audit_log where type = 'sessions'");
       return row!.n >= 4 ? true : undefined;
     });
     await eventually("a checkpoint of the head", async () => {
@@ -60,7 +60,8 @@ describe("palisade audit verify, export and public-key", () => {
     const offline = await runPalisade(["audit", "verify", "--file", exported, "--key", join(dir, "pub.jwk")], {});
     expect(offline).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: \d+ entries/) });
     // An edited export fails at the edited entry.
-    const edited = lines.map((line) => line.replace('"type":"session","subject":"edge-audit@example.com"', '"type":"session","subject":"mallory"'));
+    // The caller of a session, as its commit's entry lists it.
+    const edited = lines.map((line) => (line.includes('"type":"sessions"') ? line.replace('"edge-audit@example.com"', '"mallory"') : line));
     const firstEdited = edited.findIndex((line, i) => line !== lines[i]);
     const seq = (JSON.parse(lines[firstEdited]!) as { entry: { seq: number } }).entry.seq;
     await writeFile(join(dir, "edited.jsonl"), `${edited.join("\n")}\n`);
@@ -79,7 +80,7 @@ describe("palisade audit verify, export and public-key", () => {
 
   it("names the entry of an exchange row edited in PostgreSQL, in a seq range too", async () => {
     const [victim] = await query<{ seq: string; session: string }>(
-      "select seq, payload->>'session' as session from audit_log where type = 'session' order by seq desc limit 1",
+      "select seq, payload->'sessions'->-1->>0 as session from audit_log where type = 'sessions' order by seq desc limit 1",
     );
     await query(`update exchange set response_body = response_body || ' (edited)' where id = '${victim!.session}'`);
     const run = await runPalisade(["audit", "verify"], stack.env);

@@ -26,7 +26,10 @@ describe(`retention on ${flavour}`, () => {
   let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
   const sql = <T>(text: string, params: unknown[] = []) => db.em().execute<T[]>(text, params);
-  const seqOf = async (session: string) => Number((await sql<{ seq: string }>("select seq from audit_log where payload->>'session' = ?", [session]))[0]!.seq);
+  // The entry listing `session` (sessions committed together share one).
+  const seqOf = async (session: string) => Number((await sql<{ seq: string }>(
+    "select seq from audit_log where type = 'sessions' and payload->'sessions' @> jsonb_build_array(jsonb_build_array(?::text))", [session],
+  ))[0]!.seq);
   const old = Date.now() - 40 * DAY * 1000;
 
   beforeAll(async () => {
@@ -52,11 +55,12 @@ describe(`retention on ${flavour}`, () => {
     expect((await sql<{ id: string }>("select id from exchange order by id")).map((row) => row.id)).toEqual(["new-0", "new-1", "new-2", "old-keep"]);
     expect(await sql("select subject, payload->>'connection' as connection, payload->>'sessions' as sessions from audit_log where type = 'admin'"))
       .toEqual([{ subject: "palisade:retention", connection: "openai", sessions: "6" }]);
-    // Checkpoint signed before the deletion; every session entry is still in the chain.
-    expect(await sql("select seq::int from audit_checkpoint")).toEqual([{ seq: 10 }]);
-    expect(await verifyStoredLog(db)).toMatchObject({ ok: true, entriesChecked: 11, checkpointsChecked: 1 });
+    // Checkpoint signed before the deletion; the entry listing the sessions is still in the chain.
+    expect(await sql("select seq::int from audit_checkpoint")).toEqual([{ seq: 1 }]);
+    expect(await sql("select jsonb_array_length(payload->'sessions') as n from audit_log where seq = 1")).toEqual([{ n: 10 }]);
+    expect(await verifyStoredLog(db)).toMatchObject({ ok: true, entriesChecked: 2, checkpointsChecked: 1 });
     expect(await pruneExpiredSessions(db)).toEqual([{ connection: "openai", startedBefore: expect.any(Date), deleted: 0 }]);
-    expect((await verifyStoredLog(db)).entriesChecked).toBe(11);
+    expect((await verifyStoredLog(db)).entriesChecked).toBe(2);
   });
 
   it("still finds sessions deleted outside retention and edited entries of pruned ones", async () => {
@@ -71,10 +75,11 @@ describe(`retention on ${flavour}`, () => {
     expect((await verifyStoredLog(db)).firstBroken?.seq).toBe(await seqOf("old-keep"));
     await sql("insert into exchange select * from json_populate_record(null::exchange, ?::json)", [keep!.row]);
 
+    // The pruned old-2's caller, as its entry lists it.
     const pruned = await seqOf("old-2");
-    await sql("update audit_log set subject = 'someone-else' where seq = ?", [pruned]);
+    await sql(`update audit_log set payload = jsonb_set(payload, '{sessions,2,3}', '"someone-else"') where seq = ?`, [pruned]);
     expect((await verifyStoredLog(db)).firstBroken).toEqual({ seq: pruned, problem: `entry ${pruned}: hash does not match its contents (edited or moved)` });
-    await sql("update audit_log set subject = 'alice' where seq = ?", [pruned]);
+    await sql(`update audit_log set payload = jsonb_set(payload, '{sessions,2,3}', '"alice"') where seq = ?`, [pruned]);
     expect((await verifyStoredLog(db)).ok).toBe(true);
   });
 });

@@ -4,13 +4,16 @@
 import pino from "pino";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { SEARCH_INDEX_LOCK } from "../../control-plane/search/search-index.js";
 import type { SearchIndexMetrics } from "../../control-plane/search/search-index-metrics.js";
 import { startSearchIndexer } from "../../control-plane/search/search-indexer.js";
 import type { Database } from "../../control-plane/storage/database.js";
+import { insertExchanges } from "../../control-plane/storage/exchange-insert.js";
 import { createExchangeReader, createExchangeSink, type ExchangeReader } from "../../control-plane/storage/exchanges.js";
 import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { eventually } from "../support/eventually.js";
+import { legacySessionEvent } from "../support/legacy-session-entries.js";
 import { exchange } from "../storage/exchange-fixtures.js";
 
 const silent = pino({ level: "silent" });
@@ -68,6 +71,21 @@ describe.each(await databaseFlavours())("the session text index on %s", (flavour
       expect(await found("narwhal")).toEqual(["late-2", "late-1"]);
       expect(await found("resent")).toEqual([]);
       expect(counts.indexed).toBe(2);
+    } finally {
+      await indexer.close();
+    }
+  });
+
+  it("indexes sessions an older replica chains one entry each (a rolling upgrade)", async () => {
+    await db.transaction(async (tx) => {
+      const now = new Date();
+      const rows = await insertExchanges(tx, [{ agent: "edge", exchange: said("old-1", "a puffin on the old replica") }], now);
+      await appendAuditEvents(tx, rows.map((row) => legacySessionEvent(row, now)));
+    });
+    const indexer = startSearchIndexer({ db, logger: silent });
+    try {
+      await indexer.caughtUp();
+      expect(await found("puffin")).toEqual(["old-1"]);
     } finally {
       await indexer.close();
     }

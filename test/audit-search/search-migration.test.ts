@@ -6,7 +6,7 @@ import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
 import { describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
-import { sessionEvent } from "../../control-plane/audit/session-events.js";
+import { legacySessionEvent } from "../support/legacy-session-entries.js";
 import { entities } from "../../control-plane/storage/entities.js";
 import { insertExchanges } from "../../control-plane/storage/exchange-insert.js";
 import { migrations } from "../../control-plane/storage/migrations/index.js";
@@ -22,7 +22,8 @@ const settings = {
 };
 
 describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
-  it("indexes the sessions stored before it and starts the watermark at the head", async () => {
+  // Migrating a PGlite database from scratch takes a while on a busy machine.
+  it("indexes the sessions stored before it and starts the watermark at the head", { timeout: 120_000 }, async () => {
     const database = await testDatabase(flavour);
     const orm = database.url
       ? await PostgresOrm.init({ ...settings, clientUrl: database.url })
@@ -34,7 +35,7 @@ describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
         const stored = exchange("before-0021");
         stored.responseBody = "an old cormorant";
         const rows = await insertExchanges(tx as EntityManager, [{ agent: "edge", exchange: stored }], new Date());
-        await appendAuditEvents(tx as EntityManager, rows.map((row) => sessionEvent(row, new Date())));
+        await appendAuditEvents(tx as EntityManager, rows.map((row) => legacySessionEvent(row, new Date())));
       });
       await orm.migrator.up();
       const found = await em.execute<{ id: string }[]>(

@@ -52,7 +52,7 @@ describe("file sink", () => {
     expect(event).toMatchObject({
       event: { kind: "event", category: ["configuration"], action: "test", dataset: "palisade.admin", sequence: 70 },
       user: { id: "user-1" },
-      palisade: { schema: 1, seq: 70, type: "admin", payload: { action: "test", n: 70, note: "café ☕" } },
+      palisade: { schema: 2, seq: 70, type: "admin", payload: { action: "test", n: 70, note: "café ☕" } },
     });
     expect(event.palisade.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(event["@timestamp"])).not.toBeNaN();

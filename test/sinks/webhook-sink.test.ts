@@ -1,12 +1,16 @@
 // Webhook sink against a local HTTP server: batches of at most batchSize, each signed with an
 // HMAC the receiver verifies; 500s are retried with backoff until accepted (same events again);
-// a 4xx is retried at the slow pace and nothing is skipped.
+// a 4xx is retried at the slow pace and nothing is skipped; the sessions of one commit (one chain
+// entry) are sent one event each, across batches, and resumed inside the entry.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createExchangeSink } from "../../control-plane/storage/exchanges.js";
 import { eventually } from "../support/eventually.js";
+import { exchange } from "../storage/exchange-fixtures.js";
 import { type SinkHarness, startSinkHarness } from "./sink-harness.js";
+import { startWebhookReceiver } from "./webhook-receiver.js";
 
 const SECRET = "whsec-test-0123456789";
 
@@ -81,6 +85,25 @@ describe("webhook sink", () => {
     await eventually("the cursor at 28", async () => (await harness.cursor("siem")) === 28, 10_000);
     expect(received.map((r) => r.status)).toEqual([401, 204]);
     expect(received[1]!.seqs).toEqual([26, 27, 28]);
+  });
+
+  it("sends each session of a commit as its own event, cutting its entry across batches", async () => {
+    await createExchangeSink(harness.db).commit("edge", Array.from({ length: 7 }, (_, i) => exchange(`w-${i}`)));
+    const [head] = await harness.db.em().execute<{ seq: string | number }[]>("select max(seq) as seq from audit_log");
+    const seq = Number(head!.seq);
+    const receiver = await startWebhookReceiver();
+    try {
+      receiver.script.push(500);
+      await harness.apply({ name: "sessions", target: { case: "webhook", value: { url: receiver.url, secret: SECRET, batchSize: 3 } }, events: ["session"] });
+      await eventually("the sessions sink at the head", async () => (await harness.cursor("sessions")) === seq);
+      // The first batch refused once and sent again, the same events under the same delivery id.
+      expect(receiver.batches.map((b) => [b.status, b.delivery])).toEqual([
+        [500, `sessions:${seq}.1-${seq}.3`], [204, `sessions:${seq}.1-${seq}.3`], [204, `sessions:${seq}.4-${seq}.6`], [204, `sessions:${seq}.7-${seq}.7`],
+      ]);
+      expect(receiver.batches.filter((b) => b.status === 204).flatMap((b) => b.sessions)).toEqual(Array.from({ length: 7 }, (_, i) => `w-${i}`));
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("stops promptly while a receiver holds a request unanswered", async () => {

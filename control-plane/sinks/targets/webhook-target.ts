@@ -5,6 +5,7 @@
 // the slowest pace: a wrong URL or secret is fixed by an operator, and dropping audit events is
 // not an option). The client makes one attempt per delivery: the worker owns the retries.
 import { createWebhookClient, WebhookError } from "../../webhooks/webhook-client.js";
+import type { SinkEvent } from "../sink-event.js";
 import { PersistentSinkError, type SinkTarget } from "./sink-target.js";
 
 /** A webhook sink's settings, defaults applied. */
@@ -17,6 +18,12 @@ export interface WebhookTargetOptions {
   timeoutMs?: number;
 }
 
+// An event's place in the log: its seq, and `.index` for a session of a 'sessions' entry.
+function position(event: SinkEvent): string {
+  const { seq, index } = event.palisade;
+  return index === undefined ? String(seq) : `${String(seq)}.${String(index)}`;
+}
+
 /** Default events per request. */
 export const WEBHOOK_DEFAULT_BATCH = 100;
 
@@ -26,8 +33,8 @@ export function createWebhookTarget(options: WebhookTargetOptions): SinkTarget {
   return {
     batchSize: options.batchSize,
     async deliver(events) {
-      const first = events[0]?.palisade.seq;
-      const last = events[events.length - 1]?.palisade.seq;
+      const first = events[0] && position(events[0]);
+      const last = events.at(-1) && position(events.at(-1)!);
       try {
         await client.post({
           url: options.url,

@@ -22,6 +22,8 @@ import { Migration0018Budgets } from "./migration-0018-budgets.js";
 import { Migration0019PolicyBinary } from "./migration-0019-policy-binary.js";
 import { Migration0020CachedTokens } from "./migration-0020-cached-tokens.js";
 import { Migration0021SearchIndexTable } from "./migration-0021-search-index-table.js";
+import { Migration0022SessionsEntries } from "./migration-0022-sessions-entries.js";
+import { Migration0023IngestIndexTrim } from "./migration-0023-ingest-index-trim.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -46,4 +48,6 @@ export const migrations: MigrationObject[] = [
   { name: "0019-policy-binary", class: Migration0019PolicyBinary },
   { name: "0020-cached-tokens", class: Migration0020CachedTokens },
   { name: "0021-search-index-table", class: Migration0021SearchIndexTable },
+  { name: "0022-sessions-entries", class: Migration0022SessionsEntries },
+  { name: "0023-ingest-index-trim", class: Migration0023IngestIndexTrim },
 ];
