@@ -16,6 +16,7 @@ import { palisade, type Stack, startStack } from "../support/stack.js";
 describe("palisade audit verify, export and public-key", () => {
   let stack: Stack;
   let dir: string;
+  let lastSession: string;
   const query = async <T>(sql: string): Promise<T[]> => {
     const client = new pg.Client({ connectionString: stack.db.url });
     await client.connect();
@@ -26,17 +27,23 @@ describe("palisade audit verify, export and public-key", () => {
     dir = await mkdtemp(join(tmpdir(), "palisade-audit-"));
     stack = await startStack({ agentName: "edge-audit", controlPlane: { auditCheckpoints: { everyEntries: 3, everyMs: 200 } } });
     const client = new OpenAI({ baseURL: stack.baseURL, apiKey: stack.callerToken, maxRetries: 0 });
-    for (let i = 0; i < 4; i += 1) {
-      await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: `hello ${i}` }] });
-    }
-    await eventually("four sessions in the chain", async () => {
-      const [row] = await query<{ n: number }>("select coalesce(sum(jsonb_array_length(payload->'sessions')), 0)::int as n from audit_log where type = 'sessions'");
-      return row!.n >= 4 ? true : undefined;
-    });
-    await eventually("a checkpoint of the head", async () => {
+    const headCheckpointed = () => eventually("a checkpoint of the head", async () => {
       const [row] = await query<{ ok: boolean }>("select (select max(seq) from audit_checkpoint) = (select max(seq) from audit_log) as ok");
       return row!.ok ? true : undefined;
     });
+    const listed = (id: string) => eventually(`session ${id} in the chain`, async () => (await query<{ seq: string }>(
+      `select seq from audit_log where type = 'sessions' and payload->'sessions' @> '[["${id}"]]'::jsonb`,
+    ))[0]?.seq);
+    for (let i = 0; i < 3; i += 1) {
+      const made = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: `hello ${i}` }] }).withResponse();
+      await listed(made.response.headers.get("x-palisade-session")!);
+    }
+    await headCheckpointed();
+    // The last session commits after a checkpoint: its entry has one below it.
+    const last = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hello 3" }] }).withResponse();
+    lastSession = last.response.headers.get("x-palisade-session")!;
+    await listed(lastSession);
+    await headCheckpointed();
   }, 120_000);
   afterAll(async () => {
     await stack?.close();
@@ -80,7 +87,7 @@ describe("palisade audit verify, export and public-key", () => {
 
   it("names the entry of an exchange row edited in PostgreSQL, in a seq range too", async () => {
     const [victim] = await query<{ seq: string; session: string }>(
-      "select seq, payload->'sessions'->-1->>0 as session from audit_log where type = 'sessions' order by seq desc limit 1",
+      `select seq, '${lastSession}' as session from audit_log where type = 'sessions' and payload->'sessions' @> '[["${lastSession}"]]'::jsonb`,
     );
     await query(`update exchange set response_body = response_body || ' (edited)' where id = '${victim!.session}'`);
     const run = await runPalisade(["audit", "verify"], stack.env);
