@@ -1,9 +1,9 @@
 // Masks whole JSON replies: one document, or several (NDJSON lines, read as one reply whose fields of
 // one path join across lines). Every string, key and number is inspected whatever its name (see
 // value-masker.ts): strings of one path pattern are matched joined (content parts, output parts,
-// text blocks), identifiers alone. Logprobs are kept only where they spell unchanged text
-// (logprobs.ts). A changed document is re-serialised from what was parsed and inspected.
-import { createDraft } from "./event-draft.js";
+// text blocks), identifiers alone. Logprobs are kept only where they spell unchanged text, their
+// alternatives read as text (logprobs.ts). A changed document is re-serialised from what was parsed and inspected.
+import { createDraft, type Draft } from "./event-draft.js";
 import { createLooseStreams } from "./loose-streams.js";
 import { keptEntries } from "./logprobs.js";
 import type { ReplyMasker } from "./mask-context.js";
@@ -23,10 +23,15 @@ interface Pairing {
   text: { container: Json; key: string };
 }
 
+const LOCATION = "response.logprobs";
+const isEmptyList = (value: unknown) => value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+
 // Where a document keeps logprobs beside their text: a chat choice (`logprobs.content` and
-// `.refusal` spelling `message.content` and `.refusal`), a Responses part (`logprobs` spelling
-// `text`), a Responses delta event (`logprobs` spelling `delta`). Any other `logprobs` is removed.
-function pairings(root: unknown, claims: Claims): Pairing[] {
+// `.refusal` spelling `message.content` and `.refusal`: the choice gets a logprobs object holding
+// those two lists only, a list without its text is emptied), a Responses part (`logprobs` spelling
+// `text`), a Responses delta event (`logprobs` spelling `delta`). Any other `logprobs` is removed
+// (value-masker.ts).
+function pairings(root: unknown, claims: Claims, draft: Draft): Pairing[] {
   const found: Pairing[] = [];
   const pending: unknown[] = [root];
   for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
@@ -42,8 +47,12 @@ function pairings(root: unknown, claims: Claims): Pairing[] {
       const lists = objectAt(logprobs);
       if (message && lists) {
         claims.claim(object, "logprobs");
-        for (const field of ["content", "refusal"]) {
-          if (typeof message[field] === "string" && lists[field] !== undefined && lists[field] !== null) found.push({ owner: lists, key: field, entries: lists[field], text: { container: message, key: field } });
+        if (Object.keys(lists).some((key) => !isEmptyList(lists[key]))) {
+          const fresh: Json = { content: null, refusal: null };
+          draft.replace(object, "logprobs", fresh);
+          for (const field of ["content", "refusal"]) {
+            if (typeof message[field] === "string" && !isEmptyList(lists[field])) found.push({ owner: fresh, key: field, entries: lists[field], text: { container: message, key: field } });
+          }
         }
       } else if (Array.isArray(logprobs)) {
         const field = typeof object.text === "string" ? "text" : typeof object.delta === "string" ? "delta" : undefined;
@@ -68,7 +77,7 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
   const draft = createDraft();
   const holder = { documents };
   const replaced = new Map<unknown, Map<string | number, Spans>>();
-  const paired = withLogprobs ? pairings(documents, claims) : [];
+  const paired = withLogprobs ? pairings(documents, claims, draft) : [];
   const observe = (container: unknown, key: string | number, spans: Spans) => {
     let byKey = replaced.get(container);
     if (!byKey) replaced.set(container, (byKey = new Map()));
@@ -78,10 +87,10 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
   // Each document at the same pattern, so a field of one path joins across NDJSON lines.
   for (let index = 0; index < documents.length; index++) masker.mask(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", draft, claims);
   loose.finish();
+  // Every list is rebuilt from what it may show, text unchanged or not (logprobs.ts).
   for (const pair of paired) {
     const spans = replaced.get(pair.text.container)?.get(pair.text.key) ?? [];
-    if (spans.length === 0) continue;
-    draft.replace(pair.owner, pair.key, keptEntries(pair.entries, pair.text.container[pair.text.key] as string, spans));
+    draft.replace(pair.owner, pair.key, keptEntries(reply, LOCATION, pair.entries, pair.text.container[pair.text.key] as string, spans));
   }
   if (!draft.changed) return undefined;
   draft.apply("record");

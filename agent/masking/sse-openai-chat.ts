@@ -6,7 +6,8 @@
 // when they have none); a chunk carries what its streams release now, the chunk with the choice's
 // `finish_reason` also what they still held, placed at the same path. Held text left at `[DONE]` (or
 // the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
-// the text they spell (logprobs.ts). Everything else in a chunk is left to the generic pass.
+// the text they spell (logprobs.ts); a chunk's logprobs object carries nothing else. Everything else
+// in a chunk is left to the generic pass.
 import { readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
 import { isIdentityKey } from "./json-walk.js";
@@ -112,7 +113,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       const field = found.pathKey === ".content" || found.pathKey === ".refusal" ? (found.pathKey.slice(1) as "content" | "refusal") : undefined;
       entry = { choice, stream, path: pathOf(found.trail), field };
       if (field) {
-        const queue = createLogprobQueue();
+        const queue = createLogprobQueue(reply, `response.stream.choices[${choice}].logprobs.${field}`);
         stream.onRelease = (release) => queue.release(release);
         entry.logprobs = queue;
       }
@@ -131,9 +132,9 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       if (taken.length > 0) any = true;
       lists[entry.field] = taken;
     }
-    const had = objectAt(original);
-    if (!had && !any) return undefined;
-    return { ...(had ?? {}), content: (lists.content as unknown[] | undefined) ?? null, refusal: (lists.refusal as unknown[] | undefined) ?? null };
+    // Only the lists of the text: anything else a logprobs object carries is not matched to text, so not shown.
+    if (!objectAt(original) && !any) return undefined;
+    return { content: (lists.content as unknown[] | undefined) ?? null, refusal: (lists.refusal as unknown[] | undefined) ?? null };
   };
 
   // The tails of a choice's open streams, placed in `delta` (joined to what this chunk already carries there).
@@ -141,6 +142,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     for (const entry of byKey.values()) {
       if (entry.choice !== choice || entry.stream.finished) continue;
       const tail = entry.stream.flush();
+      entry.logprobs?.finish();
       if (isEmpty(tail)) continue;
       const out = outs.get(entry);
       if (out) out.texts = joinTexts(out.texts, tail);
@@ -168,7 +170,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
         continue;
       }
       const entry = streamFor(index, found);
-      entry.logprobs?.add(logprobs?.[entry.field as string], found.value.length);
+      entry.logprobs?.add(logprobs?.[entry.field as string], found.value);
       const texts = entry.stream.push(found.value);
       const out = outs.get(entry);
       if (out) out.texts = joinTexts(out.texts, texts); // two strings of one stream in one chunk (parts)

