@@ -7,7 +7,8 @@
 import { compileDetectors } from "../core/detectors/compile-detectors.js";
 import { canonicalBody } from "../agent/inspection/canonical-body.js";
 import { maskedRequest } from "../agent/inspection/mask-canonical.js";
-import { contentView, inspectRequest } from "../agent/inspection/request-inspection.js";
+import { contentView } from "../agent/inspection/content-view.js";
+import { inspectRequest } from "../agent/inspection/request-inspection.js";
 import { createMaskSession } from "../agent/masking/mask-session.js";
 import { compileContentMatch } from "../agent/policy/content-match.js";
 import { openai } from "../agent/providers/openai.js";

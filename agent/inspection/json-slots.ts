@@ -5,16 +5,16 @@
 // commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
 import { parseJsonBodyExact } from "../masking/json-body.js";
 import { readBase64 } from "./base64-text.js";
-import { UnmaskableError, type BinaryPart, type TextSlot } from "./text-slot.js";
+import type { BinaryPart, SlotRole, TextSlot } from "./text-slot.js";
 
 type Container = Record<string, unknown> | unknown[];
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 const isContainer = (value: unknown): value is Container => typeof value === "object" && value !== null && !isRawJson(value);
 
-// Values that name or label rather than say something: not part of the reading stream (they are
-// still inspected one by one). This is the one piece of shape knowledge: the discriminators every
-// provider format uses.
+// Values that name or label rather than say something: read joined only with their neighbours, not
+// as part of the text between them (joined-reading.ts). This is the one piece of shape knowledge:
+// the discriminators every provider format uses.
 const labels = new Set(["type", "role", "id", "object", "model", "status"]);
 const isLabel = (key: string | number) => typeof key === "string" && (labels.has(key) || key.endsWith("_id"));
 
@@ -53,35 +53,45 @@ function locate(place: Place): string {
   return location;
 }
 
-/** A string or number value: written back in place. */
+const rawJSON = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
+const digitsOnly = /^-?\d+$/;
+
+/** A string value (role "value" or "label") or a number (numeric, no role): written back in place. */
 class ValueSlot implements TextSlot {
+  readonly numeric: boolean;
   constructor(
     readonly text: string,
     private readonly place: Place,
-    readonly reading: boolean,
+    readonly role: SlotRole | undefined,
     private readonly parent: Container,
     private readonly name: string | number,
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.numeric = role === undefined;
+  }
   get location(): string {
     return locate(this.place);
   }
   write(text: string): void {
-    (this.parent as Record<string | number, unknown>)[this.name] = text;
+    // A number stays a number: its masked digits are written as its source text.
+    (this.parent as Record<string | number, unknown>)[this.name] = this.numeric ? rawJSON(text) : text;
     this.changed();
   }
 }
 
 /** A key: renamed at commit (in place, keeping the object's order). */
 class KeySlot implements TextSlot {
-  readonly reading = false;
+  readonly role = "key";
+  readonly numeric: boolean;
   constructor(
     readonly text: string,
     private readonly place: Place,
     private readonly object: Record<string, unknown>,
     private readonly renames: Rename[],
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.numeric = digitsOnly.test(text);
+  }
   get location(): string {
     return `${locate(this.place)}#key`;
   }
@@ -95,7 +105,7 @@ class KeySlot implements TextSlot {
 export interface JsonSlots {
   slots: TextSlot[];
   binary: BinaryPart[];
-  /** Applies renamed keys and re-serialises JSON carried in strings that changed; throws UnmaskableError when two keys would merge. */
+  /** Applies renamed keys (numbered when two would be equal) and re-serialises JSON carried in strings that changed. */
   commit(): void;
 }
 
@@ -124,10 +134,10 @@ export function jsonSlots(holder: Container, key: string | number, location: str
       }
       const value = (parent as Record<string | number, unknown>)[name];
       if (typeof value === "string") {
-        stringSlot(value, place, !isLabel(name), level, parent, name, markChanged);
+        stringSlot(value, place, isLabel(name) ? "label" : "value", level, parent, name, markChanged);
       } else if (typeof value === "number" || isRawJson(value)) {
         const source = typeof value === "number" ? String(value) : JSON.stringify(value);
-        if (digitCount(source) >= MIN_DIGITS) slots.push(new ValueSlot(source, place, false, parent, name, markChanged));
+        if (digitCount(source) >= MIN_DIGITS) slots.push(new ValueSlot(source, place, undefined, parent, name, markChanged));
       } else if (Array.isArray(value)) {
         for (let index = value.length - 1; index >= 0; index--) pending.push({ key: false, parent: value, name: index, place: { up: place, member: index, depth: place.depth + 1 } });
       } else if (isContainer(value)) {
@@ -143,7 +153,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
     }
   };
 
-  const stringSlot = (value: string, place: Place, reading: boolean, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
+  const stringSlot = (value: string, place: Place, role: SlotRole, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
     const set = (text: string) => {
       (parent as Record<string | number, unknown>)[name] = text;
       markChanged();
@@ -167,14 +177,14 @@ export function jsonSlots(holder: Container, key: string | number, location: str
     const encoded = readBase64(value);
     if (encoded && "text" in encoded) {
       // Base64 that decodes to text is read as that text (and re-encoded if masked).
-      slots.push({ text: encoded.text, location: `${locate(place)}#base64`, reading: false, write: (masked) => set(encoded.encode(masked)) });
+      slots.push({ text: encoded.text, location: `${locate(place)}#base64`, write: (masked) => set(encoded.encode(masked)) });
       return;
     }
     if (encoded) {
       binary.push({ location: locate(place), kind: encoded.binary });
       return;
     }
-    slots.push(new ValueSlot(value, place, reading, parent, name, markChanged));
+    slots.push(new ValueSlot(value, place, role, parent, name, markChanged));
   };
 
   walk(holder, key, location, 0, changed);
@@ -194,7 +204,16 @@ export function jsonSlots(holder: Container, key: string | number, location: str
   };
 }
 
-// Renames keys in place, keeping their order; two keys that would end up equal cannot both stay.
+// A name made distinct from the others: `[EMAIL]` → `[EMAIL_2]`, `<EMAIL_1>` → `<EMAIL_1_2>`,
+// digits counted up (a key of digits stays digits), anything else suffixed `_2`.
+function numbered(name: string, count: number): string {
+  if (digitsOnly.test(name)) return (BigInt(name) + BigInt(count - 1)).toString();
+  const close = name.at(-1);
+  return close === "]" || close === ">" ? `${name.slice(0, -1)}_${count}${close}` : `${name}_${count}`;
+}
+
+// Renames keys in place, keeping their order. Two keys masked into one name (two addresses in an
+// e-mail-keyed map) are told apart by number, in document order: neither is dropped.
 function applyRenames(renames: readonly Rename[]): void {
   const byObject = new Map<Record<string, unknown>, Map<string, string>>();
   for (const { object, from, to } of renames) {
@@ -203,13 +222,17 @@ function applyRenames(renames: readonly Rename[]): void {
     map.set(from, to);
   }
   for (const [object, map] of byObject) {
-    const entries = Object.keys(object).map((name) => [map.get(name) ?? name, object[name]] as const);
-    const names = new Set<string>();
-    for (const [name] of entries) {
-      if (names.has(name)) throw new UnmaskableError(`key ${JSON.stringify(name)}`, "masking would merge two JSON keys");
-      names.add(name);
-    }
-    for (const name of Object.keys(object)) delete object[name];
+    const kept = Object.keys(object);
+    const names = new Set(kept.filter((name) => !map.has(name)));
+    const entries = kept.map((name) => {
+      const to = map.get(name);
+      if (to === undefined) return [name, object[name]] as const;
+      let unique = to;
+      for (let count = 2; names.has(unique); count++) unique = numbered(to, count);
+      names.add(unique);
+      return [unique, object[name]] as const;
+    });
+    for (const name of kept) delete object[name];
     for (const [name, value] of entries) Object.defineProperty(object, name, { value, writable: true, enumerable: true, configurable: true });
   }
 }

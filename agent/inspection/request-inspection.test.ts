@@ -8,19 +8,21 @@ import { rule } from "../masking/test-rules.js";
 import { openai } from "../providers/openai.js";
 import { canonicalBody } from "./canonical-body.js";
 import { maskedRequest } from "./mask-canonical.js";
-import { contentView, inspectRequest } from "./request-inspection.js";
+import { compileContentMatch } from "../policy/content-match.js";
+import { contentView } from "./content-view.js";
+import { inspectRequest } from "./request-inspection.js";
 
 const EMAIL = "jane.doe@example.com";
 const detectors = compileDetectors({ builtins: ["email", "phone", "payment-card"], patterns: [], words: ["project nightingale"] });
 const route = (rest = "/v1/chat/completions", search = "") => ({ connection: "openai", rest, search });
 
-async function mask(body: unknown, options: { rest?: string; search?: string; headers?: Record<string, string> } = {}) {
+async function mask(body: unknown, options: { rest?: string; search?: string; headers?: Record<string, string>; style?: "redact" | "pseudonymize" } = {}) {
   const headers = { "content-type": "application/json", ...options.headers };
   const decoded = await canonicalBody(Buffer.from(JSON.stringify(body)), headers, options.rest ?? "/v1/chat/completions", openai.requestBodies, 1 << 20);
   if (!decoded.ok) throw new Error(decoded.code);
   const at = route(options.rest, options.search);
   const inspection = inspectRequest(decoded.body, at, headers, "authorization");
-  const session = createMaskSession("openai", at.rest, [rule({ detectors })]);
+  const session = createMaskSession("openai", at.rest, [rule({ detectors, style: options.style ?? "redact" })]);
   const result = maskedRequest(decoded.body, at, () => inspection, session);
   return { result, inspection, session };
 }
@@ -50,11 +52,22 @@ describe("every string is inspected", () => {
     expect(Buffer.from(JSON.stringify(JSON.parse(text))).toString()).toBe(text); // still JSON
   });
 
-  it("masks keys in place, and refuses when two masked keys would merge", async () => {
+  it("masks keys in place, numbering those that would be masked into one", async () => {
     const { json } = await sent({ model: "m", metadata: { a: 1, [EMAIL]: "x", z: 2 } });
     expect(Object.keys(json.metadata)).toEqual(["a", "[EMAIL]", "z"]);
-    const { result } = await mask({ model: "m", metadata: { "a@example.com": 1, "b@example.com": 2 } });
-    expect(result).toMatchObject({ ok: false, refusal: { status: 400, code: "unmaskable" } });
+    const two = await sent({ model: "m", metadata: { "[EMAIL]": 0, "a@example.com": 1, "b@example.com": 2, "c@example.com": 3 } });
+    expect(two.json.metadata).toEqual({ "[EMAIL]": 0, "[EMAIL_2]": 1, "[EMAIL_3]": 2, "[EMAIL_4]": 3 });
+    const pseudonyms = await sent({ model: "m", metadata: { "a@example.com": 1, "b@example.com": 2 } }, { style: "pseudonymize" });
+    expect(Object.keys(pseudonyms.json.metadata)).toEqual(["<EMAIL_1>", "<EMAIL_2>"]);
+  });
+
+  it("masks a number as digits of the same length, so it stays a number", async () => {
+    const { json } = await sent({ model: "m", seed: 6502530000, n: 4111111111111111, keep: 1234, messages: [{ role: "user", content: "call 415-555-0133" }] });
+    expect(json).toMatchObject({ seed: 1000000000, n: 1000000000000000, keep: 1234, messages: [{ content: "call [PHONE]" }] });
+    const bias = await sent({ model: "m", logit_bias: { "4111111111111111": 1, "5555555555554444": -1 } });
+    expect(Object.keys(bias.json.logit_bias)).toEqual(["1000000000000000", "1000000000000001"]);
+    const pseudonyms = await sent({ model: "m", a: 6502530000, b: 4155550133, c: 6502530000 }, { style: "pseudonymize" });
+    expect(pseudonyms.json).toMatchObject({ a: 1000000001, b: 1000000002, c: 1000000001 });
   });
 
   it("re-encodes base64 text and keeps JSON in strings a string of JSON", async () => {
@@ -84,9 +97,62 @@ describe("text split over neighbouring strings", () => {
     expect(json.messages.map((message: { content: string }) => message.content)).toEqual(["reply to", "[EMAIL]"]);
   });
 
+  it("reads each boundary between two words as nothing and as a space, in every mix", async () => {
+    const texts = (body: { messages: { content: { text: string }[] | string }[] }) => body.messages.flatMap((message) => (typeof message.content === "string" ? [message.content] : message.content.map((part) => part.text)));
+    for (const fragments of [["4111 1111", "1111 1111"], ["card 4111 1111 11", "11", "1111 ok"], ["4111-1111", "1111-1111"], ["call 415", "555", "0133"]]) {
+      const asParts = await sent({ model: "m", messages: [{ role: "user", content: fragments.map((text) => ({ type: "text", text })) }] });
+      const asMessages = await sent({ model: "m", messages: fragments.map((content) => ({ role: "user", content })) });
+      for (const masked of [texts(asParts.json), texts(asMessages.json)]) {
+        expect(masked.join("|")).not.toMatch(/1111|555|0133/);
+        expect(masked.join("|")).toMatch(/\[(PAYMENT_CARD|PHONE)\]/);
+      }
+    }
+  });
+
+  it("reads keys and labels with their neighbours", async () => {
+    const keyed = await sent({ model: "m", metadata: { "jane.doe@": "example.com" } });
+    expect(JSON.stringify(keyed.json)).not.toMatch(/jane|example/);
+    const labelled = await sent({ model: "m", messages: [{ role: "user", id: "jane.doe@", content: "example.com" }] });
+    expect(labelled.json.messages[0]).toEqual({ role: "user", id: "[EMAIL]", content: "" });
+    // A label's reading does not swallow what a value's own reading found.
+    const plain = await sent({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "write to jane.doe@exa" }, { type: "text", text: "mple.com today" }] }] });
+    expect(plain.json.messages[0].content).toEqual([{ type: "text", text: "write to [EMAIL]" }, { type: "text", text: " today" }]);
+  });
+
   it("finds a keyword split over content parts for content rules", async () => {
     const { inspection } = await mask({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "tell me about project night" }, { type: "text", text: "ingale" }] }] });
-    expect(contentView(inspection).folded.some((text) => text.includes("project nlghtlngale"))).toBe(true);
+    expect(compileContentMatch("deny", ["project nightingale"], [])!.test(contentView(inspection))).toBe(true);
+  });
+
+  it.each([
+    ["a word before", ["tell me about the", "project", "night", "ingale"]],
+    ["a word after", ["project night", "ingale", "is a bird"]],
+    ["one character per part", ["about", ..."project", ..."nightingale", "now"]],
+    ["a space needed at two boundaries", ["about", "project", "nightin", "gale", "today"]],
+  ])("finds a keyword split with %s, in parts and in messages", async (_name, texts) => {
+    const keyword = compileContentMatch("deny", ["project nightingale"], [])!;
+    const asParts = await mask({ model: "m", messages: [{ role: "user", content: texts.map((text) => ({ type: "text", text })) }] });
+    const asMessages = await mask({ model: "m", messages: texts.map((content) => ({ role: "user", content })) });
+    expect(keyword.test(contentView(asParts.inspection))).toBe(true);
+    expect(keyword.test(contentView(asMessages.inspection))).toBe(true);
+  });
+
+  it.each([
+    ["a key and its value", { metadata: { "project night": "ingale" } }],
+    ["the model and content", { model: "project night", messages: [{ role: "user", content: "ingale" }] }],
+    ["type labels", { m: [{ type: "project night" }, { type: "ingale" }] }],
+    ["status and an _id", { m: { status: "project nighting", x_id: "ale" } }],
+  ])("finds a keyword split over %s", async (_name, body) => {
+    const keyword = compileContentMatch("deny", ["project nightingale"], [])!;
+    expect(keyword.test(contentView((await mask({ model: "m", ...body })).inspection))).toBe(true);
+  });
+
+  it("does not join words that a boundary keeps apart", async () => {
+    const keyword = compileContentMatch("deny", ["project nightingale"], [])!;
+    for (const texts of [["the xproject", "nightingale"], ["project", "nightingalex"], ["proj", "ect", "nigh", "tin", "galex"]]) {
+      const apart = await mask({ model: "m", messages: texts.map((content) => ({ role: "user", content })) });
+      expect(keyword.test(contentView(apart.inspection))).toBe(false);
+    }
   });
 });
 

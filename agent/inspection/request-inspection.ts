@@ -9,8 +9,6 @@ import type { Route } from "../http/route.js";
 import { forwardedHeaderNames } from "../http/headers.js";
 import type { CanonicalBody } from "./canonical-body.js";
 import { jsonSlots } from "./json-slots.js";
-import type { PromptView } from "../policy/content-match.js";
-import { promptView } from "../policy/content-match.js";
 import { writeMultipart } from "./multipart-body.js";
 import type { BinaryPart, TextSlot } from "./text-slot.js";
 
@@ -49,7 +47,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   segments.forEach((segment, index) => {
     if (segment === "") return;
     const decoded = decodeComponent(segment) ?? segment;
-    slots.push({ text: decoded, location: `request.path[${index}]`, reading: false, write: (text) => {
+    slots.push({ text: decoded, location: `request.path[${index}]`, write: (text) => {
       segments[index] = encodeURIComponent(text);
       routeChanged = true;
     } });
@@ -58,11 +56,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   const query = new URLSearchParams(route.search);
   const pairs = [...query];
   pairs.forEach(([name, value], index) => {
-    slots.push({ text: name, location: `request.query[${index}]#name`, reading: false, write: (text) => {
+    slots.push({ text: name, location: `request.query[${index}]#name`, write: (text) => {
       pairs[index] = [text, pairs[index]![1]];
       routeChanged = true;
     } });
-    slots.push({ text: value, location: `request.query.${name}`, reading: false, write: (text) => {
+    slots.push({ text: value, location: `request.query.${name}`, write: (text) => {
       pairs[index] = [pairs[index]![0], text];
       routeChanged = true;
     } });
@@ -73,10 +71,10 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   for (const name of forwardedHeaderNames(headers, credentialHeader)) {
     const value = headers[name]!;
     forwarded[name] = value;
-    slots.push({ text: name, location: `request.header.${name}#name`, reading: false });
+    slots.push({ text: name, location: `request.header.${name}#name` });
     const values = Array.isArray(value) ? [...value] : [value];
     values.forEach((text, index) => {
-      slots.push({ text, location: `request.header.${name}`, reading: false, write: (masked) => {
+      slots.push({ text, location: `request.header.${name}`, write: (masked) => {
         values[index] = masked;
         forwarded[name] = Array.isArray(value) ? values : masked;
         headersChanged = true;
@@ -98,7 +96,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
       json = jsonSlots(holder, "request", "request", markBody);
       break;
     case "text":
-      slots.push({ text: text!, location: "request.body", reading: true, write: (masked) => {
+      slots.push({ text: text!, location: "request.body", role: "value", write: (masked) => {
         text = masked;
         markBody();
       } });
@@ -106,11 +104,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     case "form":
       form = [...new URLSearchParams(text)];
       form.forEach(([name, value], index) => {
-        slots.push({ text: name, location: `request.form[${index}]#name`, reading: false, write: (masked) => {
+        slots.push({ text: name, location: `request.form[${index}]#name`, role: "key", write: (masked) => {
           form![index] = [masked, form![index]![1]];
           markBody();
         } });
-        slots.push({ text: value, location: `request.form.${name}`, reading: true, write: (masked) => {
+        slots.push({ text: value, location: `request.form.${name}`, role: "value", write: (masked) => {
           form![index] = [form![index]![0], masked];
           markBody();
         } });
@@ -119,19 +117,19 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     case "multipart":
       parts!.forEach((part, index) => {
         const where = `request.parts[${index}]`;
-        slots.push({ text: part.name, location: `${where}#name`, reading: false, write: (masked) => {
+        slots.push({ text: part.name, location: `${where}#name`, role: "key", write: (masked) => {
           part.name = masked;
           markBody();
         } });
         if (part.filename !== undefined) {
-          slots.push({ text: part.filename, location: `${where}#filename`, reading: false, write: (masked) => {
+          slots.push({ text: part.filename, location: `${where}#filename`, role: "label", write: (masked) => {
             part.filename = masked;
             markBody();
           } });
         }
         if (part.text === undefined) binary.push({ location: where, kind: `multipart ${part.filename === undefined ? "field" : "file"} ${part.contentType ?? "application/octet-stream"}` });
         else {
-          slots.push({ text: part.text, location: where, reading: part.filename !== undefined, write: (masked) => {
+          slots.push({ text: part.text, location: where, role: "value", write: (masked) => {
             part.text = masked;
             markBody();
           } });
@@ -167,15 +165,4 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
       return { body, route: upstreamRoute, headers: headersChanged ? forwarded : undefined };
     },
   };
-}
-
-/** The request's text as content rules read it: every slot on its own line, and the reading stream joined. */
-export function contentView(inspection: RequestInspection): PromptView {
-  let all = "";
-  let joined = "";
-  for (const slot of inspection.slots) {
-    all += `${slot.text}\n`;
-    if (slot.reading) joined += slot.text;
-  }
-  return promptView(all, joined);
 }

@@ -1,10 +1,13 @@
-// Masks the text slots of a request: every slot on its own, and the reading stream joined, so a
-// value split over two content parts or two messages (`jane.doe@exa` + `mple.com`) is found and
-// every fragment masked (the first carries the marker, the others are emptied). A finding of the
-// joined text that only glues neighbouring text to a complete finding of one slot ("send" +
-// "jane@example.com") is left to that slot's own finding.
+// Masks the text slots of a request: every slot on its own, and the document's streams joined
+// (joined-reading.ts), so a value split over two content parts, a key and its value, or a label and
+// the text next to it (`jane.doe@exa` + `mple.com`, `4111 1111` + `1111 1111`) is found and every
+// fragment masked (the first carries the marker, the others are emptied). A finding of a joined
+// text that only glues neighbouring text to a complete finding of one slot ("send" +
+// "jane@example.com") is left to that slot's own finding. Numbers are masked as digits (masked-number.ts).
 import type { PromptMasker } from "../masking/mask-context.js";
 import type { Match } from "../masking/match-scanner.js";
+import { joinedReading, MAX_VARIANTS, softBoundary, variantOffset, variants } from "./joined-reading.js";
+import { maskedDigits } from "./masked-number.js";
 import { UnmaskableError, type TextSlot } from "./text-slot.js";
 
 interface Edit {
@@ -30,16 +33,31 @@ function windowsAround(boundaries: readonly number[], length: number): [number, 
   return windows;
 }
 
-/** Findings that cross a boundary between reading slots, as per-slot edits; `own` are each slot's findings. */
-function crossEdits(slots: readonly TextSlot[], reading: readonly number[], own: readonly Match[][], masker: PromptMasker, edits: Edit[][]): void {
+/** A finding of a joined text, as the slot spans it covers ([slot, start, end], first slot first). */
+interface Candidate {
+  found: Match;
+  pieces: [number, number, number][];
+  length: number;
+}
+
+/** What every stream shares while masking one request. */
+interface Crossing {
+  slots: readonly TextSlot[];
+  own: readonly Match[][];
+  masker: PromptMasker;
+  budget: { left: number };
+}
+
+/** Findings of the slots `members` joined that cross a boundary, as slot spans (not yet chosen); `spaces`: read each boundary between two words as a space too. */
+function crossFindings(members: readonly number[], spaces: boolean, state: Crossing): Candidate[] {
+  const { slots, own, masker } = state;
   const starts: number[] = [];
   let joined = "";
-  for (const index of reading) {
+  for (const index of members) {
     starts.push(joined.length);
     joined += slots[index]!.text;
   }
-  const boundaries = starts.slice(1).filter((at, position) => at > starts[position]!);
-  if (boundaries.length === 0) return;
+  const boundaries = starts.slice(1);
   const slotAt = (offset: number) => {
     let low = 0;
     let high = starts.length - 1;
@@ -50,33 +68,33 @@ function crossEdits(slots: readonly TextSlot[], reading: readonly number[], own:
     }
     return low;
   };
-  for (const [from, to] of windowsAround(boundaries, joined.length)) {
-    for (const found of masker.find(joined.slice(from, to))) {
-      const start = from + found.start;
-      const end = from + found.end;
-      const first = slotAt(start);
-      const last = slotAt(end - 1);
-      if (first === last) continue;
-      // Left to a slot's own finding when, within that slot, the joined finding is exactly that
-      // finding: it only glues neighbouring text to a complete value ("send" + "jane@example.com").
-      let explained = false;
-      for (let position = first; position <= last && !explained; position++) {
-        const offset = starts[position]!;
-        const slotEnd = offset + slots[reading[position]!]!.text.length;
-        const inside = [Math.max(start, offset), Math.min(end, slotEnd)];
-        explained = own[reading[position]!]!.some((match) => offset + match.start === inside[0] && offset + match.end === inside[1]);
-      }
-      if (explained) continue;
-      const firstSlot = reading[first]!;
-      const replacement = masker.replace({ ...found, start, end, value: joined.slice(start, end) }, slots[firstSlot]!.location);
-      for (let position = first; position <= last; position++) {
-        const slot = reading[position]!;
-        const offset = starts[position]!;
-        const length = slots[slot]!.text.length;
-        edits[slot]!.push({ start: Math.max(0, start - offset), end: Math.min(length, end - offset), replacement: position === first ? replacement : "" });
-      }
+  const candidates: Candidate[] = [];
+  const take = (found: Match, start: number, end: number) => {
+    const first = slotAt(start);
+    const last = slotAt(end - 1);
+    if (first === last) return;
+    // Left to a slot's own finding when, within that slot, the joined finding is exactly that
+    // finding: it only glues neighbouring text to a complete value ("send" + "jane@example.com").
+    const pieces: [number, number, number][] = [];
+    for (let position = first; position <= last; position++) {
+      const offset = starts[position]!;
+      const slot = members[position]!;
+      const inside: [number, number] = [Math.max(0, start - offset), Math.min(slots[slot]!.text.length, end - offset)];
+      if (own[slot]!.some((match) => match.start === inside[0] && match.end === inside[1])) return;
+      pieces.push([slot, inside[0], inside[1]]);
     }
+    candidates.push({ found: { ...found, start, end }, pieces, length: end - start });
+  };
+  for (const [from, to] of windowsAround(boundaries, joined.length)) {
+    for (const found of masker.find(joined.slice(from, to))) take(found, from + found.start, from + found.end);
   }
+  if (!spaces) return candidates;
+  // Boundaries between two words also read as a space, in every mix around each cluster of them.
+  const soft = starts.slice(1).filter((_, position) => softBoundary(slots[members[position]!]!.text, slots[members[position + 1]!]!.text));
+  for (const variant of variants(joined, soft, state.budget)) {
+    for (const found of masker.find(variant.text)) take(found, variantOffset(variant, found.start), variantOffset(variant, found.end - 1) + 1);
+  }
+  return candidates;
 }
 
 // `text` with `edits` applied; overlapping edits become one covering both (the first's replacement).
@@ -113,14 +131,33 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boo
   slots.forEach((slot, index) => {
     for (const match of own[index]!) edits[index]!.push({ start: match.start, end: match.end, replacement: masker.replace(match, slot.location) });
   });
-  const reading = slots.flatMap((slot, index) => (slot.reading && slot.text !== "" ? [index] : []));
-  if (reading.length > 1) crossEdits(slots, reading, own, masker, edits);
+  // Findings across boundaries, the values first, then pairs of neighbours with a label or a key,
+  // longest first within each: one that overlaps what is already masked (a slot's own finding, or
+  // one chosen before) is a reading of the same text with other neighbours glued on, left out.
+  const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS } };
+  const taken: [number, number][][] = edits.map((list) => list.map((edit) => [edit.start, edit.end]));
+  const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
+  const reading = joinedReading(slots);
+  // A pair is joined only when something may be found within reach of its boundary.
+  const mayCross = ([left, right]: [number, number]) => masker.mayFind(slots[left]!.text.slice(-REACH)) || masker.mayFind(slots[right]!.text.slice(0, REACH));
+  const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
+  for (const group of groups) {
+    const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);
+    for (const { found, pieces } of candidates) {
+      if (pieces.some(overlaps)) continue;
+      const replacement = masker.replace(found, slots[pieces[0]![0]]!.location);
+      pieces.forEach(([slot, from, to], at) => {
+        edits[slot]!.push({ start: from, end: to, replacement: at === 0 ? replacement : "" });
+        taken[slot]!.push([from, to]);
+      });
+    }
+  }
   let changed = false;
   slots.forEach((slot, index) => {
     const slotEdits = edits[index]!;
     if (slotEdits.length === 0) return;
     if (!slot.write) throw new UnmaskableError(slot.location, "a value to mask is in text Palisade cannot rewrite");
-    slot.write(applyEdits(slot.text, slotEdits));
+    slot.write(slot.numeric ? slotEdits.reduce((text, edit) => maskedDigits(text, edit.start, edit.end, edit.replacement), slot.text) : applyEdits(slot.text, slotEdits));
     changed = true;
   });
   return changed;

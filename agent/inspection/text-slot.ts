@@ -1,17 +1,27 @@
 // A piece of text in a request that a reader (a model, a tool, the upstream) reads: a JSON string
 // or key, a number's digits, a query parameter, a path segment, a header value, a text part. Every
-// one is inspected; the ones in the reading stream are also matched joined to their neighbours.
+// one is inspected; the ones in the document (JSON strings and keys, text bodies, form values,
+// multipart text) are also matched joined to their neighbours (joined-reading.ts).
+
+/**
+ * Where a slot sits in the document's reading, for joined reading: a value a provider reads as
+ * text (content parts, messages, any string value), a label (the value of a field that names or
+ * tags rather than says: `type`, `role`, `id`, `model`, `status`, `*_id`), or a key.
+ */
+export type SlotRole = "value" | "label" | "key";
 
 /** One inspected piece of text and how to replace it. */
 export interface TextSlot {
   text: string;
   /** Where it is, for findings (`request.messages[0].content`, `request.header.x-note`). */
   location: string;
+  /** Its place in the document's reading (absent: read on its own only — path, query, headers, names). */
+  role?: SlotRole;
   /**
-   * Part of the reading stream: text a provider reads as one with its neighbours (consecutive
-   * content parts and messages). Matched joined to the previous and next reading slots too.
+   * The text is a JSON number (or a key that is only digits, as `logit_bias` keys are): masked as
+   * digits of the same length, so the document keeps its type (masked-number.ts).
    */
-  reading: boolean;
+  numeric?: boolean;
   /** Replaces the text in the request; absent when it cannot be rewritten (a finding there refuses the request). */
   write?: (text: string) => void;
 }

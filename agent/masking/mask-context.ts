@@ -15,6 +15,8 @@ export interface PromptMasker {
   mask(text: string, location: string): string;
   /** The findings in `text` (sorted, non-overlapping), without replacing anything. */
   find(text: string): Match[];
+  /** False when nothing in `text` can be found (a cheap test before joining texts to scan them). */
+  mayFind(text: string): boolean;
   /** The replacement of one finding made at `location`; counted there. */
   replace(match: Match, location: string): string;
 }
@@ -65,6 +67,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
       find: (text) => requestScanner.scan(text).matches,
+      mayFind: (text) => requestRules.some((rule) => rule.detectors.mayFind(text)),
       replace: (match, location) => requestReplacer.replace(match, location).record,
     },
     reply: {

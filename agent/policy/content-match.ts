@@ -16,6 +16,11 @@ export interface PromptView {
   readonly folded: readonly string[];
   /** The detector views in lower case with whitespace runs as one space (keywords whose punctuation matters). */
   readonly lower: readonly string[];
+  /**
+   * Texts read as one whose boundaries between two words read both as nothing and as a space
+   * (agent/inspection/joined-words.ts): `has(needle)` for a keyword's word view.
+   */
+  readonly joined?: readonly { has(needle: string): boolean }[];
 }
 
 /** Content rules compiled for matching; `undefined` from compileContentMatch means "no content rules". */
@@ -88,6 +93,7 @@ export function keywordMatcher(keywords: readonly string[]): ContentMatcher | un
   return {
     test: (prompt) =>
       (words.length > 0 && prompt.folded.some((haystack) => words.some((needle) => occursAsWord(haystack, needle)))) ||
+      (words.length > 0 && prompt.joined !== undefined && prompt.joined.some((run) => words.some((needle) => run.has(needle)))) ||
       (literals.length > 0 && prompt.lower.some((haystack) => literals.some((needle) => occursLiterally(haystack, needle)))),
   };
 }

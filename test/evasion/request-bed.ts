@@ -11,7 +11,8 @@ import { startTestBed, testSnapshot, type TestBed } from "../agent/test-bed.js";
 import { eventually } from "../support/eventually.js";
 import type { ReceivedRequest } from "../support/stand-in-provider.js";
 import { clientViews } from "./client-view.js";
-import type { Connection } from "./request-corpus.js";
+import { headerAsUtf8, lenientViews } from "./lenient-views.js";
+import type { Connection } from "./request-values.js";
 
 export interface Sent {
   status: number;
@@ -87,9 +88,12 @@ export function providerViews(received: ReceivedRequest): string[] {
   if (query !== undefined) views.push(...[...new URLSearchParams(query)].flat());
   const headers = Object.fromEntries(Object.entries(received.headers).filter(([name]) => name !== "authorization")) as Record<string, string | string[] | undefined>;
   views.push(...clientViews(headers, received.raw));
+  // Header values as UTF-8 (Node reads their bytes as Latin-1).
+  for (const value of Object.values(headers)) for (const text of [value ?? ""].flat()) views.push(headerAsUtf8(text));
   // Form bodies as a form parser reads them.
   views.push(...[...new URLSearchParams(received.body)].flat());
-  return views;
+  // And what a lenient reader decodes in any of these.
+  return views.flatMap(lenientViews);
 }
 
 /** Whether `answer` is a refusal in the connection's provider format. */

@@ -6,36 +6,11 @@
 // Each case says what must happen: forwarded with no secret readable upstream, refused as
 // uninspectable (400/413/415), or denied by the keyword policy (403).
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from "node:zlib";
+import { API_KEY, CARD, CHAT, chat, claude, EMAIL, json, KEYWORD, multipart, parts, PHONE, SSN, upload, type Connection, type Outcome, type RequestCase } from "./request-values.js";
+import { READING_CASES } from "./request-readings.js";
 
-export type Connection = "openai" | "claude" | "plain";
-export type Outcome = "forwarded" | "refused" | "denied";
+export { API_KEY, CARD, EMAIL, KEYWORD, PHONE, SSN, type Connection, type Outcome, type RequestCase } from "./request-values.js";
 
-export interface RequestCase {
-  name: string;
-  kind: string;
-  connection: Connection;
-  /** Below the connection, with any query string. */
-  path: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: Buffer | string;
-  /** Values that must not be readable upstream in any form (forwarded cases). */
-  secrets: string[];
-  expect: Outcome;
-}
-
-export const EMAIL = "jane.doe@example.com";
-export const CARD = "4111 1111 1111 1111";
-export const PHONE = "415-555-0133";
-export const SSN = "219-45-6789";
-export const API_KEY = "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789";
-export const KEYWORD = "project nightingale";
-
-const CHAT = "/v1/chat/completions";
-const json = (value: unknown) => JSON.stringify(value);
-const chat = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "gpt-4o", messages: [{ role: "user", content }], ...extra });
-const claude = (content: unknown, extra: Record<string, unknown> = {}) => json({ model: "claude", max_tokens: 16, messages: [{ role: "user", content }], ...extra });
-const parts = (...texts: string[]) => texts.map((text) => ({ type: "text", text }));
 // Invisible smuggling: Unicode tag characters spelling ASCII, and bytes as variation selectors after an emoji.
 const tags = (ascii: string) => [...ascii].map((char) => String.fromCodePoint(0xe0000 + char.charCodeAt(0))).join("");
 const selectors = (text: string) => `😀${[...Buffer.from(text)].map((byte) => String.fromCodePoint(byte < 16 ? 0xfe00 + byte : 0xe0100 + byte - 16)).join("")}`;
@@ -309,17 +284,6 @@ add("body type", "XML on the generic connection", "plain", `<note to="${EMAIL}"/
 add("body type", "keyword in a generic text body", "plain", `about ${KEYWORD}`, [], "denied", { headers: { "content-type": "text/plain" } });
 
 // 10. Multipart uploads.
-const boundary = "evasion-boundary";
-const multipart = (...items: { name: string; filename?: string; type?: string; headers?: string[]; data: string | Buffer }[]) =>
-  Buffer.concat([
-    ...items.flatMap((item) => [
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${item.name}"${item.filename ? `; filename="${item.filename}"` : ""}\r\n${item.type ? `Content-Type: ${item.type}\r\n` : ""}${(item.headers ?? []).map((line) => `${line}\r\n`).join("")}\r\n`),
-      Buffer.isBuffer(item.data) ? item.data : Buffer.from(item.data),
-      Buffer.from("\r\n"),
-    ]),
-    Buffer.from(`--${boundary}--\r\n`),
-  ]);
-const upload = { "content-type": `multipart/form-data; boundary=${boundary}` };
 add("multipart", "email in a JSONL training file", "openai", multipart({ name: "purpose", data: "fine-tune" }, { name: "file", filename: "train.jsonl", type: "application/jsonl", data: json({ messages: [{ role: "user", content: EMAIL }] }) }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
 add("multipart", "email in a text field beside audio", "openai", multipart({ name: "prompt", data: `transcribe for ${EMAIL}` }, { name: "file", filename: "a.wav", type: "audio/wav", data: Buffer.from([0x52, 0x49, 0x46, 0x46, 0xff, 0, 0, 0, 1, 2]) }), [EMAIL], "forwarded", { path: "/v1/audio/transcriptions", headers: upload });
 add("multipart", "email in a file name", "openai", multipart({ name: "file", filename: `${EMAIL}.txt`, type: "text/plain", data: "hello" }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
@@ -353,4 +317,4 @@ add("long prompt", "1 MB of prose with one-letter words, an e-mail at the end", 
 add("long prompt", "1 MB over 20 messages, the keyword in the last", "openai", json({ model: "m", messages: Array.from({ length: 20 }, (_, index) => ({ role: "user", content: prose.slice(0, 52_000) + (index === 19 ? ` about ${KEYWORD}` : "") })) }), [], "denied");
 
 /** Every case of the corpus. */
-export const REQUEST_CASES: readonly RequestCase[] = cases;
+export const REQUEST_CASES: readonly RequestCase[] = [...cases, ...READING_CASES];

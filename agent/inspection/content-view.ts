@@ -1,0 +1,96 @@
+// The request's text as content rules (keywords, patterns) read it: every slot on its own, and the
+// document's slots joined (joined-reading.ts). Keywords read the values joined with every boundary
+// between two words both as nothing and as a space (joined-words.ts), and each pair of neighbours
+// with a label or a key the same way; words spelled out over a boundary ("p r o j" + ". e c t")
+// are read across it too. Patterns read every joined run with nothing between, and the values
+// with a space between too.
+import { randomBytes } from "node:crypto";
+import { foldWords } from "../../core/text/normalise.js";
+import type { PromptView } from "../policy/content-match.js";
+import { promptView } from "../policy/content-match.js";
+import { joinedReading, softBoundary } from "./joined-reading.js";
+import { joinedWords, type JoinedWords } from "./joined-words.js";
+import type { RequestInspection } from "./request-inspection.js";
+import type { TextSlot } from "./text-slot.js";
+
+// Slots are folded in one call, separated by a word no text can hold (a fresh one per process):
+// one pass over the text instead of one call per key and label.
+const separatorWord = `zq${randomBytes(8).toString("hex")}qz`;
+const separator = foldWords(separatorWord);
+
+function foldEach(slots: readonly TextSlot[]): string[] {
+  const folds = foldWords(slots.map((slot) => slot.text).join(`\n${separatorWord}\n`)).split(separator).map((fold) => fold.trim());
+  // A text that folds the separator differently (it cannot be written by a caller who does not
+  // know it, but be exact anyway): fold one by one.
+  return folds.length === slots.length ? folds : slots.map((slot) => foldWords(slot.text));
+}
+
+// Keywords are matched across a boundary within this many characters of it (longer keywords only
+// within one text).
+const PAIR_REACH = 256;
+const CUT = "\u0001"; // a letter no keyword has: a cut word stays cut, not a word's edge
+
+const tail = (fold: string) => (fold.length <= PAIR_REACH ? fold : CUT + fold.slice(-PAIR_REACH));
+const head = (fold: string) => (fold.length <= PAIR_REACH ? fold : fold.slice(0, PAIR_REACH) + CUT);
+// A long text in a joined run: only its ends can join a neighbour (its middle is read on its own).
+const ends = (fold: string) => (fold.length <= 2 * PAIR_REACH + 1 ? fold : `${fold.slice(0, PAIR_REACH)}${CUT}${fold.slice(-PAIR_REACH)}`);
+const oneCharacterEnd = /(?:^| )\S$/;
+const oneCharacterStart = /^\S(?: |$)/;
+
+/** The content view of `inspection`'s slots; views are computed on first use. */
+export function contentView(inspection: RequestInspection): PromptView {
+  const { slots } = inspection;
+  const { values, streams, pairs } = joinedReading(slots);
+  const joinedText = (members: readonly number[], between: string) => members.map((index) => slots[index]!.text).join(between);
+  let plain: PromptView | undefined;
+  const texts = () => {
+    let all = "";
+    for (const slot of slots) all += `${slot.text}\n`;
+    plain ??= promptView(all, ...streams.map((members) => joinedText(members, "")), values.length > 1 ? joinedText(values, " ") : "");
+    return plain;
+  };
+  let folds: string[] | undefined;
+  let folded: string[] | undefined;
+  let joined: JoinedWords[] | undefined;
+  return {
+    get texts() {
+      return texts().texts;
+    },
+    get lower() {
+      return texts().lower;
+    },
+    get folded() {
+      if (folded) return folded;
+      folds ??= foldEach(slots);
+      const done = folds;
+      // Every slot on its own (one apart), and words spelled out over a boundary of the values.
+      const spelled = values.slice(1).flatMap((right, at) => {
+        const left = values[at]!;
+        if (!oneCharacterEnd.test(done[left]!) && !oneCharacterStart.test(done[right]!)) return [];
+        return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
+      });
+      folded = [done.filter((fold) => fold !== "").join(" "), ...spelled];
+      return folded;
+    },
+    get joined() {
+      if (joined) return joined;
+      folds ??= foldEach(slots);
+      const done = folds;
+      // One run for every joined reading, each apart from the next (no keyword crosses a CUT).
+      const pieces: string[] = [];
+      const free: boolean[] = [];
+      const add = (texts: string[], between: boolean[]) => {
+        if (pieces.length > 0) {
+          pieces.push(CUT);
+          free.push(false, false);
+        }
+        pieces.push(...texts);
+        free.push(...between);
+      };
+      if (values.length > 1) add(values.map((index) => ends(done[index]!)), values.slice(1).map((right, at) => softBoundary(slots[values[at]!]!.text, slots[right]!.text)));
+      for (const [left, right] of pairs) add([tail(done[left]!), head(done[right]!)], [softBoundary(slots[left]!.text, slots[right]!.text)]);
+      joined = [joinedWords(pieces, free)];
+      return joined;
+    },
+  };
+}

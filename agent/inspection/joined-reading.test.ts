@@ -1,0 +1,72 @@
+// Joined reading: which slots are read together, boundaries between two words read as nothing and
+// as a space in every mix (variants for detectors, one pass for keywords), and the bound on work.
+import { describe, expect, it } from "vitest";
+import { foldWords } from "../../core/text/normalise.js";
+import { joinedReading, softBoundary, variantOffset, variants } from "./joined-reading.js";
+import { joinedWords } from "./joined-words.js";
+import type { TextSlot } from "./text-slot.js";
+
+const slot = (text: string, role?: TextSlot["role"]): TextSlot => ({ text, location: text, role });
+
+describe("joinedReading", () => {
+  it("joins values across every boundary, and pairs labels and keys with their neighbours", () => {
+    // {"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}
+    const slots = [slot("x-header"), slot("model", "key"), slot("m", "label"), slot("role", "key"), slot("user", "label"), slot("content", "key"), slot("a", "value"), slot("content", "key"), slot("b", "value")];
+    const reading = joinedReading(slots);
+    expect(reading.values).toEqual([6, 8]);
+    expect(reading.streams[0]).toEqual([6, 8]);
+    // The model label is far from the first value (the role label between): paired with it.
+    expect(reading.pairs).toContainEqual([2, 6]);
+    expect(reading.pairs).toContainEqual([4, 6]);
+    expect(reading.pairs).toContainEqual([5, 6]);
+    expect(reading.pairs.flat()).not.toContain(0); // not in the document
+  });
+});
+
+describe("softBoundary", () => {
+  it("is between two words, invisible characters at the edges aside", () => {
+    expect(softBoundary("the", "night")).toBe(true);
+    expect(softBoundary("4111", "1111")).toBe(true);
+    expect(softBoundary("4111\u200b", "\u00ad1111")).toBe(true);
+    expect(softBoundary("the ", "night")).toBe(false);
+    expect(softBoundary("4111-", "1111")).toBe(false);
+  });
+});
+
+describe("variants", () => {
+  it("gives every mix of the soft boundaries of a cluster, and maps offsets back", () => {
+    const joined = ["card 4111 1111 11", "11", "1111 ok"].join("");
+    const seen = [...variants(joined, [17, 19], { left: 100 })];
+    expect(seen.map((variant) => variant.text)).toEqual(["card 4111 1111 11 111111 ok", "card 4111 1111 1111 1111 ok", "card 4111 1111 11 11 1111 ok"]);
+    for (const variant of seen) expect(variantOffset(variant, variant.text.indexOf("ok"))).toBe(joined.indexOf("ok"));
+    expect(variantOffset(seen[1]!, seen[1]!.text.indexOf(" 1111 ok") + 1)).toBe(19);
+  });
+
+  it("refuses a request split into more short pieces than it may read", () => {
+    const pieces = Array.from({ length: 400 }, (_, index) => index * 3);
+    expect(() => [...variants("ab ".repeat(400), pieces, { left: 4096 })]).toThrow(/too many short pieces/);
+  });
+});
+
+describe("joinedWords", () => {
+  const run = (texts: string[]) => joinedWords(texts.map(foldWords), texts.slice(1).map((text, at) => softBoundary(texts[at]!, text)));
+  const has = (texts: string[], needle = "project nlghtlngale") => run(texts).has(needle) || run(texts).has(needle.replaceAll(" ", ""));
+
+  it.each([
+    [["tell me about", "project", "night", "ingale"]],
+    [["project night", "ingale", "is a bird"]],
+    [["about", ..."project", ..."nightingale", "now"]],
+    [["proj", "ect nigh", "tingale"]],
+    [["PROJECT-", "NIGHTINGALE"]],
+  ])("finds the keyword in %j", (texts) => {
+    expect(has(texts)).toBe(true);
+  });
+
+  it.each([
+    [["the xproject", "nightingale"]],
+    [["project", "nightingalex"]],
+    [["project nightin", "gales"]],
+  ])("does not find it in %j", (texts) => {
+    expect(has(texts)).toBe(false);
+  });
+});

@@ -1,0 +1,69 @@
+// The request-side evasion corpus, second part: the classes issue 12's red team got through, each as
+// a family of variants rather than one reproducer — text joined over neighbouring strings whatever
+// each boundary reads as (nothing or a space) and whatever sits between (keys, label fields), and
+// numbers and keys that must stay what they are.
+import { API_KEY, CARD, CHAT, chat, claude, EMAIL, json, parts, PHONE, type Connection, type Outcome, type RequestCase } from "./request-values.js";
+
+const cases: RequestCase[] = [];
+const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
+  cases.push({ kind, name, connection, path: connection === "claude" ? "/v1/messages" : connection === "plain" ? "/v1/anything" : CHAT, headers: { "content-type": "application/json" }, body, secrets, expect, ...more });
+};
+const messages = (...texts: string[]) => json({ model: "m", messages: texts.map((content) => ({ role: "user", content })) });
+
+// 1. Joined reading: each boundary between neighbouring strings read as nothing and as a space, in
+// every mix, with neighbouring text on either side.
+const keywordSplits: Record<string, string[]> = {
+  "a word before, the keyword's word split": ["tell me about the", "project", "night", "ingale"],
+  "a word after": ["project night", "ingale", "is a bird"],
+  "words on both sides": ["about", "project night", "ingale", "now"],
+  "space needed at two boundaries": ["about", "project", "nightin", "gale", "today"],
+  "one character per part after a word": ["about", ..."project", ..."nightingale", "today"],
+  "phrase words in their own parts": ["about", "project", "nightingale", "today"],
+  "split inside both words": ["proj", "ect nigh", "tingale"],
+};
+for (const [name, texts] of Object.entries(keywordSplits)) {
+  add("split keyword with neighbours", `${name} (parts)`, "openai", chat(parts(...texts)), [], "denied");
+  add("split keyword with neighbours", `${name} (messages)`, "openai", messages(...texts), [], "denied");
+}
+add("split keyword with neighbours", "Anthropic blocks", "claude", claude(parts("about the", "project", "nightin", "gale")), [], "denied");
+
+const cardSplits: Record<string, string[]> = {
+  "at the group separator": ["4111 1111", "1111 1111"],
+  "at the dash separator": ["4111-1111", "1111-1111"],
+  "every group in its own part": ["4111", "1111", "1111", "1111"],
+  "a group split and a separator dropped": ["card 4111 1111 11", "11", "1111 ok"],
+  "two groups split, separators dropped": ["41", "11", "1111", "1111", "1111"],
+  "with words around": ["card", "4111 1111", "1111 1111", "exp 12/29"],
+};
+for (const [name, texts] of Object.entries(cardSplits)) {
+  add("split value with neighbours", `card ${name} (parts)`, "openai", chat(parts(...texts)), [CARD]);
+  add("split value with neighbours", `card ${name} (messages)`, "openai", messages(...texts), [CARD]);
+}
+add("split value with neighbours", "phone at its separators", "openai", chat(parts("call 415", "555", "0133 tonight")), [PHONE]);
+add("split value with neighbours", "phone, national form", "openai", messages("(415)", "555-0133"), [PHONE]);
+add("split value with neighbours", "email with words around", "openai", chat(parts("mail", "jane.doe@", "example.com", "now")), [EMAIL]);
+add("split value with neighbours", "API key over parts", "openai", chat(parts("key", API_KEY.slice(0, 20), API_KEY.slice(20))), [API_KEY]);
+
+// 2. Keys and label fields are read with their neighbours too.
+add("split over keys and labels", "email over a key and its value", "openai", chat("hi", { metadata: { "jane.doe@": "example.com" } }), [EMAIL]);
+add("split over keys and labels", "email over two keys", "openai", chat("hi", { metadata: { "jane.doe": 1, "@example.com": 2 } }), [EMAIL]);
+add("split over keys and labels", "email over an id label and content", "openai", json({ model: "m", messages: [{ role: "user", id: "jane.doe@", content: "example.com" }] }), [EMAIL]);
+add("split over keys and labels", "email over text and a type label", "openai", json({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "jane.doe" }, { type: "@example.com", text: "" }] }] }), [EMAIL]);
+add("split over keys and labels", "card over a name and content", "openai", json({ model: "m", messages: [{ role: "user", name: "4111 1111", content: "1111 1111" }] }), [CARD]);
+add("split over keys and labels", "keyword over a key and its value", "openai", chat("hi", { metadata: { "project night": "ingale" } }), [], "denied");
+add("split over keys and labels", "keyword over the model and content", "openai", json({ model: "project night", messages: [{ role: "user", content: "ingale" }] }), [], "denied");
+add("split over keys and labels", "keyword over the model and a content part", "openai", json({ model: "project night", messages: [{ role: "user", content: [{ type: "text", text: "ingale" }] }] }), [], "denied");
+add("split over keys and labels", "keyword over type labels", "openai", chat("hi", { m: [{ type: "project night" }, { type: "ingale" }] }), [], "denied");
+add("split over keys and labels", "keyword over status and an _id", "openai", chat("hi", { m: { status: "project nighting", x_id: "ale" } }), [], "denied");
+add("split over keys and labels", "keyword over an id label and content", "openai", json({ model: "m", messages: [{ role: "user", id: "project nightin", content: "gale" }] }), [], "denied");
+add("split over keys and labels", "keyword over a tool name and its arguments", "openai", json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "project_nighti", arguments: '{"x":"ngale"}' } }] }] }), [], "denied");
+add("split over keys and labels", "two e-mail keys in one object (distinct markers)", "openai", chat("hi", { metadata: { "ann@example.com": "owner", "bob@example.com": "reviewer" } }), ["ann@example.com", "bob@example.com"]);
+add("split over keys and labels", "two e-mail properties of a tool schema", "openai", json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { "ann@example.com": { type: "string" }, "bob@example.com": { type: "string" } } } } }] }), ["ann@example.com", "bob@example.com"]);
+
+// 3. Numbers stay numbers (the provider rejects a string where it takes a number); their digits are masked.
+add("numbers", "phone-like seed", "openai", chat("hi", { seed: 6502530000 }), ["650-253-0000"]);
+add("numbers", "card as a number in metadata", "openai", chat("hi", { n: 4111111111111111 }), [CARD]);
+add("numbers", "card as a logit_bias key", "openai", chat("hi", { logit_bias: { "4111111111111111": 1 } }), [CARD]);
+
+/** The cases of this part. */
+export const READING_CASES: readonly RequestCase[] = cases;
