@@ -92,8 +92,9 @@ export function providerViews(received: ReceivedRequest): string[] {
   for (const value of Object.values(headers)) for (const text of [value ?? ""].flat()) views.push(headerAsUtf8(text));
   // Form bodies as a form parser reads them.
   views.push(...[...new URLSearchParams(received.body)].flat());
-  // And what a lenient reader decodes in any of these.
-  return views.flatMap(lenientViews);
+  // And what a lenient reader decodes in any of these (each distinct view once; the long-prompt
+  // cases, hundreds of KB, carry plain values and are read as they are).
+  return [...new Set(views)].flatMap((view) => (view.length > 200_000 ? [view] : lenientViews(view)));
 }
 
 /** Whether `answer` is a refusal in the connection's provider format. */
