@@ -9,7 +9,8 @@ import { foldWords } from "../../core/text/normalise.js";
 import type { PromptView } from "../policy/content-match.js";
 import { promptView } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";
-import { joinedWords, type JoinedWords } from "./joined-words.js";
+import { joinedWords } from "./joined-words.js";
+import { skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
 import type { TextSlot } from "./text-slot.js";
 
@@ -19,10 +20,11 @@ const separatorWord = `zq${randomBytes(8).toString("hex")}qz`;
 const separator = foldWords(separatorWord);
 
 function foldEach(slots: readonly TextSlot[]): string[] {
-  const folds = foldWords(slots.map((slot) => slot.text).join(`\n${separatorWord}\n`)).split(separator).map((fold) => fold.trim());
+  // Spelled-out words are not joined: keywords match on the skeleton, where they join anyway.
+  const folds = foldWords(slots.map((slot) => slot.text).join(`\n${separatorWord}\n`), false).split(separator).map((fold) => fold.trim());
   // A text that folds the separator differently (it cannot be written by a caller who does not
   // know it, but be exact anyway): fold one by one.
-  return folds.length === slots.length ? folds : slots.map((slot) => foldWords(slot.text));
+  return folds.length === slots.length ? folds : slots.map((slot) => foldWords(slot.text, false));
 }
 
 // Keywords are matched across a boundary within this many characters of it (longer keywords only
@@ -51,7 +53,8 @@ export function contentView(inspection: RequestInspection): PromptView {
   };
   let folds: string[] | undefined;
   let folded: string[] | undefined;
-  let joined: JoinedWords[] | undefined;
+  let joined: Skeleton[] | undefined;
+  let skeletons: Skeleton[] | undefined;
   return {
     get texts() {
       return texts().texts;
@@ -71,6 +74,10 @@ export function contentView(inspection: RequestInspection): PromptView {
       });
       folded = [done.filter((fold) => fold !== "").join(" "), ...spelled];
       return folded;
+    },
+    get skeletons() {
+      skeletons ??= this.folded.map(skeletonOf);
+      return skeletons;
     },
     get joined() {
       if (joined) return joined;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { foldWords } from "../../core/text/normalise.js";
 import { joinedReading, softBoundary, variantOffset, variants } from "./joined-reading.js";
 import { joinedWords } from "./joined-words.js";
+import { compileKeyword, occurs, type KeywordMode } from "../policy/keyword-match.js";
 import type { TextSlot } from "./text-slot.js";
 
 const slot = (text: string, role?: TextSlot["role"]): TextSlot => ({ text, location: text, role });
@@ -49,8 +50,8 @@ describe("variants", () => {
 });
 
 describe("joinedWords", () => {
-  const run = (texts: string[]) => joinedWords(texts.map(foldWords), texts.slice(1).map((text, at) => softBoundary(texts[at]!, text)));
-  const has = (texts: string[], needle = "project nlghtlngale") => run(texts).has(needle) || run(texts).has(needle.replaceAll(" ", ""));
+  const run = (texts: string[]) => joinedWords(texts.map((text) => foldWords(text, false)), texts.slice(1).map((text, at) => softBoundary(texts[at]!, text)));
+  const has = (texts: string[], mode: KeywordMode = "word") => occurs(run(texts), compileKeyword("project nightingale", foldWords("project nightingale"), mode)!);
 
   it.each([
     [["tell me about", "project", "night", "ingale"]],
@@ -58,7 +59,7 @@ describe("joinedWords", () => {
     [["about", ..."project", ..."nightingale", "now"]],
     [["proj", "ect nigh", "tingale"]],
     [["PROJECT-", "NIGHTINGALE"]],
-  ])("finds the keyword in %j", (texts) => {
+  ])("finds the keyword as whole words in %j", (texts) => {
     expect(has(texts)).toBe(true);
   });
 
@@ -66,7 +67,14 @@ describe("joinedWords", () => {
     [["the xproject", "nightingale"]],
     [["project", "nightingalex"]],
     [["project nightin", "gales"]],
-  ])("does not find it in %j", (texts) => {
+  ])("does not find it as whole words in %j", (texts) => {
     expect(has(texts)).toBe(false);
+  });
+
+  it("reads a boundary as a space at a keyword's start and as nothing inside it (auto)", () => {
+    expect(has(["project", "nightingalex"], "auto")).toBe(true); // from a word's start, inflected
+    expect(has(["the xproject", "nightingale"], "auto")).toBe(true); // read with nothing between: inside one word, "xprojectnightingale"
+    expect(has(["the xproject", "nightingale"], "prefix")).toBe(false); // not from a word's start
+    expect(has(["super", "projectnightingale"], "auto")).toBe(true); // inside one word once the boundary reads as nothing
   });
 });

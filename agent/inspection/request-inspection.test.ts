@@ -147,8 +147,8 @@ describe("text split over neighbouring strings", () => {
     expect(keyword.test(contentView((await mask({ model: "m", ...body })).inspection))).toBe(true);
   });
 
-  it("does not join words that a boundary keeps apart", async () => {
-    const keyword = compileContentMatch("deny", ["project nightingale"], [])!;
+  it("does not join words that a boundary keeps apart (whole-word keywords)", async () => {
+    const keyword = compileContentMatch("deny", ["project nightingale"], [], "word")!;
     for (const texts of [["the xproject", "nightingale"], ["project", "nightingalex"], ["proj", "ect", "nigh", "tin", "galex"]]) {
       const apart = await mask({ model: "m", messages: texts.map((content) => ({ role: "user", content })) });
       expect(keyword.test(contentView(apart.inspection))).toBe(false);

@@ -4,6 +4,7 @@
 import { LimitScope, PolicyAction, StoreDownAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { compileCondition, ConditionError, type Condition } from "../../core/policy/condition.js";
 import { compileContentMatch, type ContentMatcher } from "./content-match.js";
+import { KEYWORD_MODES } from "./keyword-match.js";
 import {
   compileMaskRule, compileReviewRule, type MaskRule, recordChoice, type RecordChoice, type ReviewRule,
 } from "../../core/policy/protection-rules.js";
@@ -93,7 +94,7 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
   if (decision === "none" && !limits) throw new Error(`policy ${name}: neither an action nor limits`);
   return {
     name, priority: policy.priority, decision, reason: policy.reason, condition,
-    content: compileContentMatch(name, policy.keywords, policy.patterns), limits,
+    content: compileContentMatch(name, policy.keywords, policy.patterns, KEYWORD_MODES[policy.keywordMatch] ?? "auto"), limits,
     // Detectors compile here, once per snapshot; a policy that cannot compile NACKs the snapshot.
     mask: decision === "mask" ? compileMaskRule(policy, options.phoneRegions) : undefined,
     review: decision === "review" ? compileReviewRule(policy) : undefined,

@@ -1,26 +1,30 @@
-// A policy's content rules over the text of a request: keywords (whole words, in the word view of
-// core/text/normalise.ts: case, look-alike letters, invisible characters, accents and the
-// punctuation between words do not matter) and regular expressions (over the detector view:
+// A policy's content rules over the text of a request: keywords (on the letters-and-digits skeleton
+// of the word view of core/text/normalise.ts: case, look-alike letters, invisible characters,
+// accents and every separator, between words or inside the keyword, do not matter; where the
+// keyword may sit in a word is its mode, keyword-match.ts) and regular expressions (over the detector view:
 // full-width, zero-width-split and percent-encoded text read as what it says). The text is every
 // string of the request (content-view.ts), once as pieces on their own lines and once as the
 // reading stream joined, so a keyword split over two content parts is found. Keywords are searched
 // with indexOf in folded copies made once per request: thousands of keyword policies then cost a
 // native substring search each, not a regular-expression scan each.
 import { detectorText, foldWords } from "../../core/text/normalise.js";
+import { compileKeyword, occurs, skeletonOf, type CompiledKeyword, type KeywordMode, type Skeleton } from "./keyword-match.js";
 
 /** The text of one request as content rules read it, its views computed on first use. */
 export interface PromptView {
   /** Detector views of the texts patterns are matched against. */
   readonly texts: readonly string[];
-  /** Word views of the same texts (letters and digits, single spaces). */
+  /** Word views of the same texts (letters and digits, single spaces; spelled-out words not joined). */
   readonly folded: readonly string[];
+  /** The word views' letters-and-digits skeletons (keywords). */
+  readonly skeletons: readonly Skeleton[];
   /** The detector views in lower case with whitespace runs as one space (keywords whose punctuation matters). */
   readonly lower: readonly string[];
   /**
    * Texts read as one whose boundaries between two words read both as nothing and as a space
-   * (agent/inspection/joined-words.ts): `has(needle)` for a keyword's word view.
+   * (agent/inspection/joined-words.ts), as skeletons.
    */
-  readonly joined?: readonly { has(needle: string): boolean }[];
+  readonly joined?: readonly Skeleton[];
 }
 
 /** Content rules compiled for matching; `undefined` from compileContentMatch means "no content rules". */
@@ -34,6 +38,7 @@ export function promptView(...texts: string[]): PromptView {
   let viewed: string[] | undefined;
   let folded: string[] | undefined;
   let lower: string[] | undefined;
+  let skeletons: Skeleton[] | undefined;
   const present = texts.filter((text) => text !== "");
   const view: PromptView = {
     get texts() {
@@ -41,8 +46,12 @@ export function promptView(...texts: string[]): PromptView {
       return viewed;
     },
     get folded() {
-      folded ??= present.map(foldWords);
+      folded ??= present.map((text) => foldWords(text, false));
       return folded;
+    },
+    get skeletons() {
+      skeletons ??= view.folded.map(skeletonOf);
+      return skeletons;
     },
     get lower() {
       lower ??= view.texts.map(lowerSpaced);
@@ -73,35 +82,32 @@ function occursLiterally(haystack: string, needle: string): boolean {
 // one whose other punctuation carries meaning (`c++`, `$x/y`, `a.b (c)`) is matched literally.
 const wordKeyword = /^[\p{L}\p{M}\p{N}\s_-]+$/u;
 
-// The word view has only letters, digits and single spaces: a keyword is whole when a space or an end is on either side.
-function occursAsWord(haystack: string, needle: string): boolean {
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
-    const end = at + needle.length;
-    if ((at === 0 || haystack.charCodeAt(at - 1) === 32) && (end === haystack.length || haystack.charCodeAt(end) === 32)) return true;
-  }
-  return false;
-}
-
-/** A matcher for any of `keywords` as whole words (in the word view, or literally when their punctuation matters); undefined when there are none. */
-export function keywordMatcher(keywords: readonly string[]): ContentMatcher | undefined {
+/**
+ * A matcher for any of `keywords` (on the skeleton of the word view, as `mode` says; literally when
+ * their punctuation matters); undefined when there are none.
+ */
+export function keywordMatcher(keywords: readonly string[], mode: KeywordMode = "auto"): ContentMatcher | undefined {
   const trimmed = keywords.map((keyword) => keyword.trim()).filter((keyword) => keyword !== "");
-  // A phrase also matches written without its spaces, as it reads when spelled out ("p r o j e c t n i g h t").
-  const folded = trimmed.filter((keyword) => wordKeyword.test(keyword)).map(foldWords).filter((needle) => needle !== "");
-  const words = [...new Set([...folded, ...folded.map((needle) => needle.replaceAll(" ", ""))])];
+  const compiled = new Map<string, CompiledKeyword>();
+  for (const keyword of trimmed.filter((keyword) => wordKeyword.test(keyword))) {
+    const found = compileKeyword(keyword, foldWords(keyword), mode);
+    if (found) compiled.set(`${found.mode} ${found.needle}`, found);
+  }
+  const words = [...compiled.values()];
   const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorText(keyword))))];
   if (words.length === 0 && literals.length === 0) return undefined;
   return {
     test: (prompt) =>
-      (words.length > 0 && prompt.folded.some((haystack) => words.some((needle) => occursAsWord(haystack, needle)))) ||
-      (words.length > 0 && prompt.joined !== undefined && prompt.joined.some((run) => words.some((needle) => run.has(needle)))) ||
+      (words.length > 0 && prompt.skeletons.some((haystack) => words.some((keyword) => occurs(haystack, keyword)))) ||
+      (words.length > 0 && prompt.joined !== undefined && prompt.joined.some((run) => words.some((keyword) => occurs(run, keyword)))) ||
       (literals.length > 0 && prompt.lower.some((haystack) => literals.some((needle) => occursLiterally(haystack, needle)))),
   };
 }
 
 /** Compiles keywords and patterns; throws (the snapshot is NACKed) when a pattern is not a valid regular expression. */
-export function compileContentMatch(policy: string, keywords: readonly string[], patterns: readonly string[]): ContentMatcher | undefined {
+export function compileContentMatch(policy: string, keywords: readonly string[], patterns: readonly string[], keywordMode: KeywordMode = "auto"): ContentMatcher | undefined {
   const matchers: ContentMatcher[] = [];
-  const keywordRules = keywordMatcher(keywords);
+  const keywordRules = keywordMatcher(keywords, keywordMode);
   if (keywordRules) matchers.push(keywordRules);
   for (const [index, pattern] of patterns.entries()) {
     try {

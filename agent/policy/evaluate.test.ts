@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { PolicyAction, PolicySchema, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { KeywordMatch, PolicyAction, PolicySchema, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import type { RequestContext } from "./activation.js";
 import { compilePolicies } from "./compile-policies.js";
 import { evaluatePolicies, type Evaluation } from "./evaluate.js";
@@ -76,7 +76,7 @@ describe("policy evaluation", () => {
     expect(decided(evaluate(policies, context(), "claude"))).toBe("allow:claude-only");
   });
 
-  it("matches keywords case-insensitively and only as whole words", () => {
+  it("matches keywords case-insensitively, short ones only as whole words, long ones also inflected (keyword-match.ts)", () => {
     const policies = [
       { name: "no-ssn", priority: 10, keywords: ["social security", "ssn"], action: PolicyAction.DENY },
       { name: "allow-all", priority: 0 },
@@ -84,7 +84,21 @@ describe("policy evaluation", () => {
     expect(decided(evaluate(policies, context({ prompt: "my Social  Security\nnumber" })))).toBe("deny:no-ssn");
     expect(decided(evaluate(policies, context({ prompt: "SSN: 1" })))).toBe("deny:no-ssn");
     expect(decided(evaluate(policies, context({ prompt: "classnames and lessns" })))).toBe("allow:allow-all");
-    expect(decided(evaluate(policies, context({ prompt: "social securityx" })))).toBe("allow:allow-all");
+    expect(decided(evaluate(policies, context({ prompt: "social securityx" })))).toBe("deny:no-ssn");
+    expect(decided(evaluate(policies, context({ prompt: "antisocial security" })))).toBe("allow:allow-all");
+  });
+
+  it("matches keywords as the policy's keywordMatch says", () => {
+    const mode = (keywordMatch: KeywordMatch) => [
+      { name: "no-birds", priority: 10, keywords: ["nightingale"], keywordMatch, action: PolicyAction.DENY },
+      { name: "allow-all", priority: 0 },
+    ];
+    const verdict = (keywordMatch: KeywordMatch, prompt: string) => decided(evaluate(mode(keywordMatch), context({ prompt })));
+    expect(verdict(KeywordMatch.WORD, "nightingales")).toBe("allow:allow-all");
+    expect(verdict(KeywordMatch.PREFIX, "nightingales")).toBe("deny:no-birds");
+    expect(verdict(KeywordMatch.PREFIX, "supernightingale")).toBe("allow:allow-all");
+    expect(verdict(KeywordMatch.SUBSTRING, "super night-ingale")).toBe("deny:no-birds");
+    expect(verdict(KeywordMatch.UNSPECIFIED, "supernightingale")).toBe("deny:no-birds");
   });
 
   it("takes keywords literally, punctuation and all", () => {

@@ -2,7 +2,7 @@
 // be applied again), and its table columns.
 import { create } from "@bufbuild/protobuf";
 import {
-  ContentMatchSchema, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
+  ContentMatchSchema, KeywordMatch, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema, RecordMode,
   ResourceSchema, type Resource, StoreDownAction,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { durationField, formatDurationSeconds } from "../duration.js";
@@ -21,6 +21,7 @@ const ACTIONS: Record<string, PolicyAction> = {
 const DIRECTIONS: Record<string, MaskDirection> = {
   request: MaskDirection.REQUEST, response: MaskDirection.RESPONSE, both: MaskDirection.BOTH,
 };
+const KEYWORD_MATCHES: Record<string, KeywordMatch> = { auto: KeywordMatch.UNSPECIFIED, word: KeywordMatch.WORD, prefix: KeywordMatch.PREFIX, substring: KeywordMatch.SUBSTRING };
 const STYLES: Record<string, MaskStyle> = { redact: MaskStyle.REDACT, pseudonymize: MaskStyle.PSEUDONYMIZE };
 const RECORDS: Record<string, RecordMode> = { masked: RecordMode.MASKED, raw: RecordMode.RAW, none: RecordMode.NONE };
 const SCOPES: Record<string, LimitScope> = { global: LimitScope.GLOBAL, local: LimitScope.LOCAL };
@@ -32,7 +33,7 @@ const UINT32_MAX = 2 ** 32 - 1;
 export function readPolicy(fields: MappingFields, name: string): Resource {
   const action = enumField(fields, "action", ACTIONS, PolicyAction.UNSPECIFIED);
   const matchFields = fields.mapping("match");
-  matchFields?.only(["keywords", "patterns"]);
+  matchFields?.only(["keywords", "patterns", "keywordMatch"]);
   const limitsFields = fields.mapping("limits");
   // countedIn is output only (`get -o yaml` prints it): ignored, so that such output applies again.
   limitsFields?.only(["requestsPerMinute", "tokensPerHour", "scope", "onStoreDown"], ["countedIn"]);
@@ -44,6 +45,7 @@ export function readPolicy(fields: MappingFields, name: string): Resource {
     match: matchFields && create(ContentMatchSchema, {
       keywords: matchFields.strings("keywords"),
       patterns: matchFields.strings("patterns"),
+      keywordMatch: enumField(matchFields, "keywordMatch", KEYWORD_MATCHES, KeywordMatch.UNSPECIFIED),
     }),
     action,
     reason: fields.string("reason") ?? "",
@@ -117,6 +119,7 @@ function protectionView(p: Policy): Record<string, unknown> {
 export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy"; name: string } {
   const keywords = p.match?.keywords ?? [];
   const patterns = p.match?.patterns ?? [];
+  const keywordMatch = nameOf(KEYWORD_MATCHES, p.match?.keywordMatch ?? KeywordMatch.UNSPECIFIED);
   const requestsPerMinute = p.limits?.requestsPerMinute ?? 0;
   const tokensPerHour = Number(p.limits?.tokensPerHour ?? 0n);
   const action = nameOf(ACTIONS, p.action);
@@ -130,7 +133,7 @@ export function policyView(p: Policy): Record<string, unknown> & { kind: "Policy
     connections: [...p.connections],
     ...(p.when !== "" ? { when: p.when } : {}),
     ...(keywords.length > 0 || patterns.length > 0
-      ? { match: { ...(keywords.length > 0 ? { keywords: [...keywords] } : {}), ...(patterns.length > 0 ? { patterns: [...patterns] } : {}) } }
+      ? { match: { ...(keywords.length > 0 ? { keywords: [...keywords] } : {}), ...(patterns.length > 0 ? { patterns: [...patterns] } : {}), ...(keywordMatch !== undefined && keywordMatch !== "auto" ? { keywordMatch } : {}) } }
       : {}),
     ...(action !== undefined ? { action } : {}),
     ...(p.reason !== "" ? { reason: p.reason } : {}),

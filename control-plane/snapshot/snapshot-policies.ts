@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Policy as AdminPolicy } from "../../gen/palisade/admin/v1/resources_pb.js";
 import {
-  type LimitScope, type MaskDirection, type MaskStyle, type Policy, type PolicyAction, PolicySchema, type RecordMode, type StoreDownAction,
+  type KeywordMatch, type LimitScope, type MaskDirection, type MaskStyle, type Policy, type PolicyAction, PolicySchema, type RecordMode, type StoreDownAction,
 } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { PolicyRow } from "../storage/entities.js";
 import { policyFromRow } from "../storage/resources/policies.js";
@@ -19,6 +19,8 @@ export function agentPolicy(policy: AdminPolicy): Policy {
     when: policy.when,
     keywords: [...(policy.match?.keywords ?? [])],
     patterns: [...(policy.match?.patterns ?? [])],
+    // Numbered alike in both protos.
+    keywordMatch: (policy.match?.keywordMatch ?? 0) as number as KeywordMatch,
     // The admin and agent protos number their PolicyAction values alike.
     action: policy.action as number as PolicyAction,
     reason: policy.reason,

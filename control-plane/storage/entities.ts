@@ -66,6 +66,8 @@ export const PolicyRow = defineEntity({
     whenExpr: p.text(),
     keywords: p.json<string[]>(),
     patterns: p.json<string[]>(),
+    /** "word", "prefix", "substring" or "" (auto). */
+    keywordMatch: p.text(),
     action: p.string(),
     reason: p.text(),
     requestsPerMinute: p.integer(),

@@ -58,7 +58,7 @@ export function patternDetector(patterns: readonly string[]): Detector {
  * (`Project Falcon` finds `PROJECT_falcon` and `Prоject\u200bFalcon`); blank words are ignored.
  */
 export function wordDetector(words: readonly string[]): Detector {
-  const folded = [...new Set(words.map(foldWords).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
+  const folded = [...new Set(words.map((word) => foldWords(word)).filter((word) => word !== ""))].sort((a, b) => b.length - a.length);
   const longest = folded.length === 0 ? 0 : folded[0]!.length;
   const view = memoisedView(wordView);
   const isBoundary = (text: string, at: number) => at < 0 || at >= text.length || text.charCodeAt(at) === 32;

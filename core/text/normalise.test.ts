@@ -158,6 +158,17 @@ describe("wordView and foldWords", () => {
     );
   });
 
+  it("without joining spelled-out words, the ASCII fast path equals the general path too", () => {
+    const ascii = fc.array(fc.constantFrom("a", "b", "1", "0", "i", "m", " ", ".", "-", "word", "XY", "  ", "n i g h t"), { maxLength: 20 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(ascii, (text) => {
+        expect(foldWords(`${text}\u200b`, false)).toBe(foldWords(text, false)); // a zero-width space takes the general path
+        expect(foldWords(text, false).replaceAll(" ", "")).toBe(foldWords(text).replaceAll(" ", ""));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("ASCII fast path equals the general path", () => {
     const ascii = fc.oneof(fc.string({ unit: "binary-ascii", maxLength: 40 }), fc.array(fc.constantFrom("a", "b", "1", "0", "i", "m", " ", ".", "-", "word", "XY", "  "), { maxLength: 20 }).map((parts) => parts.join("")));
     fc.assert(

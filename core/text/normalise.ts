@@ -278,29 +278,33 @@ const spacesRun = / {2,}/g;
 const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{L}\p{N}])/gu;
 
 // The word view's text of a text that is not plain ASCII, without offsets (content rules).
-function foldWordsText(text: string): string {
+function foldWordsText(text: string, joinSpelled: boolean): string {
   const detected = detectorText(text);
-  if (ascii.test(detected)) return asciiFold(detected);
+  if (ascii.test(detected)) return asciiFold(detected, joinSpelled);
   const pieces: string[] = [];
   for (const char of detected) {
     const code = char.charCodeAt(0);
     pieces.push(code < 128 ? (asciiWord[code] ?? " ") : wordChar(char));
   }
   const folded = pieces.join("").replace(spacesRun, " ").trim();
-  return folded.replace(spelledRunAny, (run) => run.replaceAll(" ", ""));
+  return joinSpelled ? folded.replace(spelledRunAny, (run) => run.replaceAll(" ", "")) : folded;
 }
 
 // No character beyond ASCII (control characters included).
 const ascii = /^[^\u0080-\uffff]*$/;
 
-/** The word view's text alone (keywords: no offsets needed), without leading or trailing space. */
-export function foldWords(text: string): string {
-  return plainAscii.test(text) ? asciiFold(text) : foldWordsText(text);
+/**
+ * The word view's text alone (no offsets needed), without leading or trailing space. With
+ * `joinSpelled` false, words spelled out a character at a time stay one-character words
+ * (keywords match on the skeleton, where they join anyway, and keep their word starts).
+ */
+export function foldWords(text: string, joinSpelled = true): string {
+  return plainAscii.test(text) ? asciiFold(text, joinSpelled) : foldWordsText(text, joinSpelled);
 }
 
 // The word view of ASCII text (its detector view is itself).
-function asciiFold(text: string): string {
-  return asciiFoldOnePass(text) ?? asciiFoldSpelled(text);
+function asciiFold(text: string, joinSpelled: boolean): string {
+  return asciiFoldOnePass(text, joinSpelled) ?? asciiFoldSpelled(text);
 }
 
 // Each ASCII code as the word view writes it: 0 a separator, 1 for "rn" (the skeleton of m), else the code to write.
@@ -311,8 +315,8 @@ const foldCodes = Uint8Array.from({ length: 128 }, (_, code) => {
 let foldBuffer = Buffer.allocUnsafe(4096);
 
 // One pass over the text into a reused buffer (a prompt's few KB folded without a string per step);
-// undefined when three one-character words follow each other (spelled out: asciiFoldSpelled joins them).
-function asciiFoldOnePass(text: string): string | undefined {
+// undefined when three one-character words follow each other and `joinSpelled` (spelled out: asciiFoldSpelled joins them).
+function asciiFoldOnePass(text: string, joinSpelled: boolean): string | undefined {
   const length = text.length;
   if (foldBuffer.length < length * 2) foldBuffer = Buffer.allocUnsafe(length * 2);
   const out = foldBuffer;
@@ -325,7 +329,7 @@ function asciiFoldOnePass(text: string): string | undefined {
     if (code === 0) {
       if (word > 0) {
         singles = word === 1 ? singles + 1 : 0;
-        if (singles === 3) return undefined;
+        if (singles === 3 && joinSpelled) return undefined;
         word = 0;
         space = at > 0;
       }
@@ -341,7 +345,7 @@ function asciiFoldOnePass(text: string): string | undefined {
     } else out[at++] = code;
     word++;
   }
-  if (word === 1 && singles === 2) return undefined;
+  if (word === 1 && singles === 2 && joinSpelled) return undefined;
   return out.toString("latin1", 0, at);
 }
 

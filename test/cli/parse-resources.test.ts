@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { stringify } from "yaml";
-import { ConnectionSchema, Provider, ResourceSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { ConnectionSchema, KeywordMatch, Provider, ResourceSchema } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { parseResources, ResourceFileError } from "../../cli/resources/parse-resources.js";
 import { resourceView } from "../../cli/resources/resource-view.js";
 
@@ -188,6 +188,16 @@ description: The CI pipeline
   it("locates a mistake in a later document by its line in the whole file", () => {
     const error = failure(`${ISSUE_EXAMPLE}---\nkind: ServiceAccount\nname: ci\ngroups: [a, [b]]\n`);
     expect(error.message).toMatch(/^document 3 \(line 17\): ServiceAccount "ci": groups must be a list of strings/);
+  });
+
+  it("reads a content rule's keyword mode and prints it back (auto left out), refusing other values", () => {
+    const [parsed] = parseResources("kind: Policy\nname: d\nconnections: ['*']\naction: deny\nmatch:\n  keywords: [nightingale]\n  keywordMatch: prefix\n");
+    const policy = parsed!.resource.resource;
+    expect(policy.case === "policy" && policy.value.match?.keywordMatch).toBe(KeywordMatch.PREFIX);
+    expect(resourceView(parsed!.resource)).toMatchObject({ match: { keywords: ["nightingale"], keywordMatch: "prefix" } });
+    const [auto] = parseResources("kind: Policy\nname: d\nconnections: ['*']\naction: deny\nmatch:\n  keywords: [nightingale]\n  keywordMatch: auto\n");
+    expect(resourceView(auto!.resource)).toEqual(expect.objectContaining({ match: { keywords: ["nightingale"] } }));
+    expect(failure("kind: Policy\nname: d\nconnections: ['*']\naction: deny\nmatch:\n  keywords: [x]\n  keywordMatch: fuzzy\n").message).toMatch(/unknown keywordMatch "fuzzy"/);
   });
 
   it("reads a policy's binary setting and prints it back, refusing other values", () => {

@@ -129,6 +129,13 @@ const keywordForms: Record<string, string> = {
   "small capitals": "ᴘʀᴏᴊᴇᴄᴛ ɴɪɢʜᴛɪɴɢᴀʟᴇ",
   "mathematical bold": "𝐩𝐫𝐨𝐣𝐞𝐜𝐭 𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞",
   "object replacement characters": "project night\ufffcin\ufffcgale",
+  // Variants a reader reads as the keyword (keywordMatch auto: from a word's start, separators inside ignored).
+  plural: "project nightingales",
+  "hyphen inside a word": "project night-ingale",
+  "space inside a word": "project night ingale",
+  "inflected and split": "Project Night-Ingales",
+  "suffix glued": "project nightingaleish",
+  "no space and a suffix": "projectnightingales",
 };
 for (const [name, form] of Object.entries(keywordForms)) add("look-alike keyword", name, "openai", chat(`tell me about ${form}`), [], "denied");
 
@@ -207,6 +214,7 @@ add("query", "keyword in the query", "openai", chat("hi"), [], "denied", { path:
 add("path", "email in a path segment", "openai", undefined, [EMAIL], "forwarded", { method: "GET", path: `/v1/files/${encodeURIComponent(EMAIL)}`, headers: {} });
 add("path", "card in a path segment", "plain", undefined, [CARD], "forwarded", { method: "GET", path: "/v1/cards/4111-1111-1111-1111", headers: {} });
 add("path", "keyword in the path", "openai", undefined, [], "denied", { method: "GET", path: "/v1/files/project-nightingale", headers: {} });
+add("path", "keyword split by an encoded slash in the path", "openai", undefined, [], "denied", { method: "GET", path: "/v1/files/project-night%2Fingale", headers: {} });
 add("header", "email in a custom header", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-customer": EMAIL } });
 add("header", "card in a custom header", "openai", chat("hi"), [CARD], "forwarded", { headers: { "content-type": "application/json", "x-note": `card ${CARD}` } });
 add("header", "email in OpenAI-Organization", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "openai-organization": EMAIL } });

@@ -1,15 +1,18 @@
 // The data-protection fields in storage on each database flavour: a mask and a review policy
 // round-trip every field through the store, and an exchange keeps its findings, what its bodies
 // hold and the mask policies that applied (older rows read back empty).
+import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outcome } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import {
-  Kind, MaskDirection, MaskStyle, PolicyAction, RecordMode, type Policy,
+  ContentMatchSchema, KeywordMatch, Kind, MaskDirection, MaskStyle, PolicyAction, RecordMode, type Policy,
 } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { RecordedBodies, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
+import { agentPolicy } from "../../control-plane/snapshot/snapshot-policies.js";
+import { KeywordMatch as AgentKeywordMatch } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { exchange } from "../storage/exchange-fixtures.js";
 import { databaseFlavours, openTestDatabase } from "../support/database.js";
 import { connection, policy } from "./fixtures.js";
@@ -41,6 +44,19 @@ describe.each(await databaseFlavours())("policy protection fields on %s", (flavo
     });
     const again = await store.apply([mask, review], "test");
     expect(again.map((result) => result.outcome)).toEqual([Outcome.UNCHANGED, Outcome.UNCHANGED]);
+  });
+
+  it("stores a content rule's keyword mode, gives it to agents, and tells a changed mode from an unchanged one", async () => {
+    const store = createResourceStore(opened.db);
+    const deny = (keywordMatch: KeywordMatch) => policy("no-birds", { action: PolicyAction.DENY, match: create(ContentMatchSchema, { keywords: ["nightingale"], keywordMatch }) });
+    await store.apply([connection("openai"), deny(KeywordMatch.PREFIX)], "test");
+    const read = async () => (await store.get(Kind.POLICY, "no-birds"))!.resource.value as Policy;
+    expect((await read()).match).toMatchObject({ keywords: ["nightingale"], keywordMatch: KeywordMatch.PREFIX });
+    expect(agentPolicy(await read()).keywordMatch).toBe(AgentKeywordMatch.PREFIX);
+    expect((await store.apply([deny(KeywordMatch.PREFIX)], "test")).map((result) => result.outcome)).toEqual([Outcome.UNCHANGED]);
+    expect((await store.apply([deny(KeywordMatch.SUBSTRING)], "test")).map((result) => result.outcome)).toEqual([Outcome.UPDATED]);
+    await store.apply([deny(KeywordMatch.UNSPECIFIED)], "test");
+    expect((await read()).match?.keywordMatch).toBe(KeywordMatch.UNSPECIFIED);
   });
 
   it("keeps an exchange's findings, recorded bodies and mask policies", async () => {

@@ -24,6 +24,7 @@ import { Migration0020CachedTokens } from "./migration-0020-cached-tokens.js";
 import { Migration0021SearchIndexTable } from "./migration-0021-search-index-table.js";
 import { Migration0022SessionsEntries } from "./migration-0022-sessions-entries.js";
 import { Migration0023IngestIndexTrim } from "./migration-0023-ingest-index-trim.js";
+import { Migration0024KeywordMatch } from "./migration-0024-keyword-match.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -50,4 +51,5 @@ export const migrations: MigrationObject[] = [
   { name: "0021-search-index-table", class: Migration0021SearchIndexTable },
   { name: "0022-sessions-entries", class: Migration0022SessionsEntries },
   { name: "0023-ingest-index-trim", class: Migration0023IngestIndexTrim },
+  { name: "0024-keyword-match", class: Migration0024KeywordMatch },
 ];

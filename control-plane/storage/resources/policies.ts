@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { InferEntity } from "@mikro-orm/core";
 import {
-  ContentMatchSchema, Kind, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema,
+  ContentMatchSchema, Kind, KeywordMatch, LimitScope, LimitsSchema, MaskDirection, MaskStyle, type Policy, PolicyAction, PolicySchema,
   RecordMode, StoreDownAction,
 } from "../../../gen/palisade/admin/v1/resources_pb.js";
 import { PolicyRow } from "../entities.js";
@@ -21,6 +21,7 @@ const directionNames = new Map<MaskDirection, string>([
 ]);
 const styleNames = new Map<MaskStyle, string>([[MaskStyle.REDACT, "redact"], [MaskStyle.PSEUDONYMIZE, "pseudonymize"]]);
 const recordNames = new Map<RecordMode, string>([[RecordMode.MASKED, "masked"], [RecordMode.RAW, "raw"], [RecordMode.NONE, "none"]]);
+const keywordMatchNames = new Map<KeywordMatch, string>([[KeywordMatch.WORD, "word"], [KeywordMatch.PREFIX, "prefix"], [KeywordMatch.SUBSTRING, "substring"]]);
 const scopeNames = new Map<LimitScope, string>([[LimitScope.GLOBAL, "global"], [LimitScope.LOCAL, "local"]]);
 const storeDownNames = new Map<StoreDownAction, string>([[StoreDownAction.DENY, "deny"], [StoreDownAction.LOCAL, "local"]]);
 
@@ -51,6 +52,7 @@ function columns(policy: Policy) {
     whenExpr: policy.when,
     keywords: [...(policy.match?.keywords ?? [])],
     patterns: [...(policy.match?.patterns ?? [])],
+    keywordMatch: keywordMatchNames.get(policy.match?.keywordMatch ?? KeywordMatch.UNSPECIFIED) ?? "",
     action: actionName(policy.action),
     reason: policy.reason,
     requestsPerMinute: policy.limits?.requestsPerMinute ?? 0,
@@ -85,7 +87,7 @@ export function policyFromRow(row: Row): Policy {
     priority: row.priority,
     connections: row.connections,
     when: row.whenExpr,
-    match: hasMatch ? create(ContentMatchSchema, { keywords: row.keywords, patterns: row.patterns }) : undefined,
+    match: hasMatch ? create(ContentMatchSchema, { keywords: row.keywords, patterns: row.patterns, keywordMatch: fromName(keywordMatchNames, row.keywordMatch, KeywordMatch.UNSPECIFIED) }) : undefined,
     action: actionFromName(row.action),
     reason: row.reason,
     limits: hasLimits
@@ -117,7 +119,7 @@ export function policyFromRow(row: Row): Policy {
 function same(row: Row, wanted: ReturnType<typeof columns>): boolean {
   return row.priority === wanted.priority && sameList(row.connections, wanted.connections)
     && row.whenExpr === wanted.whenExpr && sameList(row.keywords, wanted.keywords)
-    && sameList(row.patterns, wanted.patterns) && row.action === wanted.action && row.reason === wanted.reason
+    && sameList(row.patterns, wanted.patterns) && row.keywordMatch === wanted.keywordMatch && row.action === wanted.action && row.reason === wanted.reason
     && row.requestsPerMinute === wanted.requestsPerMinute && BigInt(row.tokensPerHour) === wanted.tokensPerHour
     && row.limitScope === wanted.limitScope && row.onStoreDown === wanted.onStoreDown
     && row.description === wanted.description && sameList(row.detectors, wanted.detectors)
