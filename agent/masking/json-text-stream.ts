@@ -117,5 +117,8 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     get finished() {
       return finished;
     },
+    get holding() {
+      return number !== "" || pending !== undefined || literal?.holding === true;
+    },
   };
 }

@@ -25,6 +25,8 @@ const deltas: Record<string, { field: string; json?: boolean; location: string }
 };
 // A block that opens with text of a delta type.
 const startTypes: Record<string, string> = { text: "text_delta", thinking: "thinking_delta" };
+// How much of a block's end a later delta for it is read against (a value reaching back is masked from the delta's start).
+const BLOCK_TAIL = 256;
 const KNOWN_EVENTS = new Set(["message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta", "content_block_stop", "ping", "error"]);
 
 /** Consecutive blocks of one text kind, masked as one text. */
@@ -46,13 +48,15 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply); // tool input JSON, and text of blocks outside a chain
   const chains = new Map<string, Chain>(); // text kind (delta type) → chain
   const tails = new Map<string, string>(); // text kind → open tail of its last chain
+  const blockTails = new Map<string, string>(); // `${block}.${kind}` → the end of that block's text, once its chain moved on
   const deltaTypes = new Map<string, string>(); // stream key → delta type (streams outside chains)
   const location = (block: number, type: string) => `response.stream.content[${block}].${deltas[type].location}`;
 
   const other = (block: number, deltaType: string) => {
     const key = `${block}.${deltaType}`;
     deltaTypes.set(key, deltaType);
-    return deltas[deltaType].json ? streams.json(key, location(block, deltaType)) : streams.text(key, location(block, deltaType));
+    // Text for a block whose chain has ended goes on from that block's end (readers append it there).
+    return deltas[deltaType].json ? streams.json(key, location(block, deltaType)) : streams.text(key, location(block, deltaType), blockTails.get(key));
   };
 
   // Ends a chain: what it held goes to the waiting block (its deferred delta) and to the current one.
@@ -63,6 +67,8 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
     const rest = chain.stream.flush();
     tails.set(type, chain.stream.tail);
     const waiting = chain.waiting;
+    const last = chain.current ?? waiting?.block;
+    if (last !== undefined) blockTails.set(`${last}.${type}`, chain.stream.tail);
     if (waiting && !waiting.done) {
       waiting.done = true;
       if (!waiting.split) {
@@ -106,6 +112,30 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
     return made;
   };
 
+  // A stopped block outside chains (tool input) whose streams still held text waits for the next
+  // event: a delta for that block goes on joined (readers append it); anything else releases it.
+  let stopped: { block: number; resolve(flush: boolean): void } | undefined;
+  const resolveStopped = (continuing: (block: number) => boolean) => {
+    if (!stopped) return;
+    const { block, resolve } = stopped;
+    stopped = undefined;
+    resolve(!continuing(block));
+  };
+  const stopOthers = (block: number): Outgoing[] => {
+    const keys = streams.open().filter((key) => Number(key.split(".")[0]) === block && streams.get(key)?.holding === true);
+    if (keys.length === 0) return flushOthers(block);
+    const made = new Map<string, Synthesized | undefined>();
+    let settled = false;
+    stopped = {
+      block,
+      resolve(flush) {
+        if (flush) for (const key of keys) made.set(key, deltaEvent(deltaTypes.get(key) as string, block, (streams.get(key) as TextStream).flush()));
+        settled = true;
+      },
+    };
+    return keys.map((key): Deferred => ({ ready: () => settled, render: () => made.get(key) }));
+  };
+
   // Chains whose block stopped end at any event but a ping or the start of their next block.
   const breakWaiting = (except?: string): Outgoing[] =>
     [...chains].filter(([kind, chain]) => kind !== except && chain.current === undefined).flatMap(([kind]) => breakChain(kind));
@@ -114,11 +144,21 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
     event({ data, draft, claims }) {
       const object = objectAt(data);
       const type = object?.type;
+      resolveStopped((block) => type === "content_block_delta" && (typeof object?.index === "number" ? object.index : 0) === block);
       if (!object || typeof type !== "string" || !KNOWN_EVENTS.has(type)) {
         const ended = breakWaiting();
         return ended.length > 0 ? ended : undefined;
       }
       const block = typeof object.index === "number" ? object.index : 0;
+      // A delta for the block a chain stopped at, right after its stop: readers append it to that
+      // block, so the chain goes on in it (the stop event carried none of its held text).
+      const deltaKind = type === "content_block_delta" ? String(objectAt(object.delta)?.type) : "";
+      const stopped = chains.get(deltaKind);
+      const resume = stopped?.current === undefined && stopped?.waiting?.block === block && !stopped.waiting.done && !stopped.waiting.split ? stopped : undefined;
+      if (resume?.waiting) {
+        resume.waiting.done = true;
+        resume.current = block;
+      }
       const before: Outgoing[] = type === "ping" || type === "content_block_start" ? [] : breakWaiting();
       if (type === "content_block_delta") {
         const delta = objectAt(object.delta);
@@ -141,6 +181,7 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
         if (!content || !kind) return before;
         let chain = chains.get(kind);
         if (chain && chain.current === undefined && chain.waiting && !chain.waiting.done) {
+          blockTails.set(`${chain.waiting.block}.${kind}`, chain.stream.original.slice(-BLOCK_TAIL));
           chain.stream.split();
           chain.waiting.split = true;
           chain.current = block;
@@ -159,11 +200,14 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
       }
       if (type === "content_block_stop") {
         for (const [kind, chain] of chains) if (chain.current === block) return [...before, ...stop(kind, chain, block)];
-        return [...before, ...flushOthers(block)];
+        return [...before, ...stopOthers(block)];
       }
       if (type === "message_stop" || type === "error") return [...before, ...[...chains.keys()].flatMap(breakChain), ...flushOthers()];
       return before;
     },
-    end: () => [...[...chains.keys()].flatMap(breakChain), ...flushOthers()],
+    end() {
+      resolveStopped(() => false);
+      return [...[...chains.keys()].flatMap(breakChain), ...flushOthers()];
+    },
   };
 };

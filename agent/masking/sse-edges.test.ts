@@ -72,4 +72,23 @@ describe("SSE masking: other stream shapes", () => {
     const contents = [...text.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join("");
     expect(contents).toBe("hi [EMAIL]");
   });
+
+  it("holds a finish chunk that still holds text for one event only: the next chunk of another choice releases it", () => {
+    const stream = createMaskSession("openai", "/v1/chat/completions", [rule()]).responseStream();
+    const push = (sse: string) => stream.push(Buffer.from(sse)).client.toString();
+    expect(push(chunk([{ index: 0, delta: { content: "mail jane" }, finish_reason: null }]))).toContain('"content":"mail "');
+    expect(push(chunk([{ index: 0, delta: {}, finish_reason: "stop" }]))).toBe(""); // "jane" may go on after the finish
+    const next = push(chunk([{ index: 1, delta: { content: "hi there" }, finish_reason: null }]));
+    expect(next).toContain('"delta":{"content":"jane"},"finish_reason":"stop"');
+    expect(next).toContain('"index":1');
+  });
+
+  it("goes on joined when a choice's text continues after its finish chunk, in one stream or after other events", () => {
+    const after = (between: string) =>
+      playStream(createMaskSession("openai", "/v1/chat/completions", [rule()]), chunk([{ index: 0, delta: { content: "mail jane.doe@" }, finish_reason: null }]) + chunk([{ index: 0, delta: {}, finish_reason: "stop" }]) + between + chunk([{ index: 0, delta: { content: "example.com" }, finish_reason: null }]) + data("[DONE]"), 5).client;
+    const contents = (sse: string) => [...sse.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join("");
+    expect(contents(after(""))).toBe("mail [EMAIL]");
+    // After another event the held text had to go with the finish chunk: the rest is masked from its start.
+    expect(contents(after(data({ ...base, choices: [], usage: { total_tokens: 1 } })))).toBe("mail jane.doe@[EMAIL]");
+  });
 });

@@ -4,8 +4,10 @@
 // `function.arguments` as JSON…), except identifiers (`role`, `id`, `type`, `name`), which arrive whole.
 // Each is a text stream per choice and path (tool calls told apart by their `index`, or all joined
 // when they have none); a chunk carries what its streams release now, the chunk with the choice's
-// `finish_reason` also what they still held, placed at the same path. Held text left at `[DONE]` (or
-// the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
+// `finish_reason` also what they still held, placed at the same path — after waiting for the next
+// event, since readers append text sent after finish_reason: when that event goes on with the
+// choice, its streams go on joined (nothing of a value across the finish is sent). Held text left at
+// `[DONE]` (or the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
 // the text they spell (logprobs.ts); a chunk's logprobs object carries nothing else. Everything else
 // in a chunk is left to the generic pass.
 import { readBase64 } from "../inspection/base64-text.js";
@@ -155,6 +157,26 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     }
   };
 
+  // Finish chunks waiting for the next event (see resolveFinishes), by choice.
+  const finishes = new Map<number, (flush: boolean) => void>();
+  const holding = (choice: number) => [...byKey.values()].some((entry) => entry.choice === choice && !entry.stream.finished && entry.stream.holding);
+
+  // A finish chunk whose choice still held text waited for the next event: if that continues the
+  // choice (clients append text after finish_reason: the SDKs do), the text goes on joined and the
+  // chunk carries only what it had; otherwise it carries the held text, as usual.
+  const resolveFinishes = (chunk: Json | undefined) => {
+    if (finishes.size === 0) return;
+    for (const [index, resolve] of finishes) {
+      const continuing = Array.isArray(chunk?.choices) && chunk.choices.some((choice, position) => {
+        const object = objectAt(choice);
+        const delta = objectAt(object?.delta);
+        return delta !== undefined && (typeof object?.index === "number" ? object.index : position) === index && deltaStrings(delta).length > 0;
+      });
+      resolve(!continuing);
+    }
+    finishes.clear();
+  };
+
   const maskChoice = (choice: Json, position: number, draft: Draft, claim: (container: unknown, key: string | number) => void) => {
     const index = typeof choice.index === "number" ? choice.index : position;
     const finishing = choice.finish_reason !== null && choice.finish_reason !== undefined;
@@ -178,14 +200,21 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       if (out) draft.set(found.container, found.key, { client: "", record: "" });
       claim(found.container, found.key);
     }
-    if (finishing && delta) flushInto(index, delta, outs);
-    for (const out of outs.values()) {
-      draft.set(out.container, out.key, out.texts);
-      claim(out.container, out.key);
-    }
-    const lists = logprobsOf(index, choice.logprobs);
+    for (const out of outs.values()) claim(out.container, out.key);
     claim(choice, "logprobs");
-    if (lists) draft.replace(choice, "logprobs", lists);
+    const original = choice.logprobs;
+    const complete = (flush: boolean) => {
+      if (flush && delta) flushInto(index, delta, outs);
+      for (const out of outs.values()) draft.set(out.container, out.key, out.texts);
+      const lists = logprobsOf(index, original);
+      if (lists) draft.replace(choice, "logprobs", lists);
+    };
+    if (!finishing || !holding(index)) return complete(finishing);
+    const ready = draft.later(choice, "delta");
+    finishes.set(index, (flush) => {
+      complete(flush);
+      ready(undefined, []);
+    });
   };
 
   // A chunk carrying every held tail, made like the last chunk seen.
@@ -207,8 +236,9 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
 
   return {
     event({ event, data, draft, claims }) {
-      if (data === undefined && event.data?.trim() === "[DONE]") return flushAll();
       const chunk = objectAt(data);
+      resolveFinishes(chunk);
+      if (data === undefined && event.data?.trim() === "[DONE]") return flushAll();
       if (!chunk || !Array.isArray(chunk.choices)) return undefined;
       const { id, object, created, model, system_fingerprint, service_tier } = chunk;
       template = { id, object, created, model, system_fingerprint, service_tier };
@@ -218,6 +248,9 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       });
       return [];
     },
-    end: flushAll,
+    end() {
+      resolveFinishes(undefined);
+      return flushAll();
+    },
   };
 };

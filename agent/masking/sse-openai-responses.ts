@@ -4,7 +4,8 @@
 // reasoning text and summaries, function, MCP and custom tool call input, code interpreter code,
 // audio transcripts, kinds added later), JSON text when X ends in `arguments`. `X.done` first releases
 // what the stream still held (one more `X.delta` with the done event's sequence number) and then
-// carries the stream's masked full text. Events that repeat whole texts later (content_part.done,
+// carries the stream's masked full text — once the next event has shown that the stream does not go
+// on (readers append an `X.delta` sent after `X.done`; when one comes, the stream goes on joined). Events that repeat whole texts later (content_part.done,
 // output_item.done, response.completed…) carry exactly the text the deltas gave, so a client that
 // rebuilds the text from deltas and one that reads the final response see the same thing.
 // Output text logprobs travel with their text (logprobs.ts). Everything else: the generic pass.
@@ -14,7 +15,7 @@ import type { Draft } from "./event-draft.js";
 import type { Claims } from "./json-walk.js";
 import { walkJson } from "./json-walk.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
-import { createStreamSet, isEmpty, synthesize, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import { createStreamSet, isEmpty, synthesize, type Deferred, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
 
@@ -75,15 +76,30 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
     return made ? [made] : [];
   };
 
-  // A whole text a later event repeats: the masked text its stream gave, and that stream's kept logprobs.
-  const repeat = (entry: Entry, container: Json, key: string | number, draft: Draft, claims: Claims) => {
-    draft.set(container, key, entry.stream.emitted);
+  // A whole text a later event repeats: the masked text its stream gave, and that stream's kept
+  // logprobs (always those, even for text that went out unchanged). Claimed at once, written now or
+  // (a done event waiting for the next one) once the stream's text is known.
+  const repeat = (entry: Entry, container: Json, key: string | number, draft: Draft, claims: Claims): (() => void) => {
     claims.claim(container, key);
-    // Always the entries kept, even for text that went out unchanged (alternatives, tokens that spell something else).
-    if (Array.isArray(container.logprobs) && container.logprobs.length > 0) {
-      claims.claim(container, "logprobs");
-      draft.replace(container, "logprobs", [...entry.logprobs.kept]);
-    }
+    const logprobs = Array.isArray(container.logprobs) && container.logprobs.length > 0;
+    if (logprobs) claims.claim(container, "logprobs");
+    return () => {
+      draft.set(container, key, entry.stream.emitted);
+      if (logprobs) draft.replace(container, "logprobs", [...entry.logprobs.kept]);
+    };
+  };
+
+  // A done event whose stream still held text waits for the next event: if that is a delta of the
+  // same stream (readers append deltas sent after the done event: the SDKs' accumulators do), the
+  // stream goes on joined and the done event carries the text sent so far; otherwise what the stream
+  // held goes out first, as usual.
+  let waiting: { key: string; resolve(flush: boolean): void } | undefined;
+  const resolveWaiting = (object: Json | undefined, type: unknown) => {
+    if (!waiting) return;
+    const continuing = object !== undefined && typeof type === "string" && type.endsWith(".delta") && keyOf(type.slice(0, -".delta".length), object) === waiting.key;
+    const { resolve } = waiting;
+    waiting = undefined;
+    resolve(!continuing);
   };
 
   // Every string of `object` that is the full text of one of this reply's streams.
@@ -97,7 +113,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
         const entry = byText.get(value);
         if (!entry) return;
         before.push(...finish(entry, sequence));
-        repeat(entry, place.container as Json, place.key, draft, claims);
+        repeat(entry, place.container as Json, place.key, draft, claims)();
       },
       key() {},
       number() {},
@@ -109,6 +125,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
     event({ data, draft, claims }) {
       const object = objectAt(data);
       const type = object?.type;
+      resolveWaiting(object, type);
       if (!object || typeof type !== "string" || !type.startsWith("response.")) return undefined;
       if (type.endsWith(".delta") && typeof object.delta === "string") {
         const encoded = object.delta.length >= 256 ? readBase64(object.delta) : undefined;
@@ -130,16 +147,35 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
       }
       const entry = type.endsWith(".done") ? entries.get(keyOf(type.slice(0, -".done".length), object)) : undefined;
       if (entry) {
-        const before = finish(entry, object.sequence_number);
+        const writes: (() => void)[] = [];
         for (const [key, value] of Object.entries(object)) {
-          if (typeof value === "string" && value === entry.stream.original) repeat(entry, object, key, draft, claims);
+          if (typeof value === "string" && value === entry.stream.original) writes.push(repeat(entry, object, key, draft, claims));
         }
-        return before;
+        if (entry.stream.finished || !entry.stream.holding) {
+          const before = finish(entry, object.sequence_number);
+          for (const write of writes) write();
+          return before;
+        }
+        let flushed: Synthesized | undefined;
+        let settled = false;
+        const ready = draft.later(object, "type");
+        waiting = {
+          key: keyOf(type.slice(0, -".done".length), object),
+          resolve(flush) {
+            if (flush) flushed = finish(entry, object.sequence_number)[0];
+            for (const write of writes) write();
+            settled = true;
+            ready(undefined, []);
+          },
+        };
+        const deferred: Deferred = { ready: () => settled, render: () => flushed };
+        return [deferred];
       }
       if (SUMMARIES.has(type)) return repeats(object, object.sequence_number, draft, claims);
       return [];
     },
     end() {
+      resolveWaiting(undefined, undefined);
       const made: Synthesized[] = [];
       for (const entry of entries.values()) made.push(...finish(entry, undefined));
       return made;

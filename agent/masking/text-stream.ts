@@ -27,6 +27,8 @@ export interface TextStream {
   /** Everything pushed so far, as it came. */
   readonly original: string;
   readonly finished: boolean;
+  /** Text pushed but not yet released (a flush would release something). */
+  readonly holding: boolean;
   /** After flush: the text that was still open before it (and its look-behind), for a stream that continues this one. */
   readonly tail: string;
   /**
@@ -174,7 +176,12 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
         tail = context;
         return { client: "", record: "" };
       }
-      return release(held, true);
+      const out = release(held, true);
+      // Readers join text sent after an end marker to what came before: if more comes, a value
+      // reaching back into what was just released is masked from the new text's start.
+      context = tail;
+      crossing = true;
+      return out;
     },
     emitted,
     get original() {
@@ -182,6 +189,9 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     },
     get finished() {
       return finished;
+    },
+    get holding() {
+      return held !== "";
     },
     get tail() {
       return tail;

@@ -123,4 +123,43 @@ describe("real clients read masked replies", () => {
     expect(final.content[2]).toMatchObject({ type: "tool_use", input: { to: "[EMAIL]" } });
     clean(final);
   });
+
+  it("text sent after a stream's end marker, which the SDKs append: masked whole, and logprob alternatives of unchanged text read", async () => {
+    const openai = new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const withAlternative = (token: string) => ({ logprobs: { content: [{ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [{ token: EMAIL, logprob: -3, bytes: [...Buffer.from(EMAIL)] }] }], refusal: null } });
+    const chatSse = chat.stream([chat.chunk({ content: "mail zoe.quill@" }, {}, withAlternative("mail zoe.quill@")), chat.chunk({}, {}, { finish_reason: "stop" }), { content: "example.org" }]);
+    const chatStream = openai.chat.completions.stream({ model: "m", messages: [{ role: "user", content: "hi" }], logprobs: true }, { headers: scripted(chatSse, true) });
+    const completion = await chatStream.finalChatCompletion();
+    expect(completion.choices[0].message.content).toBe("mail [EMAIL]");
+    clean(completion);
+
+    const at = { item_id: "msg_ev", output_index: 0, content_index: 0 };
+    const responsesSse = responses.stream([
+      ["response.output_item.added", { output_index: 0, item: { id: "msg_ev", type: "message", status: "in_progress", role: "assistant", content: [] } }],
+      ["response.content_part.added", { ...at, part: { type: "output_text", text: "", annotations: [] } }],
+      ["response.output_text.delta", { ...at, delta: "mail zoe.quill@" }],
+      ["response.output_text.done", { ...at, text: "mail zoe.quill@" }],
+      ["response.output_text.delta", { ...at, delta: "example.org" }],
+      ["response.content_part.done", { ...at, part: { type: "output_text", text: "mail zoe.quill@example.org", annotations: [] } }],
+      ["response.output_item.done", { output_index: 0, item: responses.message("mail zoe.quill@example.org") }],
+    ], [responses.message("mail zoe.quill@example.org")]);
+    const responseStream = openai.responses.stream({ model: "m", input: "hi" }, { headers: scripted(responsesSse, true) });
+    let deltas = "";
+    responseStream.on("response.output_text.delta", (event) => (deltas += event.delta));
+    const response = await responseStream.finalResponse();
+    expect(deltas).toBe("mail [EMAIL]");
+    expect(response.output_text).toBe("mail [EMAIL]");
+    clean(response);
+
+    const claude = new Anthropic({ baseURL: `${bed.agent.url}/claude`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const anthropicSse = anthropic.stream([
+      ["content_block_start", { index: 0, content_block: { type: "text", text: "" } }],
+      ["content_block_delta", { index: 0, delta: { type: "text_delta", text: "mail zoe.quill@" } }],
+      ["content_block_stop", { index: 0 }],
+      ["content_block_delta", { index: 0, delta: { type: "text_delta", text: "example.org" } }],
+    ]);
+    const message = await claude.messages.stream({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, { headers: scripted(anthropicSse, true) }).finalMessage();
+    expect(message.content[0]).toMatchObject({ type: "text", text: "mail [EMAIL]" });
+    clean(message);
+  });
 });

@@ -404,6 +404,42 @@ add("responses", true, "logprobs", "the done event's logprobs of unchanged text 
   ["response.output_text.done", { item_id: "m", output_index: 0, content_index: 0, text: "ok", logprobs: [entry("ok", [EMAIL])] }],
 ]), [EMAIL], { marker: false });
 
+// ── text after a stream's end marker ────────────────────────────────────────────────────────
+// The SDKs append it to what came before (openai's chat and Responses accumulators, Anthropic's
+// MessageStream): a value split across the marker must be masked, right after it or later.
+const usageChunk = { id: "chatcmpl-ev", object: "chat.completion.chunk", created: 1, model: "gpt-ev", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+const finishChunk = (reason = "stop") => chat.chunk({}, {}, { finish_reason: reason });
+const afterFinish: [string, (Json | string)[]][] = [
+  ["content right after the finish chunk", [{ content: "mail zoe.quill@" }, finishChunk(), { content: "example.org" }]],
+  ["content in the finish chunk, the rest after it", [chat.chunk({ content: "mail zoe.quill@" }, {}, { finish_reason: "stop" }), { content: "example.org" }]],
+  ["content after the finish chunk and a usage chunk", [{ content: "mail zoe.quill@" }, finishChunk(), usageChunk, { content: "example.org" }]],
+  ["content after [DONE]", [{ content: "mail zoe.quill@" }, finishChunk(), sse.data("[DONE]"), { content: "example.org" }]],
+  ["refusal after the finish chunk", [{ refusal: "no: zoe.quill@" }, finishChunk(), { refusal: "example.org" }]],
+  ["reasoning after the finish chunk", [{ reasoning_content: "user zoe.quill@" }, finishChunk(), { reasoning_content: "example.org" }]],
+  ["tool arguments after finish_reason tool_calls", [{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: '{"to":"zoe.quill@' } }] }, finishChunk("tool_calls"), { tool_calls: [{ index: 0, function: { arguments: 'example.org"}' } }] }]],
+];
+// Right after the marker (the marker waits for the next event): nothing of the value goes out, not even its first piece.
+const whole = (name: string) => !/usage|\[DONE\]|content_part|message_delta|went on from/.test(name);
+for (const [name, chunks] of afterFinish) add("chat", true, "after the end", name, chat.stream(chunks), whole(name) ? [EMAIL, "zoe.quill@"] : [EMAIL]);
+const at = { item_id: "msg_ev", output_index: 0, content_index: 0 };
+const afterDone: [string, [string, Json][]][] = [
+  ["output_text.delta right after output_text.done", [["response.output_text.delta", { ...at, delta: "mail zoe.quill@" }], ["response.output_text.done", { ...at, text: "mail zoe.quill@" }], ["response.output_text.delta", { ...at, delta: "example.org" }]]],
+  ["output_text.delta after output_text.done and content_part.done", [["response.output_text.delta", { ...at, delta: "mail zoe.quill@" }], ["response.output_text.done", { ...at, text: "mail zoe.quill@" }], ["response.content_part.done", { ...at, part: { type: "output_text", text: "mail zoe.quill@", annotations: [] } }], ["response.output_text.delta", { ...at, delta: "example.org" }]]],
+  ["reasoning summary delta after its done", [["response.reasoning_summary_text.delta", { item_id: "rs", output_index: 0, summary_index: 0, delta: "user zoe.quill@" }], ["response.reasoning_summary_text.done", { item_id: "rs", output_index: 0, summary_index: 0, text: "user zoe.quill@" }], ["response.reasoning_summary_text.delta", { item_id: "rs", output_index: 0, summary_index: 0, delta: "example.org" }]]],
+  ["function arguments delta after their done", [["response.function_call_arguments.delta", { item_id: "fc", output_index: 1, delta: '{"to":"zoe.quill@' }], ["response.function_call_arguments.done", { item_id: "fc", output_index: 1, arguments: '{"to":"zoe.quill@' }], ["response.function_call_arguments.delta", { item_id: "fc", output_index: 1, delta: 'example.org"}' }]]],
+];
+for (const [name, events] of afterDone) add("responses", true, "after the end", name, responses.stream(events), whole(name) ? [EMAIL, "zoe.quill@"] : [EMAIL]);
+const textDelta = (index: number, text: string): [string, Json] => ["content_block_delta", { index, delta: { type: "text_delta", text } }];
+const afterStop: [string, [string, Json][]][] = [
+  ["text_delta right after content_block_stop", [["content_block_start", { index: 0, content_block: { type: "text", text: "" } }], textDelta(0, "mail zoe.quill@"), ["content_block_stop", { index: 0 }], textDelta(0, "example.org")]],
+  ["text_delta after content_block_stop and a ping", [["content_block_start", { index: 0, content_block: { type: "text", text: "" } }], textDelta(0, "mail zoe.quill@"), ["content_block_stop", { index: 0 }], ["ping", {}], textDelta(0, "example.org")]],
+  ["text_delta after content_block_stop and message_delta", [["content_block_start", { index: 0, content_block: { type: "text", text: "" } }], textDelta(0, "mail zoe.quill@"), ["content_block_stop", { index: 0 }], ["message_delta", { delta: { stop_reason: null }, usage: { output_tokens: 1 } }], textDelta(0, "example.org")]],
+  ["text_delta for a block the text went on from", [["content_block_start", { index: 0, content_block: { type: "text", text: "" } }], textDelta(0, "mail zoe.quill@"), ["content_block_stop", { index: 0 }], ["content_block_start", { index: 1, content_block: { type: "text", text: "" } }], textDelta(1, "x y"), ["content_block_stop", { index: 1 }], textDelta(0, "example.org")]],
+  ["thinking_delta after content_block_stop", [["content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }], ["content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: "user zoe.quill@" } }], ["content_block_stop", { index: 0 }], ["content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: "example.org" } }]]],
+  ["input_json_delta after content_block_stop", [["content_block_start", { index: 0, content_block: { type: "tool_use", id: "tu", name: "send", input: {} } }], ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"to":"zoe.quill@' } }], ["content_block_stop", { index: 0 }], ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: 'example.org"}' } }]]],
+];
+for (const [name, events] of afterStop) add("anthropic", true, "after the end", name, anthropic.stream(events), whole(name) ? [EMAIL, "zoe.quill@"] : [EMAIL]);
+
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;
 
