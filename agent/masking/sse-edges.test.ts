@@ -84,11 +84,11 @@ describe("SSE masking: other stream shapes", () => {
   });
 
   it("goes on joined when a choice's text continues after its finish chunk, in one stream or after other events", () => {
-    const after = (between: string) =>
+    const continued = (between: string) =>
       playStream(createMaskSession("openai", "/v1/chat/completions", [rule()]), chunk([{ index: 0, delta: { content: "mail jane.doe@" }, finish_reason: null }]) + chunk([{ index: 0, delta: {}, finish_reason: "stop" }]) + between + chunk([{ index: 0, delta: { content: "example.com" }, finish_reason: null }]) + data("[DONE]"), 5).client;
     const contents = (sse: string) => [...sse.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join("");
-    expect(contents(after(""))).toBe("mail [EMAIL]");
+    expect(contents(continued(""))).toBe("mail [EMAIL]");
     // After another event the held text had to go with the finish chunk: the rest is masked from its start.
-    expect(contents(after(data({ ...base, choices: [], usage: { total_tokens: 1 } })))).toBe("mail jane.doe@[EMAIL]");
+    expect(contents(continued(data({ ...base, choices: [], usage: { total_tokens: 1 } })))).toBe("mail jane.doe@[EMAIL]");
   });
 });
