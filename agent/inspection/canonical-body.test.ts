@@ -80,6 +80,17 @@ describe("canonicalBody", () => {
     expect(await read(' [1, 2]', { "content-type": "text/plain" }, generic.requestBodies)).toMatchObject({ ok: true, body: { form: "json" } });
   });
 
+  it("on a generic connection reads JSON lines, one strict document a line; a provider connection refuses them", async () => {
+    const lines = '{"a":1}\r\n\n  {"b":"x"}  \n';
+    const read1 = await read(lines, { "content-type": "application/x-ndjson" }, generic.requestBodies);
+    expect(read1).toMatchObject({ ok: true, body: { form: "jsonl", bytes: Buffer.from(lines) } });
+    expect(read1.ok && read1.body.documents!.filter((piece) => "json" in piece).map((piece) => ("json" in piece ? piece.json : undefined))).toEqual([{ a: 1 }, { b: "x" }]);
+    expect(await read(lines, {}, generic.requestBodies)).toMatchObject({ ok: true, body: { form: "jsonl" } });
+    expect(await read('{"a":1}\n{"a":1,"a":2}', { "content-type": "application/x-ndjson" }, generic.requestBodies)).toMatchObject({ ok: false, code: "duplicate_json_key" });
+    expect(await read('{"a":1}\nnot json', { "content-type": "application/x-ndjson" }, generic.requestBodies)).toMatchObject({ ok: false, code: "invalid_json" });
+    expect(await read('{"a":1}\n{"b":2}')).toMatchObject({ ok: false, code: "invalid_json" });
+  });
+
   it("parses multipart uploads where the provider takes them and re-writes them", async () => {
     const boundary = "b0undary";
     const body = [

@@ -7,10 +7,11 @@ import { MIMEType } from "node:util";
 import type { RequestBodyRules } from "../providers/index.js";
 import { contentCodings, decodeContent, decodeText, type DecodeFailure } from "./decode-body.js";
 import { parseMultipart, writeMultipart, type MultipartBody } from "./multipart-body.js";
+import { type JsonPiece, parseJsonText } from "./json-lines.js";
 import { parseStrictJson } from "./strict-json.js";
 
-/** How the body is read: JSON (strings inspected at any depth), text, a form, a multipart upload, opaque bytes, or nothing. */
-export type BodyForm = "empty" | "json" | "text" | "form" | "multipart" | "binary";
+/** How the body is read: JSON (strings inspected at any depth), JSON lines, text, a form, a multipart upload, opaque bytes, or nothing. */
+export type BodyForm = "empty" | "json" | "jsonl" | "text" | "form" | "multipart" | "binary";
 
 export interface CanonicalBody {
   form: BodyForm;
@@ -20,6 +21,8 @@ export interface CanonicalBody {
   text?: string;
   /** The parsed document (json). */
   json?: unknown;
+  /** The documents, one per line, and the text between them (jsonl). */
+  documents?: JsonPiece[];
   /** The parts (multipart). */
   multipart?: MultipartBody;
   /** The Content-Type to send upstream (absent: the caller's, unchanged). */
@@ -44,16 +47,24 @@ const isJsonType = (essence: string) => essence === "application/json" || essenc
 const isTextType = (essence: string) => essence.startsWith("text/") || essence === "application/xml" || essence.endsWith("+xml") || essence === "application/x-ndjson" || essence === "application/jsonl";
 
 // Text whose first character opens a JSON document is read as JSON by lenient upstreams whatever it
-// is labelled: it must be strict JSON, and is inspected as such.
+// is labelled: it must be strict JSON (or, on a generic connection, strict JSON lines), and is
+// inspected as such.
 const looksLikeJson = (text: string) => {
   const first = firstNonSpace.exec(text)?.[0];
   return first === "{" || first === "[";
 };
 
-function asJson(text: string, bytes: Buffer, changed: boolean, contentType: string | undefined): CanonicalResult {
+// Strict JSON; on a connection of unknown shape also JSON lines (NDJSON, JSONL), one document a line.
+function asJson(text: string, bytes: Buffer, changed: boolean, contentType: string | undefined, lines: boolean): CanonicalResult {
+  const canonical = changed ? Buffer.from(text, "utf8") : bytes;
   const parsed = parseStrictJson(text);
-  if (!parsed.ok) return fail(400, parsed.code, parsed.message);
-  return { ok: true, body: { form: "json", text, json: parsed.value, bytes: changed ? Buffer.from(text, "utf8") : bytes, contentType } };
+  if (parsed.ok) return { ok: true, body: { form: "json", text, json: parsed.value, bytes: canonical, contentType } };
+  if (lines && parsed.code === "invalid_json") {
+    const documents = parseJsonText(text);
+    if (documents?.ok) return { ok: true, body: { form: "jsonl", text, documents: documents.pieces, bytes: canonical, contentType } };
+    if (documents) return fail(400, documents.code, documents.message);
+  }
+  return fail(400, parsed.code, parsed.message);
 }
 
 // The declared type with its charset now UTF-8 (the body was transcoded), or undefined when unchanged.
@@ -97,7 +108,7 @@ export async function canonicalBody(raw: Buffer, headers: IncomingHttpHeaders, p
   }
   const { text, changed } = decoded;
   const contentType = utf8Type(type, changed);
-  if (essence === undefined ? !rules.anyType || looksLikeJson(text) : isJsonType(essence) || looksLikeJson(text)) return asJson(text, bytes, changed, contentType);
+  if (essence === undefined ? !rules.anyType || looksLikeJson(text) : isJsonType(essence) || looksLikeJson(text)) return asJson(text, bytes, changed, contentType, rules.anyType === true);
   const canonical = changed ? Buffer.from(text, "utf8") : bytes;
   return { ok: true, body: { form: essence === "application/x-www-form-urlencoded" ? "form" : "text", text, bytes: canonical, contentType } };
 }

@@ -3,8 +3,8 @@
 // (tool arguments), and the text inside base64 payloads that decode to text. Payloads that decode
 // to something else (images, audio, PDF) are named as binary parts. Writes go into the document;
 // commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
-import { parseJsonBodyExact } from "../masking/json-body.js";
 import { readBase64 } from "./base64-text.js";
+import { parseStrictJson } from "./strict-json.js";
 import type { BinaryPart, SlotRole, TextSlot } from "./text-slot.js";
 
 type Container = Record<string, unknown> | unknown[];
@@ -18,6 +18,7 @@ const isContainer = (value: unknown): value is Container => typeof value === "ob
 const labels = new Set(["type", "role", "id", "object", "model", "status"]);
 const isLabel = (key: string | number) => typeof key === "string" && (labels.has(key) || key.endsWith("_id"));
 
+const isJsonSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
 const MAX_LOCATION_DEPTH = 64;
 const MIN_DIGITS = 7; // numbers shorter than a phone number hold nothing a detector finds
 const digitCount = (text: string) => text.replace(/\D/g, "").length;
@@ -120,7 +121,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
   const slots: TextSlot[] = [];
   const binary: BinaryPart[] = [];
   const renames: Rename[][] = [[]]; // per level of JSON-in-a-string nesting
-  const nested: { level: number; holder: Container; key: string | number; doc: { value: unknown }; changed: () => boolean }[] = [];
+  const nested: { level: number; holder: Container; key: string | number; doc: { value: unknown }; pad: readonly [string, string]; changed: () => boolean }[] = [];
 
   // Depth first in document order, without recursion (however deep the document is nested).
   const walk = (root: Container, rootKey: string | number, rootLocation: string, level: number, markChanged: () => void): void => {
@@ -158,15 +159,22 @@ export function jsonSlots(holder: Container, key: string | number, location: str
       (parent as Record<string | number, unknown>)[name] = text;
       markChanged();
     };
-    const first = value.charCodeAt(0);
-    if ((first === 123 || first === 91) && value.length > 1) {
-      // JSON in a string (tool arguments): its own strings are the text, and it is re-serialised if one changes.
-      const inner = parseJsonBodyExact(value).value;
-      if (isContainer(inner)) {
-        const doc = { value: inner };
+    // JSON in a string (tool arguments), padded with whitespace or not: its own strings are the
+    // text, and it is re-serialised (its padding kept) if one changes. JSON that is not strict
+    // (NaN, a trailing comma, a duplicate key readers disagree on) is read as the text it is.
+    let lead = 0;
+    while (lead < value.length && isJsonSpace(value.charCodeAt(lead))) lead++;
+    const first = value.charCodeAt(lead);
+    if ((first === 123 || first === 91) && value.length - lead > 1) {
+      const inner = parseStrictJson(value);
+      if (inner.ok && isContainer(inner.value)) {
+        const doc = { value: inner.value };
+        let end = value.length;
+        while (end > lead && isJsonSpace(value.charCodeAt(end - 1))) end--;
+        const pad = [value.slice(0, lead), value.slice(end)] as const;
         let changed = false;
         while (renames.length <= level + 1) renames.push([]);
-        nested.push({ level: level + 1, holder: parent, key: name, doc, changed: () => changed });
+        nested.push({ level: level + 1, holder: parent, key: name, doc, pad, changed: () => changed });
         walk(doc, "value", locate(place), level + 1, () => {
           changed = true;
           markChanged();
@@ -197,7 +205,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
       for (let level = renames.length - 1; level >= 0; level--) {
         applyRenames(renames[level]!);
         for (const entry of nested) {
-          if (entry.level === level && entry.changed()) (entry.holder as Record<string | number, unknown>)[entry.key] = JSON.stringify(entry.doc.value);
+          if (entry.level === level && entry.changed()) (entry.holder as Record<string | number, unknown>)[entry.key] = entry.pad[0] + JSON.stringify(entry.doc.value) + entry.pad[1];
         }
       }
     },

@@ -77,6 +77,32 @@ describe("every string is inspected", () => {
     expect(JSON.parse(json.args)).toEqual({ to: "[EMAIL]", n: 1 });
   });
 
+  it("reads JSON in a string padded with whitespace as JSON, and keeps the padding", async () => {
+    const args = ' {"to":"jane.doe\\u0040example.com","seed":6502530000}\n';
+    const { json } = await sent({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] }] });
+    const written = json.messages[0].tool_calls[0].function.arguments as string;
+    expect(written).toBe(' {"to":"[EMAIL]","seed":1000000000}\n');
+    // Not strict (NaN): read as text, its escapes decoded by the detectors, masked in place.
+    const loose = await sent({ model: "m", args: '{"to":"jane.doe\\u0040example.com","n":NaN}' });
+    expect(loose.json.args).toBe('{"to":"[EMAIL]","n":NaN}');
+  });
+
+  it("reads a multipart JSON lines file line by line and writes back only the lines that changed", async () => {
+    const file = '{"custom_id":"1","body":{"messages":[{"role":"user","content":"hi"}]}}\r\n{"custom_id":"2","body":{"messages":[{"role":"user","content":"mail jane.doe\\u0040example.com"}]}}\n';
+    const boundary = "b";
+    const body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.jsonl"\r\n\r\n${file}\r\n--${boundary}--\r\n`);
+    const headers = { "content-type": `multipart/form-data; boundary=${boundary}` };
+    const decoded = await canonicalBody(body, headers, "/v1/files", openai.requestBodies, 1 << 20);
+    if (!decoded.ok) throw new Error(decoded.code);
+    const at = route("/v1/files");
+    const inspection = inspectRequest(decoded.body, at, headers, "authorization");
+    expect(inspection.slots.some((slot) => slot.location === "request.parts[1][1].body.messages[0].content")).toBe(true);
+    const result = maskedRequest(decoded.body, at, () => inspection, createMaskSession("openai", at.rest, [rule({ detectors })]));
+    if (!result.ok) throw new Error(result.reason);
+    const text = result.upstream.bytes.toString();
+    expect(text).toContain('{"custom_id":"1","body":{"messages":[{"role":"user","content":"hi"}]}}\r\n{"custom_id":"2","body":{"messages":[{"role":"user","content":"mail [EMAIL]"}]}}\n');
+  });
+
   it("names binary payloads instead of reading them", async () => {
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]), Buffer.alloc(300, 7)]).toString("base64");
     const { inspection } = await mask({ model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${png}` } }, { type: "input_audio", input_audio: { data: png, format: "wav" } }] }] });

@@ -4,11 +4,12 @@
 // shape. Masking writes into the slots; upstream() gives the request to send, re-encoded only
 // where something changed.
 import type { IncomingHttpHeaders } from "node:http";
-import { stringifyJsonBody } from "../masking/json-body.js";
+import { looksLikeJson, stringifyJsonBody } from "../masking/json-body.js";
 import type { Route } from "../http/route.js";
 import { forwardedHeaderNames } from "../http/headers.js";
 import type { CanonicalBody } from "./canonical-body.js";
-import { jsonSlots } from "./json-slots.js";
+import { documentSlots, parseJsonText, writeJsonText } from "./json-lines.js";
+import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
 import type { BinaryPart, TextSlot } from "./text-slot.js";
 
@@ -26,6 +27,9 @@ export interface RequestInspection {
   /** What to send upstream: the canonical body and route, and the caller's headers as masked (absent: unchanged). */
   upstream(): { body: UpstreamBody; route: Route; headers?: Record<string, string | string[]> };
 }
+
+// A multipart part that names itself JSON or JSON lines, by file name or type.
+const jsonPart = /json/i;
 
 function decodeComponent(text: string): string | undefined {
   try {
@@ -84,7 +88,9 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
 
   // The body.
   const holder = { request: canonical.json };
-  let json: ReturnType<typeof jsonSlots> | undefined;
+  let json: JsonSlots | undefined;
+  // Writes to finish before the body is written again (JSON documents carried in parts).
+  const finish: (() => void)[] = [];
   let text = canonical.text;
   let form: [string, string][] | undefined;
   const parts = canonical.multipart?.parts.map((part) => ({ ...part }));
@@ -94,6 +100,9 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   switch (canonical.form) {
     case "json":
       json = jsonSlots(holder, "request", "request", markBody);
+      break;
+    case "jsonl":
+      json = documentSlots(canonical.documents!, "request.lines", markBody);
       break;
     case "text":
       slots.push({ text: text!, location: "request.body", role: "value", write: (masked) => {
@@ -127,13 +136,27 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
             markBody();
           } });
         }
-        if (part.text === undefined) binary.push({ location: where, kind: `multipart ${part.filename === undefined ? "field" : "file"} ${part.contentType ?? "application/octet-stream"}` });
-        else {
-          slots.push({ text: part.text, location: where, role: "value", write: (masked) => {
-            part.text = masked;
-            markBody();
-          } });
+        if (part.text === undefined) {
+          binary.push({ location: where, kind: `multipart ${part.filename === undefined ? "field" : "file"} ${part.contentType ?? "application/octet-stream"}` });
+          return;
         }
+        // A JSON or JSON lines file (a batch, a fine-tuning set) is read as documents, like a body;
+        // one that is not strict JSON is read as text.
+        const documents = jsonPart.test(`${part.filename ?? ""} ${part.contentType ?? ""}`) || looksLikeJson(part.text) ? parseJsonText(part.text) : undefined;
+        if (documents?.ok) {
+          const inner = documentSlots(documents.pieces, where, markBody);
+          slots.push(...inner.slots);
+          binary.push(...inner.binary);
+          finish.push(() => {
+            inner.commit();
+            if (documents.pieces.some((piece) => "json" in piece && piece.changed)) part.text = writeJsonText(documents.pieces);
+          });
+          return;
+        }
+        slots.push({ text: part.text, location: where, role: "value", write: (masked) => {
+          part.text = masked;
+          markBody();
+        } });
       });
       break;
     case "binary":
@@ -153,9 +176,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     upstream() {
       let body: UpstreamBody = { bytes: canonical.bytes, contentType: canonical.contentType };
       if (bodyChanged) {
+        for (const step of finish) step();
         if (json) {
           json.commit();
-          body = { bytes: Buffer.from(stringifyJsonBody(holder.request), "utf8"), contentType: canonical.contentType };
+          const written = canonical.form === "jsonl" ? writeJsonText(canonical.documents!) : stringifyJsonBody(holder.request);
+          body = { bytes: Buffer.from(written, "utf8"), contentType: canonical.contentType };
         } else if (form) body = { bytes: Buffer.from(new URLSearchParams(form).toString(), "utf8"), contentType: canonical.contentType };
         else if (parts) body = writeMultipart(parts);
         else body = { bytes: Buffer.from(text ?? "", "utf8"), contentType: canonical.contentType };

@@ -1,8 +1,9 @@
 // The request-side evasion corpus, second part: the classes issue 12's red team got through, each as
 // a family of variants rather than one reproducer — text joined over neighbouring strings whatever
-// each boundary reads as (nothing or a space) and whatever sits between (keys, label fields), and
-// numbers and keys that must stay what they are.
-import { API_KEY, CARD, CHAT, chat, claude, EMAIL, json, parts, PHONE, type Connection, type Outcome, type RequestCase } from "./request-values.js";
+// each boundary reads as (nothing or a space) and whatever sits between (keys, label fields), JSON
+// carried in strings (padded, escaped, not strict; JSON lines files and bodies), and numbers and
+// keys that must stay what they are.
+import { API_KEY, CARD, CHAT, chat, claude, EMAIL, json, KEYWORD, multipart, parts, PHONE, upload, type Connection, type Outcome, type RequestCase } from "./request-values.js";
 
 const cases: RequestCase[] = [];
 const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
@@ -60,7 +61,26 @@ add("split over keys and labels", "keyword over a tool name and its arguments", 
 add("split over keys and labels", "two e-mail keys in one object (distinct markers)", "openai", chat("hi", { metadata: { "ann@example.com": "owner", "bob@example.com": "reviewer" } }), ["ann@example.com", "bob@example.com"]);
 add("split over keys and labels", "two e-mail properties of a tool schema", "openai", json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { "ann@example.com": { type: "string" }, "bob@example.com": { type: "string" } } } } }] }), ["ann@example.com", "bob@example.com"]);
 
-// 3. Numbers stay numbers (the provider rejects a string where it takes a number); their digits are masked.
+// 3. JSON carried in strings: padded, escaped, not strict; JSONL files and bodies.
+const argsCall = (args: string) => json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: args } }] }] });
+add("JSON in strings", "arguments with a leading space and an escaped @", "openai", argsCall(' {"to":"jane.doe\\u0040example.com"}'), [EMAIL]);
+add("JSON in strings", "arguments with trailing whitespace and newlines", "openai", argsCall('{\n  "to": "jane.doe\\u0040example.com"\n}\n  '), [EMAIL]);
+add("JSON in strings", "arguments with NaN and an escaped keyword", "openai", argsCall('{"q":"project night\\u0069ngale","n":NaN}'), [], "denied");
+add("JSON in strings", "arguments with a trailing comma and an escaped @", "openai", argsCall('{"to":"jane.doe\\u0040example.com",}'), [EMAIL]);
+add("JSON in strings", "arguments with single quotes", "openai", argsCall("{'to': 'jane.doe\\u0040example.com'}"), [EMAIL]);
+add("JSON in strings", "escaped card digits in arguments", "openai", argsCall('{"card":"\\u0034111 1111 1111 1111"}'), [CARD]);
+add("JSON in strings", "JSON in a string inside JSON in a string", "openai", argsCall(json({ inner: ' {"to":"jane.doe\\u0040example.com"}' })), [EMAIL]);
+const batchLine = (content: string) => `{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"${content}"}]}}`;
+add("JSONL", "batch file with an escaped @", "openai", multipart({ name: "purpose", data: "batch" }, { name: "file", filename: "b.jsonl", type: "application/jsonl", data: `${batchLine("mail jane.doe\\u0040example.com")}\n${batchLine("card 4111 1111 1111 1111")}\n` }), [EMAIL, CARD], "forwarded", { path: "/v1/files", headers: upload });
+add("JSONL", "batch file with a keyword escaped", "openai", multipart({ name: "purpose", data: "batch" }, { name: "file", filename: "b.jsonl", type: "application/octet-stream", data: `${batchLine("ok")}\n${batchLine("about project night\\u0069ngale")}\n` }), [], "denied", { path: "/v1/files", headers: upload });
+add("JSONL", "JSON file part with an escaped @", "openai", multipart({ name: "purpose", data: "assistants" }, { name: "file", filename: "a.json", type: "application/json", data: '{"note":"mail jane.doe\\u0040example.com"}' }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
+add("JSONL", "value split over two content parts of a batch line", "openai", multipart({ name: "purpose", data: "batch" }, { name: "file", filename: "b.jsonl", data: `${batchLine("ok")}\n{"custom_id":"2","body":{"messages":[{"role":"user","content":[{"type":"text","text":"mail jane.doe@exa"},{"type":"text","text":"mple.com"}]}]}}\n` }), [EMAIL], "forwarded", { path: "/v1/files", headers: upload });
+add("JSONL", "NDJSON body on the generic connection", "plain", `{"prompt":"mail ${EMAIL}"}\n{"prompt":"card ${CARD}"}\n`, [EMAIL, CARD], "forwarded", { headers: { "content-type": "application/x-ndjson" } });
+add("JSONL", "unlabelled JSON lines on the generic connection", "plain", `{"prompt":"hi"}\r\n{"prompt":"mail jane.doe\\u0040example.com"}`, [EMAIL], "forwarded", { headers: {} });
+add("JSONL", "keyword on a later NDJSON line", "plain", `{"prompt":"hi"}\n{"prompt":"about ${KEYWORD}"}\n`, [], "denied", { headers: { "content-type": "application/x-ndjson" } });
+add("JSONL", "duplicate key on an NDJSON line", "plain", `{"a":1}\n{"a":"x","a":"${EMAIL}"}\n`, [], "refused", { headers: { "content-type": "application/x-ndjson" } });
+
+// 4. Numbers stay numbers (the provider rejects a string where it takes a number); their digits are masked.
 add("numbers", "phone-like seed", "openai", chat("hi", { seed: 6502530000 }), ["650-253-0000"]);
 add("numbers", "card as a number in metadata", "openai", chat("hi", { n: 4111111111111111 }), [CARD]);
 add("numbers", "card as a logit_bias key", "openai", chat("hi", { logit_bias: { "4111111111111111": 1 } }), [CARD]);
