@@ -25,6 +25,8 @@ export interface Draft {
   readonly changed: boolean;
   /** Whether the caller's and the record's side differ anywhere. */
   readonly twoSided: boolean;
+  /** A value written holds a number kept as source text (JSON.parse of the render reads it otherwise). */
+  raw: boolean;
   /** Renders the value `root()` reads (holding every container edited) as JSON for the caller and for the record; leaves it holding the caller's side. */
   render(root: () => unknown): TwoTexts;
   /** Writes one side's edits into the value (for callers that render parts of it themselves). */
@@ -57,6 +59,7 @@ class EventDraft implements Draft {
   private renames: Rename[] | undefined;
   private outstanding = 0;
   twoSided = false;
+  raw = false;
 
   set(container: unknown, key: string | number, texts: TwoTexts): void {
     if (typeof container !== "object" || container === null) return;

@@ -54,3 +54,10 @@ export function utf8Text(body: Buffer): string | undefined {
   if (!isUtf8(body)) return undefined;
   return body.toString("utf8", body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
 }
+
+/** A JSON number for `digits`: a plain number when a double holds it exactly (what JSON.parse would read), else its source text. */
+export function jsonNumber(digits: string): unknown {
+  const value = Number(digits);
+  const exact = /^-?\d+$/.test(digits) ? Number.isSafeInteger(value) || BigInt(value) === BigInt(digits) : Number.isFinite(value);
+  return exact || !rawJSON ? value : rawJSON(digits);
+}

@@ -3,7 +3,7 @@
 // its own TextStream, and what it releases is re-encoded, so the output is JSON text again
 // whatever the masks replace (a marker never cuts an escape sequence or a closing quote). Keys are
 // strings too and are masked like values. A number is held until it ends and then scanned on its
-// own (a card number sent as a number); one that matches goes out as a string holding the marker.
+// own (a card number sent as a number); one that matches goes out as digits of the same length.
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
@@ -37,17 +37,13 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   };
 
   // A number is read as written and as a reader's JSON.parse prints it (`4.539148803436467e15`
-  // is 4539148803436467).
+  // is 4539148803436467); one holding a value goes out as digits of the same length, still a number.
   const endNumber = () => {
     const value = Number(number);
     const printed = Number.isFinite(value) ? String(value) : number;
-    let masked = reply.mask(number, location);
-    if (masked.client === number && masked.record === number && printed !== number) {
-      const other = reply.mask(printed, location);
-      if (other.client !== printed || other.record !== printed) masked = other;
-    }
-    if (masked.client === number && masked.record === number) emit({ client: number, record: number }, true);
-    else emit({ client: JSON.stringify(masked.client), record: JSON.stringify(masked.record) }, true);
+    const masked = reply.maskNumber(number, location) ?? (printed !== number ? reply.maskNumber(printed, location) : undefined);
+    const out = masked ?? number;
+    emit({ client: out, record: out }, true);
     number = "";
   };
 

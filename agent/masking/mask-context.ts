@@ -1,6 +1,7 @@
 // One exchange's masking state, shared by the request walkers, response walkers and stream
 // maskers: the rules split by direction, the pseudonym table, the finding counter, and whole-text
 // masking for each side.
+import { maskedDigits } from "../inspection/masked-number.js";
 import { escapeAware } from "./escape-view.js";
 import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
 import { createMatchScanner, type Match, type MatchScanner } from "./match-scanner.js";
@@ -27,6 +28,8 @@ export interface ReplyMasker {
   readonly replacer: Replacer;
   /** A whole reply text: findings masked, restorable placeholders restored for the caller. */
   mask(text: string, location: string): TwoTexts;
+  /** A JSON number's source text with the digits of every finding masked as digits (it stays a number; agent/inspection/masked-number.ts); undefined when nothing was found. */
+  maskNumber(source: string, location: string): string | undefined;
   /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
   readonly active: boolean;
   /** Whether any placeholder may be restored (streams then remember their line for restore-guard.ts). */
@@ -77,6 +80,15 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         const { matches } = replyScanner.scan(text);
         if (matches.length === 0) return { client: text, record: text };
         return applyMatches(text, table.restorable > 0 ? withholdInUrls(matches, text, 0, "") : matches, 0, text.length, location, replyReplacer);
+      },
+      maskNumber(source, location) {
+        const { matches } = replyScanner.scan(source);
+        let digits = source;
+        for (const match of matches) {
+          if (match.entry) continue; // a placeholder cannot be a number's digits
+          digits = maskedDigits(digits, match.start, match.end, replyReplacer.replace(match, location).record);
+        }
+        return digits === source ? undefined : digits;
       },
       detectorSets: responseRules.map((rule) => rule.detectors),
       refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createMaskSession } from "./mask-session.js";
 import { UninspectableReply } from "./uninspectable.js";
+import { compileDetectors } from "../../core/detectors/compile-detectors.js";
+import { playStream } from "./sse-fixtures.js";
 import { pseudonymRule, rule } from "./test-rules.js";
 
 const EMAIL = "jane.doe@example.com";
@@ -8,6 +10,7 @@ const PHONE = "+44 20 7946 0958";
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const parse = (body: Buffer) => JSON.parse(body.toString("utf8"));
 const JSON_TYPE = "application/json; charset=utf-8";
+const cards = compileDetectors({ builtins: ["payment-card"], patterns: [], words: [] });
 
 describe("response masking (whole bodies)", () => {
   it("masks chat choices' content and tool call arguments", () => {
@@ -126,5 +129,19 @@ describe("response masking (whole bodies)", () => {
     expect(session.findings().map((finding) => finding.location)).toContain("response.headers");
     const clean = { "content-type": "application/json", "x-request-id": "req_2" };
     expect(session.maskHeaders(clean)).toBe(clean);
+  });
+
+  it("masks a value in a number as digits of the same length: the number stays a number, whole and in streamed tool arguments", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule({ detectors: cards })]);
+    const whole = parse(session.maskResponse(Buffer.from('{"created":4111111111111111,"usage":{"total_tokens":4111111111111111110},"n":7}'), JSON_TYPE).client);
+    expect(whole).toEqual({ created: 1000000000000000, usage: { total_tokens: 1000000000000000000 }, n: 7 });
+    const pseudonyms = createMaskSession("openai", "/v1/chat/completions", [pseudonymRule({ detectors: cards })]);
+    const big = pseudonyms.maskResponse(Buffer.from('{"a":4111111111111111110,"b":5500005555555559}'), JSON_TYPE).client.toString();
+    expect(big).toBe('{"a":1000000000000000001,"b":1000000000000002}'); // kept as written: a double would round the first
+    let sse = "";
+    for (const piece of ['{"card":41111111', "11111111}"]) sse += `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] } }] })}\n\n`;
+    const played = playStream(createMaskSession("openai", "/v1/chat/completions", [rule({ detectors: cards })]), `${sse}data: [DONE]\n\n`);
+    const args = [...played.client.matchAll(/^data: (\{.*\})$/gm)].map((line) => JSON.parse(line[1] as string).choices[0].delta.tool_calls?.[0]?.function?.arguments ?? "").join("");
+    expect(JSON.parse(args)).toEqual({ card: 1000000000000000 });
   });
 });

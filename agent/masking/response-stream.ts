@@ -103,7 +103,7 @@ export function createResponseStream(provider: string, _path: string, context: M
         const data = draft.render(() => holder.data);
         const client = withLines(lines.client, data.client);
         const record = withLines(lines.record, data.record);
-        if (!plain) return { client, record };
+        if (!plain || draft.raw) return { client, record };
         const shared = { data: data.client, value: holder.data };
         return { client, record, parsed: { client: shared, record: data.record === data.client ? shared : undefined } };
       },

@@ -1,5 +1,5 @@
 // Masks everything inside a parsed JSON value that a provider handler has not claimed: identifiers,
-// object keys and numbers each on their own; a string that is itself a JSON document as that
+// object keys and numbers each on their own (numbers as digits, so they stay numbers); a string that is itself a JSON document as that
 // document; base64 that decodes to text as that text (re-encoded when masked; a binary payload is
 // not read: agent/inspection/base64-text.ts); every other string as a piece of loose text (joined with the pieces of the same path
 // pattern, in this value and in the events before it). Edits go into the value's draft. One masker
@@ -9,6 +9,7 @@ import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
 import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type JsonVisitor, type Place } from "./json-walk.js";
+import { jsonNumber } from "./json-body.js";
 import { createLooseStreams, type Deliver, type LooseStreams } from "./loose-streams.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
@@ -20,6 +21,8 @@ type Observe = (container: unknown, key: string | number, replaced: Spans) => vo
 export interface CleanCache {
   /** `text` masked alone (undefined: unchanged); its location, `locate(at)`, is spelled only when something is found. */
   mask<T>(text: string, at: T, locate: (at: T) => string): TwoTexts | undefined;
+  /** A number's source text with its findings masked as digits (undefined: unchanged). */
+  number<T>(source: string, at: T, locate: (at: T) => string): string | undefined;
 }
 
 const CACHED_LENGTH = 80;
@@ -48,6 +51,12 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
         return undefined;
       }
       return reply.mask(text, locate(at));
+    },
+    number(source, at, locate) {
+      if (known(source)) return undefined;
+      const masked = reply.maskNumber(source, locate(at));
+      if (masked === undefined && source.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(source);
+      return masked;
     },
   };
 }
@@ -128,8 +137,12 @@ class Masker implements ValueMasker, JsonVisitor {
 
   number(place: Place, source: string): void {
     if (!manyDigits.test(source)) return;
-    const masked = this.clean.mask(source, place, locationOf);
-    if (masked) this.draft.set(place.container, place.key, masked);
+    // Masked as digits of the same length: a number stays a number (`created`, usage, ids, seeds).
+    const masked = this.clean.number(source, place, locationOf);
+    if (masked === undefined) return;
+    const value = jsonNumber(masked);
+    this.draft.replace(place.container, place.key, value);
+    if (typeof value !== "number") this.draft.raw = true;
   }
 
   member(object: Record<string, unknown>, name: string, value: unknown): boolean {

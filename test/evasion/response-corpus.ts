@@ -81,14 +81,14 @@ add("chat", false, "audio", "message.audio.transcript", chat.whole({ audio: { id
 add("chat", false, "annotations", "message.annotations url_citation", chat.whole({ content: "see [1]", annotations: [{ type: "url_citation", url_citation: { url: `mailto:${EMAIL}`, title: `Key ${KEY}`, start_index: 4, end_index: 7 } }] }), [EMAIL, KEY]);
 add("chat", false, "array content", "content parts split across elements", chat.whole({ content: [{ type: "text", text: "write to zoe.quill@" }, { type: "text", text: "example.org now" }] }), [EMAIL]);
 add("chat", false, "json in string", "tool call arguments with a \\u0040 escape", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: `{"to":"${escapedEmail}"}` } }] }), [EMAIL]);
-add("chat", false, "numbers", "tool call arguments with a card as a number", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "pay", arguments: `{"card":${CARD_DIGITS}}` } }] }), [CARD_DIGITS]);
+add("chat", false, "numbers", "tool call arguments with a card as a number", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "pay", arguments: `{"card":${CARD_DIGITS}}` } }] }), [CARD_DIGITS], { marker: false });
 add("chat", false, "keys", "tool call arguments with an address as a key", chat.whole({ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: JSON.stringify({ [EMAIL]: "hi" }) } }] }), [EMAIL]);
 add("chat", false, "known field", "legacy function_call arguments", chat.whole({ function_call: { name: "send", arguments: JSON.stringify({ to: EMAIL }) } }), [EMAIL]);
 add("chat", false, "unknown field", "custom tool call input", chat.whole({ tool_calls: [{ id: "call_1", type: "custom", custom: { name: "shell", input: `mail ${EMAIL}` } }] }), [EMAIL]);
 add("chat", false, "unknown field", "top-level unknown object", chat.whole({ content: "ok" }, { x_debug: { note: `caller ${PHONE}`, list: [IBAN] } }), [PHONE, IBAN]);
 add("chat", false, "unknown field", "choice-level unknown field", chat.whole({ content: "ok" }, {}, { x_trace: `key ${KEY}` }), [KEY]);
 add("chat", false, "keys", "an address as an object key", chat.whole({ content: "ok" }, { metadata: { [EMAIL]: 1 } }), [EMAIL]);
-add("chat", false, "numbers", "a card as a JSON number", chat.whole({ content: "ok" }, { x_ref: Number(CARD_DIGITS) }), [CARD_DIGITS]);
+add("chat", false, "numbers", "a card as a JSON number", chat.whole({ content: "ok" }, { x_ref: Number(CARD_DIGITS) }), [CARD_DIGITS], { marker: false });
 add("chat", false, "json in string", "JSON in an unknown string field", chat.whole({ content: "ok" }, { x_payload: JSON.stringify({ a: { b: EMAIL } }).replace("@", "\\u0040") }), [EMAIL]);
 add("chat", false, "known field", "refusal", chat.whole({ refusal: `I cannot share ${SSN}` }), [SSN]);
 add("chat", false, "logprobs", "logprobs tokens, bytes and alternatives spelling the address", chat.whole({ content: `mail ${EMAIL}` }, {}, {
@@ -188,9 +188,9 @@ add("chat", true, "audio", "delta.audio.transcript split", chat.stream([{ audio:
 add("chat", true, "array content", "delta.content as an array of parts, split across chunks", chat.stream(split(text(EMAIL), 5).map((part) => ({ content: [{ type: "text", text: part }] }))), [EMAIL]);
 add("chat", true, "tool calls", "tool call deltas without index", chat.stream([{ tool_calls: [{ id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }, ...chars(JSON.stringify({ to: EMAIL })).map((piece) => ({ tool_calls: [{ function: { arguments: piece } }] }))], "tool_calls"), [EMAIL]);
 add("chat", true, "tool calls", "tool call arguments with an escape cut in the middle", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }, ...['{"to":"zoe.quill\\u00', '40example.org"}'].map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [EMAIL]);
-add("chat", true, "numbers", "tool call arguments with a card as a number, split", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "pay", arguments: "" } }] }, ...split(`{"card":${CARD_DIGITS}}`, 4).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [CARD_DIGITS]);
-add("chat", true, "numbers", "tool call arguments with a card in exponent form", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "pay", arguments: "" } }] }, ...split(`{"card":4.539148803436467e15}`, 3).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [CARD_DIGITS]);
-add("chat", false, "numbers", "a card in exponent form", `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"x_ref":4.539148803436467e15}`, [CARD_DIGITS]);
+add("chat", true, "numbers", "tool call arguments with a card as a number, split", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "pay", arguments: "" } }] }, ...split(`{"card":${CARD_DIGITS}}`, 4).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [CARD_DIGITS], { marker: false });
+add("chat", true, "numbers", "tool call arguments with a card in exponent form", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "pay", arguments: "" } }] }, ...split(`{"card":4.539148803436467e15}`, 3).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [CARD_DIGITS], { marker: false });
+add("chat", false, "numbers", "a card in exponent form", `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"x_ref":4.539148803436467e15}`, [CARD_DIGITS], { marker: false });
 add("chat", true, "tool calls", "two interleaved tool calls", chat.stream(chars(JSON.stringify({ to: EMAIL })).flatMap((piece) => [0, 1].map((index) => ({ tool_calls: [{ index, function: { arguments: piece } }] }))), "tool_calls"), [EMAIL]);
 add("chat", true, "unknown field", "an unknown delta field split", chat.stream([...split(`ref ${IBAN}`, 6).map((x_note) => ({ x_note })), { content: "ok" }]), [IBAN]);
 add("chat", true, "unknown field", "an unknown nested delta object split", chat.stream(split(`mail ${EMAIL}`, 4).map((text) => ({ x_extra: { detail: { text } } }))), [EMAIL]);
@@ -329,7 +329,7 @@ add("anthropic", true, "citations", "citations_delta", anthropic.stream([
   ["content_block_stop", { index: 0 }],
 ]), [SSN, EMAIL]);
 add("anthropic", true, "tool use", "input_json_delta with an escape cut in the middle", anthropic.stream(anthropic.block(0, { type: "tool_use", id: "tu", name: "send", input: {} }, "input_json_delta", "partial_json", ['{"to":"zoe.quill\\u00', '40example.org"}'])), [EMAIL]);
-add("anthropic", true, "numbers", "input_json_delta with a card number split", anthropic.stream(anthropic.block(0, { type: "tool_use", id: "tu", name: "pay", input: {} }, "input_json_delta", "partial_json", split(`{"card": ${CARD_DIGITS}}`, 5))), [CARD_DIGITS]);
+add("anthropic", true, "numbers", "input_json_delta with a card number split", anthropic.stream(anthropic.block(0, { type: "tool_use", id: "tu", name: "pay", input: {} }, "input_json_delta", "partial_json", split(`{"card": ${CARD_DIGITS}}`, 5))), [CARD_DIGITS], { marker: false });
 add("anthropic", true, "unknown field", "a value in content_block_start of a server tool", anthropic.stream([
   ["content_block_start", { index: 0, content_block: { type: "server_tool_use", id: "st", name: "web_search", input: { query: `find ${PHONE}` } } }],
   ["content_block_stop", { index: 0 }],
@@ -439,6 +439,13 @@ const afterStop: [string, [string, Json][]][] = [
   ["input_json_delta after content_block_stop", [["content_block_start", { index: 0, content_block: { type: "tool_use", id: "tu", name: "send", input: {} } }], ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"to":"zoe.quill@' } }], ["content_block_stop", { index: 0 }], ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: 'example.org"}' } }]]],
 ];
 for (const [name, events] of afterStop) add("anthropic", true, "after the end", name, anthropic.stream(events), whole(name) ? [EMAIL, "zoe.quill@"] : [EMAIL]);
+
+// ── numbers stay numbers ─────────────────────────────────────────────────────────────────────
+// A value in a JSON number is masked as digits of the same length (agent/inspection/masked-number.ts),
+// never as a marker string: `created`, usage counts and ids keep their type for the SDKs.
+add("chat", false, "numbers", "a phone number in created and in usage counts", chat.whole({ content: "ok" }, { created: 4155550133, usage: { prompt_tokens: 4155550133, completion_tokens: 1, total_tokens: 4155550134 } }), ["4155550133"], { marker: false });
+add("chat", true, "numbers", "a phone number in a chunk's created", chat.stream([chat.chunk({ content: "ok" }, { created: 4155550133 })]), ["4155550133"], { marker: false });
+add("anthropic", false, "numbers", "a card in usage", anthropic.whole([{ type: "text", text: "ok" }], { usage: { input_tokens: Number(CARD_DIGITS), output_tokens: 1 } }), [CARD_DIGITS], { marker: false });
 
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;
