@@ -1,27 +1,57 @@
 // E-mail addresses: a dot-atom local part (RFC 5322 without quoted strings or comments), "@", and a
-// domain of DNS labels ending in an alphabetic top-level label. Validated after the pattern: no
-// ".." in the local part, at most 254 characters. A TLD that is a file extension is no TLD: an
-// asset written with a density suffix (`icon@2x.png`) is not an address, and a file named after one
-// (`jane@example.com.txt`) holds the address without its extension.
-import { regexDetector, type Detector } from "./detector.js";
+// domain of DNS labels ending in an alphabetic top-level label. Found from each "@": the local
+// part is what stands before it of [A-Za-z0-9._%+-], at most the 64 characters RFC 5321 allows,
+// beginning with a letter or digit and after the last ".." — so an address glued to a longer run
+// (`bbbb…bbzoe.quill@…`, `x..zoe.quill@…`) is found, its last 64 characters of local part masked,
+// instead of the whole candidate being refused. A TLD that is a file extension is no TLD: an asset
+// written with a density suffix (`icon@2x.png`) is not an address, and a file named after one
+// (`jane@example.com.txt`) holds the address without its extension. At most 254 characters.
+import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
 
 // File extensions that are not top-level domains; ".py", ".sh", ".rs", ".md" are real TLDs and stay.
 const assetExtensions = ["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "html", "htm", "txt", "wasm", "map", "lock"];
 const asset = `(?:${assetExtensions.join("|")})(?![A-Za-z0-9-])`;
-
-const local = "[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?";
 const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-// The address ends at its TLD; a file extension after it (`jane@example.com.txt`, a file named
-// after an address) is not part of it, but an address never ends in one (`icon@2x.png`).
-const pattern = new RegExp(`(?<![A-Za-z0-9._%+-])${local}@(?:${label}\\.)+(?!${asset})[A-Za-z]{2,63}(?![A-Za-z0-9-]|\\.(?!${asset})[A-Za-z0-9])`, "gi");
+// The domain right after "@": it ends at its TLD; a file extension after it (`jane@example.com.txt`,
+// a file named after an address) is not part of it, but an address never ends in one (`icon@2x.png`).
+const domain = new RegExp(`(?:${label}\\.)+(?!${asset})[A-Za-z]{2,63}(?![A-Za-z0-9-]|\\.(?!${asset})[A-Za-z0-9])`, "y");
 
-function valid(value: string): boolean {
-  if (value.length > 254) return false;
-  const at = value.indexOf("@");
-  return !value.slice(0, at).includes("..");
+const MAX_LOCAL = 64;
+const MAX_LENGTH = 254;
+const inLocal = alphabet("A-Za-z0-9._%+-");
+const inAlphabet = alphabet("A-Za-z0-9._%+@-");
+const isAlphanumeric = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122);
+
+// Where the local part before the "@" at `at` starts (`at` when there is none), not before `floor`.
+function localStart(text: string, at: number, floor: number): number {
+  let start = at;
+  while (start > floor && at - start < MAX_LOCAL && inLocal(text.charCodeAt(start - 1))) start--;
+  const dots = text.lastIndexOf("..", at - 1);
+  if (dots >= start) start = dots + 2;
+  while (start < at && !isAlphanumeric(text.charCodeAt(start))) start++;
+  return start;
+}
+
+function find(text: string): Finding[] {
+  const findings: Finding[] = [];
+  let floor = 0; // the end of the last finding: findings never overlap
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    if (at < floor) continue;
+    const start = localStart(text, at, floor);
+    // The local part ends with no dot (dot-atom).
+    if (start === at || text.charCodeAt(at - 1) === 46) continue;
+    domain.lastIndex = at + 1;
+    const match = domain.exec(text);
+    if (!match) continue;
+    const end = at + 1 + match[0].length;
+    if (end - start > MAX_LENGTH) continue;
+    findings.push({ detector: "email", start, end, value: text.slice(start, end) });
+    floor = end;
+  }
+  return findings;
 }
 
 /** The e-mail detector. */
 export function emailDetector(): Detector {
-  return regexDetector({ name: "email", pattern, maxLength: 254, alphabet: "A-Za-z0-9._%+@-", validate: valid, requires: "@" });
+  return { name: "email", maxLength: MAX_LENGTH, find, holdFrom: (text) => trailingRun(text, inAlphabet, MAX_LENGTH) };
 }

@@ -29,6 +29,16 @@ describe("phone detector", () => {
     checkCorpus(us, ["(415) 555-2671", "415-555-2671", "415.555.2671", "+44 20 7946 0958"], [...lookAlikes, "020 7946 0958"]);
   });
 
+  it("finds a number with digits around it, not a national number inside a longer run (red team M3)", () => {
+    const found = (detector: typeof us, text: string) => detector.find(text).map((finding) => finding.value);
+    expect(found(international, "call +1 415 555 0133 12 now")).toEqual(["+1 415 555 0133"]);
+    expect(found(international, "call +1415555013312")).toEqual(["+14155550133"]);
+    expect(found(us, "call (415) 555-0133 12")).toEqual(["(415) 555-0133"]);
+    expect(found(us, "ref 12 415 555 0133")).toEqual(["415 555 0133"]);
+    expect(found(us, "order 41555501331234")).toEqual([]);
+    checkHold(us, "call +1 415 555 0133 12 or (415) 555-0133 7 and +1415555013312 done");
+  });
+
   it("includes an extension", () => {
     expect(us.find("call (213) 373-4253 ext. 1234 now").map((finding) => finding.value)).toEqual(["(213) 373-4253 ext. 1234"]);
   });

@@ -8,6 +8,11 @@
 // the policy's or the deployment's, US by default), each by its own plan. "00"-prefixed international forms are read as national digits of the
 // default region, as the library does.
 //
+// A candidate the library refuses whole is tried again without the groups around it (a number
+// followed or preceded by other digits: `call +1 415 555 0133 12`), and a `+` number written
+// without separators without its last digits; a national number glued inside a longer run of
+// digits is not looked for (order numbers and ids would drown the real ones).
+//
 // Speed: the library scans ~1 MB/s. Only windows around digit runs that could be a phone number
 // (see the candidate pattern below) are handed to it, each widened to the surrounding whitespace
 // so it sees the same context (letters and dates beside the number) as in the whole text. Text without such runs costs one
@@ -103,6 +108,36 @@ function hold(text: string): number {
   return Math.min(run, trailingRun(text.slice(0, text.length - extension[0].length), inAlphabet, maxLength - 14));
 }
 
+// Sub-candidates of a candidate the library refused whole, in the order they are tried: whole
+// groups dropped from its end (`+1 415 555 0133 12`), from its start when it has no `+` and ten
+// digits or more are left, and for a `+` number written without separators, digits dropped from
+// its end (`+1415555013312`). Each is asked on its own; the first the library accepts is the finding.
+const groupPattern = /\d+/g;
+function* subCandidates(text: string, from: number, to: number): Generator<[number, number]> {
+  const groups: Array<[number, number]> = [];
+  groupPattern.lastIndex = 0;
+  const candidate = text.slice(from, to);
+  for (let group = groupPattern.exec(candidate); group !== null; group = groupPattern.exec(candidate)) groups.push([from + group.index, from + group.index + group[0].length]);
+  const plus = /^[+＋]/.test(candidate);
+  for (let drop = 1; drop <= 3 && drop < groups.length; drop++) yield [from, groups[groups.length - 1 - drop]![1]];
+  // From the start only when ten digits or more are left (`12 415 555 0133`): a shorter rest is
+  // too often another valid number of the region (`020 7946 0958` without `020`).
+  if (!plus) for (let drop = 1; drop <= 2 && drop < groups.length; drop++) if (digitCount(text.slice(groups[drop]![0], to)) >= 10) yield [groups[drop]![0], to];
+  if (plus && groups.length === 1) for (let drop = 1; drop <= 4; drop++) yield [from, to - drop];
+}
+
+function numberInside(text: string, from: number, to: number, searches: readonly { defaultCountry?: CountryCode }[]): Finding | undefined {
+  for (const [start, end] of subCandidates(text, from, to)) {
+    const piece = text.slice(start, end);
+    if (digitCount(piece) < minDigits) continue;
+    for (const search of searches) {
+      const found = findPhoneNumbersInText(piece, search).find((number) => number.startsAt === 0 || number.endsAt === piece.length);
+      if (found) return balanced(text, start + found.startsAt, start + found.endsAt);
+    }
+  }
+  return undefined;
+}
+
 export interface PhoneOptions {
   /** ISO 3166 alpha-2 region whose national numbers are also found; absent = international only. */
   region?: string;
@@ -173,8 +208,16 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
         }
         const window = text.slice(start, end);
         asked = true;
+        const before = findings.length;
         for (const search of searches) {
           for (const found of findPhoneNumbersInText(window, search)) findings.push(balanced(text, start + found.startsAt, start + found.endsAt));
+        }
+        // A candidate the library found nothing in may hold a number with digits around it.
+        for (const [from, to] of candidates) {
+          if (findings.slice(before).some((finding) => finding.start < to && finding.end > from)) continue;
+          if (cpuMs() > deadline) break;
+          const inside = numberInside(text, from, to, searches);
+          if (inside) findings.push(inside);
         }
       }
       if (asked && findings.length === 0) memo.add(text);

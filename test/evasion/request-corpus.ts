@@ -324,5 +324,25 @@ const prose = "The quarterly report covers revenue, costs and outlook, e.g. a ha
 add("long prompt", "1 MB of prose with one-letter words, an e-mail at the end", "openai", chat(`${prose} mail ${EMAIL}`), [EMAIL]);
 add("long prompt", "1 MB over 20 messages, the keyword in the last", "openai", json({ model: "m", messages: Array.from({ length: 20 }, (_, index) => ({ role: "user", content: prose.slice(0, 52_000) + (index === 19 ? ` about ${KEYWORD}` : "") })) }), [], "denied");
 
+// 13. A value inside a longer run, and numbers in other spellings: found where it sits (red team M3, M5).
+const inside: Record<string, [string, string]> = {
+  "an international number followed by digits": ["call +1 415 555 0133 12 now", PHONE],
+  "a national number followed by digits": ["call (415) 555-0133 12 now", PHONE],
+  "a card followed by three digits": [`card ${CARD} 123`, CARD],
+  "a card with a leading zero": ["card 04111111111111111", CARD],
+  "a card after a comma (CSV)": ["jane,doe,4111111111111111,12/29", CARD],
+  "card groups on separate lines": ["card\n4111\n1111\n1111\n1111", CARD],
+  "card groups on CRLF lines": ["card\r\n4111\r\n1111\r\n1111\r\n1111", CARD],
+  "card groups with long separators": ["4111 -- 1111 -- 1111 -- 1111", CARD],
+  "a card glued to letters": ["card4111111111111111ok", CARD],
+  "an e-mail after 70 letters": [`mail ${"b".repeat(70)}${EMAIL}`, EMAIL],
+  "an e-mail after x..": [`mail x..${EMAIL}`, EMAIL],
+};
+for (const [name, [text, secret]] of Object.entries(inside)) add("inside a longer run", name, "openai", chat(text), [secret]);
+const numberSpellings = ["4111111111111111.0", "4111111111111111.00", "-4111111111111111", "4111111111111111e0", "4.111111111111111e15", "4111111111111111000000000000000", "41111111111111110e-1"];
+for (const spelling of numberSpellings) {
+  add("number spelling", `a card as the JSON number ${spelling}`, "openai", `{"model":"m","messages":[{"role":"user","content":"hi"}],"n":${spelling}}`, [CARD]);
+}
+
 /** Every case of the corpus. */
 export const REQUEST_CASES: readonly RequestCase[] = [...cases, ...READING_CASES];

@@ -70,6 +70,14 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["named character references in an address", "zoe.quill&commat;example&period;org", EMAIL],
   ["an ideographic full stop in the domain", "zoe.quill@example\u3002org", EMAIL],
   ["dingbat digits of a card", "❹❺❸❾ ➀❹➇➇ ⓿❸❹❸ ❻❹❻❼", CARD],
+  // A value inside a longer run (red team M3).
+  ["a card after a comma", "x,4539148803436467,y", CARD],
+  ["card groups on separate lines", "4539\n1488\n0343\n6467", CARD],
+  ["a card followed by three digits", "4539 1488 0343 6467 123", CARD],
+  ["a card with a leading zero", "04539148803436467", CARD],
+  ["an international number followed by digits", "+44 20 7946 0958 12", PHONE],
+  ["an address after 70 letters", `${"b".repeat(70)}${EMAIL}`, EMAIL],
+  ["an address after x..", `x..${EMAIL}`, EMAIL],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
@@ -89,6 +97,10 @@ add("chat", false, "unknown field", "top-level unknown object", chat.whole({ con
 add("chat", false, "unknown field", "choice-level unknown field", chat.whole({ content: "ok" }, {}, { x_trace: `key ${KEY}` }), [KEY]);
 add("chat", false, "keys", "an address as an object key", chat.whole({ content: "ok" }, { metadata: { [EMAIL]: 1 } }), [EMAIL]);
 add("chat", false, "numbers", "a card as a JSON number", chat.whole({ content: "ok" }, { x_ref: Number(CARD_DIGITS) }), [CARD_DIGITS], { marker: false });
+// Numbers in other spellings (red team M5): the digits a number denotes are matched.
+for (const spelling of [`${CARD_DIGITS}.0`, `-${CARD_DIGITS}`, `${CARD_DIGITS}e0`, "4.539148803436467e15", `${CARD_DIGITS}000000000000000`]) {
+  add("chat", false, "numbers", `a card as the JSON number ${spelling}`, JSON.stringify(chat.whole({ content: "ok" }, { x_ref: "NUMBER" })).replace('"NUMBER"', spelling), [CARD_DIGITS], { marker: false });
+}
 add("chat", false, "json in string", "JSON in an unknown string field", chat.whole({ content: "ok" }, { x_payload: JSON.stringify({ a: { b: EMAIL } }).replace("@", "\\u0040") }), [EMAIL]);
 add("chat", false, "known field", "refusal", chat.whole({ refusal: `I cannot share ${SSN}` }), [SSN]);
 add("chat", false, "logprobs", "logprobs tokens, bytes and alternatives spelling the address", chat.whole({ content: `mail ${EMAIL}` }, {}, {
