@@ -91,4 +91,20 @@ describe("SSE masking: other stream shapes", () => {
     // After another event the held text had to go with the finish chunk: the rest is masked from its start.
     expect(contents(continued(data({ ...base, choices: [], usage: { total_tokens: 1 } })))).toBe("mail jane.doe@[EMAIL]");
   });
+
+  it("reads identifiers in deltas joined, as openai-python appends them, holding a chunk for the next chunk only", () => {
+    const stream = createMaskSession("openai", "/v1/chat/completions", [rule()]).responseStream();
+    const push = (sse: string) => stream.push(Buffer.from(sse)).client.toString();
+    const call = (fields: object) => chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...fields }] }, finish_reason: null }]);
+    expect(push(call({ id: "call_1", type: "function", function: { name: "jane.doe@", arguments: "" } }))).toBe(""); // the name may go on
+    expect(push(call({ function: { name: "example.com", arguments: "{" } }))).toBe(""); // and may still go on
+    const out = push(call({ function: { arguments: "}" } })); // a chunk without it: settled
+    const names = [...out.matchAll(/"name":"([^"]*)"/g)].map((match) => match[1]);
+    expect(names.join("")).toBe("[EMAIL]");
+    expect(out).toContain('"id":"call_1"');
+    // A role alone waits for the next chunk, then goes out as it was.
+    const roles = createMaskSession("openai", "/v1/chat/completions", [rule()]).responseStream();
+    expect(roles.push(Buffer.from(chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]))).client.toString()).toBe("");
+    expect(roles.push(Buffer.from(chunk([{ index: 0, delta: { content: "Hi" }, finish_reason: null }]))).client.toString()).toContain('"role":"assistant"');
+  });
 });

@@ -1,7 +1,8 @@
 // SSE masking for OpenAI chat completion chunks (and compatible servers). Every string inside a
 // choice's `delta` is a delta by the API's own rule, whatever its name (`content`, `refusal`,
 // `reasoning_content`, `reasoning`, `audio.transcript`, content parts' `text`, tool calls'
-// `function.arguments` as JSON…), except identifiers (`role`, `id`, `type`, `name`), which arrive whole.
+// `function.arguments` as JSON…), except identifiers (`role`, `id`, `type`, `name`), which arrive whole
+// — those (but `type`) are still read joined per choice and path, as openai-python appends them.
 // Each is a text stream per choice and path (tool calls told apart by their `index`, or all joined
 // when they have none); a chunk carries what its streams release now, the chunk with the choice's
 // `finish_reason` also what they still held, placed at the same path — after waiting for the next
@@ -13,6 +14,7 @@
 import { readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
 import { isIdentityKey } from "./json-walk.js";
+import { createLooseStreams } from "./loose-streams.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import type { Draft } from "./event-draft.js";
 import type { TwoTexts } from "./replacer.js";
@@ -51,7 +53,8 @@ function pathOf(trail: Trail): Segment[] {
   return path;
 }
 
-function deltaStrings(delta: Json): DeltaString[] {
+/** The strings of `delta`: text (streamed), and identifiers other than `type` into `identifiers` when given. */
+function deltaStrings(delta: Json, identifiers?: DeltaString[]): DeltaString[] {
   const found: DeltaString[] = [];
   const visit = (value: unknown, container: Json | unknown[], key: string | number, trail: Trail, pathKey: string) => {
     if (typeof value === "string") return void found.push({ container, key, value, trail, pathKey });
@@ -71,7 +74,11 @@ function deltaStrings(delta: Json): DeltaString[] {
     if (!object) return;
     for (const member in object) {
       const inner = object[member];
-      if (typeof inner === "string" && isIdentityKey(member)) continue; // arrives whole: the generic pass masks it alone
+      if (typeof inner === "string" && isIdentityKey(member)) {
+        // Sent whole, but openai-python appends them too (all but `type`; @openai/agents a function's name).
+        if (member !== "type") identifiers?.push({ container: object, key: member, value: inner, trail, pathKey: `${pathKey}.${member}` });
+        continue;
+      }
       if (typeof inner !== "string" && (typeof inner !== "object" || inner === null)) continue;
       visit(inner, object, member, { segment: { key: member }, up: trail }, `${pathKey}.${member}`);
     }
@@ -157,6 +164,11 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     }
   };
 
+  // Identifiers in deltas (`role`, a tool call's `id` and `function.name`…), joined per choice and
+  // path the way openai-python accumulates them: a chunk holding one waits only while it may go on
+  // into the next chunk carrying it (loose-streams.ts), which is at most until the next chunk.
+  const identifiers = createLooseStreams(reply);
+
   // Finish chunks waiting for the next event (see resolveFinishes), by choice.
   const finishes = new Map<number, (flush: boolean) => void>();
   const holding = (choice: number) => [...byKey.values()].some((entry) => entry.choice === choice && !entry.stream.finished && entry.stream.holding);
@@ -183,7 +195,13 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     const delta = objectAt(choice.delta) ?? (finishing ? (choice.delta = {}) : undefined);
     const logprobs = objectAt(choice.logprobs);
     const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
-    for (const found of delta ? deltaStrings(delta) : []) {
+    const named: DeltaString[] = [];
+    const strings = delta ? deltaStrings(delta, named) : [];
+    for (const found of named) {
+      identifiers.piece(`${index}|${found.pathKey}`, found.value, location(index, found.pathKey), draft.later(found.container, found.key));
+      claim(found.container, found.key);
+    }
+    for (const found of strings) {
       const encoded = found.value.length >= 256 ? readBase64(found.value) : undefined;
       if (encoded && "binary" in encoded) {
         // A binary chunk (audio data): not text, passes as it is only if every rule allows binary parts.
@@ -238,7 +256,10 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     event({ event, data, draft, claims }) {
       const chunk = objectAt(data);
       resolveFinishes(chunk);
-      if (data === undefined && event.data?.trim() === "[DONE]") return flushAll();
+      if (data === undefined && event.data?.trim() === "[DONE]") {
+        identifiers.finish();
+        return flushAll();
+      }
       if (!chunk || !Array.isArray(chunk.choices)) return undefined;
       const { id, object, created, model, system_fingerprint, service_tier } = chunk;
       template = { id, object, created, model, system_fingerprint, service_tier };
@@ -246,10 +267,12 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
         const object = objectAt(choice);
         if (object) maskChoice(object, position, draft, (container, key) => claims.claim(container, key));
       });
+      identifiers.endEvent();
       return [];
     },
     end() {
       resolveFinishes(undefined);
+      identifiers.finish();
       return flushAll();
     },
   };

@@ -459,6 +459,21 @@ add("chat", false, "numbers", "a phone number in created and in usage counts", c
 add("chat", true, "numbers", "a phone number in a chunk's created", chat.stream([chat.chunk({ content: "ok" }, { created: 4155550133 })]), ["4155550133"], { marker: false });
 add("anthropic", false, "numbers", "a card in usage", anthropic.whole([{ type: "text", text: "ok" }], { usage: { input_tokens: Number(CARD_DIGITS), output_tokens: 1 } }), [CARD_DIGITS], { marker: false });
 
+// ── identifiers openai-python appends ────────────────────────────────────────────────────────
+// Its accumulator joins every string of a choice's delta but `index` and `type` (tool call ids and
+// function names included; @openai/agents joins the name too): a value split over them is read joined.
+const toolCall = (fields: Json) => ({ tool_calls: [{ index: 0, ...fields }] });
+const identifierSplits: [string, (Json | string)[]][] = [
+  ["a function name split over two deltas", [toolCall({ id: "call_1", type: "function", function: { name: "zoe.quill@", arguments: "" } }), toolCall({ function: { name: "example.org", arguments: "{}" } })]],
+  ["a tool call id split over two deltas", [toolCall({ id: "call zoe.quill@", type: "function", function: { name: "f", arguments: "" } }), toolCall({ id: "example.org", function: { arguments: "{}" } })]],
+  ["a function name split over three deltas", [toolCall({ id: "call_1", type: "function", function: { name: "zoe.", arguments: "" } }), toolCall({ function: { name: "quill@exa" } }), toolCall({ function: { name: "mple.org", arguments: "{}" } })]],
+  ["a legacy function_call name split", [{ function_call: { name: "zoe.quill@", arguments: "" } }, { function_call: { name: "example.org", arguments: "{}" } }]],
+  ["a role split over two deltas", [{ role: "zoe.quill@" }, { role: "example.org", content: "hi" }]],
+  ["an audio id split over two deltas", [{ audio: { id: "zoe.quill@" } }, { audio: { id: "example.org", transcript: "hi" } }]],
+  ["a function name split, another tool call between", [toolCall({ id: "call_1", type: "function", function: { name: "zoe.quill@", arguments: "" } }), { tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "g", arguments: "{}" } }] }, toolCall({ function: { name: "example.org", arguments: "{}" } })]],
+];
+for (const [name, chunks] of identifierSplits) add("chat", true, "identifiers", name, chat.stream(chunks, "tool_calls"), [EMAIL]);
+
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;
 
