@@ -12,10 +12,12 @@ import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0009-session-
 /** Arbitrary constant naming the advisory lock held by the replica indexing a round. */
 export const SEARCH_INDEX_LOCK = 7_300_016;
 
-// Sessions per round, counting a 'sessions' entry as the most it may list (its payload is not read
-// to choose the range); each session costs PostgreSQL ~60–100 µs to index here (to_tsvector over
-// ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
-const ROUND_SESSIONS = 2000;
+/**
+ * Sessions per round by default, counting a 'sessions' entry as the most it may list (its payload
+ * is not read to choose the range); each session costs PostgreSQL ~60–100 µs to index here
+ * (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
+ */
+export const ROUND_SESSIONS = 2000;
 const SESSIONS_ENTRY_WEIGHT = 1000;
 
 const INSERT_VECTORS = `insert into exchange_search (id, vector)
@@ -60,9 +62,9 @@ export interface RoundResult {
 
 /**
  * One round in `tx`: under the indexing lock (try: a replica already at it makes this a no-op),
- * indexes the sessions named by the entries after the watermark (up to ROUND_SESSIONS) and moves it.
+ * indexes the sessions named by the entries after the watermark (about `roundSessions`) and moves it.
  */
-export async function indexRound(tx: EntityManager): Promise<RoundResult> {
+export async function indexRound(tx: EntityManager, roundSessions = ROUND_SESSIONS): Promise<RoundResult> {
   const [lock] = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [SEARCH_INDEX_LOCK]);
   if (!lock?.locked) return { locked: false, indexed: 0, more: false };
   const [progress] = await tx.execute<{ seq: string | number }[]>("select seq from search_index_progress where id = 1");
@@ -70,11 +72,11 @@ export async function indexRound(tx: EntityManager): Promise<RoundResult> {
   const head = (await chainHead(tx)).seq;
   if (head <= from) return { locked: true, indexed: 0, more: false };
   const entries = await tx.execute<{ seq: string | number; type: string }[]>(
-    `select seq, type from audit_log where seq > ? and seq <= ? and type in ('session', 'sessions') order by seq limit ${ROUND_SESSIONS}`,
+    `select seq, type from audit_log where seq > ? and seq <= ? and type in ('session', 'sessions') order by seq limit ${Math.trunc(roundSessions)}`,
     [from, head],
   );
   let to = head;
-  let budget = ROUND_SESSIONS;
+  let budget = roundSessions;
   for (const [i, entry] of entries.entries()) {
     budget -= entry.type === "sessions" ? SESSIONS_ENTRY_WEIGHT : 1;
     if (budget < 0 && i > 0) {
@@ -83,7 +85,7 @@ export async function indexRound(tx: EntityManager): Promise<RoundResult> {
     }
   }
   // A full read may have stopped short of the head: the watermark moves to its last entry.
-  if (budget >= 0 && entries.length === ROUND_SESSIONS) to = Number(entries.at(-1)!.seq);
+  if (budget >= 0 && entries.length === Math.trunc(roundSessions)) to = Number(entries.at(-1)!.seq);
   const inserted = entries.length === 0 ? [] : await tx.execute<{ id: string }[]>(
     `${INSERT_VECTORS} join (
        select a.payload->>'session' as id from audit_log a where a.seq > ? and a.seq <= ? and a.type = 'session'

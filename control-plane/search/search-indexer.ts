@@ -8,13 +8,16 @@ import type { Logger } from "pino";
 import { chainHead } from "../audit/audit-log.js";
 import type { Database } from "../storage/database.js";
 import type { CommitObserver } from "../storage/exchanges.js";
-import { indexRound, indexSessions, type SearchIndexLag, searchIndexLag } from "./search-index.js";
+import { indexRound, indexSessions, ROUND_SESSIONS, type SearchIndexLag, searchIndexLag } from "./search-index.js";
 import { noSearchIndexMetrics, type SearchIndexMetrics } from "./search-index-metrics.js";
 
 /** Default: look for unindexed sessions every 250 ms (and after every local commit). */
 export const DEFAULT_SEARCH_POLL_MS = 250;
 /** Default bound on the lag before commits index their own sessions. */
 export const DEFAULT_SEARCH_MAX_LAG_MS = 10_000;
+// PGlite is one session in the control plane's process: a round holds every other statement up,
+// so rounds there are shorter (and more of them).
+const PGLITE_ROUND_SESSIONS = 200;
 
 /** How the indexer runs. */
 export interface SearchIndexerOptions {
@@ -67,7 +70,7 @@ export function startSearchIndexer(options: SearchIndexerOptions): SearchIndexer
       again = false;
       const lag = await measure();
       if (lag.entries === 0 || closed) return;
-      const result = await db.transaction((tx) => indexRound(tx));
+      const result = await db.transaction((tx) => indexRound(tx, db.flavour === "pglite" ? PGLITE_ROUND_SESSIONS : ROUND_SESSIONS));
       metrics.indexed(result.indexed);
       // Another replica holds the lock: it indexes, this one keeps measuring on its poll.
       if (!result.locked) return;
