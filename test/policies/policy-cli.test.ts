@@ -63,7 +63,7 @@ describe("policy resource files", () => {
     ["kind: Policy\nname: p\npriority: 2.5\naction: allow\n", 3, /priority must be a whole number/],
     ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerHour: 5 }\n", 4, /unknown field "requestsPerHour" \(known fields: requestsPerMinute, tokensPerHour, scope, onStoreDown\)/],
     ["kind: Policy\nname: p\naction: allow\nlimits: { requestsPerMinute: -1 }\n", 4, /requestsPerMinute must be between 0 and 4294967295/],
-    ["kind: Policy\nname: p\nmatch: { words: [x] }\n", 3, /unknown field "words" \(known fields: keywords, patterns\)/],
+    ["kind: Policy\nname: p\nmatch: { words: [x] }\n", 3, /unknown field "words" \(known fields: keywords, patterns, keywordMatch\)/],
     ["kind: Policy\nname: p\nwhen: [1]\n", 3, /when must be a string/],
   ]);
 });

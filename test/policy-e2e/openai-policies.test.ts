@@ -74,9 +74,11 @@ describe("policies through the openai client", () => {
     const exchange = await bed.recorded(session);
     expect(exchange).toMatchObject({ verdict: Verdict.DENIED, policy: "no-ssn-keywords", status: 403 });
     expect(exchange.reason.toLowerCase()).not.toContain("social security");
-    // Written without its space it is still the phrase; inside a longer word it is not.
+    // keywordMatch auto: written without its space, or running on into a longer word, it is still
+    // the phrase; words that only share its letters are not.
     expect((await chat("socialsecurity is one word")).ok).toBe(false);
-    expect((await chat("the social securityguard union")).ok).toBe(true);
+    expect((await chat("the social securityguard union")).ok).toBe(false);
+    expect((await chat("the socialist security council")).ok).toBe(true);
   });
 
   it("decides on groups and model with CEL", async () => {
