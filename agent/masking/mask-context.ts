@@ -8,7 +8,7 @@ import { createMatchScanner, type Match, type MatchScanner } from "./match-scann
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
-import { withholdInUrls } from "./restore-guard.js";
+import { withholdInUrls, withoutRestoring } from "./restore-guard.js";
 
 /** What the request side masks with. */
 export interface PromptMasker {
@@ -26,8 +26,8 @@ export interface PromptMasker {
 export interface ReplyMasker {
   readonly scanner: MatchScanner;
   readonly replacer: Replacer;
-  /** A whole reply text: findings masked, restorable placeholders restored for the caller. */
-  mask(text: string, location: string): TwoTexts;
+  /** A whole reply text: findings masked, restorable placeholders restored for the caller (outside URLs; never when `restore` is false). */
+  mask(text: string, location: string, restore?: boolean): TwoTexts;
   /** A JSON number's source text with the digits of every finding masked as digits (it stays a number; agent/inspection/masked-number.ts); undefined when nothing was found. */
   maskNumber(source: string, location: string): string | undefined;
   /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
@@ -76,10 +76,11 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
     reply: {
       scanner: replyScanner,
       replacer: replyReplacer,
-      mask(text, location) {
+      mask(text, location, restore = true) {
         const { matches } = replyScanner.scan(text);
         if (matches.length === 0) return { client: text, record: text };
-        return applyMatches(text, table.restorable > 0 ? withholdInUrls(matches, text, 0, "") : matches, 0, text.length, location, replyReplacer);
+        const kept = table.restorable === 0 ? matches : restore ? withholdInUrls(matches, text, 0, "") : withoutRestoring(matches);
+        return applyMatches(text, kept, 0, text.length, location, replyReplacer);
       },
       maskNumber(source, location) {
         const { matches } = replyScanner.scan(source);

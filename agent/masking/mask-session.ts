@@ -28,7 +28,7 @@ export interface MaskSession {
    * push() and end() throw UninspectableReply when the stream cannot be read.
    */
   responseStream(): ResponseStream;
-  /** The reply's headers with every value masked like reply text, and every header whose name holds a value dropped (same object when nothing matched). */
+  /** The reply's headers with every value masked like reply text (placeholders never restored: a header is no text the model wrote, and browsers follow Location, Link, Refresh, Set-Cookie), and every header whose name holds a value dropped (same object when nothing matched). */
   maskHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
   /** Whether the reply must be read at all: a rule masks responses, or a placeholder may need restoring. */
   readonly inspectsReplies: boolean;
@@ -88,13 +88,13 @@ export function createMaskSession(provider: string, path: string, rules: readonl
         if (Array.isArray(value)) {
           let masked: string[] | undefined;
           for (let index = 0; index < value.length; index++) {
-            const found = clean.mask(value[index]!, name, headerLocation);
+            const found = clean.mask(value[index]!, name, headerLocation, false);
             if (found) (masked ??= [...value])[index] = found.client;
           }
           if (masked) (out ??= { ...headers })[name] = masked;
           continue;
         }
-        const found = clean.mask(String(value), name, headerLocation);
+        const found = clean.mask(String(value), name, headerLocation, false);
         if (found) (out ??= { ...headers })[name] = found.client;
       }
       return out ?? headers;

@@ -40,3 +40,8 @@ export function withholdInUrls(matches: Match[], text: string, from: number, lin
   }
   return out ?? matches;
 }
+
+/** `matches` with no placeholder restored (headers: the caller's code reads them, a browser follows them; they are not the model's text). */
+export function withoutRestoring(matches: Match[]): Match[] {
+  return matches.some((match) => match.entry?.restore) ? matches.map((match) => (match.entry?.restore ? { ...match, entry: { ...match.entry, restore: false } } : match)) : matches;
+}

@@ -19,8 +19,8 @@ type Observe = (container: unknown, key: string | number, replaced: Spans) => vo
 
 /** Short texts already scanned alone and found clean, so repeated ones cost a lookup. */
 export interface CleanCache {
-  /** `text` masked alone (undefined: unchanged); its location, `locate(at)`, is spelled only when something is found. */
-  mask<T>(text: string, at: T, locate: (at: T) => string): TwoTexts | undefined;
+  /** `text` masked alone (undefined: unchanged); its location, `locate(at)`, is spelled only when something is found; `restore` false: no placeholder restored. */
+  mask<T>(text: string, at: T, locate: (at: T) => string, restore?: boolean): TwoTexts | undefined;
   /** A number's source text with its findings masked as digits (undefined: unchanged). */
   number<T>(source: string, at: T, locate: (at: T) => string): string | undefined;
 }
@@ -43,14 +43,14 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
   });
   const known = (text: string) => sets.length > 0 && !text.includes("<") && sets.every((clean) => clean.has(text));
   return {
-    mask(text, at, locate) {
+    mask(text, at, locate, restore) {
       if (text === "" || known(text)) return undefined;
       const scan = reply.scanner.scan(text);
       if (scan.matches.length === 0) {
         if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
         return undefined;
       }
-      return reply.mask(text, locate(at));
+      return reply.mask(text, locate(at), restore);
     },
     number(source, at, locate) {
       if (known(source)) return undefined;

