@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_DETECTORS, compileDetectors } from "./compile-detectors.js";
 import { checkHold } from "./test-corpus.js";
@@ -57,6 +58,34 @@ describe("compileDetectors", () => {
     // The closing "!" may still be a card's separator (any punctuation can be): held.
     expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(28);
     expect(builtinsOnly.holdFrom("Plain prose, write to jane")).toBe(22);
+  });
+});
+
+describe("mayFind", () => {
+  const builtins = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: [], words: [] });
+  it("is true for every text a built-in finds something in, secrets of letters only included", () => {
+    for (const text of [
+      "aws_secret_access_key = wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg", "AKIAQWERTYUIOPASDFGH", "token xoxb-abcdefghijklmnop",
+      "-----BEGIN PRIVATE KEY-----", ...prompt.split("\n").slice(0, 3),
+    ]) {
+      expect(builtins.find(text).length, text).toBeGreaterThan(0);
+      expect(builtins.mayFind(text), text).toBe(true);
+    }
+  });
+
+  it("is never false where a built-in finds something (letters, separators and secret prefixes, any mix)", () => {
+    const piece = fc.oneof(
+      fc.constantFrom("AKIA", "ASIA", "aws_secret_access_key", "AwsSecretAccessKey", "xoxb-", "sk-", "ghp_", "eyJ", "-----BEGIN ", " = ", ": "),
+      fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij_-/+= .\n".split("")), minLength: 1, maxLength: 48 }),
+    );
+    fc.assert(fc.property(fc.array(piece, { maxLength: 6 }).map((parts) => parts.join("")), (text) => {
+      if (!builtins.mayFind(text)) expect(builtins.find(text)).toEqual([]);
+    }), { numRuns: 3000 });
+  });
+
+  it("is false for plain prose", () => {
+    expect(builtins.mayFind("the quick brown fox, asked, said no")).toBe(false);
+    expect(compileDetectors({ builtins: ["email"], patterns: [], words: [] }).mayFind("sk- AKIA xox")).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import { paymentCardDetector } from "./payment-card.js";
 import { ibanDetector } from "./iban.js";
 import { usSsnDetector } from "./us-ssn.js";
 import { ipAddressDetector } from "./ip-address.js";
-import { secretsDetector } from "./secrets.js";
+import { mayHoldSecret, secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 import { memoisedView, normalisedDetector } from "./normalised-detector.js";
@@ -53,9 +53,12 @@ export interface CompiledDetectors {
   mayFind(text: string): boolean;
 }
 
-// What every built-in finding contains, in the text as written: digits (phones, cards, IBANs, SSNs,
-// IPv4, keys), "@" (e-mail), "%" and "&" (escapes, character references), ":" (IPv6), or
-// non-ASCII (look-alike forms, smuggled text).
+// What every built-in finding but a secret contains, in the text as written: digits (phones,
+// cards, IBANs, SSNs, IPv4), "@" (e-mail), "%" and "&" (escapes, character references), ":"
+// (IPv6), or non-ASCII (look-alike forms, smuggled text). Secrets can be letters only
+// ("AKIA" + 16 capitals, an AWS secret key after its name, "xoxb-…"): they are told by the text
+// every secret shape requires (mayHoldSecret). The letters of those texts written as escapes or
+// references hold a digit, "%" or "&"; look-alikes are non-ASCII.
 const mayHoldValue = /[0-9@%&:\u0080-\uffff]/;
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
@@ -104,6 +107,10 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,
-    mayFind: spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "") ? () => true : (text) => mayHoldValue.test(text),
+    mayFind: spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "")
+      ? () => true
+      : spec.builtins.includes("secrets")
+        ? (text) => mayHoldValue.test(text) || mayHoldSecret(text)
+        : (text) => mayHoldValue.test(text),
   };
 }

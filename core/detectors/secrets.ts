@@ -44,15 +44,29 @@ const shapes: Shape[] = [
   { kind: "aws-secret-key", requires: /aws_?secret_?access_?key/i, pattern: /(?<=aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi },
   { kind: "github-token", requires: /gh[pousr]_|github_pat_/, pattern: new RegExp(`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})${tokenEnd}`, "g"), validate: random },
   { kind: "slack-token", requires: "xox", pattern: new RegExp(`(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{10,250}${tokenEnd}`, "g") },
-  { kind: "slack-webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,64}/g },
+  { kind: "slack-webhook", requires: "hooks.slack.com", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,64}/g },
   { kind: "jwt", requires: "eyJ", pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4000}\\.eyJ[A-Za-z0-9_-]{5,8000}\\.[A-Za-z0-9_-]{10,1000}${tokenEnd}`, "g"), validate: jwtHeaderValid },
   {
     kind: "private-key",
+    requires: "-----BEGIN ",
     pattern: new RegExp(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----(?:(?:(?!-----BEGIN )${keyBody}){0,16000}?-----END \\1-----|${keyLine}*)`, "g"),
   },
 ];
 
 const beginMarker = "-----BEGIN ";
+
+const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+// Every shape's required text in one expression (case-insensitive: a superset of each shape's own test).
+const anyRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : shape.requires!.source)).join("|"), "i");
+
+/**
+ * Whether `text` holds what some secret shape requires ("sk-", "AKIA", "xox", "-----BEGIN "…). A
+ * secret need not hold a digit, "@", "%", "&" or ":" (an AWS secret key or id, a Slack token
+ * can be letters only), so the detector sets' quick test asks this too.
+ */
+export function mayHoldSecret(text: string): boolean {
+  return anyRequired.test(text);
+}
 const completeEnd = /-----END [A-Z0-9 ]*-----/;
 /** Longest private key block held back in a stream (a 4096-bit RSA key in PEM is about 3.3 KB). */
 const maxKeyBlock = 16_384;

@@ -95,6 +95,9 @@ const phoneForms: Record<string, string> = {
 for (const [name, form] of Object.entries(phoneForms)) add("look-alike phone", name, "openai", chat(`call me at ${form} tonight`), [PHONE]);
 
 add("look-alike ssn", "full-width digits", "openai", chat("ssn ２１９-４５-６７８９"), [SSN]);
+// Secrets of letters only (no digit, "@", "%", "&" or ":"): a quick test once skipped such texts.
+add("letters-only secret", "an AWS key id of letters only", "openai", chat("the id is AKIAQWERTYUIOPASDFGH here"), ["AKIAQWERTYUIOPASDFGH"]);
+add("letters-only secret", "an AWS secret of letters only after its name", "openai", chat("aws_secret_access_key = wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"), ["wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"]);
 add("look-alike key", "zero-width inside an API key", "openai", chat(`key ${API_KEY.slice(0, 12)}\u200b${API_KEY.slice(12)}`), [API_KEY]);
 
 // 2. Keywords in disguise: denied.

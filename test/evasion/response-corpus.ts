@@ -117,6 +117,12 @@ add("chat", false, "errors", "an error body", { error: { message: `No account fo
 add("chat", false, "duplicate keys", "a value in the first of two duplicate keys", `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"${EMAIL}","content":"ok"},"finish_reason":"stop"}]}`, [EMAIL]);
 add("chat", false, "trailing data", "a second JSON document after the body", `${JSON.stringify(chat.whole({ content: "ok" }))}\n{"note":"${EMAIL}"}`, [EMAIL]);
 add("chat", false, "context", "an AWS secret 40 spaces after its name", chat.whole({ content: AWS_LINE }), [AWS_SECRET]);
+// Secrets without a digit, "@", "%", "&" or ":" (a quick test once skipped such texts).
+const LETTERS_ONLY_AWS_SECRET = "wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg";
+const LETTERS_ONLY_AWS_ID = "AKIAQWERTYUIOPASDFGH";
+add("chat", false, "context", "an AWS secret of letters only, after its name", chat.whole({ content: `aws_secret_access_key = ${LETTERS_ONLY_AWS_SECRET}` }), [LETTERS_ONLY_AWS_SECRET]);
+add("chat", false, "secrets", "an AWS key id of letters only", chat.whole({ content: `the id is ${LETTERS_ONLY_AWS_ID} here` }), [LETTERS_ONLY_AWS_ID]);
+add("chat", true, "secrets", "an AWS key id of letters only, in two deltas", chat.stream([{ content: "the id is AKIAQWERTY" }, { content: "UIOPASDFGH here" }]), [LETTERS_ONLY_AWS_ID]);
 add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
 const base64Of = (text: string) => Buffer.from(text).toString("base64");
 add("chat", false, "base64", "a CSV file as base64 in an unknown field", chat.whole({ content: "see file" }, { x_file: { name: "out.csv", data: base64Of(`name, email, card\nZoe, ${EMAIL}, ${CARD}\n`) } }), [EMAIL, CARD]);
