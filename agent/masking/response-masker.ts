@@ -1,14 +1,17 @@
 // Masks a whole (non-streamed) reply by what it is, not by what its content type claims: the body
 // must be UTF-8 without NULs (else it cannot be inspected, unless it is a media file); a JSON
-// document, or NDJSON lines, is masked field by field whatever the fields are called
-// (document-masker.ts) and re-serialised — except one document
+// document is masked field by field whatever the fields are called (document-masker.ts) and
+// re-serialised — except one document
 // that masking left unchanged and that every JSON parser reads as JSON.parse did (no duplicate key,
 // no lone surrogate, no BOM: readsAsWritten), which goes as it came, its bytes untouched; a body
-// with SSE fields (or labelled text/event-stream) is masked as a stream; anything else as one text.
+// with SSE fields (or labelled text/event-stream) is masked as a stream; lines of which one or more
+// is a JSON object or array (NDJSON, with or without other lines among them, whatever breaks them)
+// as lines; anything else as one text.
 import { maskJsonDocuments } from "./document-masker.js";
 import { looksLikeJson, parseJsonBodyExact } from "./json-body.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
+import type { TwoTexts } from "./replacer.js";
 import type { ResponseStream } from "./response-stream.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
 import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
@@ -21,20 +24,62 @@ const unchanged = (body: Buffer): MaskedBody => ({ client: body, record: body })
 const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(contentType);
 const sseField = /^(?:data|event|id|retry)(?::|$)/m;
 
-/** The JSON documents of `text`: one (any JSON value: a bare string or number stays JSON), or one per non-blank line (NDJSON); undefined when it is neither. */
-function documentsOf(text: string): { documents: unknown[]; plain: boolean } | undefined {
+/** The body as one JSON document (any JSON value: a bare string or number stays JSON); undefined when it is not one. */
+function documentOf(text: string): { documents: unknown[]; plain: boolean } | undefined {
   const whole = parseJsonBodyExact(text);
-  if (whole.value !== undefined) return { documents: [whole.value], plain: whole.plain };
-  if (!looksLikeJson(text)) return undefined;
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
-  if (lines.length < 2) return undefined;
-  const documents: unknown[] = [];
-  for (const line of lines) {
-    const value = parseJsonBodyExact(line).value;
-    if (value === undefined) return undefined;
-    documents.push(value);
+  return whole.value === undefined ? undefined : { documents: [whole.value], plain: whole.plain };
+}
+
+/** One line of a body read as lines: a JSON object or array, or text. */
+type Line = { json: unknown } | { text: string };
+
+// A line break as readers split lines: "\r\n", "\n" or a lone "\r" (Python's splitlines, many NDJSON readers).
+const lineBreak = /(\r\n|\r|\n)/;
+
+/**
+ * The body as lines (NDJSON, JSON lines with other lines between them): undefined unless it has two
+ * non-blank lines or more and one of them is a JSON object or array. A reader of such a body takes
+ * the lines it can parse and skips the others (or reads them as text), so one line that is not JSON
+ * must not turn the whole body into text whose JSON lines are then read only one by one.
+ */
+function linesOf(text: string): { parts: string[]; lines: Map<number, Line> } | undefined {
+  const parts = text.split(lineBreak); // lines at even indexes, their breaks at odd ones
+  const lines = new Map<number, Line>();
+  let json = 0;
+  for (let index = 0; index < parts.length; index += 2) {
+    const line = parts[index] as string;
+    if (line.trim() === "") continue;
+    const value = looksLikeJson(line) ? parseJsonBodyExact(line).value : undefined;
+    if (typeof value === "object" && value !== null) {
+      lines.set(index, { json: value });
+      json++;
+    } else lines.set(index, { text: line });
   }
-  return { documents, plain: false };
+  return json > 0 && lines.size > 1 ? { parts, lines } : undefined;
+}
+
+/** A body read as lines, masked: JSON lines as documents (fields of one path joined across lines) and always re-serialised (what was parsed, no duplicate key), the other lines as text (joined with each other); breaks kept. */
+function maskLines(read: { parts: string[]; lines: Map<number, Line> }, masker: ReplyMasker): MaskedBody {
+  const indexes = [...read.lines.keys()];
+  const documents = indexes.map((index) => {
+    const line = read.lines.get(index) as Line;
+    if ("text" in line) checkText(line.text);
+    return "json" in line ? line.json : line.text;
+  });
+  const masked = maskJsonDocuments(documents, masker) ?? documents.map((document) => {
+    const json = JSON.stringify(document);
+    return { client: json, record: json };
+  });
+  const client = [...read.parts];
+  const record = [...read.parts];
+  for (const [at, index] of indexes.entries()) {
+    const out = masked[at] as TwoTexts;
+    const text = "text" in (read.lines.get(index) as Line);
+    // A text line was read as a JSON string: it goes back as the text it now is.
+    client[index] = text ? (JSON.parse(out.client) as string) : out.client;
+    record[index] = text ? (JSON.parse(out.record) as string) : out.record;
+  }
+  return { client: Buffer.from(client.join(""), "utf8"), record: Buffer.from(record.join(""), "utf8") };
 }
 
 const hasBom = (body: Buffer) => body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
@@ -60,24 +105,20 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
     return unchanged(body);
   }
   if (text.trim() === "") return unchanged(body);
-  const read = documentsOf(text);
+  const read = documentOf(text);
   if (read) {
-    const { documents } = read;
-    const changed = maskJsonDocuments(documents, masker);
-    if (!changed && documents.length === 1 && !hasBom(body) && readsAsWritten(text, documents[0])) {
+    const document = read.documents[0];
+    const changed = maskJsonDocuments(read.documents, masker);
+    if (!changed && !hasBom(body) && readsAsWritten(text, document)) {
       // What was inspected is what the bytes say: they go as they came (and the readers after reuse the parse).
-      return { client: body, record: body, parsed: read.plain ? { text, value: documents[0] } : undefined };
+      return { client: body, record: body, parsed: read.plain ? { text, value: document } : undefined };
     }
-    const masked = changed ?? documents.map((document) => {
-      const json = JSON.stringify(document);
-      return { client: json, record: json };
-    });
-    const ending = documents.length > 1 && /\n\s*$/.test(text) ? "\n" : "";
-    const client = masked.map((document) => document.client).join("\n") + ending;
-    const record = masked.map((document) => document.record).join("\n") + ending;
-    return { client: Buffer.from(client, "utf8"), record: client === record ? Buffer.from(client, "utf8") : Buffer.from(record, "utf8") };
+    const json = changed?.[0] ?? { client: JSON.stringify(document), record: JSON.stringify(document) };
+    return { client: Buffer.from(json.client, "utf8"), record: json.client === json.record ? Buffer.from(json.client, "utf8") : Buffer.from(json.record, "utf8") };
   }
   if (isEventStream(contentType) || sseField.test(text)) return maskAsStream(body, stream());
+  const lines = linesOf(text);
+  if (lines) return maskLines(lines, masker);
   checkText(text);
   const masked = masker.mask(text, "response.body");
   if (masked.client === text && masked.record === text) return unchanged(body);

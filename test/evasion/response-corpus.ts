@@ -196,6 +196,15 @@ add("chat", false, "encoding", "an encoding the agent does not know", Buffer.fro
 add("chat", false, "encoding", "gzip declared, garbage sent", Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.from(plainChat)]), [EMAIL], { refused: true, headers: { "content-type": "application/json", "content-encoding": "gzip" } });
 add("chat", false, "headers", "a value in a response header", chat.whole({ content: "ok" }), [EMAIL], { headers: { "content-type": "application/json", "x-debug-user": EMAIL } });
 add("chat", false, "ndjson", "NDJSON lines with a value split across lines", `${JSON.stringify({ message: { content: "zoe.quill@" } })}\n${JSON.stringify({ message: { content: "example.org" } })}\n`, [EMAIL], { headers: { "content-type": "application/x-ndjson" } });
+// Lines of which some are JSON: a reader takes the lines it parses and skips the others; any line break splits them.
+const ndjsonLine = (content: string) => JSON.stringify({ message: { content } });
+const ndjson = { "content-type": "application/x-ndjson" };
+add("chat", false, "ndjson", "NDJSON with a line that is not JSON", `${ndjsonLine("zoe.quill@")}\n${ndjsonLine("example.org")}\nnot json\n`, [EMAIL], { headers: ndjson });
+add("chat", false, "ndjson", "NDJSON opening with a text line", `# export\n${ndjsonLine("zoe.quill@")}\n${ndjsonLine("example.org")}`, [EMAIL], { headers: ndjson });
+add("chat", false, "ndjson", "NDJSON lines broken by a lone CR", `${ndjsonLine("zoe.quill@")}\r${ndjsonLine("example.org")}\r`, [EMAIL], { headers: ndjson });
+add("chat", false, "ndjson", "NDJSON with CRLF and a truncated last line", `${ndjsonLine("zoe.quill@")}\r\n${ndjsonLine("example.org")}\r\n{"message":`, [EMAIL], { headers: ndjson });
+add("chat", false, "ndjson", "a duplicate key in a line among text", `${ndjsonLine("ok")}\n{"message":{"content":"${EMAIL}","content":"ok"}}\nend`, [EMAIL], { headers: ndjson, marker: false });
+add("chat", false, "ndjson", "a value split over text lines between JSON lines", `${ndjsonLine("a")}\nzoe.quill@\nexample.org\n${ndjsonLine("b")}`, [EMAIL], { headers: { "content-type": "text/plain" } });
 add("chat", false, "text", "a plain-text body", `Contact ${EMAIL}`, [EMAIL], { headers: { "content-type": "text/plain" } });
 
 // ── OpenAI chat completions, streamed ─────────────────────────────────────────────────────────
