@@ -12,6 +12,7 @@ import { canonicalBody } from "../inspection/canonical-body.js";
 import { maskedRequest } from "../inspection/mask-canonical.js";
 import { contentView } from "../inspection/content-view.js";
 import { inspectRequest, type RequestInspection } from "../inspection/request-inspection.js";
+import { InspectionLimitError } from "../inspection/text-slot.js";
 import { parseJsonBody } from "../masking/json-body.js";
 import { createMaskSession } from "../masking/mask-session.js";
 import { admitRequest } from "../policy/admit-request.js";
@@ -206,6 +207,11 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // The session reads the reply when a rule masks responses or a placeholder may need restoring.
       await forward(context, req, res, connection, forwarded.route, upstreamBody, recorder, usage?.filter(), masking);
     } catch (error) {
+      // A body too fragmented to read in reasonable time (a million tiny strings): refused whole,
+      // whichever policy asked to read it; nothing was forwarded.
+      if (error instanceof InspectionLimitError && !res.headersSent) {
+        return refuse({ status: 413, kind: "too_large", code: "too_many_values", message: `Request refused by Palisade: ${error.message}, more than it inspects` }, `request not inspectable (too_many_values): ${error.message}`);
+      }
       // A bug, not a network failure: answer, record, and keep serving.
       deps.logger.error({ err: error, session: id }, "request pipeline failed");
       // Its own status and code (500 `internal_error`), never an upstream's: operators look at the agent.

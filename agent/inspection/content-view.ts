@@ -91,8 +91,9 @@ export function contentView(inspection: RequestInspection): PromptView {
           pieces.push(CUT);
           free.push(false, false);
         }
-        pieces.push(...texts);
-        free.push(...between);
+        // One at a time: a spread of hundreds of thousands of texts overflows the stack.
+        for (const text of texts) pieces.push(text);
+        for (const flag of between) free.push(flag);
       };
       if (values.length > 1) add(values.map((index) => ends(done[index]!)), values.slice(1).map((right, at) => softBoundary(slots[values[at]!]!.text, slots[right]!.text)));
       for (const [left, right] of pairs) add([tail(done[left]!), head(done[right]!)], [softBoundary(slots[left]!.text, slots[right]!.text)]);

@@ -78,3 +78,12 @@ describe("joinedWords", () => {
     expect(has(["super", "projectnightingale"], "auto")).toBe(true); // inside one word once the boundary reads as nothing
   });
 });
+
+describe("the readings' budget", () => {
+  it("refuses a cluster of a million boundaries before building any of its readings", () => {
+    const soft = Array.from({ length: 1_000_000 }, (_, index) => index * 2 + 1);
+    const joined = "ab".repeat(1_000_000);
+    const budget = { left: 4096 };
+    expect(() => variants(joined, soft, budget).next()).toThrow(/too many short pieces/);
+  });
+});

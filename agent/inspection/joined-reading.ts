@@ -137,13 +137,16 @@ export function* variants(joined: string, soft: readonly number[], budget: { lef
   while (start < soft.length) {
     let end = start + 1;
     while (end < soft.length && soft[end]! - soft[end - 1]! <= CLUSTER_REACH) end++;
+    // Counted before anything is built: a cluster of a million boundaries is refused at once.
+    const size = end - start;
+    const runCount = size <= EXHAUSTIVE ? 1 : size - EXHAUSTIVE + 1;
+    budget.left -= runCount * ((1 << Math.min(size, EXHAUSTIVE)) - 1) + (runCount > 1 ? 1 : 0);
+    if (budget.left < 0) throw new UnmaskableError("request", "text split over too many short pieces to be read joined");
     const cluster = soft.slice(start, end);
-    const runs = cluster.length <= EXHAUSTIVE ? [cluster] : cluster.slice(0, cluster.length - EXHAUSTIVE + 1).map((_, at) => cluster.slice(at, at + EXHAUSTIVE));
+    const runs = size <= EXHAUSTIVE ? [cluster] : cluster.slice(0, runCount).map((_, at) => cluster.slice(at, at + EXHAUSTIVE));
     const masks: { run: readonly number[]; mask: number }[] = [];
     for (const run of runs) for (let mask = 1; mask < 1 << run.length; mask++) masks.push({ run, mask });
     if (runs.length > 1) masks.push({ run: cluster, mask: -1 });
-    budget.left -= masks.length;
-    if (budget.left < 0) throw new UnmaskableError("request", "text split over too many short pieces to be read joined");
     for (const { run, mask } of masks) {
       const from = Math.max(0, run[0]! - CLUSTER_REACH);
       const to = Math.min(joined.length, run.at(-1)! + CLUSTER_REACH);

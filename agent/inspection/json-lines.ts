@@ -4,6 +4,7 @@
 // blank lines, the padding around a document) is kept as written, and a document is re-serialised
 // only when masking changed it.
 import { jsonSlots, type JsonSlots } from "./json-slots.js";
+import type { InspectionBudget } from "./text-slot.js";
 import { parseStrictJson } from "./strict-json.js";
 
 /** A document of the text, or text kept as written. */
@@ -48,13 +49,13 @@ export function writeJsonText(pieces: readonly JsonPiece[]): string {
   return pieces.map((piece) => ("json" in piece ? (piece.changed ? JSON.stringify(piece.json) : piece.source) : piece.text)).join("");
 }
 
-/** The slots of every document of `pieces` (located `location[n]` when there are several), in order; commit() finishes their writes. */
-export function documentSlots(pieces: readonly JsonPiece[], location: string, changed: () => void): JsonSlots {
+/** The slots of every document of `pieces` (located `location[n]` when there are several), in order, counted against `budget`; commit() finishes their writes. */
+export function documentSlots(pieces: readonly JsonPiece[], location: string, changed: () => void, budget?: InspectionBudget): JsonSlots {
   const documents = pieces.filter((piece): piece is Extract<JsonPiece, { json: unknown }> => "json" in piece);
   const each = documents.map((piece, index) => jsonSlots(piece as unknown as Record<string, unknown>, "json", documents.length === 1 ? location : `${location}[${index}]`, () => {
     piece.changed = true;
     changed();
-  }));
+  }, budget));
   return {
     slots: each.flatMap((document) => document.slots),
     binary: each.flatMap((document) => document.binary),

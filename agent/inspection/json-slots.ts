@@ -5,7 +5,7 @@
 // commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
 import { readBase64 } from "./base64-text.js";
 import { parseStrictJson } from "./strict-json.js";
-import type { BinaryPart, SlotRole, TextSlot } from "./text-slot.js";
+import { type BinaryPart, type InspectionBudget, MAX_INSPECTED_VALUES, type SlotRole, spend, type TextSlot } from "./text-slot.js";
 
 type Container = Record<string, unknown> | unknown[];
 
@@ -116,8 +116,11 @@ interface Rename {
   to: string;
 }
 
-/** The slots of the document held at `holder[key]` (located at `location`); `changed` hears of every write. */
-export function jsonSlots(holder: Container, key: string | number, location: string, changed: () => void = () => {}): JsonSlots {
+/**
+ * The slots of the document held at `holder[key]` (located at `location`); `changed` hears of every
+ * write. Every value visited is counted against `budget` (InspectionLimitError past it).
+ */
+export function jsonSlots(holder: Container, key: string | number, location: string, changed: () => void = () => {}, budget: InspectionBudget = { left: MAX_INSPECTED_VALUES }): JsonSlots {
   const slots: TextSlot[] = [];
   const binary: BinaryPart[] = [];
   const renames: Rename[][] = [[]]; // per level of JSON-in-a-string nesting
@@ -128,6 +131,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
     const pending: Task[] = [{ key: false, parent: root, name: rootKey, place: { root: rootLocation, depth: 0 } }];
     while (pending.length > 0) {
       const task = pending.pop()!;
+      spend(budget);
       const { parent, name, place } = task;
       if (task.key) {
         slots.push(new KeySlot(name as string, place, parent as Record<string, unknown>, renames[level]!, markChanged));

@@ -11,6 +11,7 @@ import { maskedRequest } from "./mask-canonical.js";
 import { compileContentMatch } from "../policy/content-match.js";
 import { contentView } from "./content-view.js";
 import { inspectRequest } from "./request-inspection.js";
+import { InspectionLimitError, MAX_INSPECTED_VALUES } from "./text-slot.js";
 
 const EMAIL = "jane.doe@example.com";
 const detectors = compileDetectors({ builtins: ["email", "phone", "payment-card"], patterns: [], words: ["project nightingale"] });
@@ -200,5 +201,15 @@ describe("path, query and headers", () => {
   it("refuses a value in a header name, which cannot be rewritten", async () => {
     const { result } = await mask({ model: "m" }, { headers: { "x-jane.doe@example.com": "1" } });
     expect(result).toMatchObject({ ok: false, refusal: { code: "unmaskable" } });
+  });
+});
+
+describe("the values a request may hold", () => {
+  it("stops reading past the limit (InspectionLimitError), whatever the shape", async () => {
+    for (const value of [Array.from({ length: MAX_INSPECTED_VALUES }, () => "a"), Object.fromEntries(Array.from({ length: MAX_INSPECTED_VALUES / 2 + 1 }, (_, index) => [`k${index}`, 1])), Array.from({ length: MAX_INSPECTED_VALUES }, () => [])]) {
+      const decoded = await canonicalBody(Buffer.from(JSON.stringify({ model: "m", x: value })), { "content-type": "application/json" }, "/v1/chat/completions", {}, 1 << 24);
+      if (!decoded.ok) throw new Error(decoded.message);
+      expect(() => inspectRequest(decoded.body, { connection: "c", rest: "/v1/chat/completions", search: "" }, {}, "authorization")).toThrow(InspectionLimitError);
+    }
   });
 });

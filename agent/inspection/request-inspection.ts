@@ -11,7 +11,7 @@ import type { CanonicalBody } from "./canonical-body.js";
 import { documentSlots, parseJsonText, writeJsonText } from "./json-lines.js";
 import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
-import type { BinaryPart, TextSlot } from "./text-slot.js";
+import { type BinaryPart, MAX_INSPECTED_VALUES, type TextSlot } from "./text-slot.js";
 
 /** A body to send and the Content-Type that describes it (absent: the caller's). */
 export interface UpstreamBody {
@@ -39,10 +39,14 @@ function decodeComponent(text: string): string | undefined {
   }
 }
 
-/** The slots of one request; `credentialHeader` is the connection's, never forwarded from the caller. */
+/**
+ * The slots of one request; `credentialHeader` is the connection's, never forwarded from the
+ * caller. Throws InspectionLimitError when the body holds more values than the agent inspects.
+ */
 export function inspectRequest(canonical: CanonicalBody, route: Route, headers: IncomingHttpHeaders, credentialHeader: string): RequestInspection {
   const slots: TextSlot[] = [];
   const binary: BinaryPart[] = [];
+  const budget = { left: MAX_INSPECTED_VALUES };
   let routeChanged = false;
   let bodyChanged = false;
 
@@ -99,10 +103,10 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   };
   switch (canonical.form) {
     case "json":
-      json = jsonSlots(holder, "request", "request", markBody);
+      json = jsonSlots(holder, "request", "request", markBody, budget);
       break;
     case "jsonl":
-      json = documentSlots(canonical.documents!, "request.lines", markBody);
+      json = documentSlots(canonical.documents!, "request.lines", markBody, budget);
       break;
     case "text":
       slots.push({ text: text!, location: "request.body", role: "value", write: (masked) => {
@@ -144,9 +148,9 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
         // one that is not strict JSON is read as text.
         const documents = jsonPart.test(`${part.filename ?? ""} ${part.contentType ?? ""}`) || looksLikeJson(part.text) ? parseJsonText(part.text) : undefined;
         if (documents?.ok) {
-          const inner = documentSlots(documents.pieces, where, markBody);
-          slots.push(...inner.slots);
-          binary.push(...inner.binary);
+          const inner = documentSlots(documents.pieces, where, markBody, budget);
+          for (const slot of inner.slots) slots.push(slot);
+          for (const part of inner.binary) binary.push(part);
           finish.push(() => {
             inner.commit();
             if (documents.pieces.some((piece) => "json" in piece && piece.changed)) part.text = writeJsonText(documents.pieces);

@@ -40,3 +40,28 @@ export class UnmaskableError extends Error {
     this.name = "UnmaskableError";
   }
 }
+
+/**
+ * Most values (strings, keys, numbers, arrays and objects) one request body may hold for
+ * inspection: reading each costs CPU on the event loop every caller shares, so a body of a million
+ * tiny strings (4 MB) is refused rather than read for tens of seconds (docs/security.md).
+ */
+export const MAX_INSPECTED_VALUES = 100_000;
+
+/** A counter of the values a request's inspection has visited, shared by every document it holds. */
+export interface InspectionBudget {
+  left: number;
+}
+
+/** Thrown when a request holds more values than the agent inspects (refused 413, never forwarded). */
+export class InspectionLimitError extends Error {
+  constructor() {
+    super(`the request holds more than ${MAX_INSPECTED_VALUES} JSON values`);
+    this.name = "InspectionLimitError";
+  }
+}
+
+/** Counts one visited value against `budget`; throws InspectionLimitError past the limit. */
+export function spend(budget: InspectionBudget): void {
+  if (--budget.left < 0) throw new InspectionLimitError();
+}

@@ -326,6 +326,11 @@ add("multipart", "gzip-encoded upload", "openai", gzipSync(multipart({ name: "fi
 const prose = "The quarterly report covers revenue, costs and outlook, e.g. a hammer; grades A, B, C; steps 1 2 3. ".repeat(10_500);
 add("long prompt", "1 MB of prose with one-letter words, an e-mail at the end", "openai", chat(`${prose} mail ${EMAIL}`), [EMAIL]);
 add("long prompt", "1 MB over 20 messages, the keyword in the last", "openai", json({ model: "m", messages: Array.from({ length: 20 }, (_, index) => ({ role: "user", content: prose.slice(0, 52_000) + (index === 19 ? ` about ${KEYWORD}` : "") })) }), [], "denied");
+// Many tiny values: refused at once (413) rather than read for tens of seconds on the event loop
+// every caller shares; a cluster of very many short pieces is refused before its readings are built.
+add("long prompt", "150,000 one-letter strings, an e-mail at the end", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 150_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [], "refused");
+add("long prompt", "200,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 200_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
+add("long prompt", "40,000 one-letter strings (one cluster of boundaries)", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 40_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [], "refused");
 
 // 13. A value inside a longer run, and numbers in other spellings: found where it sits (red team M3, M5).
 const inside: Record<string, [string, string]> = {
