@@ -1,7 +1,7 @@
 // The request pipeline: session id → admission (audit slot) → connection → caller identity →
 // body → policies (allowed groups, policies, limits) → forward. Every step that refuses answers in
 // the provider's format and is recorded.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -20,6 +20,7 @@ import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitGate } from "../policy/limits.js";
 import { estimateTokens, settledTokens } from "../limits/token-estimate.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
+import { recordMaskRules } from "../policy/record-masks.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
 import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
@@ -86,7 +87,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
     const recorder = startExchangeRecorder({
       id,
       method: req.method ?? "GET",
-      path: route ? `${route.rest}${route.search}` : (req.url ?? ""),
+      // With no configuration no mask policy is known to mask the target with: its query is not recorded.
+      path: !snapshot ? (route?.rest ?? "") : route ? `${route.rest}${route.search}` : (req.url ?? ""),
       slot: withLog(slot, deps.logger, (exchange) => {
         deps.metrics?.exchange(exchange, connection?.name ?? "");
         if (!chargeTokens) return;
@@ -96,6 +98,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       recordLimit: deps.recordLimitBytes,
     });
     recorder.connection(route?.connection ?? "");
+    // What the record quotes from the caller is masked by every mask policy that could apply (record-masks.ts).
+    if (snapshot) recorder.guard(recordMaskRules(connection ? snapshot.policies.forConnection(connection.name) : snapshot.policies.all));
     const refuse = (refusal: Refusal, reason = refusal.message, verdict = Verdict.DENIED, headers: Record<string, string> = {}) => {
       recordRefusal(res, recorder, provider, refusal, { verdict, reason }, headers);
       discardRest(req);
@@ -125,7 +129,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const decoded = await canonicalBody(body.body, req.headers, route.rest, provider.requestBodies, deps.maxBodyBytes);
       if (!decoded.ok) {
         const kind = decoded.status === 415 ? "unsupported_media_type" : decoded.status === 413 ? "too_large" : "invalid_request";
-        return refuse({ status: decoded.status, kind, code: decoded.code, message: decoded.message }, `request not inspectable (${decoded.code}): ${decoded.message}`);
+        // A body that could not be read cannot be masked: the record keeps its size and digest, never its bytes.
+        const digest = createHash("sha256").update(body.body).digest("hex");
+        return refuse({ status: decoded.status, kind, code: decoded.code, message: decoded.message }, `request not inspectable (${decoded.code}): ${decoded.message}; body not recorded: ${body.body.length} bytes, sha256 ${digest}`);
       }
       const canonical = decoded.body;
       const text = canonical.text ?? "";
@@ -168,11 +174,19 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
       const masked = maskedRequest(canonical, route, inspect, masking);
       if (!masked.ok) {
-        // Nothing unmasked goes upstream, nor into a record meant to be masked.
+        // Nothing unmasked goes upstream, nor into a record meant to be masked; a refused request keeps its own refusal.
         recorder.protection({ record: record === "raw" ? "raw" : "none", masks });
+        if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
         return refuse(masked.refusal, masked.reason);
       }
       const forwarded = masked.upstream;
+      const protectRefused = (refused: { record: typeof record; masks: typeof masks }) => {
+        const session = refused.masks.length > 0 ? createMaskSession(provider.name, route.rest, refused.masks) : undefined;
+        const again = maskedRequest(canonical, route, () => inspectRequest(canonical, route, req.headers, connection.credential.header), session);
+        if (!again.ok) return recorder.protection({ record: refused.record === "raw" ? "raw" : "none", masks: refused.masks });
+        const bytes = again.upstream.bytes;
+        recorder.protection({ record: refused.record, masks: refused.masks, session, forwarded: bytes, forwardedPath: `${again.upstream.route.rest}${again.upstream.route.search}` });
+      };
       recorder.protection({ record, masks, session: masking, forwarded: forwarded.bytes, forwardedPath: `${forwarded.route.rest}${forwarded.route.search}` });
       if (!admission.ok) return refuse(admission.refusal, admission.reason, admission.verdict, admission.headers);
       // A spent budget (pushed by the control plane) refuses what the policies let through.
@@ -196,7 +210,11 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         })
         : { ok: true as const, admitted: admission, reviewId: "" };
       if (decided.reviewId) recorder.review(decided.reviewId);
-      if (!decided.ok) return refuse(decided.refusal, decided.reason, decided.verdict);
+      if (!decided.ok) {
+        // Never forwarded: recorded as a refusal is (masked by every mask policy of the connection).
+        if (admission.ok === "review") protectRefused(admission.refused);
+        return refuse(decided.refusal, decided.reason, decided.verdict);
+      }
       sentUpstream = true;
 
       const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;

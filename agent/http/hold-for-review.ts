@@ -1,6 +1,7 @@
 // The review step of the pipeline: a request a review policy holds goes on only once approved
 // (now, or earlier by a grant for the same request); everything else refuses (agent/review).
-// The prompt approvers see is masked by the request-side rules of the matching mask policies and
+// The prompt approvers see is masked by every mask policy of the connection (as a refused request's
+// record is: agent/policy/record-masks.ts), whatever their priority against the review policy, and
 // cut at the record limit.
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
@@ -34,7 +35,7 @@ export interface HoldContext {
 /** The prompt as approvers may read it; a masking failure sends nothing rather than the raw text. */
 function promptForApprovers(held: HeldForReview, context: HoldContext): string {
   try {
-    const masked = createMaskContext(held.admitted.masks).prompt.mask(context.prompt, "review");
+    const masked = createMaskContext(held.refused.masks).prompt.mask(context.prompt, "review");
     return cutString(masked, context.recordLimitBytes).text;
   } catch {
     return "(prompt withheld: masking failed)";

@@ -30,8 +30,6 @@ export function recordRefusal(
   outcome: Omit<Outcome, "status">,
   extraHeaders?: Record<string, string>,
 ): void {
-  recorder.responseStart(provider, "application/json");
-  recorder.responseChunk(writeRefusal(res, provider, refusal, extraHeaders));
-  recorder.firstByte();
+  recorder.refusal(writeRefusal(res, provider, refusal, extraHeaders), provider);
   recorder.finish({ status: refusal.status, ...outcome });
 }

@@ -9,6 +9,7 @@ import type { CompiledPolicies } from "./compile-policies.js";
 import { type Evaluation, evaluatePolicies } from "./evaluate.js";
 import type { LimitAdmission, LimitGate, LimitRequest, LimitTracker } from "./limits.js";
 import { type MaskRule, type RecordChoice, resolveRecord } from "../../core/policy/protection-rules.js";
+import { recordMaskRules } from "./record-masks.js";
 
 /** A request the policies let through: who decided, and where to report its token usage. */
 export interface Admitted {
@@ -37,6 +38,14 @@ export interface HeldForReview {
   review: ReviewHold;
   admitted: Admitted;
   record: RecordChoice;
+  /** What the record keeps should the hold end refused (the request then never reaches the provider): as a refusal's. */
+  refused: Protection;
+}
+
+/** What the record of an exchange keeps of the bodies, and the mask rules that apply to it. */
+export interface Protection {
+  record: RecordChoice;
+  masks: MaskRule[];
 }
 
 /** A request the policies refuse, with what to answer and what to record. */
@@ -51,7 +60,7 @@ export interface Refused {
   headers: Record<string, string>;
   /** What the record keeps of the bodies (the matched policies may say none even for a refusal). */
   record: RecordChoice;
-  /** Mask rules of the matched mask policies: the record of a refused request is masked too. */
+  /** Mask rules the record of the refused request is masked with: every mask policy of the connection (record-masks.ts). */
   masks: MaskRule[];
 }
 
@@ -62,7 +71,7 @@ export interface PolicyTarget {
   allowedGroups: ReadonlySet<string>;
 }
 
-function denied(session: string, message: string, policy: string, reason: string, protection: { record: RecordChoice; masks: MaskRule[] } = { record: "raw", masks: [] }): Refused {
+function denied(session: string, message: string, policy: string, reason: string, protection: Protection): Refused {
   return {
     ok: false,
     refusal: { status: 403, kind: "forbidden", message: `${message} (session ${session})` },
@@ -96,14 +105,19 @@ export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<D
 export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<Decision> {
   const { session, connection, context } = input;
   const groups = context.identity.groups;
+  const policies = input.policies.forConnection(connection.name);
+  // A request that is not forwarded is recorded masked by every mask policy of the connection (record-masks.ts).
+  const refusalMasks = recordMaskRules(policies);
   if (connection.allowedGroups.size > 0 && !groups.some((group) => connection.allowedGroups.has(group))) {
     const reason = `caller is in none of the groups allowed to use connection ${connection.name}`;
-    return denied(session, `Request denied by Palisade: ${reason}`, "", reason);
+    return denied(session, `Request denied by Palisade: ${reason}`, "", reason, { record: resolveRecord(undefined, refusalMasks), masks: refusalMasks });
   }
 
-  const evaluation = evaluatePolicies(input.policies.forConnection(connection.name), context);
+  const evaluation = evaluatePolicies(policies, context);
   const record = resolveRecord(evaluation.record, evaluation.masks);
-  const protection = { record, masks: evaluation.masks };
+  const forwarded = { record, masks: evaluation.masks };
+  // An explicit `record` of a matched policy still holds (none stays none, raw stays raw).
+  const protection = { record: resolveRecord(evaluation.record, refusalMasks), masks: refusalMasks };
   switch (evaluation.outcome) {
     case "no-allow":
       return denied(session, "Request denied by Palisade: no policy allows this request", "", "no policy allows this request", protection);
@@ -136,7 +150,7 @@ export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<D
   }
 
   const admission = input.limits.admit(evaluation.limited, context.identity, context.now, input.cost);
-  const decide = (limits: LimitAdmission) => underLimits(session, evaluation, limits, protection, record);
+  const decide = (limits: LimitAdmission) => underLimits(session, evaluation, limits, protection, forwarded);
   return admission instanceof Promise ? admission.then(decide) : decide(admission);
 }
 
@@ -145,8 +159,8 @@ function underLimits(
   session: string,
   evaluation: Extract<Evaluation, { outcome: "allow" | "review" }>,
   admission: LimitAdmission,
-  protection: { record: RecordChoice; masks: MaskRule[] },
-  record: RecordChoice,
+  protection: Protection,
+  forwarded: Protection,
 ): Decision {
   if (!admission.ok && admission.limit === "counter store") {
     // Fail closed: the policy's limits cannot be counted and its onStoreDown says deny.
@@ -178,9 +192,9 @@ function underLimits(
     };
   }
   const { policy } = evaluation;
-  const admitted: Admitted = { ok: true, policy: policy.name, chargeTokens: admission.chargeTokens, masks: evaluation.masks, record };
+  const admitted: Admitted = { ok: true, policy: policy.name, chargeTokens: admission.chargeTokens, ...forwarded };
   if (evaluation.outcome === "allow") return admitted;
   // A review policy always has its rule (compile-policies.ts); without one, refuse rather than forward.
   if (!policy.review) return denied(session, `Request denied by Palisade policy ${policy.name}: review is not configured`, policy.name, `review policy ${policy.name} has no review rule (denied, fail closed)`, protection);
-  return { ok: "review", policy: policy.name, review: { policy: policy.name, ...policy.review }, admitted, record };
+  return { ok: "review", policy: policy.name, review: { policy: policy.name, ...policy.review }, admitted, record: forwarded.record, refused: protection };
 }

@@ -54,6 +54,8 @@ export interface CompiledPolicy {
 export interface CompiledPolicies {
   /** The policies applying to `connection`, in evaluation order. */
   forConnection(connection: string): readonly CompiledPolicy[];
+  /** Every policy of the snapshot, in evaluation order (whatever connections it names). */
+  readonly all: readonly CompiledPolicy[];
   readonly size: number;
   /** Compiled conditions by source text, reused by the next snapshot (most policies do not change between two). */
   readonly conditions: ReadonlyMap<string, Condition>;
@@ -141,6 +143,7 @@ export function compilePolicies(policies: readonly Policy[], connectionNames: It
   }
   return {
     forConnection: (connection) => perConnection.get(connection) ?? everywhere,
+    all: compiled.map(({ policy }) => policy),
     size: compiled.length,
     conditions,
   };

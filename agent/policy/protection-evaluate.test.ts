@@ -147,4 +147,22 @@ describe("binary parts (the fail-closed rule)", () => {
     const decision = admit([policy({ name: "no-topic", priority: 20, action: PolicyAction.DENY, keywords: ["nightingale"] }), policy({ name: "allow-all", priority: 0 })], withImage("about nightingale"));
     expect(decision).toMatchObject({ ok: false, refusal: { status: 403 } });
   });
+
+  it("of a refused request is masked by every mask policy of the connection, whatever its priority, when or direction", () => {
+    const masks = [
+      mask({ name: "m-below", priority: 1 }),
+      mask({ name: "m-never", priority: 2, when: "false", detectors: ["phone"], direction: MaskDirection.RESPONSE }),
+    ];
+    const denied = admit([...masks, policy({ name: "no", priority: 10, action: PolicyAction.DENY }), policy({ name: "allow-all" })]);
+    expect(denied).toMatchObject({ ok: false, record: "masked" });
+    if (denied.ok !== false) return;
+    expect(denied.masks.map((rule) => [rule.policy, rule.direction, rule.restore])).toEqual([["m-never", "both", false], ["m-below", "both", false]]);
+    // An explicit record mode of a matched policy still holds.
+    expect(admit([...masks, policy({ name: "no", priority: 10, action: PolicyAction.DENY, record: RecordMode.RAW })])).toMatchObject({ ok: false, record: "raw" });
+    // A held request keeps both: how it goes on once approved, and how it is recorded if refused.
+    const held = admit([...masks, policy({ name: "r", priority: 10, action: PolicyAction.REVIEW, approvers: ["sec"] }), policy({ name: "allow-all" })]);
+    expect(held).toMatchObject({ ok: "review", admitted: { record: "raw", masks: [] }, refused: { record: "masked" } });
+    // Forwarded requests are unchanged: only the mask policies evaluated before the decider apply.
+    expect(admit([...masks, policy({ name: "allow-all", priority: 10 })])).toMatchObject({ ok: true, record: "raw", masks: [] });
+  });
 });

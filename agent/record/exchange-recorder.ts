@@ -7,9 +7,10 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
-  ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, UsageSchema, Verdict,
+  type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, UsageSchema, Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CallerIdentity } from "../../core/identity/verifier.js";
+import { createMaskContext, type PromptMasker } from "../masking/mask-context.js";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { MaskRule, RecordChoice } from "../../core/policy/protection-rules.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
@@ -40,6 +41,15 @@ export interface ExchangeRecorder {
   request(body: Uint8Array, facts: RequestFacts): void;
   /** The record mode and masking the matched policies set (after request()); without it, bodies are kept raw. */
   protection(init: Protection): void;
+  /**
+   * The mask rules of every mask policy of the connection (agent/policy/record-masks.ts): unless the
+   * record mode is raw, the text the record quotes from the caller — path and query, model, reason,
+   * error, the agent's own refusal — is masked with them, and a record that ends before the
+   * policies chose a mode keeps no request body.
+   */
+  guard(rules: readonly MaskRule[]): void;
+  /** The agent's own answer (a refusal in the provider's format) as the response: recorded like a whole body, masked by the guard. */
+  refusal(body: Uint8Array, provider: ProviderSpec): void;
   /** The response begins: decides whether its body is read as a stream of events or as a whole. */
   responseStart(provider: ProviderSpec, contentType: string): void;
   /**
@@ -153,6 +163,8 @@ export function startExchangeRecorder(init: {
   let done = false;
   let mode: RecordChoice | undefined;
   let masking: MaskSession | undefined;
+  let guardRules: readonly MaskRule[] = [];
+  let ownAnswer = false;
 
   return {
     id: init.id,
@@ -186,6 +198,15 @@ export function startExchangeRecorder(init: {
         exchange.requestBody = text;
         exchange.requestTruncated = truncated;
       }
+    },
+    guard(rules) {
+      guardRules = rules;
+    },
+    refusal(body, provider) {
+      ownAnswer = true;
+      this.responseStart(provider, "application/json");
+      this.responseChunk(body);
+      this.firstByte();
     },
     responseStart(provider, contentType) {
       const streamed = contentType.toLowerCase().startsWith("text/event-stream");
@@ -245,11 +266,31 @@ export function startExchangeRecorder(init: {
       exchange.verdict = outcome.verdict === Verdict.ALLOWED ? forwardedVerdict : outcome.verdict;
       exchange.reason = outcome.reason ?? "";
       exchange.error = outcome.error ?? "";
+      // What the record quotes from the caller, masked like its bodies (a mode chosen as raw keeps it as sent).
+      if (guardRules.length > 0 && mode !== "raw") guard(exchange, createMaskContext(guardRules).prompt, mode === undefined, ownAnswer);
       if (firstByteAt !== undefined) exchange.timeToFirstByte = durationFromMs(firstByteAt - started);
       exchange.duration = durationFromMs(ended - started);
       init.slot.commit(exchange);
     },
   };
+}
+
+/**
+ * Masks what `exchange` quotes from the caller outside its bodies; `unchosen`: the exchange ended
+ * before the policies chose a record mode (its request body, if read, is not kept); `ownAnswer`:
+ * the response is the agent's refusal, whose message may quote the caller's input.
+ */
+function guard(exchange: Exchange, masker: PromptMasker, unchosen: boolean, ownAnswer: boolean): void {
+  exchange.connection = masker.mask(exchange.connection, "record.connection"); // an unknown one is the caller's text
+  exchange.path = masker.mask(exchange.path, "record.path");
+  exchange.model = masker.mask(exchange.model, "record.model");
+  exchange.reason = masker.mask(exchange.reason, "record.reason");
+  exchange.error = masker.mask(exchange.error, "record.error");
+  if (ownAnswer) exchange.responseBody = masker.mask(exchange.responseBody, "record.response");
+  if (unchosen) {
+    exchange.requestBody = "";
+    exchange.requestTruncated = false;
+  }
 }
 
 function mapUsage(usage: UsageCounts) {

@@ -2,7 +2,7 @@
 // provider, one agent serving a connection `standin` to it, an allow-all policy (agents deny what
 // no policy allows) and a caller token — all configured through the CLI's own code path, as an
 // operator would.
-import { startAgent, type Agent } from "../../agent/agent.js";
+import { startAgent, type Agent, type AgentOptions } from "../../agent/agent.js";
 import type { ControlPlane, ControlPlaneOptions } from "../../control-plane/control-plane.js";
 import { eventually } from "./eventually.js";
 import { palisade, standInResources, startControlPlaneBed } from "./control-plane-bed.js";
@@ -33,6 +33,8 @@ export interface StackOptions {
   controlPlane?: Partial<ControlPlaneOptions>;
   /** Stand-in provider options (e.g. `chunkDelayMs` for paced streams). */
   provider?: StandInOptions;
+  /** Agent options over the defaults (e.g. a logger to read what it logs). */
+  agent?: Partial<AgentOptions>;
 }
 
 /** Status of `GET /<connection>/v1/models` through the agent with the given token. */
@@ -47,7 +49,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { db, controlPlane, env } = await startControlPlaneBed({ controlPlane: options.controlPlane });
   const provider = await startStandInProvider(options.provider);
   const enrolment = (await palisade(env, ["agent", "create", options.agentName])).trim();
-  const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment });
+  const agent = await startAgent({ listen: "127.0.0.1:0", controlPlane: controlPlane.url, token: enrolment, ...options.agent });
   await palisade(env, ["apply", "-f", "-"], standInResources(provider.url));
   const subject = options.subject ?? `${options.agentName}@example.com`;
   const callerToken = (await palisade(env, ["token", "create", "--subject", subject])).trim();
