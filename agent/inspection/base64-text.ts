@@ -1,6 +1,7 @@
 // What a string holding base64 (plain, URL-safe, or a `data:` URL) carries: text a reader could
 // read, which is inspected as that text and re-encoded when masked, or a binary payload (images,
-// audio, PDF), which is named and not read. Shared by the request's inspection and the reply masker.
+// audio, PDF), which is named and not read. The reply masker's; the request side reads base64 more
+// leniently still (encoded-text.ts).
 import { isUtf8 } from "node:buffer";
 
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

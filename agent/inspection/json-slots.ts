@@ -1,9 +1,9 @@
 // Every piece of text in a parsed JSON document, in document order, whatever the field is called:
 // keys, string values, the digits of long numbers, the strings inside JSON carried in a string
-// (tool arguments), and the text inside base64 payloads that decode to text. Payloads that decode
+// (tool arguments), and the text inside base64 payloads (decoded-slots.ts). Payloads that decode
 // to something else (images, audio, PDF) are named as binary parts. Writes go into the document;
 // commit() finishes what cannot be written in place (renamed keys, JSON re-serialised into its string).
-import { readBase64 } from "./base64-text.js";
+import { decodedSlots } from "./decoded-slots.js";
 import { parseStrictJson } from "./strict-json.js";
 import { type BinaryPart, type InspectionBudget, MAX_INSPECTED_VALUES, type SlotRole, spend, type TextSlot } from "./text-slot.js";
 
@@ -186,17 +186,10 @@ export function jsonSlots(holder: Container, key: string | number, location: str
         return;
       }
     }
-    const encoded = readBase64(value);
-    if (encoded && "text" in encoded) {
-      // Base64 that decodes to text is read as that text (and re-encoded if masked).
-      slots.push({ text: encoded.text, location: `${locate(place)}#base64`, write: (masked) => set(encoded.encode(masked)) });
-      return;
-    }
-    if (encoded) {
-      binary.push({ location: locate(place), kind: encoded.binary });
-      return;
-    }
-    slots.push(new ValueSlot(value, place, role, parent, name, markChanged));
+    // Base64 is read as what it decodes to too (and re-encoded if masked); payloads that are not
+    // text are named as binary parts.
+    const own = new ValueSlot(value, place, role, parent, name, markChanged);
+    for (const slot of decodedSlots(own, value, () => locate(place), set, binary)) slots.push(slot);
   };
 
   walk(holder, key, location, 0, changed);

@@ -3,6 +3,7 @@
 // hop-by-hop, not those the agent sets), and every string of the canonical body, whatever its
 // shape. Masking writes into the slots; upstream() gives the request to send, re-encoded only
 // where something changed.
+import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders } from "node:http";
 import { looksLikeJson, stringifyJsonBody } from "../masking/json-body.js";
 import type { Route } from "../http/route.js";
@@ -11,6 +12,7 @@ import type { CanonicalBody } from "./canonical-body.js";
 import { documentSlots, parseJsonText, writeJsonText } from "./json-lines.js";
 import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
+import { decodedSlots } from "./decoded-slots.js";
 import { type BinaryPart, MAX_INSPECTED_VALUES, type TextSlot } from "./text-slot.js";
 
 /** A body to send and the Content-Type that describes it (absent: the caller's). */
@@ -27,6 +29,8 @@ export interface RequestInspection {
   /** What to send upstream: the canonical body and route, and the caller's headers as masked (absent: unchanged). */
   upstream(): { body: UpstreamBody; route: Route; headers?: Record<string, string | string[]> };
 }
+
+const nonAscii = /[\u0080-\u00ff]/;
 
 // A multipart part that names itself JSON or JSON lines, by file name or type.
 const jsonPart = /json/i;
@@ -47,6 +51,10 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   const slots: TextSlot[] = [];
   const binary: BinaryPart[] = [];
   const budget = { left: MAX_INSPECTED_VALUES };
+  // Path, query, headers, forms, text: each read as it is and as the base64 it may be.
+  const add = (slot: TextSlot) => {
+    for (const reading of decodedSlots(slot, slot.text, () => slot.location, slot.write)) slots.push(reading);
+  };
   let routeChanged = false;
   let bodyChanged = false;
 
@@ -55,7 +63,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   segments.forEach((segment, index) => {
     if (segment === "") return;
     const decoded = decodeComponent(segment) ?? segment;
-    slots.push({ text: decoded, location: `request.path[${index}]`, write: (text) => {
+    add({ text: decoded, location: `request.path[${index}]`, write: (text) => {
       segments[index] = encodeURIComponent(text);
       routeChanged = true;
     } });
@@ -64,11 +72,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   const query = new URLSearchParams(route.search);
   const pairs = [...query];
   pairs.forEach(([name, value], index) => {
-    slots.push({ text: name, location: `request.query[${index}]#name`, write: (text) => {
+    add({ text: name, location: `request.query[${index}]#name`, write: (text) => {
       pairs[index] = [text, pairs[index]![1]];
       routeChanged = true;
     } });
-    slots.push({ text: value, location: `request.query.${name}`, write: (text) => {
+    add({ text: value, location: `request.query.${name}`, write: (text) => {
       pairs[index] = [pairs[index]![0], text];
       routeChanged = true;
     } });
@@ -79,10 +87,15 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   for (const name of forwardedHeaderNames(headers, credentialHeader)) {
     const value = headers[name]!;
     forwarded[name] = value;
-    slots.push({ text: name, location: `request.header.${name}#name` });
+    add({ text: name, location: `request.header.${name}#name` });
     const values = Array.isArray(value) ? [...value] : [value];
-    values.forEach((text, index) => {
-      slots.push({ text, location: `request.header.${name}`, write: (masked) => {
+    values.forEach((bytes, index) => {
+      // Node hands header bytes over as Latin-1; an upstream reads them as UTF-8 (`＠` is three
+      // bytes), so UTF-8 is read as UTF-8 and written back as its bytes.
+      const utf8 = nonAscii.test(bytes) && isUtf8(Buffer.from(bytes, "latin1"));
+      const text = utf8 ? Buffer.from(bytes, "latin1").toString("utf8") : bytes;
+      add({ text, location: `request.header.${name}`, write: (written) => {
+        const masked = utf8 ? Buffer.from(written, "utf8").toString("latin1") : written;
         values[index] = masked;
         forwarded[name] = Array.isArray(value) ? values : masked;
         headersChanged = true;
@@ -109,7 +122,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
       json = documentSlots(canonical.documents!, "request.lines", markBody, budget);
       break;
     case "text":
-      slots.push({ text: text!, location: "request.body", role: "value", write: (masked) => {
+      add({ text: text!, location: "request.body", role: "value", write: (masked) => {
         text = masked;
         markBody();
       } });
@@ -117,11 +130,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     case "form":
       form = [...new URLSearchParams(text)];
       form.forEach(([name, value], index) => {
-        slots.push({ text: name, location: `request.form[${index}]#name`, role: "key", write: (masked) => {
+        add({ text: name, location: `request.form[${index}]#name`, role: "key", write: (masked) => {
           form![index] = [masked, form![index]![1]];
           markBody();
         } });
-        slots.push({ text: value, location: `request.form.${name}`, role: "value", write: (masked) => {
+        add({ text: value, location: `request.form.${name}`, role: "value", write: (masked) => {
           form![index] = [form![index]![0], masked];
           markBody();
         } });
@@ -130,12 +143,12 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     case "multipart":
       parts!.forEach((part, index) => {
         const where = `request.parts[${index}]`;
-        slots.push({ text: part.name, location: `${where}#name`, role: "key", write: (masked) => {
+        add({ text: part.name, location: `${where}#name`, role: "key", write: (masked) => {
           part.name = masked;
           markBody();
         } });
         if (part.filename !== undefined) {
-          slots.push({ text: part.filename, location: `${where}#filename`, role: "label", write: (masked) => {
+          add({ text: part.filename, location: `${where}#filename`, role: "label", write: (masked) => {
             part.filename = masked;
             markBody();
           } });
@@ -157,7 +170,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
           });
           return;
         }
-        slots.push({ text: part.text, location: where, role: "value", write: (masked) => {
+        add({ text: part.text, location: where, role: "value", write: (masked) => {
           part.text = masked;
           markBody();
         } });

@@ -332,6 +332,39 @@ add("long prompt", "150,000 one-letter strings, an e-mail at the end", "openai",
 add("long prompt", "200,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 200_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
 add("long prompt", "40,000 one-letter strings (one cluster of boundaries)", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 40_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [], "refused");
 
+// 14. Base64 as lenient readers decode it (a provider reading a text/plain document, Python's
+// b64decode, WHATWG data: URLs), and header bytes as UTF-8.
+const b64 = (data: string | Buffer) => Buffer.from(data).toString("base64");
+const document = (data: string) => claude([{ type: "document", source: { type: "base64", media_type: "text/plain", data } }]);
+const fileData = (url: string) => chat([{ type: "file", file: { filename: "a.txt", file_data: url } }]);
+const utf16 = (text: string, bom = false) => Buffer.concat([Buffer.from(bom ? [0xff, 0xfe] : []), Buffer.from(text, "utf16le")]);
+const lenientBase64: Record<string, [Connection, string]> = {
+  "a Latin-1 byte in a document": ["claude", document(b64(Buffer.from(`contact ${EMAIL} caf\xe9`, "latin1")))],
+  "a control character in a document": ["claude", document(b64(`contact ${EMAIL}\x01`))],
+  "a UTF-16 document without a mark": ["claude", document(b64(utf16(`contact ${EMAIL}`)))],
+  "a UTF-16 document with a mark": ["claude", document(b64(utf16(`contact ${EMAIL}`, true)))],
+  "line breaks inside (MIME)": ["claude", document(b64(`contact ${EMAIL} and more`).replace(/(.{8})/g, "$1\n"))],
+  "spaces inside": ["claude", document(b64(`contact ${EMAIL} and more`).replace(/(.{8})/g, "$1 "))],
+  "no padding": ["claude", document(b64(`contact ${EMAIL}??>`).replace(/=+$/, ""))],
+  "base64 of base64": ["openai", chat("hi", { blob: b64(b64(`contact ${EMAIL}`)) })],
+  "DATA: in upper case": ["openai", fileData(`DATA:text/plain;base64,${b64(`contact ${EMAIL}`)}`)],
+  "a data URL with percent-escapes in its payload": ["openai", fileData(`data:text/plain;base64,${b64(`contact ${EMAIL}`).replace(/a/g, "%61")}`)],
+  "a UTF-16 data URL with a mark": ["openai", fileData(`data:text/plain;base64,${b64(utf16(`contact ${EMAIL}`, true))}`)],
+  "a data URL naming its charset": ["openai", fileData(`data:text/plain;charset=utf-16le;base64,${b64(utf16(`contact ${EMAIL}`))}`)],
+  "a Responses input_file": ["openai", json({ model: "m", input: [{ role: "user", content: [{ type: "input_file", filename: "a.txt", file_data: `data:text/plain;base64,${b64(`contact ${EMAIL}`)}` }] }] })],
+};
+for (const [name, [connection, text]] of Object.entries(lenientBase64)) add("base64", name, connection, text, [EMAIL], "forwarded", name.includes("Responses") ? { path: "/v1/responses" } : {});
+add("base64", "a keyword in a Latin-1 document", "claude", document(b64(Buffer.from(`about ${KEYWORD} caf\xe9`, "latin1"))), [], "denied");
+add("base64", "a UTF-16 text data URL where binary parts may pass", "openai", json({ model: "m", input: "x", doc: `data:text/plain;base64,${b64(utf16(`contact ${EMAIL}`, true))}` }), [EMAIL], "forwarded", { path: "/v1/audio/speech" });
+add("base64", "a long Latin-1 document where binary parts may pass", "openai", json({ model: "m", input: "x", doc: b64(Buffer.from(`contact ${EMAIL} caf\xe9 ${"lorem ipsum ".repeat(40)}`, "latin1")) }), [EMAIL], "forwarded", { path: "/v1/audio/speech" });
+add("base64", "a long Latin-1 document where binary parts may not pass", "claude", document(b64(Buffer.from(`contact ${EMAIL} caf\xe9 ${"lorem ipsum ".repeat(40)}`, "latin1"))), [], "refused");
+add("base64", "in a header", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-note": b64(`contact ${EMAIL}`) } });
+add("base64", "in the query", "openai", chat("hi"), [EMAIL], "forwarded", { path: `${CHAT}?n=${encodeURIComponent(b64(`contact ${EMAIL}`))}` });
+add("base64", "a generic text body", "plain", b64(`contact ${EMAIL}`), [EMAIL], "forwarded", { headers: { "content-type": "text/plain" } });
+const utf8Header = (text: string) => Buffer.from(text, "utf8").toString("latin1"); // as Node hands the bytes over
+add("header", "a full-width @ as UTF-8 bytes", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-note": utf8Header("jane.doe＠example.com") } });
+add("header", "a full-width keyword as UTF-8 bytes", "openai", chat("hi"), [], "denied", { headers: { "content-type": "application/json", "x-note": utf8Header("ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ") } });
+
 // 13. A value inside a longer run, and numbers in other spellings: found where it sits (red team M3, M5).
 const inside: Record<string, [string, string]> = {
   "an international number followed by digits": ["call +1 415 555 0133 12 now", PHONE],
