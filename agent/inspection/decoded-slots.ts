@@ -35,6 +35,7 @@ export function decodedSlots(raw: TextSlot, value: string, location: () => strin
     },
     role: raw.role,
     numeric: raw.numeric,
+    group: raw.group,
     write: raw.write && once("own", (masked) => raw.write!(masked)),
   };
   return [own, decoded];

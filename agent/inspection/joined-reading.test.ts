@@ -87,3 +87,18 @@ describe("the readings' budget", () => {
     expect(() => variants(joined, soft, budget).next()).toThrow(/too many short pieces/);
   });
 });
+
+describe("the body's members in any order", () => {
+  it("reads the last text of each top-level member with the first of every other", () => {
+    const slots: TextSlot[] = [
+      { text: "ingale", location: "a", role: "value", group: 0 },
+      { text: "claude", location: "b", role: "label", group: 1 },
+      { text: "x", location: "c", role: "value", group: 2 },
+      { text: "project night", location: "d", role: "value", group: 3 },
+    ];
+    const { pairs } = joinedReading(slots);
+    expect(pairs).toContainEqual([3, 0]);
+    expect(pairs).toContainEqual([0, 3]);
+    expect(pairs).not.toContainEqual([0, 2]); // neighbours in the values are joined already
+  });
+});

@@ -74,8 +74,33 @@ export function joinedReading(slots: readonly TextSlot[]): JoinedReading {
       streams.push([index, after]);
     }
   }
+  // A provider assembles its prompt from the body's members in its own order, not the order they
+  // are written in (Anthropic's `system` before `messages`, Responses' `instructions` before
+  // `input`, tools before the conversation): the last text of each top-level member is also read
+  // with the first text of every other one (of the first MAX_GROUPS members holding text).
+  const first = new Map<number, number>();
+  const final = new Map<number, number>();
+  for (const index of values) {
+    const group = slots[index]!.group;
+    if (group === undefined || (!first.has(group) && first.size >= MAX_GROUPS)) continue;
+    if (!first.has(group)) first.set(group, index);
+    final.set(group, index);
+  }
+  if (first.size > 1) {
+    const next = new Map(values.slice(0, -1).map((index, at) => [index, values[at + 1]!]));
+    for (const [group, left] of final) {
+      for (const [other, right] of first) {
+        if (other === group || next.get(left) === right) continue; // neighbours are read joined already
+        pair(left, right);
+        streams.push([left, right]);
+      }
+    }
+  }
   return { values, streams, pairs };
 }
+
+/** Top-level members of a body whose texts are read with each other's in any order (beyond: in document order only). */
+export const MAX_GROUPS = 16;
 
 // What may sit at a text's edge without being read: invisible and combining characters, controls.
 const junkEnd = /[\p{Default_Ignorable_Code_Point}\p{M}\p{Cc}\p{Cf}]+$/u;

@@ -30,7 +30,14 @@ interface Place {
   member?: string | number;
   root?: string;
   depth: number;
+  /** The body's top-level member holding it (joined-reading.ts reads members in any order). */
+  group?: number;
 }
+
+// A child's place: below the body's root, each member starts a group of its own.
+const childPlace = (place: Place, member: string | number, index: number, level: number): Place => ({
+  up: place, member, depth: place.depth + 1, group: level === 0 && place.depth === 0 ? index : place.group,
+});
 
 interface Task {
   key: boolean;
@@ -72,6 +79,9 @@ class ValueSlot implements TextSlot {
   }
   get location(): string {
     return locate(this.place);
+  }
+  get group(): number | undefined {
+    return this.place.group;
   }
   write(text: string): void {
     // A number stays a number: its masked digits are written as its source text.
@@ -144,13 +154,13 @@ export function jsonSlots(holder: Container, key: string | number, location: str
         const source = typeof value === "number" ? String(value) : JSON.stringify(value);
         if (digitCount(source) >= MIN_DIGITS) slots.push(new ValueSlot(source, place, undefined, parent, name, markChanged));
       } else if (Array.isArray(value)) {
-        for (let index = value.length - 1; index >= 0; index--) pending.push({ key: false, parent: value, name: index, place: { up: place, member: index, depth: place.depth + 1 } });
+        for (let index = value.length - 1; index >= 0; index--) pending.push({ key: false, parent: value, name: index, place: childPlace(place, index, index, level) });
       } else if (isContainer(value)) {
         const object = value as Record<string, unknown>;
         const keys = Object.keys(object);
         for (let index = keys.length - 1; index >= 0; index--) {
           const member = keys[index]!;
-          const child: Place = { up: place, member, depth: place.depth + 1 };
+          const child = childPlace(place, member, index, level);
           pending.push({ key: false, parent: object, name: member, place: child });
           pending.push({ key: true, parent: object, name: member, place: child }); // the key, then its value
         }

@@ -22,6 +22,8 @@ export interface TextSlot {
    * digits of the same length, so the document keeps its type (masked-number.ts).
    */
   numeric?: boolean;
+  /** The body's top-level member holding it (absent: not in a JSON body's top level). */
+  group?: number;
   /** Replaces the text in the request; absent when it cannot be rewritten (a finding there refuses the request). */
   write?: (text: string) => void;
 }

@@ -365,6 +365,17 @@ const utf8Header = (text: string) => Buffer.from(text, "utf8").toString("latin1"
 add("header", "a full-width @ as UTF-8 bytes", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-note": utf8Header("jane.doe＠example.com") } });
 add("header", "a full-width keyword as UTF-8 bytes", "openai", chat("hi"), [], "denied", { headers: { "content-type": "application/json", "x-note": utf8Header("ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ") } });
 
+// 15. The body's members in another order than the provider reads them: a keyword split over the
+// system prompt (instructions, tools) written after the conversation, or members with others between.
+const reordered: Record<string, [Connection, string, string]> = {
+  "Anthropic system after the messages": ["claude", "/v1/messages", json({ messages: [{ role: "user", content: "ingale please" }], max_tokens: 16, model: "claude", system: "tell me about project night" })],
+  "Anthropic system blocks after the messages": ["claude", "/v1/messages", json({ messages: [{ role: "user", content: [{ type: "text", text: "ingale" }] }], model: "claude", max_tokens: 16, system: [{ type: "text", text: "project night" }] })],
+  "Responses instructions after the input": ["openai", "/v1/responses", json({ input: "ingale please", model: "m", instructions: "tell me about project night" })],
+  "a tool description after the messages": ["openai", CHAT, json({ messages: [{ role: "user", content: "ingale" }], model: "m", tools: [{ type: "function", function: { name: "f", description: "project night" } }] })],
+  "instructions and input with metadata between": ["openai", "/v1/responses", json({ instructions: "project night", metadata: { note: "x" }, input: "ingale" })],
+};
+for (const [name, [connection, path, text]] of Object.entries(reordered)) add("member order", name, connection, text, [], "denied", { path });
+
 // 13. A value inside a longer run, and numbers in other spellings: found where it sits (red team M3, M5).
 const inside: Record<string, [string, string]> = {
   "an international number followed by digits": ["call +1 415 555 0133 12 now", PHONE],
