@@ -67,6 +67,7 @@ export async function forward(
 ): Promise<void> {
   const abort = new AbortController();
   let callerGone = false;
+  let callerStalled = false; // cut for taking nothing for the idle timeout (relay-response.ts)
   res.on("close", () => {
     if (!res.writableFinished) {
       callerGone = true;
@@ -102,7 +103,7 @@ export async function forward(
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
   const headers = downstreamResponseHeaders(upstream.headers);
   try {
-    const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, callerGone: () => callerGone, writable: () => writable(res) };
+    const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, callerGone: () => callerGone, writable: () => writable(res, context.idleTimeoutMs, () => { callerStalled = true; }) };
     // A reply the session must read (masking or restoring) is inspected before any of it is sent.
     await (masking?.inspectsReplies ? relayInspected(relay, masking) : relayResponse(relay));
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
@@ -111,7 +112,8 @@ export async function forward(
     upstream.body.destroy();
     if (callerGone) {
       res.destroy();
-      return recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: "caller closed the connection" });
+      const why = callerStalled ? `caller took nothing for ${context.idleTimeoutMs} ms; cut` : "caller closed the connection";
+      return recorder.finish({ status: upstream.statusCode, verdict: Verdict.FAILED, error: why });
     }
     if (error instanceof UninspectableReply) {
       // Fail closed: what cannot be read is not passed on (and the rest is discarded).

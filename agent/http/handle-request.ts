@@ -112,6 +112,10 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       }
 
       const verification = await snapshot.identity.verify(readCallerToken(req.headers));
+      if (!verification.ok && verification.unreachable) {
+        // Fail closed, but say why: the caller's token may be good; the identity provider is away (retry).
+        return refuse({ status: 503, kind: "unavailable", message: `Palisade cannot verify the token now: its identity provider's keys cannot be fetched; retry later (session ${id})` }, verification.reason, Verdict.DENIED, { "retry-after": "5" });
+      }
       if (!verification.ok) {
         return refuse({ status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, verification.reason);
       }

@@ -24,10 +24,22 @@ export interface Relay {
   writable(): Promise<void>;
 }
 
-/** Resolves once the caller can take more data, or has gone. */
-export function writable(res: ServerResponse): Promise<void> {
+/**
+ * Resolves once the caller can take more data, or has gone. A caller that takes nothing for
+ * `idleMs` is cut (`stalled` is told first): the upstream's own idle clock does not run while the
+ * agent waits on the caller (undici pauses it), so without this a caller that stops reading would
+ * hold the upstream, its socket and an audit-buffer slot for ever.
+ */
+export function writable(res: ServerResponse, idleMs = 0, stalled?: () => void): Promise<void> {
   return new Promise((resolve) => {
+    const timer = idleMs > 0
+      ? setTimeout(() => {
+        stalled?.();
+        res.destroy();
+      }, idleMs)
+      : undefined;
     const done = () => {
+      clearTimeout(timer);
       res.off("drain", done);
       res.off("close", done);
       resolve();

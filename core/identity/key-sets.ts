@@ -1,7 +1,7 @@
 // Key sets per issuer. Inline JWKS are local; otherwise keys come from the issuer's `jwks_uri` or
 // from OpenID discovery, fetched and cached by jose. A remote key set outlives snapshots while its
 // issuer's configuration is unchanged, so a config push does not throw away fetched keys.
-import { createLocalJWKSet, createRemoteJWKSet, jwksCache, type ExportedJWKSCache, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwksCache, type ExportedJWKSCache, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
 const fetchTimeoutMs = 5_000;
@@ -35,6 +35,31 @@ export interface KeySetCache {
   retainOnly(issuers: readonly Issuer[]): void;
 }
 
+/**
+ * The issuer's keys could not be fetched (its discovery document or JWKS unreachable, timing out,
+ * answering an error or no key set): the token is neither valid nor invalid, the agent cannot tell.
+ */
+export class KeysUnreachable extends Error {}
+
+// What jose says about a key set it holds (the token names no key of it, or is refused by it) is
+// about the token; anything else while fetching is about reaching the issuer.
+function aboutTheToken(error: unknown): boolean {
+  return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys
+    || error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported || error instanceof errors.JWSInvalid;
+}
+
+/** `getKey` with every failure to reach the issuer thrown as KeysUnreachable. */
+function reaching(what: string, getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await getKey(header, token);
+    } catch (error) {
+      if (aboutTheToken(error) || error instanceof KeysUnreachable) throw error;
+      throw new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}
+
 function cacheKey(issuer: Issuer): string {
   return JSON.stringify([issuer.issuer, issuer.jwksUri, issuer.jwks]);
 }
@@ -54,7 +79,7 @@ function localKeySet(issuer: Issuer): KeySet {
 /** A remote key set whose every fetch (jose writes it into `store`) is a new generation. */
 function remoteKeySet(url: URL, remoteOptions: RemoteOptions): KeySet {
   const store: Partial<ExportedJWKSCache> = {};
-  const getKey = createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> });
+  const getKey = reaching(`JWKS ${url.origin}${url.pathname}`, createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> }));
   return { getKey, generation: () => store.jwks };
 }
 
@@ -95,7 +120,8 @@ function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet 
   const getKey: JWTVerifyGetKey = async (header, token) => {
     remote ??= discover().catch((error: unknown) => {
       setTimeout(() => { remote = undefined; }, remoteOptions.cooldownDuration).unref();
-      throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new KeysUnreachable(message.startsWith("OpenID discovery") ? message : `OpenID discovery at ${discoveryUrl} failed: ${message}`);
     });
     return (await remote).getKey(header, token);
   };

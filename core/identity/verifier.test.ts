@@ -104,7 +104,7 @@ describe("compileVerifier with remote keys", () => {
     const verifier = compileVerifier([issuer], createKeySetCache({ cooldownMs: 60_000 }));
     const token = await sign({}, { issuer: broken });
     for (let i = 0; i < 3; i++) {
-      expect(await verifier.verify(token)).toEqual({ ok: false, reason: expect.stringMatching(/OpenID discovery .* answered 404/) });
+      expect(await verifier.verify(token)).toEqual({ ok: false, reason: expect.stringMatching(/^issuer .* unreachable: OpenID discovery .* answered 404$/), unreachable: true });
     }
     expect(hits.filter((url) => url === "/broken/.well-known/openid-configuration")).toHaveLength(1);
   });

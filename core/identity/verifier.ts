@@ -7,7 +7,7 @@
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from "jose";
 import type { Issuer, TokenRevocation } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { groupsFrom } from "./claims.js";
-import type { KeySet, KeySetCache } from "./key-sets.js";
+import { type KeySet, type KeySetCache, KeysUnreachable } from "./key-sets.js";
 import { compileRevocations } from "./revocations.js";
 import type { VerifiedTokenCache } from "./verified-token-cache.js";
 
@@ -26,7 +26,10 @@ export interface CallerIdentity {
 }
 
 /** The outcome of verifying a token; `reason` never contains the token. */
-export type Verification = { ok: true; identity: CallerIdentity } | { ok: false; reason: string };
+export type Verification =
+  | { ok: true; identity: CallerIdentity }
+  /** `unreachable`: the issuer's keys could not be fetched, so the token could not be judged (refused all the same). */
+  | { ok: false; reason: string; unreachable?: true };
 
 /** Verifies tokens against one snapshot's issuers. */
 export interface IdentityVerifier {
@@ -132,6 +135,7 @@ export function compileVerifier(
         cache?.set(token, { issuer: issuer.config.issuer, claims: verified, under });
         return identityOf(issuer, verified);
       } catch (error) {
+        if (error instanceof KeysUnreachable) return { ok: false, reason: `issuer ${issuer.config.issuer} unreachable: ${error.message}`, unreachable: true };
         return { ok: false, reason: reasonFor(error) };
       }
     },
