@@ -40,3 +40,9 @@ export function readBase64(value: string): Base64Reading | undefined {
   if (url || value.length >= BINARY_FROM) return { binary: url ? `data URL ${url[1] || "application/octet-stream"}` : "base64 payload" };
   return undefined;
 }
+
+/** The bytes a base64 string (plain, URL-safe, or a `data:` URL) decodes to. */
+export function base64Bytes(value: string): Buffer {
+  const url = dataUrl.exec(value);
+  return Buffer.from(url ? value.slice(url[0].length) : value, "base64");
+}

@@ -4,10 +4,32 @@
 import type { ReplyMasker } from "./mask-context.js";
 import { UninspectableReply } from "./uninspectable.js";
 
-/** Lets a binary part of `kind` at `location` pass when every response rule allows binary parts; else throws UninspectableReply. */
-export function binaryPart(reply: ReplyMasker, kind: string, location: string): void {
+/**
+ * Lets a binary part of `kind` at `location` pass when every response rule allows binary parts; else
+ * throws UninspectableReply. Given its `bytes`, a part that may pass is still read as printable runs
+ * (printableValues): text holding a value behind a media signature or inside a file is refused.
+ */
+export function binaryPart(reply: ReplyMasker, kind: string, location: string, bytes?: Buffer): void {
   const policy = reply.refusesBinary;
   if (policy !== undefined) throw new UninspectableReply(`it has a binary part (${kind} at ${location}) that policy ${policy} cannot inspect and does not allow (binary: allow would let it pass)`);
+  if (bytes) printableValues(reply, "", bytes, `a binary part (${kind} at ${location})`);
+}
+
+const PRINTABLE_TAIL = 256;
+
+/**
+ * Reads a binary part that passes (binary: allow) as a file viewer or `strings` shows it: its runs
+ * of printable ASCII (every other byte a line break), after `tail` (a run the bytes before ended
+ * in). A value there cannot be masked without breaking the file (and text behind a media signature
+ * is no media): throws UninspectableReply. Returns the tail to give with the next bytes of the part.
+ */
+export function printableValues(reply: ReplyMasker, tail: string, bytes: Buffer, what: string): string {
+  const text = tail + bytes.toString("latin1").replace(/[^\x20-\x7e\t]+/g, "\n");
+  if (/\S/.test(text) && reply.scanner.scan(text).matches.some((match) => !match.entry)) {
+    throw new UninspectableReply(`${what} holds text with a value that masking cannot rewrite in a binary part`);
+  }
+  const open = text.slice(text.lastIndexOf("\n") + 1);
+  return open.slice(-PRINTABLE_TAIL);
 }
 
 // File signatures of the media an API returns as a body (speech, images, files).

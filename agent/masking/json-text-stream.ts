@@ -102,6 +102,8 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       if (number !== "") endNumber();
       return take();
     },
+    // Binary chunks are plain delta strings, never JSON text: each string literal's own stream reads the base64 in it.
+    passing() {},
     emitted,
     get original() {
       return original;

@@ -10,6 +10,7 @@
 import type { Match } from "./match-scanner.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
+import { createBase64Watch } from "./base64-watch.js";
 import { lineTail, withholdInUrls } from "./restore-guard.js";
 import { lookbehindContext } from "./text-stream.js";
 
@@ -25,14 +26,16 @@ interface Piece {
 
 /** One key's pieces. */
 interface LooseStream {
-  push(piece: string, location: string, deliver: Deliver): void;
+  /** `opaque`: a piece not to read as base64 joined to its neighbours (it was read whole: a base64 string, an encrypted token). */
+  push(piece: string, location: string, deliver: Deliver, opaque?: boolean): void;
   /** Settles and delivers everything (end of the stream, or an interruption); returns the text a resumed piece is checked against. */
   settle(): string;
 }
 
 const RESCAN_ALWAYS = 256;
 
-function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream {
+function createLooseStream(reply: ReplyMasker, location: string, resumeFrom?: string): LooseStream {
+  const base64 = createBase64Watch(reply, location);
   // Absolute offsets count the key's text since this stream began (after any resume context).
   let context = resumeFrom ?? ""; // look-behind before `decided`
   let line = reply.restoring ? lineTail(context) : ""; // the decided end of the current line (restore-guard.ts)
@@ -100,7 +103,9 @@ function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream
   };
 
   return {
-    push(piece, location, deliver) {
+    push(piece, location, deliver, opaque) {
+      if (opaque) base64.breakRun();
+      else base64.push(piece);
       const start = pendingStart + pending.length;
       pending += piece;
       pieces.push({ start, end: start + piece.length, location, deliver });
@@ -110,6 +115,7 @@ function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream
       scan(false);
     },
     settle() {
+      base64.end();
       if (pieces.length > 0 || crossingCheck) scan(true);
       else resume = context;
       return resume;
@@ -119,8 +125,8 @@ function createLooseStream(reply: ReplyMasker, resumeFrom?: string): LooseStream
 
 /** Loose text of one reply (a stream, or one whole document), by key. */
 export interface LooseStreams {
-  /** Adds a piece of `key`'s text; `deliver` gets its final text (maybe later, or at once). */
-  piece(key: string, text: string, location: string, deliver: Deliver): void;
+  /** Adds a piece of `key`'s text; `deliver` gets its final text (maybe later, or at once); `opaque`: not read as base64 joined to its neighbours. */
+  piece(key: string, text: string, location: string, deliver: Deliver, opaque?: boolean): void;
   /** One upstream event is done: the keys it did not carry are interrupted (settled as they are). */
   endEvent(): void;
   /** The reply ended: everything is settled and delivered. */
@@ -134,15 +140,15 @@ export function createLooseStreams(reply: ReplyMasker): LooseStreams {
   const resumable = new Map<string, string>();
   const seen = new Set<string>();
   return {
-    piece(key, text, location, deliver) {
+    piece(key, text, location, deliver, opaque) {
       seen.add(key);
       let stream = active.get(key);
       if (!stream) {
-        stream = createLooseStream(reply, resumable.get(key));
+        stream = createLooseStream(reply, location, resumable.get(key));
         resumable.delete(key);
         active.set(key, stream);
       }
-      stream.push(text, location, deliver);
+      stream.push(text, location, deliver, opaque);
     },
     endEvent() {
       if (active.size === 0) return;

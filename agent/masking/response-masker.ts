@@ -101,7 +101,7 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
     // A media file (its signature says so) is a binary part: it passes if every rule allows them.
     const kind = error instanceof UninspectableReply ? mediaKind(body) : undefined;
     if (kind === undefined) throw error;
-    binaryPart(masker, kind, "response.body");
+    binaryPart(masker, kind, "response.body", body);
     return unchanged(body);
   }
   if (text.trim() === "") return unchanged(body);

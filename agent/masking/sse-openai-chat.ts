@@ -206,6 +206,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       if (encoded && "binary" in encoded) {
         // A binary chunk (audio data): not text, passes as it is only if every rule allows binary parts.
         binaryPart(reply, encoded.binary, location(index, found.pathKey));
+        streamFor(index, found).stream.passing(found.value); // read joined with the field's other chunks, as readers decode them
         claim(found.container, found.key);
         continue;
       }

@@ -132,6 +132,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
         if (encoded && "binary" in encoded) {
           // A binary chunk (audio, a partial image): passes as it is only if every rule allows binary parts.
           binaryPart(reply, encoded.binary, location(type.slice(0, -".delta".length), object));
+          entryFor(type.slice(0, -".delta".length), object).stream.passing(object.delta); // read joined with the other chunks, as readers decode them
           claims.claim(object, "delta");
           return [];
         }

@@ -7,6 +7,7 @@ import { LOOKBEHIND } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { Match } from "./match-scanner.js";
 import { applyMatches, type Replacer, type TwoTexts } from "./replacer.js";
+import { createBase64Watch } from "./base64-watch.js";
 import { lineTail, withholdInUrls } from "./restore-guard.js";
 
 /** What one push or flush released, in offsets of the stream's original text, and which parts of it were replaced. */
@@ -44,6 +45,8 @@ export interface TextStream {
   readonly earlierSettled: boolean;
   /** Told of every release (logprobs follow the text they describe). */
   onRelease?: (release: Release) => void;
+  /** A piece of the field that passes as it is (a binary chunk), read only as the base64 it continues (base64-watch.ts). */
+  passing(piece: string): void;
 }
 
 // A long held tail (a private key block arriving token by token, up to 16 KB) is not rescanned on
@@ -115,6 +118,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
   let boundary = -1; // where the current segment starts (original offset), after split()
   let earlier = { client: "", record: "" };
   const emitted = { client: "", record: "" };
+  const base64 = createBase64Watch(reply, location);
 
   // The released range [from, hold) of `view`, the part of it before the segment boundary kept for takeEarlier().
   const render = (view: string, matches: Match[], from: number, hold: number): TwoTexts => {
@@ -139,7 +143,8 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
         spans.push(clipped);
       }
     }
-    const open = Math.max(from, reply.scanner.holdFrom(view, spans));
+    // A run of base64 still decoding to text is held whole (base64-watch.ts): a value in it refuses the reply before any of it goes out.
+    const open = Math.max(from, Math.min(reply.scanner.holdFrom(view, spans), view.length - base64.textRun));
     const hold = final ? view.length : open;
     if (hold > from) crossing = false;
     if (final) tail = lookbehindContext(view, open) + view.slice(open);
@@ -161,6 +166,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
   const stream: TextStream = {
     push(piece) {
       if (piece === "") return { client: "", record: "" };
+      base64.push(piece);
       finished = false;
       original += piece;
       unscanned += piece.length;
@@ -171,6 +177,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
       return release(held + piece, false);
     },
     flush() {
+      base64.end();
       finished = true;
       if (held === "") {
         tail = context;
@@ -183,6 +190,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
       crossing = true;
       return out;
     },
+    passing: (piece) => base64.push(piece),
     emitted,
     get original() {
       return original;

@@ -4,7 +4,7 @@
 // not read: agent/inspection/base64-text.ts); every other string as a piece of loose text (joined with the pieces of the same path
 // pattern, in this value and in the events before it). Edits go into the value's draft. One masker
 // serves every event of a reply (no closures per event: this runs for every streamed event).
-import { readBase64 } from "../inspection/base64-text.js";
+import { base64Bytes, readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
@@ -117,7 +117,7 @@ class Masker implements ValueMasker, JsonVisitor {
     }
     // Not read: passes only if every rule allows binary parts — but a redacted thinking block's
     // `data` is the provider's encrypted token, not media.
-    if (encoded && !redactedData(place)) binaryPart(this.reply, encoded.binary, locationOf(place));
+    if (encoded && !redactedData(place)) binaryPart(this.reply, encoded.binary, locationOf(place), base64Bytes(value));
     const deliver = this.draft.later(container, key);
     const observe = this.observe;
     const delivered: Deliver = observe
@@ -126,7 +126,7 @@ class Masker implements ValueMasker, JsonVisitor {
           observe(container, key, replaced);
         }
       : deliver;
-    this.loose.piece(`${this.kind}|${patternOf(place)}`, value, locationOf(place), delivered);
+    this.loose.piece(`${this.kind}|${patternOf(place)}`, value, locationOf(place), delivered, encoded !== undefined);
   }
 
   key(place: Place): void {

@@ -124,7 +124,7 @@ add("chat", false, "context", "an AWS secret of letters only, after its name", c
 add("chat", false, "secrets", "an AWS key id of letters only", chat.whole({ content: `the id is ${LETTERS_ONLY_AWS_ID} here` }), [LETTERS_ONLY_AWS_ID]);
 add("chat", true, "secrets", "an AWS key id of letters only, in two deltas", chat.stream([{ content: "the id is AKIAQWERTY" }, { content: "UIOPASDFGH here" }]), [LETTERS_ONLY_AWS_ID]);
 add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
-const base64Of = (text: string) => Buffer.from(text).toString("base64");
+const base64Of = (text: string | Buffer) => Buffer.from(text).toString("base64");
 add("chat", false, "base64", "a CSV file as base64 in an unknown field", chat.whole({ content: "see file" }, { x_file: { name: "out.csv", data: base64Of(`name, email, card\nZoe, ${EMAIL}, ${CARD}\n`) } }), [EMAIL, CARD]);
 add("chat", false, "base64", "a text data: URL", chat.whole({ content: "ok", annotations: [{ type: "file", url: `data:text/plain;base64,${base64Of(`call ${PHONE}`)}` }] }), [PHONE]);
 add("responses", false, "base64", "a code interpreter output file as base64", responses.whole([{ id: "ci_1", type: "code_interpreter_call", code: "df.to_csv()", outputs: [{ type: "file", mime_type: "text/csv", content: base64Of(`ssn\n${SSN}\n`) }] }]), [SSN]);
@@ -276,6 +276,22 @@ for (const allowBinary of [false, true]) {
   add("responses", true, "binary", `audio deltas${under}`, responses.stream([...split(media, 3).map((delta): [string, Json] => ["response.audio.delta", { delta }]), ...split(`say ${PHONE}`, 3).map((delta): [string, Json] => ["response.audio.transcript.delta", { delta }])]), [PHONE], { refused: !allowBinary, allowBinary });
   add("chat", false, "binary", `a speech body (audio/mpeg)${under}`, mp3, [], { refused: !allowBinary, allowBinary, headers: { "content-type": "audio/mpeg" } });
 }
+// Base64 a reader decodes out of joined pieces (audio data, partial images, a data: URL in text):
+// read joined as it grows; text holding a value is refused (it cannot be masked where it is split),
+// binary is a binary part however small its pieces; under binary: allow, a part's printable runs are
+// read too (text behind a media signature, a value inside a file).
+const audioIn = (payload: string, size: number) => chat.stream([{ audio: { id: "a" } }, ...split(payload, Math.ceil(payload.length / size)).map((data) => ({ audio: { data } }))]);
+const wavWith = (text: string) => Buffer.concat([Buffer.from("RIFF\x00\x00\x00\x00WAVEfmt ", "latin1"), Buffer.alloc(300, 0xa5), Buffer.from(text), Buffer.alloc(50, 0xa5)]);
+add("chat", true, "base64", "audio data of text split into small deltas", audioIn(base64Of(`hello ${EMAIL} bye`), 6), [EMAIL], { refused: true });
+add("chat", true, "binary", "audio data of a WAV file split into deltas under 256 characters", audioIn(media, 40), [], { refused: true });
+add("chat", true, "binary", "audio data in deltas cut off the 4-character grid (binary: allow), text inside", audioIn(base64Of(wavWith(` ${EMAIL} `)), 257), [EMAIL], { refused: true, allowBinary: true });
+add("responses", true, "base64", "audio deltas of text in small pieces", responses.stream(split(base64Of(`say ${PHONE} now`), 5).map((delta): [string, Json] => ["response.audio.delta", { delta }])), [PHONE], { refused: true });
+add("chat", false, "base64", "a data: URL inside the content", chat.whole({ content: `see [file](data:text/plain;base64,${base64Of(`mail ${EMAIL}`)}) ok` }), [EMAIL], { refused: true });
+add("chat", true, "base64", "a data: URL inside the content, one character per delta", chat.stream(chars(`x data:text/html;base64,${base64Of(`<p>${EMAIL}</p>`)} y`).map((content) => ({ content }))), [EMAIL], { refused: true });
+add("anthropic", true, "base64", "base64 of text split over text deltas", anthropic.stream(anthropic.block(0, { type: "text", text: "" }, "text_delta", "text", split(`blob:${base64Of(`card ${CARD}`)}`, 4))), [CARD], { refused: true });
+add("chat", false, "base64", "base64 text split over two content parts", chat.whole({ content: [{ type: "text", text: base64Of(`mail ${EMAIL}`).slice(0, 10) }, { type: "text", text: base64Of(`mail ${EMAIL}`).slice(10) }] }), [EMAIL], { refused: true });
+add("chat", false, "binary", "a media signature before JSON text (binary: allow)", Buffer.concat([Buffer.from([0xff, 0xfb]), Buffer.from(plainChat)]), [EMAIL], { refused: true, allowBinary: true });
+add("chat", false, "binary", "a value inside a WAV file as base64 (binary: allow)", chat.whole({ audio: { id: "a", data: base64Of(wavWith(` ${EMAIL} `)), expires_at: 1, transcript: "hi" } }), [EMAIL], { refused: true, allowBinary: true });
 add("responses", false, "binary", "encrypted reasoning content is an opaque token, not media", responses.whole([{ id: "rs", type: "reasoning", summary: [{ type: "summary_text", text: `about ${EMAIL}` }], encrypted_content: media }, responses.message("ok")]), [EMAIL]);
 add("anthropic", false, "binary", "a redacted thinking block is an opaque token, not media", anthropic.whole([{ type: "redacted_thinking", data: media }, { type: "text", text: `for ${EMAIL}` }]), [EMAIL]);
 add("anthropic", true, "binary", "a redacted thinking block in a stream", anthropic.stream([["content_block_start", { index: 0, content_block: { type: "redacted_thinking", data: media } }], ["content_block_stop", { index: 0 }], ...anthropic.block(1, { type: "text", text: "" }, "text_delta", "text", split(`for ${EMAIL}`, 3))]), [EMAIL]);

@@ -1,0 +1,46 @@
+// Base64 read joined as a field's text grows: text holding a value is refused, binary is a binary
+// part however it is cut, prose and hex are neither, and a text stream holds a text-decoding run back.
+import { describe, expect, it } from "vitest";
+import { createBase64Watch } from "./base64-watch.js";
+import { createMaskContext } from "./mask-context.js";
+import { createTextStream } from "./text-stream.js";
+import { rule } from "./test-rules.js";
+import { UninspectableReply } from "./uninspectable.js";
+
+const EMAIL = "jane.doe@example.com";
+const reply = (allowBinary = false) => createMaskContext([rule({ direction: "response", allowBinary })]).reply;
+const b64 = (value: string | Buffer) => Buffer.from(value).toString("base64");
+const pieces = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, at) => text.slice(at * size, at * size + size));
+const feed = (list: string[], allowBinary = false) => () => {
+  const watch = createBase64Watch(reply(allowBinary), "test");
+  for (const piece of list) watch.push(piece);
+  watch.end();
+};
+const wav = (inside = "") => Buffer.concat([Buffer.from("RIFF\0\0\0\0WAVEfmt ", "latin1"), Buffer.alloc(400, 0xa5), Buffer.from(inside), Buffer.alloc(20, 0xa5)]);
+
+describe("base64 watch", () => {
+  it("refuses text holding a value, however the base64 is cut", () => {
+    for (const size of [1, 3, 5, 7, 64]) expect(feed(pieces(`data:text/plain;base64,${b64(`write to ${EMAIL} now`)}`, size))).toThrow(UninspectableReply);
+  });
+
+  it("lets prose, hex digits, base64 of clean text and opaque runs pass", () => {
+    expect(feed(pieces("The quick brown fox jumps over the lazy dog, internationalization and supercalifragilistic words", 3))).not.toThrow();
+    expect(feed([`sha: ${"0123456789abcdef".repeat(40)}`])).not.toThrow();
+    expect(feed(pieces(b64("a clean text with no value in it"), 5))).not.toThrow();
+  });
+
+  it("names binary split into small pieces as a binary part, and reads its printable runs when allowed", () => {
+    expect(feed(pieces(b64(wav()), 10))).toThrow(/binary part/);
+    expect(feed(pieces(b64(wav()), 10), true)).not.toThrow();
+    expect(feed(pieces(b64(wav(` ${EMAIL} `)), 257), true)).toThrow(/holds text with a value/);
+  });
+
+  it("holds a run that decodes to text in a text stream until it ends", () => {
+    const stream = createTextStream(reply(), "test");
+    const payload = b64(`hello ${EMAIL}`);
+    let out = stream.push("see ");
+    for (const piece of pieces(payload.slice(0, 20), 4)) out = { client: out.client + stream.push(piece).client, record: "" };
+    expect(out.client).not.toContain(payload.slice(0, 8));
+    expect(() => stream.push(payload.slice(20))).toThrow(UninspectableReply);
+  });
+});

@@ -1,0 +1,154 @@
+// Base64 a reader decodes out of text that arrives in pieces: audio `data` or a partial image split
+// over deltas, a `data:…;base64,` URL inside a model's text, base64 split over content parts. A
+// string that is base64 as a whole is read where it stands (value-masker.ts, base64-text.ts); here
+// the text a field joins to is followed as it grows, run by run (a run: characters of the base64
+// alphabets, standard or URL-safe, up to the first other character), decoded four characters at a
+// time, as a reader that knows where the payload starts decodes it:
+//   - while a run decodes to text (UTF-8, no control characters but tab and line ends), that text
+//     is read by the detectors; a value in it cannot be masked (re-encoding would move every later
+//     character), so the reply is refused (UninspectableReply); text streams hold such a run back
+//     until it ends (textRun), so no piece of it goes out before the refusal;
+//   - a run of 256 characters or more that is not text (and not only hex digits, which no encoder
+//     of bytes writes) is a binary part (binary-parts.ts): refused unless every rule allows them,
+//     and then its printable runs are read as a file viewer or `strings` shows them.
+// Prose dies out at once (letters decode to control characters within a word or two), so the
+// detectors run only on runs that keep decoding to text.
+import { isUtf8 } from "node:buffer";
+import { binaryPart, printableValues } from "./binary-parts.js";
+import type { ReplyMasker } from "./mask-context.js";
+import { UninspectableReply } from "./uninspectable.js";
+
+/** Follows one field's text as it grows. */
+export interface Base64Watch {
+  /** The next piece of the field's text; throws UninspectableReply (see the header). */
+  push(piece: string): void;
+  /** A piece that is not to be read as base64 (an opaque token): ends the current run. */
+  breakRun(): void;
+  /** The field's text ended. */
+  end(): void;
+  /** How many characters at the end of the text so far are a run that still decodes to text (0 when none, or a short one): a stream holds them back until the run ends, so nothing of a value in them goes out before it is read whole. */
+  readonly textRun: number;
+}
+
+const HOLD_FROM = 8; // a run this long still decoding to text is held by text streams (shorter ones are words)
+const BINARY_FROM = 256; // as for a single string (base64-text.ts)
+const TAIL = 256; // decoded text kept before new text, so a value across two pieces is read whole
+const isAlphabet = (code: number) =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 45 || code === 95;
+const isHex = (code: number) => (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+const isTextCode = (code: number) => code >= 32 || code === 9 || code === 10 || code === 13;
+
+/** `bytes` as text (an incomplete sequence at the end carried over), or undefined when they are not UTF-8 text. */
+function utf8Text(bytes: Buffer): { text: string; carry: Buffer | undefined } | undefined {
+  let end = bytes.length;
+  // Back over continuation bytes to the last lead byte: keep it for later if its sequence is cut.
+  let lead = end - 1;
+  while (lead >= 0 && end - lead <= 3 && (bytes[lead] as number) >= 0x80 && (bytes[lead] as number) < 0xc0) lead--;
+  if (lead >= 0 && (bytes[lead] as number) >= 0xc0) {
+    const first = bytes[lead] as number;
+    const size = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : 2;
+    if (end - lead < size) end = lead;
+  }
+  const complete = bytes.subarray(0, end);
+  if (!isUtf8(complete)) return undefined;
+  const text = complete.toString("utf8");
+  for (let at = 0; at < text.length; at++) if (!isTextCode(text.charCodeAt(at))) return undefined;
+  return { text, carry: end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined };
+}
+
+/** A watch over one field at `location`. */
+export function createBase64Watch(reply: ReplyMasker, location: string): Base64Watch {
+  let length = 0; // characters in the current run
+  let quad = ""; // characters of the run not yet decoded (fewer than four)
+  let hexOnly = true;
+  let text = true; // the run decodes to text so far
+  let carry: Buffer | undefined; // the start of a UTF-8 sequence cut at the end of what was decoded
+  let tail = ""; // the end of the run's decoded text (text runs) or printable bytes (binary runs)
+  let named = false; // the run was named a binary part (and allowed)
+  let head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be named
+
+  const reset = () => {
+    length = 0;
+    quad = "";
+    hexOnly = true;
+    text = true;
+    carry = undefined;
+    tail = "";
+    named = false;
+    head = [];
+  };
+
+  const readText = (decoded: string) => {
+    const view = tail + decoded;
+    if (reply.scanner.scan(view).matches.some((match) => !match.entry)) {
+      throw new UninspectableReply(`base64 at ${location} decodes to text holding a value, split where it cannot be masked`);
+    }
+    tail = view.slice(-TAIL);
+  };
+
+  const readBinary = (bytes: Buffer) => {
+    if (!named) {
+      head.push(bytes);
+      if (length < BINARY_FROM || hexOnly) return;
+      binaryPart(reply, "base64 payload split over pieces", location); // throws unless allowed
+      named = true;
+      bytes = Buffer.concat(head);
+      head = [];
+    }
+    tail = printableValues(reply, tail, bytes, `base64 payload at ${location}`);
+  };
+
+  const feed = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
+    if (text) {
+      const decoded = utf8Text(carry ? Buffer.concat([carry, bytes]) : bytes);
+      if (decoded) {
+        carry = decoded.carry;
+        return readText(decoded.text);
+      }
+      text = false;
+      tail = "";
+      // The bytes of the run before this piece are not kept: what was text in them was read as text.
+    }
+    readBinary(bytes);
+  };
+
+  const decodeWhole = (final: boolean) => {
+    const usable = final ? quad.length : quad.length - (quad.length % 4);
+    if (usable === 0) return;
+    const chunk = quad.slice(0, usable);
+    quad = quad.slice(usable);
+    feed(Buffer.from(chunk, "base64"));
+  };
+
+  const endRun = () => {
+    if (length > 0) {
+      decodeWhole(true);
+      if (!text && !named && length >= BINARY_FROM && !hexOnly) readBinary(Buffer.alloc(0));
+    }
+    reset();
+  };
+
+  return {
+    push(piece) {
+      let start = 0;
+      for (let at = 0; at <= piece.length; at++) {
+        if (at < piece.length && isAlphabet(piece.charCodeAt(at))) continue;
+        if (at > start) {
+          const run = piece.slice(start, at);
+          length += run.length;
+          if (hexOnly) for (let index = 0; index < run.length && hexOnly; index++) hexOnly = isHex(run.charCodeAt(index));
+          quad += run;
+          decodeWhole(false);
+        }
+        if (at < piece.length) endRun();
+        start = at + 1;
+      }
+    },
+    breakRun: endRun,
+    end: endRun,
+    get textRun() {
+      return text && length >= HOLD_FROM ? length : 0;
+    },
+  };
+}
