@@ -102,3 +102,27 @@ describe("the body's members in any order", () => {
     expect(pairs).not.toContainEqual([0, 2]); // neighbours in the values are joined already
   });
 });
+
+describe("variants near nothing findable", () => {
+  const prose = ["ok", "thanks", "yes", "sure thing"];
+  const turns = Array.from({ length: 400 }, (_, index) => prose[index % prose.length]!);
+  const soft = turns.slice(1).map((_, index) => turns.slice(0, index + 1).join("").length);
+  const mayFind = (text: string) => /[0-9@]/.test(text);
+
+  it("builds none for many short turns of prose (no refusal of a long chat)", () => {
+    const budget = { left: 4096 };
+    expect([...variants(turns.join(""), soft, budget, mayFind)]).toEqual([]);
+    expect(budget.left).toBe(4096);
+  });
+
+  it("still reads every mix of the runs within reach of something findable", () => {
+    const joined = `${turns.join("")}4111`;
+    const budget = { left: 4096 };
+    const seen = [...variants(joined, soft, budget, mayFind)];
+    expect(seen.length).toBeGreaterThan(0);
+    // Only the runs whose reach holds the digits, and the whole cluster read with every space.
+    expect(seen.every((variant) => /4/.test(variant.text))).toBe(true);
+    expect(seen.length).toBeLessThan(4096 - budget.left + 1);
+    expect(4096 - budget.left).toBeLessThan(63 * 20); // of 394 runs in the cluster
+  });
+});

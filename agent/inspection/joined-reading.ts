@@ -152,29 +152,48 @@ const EXHAUSTIVE = 6;
 /** Variants one request may need before its joined reading is refused as too fragmented. */
 export const MAX_VARIANTS = 4096;
 
+// The joined text a variant of the soft boundaries `run` reads (before spaces are inserted).
+const reachOf = (run: readonly number[], length: number): [number, number] => [Math.max(0, run[0]! - CLUSTER_REACH), Math.min(length, run.at(-1)! + CLUSTER_REACH)];
+
 /**
  * Every mix of nothing and a space at the soft boundaries of `joined` (offsets `soft`, ascending),
- * cluster by cluster (all-nothing, the plain joined text, is not repeated). Throws UnmaskableError
- * past `budget.left` variants.
+ * cluster by cluster (all-nothing, the plain joined text, is not repeated). A run of boundaries
+ * whose reach `mayFind` rules out is skipped: nothing a space inserted there could make is found
+ * (mayFind is false for a text with spaces inserted whenever it is false for the text). Throws
+ * UnmaskableError past `budget.left` variants.
  */
-export function* variants(joined: string, soft: readonly number[], budget: { left: number }): Generator<Variant> {
+export function* variants(joined: string, soft: readonly number[], budget: { left: number }, mayFind: (text: string) => boolean = () => true): Generator<Variant> {
   let start = 0;
   while (start < soft.length) {
     let end = start + 1;
     while (end < soft.length && soft[end]! - soft[end - 1]! <= CLUSTER_REACH) end++;
-    // Counted before anything is built: a cluster of a million boundaries is refused at once.
-    const size = end - start;
-    const runCount = size <= EXHAUSTIVE ? 1 : size - EXHAUSTIVE + 1;
-    budget.left -= runCount * ((1 << Math.min(size, EXHAUSTIVE)) - 1) + (runCount > 1 ? 1 : 0);
-    if (budget.left < 0) throw new UnmaskableError("request", "text split over too many short pieces to be read joined");
     const cluster = soft.slice(start, end);
-    const runs = size <= EXHAUSTIVE ? [cluster] : cluster.slice(0, runCount).map((_, at) => cluster.slice(at, at + EXHAUSTIVE));
+    start = end;
+    const size = cluster.length;
+    const may = (run: readonly number[]) => mayFind(joined.slice(...reachOf(run, joined.length)));
+    // Ordinary prose in many short turns ("ok", "thanks") holds nothing to find: no variant.
+    if (!may(cluster)) continue;
+    // Each run is counted before its variants are built: a cluster of thousands of boundaries
+    // near something findable is refused after a few runs.
+    const perRun = (1 << Math.min(size, EXHAUSTIVE)) - 1;
+    const runCount = size <= EXHAUSTIVE ? 1 : size - EXHAUSTIVE + 1;
     const masks: { run: readonly number[]; mask: number }[] = [];
-    for (const run of runs) for (let mask = 1; mask < 1 << run.length; mask++) masks.push({ run, mask });
-    if (runs.length > 1) masks.push({ run: cluster, mask: -1 });
+    const spend = (count: number) => {
+      budget.left -= count;
+      if (budget.left < 0) throw new UnmaskableError("request", "text split over too many short pieces to be read joined");
+    };
+    for (let at = 0; at < runCount; at++) {
+      const run = runCount === 1 ? cluster : cluster.slice(at, at + EXHAUSTIVE);
+      if (runCount > 1 && !may(run)) continue;
+      spend(perRun);
+      for (let mask = 1; mask <= perRun; mask++) masks.push({ run, mask });
+    }
+    if (runCount > 1) {
+      spend(1);
+      masks.push({ run: cluster, mask: -1 });
+    }
     for (const { run, mask } of masks) {
-      const from = Math.max(0, run[0]! - CLUSTER_REACH);
-      const to = Math.min(joined.length, run.at(-1)! + CLUSTER_REACH);
+      const [from, to] = reachOf(run, joined.length);
       const spaces = run.filter((_, bit) => mask === -1 || (mask >> bit) & 1).map((at) => at - from);
       let text = "";
       let at = 0;
@@ -185,6 +204,5 @@ export function* variants(joined: string, soft: readonly number[], budget: { lef
       text += joined.slice(from + at, to);
       yield { text, from, spaces };
     }
-    start = end;
   }
 }

@@ -91,7 +91,7 @@ function crossFindings(members: readonly number[], spaces: boolean, state: Cross
   if (!spaces) return candidates;
   // Boundaries between two words also read as a space, in every mix around each cluster of them.
   const soft = starts.slice(1).filter((_, position) => softBoundary(slots[members[position]!]!.text, slots[members[position + 1]!]!.text));
-  for (const variant of variants(joined, soft, state.budget)) {
+  for (const variant of variants(joined, soft, state.budget, masker.mayFind)) {
     for (const found of masker.find(variant.text)) take(found, variantOffset(variant, found.start), variantOffset(variant, found.end - 1) + 1);
   }
   return candidates;

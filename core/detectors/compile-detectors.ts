@@ -48,7 +48,8 @@ export interface CompiledDetectors {
    * False when nothing in `text` can be found: built-in detectors only, and no digit, `@`, `%`,
    * `&`, `:` or non-ASCII character in it (every built-in value has one of those, in any
    * form the normalised view reads: `&commat;` is an `@`, tag characters spell ASCII). A cheap test
-   * before scanning many short texts (keys, labels, prose).
+   * before scanning many short texts (keys, labels, prose). False for `text` is false for `text`
+   * with spaces inserted anywhere too (a joined reading's variants).
    */
   mayFind(text: string): boolean;
 }

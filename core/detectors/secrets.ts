@@ -56,8 +56,10 @@ const shapes: Shape[] = [
 const beginMarker = "-----BEGIN ";
 
 const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-// Every shape's required text in one expression (case-insensitive: a superset of each shape's own test).
-const anyRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : shape.requires!.source)).join("|"), "i");
+// Every shape's required text in one expression (case-insensitive: a superset of each shape's own test),
+// spaces left out: a text with spaces inserted between its pieces (a joined reading's variant) can only
+// hold a required text whose spaceless form the text itself holds.
+const anyRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires.replaceAll(" ", "")) : shape.requires!.source)).join("|"), "i");
 
 /**
  * Whether `text` holds what some secret shape requires ("sk-", "AKIA", "xox", "-----BEGIN "…). A

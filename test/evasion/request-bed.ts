@@ -87,7 +87,7 @@ export function providerViews(received: ReceivedRequest): string[] {
   const query = received.path.split("?")[1];
   if (query !== undefined) views.push(...[...new URLSearchParams(query)].flat());
   const headers = Object.fromEntries(Object.entries(received.headers).filter(([name]) => name !== "authorization")) as Record<string, string | string[] | undefined>;
-  views.push(...clientViews(headers, received.raw));
+  for (const view of clientViews(headers, received.raw)) views.push(view);
   // Header values as UTF-8 (Node reads their bytes as Latin-1).
   for (const value of Object.values(headers)) for (const text of [value ?? ""].flat()) views.push(headerAsUtf8(text));
   // Form bodies as a form parser reads them.

@@ -330,7 +330,11 @@ add("long prompt", "1 MB over 20 messages, the keyword in the last", "openai", j
 // every caller shares; a cluster of very many short pieces is refused before its readings are built.
 add("long prompt", "150,000 one-letter strings, an e-mail at the end", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 150_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [], "refused");
 add("long prompt", "200,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 200_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
-add("long prompt", "40,000 one-letter strings (one cluster of boundaries)", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 40_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [], "refused");
+// One cluster of boundaries is read in every mix only within reach of something findable: prose
+// in many short pieces passes (masked where it holds a value), pieces spelling values are refused.
+add("long prompt", "40,000 one-letter strings, an e-mail at the end (one cluster of boundaries)", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 40_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [EMAIL]);
+add("long prompt", "a chat of 400 short turns", "openai", json({ model: "m", messages: Array.from({ length: 400 }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: ["ok", "thanks", "yes", "sure thing"][index % 4] })) }), []);
+add("long prompt", "5,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 5_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
 
 // 14. Base64 as lenient readers decode it (a provider reading a text/plain document, Python's
 // b64decode, WHATWG data: URLs), and header bytes as UTF-8.
