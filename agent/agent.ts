@@ -49,6 +49,8 @@ export interface AgentOptions {
   /** Regions whose national phone numbers mask policies find when they name no phoneRegion; default US, [] for + numbers only. */
   phoneRegions?: readonly string[];
   bufferSize?: number; // exchanges held awaiting ACK, default 10 000
+  /** Size the exchanges held awaiting ACK may reach (their bodies' characters) before requests are refused, default 256 MiB. */
+  bufferBytes?: number;
   jwksCooldownMs?: number;
   /**
    * How long the upstream may take to send its response headers (after connecting) before the
@@ -85,6 +87,7 @@ export interface Agent {
 const defaults = {
   maxBodyBytes: 16 * 1024 * 1024,
   bufferSize: 10_000,
+  bufferBytes: 256 * 1024 * 1024,
   recordLimitBytes: 1024 * 1024, // bodies in the audit record are cut here (flagged truncated)
   upstreamHeadersTimeoutMs: 10 * 60 * 1000, // a non-streamed completion sends headers only when done
   upstreamConnectTimeoutMs: 10_000,
@@ -132,7 +135,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   const metrics = createAgentMetrics();
   const store = connectingCounterStore(metrics.instrumentStore(createSnapshotStore({ cooldownMs: options.jwksCooldownMs }, { phoneRegions: options.phoneRegions })), () => counterStores);
-  const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize);
+  const buffer = createExchangeBuffer(options.bufferSize ?? defaults.bufferSize, options.bufferBytes ?? defaults.bufferBytes);
   metrics.watchBuffer(buffer);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamHeadersTimeoutMs;
   if (!Number.isInteger(upstreamTimeoutMs) || upstreamTimeoutMs < 1) throw new Error(`upstreamTimeoutMs must be a positive integer, got ${upstreamTimeoutMs}`);

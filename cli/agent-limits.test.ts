@@ -20,6 +20,8 @@ describe("agent limits", () => {
   it("takes the flag over the environment, and leaves unset limits to the agent", () => {
     expect(agentLimits({}, {})).toEqual({});
     expect(agentLimits({}, { PALISADE_MAX_BODY_BYTES: "1KiB", PALISADE_BUFFER_SIZE: "50" })).toEqual({ maxBodyBytes: 1024, bufferSize: 50 });
+    expect(agentLimits({ bufferBytes: "512MiB" }, { PALISADE_BUFFER_BYTES: "1GiB" })).toEqual({ bufferBytes: 512 * 1024 * 1024 });
+    expect(agentLimits({}, { PALISADE_BUFFER_BYTES: "1GiB" })).toEqual({ bufferBytes: 1024 ** 3 });
     expect(agentLimits({ maxBodyBytes: "2KiB" }, { PALISADE_MAX_BODY_BYTES: "1KiB" })).toEqual({ maxBodyBytes: 2048 });
     expect(() => agentLimits({ bufferSize: "0" }, {})).toThrow("--buffer-size must be a positive whole number");
   });

@@ -1,4 +1,4 @@
-// The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--upstream-timeout`,
+// The agent's limits as settings: `--max-body-bytes`, `--buffer-size`, `--buffer-bytes`, `--upstream-timeout`,
 // `--upstream-idle-timeout`, `--drain-timeout` and `--phone-regions`, each with its env twin.
 import { Option, type Command } from "commander";
 import { parseDurationSeconds } from "./duration.js";
@@ -11,6 +11,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface AgentLimitFlags {
   maxBodyBytes?: string;
   bufferSize?: string;
+  bufferBytes?: string;
   upstreamTimeout?: string;
   upstreamIdleTimeout?: string;
   drainTimeout?: string;
@@ -21,6 +22,7 @@ export interface AgentLimitFlags {
 export interface AgentLimits {
   maxBodyBytes?: number;
   bufferSize?: number;
+  bufferBytes?: number;
   upstreamTimeoutMs?: number;
   upstreamIdleTimeoutMs?: number;
   drainTimeoutMs?: number;
@@ -42,6 +44,12 @@ export function withAgentLimitOptions(command: Command): Command {
       new Option(
         "--buffer-size <count>",
         "exchanges the agent holds until the control plane ACKs them; when full it refuses requests with 503 [env: PALISADE_BUFFER_SIZE, default: 10000]",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--buffer-bytes <size>",
+        "size the exchanges held until the control plane ACKs them may reach (their bodies), e.g. 512MiB; then it refuses requests with 503 [env: PALISADE_BUFFER_BYTES, default: 256MiB]",
       ),
     )
     .addOption(
@@ -74,6 +82,7 @@ export function withAgentLimitOptions(command: Command): Command {
 export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
   const body = flags.maxBodyBytes ?? nonEmpty(env.PALISADE_MAX_BODY_BYTES);
   const buffer = flags.bufferSize ?? nonEmpty(env.PALISADE_BUFFER_SIZE);
+  const bufferBytes = flags.bufferBytes ?? nonEmpty(env.PALISADE_BUFFER_BYTES);
   const timeout = flags.upstreamTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_TIMEOUT);
   const idle = flags.upstreamIdleTimeout ?? nonEmpty(env.PALISADE_UPSTREAM_IDLE_TIMEOUT);
   const drain = flags.drainTimeout ?? nonEmpty(env.PALISADE_DRAIN_TIMEOUT);
@@ -85,6 +94,7 @@ export function agentLimits(flags: AgentLimitFlags, env: Env): AgentLimits {
     ...(drain === undefined ? {} : { drainTimeoutMs: parseTimeout(drain, "--drain-timeout") }),
     ...(body === undefined ? {} : { maxBodyBytes: parseSize(body, "--max-body-bytes") }),
     ...(buffer === undefined ? {} : { bufferSize: parseCount(buffer, "--buffer-size") }),
+    ...(bufferBytes === undefined ? {} : { bufferBytes: parseSize(bufferBytes, "--buffer-bytes") }),
   };
 }
 

@@ -73,6 +73,7 @@ export function createAgentMetrics(): AgentMetrics {
   new Gauge({ name: "palisade_agent_snapshot_version", help: "Configuration version in force (0 before the first snapshot; with --workers the lowest of the workers')", aggregator: "min", registers, collect() { this.set(Number(store?.current()?.version ?? 0) || 0); } });
   let buffer: ExchangeBuffer | undefined;
   new Gauge({ name: "palisade_agent_buffer_exchanges", help: "Exchanges held awaiting the control plane's acknowledgement", registers, collect() { this.set(buffer?.held ?? 0); } });
+  new Gauge({ name: "palisade_agent_buffer_bytes", help: "Rough size of the exchanges held awaiting acknowledgement (bodies' characters); at --buffer-bytes new requests are refused", registers, collect() { this.set(buffer?.heldBytes ?? 0); } });
   new Gauge({ name: "palisade_agent_buffer_unsent_exchanges", help: "Held exchanges not yet sent on the current stream", registers, collect() { this.set(buffer?.unsent ?? 0); } });
   const refusals = deltaSince(() => buffer?.refusals ?? 0);
   new Counter({ name: "palisade_agent_buffer_full_refusals_total", help: "Requests refused with 503 because the audit buffer was full", registers, collect() { this.inc(refusals()); } });

@@ -60,3 +60,20 @@ describe("takeUnsent byte budget", () => {
     expect(ids(buffer.takeUnsent(10, 3500))).toEqual(["b", "c"]);
   });
 });
+
+describe("size bound", () => {
+  it("refuses new requests once the exchanges held reach maxBytes, and admits again as ACKs free them", () => {
+    const buffer = createExchangeBuffer(100, 5000);
+    const big = (id: string) => create(ExchangeSchema, { id, requestBody: "x".repeat(2000), responseBody: "y".repeat(1000) });
+    buffer.reserve()?.commit(big("a"));
+    const inFlight = buffer.reserve(); // admitted while under the bound: it can always be recorded
+    expect(buffer.heldBytes).toBe(3512);
+    inFlight?.commit(big("b"));
+    expect(buffer.heldBytes).toBe(7024);
+    expect(buffer.reserve()).toBeUndefined();
+    expect(buffer.refusals).toBe(1);
+    buffer.ack(["a"]);
+    expect(buffer.heldBytes).toBe(3512);
+    expect(buffer.reserve()).toBeDefined();
+  });
+});

@@ -3,7 +3,11 @@
 // Policy when full: FAIL CLOSED. A request reserves its slot before anything else happens; when no
 // slot is free the request is refused (503, "audit buffer full") and the refusal is counted, because
 // a request that cannot be audited must not be forwarded. Reserving up front (instead of checking
-// the size) means an admitted request can always be recorded, however many run at once.
+// the size) means an admitted request can always be recorded, however many run at once. Besides
+// the count, the records held are bounded in size (their bodies' characters): once they reach it,
+// new requests are refused the same way, so a control plane that is away while callers send large
+// prompts costs at most that much memory (plus the records of requests already in flight), not
+// `capacity` times the record limit.
 //
 // An exchange leaves only when an ExchangeAck names its id. Exchanges sent on a stream that then
 // broke are sent again on the next one (`resendAll`); the control plane deduplicates by id.
@@ -32,6 +36,8 @@ export interface ExchangeBuffer {
   readonly held: number;
   /** Committed exchanges not yet sent on the current stream. */
   readonly unsent: number;
+  /** Roughly the size of the committed exchanges held (their bodies' characters and writes' bytes). */
+  readonly heldBytes: number;
   /** Requests refused because the buffer was full, since start. */
   readonly refusals: number;
   /** Calls `listener` whenever an exchange is committed or space frees up. */
@@ -45,10 +51,16 @@ function approximateSize(exchange: Exchange): number {
   return exchange.requestBody.length + exchange.responseBody.length + writes + 512;
 }
 
-/** Creates a buffer holding at most `capacity` exchanges (reserved slots included). */
-export function createExchangeBuffer(capacity: number): ExchangeBuffer {
+/**
+ * Creates a buffer holding at most `capacity` exchanges (reserved slots included) and admitting no
+ * new request while the exchanges held add up to `maxBytes` or more (approximateSize).
+ */
+export function createExchangeBuffer(capacity: number, maxBytes = Number.POSITIVE_INFINITY): ExchangeBuffer {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`buffer size must be a positive integer, got ${capacity}`);
+  if (!(maxBytes >= 1)) throw new Error(`buffer bytes must be positive, got ${maxBytes}`);
   const exchanges = new Map<string, Exchange>(); // insertion order = send order
+  const sizes = new Map<string, number>();
+  let heldBytes = 0;
   const unsent = new Set<string>();
   const listeners: (() => void)[] = [];
   let reserved = 0;
@@ -57,7 +69,7 @@ export function createExchangeBuffer(capacity: number): ExchangeBuffer {
 
   return {
     reserve() {
-      if (exchanges.size + reserved >= capacity) {
+      if (exchanges.size + reserved >= capacity || heldBytes >= maxBytes) {
         refusals++;
         return undefined;
       }
@@ -72,6 +84,9 @@ export function createExchangeBuffer(capacity: number): ExchangeBuffer {
       return {
         commit(exchange) {
           if (!close()) return;
+          const size = approximateSize(exchange);
+          heldBytes += size - (sizes.get(exchange.id) ?? 0);
+          sizes.set(exchange.id, size);
           exchanges.set(exchange.id, exchange);
           unsent.add(exchange.id);
           changed();
@@ -101,7 +116,11 @@ export function createExchangeBuffer(capacity: number): ExchangeBuffer {
     ack(ids) {
       let removed = 0;
       for (const id of ids) {
-        if (exchanges.delete(id)) removed++;
+        if (exchanges.delete(id)) {
+          removed++;
+          heldBytes -= sizes.get(id) ?? 0;
+          sizes.delete(id);
+        }
         unsent.delete(id);
       }
       if (removed > 0) changed();
@@ -112,6 +131,9 @@ export function createExchangeBuffer(capacity: number): ExchangeBuffer {
     },
     get unsent() {
       return unsent.size;
+    },
+    get heldBytes() {
+      return heldBytes;
     },
     get refusals() {
       return refusals;
