@@ -18,6 +18,13 @@ const isContainer = (value: unknown): value is Container => typeof value === "ob
 const labels = new Set(["type", "role", "id", "object", "model", "status"]);
 const isLabel = (key: string | number) => typeof key === "string" && (labels.has(key) || key.endsWith("_id"));
 
+// Members a provider reads as a prompt of token ids when they hold integers (OpenAI completions'
+// `prompt`, embeddings' `input`, as vLLM and other compatible servers do): text no detector can
+// read, so a binary part (the fail-closed rule of binary parts applies).
+const tokenFields = new Set(["prompt", "input", "prompt_token_ids"]);
+const holdsTokenIds = (items: readonly unknown[]) =>
+  items.some((item) => typeof item === "number" || isRawJson(item) || (Array.isArray(item) && item.some((inner) => typeof inner === "number" || isRawJson(inner))));
+
 const isJsonSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
 const MAX_LOCATION_DEPTH = 64;
 const MIN_DIGITS = 7; // numbers shorter than a phone number hold nothing a detector finds
@@ -154,6 +161,7 @@ export function jsonSlots(holder: Container, key: string | number, location: str
         const source = typeof value === "number" ? String(value) : JSON.stringify(value);
         if (digitCount(source) >= MIN_DIGITS) slots.push(new ValueSlot(source, place, undefined, parent, name, markChanged));
       } else if (Array.isArray(value)) {
+        if (level === 0 && place.depth === 1 && tokenFields.has(name as string) && holdsTokenIds(value)) binary.push({ location: locate(place), kind: "token ids" });
         for (let index = value.length - 1; index >= 0; index--) pending.push({ key: false, parent: value, name: index, place: childPlace(place, index, index, level) });
       } else if (isContainer(value)) {
         const object = value as Record<string, unknown>;

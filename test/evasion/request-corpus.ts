@@ -334,7 +334,7 @@ add("long prompt", "200,000 one-letter messages spelling e-mails", "openai", jso
 // in many short pieces passes (masked where it holds a value), pieces spelling values are refused.
 add("long prompt", "40,000 one-letter strings, an e-mail at the end (one cluster of boundaries)", "openai", json({ model: "m", messages: [{ role: "user", content: "hi" }], x: Array.from({ length: 40_000 }, (_, index) => "ab"[index % 2]), tail: `mail ${EMAIL}` }), [EMAIL]);
 add("long prompt", "a chat of 400 short turns", "openai", json({ model: "m", messages: Array.from({ length: 400 }, (_, index) => ({ role: index % 2 ? "assistant" : "user", content: ["ok", "thanks", "yes", "sure thing"][index % 4] })) }), []);
-add("long prompt", "5,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 5_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
+add("long prompt", "1,000 one-letter messages spelling e-mails", "openai", json({ model: "m", messages: Array.from({ length: 1_000 }, (_, index) => ({ role: "user", content: EMAIL[index % EMAIL.length] })) }), [], "refused");
 
 // 14. Base64 as lenient readers decode it (a provider reading a text/plain document, Python's
 // b64decode, WHATWG data: URLs), and header bytes as UTF-8.
@@ -399,6 +399,14 @@ const numberSpellings = ["4111111111111111.0", "4111111111111111.00", "-41111111
 for (const spelling of numberSpellings) {
   add("number spelling", `a card as the JSON number ${spelling}`, "openai", `{"model":"m","messages":[{"role":"user","content":"hi"}],"n":${spelling}}`, [CARD]);
 }
+
+// Token ids: a prompt the provider reads as tokens is text no detector reads, so a binary part
+// (refused under a policy that reads content, unless binary: allow); text in those fields still passes.
+const tokenIds = Array.from({ length: 12 }, (_, index) => 1_000 + index * 37);
+add("token ids", "completions prompt as token ids", "openai", json({ model: "m", prompt: tokenIds }), [], "refused", { path: "/v1/completions" });
+add("token ids", "completions prompt as lists of token ids", "openai", json({ model: "m", prompt: [tokenIds, tokenIds] }), [], "refused", { path: "/v1/completions" });
+add("token ids", "embeddings input as lists of token ids", "openai", json({ model: "m", input: [tokenIds] }), [], "refused", { path: "/v1/embeddings" });
+add("token ids", "embeddings input as text", "openai", json({ model: "m", input: [`mail ${EMAIL}`, "plain"] }), [EMAIL], "forwarded", { path: "/v1/embeddings" });
 
 /** Every case of the corpus. */
 export const REQUEST_CASES: readonly RequestCase[] = [...cases, ...READING_CASES];
