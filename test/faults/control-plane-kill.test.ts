@@ -1,6 +1,7 @@
 // kill -9 of the control plane under steady load through a real agent process, then a restart on
 // the same port and database: the agent keeps serving on its last snapshot and buffering records,
-// every request succeeds, and once the control plane is back every one is stored exactly once.
+// every request succeeds, its last policies still hold (a keyword deny refuses, a mask policy
+// masks), and once the control plane is back every one is stored exactly once.
 // While it is away the documented fail-closed cases refuse: an agent that never had a snapshot,
 // and an agent whose buffer of unacknowledged records is full.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +52,22 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** Policies the agent must keep enforcing while the control plane is away. */
+const ENFORCED = `kind: Policy
+name: deny-bird
+priority: 100
+connections: ["*"]
+match: { keywords: [nightingale] }
+action: deny
+---
+kind: Policy
+name: mask-email
+priority: 50
+connections: ["*"]
+action: mask
+detectors: [email]
+`;
+
 /** Resolves once `baseURL` serves a chat completion. */
 async function serving(baseURL: string): Promise<string> {
   await eventually(`${baseURL} to serve`, async () => (succeeded(await chatOnce(baseURL, token, "ready?")) ? true : undefined));
@@ -71,6 +88,8 @@ describe("the control plane killed with SIGKILL and restarted", () => {
     const port = await freePort();
     await startAgentProcess(port, server, (await palisade(env, ["agent", "create", "steady"])).trim());
     const baseURL = await serving(`http://127.0.0.1:${port}/standin/v1`);
+    await palisade(env, ["apply", "-f", "-"], ENFORCED);
+    await eventually("the agent to enforce the deny", async () => ((await chatOnce(baseURL, token, "nightingale")).status === 403 ? true : undefined));
     const tight = await serving(await sideAgent("tight", 3));
     // Enrolled now, started only once the control plane is gone: it never gets a snapshot.
     const neverEnrolled = (await palisade(env, ["agent", "create", "late"])).trim();
@@ -93,6 +112,15 @@ describe("the control plane killed with SIGKILL and restarted", () => {
     expect(tightOutcomes.slice(3).every(clearError)).toBe(true);
     expect((tightOutcomes[3]!.body as { error: { message: string } }).error.message).toMatch(/audit buffer full/);
 
+    // The last policies still hold while it is away.
+    const denied = await chatOnce(baseURL, token, "tell me about the nightingale");
+    expect(denied.status).toBe(403);
+    expect(clearError(denied)).toBe(true);
+    const masked = await chatOnce(baseURL, token, "mask me while away: carol@example.net");
+    expect(masked.status).toBe(200);
+    const forwarded = provider.requests.filter((request) => request.body.includes("mask me while away"));
+    expect(forwarded.map((request) => request.body.includes("carol@example.net") ? "raw" : request.body.includes("[EMAIL]") ? "masked" : "?")).toEqual(["masked"]);
+
     await load.answered(10, "while the control plane is away");
     controlPlane = await startControlPlaneProcess(cpPort, db.url);
     const restartedAt = Date.now();
@@ -103,7 +131,7 @@ describe("the control plane killed with SIGKILL and restarted", () => {
     expect(away.length).toBeGreaterThan(5);
     // The steady agent served on its last snapshot throughout: every request succeeded.
     expect(outcomes.filter((outcome) => !succeeded(outcome))).toEqual([]);
-    const ids = [...outcomes, ...tightOutcomes.slice(0, 3)].map((outcome) => outcome.session!);
+    const ids = [...outcomes, ...tightOutcomes.slice(0, 3), denied, masked].map((outcome) => outcome.session!);
     const counts = await settledSessions(env, ids);
     expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
     // Refused requests were never forwarded, and are not stored as allowed exchanges.
