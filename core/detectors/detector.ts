@@ -145,3 +145,24 @@ export function tailFindings(detector: Pick<Detector, "find">, text: string, hol
     .filter((finding) => finding.start >= LOOKBEHIND)
     .map((finding) => ({ ...finding, start: finding.start + from, end: finding.end + from }));
 }
+
+// Longest text whose findings rememberLast keeps (a stream's look-behind and held tail are far shorter).
+const REMEMBERED_LENGTH = 65_536;
+
+/**
+ * `find` answering a repeat of its last text from memory: a stream masker asks find() and then
+ * holdFrom() of the same text, and a holdFrom that reads the findings of its tail (tailFindings)
+ * would search it twice. Each caller gets its own array (the findings themselves are never edited).
+ */
+export function rememberLast(find: (text: string) => Finding[]): (text: string) => Finding[] {
+  let lastText: string | undefined;
+  let lastFindings: Finding[] = [];
+  return (text) => {
+    if (text !== lastText) {
+      lastFindings = find(text);
+      lastText = text.length <= REMEMBERED_LENGTH ? text : undefined;
+    }
+    return lastFindings.slice();
+  };
+}
+

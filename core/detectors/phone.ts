@@ -22,7 +22,7 @@
 // are reported unverified (kind "unverified"), failing closed: masked rather than let through.
 import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { mergeFindings } from "./merge-findings.js";
-import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, rememberLast, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
 
 // A candidate: maximal digit groups joined by phone punctuation, at most two single-digit groups at
 // its start ("+1", "+33 1", "+44 (0)"), then groups of two or more digits, six digits or more in
@@ -195,7 +195,7 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
   const detector: Detector = {
     name: "phone",
     maxLength,
-    find(text) {
+    find: rememberLast((text) => {
       if (memo.has(text)) return [];
       const findings: Finding[] = [];
       let asked = false;
@@ -222,7 +222,7 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
       }
       if (asked && findings.length === 0) memo.add(text);
       return mergeFindings(findings);
-    },
+    }),
     // An extension ("ext. 1234") holds from its digits, inside the number's finding.
     holdFrom(text) {
       const from = hold(text);

@@ -5,7 +5,7 @@
 // hooks.slack.com webhook URLs), PEM private key blocks (to the END line, not past another BEGIN,
 // or to the end of the base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
 // "alg"). Each finding's kind names the shape.
-import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, rememberLast, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 
 interface Shape {
@@ -95,7 +95,7 @@ export function secretsDetector(): Detector {
   const detector: Detector = {
     name: "secrets",
     maxLength: maxKeyBlock,
-    find(text) {
+    find: rememberLast((text) => {
       const findings: Finding[] = [];
       for (const shape of shapes) {
         if (!contains(text, shape.requires)) continue;
@@ -106,7 +106,7 @@ export function secretsDetector(): Detector {
         }
       }
       return mergeFindings(findings);
-    },
+    }),
     // A completed key block ends in "-----", which the token alphabet would hold from its middle.
     holdFrom(text) {
       const from = Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken));
