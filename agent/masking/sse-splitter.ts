@@ -51,9 +51,13 @@ function parseEvent(raw: string): RawEvent {
   return { raw, name, data: data.length > 0 ? data.join("\n") : undefined, otherLines };
 }
 
-/** A splitter for one stream; `strict`: throws UninspectableReply on bytes that are not UTF-8 or an event that never ends. */
-export function createSseSplitter(strict = false): SseSplitter {
-  const decoder = new TextDecoder("utf-8", { fatal: strict }); // drops a leading BOM
+/**
+ * A splitter for one stream; `strict`: throws UninspectableReply on bytes that are not UTF-8 or an
+ * event that never ends; `atStart` false: the stream's first bytes went by before it (a byte order
+ * mark is then text, not dropped).
+ */
+export function createSseSplitter(strict = false, atStart = true): SseSplitter {
+  const decoder = new TextDecoder("utf-8", { fatal: strict, ignoreBOM: !atStart }); // at the start: drops a leading BOM
   const decode = (chunk?: Buffer) => {
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();

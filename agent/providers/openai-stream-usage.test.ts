@@ -37,6 +37,20 @@ describe("openaiStreamUsage", () => {
     expect(out).toBe(sse(toolCalls));
   });
 
+  it("passes the stream's first chunk through as it is when it is whole and clean, and drops a leading BOM as splitting does", () => {
+    const first = Buffer.from(`${sse({ id: "c", choices: [{ index: 0, delta: { content: "hé" } }], usage: null })}${sse("[DONE]")}`, "utf8");
+    const filter = createUsageChunkFilter();
+    expect(filter.push(first)).toBe(first); // the same buffer: neither split nor re-encoded
+    expect(filter.end().length).toBe(0);
+    const withBom = createUsageChunkFilter();
+    const out = Buffer.concat([withBom.push(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), first])), withBom.end()]);
+    expect(out.equals(first)).toBe(true);
+    // A BOM later in the stream is text, kept (only the stream's first bytes may lose one).
+    const later = createUsageChunkFilter();
+    const out2 = [later.push(first), later.push(Buffer.from("\uFEFFdata: x\r", "utf8")), later.push(Buffer.from("\n\n")), later.end()];
+    expect(Buffer.concat(out2).toString("utf8")).toBe(`${first.toString("utf8")}\uFEFFdata: x\r\n\n`);
+  });
+
   it("passes whole, clean chunks through unsplit with the same bytes as splitting every one", () => {
     // The reference: every chunk split into events, usage-only ones dropped, the rest re-encoded.
     const usageOnly = (data: string | undefined) => {

@@ -5,7 +5,7 @@
 // `usage: null` field that option adds to every other chunk is left in place: it is part of the
 // documented chunk shape, and the OpenAI SDKs read it as absent usage.
 import { isUtf8 } from "node:buffer";
-import { createSseSplitter } from "../masking/sse-splitter.js";
+import { createSseSplitter, type RawEvent } from "../masking/sse-splitter.js";
 import { objectAt, parseJson } from "./json-fields.js";
 import type { StreamFilter, StreamUsageRewrite } from "./provider.js";
 
@@ -56,23 +56,31 @@ function endsWithBlankLine(chunk: Buffer): boolean {
  * Passes a chat completion stream through event by event, minus usage-only chunks. A chunk that
  * starts and ends on an event boundary (as the masker's output always does, and a provider's
  * stream read by read most of the time), is valid UTF-8 and holds no empty array goes through as
- * it is, neither split nor re-encoded: splitting it would give back the same bytes.
+ * it is, neither split nor re-encoded: splitting it would give back the same bytes. The stream's
+ * first chunk too (a fast provider's or the masker's whole reply is often one), unless it may open
+ * with a byte order mark, which splitting drops; the splitter is made only when a chunk needs it,
+ * told whether the stream's start went by untouched.
  */
 export function createUsageChunkFilter(): StreamFilter {
-  const splitter = createSseSplitter();
-  // The splitter holds nothing (no partial event or character) and its decoder is past the start
-  // of the stream (where it drops a byte order mark): the first bytes always take the slow path.
-  let atBoundary = false;
-  const keep = (events: ReturnType<typeof splitter.push>): Buffer =>
+  let splitter: ReturnType<typeof createSseSplitter> | undefined;
+  let started = false;
+  // The splitter holds nothing (no partial event or character) before this chunk.
+  let atBoundary = true;
+  const keep = (events: RawEvent[]): Buffer =>
     Buffer.from(events.filter((event) => !isUsageOnlyChunk(event.data)).map((event) => event.raw).join(""), "utf8");
   return {
     push(chunk) {
       if (chunk.length === 0) return chunk;
-      const wasAtBoundary = atBoundary;
+      const wasAtBoundary = atBoundary && (started || chunk[0] !== 0xef); // 0xEF opens a UTF-8 BOM
       atBoundary = endsWithBlankLine(chunk);
-      if (wasAtBoundary && atBoundary && isUtf8(chunk) && !holdsEmptyArray(chunk)) return chunk;
+      if (wasAtBoundary && atBoundary && isUtf8(chunk) && !holdsEmptyArray(chunk)) {
+        started = true;
+        return chunk;
+      }
+      splitter ??= createSseSplitter(false, !started);
+      started = true;
       return keep(splitter.push(chunk));
     },
-    end: () => keep(splitter.end()),
+    end: () => (splitter ? keep(splitter.end()) : Buffer.alloc(0)),
   };
 }
