@@ -2,13 +2,16 @@
 // exchanges are committed. Not by subject: every caller would be a series (unbounded cardinality,
 // and identities copied into a metrics system with looser access than the audit log); per-subject
 // figures come from `palisade usage --by subject` (docs/usage.md). The model comes from the caller's
-// request body, so its values are capped per connection; later ones are counted as "other".
+// request body, so its values are capped per connection; later ones are counted as "other". So is
+// the connection: a request to an unknown connection is recorded with the name the caller typed.
 import { Counter, type Registry } from "prom-client";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { ExchangeSink } from "../stream/ports.js";
 
 /** Distinct model label values kept per connection before the rest count as "other". */
 export const MAX_MODELS_PER_CONNECTION = 50;
+/** Distinct connection label values kept before the rest count as "other". */
+export const MAX_CONNECTIONS = 500;
 
 /** Decorates exchange sinks so that committed exchanges are counted. */
 export interface UsageMetrics {
@@ -30,6 +33,8 @@ export function createUsageMetrics(registry: Registry): UsageMetrics {
   const requests = new Counter({ name: "palisade_control_plane_usage_requests_total", help: "Exchanges committed, by connection, model and verdict (a batch resent after a lost ACK counts again; palisade usage is exact)", labelNames: ["connection", "model", "verdict"], registers });
   const tokens = new Counter({ name: "palisade_control_plane_usage_tokens_total", help: "Tokens providers reported in usage, by connection, model, verdict and type (prompt or completion)", labelNames: ["connection", "model", "verdict", "type"], registers });
   const models = new Map<string, Set<string>>();
+  const connectionLabel = (connection: string): string =>
+    models.has(connection) || models.size < MAX_CONNECTIONS ? connection : "other";
   const modelLabel = (connection: string, model: string): string => {
     let seen = models.get(connection);
     if (!seen) models.set(connection, (seen = new Set()));
@@ -49,11 +54,12 @@ export function createUsageMetrics(registry: Registry): UsageMetrics {
           const sums = new Map<string, UsageSum>();
           for (const exchange of exchanges) {
             if (!committed.has(exchange.id)) continue;
-            const model = modelLabel(exchange.connection, exchange.model);
+            const connection = connectionLabel(exchange.connection);
+            const model = modelLabel(connection, exchange.model);
             const verdict = (Verdict[exchange.verdict] ?? "UNSPECIFIED").toLowerCase();
-            const key = `${exchange.connection}\n${model}\n${verdict}`;
+            const key = `${connection}\n${model}\n${verdict}`;
             let sum = sums.get(key);
-            if (!sum) sums.set(key, (sum = { labels: { connection: exchange.connection, model, verdict }, requests: 0, usage: false, prompt: 0, completion: 0 }));
+            if (!sum) sums.set(key, (sum = { labels: { connection, model, verdict }, requests: 0, usage: false, prompt: 0, completion: 0 }));
             sum.requests += 1;
             if (exchange.usage) {
               sum.usage = true;
