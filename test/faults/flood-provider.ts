@@ -14,7 +14,7 @@ export interface FloodProvider {
   close(): Promise<void>;
 }
 
-const CONTENT = "x".repeat(16 * 1024);
+const CONTENT = "the flood goes on and on. ".repeat(630); // ~16 KiB of prose (a run of one letter reads as base64)
 
 function chunkEvent(index: number): string {
   const chunk = { id: "chatcmpl-flood", object: "chat.completion.chunk", created: 0, model: "flood", choices: [{ index: 0, delta: { content: CONTENT }, finish_reason: null }] };
