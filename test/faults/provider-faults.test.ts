@@ -202,3 +202,40 @@ describe("a provider that answers and then goes silent", () => {
     expect(metrics).toContain('palisade_agent_upstream_failures_total{connection="standin-claude",failure="stalled"} 1');
   });
 });
+
+describe("a provider that resets the connection mid-stream", () => {
+  const reset = { headers: { "x-stand-in-fault": "reset-mid-stream" } };
+
+  it("ends a Responses and an Anthropic stream with the provider's error event, never a clean end", { timeout: 60_000 }, async () => {
+    const openai = new OpenAI({ baseURL, apiKey: token, maxRetries: 0, timeout: 20_000 });
+    const claude = new Anthropic({ baseURL: `${agentURL}/standin-claude`, apiKey: token, maxRetries: 0, timeout: 20_000 });
+    const responses = await openai.responses.create({ model: "stand-in", stream: true, input: "nine ten" }, reset).withResponse();
+    const types: string[] = [];
+    const responsesError = await thrown(async () => {
+      for await (const event of responses.data) types.push(event.type);
+    });
+    expect(responsesError).toBeInstanceOf(OpenAI.APIError);
+    expect(responsesError).toMatchObject({ code: "upstream_unreachable" });
+    expect(responsesError.message).toMatch(/broke off its answer/);
+    expect(types).not.toContain("response.completed");
+
+    const message = await claude.messages
+      .create({ model: "claude-test", max_tokens: 64, stream: true, messages: [{ role: "user", content: "eleven" }] }, reset)
+      .withResponse();
+    const claudeError = await thrown(async () => {
+      for await (const event of message.data) types.push(event.type);
+    });
+    expect(claudeError).toBeInstanceOf(Anthropic.APIError);
+    expect((claudeError as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "api_error", message: expect.stringMatching(/broke off its answer/) } });
+    expect(types).not.toContain("message_stop");
+
+    const sessions = [responses.response.headers.get("x-palisade-session")!, message.response.headers.get("x-palisade-session")!];
+    const counts = await settledSessions(env, sessions);
+    expect(sessions.filter((id) => counts.get(id) !== 1)).toEqual([]);
+    const recorded = await Promise.all(sessions.map(async (id) => JSON.parse(await palisade(env, ["audit", "show", id, "-o", "json"])) as Session));
+    for (const session of recorded) {
+      expect(session.response).toMatchObject({ status: 200, verdict: "failed" });
+      expect(session.response.error).toMatch(/^upstream broke off: /);
+    }
+  });
+});
