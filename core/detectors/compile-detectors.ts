@@ -11,7 +11,7 @@ import { ipAddressDetector } from "./ip-address.js";
 import { mayHoldSecret, secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
-import { memoisedView, normalisedDetector } from "./normalised-detector.js";
+import { memoisedRendered, memoisedView, normalisedDetector } from "./normalised-detector.js";
 import { detectorView } from "../text/normalise.js";
 
 export type { Detector, Finding } from "./detector.js";
@@ -83,14 +83,15 @@ export function maxHoldBack(detectors: readonly Detector[]): number {
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
 export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   const detectors: Detector[] = [];
-  // Built-ins and patterns read the detector view (one per text for the whole set); words read the word view.
+  // Built-ins and patterns read the detector view and the rendered view (one each per text for the whole set); words read the word view.
   const view = memoisedView(detectorView);
+  const rendered = memoisedRendered();
   for (const name of new Set(spec.builtins)) {
     const make = builtins[name];
     if (!make) throw new Error(`unknown detector ${JSON.stringify(name)} (known: ${BUILTIN_DETECTORS.join(", ")})`);
-    detectors.push(normalisedDetector(make(spec), view));
+    detectors.push(normalisedDetector(make(spec), view, rendered));
   }
-  if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view));
+  if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view, rendered));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));

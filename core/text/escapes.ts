@@ -3,7 +3,8 @@
 // strings pasted as text (`\u0040`, `\u{1F600}`, `\x40`), HTML character references, numeric
 // (`&#64;`, `&#x40;`) and named (`&commat;`, `&period;`, `&nbsp;`: the HTML5 table of the
 // `entities` package, with the closing semicolon), and runs of variation selectors that smuggle
-// bytes (two or more in a row: one after a character only picks its glyph, two never do).
+// bytes (two or more in a row: one after a character only picks its glyph, two never do); and
+// markup a renderer hides (HTML tags and comments: markupEnd), read as nothing.
 // Each decoder gives the decoded text with, per decoded character, the original span it came from.
 import { isUtf8 } from "node:buffer";
 import { decodeHTMLStrict } from "entities";
@@ -76,6 +77,27 @@ export function escapeAt(text: string, at: number): Decoded | undefined {
   return { chars: [{ char: String.fromCodePoint(code), start: at, end }], end };
 }
 
+// Markup a renderer does not show: an HTML comment, an HTML tag (a name of letters, digits and `-`,
+// attributes without `<` or `>`), bounded so a stray `<` costs little. A placeholder (`<EMAIL_1>`)
+// is no tag: tag names hold no `_`.
+const markup = /<!--[\s\S]{0,500}?-->|<\/?[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,200})?\/?>/y;
+
+/** Where the markup (HTML tag or comment) starting at `at` (a `<`) ends, or -1 when none starts there. */
+export function markupEnd(text: string, at: number): number {
+  markup.lastIndex = at;
+  const match = markup.exec(text);
+  return match ? at + match[0].length : -1;
+}
+
+const cutMarkup = /<(?:!(?:-(?:-(?:[^>]|-(?!->)){0,80})?)?|\/?(?:[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,60})?)?)$/;
+
+/** The start of a tag or comment still open at the end of `text` (it may yet close, and read as nothing in the rendered view), or `text.length` when none. */
+export function pendingMarkup(text: string): number {
+  const from = Math.max(0, text.length - 96);
+  const open = cutMarkup.exec(text.slice(from));
+  return open ? from + open.index : text.length;
+}
+
 /**
  * Two or more variation selectors in a row at `at`, as the bytes they smuggle (VS1–VS16 are
  * 0–15, VS17–VS256 16–255) read as UTF-8 (else Latin-1); undefined for a single one.
@@ -96,6 +118,7 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 // The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
 // cut character reference, a cut `%X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
 const cutEscape = /(?:\\(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+
 
 /**
  * Where the end of `text` may still change how the text before it reads once more text comes:

@@ -2,7 +2,7 @@
 // fast path of foldWords agrees with the general one.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectorText, detectorView, foldWords, wordView } from "./normalise.js";
+import { detectorText, detectorView, foldWords, renderedView, wordView } from "./normalise.js";
 
 const original = (text: string, view: ReturnType<typeof detectorView>, needle: string) => {
   const at = view.text.indexOf(needle);
@@ -36,6 +36,22 @@ describe("detectorView", () => {
     const view = detectorView(text);
     expect(view.text).toContain(needle);
     expect(original(text, view, needle)).toBe(span);
+  });
+
+  it.each([
+    ["HTML tags a browser hides", "mail jane.doe<b></b>@exa<span class='x'>mple</span>.com", "jane.doe@example.com", "jane.doe<b></b>@exa<span class='x'>mple</span>.com"],
+    ["an HTML comment", "jane.doe<!-- a -->@example.com", "jane.doe@example.com", "jane.doe<!-- a -->@example.com"],
+    ["markdown emphasis and code", "jane.doe**@**exa`mple`.com", "jane.doe@example.com", "jane.doe**@**exa`mple`.com"],
+  ])("the rendered view hides %s and maps back to the original span", (_name, text, needle, span) => {
+    const view = renderedView(text);
+    expect(view?.text).toContain(needle);
+    expect(original(text, view as ReturnType<typeof detectorView>, needle)).toBe(span);
+    expect(detectorView(text).text).not.toContain(needle); // the detector view keeps markup (attributes hold values of their own)
+  });
+
+  it("the rendered view keeps a placeholder, a comparison and a stray <, and is absent without markup", () => {
+    expect(renderedView("<EMAIL_1> if a < b and c > d, 1<2 *")?.text).toBe("<EMAIL_1> if a < b and c > d, 1<2 ");
+    expect(renderedView("plain text, 1 < 2")).toBeUndefined();
   });
 
   it("leaves a percent sign, an ampersand or a backslash that opens no escape alone", () => {

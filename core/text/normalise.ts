@@ -10,6 +10,11 @@
 //   other invisible characters dropped (NUL, DEL, C1, zero-width, soft hyphen, bidi controls,
 //   U+FFFC), combining marks dropped, decimal digits of every script as ASCII digits, letters of
 //   other scripts that look like Latin ones (TS #39: Cyrillic `а`, Greek `ο`) as those. Case is kept.
+// - the rendered view (detectors too, beside the detector view): the detector view with the markup
+//   a renderer hides read as nothing — HTML tags and comments, markdown's `*` and `` ` `` (a browser
+//   or a chat UI shows `a<b></b>@x` and `a**@**x` as `a@x`). A second view, not a step of the
+//   first: a tag's attributes hold values of their own (`<a href="mailto:…">`), which the detector
+//   view reads.
 // - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
 //   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1` are
 //   one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
@@ -19,7 +24,7 @@
 // text itself. Every step is linear in the text (no recursion, no argument spreading): a prompt of
 // megabytes costs its length, not a stack overflow.
 import { foldCodePoint, isVariationSelector, skeletons } from "./code-points.js";
-import { escapeAt, percentRun, variationRun, type Decoded } from "./escapes.js";
+import { escapeAt, markupEnd, percentRun, variationRun, type Decoded } from "./escapes.js";
 
 /** A normalised text and the way back to the original's offsets. */
 export interface NormalisedView {
@@ -159,7 +164,9 @@ class RunBuilder {
 }
 
 // What needs work in the detector view: anything but plain ASCII, and what may open an escape.
-const needsWork = /[^\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]/g;
+const needsWorkPlain = /[^\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]/g;
+// In the rendered view `<` (a tag or comment), `*` and `` ` `` (markdown) need work too.
+const needsWorkRendered = /[^\t\n\r\x20-\x24\x27-\x29\x2b-\x3b\x3d-\x5b\x5d-\x5f\x61-\x7e]/g;
 
 // A decoded character as the detector view reads it: printable ASCII as it is, anything else folded.
 const readAs = (char: string): string => {
@@ -168,8 +175,9 @@ const readAs = (char: string): string => {
 };
 
 /** Builds the detector view of `text` into `out` (see the header). */
-function buildDetectorView(text: string, out: { copy(original: string, start: number, end: number): void; fold(piece: string, start: number, end: number): void }): void {
+function buildDetectorView(text: string, out: { copy(original: string, start: number, end: number): void; fold(piece: string, start: number, end: number): void }, rendered = false): void {
   let index = 0;
+  const needsWork = rendered ? needsWorkRendered : needsWorkPlain;
   needsWork.lastIndex = 0;
   for (let match = needsWork.exec(text); match !== null; match = needsWork.exec(text)) {
     const at = match.index;
@@ -177,6 +185,16 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
     if (at > index) out.copy(text, index, at);
     const code = text.codePointAt(at)!;
     let decoded: Decoded | undefined;
+    if (rendered && (code === 60 || code === 42 || code === 96)) {
+      // Markup a renderer hides reads as nothing: an HTML tag or comment, markdown's `*` and `` ` ``.
+      const end = code === 60 ? markupEnd(text, at) : at + 1;
+      if (end !== -1) {
+        out.fold("", at, end);
+        index = end;
+        needsWork.lastIndex = index;
+        continue;
+      }
+    }
     if (code === 92 || code === 38) decoded = escapeAt(text, at);
     else if (code === 37) decoded = percentRun(text, at);
     else if (isVariationSelector(code)) decoded = variationRun(text, at);
@@ -184,7 +202,7 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
       // Each decoded character maps to the escape (bytes) it came from; decoded text is folded too.
       for (const { char, start, end } of decoded.chars) out.fold(readAs(char), start, end);
       index = decoded.end;
-    } else if (code === 37 || code === 38 || code === 92) {
+    } else if (code === 37 || code === 38 || code === 92 || code === 60 || code === 42 || code === 96) {
       out.copy(text, at, at + 1);
       index = at + 1;
     } else {
@@ -202,6 +220,17 @@ export function detectorView(text: string): NormalisedView {
   if (plainAscii.test(text)) return identityView(text);
   const out = new RunBuilder();
   buildDetectorView(text, out);
+  return out.view(text.length);
+}
+
+// Markup the rendered view hides: a `*`, a `` ` ``, or a `<` that may open a tag or comment.
+const mayHideMarkup = /[*`]|<[!/A-Za-z]/;
+
+/** The rendered view of `text` (see the header), or undefined when it holds no markup to hide (the detector view reads it all). */
+export function renderedView(text: string): NormalisedView | undefined {
+  if (!mayHideMarkup.test(text)) return undefined;
+  const out = new RunBuilder();
+  buildDetectorView(text, out, true);
   return out.view(text.length);
 }
 

@@ -78,6 +78,11 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["an international number followed by digits", "+44 20 7946 0958 12", PHONE],
   ["an address after 70 letters", `${"b".repeat(70)}${EMAIL}`, EMAIL],
   ["an address after x..", `x..${EMAIL}`, EMAIL],
+  // Markup a browser or a chat UI hides (red team, reply side).
+  ["HTML tags inside an address", "zoe.quill<b></b>@exam<span class=\"x\">ple</span>.org", EMAIL],
+  ["an HTML comment inside an address", "zoe.quill<!-- x -->@example.org", EMAIL],
+  ["markdown emphasis inside an address", "zoe.quill**@**exa`mple`.org", EMAIL],
+  ["card groups in HTML tags", "<i>4539</i><i>1488</i><i>0343</i><i>6467</i>", CARD],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
