@@ -12,7 +12,7 @@ import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type
 import { jsonNumber } from "./json-body.js";
 import { createLooseStreams, type Deliver, type LooseStreams } from "./loose-streams.js";
 import type { ReplyMasker } from "./mask-context.js";
-import type { TwoTexts } from "./replacer.js";
+import { applyMatches, type TwoTexts } from "./replacer.js";
 
 type Spans = readonly (readonly [number, number])[];
 type Observe = (container: unknown, key: string | number, replaced: Spans) => void;
@@ -26,6 +26,7 @@ export interface CleanCache {
 }
 
 const CACHED_LENGTH = 80;
+const IDENTIFIER_TAIL = 64; // of the last identifier, read before the next one
 const CACHE_SIZE = 4096;
 
 // Short texts each detector set found nothing in (ids, model names, keys: the same in every event of
@@ -90,6 +91,8 @@ export interface ValueMasker {
 class Masker implements ValueMasker, JsonVisitor {
   private draft!: Draft;
   private kind = "";
+  /** The last identifier of each field (kind, name, depth), for values across two of them (crossing). */
+  private readonly identifiers = new Map<string, string>();
 
   constructor(
     private readonly reply: ReplyMasker,
@@ -107,7 +110,7 @@ class Masker implements ValueMasker, JsonVisitor {
 
   string(place: Place, value: string, identity: boolean): void {
     const { container, key } = place;
-    if (identity) return this.whole(container, key, value, this.clean.mask(value, place, locationOf));
+    if (identity) return this.whole(container, key, value, this.clean.mask(value, place, locationOf) ?? this.crossing(place, value));
     const inner = parseInner(value);
     if (inner !== undefined) return this.whole(container, key, value, this.maskInner(inner, locationOf(place)));
     const encoded = readBase64(value);
@@ -150,6 +153,26 @@ class Masker implements ValueMasker, JsonVisitor {
     if (name !== "logprobs" || value === null || (Array.isArray(value) && value.length === 0)) return false;
     this.draft.replace(object, name, Array.isArray(value) ? [] : null);
     return true;
+  }
+
+  /**
+   * An identifier that differs from the last one of its field (name and depth) in this reply: a
+   * value across the two (`"model":"zoe.quill@"`, then `"model":"example.org"` in the next chunk,
+   * which a reader joining by path reads as one) is masked from this one's start — the last one,
+   * on its own no value, has gone out. Repeated identifiers (a stream's id and model in every
+   * chunk) cost a lookup.
+   */
+  private crossing(place: Place, value: string): TwoTexts | undefined {
+    const field = `${this.kind}|${String(place.key)}|${place.step?.depth ?? -1}`;
+    const last = this.identifiers.get(field);
+    this.identifiers.set(field, value);
+    if (last === undefined || last === value) return undefined;
+    const before = last.slice(-IDENTIFIER_TAIL);
+    const joined = before + value;
+    const found = this.reply.scanner.scan(joined).matches.filter((match) => !match.entry && match.start < before.length && match.end > before.length);
+    if (found.length === 0) return undefined;
+    const clipped = found.map((match) => ({ ...match, start: before.length, value: joined.slice(before.length, match.end) }));
+    return applyMatches(joined, clipped, before.length, joined.length, locationOf(place), this.reply.replacer);
   }
 
   private whole(container: unknown, key: string | number, value: string, masked: TwoTexts | undefined): void {

@@ -513,6 +513,12 @@ const identifierSplits: [string, (Json | string)[]][] = [
   ["a function name split, another tool call between", [toolCall({ id: "call_1", type: "function", function: { name: "zoe.quill@", arguments: "" } }), { tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "g", arguments: "{}" } }] }, toolCall({ function: { name: "example.org", arguments: "{}" } })]],
 ];
 for (const [name, chunks] of identifierSplits) add("chat", true, "identifiers", name, chat.stream(chunks, "tool_calls"), [EMAIL]);
+// Identifiers of a chunk (not its delta) split over chunks: a reader joining one path over events reads them as one.
+for (const field of ["model", "id", "system_fingerprint", "service_tier"]) {
+  add("chat", true, "identifiers", `a chunk's ${field} split over two chunks`, chat.stream([chat.chunk({ content: "a" }, { [field]: "zoe.quill@" }), chat.chunk({ content: "b" }, { [field]: "example.org" })]), [EMAIL]);
+}
+add("responses", true, "identifiers", "an output item id split over two items' events", responses.stream([["response.output_item.added", { output_index: 0, item: { id: "zoe.quill@", type: "message", role: "assistant", content: [] } }], ["response.output_item.added", { output_index: 1, item: { id: "example.org", type: "message", role: "assistant", content: [] } }]]), [EMAIL]);
+add("chat", false, "identifiers", "tool call ids split over two tool calls", chat.whole({ tool_calls: [{ id: "zoe.quill@", type: "function", function: { name: "f", arguments: "{}" } }, { id: "example.org", type: "function", function: { name: "f", arguments: "{}" } }] }), [EMAIL]);
 
 /** The base64 media the binary cases carry. */
 export const MEDIA = media;
