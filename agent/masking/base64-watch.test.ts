@@ -44,3 +44,22 @@ describe("base64 watch", () => {
     expect(() => stream.push(payload.slice(20))).toThrow(UninspectableReply);
   });
 });
+
+describe("base64 watch, runs that are no payload", () => {
+  it("reads a long run of one letter, a long slug or hex as text, not as a binary part", () => {
+    expect(feed(pieces(`${"a".repeat(5000)} end`, 7))).not.toThrow();
+    expect(feed([`${"the-flood-goes-on-and-on-".repeat(40)} end`])).not.toThrow();
+    expect(feed([`${"0123456789abcdef".repeat(40)}`])).not.toThrow();
+  });
+
+  it("still refuses a value hidden in a long run that decodes to bytes with text in them", () => {
+    const utf16 = Buffer.concat([Buffer.alloc(300, 0xa5), Buffer.from(`to ${EMAIL} `, "utf16le")]);
+    expect(feed(pieces(b64(utf16), 9))).toThrow(UninspectableReply);
+    expect(feed(pieces(b64(utf16), 9), true)).toThrow(/holds text with a value/);
+  });
+});
+
+it("names a payload that varies after a long run of one letter", () => {
+  const varied = Buffer.from(Array.from({ length: 600 }, (_, at) => (at * 97 + 13) % 256));
+  expect(feed(pieces(`${"A".repeat(400)}${b64(varied)}`, 50))).toThrow(/binary part/);
+});

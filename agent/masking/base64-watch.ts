@@ -8,9 +8,12 @@
 //     is read by the detectors; a value in it cannot be masked (re-encoding would move every later
 //     character), so the reply is refused (UninspectableReply); text streams hold such a run back
 //     until it ends (textRun), so no piece of it goes out before the refusal;
-//   - a run of 256 characters or more that is not text (and not only hex digits, which no encoder
-//     of bytes writes) is a binary part (binary-parts.ts): refused unless every rule allows them,
-//     and then its printable runs are read as a file viewer or `strings` shows them.
+//   - a run of 256 characters or more that is not text and looks like base64 of bytes (16 distinct
+//     characters or more, upper and lower case letters and digits among them — not a run of one
+//     letter, a long slug or hex digits, which no encoder of varied bytes writes) is a binary part
+//     (binary-parts.ts): refused unless every rule allows them, and then its printable runs are
+//     read as a file viewer or `strings` shows them; a long run that does not look so is only read
+//     that way (a value there still refuses the reply).
 // Prose dies out at once (letters decode to control characters within a word or two), so the
 // detectors run only on runs that keep decoding to text.
 import { isUtf8 } from "node:buffer";
@@ -61,16 +64,22 @@ export function createBase64Watch(reply: ReplyMasker, location: string): Base64W
   let length = 0; // characters in the current run
   let quad = ""; // characters of the run not yet decoded (fewer than four)
   let hexOnly = true;
+  const seen = new Uint8Array(128); // the characters of the run
+  let distinct = 0;
+  let classes = 0; // 1: upper case, 2: lower case, 4: digit
   let text = true; // the run decodes to text so far
   let carry: Buffer | undefined; // the start of a UTF-8 sequence cut at the end of what was decoded
   let tail = ""; // the end of the run's decoded text (text runs) or printable bytes (binary runs)
   let named = false; // the run was named a binary part (and allowed)
-  let head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be named
+  let head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be read
 
   const reset = () => {
     length = 0;
     quad = "";
     hexOnly = true;
+    if (distinct > 0) seen.fill(0);
+    distinct = 0;
+    classes = 0;
     text = true;
     carry = undefined;
     tail = "";
@@ -90,10 +99,13 @@ export function createBase64Watch(reply: ReplyMasker, location: string): Base64W
     if (!named) {
       head.push(bytes);
       if (length < BINARY_FROM || hexOnly) return;
-      binaryPart(reply, "base64 payload split over pieces", location); // throws unless allowed
-      named = true;
-      bytes = Buffer.concat(head);
+      bytes = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head);
       head = [];
+      // Base64 of varied bytes is a binary part (throws unless allowed); a long run of few characters is only read, until it varies.
+      if (distinct >= 16 && classes === 7) {
+        binaryPart(reply, "base64 payload split over pieces", location);
+        named = true;
+      }
     }
     tail = printableValues(reply, tail, bytes, `base64 payload at ${location}`);
   };
@@ -137,7 +149,15 @@ export function createBase64Watch(reply: ReplyMasker, location: string): Base64W
         if (at > start) {
           const run = piece.slice(start, at);
           length += run.length;
-          if (hexOnly) for (let index = 0; index < run.length && hexOnly; index++) hexOnly = isHex(run.charCodeAt(index));
+          for (let index = 0; index < run.length; index++) {
+            const code = run.charCodeAt(index);
+            if (hexOnly) hexOnly = isHex(code);
+            if (seen[code] === 0) {
+              seen[code] = 1;
+              distinct++;
+              classes |= code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : code >= 48 && code <= 57 ? 4 : 0;
+            }
+          }
           quad += run;
           decodeWhole(false);
         }

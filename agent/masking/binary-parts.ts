@@ -19,12 +19,13 @@ const PRINTABLE_TAIL = 256;
 
 /**
  * Reads a binary part that passes (binary: allow) as a file viewer or `strings` shows it: its runs
- * of printable ASCII (every other byte a line break), after `tail` (a run the bytes before ended
+ * of printable ASCII (NULs dropped, every other byte a line break), after `tail` (a run the bytes before ended
  * in). A value there cannot be masked without breaking the file (and text behind a media signature
  * is no media): throws UninspectableReply. Returns the tail to give with the next bytes of the part.
  */
 export function printableValues(reply: ReplyMasker, tail: string, bytes: Buffer, what: string): string {
-  const text = tail + bytes.toString("latin1").replace(/[^\x20-\x7e\t]+/g, "\n");
+  // NULs dropped first: ASCII text in UTF-16 inside a file reads as its letters.
+  const text = tail + bytes.toString("latin1").replace(/\0/g, "").replace(/[^\x20-\x7e\t]+/g, "\n");
   if (/\S/.test(text) && reply.scanner.scan(text).matches.some((match) => !match.entry)) {
     throw new UninspectableReply(`${what} holds text with a value that masking cannot rewrite in a binary part`);
   }
