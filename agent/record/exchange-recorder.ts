@@ -258,7 +258,10 @@ export function startExchangeRecorder(init: {
         exchange.responseTruncated = false;
       }
       if (mode) exchange.recordedBodies = recordedBodies[mode];
-      if (masking) exchange.findings = masking.findings().map((finding) => create(MaskFindingSchema, finding));
+      const guardMasker = guardRules.length > 0 ? createMaskContext(guardRules).prompt : undefined;
+      // A finding's place is a path through the body, whose keys are the caller's (or provider's)
+      // text: a value used as a key would be named in clear by it, in listings viewers read too.
+      if (masking) exchange.findings = masking.findings().map((finding) => create(MaskFindingSchema, guardMasker ? { ...finding, location: maskedPlace(finding.location, guardMasker) } : finding));
       exchange.status = outcome.status;
       // Forwarded because a review approved it, or with something masked (or restored): the verdict
       // says so in every listing (a reviewed request that was also masked shows its findings).
@@ -267,12 +270,27 @@ export function startExchangeRecorder(init: {
       exchange.reason = outcome.reason ?? "";
       exchange.error = outcome.error ?? "";
       // What the record quotes from the caller, masked like its bodies (a mode chosen as raw keeps it as sent).
-      if (guardRules.length > 0 && mode !== "raw") guard(exchange, createMaskContext(guardRules).prompt, mode === undefined, ownAnswer);
+      if (guardMasker && mode !== "raw") guard(exchange, guardMasker, mode === undefined, ownAnswer);
       if (firstByteAt !== undefined) exchange.timeToFirstByte = durationFromMs(firstByteAt - started);
       exchange.duration = durationFromMs(ended - started);
       init.slot.commit(exchange);
     },
   };
+}
+
+/**
+ * A finding's place with the values in its keys masked. Keys are glued by dots, which detectors
+ * read as part of a value next to them (a key holding a card after one holding an e-mail reads as
+ * an e-mail whose domain ends in digits, no e-mail at all): masked again until nothing more is found.
+ */
+function maskedPlace(location: string, masker: PromptMasker): string {
+  let place = location;
+  for (let pass = 0; pass < 4; pass++) {
+    const next = masker.mask(place, "record.findings");
+    if (next === place) break;
+    place = next;
+  }
+  return place;
 }
 
 /**

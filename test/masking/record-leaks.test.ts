@@ -156,6 +156,9 @@ describe("records of every outcome keep no masked value", () => {
     named.masked = sessions.at(-1)!;
     statuses.maskedModel = (await send({ model: `gpt-${EMAIL}` })).status;
     named.maskedModel = sessions.at(-1)!;
+    // Values as keys, with values under them: findings name their place, never by the key's text.
+    statuses.maskedKeys = (await send({ body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], metadata: { [EMAIL]: { [CARD]: PHONE } } }) })).status;
+    named.maskedKeys = sessions.at(-1)!;
     statuses.denied = (await send({ content: `nightingale, write to ${SECRETS}`, path: `/standin/v1/chat/completions${query}` })).status;
     named.denied = sessions.at(-1)!;
     statuses.invalidJson = (await send({ body: `{"model":"m","messages":[{"role":"user","content":"${SECRETS}"}],}`, path: `/standin/v1/chat/completions${query}` })).status;
@@ -180,7 +183,7 @@ describe("records of every outcome keep no masked value", () => {
     statuses.upstream500 = (await send({ headers: { "x-stand-in-status": "500" } })).status;
     named.upstream500 = sessions.at(-1)!;
     expect(statuses).toEqual({
-      masked: 200, maskedModel: 200, denied: 403, invalidJson: 400, coding: 415, mediaType: 415, badToken: 401,
+      masked: 200, maskedModel: 200, maskedKeys: 200, denied: 403, invalidJson: 400, coding: 415, mediaType: 415, badToken: 401,
       unknownConnection: 404, tooLarge: 413, limited: 429, review: 403, upstreamReset: 502, upstream500: 500,
     });
     // Streamed, cut by the provider mid-answer (the SDK raises; the record is failed).
