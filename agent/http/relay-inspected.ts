@@ -19,6 +19,11 @@ const isEventStream = (contentType: string) => /^\s*text\/event-stream/i.test(co
 const sseOpening = /^(?::|(?:data|event|id|retry)(?::|\r|\n))/;
 const fieldPrefixes = ["data", "event", "id", "retry"];
 const SNIFF_BYTES = 4096;
+// A stream's first long read (a provider that wrote many events at once, or a reply that waited on
+// a slow model) is masked in two steps: its first FIRST_SLICE bytes, sent at once, then the rest.
+// The caller's first events then wait for a slice's masking, not the whole read's; the bytes sent
+// are the same (the masker takes any cut, even inside a character).
+const FIRST_SLICE = 2048;
 
 /** "sse", "whole", or undefined while the bytes so far cannot tell (only whitespace, or a field name cut short). */
 function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
@@ -90,12 +95,21 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     if (!more) await relay.writable();
   };
 
+  let sliced = false;
+  const pushStream = async (active: ResponseStream, bytes: Buffer) => {
+    if (!sliced && bytes.length > 2 * FIRST_SLICE) {
+      sliced = true;
+      const head = active.push(bytes.subarray(0, FIRST_SLICE));
+      await send(head.client, head.record, head.parsed);
+      bytes = bytes.subarray(FIRST_SLICE);
+    }
+    const out = active.push(bytes);
+    await send(out.client, out.record, out.parsed);
+  };
+
   // The decoded, UTF-8 bytes: streamed on once the form is known, else gathered whole.
   const take = async (chunk: Buffer) => {
-    if (stream) {
-      const out = stream.push(chunk);
-      return send(out.client, out.record, out.parsed);
-    }
+    if (stream) return pushStream(stream, chunk);
     chunks.push(chunk);
     size += chunk.length;
     if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
@@ -105,9 +119,9 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     if (form === "sse") {
       recorder.responseStart(relay.provider, "text/event-stream");
       stream = masking.responseStream();
-      const out = stream.push(joined(chunks));
+      const first = joined(chunks);
       chunks.length = 0;
-      await send(out.client, out.record, out.parsed);
+      await pushStream(stream, first);
     }
   };
 
