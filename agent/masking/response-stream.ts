@@ -18,7 +18,7 @@ import type { Outgoing, SseHandler, SseHandlerFactory } from "./sse-handler.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
-import { checkText } from "./uninspectable.js";
+import { checkText, UninspectableReply } from "./uninspectable.js";
 import { createCleanCache, createValueMasker, type CleanCache } from "./value-masker.js";
 
 /** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
@@ -81,6 +81,26 @@ function synthesizedItem(made: Outgoing): Item {
   return { ready: () => true, render: () => text(made) };
 }
 
+/**
+ * A reader joins an event's `data:` lines with a line break, which detectors read as a separator
+ * (card groups on lines of their own are found); a value cut by one (`zoe.quill@` and
+ * `example.org` on two data lines, or a raw break inside a JSON string) is read with the lines
+ * joined as nothing too. Such a value cannot be masked in the text as it stands (the break is no
+ * part of it): the reply is refused (UninspectableReply).
+ */
+function checkLinesJoined(text: string, reply: ReplyMasker): void {
+  const parts = text.split("\n");
+  const joined = parts.join("");
+  const breaks: number[] = [];
+  let at = 0;
+  for (const part of parts.slice(0, -1)) breaks.push((at += part.length));
+  for (const match of reply.scanner.scan(joined).matches) {
+    if (!match.entry && breaks.some((where) => match.start < where && match.end > where)) {
+      throw new UninspectableReply("a value is cut over an event's data lines");
+    }
+  }
+}
+
 /** A masker for one SSE reply of `provider` (the stream is passed through when the reply needs no masking). */
 export function createResponseStream(provider: string, _path: string, context: MaskContext): ResponseStream {
   const reply = context.reply;
@@ -112,6 +132,7 @@ export function createResponseStream(provider: string, _path: string, context: M
 
   const textItem = (event: RawEvent, text: string, lines: TwoTexts): Item => {
     checkText(text);
+    if (text.includes("\n")) checkLinesJoined(text, reply);
     let data: TwoTexts = { client: text, record: text };
     let waiting = true;
     loose.piece(`text/${event.name}`, text, `${LOCATION}.data`, (texts) => {

@@ -245,6 +245,12 @@ add("chat", true, "sse lines", "an id line and an unknown field", `id: ${EMAIL}\
 add("chat", true, "sse lines", "an event name", `event: ${EMAIL}\ndata: {"choices":[]}\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL]);
 add("chat", true, "unknown events", "non-JSON data split across events", `${split(EMAIL, 3).map((piece) => sse.data(piece)).join("")}${chat.stream([{ content: "ok" }])}`, [EMAIL]);
 add("chat", true, "unknown events", "an unknown JSON shape split across events", `${split(`to ${EMAIL}`, 4).map((piece) => sse.named("debug", { text: piece })).join("")}${chat.stream([{ content: "ok" }])}`, [EMAIL]);
+// A reader joins an event's data lines with a line break: a value cut over two lines (text, or a raw break inside a JSON string) is read joined.
+// (Refused: the break is no part of the value, so it cannot be masked where it stands; card groups on lines of their own are masked.)
+add("chat", true, "multi-line data", "text data cut over two data lines", `data: zoe.quill@\ndata: example.org\n\n${chat.stream([{ content: "ok" }])}`, [EMAIL], { refused: true });
+add("chat", true, "multi-line data", "a JSON string cut over two data lines (invalid JSON: text)", `data: {"choices":[{"index":0,"delta":{"content":"zoe.quill@\ndata: example.org"}}]}\n\n${sse.data("[DONE]")}`, [EMAIL], { refused: true });
+add("anthropic", true, "multi-line data", "a card cut inside a group over two data lines of an unknown event", `${anthropic.stream([])}event: x_note\ndata: 4539 1488 03\ndata: 43 6467\n\n`, [CARD], { refused: true });
+add("anthropic", true, "multi-line data", "card groups on data lines of their own", `${anthropic.stream([])}event: x_note\ndata: 4539 1488\ndata: 0343 6467\n\n`, [CARD]);
 add("chat", true, "multi-line data", "JSON data over several data lines", `data: {"id":"c","object":"chat.completion.chunk",\ndata: "choices":[{"index":0,"delta":{"content":"${EMAIL}"}}]}\n\n${sse.data("[DONE]")}`, [EMAIL]);
 add("chat", true, "duplicate keys", "a delta value in the first of two duplicate keys", `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${EMAIL}","content":"ok"},"finish_reason":null}]}\n\n${sse.data("[DONE]")}`, [EMAIL]);
 add("chat", true, "chunking", "one byte per network chunk", chat.stream(split(text(EMAIL), 4).map((content) => ({ content }))), [EMAIL], { chunkBytes: 1 });
