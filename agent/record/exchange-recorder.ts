@@ -258,7 +258,7 @@ export function startExchangeRecorder(init: {
         exchange.responseTruncated = false;
       }
       if (mode) exchange.recordedBodies = recordedBodies[mode];
-      const guardMasker = guardRules.length > 0 ? createMaskContext(guardRules).prompt : undefined;
+      const guardMasker = guardRules.length > 0 ? guardFor(guardRules) : undefined;
       // A finding's place is a path through the body, whose keys are the caller's (or provider's)
       // text: a value used as a key would be named in clear by it, in listings viewers read too.
       if (masking) exchange.findings = masking.findings().map((finding) => create(MaskFindingSchema, guardMasker ? { ...finding, location: maskedPlace(finding.location, guardMasker) } : finding));
@@ -276,6 +276,20 @@ export function startExchangeRecorder(init: {
       init.slot.commit(exchange);
     },
   };
+}
+
+// One guard per rule set (a snapshot's, per connection): making a mask context costs tens of µs,
+// more than masking the few short texts a record quotes. Redacting only, so it keeps no pseudonym
+// table, and its finding counts (never recorded) are keyed by the few places below.
+const guards = new WeakMap<readonly MaskRule[], PromptMasker>();
+
+function guardFor(rules: readonly MaskRule[]): PromptMasker {
+  let masker = guards.get(rules);
+  if (!masker) {
+    masker = createMaskContext(rules.map((rule) => ({ ...rule, style: "redact" as const, restore: false }))).prompt;
+    guards.set(rules, masker);
+  }
+  return masker;
 }
 
 /**
