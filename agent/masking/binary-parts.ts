@@ -33,18 +33,29 @@ export function printableValues(reply: ReplyMasker, tail: string, bytes: Buffer,
   return open.slice(-PRINTABLE_TAIL);
 }
 
-// File signatures of the media an API returns as a body (speech, images, files).
+// File signatures of the media an API returns as a body (speech, images, files), as byte
+// comparisons (every reply's first bytes are checked: no buffer or string is made per check).
+const bytesOf = (signature: string | readonly number[]) => (typeof signature === "string" ? [...signature].map((char) => char.charCodeAt(0)) : signature);
+/** Whether `bytes` hold `signature` at `at`. */
+function holds(bytes: Buffer, at: number, signature: readonly number[]): boolean {
+  if (bytes.length < at + signature.length) return false;
+  for (let index = 0; index < signature.length; index++) if (bytes[at + index] !== signature[index]) return false;
+  return true;
+}
+const [PNG, GIF, RIFF, WEBP, WAVE, ID3, OGG, FLAC, FTYP, ZIP] = [
+  [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "GIF8", "RIFF", "WEBP", "WAVE", "ID3", "OggS", "fLaC", "ftyp", [0x50, 0x4b, 0x03, 0x04],
+].map(bytesOf);
 const signatures: [string, (bytes: Buffer) => boolean][] = [
-  ["image/png", (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
+  ["image/png", (b) => holds(b, 0, PNG)],
   ["image/jpeg", (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ["image/gif", (b) => b.subarray(0, 4).toString("latin1") === "GIF8"],
-  ["image/webp", (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP"],
-  ["audio/wav", (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WAVE"],
-  ["audio/mpeg", (b) => b.subarray(0, 3).toString("latin1") === "ID3" || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0)],
-  ["audio/ogg", (b) => b.subarray(0, 4).toString("latin1") === "OggS"],
-  ["audio/flac", (b) => b.subarray(0, 4).toString("latin1") === "fLaC"],
-  ["video/mp4", (b) => b.subarray(4, 8).toString("latin1") === "ftyp"],
-  ["application/zip", (b) => b.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))],
+  ["image/gif", (b) => holds(b, 0, GIF)],
+  ["image/webp", (b) => holds(b, 0, RIFF) && holds(b, 8, WEBP)],
+  ["audio/wav", (b) => holds(b, 0, RIFF) && holds(b, 8, WAVE)],
+  ["audio/mpeg", (b) => holds(b, 0, ID3) || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0)],
+  ["audio/ogg", (b) => holds(b, 0, OGG)],
+  ["audio/flac", (b) => holds(b, 0, FLAC)],
+  ["video/mp4", (b) => holds(b, 4, FTYP)],
+  ["application/zip", (b) => holds(b, 0, ZIP)],
 ];
 
 /** The media type a body's first bytes announce (a known file signature), or undefined. */
