@@ -65,6 +65,9 @@ export async function forward(
   filter?: StreamFilter,
   masking?: MaskSession,
 ): Promise<void> {
+  // A caller that left while the request waited (for a review, a body, a shared limit) is not
+  // answered by anyone: nothing goes upstream. The close event below fired before it was heard.
+  if (res.closed || res.destroyed) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection before it was forwarded" });
   const abort = new AbortController();
   let callerGone = false;
   let callerStalled = false; // cut for taking nothing for the idle timeout (relay-response.ts)

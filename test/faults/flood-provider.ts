@@ -11,6 +11,8 @@ export interface FloodProvider {
   url: string;
   /** `blocked` (written: number), `cut` (written: number), `finished` (written: number). */
   events: EventEmitter;
+  /** Requests received so far. */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
@@ -60,7 +62,9 @@ async function flood(res: ServerResponse, total: number, whole: boolean, events:
 /** Starts the flood provider on 127.0.0.1, port 0. */
 export async function startFloodProvider(): Promise<FloodProvider> {
   const events = new EventEmitter();
+  let requests = 0;
   const server = createServer(async (req, res) => {
+    requests++;
     for await (const _ of req); // the request itself does not matter
     const total = Number(req.headers["x-flood-bytes"] ?? 1024 * 1024);
     await flood(res, total, req.headers["x-flood-whole"] === "1", events);
@@ -69,6 +73,9 @@ export async function startFloodProvider(): Promise<FloodProvider> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     events,
+    get requests() {
+      return requests;
+    },
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

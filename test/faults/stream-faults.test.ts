@@ -45,6 +45,15 @@ action: mask
 detectors: [email]
 direction: response
 ---
+kind: Policy
+name: hold-flood
+priority: 20
+connections: [flood]
+when: request.model == "held"
+action: review
+approvers: [security]
+wait: 1m
+---
 kind: IdentityProvider
 name: away
 issuer: ${ISSUER}
@@ -102,6 +111,26 @@ describe("a caller that goes away or stops reading", () => {
     expect(record.response).toMatchObject({ status: 200, verdict: "failed", error: `caller took nothing for ${IDLE_MS} ms; cut` });
     res.destroy();
   }, 60_000);
+  it("leaving while held for review: once approved, nothing is forwarded, recorded failed 499", async () => {
+    const before = flood.requests;
+    const req = httpRequest(`${stack.agent.url}/flood/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.callerToken}`, "content-type": "application/json" },
+    });
+    req.on("error", () => {}); // destroyed below
+    req.end(JSON.stringify({ model: "held", messages: [{ role: "user", content: "approve me" }] }));
+    const held = await eventually("the review to be pending", async () => {
+      const listed = JSON.parse(await palisade(stack.env, ["review", "list", "-o", "json"])) as { id: string; session: string; policy: string; state: string }[];
+      return listed.find((review) => review.policy === "hold-flood" && review.state === "pending");
+    });
+    const closed = new Promise((resolve) => req.once("close", resolve));
+    req.destroy(); // the caller gives up while the request is held
+    await closed;
+    await palisade(stack.env, ["review", "approve", held.id]);
+    const record = await recorded(stack, held.session);
+    expect(record.response).toMatchObject({ status: 499, verdict: "failed", error: "caller closed the connection before it was forwarded" });
+    expect(flood.requests).toBe(before);
+  }, 90_000);
 });
 
 describe("a provider sending a huge reply", () => {
