@@ -12,6 +12,7 @@ import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type
 import { jsonNumber } from "./json-body.js";
 import { createLooseStreams, type Deliver, type LooseStreams } from "./loose-streams.js";
 import type { ReplyMasker } from "./mask-context.js";
+import type { Match } from "./match-scanner.js";
 import { applyMatches, type TwoTexts } from "./replacer.js";
 
 type Spans = readonly (readonly [number, number])[];
@@ -62,6 +63,29 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
   };
 }
 
+/**
+ * The first value found in `before + value` — the boundary read as nothing and as a space, as a
+ * reader may show two texts — that runs across the boundary and is no value of either side alone
+ * extended (`jane@example.com` + `Write` reads as `…comWrite`: the address was whole before it),
+ * clipped to `value` (the part before has gone out); undefined when there is none.
+ */
+function acrossBoundary(reply: ReplyMasker, before: string, value: string): Match | undefined {
+  let left: Match[] | undefined;
+  let right: Match[] | undefined;
+  for (const gap of ["", " "]) {
+    const start = before.length + gap.length; // where `value` starts in the joined text
+    for (const match of reply.scanner.scan(before + gap + value).matches) {
+      if (match.entry || match.start >= before.length || match.end <= start) continue;
+      left ??= reply.scanner.scan(before).matches;
+      right ??= reply.scanner.scan(value).matches;
+      const end = match.end - start;
+      if (left.some((own) => own.end > match.start) || right.some((own) => own.start < end)) continue;
+      return { ...match, start: 0, end, value: value.slice(0, end) };
+    }
+  }
+  return undefined;
+}
+
 // The encrypted `data` of an Anthropic `redacted_thinking` block (or any block named redacted).
 const redactedData = (place: Place) => place.key === "data" && /redacted/.test(String((place.container as Record<string, unknown>).type ?? ""));
 
@@ -93,6 +117,8 @@ class Masker implements ValueMasker, JsonVisitor {
   private kind = "";
   /** The last identifier of each field (kind, name, depth), for values across two of them (crossing). */
   private readonly identifiers = new Map<string, string>();
+  /** The last loose string of the value being walked, with its pattern (neighbour). */
+  private previous: { pattern: string; value: string } | undefined;
 
   constructor(
     private readonly reply: ReplyMasker,
@@ -105,6 +131,7 @@ class Masker implements ValueMasker, JsonVisitor {
   mask(container: Record<string, unknown> | unknown[], key: string | number, pattern: string, location: string, kind: string, draft: Draft, claims?: Claims): void {
     this.draft = draft;
     this.kind = kind;
+    this.previous = undefined;
     walkJson(container, key, pattern, location, this, claims);
   }
 
@@ -121,15 +148,41 @@ class Masker implements ValueMasker, JsonVisitor {
     // Not read: passes only if every rule allows binary parts — but a redacted thinking block's
     // `data` is the provider's encrypted token, not media.
     if (encoded && !redactedData(place)) binaryPart(this.reply, encoded.binary, locationOf(place), base64Bytes(value));
-    const deliver = this.draft.later(container, key);
+    const pattern = `${this.kind}|${patternOf(place)}`;
+    const across = encoded ? undefined : this.neighbour(pattern, value, place);
+    const later = this.draft.later(container, key);
+    // A value running on from the string before (another path) is masked from this one's start, over what the loose stream did.
+    const deliver: Deliver = across
+      ? (texts, replaced) => {
+          // The loose stream's replacements lie after the crossing value (else it masked the start itself): its text up to `end` is the original's.
+          if (texts && replaced.some(([start]) => start < across.end)) return later(texts, replaced);
+          const rest = texts ?? { client: value, record: value };
+          later({ client: across.head.client + rest.client.slice(across.end), record: across.head.record + rest.record.slice(across.end) }, [[0, across.end], ...replaced]);
+        }
+      : later;
     const observe = this.observe;
     const delivered: Deliver = observe
       ? (texts, replaced) => {
           deliver(texts, replaced);
-          observe(container, key, replaced);
+          observe(container, key, across && !(texts && replaced.some(([start]) => start < across.end)) ? [[0, across.end], ...replaced] : replaced);
         }
       : deliver;
-    this.loose.piece(`${this.kind}|${patternOf(place)}`, value, locationOf(place), delivered, encoded !== undefined);
+    this.loose.piece(pattern, value, locationOf(place), delivered, encoded !== undefined);
+  }
+
+  /**
+   * Strings of one event or document are read in document order, each after the one before it
+   * when their paths differ (`content` then `refusal`, two unknown fields side by side: a reader
+   * showing both reads them as one text; strings of one path are joined by the loose streams): a
+   * value running across is masked from this one's start (the one before, on its own no value,
+   * keeps its text). Undefined when nothing runs across.
+   */
+  private neighbour(pattern: string, value: string, place: Place): { head: TwoTexts; end: number } | undefined {
+    const last = this.previous;
+    this.previous = { pattern, value };
+    if (!last || last.pattern === pattern || value === "" || last.value === "") return undefined;
+    const found = acrossBoundary(this.reply, last.value.slice(-IDENTIFIER_TAIL), value);
+    return found && { head: applyMatches(value, [found], 0, found.end, locationOf(place), this.reply.replacer), end: found.end };
   }
 
   key(place: Place): void {
@@ -167,12 +220,8 @@ class Masker implements ValueMasker, JsonVisitor {
     const last = this.identifiers.get(field);
     this.identifiers.set(field, value);
     if (last === undefined || last === value) return undefined;
-    const before = last.slice(-IDENTIFIER_TAIL);
-    const joined = before + value;
-    const found = this.reply.scanner.scan(joined).matches.filter((match) => !match.entry && match.start < before.length && match.end > before.length);
-    if (found.length === 0) return undefined;
-    const clipped = found.map((match) => ({ ...match, start: before.length, value: joined.slice(before.length, match.end) }));
-    return applyMatches(joined, clipped, before.length, joined.length, locationOf(place), this.reply.replacer);
+    const found = acrossBoundary(this.reply, last.slice(-IDENTIFIER_TAIL), value);
+    return found && applyMatches(value, [found], 0, value.length, locationOf(place), this.reply.replacer);
   }
 
   private whole(container: unknown, key: string | number, value: string, masked: TwoTexts | undefined): void {

@@ -502,6 +502,14 @@ const afterStop: [string, [string, Json][]][] = [
 ];
 for (const [name, events] of afterStop) add("anthropic", true, "after the end", name, anthropic.stream(events), whole(name) ? [EMAIL, "zoe.quill@"] : [EMAIL]);
 
+// ── neighbouring strings of different paths ─────────────────────────────────────────────────
+// A reader showing a message reads its content and refusal, or two fields side by side, as one text.
+add("chat", false, "neighbours", "a value across content and refusal", chat.whole({ content: "mail zoe.quill@", refusal: "example.org" }), [EMAIL]);
+add("chat", false, "neighbours", "a value across two unknown fields", chat.whole({ content: "ok" }, { x_a: "zoe.quill@", x_b: "example.org" }), [EMAIL]);
+add("chat", true, "neighbours", "a value across two unknown fields of one chunk", chat.stream([chat.chunk({ content: "ok" }, { x_a: "zoe.quill@", x_b: "example.org" })]), [EMAIL]);
+add("responses", false, "neighbours", "a value across an output text and a refusal part", responses.whole([{ id: "m", type: "message", role: "assistant", content: [{ type: "output_text", text: "zoe.quill@", annotations: [] }, { type: "refusal", refusal: "example.org" }] }]), [EMAIL]);
+add("anthropic", false, "neighbours", "a card across a text block and a citation", anthropic.whole([{ type: "text", text: "card 4539 1488", citations: [{ type: "char_location", cited_text: "0343 6467", document_index: 0, start_char_index: 0, end_char_index: 1 }] }]), [CARD]);
+
 // ── numbers stay numbers ─────────────────────────────────────────────────────────────────────
 // A value in a JSON number is masked as digits of the same length (agent/inspection/masked-number.ts),
 // never as a marker string: `created`, usage counts and ids keep their type for the SDKs.
