@@ -53,7 +53,7 @@ describe("masking edges in the pipeline", () => {
       { name: "allow-all" },
     ]);
     const before = bed.provider.requests.length;
-    const depth = 100_000;
+    const depth = 60_000; // under the 100,000 values a request may hold (413 too_many_values)
     const body = `{"model":"deep","messages":[{"role":"user","content":"write to ${EMAIL}"}],"metadata":${"[".repeat(depth)}${"]".repeat(depth)}}`;
     const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
       method: "POST",
