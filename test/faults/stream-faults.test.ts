@@ -15,7 +15,8 @@ import { recorded } from "../masking/masking-stack.js";
 import { freePort } from "./fault-bed.js";
 import { type FloodProvider, startFloodProvider } from "./flood-provider.js";
 
-const IDLE_MS = 1_000;
+// Long enough that a reader on a loaded CI machine (a 2-core box running the suite) keeps up with the huge reply.
+const IDLE_MS = 3_000;
 let stack: Stack;
 let flood: FloodProvider;
 let idpPort: number;
