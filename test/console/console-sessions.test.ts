@@ -190,7 +190,7 @@ autoBlock: { for: 1h }
     expect(problems).toEqual([]);
     await signIn.context.close();
     await context.close();
-  });
+  }, 90_000); // axe over every page in Chromium: tens of seconds on a loaded 2-core machine
 
   it("refuses a forged session cookie, a cookie without the console header, and an expired session", async () => {
     const base = stack.controlPlane.url;
