@@ -61,114 +61,129 @@ function utf8Text(bytes: Buffer): { text: string; carry: Buffer | undefined } | 
 
 /** A watch over one field at `location`. */
 export function createBase64Watch(reply: ReplyMasker, location: string): Base64Watch {
-  let length = 0; // characters in the current run
-  let quad = ""; // characters of the run not yet decoded (fewer than four)
-  let hexOnly = true;
-  const seen = new Uint8Array(128); // the characters of the run
-  let distinct = 0;
-  let classes = 0; // 1: upper case, 2: lower case, 4: digit
-  let text = true; // the run decodes to text so far
-  let carry: Buffer | undefined; // the start of a UTF-8 sequence cut at the end of what was decoded
-  let tail = ""; // the end of the run's decoded text (text runs) or printable bytes (binary runs)
-  let named = false; // the run was named a binary part (and allowed)
-  let head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be read
+  return new Watch(reply, location);
+}
 
-  const reset = () => {
-    length = 0;
-    quad = "";
-    hexOnly = true;
-    if (distinct > 0) seen.fill(0);
-    distinct = 0;
-    classes = 0;
-    text = true;
-    carry = undefined;
-    tail = "";
-    named = false;
-    head = [];
-  };
+// Runs shorter than this are not decoded at all: they hold fewer than six bytes, no value fits
+// (prose words mostly end before it, so most strings cost a scan of their characters only).
+const DECODE_FROM = 8;
 
-  const readText = (decoded: string) => {
-    const view = tail + decoded;
-    if (reply.scanner.scan(view).matches.some((match) => !match.entry)) {
-      throw new UninspectableReply(`base64 at ${location} decodes to text holding a value, split where it cannot be masked`);
-    }
-    tail = view.slice(-TAIL);
-  };
+class Watch implements Base64Watch {
+  private length = 0; // characters in the current run
+  private quad = ""; // characters of the run not yet decoded
+  private hexOnly = true;
+  private seen: Uint8Array | undefined; // the characters of the run (made on first decode)
+  private distinct = 0;
+  private classes = 0; // 1: upper case, 2: lower case, 4: digit
+  private text = true; // the run decodes to text so far
+  private carry: Buffer | undefined; // the start of a UTF-8 sequence cut at the end of what was decoded
+  private tail = ""; // the end of the run's decoded text (text runs) or printable bytes (binary runs)
+  private named = false; // the run was named a binary part (and allowed)
+  private head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be read
 
-  const readBinary = (bytes: Buffer) => {
-    if (!named) {
-      head.push(bytes);
-      if (length < BINARY_FROM || hexOnly) return;
-      bytes = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head);
-      head = [];
-      // Base64 of varied bytes is a binary part (throws unless allowed); a long run of few characters is only read, until it varies.
-      if (distinct >= 16 && classes === 7) {
-        binaryPart(reply, "base64 payload split over pieces", location);
-        named = true;
+  constructor(
+    private readonly reply: ReplyMasker,
+    private readonly location: string,
+  ) {}
+
+  get textRun(): number {
+    return this.text && this.length >= HOLD_FROM ? this.length : 0;
+  }
+
+  push(piece: string): void {
+    let start = 0;
+    for (let at = 0; at <= piece.length; at++) {
+      if (at < piece.length && isAlphabet(piece.charCodeAt(at))) continue;
+      if (at > start) {
+        this.length += at - start;
+        this.quad += piece.slice(start, at);
+        if (this.length >= DECODE_FROM) this.decode(false);
       }
+      if (at < piece.length && this.length > 0) this.endRun();
+      start = at + 1;
     }
-    tail = printableValues(reply, tail, bytes, `base64 payload at ${location}`);
-  };
+  }
 
-  const feed = (bytes: Buffer) => {
-    if (bytes.length === 0) return;
-    if (text) {
-      const decoded = utf8Text(carry ? Buffer.concat([carry, bytes]) : bytes);
-      if (decoded) {
-        carry = decoded.carry;
-        return readText(decoded.text);
-      }
-      text = false;
-      tail = "";
-      // The bytes of the run before this piece are not kept: what was text in them was read as text.
+  breakRun(): void {
+    this.endRun();
+  }
+
+  end(): void {
+    this.endRun();
+  }
+
+  private endRun(): void {
+    if (this.length >= DECODE_FROM) {
+      this.decode(true);
+      if (!this.text && !this.named && this.length >= BINARY_FROM && !this.hexOnly) this.readBinary(Buffer.alloc(0));
     }
-    readBinary(bytes);
-  };
+    this.length = 0;
+    this.quad = "";
+    this.hexOnly = true;
+    if (this.distinct > 0) this.seen?.fill(0);
+    this.distinct = 0;
+    this.classes = 0;
+    this.text = true;
+    this.carry = undefined;
+    this.tail = "";
+    this.named = false;
+    if (this.head.length > 0) this.head = [];
+  }
 
-  const decodeWhole = (final: boolean) => {
+  /** Decodes the run's whole groups of four (all of it when `final`). */
+  private decode(final: boolean): void {
+    const quad = this.quad;
     const usable = final ? quad.length : quad.length - (quad.length % 4);
     if (usable === 0) return;
-    const chunk = quad.slice(0, usable);
-    quad = quad.slice(usable);
-    feed(Buffer.from(chunk, "base64"));
-  };
-
-  const endRun = () => {
-    if (length > 0) {
-      decodeWhole(true);
-      if (!text && !named && length >= BINARY_FROM && !hexOnly) readBinary(Buffer.alloc(0));
-    }
-    reset();
-  };
-
-  return {
-    push(piece) {
-      let start = 0;
-      for (let at = 0; at <= piece.length; at++) {
-        if (at < piece.length && isAlphabet(piece.charCodeAt(at))) continue;
-        if (at > start) {
-          const run = piece.slice(start, at);
-          length += run.length;
-          for (let index = 0; index < run.length; index++) {
-            const code = run.charCodeAt(index);
-            if (hexOnly) hexOnly = isHex(code);
-            if (seen[code] === 0) {
-              seen[code] = 1;
-              distinct++;
-              classes |= code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : code >= 48 && code <= 57 ? 4 : 0;
-            }
-          }
-          quad += run;
-          decodeWhole(false);
-        }
-        if (at < piece.length) endRun();
-        start = at + 1;
+    const seen = (this.seen ??= new Uint8Array(128));
+    for (let index = 0; index < usable; index++) {
+      const code = quad.charCodeAt(index);
+      if (this.hexOnly) this.hexOnly = isHex(code);
+      if (seen[code] === 0) {
+        seen[code] = 1;
+        this.distinct++;
+        this.classes |= code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : code >= 48 && code <= 57 ? 4 : 0;
       }
-    },
-    breakRun: endRun,
-    end: endRun,
-    get textRun() {
-      return text && length >= HOLD_FROM ? length : 0;
-    },
-  };
+    }
+    this.quad = quad.slice(usable);
+    this.feed(Buffer.from(usable === quad.length ? quad : quad.slice(0, usable), "base64"));
+  }
+
+  private feed(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.text) {
+      const decoded = utf8Text(this.carry ? Buffer.concat([this.carry, bytes]) : bytes);
+      if (decoded) {
+        this.carry = decoded.carry;
+        return this.readText(decoded.text);
+      }
+      this.text = false;
+      this.tail = "";
+      // The bytes of the run before these are not kept: what was text in them was read as text.
+    }
+    this.readBinary(bytes);
+  }
+
+  private readText(decoded: string): void {
+    const view = this.tail + decoded;
+    if (this.reply.scanner.scan(view).matches.some((match) => !match.entry)) {
+      throw new UninspectableReply(`base64 at ${this.location} decodes to text holding a value, split where it cannot be masked`);
+    }
+    this.tail = view.slice(-TAIL);
+  }
+
+  private readBinary(bytes: Buffer): void {
+    if (!this.named) {
+      this.head.push(bytes);
+      if (this.length < BINARY_FROM || this.hexOnly) return;
+      bytes = this.head.length === 1 ? (this.head[0] as Buffer) : Buffer.concat(this.head);
+      this.head = [];
+      // Base64 of varied bytes is a binary part (throws unless allowed); a long run of few characters is only read, until it varies.
+      if (this.distinct >= 16 && this.classes === 7) {
+        binaryPart(this.reply, "base64 payload split over pieces", this.location);
+        this.named = true;
+      }
+    }
+    this.tail = printableValues(this.reply, this.tail, bytes, `base64 payload at ${this.location}`);
+  }
 }
