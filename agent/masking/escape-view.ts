@@ -67,7 +67,7 @@ export function escapeAware(scanner: MatchScanner): MatchScanner {
       if (other.spans.length === 0) return plain;
       const matches = other.matches.map((match) => mapped(decoded, text, match));
       return {
-        matches: mergeFindings([...plain.matches, ...matches]),
+        matches: mergeFindings([...plain.matches, ...matches], text),
         spans: [...plain.spans, ...other.spans.map((span) => mapped(decoded, text, span as Match))],
       };
     },

@@ -63,7 +63,7 @@ export function createMatchScanner(rules: readonly MaskRule[], table?: Pseudonym
         if (!rule.detectors.mayFind(text)) continue; // most keys, labels and plain prose
         for (const detector of rule.detectors.detectors) for (const finding of detector.find(text)) found.push({ ...finding, rule });
       }
-      const findings = mergeFindings([...found]);
+      const findings = mergeFindings([...found], text);
       if (!table) return { matches: findings, spans: found };
       const tokens = placeholdersIn(text, table);
       return { matches: withTokens(findings, tokens), spans: tokens.length === 0 ? found : [...found, ...tokens] };

@@ -59,6 +59,17 @@ describe("text streams", () => {
     });
   }
 
+  it("masks overlapping findings as one span, whole and one character at a time (an SSN glued to a card's digit chain)", () => {
+    const whole = "123-45-6789 😀 4111 1111 1111 1111 ok";
+    const want = context("redact").reply.mask(whole, "x").client;
+    expect(want).not.toMatch(/\d/);
+    expect(want.endsWith(" ok")).toBe(true);
+    const stream = createTextStream(context("redact").reply, "x");
+    let out = "";
+    for (const char of whole.match(/./gsu)!) out += stream.push(char).client;
+    expect(out + stream.flush().client).toBe(want);
+  });
+
   it("never releases part of an escape: a value written with escapes is masked whole wherever the pieces are cut", () => {
     // Both the full set and email + phone alone (the held tail depends on the detectors' alphabets).
     for (const masking of [() => context("redact"), () => createMaskContext([rule()])]) {

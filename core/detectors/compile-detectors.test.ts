@@ -31,12 +31,13 @@ describe("compileDetectors", () => {
     for (const finding of findings) expect(prompt.slice(finding.start, finding.end)).toBe(finding.value);
   });
 
-  it("resolves overlaps: the longest wins, then the earliest", () => {
+  it("resolves overlaps into one span covering them all, named by the longest, then the earliest", () => {
     const overlapping = compileDetectors({ builtins: ["us-ssn"], patterns: ["\\d{3}-\\d{2}", "45-6789 xyz!"], words: [] });
-    expect(overlapping.find("a 123-45-6789 b").map((finding) => finding.detector)).toEqual(["us-ssn"]);
-    expect(overlapping.find("a 123-45-6789 xyz!").map((finding) => finding.value)).toEqual(["45-6789 xyz!"]);
+    expect(overlapping.find("a 123-45-6789 b").map((finding) => [finding.detector, finding.value])).toEqual([["us-ssn", "123-45-6789"]]);
+    expect(overlapping.find("a 123-45-6789 xyz!").map((finding) => [finding.kind, finding.value])).toEqual([["pattern-2", "123-45-6789 xyz!"]]);
     const tie = compileDetectors({ builtins: [], patterns: ["abc", "bcd"], words: [] });
-    expect(tie.find("abcd").map((finding) => finding.value)).toEqual(["abc"]);
+    expect(tie.find("abcd").map((finding) => [finding.kind, finding.value])).toEqual([["pattern-1", "abcd"]]);
+    expect(tie.find("abc bcd").map((finding) => finding.value)).toEqual(["abc", "bcd"]);
   });
 
   it("refuses unknown detectors and bad regions", () => {
@@ -55,8 +56,10 @@ describe("compileDetectors", () => {
     const builtinsOnly = compileDetectors({ builtins: BUILTIN_DETECTORS, patterns: [], words: ["Project Falcon"], phoneRegion: "US" });
     checkHold(builtinsOnly, prompt.slice(0, 300));
     expect(builtinsOnly.maxHoldBack).toBeGreaterThanOrEqual(16_384);
-    // The closing "!" may still be a card's separator (any punctuation can be): held.
-    expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(28);
+    // Punctuation may separate a card's digit groups, but a card starts with a digit: nothing held.
+    expect(builtinsOnly.holdFrom("Plain prose, nothing pending!")).toBe(29);
+    expect(builtinsOnly.holdFrom("Plain prose, card 4111 !")).toBe(18);
+    expect(builtinsOnly.holdFrom("an SSN 123-45-6789 😀 ")).toBe(7);
     expect(builtinsOnly.holdFrom("Plain prose, write to jane")).toBe(22);
   });
 });

@@ -95,7 +95,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));
-  const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text))));
+  const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text)), text));
   return {
     detectors,
     find,

@@ -46,7 +46,7 @@ export function patternDetector(patterns: readonly string[]): Detector {
           findings.push({ detector: "pattern", kind: `pattern-${index + 1}`, start: match.index, end: match.index + match[0].length, value: match[0] });
         }
       });
-      return mergeFindings(findings);
+      return mergeFindings(findings, text);
     },
     holdFrom: spanning ? (text) => Math.max(0, text.length - PATTERN_HOLD) : (text) => trailingRun(text, notSpace, PATTERN_HOLD),
   };
@@ -76,7 +76,7 @@ export function wordDetector(words: readonly string[]): Detector {
           if (isBoundary(haystack, at - 1) && isBoundary(haystack, at + word.length)) found.push({ detector: "word", start: at, end: at + word.length, value: word });
         }
       }
-      return findingsInOriginal(text, normalised, mergeFindings(found));
+      return findingsInOriginal(text, normalised, mergeFindings(found, haystack));
     },
     holdFrom(text) {
       // The longest tail of the view that a word starts with, or a whole word at the very end

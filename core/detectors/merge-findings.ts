@@ -1,31 +1,35 @@
-// Overlap resolution between findings of several detectors (or several patterns of one): the
-// longest finding wins, then the earliest; the result is sorted by start and non-overlapping.
+// Overlap resolution between findings of several detectors (or several patterns of one): findings
+// that overlap become one finding covering them all (the longest one's detector and kind, then the
+// earliest's), so no part of any of them is left in clear (`123-45-6789 4111 1111 1111 1111`: an SSN
+// and two card readings of the digit chain are one span). The result is sorted by start and
+// non-overlapping; each finding's value is its span of `text`.
 import type { Finding } from "./detector.js";
 
-// Index of the first accepted finding whose start is >= `start` (accepted is sorted by start).
-function firstFrom(accepted: readonly Finding[], start: number): number {
-  let low = 0;
-  let high = accepted.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (accepted[middle].start < start) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** Non-overlapping findings from `findings`, longest first then earliest, sorted by start. */
-export function mergeFindings<F extends Finding>(findings: F[]): F[] {
+/** Non-overlapping findings covering every finding of `findings` (found in `text`), sorted by start. */
+export function mergeFindings<F extends Finding>(findings: F[], text: string): F[] {
   if (findings.length < 2) return findings;
+  // Longest first, then earliest: the first of a group of overlapping findings names the union.
   const byPriority = [...findings].sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const accepted: F[] = [];
-  for (const finding of byPriority) {
-    const at = firstFrom(accepted, finding.start);
-    const before = accepted[at - 1];
-    const after = accepted[at];
-    if (before && before.end > finding.start) continue;
-    if (after && after.start < finding.end) continue;
-    accepted.splice(at, 0, finding);
+  const byStart = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);
+  const rank = new Map(byPriority.map((finding, index) => [finding, index]));
+  const merged: F[] = [];
+  let group: F[] = [];
+  let end = -1;
+  const close = () => {
+    if (group.length === 0) return;
+    const start = group[0]!.start;
+    if (group.length === 1) merged.push(group[0]!);
+    else {
+      const head = group.reduce((best, finding) => (rank.get(finding)! < rank.get(best)! ? finding : best));
+      merged.push({ ...head, start, end, value: text.slice(start, end) });
+    }
+    group = [];
+  };
+  for (const finding of byStart) {
+    if (finding.start >= end) close();
+    group.push(finding);
+    end = Math.max(end, finding.end);
   }
-  return accepted;
+  close();
+  return merged;
 }

@@ -74,7 +74,7 @@ export function normalisedDetector(detector: Detector, view: ViewOf, rendered?: 
       const markup = rendered(text);
       if (!markup) return found;
       const more = findingsInOriginal(text, markup, detector.find(markup.text));
-      return more.length === 0 ? found : mergeFindings([...found, ...more]);
+      return more.length === 0 ? found : mergeFindings([...found, ...more], text);
     },
     holdFrom: (text) => Math.min(plain.holdFrom(text), holdRendered(text)),
   };

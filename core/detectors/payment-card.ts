@@ -165,15 +165,27 @@ function find(text: string): Finding[] {
       if (digits !== undefined && digits.length >= 13 && runHoldsCard(digits)) found.push({ detector: "payment-card", start: number.index, end: number.index + number[0].length, value: number[0] });
     }
   }
-  return mergeFindings(found);
+  return mergeFindings(found, text);
 }
 
-// What a card (and what may still become one) is made of: anything but letters other than the
-// exponent's `e` (a number in exponent form is read whole).
-const inAlphabet = alphabet("^A-DF-Za-df-z");
+// What a card (and what may still become one) is made of: anything but ASCII letters other than
+// the exponent's `e` (a number in exponent form is read whole). Every other character, emoji and
+// letters of other scripts included, may separate two digit groups of a chain (chainPattern).
+const inAsciiAlphabet = alphabet("^A-DF-Za-df-z");
+const inAlphabet = (code: number) => code >= 128 || inAsciiAlphabet(code);
 const MAX_LENGTH = 128; // 19 digits and 18 separators of up to 5 characters, and some
+
+// Where a card may still start in `text`'s tail: its first digit (a card starts with one), so
+// trailing prose without digits is not held.
+function holdFrom(text: string): number {
+  for (let at = trailingRun(text, inAlphabet, MAX_LENGTH); at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 48 && code <= 57) return at;
+  }
+  return text.length;
+}
 
 /** The payment card detector. */
 export function paymentCardDetector(): Detector {
-  return { name: "payment-card", maxLength: MAX_LENGTH, find, holdFrom: (text) => trailingRun(text, inAlphabet, MAX_LENGTH) };
+  return { name: "payment-card", maxLength: MAX_LENGTH, find, holdFrom };
 }

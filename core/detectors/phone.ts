@@ -221,7 +221,7 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
         }
       }
       if (asked && findings.length === 0) memo.add(text);
-      return mergeFindings(findings);
+      return mergeFindings(findings, text);
     }),
     // An extension ("ext. 1234") holds from its digits, inside the number's finding.
     holdFrom(text) {

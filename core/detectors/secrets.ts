@@ -105,7 +105,7 @@ export function secretsDetector(): Detector {
           findings.push({ detector: "secrets", kind: shape.kind, start: match.index, end: match.index + match[0].length, value: match[0] });
         }
       }
-      return mergeFindings(findings);
+      return mergeFindings(findings, text);
     }),
     // A completed key block ends in "-----", which the token alphabet would hold from its middle.
     holdFrom(text) {
