@@ -8,6 +8,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { ResponseStream } from "../masking/response-stream.js";
+import { createJsonLinesStream, isJsonLines } from "../masking/ndjson-stream.js";
 import { MAX_WHOLE_REPLY_BYTES, UninspectableReply } from "../masking/uninspectable.js";
 import type { ParsedEvents } from "../sse/parsed-events.js";
 import { createCharsetReader, utf8ContentType } from "./reply-charset.js";
@@ -82,7 +83,7 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   let stream: ResponseStream | undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  const filter = relay.filter;
+  let filter = relay.filter; // an event-stream filter: not for JSON lines
   const send = async (client: Buffer, record: Buffer, parsed?: ParsedEvents) => {
     const out = filter ? filter.push(client) : client;
     let more = true;
@@ -116,6 +117,16 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     // Told by the opening; undecided only while it is blanks or a field name cut short: past a few KB of that, whole.
     // (A first read longer than that is still told by its opening: a stream arriving at once is not buffered whole.)
     form ??= sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined);
+    // JSON lines (by their label: an Ollama-style stream) are masked line by line as they come, not read whole.
+    if (form === "whole" && isJsonLines(relay.contentType)) {
+      recorder.responseStart(relay.provider, relay.contentType);
+      filter = undefined;
+      stream = createJsonLinesStream(masking.responseStream());
+      const first = joined(chunks);
+      chunks.length = 0;
+      await pushStream(stream, first);
+      return;
+    }
     if (form === "sse") {
       recorder.responseStart(relay.provider, "text/event-stream");
       stream = masking.responseStream();

@@ -101,6 +101,41 @@ describe("masking edges in the pipeline", () => {
     expect(text).toBe(standInReply(`reach ${EMAIL}`));
   });
 
+  it("streams a masked JSON-lines reply (application/x-ndjson, Ollama-style) line by line, not read whole first", async () => {
+    await bed.use([
+      { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], direction: 2 },
+      { name: "allow-all" },
+    ]);
+    const line = (content: string, done = false) => `${JSON.stringify({ model: "m", message: { role: "assistant", content }, done })}\n`;
+    const script = bed.provider.script({
+      headers: { "content-type": "application/x-ndjson" },
+      chunks: [line("first words,"), line(" second"), line(" write to zoe.quill@"), line("example.org now.", true)],
+      pauseBefore: 2,
+    });
+    bed.provider.pauseStreams();
+    try {
+      const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", "x-stand-in-script": script },
+        body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "go" }], stream: true }),
+      });
+      const reader = response.body!.getReader();
+      let text = "";
+      // The upstream is paused after two lines: the first reaches the caller now (loose text waits at most for the next line), or the test times out.
+      while (!text.includes("first words,")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended before the first line arrived");
+        text += Buffer.from(value).toString("utf8");
+      }
+      bed.provider.resumeStreams();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) text += Buffer.from(read.value).toString("utf8");
+      const content = text.split("\n").filter(Boolean).map((each) => JSON.parse(each).message.content).join("");
+      expect(content).toBe("first words, second write to [EMAIL] now.");
+    } finally {
+      bed.provider.resumeStreams();
+    }
+  });
+
   it("streams a masked reply whose first network read is long (a whole burst of events) as it is settled, not read whole first", async () => {
     await bed.use([
       { name: "mask-replies", priority: 90, action: PolicyAction.MASK, detectors: ["email"], direction: 2 },
