@@ -56,6 +56,8 @@ async function authenticate(deps: AdminAuthDeps, token: string): Promise<AdminCa
   if (name) return { actor: `admin-token:${name}`, roles: ["admin"] };
   if (!deps.callers || !JWT_SHAPE.test(token)) throw new ConnectError("invalid admin token", Code.Unauthenticated);
   const access = await deps.callers.resolve(token);
+  // Refused either way; an identity provider that cannot be reached is the server's trouble, not the token's (retry).
+  if (!access.ok && access.unreachable) throw new ConnectError(`caller token cannot be verified now: ${access.reason}`, Code.Unavailable);
   if (!access.ok) throw new ConnectError(`invalid caller token: ${access.reason}`, Code.Unauthenticated);
   const { subject, issuer, groups } = access.identity;
   return { actor: subject, roles: access.roles, identity: { subject, issuer, groups } };

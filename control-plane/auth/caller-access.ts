@@ -14,7 +14,8 @@ import { loadRoleBindings, type RoleName, type StoredRoleBinding } from "../stor
 /** A caller token's verdict: who it is and the roles it holds, or why it was refused. */
 export type CallerAccess =
   | { ok: true; identity: CallerIdentity; roles: RoleName[] }
-  | { ok: false; reason: string };
+  /** `unreachable`: the issuer's keys could not be fetched, so the token could not be judged. */
+  | { ok: false; reason: string; unreachable?: true };
 
 /** Verifies caller JWTs for the admin API. */
 export interface CallerAccessResolver {

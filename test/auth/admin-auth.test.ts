@@ -50,6 +50,17 @@ describe("admin API authentication and roles", () => {
     }
   });
 
+  it("refuses a token whose issuer's keys cannot be fetched with UNAVAILABLE (retry), not as a bad token", async () => {
+    const gone = await startLocalIssuer();
+    await admin().apply({ resources: [create(ResourceSchema, { resource: { case: "identityProvider", value: { name: "gone", issuer: gone.url, audience: "palisade-admin" } } })] });
+    await h.snapshots.refresh();
+    const token = await gone.sign({ sub: "ada", realm_access: { roles: ["security"] } });
+    await gone.close(); // the identity provider is away: its discovery document cannot be fetched
+    const { error } = await gate(() => h.client(ResourceService, token).listResources({ kind: Kind.CONNECTION }));
+    expect(error?.code).toBe(Code.Unavailable);
+    expect(error!.rawMessage).toMatch(/^caller token cannot be verified now: issuer http:\/\/127\.0\.0\.1:\d+ unreachable: OpenID discovery/);
+  });
+
   it("maps the groups claim of an OpenID issuer's token to roles through RoleBindings", async () => {
     const token = await idp.sign({ sub: "sam@corp.example", realm_access: { roles: ["security", "staff"] } });
     const client = h.client(ResourceService, token);
