@@ -48,14 +48,24 @@ function aboutTheToken(error: unknown): boolean {
     || error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported || error instanceof errors.JWSInvalid;
 }
 
-/** `getKey` with every failure to reach the issuer thrown as KeysUnreachable. */
-function reaching(what: string, getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+/**
+ * `getKey` with every failure to reach the issuer thrown as KeysUnreachable, and remembered for
+ * `cooldownMs`: meanwhile tokens are refused at once with the same error instead of each trying
+ * again (jose fetches again on every call after a failure), so an identity provider that is down
+ * is not asked once per request, and callers do not each wait out the fetch timeout.
+ */
+function reaching(what: string, getKey: JWTVerifyGetKey, cooldownMs: number): JWTVerifyGetKey {
+  let failed: { until: number; error: KeysUnreachable } | undefined;
   return async (header, token) => {
+    if (failed && Date.now() < failed.until) throw failed.error;
     try {
-      return await getKey(header, token);
+      const key = await getKey(header, token);
+      failed = undefined;
+      return key;
     } catch (error) {
       if (aboutTheToken(error) || error instanceof KeysUnreachable) throw error;
-      throw new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`);
+      failed = { until: Date.now() + cooldownMs, error: new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`) };
+      throw failed.error;
     }
   };
 }
@@ -79,7 +89,7 @@ function localKeySet(issuer: Issuer): KeySet {
 /** A remote key set whose every fetch (jose writes it into `store`) is a new generation. */
 function remoteKeySet(url: URL, remoteOptions: RemoteOptions): KeySet {
   const store: Partial<ExportedJWKSCache> = {};
-  const getKey = reaching(`JWKS ${url.origin}${url.pathname}`, createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> }));
+  const getKey = reaching(`JWKS ${url.origin}${url.pathname}`, createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> }), remoteOptions.cooldownDuration);
   return { getKey, generation: () => store.jwks };
 }
 

@@ -98,6 +98,16 @@ describe("compileVerifier with remote keys", () => {
     expect(hits.filter((url) => url === "/keys")).toHaveLength(1);
   });
 
+  it("asks a failing JWKS endpoint again only after the cooldown, refusing meanwhile at once as unreachable", async () => {
+    const issuer = create(IssuerSchema, { name: "down", issuer: base, audience: "palisade", jwksUri: `${base}/down` });
+    const verifier = compileVerifier([issuer], createKeySetCache({ cooldownMs: 60_000 }));
+    const token = await sign({}, { issuer: base });
+    for (let i = 0; i < 3; i++) {
+      expect(await verifier.verify(token)).toEqual({ ok: false, reason: expect.stringMatching(/^issuer .* unreachable: JWKS http:.*\/down cannot be fetched: /), unreachable: true });
+    }
+    expect(hits.filter((url) => url === "/down")).toHaveLength(1);
+  });
+
   it("asks a failing discovery endpoint again only after the cooldown", async () => {
     const broken = `${base}/broken`;
     const issuer = create(IssuerSchema, { name: "broken", issuer: broken, audience: "palisade" });
