@@ -44,3 +44,11 @@ export function placeholderHold(text: string): number {
   if (at < from) return text.length;
   return placeholderPrefix.test(text.slice(at)) ? at : text.length;
 }
+
+/** The most of the run after a placeholder read before it counts as a URL (restore-guard.ts). */
+export const AFTER = 256;
+
+/** Whether the run after a placeholder (`after`: the text after it) has not ended yet: more text may still come into it. */
+export function runOpen(after: string): boolean {
+  return after.length < AFTER && !/\s/.test(after);
+}

@@ -4,7 +4,7 @@
 // holdFrom, and a tail that may still become a placeholder), never inside a match.
 import { mergeFindings } from "../../core/detectors/merge-findings.js";
 import { settledHoldAny, type Finding } from "../../core/detectors/detector.js";
-import { PLACEHOLDER_PATTERN, placeholderHold } from "./markers.js";
+import { PLACEHOLDER_PATTERN, placeholderHold, runOpen } from "./markers.js";
 import type { MaskRule } from "../../core/detectors/mask-types.js";
 import type { PseudonymEntry, PseudonymTable } from "./pseudonym-table.js";
 
@@ -72,6 +72,8 @@ export function createMatchScanner(rules: readonly MaskRule[], table?: Pseudonym
       let hold = text.length;
       for (const rule of rules) for (const detector of rule.detectors.detectors) hold = Math.min(hold, detector.holdFrom(text));
       if (table && table.size > 0) hold = Math.min(hold, placeholderHold(text));
+      // A placeholder to restore waits for the end of its run: what follows it decides whether it sits in a URL (restore-guard.ts).
+      for (const span of spans) if ((span as Match).entry?.restore && span.start < hold && runOpen(text.slice(span.end))) hold = span.start;
       // Nothing found may cross the hold: a finding of one rule may reach into another's held tail.
       return settledHoldAny(spans, hold);
     },

