@@ -45,10 +45,13 @@ export interface Skeleton {
   boundary(at: number): number;
 }
 
+const separators = new RegExp(`[ ${EITHER_MARK}]`, "g");
+
 /** The skeleton of `folded`, a word view (which may hold EITHER_MARK between two words of two texts). */
 export function skeletonOf(folded: string): Skeleton {
-  const plain = !folded.includes(" ") && !folded.includes(EITHER_MARK);
-  const text = plain ? folded : folded.replaceAll(" ", "").replaceAll(EITHER_MARK, "");
+  // One native pass (two replaceAll calls were each a search and a rebuilt string, ~1/3 slower on a prompt).
+  const text = folded.replace(separators, "");
+  const plain = text.length === folded.length;
   let kinds: Uint8Array | undefined;
   return {
     text,
