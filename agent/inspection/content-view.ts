@@ -32,10 +32,39 @@ function foldEach(slots: readonly TextSlot[]): string[] {
 const PAIR_REACH = 256;
 const CUT = "\u0001"; // a letter no keyword has: a cut word stays cut, not a word's edge
 
-const tail = (fold: string) => (fold.length <= PAIR_REACH ? fold : CUT + fold.slice(-PAIR_REACH));
-const head = (fold: string) => (fold.length <= PAIR_REACH ? fold : fold.slice(0, PAIR_REACH) + CUT);
+const isDigitOrSpace = (code: number) => code === 32 || (code >= 48 && code <= 57);
+
+// Where a window ending (starting) at `at` of `fold` is cut when narrower than PAIR_REACH: moved
+// out over digits and spaces, so the character beyond the cut is a letter (or nothing), as the
+// character a keyword at the window's edge sees beyond the CUT (a digit there would be a number
+// running on in the whole text, which CUT hides).
+function cutBefore(fold: string, at: number, reach: number): number {
+  if (reach >= PAIR_REACH) return at;
+  while (at > 0 && isDigitOrSpace(fold.charCodeAt(at - 1))) at--;
+  return at;
+}
+function cutAfter(fold: string, at: number, reach: number): number {
+  if (reach >= PAIR_REACH) return at;
+  while (at < fold.length && isDigitOrSpace(fold.charCodeAt(at))) at++;
+  return at;
+}
+
+// `reach`: the characters of a text read on each side of a boundary (at most PAIR_REACH).
+function tail(fold: string, reach: number): string {
+  const from = cutBefore(fold, fold.length - reach, reach);
+  return from <= 0 ? fold : CUT + fold.slice(from);
+}
+function head(fold: string, reach: number): string {
+  const to = cutAfter(fold, reach, reach);
+  return to >= fold.length ? fold : fold.slice(0, to) + CUT;
+}
 // A long text in a joined run: only its ends can join a neighbour (its middle is read on its own).
-const ends = (fold: string) => (fold.length <= 2 * PAIR_REACH + 1 ? fold : `${fold.slice(0, PAIR_REACH)}${CUT}${fold.slice(-PAIR_REACH)}`);
+function ends(fold: string, reach: number): string {
+  if (fold.length <= 2 * reach + 1) return fold;
+  const to = cutAfter(fold, reach, reach);
+  const from = cutBefore(fold, fold.length - reach, reach);
+  return to >= from ? fold : `${fold.slice(0, to)}${CUT}${fold.slice(from)}`;
+}
 const oneCharacterEnd = /(?:^| )\S$/;
 const oneCharacterStart = /^\S(?: |$)/;
 
@@ -54,6 +83,7 @@ export function contentView(inspection: RequestInspection): PromptView {
   let folds: string[] | undefined;
   let folded: string[] | undefined;
   let joined: Skeleton[] | undefined;
+  let joinedReach = 0;
   let skeletons: Skeleton[] | undefined;
   return {
     get texts() {
@@ -79,8 +109,13 @@ export function contentView(inspection: RequestInspection): PromptView {
       skeletons ??= this.folded.map(skeletonOf);
       return skeletons;
     },
-    get joined() {
-      if (joined) return joined;
+    joined(within) {
+      // Only a keyword's reach around each boundary can hold a keyword crossing it (one inside a
+      // text is read in `skeletons`): one run per request, rebuilt only for a longer reach (a power
+      // of two: the keyword policies of a snapshot mostly share one).
+      const reach = Math.min(PAIR_REACH, 2 ** Math.ceil(Math.log2(Math.max(32, within))));
+      if (joined && joinedReach >= reach) return joined;
+      joinedReach = reach;
       folds ??= foldEach(slots);
       const done = folds;
       // One run for every joined reading, each apart from the next (no keyword crosses a CUT).
@@ -95,8 +130,8 @@ export function contentView(inspection: RequestInspection): PromptView {
         for (const text of texts) pieces.push(text);
         for (const flag of between) free.push(flag);
       };
-      if (values.length > 1) add(values.map((index) => ends(done[index]!)), values.slice(1).map((right, at) => softBoundary(slots[values[at]!]!.text, slots[right]!.text)));
-      for (const [left, right] of pairs) add([tail(done[left]!), head(done[right]!)], [softBoundary(slots[left]!.text, slots[right]!.text)]);
+      if (values.length > 1) add(values.map((index) => ends(done[index]!, reach)), values.slice(1).map((right, at) => softBoundary(slots[values[at]!]!.text, slots[right]!.text)));
+      for (const [left, right] of pairs) add([tail(done[left]!, reach), head(done[right]!, reach)], [softBoundary(slots[left]!.text, slots[right]!.text)]);
       joined = [joinedWords(pieces, free)];
       return joined;
     },

@@ -22,9 +22,10 @@ export interface PromptView {
   readonly lower: readonly string[];
   /**
    * Texts read as one whose boundaries between two words read both as nothing and as a space
-   * (agent/inspection/joined-words.ts), as skeletons.
+   * (agent/inspection/joined-words.ts), as skeletons, each text read within `reach` characters of
+   * its boundaries (at least every keyword crossing a boundary whose word view is that long).
    */
-  readonly joined?: readonly Skeleton[];
+  joined?(reach: number): readonly Skeleton[];
 }
 
 /** Content rules compiled for matching; `undefined` from compileContentMatch means "no content rules". */
@@ -96,10 +97,13 @@ export function keywordMatcher(keywords: readonly string[], mode: KeywordMode = 
   const words = [...compiled.values()];
   const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorText(keyword))))];
   if (words.length === 0 && literals.length === 0) return undefined;
+  // A keyword of n skeleton characters across a boundary spans at most 2n - 1 characters of the
+  // word view (one-character words); one more on each side decides its edges.
+  const reach = 2 * Math.max(0, ...words.map((keyword) => keyword.needle.length)) + 1;
   return {
     test: (prompt) =>
       (words.length > 0 && prompt.skeletons.some((haystack) => words.some((keyword) => occurs(haystack, keyword)))) ||
-      (words.length > 0 && prompt.joined !== undefined && prompt.joined.some((run) => words.some((keyword) => occurs(run, keyword)))) ||
+      (words.length > 0 && prompt.joined !== undefined && prompt.joined(reach).some((run) => words.some((keyword) => occurs(run, keyword)))) ||
       (literals.length > 0 && prompt.lower.some((haystack) => literals.some((needle) => occursLiterally(haystack, needle)))),
   };
 }
