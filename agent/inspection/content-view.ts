@@ -74,10 +74,12 @@ export function contentView(inspection: RequestInspection): PromptView {
   const { values, streams, pairs } = joinedReading(slots);
   const joinedText = (members: readonly number[], between: string) => members.map((index) => slots[index]!.text).join(between);
   let plain: PromptView | undefined;
+  // Built once per request (every pattern policy reads it; the slots were joined again per read).
   const texts = () => {
+    if (plain) return plain;
     let all = "";
     for (const slot of slots) all += `${slot.text}\n`;
-    plain ??= promptView(all, ...streams.map((members) => joinedText(members, "")), values.length > 1 ? joinedText(values, " ") : "");
+    plain = promptView(all, ...streams.map((members) => joinedText(members, "")), values.length > 1 ? joinedText(values, " ") : "");
     return plain;
   };
   let folds: string[] | undefined;

@@ -138,8 +138,20 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boo
   const taken: [number, number][][] = edits.map((list) => list.map((edit) => [edit.start, edit.end]));
   const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
   const reading = joinedReading(slots);
-  // A pair is joined only when something may be found within reach of its boundary.
-  const mayCross = ([left, right]: [number, number]) => masker.mayFind(slots[left]!.text.slice(-REACH)) || masker.mayFind(slots[right]!.text.slice(0, REACH));
+  // A pair is joined only when something may be found within reach of its boundary; a slot is in
+  // up to two pairs, each end asked once (most are short: the end is the whole text).
+  const ends = new Map<number, boolean>();
+  const mayFindAt = (slot: number, head: boolean) => {
+    const key = head ? slot : -1 - slot;
+    let may = ends.get(key);
+    if (may === undefined) {
+      const text = slots[slot]!.text;
+      may = masker.mayFind(head ? text.slice(0, REACH) : text.slice(-REACH));
+      ends.set(key, may);
+    }
+    return may;
+  };
+  const mayCross = ([left, right]: [number, number]) => mayFindAt(left, false) || mayFindAt(right, true);
   const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
   for (const group of groups) {
     const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);
