@@ -1,6 +1,7 @@
 // The masking engine's entry point: one MaskSession per exchange masks the request body before it
 // goes upstream and the response (whole or streamed) before it reaches the caller, with the
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
+import { isUtf8 } from "node:buffer";
 import type { OutgoingHttpHeaders } from "node:http";
 import { createMaskContext, type PromptMasker } from "./mask-context.js";
 import type { MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
@@ -57,6 +58,8 @@ const nameReadings = new Map<string, string>(); // the same few names in every r
 const headerLocation = (name: string) => `response.headers.${name}`;
 
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
+const nonAscii = /[\u0080-\u00ff]/;
+
 export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[]): MaskSession {
   const context = createMaskContext(rules);
   let headerCache: CleanCache | undefined;
@@ -85,17 +88,23 @@ export function createMaskSession(provider: string, path: string, rules: readonl
           delete out[name];
           continue;
         }
+        // Header bytes come as Latin-1; a reader may decode them as UTF-8 (`＠` is three bytes): UTF-8 is read as UTF-8 and written back as its bytes.
+        const maskValue = (text: string): string | undefined => {
+          const utf8 = nonAscii.test(text) && isUtf8(Buffer.from(text, "latin1"));
+          const found = clean.mask(utf8 ? Buffer.from(text, "latin1").toString("utf8") : text, name, headerLocation, false);
+          return found && (utf8 ? Buffer.from(found.client, "utf8").toString("latin1") : found.client);
+        };
         if (Array.isArray(value)) {
           let masked: string[] | undefined;
           for (let index = 0; index < value.length; index++) {
-            const found = clean.mask(value[index]!, name, headerLocation, false);
-            if (found) (masked ??= [...value])[index] = found.client;
+            const found = maskValue(value[index]!);
+            if (found !== undefined) (masked ??= [...value])[index] = found;
           }
           if (masked) (out ??= { ...headers })[name] = masked;
           continue;
         }
-        const found = clean.mask(String(value), name, headerLocation, false);
-        if (found) (out ??= { ...headers })[name] = found.client;
+        const found = maskValue(String(value));
+        if (found !== undefined) (out ??= { ...headers })[name] = found;
       }
       return out ?? headers;
     },

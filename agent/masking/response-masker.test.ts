@@ -131,6 +131,14 @@ describe("response masking (whole bodies)", () => {
     expect(session.maskHeaders(clean)).toBe(clean);
   });
 
+  it("reads a header value's bytes as UTF-8 when they are (a full-width @ is three bytes Node hands over as Latin-1), writing the masked value back as bytes", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
+    const latin1 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+    const masked = session.maskHeaders({ "x-who": latin1("zoe.quill＠example.org é"), "x-name": latin1("José") });
+    expect(Buffer.from(String(masked["x-who"]), "latin1").toString("utf8")).toBe("[EMAIL] é");
+    expect(masked["x-name"]).toBe(latin1("José"));
+  });
+
   it("masks a value in a number as digits of the same length: the number stays a number, whole and in streamed tool arguments", () => {
     const session = createMaskSession("openai", "/v1/chat/completions", [rule({ detectors: cards })]);
     const whole = parse(session.maskResponse(Buffer.from('{"created":4111111111111111,"usage":{"total_tokens":4111111111111111110},"n":7}'), JSON_TYPE).client);
