@@ -2,6 +2,7 @@
 // exchanges sent in batches and acknowledged, heartbeats at the control plane's interval.
 // It ends when the stream ends for any reason; the stream client decides when to open another.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { durationMs, timestampNow } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -10,10 +11,27 @@ import {
   AgentService, ConnectRequestSchema, type ConnectRequest, type ConnectResponse, type ReviewAck, type ReviewRequest,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
-import type { ExchangeBuffer } from "./exchange-buffer.js";
+import type { EncodedExchange, ExchangeBuffer } from "./exchange-buffer.js";
 
 const connectMethod = grpcServiceDefinition(AgentService).connect;
 const defaultHeartbeatMs = 10_000;
+// Field numbers of ConnectRequest.exchanges and ExchangeBatch.exchanges (proto/palisade/agent/v1/agent.proto).
+const connectRequestExchangesField = 3;
+const exchangeBatchExchangesField = 1;
+
+/**
+ * The ConnectRequest carrying `exchanges` as an ExchangeBatch, framed around their encodings: the
+ * same bytes `toBinary` would write for the decoded messages, without encoding them again.
+ */
+export function exchangeBatchBytes(exchanges: readonly EncodedExchange[]): Buffer {
+  const writer = new BinaryWriter().tag(connectRequestExchangesField, WireType.LengthDelimited).fork();
+  for (const exchange of exchanges) writer.tag(exchangeBatchExchangesField, WireType.LengthDelimited).bytes(exchange.bytes);
+  const bytes = writer.join().finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// Requests are messages, except an exchange batch, which arrives as its bytes (exchangeBatchBytes).
+const serializeRequest = (request: ConnectRequest | Buffer) => (Buffer.isBuffer(request) ? request : connectMethod.requestSerialize(request));
 
 /** Batching of exchanges on the stream. */
 export interface BatchOptions {
@@ -53,9 +71,9 @@ export interface ControlStream {
 export function openControlStream(deps: ControlStreamDeps): ControlStream {
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${deps.token}`);
-  const call = deps.client.makeBidiStreamRequest<ConnectRequest, ConnectResponse>(
+  const call = deps.client.makeBidiStreamRequest<ConnectRequest | Buffer, ConnectResponse>(
     connectMethod.path,
-    connectMethod.requestSerialize,
+    serializeRequest,
     connectMethod.responseDeserialize,
     metadata,
   );
@@ -81,7 +99,7 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
     batchTimer = undefined;
     while (open && writable && welcomedAt !== undefined && !draining && deps.buffer.unsent > 0) {
       const exchanges = deps.buffer.takeUnsent(deps.batch.maxCount, deps.batch.maxBytes);
-      if (!send({ case: "exchanges", value: { exchanges } })) {
+      if (!call.write(exchangeBatchBytes(exchanges))) {
         draining = true;
         call.once("drain", () => {
           draining = false;

@@ -1,5 +1,6 @@
 // Timeouts, disconnects and shutdown: a slow upstream is a 504, a caller that goes away aborts the
 // upstream request, and close() lets a request in flight finish and flushes its record.
+import { fromBinary } from "@bufbuild/protobuf";
 import { pino } from "pino";
 import { Agent as UndiciAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { createRequestHandler } from "../../agent/http/handle-request.js";
 import { startProxyServer } from "../../agent/http/proxy-server.js";
 import { createLimitTracker } from "../../agent/policy/limits.js";
 import { createExchangeBuffer } from "../../agent/stream/exchange-buffer.js";
-import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { ExchangeSchema, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { standInReply, startStandInProvider } from "../support/stand-in-provider.js";
 import { eventually } from "../support/eventually.js";
 import { createTestIssuer, startTestBed, testSnapshot, type TestBed } from "./test-bed.js";
@@ -43,7 +44,8 @@ describe("agent lifecycle", () => {
       });
       expect(response.status).toBe(504);
       expect(await response.json()).toMatchObject({ error: { code: "upstream_timeout" } });
-      const [exchange] = buffer.takeUnsent(10);
+      const [taken] = buffer.takeUnsent(10);
+      const exchange = fromBinary(ExchangeSchema, taken!.bytes);
       expect(exchange).toMatchObject({ status: 504, verdict: Verdict.FAILED, error: expect.stringContaining("UND_ERR_HEADERS_TIMEOUT") });
     } finally {
       await server.close(0);
