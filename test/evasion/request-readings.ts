@@ -3,12 +3,9 @@
 // each boundary reads as (nothing or a space) and whatever sits between (keys, label fields), JSON
 // carried in strings (padded, escaped, not strict; JSON lines files and bodies), and numbers and
 // keys that must stay what they are.
-import { API_KEY, CARD, CHAT, chat, claude, EMAIL, json, KEYWORD, multipart, parts, PHONE, upload, type Connection, type Outcome, type RequestCase } from "./request-values.js";
+import { API_KEY, CARD, caseList, chat, claude, EMAIL, json, KEYWORD, multipart, parts, PHONE, upload, type RequestCase } from "./request-values.js";
 
-const cases: RequestCase[] = [];
-const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
-  cases.push({ kind, name, connection, path: connection === "claude" ? "/v1/messages" : connection === "plain" ? "/v1/anything" : CHAT, headers: { "content-type": "application/json" }, body, secrets, expect, ...more });
-};
+const { cases, add } = caseList();
 const messages = (...texts: string[]) => json({ model: "m", messages: texts.map((content) => ({ role: "user", content })) });
 
 // 1. Joined reading: each boundary between neighbouring strings read as nothing and as a space, in

@@ -42,3 +42,12 @@ export const multipart = (...items: { name: string; filename?: string; type?: st
     Buffer.from(`--${boundary}--\r\n`),
   ]);
 export const upload = { "content-type": `multipart/form-data; boundary=${boundary}` };
+
+/** A list of cases and the function adding one (the path follows the connection unless given). */
+export function caseList() {
+  const cases: RequestCase[] = [];
+  const add = (kind: string, name: string, connection: Connection, body: string | Buffer | undefined, secrets: string[], expect: Outcome = "forwarded", more: Partial<RequestCase> = {}) => {
+    cases.push({ kind, name, connection, path: connection === "claude" ? "/v1/messages" : connection === "plain" ? "/v1/anything" : CHAT, headers: { "content-type": "application/json" }, body, secrets, expect, ...more });
+  };
+  return { cases, add };
+}
