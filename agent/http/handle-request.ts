@@ -235,11 +235,19 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 413, kind: "too_large", code: "too_many_values", message: `Request refused by Palisade: ${error.message}, more than it inspects` }, `request not inspectable (too_many_values): ${error.message}`);
       }
       // A bug, not a network failure: answer, record, and keep serving.
-      deps.logger.error({ err: error, session: id }, "request pipeline failed");
+      // Logged without its message, which may quote the request (a parser's snippet, a value):
+      // the record keeps the message, masked like the rest of it; the stack's frames locate the bug.
+      deps.logger.error({ err: internalError(error), session: id }, "request pipeline failed (the message is in the session's record)");
       // Its own status and code (500 `internal_error`), never an upstream's: operators look at the agent.
       if (!res.headersSent) writeRefusal(res, provider, { status: 500, kind: "internal", message: `Palisade agent internal error (session ${id})` });
       else res.destroy();
       recorder.finish({ status: 500, verdict: Verdict.FAILED, error: error instanceof Error ? error.message : String(error) });
     }
   };
+}
+
+/** An exception as it may be logged: its type and stack frames, not its message. */
+function internalError(error: unknown): { type: string; frames?: string } {
+  if (!(error instanceof Error)) return { type: typeof error };
+  return { type: error.name, frames: error.stack?.split("\n").slice(1).join("\n") };
 }

@@ -1,6 +1,7 @@
 // What the agent refuses, and how: bad caller tokens (401), unknown connections (404), oversized
 // bodies (413), no configuration (503), unreachable upstreams (502) — each in the provider's error
 // format so the OpenAI SDK raises its typed errors, each with `x-palisade-session`, each recorded.
+import { pino } from "pino";
 import { Readable } from "node:stream";
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { SignJWT } from "jose";
@@ -138,7 +139,9 @@ describe("routing and limits", () => {
 describe("a failure of the agent itself", () => {
   it("answers 500 internal_error in the provider's format, never an upstream's code, and records it", async () => {
     // A limit store that throws stands for any bug in the pipeline.
-    const broken = await startTestBed({ limits: { admit: () => { throw new Error("limit store exploded"); } } });
+    const logged: string[] = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => logged.push(line) });
+    const broken = await startTestBed({ logger, limits: { admit: () => { throw new Error("limit store exploded"); } } });
     try {
       const snapshot = testSnapshot(broken.provider.url, broken.issuer.jwk, "2");
       snapshot.policies.unshift(create(PolicySchema, { name: "limited", priority: 10, connections: ["*"], action: PolicyAction.ALLOW, requestsPerMinute: 100 }));
@@ -151,6 +154,11 @@ describe("a failure of the agent itself", () => {
       const id = (error as APIError).headers?.get("x-palisade-session") ?? "";
       const exchange = await eventually(`exchange ${id}`, () => broken.controlPlane.exchanges.get(id));
       expect(exchange).toMatchObject({ status: 500, verdict: Verdict.FAILED, error: "limit store exploded" });
+      // The log names the session and where it failed, never the message (it may quote the request).
+      const line = logged.find((entry) => entry.includes("request pipeline failed"));
+      expect(line).toContain(id);
+      expect(line).toContain("refusals.test.ts");
+      expect(logged.join("")).not.toContain("limit store exploded");
       expect(broken.provider.requests).toHaveLength(0);
     } finally {
       await broken.close();
