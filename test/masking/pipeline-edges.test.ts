@@ -27,6 +27,34 @@ async function post(model: string, content: string, headers: Record<string, stri
   return { status: response.status, headers: response.headers, bytes, session: response.headers.get("x-palisade-session") };
 }
 
+/**
+ * A streamed chat call whose upstream runs `script` paused at its pause point: reads until the
+ * reply holds `until` (which must reach the caller while the upstream waits; else the test times
+ * out), then lets the upstream go on and reads the rest.
+ */
+async function readPausedStream(script: string, until: string): Promise<string> {
+  bed.provider.pauseStreams();
+  try {
+    const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", "x-stand-in-script": script },
+      body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "go" }], stream: true }),
+    });
+    const reader = response.body!.getReader();
+    let text = "";
+    while (!text.includes(until)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended before ${JSON.stringify(until)} arrived`);
+      text += Buffer.from(value).toString("utf8");
+    }
+    bed.provider.resumeStreams();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) text += Buffer.from(read.value).toString("utf8");
+    return text;
+  } finally {
+    bed.provider.resumeStreams();
+  }
+}
+
 describe("masking edges in the pipeline", () => {
   it("records a refused request masked, or without bodies, as its policies say", async () => {
     await bed.use([
@@ -112,28 +140,10 @@ describe("masking edges in the pipeline", () => {
       chunks: [line("first words,"), line(" second"), line(" write to zoe.quill@"), line("example.org now.", true)],
       pauseBefore: 2,
     });
-    bed.provider.pauseStreams();
-    try {
-      const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", "x-stand-in-script": script },
-        body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "go" }], stream: true }),
-      });
-      const reader = response.body!.getReader();
-      let text = "";
-      // The upstream is paused after two lines: the first reaches the caller now (loose text waits at most for the next line), or the test times out.
-      while (!text.includes("first words,")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error("stream ended before the first line arrived");
-        text += Buffer.from(value).toString("utf8");
-      }
-      bed.provider.resumeStreams();
-      for (let read = await reader.read(); !read.done; read = await reader.read()) text += Buffer.from(read.value).toString("utf8");
-      const content = text.split("\n").filter(Boolean).map((each) => JSON.parse(each).message.content).join("");
-      expect(content).toBe("first words, second write to [EMAIL] now.");
-    } finally {
-      bed.provider.resumeStreams();
-    }
+    // The upstream is paused after two lines: the first reaches the caller now (loose text waits at most for the next line), or the test times out.
+    const text = await readPausedStream(script, "first words,");
+    const content = text.split("\n").filter(Boolean).map((each) => JSON.parse(each).message.content).join("");
+    expect(content).toBe("first words, second write to [EMAIL] now.");
   });
 
   it("streams a masked reply whose first network read is long (a whole burst of events) as it is settled, not read whole first", async () => {
@@ -149,31 +159,13 @@ describe("masking edges in the pipeline", () => {
       chunks: [burst, chunk(` write to ${EMAIL} now.`), "data: [DONE]\n\n"],
       pauseBefore: 1,
     });
-    bed.provider.pauseStreams();
-    try {
-      const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${await bed.issuer.token()}`, "content-type": "application/json", "x-stand-in-script": script },
-        body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "go" }], stream: true }),
-      });
-      const reader = response.body!.getReader();
-      let text = "";
-      // The upstream is paused after the burst: its events reach the caller now, or the test times out.
-      while (!text.includes("word199,")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error("stream ended before the burst arrived");
-        text += Buffer.from(value).toString("utf8");
-      }
-      bed.provider.resumeStreams();
-      for (let read = await reader.read(); !read.done; read = await reader.read()) text += Buffer.from(read.value).toString("utf8");
-      const content = text.split("\n\n").filter((event) => event.startsWith("data: {"))
-        .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "").join("");
-      expect(content.endsWith(" word199, write to [EMAIL] now.")).toBe(true);
-      expect(text).not.toContain(EMAIL);
-      expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    } finally {
-      bed.provider.resumeStreams();
-    }
+    // The upstream is paused after the burst: its events reach the caller now, or the test times out.
+    const text = await readPausedStream(script, "word199,");
+    const content = text.split("\n\n").filter((event) => event.startsWith("data: {"))
+      .map((event) => JSON.parse(event.slice(6)).choices[0]?.delta?.content ?? "").join("");
+    expect(content.endsWith(" word199, write to [EMAIL] now.")).toBe(true);
+    expect(text).not.toContain(EMAIL);
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
   it("decodes a gzip response it must mask and sends it masked, decoded; passes it as it is when nothing is masked in responses", async () => {
