@@ -14,8 +14,8 @@ import { type AgentRun, runAgent } from "../test/support/simulated-agent.js";
 import { cpuTimeMs, freePort, spawnPalisade } from "./processes.js";
 
 const AGENTS = Number(process.env.INGEST_AGENTS ?? 8);
-const BATCH = Number(process.env.INGEST_BATCH ?? 100);   // the agent's own maxCount
-const WINDOW = Number(process.env.INGEST_WINDOW ?? 4);   // batches in flight per agent
+const BATCH = Number(process.env.INGEST_BATCH ?? 500);   // the agent's own maxCount (agent/stream/stream-client.ts)
+const WINDOW = Number(process.env.INGEST_WINDOW ?? 2);   // batches in flight per agent
 const WARMUP_MS = 3_000;
 const MEASURE_MS = Number(process.env.INGEST_SECONDS ?? 10) * 1000;
 // INGEST_SEARCH_MAX_LAG (e.g. 0s, 10s, 1h) is the control plane's --search-index-max-lag: 0s

@@ -48,7 +48,7 @@ export interface StreamClient {
   close(): Promise<void>;
 }
 
-const defaultBatch: BatchOptions = { maxCount: 100, maxBytes: 4 * 1024 * 1024, delayMs: 50 };
+const defaultBatch: BatchOptions = { maxCount: 500, maxBytes: 4 * 1024 * 1024, delayMs: 50 };
 
 /**
  * The grpc-js target and credentials for a control-plane URL: `http://` is h2c, `https://` is TLS
