@@ -27,6 +27,8 @@ const adminToken = "pat_bench-admin-token-0123456789abcdef";
 export interface PalisadePath {
   /** Base URL of connection `openai` (append `/chat/completions`). */
   baseURL: string;
+  /** Base URL of connection `plain`: the same provider, under the same policies except those scoped to `openai`. */
+  plainURL: string;
   /** A caller JWT accepted by the agent. */
   token: string;
   /** The agent process's id (for its memory and CPU figures); with `up`, the one process of all. */
@@ -39,16 +41,16 @@ export interface PalisadePath {
 }
 
 /**
- * A mask policy for requests where `when` holds (every request when empty): the email, phone,
- * payment-card and secrets detectors on the request and the response. It decides nothing, so
- * evaluation goes on to the policy mix.
+ * A mask policy for requests to `connections` where `when` holds (every request when empty): the
+ * email, phone, payment-card and secrets detectors on the request and the response. It decides
+ * nothing, so evaluation goes on to the policy mix.
  */
-export function maskPolicy(when: string): Resource {
+export function maskPolicy(when: string, connections = ["*"]): Resource {
   return create(ResourceSchema, {
     resource: {
       case: "policy",
       value: {
-        name: "mask-pii", priority: 2000, connections: ["*"], when, action: PolicyAction.MASK,
+        name: "mask-pii", priority: 2000, connections, when, action: PolicyAction.MASK,
         detectors: ["email", "phone", "payment-card", "secrets"], direction: MaskDirection.BOTH,
       },
     },
@@ -94,16 +96,16 @@ function adminTransport(url: string) {
   return createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer] });
 }
 
-/** Applies connection `openai` → `upstream`, the policy mix and `extra`; returns a caller JWT. */
+/** Applies connections `openai` and `plain` → `upstream`, the policy mix and `extra`; returns a caller JWT. */
 async function configure(controlPlaneUrl: string, upstream: string, extra: Resource[]): Promise<string> {
   const transport = adminTransport(controlPlaneUrl);
-  const connection = create(ResourceSchema, {
-    resource: { case: "connection", value: { name: "openai", provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
-  });
+  const connections = ["openai", "plain"].map((name) => create(ResourceSchema, {
+    resource: { case: "connection", value: { name, provider: Provider.OPENAI, upstream, credential: { header: "authorization", value: "Bearer sk-bench" } } },
+  }));
   const policies = policyMix(20).map(({ keywords, patterns, ...fields }) =>
     create(ResourceSchema, { resource: { case: "policy", value: { ...fields, connections: ["*"], match: { keywords, patterns } } } }),
   );
-  await createClient(ResourceService, transport).apply({ resources: [connection, ...policies, ...extra] });
+  await createClient(ResourceService, transport).apply({ resources: [...connections, ...policies, ...extra] });
   const { token } = await createClient(TokenService, transport).createToken({ subject: "bench-user", groups: ["eng", "staff"] });
   return token;
 }
@@ -134,6 +136,7 @@ export async function startPalisadePath(upstream: string, extra: Resource[] = []
     const running = agent;
     return {
       baseURL,
+      plainURL: `http://127.0.0.1:${port}/plain/v1`,
       token,
       agentPid: running.child.pid!,
       controlPlanePid: controlPlane.pid,
@@ -169,7 +172,7 @@ export async function startPalisadeUp(upstream: string, extra: Resource[] = [], 
     const token = await configure(controlPlaneUrl, upstream, extra);
     const baseURL = `http://127.0.0.1:${agentListen}/openai/v1`;
     await untilServing(baseURL, token);
-    return { baseURL, token, agentPid: up.child.pid!, storage: "PGlite (palisade up)", close };
+    return { baseURL, plainURL: `http://127.0.0.1:${agentListen}/plain/v1`, token, agentPid: up.child.pid!, storage: "PGlite (palisade up)", close };
   } catch (error) {
     await close();
     throw error;

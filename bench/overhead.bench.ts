@@ -47,6 +47,8 @@ interface Column {
   name: string;
   baseURL: string;
   headers: Record<string, string>;
+  /** Palisade's connection without the mask policy: its streams are timed too (unmasked goal). */
+  plainURL?: string;
   pid?: number;
   /** Another process the column's requests cost (the split control plane), reported apart. */
   sidePid?: number;
@@ -80,9 +82,9 @@ function loadWindow(column: Column, connections: number): Promise<Window<LoadFig
   return measured(column, () => load(url, headers, smallBody, SECONDS, connections), (f) => f.requests, 1000);
 }
 
-function streamWindow(column: Column): Promise<Window<StreamFigures>> {
+function streamWindow(column: Column, baseURL = column.baseURL): Promise<Window<StreamFigures>> {
   const headers = { ...column.headers, "content-type": "application/json" };
-  return measured(column, () => timeStreams(new URL(`${column.baseURL}/chat/completions`), headers, streamBody, TOKENS, STREAMS), () => STREAMS + 2, 1);
+  return measured(column, () => timeStreams(new URL(`${baseURL}/chat/completions`), headers, streamBody, TOKENS, STREAMS), () => STREAMS + 2, 1);
 }
 
 async function warmUp(column: Column): Promise<void> {
@@ -91,12 +93,15 @@ async function warmUp(column: Column): Promise<void> {
   await load(url, headers, smallBody, WARMUP_SECONDS, SATURATING);
   await load(url, headers, smallBody, 1, 1);
   await timeStreams(new URL(url), headers, streamBody, TOKENS, 3);
+  if (column.plainURL) await timeStreams(new URL(`${column.plainURL}/chat/completions`), headers, streamBody, TOKENS, 3);
 }
 
 interface Round {
   one: Window<LoadFigures>;
   many: Window<LoadFigures>;
   stream: Window<StreamFigures>;
+  /** The same stream through Palisade's connection without the mask policy. */
+  plain?: Window<StreamFigures>;
 }
 
 /** Median (upper) of `values` with their range, for the note. */
@@ -138,6 +143,12 @@ function columnMetrics(name: string, rounds: Round[], direct: Round[]): Metric[]
     metric(`stream ${name} total added`, added((r) => r.stream.figures.total), "ms"),
     metric(`stream ${name} CPU per stream`, of((r) => r.stream.cpu), "ms", `261 events${name.startsWith("palisade") ? "; target ≤ 1.5 ms" : ""}`),
   ];
+  if (rounds[0]!.plain) {
+    metrics.push(
+      metric(`stream ${name} unmasked first token added`, rounds.map((r, i) => (r.plain?.figures.firstToken ?? Number.NaN) - direct[i]!.stream.figures.firstToken), "ms", "connection without the mask policy; target ≤ 0.5 ms"),
+      metric(`stream ${name} unmasked CPU per stream`, of((r) => r.plain?.cpu ?? Number.NaN), "ms", "261 events, connection without the mask policy"),
+    );
+  }
   if (rounds[0]!.one.sideCpu > 0 || rounds[0]!.many.sideCpu > 0) {
     metrics.push(metric(`${SATURATING} connections ${name} control plane CPU per request`, of((r) => r.many.sideCpu), "µs", "its own process (ingest of the records)"));
   }
@@ -171,12 +182,12 @@ async function startColumns(providerUrl: string): Promise<Column[]> {
     // Masking on for every request (the detectors scan prompt and reply; nothing in them matches).
     const caller = (token: string) => ({ authorization: `Bearer ${token}`, "x-team": "blue" });
     if (wanted("palisade")) {
-      const split = await startPalisadePath(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
-      columns.push({ name: "palisade", baseURL: split.baseURL, headers: caller(split.token), pid: split.agentPid, sidePid: split.controlPlanePid, close: split.close });
+      const split = await startPalisadePath(providerUrl, [maskPolicy("", ["openai"])], { bufferSize: BUFFER });
+      columns.push({ name: "palisade", baseURL: split.baseURL, plainURL: split.plainURL, headers: caller(split.token), pid: split.agentPid, sidePid: split.controlPlanePid, close: split.close });
     }
     if (wanted("palisade up")) {
-      const up = await startPalisadeUp(providerUrl, [maskPolicy("")], { bufferSize: BUFFER });
-      columns.push({ name: "palisade up", baseURL: up.baseURL, headers: caller(up.token), pid: up.agentPid, close: up.close });
+      const up = await startPalisadeUp(providerUrl, [maskPolicy("", ["openai"])], { bufferSize: BUFFER });
+      columns.push({ name: "palisade up", baseURL: up.baseURL, plainURL: up.plainURL, headers: caller(up.token), pid: up.agentPid, close: up.close });
     }
     if (wanted("portkey") && process.env.OVERHEAD_PEERS !== "0" && (await installPeers())) columns.push({ name: "portkey", ...(await startPortkey(providerUrl)) });
     return columns;
@@ -200,11 +211,12 @@ const bench: Bench = {
           const one = await loadWindow(column, 1);
           const many = await loadWindow(column, SATURATING);
           const stream = await streamWindow(column);
-          results.get(column.name)!.push({ one, many, stream });
+          const plain = column.plainURL ? await streamWindow(column, column.plainURL) : undefined;
+          results.get(column.name)!.push({ one, many, stream, plain });
           const busy = [one.busy, many.busy, stream.busy].map((b) => `${(b * 100).toFixed(0)}%`).join("/");
           console.log(
             `round ${round + 1} ${column.name.padEnd(11)} 1c p50 ${one.figures.p50.toFixed(3)} p99 ${one.figures.p99.toFixed(3)} ms, ${one.cpu.toFixed(0)} µs/req; ` +
-              `${SATURATING}c ${many.figures.perSecond.toFixed(0)} req/s ${many.cpu.toFixed(0)} µs/req; stream ${stream.cpu.toFixed(2)} ms CPU; machine busy before ${busy}`,
+              `${SATURATING}c ${many.figures.perSecond.toFixed(0)} req/s ${many.cpu.toFixed(0)} µs/req; stream ${stream.cpu.toFixed(2)} ms CPU${plain ? ` (unmasked ${plain.cpu.toFixed(2)})` : ""}; machine busy before ${busy}`,
           );
         }
       }
