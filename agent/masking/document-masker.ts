@@ -72,7 +72,7 @@ function pairings(root: unknown, claims: Claims, draft: Draft): Pairing[] {
  * when masking changed nothing (the caller decides whether the documents' own text may go as it is).
  */
 export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true): TwoTexts[] | undefined {
-  const loose = createLooseStreams(reply);
+  const loose = createLooseStreams(reply, true);
   const claims = createClaims();
   const draft = createDraft();
   const holder = { documents };

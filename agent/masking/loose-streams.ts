@@ -28,13 +28,22 @@ interface Piece {
 interface LooseStream {
   /** `opaque`: a piece not to read as base64 joined to its neighbours (it was read whole: a base64 string, an encrypted token). */
   push(piece: string, location: string, deliver: Deliver, opaque?: boolean): void;
-  /** Settles and delivers everything (end of the stream, or an interruption); returns the text a resumed piece is checked against. */
-  settle(): string;
+  /**
+   * Settles and delivers everything (end of the stream, or an interruption); returns the text a
+   * resumed piece is checked against — unless `last` (the reply ended: nothing resumes, so neither
+   * that text nor the detectors' hold is worked out; the matches and deliveries are the same).
+   */
+  settle(last?: boolean): string;
 }
 
 const RESCAN_ALWAYS = 256;
 
-function createLooseStream(reply: ReplyMasker, location: string, resumeFrom?: string): LooseStream {
+// A whole document's pieces of one key are queued, unscanned, while their text cannot hold a finding
+// (WHOLE_QUEUE_CHARS and _PIECES bound the quick tests, each over the text so far).
+const WHOLE_QUEUE_CHARS = 16_384;
+const WHOLE_QUEUE_PIECES = 16;
+
+function createLooseStream(reply: ReplyMasker, location: string, resumeFrom: string | undefined, whole: boolean): LooseStream {
   const base64 = createBase64Watch(reply, location);
   // Absolute offsets count the key's text since this stream began (after any resume context).
   let context = resumeFrom ?? ""; // look-behind before `decided`
@@ -71,7 +80,7 @@ function createLooseStream(reply: ReplyMasker, location: string, resumeFrom?: st
     piece.deliver({ client: client + rest, record: record + rest }, replaced);
   };
 
-  const scan = (final: boolean) => {
+  const scan = (final: boolean, last = false) => {
     const from = context.length;
     const view = context + pending.slice(decided - pendingStart);
     const found = reply.scanner.scan(view);
@@ -82,14 +91,15 @@ function createLooseStream(reply: ReplyMasker, location: string, resumeFrom?: st
         if (match.start < from && match.end > from) matches.push({ ...match, start: decided, end: match.end - from + decided, value: view.slice(from, match.end) });
       }
     }
-    const open = Math.max(from, reply.scanner.holdFrom(view, found.spans.filter((span) => span.start >= from)));
+    // At the reply's end everything is decided: where a stream would hold is asked only for the resume text.
+    const open = last ? view.length : Math.max(from, reply.scanner.holdFrom(view, found.spans.filter((span) => span.start >= from)));
     const hold = final ? view.length : open;
-    if (final) resume = lookbehindContext(view, open) + view.slice(open);
+    if (final && !last) resume = lookbehindContext(view, open) + view.slice(open);
     for (const match of reply.restoring ? withholdInUrls(found.matches, view, from, line) : found.matches) {
       if (match.start >= from && match.end <= hold) matches.push({ ...match, start: match.start - from + decided, end: match.end - from + decided });
     }
-    if (reply.restoring) line = lineTail(line + view.slice(from, hold));
-    context = lookbehindContext(view, hold);
+    if (reply.restoring && !last) line = lineTail(line + view.slice(from, hold));
+    if (!last) context = lookbehindContext(view, hold);
     decided += hold - from;
     unscanned = 0;
     let delivered = 0;
@@ -102,21 +112,55 @@ function createLooseStream(reply: ReplyMasker, location: string, resumeFrom?: st
     matches = matches.filter((match) => match.end > keepFrom);
   };
 
+  const add = (piece: string, location: string, deliver: Deliver) => {
+    const start = pendingStart + pending.length;
+    pending += piece;
+    pieces.push({ start, end: start + piece.length, location, deliver });
+    unscanned += piece.length;
+    const undecided = pendingStart + pending.length - decided;
+    if (!crossingCheck && undecided >= RESCAN_ALWAYS && unscanned * 4 < undecided) return;
+    scan(false);
+  };
+
+  // Whole mode (a document, settled once at its end, never resumed): pieces wait here, unscanned,
+  // while the detectors' quick test says their text joined cannot hold a finding (nor a placeholder,
+  // nor an escape). Every view the scans would read is part of that text, so those scans would find
+  // nothing: their only effect is to deliver the pieces unchanged, which the end does at once. The
+  // first piece after which the text may hold something (or past the bounds) plays the queue through
+  // the scans as it came, then itself: from there on it is the streaming path, step for step.
+  let queued: Piece[] | undefined = whole && resumeFrom === undefined ? [] : undefined;
+  let queuedText = "";
+  const replay = () => {
+    const list = queued ?? [];
+    queued = undefined;
+    for (const piece of list) add(queuedText.slice(piece.start, piece.end), piece.location, piece.deliver);
+  };
+
   return {
     push(piece, location, deliver, opaque) {
       if (opaque) base64.breakRun();
       else base64.push(piece);
-      const start = pendingStart + pending.length;
-      pending += piece;
-      pieces.push({ start, end: start + piece.length, location, deliver });
-      unscanned += piece.length;
-      const undecided = pendingStart + pending.length - decided;
-      if (!crossingCheck && undecided >= RESCAN_ALWAYS && unscanned * 4 < undecided) return;
-      scan(false);
+      if (queued) {
+        const text = queuedText + piece;
+        if (queued.length < WHOLE_QUEUE_PIECES && text.length <= WHOLE_QUEUE_CHARS && !reply.mayFind(text)) {
+          queued.push({ start: queuedText.length, end: text.length, location, deliver });
+          queuedText = text;
+          return;
+        }
+        replay();
+      }
+      add(piece, location, deliver);
     },
-    settle() {
+    settle(last) {
       base64.end();
-      if (pieces.length > 0 || crossingCheck) scan(true);
+      if (queued && last) {
+        const list = queued;
+        queued = undefined;
+        for (const piece of list) piece.deliver(undefined, []);
+        return "";
+      }
+      if (queued) replay();
+      if (pieces.length > 0 || crossingCheck) scan(true, last);
       else resume = context;
       return resume;
     },
@@ -133,8 +177,11 @@ export interface LooseStreams {
   finish(): void;
 }
 
-/** An empty set of loose streams for one reply. */
-export function createLooseStreams(reply: ReplyMasker): LooseStreams {
+/**
+ * An empty set of loose streams for one reply; `whole`: of one whole document (or several read as
+ * one reply), finished at once after its last piece and never interrupted (endEvent is not called).
+ */
+export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStreams {
   const active = new Map<string, LooseStream>();
   // Keys interrupted, with the text a resumed piece is checked against (the unsettled tail and its context).
   const resumable = new Map<string, string>();
@@ -144,7 +191,7 @@ export function createLooseStreams(reply: ReplyMasker): LooseStreams {
       seen.add(key);
       let stream = active.get(key);
       if (!stream) {
-        stream = createLooseStream(reply, location, resumable.get(key));
+        stream = createLooseStream(reply, location, resumable.get(key), whole);
         resumable.delete(key);
         active.set(key, stream);
       }
@@ -160,7 +207,7 @@ export function createLooseStreams(reply: ReplyMasker): LooseStreams {
       seen.clear();
     },
     finish() {
-      for (const stream of active.values()) stream.settle();
+      for (const stream of active.values()) stream.settle(true);
       active.clear();
     },
   };

@@ -30,6 +30,12 @@ export interface ReplyMasker {
   mask(text: string, location: string, restore?: boolean): TwoTexts;
   /** A JSON number's source text with the digits of every finding masked as digits (it stays a number; agent/inspection/masked-number.ts); undefined when nothing was found. */
   maskNumber(source: string, location: string): string | undefined;
+  /**
+   * False when no scan of `text`, nor of any part of it, can find anything: no response rule's quick
+   * test passes (detectors.mayFind: it holds nothing every finding needs, so no part of it does either), and it
+   * holds no escape (the escape-aware reading decodes one) nor a `<` (a placeholder, whatever the table holds by then).
+   */
+  mayFind(text: string): boolean;
   /** Whether a reply needs looking at: a response rule exists or a placeholder may need restoring. */
   readonly active: boolean;
   /** Whether any placeholder may be restored (streams then remember their line for restore-guard.ts). */
@@ -91,6 +97,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         }
         return digits === source ? undefined : digits;
       },
+      mayFind: (text) => text.includes("\\") || text.includes("<") || responseRules.some((rule) => rule.detectors.mayFind(text)),
       detectorSets: responseRules.map((rule) => rule.detectors),
       refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
       get active() {

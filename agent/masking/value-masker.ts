@@ -231,7 +231,7 @@ class Masker implements ValueMasker, JsonVisitor {
 
   /** A JSON document inside a string, masked as a document of its own; undefined when unchanged. */
   private maskInner(inner: unknown, location: string): TwoTexts | undefined {
-    const loose = createLooseStreams(this.reply);
+    const loose = createLooseStreams(this.reply, true);
     const draft = createDraft();
     const holder = { inner };
     new Masker(this.reply, loose, this.clean).mask(holder, "inner", "", location, "json", draft);
