@@ -4,11 +4,11 @@
 // every matching policy up to the deciding one may tighten the record mode. When nothing allows,
 // the request is denied. An expression that fails to evaluate denies too (fail closed) and says
 // which policy failed.
-import { conditionActivation, type RequestContext } from "./activation.js";
+import type { RequestContext } from "./activation.js";
+import { conditionValue, type ConditionInputs } from "./condition-cache.js";
 import type { CompiledPolicy } from "./compile-policies.js";
 import { forRequest } from "../../core/detectors/mask-types.js";
 import { type MaskRule, type RecordChoice, stricterRecord } from "../../core/policy/protection-rules.js";
-import type { ConditionActivation } from "../../core/policy/condition.js";
 import { promptView, type PromptView } from "./content-match.js";
 
 /** What every matched policy up to the deciding one contributes, whatever the outcome. */
@@ -39,15 +39,15 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
   const limited: CompiledPolicy[] = [];
   const masks: MaskRule[] = [];
   let record: RecordChoice | undefined;
-  // Built on first use only: many policies have no condition, many no content rules.
-  let activation: ConditionActivation | undefined;
+  // Built on first use only: many policies have no condition, many no content rules (and a
+  // condition's remembered value needs no activation: condition-cache.ts).
+  const inputs: ConditionInputs = { context };
   let prompt: PromptView | undefined;
   let binary: readonly { location: string; kind: string }[] | undefined;
   let blind: Contributions["blind"];
   for (const policy of policies) {
     if (policy.condition) {
-      activation ??= conditionActivation(context);
-      const result = policy.condition.evaluate(activation);
+      const result = conditionValue(policy.condition, inputs);
       if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record, blind };
       if (!result.value) continue;
     }

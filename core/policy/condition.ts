@@ -4,6 +4,7 @@
 // Self-contained so the control plane can run the same check at apply time.
 import { celEnv, isCelError, parse, plan, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { conditionReads, type ConditionRead } from "./condition-reads.js";
 
 /** The variables a condition may use. */
 export const conditionVariables: readonly string[] = ["identity", "request", "connection", "time"];
@@ -17,6 +18,8 @@ export type ConditionResult = { ok: true; value: boolean } | { ok: false; error:
 /** A compiled condition. */
 export interface Condition {
   evaluate(activation: ConditionActivation): ConditionResult;
+  /** What it reads of the activation (condition-reads.ts); undefined: anything. */
+  readonly reads?: readonly ConditionRead[];
 }
 
 /** A condition that does not compile; `line` and `column` are 1-based (0 when unknown). */
@@ -118,6 +121,7 @@ export function compileCondition(source: string): Condition {
     throw new ConditionError(error instanceof Error ? error.message : String(error), 0, 0);
   }
   return {
+    reads: conditionReads(parsed.expr),
     evaluate(activation) {
       let value: unknown;
       try {
