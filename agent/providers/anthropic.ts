@@ -1,6 +1,7 @@
 // Anthropic Messages API.
 import { anthropicPromptText } from "./anthropic-prompt.js";
 import { countAt, eventJson, objectAt, stringAt, usageFrom } from "./json-fields.js";
+import { createDeltaTemplate } from "./delta-template.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader } from "./provider.js";
 
@@ -30,14 +31,26 @@ function anthropicUsage(input: number | undefined, output: number | undefined, c
   return usageFrom(prompt, output, undefined, cacheRead);
 }
 
+/** The text a content_block_delta event adds (a text_delta): all it does to the reader (delta-template.ts). */
+function textDeltaPiece(data: unknown, eventName: string): string | undefined {
+  if ((stringAt(data, "type") || eventName) !== "content_block_delta") return undefined;
+  const delta = objectAt(objectAt(data)?.delta);
+  return delta?.type === "text_delta" && typeof delta.text === "string" ? delta.text : undefined;
+}
+
 function anthropicStreamReader(maxChars: number): StreamReader {
   const text = createTextAccumulator(maxChars);
+  const template = createDeltaTemplate(textDeltaPiece);
   let input: number | undefined;
   let output: number | undefined;
   let cacheRead: number | undefined;
   let cacheWrite: number | undefined;
   return {
     event(event) {
+      if (!event.json) {
+        const piece = template.match(event);
+        if (piece !== undefined) return text.append(piece);
+      }
       const data = eventJson(event);
       const type = stringAt(data, "type") || event.event;
       if (type === "message_start") {
@@ -57,6 +70,7 @@ function anthropicStreamReader(maxChars: number): StreamReader {
         cacheRead = countAt(usage, "cache_read_input_tokens") ?? cacheRead;
         cacheWrite = countAt(usage, "cache_creation_input_tokens") ?? cacheWrite;
       }
+      if (!event.json) template.learn(event, data);
     },
     text: () => text.text,
     truncated: () => text.truncated,

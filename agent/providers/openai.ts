@@ -3,6 +3,7 @@ import type { SseEvent } from "../sse/sse-parser.js";
 import { openaiPromptText } from "./openai-prompt.js";
 import { countAt, eventJson, objectAt, stringAt, usageFrom } from "./json-fields.js";
 import { openaiStreamUsage } from "./openai-stream-usage.js";
+import { createDeltaTemplate } from "./delta-template.js";
 import { createTextAccumulator } from "./text-accumulator.js";
 import type { ProviderSpec, RefusalKind, StreamReader, UsageCounts } from "./provider.js";
 
@@ -52,16 +53,37 @@ function openaiStreamError(path: string, refusal: { kind: RefusalKind; message: 
   return `event: error\ndata: ${JSON.stringify({ type: "error", code, message: refusal.message, param: null })}\n\n`;
 }
 
+const RESPONSES_TEXT_DELTA = "response.output_text.delta";
+const RESPONSES_COMPLETED = "response.completed";
+
+/**
+ * The text a chat chunk adds when that is all it does: one choice with a string `delta.content`,
+ * no usage, not a Responses event (delta-template.ts).
+ */
+function chatPiece(data: unknown, eventName: string): string | undefined {
+  const type = stringAt(data, "type") || eventName;
+  if (type === RESPONSES_TEXT_DELTA || type === RESPONSES_COMPLETED || objectAt(objectAt(data)?.usage)) return undefined;
+  const choices = objectAt(data)?.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const content = objectAt(objectAt(choices[0])?.delta)?.content;
+  return typeof content === "string" ? content : undefined;
+}
+
 function openaiStreamReader(maxChars: number): StreamReader {
   const text = createTextAccumulator(maxChars);
+  const template = createDeltaTemplate(chatPiece);
   let usage: UsageCounts | undefined;
   return {
     event(event: SseEvent) {
+      if (!event.json) {
+        const piece = template.match(event);
+        if (piece !== undefined) return text.append(piece);
+      }
       const data = eventJson(event);
       const type = stringAt(data, "type") || event.event;
-      if (type === "response.output_text.delta") {
+      if (type === RESPONSES_TEXT_DELTA) {
         text.append(stringAt(data, "delta"));
-      } else if (type === "response.completed") {
+      } else if (type === RESPONSES_COMPLETED) {
         usage = openaiUsage(objectAt(objectAt(data)?.response)?.usage) ?? usage;
       } else {
         // Chat completions: every chunk carries choices[].delta; the last one (with
@@ -72,6 +94,7 @@ function openaiStreamReader(maxChars: number): StreamReader {
         }
         usage = openaiUsage(objectAt(data)?.usage) ?? usage;
       }
+      if (!event.json) template.learn(event, data);
     },
     text: () => text.text,
     truncated: () => text.truncated,

@@ -1,0 +1,107 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { SseEvent } from "../sse/sse-parser.js";
+import { anthropic } from "./anthropic.js";
+import { openai } from "./openai.js";
+import type { ProviderSpec } from "./provider.js";
+
+// The same events read twice: as the network gives them (the template reads most without parsing)
+// and each with its JSON already parsed (what a masker shares: the template is never used).
+function readBoth(provider: ProviderSpec, events: SseEvent[], maxChars = 1 << 20) {
+  const fast = provider.streamReader(maxChars)!;
+  const whole = provider.streamReader(maxChars)!;
+  for (const event of events) {
+    fast.event({ ...event });
+    let value: unknown;
+    try {
+      value = JSON.parse(event.data);
+    } catch {
+      value = undefined;
+    }
+    whole.event({ ...event, json: { value } });
+  }
+  const result = (reader: typeof fast) => ({ text: reader.text(), truncated: reader.truncated(), usage: reader.usage() });
+  return { fast: result(fast), whole: result(whole) };
+}
+
+const chunkBase = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", system_fingerprint: null };
+const chatChunk = (content: unknown, extra: object = {}) =>
+  JSON.stringify({ ...chunkBase, choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }], ...extra });
+const message = (data: string, event = "message"): SseEvent => ({ event, data });
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("delta template", () => {
+  it("reads a chat stream's deltas without parsing each event whole, with the same text and usage", () => {
+    const events = [message(chatChunk("")), ...Array.from({ length: 100 }, (_, i) => message(chatChunk(` tok${i} "q" \\ é 😀`)))];
+    events.push(message(JSON.stringify({ ...chunkBase, choices: [], usage: { prompt_tokens: 3, completion_tokens: 100, total_tokens: 103 } })));
+    const parse = vi.spyOn(JSON, "parse");
+    const reader = openai.streamReader(1 << 20)!;
+    for (const event of events) reader.event(event);
+    const parsedChars = parse.mock.calls.reduce((sum, [text]) => sum + String(text).length, 0);
+    parse.mockRestore();
+    expect(reader.text()).toBe(Array.from({ length: 100 }, (_, i) => ` tok${i} "q" \\ é 😀`).join(""));
+    expect(reader.usage()).toEqual({ promptTokens: 3, completionTokens: 100, totalTokens: 103 });
+    // Whole events are ~170 characters: parsed whole, the stream would be ~17,000.
+    expect(parsedChars).toBeLessThan(events.map((event) => event.data.length).reduce((a, b) => a + b) / 4);
+  });
+
+  it("parses whole an event of the template's shape whose slot holds more than one string", () => {
+    const template = chatChunk("a");
+    const [before, after] = template.split('"a"') as [string, string];
+    const events = [
+      message(chatChunk("x")),
+      message(chatChunk("y")),
+      // The slot closed early and a second content member added: JSON.parse keeps the last one.
+      message(`${before}"ignored","content":"second"${after}`),
+      message(`${before}"a" ${after}`),
+      message(`${before}null${after}`),
+      message(`${before}"unterminated${after}`),
+      message(`${before}"1"}]},{"choices":[{"delta":{"content":"2"${after}`),
+      message(chatChunk("z"), "response.output_text.delta"),
+    ];
+    const { fast, whole } = readBoth(openai, events);
+    expect(fast).toEqual(whole);
+    expect(fast.text).toBe("xyseconda");
+  });
+
+  it("takes usage from a chunk of the learned shape that also carries usage", () => {
+    const events = [message(chatChunk("a")), message(chatChunk("b")), message(chatChunk("c", { usage: { prompt_tokens: 1, completion_tokens: 3 } }))];
+    const { fast, whole } = readBoth(openai, events);
+    expect(fast).toEqual(whole);
+    expect(fast.usage).toEqual({ promptTokens: 1, completionTokens: 3, totalTokens: 4 });
+  });
+
+  it("reads an Anthropic stream's text deltas the same way", () => {
+    const delta = (text: string, type = "text_delta") => JSON.stringify({ type: "content_block_delta", index: 0, delta: { type, text } });
+    const events: SseEvent[] = [
+      message(JSON.stringify({ type: "message_start", message: { usage: { input_tokens: 5, output_tokens: 1 } } }), "message_start"),
+      ...["Hel", "lo", " wor", "ld"].map((text) => message(delta(text), "content_block_delta")),
+      message(delta("{\"a\":", "input_json_delta"), "content_block_delta"),
+      message(JSON.stringify({ type: "message_delta", usage: { output_tokens: 9 } }), "message_delta"),
+    ];
+    const { fast, whole } = readBoth(anthropic, events);
+    expect(fast).toEqual(whole);
+    expect(fast.text).toBe("Hello world");
+  });
+
+  it("gives what parsing every event whole gives, for any stream of similar events (property)", () => {
+    const content = fc.oneof(fc.string({ unit: "grapheme", maxLength: 12 }), fc.string({ unit: "binary", maxLength: 8 }), fc.constantFrom("", "\"", "\\", "\u0000", "\u2028", "</script>"));
+    const variant = fc.oneof(
+      { weight: 6, arbitrary: content.map((text) => ({ data: chatChunk(text) })) },
+      { weight: 1, arbitrary: fc.tuple(content, content).map(([a, b]) => ({ data: chatChunk(a).replace(/"content":/, `"content":${JSON.stringify(b)},"content":`) })) },
+      { weight: 1, arbitrary: fc.tuple(content, fc.string({ maxLength: 12 })).map(([a, raw]) => ({ data: chatChunk(a).replace(JSON.stringify(a), raw) })) },
+      { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text, { usage: { prompt_tokens: 2, completion_tokens: 1 } }) })) },
+      { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text, { obfuscation: text }) })) },
+      { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text), event: "response.output_text.delta" })) },
+      { weight: 1, arbitrary: content.map((text) => ({ data: JSON.stringify({ type: "response.output_text.delta", delta: text }) })) },
+    );
+    fc.assert(
+      fc.property(fc.array(variant, { maxLength: 40 }), fc.integer({ min: 1, max: 200 }), (events, maxChars) => {
+        const { fast, whole } = readBoth(openai, events.map((e) => message(e.data, e.event)), maxChars);
+        expect(fast).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
