@@ -24,18 +24,29 @@ const callerCredentialHeaders = new Set(["authorization", "x-api-key"]);
 // agent inspected).
 const agentOwned = new Set(["host", "content-length", "accept-encoding", "expect", "content-encoding"]);
 
+const noTokens: ReadonlySet<string> = new Set();
+// `Connection` values seen (keep-alive, close, a few more): the same few on every request.
+const tokenSets = new Map<string, ReadonlySet<string>>();
+
 /** The headers named in `Connection` (which are hop-by-hop too), lower case. */
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
-  const list = Array.isArray(value) ? value.join(",") : (value ?? "");
-  return new Set(list.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
+  if (value === undefined) return noTokens;
+  const list = Array.isArray(value) ? value.join(",") : value;
+  let tokens = tokenSets.get(list);
+  if (tokens === undefined) {
+    tokens = new Set(list.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
+    if (tokenSets.size < 256 && list.length <= 256) tokenSets.set(list, tokens);
+  }
+  return tokens;
 }
 
 /** The caller's headers minus hop-by-hop ones and its credential (the caller never sees, and the upstream never gets, the other side's secrets). */
-function passable(headers: IncomingHttpHeaders, alsoDrop: Set<string>): OutgoingHttpHeaders {
+function passable(headers: IncomingHttpHeaders, alsoDrop: ReadonlySet<string>): OutgoingHttpHeaders {
   const named = connectionTokens(headers);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     const lower = name.toLowerCase();
     if (value === undefined || hopByHop.has(lower) || named.has(lower) || alsoDrop.has(lower)) continue;
     out[lower] = value;
@@ -43,10 +54,22 @@ function passable(headers: IncomingHttpHeaders, alsoDrop: Set<string>): Outgoing
   return out;
 }
 
+// What the upstream never gets, by the connection's credential header (a snapshot's few).
+const dropSets = new Map<string, ReadonlySet<string>>();
+
+/** The caller's credentials, the agent's own headers and the connection's credential header. */
+function upstreamDrop(credentialHeader: string): ReadonlySet<string> {
+  let drop = dropSets.get(credentialHeader);
+  if (drop === undefined) {
+    drop = new Set([...callerCredentialHeaders, ...agentOwned, credentialHeader.toLowerCase()]);
+    if (dropSets.size < 256) dropSets.set(credentialHeader, drop);
+  }
+  return drop;
+}
+
 /** The names of the caller's headers that go upstream (so are inspected): not hop-by-hop, not a credential, not set by the agent. */
 export function forwardedHeaderNames(caller: IncomingHttpHeaders, credentialHeader: string): string[] {
-  const drop = new Set([...callerCredentialHeaders, ...agentOwned, credentialHeader.toLowerCase()]);
-  return Object.keys(passable(caller, drop));
+  return Object.keys(passable(caller, upstreamDrop(credentialHeader)));
 }
 
 /**
@@ -61,8 +84,7 @@ export function upstreamRequestHeaders(
   contentType?: string,
   masked?: Record<string, string | string[]>,
 ): Record<string, string | string[]> {
-  const drop = new Set([...callerCredentialHeaders, ...agentOwned, credential.header.toLowerCase()]);
-  const out = passable(caller, drop) as Record<string, string | string[]>;
+  const out = passable(caller, upstreamDrop(credential.header)) as Record<string, string | string[]>;
   if (masked) for (const [name, value] of Object.entries(masked)) if (name in out) out[name] = value;
   out.host = upstream.host;
   if (contentType !== undefined) out["content-type"] = contentType; // the body was transcoded or re-written

@@ -9,15 +9,19 @@ import type { Condition, ConditionActivation, ConditionResult } from "../../core
 import type { ConditionRead } from "../../core/policy/condition-reads.js";
 import { conditionActivation, conditionHeaders, type RequestContext } from "./activation.js";
 
-/** Values kept per condition; past it, new readings are evaluated without being kept. */
+/** Values kept per condition; past it, new readings are evaluated without being kept (nor are readings longer than MAX_KEY: a long header value). */
 const MAX_READINGS = 512;
-const remembered = new WeakMap<Condition, Map<string, ConditionResult>>();
+const MAX_KEY = 1024;
+/** Per condition: each read's name among the request's parts, and the values by reading. */
+const remembered = new WeakMap<Condition, { names: string[]; values: Map<string, ConditionResult> }>();
 
 /** One request's inputs to its conditions, each built on first use. */
 export interface ConditionInputs {
   readonly context: RequestContext;
   activation?: ConditionActivation;
   headers?: ReadonlyMap<string, string>;
+  /** Each read's key part, by the read (conditions share most of them: the caller's groups, the model). */
+  parts?: Map<string, string>;
 }
 
 // The members the activation holds (activation.ts); any other member is absent there, whatever the context holds.
@@ -46,19 +50,30 @@ function readingOf(read: ConditionRead, inputs: ConditionInputs): unknown {
 /** Tells apart every value and type (JSON escapes control characters, so \u0001 never occurs inside one). */
 const keyPart = (value: unknown) => `${typeof value}${JSON.stringify(value)}`;
 
+const evaluate = (condition: Condition, inputs: ConditionInputs) => condition.evaluate((inputs.activation ??= conditionActivation(inputs.context)));
+
 /** `condition`'s value for the request of `inputs`: remembered when its reads are known, else evaluated. */
 export function conditionValue(condition: Condition, inputs: ConditionInputs): ConditionResult {
-  const evaluate = () => condition.evaluate((inputs.activation ??= conditionActivation(inputs.context)));
   const reads = condition.reads;
-  if (reads === undefined) return evaluate();
+  if (reads === undefined) return evaluate(condition, inputs);
+  let kept = remembered.get(condition);
+  if (!kept) {
+    // Variables never start with "h": a header's name cannot pass for a member's.
+    kept = { names: reads.map((read) => ("header" in read ? `h${read.header}` : `${read.variable}.${read.field}`)), values: new Map() };
+    remembered.set(condition, kept);
+  }
+  const parts = (inputs.parts ??= new Map());
   let key = "";
-  for (const read of reads) key += `${keyPart(readingOf(read, inputs))}\u0001`;
-  let values = remembered.get(condition);
-  if (!values) remembered.set(condition, (values = new Map()));
-  let result = values.get(key);
+  for (let index = 0; index < reads.length; index++) {
+    const name = kept.names[index]!;
+    let part = parts.get(name);
+    if (part === undefined) parts.set(name, (part = keyPart(readingOf(reads[index]!, inputs))));
+    key += `${part}\u0001`;
+  }
+  let result = kept.values.get(key);
   if (result === undefined) {
-    result = evaluate();
-    if (values.size < MAX_READINGS) values.set(key, result);
+    result = evaluate(condition, inputs);
+    if (kept.values.size < MAX_READINGS && key.length <= MAX_KEY) kept.values.set(key, result);
   }
   return result;
 }
