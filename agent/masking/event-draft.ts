@@ -23,6 +23,8 @@ export interface Draft {
   readonly ready: boolean;
   /** Something differs from the parsed value. */
   readonly changed: boolean;
+  /** How many edits and later pieces were asked for so far (a pass that leaves it unchanged changed nothing). */
+  readonly writes: number;
   /** Whether the caller's and the record's side differ anywhere. */
   readonly twoSided: boolean;
   /** A value written holds a number kept as source text (JSON.parse of the render reads it otherwise). */
@@ -58,26 +60,31 @@ class EventDraft implements Draft {
   private edits: Edit[] | undefined;
   private renames: Rename[] | undefined;
   private outstanding = 0;
+  writes = 0;
   twoSided = false;
   raw = false;
 
   set(container: unknown, key: string | number, texts: TwoTexts): void {
+    this.writes++;
     if (typeof container !== "object" || container === null) return;
     (this.edits ??= []).push({ container: container as Container, key, texts });
     if (texts.client !== texts.record) this.twoSided = true;
   }
 
   replace(container: unknown, key: string | number, value: unknown): void {
+    this.writes++;
     if (typeof container !== "object" || container === null) return;
     (this.edits ??= []).push({ container: container as Container, key, texts: { client: value, record: value } });
   }
 
   rename(container: Record<string, unknown>, key: string, texts: TwoTexts): void {
+    this.writes++;
     (this.renames ??= []).push({ container, original: key, current: key, texts });
     if (texts.client !== texts.record) this.twoSided = true;
   }
 
   later(container: unknown, key: string | number): Deliver {
+    this.writes++;
     this.outstanding++;
     return (texts) => {
       this.outstanding--;

@@ -175,6 +175,8 @@ export interface LooseStreams {
   endEvent(): void;
   /** The reply ended: everything is settled and delivered. */
   finish(): void;
+  /** No key is active (endEvent would do nothing). */
+  readonly idle: boolean;
 }
 
 /**
@@ -209,6 +211,9 @@ export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStre
     finish() {
       for (const stream of active.values()) stream.settle(true);
       active.clear();
+    },
+    get idle() {
+      return active.size === 0;
     },
   };
 }

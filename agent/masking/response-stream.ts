@@ -9,12 +9,13 @@ import type { MaskContext, ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { ParsedData, ParsedEvents } from "../sse/parsed-events.js";
 import { createDraft, type Draft } from "./event-draft.js";
+import { createEventShapes } from "./event-shape.js";
 import { parseJsonBodyExact } from "./json-body.js";
 import { createClaims, type Claims } from "./json-walk.js";
 import { createLooseStreams } from "./loose-streams.js";
 import type { TwoTexts } from "./replacer.js";
 import { anthropicSse } from "./sse-anthropic.js";
-import type { Outgoing, SseHandler, SseHandlerFactory } from "./sse-handler.js";
+import type { DeltaSlot, Outgoing, SseHandler, SseHandlerFactory } from "./sse-handler.js";
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
@@ -42,15 +43,22 @@ const anyShape = [openaiChatSse, openaiResponsesSse, anthropicSse];
 
 function handlerFor(provider: string, reply: ReplyMasker): SseHandler {
   const handlers = (handlerFactories[provider] ?? anyShape).map((factory) => factory(reply));
+  let answered: SseHandler | undefined; // the handler of the last event
   return {
     event(input) {
       for (const handler of handlers) {
         const made = handler.event(input);
-        if (made) return made;
+        if (made) {
+          answered = handler;
+          return made;
+        }
       }
+      answered = undefined;
       return undefined;
     },
     end: () => handlers.flatMap((handler) => handler.end()),
+    slot: () => answered?.slot?.(),
+    continueDelta: (slot, value) => answered?.continueDelta?.(slot, value),
   };
 }
 
@@ -101,8 +109,16 @@ function checkLinesJoined(text: string, reply: ReplyMasker): void {
   }
 }
 
+/** How a stream masker reads events (tests compare the two paths). */
+export interface ResponseStreamOptions {
+  /** False: every event takes the full path (parsed, walked, rendered), none the known shape's (event-shape.ts). */
+  knownShapes?: boolean;
+  /** Counts the events that took the known shape's path. */
+  stats?: { shaped: number };
+}
+
 /** A masker for one SSE reply of `provider` (the stream is passed through when the reply needs no masking). */
-export function createResponseStream(provider: string, _path: string, context: MaskContext): ResponseStream {
+export function createResponseStream(provider: string, _path: string, context: MaskContext, options: ResponseStreamOptions = {}): ResponseStream {
   const reply = context.reply;
   if (!reply.active) return { push: (chunk) => ({ client: chunk, record: chunk }), end: () => ({ client: empty, record: empty }) };
   const splitter = createSseSplitter(true);
@@ -110,6 +126,8 @@ export function createResponseStream(provider: string, _path: string, context: M
   const loose = createLooseStreams(reply);
   const clean = createCleanCache(reply);
   const values = createValueMasker(reply, loose, clean);
+  const shapes = createEventShapes();
+  const knownShapes = options.knownShapes !== false;
   const queue: Item[] = [];
 
   const jsonItem = (event: RawEvent, value: unknown, plain: boolean, draft: Draft, claims: Claims, lines: TwoTexts): Item => {
@@ -142,8 +160,24 @@ export function createResponseStream(provider: string, _path: string, context: M
     return { ready: () => !waiting, render: () => ({ client: withLines(lines.client, data.client), record: withLines(lines.record, data.record) }) };
   };
 
+  // An event of the shape the last one had (event-shape.ts): its string through the handler, not parsed; undefined when it takes the full path.
+  const shaped = (event: RawEvent): Item | undefined => {
+    const value = knownShapes ? shapes.match(event) : undefined;
+    if (value === undefined || !loose.idle) return undefined;
+    const out = handler.continueDelta?.(shapes.slot as DeltaSlot, value);
+    if (!out) return undefined;
+    const made = shapes.render(out);
+    if (options.stats) options.stats.shaped++;
+    return { ready: () => true, render: () => made };
+  };
+
   const process = (events: RawEvent[]) => {
     for (const event of events) {
+      const fast = shaped(event);
+      if (fast) {
+        queue.push(fast);
+        continue;
+      }
       const lines = maskLines(event.otherLines, clean);
       if (event.data === undefined) {
         const same = lines.client === lines.record && lines.client === event.otherLines.join("\n");
@@ -155,7 +189,9 @@ export function createResponseStream(provider: string, _path: string, context: M
       const claims = createClaims();
       const before = handler.event({ event, data: value, draft, claims }) ?? [];
       for (const made of before) queue.push(synthesizedItem(made));
+      const handled = draft.writes;
       queue.push(value === undefined ? textItem(event, event.data, lines) : jsonItem(event, value, plain, draft, claims, lines));
+      shapes.learn(event, value, plain, handler.slot?.(), draft.writes === handled);
       loose.endEvent();
     }
   };

@@ -40,11 +40,35 @@ export interface EventInput {
   claims: Claims;
 }
 
+/** Where the one streamed string of an event sits: a chunk with one choice whose delta holds only that string (event-shape.ts). */
+export interface DeltaSlot {
+  /** The choice's index. */
+  choice: number;
+  /** The delta's one member. */
+  key: string;
+  /** Its string, as the event carried it. */
+  value: string;
+}
+
+/** What continueDelta did: the text to put at the slot, and the choice's logprobs when they are to be replaced (undefined: left as they are). */
+export interface DeltaOutput {
+  texts: TwoTexts;
+  logprobs: Record<string, unknown> | undefined;
+}
+
 export interface SseHandler {
   /** Handles one event; undefined when it is not of this handler's API; else events to send before it. */
   event(input: EventInput): Outgoing[] | undefined;
   /** The upstream stream ended: what its streams still held, as events. */
   end(): Outgoing[];
+  /** After event(): the slot of the event just handled when it is a single text delta with no logprobs and no finish (chat chunks); else undefined. */
+  slot?(): DeltaSlot | undefined;
+  /**
+   * Handles an event that is the last slot's event with `value` in the slot (nothing else differs),
+   * exactly as event() would: events to send before it are none, the slot gets `texts`. Undefined,
+   * with nothing done, when the handler's state needs event() (a finish waiting, an identifier still open).
+   */
+  continueDelta?(slot: DeltaSlot, value: string): DeltaOutput | undefined;
 }
 
 export type SseHandlerFactory = (reply: ReplyMasker) => SseHandler;

@@ -13,18 +13,15 @@
 // in a chunk is left to the generic pass.
 import { readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
+import { containerAt, deltaStrings, pathOf, type DeltaString, type Json, type Segment } from "./chat-deltas.js";
 import { isIdentityKey } from "./json-walk.js";
 import { createLooseStreams } from "./loose-streams.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import type { Draft } from "./event-draft.js";
 import type { TwoTexts } from "./replacer.js";
-import { createStreamSet, isEmpty, joinTexts, synthesize, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import { createStreamSet, isEmpty, joinTexts, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
-
-type Json = Record<string, unknown>;
-/** A step from `delta` to a streamed string: a member, or an array element (with the identifiers a rebuilt element needs). */
-type Segment = { key: string } | { element: Json };
 
 interface ChoiceStream {
   choice: number;
@@ -33,78 +30,6 @@ interface ChoiceStream {
   /** For `content` and `refusal` strings: their logprobs. */
   logprobs?: LogprobQueue;
   field?: "content" | "refusal";
-}
-
-/** Steps from `delta` to a string, innermost first (the path is spelled out only for a new stream). */
-type Trail = { segment: Segment; up: Trail | undefined } | undefined;
-
-/** A string inside `delta`: where it is, and the key of its stream. */
-interface DeltaString {
-  container: Json | unknown[];
-  key: string | number;
-  value: string;
-  trail: Trail;
-  pathKey: string;
-}
-
-function pathOf(trail: Trail): Segment[] {
-  const path: Segment[] = [];
-  for (let at = trail; at !== undefined; at = at.up) path.unshift(at.segment);
-  return path;
-}
-
-/** The strings of `delta`: text (streamed), and identifiers other than `type` into `identifiers` when given. */
-function deltaStrings(delta: Json, identifiers?: DeltaString[]): DeltaString[] {
-  const found: DeltaString[] = [];
-  const visit = (value: unknown, container: Json | unknown[], key: string | number, trail: Trail, pathKey: string) => {
-    if (typeof value === "string") return void found.push({ container, key, value, trail, pathKey });
-    if (Array.isArray(value)) {
-      for (let position = 0; position < value.length; position++) {
-        const element: unknown = value[position];
-        const object = objectAt(element);
-        const fields: Json = {};
-        if (typeof object?.index === "number") fields.index = object.index;
-        if (typeof object?.type === "string") fields.type = object.type;
-        const id = typeof object?.index === "number" ? String(object.index) : "*";
-        visit(element, value, position, { segment: { element: fields }, up: trail }, `${pathKey}[${id}]`);
-      }
-      return;
-    }
-    const object = objectAt(value);
-    if (!object) return;
-    for (const member in object) {
-      const inner = object[member];
-      if (typeof inner === "string" && isIdentityKey(member)) {
-        // Sent whole, but openai-python appends them too (all but `type`; @openai/agents a function's name).
-        if (member !== "type") identifiers?.push({ container: object, key: member, value: inner, trail, pathKey: `${pathKey}.${member}` });
-        continue;
-      }
-      if (typeof inner !== "string" && (typeof inner !== "object" || inner === null)) continue;
-      visit(inner, object, member, { segment: { key: member }, up: trail }, `${pathKey}.${member}`);
-    }
-  };
-  visit(delta, [], 0, undefined, "");
-  return found;
-}
-
-/** Builds the containers along `path` inside `delta` (appending array elements) and returns the last one. */
-function containerAt(delta: Json, path: Segment[]): Json {
-  let container: Json | unknown[] = delta;
-  for (let step = 0; step < path.length - 1; step++) {
-    const segment = path[step];
-    const next = path[step + 1];
-    if ("key" in segment) {
-      const object = container as Json;
-      const wanted = "element" in next ? Array.isArray(object[segment.key]) : objectAt(object[segment.key]) !== undefined;
-      if (!wanted) object[segment.key] = "element" in next ? [] : {};
-      container = object[segment.key] as Json | unknown[];
-    } else {
-      const element: Json | unknown[] = "element" in next ? [] : { ...segment.element };
-      (container as unknown[]).push(element);
-      container = element;
-    }
-  }
-  return container as Json;
 }
 
 export const openaiChatSse: SseHandlerFactory = (reply) => {
@@ -253,9 +178,12 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     return made ? [made] : [];
   };
 
+  let lastSlot: DeltaSlot | undefined;
+
   return {
     event({ event, data, draft, claims }) {
       const chunk = objectAt(data);
+      lastSlot = undefined;
       resolveFinishes(chunk);
       if (data === undefined && event.data?.trim() === "[DONE]") {
         identifiers.finish();
@@ -264,6 +192,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       if (!chunk || !Array.isArray(chunk.choices)) return undefined;
       const { id, object, created, model, system_fingerprint, service_tier } = chunk;
       template = { id, object, created, model, system_fingerprint, service_tier };
+      lastSlot = slotOf(chunk.choices);
       chunk.choices.forEach((choice, position) => {
         const object = objectAt(choice);
         if (object) maskChoice(object, position, draft, (container, key) => claims.claim(container, key));
@@ -276,5 +205,35 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       identifiers.finish();
       return flushAll();
     },
+    slot: () => lastSlot,
+    // What event() does with a chunk like the slot's (one choice, its delta only this string, no
+    // logprobs, no finish), when no finish waits (resolveFinishes does nothing) and no identifier
+    // is open (endEvent does nothing): the string goes into its stream, the choice's logprobs are
+    // what that released; a string long enough to be base64 takes event() (maskChoice reads it).
+    continueDelta(slot, value) {
+      if (finishes.size > 0 || !identifiers.idle || value.length >= 256) return undefined;
+      const entry = byKey.get(`${slot.choice}|.${slot.key}`);
+      if (!entry) return undefined;
+      entry.logprobs?.add(undefined, value);
+      const texts = entry.stream.push(value);
+      return { texts, logprobs: logprobsOf(slot.choice, undefined) };
+    },
   };
 };
+
+/** The slot of a chunk's choices (see SseHandler.slot). */
+function slotOf(choices: unknown[]): DeltaSlot | undefined {
+  if (choices.length !== 1) return undefined;
+  const choice = objectAt(choices[0]);
+  const delta = objectAt(choice?.delta);
+  if (!choice || !delta || (choice.finish_reason !== null && choice.finish_reason !== undefined)) return undefined;
+  if (choice.logprobs !== null && choice.logprobs !== undefined) return undefined;
+  let key: string | undefined;
+  for (const member in delta) {
+    if (key !== undefined) return undefined;
+    key = member;
+  }
+  const value = key === undefined ? undefined : delta[key];
+  if (key === undefined || typeof value !== "string" || isIdentityKey(key)) return undefined;
+  return { choice: typeof choice.index === "number" ? choice.index : 0, key, value };
+}

@@ -1,0 +1,131 @@
+// Most events of a streamed chat reply are one shape: the same id, model and fields, one choice
+// whose delta holds one new piece of text. Once an event of that shape has gone the whole way
+// (parsed, handled, walked by the generic pass, which changed nothing outside the delta), the
+// next one is that event's JSON text with only the delta's string literal different. Such an event
+// is not parsed, walked nor re-serialised: its string goes into the same text stream through the
+// handler (SseHandler.continueDelta, doing what event() does with it), and its output is the first
+// event's text around the string's masked text — what rendering the parsed event would write.
+// What the full path would do differently for it is ruled out before anything is done:
+//   - the text around the string is the first event's exactly, so the event parses to the same
+//     value but for that string; the generic pass walked that value and changed nothing (no edit,
+//     rename nor loose piece), and it reads it again the same way (identifiers and keys known
+//     clean, or rescanned with the same result; nothing around holds a `<` a placeholder could
+//     start with, as placeholders are the one thing that may change between events);
+//   - the event has no lines but data, no number that would be read as source text (a plain
+//     parse), and no loose text is open (the end of the event would settle nothing);
+//   - the handler declines when its own state needs the full path (a finish waiting, an
+//     identifier open, a string long enough to be read as base64).
+// Some of these cannot fail right after an event of the shape went the whole way (it had no
+// finish, no identifier, no loose piece, and ended every open one); they are checked all the same,
+// as cheap guards against a later change to that. Anything else takes the full path, which learns
+// its shape anew. event-shape.test.ts holds both paths to the same output.
+import { parseJsonBodyExact } from "./json-body.js";
+import type { DeltaOutput, DeltaSlot } from "./sse-handler.js";
+import type { RawEvent } from "./sse-splitter.js";
+import type { ParsedData } from "../sse/parsed-events.js";
+
+type Json = Record<string, unknown>;
+
+/** An event ready to go out (response-stream.ts renders its queue from these). */
+export interface ShapedEvent {
+  client: string;
+  record: string;
+  parsed: { client?: ParsedData; record?: ParsedData };
+}
+
+export interface EventShapes {
+  /** After the full path handled `event`: its shape when `slot` (the handler's) is set and `untouched` (the generic pass changed nothing). */
+  learn(event: RawEvent, value: unknown, plain: boolean, slot: DeltaSlot | undefined, untouched: boolean): void;
+  /** The slot's string of an event of the known shape (undefined: not of it). */
+  match(event: RawEvent): string | undefined;
+  /** The known shape's slot (set whenever match() returned a string). */
+  readonly slot: DeltaSlot | undefined;
+  /** The event of the known shape with `out` at its slot, as the full path renders it. */
+  render(out: DeltaOutput): ShapedEvent;
+}
+
+interface Shape {
+  slot: DeltaSlot;
+  /** The event's JSON text before and after the slot's string literal. */
+  prefix: string;
+  suffix: string;
+  /** Copies of the parsed value's root, choice and delta, untouched by rendering. */
+  root: Json;
+  choice: Json;
+  delta: Json;
+}
+
+// Stands in for the slot's string while the text around it is written; found once, or no shape.
+const SENTINEL = "\u0000palisade-slot\u0000";
+const ENCODED = JSON.stringify(SENTINEL);
+
+/** The string `literal` spells when it is one JSON string (blanks around allowed), else undefined. */
+function stringLiteral(literal: string): string | undefined {
+  // Not parsed plainly (a long run of digits, an exponent): the full path reads numbers as source text.
+  const { value, plain } = parseJsonBodyExact(literal);
+  return plain && typeof value === "string" ? value : undefined;
+}
+
+/** The shapes of one reply's events. */
+export function createEventShapes(): EventShapes {
+  let shape: Shape | undefined;
+
+  const match = (event: RawEvent): string | undefined => {
+    const data = event.data;
+    if (!shape || data === undefined || event.otherLines.length > 0) return undefined;
+    const { prefix, suffix } = shape;
+    if (data.length <= prefix.length + suffix.length || !data.startsWith(prefix) || !data.endsWith(suffix)) return undefined;
+    return stringLiteral(data.slice(prefix.length, data.length - suffix.length));
+  };
+
+  const valueWith = (text: string, logprobs: Json | undefined): Json => {
+    const { root, choice, delta, slot } = shape as Shape;
+    const made: Json = { ...choice, delta: { ...delta, [slot.key]: text } };
+    if (logprobs) made.logprobs = logprobs;
+    return { ...root, choices: [made] };
+  };
+
+  return {
+    learn(event, value, plain, slot, untouched) {
+      shape = undefined;
+      if (!slot || !plain || !untouched || event.otherLines.length > 0) return;
+      const root = value as Json;
+      const choice = (root.choices as Json[])[0] as Json;
+      const delta = choice.delta as Json;
+      delta[slot.key] = SENTINEL;
+      const text = JSON.stringify(root);
+      delta[slot.key] = slot.value;
+      const at = text.indexOf(ENCODED);
+      if (at === -1 || text.indexOf(ENCODED, at + 1) !== -1) return;
+      const prefix = text.slice(0, at);
+      const suffix = text.slice(at + ENCODED.length);
+      if (prefix.includes("<") || suffix.includes("<")) return;
+      const made: Shape = { slot, prefix, suffix, root: { ...root }, choice: { ...choice }, delta: { ...delta } };
+      made.choice.delta = made.delta;
+      made.root.choices = [made.choice];
+      shape = made;
+      // The event itself must read as the shape reads it (its text is the shape's around the string).
+      if (match(event) !== slot.value) shape = undefined;
+    },
+    match,
+    get slot() {
+      return shape?.slot;
+    },
+    render({ texts, logprobs }) {
+      const { prefix, suffix } = shape as Shape;
+      const value = valueWith(texts.client, logprobs);
+      let client: string;
+      let record: string;
+      if (logprobs) {
+        // Rare (logprobs released by a stream that had them): written whole, as the draft would.
+        client = JSON.stringify(value);
+        record = texts.record === texts.client ? client : JSON.stringify(valueWith(texts.record, logprobs));
+      } else {
+        client = prefix + JSON.stringify(texts.client) + suffix;
+        record = texts.record === texts.client ? client : prefix + JSON.stringify(texts.record) + suffix;
+      }
+      const shared = { data: client, value };
+      return { client: `data: ${client}\n\n`, record: `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
+    },
+  };
+}
