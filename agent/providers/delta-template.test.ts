@@ -87,7 +87,7 @@ describe("delta template", () => {
 
   it("gives what parsing every event whole gives, for any stream of similar events (property)", () => {
     const content = fc.oneof(fc.string({ unit: "grapheme", maxLength: 12 }), fc.string({ unit: "binary", maxLength: 8 }), fc.constantFrom("", "\"", "\\", "\u0000", "\u2028", "</script>"));
-    const variant = fc.oneof(
+    const variant: fc.Arbitrary<{ data: string; event?: string }> = fc.oneof(
       { weight: 6, arbitrary: content.map((text) => ({ data: chatChunk(text) })) },
       { weight: 1, arbitrary: fc.tuple(content, content).map(([a, b]) => ({ data: chatChunk(a).replace(/"content":/, `"content":${JSON.stringify(b)},"content":`) })) },
       { weight: 1, arbitrary: fc.tuple(content, fc.string({ maxLength: 12 })).map(([a, raw]) => ({ data: chatChunk(a).replace(JSON.stringify(a), raw) })) },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Verdict, type Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { generic } from "../providers/generic.js";
+import { compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { openai } from "../providers/openai.js";
 import { startExchangeRecorder } from "./exchange-recorder.js";
 
@@ -74,4 +75,23 @@ describe("startExchangeRecorder", () => {
     rec.finish({ status: 200, verdict: Verdict.ALLOWED });
     expect(committed[0]).toMatchObject({ responseBody: "data: anything\n\n", stream: true });
   });
+
+  it("keeps a stream's writes for replay only where the control plane stores them", () => {
+    const rule = { policy: "mask-pii", detectors: compileDetectors({ builtins: ["email"], patterns: [], words: [] }), direction: "both" as const, style: "redact" as const, restore: false };
+    const sse = `data: ${JSON.stringify({ choices: [{ delta: { content: "Hi" } }] })}\n\n`;
+    const writes = (record: "raw" | "masked" | "none", masks: (typeof rule)[]) => {
+      const { rec, committed } = recorder();
+      rec.protection({ record, masks });
+      rec.responseStart(openai, "text/event-stream");
+      rec.responseChunk(bytes(sse), bytes(sse));
+      rec.finish({ status: 200, verdict: Verdict.ALLOWED });
+      return committed[0]!.responseChunks.map((chunk) => chunk.data).join("");
+    };
+    expect(writes("raw", [rule])).toBe(sse);
+    expect(writes("masked", [])).toBe(sse);
+    // What the caller got may hold restored values: neither captured nor sent (the control plane would drop them).
+    expect(writes("masked", [rule])).toBe("");
+    expect(writes("none", [rule])).toBe("");
+  });
 });
+

@@ -211,7 +211,11 @@ export function startExchangeRecorder(init: {
     responseStart(provider, contentType) {
       const streamed = contentType.toLowerCase().startsWith("text/event-stream");
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
-      writes = streamed ? createChunkCapture(init.recordLimit, now) : undefined;
+      // The control plane keeps a stream's writes for replay only where they cannot hold what the
+      // record must not (control-plane/storage/exchange-columns.ts): not for a record kept masked
+      // or none under a mask policy, so such writes are not captured, encoded nor sent at all.
+      const dropped = mode === "none" || (mode !== "raw" && exchange.maskPolicies.length > 0);
+      writes = streamed && !dropped ? createChunkCapture(init.recordLimit, now) : undefined;
     },
     responseChunk(client, record, parsed) {
       const masked = mode === "masked" && record !== undefined;
