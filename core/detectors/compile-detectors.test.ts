@@ -86,6 +86,20 @@ describe("mayFind", () => {
     }), { numRuns: 3000 });
   });
 
+  it("reads a colon only for the IP address detector (an IPv6 address may be letters and colons)", () => {
+    const withoutIp = compileDetectors({ builtins: BUILTIN_DETECTORS.filter((name) => name !== "ip-address"), patterns: [], words: [] });
+    expect(withoutIp.mayFind("Noted: the main risks")).toBe(false);
+    expect(builtins.mayFind("dead:beef::cafe")).toBe(true);
+    expect(builtins.find("at dead:beef::cafe now").map((finding) => finding.detector)).toEqual(["ip-address"]);
+    const piece = fc.oneof(
+      fc.constantFrom("AKIA", "ASIA", "aws_secret_access_key", "AwsSecretAccessKey", "xoxb-", "sk-", "ghp_", "eyJ", "-----BEGIN ", " = ", ": ", "::", "dead:beef::cafe", "mailto:", "https://", "user:pass", "AWS_SECRET_ACCESS_KEY:"),
+      fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij_-/+=:. \n".split("")), minLength: 1, maxLength: 48 }),
+    );
+    fc.assert(fc.property(fc.array(piece, { maxLength: 6 }).map((parts) => parts.join("")), (text) => {
+      if (!withoutIp.mayFind(text)) expect(withoutIp.find(text)).toEqual([]);
+    }), { numRuns: 3000 });
+  });
+
   it("is false for plain prose", () => {
     expect(builtins.mayFind("the quick brown fox, asked, said no")).toBe(false);
     expect(compileDetectors({ builtins: ["email"], patterns: [], words: [] }).mayFind("sk- AKIA xox")).toBe(false);
