@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSseParser, type SseEvent } from "./sse-parser.js";
 
@@ -39,4 +40,43 @@ describe("createSseParser", () => {
   it("drops an unterminated trailing event and events without data", () => {
     expect(parse(["event: empty\n\ndata: partial"])).toEqual([]);
   });
+
+  it("splits lines as the line-by-line reference does, for any text and chunking (property)", () => {
+    // The reference: the spec's line splitting, one regular expression and one cut per line.
+    const reference = (text: string): string[] => {
+      const lines: string[] = [];
+      let pending = text.endsWith("\r") ? `${text}\n` : text;
+      for (;;) {
+        const match = /\r\n|\r|\n/.exec(pending);
+        if (!match) return lines;
+        lines.push(pending.slice(0, match.index));
+        pending = pending.slice(match.index + match[0].length);
+      }
+    };
+    const piece = fc.constantFrom("\r", "\n", "\r\n", "\n\n", "\r\r", "a", "data: x", "é", "event: e", ":c", "");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 5 }), (pieces, cuts) => {
+        const text = pieces.join("");
+        const bytes = new TextEncoder().encode(text);
+        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+        // The events made from the reference's lines must equal what the parser makes of the chunks.
+        const events = parse(chunks);
+        const expected: SseEvent[] = [];
+        let data: string[] = [];
+        let name = "";
+        for (const line of reference(text)) {
+          if (line === "") {
+            if (data.length > 0) expected.push({ event: name || "message", data: data.join("\n"), id: undefined });
+            data = [];
+            name = "";
+          } else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+          else if (line.startsWith("event:")) name = line.slice(line.startsWith("event: ") ? 7 : 6);
+        }
+        expect(events).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+

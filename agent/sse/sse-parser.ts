@@ -46,15 +46,27 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
     else if (field === "id" && !value.includes("\0")) id = value;
   };
 
+  // Lines are read by position and `pending` cut once per chunk (a slice per line made the parser
+  // copy and re-scan). `nextCr` is the next "\r" at or after the read position (-1: none in
+  // `pending`), found again only once passed, so text without CRs is scanned for them once.
   const drain = () => {
-    // A lone "\r" at the very end may be the first half of "\r\n": wait for the next chunk.
+    let start = 0;
+    let nextCr = pending.indexOf("\r");
     for (;;) {
-      const match = /\r\n|\r|\n/.exec(pending);
-      if (!match) return;
-      if (match[0] === "\r" && match.index === pending.length - 1) return;
-      line(pending.slice(0, match.index));
-      pending = pending.slice(match.index + match[0].length);
+      if (nextCr !== -1 && nextCr < start) nextCr = pending.indexOf("\r", start);
+      let lf = pending.indexOf("\n", start);
+      if (nextCr !== -1 && (lf === -1 || nextCr < lf)) {
+        // A lone "\r" at the very end may be the first half of "\r\n": wait for the next chunk.
+        if (nextCr === pending.length - 1) break;
+        line(pending.slice(start, nextCr));
+        start = pending.charCodeAt(nextCr + 1) === 0x0a ? nextCr + 2 : nextCr + 1;
+        continue;
+      }
+      if (lf === -1) break;
+      line(pending.slice(start, lf));
+      start = lf + 1;
     }
+    if (start > 0) pending = pending.slice(start);
   };
 
   return {
