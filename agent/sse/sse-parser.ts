@@ -47,14 +47,16 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
   };
 
   // Lines are read by position and `pending` cut once per chunk (a slice per line made the parser
-  // copy and re-scan). `nextCr` is the next "\r" at or after the read position (-1: none in
-  // `pending`), found again only once passed, so text without CRs is scanned for them once.
+  // copy and re-scan). `nextCr` and `lf` are the next "\r" and "\n" at or after the read position
+  // (-1: none left in `pending`), each found again only once passed, so text with only one kind of
+  // line end is scanned for the other once.
   const drain = () => {
     let start = 0;
     let nextCr = pending.indexOf("\r");
+    let lf = pending.indexOf("\n");
     for (;;) {
       if (nextCr !== -1 && nextCr < start) nextCr = pending.indexOf("\r", start);
-      let lf = pending.indexOf("\n", start);
+      if (lf !== -1 && lf < start) lf = pending.indexOf("\n", start);
       if (nextCr !== -1 && (lf === -1 || nextCr < lf)) {
         // A lone "\r" at the very end may be the first half of "\r\n": wait for the next chunk.
         if (nextCr === pending.length - 1) break;
