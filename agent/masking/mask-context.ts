@@ -55,6 +55,22 @@ export interface MaskContext {
   readonly masksRequests: boolean;
 }
 
+// Short request texts each detector set found nothing in (keys, roles, model names, header values:
+// the same on most requests), kept while the set lives (one snapshot). A text is clean for a request
+// when it is clean for every request rule's set. Apart from the reply side's (value-masker.ts), which
+// reads escapes and placeholders too.
+const CLEAN_LENGTH = 80;
+const CLEAN_SIZE = 4096;
+const cleanRequestTexts = new WeakMap<object, Set<string>>();
+
+function cleanSets(rules: readonly MaskRule[]): Set<string>[] {
+  return rules.map(({ detectors }) => {
+    let clean = cleanRequestTexts.get(detectors);
+    if (!clean) cleanRequestTexts.set(detectors, (clean = new Set()));
+    return clean;
+  });
+}
+
 /** A fresh context for one exchange. */
 export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const table = createPseudonymTable();
@@ -62,6 +78,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const requestRules = rules.filter(forRequest);
   const responseRules = rules.filter(forResponse);
   const requestScanner = createMatchScanner(requestRules);
+  let requestClean: Set<string>[] | undefined;
   const requestReplacer = createReplacer(table, counter, "request");
   // Replies are also read with JSON escapes decoded (a model may write `\u0040` for `@`).
   const replyScanner = escapeAware(createMatchScanner(responseRules, table));
@@ -75,7 +92,13 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         const { matches } = requestScanner.scan(text);
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
-      find: (text) => requestScanner.scan(text).matches,
+      find(text) {
+        const short = text.length <= CLEAN_LENGTH;
+        if (short && requestRules.length > 0 && (requestClean ??= cleanSets(requestRules)).every((clean) => clean.has(text))) return [];
+        const { matches } = requestScanner.scan(text);
+        if (short && matches.length === 0) for (const clean of (requestClean ??= cleanSets(requestRules))) if (clean.size < CLEAN_SIZE) clean.add(text);
+        return matches;
+      },
       mayFind: (text) => requestRules.some((rule) => rule.detectors.mayFind(text)),
       replace: (match, location) => requestReplacer.replace(match, location).record,
     },

@@ -1,0 +1,28 @@
+// The request side's clean-text cache (mask-context.ts): short texts a detector set found nothing in
+// are not scanned again; whatever the texts and their order, find() answers as a fresh scan does.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compileDetectors } from "../../core/detectors/compile-detectors.js";
+import { createMaskContext } from "./mask-context.js";
+import { createMatchScanner } from "./match-scanner.js";
+import { rule } from "./test-rules.js";
+
+const four = compileDetectors({ builtins: ["email", "phone", "payment-card", "secrets"], patterns: [], words: [] });
+const cards = compileDetectors({ builtins: ["payment-card"], patterns: [], words: [] });
+const text = fc.array(fc.constantFrom("gpt-4o-mini", "OpenAI/JS 4.104.0", "v24.21.0", "jane@example.com", "4539 1488 0343 6467", "+44 20 7946 0958", "sk-", "AKIAABCDEFGHIJKLMNOP", "user", " ", "x".repeat(70), "ä"), { maxLength: 4 }).map((parts) => parts.join(""));
+
+describe("request-side find", () => {
+  it("answers as a fresh scan, texts repeated across exchanges and rule sets", () => {
+    const ruleSets = [[rule({ detectors: four })], [rule({ detectors: cards })], [rule({ detectors: four }), rule({ policy: "cards", detectors: cards })]];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 2 }), text), { maxLength: 30 }), (calls) => {
+        for (const [set, value] of calls) {
+          const rules = ruleSets[set]!;
+          const fresh = createMatchScanner(rules).scan(value).matches;
+          expect(createMaskContext(rules).prompt.find(value)).toEqual(fresh);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
