@@ -20,4 +20,15 @@ describe("exchangeBatchBytes", () => {
     const decoded = fromBinary(ConnectRequestSchema, framed);
     expect(decoded.message.case === "exchanges" && decoded.message.value.exchanges.map((e) => e.id)).toEqual(["a", "b", "c"]);
   });
+
+  it("frames a batch past 2 MiB (four-byte lengths) and an empty one as toBinary does", () => {
+    for (const exchanges of [Array.from({ length: 300 }, (_, i) => create(ExchangeSchema, { id: `e${i}`, responseBody: "y".repeat(10_000) })), []]) {
+      const buffer = createExchangeBuffer(1000);
+      for (const exchange of exchanges) buffer.reserve()?.commit(exchange);
+      const framed = exchangeBatchBytes(buffer.takeUnsent(1000));
+      const expected = toBinary(ConnectRequestSchema, create(ConnectRequestSchema, { message: { case: "exchanges", value: { exchanges } } }));
+      expect(Buffer.compare(framed, Buffer.from(expected))).toBe(0);
+    }
+  });
 });
+
