@@ -19,7 +19,7 @@
 // finish, no identifier, no loose piece, and ended every open one); they are checked all the same,
 // as cheap guards against a later change to that. Anything else takes the full path, which learns
 // its shape anew. event-shape.test.ts holds both paths to the same output.
-import { parseJsonBodyExact } from "./json-body.js";
+import { parseJsonBodyExact, riskyNumber } from "./json-body.js";
 import type { DeltaOutput, DeltaSlot } from "./sse-handler.js";
 import type { RawEvent } from "./sse-splitter.js";
 import type { ParsedData } from "../sse/parsed-events.js";
@@ -59,9 +59,21 @@ interface Shape {
 const SENTINEL = "\u0000palisade-slot\u0000";
 const ENCODED = JSON.stringify(SENTINEL);
 
+/** A string literal without escapes (nor anything JSON refuses in one: a control character): its text is what stands between the quotes. */
+function simpleLiteral(literal: string): boolean {
+  const last = literal.length - 1;
+  if (last < 1 || literal.charCodeAt(0) !== 34 || literal.charCodeAt(last) !== 34) return false;
+  for (let at = 1; at < last; at++) {
+    const code = literal.charCodeAt(at);
+    if (code === 34 || code === 92 || code < 32) return false;
+  }
+  return true;
+}
+
 /** The string `literal` spells when it is one JSON string (blanks around allowed), else undefined. */
 function stringLiteral(literal: string): string | undefined {
   // Not parsed plainly (a long run of digits, an exponent): the full path reads numbers as source text.
+  if (simpleLiteral(literal) && !riskyNumber.test(literal)) return literal.slice(1, -1);
   const { value, plain } = parseJsonBodyExact(literal);
   return plain && typeof value === "string" ? value : undefined;
 }

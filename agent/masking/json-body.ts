@@ -9,7 +9,7 @@ const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 const parseWith = JSON.parse as (text: string, reviver?: Reviver) => unknown;
 
 // A run of 16 or more digits may be a number a double cannot hold exactly; exponents may overflow.
-const riskyNumber = /\d{16}|[eE][+-]?\d{3}/;
+export const riskyNumber = /\d{16}|[eE][+-]?\d{3}/;
 
 /** The parsed body, or undefined when `text` is not JSON. */
 export function parseJsonBody(text: string): unknown {

@@ -32,7 +32,11 @@ const eventEnd = new RegExp(lineEnd + lineEnd, "g");
 const finalLineEnd = "(?:\\r\\n|\\r(?!\\n)|\\n)";
 const finalEventEnd = new RegExp(finalLineEnd + finalLineEnd, "g"); // at the end nothing more can come
 
+// Most events are one data line and the blank line: `data: X\n\n`, X without a line end.
+const plainEvent = /^data: [^\r\n]*\n\n$/;
+
 function parseEvent(raw: string): RawEvent {
+  if (plainEvent.test(raw)) return { raw, name: "", data: raw.slice(6, -2), otherLines: [] };
   const data: string[] = [];
   const otherLines: string[] = [];
   let name = "";

@@ -94,6 +94,7 @@ const cutMarkup = /<(?:!(?:-(?:-(?:[^>]|-(?!->)){0,80})?)?|\/?(?:[A-Za-z][A-Za-z
 /** The start of a tag or comment still open at the end of `text` (it may yet close, and read as nothing in the rendered view), or `text.length` when none. */
 export function pendingMarkup(text: string): number {
   const from = Math.max(0, text.length - 96);
+  if (text.indexOf("<", from) === -1) return text.length; // every cut tag or comment opens with one (a stream's tail mostly has none)
   const open = cutMarkup.exec(text.slice(from));
   return open ? from + open.index : text.length;
 }
