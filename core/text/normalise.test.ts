@@ -174,6 +174,18 @@ describe("wordView and foldWords", () => {
     );
   });
 
+  it("text mostly ASCII with a few other characters (ASCII runs through the table) folds as the word view reads it", () => {
+    const pieces = fc.constantFrom("Please review the report, ", "m", "i1 0", "%41", "&amp;", "é", "😀", "\ud800", "\udc00x", "Çë-j)åzË>", "ｍ", "n i g h t", "\u200b", " - ", "word".repeat(600));
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join("")), (text) => {
+        const words = wordView(text).text.trim();
+        expect(foldWords(text)).toBe(words);
+        expect(foldWords(text, false).replaceAll(" ", "")).toBe(words.replaceAll(" ", ""));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("without joining spelled-out words, the ASCII fast path equals the general path too", () => {
     const ascii = fc.array(fc.constantFrom("a", "b", "1", "0", "i", "m", " ", ".", "-", "word", "XY", "  ", "n i g h t"), { maxLength: 20 }).map((parts) => parts.join(""));
     fc.assert(

@@ -310,12 +310,22 @@ const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{
 function foldWordsText(text: string, joinSpelled: boolean): string {
   const detected = detectorText(text);
   if (ascii.test(detected)) return asciiFold(detected, joinSpelled);
-  const pieces: string[] = [];
-  for (const char of detected) {
-    const code = char.charCodeAt(0);
-    pieces.push(code < 128 ? (asciiWord[code] ?? " ") : wordChar(char));
+  // Each character as the word view reads it (one code point at a time), runs of ASCII through the table.
+  let words = "";
+  let run = 0; // start of the ASCII run not yet written
+  for (let index = 0; index < detected.length; ) {
+    if (detected.charCodeAt(index) < 128) {
+      index++;
+      continue;
+    }
+    if (run < index) words += asciiWords(detected, run, index);
+    const char = String.fromCodePoint(detected.codePointAt(index)!);
+    words += wordChar(char);
+    index += char.length;
+    run = index;
   }
-  const folded = pieces.join("").replace(spacesRun, " ").trim();
+  if (run < detected.length) words += asciiWords(detected, run, detected.length);
+  const folded = words.replace(spacesRun, " ").trim();
   return joinSpelled ? folded.replace(spelledRunAny, (run) => run.replaceAll(" ", "")) : folded;
 }
 
@@ -342,6 +352,21 @@ const foldCodes = Uint8Array.from({ length: 128 }, (_, code) => {
   return word === undefined ? 0 : word === "rn" ? 1 : word.charCodeAt(0);
 });
 let foldBuffer = Buffer.allocUnsafe(4096);
+
+// text[from, to) (ASCII) as the word view writes each character: separators as spaces (not squeezed).
+function asciiWords(text: string, from: number, to: number): string {
+  if (foldBuffer.length < (to - from) * 2) foldBuffer = Buffer.allocUnsafe((to - from) * 2);
+  const out = foldBuffer;
+  let at = 0;
+  for (let index = from; index < to; index++) {
+    const code = foldCodes[text.charCodeAt(index)]!;
+    if (code === 1) {
+      out[at++] = 114;
+      out[at++] = 110;
+    } else out[at++] = code === 0 ? 32 : code;
+  }
+  return out.toString("latin1", 0, at);
+}
 
 // One pass over the text into a reused buffer (a prompt's few KB folded without a string per step);
 // undefined when three one-character words follow each other and `joinSpelled` (spelled out: asciiFoldSpelled joins them).
