@@ -100,6 +100,25 @@ describe("mayFind", () => {
     }), { numRuns: 3000 });
   });
 
+  it("reads a secret's required text as the views read it: across markup, controls and escapes of nothing", () => {
+    for (const text of [
+      "AK**IA**QWERTYUIOPASDFGH", "AK`IA`QWERTYUIOPASDFGH", "AK<b></b>IAQWERTYUIOPASDFGH", "AK<!-- x -->IAQWERTYUIOPASDFGH", "AK\u0001IAQWERTYUIOPASDFGH",
+      "AKI\u007fAQWERTYUIOPASDFGH", "AK\\u{e}IAQWERTYUIOPASDFGH", "AK\\uFEFFIAQWERTYUIOPASDFGH", "x\\u{ba}xb-abcdefghijklmnop", "xo**x**b-abcdefghijklmnop",
+    ]) {
+      expect(builtins.find(text).length, text).toBeGreaterThan(0);
+      expect(builtins.mayFind(text), text).toBe(true);
+    }
+    const withoutIp = compileDetectors({ builtins: BUILTIN_DETECTORS.filter((name) => name !== "ip-address"), patterns: [], words: [] });
+    const piece = fc.oneof(
+      fc.constantFrom("AK", "IA", "AKIA", "QWERTYUIOPASDFGH", "xo", "x", "b-", "abcdefghijkl", "sk", "-", "eyJ", "aws_secret", "_access_key", " = ", "wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"),
+      fc.constantFrom("**", "*", "`", "<b>", "</b>", "<!-- -->", "<", "\u0001", "\u007f", "\u001b", "\\u{e}", "\\uFEFF", "\\u{ba}", "\\xbc", "\\"),
+    );
+    fc.assert(fc.property(fc.array(piece, { maxLength: 8 }).map((parts) => parts.join("")), (text) => {
+      if (!builtins.mayFind(text)) expect(builtins.find(text)).toEqual([]);
+      if (!withoutIp.mayFind(text)) expect(withoutIp.find(text)).toEqual([]);
+    }), { numRuns: 3000 });
+  });
+
   it("is false for plain prose", () => {
     expect(builtins.mayFind("the quick brown fox, asked, said no")).toBe(false);
     expect(compileDetectors({ builtins: ["email"], patterns: [], words: [] }).mayFind("sk- AKIA xox")).toBe(false);

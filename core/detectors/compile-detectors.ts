@@ -12,7 +12,7 @@ import { mayHoldSecret, secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 import { memoisedRendered, memoisedView, normalisedDetector } from "./normalised-detector.js";
-import { detectorView } from "../text/normalise.js";
+import { detectorView, renderedView } from "../text/normalise.js";
 
 export type { Detector, Finding } from "./detector.js";
 export { LOOKBEHIND } from "./detector.js";
@@ -46,8 +46,9 @@ export interface CompiledDetectors {
   readonly lookbehind: number;
   /**
    * False when nothing in `text` can be found: built-in detectors only, and no digit, `@`, `%`,
-   * `&`, `:` or non-ASCII character in it (every built-in value has one of those, in any
-   * form the normalised view reads: `&commat;` is an `@`, tag characters spell ASCII). A cheap test
+   * `&`, `\`, `:` or non-ASCII character in it (every built-in value has one of those, in any
+   * form the normalised view reads: `&commat;` is an `@`, tag characters spell ASCII), nor a secret's
+   * required text in any view the detectors read. A cheap test
    * before scanning many short texts (keys, labels, prose). False for `text` is false for `text`
    * with spaces inserted anywhere too (a joined reading's variants).
    */
@@ -55,14 +56,31 @@ export interface CompiledDetectors {
 }
 
 // What every built-in finding but a secret contains, in the text as written: digits (phones,
-// cards, IBANs, SSNs, IPv4), "@" (e-mail), "%" and "&" (escapes, character references), ":"
-// (IPv6), or non-ASCII (look-alike forms, smuggled text). Secrets can be letters only
-// ("AKIA" + 16 capitals, an AWS secret key after its name, "xoxb-…"): they are told by the text
-// every secret shape requires (mayHoldSecret). The letters of those texts written as escapes or
-// references hold a digit, "%" or "&"; look-alikes are non-ASCII.
-const mayHoldValue = /[0-9@%&:\u0080-\uffff]/;
+// cards, IBANs, SSNs, IPv4), "@" (e-mail), "%", "&" and "\" (escapes, character references), ":"
+// (IPv6), or non-ASCII (look-alike forms, smuggled text). A backslash escape may hold no digit and
+// still decode to one or to nothing (`\xbc` is ¼, read "1⁄4"; `\u{e}` and `\uFEFF` are dropped).
+// Secrets can be letters only ("AKIA" + 16 capitals, an AWS secret key after its name, "xoxb-…"):
+// they are told by the text every secret shape requires (mayHoldSecret), read as the detectors'
+// views read it (hiddenSecret). The letters of those texts written as escapes or references hold a
+// "\", "%" or "&"; look-alikes are non-ASCII.
+const mayHoldValue = /[0-9@%&\\:\u0080-\uffff]/;
 // The same without ":", for sets without the IP address detector (prose's colons then cost no scan).
-const mayHoldNonIpValue = /[0-9@%&\u0080-\uffff]/;
+const mayHoldNonIpValue = /[0-9@%&\\\u0080-\uffff]/;
+// What the detector views read as nothing in ASCII text without escapes: control characters (all
+// but tab and line breaks) and, in the rendered view, markdown's `*` and `` ` `` and HTML markup
+// (`<`: the rendered view itself is read). None is part of a secret's required text, so a required
+// text that a view spells across them is still spelled once they are taken out.
+// (Written as what is not hidden: the text is ASCII here, the quick test's other signs ruled out the rest.)
+const hidden = /[^\t\n\r\x20-\x29\x2b-\x3b\x3d-\x5f\x61-\x7e]/;
+const hiddenAll = /[^\t\n\r\x20-\x29\x2b-\x5f\x61-\x7e]/g;
+
+/** Whether some view the detectors read of `text` (ASCII without escapes) may spell a secret's required text around what it hides. */
+function hiddenSecret(text: string): boolean {
+  if (!hidden.test(text)) return false;
+  if (mayHoldSecret(text.replace(hiddenAll, ""))) return true;
+  const markup = text.includes("<") ? renderedView(text) : undefined;
+  return markup !== undefined && mayHoldSecret(markup.text);
+}
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {
   email: () => emailDetector(),
@@ -84,7 +102,7 @@ export function maxHoldBack(detectors: readonly Detector[]): number {
 
 /** The set's quick test: a character some finding of its built-ins needs, or (with secrets) a secret's required text. */
 function quickTest(value: RegExp, secrets: boolean): (text: string) => boolean {
-  return secrets ? (text) => value.test(text) || mayHoldSecret(text) : (text) => value.test(text);
+  return secrets ? (text) => value.test(text) || mayHoldSecret(text) || hiddenSecret(text) : (text) => value.test(text);
 }
 
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */

@@ -96,6 +96,18 @@ add("look-alike ssn", "full-width digits", "openai", chat("ssn ２１９-４５-
 // Secrets of letters only (no digit, "@", "%", "&" or ":"): a quick test once skipped such texts.
 add("letters-only secret", "an AWS key id of letters only", "openai", chat("the id is AKIAQWERTYUIOPASDFGH here"), ["AKIAQWERTYUIOPASDFGH"]);
 add("letters-only secret", "an AWS secret of letters only after its name", "openai", chat("aws_secret_access_key = wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"), ["wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"]);
+// Secrets of letters only broken up by what the detectors' views read as nothing (markup, controls,
+// escapes of dropped characters): the quick test once read the required text ("AKIA", "xox") only
+// as written, so the scanner skipped the detectors.
+for (const [name, form] of [
+  ["markdown emphasis inside", "AK**IA**QWERTYUIOPASDFGH"],
+  ["backticks inside", "AK`IA`QWERTYUIOPASDFGH"],
+  ["an HTML tag inside", "AK<b></b>IAQWERTYUIOPASDFGH"],
+  ["a control character inside", "AK\u0001IAQWERTYUIOPASDFGH"],
+  ["a DEL inside", "AKI\u007fAQWERTYUIOPASDFGH"],
+  ["a JSON escape of a BOM inside", "AK\\uFEFFIAQWERTYUIOPASDFGH"],
+]) add("letters-only secret", `${name} an AWS key id of letters only`, "openai", chat(`the id is ${form} here`), ["AKIAQWERTYUIOPASDFGH"]);
+add("letters-only secret", "markdown emphasis inside a Slack token of letters only", "openai", chat("token xo**x**b-abcdefghijklmnop here"), ["xoxb-abcdefghijklmnop"]);
 add("look-alike key", "zero-width inside an API key", "openai", chat(`key ${API_KEY.slice(0, 12)}\u200b${API_KEY.slice(12)}`), [API_KEY]);
 
 // 2. Keywords in disguise: denied.

@@ -90,6 +90,18 @@ const LETTERS_ONLY_AWS_ID = "AKIAQWERTYUIOPASDFGH";
 add("chat", false, "context", "an AWS secret of letters only, after its name", chat.whole({ content: `aws_secret_access_key = ${LETTERS_ONLY_AWS_SECRET}` }), [LETTERS_ONLY_AWS_SECRET]);
 add("chat", false, "secrets", "an AWS key id of letters only", chat.whole({ content: `the id is ${LETTERS_ONLY_AWS_ID} here` }), [LETTERS_ONLY_AWS_ID]);
 add("chat", true, "secrets", "an AWS key id of letters only, in two deltas", chat.stream([{ content: "the id is AKIAQWERTY" }, { content: "UIOPASDFGH here" }]), [LETTERS_ONLY_AWS_ID]);
+// The same broken up by what the detectors' views read as nothing (markup, controls, escapes of dropped characters).
+for (const [name, form] of [
+  ["markdown emphasis inside", "AK**IA**QWERTYUIOPASDFGH"],
+  ["backticks inside", "AK`IA`QWERTYUIOPASDFGH"],
+  ["an HTML tag inside", "AK<b></b>IAQWERTYUIOPASDFGH"],
+  ["a control character inside", "AK\u0001IAQWERTYUIOPASDFGH"],
+  ["a JSON escape of a BOM inside", "AK\\uFEFFIAQWERTYUIOPASDFGH"],
+]) {
+  add("chat", false, "secrets", `${name} an AWS key id of letters only`, chat.whole({ content: `the id is ${form} here` }), [LETTERS_ONLY_AWS_ID]);
+  add("chat", true, "secrets", `${name} an AWS key id of letters only, in two deltas`, chat.stream([{ content: `the id is ${form.slice(0, 9)}` }, { content: `${form.slice(9)} here` }]), [LETTERS_ONLY_AWS_ID]);
+}
+add("chat", false, "secrets", "markdown emphasis inside a Slack token of letters only", chat.whole({ content: "token xo**x**b-abcdefghijklmnop here" }), ["xoxb-abcdefghijklmnop"]);
 add("chat", false, "phones", "a national US number", chat.whole({ content: `call ${US_PHONE}` }), [US_PHONE]);
 const base64Of = (text: string | Buffer) => Buffer.from(text).toString("base64");
 add("chat", false, "base64", "a CSV file as base64 in an unknown field", chat.whole({ content: "see file" }, { x_file: { name: "out.csv", data: base64Of(`name, email, card\nZoe, ${EMAIL}, ${CARD}\n`) } }), [EMAIL, CARD]);
