@@ -22,7 +22,7 @@
 // `4111111111111111e0`). Letters, a comma or a minus sign around a card do not hide it (CSV
 // `…,4539148803436467`, `-4111…`, `card4111…`); a run right after a decimal point is a fraction
 // (`3.4111111111111111`), and digits right after an IBAN's "CC99 " are that IBAN's, not a card.
-import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, mostDigitsWithoutLetters, trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 
 /** True when `digits` (only 0–9) passes the Luhn (mod 10) check. */
@@ -150,7 +150,8 @@ function integerDigits(whole: string, fraction: string, exponent: number): strin
 /** All cards in `text`, sorted, non-overlapping (longest wins). */
 function find(text: string): Finding[] {
   const found: Finding[] = [];
-  chainPattern.lastIndex = 0;
+  // Every card in a chain has 13 digits or more, and a chain (digits and what is no ASCII letter or digit) holds no letter.
+  chainPattern.lastIndex = mostDigitsWithoutLetters(text) < 13 ? text.length : 0;
   for (let chain = chainPattern.exec(text); chain !== null; chain = chainPattern.exec(text)) {
     if (chain[0].length < 13) continue;
     const groups: Group[] = [];

@@ -22,7 +22,7 @@
 // are reported unverified (kind "unverified"), failing closed: masked rather than let through.
 import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { mergeFindings } from "./merge-findings.js";
-import { alphabet, rememberLast, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
+import { alphabet, mostDigitsWithoutLetters, rememberLast, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
 
 // A candidate: maximal digit groups joined by phone punctuation, at most two single-digit groups at
 // its start ("+1", "+33 1", "+44 (0)"), then groups of two or more digits, six digits or more in
@@ -196,6 +196,8 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
     name: "phone",
     maxLength,
     find: rememberLast((text) => {
+      // No stretch without letters holds six digits: no candidate can (each is digits and punctuation).
+      if (mostDigitsWithoutLetters(text) < minDigits) return [];
       if (memo.has(text)) return [];
       const findings: Finding[] = [];
       let asked = false;

@@ -61,6 +61,11 @@ const escapeLiteral = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\/-]
 // hold a required text whose spaceless form the text itself holds.
 const anyRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires.replaceAll(" ", "")) : shape.requires!.source)).join("|"), "i");
 
+// Every shape's own test in one expression, as written (find's quick test: no shape can match a text
+// it says no to). Case-insensitive, so a superset of each — which holds only for expressions with no flag but `i`.
+for (const shape of shapes) if (shape.requires instanceof RegExp && /[^i]/.test(shape.requires.flags)) throw new Error(`secrets: ${shape.kind}'s required text needs a flag the quick test lacks`);
+const anyShapeRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : (shape.requires?.source ?? ""))).join("|"), "i"); // a shape requiring nothing: matches every text
+
 /**
  * Whether `text` holds what some secret shape requires ("sk-", "AKIA", "xox", "-----BEGIN "…). A
  * secret need not hold a digit, "@", "%", "&" or ":" (an AWS secret key or id, a Slack token
@@ -97,6 +102,7 @@ export function secretsDetector(): Detector {
     maxLength: maxKeyBlock,
     find: rememberLast((text) => {
       const findings: Finding[] = [];
+      if (!anyShapeRequired.test(text)) return findings;
       for (const shape of shapes) {
         if (!contains(text, shape.requires)) continue;
         shape.pattern.lastIndex = 0;
