@@ -139,7 +139,9 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boo
   const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
   const reading = joinedReading(slots);
   // A pair is joined only when something may be found within reach of its boundary; a slot is in
-  // up to two pairs, each end asked once (most are short: the end is the whole text).
+  // up to two pairs, each end asked once (most are short: the end is the whole text). Ends that say
+  // no are asked again joined: a secret's required text may run across them ("AK" + "IA…", "xo" +
+  // "xb-…"), though the signs a value needs (a digit, an "@"…) are in the join only if in an end.
   const ends = new Map<number, boolean>();
   const mayFindAt = (slot: number, head: boolean) => {
     const key = head ? slot : -1 - slot;
@@ -151,7 +153,8 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boo
     }
     return may;
   };
-  const mayCross = ([left, right]: [number, number]) => mayFindAt(left, false) || mayFindAt(right, true);
+  const mayCross = ([left, right]: [number, number]) =>
+    mayFindAt(left, false) || mayFindAt(right, true) || masker.mayFind(slots[left]!.text.slice(-REACH) + slots[right]!.text.slice(0, REACH));
   const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
   for (const group of groups) {
     const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);

@@ -55,6 +55,10 @@ add("split over keys and labels", "keyword over type labels", "openai", chat("hi
 add("split over keys and labels", "keyword over status and an _id", "openai", chat("hi", { m: { status: "project nighting", x_id: "ale" } }), [], "denied");
 add("split over keys and labels", "keyword over an id label and content", "openai", json({ model: "m", messages: [{ role: "user", id: "project nightin", content: "gale" }] }), [], "denied");
 add("split over keys and labels", "keyword over a tool name and its arguments", "openai", json({ model: "m", messages: [{ role: "assistant", tool_calls: [{ id: "c1", type: "function", function: { name: "project_nighti", arguments: '{"x":"ngale"}' } }] }] }), [], "denied");
+// A secret of letters only over a key and its value: neither end alone holds its required text ("AKIA", "xox").
+add("split over keys and labels", "letters-only AWS key id over a key and its value", "openai", chat("hi", { metadata: { AK: "IAQWERTYUIOPASDFGH" } }), ["AKIAQWERTYUIOPASDFGH"]);
+add("split over keys and labels", "letters-only Slack token over a key and its value", "openai", chat("hi", { metadata: { xo: "xb-abcdefghijklmnop" } }), ["xoxb-abcdefghijklmnop"]);
+add("split over keys and labels", "letters-only AWS key id over an id label and content", "openai", json({ model: "m", messages: [{ role: "user", id: "the AKI", content: "AQWERTYUIOPASDFGH" }] }), ["AKIAQWERTYUIOPASDFGH"]);
 add("split over keys and labels", "two e-mail keys in one object (distinct markers)", "openai", chat("hi", { metadata: { "ann@example.com": "owner", "bob@example.com": "reviewer" } }), ["ann@example.com", "bob@example.com"]);
 add("split over keys and labels", "two e-mail properties of a tool schema", "openai", json({ model: "m", messages: [], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { "ann@example.com": { type: "string" }, "bob@example.com": { type: "string" } } } } }] }), ["ann@example.com", "bob@example.com"]);
 
