@@ -37,6 +37,20 @@ for (const [name, texts] of Object.entries(cardSplits)) {
   add("split value with neighbours", `card ${name} (parts)`, "openai", chat(parts(...texts)), [CARD]);
   add("split value with neighbours", `card ${name} (messages)`, "openai", messages(...texts), [CARD]);
 }
+// Secrets of letters only: no digit or "@" in any part, the required text ("AKIA", "xox") only across parts.
+const AWS_ID = "AKIAQWERTYUIOPASDFGH";
+const letterSplits: Record<string, string[]> = {
+  "AWS key id, the prefix split": ["the id is AK", "IAQWERTYUIOPASDFGH here"],
+  "AWS key id, the prefix split with markdown": ["the id is AK*", "*IAQWERTYUIOPASDFGH here"],
+  "AWS key id, one character per part": ["the id is ", ...AWS_ID, " here"],
+  "AWS key id, one character per part, alone": [...AWS_ID],
+  "Slack token, the prefix split": ["token xo", "xb-abcdefghijklmnop"],
+};
+for (const [name, texts] of Object.entries(letterSplits)) {
+  const secret = name.startsWith("Slack") ? "xoxb-abcdefghijklmnop" : AWS_ID;
+  add("split value with neighbours", `${name} (parts)`, "openai", chat(parts(...texts)), [secret]);
+  add("split value with neighbours", `${name} (messages)`, "openai", messages(...texts), [secret]);
+}
 add("split value with neighbours", "phone at its separators", "openai", chat(parts("call 415", "555", "0133 tonight")), [PHONE]);
 add("split value with neighbours", "phone, national form", "openai", messages("(415)", "555-0133"), [PHONE]);
 add("split value with neighbours", "email with words around", "openai", chat(parts("mail", "jane.doe@", "example.com", "now")), [EMAIL]);
