@@ -18,19 +18,29 @@ const sources = [
   "time.getHours() >= 0 && identity.claims.tier == 'gold'",
   'request.prompt.contains("secret")',
   "identity.groups.exists(g, g.startsWith('eng')) && size(identity.groups) > 1",
+  // Red team: order and repeats of groups, variables shadowed by a comprehension's, presence tests,
+  // names an object's prototype holds, one header read two ways, macros over what is read.
+  'identity.groups[0] == "eng" || identity.groups == ["team-1", "team-1"]',
+  'identity.groups.filter(g, g == "eng").size() == 2',
+  'identity.groups.exists(request, request.model == "x") || identity.groups.exists(identity, identity == "staff")',
+  '[identity.email].exists(request, request.startsWith("a")) && has(identity.email)',
+  'has(request.headers.constructor) || "__proto__" in request.headers || request.headers["toString"] == "x"',
+  'request.headers["x-team"] == request.headers.x_team || has(request.headers.x_team) && request.headers.x_team.size() > 3',
+  'connection.name.matches("^o") && request.model.lowerAscii().contains("gpt") && request.path.split("/").size() > 2',
+  'identity.groups.all(g, g != identity.subject) && identity.groups.map(g, g + request.method).exists(x, x == "engPOST")',
 ];
 
 const requestContext = fc.record({
   subject: fc.constantFrom("alice", "bob"),
   email: fc.constantFrom("a@example.test", "b@blocked.example"),
-  groups: fc.array(fc.constantFrom("eng", "team-1", "staff", "eng-2"), { maxLength: 3 }),
+  groups: fc.array(fc.constantFrom("eng", "team-1", "staff", "eng-2", "alice"), { maxLength: 3 }),
   issuer: fc.constantFrom("urn:a", "urn:b"),
   tier: fc.constantFrom("gold", "free"),
   model: fc.constantFrom("gpt-4o", "gpt-3.5", "claude"),
   method: fc.constantFrom("POST", "GET"),
   path: fc.constantFrom("/v1/chat/completions", "/models"),
   stream: fc.boolean(),
-  headers: fc.dictionary(fc.constantFrom("x-team", "X-Team", "x_team", "authorization", "user-agent", "__proto__"), fc.oneof(fc.constantFrom("team-3", "blue", "Bearer t", ""), fc.array(fc.constantFrom("team-3", "blue"), { minLength: 1, maxLength: 2 }))),
+  headers: fc.dictionary(fc.constantFrom("x-team", "X-Team", "x_team", "authorization", "user-agent", "__proto__", "constructor", "toString"), fc.oneof(fc.constantFrom("team-3", "blue", "Bearer t", ""), fc.array(fc.constantFrom("team-3", "blue"), { minLength: 1, maxLength: 2 }))),
   provider: fc.constantFrom("openai", "anthropic"),
   prompt: fc.constantFrom("hello", "a secret"),
 }).map((r): RequestContext => ({
