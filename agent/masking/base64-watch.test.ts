@@ -1,5 +1,6 @@
 // Base64 read joined as a field's text grows: text holding a value is refused, binary is a binary
 // part however it is cut, prose and hex are neither, and a text stream holds a text-decoding run back.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createBase64Watch } from "./base64-watch.js";
 import { createMaskContext } from "./mask-context.js";
@@ -62,4 +63,48 @@ describe("base64 watch, runs that are no payload", () => {
 it("names a payload that varies after a long run of one letter", () => {
   const varied = Buffer.from(Array.from({ length: 600 }, (_, at) => (at * 97 + 13) % 256));
   expect(feed(pieces(`${"A".repeat(400)}${b64(varied)}`, 50))).toThrow(/binary part/);
+});
+
+describe("base64 watch, runs told not text early", () => {
+  // A run whose first byte cannot open text waits undecoded until it ends or is long enough to be
+  // read as binary: the same refusals, binary parts and held runs as decoding every group as it comes.
+  it("answers as the eager watch does, whatever the runs and cuts", () => {
+    const outcome = (pieces: string[], allowBinary: boolean, eager: boolean) => {
+      const context = createMaskContext([rule({ direction: "response", allowBinary })]);
+      const watch = createBase64Watch(context.reply, "test", eager);
+      const runs: number[] = [];
+      try {
+        for (const piece of pieces) {
+          watch.push(piece);
+          runs.push(watch.textRun);
+        }
+        watch.end();
+        return { runs, findings: context.counter.list() };
+      } catch (error) {
+        return { error: String(error), runs, findings: context.counter.list() };
+      }
+    };
+    const url = (text: string, urlSafe: boolean) => (urlSafe ? text.replaceAll("+", "-").replaceAll("/", "_") : text);
+    const fragment = fc.oneof(
+      fc.constantFrom("renewals ", "internationalization ", "Noted: ", EMAIL, " ", "\n", "0123456789abcdef".repeat(20), "a".repeat(300)),
+      fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/-_ =".split("")), maxLength: 40 }),
+      fc.tuple(fc.constantFrom(`write to ${EMAIL} now`, "clean text only", "ünïcödé é"), fc.boolean()).map(([text, urlSafe]) => url(b64(text), urlSafe)),
+      fc.uint8Array({ minLength: 1, maxLength: 400 }).map((bytes) => b64(Buffer.from(bytes))),
+      fc.tuple(fc.integer({ min: 0, max: 200 }), fc.constantFrom(` ${EMAIL} `, " plain words "), fc.integer({ min: 0, max: 400 }), fc.constantFrom(0xa5, 0x01, 0xff, 0x41), fc.boolean())
+        .map(([before, value, after, fill, urlSafe]) => url(b64(Buffer.concat([Buffer.alloc(before, fill), Buffer.from(value), Buffer.alloc(after, fill ^ 0x5a)])), urlSafe)),
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 5 }), fc.boolean(), (fragments, sizes, allowBinary) => {
+        const text = fragments.join("");
+        const cut: string[] = [];
+        for (let at = 0, index = 0; at < text.length; index++) {
+          const size = sizes[index % sizes.length]!;
+          cut.push(text.slice(at, at + size));
+          at += size;
+        }
+        expect(outcome(cut, allowBinary, false)).toEqual(outcome(cut, allowBinary, true));
+      }),
+      { numRuns: 4000 },
+    );
+  });
 });

@@ -59,9 +59,25 @@ function utf8Text(bytes: Buffer): { text: string; carry: Buffer | undefined } | 
   return { text, carry: end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined };
 }
 
-/** A watch over one field at `location`. */
-export function createBase64Watch(reply: ReplyMasker, location: string): Base64Watch {
-  return new Watch(reply, location);
+// The value of a base64 character, standard or URL-safe (the run holds only these).
+const sextet = (code: number) =>
+  code >= 65 && code <= 90 ? code - 65 : code >= 97 && code <= 122 ? code - 71 : code >= 48 && code <= 57 ? code + 4 : code === 43 || code === 45 ? 62 : 63;
+
+/**
+ * False when the first byte `chars` decode to cannot open text, whatever follows: a control
+ * character other than tab and line ends, or a UTF-8 continuation byte (utf8Text rejects either; a
+ * cut lead byte it may carry over, so those are left to it). Letters mostly decode so: prose is told in one step.
+ */
+function startsText(chars: string): boolean {
+  if (chars.length < 2) return true;
+  const first = (sextet(chars.charCodeAt(0)) << 2) | (sextet(chars.charCodeAt(1)) >> 4);
+  if (first < 32) return first === 9 || first === 10 || first === 13;
+  return first < 0x80 || first > 0xbf;
+}
+
+/** A watch over one field at `location`; `eager`: every run decoded as it grows (the reference the tests compare with). */
+export function createBase64Watch(reply: ReplyMasker, location: string, eager = false): Base64Watch {
+  return new Watch(reply, location, eager);
 }
 
 // Runs shorter than this are not decoded at all: they hold fewer than six bytes, no value fits
@@ -80,10 +96,14 @@ class Watch implements Base64Watch {
   private tail = ""; // the end of the run's decoded text (text runs) or printable bytes (binary runs)
   private named = false; // the run was named a binary part (and allowed)
   private head: Buffer[] = []; // the decoded bytes of a binary run until it is long enough to be read
+  // Characters of a run known not to be text, not yet decoded nor counted: nothing reads them before
+  // the run is long enough to be read as binary (most such runs are prose words, which end first).
+  private waiting = "";
 
   constructor(
     private readonly reply: ReplyMasker,
     private readonly location: string,
+    private readonly eager: boolean,
   ) {}
 
   get textRun(): number {
@@ -115,6 +135,7 @@ class Watch implements Base64Watch {
   private endRun(): void {
     if (this.length >= DECODE_FROM) {
       this.decode(true);
+      if (this.length >= BINARY_FROM) this.catchUp(); // a shorter run's bytes are dropped unread below
       if (!this.text && !this.named && this.length >= BINARY_FROM && !this.hexOnly) this.readBinary(Buffer.alloc(0));
     }
     this.length = 0;
@@ -128,6 +149,7 @@ class Watch implements Base64Watch {
     this.tail = "";
     this.named = false;
     if (this.head.length > 0) this.head = [];
+    this.waiting = "";
   }
 
   /** Decodes the run's whole groups of four (all of it when `final`). */
@@ -135,9 +157,40 @@ class Watch implements Base64Watch {
     const quad = this.quad;
     const usable = final ? quad.length : quad.length - (quad.length % 4);
     if (usable === 0) return;
+    // Not text (known, or told by the first byte), and too short yet to be read as binary: the characters wait.
+    if (!this.eager && this.length < BINARY_FROM && !this.named && (!this.text || (this.carry === undefined && !startsText(quad)))) {
+      if (this.text) {
+        this.text = false;
+        this.tail = "";
+      }
+      this.waiting += usable === quad.length ? quad : quad.slice(0, usable);
+      this.quad = quad.slice(usable);
+      return;
+    }
+    this.catchUp();
+    this.count(quad, usable);
+    this.quad = quad.slice(usable);
+    this.feed(Buffer.from(usable === quad.length ? quad : quad.slice(0, usable), "base64"));
+  }
+
+  /**
+   * The waiting characters counted and their bytes put in the binary run's head, as decode() and
+   * readBinary() did when they came (the run was shorter than BINARY_FROM then: kept, not read).
+   * Whole groups of four each time, so one decoding of them all is the same bytes.
+   */
+  private catchUp(): void {
+    if (this.waiting === "") return;
+    const chars = this.waiting;
+    this.waiting = "";
+    this.count(chars, chars.length);
+    this.head.push(Buffer.from(chars, "base64"));
+  }
+
+  /** Counts the first `usable` characters of `chars` (distinct ones, their classes, whether all are hex digits). */
+  private count(chars: string, usable: number): void {
     const seen = (this.seen ??= new Uint8Array(128));
     for (let index = 0; index < usable; index++) {
-      const code = quad.charCodeAt(index);
+      const code = chars.charCodeAt(index);
       if (this.hexOnly) this.hexOnly = isHex(code);
       if (seen[code] === 0) {
         seen[code] = 1;
@@ -145,8 +198,6 @@ class Watch implements Base64Watch {
         this.classes |= code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : code >= 48 && code <= 57 ? 4 : 0;
       }
     }
-    this.quad = quad.slice(usable);
-    this.feed(Buffer.from(usable === quad.length ? quad : quad.slice(0, usable), "base64"));
   }
 
   private feed(bytes: Buffer): void {
