@@ -233,6 +233,8 @@ add("header", "card in a custom header", "openai", chat("hi"), [CARD], "forwarde
 add("header", "email in OpenAI-Organization", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "openai-organization": EMAIL } });
 add("header", "email in the user agent", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "user-agent": `bot (${EMAIL})` } });
 add("header", "email in a content-type parameter", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": `application/json; note=${EMAIL}` } });
+add("header", "letters-only AWS key id with markdown in a custom header", "openai", chat("hi"), ["AKIAQWERTYUIOPASDFGH"], "forwarded", { headers: { "content-type": "application/json", "x-note": "id AK**IAQWERTYUIOPASDFGH" } });
+add("header", "letters-only AWS key id over two headers", "openai", chat("hi"), ["AKIAQWERTYUIOPASDFGH"], "forwarded", { headers: { "content-type": "application/json", "x-a": "id AK", "x-b": "IAQWERTYUIOPASDFGH" } });
 add("header", "keyword in a header", "openai", chat("hi"), [], "denied", { headers: { "content-type": "application/json", "x-topic": KEYWORD } });
 
 // 6. Compression: decoded, inspected, sent decoded; what cannot be decoded is refused.
