@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { foldWords } from "../../core/text/normalise.js";
 import type { PromptView } from "../policy/content-match.js";
-import { promptView } from "../policy/content-match.js";
+import { ComputedView, promptView } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";
 import { joinedWords } from "./joined-words.js";
 import { skeletonOf, type Skeleton } from "../policy/keyword-match.js";
@@ -87,30 +87,25 @@ export function contentView(inspection: RequestInspection): PromptView {
   let joined: Skeleton[] | undefined;
   let joinedReach = 0;
   let skeletons: Skeleton[] | undefined;
-  return {
-    get texts() {
-      return texts().texts;
-    },
-    get lower() {
-      return texts().lower;
-    },
-    get folded() {
-      if (folded) return folded;
-      folds ??= foldEach(slots);
-      const done = folds;
-      // Every slot on its own (one apart), and words spelled out over a boundary of the values.
-      const spelled = values.slice(1).flatMap((right, at) => {
-        const left = values[at]!;
-        if (!oneCharacterEnd.test(done[left]!) && !oneCharacterStart.test(done[right]!)) return [];
-        return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
-      });
-      folded = [done.filter((fold) => fold !== "").join(" "), ...spelled];
-      return folded;
-    },
-    get skeletons() {
-      skeletons ??= this.folded.map(skeletonOf);
-      return skeletons;
-    },
+  const foldedOf = () => {
+    if (folded) return folded;
+    folds ??= foldEach(slots);
+    const done = folds;
+    // Every slot on its own (one apart), and words spelled out over a boundary of the values.
+    const spelled = values.slice(1).flatMap((right, at) => {
+      const left = values[at]!;
+      if (!oneCharacterEnd.test(done[left]!) && !oneCharacterStart.test(done[right]!)) return [];
+      return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
+    });
+    folded = [done.filter((fold) => fold !== "").join(" "), ...spelled];
+    return folded;
+  };
+  // A ComputedView (a class's getters), not an object literal with getters: see content-match.ts.
+  return new ComputedView({
+    texts: () => texts().texts,
+    lower: () => texts().lower,
+    folded: foldedOf,
+    skeletons: () => (skeletons ??= foldedOf().map(skeletonOf)),
     joined(within) {
       // Only a keyword's reach around each boundary can hold a keyword crossing it (one inside a
       // text is read in `skeletons`): one run per request, rebuilt only for a longer reach (a power
@@ -137,5 +132,5 @@ export function contentView(inspection: RequestInspection): PromptView {
       joined = [joinedWords(pieces, free)];
       return joined;
     },
-  };
+  });
 }

@@ -8,19 +8,29 @@ export interface FindingCounter {
   readonly any: boolean;
 }
 
+// A class, not an object literal with a getter: V8 keeps a literal's accessor in the old
+// generation, so each request's getter closure (and all it reaches) outlived every scavenge until
+// the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+class Counter implements FindingCounter {
+  readonly #counts = new Map<string, MaskFindingCount>();
+
+  add(detector: string, location: string): void {
+    const key = `${detector}\u0000${location}`;
+    const found = this.#counts.get(key);
+    if (found) found.count++;
+    else this.#counts.set(key, { detector, location, count: 1 });
+  }
+
+  list(): MaskFindingCount[] {
+    return [...this.#counts.values()].map((count) => ({ ...count }));
+  }
+
+  get any(): boolean {
+    return this.#counts.size > 0;
+  }
+}
+
 /** An empty counter; list() keeps first-seen order. */
 export function createFindingCounter(): FindingCounter {
-  const counts = new Map<string, MaskFindingCount>();
-  return {
-    add(detector, location) {
-      const key = `${detector}\u0000${location}`;
-      const found = counts.get(key);
-      if (found) found.count++;
-      else counts.set(key, { detector, location, count: 1 });
-    },
-    list: () => [...counts.values()].map((count) => ({ ...count })),
-    get any() {
-      return counts.size > 0;
-    },
-  };
+  return new Counter();
 }

@@ -71,6 +71,44 @@ function cleanSets(rules: readonly MaskRule[]): Set<string>[] {
   });
 }
 
+type ReplyParts = Omit<ReplyMasker, "active" | "restoring">;
+
+// The reply side's two read-outs are getters of a class, not of an object literal: V8 keeps a
+// literal's accessors in the old generation, so every exchange's getter closures (and the context
+// they reach) outlived each scavenge until the next full GC (docs/performance.md, "Issue 13: the
+// tail at one connection").
+class Reply implements ReplyMasker {
+  readonly scanner: MatchScanner;
+  readonly replacer: Replacer;
+  readonly mask: ReplyMasker["mask"];
+  readonly maskNumber: ReplyMasker["maskNumber"];
+  readonly mayFind: ReplyMasker["mayFind"];
+  readonly detectorSets: readonly object[];
+  readonly refusesBinary: string | undefined;
+
+  constructor(
+    private readonly table: PseudonymTable,
+    private readonly hasRules: boolean,
+    parts: ReplyParts,
+  ) {
+    this.scanner = parts.scanner;
+    this.replacer = parts.replacer;
+    this.mask = parts.mask;
+    this.maskNumber = parts.maskNumber;
+    this.mayFind = parts.mayFind;
+    this.detectorSets = parts.detectorSets;
+    this.refusesBinary = parts.refusesBinary;
+  }
+
+  get active(): boolean {
+    return this.hasRules || this.table.restorable > 0;
+  }
+
+  get restoring(): boolean {
+    return this.table.restorable > 0;
+  }
+}
+
 /** A fresh context for one exchange. */
 export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const table = createPseudonymTable();
@@ -102,7 +140,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       mayFind: (text) => requestRules.some((rule) => rule.detectors.mayFind(text)),
       replace: (match, location) => requestReplacer.replace(match, location).record,
     },
-    reply: {
+    reply: new Reply(table, responseRules.length > 0, {
       scanner: replyScanner,
       replacer: replyReplacer,
       mask(text, location, restore = true) {
@@ -123,12 +161,6 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       mayFind: (text) => text.includes("\\") || text.includes("<") || responseRules.some((rule) => rule.detectors.mayFind(text)),
       detectorSets: responseRules.map((rule) => rule.detectors),
       refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
-      get active() {
-        return responseRules.length > 0 || table.restorable > 0;
-      },
-      get restoring() {
-        return table.restorable > 0;
-      },
-    },
+    }),
   };
 }

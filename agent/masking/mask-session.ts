@@ -3,7 +3,7 @@
 // pseudonym table and finding counts of that exchange. Rules come compiled from the snapshot.
 import { isUtf8 } from "node:buffer";
 import type { OutgoingHttpHeaders } from "node:http";
-import { createMaskContext, type PromptMasker } from "./mask-context.js";
+import { createMaskContext, type MaskContext, type PromptMasker } from "./mask-context.js";
 import type { MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody, type MaskedReply } from "./response-masker.js";
@@ -57,6 +57,45 @@ const nameReadings = new Map<string, string>(); // the same few names in every r
 
 const headerLocation = (name: string) => `response.headers.${name}`;
 
+type SessionParts = Omit<MaskSession, "inspectsReplies" | "masked">;
+
+// The two read-outs are getters of a class, not of an object literal: V8 keeps a literal's
+// accessors in the old generation, so every exchange's getter closures (and the whole session
+// they reach) outlived each scavenge until the next full GC (docs/performance.md, "Issue 13: the
+// tail at one connection").
+class Session implements MaskSession {
+  readonly maskRequest: MaskSession["maskRequest"];
+  readonly maskText: MaskSession["maskText"];
+  readonly maskResponse: MaskSession["maskResponse"];
+  readonly responseStream: MaskSession["responseStream"];
+  readonly maskHeaders: MaskSession["maskHeaders"];
+  readonly prompt: PromptMasker;
+  readonly masksRequests: boolean;
+  readonly findings: MaskSession["findings"];
+
+  constructor(
+    private readonly context: MaskContext,
+    parts: SessionParts,
+  ) {
+    this.maskRequest = parts.maskRequest;
+    this.maskText = parts.maskText;
+    this.maskResponse = parts.maskResponse;
+    this.responseStream = parts.responseStream;
+    this.maskHeaders = parts.maskHeaders;
+    this.prompt = parts.prompt;
+    this.masksRequests = parts.masksRequests;
+    this.findings = parts.findings;
+  }
+
+  get inspectsReplies(): boolean {
+    return this.context.reply.active;
+  }
+
+  get masked(): boolean {
+    return this.context.counter.any;
+  }
+}
+
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
 const nonAscii = /[\u0080-\u00ff]/;
 
@@ -64,7 +103,7 @@ export function createMaskSession(provider: string, path: string, rules: readonl
   const context = createMaskContext(rules);
   let headerCache: CleanCache | undefined;
   const responseStream = () => createResponseStream(provider, path, context);
-  return {
+  return new Session(context, {
     maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(body, context.prompt, parsed) : body),
     maskText: (text, location) => (context.masksRequests ? context.prompt.mask(text, location) : text),
     prompt: context.prompt,
@@ -108,12 +147,6 @@ export function createMaskSession(provider: string, path: string, rules: readonl
       }
       return out ?? headers;
     },
-    get inspectsReplies() {
-      return context.reply.active;
-    },
     findings: () => context.counter.list(),
-    get masked() {
-      return context.counter.any;
-    },
-  };
+  });
 }

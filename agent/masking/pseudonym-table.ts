@@ -21,35 +21,45 @@ export interface PseudonymTable {
   readonly restorable: number;
 }
 
+// A class, not an object literal with getters: see finding-counter.ts (accessors of a literal
+// keep each request's state alive through the young-generation GC).
+class Table implements PseudonymTable {
+  readonly #byValue = new Map<string, PseudonymEntry>();
+  readonly #byToken = new Map<string, PseudonymEntry>();
+  readonly #counters = new Map<string, number>();
+  #restorable = 0;
+
+  placeholderFor(value: string, detector: string, restore: boolean): string {
+    let entry = this.#byValue.get(value);
+    if (!entry) {
+      const label = markerLabel(detector);
+      const number = (this.#counters.get(label) ?? 0) + 1;
+      this.#counters.set(label, number);
+      entry = { placeholder: placeholder(label, number), value, restore };
+      this.#byValue.set(value, entry);
+      this.#byToken.set(entry.placeholder, entry);
+      if (restore) this.#restorable++;
+    } else if (restore && !entry.restore) {
+      entry.restore = true;
+      this.#restorable++;
+    }
+    return entry.placeholder;
+  }
+
+  byPlaceholder(token: string): PseudonymEntry | undefined {
+    return this.#byToken.get(token);
+  }
+
+  get size(): number {
+    return this.#byToken.size;
+  }
+
+  get restorable(): number {
+    return this.#restorable;
+  }
+}
+
 /** An empty table. */
 export function createPseudonymTable(): PseudonymTable {
-  const byValue = new Map<string, PseudonymEntry>();
-  const byToken = new Map<string, PseudonymEntry>();
-  const counters = new Map<string, number>();
-  let restorable = 0;
-  return {
-    placeholderFor(value, detector, restore) {
-      let entry = byValue.get(value);
-      if (!entry) {
-        const label = markerLabel(detector);
-        const number = (counters.get(label) ?? 0) + 1;
-        counters.set(label, number);
-        entry = { placeholder: placeholder(label, number), value, restore };
-        byValue.set(value, entry);
-        byToken.set(entry.placeholder, entry);
-        if (restore) restorable++;
-      } else if (restore && !entry.restore) {
-        entry.restore = true;
-        restorable++;
-      }
-      return entry.placeholder;
-    },
-    byPlaceholder: (token) => byToken.get(token),
-    get size() {
-      return byToken.size;
-    },
-    get restorable() {
-      return restorable;
-    },
-  };
+  return new Table();
 }

@@ -34,6 +34,45 @@ export interface ContentMatcher {
   test(prompt: PromptView): boolean;
 }
 
+/** How each view of a PromptView is computed (each memoises its own result). */
+export interface ViewParts {
+  texts(): readonly string[];
+  folded(): readonly string[];
+  skeletons(): readonly Skeleton[];
+  lower(): readonly string[];
+  joined?(reach: number): readonly Skeleton[];
+}
+
+/**
+ * A PromptView whose views are `parts`' results. A class, not an object literal with getters: V8
+ * keeps a literal's accessors in the old generation, so every request's getter closures (and the
+ * request texts they reach) outlived each scavenge until the next full GC, which made scavenges
+ * copy ~30 KB per request (docs/performance.md, "Issue 13: the tail at one connection").
+ */
+export class ComputedView implements PromptView {
+  readonly joined?: (reach: number) => readonly Skeleton[];
+
+  constructor(private readonly parts: ViewParts) {
+    if (parts.joined) this.joined = parts.joined;
+  }
+
+  get texts(): readonly string[] {
+    return this.parts.texts();
+  }
+
+  get folded(): readonly string[] {
+    return this.parts.folded();
+  }
+
+  get skeletons(): readonly Skeleton[] {
+    return this.parts.skeletons();
+  }
+
+  get lower(): readonly string[] {
+    return this.parts.lower();
+  }
+}
+
 /** A view of `texts` (each read on its own) for content rules. */
 export function promptView(...texts: string[]): PromptView {
   let viewed: string[] | undefined;
@@ -41,25 +80,14 @@ export function promptView(...texts: string[]): PromptView {
   let lower: string[] | undefined;
   let skeletons: Skeleton[] | undefined;
   const present = texts.filter((text) => text !== "");
-  const view: PromptView = {
-    get texts() {
-      viewed ??= present.map(detectorText);
-      return viewed;
-    },
-    get folded() {
-      folded ??= present.map((text) => foldWords(text, false));
-      return folded;
-    },
-    get skeletons() {
-      skeletons ??= view.folded.map(skeletonOf);
-      return skeletons;
-    },
-    get lower() {
-      lower ??= view.texts.map(lowerSpaced);
-      return lower;
-    },
-  };
-  return view;
+  const textsOf = () => (viewed ??= present.map(detectorText));
+  const foldedOf = () => (folded ??= present.map((text) => foldWords(text, false)));
+  return new ComputedView({
+    texts: textsOf,
+    folded: foldedOf,
+    skeletons: () => (skeletons ??= foldedOf().map(skeletonOf)),
+    lower: () => (lower ??= textsOf().map(lowerSpaced)),
+  });
 }
 
 // Only runs that are not already a single space: prose is mostly single spaces, and replacing each
