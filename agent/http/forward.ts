@@ -17,6 +17,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js"
 import { recordRefusal } from "./refusal.js";
 import { relayInspected } from "./relay-inspected.js";
 import { relayResponse, writable, type Relay } from "./relay-response.js";
+import { upstreamRequest } from "./upstream-request.js";
 import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
@@ -81,7 +82,7 @@ export async function forward(
   let upstream: Dispatcher.ResponseData;
   try {
     const method = (req.method ?? "GET").toUpperCase();
-    upstream = await context.dispatcher.request({
+    upstream = await upstreamRequest(context.dispatcher, {
       origin: connection.upstream.origin,
       path: upstreamPath(connection, route),
       method: method as Dispatcher.HttpMethod,

@@ -12,20 +12,25 @@ const passed = ["onRequestStart", "onRequestUpgrade", "onResponseStarted", "onRe
 function timedHandler(handler: Handler, seen: (statusCode: number) => void): Handler {
   // A plain object with the handler's methods bound once per request (not a Proxy, whose trap
   // would run, and bind again, on every callback: every chunk of a 2,000-chunk stream).
-  const timed: Handler = {};
+  // onResponseStart is made inside the object literal, not assigned (`timed.onResponseStart = () =>`):
+  // V8 allocates a function literal assigned to a property straight in the old generation, and
+  // that closure (dead after the request, but only collected by a full GC) would keep the handler
+  // and everything it reaches (the whole request's state) alive through every scavenge until then.
+  let reported = false;
+  const timed: Handler = {
+    onResponseStart: (controller, statusCode, headers, statusMessage) => {
+      // Interim 1xx answers come before the real one.
+      if (!reported && statusCode >= 200) {
+        reported = true;
+        seen(statusCode);
+      }
+      return handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+    },
+  };
   for (const name of passed) {
     const method = handler[name] as ((...args: unknown[]) => unknown) | undefined;
     if (method) (timed as Record<string, unknown>)[name] = method.bind(handler);
   }
-  let reported = false;
-  timed.onResponseStart = (controller, statusCode, headers, statusMessage) => {
-    // Interim 1xx answers come before the real one.
-    if (!reported && statusCode >= 200) {
-      reported = true;
-      seen(statusCode);
-    }
-    return handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-  };
   return timed;
 }
 
