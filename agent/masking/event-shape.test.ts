@@ -105,7 +105,7 @@ describe("known event shapes", () => {
   it("property: any mix of chunk shapes and texts comes out as the full path has it", () => {
     const fragment = fc.constantFrom("jane.doe@", "example.com", "4111 1111 ", "1111 1111", "078-05-", "1120", " ", "tok1", "hi", "<EMAIL_1>", "<", "\\u0040", "ｊａｎｅ＠", "sk-proj-", "abcdefghijklmnopqrstuvwxyz", "é", "\n", "\"",
       // Red team: letters-only secrets split by markup and controls, risky numbers, what JSON escapes (controls, backslash, a lone surrogate).
-      "AK", "IA", "**", "QWERTYUIOPASDFGH", "`", "<b>", "\u0001", "\\", "xo", "xb-abcdefghijkl", "1111111111111111", "e150", "\u2028", "\ud800", "dead:beef::cafe");
+      "AK", "IA", "**", "QWERTYUIOPASDFGH", "`", "<b>", "\u0001", "\\", "xo", "xb-abcdefghijkl", "1111111111111111", "e150", "\u2028", "\ud800", "dead:beef::cafe", "😀");
     const event = fc.oneof(
       { weight: 8, arbitrary: fragment.map(content) },
       { weight: 1, arbitrary: fragment.map((text) => chunk({ delta: { content: text }, finish_reason: "stop" })) },

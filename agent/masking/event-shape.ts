@@ -70,6 +70,15 @@ function simpleLiteral(literal: string): boolean {
   return true;
 }
 
+/** `text` as a JSON string literal: between quotes as it is when nothing in it needs an escape (JSON.stringify's output then). */
+function literalOf(text: string): string {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 34 || code === 92 || code < 32 || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
 /** The string `literal` spells when it is one JSON string (blanks around allowed), else undefined. */
 function stringLiteral(literal: string): string | undefined {
   // Not parsed plainly (a long run of digits, an exponent): the full path reads numbers as source text.
@@ -134,8 +143,8 @@ export function createEventShapes(): EventShapes {
         client = JSON.stringify(value);
         record = texts.record === texts.client ? client : JSON.stringify(valueWith(texts.record, logprobs));
       } else {
-        client = prefix + JSON.stringify(texts.client) + suffix;
-        record = texts.record === texts.client ? client : prefix + JSON.stringify(texts.record) + suffix;
+        client = prefix + literalOf(texts.client) + suffix;
+        record = texts.record === texts.client ? client : prefix + literalOf(texts.record) + suffix;
       }
       const shared = { data: client, value };
       return { client: `data: ${client}\n\n`, record: `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
