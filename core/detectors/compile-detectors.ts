@@ -12,7 +12,8 @@ import { mayHoldSecret, secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 import { memoisedRendered, memoisedView, normalisedDetector } from "./normalised-detector.js";
-import { detectorView, renderedView } from "../text/normalise.js";
+import { detectorView } from "../text/normalise.js";
+import { withoutMarkup } from "../text/escapes.js";
 
 export type { Detector, Finding } from "./detector.js";
 export { LOOKBEHIND } from "./detector.js";
@@ -68,7 +69,7 @@ const mayHoldValue = /[0-9@%&\\:\u0080-\uffff]/;
 const mayHoldNonIpValue = /[0-9@%&\\\u0080-\uffff]/;
 // What the detector views read as nothing in ASCII text without escapes: control characters (all
 // but tab and line breaks) and, in the rendered view, markdown's `*` and `` ` `` and HTML markup
-// (`<`: the rendered view itself is read). None is part of a secret's required text, so a required
+// (`<`: tags and comments are taken out as that view finds them). None is part of a secret's required text, so a required
 // text that a view spells across them is still spelled once they are taken out.
 // (Written as what is not hidden: the text is ASCII here, the quick test's other signs ruled out the rest.)
 const hidden = /[^\t\n\r\x20-\x29\x2b-\x3b\x3d-\x5f\x61-\x7e]/;
@@ -78,8 +79,8 @@ const hiddenAll = /[^\t\n\r\x20-\x29\x2b-\x5f\x61-\x7e]/g;
 function hiddenSecret(text: string): boolean {
   if (!hidden.test(text)) return false;
   if (mayHoldSecret(text.replace(hiddenAll, ""))) return true;
-  const markup = text.includes("<") ? renderedView(text) : undefined;
-  return markup !== undefined && mayHoldSecret(markup.text);
+  // The rendered view of ASCII without escapes: markup (tags, comments) taken out, then the rest of what it hides.
+  return text.includes("<") && mayHoldSecret(withoutMarkup(text).replace(hiddenAll, ""));
 }
 
 const builtins: Record<string, (spec: DetectorSpec) => Detector> = {

@@ -89,6 +89,13 @@ export function markupEnd(text: string, at: number): number {
   return match ? at + match[0].length : -1;
 }
 
+const markupAll = new RegExp(markup.source, "g");
+
+/** `text` with every HTML tag and comment taken out where markupEnd finds them, left to right (what the rendered view hides of markup). */
+export function withoutMarkup(text: string): string {
+  return text.replace(markupAll, "");
+}
+
 const cutMarkup = /<(?:!(?:-(?:-(?:[^>]|-(?!->)){0,80})?)?|\/?(?:[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,60})?)?)$/;
 
 /** The start of a tag or comment still open at the end of `text` (it may yet close, and read as nothing in the rendered view), or `text.length` when none. */
