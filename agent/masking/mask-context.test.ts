@@ -26,3 +26,12 @@ describe("request-side find", () => {
     );
   });
 });
+
+describe("reply-side masking reads escapes of what the detector views drop", () => {
+  it("finds a letters-only secret split by a JSON escape of a control character (red team: the quick test skipped it)", () => {
+    const context = createMaskContext([rule({ detectors: compileDetectors({ builtins: ["secrets"], patterns: [], words: [] }), direction: "response" })]);
+    for (const text of ["id AK\\bIAQWERTYUIOPASDFGH x", "id AK\\u0000IAQWERTYUIOPASDFGH x", "id AK**IAQWERTYUIOPASDFGH x", "id AK<i></i>IAQWERTYUIOPASDFGH x"]) {
+      expect(context.reply.mask(text, "response").client, text).toBe("id [SECRET] x");
+    }
+  });
+});
