@@ -69,15 +69,17 @@ const mayHoldValue = /[0-9@%&\\:\u0080-\uffff]/;
 const mayHoldNonIpValue = /[0-9@%&\\\u0080-\uffff]/;
 // What the detector views read as nothing in ASCII text without escapes: control characters (all
 // but tab and line breaks) and, in the rendered view, markdown's `*` and `` ` `` and HTML markup
-// (`<`: tags and comments are taken out as that view finds them). None is part of a secret's required text, so a required
-// text that a view spells across them is still spelled once they are taken out.
-// (Written as what is not hidden: the text is ASCII here, the quick test's other signs ruled out the rest.)
-const hidden = /[^\t\n\r\x20-\x29\x2b-\x3b\x3d-\x5f\x61-\x7e]/;
+// (`<`: tags and comments are taken out as that view finds them). None is part of a secret's
+// required text, so a required text that a view spells across them is still spelled once they are
+// taken out (and one the text spells as it is, too).
 const hiddenAll = /[^\t\n\r\x20-\x29\x2b-\x5f\x61-\x7e]/g;
+// A sign of a value (as above) or a hidden character: what is neither is plain ASCII prose, whose
+// quick test is only the secrets' required texts as written. (Written as what is plain.)
+const notPlain = /[^\t\n\r\x20-\x24\x27-\x29\x2b-\x2f\x3b\x3d-\x3f\x41-\x5b\x5d-\x5f\x61-\x7e]/;
+const notPlainNonIp = /[^\t\n\r\x20-\x24\x27-\x29\x2b-\x2f\x3a-\x3b\x3d-\x3f\x41-\x5b\x5d-\x5f\x61-\x7e]/;
 
-/** Whether some view the detectors read of `text` (ASCII without escapes) may spell a secret's required text around what it hides. */
+/** Whether some view the detectors read of `text` (ASCII without escapes, a hidden character in it) may spell a secret's required text. */
 function hiddenSecret(text: string): boolean {
-  if (!hidden.test(text)) return false;
   if (mayHoldSecret(text.replace(hiddenAll, ""))) return true;
   // The rendered view of ASCII without escapes: markup (tags, comments) taken out, then the rest of what it hides.
   return text.includes("<") && mayHoldSecret(withoutMarkup(text).replace(hiddenAll, ""));
@@ -101,9 +103,10 @@ export function maxHoldBack(detectors: readonly Detector[]): number {
   return detectors.reduce((most, detector) => Math.max(most, detector.maxLength), 0);
 }
 
-/** The set's quick test: a character some finding of its built-ins needs, or (with secrets) a secret's required text. */
-function quickTest(value: RegExp, secrets: boolean): (text: string) => boolean {
-  return secrets ? (text) => value.test(text) || mayHoldSecret(text) || hiddenSecret(text) : (text) => value.test(text);
+/** The set's quick test: a character some finding of its built-ins needs, or (with secrets) a secret's required text in a view. */
+function quickTest(value: RegExp, notPlainText: RegExp, secrets: boolean): (text: string) => boolean {
+  if (!secrets) return (text) => value.test(text);
+  return (text) => (notPlainText.test(text) ? value.test(text) || hiddenSecret(text) : mayHoldSecret(text));
 }
 
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
@@ -120,6 +123,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view, rendered));
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
+  const secrets = spec.builtins.includes("secrets");
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));
   const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text)), text));
   return {
@@ -137,6 +141,6 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     lookbehind: LOOKBEHIND,
     mayFind: spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "")
       ? () => true
-      : quickTest(spec.builtins.includes("ip-address") ? mayHoldValue : mayHoldNonIpValue, spec.builtins.includes("secrets")),
+      : spec.builtins.includes("ip-address") ? quickTest(mayHoldValue, notPlain, secrets) : quickTest(mayHoldNonIpValue, notPlainNonIp, secrets),
   };
 }
