@@ -40,6 +40,20 @@ const smallBody = JSON.stringify({
     { role: "user", content: paragraph.repeat(5) },
   ],
 });
+// What the OpenAI JS SDK sends beside the body (openai 7.55.0 on Node 24), on every column's requests:
+// a gateway inspects them too (their names and values are request text).
+const sdkHeaders = {
+  accept: "application/json",
+  "user-agent": "OpenAI/JS 7.55.0",
+  "x-stainless-lang": "js",
+  "x-stainless-package-version": "7.55.0",
+  "x-stainless-os": "Linux",
+  "x-stainless-arch": "x64",
+  "x-stainless-runtime": "node",
+  "x-stainless-runtime-version": "v24.21.0",
+  "x-stainless-retry-count": "0",
+  "x-stainless-timeout": "600",
+};
 const streamBody = JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: "Write a long story." }] });
 
 /** One server measured: where to send, and which process's CPU it costs (none for direct). */
@@ -78,18 +92,18 @@ async function measured<T>(column: Column, work: () => Promise<T>, count: (figur
 
 function loadWindow(column: Column, connections: number): Promise<Window<LoadFigures>> {
   const url = `${column.baseURL}/chat/completions`;
-  const headers = { ...column.headers, "content-type": "application/json" };
+  const headers = { ...sdkHeaders, ...column.headers, "content-type": "application/json" };
   return measured(column, () => load(url, headers, smallBody, SECONDS, connections), (f) => f.requests, 1000);
 }
 
 function streamWindow(column: Column, baseURL = column.baseURL): Promise<Window<StreamFigures>> {
-  const headers = { ...column.headers, "content-type": "application/json" };
+  const headers = { ...sdkHeaders, ...column.headers, "content-type": "application/json" };
   return measured(column, () => timeStreams(new URL(`${baseURL}/chat/completions`), headers, streamBody, TOKENS, STREAMS), () => STREAMS + 2, 1);
 }
 
 async function warmUp(column: Column): Promise<void> {
   const url = `${column.baseURL}/chat/completions`;
-  const headers = { ...column.headers, "content-type": "application/json" };
+  const headers = { ...sdkHeaders, ...column.headers, "content-type": "application/json" };
   await load(url, headers, smallBody, WARMUP_SECONDS, SATURATING);
   await load(url, headers, smallBody, 1, 1);
   await timeStreams(new URL(url), headers, streamBody, TOKENS, 3);
