@@ -1,12 +1,13 @@
 // The agent's metrics, in a registry of its own: requests and their outcome, upstream latency and
 // time to first byte, policy decisions, the control stream, the audit buffer and the snapshot.
 // Gauges of state (buffer depth, stream connected) are read at scrape time from their owners.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { Dispatcher } from "undici";
 import { type Exchange, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { deltaSince } from "../../core/observability/metrics-text.js";
+import { type CounterTally, type HistogramTally, talliedCounter, talliedHistogram } from "./tallies.js";
 import { timedDispatcher } from "./upstream-timing.js";
 
 /** What the request pipeline reports (PipelineDeps.metrics). */
@@ -59,12 +60,47 @@ function verdictName(verdict: Verdict): string {
 export function createAgentMetrics(): AgentMetrics {
   const registry = new Registry();
   const registers = [registry];
-  const requests = new Counter({ name: "palisade_agent_requests_total", help: "Requests answered, by connection (\"\" for unknown ones), status and verdict", labelNames: ["connection", "status", "verdict"], registers });
-  const duration = new Histogram({ name: "palisade_agent_request_duration_seconds", help: "Whole exchange, request start to last byte, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
-  const firstByte = new Histogram({ name: "palisade_agent_time_to_first_byte_seconds", help: "Request start to the first response byte sent to the caller, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
-  const upstream = new Histogram({ name: "palisade_agent_upstream_latency_seconds", help: "Request handed to the upstream until its response headers arrived", labelNames: ["connection"], buckets: latencyBuckets, registers });
-  const failures = new Counter({ name: "palisade_agent_upstream_failures_total", help: "Exchanges an upstream failed, by connection and failure (unreachable, timeout: no headers in time, stalled: body idle past the idle timeout, broke_off)", labelNames: ["connection", "failure"], registers });
-  const decisions = new Counter({ name: "palisade_agent_policy_decisions_total", help: "Policy step outcomes, by deciding policy (\"\" when none allowed) and verdict", labelNames: ["policy", "verdict"], registers });
+  // The per-request series are tallied here and handed to prom-client at each scrape (tallies.ts).
+  const requests = talliedCounter({ name: "palisade_agent_requests_total", help: "Requests answered, by connection (\"\" for unknown ones), status and verdict", labelNames: ["connection", "status", "verdict"], registers });
+  const duration = talliedHistogram({ name: "palisade_agent_request_duration_seconds", help: "Whole exchange, request start to last byte, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const firstByte = talliedHistogram({ name: "palisade_agent_time_to_first_byte_seconds", help: "Request start to the first response byte sent to the caller, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const upstream = talliedHistogram({ name: "palisade_agent_upstream_latency_seconds", help: "Request handed to the upstream until its response headers arrived", labelNames: ["connection"], buckets: latencyBuckets, registers });
+  const failures = talliedCounter({ name: "palisade_agent_upstream_failures_total", help: "Exchanges an upstream failed, by connection and failure (unreachable, timeout: no headers in time, stalled: body idle past the idle timeout, broke_off)", labelNames: ["connection", "failure"], registers });
+  const decisions = talliedCounter({ name: "palisade_agent_policy_decisions_total", help: "Policy step outcomes, by deciding policy (\"\" when none allowed) and verdict", labelNames: ["policy", "verdict"], registers });
+  // Each label set's tally, found by its values (no label object built or hashed per request).
+  const requestSeries = new Map<string, Map<number, Map<Verdict, CounterTally>>>();
+  const requestTally = (connection: string, status: number, verdict: Verdict): CounterTally => {
+    let byStatus = requestSeries.get(connection);
+    if (!byStatus) requestSeries.set(connection, (byStatus = new Map()));
+    let byVerdict = byStatus.get(status);
+    if (!byVerdict) byStatus.set(status, (byVerdict = new Map()));
+    let tally = byVerdict.get(verdict);
+    if (!tally) byVerdict.set(verdict, (tally = requests.series({ connection, status: String(status), verdict: verdictName(verdict) })));
+    return tally;
+  };
+  const seriesByConnection = (histogram: ReturnType<typeof talliedHistogram<"connection">>) => {
+    const series = new Map<string, HistogramTally>();
+    return (connection: string): HistogramTally => {
+      let tally = series.get(connection);
+      if (!tally) series.set(connection, (tally = histogram.series({ connection })));
+      return tally;
+    };
+  };
+  const durationOf = seriesByConnection(duration);
+  const firstByteOf = seriesByConnection(firstByte);
+  const upstreamOf = seriesByConnection(upstream);
+  const pairSeries = <A extends string, B extends string>(counter: ReturnType<typeof talliedCounter<A | B>>, first: A, second: B) => {
+    const series = new Map<string, Map<string, CounterTally>>();
+    return (a: string, b: string): CounterTally => {
+      let bySecond = series.get(a);
+      if (!bySecond) series.set(a, (bySecond = new Map()));
+      let tally = bySecond.get(b);
+      if (!tally) bySecond.set(b, (tally = counter.series({ [first]: a, [second]: b } as Record<A | B, string>)));
+      return tally;
+    };
+  };
+  const failureTally = pairSeries(failures, "connection", "failure");
+  const decisionTally = pairSeries(decisions, "policy", "verdict");
   const nacks = new Counter({ name: "palisade_agent_snapshot_nacks_total", help: "Snapshots refused (NACK) because they did not compile", registers });
   const applied = new Counter({ name: "palisade_agent_snapshots_applied_total", help: "Snapshots applied (ACK)", registers });
   let store: SnapshotStore | undefined;
@@ -87,26 +123,25 @@ export function createAgentMetrics(): AgentMetrics {
   return {
     registry,
     exchange(exchange, connection) {
-      const verdict = verdictName(exchange.verdict);
-      requests.inc({ connection, status: String(exchange.status), verdict });
+      requestTally(connection, exchange.status, exchange.verdict).count++;
       if (exchange.verdict !== Verdict.ALLOWED) return;
       const total = seconds(exchange.duration);
       const first = seconds(exchange.timeToFirstByte);
-      if (total !== undefined) duration.observe({ connection }, total);
-      if (first !== undefined) firstByte.observe({ connection }, first);
+      if (total !== undefined) durationOf(connection).observe(total);
+      if (first !== undefined) firstByteOf(connection).observe(first);
     },
     upstreamFailure(connection, failure) {
-      failures.inc({ connection, failure });
+      failureTally(connection, failure).count++;
     },
     policy(policy, verdict) {
-      decisions.inc({ policy, verdict: verdictName(verdict) });
+      decisionTally(policy, verdictName(verdict)).count++;
     },
     upstream(dispatcher, connection) {
       // One timed dispatcher per connection, not one per request.
       let byConnection = timed.get(dispatcher);
       if (!byConnection) timed.set(dispatcher, (byConnection = new Map()));
       let found = byConnection.get(connection);
-      if (!found) byConnection.set(connection, (found = timedDispatcher(dispatcher, (took) => upstream.observe({ connection }, took))));
+      if (!found) byConnection.set(connection, (found = timedDispatcher(dispatcher, (took) => upstreamOf(connection).observe(took))));
       return found;
     },
     instrumentStore(inner) {
