@@ -88,6 +88,28 @@ function stringLiteral(literal: string): string | undefined {
 }
 
 /** The shapes of one reply's events. */
+// `slot` is a class's getter, not an object literal's: V8 keeps a literal's accessors in the old
+// generation, so each stream's getter closure (and the stream state it reaches) outlived every
+// scavenge until the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+class Shapes implements EventShapes {
+  readonly learn: EventShapes["learn"];
+  readonly match: EventShapes["match"];
+  readonly render: EventShapes["render"];
+
+  constructor(
+    private readonly slotNow: () => DeltaSlot | undefined,
+    parts: Omit<EventShapes, "slot">,
+  ) {
+    this.learn = parts.learn;
+    this.match = parts.match;
+    this.render = parts.render;
+  }
+
+  get slot(): DeltaSlot | undefined {
+    return this.slotNow();
+  }
+}
+
 export function createEventShapes(): EventShapes {
   let shape: Shape | undefined;
 
@@ -107,7 +129,7 @@ export function createEventShapes(): EventShapes {
     return { ...root, choices: [made] };
   };
 
-  return {
+  return new Shapes(() => shape?.slot, {
     learn(event, value, plain, slot, untouched) {
       shape = undefined;
       if (!slot || !plain || !untouched || event.otherLines.length > 0) return;
@@ -130,9 +152,6 @@ export function createEventShapes(): EventShapes {
       if (match(event) !== slot.value) shape = undefined;
     },
     match,
-    get slot() {
-      return shape?.slot;
-    },
     render({ texts, logprobs }) {
       const { prefix, suffix } = shape as Shape;
       const value = valueWith(texts.client, logprobs);
@@ -149,5 +168,5 @@ export function createEventShapes(): EventShapes {
       const shared = { data: client, value };
       return { client: `data: ${client}\n\n`, record: `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
     },
-  };
+  });
 }

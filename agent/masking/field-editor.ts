@@ -32,9 +32,35 @@ const isContainer = (value: unknown): value is Container => typeof value === "ob
 const at = (location: string, key: string | number) => (typeof key === "number" ? `${location}[${key}]` : `${location}.${key}`);
 const MAX_DEPTH = 64;
 
+type Edit = { container: Container; key: string | number; texts: TwoTexts };
+
+// `changed` is a class's getter, not an object literal's: V8 keeps a literal's accessors in the old
+// generation, so each exchange's getter closure (and all it reaches) outlived every scavenge until
+// the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+class Editor implements FieldEditor {
+  readonly text: FieldEditor["text"];
+  readonly jsonText: FieldEditor["jsonText"];
+  readonly all: FieldEditor["all"];
+  readonly apply: FieldEditor["apply"];
+
+  constructor(
+    private readonly edits: readonly Edit[],
+    parts: Omit<FieldEditor, "changed">,
+  ) {
+    this.text = parts.text;
+    this.jsonText = parts.jsonText;
+    this.all = parts.all;
+    this.apply = parts.apply;
+  }
+
+  get changed(): boolean {
+    return this.edits.length > 0;
+  }
+}
+
 /** An editor masking with `mask`. */
 export function createFieldEditor(mask: TextMask): FieldEditor {
-  const edits: { container: Container; key: string | number; texts: TwoTexts }[] = [];
+  const edits: Edit[] = [];
   const read = (container: unknown, key: string | number): string | undefined => {
     if (!isContainer(container)) return undefined;
     const value = (container as Record<string | number, unknown>)[key];
@@ -58,7 +84,7 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
       for (let index = members.length - 1; index >= 0; index--) pending.push([value, members[index]!, child(members[index]!), depth + 1]);
     }
   };
-  const editor: FieldEditor = {
+  return new Editor(edits, {
     text(container, key, location) {
       const value = read(container, key);
       if (value !== undefined) record(container, key, mask(value, location));
@@ -83,12 +109,8 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
       record(container, key, { client, record: JSON.stringify(inner) });
     },
     all,
-    get changed() {
-      return edits.length > 0;
-    },
     apply(side) {
       for (const edit of edits) (edit.container as Record<string | number, unknown>)[edit.key] = edit.texts[side];
     },
-  };
-  return editor;
+  });
 }

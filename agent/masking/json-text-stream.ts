@@ -6,7 +6,7 @@
 // own (a card number sent as a number); one that matches goes out as digits of the same length.
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
-import { createTextStream, type TextStream } from "./text-stream.js";
+import { ComputedStream, createTextStream, type TextStream } from "./text-stream.js";
 
 const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const encode = (text: string) => (text === "" ? "" : JSON.stringify(text).slice(1, -1));
@@ -88,7 +88,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     if (plain !== "") emit({ client: plain, record: plain }, true);
   };
 
-  return {
+  return new ComputedStream({
     push(piece) {
       finished = false;
       original += piece;
@@ -105,18 +105,13 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     // Binary chunks are plain delta strings, never JSON text: each string literal's own stream reads the base64 in it.
     passing() {},
     emitted,
-    get original() {
-      return original;
-    },
-    tail: "", // JSON text (tool input) is never continued by another stream
     split() {},
     takeEarlier: () => ({ client: "", record: "" }),
-    earlierSettled: true,
-    get finished() {
-      return finished;
-    },
-    get holding() {
-      return number !== "" || pending !== undefined || literal?.holding === true;
-    },
-  };
+  }, {
+    original: () => original,
+    finished: () => finished,
+    holding: () => number !== "" || pending !== undefined || literal?.holding === true,
+    tail: () => "", // JSON text (tool input) is never continued by another stream
+    earlierSettled: () => true,
+  });
 }

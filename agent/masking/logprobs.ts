@@ -97,10 +97,13 @@ export function createLogprobQueue(reply: ReplyMasker, location: string): Logpro
     let found = readings[index];
     if (!found) {
       const made: Reading = { stream: createTextStream(reply, `${location}.top_logprobs`), length: 0, released: 0, replaced: [] };
-      made.stream.onRelease = (release) => {
+      // A variable, not a function literal assigned to the property: V8 puts the latter in the old
+      // generation, keeping the stream's state alive through every scavenge (docs/performance.md).
+      const onRelease: TextStream["onRelease"] = (release) => {
         made.released = release.to;
         made.replaced.push(...release.replaced);
       };
+      made.stream.onRelease = onRelease;
       readings[index] = found = made;
     }
     return found;

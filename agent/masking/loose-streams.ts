@@ -179,6 +179,28 @@ export interface LooseStreams {
   readonly idle: boolean;
 }
 
+// `idle` is a class's getter, not an object literal's: V8 keeps a literal's accessors in the old
+// generation, so each reply's getter closure (and the streams it reaches) outlived every scavenge
+// until the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+class Loose implements LooseStreams {
+  readonly piece: LooseStreams["piece"];
+  readonly endEvent: LooseStreams["endEvent"];
+  readonly finish: LooseStreams["finish"];
+
+  constructor(
+    private readonly idleNow: () => boolean,
+    parts: Omit<LooseStreams, "idle">,
+  ) {
+    this.piece = parts.piece;
+    this.endEvent = parts.endEvent;
+    this.finish = parts.finish;
+  }
+
+  get idle(): boolean {
+    return this.idleNow();
+  }
+}
+
 /**
  * An empty set of loose streams for one reply; `whole`: of one whole document (or several read as
  * one reply), finished at once after its last piece and never interrupted (endEvent is not called).
@@ -188,7 +210,7 @@ export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStre
   // Keys interrupted, with the text a resumed piece is checked against (the unsettled tail and its context).
   const resumable = new Map<string, string>();
   const seen = new Set<string>();
-  return {
+  return new Loose(() => active.size === 0, {
     piece(key, text, location, deliver, opaque) {
       seen.add(key);
       let stream = active.get(key);
@@ -212,8 +234,5 @@ export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStre
       for (const stream of active.values()) stream.settle(true);
       active.clear();
     },
-    get idle() {
-      return active.size === 0;
-    },
-  };
+  });
 }

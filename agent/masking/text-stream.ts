@@ -49,6 +49,65 @@ export interface TextStream {
   passing(piece: string): void;
 }
 
+/** How a TextStream's read-outs are read (each a plain function over the stream's own state). */
+export interface StreamReads {
+  original(): string;
+  finished(): boolean;
+  holding(): boolean;
+  tail(): string;
+  earlierSettled(): boolean;
+}
+
+type StreamActs = Pick<TextStream, "push" | "flush" | "passing" | "emitted" | "split" | "takeEarlier">;
+
+/**
+ * A TextStream made of `acts` and `reads`. Its read-outs are a class's getters, not an object
+ * literal's: V8 keeps a literal's accessors in the old generation, so each stream's getter closures
+ * (and the stream's state they reach) outlived every scavenge until the next full GC
+ * (docs/performance.md, "Issue 13: the tail at one connection").
+ */
+export class ComputedStream implements TextStream {
+  onRelease?: (release: Release) => void;
+  readonly push: TextStream["push"];
+  readonly flush: TextStream["flush"];
+  readonly passing: TextStream["passing"];
+  readonly emitted: TwoTexts;
+  readonly split: TextStream["split"];
+  readonly takeEarlier: TextStream["takeEarlier"];
+
+  constructor(
+    acts: StreamActs,
+    private readonly reads: StreamReads,
+  ) {
+    this.push = acts.push;
+    this.flush = acts.flush;
+    this.passing = acts.passing;
+    this.emitted = acts.emitted;
+    this.split = acts.split;
+    this.takeEarlier = acts.takeEarlier;
+  }
+
+  get original(): string {
+    return this.reads.original();
+  }
+
+  get finished(): boolean {
+    return this.reads.finished();
+  }
+
+  get holding(): boolean {
+    return this.reads.holding();
+  }
+
+  get tail(): string {
+    return this.reads.tail();
+  }
+
+  get earlierSettled(): boolean {
+    return this.reads.earlierSettled();
+  }
+}
+
 // A long held tail (a private key block arriving token by token, up to 16 KB) is not rescanned on
 // every piece: past RESCAN_ALWAYS characters, only once it has grown by a quarter since the last
 // scan. The scans' lengths then grow geometrically, so the work stays linear in the text (a 3 KB
@@ -163,7 +222,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     return out;
   };
 
-  const stream: TextStream = {
+  const stream: TextStream = new ComputedStream({
     push(piece) {
       if (piece === "") return { client: "", record: "" };
       base64.push(piece);
@@ -192,18 +251,6 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     },
     passing: (piece) => base64.push(piece),
     emitted,
-    get original() {
-      return original;
-    },
-    get finished() {
-      return finished;
-    },
-    get holding() {
-      return held !== "";
-    },
-    get tail() {
-      return tail;
-    },
     split() {
       boundary = original.length;
     },
@@ -212,9 +259,12 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
       earlier = { client: "", record: "" };
       return taken;
     },
-    get earlierSettled() {
-      return released >= boundary;
-    },
-  };
+  }, {
+    original: () => original,
+    finished: () => finished,
+    holding: () => held !== "",
+    tail: () => tail,
+    earlierSettled: () => released >= boundary,
+  });
   return stream;
 }

@@ -7,22 +7,32 @@ export interface TextAccumulator {
   readonly truncated: boolean;
 }
 
+// A class, not an object literal with getters: V8 keeps a literal's accessors in the old
+// generation, so each stream's getter closures (and the text they hold) outlived every scavenge
+// until the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+class Accumulator implements TextAccumulator {
+  #text = "";
+  #truncated = false;
+
+  constructor(private readonly maxChars: number) {}
+
+  append(piece: string): void {
+    if (piece === "") return;
+    const room = this.maxChars - this.#text.length;
+    if (piece.length > room) this.#truncated = true;
+    if (room > 0) this.#text += piece.slice(0, room);
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  get truncated(): boolean {
+    return this.#truncated;
+  }
+}
+
 /** Creates an accumulator keeping at most `maxChars` UTF-16 code units. */
 export function createTextAccumulator(maxChars: number): TextAccumulator {
-  let text = "";
-  let truncated = false;
-  return {
-    append(piece) {
-      if (piece === "") return;
-      const room = maxChars - text.length;
-      if (piece.length > room) truncated = true;
-      if (room > 0) text += piece.slice(0, room);
-    },
-    get text() {
-      return text;
-    },
-    get truncated() {
-      return truncated;
-    },
-  };
+  return new Accumulator(maxChars);
 }
