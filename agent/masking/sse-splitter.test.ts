@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSseSplitter, withData } from "./sse-splitter.js";
 
@@ -30,6 +31,34 @@ describe("SSE splitter", () => {
     expect(splitter.push(Buffer.from("data: a\r\n\r"))).toEqual([]);
     expect(splitter.push(Buffer.from("\ndata: b")).map((event) => event.data)).toEqual(["a"]);
     expect(splitter.end().map((event) => event.data)).toEqual(["b"]);
+  });
+
+  it("reads one-line data events (its quick path) as the line by line reading does", () => {
+    // The event format read line by line (the path every other event takes), as the reference.
+    const reference = (raw: string) => {
+      const data: string[] = [];
+      const otherLines: string[] = [];
+      let name = "";
+      for (const line of raw.split(/\r\n|\r|\n/)) {
+        if (line === "") continue;
+        const colon = line.indexOf(":");
+        const field = colon === -1 ? line : line.slice(0, colon);
+        if (field === "data") {
+          const value = colon === -1 ? "" : line.slice(colon + 1);
+          data.push(value.startsWith(" ") ? value.slice(1) : value);
+        } else {
+          if (field === "event") name = line.slice(colon + 1).trimStart();
+          otherLines.push(line);
+        }
+      }
+      return { raw, name, data: data.length > 0 ? data.join("\n") : undefined, otherLines };
+    };
+    const piece = fc.constantFrom("data: ", "data: ", "data:", "data", "event: x", ": c", "x", " ", "\r", "\n", "\r\n", "é", ":", "{\"a\":1}");
+    fc.assert(fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+      const text = `${pieces.join("")}\n\n`;
+      const events = split(text, 1000);
+      expect(events).toEqual(events.map((event) => reference(event.raw)));
+    }), { numRuns: 1000 });
   });
 
   it("rewrites only the data lines, keeping event, id and comment lines", () => {

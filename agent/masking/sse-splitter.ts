@@ -32,11 +32,15 @@ const eventEnd = new RegExp(lineEnd + lineEnd, "g");
 const finalLineEnd = "(?:\\r\\n|\\r(?!\\n)|\\n)";
 const finalEventEnd = new RegExp(finalLineEnd + finalLineEnd, "g"); // at the end nothing more can come
 
-// Most events are one data line and the blank line: `data: X\n\n`, X without a line end.
-const plainEvent = /^data: [^\r\n]*\n\n$/;
+// Most events are one data line and the blank line: `data: X\n\n`, X without a line end (told by
+// indexOf, which is several times faster than a regular expression over the whole event).
+function isPlainEvent(raw: string): boolean {
+  const end = raw.length - 2;
+  return end >= 6 && raw.indexOf("\n") === end && raw.charCodeAt(end + 1) === 10 && raw.indexOf("\r") === -1 && raw.slice(0, 6) === "data: ";
+}
 
 function parseEvent(raw: string): RawEvent {
-  if (plainEvent.test(raw)) return { raw, name: "", data: raw.slice(6, -2), otherLines: [] };
+  if (isPlainEvent(raw)) return { raw, name: "", data: raw.slice(6, -2), otherLines: [] };
   const data: string[] = [];
   const otherLines: string[] = [];
   let name = "";

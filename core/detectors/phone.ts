@@ -103,6 +103,8 @@ function balanced(text: string, start: number, end: number): Finding {
 // The trailing run of phone characters, and of a number before a tail that may become its extension.
 function hold(text: string): number {
   const run = trailingRun(text, inAlphabet, maxLength);
+  const last = text.charCodeAt(text.length - 1);
+  if (last >= 48 && last <= 57) return run; // a digit ends it: no extension's word or mark does
   const extension = extensionTail.exec(text.slice(-16));
   if (!extension) return run;
   return Math.min(run, trailingRun(text.slice(0, text.length - extension[0].length), inAlphabet, maxLength - 14));

@@ -84,8 +84,12 @@ const inTokenAlphabet = alphabet("A-Za-z0-9_./:+=-");
 function keyBlockHold(text: string): number {
   const begin = text.lastIndexOf(beginMarker);
   if (begin >= 0 && !completeEnd.test(text.slice(begin)) && text.length - begin <= maxKeyBlock) return begin;
+  // A trailing prefix of the marker, compared code by code (endsWith and a slice per length cost more than the rest of the hold).
   for (let length = Math.min(beginMarker.length, text.length); length > 0; length--) {
-    if (text.endsWith(beginMarker.slice(0, length))) return text.length - length;
+    const from = text.length - length;
+    let at = 0;
+    while (at < length && text.charCodeAt(from + at) === beginMarker.charCodeAt(at)) at++;
+    if (at === length) return from;
   }
   return text.length;
 }
