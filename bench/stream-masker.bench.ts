@@ -13,9 +13,18 @@ import { percentile, type Bench, type Metric } from "./bench.js";
 const TOKENS = 258;
 const FIRST_SLICE = 2048; // as relay-inspected.ts
 
-function chatStream(): Buffer {
+// `obfuscated`: every chunk carries OpenAI's `obfuscation` field (random padding of varying length,
+// on by default in OpenAI's own streams since 2025 unless stream_options.include_obfuscation is
+// false), so no two chunks share a shape apart from their text.
+function chatStream(obfuscated = false): Buffer {
   const base = { id: "chatcmpl-bench", object: "chat.completion.chunk", created: 0, model: "gpt-4o-mini", system_fingerprint: null };
-  const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  let seed = 7;
+  const padding = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed.toString(36).slice(0, 1 + (seed % 9));
+  };
+  const chunk = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(obfuscated ? { obfuscation: padding() } : {}) })}\n\n`;
   let text = chunk({ role: "assistant", content: "" }, null);
   for (let index = 0; index < TOKENS; index++) text += chunk({ content: ` tok${index}` }, null);
   return Buffer.from(`${text}${chunk({}, "stop")}data: [DONE]\n\n`);
@@ -32,11 +41,12 @@ const bench: Bench = {
     const detectors = compileDetectors({ builtins: ["email", "phone", "payment-card", "secrets"], patterns: [], words: [] });
     const rules: MaskRule[] = [{ policy: "mask-pii", detectors, direction: "both", style: "redact", restore: false }];
     const sse = chatStream();
+    const obfuscatedSse = chatStream(true);
     const session = () => createMaskSession("openai", "/v1/chat/completions", rules);
-    const masked = () => {
+    const masked = (input = sse) => {
       const stream = session().responseStream();
       const filter = createUsageChunkFilter();
-      filter.push(stream.push(sse).client);
+      filter.push(stream.push(input).client);
       filter.push(stream.end().client);
       filter.end();
     };
@@ -53,13 +63,16 @@ const bench: Bench = {
       if (!out.client.includes("tok0")) throw new Error("the first write holds no first token");
       return ms;
     };
-    const cpu = { masked: [] as number[], unmasked: [] as number[] };
+    const cpu = { masked: [] as number[], obfuscated: [] as number[], unmasked: [] as number[] };
     for (let warm = 0; warm < 100; warm++) masked();
     // Rounds of 100 streams (the thread's CPU clock ticks coarsely on some kernels), alternated.
     for (let round = 0; round < 10; round++) {
       let start = cpuMs();
       for (let run = 0; run < 100; run++) masked();
       cpu.masked.push((cpuMs() - start) / 100);
+      start = cpuMs();
+      for (let run = 0; run < 100; run++) masked(obfuscatedSse);
+      cpu.obfuscated.push((cpuMs() - start) / 100);
       start = cpuMs();
       for (let run = 0; run < 10_000; run++) unmasked(); // about a microsecond each: many, for the clock
       cpu.unmasked.push((cpuMs() - start) / 10_000);
@@ -74,6 +87,7 @@ const bench: Bench = {
     const maskedMs = percentile([...cpu.masked], 50);
     return [
       { name: "masked stream CPU (masker + usage filter)", value: maskedMs, unit: "ms", note: `${note(cpu.masked)}; ${((maskedMs * 1000) / (TOKENS + 3)).toFixed(1)} µs per event` },
+      { name: "masked stream CPU, OpenAI's obfuscation field on", value: percentile([...cpu.obfuscated], 50), unit: "ms", note: `${note(cpu.obfuscated)}; chunks differ beyond their text: no known shape` },
       { name: "unmasked stream CPU (usage filter)", value: percentile([...cpu.unmasked], 50) * 1000, unit: "µs", note: `${note(cpu.unmasked)} ms` },
       { name: "first write, whole read masked", value: percentile([...whole], 50), unit: "ms", note: `wall time, ${note(whole)}` },
       { name: "first write, first 2 KB masked", value: percentile([...sliced], 50), unit: "ms", note: `wall time, ${note(sliced)}; what the relay does with a long first read` },
