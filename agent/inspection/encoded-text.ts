@@ -67,8 +67,31 @@ function percentDecoded(payload: string): string | undefined {
   }
 }
 
+// Readings of short strings that may be base64, by string: header names and values, keys and ids
+// come again on every request (the OpenAI SDK's `x-stainless-package-version` decodes to bytes
+// read one character per byte: ~4 % of the request side's CPU). A reading is a function of the
+// string alone; it is frozen, as every request that meets the string shares it.
+const READINGS_UP_TO = 80;
+const READINGS_KEPT = 512;
+const readings = new Map<string, EncodedReading | null>();
+
+// Whether `value` may be base64 at all (readEncoded's first tests).
+const mayBeEncoded = (value: string) => dataUrl.test(value) || (value.length >= MIN_BASE64 && base64Characters.test(value));
+
 /** What `value` carries as base64; undefined when it is not base64 (or too short to be more than a word). */
-export function readEncoded(value: string, depth = 0): EncodedReading | undefined {
+export function readEncoded(value: string): EncodedReading | undefined {
+  if (value.length > READINGS_UP_TO) return read(value, 0);
+  if (!mayBeEncoded(value)) return undefined;
+  const known = readings.get(value);
+  if (known !== undefined) return known ?? undefined;
+  const reading = read(value, 0);
+  if (reading?.text) Object.freeze(reading.text);
+  if (readings.size < READINGS_KEPT) readings.set(value, reading ? Object.freeze(reading) : null);
+  return reading;
+}
+
+/** readEncoded without the cache (tests compare the two). */
+export function read(value: string, depth = 0): EncodedReading | undefined {
   let prefix = "";
   let mediaType: string | undefined;
   let charset: string | undefined;
@@ -110,7 +133,7 @@ export function readEncoded(value: string, depth = 0): EncodedReading | undefine
     const utf8Prefix = marked !== undefined && prefix ? `data:${mediaType};charset=utf-8;base64,` : prefix;
     const encode = (masked: string) => utf8Prefix + Buffer.from(masked, "utf8").toString(urlSafe ? "base64url" : "base64");
     // Base64 of base64: read through to the text inside.
-    const inner = depth < MAX_DEPTH ? readEncoded(text, depth + 1) : undefined;
+    const inner = depth < MAX_DEPTH ? read(text, depth + 1) : undefined;
     if (inner?.text && !inner.text.lossy) {
       const innerText = inner.text;
       return { text: { text: innerText.text, encode: (masked) => encode(innerText.encode(masked)), lossy: false } };
