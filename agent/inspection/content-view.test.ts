@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldWords } from "../../core/text/normalise.js";
+import { foldWords } from "../../core/text/word-view.js";
 import { compileKeyword, occurs, type KeywordMode } from "../policy/keyword-match.js";
 import { openai } from "../providers/openai.js";
 import { canonicalBody } from "./canonical-body.js";

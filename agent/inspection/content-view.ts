@@ -5,7 +5,7 @@
 // are read across it too. Patterns read every joined run with nothing between, and the values
 // with a space between too.
 import { randomBytes } from "node:crypto";
-import { foldWords } from "../../core/text/normalise.js";
+import { foldWords } from "../../core/text/word-view.js";
 import type { PromptView } from "../policy/content-match.js";
 import { ComputedView, promptView } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";

@@ -1,7 +1,7 @@
 // Joined reading: which slots are read together, boundaries between two words read as nothing and
 // as a space in every mix (variants for detectors, one pass for keywords), and the bound on work.
 import { describe, expect, it } from "vitest";
-import { foldWords } from "../../core/text/normalise.js";
+import { foldWords } from "../../core/text/word-view.js";
 import { joinedReading, softBoundary, variantOffset, variants } from "./joined-reading.js";
 import { joinedWords } from "./joined-words.js";
 import { compileKeyword, occurs, type KeywordMode } from "../policy/keyword-match.js";

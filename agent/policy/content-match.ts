@@ -7,7 +7,8 @@
 // reading stream joined, so a keyword split over two content parts is found. Keywords are searched
 // with indexOf in folded copies made once per request: thousands of keyword policies then cost a
 // native substring search each, not a regular-expression scan each.
-import { detectorText, foldWords } from "../../core/text/normalise.js";
+import { detectorText } from "../../core/text/normalise.js";
+import { foldWords } from "../../core/text/word-view.js";
 import { compileKeyword, occurs, skeletonOf, type CompiledKeyword, type KeywordMode, type Skeleton } from "./keyword-match.js";
 
 /** The text of one request as content rules read it, its views computed on first use. */

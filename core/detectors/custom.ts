@@ -9,7 +9,7 @@
 // escapes that may name a space…) holds only the trailing run of non-whitespace, at most
 // PATTERN_HOLD. Words hold back only the longest trailing text a word still starts with.
 import { pendingEscape } from "../text/escapes.js";
-import { foldWords, wordView } from "../text/normalise.js";
+import { foldWords, wordView } from "../text/word-view.js";
 import { trailingRun, type Detector, type Finding } from "./detector.js";
 import { mergeFindings } from "./merge-findings.js";
 import { findingsInOriginal, memoisedView } from "./normalised-detector.js";

@@ -2,7 +2,8 @@
 // fast path of foldWords agrees with the general one.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectorText, detectorView, foldWords, renderedView, wordView } from "./normalise.js";
+import { detectorText, detectorView, renderedView } from "./normalise.js";
+import { foldWords, wordView } from "./word-view.js";
 
 const original = (text: string, view: ReturnType<typeof detectorView>, needle: string) => {
   const at = view.text.indexOf(needle);

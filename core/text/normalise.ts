@@ -15,7 +15,7 @@
 //   or a chat UI shows `a<b></b>@x` and `a**@**x` as `a@x`). A second view, not a step of the
 //   first: a tag's attributes hold values of their own (`<a href="mailto:…">`), which the detector
 //   view reads.
-// - the word view (keywords, mask words): the detector view, case folded, confusable letters mapped
+// - the word view (keywords, mask words; core/text/word-view.ts): the detector view, case folded, confusable letters mapped
 //   to one prototype (Unicode TS #39 skeletons: Cyrillic `а` is `a`, `0` is `o`; `i`, `l`, `1` are
 //   one letter), every run of what is neither a letter nor a digit (punctuation, `-`, `_`,
 //   whitespace) one space, and words spelled out a character at a time (`n-i-g-h-t`) joined.
@@ -23,7 +23,7 @@
 // Plain ASCII without `%`, `&` or `\` (most prompts) skips all of it: the detector view is the
 // text itself. Every step is linear in the text (no recursion, no argument spreading): a prompt of
 // megabytes costs its length, not a stack overflow.
-import { foldCodePoint, isVariationSelector, skeletons } from "./code-points.js";
+import { foldCodePoint, isVariationSelector } from "./code-points.js";
 import { escapeAt, markupEnd, percentRun, variationRun, type Decoded } from "./escapes.js";
 
 /** A normalised text and the way back to the original's offsets. */
@@ -38,15 +38,15 @@ export interface NormalisedView {
 
 const identityView = (text: string): NormalisedView => ({ text, identity: true, toOriginal: (start, end) => [start, end] });
 
-const mark = /\p{M}/gu;
+export const mark = /\p{M}/gu;
 // ASCII printable, tab, LF, CR only: nothing to normalise for detectors (no `%` either).
 // (`%`, `&` and `\` may open an escape.)
-const plainAscii = /^[\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]*$/;
+export const plainAscii = /^[\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]*$/;
 
-const CACHE_LIMIT = 20_000;
+export const CACHE_LIMIT = 20_000;
 
 /** Builds a normalised text one piece at a time, remembering each piece's original span. */
-class ViewBuilder {
+export class ViewBuilder {
   private text = "";
   private starts: number[] = [];
   private ends: number[] = [];
@@ -240,171 +240,4 @@ export function detectorText(text: string): string {
   const pieces: string[] = [];
   buildDetectorView(text, { copy: (original, start, end) => pieces.push(original.slice(start, end)), fold: (piece) => pieces.push(piece) });
   return pieces.join("");
-}
-
-const letterOrDigit = /[\p{L}\p{N}]/u;
-const skeletonCache = new Map<string, string>();
-
-// One character of the detector view, as the word view reads it: lower case, its TS #39 prototype
-// (lower-cased again: `0` → `O` → `o`), `i`/`l` one letter, and anything but letters and digits a space.
-function wordChar(char: string): string {
-  let folded = skeletonCache.get(char);
-  if (folded !== undefined) return folded;
-  const lower = char.toLowerCase();
-  let mapped = "";
-  for (const point of lower) {
-    // Only letters and digits take their prototype: punctuation stays a separator (the em dash's prototype is a letter).
-    const prototype = letterOrDigit.test(point) ? skeletons[point] : undefined;
-    mapped += typeof prototype === "string" ? prototype.toLowerCase() : point;
-  }
-  mapped = mapped.normalize("NFKD").replace(mark, "").replace(/i/g, "l");
-  folded = "";
-  for (const point of mapped) folded += letterOrDigit.test(point) ? point : " ";
-  if (skeletonCache.size < CACHE_LIMIT) skeletonCache.set(char, folded);
-  return folded;
-}
-
-/** The word view of `text` (see the header): every run of spaces is one space; offsets map back. */
-export function wordView(text: string): NormalisedView {
-  const detector = detectorView(text);
-  const source = detector.text;
-  const out = new ViewBuilder();
-  let lastSpace = true; // no leading space
-  for (let index = 0; index < source.length; ) {
-    const code = source.codePointAt(index)!;
-    const width = code > 0xffff ? 2 : 1;
-    const folded = wordChar(source.slice(index, index + width));
-    const [start, end] = detector.toOriginal(index, index + width);
-    for (const char of folded) {
-      if (char === " ") {
-        if (lastSpace) continue;
-        lastSpace = true;
-      } else lastSpace = false;
-      out.push(char, start, end);
-    }
-    index += width;
-  }
-  out.squeezeSpelledOut();
-  return out.view(text.length);
-}
-
-// The word view of plain ASCII without offsets: the same characters as wordChar gives them.
-const asciiSkeleton: Record<string, string> = { "0": "o", "1": "l", i: "l", m: "rn" };
-// Each ASCII character as the word view reads it (undefined: a separator).
-const asciiWord: (string | undefined)[] = Array.from({ length: 128 }, (_, code) => {
-  const char = String.fromCharCode(code).toLowerCase();
-  if (!/[a-z0-9]/.test(char)) return undefined;
-  return asciiSkeleton[char] ?? char;
-});
-const notLetterOrDigit = /[^a-z0-9]+/g;
-// Three one-character tokens in a row (the fast path leaves those to wordView's squeeze).
-const spelledOut = /(?:^|[^A-Za-z0-9])[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9][^A-Za-z0-9]+[A-Za-z0-9](?:[^A-Za-z0-9]|$)/;
-
-// Runs of three or more one-character words in an ASCII word view ("p r o j e c t").
-const spelledRun = /(?<![a-z0-9])[a-z0-9](?: [a-z0-9]){2,}(?![a-z0-9])/g;
-
-const spacesRun = / {2,}/g;
-const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{L}\p{N}])/gu;
-
-// The word view's text of a text that is not plain ASCII, without offsets (content rules).
-function foldWordsText(text: string, joinSpelled: boolean): string {
-  const detected = detectorText(text);
-  if (ascii.test(detected)) return asciiFold(detected, joinSpelled);
-  // Each character as the word view reads it (one code point at a time), runs of ASCII through the table.
-  let words = "";
-  let run = 0; // start of the ASCII run not yet written
-  for (let index = 0; index < detected.length; ) {
-    if (detected.charCodeAt(index) < 128) {
-      index++;
-      continue;
-    }
-    if (run < index) words += asciiWords(detected, run, index);
-    const char = String.fromCodePoint(detected.codePointAt(index)!);
-    words += wordChar(char);
-    index += char.length;
-    run = index;
-  }
-  if (run < detected.length) words += asciiWords(detected, run, detected.length);
-  const folded = words.replace(spacesRun, " ").trim();
-  return joinSpelled ? folded.replace(spelledRunAny, (run) => run.replaceAll(" ", "")) : folded;
-}
-
-// No character beyond ASCII (control characters included).
-const ascii = /^[^\u0080-\uffff]*$/;
-
-/**
- * The word view's text alone (no offsets needed), without leading or trailing space. With
- * `joinSpelled` false, words spelled out a character at a time stay one-character words
- * (keywords match on the skeleton, where they join anyway, and keep their word starts).
- */
-export function foldWords(text: string, joinSpelled = true): string {
-  return plainAscii.test(text) ? asciiFold(text, joinSpelled) : foldWordsText(text, joinSpelled);
-}
-
-// The word view of ASCII text (its detector view is itself).
-function asciiFold(text: string, joinSpelled: boolean): string {
-  return asciiFoldOnePass(text, joinSpelled) ?? asciiFoldSpelled(text);
-}
-
-// Each ASCII code as the word view writes it: 0 a separator, 1 for "rn" (the skeleton of m), else the code to write.
-const foldCodes = Uint8Array.from({ length: 128 }, (_, code) => {
-  const word = asciiWord[code];
-  return word === undefined ? 0 : word === "rn" ? 1 : word.charCodeAt(0);
-});
-let foldBuffer = Buffer.allocUnsafe(4096);
-
-// text[from, to) (ASCII) as the word view writes each character: separators as spaces (not squeezed).
-function asciiWords(text: string, from: number, to: number): string {
-  if (foldBuffer.length < (to - from) * 2) foldBuffer = Buffer.allocUnsafe((to - from) * 2);
-  const out = foldBuffer;
-  let at = 0;
-  for (let index = from; index < to; index++) {
-    const code = foldCodes[text.charCodeAt(index)]!;
-    if (code === 1) {
-      out[at++] = 114;
-      out[at++] = 110;
-    } else out[at++] = code === 0 ? 32 : code;
-  }
-  return out.toString("latin1", 0, at);
-}
-
-// One pass over the text into a reused buffer (a prompt's few KB folded without a string per step);
-// undefined when three one-character words follow each other and `joinSpelled` (spelled out: asciiFoldSpelled joins them).
-function asciiFoldOnePass(text: string, joinSpelled: boolean): string | undefined {
-  const length = text.length;
-  if (foldBuffer.length < length * 2) foldBuffer = Buffer.allocUnsafe(length * 2);
-  const out = foldBuffer;
-  let at = 0;
-  let space = false; // a separator ran since the last word character written
-  let word = 0; // length of the word being read
-  let singles = 0; // one-character words in a row
-  for (let index = 0; index < length; index++) {
-    const code = foldCodes[text.charCodeAt(index) & 127]!;
-    if (code === 0) {
-      if (word > 0) {
-        singles = word === 1 ? singles + 1 : 0;
-        if (singles === 3 && joinSpelled) return undefined;
-        word = 0;
-        space = at > 0;
-      }
-      continue;
-    }
-    if (space) {
-      out[at++] = 32;
-      space = false;
-    }
-    if (code === 1) {
-      out[at++] = 114;
-      out[at++] = 110;
-    } else out[at++] = code;
-    word++;
-  }
-  if (word === 1 && singles === 2 && joinSpelled) return undefined;
-  return out.toString("latin1", 0, at);
-}
-
-// The fold with spelled-out words joined (native passes, not a callback per character).
-function asciiFoldSpelled(text: string): string {
-  const folded = text.toLowerCase().replace(notLetterOrDigit, " ").replaceAll("i", "l").replaceAll("m", "rn").replaceAll("0", "o").replaceAll("1", "l").trim();
-  return spelledOut.test(text) ? folded.replace(spelledRun, (run) => run.replaceAll(" ", "")) : folded;
 }
