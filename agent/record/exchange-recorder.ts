@@ -14,12 +14,11 @@ import { createMaskContext, type PromptMasker } from "../masking/mask-context.js
 import type { MaskSession } from "../masking/mask-session.js";
 import type { MaskRule, RecordChoice } from "../../core/policy/protection-rules.js";
 import type { ProviderSpec, RequestFacts, UsageCounts } from "../providers/index.js";
-import { parseJson } from "../providers/json-fields.js";
-import { createParsedLookup, type ParsedEvents } from "../sse/parsed-events.js";
-import { createSseParser } from "../sse/sse-parser.js";
 import type { BufferSlot } from "../stream/exchange-buffer.js";
 import { type ChunkCapture, createChunkCapture } from "./chunk-capture.js";
-import { createTextCapture, cutString, cutText } from "./text-capture.js";
+import type { ParsedEvents } from "../sse/parsed-events.js";
+import { readStream, readWhole, type ResponseReading, type SharedDocument } from "./response-reading.js";
+import { cutText } from "./text-capture.js";
 
 /** How an exchange ended. */
 export interface Outcome {
@@ -87,62 +86,6 @@ const recordedBodies: Record<RecordChoice, RecordedBodies> = {
   raw: RecordedBodies.RAW,
   none: RecordedBodies.NONE,
 };
-
-/** A whole JSON body the masker has already decoded and parsed: its text, and JSON.parse's value of it. */
-export interface SharedDocument {
-  text: string;
-  value: unknown;
-}
-
-interface ResponseReading {
-  chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"]): void;
-  /** The whole body at once, maybe already decoded and parsed. */
-  whole(body: Uint8Array, parsed?: SharedDocument): void;
-  result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
-}
-
-function readStream(provider: ProviderSpec, limit: number): ResponseReading | undefined {
-  // Characters are at most 3 UTF-8 bytes here (4-byte ones are 2 code units), so `limit` code
-  // units always cover `limit` bytes of text; cutString then trims to the byte limit.
-  const reader = provider.streamReader(limit);
-  if (!reader) return undefined;
-  const lookup = createParsedLookup();
-  const parser = createSseParser((event) => reader.event(lookup.attach(event)));
-  const chunk = (bytes: Uint8Array, parsed?: ParsedEvents["client"]) => {
-    lookup.offer(parsed);
-    parser.push(bytes);
-  };
-  return {
-    chunk,
-    whole: (body) => chunk(body),
-    result: () => {
-      parser.end();
-      const { text, truncated } = cutString(reader.text(), limit);
-      return { text, truncated: truncated || reader.truncated(), usage: reader.usage(), streamed: true };
-    },
-  };
-}
-
-function readWhole(provider: ProviderSpec, limit: number, streamed: boolean): ResponseReading {
-  const capture = createTextCapture(limit);
-  let shared: SharedDocument | undefined;
-  return {
-    chunk: (chunk) => capture.push(chunk),
-    whole(body, parsed) {
-      if (parsed) shared = parsed;
-      else capture.push(body);
-    },
-    result: () => {
-      if (shared) {
-        const { text, truncated } = cutString(shared.text, limit);
-        return { text, truncated, usage: streamed ? undefined : provider.readUsage(shared.value), streamed };
-      }
-      const { text, truncated } = capture.result();
-      const usage = truncated || streamed ? undefined : provider.readUsage(parseJson(text));
-      return { text, truncated, usage, streamed };
-    },
-  };
-}
 
 /** Starts recording an exchange; `finish` commits it to `slot`. */
 export function startExchangeRecorder(init: {

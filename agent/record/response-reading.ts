@@ -1,0 +1,65 @@
+// What the record keeps of a response body: a stream read event by event through the provider's
+// reader (text and usage, sharing the masker's parsed events when there are some), a whole body
+// captured up to the record limit (or taken as the masker already decoded and parsed it).
+import type { ProviderSpec, UsageCounts } from "../providers/index.js";
+import { parseJson } from "../providers/json-fields.js";
+import { createParsedLookup, type ParsedEvents } from "../sse/parsed-events.js";
+import { createSseParser } from "../sse/sse-parser.js";
+import { createTextCapture, cutString } from "./text-capture.js";
+
+/** A whole JSON body the masker has already decoded and parsed: its text, and JSON.parse's value of it. */
+export interface SharedDocument {
+  text: string;
+  value: unknown;
+}
+
+/** What the record keeps of a response body as it comes: its text (bounded), usage, and whether it was streamed. */
+export interface ResponseReading {
+  chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"]): void;
+  /** The whole body at once, maybe already decoded and parsed. */
+  whole(body: Uint8Array, parsed?: SharedDocument): void;
+  result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
+}
+
+export function readStream(provider: ProviderSpec, limit: number): ResponseReading | undefined {
+  // Characters are at most 3 UTF-8 bytes here (4-byte ones are 2 code units), so `limit` code
+  // units always cover `limit` bytes of text; cutString then trims to the byte limit.
+  const reader = provider.streamReader(limit);
+  if (!reader) return undefined;
+  const lookup = createParsedLookup();
+  const parser = createSseParser((event) => reader.event(lookup.attach(event)));
+  const chunk = (bytes: Uint8Array, parsed?: ParsedEvents["client"]) => {
+    lookup.offer(parsed);
+    parser.push(bytes);
+  };
+  return {
+    chunk,
+    whole: (body) => chunk(body),
+    result: () => {
+      parser.end();
+      const { text, truncated } = cutString(reader.text(), limit);
+      return { text, truncated: truncated || reader.truncated(), usage: reader.usage(), streamed: true };
+    },
+  };
+}
+
+export function readWhole(provider: ProviderSpec, limit: number, streamed: boolean): ResponseReading {
+  const capture = createTextCapture(limit);
+  let shared: SharedDocument | undefined;
+  return {
+    chunk: (chunk) => capture.push(chunk),
+    whole(body, parsed) {
+      if (parsed) shared = parsed;
+      else capture.push(body);
+    },
+    result: () => {
+      if (shared) {
+        const { text, truncated } = cutString(shared.text, limit);
+        return { text, truncated, usage: streamed ? undefined : provider.readUsage(shared.value), streamed };
+      }
+      const { text, truncated } = capture.result();
+      const usage = truncated || streamed ? undefined : provider.readUsage(parseJson(text));
+      return { text, truncated, usage, streamed };
+    },
+  };
+}
