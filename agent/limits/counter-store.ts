@@ -148,6 +148,7 @@ export function createCounterStores(logger: Logger, onSettleFailure: () => void 
       current = { url: config.url, keyPrefix: config.keyPrefix, client: connect(config, logger, onSettleFailure) };
       return current.client;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get up() {
       return current?.client.ready() ?? false;
     },

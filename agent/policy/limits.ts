@@ -141,6 +141,7 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
       if (charged.length === 0) return admitted;
       return { ok: true, chargeTokens: (tokens, at) => charge(charged, tokens, at) };
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get size() {
       return entries.size;
     },

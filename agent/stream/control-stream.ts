@@ -199,9 +199,11 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
   send({ case: "hello", value: { ...deps.hello, lastSnapshotVersion: deps.store.current()?.version ?? "" } });
 
   return {
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get welcomed() {
       return open && welcomedAt !== undefined;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get welcomedAt() {
       return welcomedAt;
     },

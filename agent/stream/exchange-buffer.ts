@@ -139,15 +139,19 @@ export function createExchangeBuffer(capacity: number, maxBytes = Number.POSITIV
       if (removed > 0) changed();
       return removed;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get held() {
       return exchanges.size;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get unsent() {
       return unsent.size;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get heldBytes() {
       return heldBytes;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get refusals() {
       return refusals;
     },

@@ -145,9 +145,11 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
   const running = run();
 
   return {
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get connected() {
       return stream?.welcomed ?? false;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get reconnects() {
       return Math.max(0, opened - 1);
     },

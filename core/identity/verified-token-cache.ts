@@ -78,6 +78,7 @@ export function createVerifiedTokenCache(options: VerifiedTokenCacheOptions = {}
     delete(token) {
       entries.delete(token);
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get size() {
       return entries.size;
     },

@@ -40,6 +40,7 @@ export function createBackoff(options: BackoffOptions = defaultBackoff): Backoff
     streamEnded(livedMs) {
       if (livedMs >= options.stableMs) attempt = 0;
     },
+    // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get attempt() {
       return attempt;
     },
