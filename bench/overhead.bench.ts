@@ -42,7 +42,8 @@ const smallBody = JSON.stringify({
 });
 // What the OpenAI JS SDK sends beside the body (openai 7.55.0 on Node 24), on every column's requests:
 // a gateway inspects them too (their names and values are request text).
-const sdkHeaders = {
+// OVERHEAD_SDK_HEADERS=0 leaves them out (the bench as it was before issue 13's second session).
+const sdkHeaders: Record<string, string> = process.env.OVERHEAD_SDK_HEADERS === "0" ? {} : {
   accept: "application/json",
   "user-agent": "OpenAI/JS 7.55.0",
   "x-stainless-lang": "js",

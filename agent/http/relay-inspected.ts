@@ -36,6 +36,9 @@ function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
   return "whole";
 }
 
+/** Resolves after the ticks queued so far (node:http uncorks a chunked response's socket in one). */
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
 /** The bytes of `chunks` as one buffer (the one chunk itself when there is one: no copy). */
 const joined = (chunks: Buffer[]) => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
 
@@ -102,6 +105,9 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
       sliced = true;
       const head = active.push(bytes.subarray(0, FIRST_SLICE));
       await send(head.client, head.record, head.parsed);
+      // A chunked response's write is corked until the next tick (node:http): without this, the
+      // first slice left only after the rest had been masked, in the same tick, with it.
+      await nextTick();
       bytes = bytes.subarray(FIRST_SLICE);
     }
     const out = active.push(bytes);
