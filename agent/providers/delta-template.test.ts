@@ -65,6 +65,39 @@ describe("delta template", () => {
     expect(fast.text).toBe("xyseconda");
   });
 
+  it("reads OpenAI's chunks with their per-chunk obfuscation padding the same way, the padding read as nothing", () => {
+    const pad = (i: number) => "xYz0123456789".slice(0, 1 + (i % 9));
+    const events = Array.from({ length: 100 }, (_, i) => message(chatChunk(` tok${i} "q" \\`, { obfuscation: pad(i) })));
+    const parse = vi.spyOn(JSON, "parse");
+    const reader = openai.streamReader(1 << 20)!;
+    for (const event of events) reader.event(event);
+    const parsedChars = parse.mock.calls.reduce((sum, [text]) => sum + String(text).length, 0);
+    parse.mockRestore();
+    expect(reader.text()).toBe(Array.from({ length: 100 }, (_, i) => ` tok${i} "q" \\`).join(""));
+    expect(parsedChars).toBeLessThan(events.map((event) => event.data.length).reduce((a, b) => a + b) / 4);
+    const mid = chatChunk("SPLIT", { obfuscation: "p" }).split('"SPLIT"')[1]!.split('"p"')[0]!;
+    const tricky = [
+      message(chatChunk("a", { obfuscation: "1" })),
+      message(chatChunk("b", { obfuscation: "22" })),
+      // The text between the two slots inside the piece: a literal cannot hold it unescaped.
+      message(chatChunk(`x${mid}"evil`, { obfuscation: "3" })),
+      message(chatChunk("c", { obfuscation: `${mid}` })),
+      // A read member last: not padding (usage), and a padding that is not one string.
+      message(chatChunk("d", { usage: "x" })),
+      message(`${chatChunk("e", { obfuscation: "4" }).slice(0, -2)},"usage":{"prompt_tokens":1,"completion_tokens":2}}`),
+      message(chatChunk("f", { obfuscation: "5" }).replace('"5"', '"5","choices":[]')),
+      message(chatChunk("g", { obfuscation: "6" }).replace('"6"', "6")),
+      // A member the reader reads is never padding, even as the last string: a type that turns
+      // the chunk into a Responses event makes it add nothing.
+      message(chatChunk("h", { type: "x" })),
+      message(chatChunk("i", { type: "y" })),
+      message(chatChunk("j", { type: "response.completed" })),
+      message(chatChunk("k", { type: "response.output_text.delta" })),
+    ];
+    const { fast, whole } = readBoth(openai, tricky);
+    expect(fast).toEqual(whole);
+  });
+
   it("takes usage from a chunk of the learned shape that also carries usage", () => {
     const events = [message(chatChunk("a")), message(chatChunk("b")), message(chatChunk("c", { usage: { prompt_tokens: 1, completion_tokens: 3 } }))];
     const { fast, whole } = readBoth(openai, events);
@@ -92,7 +125,9 @@ describe("delta template", () => {
       { weight: 1, arbitrary: fc.tuple(content, content).map(([a, b]) => ({ data: chatChunk(a).replace(/"content":/, `"content":${JSON.stringify(b)},"content":`) })) },
       { weight: 1, arbitrary: fc.tuple(content, fc.string({ maxLength: 12 })).map(([a, raw]) => ({ data: chatChunk(a).replace(JSON.stringify(a), raw) })) },
       { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text, { usage: { prompt_tokens: 2, completion_tokens: 1 } }) })) },
-      { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text, { obfuscation: text }) })) },
+      { weight: 3, arbitrary: fc.tuple(content, content).map(([text, padding]) => ({ data: chatChunk(text, { obfuscation: padding }) })) },
+      { weight: 1, arbitrary: fc.tuple(content, content, fc.constantFrom("usage", "choices", "type", "delta", "note")).map(([text, padding, key]) => ({ data: chatChunk(text, { [key]: padding }) })) },
+      { weight: 1, arbitrary: fc.tuple(content, fc.string({ maxLength: 12 })).map(([text, raw]) => ({ data: chatChunk(text, { obfuscation: "PAD" }).replace('"PAD"', raw) })) },
       { weight: 1, arbitrary: content.map((text) => ({ data: chatChunk(text), event: "response.output_text.delta" })) },
       { weight: 1, arbitrary: content.map((text) => ({ data: JSON.stringify({ type: "response.output_text.delta", delta: text }) })) },
     );

@@ -69,9 +69,13 @@ function chatPiece(data: unknown, eventName: string): string | undefined {
   return typeof content === "string" ? content : undefined;
 }
 
+// The top-level members the stream reader below reads; any other (OpenAI's per-chunk `obfuscation`
+// padding) may differ between events of one shape (delta-template.ts).
+const READ_KEYS: ReadonlySet<string> = new Set(["type", "delta", "response", "choices", "usage"]);
+
 function openaiStreamReader(maxChars: number): StreamReader {
   const text = createTextAccumulator(maxChars);
-  const template = createDeltaTemplate(chatPiece);
+  const template = createDeltaTemplate(chatPiece, READ_KEYS);
   let usage: UsageCounts | undefined;
   return {
     event(event: SseEvent) {
