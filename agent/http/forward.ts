@@ -29,8 +29,8 @@ export interface ForwardContext {
   headersTimeoutMs: number;
   /** How long the upstream's body may send nothing (between headers and a chunk, or two chunks) before it is cut off. */
   idleTimeoutMs: number;
-  /** Where upstream failures are counted; absent: nowhere. */
-  metrics?: Pick<RequestMetrics, "upstreamFailure">;
+  /** Where upstream failures and the upstream's time to response headers are counted; absent: nowhere. */
+  metrics?: Pick<RequestMetrics, "upstreamFailure" | "upstreamAnswered">;
 }
 
 function isTimeout(error: unknown): boolean {
@@ -82,6 +82,7 @@ export async function forward(
   let upstream: Dispatcher.ResponseData;
   try {
     const method = (req.method ?? "GET").toUpperCase();
+    const handedOver = performance.now();
     upstream = await upstreamRequest(context.dispatcher, {
       origin: connection.upstream.origin,
       path: upstreamPath(connection, route),
@@ -93,6 +94,9 @@ export async function forward(
       // Between chunks the model may think for a while, but not for ever (cut-answer.ts).
       bodyTimeout: context.idleTimeoutMs,
     });
+    // The provider's latency as the agent sees it (connection set-up included), until the final
+    // response headers (interim 1xx answers do not settle the request), however long the body then streams.
+    context.metrics?.upstreamAnswered(connection.name, (performance.now() - handedOver) / 1000);
   } catch (error) {
     if (callerGone) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection" });
     const timeout = isTimeout(error);

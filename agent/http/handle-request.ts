@@ -221,13 +221,12 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       }
       sentUpstream = true;
 
-      const context = deps.metrics ? { ...deps, dispatcher: deps.metrics.upstream(deps.dispatcher, connection.name) } : deps;
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.
       const usage = canonical.form === "json" ? provider.streamUsage?.(route.rest, forwarded.bytes === canonical.bytes ? json : parseJsonBody(forwarded.bytes.toString("utf8"))) : undefined;
       const upstreamBody = usage ? { ...forwarded, bytes: usage.body } : forwarded;
       // The session reads the reply when a rule masks responses or a placeholder may need restoring.
-      await forward(context, req, res, connection, forwarded.route, upstreamBody, recorder, usage?.filter(), masking);
+      await forward(deps, req, res, connection, forwarded.route, upstreamBody, recorder, usage?.filter(), masking);
     } catch (error) {
       // A body too fragmented to read in reasonable time (a million tiny strings): refused whole,
       // whichever policy asked to read it; nothing was forwarded.

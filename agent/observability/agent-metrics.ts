@@ -2,13 +2,11 @@
 // time to first byte, policy decisions, the control stream, the audit buffer and the snapshot.
 // Gauges of state (buffer depth, stream connected) are read at scrape time from their owners.
 import { Counter, Gauge, Registry } from "prom-client";
-import type { Dispatcher } from "undici";
 import { type Exchange, Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { SnapshotStore } from "../config/snapshot-store.js";
 import type { ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { deltaSince } from "../../core/observability/metrics-text.js";
 import { type CounterTally, type HistogramTally, talliedCounter, talliedHistogram } from "./tallies.js";
-import { timedDispatcher } from "./upstream-timing.js";
 
 /** What the request pipeline reports (PipelineDeps.metrics). */
 export interface RequestMetrics {
@@ -16,8 +14,8 @@ export interface RequestMetrics {
   exchange(exchange: Exchange, connection: string): void;
   /** The policy step's decision; `policy` is "" when no policy decided (nothing allowed). */
   policy(policy: string, verdict: Verdict): void;
-  /** The dispatcher to forward one request of `connection` with, timing its upstream. */
-  upstream(dispatcher: Dispatcher, connection: string): Dispatcher;
+  /** An upstream of `connection` answered with response headers `seconds` after the request was handed to it. */
+  upstreamAnswered(connection: string, seconds: number): void;
   /** An upstream of `connection` failed the exchange (the caller was still there). */
   upstreamFailure(connection: string, failure: UpstreamFailure): void;
 }
@@ -118,8 +116,6 @@ export function createAgentMetrics(): AgentMetrics {
   const reconnects = deltaSince(() => stream?.reconnects ?? 0);
   new Counter({ name: "palisade_agent_stream_reconnects_total", help: "Control streams opened after the first one", registers, collect() { this.inc(reconnects()); } });
 
-  // Timed dispatchers by the dispatcher they wrap and connection (connections are the snapshot's few).
-  const timed = new WeakMap<Dispatcher, Map<string, Dispatcher>>();
   return {
     registry,
     exchange(exchange, connection) {
@@ -136,13 +132,8 @@ export function createAgentMetrics(): AgentMetrics {
     policy(policy, verdict) {
       decisionTally(policy, verdictName(verdict)).count++;
     },
-    upstream(dispatcher, connection) {
-      // One timed dispatcher per connection, not one per request.
-      let byConnection = timed.get(dispatcher);
-      if (!byConnection) timed.set(dispatcher, (byConnection = new Map()));
-      let found = byConnection.get(connection);
-      if (!found) byConnection.set(connection, (found = timedDispatcher(dispatcher, (took) => upstreamOf(connection).observe(took))));
-      return found;
+    upstreamAnswered(connection, took) {
+      upstreamOf(connection).observe(took);
     },
     instrumentStore(inner) {
       store = inner;
