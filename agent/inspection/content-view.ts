@@ -4,28 +4,15 @@
 // with a label or a key the same way; words spelled out over a boundary ("p r o j" + ". e c t")
 // are read across it too. Patterns read every joined run with nothing between, and the values
 // with a space between too.
-import { randomBytes } from "node:crypto";
+import { detectorText } from "../../core/text/normalise.js";
 import { foldWords } from "../../core/text/word-view.js";
 import type { PromptView } from "../policy/content-match.js";
-import { ComputedView, promptView } from "../policy/content-match.js";
+import { ComputedView, lowerSpaced } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";
 import { joinedWords } from "./joined-words.js";
-import { skeletonOf, type Skeleton } from "../policy/keyword-match.js";
+import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
-import type { TextSlot } from "./text-slot.js";
-
-// Slots are folded in one call, separated by a word no text can hold (a fresh one per process):
-// one pass over the text instead of one call per key and label.
-const separatorWord = `zq${randomBytes(8).toString("hex")}qz`;
-const separator = foldWords(separatorWord);
-
-function foldEach(slots: readonly TextSlot[]): string[] {
-  // Spelled-out words are not joined: keywords match on the skeleton, where they join anyway.
-  const folds = foldWords(slots.map((slot) => slot.text).join(`\n${separatorWord}\n`), false).split(separator).map((fold) => fold.trim());
-  // A text that folds the separator differently (it cannot be written by a caller who does not
-  // know it, but be exact anyway): fold one by one.
-  return folds.length === slots.length ? folds : slots.map((slot) => foldWords(slot.text, false));
-}
+import { type SlotViews, slotViews } from "./slot-views.js";
 
 // Keywords are matched across a boundary within this many characters of it (longer keywords only
 // within one text).
@@ -72,40 +59,67 @@ const oneCharacterStart = /^\S(?: |$)/;
 export function contentView(inspection: RequestInspection): PromptView {
   const { slots } = inspection;
   const { values, streams, pairs } = joinedReading(slots);
-  const joinedText = (members: readonly number[], between: string) => members.map((index) => slots[index]!.text).join(between);
-  let plain: PromptView | undefined;
-  // Built once per request (every pattern policy reads it; the slots were joined again per read).
-  const texts = () => {
-    if (plain) return plain;
-    let all = "";
-    for (const slot of slots) all += `${slot.text}\n`;
-    plain = promptView(all, ...streams.map((members) => joinedText(members, "")), values.length > 1 ? joinedText(values, " ") : "");
-    return plain;
-  };
+  // Each slot's own views, built (or remembered: slot-views.ts) once, on first use.
+  let views: SlotViews[] | undefined;
+  const viewsOf = () => (views ??= slots.map((slot) => slotViews(slot.text)));
   let folds: string[] | undefined;
+  const foldsOf = () => (folds ??= viewsOf().map((view) => view.fold));
+  let texts: string[] | undefined;
+  let lower: string[] | undefined;
+  // Built once per request (every pattern policy reads it).
+  const textsOf = () => {
+    if (texts) return texts;
+    const each = viewsOf();
+    // The detector view of the slots each followed by a line break is the slots' own views each
+    // followed by one: no escape, reference, percent run or variation-selector run the view
+    // decodes holds a line break, nor is one decided by what follows the text (a cut one stays
+    // cut before a line break), and a line break is plain ASCII, read as it is.
+    let all = "";
+    for (const view of each) all += `${view.detected}\n`;
+    texts = all === "" ? [] : [all];
+    // Streams and the values read with nothing or a space between: the escapes of one text may
+    // be completed by the next, so these are viewed joined (a join of plain ASCII is itself).
+    const joinedView = (members: readonly number[], between: string) => {
+      const text = members.map((index) => slots[index]!.text).join(between);
+      if (text !== "") texts!.push(members.every((index) => each[index]!.plain) ? text : detectorText(text));
+    };
+    for (const members of streams) joinedView(members, "");
+    if (values.length > 1) joinedView(values, " ");
+    return texts;
+  };
   let folded: string[] | undefined;
   let joined: Skeleton[] | undefined;
   let joinedReach = 0;
   let skeletons: Skeleton[] | undefined;
-  const foldedOf = () => {
-    if (folded) return folded;
-    folds ??= foldEach(slots);
-    const done = folds;
-    // Every slot on its own (one apart), and words spelled out over a boundary of the values.
-    const spelled = values.slice(1).flatMap((right, at) => {
+  // Words spelled out over a boundary of the values, read joined.
+  let spelled: string[] | undefined;
+  const spelledOf = () => {
+    if (spelled) return spelled;
+    const done = foldsOf();
+    spelled = values.slice(1).flatMap((right, at) => {
       const left = values[at]!;
       if (!oneCharacterEnd.test(done[left]!) && !oneCharacterStart.test(done[right]!)) return [];
       return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
     });
-    folded = [done.filter((fold) => fold !== "").join(" "), ...spelled];
-    return folded;
+    return spelled;
+  };
+  // Every slot on its own (one apart), and the spelled-out words.
+  const foldedOf = () => (folded ??= [foldsOf().filter((fold) => fold !== "").join(" "), ...spelledOf()]);
+  const skeletonsOf = () => {
+    if (skeletons) return skeletons;
+    // The skeleton of the slots' word views joined by spaces is their skeletons joined; where its
+    // words start is worked out from the joined word view only when a keyword is found in it.
+    let text = "";
+    for (const view of viewsOf()) text += view.skeleton;
+    skeletons = [new DeferredSkeleton(text, foldsOf()), ...spelledOf().map(skeletonOf)];
+    return skeletons;
   };
   // A ComputedView (a class's getters), not an object literal with getters: see content-match.ts.
   return new ComputedView({
-    texts: () => texts().texts,
-    lower: () => texts().lower,
+    texts: textsOf,
+    lower: () => (lower ??= textsOf().map(lowerSpaced)),
     folded: foldedOf,
-    skeletons: () => (skeletons ??= foldedOf().map(skeletonOf)),
+    skeletons: skeletonsOf,
     joined(within) {
       // Only a keyword's reach around each boundary can hold a keyword crossing it (one inside a
       // text is read in `skeletons`): one run per request, rebuilt only for a longer reach (a power
@@ -113,8 +127,7 @@ export function contentView(inspection: RequestInspection): PromptView {
       const reach = Math.min(PAIR_REACH, 2 ** Math.ceil(Math.log2(Math.max(32, within))));
       if (joined && joinedReach >= reach) return joined;
       joinedReach = reach;
-      folds ??= foldEach(slots);
-      const done = folds;
+      const done = foldsOf();
       // One run for every joined reading, each apart from the next (no keyword crosses a CUT).
       const pieces: string[] = [];
       const free: boolean[] = [];

@@ -94,7 +94,8 @@ export function promptView(...texts: string[]): PromptView {
 // Only runs that are not already a single space: prose is mostly single spaces, and replacing each
 // of them with itself made this the largest allocation of a request (regex replace builds per match).
 const irregularWhitespace = /[^\S ]\s*| \s+/g;
-const lowerSpaced = (text: string) => text.toLowerCase().replace(irregularWhitespace, " ");
+/** A detector view in lower case with whitespace runs as one space (keywords whose punctuation matters). */
+export const lowerSpaced = (text: string) => text.toLowerCase().replace(irregularWhitespace, " ");
 
 // A word character in any script just before or after a literal keyword makes it part of a longer word.
 const wordBefore = /[\p{L}\p{M}\p{N}_]$/u;

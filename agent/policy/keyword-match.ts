@@ -77,6 +77,22 @@ export function skeletonOf(folded: string): Skeleton {
   };
 }
 
+/**
+ * The skeleton of texts' word views joined by single spaces (`folds`, trimmed, empty ones left
+ * out), whose text (`text`, their skeletons joined) is known: where its words start is worked out
+ * from the joined word view only when asked, which only a keyword found in the text does.
+ */
+export class DeferredSkeleton implements Skeleton {
+  private read?: Skeleton;
+
+  constructor(readonly text: string, private readonly folds: readonly string[]) {}
+
+  boundary(at: number): number {
+    this.read ??= skeletonOf(this.folds.filter((fold) => fold !== "").join(" "));
+    return this.read.boundary(at);
+  }
+}
+
 /** A keyword compiled for one mode: its skeleton and the test of a candidate position. */
 export interface CompiledKeyword {
   readonly needle: string;

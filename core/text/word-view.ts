@@ -70,7 +70,14 @@ const spelledRunAny = /(?<![\p{L}\p{N}])[\p{L}\p{N}](?: [\p{L}\p{N}]){2,}(?![\p{
 
 // The word view's text of a text that is not plain ASCII, without offsets (content rules).
 function foldWordsText(text: string, joinSpelled: boolean): string {
-  const detected = detectorText(text);
+  return foldDetected(detectorText(text), joinSpelled);
+}
+
+/**
+ * The word view's text (as foldWords gives it) of a text whose detector view is `detected`
+ * (normalise.ts's detectorText): for a caller that needs both views, the detector view built once.
+ */
+export function foldDetected(detected: string, joinSpelled = true): string {
   if (ascii.test(detected)) return asciiFold(detected, joinSpelled);
   // Each character as the word view reads it (one code point at a time), runs of ASCII through the table.
   let words = "";
