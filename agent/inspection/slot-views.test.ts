@@ -6,6 +6,7 @@ import { promptView } from "../policy/content-match.js";
 import { skeletonOf } from "../policy/keyword-match.js";
 import { contentView } from "./content-view.js";
 import { joinedReading } from "./joined-reading.js";
+import { slotViews } from "./slot-views.js";
 import type { RequestInspection } from "./request-inspection.js";
 import type { SlotRole, TextSlot } from "./text-slot.js";
 
@@ -66,6 +67,22 @@ describe("contentView from each slot's own views", () => {
         expect(view.skeletons[0]!.text).toBe(skeletonOf(foldWords(one, false)).text);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("builds each text's views as the full views read it (plain ASCII in one pass, the rest through the detector view)", () => {
+    const plain = fc.string({ unit: fc.constantFrom(..."aim01 MIxyz-_.,;\t\n\r!?%&\\b7".split("")), maxLength: 300 });
+    fc.assert(
+      fc.property(fc.oneof(plain, text, long), (one) => {
+        for (let pass = 0; pass < 2; pass++) {
+          const views = slotViews(one);
+          const fold = foldWords(one, false);
+          expect(views.detected).toBe(detectorText(one));
+          expect(views.fold).toBe(fold);
+          expect(views.skeleton).toBe(skeletonOf(fold).text);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -8,7 +8,7 @@
 // views of a text are those of its slot read on its own; content-view.ts joins them (why a join of
 // the slots' views is the view of the slots joined is said there).
 import { detectorText, plainAscii } from "../../core/text/normalise.js";
-import { foldDetected } from "../../core/text/word-view.js";
+import { asciiFoldAndSkeleton, foldDetected } from "../../core/text/word-view.js";
 
 /** Texts up to this long are remembered (header values, keys, labels; not prose). */
 const SHORT = 80;
@@ -32,12 +32,16 @@ export class SlotViews {
 const remembered = new Map<string, SlotViews>();
 
 function computed(text: string): SlotViews {
-  const plain = plainAscii.test(text);
-  const detected = plain ? text : detectorText(text);
+  // Plain ASCII is its own detector view (normalise.ts), folded through the ASCII table.
+  if (plainAscii.test(text)) {
+    const [fold, skeleton] = asciiFoldAndSkeleton(text);
+    return new SlotViews(text, true, fold, skeleton);
+  }
+  const detected = detectorText(text);
   const fold = foldDetected(detected, false);
   // A word view holds single spaces between words and no other separator (control characters,
   // keyword-match.ts's EITHER_MARK among them, are read as nothing by the detector view).
-  return new SlotViews(detected, plain, fold, fold.replaceAll(" ", ""));
+  return new SlotViews(detected, false, fold, fold.replaceAll(" ", ""));
 }
 
 /** The views of `text` (see the header). */

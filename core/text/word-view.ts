@@ -172,6 +172,24 @@ function asciiFoldOnePass(text: string, joinSpelled: boolean): string | undefine
   return out.toString("latin1", 0, at);
 }
 
+/**
+ * The word view (spelled-out words not joined: foldWords(text, false)) of plain ASCII `text`, and
+ * that word view without its spaces (keyword-match.ts's skeleton), in one pass over the text: the
+ * skeleton is the fold's bytes with the spaces squeezed out in place (a `replaceAll` on the fold
+ * costs as much as the fold).
+ */
+export function asciiFoldAndSkeleton(text: string): [fold: string, skeleton: string] {
+  const fold = asciiFoldOnePass(text, false)!;
+  // foldBuffer still holds the fold's bytes (one per character).
+  const out = foldBuffer;
+  let at = 0;
+  for (let index = 0; index < fold.length; index++) {
+    const code = out[index]!;
+    if (code !== 32) out[at++] = code;
+  }
+  return [fold, out.toString("latin1", 0, at)];
+}
+
 // The fold with spelled-out words joined (native passes, not a callback per character).
 function asciiFoldSpelled(text: string): string {
   const folded = text.toLowerCase().replace(notLetterOrDigit, " ").replaceAll("i", "l").replaceAll("m", "rn").replaceAll("0", "o").replaceAll("1", "l").trim();
