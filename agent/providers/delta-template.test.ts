@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SseEvent } from "../sse/sse-parser.js";
 import { anthropic } from "./anthropic.js";
+import { stringLiteral } from "./delta-template.js";
 import { openai } from "./openai.js";
 import type { ProviderSpec } from "./provider.js";
 
@@ -138,5 +139,22 @@ describe("delta template", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("reads a string literal without a parse exactly as JSON.parse does (property)", () => {
+    const parsed = (text: string) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        return typeof value === "string" ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const inner = fc.array(fc.constantFrom("a", " tok1", "\"", "\\", "\\n", "\\u00e9", "\n", "\t", "\u0001", "\u001f", " ", "\ud800", "\udc00", "é", "€", "😀", "<", "1e999"), { maxLength: 8 });
+    const literal = fc.tuple(fc.constantFrom("\"", "", " \"", "'"), inner, fc.constantFrom("\"", "", "\" ", "\\\"")).map(([open, parts, close]) => open + parts.join("") + close);
+    fc.assert(fc.property(fc.oneof(literal, fc.string(), fc.string({ unit: "binary" }).map((text) => `"${text}"`)), (text) => {
+      expect(stringLiteral(text)).toBe(parsed(text));
+    }), { numRuns: 2000 });
+    for (const text of ['""', '"', "", '"a"', '"\\"', '"\\""', '"a\nb"', '"\u007f"', '"\ud83d"']) expect(stringLiteral(text), text).toBe(parsed(text));
   });
 });

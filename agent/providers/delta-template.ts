@@ -110,8 +110,22 @@ function parsed(text: string): unknown {
   }
 }
 
-/** The string `text` spells when it is one JSON string literal, else undefined. */
-function stringLiteral(text: string): string | undefined {
+/**
+ * The string `text` spells when it is one JSON string literal, else undefined. A literal of
+ * quotes around text without a quote, backslash or control character spells that text (JSON's
+ * grammar: nothing in it is an escape, and JSON.parse keeps every other code unit, a lone
+ * surrogate too), so it is read without a parse; anything else is parsed.
+ */
+export function stringLiteral(text: string): string | undefined {
+  const last = text.length - 1;
+  if (last >= 1 && text.charCodeAt(0) === 0x22 && text.charCodeAt(last) === 0x22) {
+    let at = 1;
+    for (; at < last; at++) {
+      const code = text.charCodeAt(at);
+      if (code === 0x22 || code === 0x5c || code < 0x20) break;
+    }
+    if (at === last) return text.slice(1, last);
+  }
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "string" ? value : undefined;

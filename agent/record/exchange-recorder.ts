@@ -1,6 +1,8 @@
 // Builds the record of one exchange while it happens, and hands it to the buffer when it ends.
 // Everything here is synchronous and bounded (bodies are capped, streams parsed incrementally) so
-// recording never holds back a byte on its way to the caller. What the bodies hold follows the
+// recording never holds back a byte on its way to the caller: a piece of the response is only
+// queued when it is written, and read for the record after the write has left the process (see
+// responseChunk). What the bodies hold follows the
 // record mode the policies chose (protection()): masked — the request as forwarded and the response
 // as the masker's record output (placeholders, never restored values); raw — as the caller sent
 // and got them; none — no bodies (usage, findings and metadata only).
@@ -53,7 +55,10 @@ export interface ExchangeRecorder {
   responseStart(provider: ProviderSpec, contentType: string): void;
   /**
    * A piece of the response body as sent to the caller, and (when masking) as the record keeps it;
-   * `parsed`: the JSON of its events as the masker parsed them (not parsed again here).
+   * `parsed`: the JSON of its events as the masker parsed them (not parsed again here). Called
+   * after the piece was written: it is queued with the time (its bytes must not change
+   * afterwards) and read for the record in a later turn of the event loop (setImmediate, after
+   * node:http's tick that sends the write), or by finish, whichever comes first.
    */
   responseChunk(client: Uint8Array, record?: Uint8Array, parsed?: ParsedEvents): void;
   /**
@@ -108,6 +113,27 @@ export function startExchangeRecorder(init: {
   let masking: MaskSession | undefined;
   let guardRules: readonly MaskRule[] = [];
   let ownAnswer = false;
+  // Pieces written but not yet read for the record, in order (parallel lists: no object per piece).
+  const queuedBytes: Uint8Array[] = [];
+  const queuedParsed: (ParsedEvents["client"] | undefined)[] = [];
+  const queuedAt: number[] = [];
+  let reader: NodeJS.Immediate | undefined;
+  const readQueued = () => {
+    reader = undefined;
+    for (let index = 0; index < queuedBytes.length; index++) {
+      const kept = queuedBytes[index]!;
+      if (mode !== "none") writes?.push(kept, queuedAt[index]);
+      try {
+        reading?.chunk(kept, queuedParsed[index]);
+      } catch {
+        // Recording must never break the response: give up on this body, flagged as cut.
+        reading = { chunk: () => {}, whole: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
+      }
+    }
+    queuedBytes.length = 0;
+    queuedParsed.length = 0;
+    queuedAt.length = 0;
+  };
 
   return {
     id: init.id,
@@ -132,6 +158,7 @@ export function startExchangeRecorder(init: {
       exchange.stream = facts.stream;
     },
     protection({ record, masks, session, forwarded, forwardedPath }) {
+      readQueued(); // each piece is read under the mode, reading and capture it was written under
       mode = record;
       if (record !== "raw" && forwardedPath !== undefined) exchange.path = forwardedPath;
       masking = session;
@@ -152,6 +179,7 @@ export function startExchangeRecorder(init: {
       this.firstByte();
     },
     responseStart(provider, contentType) {
+      readQueued();
       const streamed = contentType.toLowerCase().startsWith("text/event-stream");
       reading = (streamed ? readStream(provider, init.recordLimit) : undefined) ?? readWhole(provider, init.recordLimit, streamed);
       // The control plane keeps a stream's writes for replay only where they cannot hold what the
@@ -162,16 +190,13 @@ export function startExchangeRecorder(init: {
     },
     responseChunk(client, record, parsed) {
       const masked = mode === "masked" && record !== undefined;
-      const kept = masked ? record : client;
-      if (mode !== "none") writes?.push(kept);
-      try {
-        reading?.chunk(kept, masked ? parsed?.record : parsed?.client);
-      } catch {
-        // Recording must never break the response: give up on this body, flagged as cut.
-        reading = { chunk: () => {}, whole: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
-      }
+      queuedBytes.push(masked ? record : client);
+      queuedParsed.push(masked ? parsed?.record : parsed?.client);
+      queuedAt.push(now());
+      reader ??= setImmediate(readQueued);
     },
     responseBody(client, record, parsed) {
+      readQueued();
       const kept = mode === "masked" ? record : client;
       try {
         reading?.whole(kept, parsed);
@@ -186,6 +211,8 @@ export function startExchangeRecorder(init: {
       if (done) return;
       done = true;
       const ended = now();
+      clearImmediate(reader);
+      readQueued();
       if (reading) {
         const response = reading.result(init.recordLimit);
         exchange.responseBody = response.text;

@@ -78,5 +78,52 @@ describe("createSseParser", () => {
       { numRuns: 500 },
     );
   });
+
+  it("reads fields as the spec's line-by-line reference does, for any text and chunking (property)", () => {
+    // The reference: the WHATWG interpretation of each line, one cut per line, field and value.
+    const reference = (text: string): SseEvent[] => {
+      const events: SseEvent[] = [];
+      // A leading BOM is dropped by UTF-8 decoding, and one more by the parser (as it always did).
+      let body = text;
+      for (let bom = 0; bom < 2 && body.startsWith("\uFEFF"); bom++) body = body.slice(1);
+      if (body.endsWith("\r")) body += "\n";
+      const lines = body.split(/\r\n|\r|\n/);
+      lines.pop(); // the text after the last line end is not a line yet
+      let data: string[] = [];
+      let name = "";
+      let id: string | undefined;
+      for (const line of lines) {
+        if (line === "") {
+          if (data.length > 0) events.push({ event: name || "message", data: data.join("\n"), id });
+          data = [];
+          name = "";
+          continue;
+        }
+        if (line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon === -1 ? line : line.slice(0, colon);
+        let value = colon === -1 ? "" : line.slice(colon + 1);
+        if (value.startsWith(" ")) value = value.slice(1);
+        if (field === "event") name = value;
+        else if (field === "data") data.push(value);
+        else if (field === "id" && !value.includes("\0")) id = value;
+      }
+      return events;
+    };
+    const piece = fc.constantFrom(
+      "\r", "\n", "\r\n", "\n\n", "data: x", "data:y", "data", "data:", "data:  two", "event: e", "event", "id: 7", "id",
+      "id: a\0b", "idx: 1", "dat: z", "retry: 5", ":c", ": data: no", "é", "a:b", "\uFEFF", ":", " data: sp", "data: a:b", "ev",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 5 }), (pieces, cuts) => {
+        const text = pieces.join("");
+        const bytes = new TextEncoder().encode(text);
+        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+        expect(parse(chunks)).toEqual(reference(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 

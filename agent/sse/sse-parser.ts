@@ -24,26 +24,41 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
   const decoder = new TextDecoder("utf-8");
   let pending = "";
   let eventName = "";
-  let data: string[] = [];
+  // The data lines so far, joined by "\n" as they come (undefined: none): no list per event.
+  let data: string | undefined;
   let id: string | undefined;
   let first = true;
 
   const dispatch = () => {
-    if (data.length > 0) onEvent({ event: eventName || "message", data: data.join("\n"), id });
+    if (data !== undefined) onEvent({ event: eventName || "message", data, id });
     eventName = "";
-    data = [];
+    data = undefined;
   };
 
-  const line = (text: string) => {
-    if (text === "") return dispatch();
-    if (text.startsWith(":")) return;
-    const colon = text.indexOf(":");
-    const field = colon === -1 ? text : text.slice(0, colon);
-    let value = colon === -1 ? "" : text.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") eventName = value;
-    else if (field === "data") data.push(value);
-    else if (field === "id" && !value.includes("\0")) id = value;
+  /** True when the line at `start` (its colon at `colon`, -1: none, before `end`) names `field`. */
+  const names = (start: number, end: number, colon: number, field: string) =>
+    (colon === -1 ? end - start : colon - start) === field.length && pending.startsWith(field, start);
+
+  // One line of `pending`, from `start` to `end` (its line end excluded): read in place, only its
+  // value cut out (a line, a field name or a value without the space were each a string before).
+  const line = (start: number, end: number) => {
+    if (start === end) return dispatch();
+    const lead = pending.charCodeAt(start);
+    if (lead === 0x3a) return; // a comment
+    // Only data, event and id are read: the colon is looked for in lines that may be one of them.
+    let colon = lead === 0x64 || lead === 0x65 || lead === 0x69 ? pending.indexOf(":", start) : -1; // d(ata), e(vent), i(d)
+    if (colon >= end) colon = -1;
+    let from = colon === -1 ? end : colon + 1;
+    if (from < end && pending.charCodeAt(from) === 0x20) from++;
+    if (names(start, end, colon, "data")) {
+      const value = pending.slice(from, end);
+      data = data === undefined ? value : `${data}\n${value}`;
+    } else if (names(start, end, colon, "event")) {
+      eventName = pending.slice(from, end);
+    } else if (names(start, end, colon, "id")) {
+      const value = pending.slice(from, end);
+      if (!value.includes("\0")) id = value;
+    }
   };
 
   // Lines are read by position and `pending` cut once per chunk (a slice per line made the parser
@@ -60,12 +75,12 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
       if (nextCr !== -1 && (lf === -1 || nextCr < lf)) {
         // A lone "\r" at the very end may be the first half of "\r\n": wait for the next chunk.
         if (nextCr === pending.length - 1) break;
-        line(pending.slice(start, nextCr));
+        line(start, nextCr);
         start = pending.charCodeAt(nextCr + 1) === 0x0a ? nextCr + 2 : nextCr + 1;
         continue;
       }
       if (lf === -1) break;
-      line(pending.slice(start, lf));
+      line(start, lf);
       start = lf + 1;
     }
     if (start > 0) pending = pending.slice(start);
@@ -73,12 +88,12 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
 
   return {
     push(chunk) {
-      let text = decoder.decode(chunk, { stream: true });
+      let text = decoder.decode(chunk, streaming);
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;
       }
-      pending += text;
+      pending = pending === "" ? text : pending + text;
       drain();
     },
     end() {
@@ -89,3 +104,5 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
     },
   };
 }
+
+const streaming = { stream: true } as const;
