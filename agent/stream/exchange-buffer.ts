@@ -16,9 +16,12 @@
 // then only frames bytes already made, instead of encoding up to 100 records in one go on the
 // event loop (1-2 ms that stalled whichever request came next, once per batch), and the records
 // waiting for their ACK sit outside V8's heap (an ArrayBuffer's store), so the young-generation
-// GC no longer copies their bodies and object graphs every time it runs.
-import { toBinary } from "@bufbuild/protobuf";
+// GC no longer copies their bodies and object graphs every time it runs. The encoder is generated
+// from the schema (core/protobuf/compiled-encoder.ts): toBinary's bytes in about half its time.
+import { compiledEncoder } from "../../core/protobuf/compiled-encoder.js";
 import { type Exchange, ExchangeSchema } from "../../gen/palisade/agent/v1/exchange_pb.js";
+
+const encodeExchange = compiledEncoder(ExchangeSchema);
 
 /** A committed exchange as held and sent: its id (for the ACK) and its protobuf encoding. */
 export interface EncodedExchange {
@@ -100,7 +103,7 @@ export function createExchangeBuffer(capacity: number, maxBytes = Number.POSITIV
           const size = approximateSize(exchange);
           heldBytes += size - (sizes.get(exchange.id) ?? 0);
           sizes.set(exchange.id, size);
-          exchanges.set(exchange.id, { id: exchange.id, bytes: toBinary(ExchangeSchema, exchange) });
+          exchanges.set(exchange.id, { id: exchange.id, bytes: encodeExchange(exchange) });
           unsent.add(exchange.id);
           changed();
         },
