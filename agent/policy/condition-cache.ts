@@ -12,16 +12,29 @@ import { conditionActivation, conditionHeaders, type RequestContext } from "./ac
 /** Values kept per condition; past it, new readings are evaluated without being kept (nor are readings longer than MAX_KEY: a long header value). */
 const MAX_READINGS = 512;
 const MAX_KEY = 1024;
-/** Per condition: each read's name among the request's parts, and the values by reading. */
-const remembered = new WeakMap<Condition, { names: string[]; values: Map<string, ConditionResult> }>();
+
+/**
+ * Per condition: each read's number (readIds) and the values by reading, as a tree with one level
+ * per read, keyed by each read's key part. A request's key parts are strings made once per request
+ * and shared by its conditions, so each level is a lookup of a string whose hash V8 has already
+ * computed (one key string per condition, concatenated and hashed anew, cost more than the rest).
+ */
+class Kept {
+  readonly values = new Map<string, unknown>();
+  size = 0;
+  constructor(readonly ids: readonly number[]) {}
+}
+const remembered = new WeakMap<Condition, Kept>();
+/** Every read's number, by its name (`h` and a header's name, or `variable.field`), shared by all conditions. */
+const readIds = new Map<string, number>();
 
 /** One request's inputs to its conditions, each built on first use. */
 export interface ConditionInputs {
   readonly context: RequestContext;
   activation?: ConditionActivation;
   headers?: ReadonlyMap<string, string>;
-  /** Each read's key part, by the read (conditions share most of them: the caller's groups, the model). */
-  parts?: Map<string, string>;
+  /** Each read's key part, by the read's number (conditions share most of them: the caller's groups, the model). */
+  parts?: (string | undefined)[];
 }
 
 // The members the activation holds (activation.ts); any other member is absent there, whatever the context holds.
@@ -59,21 +72,39 @@ export function conditionValue(condition: Condition, inputs: ConditionInputs): C
   let kept = remembered.get(condition);
   if (!kept) {
     // Variables never start with "h": a header's name cannot pass for a member's.
-    kept = { names: reads.map((read) => ("header" in read ? `h${read.header}` : `${read.variable}.${read.field}`)), values: new Map() };
+    kept = new Kept(reads.map((read) => {
+      const name = "header" in read ? `h${read.header}` : `${read.variable}.${read.field}`;
+      let id = readIds.get(name);
+      if (id === undefined) readIds.set(name, (id = readIds.size));
+      return id;
+    }));
     remembered.set(condition, kept);
   }
-  const parts = (inputs.parts ??= new Map());
-  let key = "";
+  const parts = (inputs.parts ??= []);
+  // Down the tree, one level per read; `node` is undefined once a level has no entry for this reading.
+  let node: Map<string, unknown> | undefined = kept.values;
+  let length = 0;
+  let part = "";
   for (let index = 0; index < reads.length; index++) {
-    const name = kept.names[index]!;
-    let part = parts.get(name);
-    if (part === undefined) parts.set(name, (part = keyPart(readingOf(reads[index]!, inputs))));
-    key += `${part}\u0001`;
+    const id = kept.ids[index]!;
+    part = parts[id] ?? (parts[id] = keyPart(readingOf(reads[index]!, inputs)));
+    length += part.length + 1;
+    if (index < reads.length - 1) node = node?.get(part) as Map<string, unknown> | undefined;
   }
-  let result = kept.values.get(key);
-  if (result === undefined) {
-    result = evaluate(condition, inputs);
-    if (kept.values.size < MAX_READINGS && key.length <= MAX_KEY) kept.values.set(key, result);
+  // A condition that reads nothing is keyed by the empty reading ("").
+  const found = node?.get(part) as ConditionResult | undefined;
+  if (found !== undefined) return found;
+  const result = evaluate(condition, inputs);
+  if (kept.size < MAX_READINGS && length <= MAX_KEY) {
+    let level = kept.values;
+    for (let index = 0; index < reads.length - 1; index++) {
+      const key = parts[kept.ids[index]!]!;
+      let next = level.get(key) as Map<string, unknown> | undefined;
+      if (next === undefined) level.set(key, (next = new Map()));
+      level = next;
+    }
+    level.set(part, result);
+    kept.size++;
   }
   return result;
 }
