@@ -9,7 +9,6 @@ import { foldWords } from "../../core/text/word-view.js";
 import type { PromptView } from "../policy/content-match.js";
 import { ComputedView, lowerSpaced } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";
-import { joinedWords } from "./joined-words.js";
 import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
 import { type SlotViews, slotViews } from "./slot-views.js";
@@ -128,21 +127,36 @@ export function contentView(inspection: RequestInspection): PromptView {
       if (joined && joinedReach >= reach) return joined;
       joinedReach = reach;
       const done = foldsOf();
+      const each = viewsOf();
       // One run for every joined reading, each apart from the next (no keyword crosses a CUT).
       const pieces: string[] = [];
       const free: boolean[] = [];
-      const add = (texts: string[], between: boolean[]) => {
-        if (pieces.length > 0) {
-          pieces.push(CUT);
-          free.push(false, false);
-        }
-        // One at a time: a spread of hundreds of thousands of texts overflows the stack.
-        for (const text of texts) pieces.push(text);
-        for (const flag of between) free.push(flag);
+      // The run's skeleton text: each piece's skeleton (a whole text's is its slot's; a window's,
+      // its own), a CUT staying a CUT, what joins them (a space, EITHER_MARK) read as nothing.
+      let text = "";
+      const piece = (slot: number, window: string) => {
+        pieces.push(window);
+        text += window === done[slot] ? each[slot]!.skeleton : window.replaceAll(" ", "");
       };
-      if (values.length > 1) add(values.map((index) => ends(done[index]!, reach)), values.slice(1).map((right, at) => softBoundary(slots[values[at]!]!.text, slots[right]!.text)));
-      for (const [left, right] of pairs) add([tail(done[left]!, reach), head(done[right]!, reach)], [softBoundary(slots[left]!.text, slots[right]!.text)]);
-      joined = [joinedWords(pieces, free)];
+      const cut = () => {
+        if (pieces.length === 0) return;
+        pieces.push(CUT);
+        free.push(false, false);
+        text += CUT;
+      };
+      if (values.length > 1) {
+        cut();
+        for (const index of values) piece(index, ends(done[index]!, reach));
+        for (let at = 1; at < values.length; at++) free.push(softBoundary(slots[values[at - 1]!]!.text, slots[values[at]!]!.text));
+      }
+      for (const [left, right] of pairs) {
+        cut();
+        piece(left, tail(done[left]!, reach));
+        piece(right, head(done[right]!, reach));
+        free.push(softBoundary(slots[left]!.text, slots[right]!.text));
+      }
+      // Where its words start is worked out from the run's word view (joinedWords) only when a keyword is found in it.
+      joined = [new DeferredSkeleton(text, pieces, free)];
       return joined;
     },
   });

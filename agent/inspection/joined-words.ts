@@ -3,11 +3,9 @@
 // views of the texts joined, each boundary between two words marked as reading either way, as one
 // skeleton (agent/policy/keyword-match.ts), where a keyword's edges take such a boundary as a space
 // and its inside as nothing.
-import { EITHER_MARK, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
+import { joinedWordView, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 
 /** `folds`: the word views of the texts in order (trimmed); `free[i]`: the boundary after text i lies between two words. */
 export function joinedWords(folds: readonly string[], free: readonly boolean[]): Skeleton {
-  let joined = folds[0] ?? "";
-  for (let index = 1; index < folds.length; index++) joined += (free[index - 1] && folds[index - 1] !== "" && folds[index] !== "" ? EITHER_MARK : " ") + folds[index];
-  return skeletonOf(joined);
+  return skeletonOf(joinedWordView(folds, free));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { detectorText } from "../../core/text/normalise.js";
 import { foldWords } from "../../core/text/word-view.js";
 import { promptView } from "../policy/content-match.js";
-import { skeletonOf } from "../policy/keyword-match.js";
+import { joinedWordView, skeletonOf } from "../policy/keyword-match.js";
 import { contentView } from "./content-view.js";
 import { joinedReading } from "./joined-reading.js";
 import { slotViews } from "./slot-views.js";
@@ -83,6 +83,20 @@ describe("contentView from each slot's own views", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("gives the joined runs' skeleton text as the skeleton of the runs' word view (windows and whole texts, every reach)", () => {
+    fc.assert(
+      fc.property(slots, fc.constantFrom(1, 9, 20, 40, 70, 200), (list, within) => {
+        const run = contentView(inspection(list)).joined!(within)[0]!;
+        // The run's pieces and boundaries, as the deferred skeleton keeps them for its word starts.
+        const { folds, free } = run as unknown as { folds: string[]; free: boolean[] };
+        const fresh = skeletonOf(joinedWordView(folds, free));
+        expect(run.text).toBe(fresh.text);
+        for (let at = -1; at <= fresh.text.length + 1; at++) expect(run.boundary(at)).toBe(fresh.boundary(at));
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -78,17 +78,31 @@ export function skeletonOf(folded: string): Skeleton {
 }
 
 /**
- * The skeleton of texts' word views joined by single spaces (`folds`, trimmed, empty ones left
- * out), whose text (`text`, their skeletons joined) is known: where its words start is worked out
- * from the joined word view only when asked, which only a keyword found in the text does.
+ * Word views of texts read as one (each trimmed): joined by a space, or by EITHER_MARK where
+ * `free[i]` says the boundary after text i lies between two words (and neither text is empty).
+ */
+export function joinedWordView(folds: readonly string[], free: readonly boolean[] = []): string {
+  let joined = folds[0] ?? "";
+  for (let index = 1; index < folds.length; index++) joined += (free[index - 1] && folds[index - 1] !== "" && folds[index] !== "" ? EITHER_MARK : " ") + folds[index];
+  return joined;
+}
+
+/**
+ * The skeleton of joinedWordView(folds, free) whose text (the folds' skeletons joined: `text`) is
+ * known: where its words start is worked out from the joined word view only when asked, which only
+ * a keyword found in the text does.
  */
 export class DeferredSkeleton implements Skeleton {
   private read?: Skeleton;
 
-  constructor(readonly text: string, private readonly folds: readonly string[]) {}
+  constructor(
+    readonly text: string,
+    private readonly folds: readonly string[],
+    private readonly free: readonly boolean[] = [],
+  ) {}
 
   boundary(at: number): number {
-    this.read ??= skeletonOf(this.folds.filter((fold) => fold !== "").join(" "));
+    this.read ??= skeletonOf(joinedWordView(this.folds, this.free));
     return this.read.boundary(at);
   }
 }
