@@ -48,8 +48,21 @@ function messageOf(desc: DescMessage, options: ArbitraryOptions, depth: number):
 
 function fieldValue(field: DescField, options: ArbitraryOptions, depth: number): fc.Arbitrary<unknown> | undefined {
   switch (field.fieldKind) {
-    case "map":
-      return undefined;
+    case "map": {
+      let value: fc.Arbitrary<unknown>;
+      if (field.mapKind === "message") {
+        if (depth >= options.depth) return fc.constant({});
+        value = messageOf(field.message, options, depth + 1);
+      } else if (field.mapKind === "enum") value = enumValue(field.enum.values.map((v) => v.number));
+      else value = scalar(field.scalar, false, options);
+      // Keys are held as property names: the key's text as protobuf-es writes it.
+      const key = field.mapKey === ScalarType.BOOL ? fc.constantFrom("true", "false") : scalar(field.mapKey, false, options).map(String);
+      return fc.array(fc.tuple(key, value), { maxLength: depth > 0 ? 3 : 6 }).map((entries) => {
+        const record: Record<string, unknown> = {};
+        for (const [k, v] of entries) record[k] = v;
+        return record;
+      });
+    }
     case "message":
       return depth < options.depth ? messageOf(field.message, options, depth + 1) : undefined;
     case "enum":

@@ -1,5 +1,6 @@
 import { create, type DescMessage, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { FileDescriptorProtoSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { GetLogPublicKeyResponseSchema } from "../../gen/palisade/admin/v1/audit_log_service_pb.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FieldRulesSchema } from "../../gen/buf/validate/validate_pb.js";
@@ -51,11 +52,12 @@ describe("compiledEncoder", () => {
   });
 
   it("writes toBinary's bytes for oneofs, explicit presence, every scalar type, packed and unpacked lists", () => {
-    sameBytes(allKindsSchema(), 100, 2); // proto3: every scalar type plain, optional, packed, in a oneof
+    sameBytes(allKindsSchema(), 100, 2); // proto3: every scalar type plain, optional, packed, in a oneof; maps
     sameBytes(ConnectRequestSchema, 60); // oneof of messages
     sameBytes(ConnectResponseSchema, 40);
     sameBytes(FieldRulesSchema, 60, 2); // proto2: every scalar type, optional, oneofs, unpacked lists
     sameBytes(FileDescriptorProtoSchema, 40, 3); // proto2 defaults on the prototype, packed int32 lists, recursion
+    sameBytes(ValueSchema, 60, 3); // oneof with double and bool, Struct's map of Values (recursion)
   });
 
   it("writes a long streamed record's length prefixes at their final width", () => {
@@ -71,9 +73,10 @@ describe("compiledEncoder", () => {
   });
 
   it("refuses what it would encode wrongly", () => {
-    expect(() => compiledEncoder(ValueSchema)).toThrow(/map field/);
-    expect(() => compiledEncoder(ValueSchema)).toThrow(/map field/); // again: no half-built plan stays
-    expect(() => compiledEncoder(StructSchema)).toThrow(/map field/);
+    // A Struct field (held as a JSON object) refused, twice: no half-built plan stays.
+    expect(() => compiledEncoder(GetLogPublicKeyResponseSchema)).toThrow(/Struct field/);
+    expect(() => compiledEncoder(GetLogPublicKeyResponseSchema)).toThrow(/Struct field/);
+    expect(() => compiledEncoder(allKindsSchema("Wrapped"))).toThrow(/wrapper field/);
     const encode = compiledEncoder(ExchangeSchema);
     expect(() => encode(create(ExchangeSchema, { status: -1 }))).toThrow(/palisade.agent.v1.Exchange.status/);
     expect(() => encode({ ...create(ExchangeSchema), $typeName: "other.Message" } as never)).toThrow(/cannot encode message/);

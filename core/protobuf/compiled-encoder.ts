@@ -10,13 +10,13 @@
 // in place (wire-writer.ts).
 //
 // The code follows the descriptor: a field added to proto/ is encoded without a change here. A
-// schema feature it does not handle (maps, groups, wrapper and Struct fields, which protobuf-es
-// holds unboxed) is refused when the encoder is built, never guessed at. The source is generated
+// schema feature it does not handle (groups, wrapper and Struct fields, which protobuf-es holds
+// unboxed) is refused when the encoder is built, never guessed at. The source is generated
 // from descriptors only (field names, numbers, types), never from message data.
 import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { messageSource, refusal } from "./message-source.js";
-import { scalarRuntime } from "./scalar-codec.js";
+import { mapKeyRuntime, scalarRuntime } from "./scalar-codec.js";
 import { varint32Size, type WireWriter, WireWriter as Writer } from "./wire-writer.js";
 
 type Fields = Record<string, unknown>;
@@ -40,6 +40,7 @@ class MessagePlan {
 /** What generated code calls besides the plans: scalar codecs, presence and unknown fields. */
 const runtime = {
   ...scalarRuntime,
+  ...mapKeyRuntime,
   varint32Size,
   hasOwn: Object.hasOwn,
   foreign(message: Fields, typeName: string): never {

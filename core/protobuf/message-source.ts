@@ -57,8 +57,12 @@ export function messageSource(desc: DescMessage, child: (field: DescField, messa
     const label = lit(`${desc.typeName}.${field.name}`);
     const read = prop("m", field.localName);
     switch (field.fieldKind) {
-      case "map":
-        throw refusal(field, "a map field");
+      case "map": {
+        const code = mapCode(field, label, field.mapKind === "message" ? child(field, field.message) : -1);
+        size.push(`v = ${read}; for (const k of Object.keys(v)) { ${code.size} }`);
+        write.push(`v = ${read}; for (const k of Object.keys(v)) { ${code.write} }`);
+        break;
+      }
       case "list": {
         if (field.listKind === "message") {
           const code = messageCode(field, child(field, field.message));
@@ -125,6 +129,53 @@ function messageCode(field: DescField, index: number): ValueCode {
     size: (v) => `{ const at = w.top++; w.sizes[at] = 0; const b = P${index}.size(${v}, w); w.sizes[at] = b; n += ${tag.length} + rt.varint32Size(b) + b; }`,
     write: (v) => `${tag.write} w.varint32(w.sizes[w.next++]); P${index}.write(${v}, w);`,
   };
+}
+
+/**
+ * One map entry (`k`, its key as stored, and `v[k]`), written as toBinary writes it: a
+ * length-delimited entry with the key (field 1, converted from the property name as toBinary
+ * converts it) and the value (field 2), both always written, zero or not.
+ */
+function mapCode(field: DescField & { fieldKind: "map" }, label: string, index: number): { size: string; write: string } {
+  const key = scalarWire(field.mapKey);
+  const entryTag = tagCode(field.number, WireType.LengthDelimited);
+  const keyTag = tagCode(1, key.wireType);
+  const convert = `rt.key_${mapKeyKind(field.mapKey)}(k)`;
+  let valueSize: string;
+  let valueWrite: string;
+  if (field.mapKind === "message") {
+    const tag = tagCode(2, WireType.LengthDelimited);
+    valueSize = `const at2 = w.top++; w.sizes[at2] = 0; const b2 = P${index}.size(v[k], w); w.sizes[at2] = b2; b += ${tag.length} + rt.varint32Size(b2) + b2;`;
+    valueWrite = `${tag.write} w.varint32(w.sizes[w.next++]); P${index}.write(v[k], w);`;
+  } else {
+    const value = scalarWire(field.mapKind === "enum" ? ScalarType.INT32 : field.scalar);
+    const tag = tagCode(2, value.wireType);
+    valueSize = `b += ${tag.length} + rt.size_${value.name}(w, v[k], ${label});`;
+    valueWrite = `${tag.write} rt.write_${value.name}(w, v[k]);`;
+  }
+  return {
+    size: `const at = w.top++; w.sizes[at] = 0; let b = ${keyTag.length} + rt.size_${key.name}(w, ${convert}, ${label}); ${valueSize} w.sizes[at] = b; n += ${entryTag.length} + rt.varint32Size(b) + b;`,
+    write: `${entryTag.write} w.varint32(w.sizes[w.next++]); ${keyTag.write} rt.write_${key.name}(w, ${convert}); ${valueWrite}`,
+  };
+}
+
+/** Which of toBinary's map key conversions a key type takes (compileMapKeyConverter). */
+function mapKeyKind(type: ScalarType): string {
+  switch (type) {
+    case ScalarType.STRING:
+      return "string";
+    case ScalarType.BOOL:
+      return "bool";
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return "uint64";
+    case ScalarType.INT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.SINT64:
+      return "int64";
+    default:
+      return "int32";
+  }
 }
 
 /** Whether a singular field is written: the test toBinary makes (compileSingularField), on `v`. */

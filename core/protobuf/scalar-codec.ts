@@ -148,6 +148,29 @@ export const scalarRuntime = {
   },
 };
 
+// Map keys are held as property names (strings): converted back as toBinary converts them. A key
+// that does not convert is passed on as it is, and the size function refuses it.
+function parseKey(key: string, parse: (value: string) => bigint): bigint | string {
+  try {
+    return parse(key);
+  } catch {
+    return key;
+  }
+}
+
+/** The map key converters generated code calls, `key_<kind>` (message-source.ts mapKeyKind). */
+export const mapKeyRuntime = {
+  key_string: (key: string): string => key,
+  key_bool: (key: string): boolean | string => (key === "true" ? true : key === "false" ? false : key),
+  key_int64: (key: string): bigint | string => parseKey(key, (value) => protoInt64.parse(value) as bigint),
+  key_uint64: (key: string): bigint | string => parseKey(key, (value) => protoInt64.uParse(value) as bigint),
+  key_int32(key: string): number | string {
+    // biome-ignore lint/correctness/useParseIntRadix: toBinary's conversion, which reads "0x10" as 16
+    const n = Number.parseInt(key);
+    return Number.isFinite(n) ? n : key;
+  },
+};
+
 /** The wire type a scalar type travels as, and its name in scalarRuntime (enums travel as int32). */
 export function scalarWire(type: ScalarType): { wireType: WireType; name: string } {
   const name = ScalarType[type]?.toLowerCase();
