@@ -45,6 +45,9 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** Resolves in the event loop's next check phase: after the ticks (and writes) queued so far. */
+const afterWrites = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The upstream's base path, then the path below the connection, then the caller's query. */
 function upstreamPath(connection: CompiledConnection, route: Route): string {
   return (`${connection.basePath}${route.rest}` || "/") + route.search;
@@ -114,6 +117,10 @@ export async function forward(
     const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, callerGone: () => callerGone, writable: () => writable(res, context.idleTimeoutMs, () => { callerStalled = true; }) };
     // A reply the session must read (masking or restoring) is inspected before any of it is sent.
     await (masking?.inspectsReplies ? relayInspected(relay, masking) : relayResponse(relay));
+    // The record is finished (its queued pieces read, the exchange encoded) once the answer's last
+    // write has left: node:http sends it in a tick after res.end(), and a stream that came in one
+    // read (its end with it) would otherwise wait there for the whole record, its first byte too.
+    await afterWrites();
     recorder.finish({ status: upstream.statusCode, verdict: Verdict.ALLOWED });
   } catch (error) {
     upstream.body.on("error", () => {});
