@@ -123,4 +123,72 @@ describe("known event shapes", () => {
       { numRuns: 150 },
     );
   });
+
+  // OpenAI's per-chunk `obfuscation` padding: a random string as the chunk's last member.
+  const last = (choice: Json, extra: Json) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, logprobs: null, finish_reason: null, ...choice }], ...extra })}\n\n`;
+  const padded = (text: string, pad: unknown, choice: Json = {}) => last({ delta: { content: text }, ...choice }, { obfuscation: pad });
+
+  it("takes the shape path for chunks with OpenAI's obfuscation padding, masking as the full path does", () => {
+    const text = "Mail jane.doe@example.com, card 4111 1111 1111 1111, SSN 078-05-1120 — done.";
+    const pads = ["a3", "Xk9", "q", "7Fh2", "", "zz0", "b", "wQ3e4", "R"];
+    let sse = last({ delta: { role: "assistant", content: "" } }, { obfuscation: "r0" });
+    pieces(text, [0, 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2]).forEach((piece, at) => {
+      sse += padded(piece, pads[at % pads.length]);
+    });
+    sse += last({ delta: {}, finish_reason: "stop" }, { obfuscation: "end" }) + "data: [DONE]\n\n";
+    for (const size of [1, 100_000]) {
+      expect(same([redact], sse, size)).toBeGreaterThan(15);
+      expect(same([pseudonyms], sse, size)).toBeGreaterThan(15);
+    }
+  });
+
+  it("falls back to the full path for paddings the generic pass would change, or that are no padding", () => {
+    const cases: Record<string, string> = {
+      "a value across two paddings": ["a", "b", "c", "d", "e"].map((text, at) => padded(text, ["x", "jane.doe@", "example.com", "y", "z"][at])).join(""),
+      "a phone number across paddings": ["a", "b", "c", "d"].map((text, at) => padded(text, ["415", "555", "2671", "q"][at])).join(""),
+      "a value in one padding": padded("a", "p1") + padded("b", "p2") + padded("c", "jane.doe@example.com") + padded("d", "p4"),
+      "a card in one padding": padded("a", "p1") + padded("b", "p2") + padded("c", "4111111111111111") + padded("d", "p4"),
+      "a placeholder in a padding": padded("a", "p1") + padded("b", "<EMAIL_1>") + padded("c", "p3") + padded("d", "<") + padded("e", "p5"),
+      "escapes in a padding": padded("a", "p1") + padded("b", "p\u00e9\n\"") + padded("c", "\\") + padded("d", "\ud800") + padded("e", "p5"),
+      "a padding that is not a string": padded("a", "p1") + padded("b", 7) + padded("c", null) + padded("d", { x: "jane.doe@example.com" }) + padded("e", ["p"]) + padded("f", "p6"),
+      "a padding that stops": padded("a", "p1") + padded("b", "p2") + content("c") + content("d") + padded("e", "p5"),
+      "the slot's text holding the text between the two": padded("a", "p1") + padded('b"},"logprobs":null,"finish_reason":null}],"obfuscation":"x', "p2") + padded("c", "p3"),
+      "a raw literal holding the text between the two": padded("a", "p1") + padded("b", "p2") + `data: ${padded("QQ", "p3").slice(6).replace('"QQ"', '"c\\"},\\"logprobs\\":null,\\"finish_reason\\":null}],\\"obfuscation\\":\\"x"')}` + padded("d", "p4"),
+      "a read key as the last member": [" a", " b", " c", " d"].map((text, at) => last({ delta: { content: text } }, { service_tier: `t${at}` })).join(""),
+      "a loose (not identifier) last member": [" a", " b", " c", " d"].map((text, at) => last({ delta: { content: text } }, { note: ["jane.", "doe@", "example.", "com"][at] })).join(""),
+      "another identifier as the last member": [" a", " b", " c", " d", " e"].map((text, at) => last({ delta: { content: text } }, { request_id: ["r-1", "r-2", "jane.doe@", "example.com", "r-4"][at] })).join(""),
+      "a padding with a finish waiting": padded("jane.doe@exam", "p1") + padded("ple", "p2", { finish_reason: "stop" }) + padded(".com", "p3") + padded("x", "p4"),
+      "logprobs and a padding": padded("hi ", "p1") + padded("jane", "p2", { logprobs: { content: [{ token: "jane", logprob: -1, bytes: null, top_logprobs: [] }], refusal: null } }) + padded(".doe@example.com", "p3") + padded(" x", "p4"),
+      "a padding before choices": [" a", " b", " c"].map((text, at) => `data: ${JSON.stringify({ obfuscation: `o${at}`, ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] })}\n\n`).join(""),
+    };
+    // A stream cut short holding text back: the handler writes it in an event of its own, with the
+    // top-level fields it read from the last chunk (a padding-like member it reads must not be skipped).
+    const held = [" a", " b", " c", " call 415"].map((text, at) => last({ delta: { content: text } }, { service_tier: `t${at}` })).join("");
+    for (const rules of [[redact], [pseudonyms]]) for (const size of [1, 100_000]) same(rules, last({ delta: { role: "assistant", content: "" } }, { service_tier: "t" }) + held, size);
+    for (const [name, body] of Object.entries(cases)) {
+      const sse = `${last({ delta: { role: "assistant", content: "" } }, { obfuscation: "r0" })}${body}${chunk({ delta: {}, finish_reason: "stop" })}data: [DONE]\n\n`;
+      for (const rules of [[redact], [pseudonyms]]) for (const size of [3, 100_000]) expect(() => same(rules, sse, size), name).not.toThrow();
+    }
+  });
+
+  it("property: padded chunks of any texts and paddings come out as the full path has them", () => {
+    const fragment = fc.constantFrom("jane.doe@", "example.com", "4111 1111 ", "1111 1111", "415", "555", "2671", " ", "tok1", "<EMAIL_1>", "<", "\\u0040", "\"", "é", "\n", "\ud800", "AKIA", "QWERTYUIOPASDFGH", "");
+    const pad = fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^[A-Za-z0-9]{0,9}$/) }, { weight: 3, arbitrary: fragment }, { weight: 1, arbitrary: fc.constantFrom<unknown>(1, null, true) });
+    const event = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(fragment, pad).map(([text, padding]) => padded(text, padding)) },
+      { weight: 1, arbitrary: fragment.map(content) },
+      { weight: 1, arbitrary: fc.tuple(fragment, pad).map(([text, padding]) => padded(text, padding, { finish_reason: "stop" })) },
+      { weight: 1, arbitrary: fc.tuple(fragment, pad).map(([text, padding]) => last({ delta: { refusal: text } }, { obfuscation: padding })) },
+      { weight: 1, arbitrary: fc.tuple(fragment, pad).map(([text, padding]) => last({ delta: { content: text } }, { model: text, obfuscation: padding })) },
+      { weight: 1, arbitrary: fc.tuple(fragment, pad).map(([text, padding]) => last({ delta: { content: text } }, { request_id: padding })) },
+      { weight: 1, arbitrary: fc.constant(": ping\n\n") },
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), (events, size, restore) => {
+        const sse = `${last({ delta: { role: "assistant", content: "" } }, { obfuscation: "r0" })}${events.join("")}${chunk({ delta: {}, finish_reason: "stop" })}data: [DONE]\n\n`;
+        same(restore ? [pseudonyms] : [redact], sse, size);
+      }),
+      { numRuns: 80 },
+    );
+  });
 });

@@ -19,6 +19,16 @@
 // finish, no identifier, no loose piece, and ended every open one); they are checked all the same,
 // as cheap guards against a later change to that. Anything else takes the full path, which learns
 // its shape anew. event-shape.test.ts holds both paths to the same output.
+//
+// A second slot: OpenAI's `obfuscation` padding, a random string as the chunk's last member that
+// differs in every chunk. A last top-level member holding a string, whose key the generic pass
+// reads as an identifier and the chat handler does not read, is matched as one more string
+// literal (the text between the two literals must repeat, and a string literal cannot hold it
+// unescaped). The full path masks such an identifier alone, and across the same field of the
+// event before (ValueMasker.quietIdentifier asks exactly that, without masking): the shaped event
+// is taken only when that leaves it unchanged, and it is written with the padding as the full
+// path writes it (re-serialised).
+import { isIdentityKey } from "./json-walk.js";
 import { parseJsonBodyExact, riskyNumber } from "./json-body.js";
 import type { DeltaOutput, DeltaSlot } from "./sse-handler.js";
 import type { RawEvent } from "./sse-splitter.js";
@@ -40,15 +50,26 @@ export interface EventShapes {
   match(event: RawEvent): string | undefined;
   /** The known shape's slot (set whenever match() returned a string). */
   readonly slot: DeltaSlot | undefined;
+  /** The padding of the event match() last read (undefined: the shape has none), with the kind of event it is read in. */
+  readonly padding: Padding | undefined;
   /** The event of the known shape with `out` at its slot, as the full path renders it. */
   render(out: DeltaOutput): ShapedEvent;
 }
 
+/** A padding member's key and string, and the kind of event (the generic pass's) it is read in. */
+export interface Padding {
+  key: string;
+  value: string;
+  kind: string;
+}
+
 interface Shape {
   slot: DeltaSlot;
-  /** The event's JSON text before and after the slot's string literal. */
+  /** The event's JSON text before and after the slot's string literal (with a padding: up to the padding's literal). */
   prefix: string;
   suffix: string;
+  /** With a padding: its key, the text after its literal (the close), and the event kind. */
+  pad?: { key: string; close: string; kind: string };
   /** Copies of the parsed value's root, choice and delta, untouched by rendering. */
   root: Json;
   choice: Json;
@@ -58,6 +79,11 @@ interface Shape {
 // Stands in for the slot's string while the text around it is written; found once, or no shape.
 const SENTINEL = "\u0000palisade-slot\u0000";
 const ENCODED = JSON.stringify(SENTINEL);
+const PAD_SENTINEL = "\u0000palisade-pad\u0000";
+const PAD_ENCODED = JSON.stringify(PAD_SENTINEL);
+// Top-level members the chat handler reads (its template of synthesized events, its choices, usage):
+// a padding that changed one of them would change what the handler does.
+const HANDLER_KEYS = new Set(["id", "object", "created", "model", "system_fingerprint", "service_tier", "choices", "usage", "type"]);
 
 /** A string literal without escapes (nor anything JSON refuses in one: a control character): its text is what stands between the quotes. */
 function simpleLiteral(literal: string): boolean {
@@ -98,7 +124,8 @@ class Shapes implements EventShapes {
 
   constructor(
     private readonly slotNow: () => DeltaSlot | undefined,
-    parts: Omit<EventShapes, "slot">,
+    private readonly paddingNow: () => Padding | undefined,
+    parts: Omit<EventShapes, "slot" | "padding">,
   ) {
     this.learn = parts.learn;
     this.match = parts.match;
@@ -108,52 +135,97 @@ class Shapes implements EventShapes {
   get slot(): DeltaSlot | undefined {
     return this.slotNow();
   }
+
+  get padding(): Padding | undefined {
+    return this.paddingNow();
+  }
+}
+
+/** The key of `root`'s last member when it holds a string the generic pass reads as an identifier and the handler does not read. */
+function paddingKey(root: Json): string | undefined {
+  let last: string | undefined;
+  for (const key in root) last = key;
+  return last !== undefined && typeof root[last] === "string" && !HANDLER_KEYS.has(last) && isIdentityKey(last) ? last : undefined;
 }
 
 export function createEventShapes(): EventShapes {
   let shape: Shape | undefined;
+  let padding: Padding | undefined;
 
   const match = (event: RawEvent): string | undefined => {
     const data = event.data;
     if (!shape || data === undefined || event.otherLines.length > 0) return undefined;
-    const { prefix, suffix } = shape;
-    // Compared as slices: startsWith and endsWith went character by character (~7x slower at these lengths).
-    if (data.length <= prefix.length + suffix.length || data.slice(0, prefix.length) !== prefix || data.slice(data.length - suffix.length) !== suffix) return undefined;
-    return stringLiteral(data.slice(prefix.length, data.length - suffix.length));
+    const { prefix, suffix, pad } = shape;
+    if (pad === undefined) {
+      // Compared as slices: startsWith and endsWith went character by character (~7x slower at these lengths).
+      if (data.length <= prefix.length + suffix.length || data.slice(0, prefix.length) !== prefix || data.slice(data.length - suffix.length) !== suffix) return undefined;
+      return stringLiteral(data.slice(prefix.length, data.length - suffix.length));
+    }
+    // Two literals: the slot's up to the first `suffix` after it (the text between the two, which
+    // holds an unescaped quote after a comma: inside a string literal it would be escaped), then
+    // the padding's up to the close. Each must be exactly one string literal: then, by JSON's
+    // grammar, the event is the shape's value with those two strings.
+    const end = data.length - pad.close.length;
+    if (end <= prefix.length || data.slice(0, prefix.length) !== prefix || data.slice(end) !== pad.close) return undefined;
+    const middle = data.indexOf(suffix, prefix.length + 1);
+    if (middle === -1 || middle + suffix.length >= end) return undefined;
+    const value = stringLiteral(data.slice(middle + suffix.length, end));
+    if (value === undefined) return undefined;
+    const piece = stringLiteral(data.slice(prefix.length, middle));
+    if (piece !== undefined) padding = { key: pad.key, value, kind: pad.kind };
+    return piece;
   };
 
   const valueWith = (text: string, logprobs: Json | undefined): Json => {
-    const { root, choice, delta, slot } = shape as Shape;
+    const { root, choice, delta, slot, pad } = shape as Shape;
     const made: Json = { ...choice, delta: { ...delta, [slot.key]: text } };
     if (logprobs) made.logprobs = logprobs;
-    return { ...root, choices: [made] };
+    // The padding keeps its place (the last member): spreading the root keeps its keys' order.
+    return pad ? { ...root, choices: [made], [pad.key]: (padding as Padding).value } : { ...root, choices: [made] };
   };
 
-  return new Shapes(() => shape?.slot, {
+  return new Shapes(() => shape?.slot, () => (shape?.pad ? padding : undefined), {
     learn(event, value, plain, slot, untouched) {
       shape = undefined;
+      padding = undefined;
       if (!slot || !plain || !untouched || event.otherLines.length > 0) return;
       const root = value as Json;
       const choice = (root.choices as Json[])[0] as Json;
       const delta = choice.delta as Json;
+      const padKey = paddingKey(root);
+      const padValue = padKey === undefined ? undefined : (root[padKey] as string);
       delta[slot.key] = SENTINEL;
+      if (padKey !== undefined) root[padKey] = PAD_SENTINEL;
       const text = JSON.stringify(root);
       delta[slot.key] = slot.value;
+      if (padKey !== undefined) root[padKey] = padValue;
       const at = text.indexOf(ENCODED);
       if (at === -1 || text.indexOf(ENCODED, at + 1) !== -1) return;
       const prefix = text.slice(0, at);
-      const suffix = text.slice(at + ENCODED.length);
+      let suffix = text.slice(at + ENCODED.length);
+      let pad: Shape["pad"];
+      if (padKey !== undefined) {
+        const padAt = suffix.indexOf(PAD_ENCODED);
+        if (padAt === -1 || suffix.indexOf(PAD_ENCODED, padAt + 1) !== -1) return;
+        const type = root.type;
+        pad = { key: padKey, close: suffix.slice(padAt + PAD_ENCODED.length), kind: `${event.name}/${typeof type === "string" ? type : ""}` };
+        suffix = suffix.slice(0, padAt);
+        if (pad.close.includes("<")) return;
+      }
       if (prefix.includes("<") || suffix.includes("<")) return;
-      const made: Shape = { slot, prefix, suffix, root: { ...root }, choice: { ...choice }, delta: { ...delta } };
+      const made: Shape = { slot, prefix, suffix, pad, root: { ...root }, choice: { ...choice }, delta: { ...delta } };
       made.choice.delta = made.delta;
       made.root.choices = [made.choice];
       shape = made;
-      // The event itself must read as the shape reads it (its text is the shape's around the string).
-      if (match(event) !== slot.value) shape = undefined;
+      // The event itself must read as the shape reads it (its text is the shape's around the strings).
+      if (match(event) !== slot.value || (padKey !== undefined && (padding as Padding | undefined)?.value !== padValue)) shape = undefined;
+      padding = undefined;
     },
     match,
     render({ texts, logprobs }) {
-      const { prefix, suffix } = shape as Shape;
+      const { prefix, pad } = shape as Shape;
+      // With a padding, what follows the slot's literal: the text up to the padding's, the padding as the full path writes it, the close.
+      const suffix = pad ? shape!.suffix + literalOf((padding as Padding).value) + pad.close : shape!.suffix;
       const value = valueWith(texts.client, logprobs);
       let client: string;
       let record: string;

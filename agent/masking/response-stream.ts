@@ -164,6 +164,9 @@ export function createResponseStream(provider: string, _path: string, context: M
   const shaped = (event: RawEvent): Item | undefined => {
     const value = knownShapes ? shapes.match(event) : undefined;
     if (value === undefined || !loose.idle) return undefined;
+    // A padding member, read as the generic pass reads it (before the handler, which declines without side effects).
+    const padding = shapes.padding;
+    if (padding && !values.quietIdentifier(padding.kind, padding.key, padding.value)) return undefined;
     const out = handler.continueDelta?.(shapes.slot as DeltaSlot, value);
     if (!out) return undefined;
     const made = shapes.render(out);

@@ -22,6 +22,8 @@ type Observe = (container: unknown, key: string | number, replaced: Spans) => vo
 export interface CleanCache {
   /** `text` masked alone (undefined: unchanged); its location, `locate(at)`, is spelled only when something is found; `restore` false: no placeholder restored. */
   mask<T>(text: string, at: T, locate: (at: T) => string, restore?: boolean): TwoTexts | undefined;
+  /** True when mask() would leave `text` unchanged: it is known clean, or scanned and found clean (then known). */
+  clean(text: string): boolean;
   /** A number's source text with its findings masked as digits (undefined: unchanged). */
   number<T>(source: string, at: T, locate: (at: T) => string): string | undefined;
 }
@@ -44,16 +46,17 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
     return clean;
   });
   const known = (text: string) => sets.length > 0 && !text.includes("<") && sets.every((clean) => clean.has(text));
+  const isClean = (text: string): boolean => {
+    if (text === "" || known(text)) return true;
+    if (reply.scanner.scan(text).matches.length > 0) return false;
+    if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
+    return true;
+  };
   return {
     mask(text, at, locate, restore) {
-      if (text === "" || known(text)) return undefined;
-      const scan = reply.scanner.scan(text);
-      if (scan.matches.length === 0) {
-        if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
-        return undefined;
-      }
-      return reply.mask(text, locate(at), restore);
+      return isClean(text) ? undefined : reply.mask(text, locate(at), restore);
     },
+    clean: isClean,
     number(source, at, locate) {
       if (known(source)) return undefined;
       const masked = reply.maskNumber(source, locate(at));
@@ -110,6 +113,13 @@ export interface ValueMasker {
    * event type for loose keys (pieces join only within one kind); `pattern` and `location` name the member.
    */
   mask(container: Record<string, unknown> | unknown[], key: string | number, pattern: string, location: string, kind: string, draft: Draft, claims?: Claims): void;
+  /**
+   * For a string member `key` of an event's root, in an event of `kind`: true when mask() would
+   * leave it as it is — clean alone and with the same field of the event before (no value across
+   * the two), no `<` (a placeholder may be restored) — and then it counts as read (the field's last
+   * value, the clean cache), as mask() would have it; false (nothing read, nothing changed) otherwise.
+   */
+  quietIdentifier(kind: string, key: string, value: string): boolean;
 }
 
 class Masker implements ValueMasker, JsonVisitor {
@@ -168,6 +178,16 @@ class Masker implements ValueMasker, JsonVisitor {
         }
       : deliver;
     this.loose.piece(pattern, value, locationOf(place), delivered, encoded !== undefined);
+  }
+
+  quietIdentifier(kind: string, key: string, value: string): boolean {
+    if (value.includes("<") || !this.clean.clean(value)) return false;
+    // As crossing() names the field of a root member (walkJson's step of the root is depth 1).
+    const field = `${kind}|${key}|1`;
+    const last = this.identifiers.get(field);
+    if (last !== undefined && last !== value && acrossBoundary(this.reply, last.slice(-IDENTIFIER_TAIL), value) !== undefined) return false;
+    this.identifiers.set(field, value);
+    return true;
   }
 
   /**
