@@ -5,6 +5,7 @@
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { EntityManager } from "@mikro-orm/sql";
 import { type InsertedExchange, SESSION_EVENT_COLUMNS } from "../audit/session-events.js";
+import { binaryArray } from "./binary-array.js";
 import { boundQuery, unnestSql } from "./bound-query.js";
 import { EXCHANGE_COLUMN_TYPES, EXCHANGE_COLUMNS, exchangeValues } from "./exchange-columns.js";
 
@@ -24,8 +25,12 @@ const INSERT_SQL = `insert into exchange (${EXCHANGE_COLUMNS.join(", ")})
   select * from ${unnestSql(EXCHANGE_COLUMN_TYPES)}
   on conflict (id) do nothing returning ${SESSION_EVENT_COLUMNS}`;
 
-/** Inserts `items` in `tx`; resolves with the rows inserted (resent duplicates are left out). */
-export async function insertExchanges(tx: EntityManager, items: readonly AgentExchange[], now: Date): Promise<InsertedExchange[]> {
+/**
+ * Inserts `items` in `tx`; resolves with the rows inserted (resent duplicates are left out).
+ * `binary`: columns go in PostgreSQL's binary array format where exact (binary-array.ts); PGlite
+ * takes the text form.
+ */
+export async function insertExchanges(tx: EntityManager, items: readonly AgentExchange[], now: Date, binary = false): Promise<InsertedExchange[]> {
   const inserted: InsertedExchange[] = [];
   for (const slice of slices(items)) {
     const columns: unknown[][] = EXCHANGE_COLUMNS.map(() => new Array<unknown>(slice.length));
@@ -33,7 +38,8 @@ export async function insertExchanges(tx: EntityManager, items: readonly AgentEx
       const values = exchangeValues(item.agent, item.exchange, now);
       for (let column = 0; column < values.length; column++) columns[column]![row] = values[column];
     });
-    inserted.push(...await boundQuery<InsertedExchange>(tx, INSERT_SQL, columns));
+    const params = binary ? columns.map((values, i) => binaryArray(EXCHANGE_COLUMN_TYPES[i]!, values) ?? values) : columns;
+    inserted.push(...await boundQuery<InsertedExchange>(tx, INSERT_SQL, params));
   }
   return inserted;
 }

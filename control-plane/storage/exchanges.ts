@@ -91,7 +91,7 @@ async function commitExchanges(db: Database, items: readonly AgentExchange[], ob
   await db.transaction(async (tx) => {
     inserted.length = 0; // a retried transaction starts over
     // Only rows really inserted come back: a resent duplicate is not listed in the chain again.
-    const rows = await insertExchanges(tx, items, now);
+    const rows = await insertExchanges(tx, items, now, db.flavour === "postgres");
     inserted.push(...rows.map((row) => row.id));
     if (observer && inserted.length > 0) await observer.inTransaction(tx, inserted);
     // One lock for the whole group, taken last: held only to hash, insert and commit.
