@@ -15,9 +15,11 @@ export const SEARCH_INDEX_LOCK = 7_300_016;
 /**
  * Sessions per round by default, counting a 'sessions' entry as the most it may list (its payload
  * is not read to choose the range); each session costs PostgreSQL ~60–100 µs to index here
- * (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is a short transaction.
+ * (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is under a second of work.
+ * A round also costs the control plane ~3 ms of its own (some ten statements), ~1.7 µs per
+ * session at 2,000 a round, ~0.4 µs at 8,000 (docs/performance.md, issue 13's third ingest round).
  */
-export const ROUND_SESSIONS = 2000;
+export const ROUND_SESSIONS = 8000;
 const SESSIONS_ENTRY_WEIGHT = 1000;
 
 const INSERT_VECTORS = `insert into exchange_search (id, vector)
@@ -86,17 +88,19 @@ export async function indexRound(tx: EntityManager, roundSessions = ROUND_SESSIO
   }
   // A full read may have stopped short of the head: the watermark moves to its last entry.
   if (budget >= 0 && entries.length === Math.trunc(roundSessions)) to = Number(entries.at(-1)!.seq);
-  const inserted = entries.length === 0 ? [] : await tx.execute<{ id: string }[]>(
-    `${INSERT_VECTORS} join (
+  // Counted in the database: the ids of a round are not needed here.
+  const [inserted] = entries.length === 0 ? [] : await tx.execute<{ n: number }[]>(
+    `with indexed as (${INSERT_VECTORS} join (
        select a.payload->>'session' as id from audit_log a where a.seq > ? and a.seq <= ? and a.type = 'session'
        union all
        select s.item->>0 from audit_log a, jsonb_array_elements(a.payload->'sessions') as s(item)
        where a.seq > ? and a.seq <= ? and a.type = 'sessions'
      ) named on named.id = e.id
      where not exists (select 1 from exchange_search s where s.id = e.id)
-     on conflict (id) do nothing returning id`,
+     on conflict (id) do nothing returning 1)
+     select count(*)::int as n from indexed`,
     [from, to, from, to],
   );
   await tx.execute("update search_index_progress set seq = ? where id = 1", [to]);
-  return { locked: true, indexed: inserted.length, more: to < head };
+  return { locked: true, indexed: Number(inserted?.n ?? 0), more: to < head };
 }
