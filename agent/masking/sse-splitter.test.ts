@@ -65,4 +65,50 @@ describe("SSE splitter", () => {
     const [event] = split("event: x\nid: 3\n: note\ndata: old\n\n", 4);
     expect(withData(event, "new\nline")).toBe("event: x\nid: 3\n: note\ndata: new\ndata: line\n\n");
   });
+
+  it("cuts the same events at the same pushes as the expression-only splitter did, for any text and chunking (property)", () => {
+    // The reference: the splitter before the "\n\n" quick path, its events' raw texts per push.
+    const reference = (chunks: Buffer[]) => {
+      const lineEnd = "(?:\\r\\n|\\r(?!\\n|$)|\\n)";
+      const finalLineEnd = "(?:\\r\\n|\\r(?!\\n)|\\n)";
+      const decoder = new TextDecoder("utf-8", { fatal: false });
+      let pending = "";
+      let searchFrom = 0;
+      const drain = (blankLine: RegExp) => {
+        const raws: string[] = [];
+        for (;;) {
+          blankLine.lastIndex = searchFrom;
+          const match = blankLine.exec(pending);
+          if (!match) {
+            searchFrom = Math.max(0, pending.length - 3);
+            return raws;
+          }
+          const end = match.index + match[0].length;
+          raws.push(pending.slice(0, end));
+          pending = pending.slice(end);
+          searchFrom = 0;
+        }
+      };
+      const out = chunks.map((chunk) => {
+        pending += decoder.decode(chunk, { stream: true });
+        return drain(new RegExp(lineEnd + lineEnd, "g"));
+      });
+      pending += decoder.decode();
+      const last = drain(new RegExp(finalLineEnd + finalLineEnd, "g"));
+      if (pending.trim() !== "") last.push(`${pending}\n\n`);
+      return [...out, last];
+    };
+    const piece = fc.constantFrom("data: x", "data: {\"a\":1}", "event: e", ": c", "\n", "\n\n", "\r", "\r\n", "\r\n\r\n", "\n\r", "é", " ", "\uFEFF");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 8 }), (pieces, cutsAt) => {
+        const bytes = Buffer.from(pieces.join(""), "utf8");
+        const cuts = [...new Set(cutsAt.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...cuts].map((from, at) => bytes.subarray(from, [...cuts, bytes.length][at]));
+        const splitter = createSseSplitter();
+        const got = [...chunks.map((chunk) => splitter.push(chunk).map((event) => event.raw)), splitter.end().map((event) => event.raw)];
+        expect(got).toEqual(reference(chunks));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -77,18 +77,28 @@ export function createSseSplitter(strict = false, atStart = true): SseSplitter {
   let searchFrom = 0; // pending before this holds no event end (a big event arriving in many chunks is scanned once)
   const drain = (blankLine: RegExp): RawEvent[] => {
     const events: RawEvent[] = [];
+    // Without a "\r" from where the search starts (the expression never looks back), every line end
+    // is "\n" and a blank line "\n\n": the first match is indexOf's. Events are cut out by
+    // position and `pending` once per push (a slice per event re-cut the rest each time).
+    const lf = pending.indexOf("\r", searchFrom) === -1;
+    let start = 0;
     for (;;) {
-      blankLine.lastIndex = searchFrom;
-      const match = blankLine.exec(pending);
-      if (!match) {
+      let end: number;
+      if (lf) {
+        const at = pending.indexOf("\n\n", Math.max(start, searchFrom));
+        end = at === -1 ? -1 : at + 2;
+      } else {
+        blankLine.lastIndex = Math.max(start, searchFrom);
+        const match = blankLine.exec(pending);
+        end = match ? match.index + match[0].length : -1;
+      }
+      if (end === -1) {
+        if (start > 0) pending = pending.slice(start);
         searchFrom = Math.max(0, pending.length - 3);
         return events;
       }
-      const end = match.index + match[0].length;
-      events.push(parseEvent(pending.slice(0, end)));
-
-      pending = pending.slice(end);
-      searchFrom = 0;
+      events.push(parseEvent(pending.slice(start, end)));
+      start = end;
     }
   };
   return {
