@@ -9,18 +9,29 @@ export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "inva
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
-// A key ends with an unescaped quote followed by optional whitespace and a colon; nothing else in
-// valid JSON does (a quote inside a string is escaped), so counting these counts the keys written.
-const keyEnd = /"[ \t\n\r]*:/g;
+// A key ends with the quote that closes a string followed by optional whitespace and a colon;
+// nothing else in valid JSON does. The quote that opens a string may be followed by a colon too
+// (a value `":)"`, `" :root"`), so quotes are read in turn, opening and closing (outside strings
+// valid JSON holds no backslash; inside, a quote after an odd run of backslashes is escaped).
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
+
+const isBlank = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
 
 function writtenKeys(text: string): number {
   let count = 0;
-  keyEnd.lastIndex = 0;
-  for (let match = keyEnd.exec(text); match !== null; match = keyEnd.exec(text)) {
+  let inString = false;
+  for (let at = text.indexOf('"'); at !== -1; at = text.indexOf('"', at + 1)) {
+    if (!inString) {
+      inString = true;
+      continue;
+    }
     let slashes = 0;
-    for (let at = match.index - 1; at >= 0 && text.charCodeAt(at) === 92; at--) slashes++;
-    if (slashes % 2 === 0) count++;
+    for (let before = at - 1; text.charCodeAt(before) === 92; before--) slashes++;
+    if (slashes % 2 === 1) continue;
+    inString = false;
+    let next = at + 1;
+    while (isBlank(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) === 58) count++;
   }
   return count;
 }
