@@ -11,6 +11,7 @@ import { ComputedView, lowerSpaced } from "../policy/content-match.js";
 import { joinedReading, softBoundary } from "./joined-reading.js";
 import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
+import { cutEscapeReadings } from "./cut-escapes.js";
 import { type SlotViews, slotViews } from "./slot-views.js";
 
 // Keywords are matched across a boundary within this many characters of it (longer keywords only
@@ -90,7 +91,8 @@ export function contentView(inspection: RequestInspection): PromptView {
   let joined: Skeleton[] | undefined;
   let joinedReach = 0;
   let skeletons: Skeleton[] | undefined;
-  // Words spelled out over a boundary of the values, read joined.
+  // Words spelled out over a boundary of the values, and escapes cut by a boundary of a stream,
+  // read joined.
   let spelled: string[] | undefined;
   const spelledOf = () => {
     if (spelled) return spelled;
@@ -100,6 +102,7 @@ export function contentView(inspection: RequestInspection): PromptView {
       if (!oneCharacterEnd.test(done[left]!) && !oneCharacterStart.test(done[right]!)) return [];
       return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
     });
+    for (const reading of cutEscapeReadings(slots, streams, viewsOf())) spelled.push(foldWords(reading));
     return spelled;
   };
   // Every slot on its own (one apart), and the spelled-out words.
