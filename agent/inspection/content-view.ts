@@ -8,7 +8,7 @@ import { detectorText } from "../../core/text/normalise.js";
 import { foldWords } from "../../core/text/word-view.js";
 import type { PromptView } from "../policy/content-match.js";
 import { ComputedView, lowerSpaced } from "../policy/content-match.js";
-import { joinedReading, softBoundary } from "./joined-reading.js";
+import { softBoundary } from "./joined-reading.js";
 import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
 import { cutEscapeReadings } from "./cut-escapes.js";
@@ -58,7 +58,7 @@ const oneCharacterStart = /^\S(?: |$)/;
 /** The content view of `inspection`'s slots; views are computed on first use. */
 export function contentView(inspection: RequestInspection): PromptView {
   const { slots } = inspection;
-  const { values, streams, pairs } = joinedReading(slots);
+  const { values, streams, pairs } = inspection.reading();
   // Each slot's own views, built (or remembered: slot-views.ts) once, on first use.
   let views: SlotViews[] | undefined;
   const viewsOf = () => (views ??= slots.map((slot) => slotViews(slot.text)));

@@ -23,7 +23,7 @@ export function maskedRequest(canonical: CanonicalBody, route: Route, inspect: (
   if (!masking?.masksRequests) return { ok: true, upstream: { bytes: canonical.bytes, contentType: canonical.contentType, route } };
   const inspection = inspect();
   try {
-    maskSlots(inspection.slots, masking.prompt);
+    maskSlots(inspection.slots, masking.prompt, inspection.reading());
     const { body, route: upstreamRoute, headers } = inspection.upstream();
     return { ok: true, upstream: { ...body, route: upstreamRoute, headers } };
   } catch (error) {

@@ -11,6 +11,7 @@ import { maskedRequest } from "./mask-canonical.js";
 import { compileContentMatch } from "../policy/content-match.js";
 import { contentView } from "./content-view.js";
 import { inspectRequest } from "./request-inspection.js";
+import { joinedReading } from "./joined-reading.js";
 import { InspectionLimitError, MAX_INSPECTED_VALUES } from "./text-slot.js";
 
 const EMAIL = "jane.doe@example.com";
@@ -211,5 +212,18 @@ describe("the values a request may hold", () => {
       if (!decoded.ok) throw new Error(decoded.message);
       expect(() => inspectRequest(decoded.body, { connection: "c", rest: "/v1/chat/completions", search: "" }, {}, "authorization")).toThrow(InspectionLimitError);
     }
+  });
+});
+
+describe("the inspection's joined reading", () => {
+  it("is the slots' reading before and after masking (masking writes into the request, never into a slot's text)", async () => {
+    const body = { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "write to jane.doe@exa" }, { type: "text", text: "mple.com" }] }, { role: "assistant", content: `sure ${EMAIL}` }] };
+    const { result, inspection } = await mask(body, { search: `?to=${encodeURIComponent(EMAIL)}`, headers: { "x-note": EMAIL } });
+    expect(result.ok && result.upstream.bytes.toString()).not.toContain(EMAIL);
+    const texts = inspection.slots.map((slot) => slot.text);
+    expect(texts.join("\n")).toContain(EMAIL);
+    expect(inspection.reading()).toEqual(joinedReading(inspection.slots));
+    const again = inspectRequest((await canonicalBody(Buffer.from(JSON.stringify(body)), { "content-type": "application/json" }, "/v1/chat/completions", openai.requestBodies, 1 << 20) as { ok: true; body: never }).body, route(), {}, "authorization");
+    expect(inspection.reading().values.map((index) => texts[index])).toEqual(again.reading().values.map((index) => again.slots[index]!.text));
   });
 });

@@ -13,6 +13,7 @@ import { documentSlots, parseJsonText, writeJsonText } from "./json-lines.js";
 import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
 import { decodedSlots } from "./decoded-slots.js";
+import { joinedReading, type JoinedReading } from "./joined-reading.js";
 import { type BinaryPart, MAX_INSPECTED_VALUES, type TextSlot } from "./text-slot.js";
 
 /** A body to send and the Content-Type that describes it (absent: the caller's). */
@@ -23,7 +24,10 @@ export interface UpstreamBody {
 
 /** The request as slots, and the request to send once they were masked. */
 export interface RequestInspection {
+  /** Fixed once inspected: masking writes through the slots into the request, never into a slot's text. */
   readonly slots: readonly TextSlot[];
+  /** How the slots are read joined (joined-reading.ts), worked out once (content rules and masking both read it). */
+  reading(): JoinedReading;
   /** Parts that are not text (images, audio, files): inspected by no one. */
   readonly binary: readonly BinaryPart[];
   /** What to send upstream: the canonical body and route, and the caller's headers as masked (absent: unchanged). */
@@ -187,9 +191,11 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     for (const part of json.binary) binary.push(part);
   }
 
+  let reading: JoinedReading | undefined;
   return {
     slots,
     binary,
+    reading: () => (reading ??= joinedReading(slots)),
     upstream() {
       let body: UpstreamBody = { bytes: canonical.bytes, contentType: canonical.contentType };
       if (bodyChanged) {

@@ -6,7 +6,7 @@
 // "jane@example.com") is left to that slot's own finding. Numbers are masked as digits (masked-number.ts).
 import type { PromptMasker } from "../masking/mask-context.js";
 import type { Match } from "../masking/match-scanner.js";
-import { joinedReading, MAX_VARIANTS, softBoundary, variantOffset, variants } from "./joined-reading.js";
+import { type JoinedReading, joinedReading, MAX_VARIANTS, softBoundary, variantOffset, variants } from "./joined-reading.js";
 import { maskedDigits } from "./masked-number.js";
 import { UnmaskableError, type TextSlot } from "./text-slot.js";
 
@@ -123,9 +123,10 @@ function applyEdits(text: string, edits: Edit[]): string {
 
 /**
  * Masks `slots` in place (through their `write`); true when anything changed. Throws
- * UnmaskableError when a finding lies in a slot that cannot be rewritten.
+ * UnmaskableError when a finding lies in a slot that cannot be rewritten. `reading`: how the slots
+ * are read joined (the inspection's, when it has worked it out already).
  */
-export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boolean {
+export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, reading: JoinedReading = joinedReading(slots)): boolean {
   const own = slots.map((slot) => (slot.text === "" ? [] : masker.find(slot.text)));
   const edits: Edit[][] = slots.map(() => []);
   slots.forEach((slot, index) => {
@@ -137,7 +138,6 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker): boo
   const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS } };
   const taken: [number, number][][] = edits.map((list) => list.map((edit) => [edit.start, edit.end]));
   const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
-  const reading = joinedReading(slots);
   // A pair is joined only when something may be found within reach of its boundary; a slot is in
   // up to two pairs, each end asked once (most are short: the end is the whole text). Ends that say
   // no are asked again joined: a secret's required text may run across them ("AK" + "IA…", "xo" +

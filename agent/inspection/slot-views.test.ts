@@ -24,7 +24,7 @@ const role = fc.constantFrom<SlotRole | undefined>("value", "label", "key", unde
 const slots = fc.array(fc.record({ text: fc.oneof(text, text, long), role }), { maxLength: 8 }).map((list) =>
   list.map(({ text, role }, index): TextSlot => ({ text, location: `s${index}`, ...(role ? { role } : {}) })),
 );
-const inspection = (list: TextSlot[]): RequestInspection => ({ slots: list, binary: [], upstream: () => ({ body: { bytes: Buffer.alloc(0) }, route: { connection: "c", rest: "/", search: "" } }) });
+const inspection = (list: TextSlot[]): RequestInspection => ({ slots: list, binary: [], reading: () => joinedReading(list), upstream: () => ({ body: { bytes: Buffer.alloc(0) }, route: { connection: "c", rest: "/", search: "" } }) });
 
 // The views as content-view.ts built them before each slot's views were built on their own: every
 // view of a join computed on the join.
