@@ -4,6 +4,7 @@
 // fragment masked (the first carries the marker, the others are emptied). A finding of a joined
 // text that only glues neighbouring text to a complete finding of one slot ("send" +
 // "jane@example.com") is left to that slot's own finding. Numbers are masked as digits (masked-number.ts).
+import { isPlainProse } from "../../core/detectors/compile-detectors.js";
 import type { PromptMasker } from "../masking/mask-context.js";
 import type { Match } from "../masking/match-scanner.js";
 import { type JoinedReading, joinedReading, MAX_VARIANTS, softBoundary, variantOffset, variants } from "./joined-reading.js";
@@ -46,6 +47,18 @@ interface Crossing {
   own: readonly Match[][];
   masker: PromptMasker;
   budget: { left: number };
+  /** Whether a slot's text is clean prose (see maskSlots). */
+  clean(slot: number): boolean;
+}
+
+// Whether `joined`[from, to), texts of clean prose joined at `joins`, may hold anything: only
+// within the masker's reach of a join (PromptMasker.proseReach).
+function mayFindNearJoins(joined: string, joins: readonly number[], from: number, to: number, masker: PromptMasker, reach: number): boolean {
+  for (const join of joins) {
+    if (join <= from || join >= to) continue;
+    if (masker.mayFind(joined.slice(Math.max(from, join - reach), Math.min(to, join + reach)))) return true;
+  }
+  return false;
 }
 
 /** Findings of the slots `members` joined that cross a boundary, as slot spans (not yet chosen); `spaces`: read each boundary between two words as a space too. */
@@ -85,7 +98,12 @@ function crossFindings(members: readonly number[], spaces: boolean, state: Cross
     }
     candidates.push({ found: { ...found, start, end }, pieces, length: end - start });
   };
+  // Texts of clean prose joined hold nothing away from their joins: a window where nothing near a
+  // join may hold anything finds nothing (mayFind's promise), so it is not scanned.
+  const reach = masker.proseReach;
+  const prose = reach !== undefined && members.every((index) => state.clean(index));
   for (const [from, to] of windowsAround(boundaries, joined.length)) {
+    if (prose && !mayFindNearJoins(joined, boundaries, from, to, masker, reach)) continue;
     for (const found of masker.find(joined.slice(from, to))) take(found, from + found.start, from + found.end);
   }
   if (!spaces) return candidates;
@@ -127,7 +145,41 @@ function applyEdits(text: string, edits: Edit[]): string {
  * are read joined (the inspection's, when it has worked it out already).
  */
 export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, reading: JoinedReading = joinedReading(slots)): boolean {
-  const own = slots.map((slot) => (slot.text === "" ? [] : masker.find(slot.text)));
+  // A slot of clean prose: plain prose (isPlainProse) that no rule's quick test says yes to, when
+  // the rules promise what that means (PromptMasker.proseReach): no part of it may hold anything,
+  // and joined to other clean prose it may only near the join. Worked out once per slot asked.
+  const reach = masker.proseReach;
+  const cleanSlots = new Map<number, boolean>();
+  const clean = (slot: number): boolean => {
+    if (reach === undefined) return false;
+    let known = cleanSlots.get(slot);
+    if (known === undefined) {
+      const text = slots[slot]!.text;
+      // A short text is its own end: asked once for both.
+      cleanSlots.set(slot, (known = isPlainProse(text) && !(text.length <= REACH ? mayFindAt(slot, true) : masker.mayFind(text))));
+    }
+    return known;
+  };
+  // A pair is joined only when something may be found within reach of its boundary; a slot is in
+  // up to two pairs, each end asked once (most are short: the end is the whole text). Ends that say
+  // no are asked again joined: a secret's required text may run across them ("AK" + "IA…", "xo" +
+  // "xb-…"), though the signs a value needs (a digit, an "@"…) are in the join only if in an end.
+  const ends = new Map<number, boolean>();
+  const mayFindAt = (slot: number, head: boolean): boolean => {
+    const key = head ? slot : -1 - slot;
+    let may = ends.get(key);
+    if (may === undefined) {
+      const text = slots[slot]!.text;
+      // A long slot's end is part of it: clean prose has no part that may hold anything.
+      may = text.length > REACH && clean(slot) ? false : masker.mayFind(head ? text.slice(0, REACH) : text.slice(-REACH));
+      ends.set(key, may);
+    }
+    return may;
+  };
+  // A long slot is asked whether it is clean first (its ends and joins are read from that); a
+  // clean one finds nothing (the quick test is what find asks first). Short ones are found as they
+  // are (the masker remembers short texts it found clean).
+  const own = slots.map((slot, index) => (slot.text === "" || (slot.text.length > REACH && clean(index)) ? [] : masker.find(slot.text)));
   const edits: Edit[][] = slots.map(() => []);
   slots.forEach((slot, index) => {
     for (const match of own[index]!) edits[index]!.push({ start: match.start, end: match.end, replacement: masker.replace(match, slot.location) });
@@ -135,26 +187,17 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
   // Findings across boundaries, the values first, then pairs of neighbours with a label or a key,
   // longest first within each: one that overlaps what is already masked (a slot's own finding, or
   // one chosen before) is a reading of the same text with other neighbours glued on, left out.
-  const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS } };
+  const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS }, clean };
   const taken: [number, number][][] = edits.map((list) => list.map((edit) => [edit.start, edit.end]));
   const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
-  // A pair is joined only when something may be found within reach of its boundary; a slot is in
-  // up to two pairs, each end asked once (most are short: the end is the whole text). Ends that say
-  // no are asked again joined: a secret's required text may run across them ("AK" + "IA…", "xo" +
-  // "xb-…"), though the signs a value needs (a digit, an "@"…) are in the join only if in an end.
-  const ends = new Map<number, boolean>();
-  const mayFindAt = (slot: number, head: boolean) => {
-    const key = head ? slot : -1 - slot;
-    let may = ends.get(key);
-    if (may === undefined) {
-      const text = slots[slot]!.text;
-      may = masker.mayFind(head ? text.slice(0, REACH) : text.slice(-REACH));
-      ends.set(key, may);
-    }
-    return may;
+  const mayCross = ([left, right]: [number, number]) => {
+    if (mayFindAt(left, false) || mayFindAt(right, true)) return true;
+    const tail = slots[left]!.text.slice(-REACH);
+    const head = slots[right]!.text.slice(0, REACH);
+    // Two ends of clean prose joined may hold something only near the join.
+    if (reach !== undefined && clean(left) && clean(right)) return masker.mayFind(tail.slice(tail.length - reach) + head.slice(0, reach));
+    return masker.mayFind(tail + head);
   };
-  const mayCross = ([left, right]: [number, number]) =>
-    mayFindAt(left, false) || mayFindAt(right, true) || masker.mayFind(slots[left]!.text.slice(-REACH) + slots[right]!.text.slice(0, REACH));
   const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
   for (const group of groups) {
     const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);

@@ -18,6 +18,12 @@ export interface PromptMasker {
   find(text: string): Match[];
   /** False when nothing in `text` can be found (a cheap test before joining texts to scan them). */
   mayFind(text: string): boolean;
+  /**
+   * For plain prose mayFind says no to, what every rule's detectors promise (CompiledDetectors.proseReach):
+   * no part of it may hold anything, and such texts joined may only within this many characters
+   * of a join. Undefined when some rule promises nothing of the kind.
+   */
+  readonly proseReach?: number;
   /** The replacement of one finding made at `location`; counted there. */
   replace(match: Match, location: string): string;
 }
@@ -109,6 +115,16 @@ class Reply implements ReplyMasker {
   }
 }
 
+// The widest reach of the rules' detectors over plain prose, when every rule has one (an empty object when not).
+function proseReach(rules: readonly MaskRule[]): { proseReach?: number } {
+  let widest = 0;
+  for (const { detectors } of rules) {
+    if (detectors.proseReach === undefined) return {};
+    widest = Math.max(widest, detectors.proseReach);
+  }
+  return { proseReach: widest };
+}
+
 /** A fresh context for one exchange. */
 export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const table = createPseudonymTable();
@@ -138,6 +154,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         return matches;
       },
       mayFind: (text) => requestRules.some((rule) => rule.detectors.mayFind(text)),
+      ...proseReach(requestRules),
       replace: (match, location) => requestReplacer.replace(match, location).record,
     },
     reply: new Reply(table, responseRules.length > 0, {

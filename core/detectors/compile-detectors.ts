@@ -8,7 +8,7 @@ import { paymentCardDetector } from "./payment-card.js";
 import { ibanDetector } from "./iban.js";
 import { usSsnDetector } from "./us-ssn.js";
 import { ipAddressDetector } from "./ip-address.js";
-import { mayHoldSecret, secretsDetector } from "./secrets.js";
+import { mayHoldSecret, SECRET_REQUIRED_LONGEST, secretsDetector } from "./secrets.js";
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 import { memoisedRendered, memoisedView, normalisedDetector } from "./normalised-detector.js";
@@ -54,6 +54,25 @@ export interface CompiledDetectors {
    * with spaces inserted anywhere too (a joined reading's variants).
    */
   mayFind(text: string): boolean;
+  /**
+   * What mayFind gives for texts of plain prose (isPlainProse: no sign of a value, no character a
+   * view hides, no escape) it says no to: no part of such a text may hold anything either, and
+   * such texts joined may hold something only within `proseReach` characters of a join (only a
+   * secret's required text can run across one): mayFind of the join is mayFind of the characters
+   * within `proseReach` of each of its joins. Undefined when the quick test reads more than signs
+   * and secrets' required texts (custom patterns and words: it always says yes).
+   */
+  readonly proseReach?: number;
+}
+
+// Plain prose: the characters that are neither a sign of a value for any set (digits, "@", "%",
+// "&", "\\", ":", non-ASCII) nor hidden by a view (controls, "*", "`", "<"). Every quick test below
+// reads such a text only for the secrets' required texts (quickTest), as written.
+const plainProse = /^[\t\n\r\x20-\x24\x27-\x29\x2b-\x2f\x3b\x3d-\x3f\x41-\x5b\x5d-\x5f\x61-\x7e]*$/;
+
+/** Whether `text` is plain prose (see CompiledDetectors.proseReach). */
+export function isPlainProse(text: string): boolean {
+  return plainProse.test(text);
 }
 
 // What every built-in finding but a secret contains, in the text as written: digits (phones,
@@ -124,6 +143,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const secrets = spec.builtins.includes("secrets");
+  const custom = spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "");
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));
   const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text)), text));
   return {
@@ -139,8 +159,10 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,
-    mayFind: spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "")
-      ? () => true
-      : spec.builtins.includes("ip-address") ? quickTest(mayHoldValue, notPlain, secrets) : quickTest(mayHoldNonIpValue, notPlainNonIp, secrets),
+    mayFind: custom ? () => true : spec.builtins.includes("ip-address") ? quickTest(mayHoldValue, notPlain, secrets) : quickTest(mayHoldNonIpValue, notPlainNonIp, secrets),
+    // Plain prose holds no sign (its characters are plain to notPlain and notPlainNonIp alike), so
+    // the quick test reads it for the required texts alone: a regular expression without anchors
+    // or lookarounds, matching at most SECRET_REQUIRED_LONGEST characters.
+    ...(custom ? {} : { proseReach: secrets ? SECRET_REQUIRED_LONGEST - 1 : 0 }),
   };
 }

@@ -67,6 +67,16 @@ for (const shape of shapes) if (shape.requires instanceof RegExp && /[^i]/.test(
 const anyShapeRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : (shape.requires?.source ?? ""))).join("|"), "i"); // a shape requiring nothing: matches every text
 
 /**
+ * The longest text mayHoldSecret's expression can match ("aws_secret_access_key", 21 characters):
+ * a required text that runs across a join of two texts lies within this many characters less one
+ * of the join. Its alternatives hold no unbounded repeat (secrets.test.ts works the bound out).
+ */
+export const SECRET_REQUIRED_LONGEST = 21;
+
+/** mayHoldSecret's expression (its tests work out the longest text it matches). */
+export const secretRequiredExpression: RegExp = anyRequired;
+
+/**
  * Whether `text` holds what some secret shape requires ("sk-", "AKIA", "xox", "-----BEGIN "…). A
  * secret need not hold a digit, "@", "%", "&" or ":" (an AWS secret key or id, a Slack token
  * can be letters only), so the detector sets' quick test asks this too.
