@@ -6,6 +6,7 @@ import { escapeAware } from "./escape-view.js";
 import { createFindingCounter, type FindingCounter } from "./finding-counter.js";
 import { createMatchScanner, type Match, type MatchScanner } from "./match-scanner.js";
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
+import type { CompiledDetectors } from "../../core/detectors/compile-detectors.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
 import { withholdInUrls, withoutRestoring } from "./restore-guard.js";
@@ -75,6 +76,23 @@ function cleanSets(rules: readonly MaskRule[]): Set<string>[] {
     if (!clean) cleanRequestTexts.set(detectors, (clean = new Set()));
     return clean;
   });
+}
+
+// Each detector set's quick test (mayFind) of short request texts, kept while the set lives: slot
+// masking asks it of every key, label and short value and of short neighbours joined ("role" +
+// "system", "model" + "gpt-4o-mini"), the same on most requests. A quick test is a function of the
+// text alone. Kept by text up to CLEAN_LENGTH characters, up to CLEAN_SIZE of them per set.
+const requestQuickTests = new WeakMap<CompiledDetectors, Map<string, boolean>>();
+
+function rememberedMayFind(detectors: CompiledDetectors, text: string): boolean {
+  let kept = requestQuickTests.get(detectors);
+  if (!kept) requestQuickTests.set(detectors, (kept = new Map()));
+  let may = kept.get(text);
+  if (may === undefined) {
+    may = detectors.mayFind(text);
+    if (kept.size < CLEAN_SIZE) kept.set(text, may);
+  }
+  return may;
 }
 
 type ReplyParts = Omit<ReplyMasker, "active" | "restoring">;
@@ -153,7 +171,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         if (short && matches.length === 0) for (const clean of (requestClean ??= cleanSets(requestRules))) if (clean.size < CLEAN_SIZE) clean.add(text);
         return matches;
       },
-      mayFind: (text) => requestRules.some((rule) => rule.detectors.mayFind(text)),
+      mayFind: (text) => (text.length <= CLEAN_LENGTH ? requestRules.some((rule) => rememberedMayFind(rule.detectors, text)) : requestRules.some((rule) => rule.detectors.mayFind(text))),
       ...proseReach(requestRules),
       replace: (match, location) => requestReplacer.replace(match, location).record,
     },
