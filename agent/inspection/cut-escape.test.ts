@@ -44,6 +44,17 @@ describe("a keyword spelled by an escape cut over a boundary", () => {
     expect(await found(parts("night \\u00", "6e"))).toBe(false);
   });
 
+  it("does not read the piece of a word its window cuts as a word of its own", async () => {
+    // The window around the cut escape starts 256 characters before it, inside "zzheartbeat".
+    const left = `zzheartbeat${" ".repeat(245)}&#`;
+    const body = Buffer.from(JSON.stringify({ model: "m", messages: [{ role: "user", content: parts(left, "120;") }] }));
+    const decoded = await canonicalBody(body, { "content-type": "application/json" }, route.rest, openai.requestBodies, 1 << 20);
+    if (!decoded.ok) throw new Error("not decoded");
+    const view = contentView(inspectRequest(decoded.body, route, {}, "authorization"));
+    expect(keywordMatcher(["heartbeat"], "prefix")!.test(view)).toBe(false);
+    expect(keywordMatcher(["zzheartbeat"], "word")!.test(view)).toBe(true);
+  });
+
   it("finds the keyword with some letters escaped, the text cut anywhere into parts (property)", async () => {
     const escapes = [(c: string) => `\\u00${c.charCodeAt(0).toString(16)}`, (c: string) => `%${c.charCodeAt(0).toString(16)}`, (c: string) => `&#${c.charCodeAt(0)};`, (c: string) => `&#x${c.charCodeAt(0).toString(16)};`];
     const spelled = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: escapes.length - 1 })), { minLength: 19, maxLength: 19 }).map((choices) =>

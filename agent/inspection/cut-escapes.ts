@@ -25,6 +25,17 @@ function isCut(tail: string): boolean {
   return pending.escape < tail.length || pending.tail < tail.length;
 }
 
+// A window cut inside a word would read its piece as a word of its own (a keyword's start or end
+// where the text has none): cut where a word ends instead, unless the window is one word.
+const wordCharacter = /[\p{L}\p{N}\p{M}]/u;
+function wholeWords(text: string, start: number, end: number): string {
+  let from = start;
+  if (from > 0) while (from < end && wordCharacter.test(text[from - 1]!)) from++;
+  let to = Math.min(end, text.length);
+  if (to < text.length) while (to > from && wordCharacter.test(text[to]!)) to--;
+  return to > from ? text.slice(from, to) : text.slice(start, end);
+}
+
 /** The texts to read besides the slots' own: each stream whose escapes a boundary cuts, read as one text around those boundaries. */
 export function cutEscapeReadings(slots: readonly TextSlot[], streams: readonly (readonly number[])[], views: readonly SlotViews[]): string[] {
   const readings: string[] = [];
@@ -58,7 +69,7 @@ export function cutEscapeReadings(slots: readonly TextSlot[], streams: readonly 
     let start = Math.max(0, cuts[0]! - REACH);
     let end = cuts[0]! + REACH;
     const read = () => {
-      const window = joined.slice(start, end);
+      const window = wholeWords(joined, start, end);
       done ??= new Set();
       if (!done.has(window)) readings.push(window);
       done.add(window);
