@@ -10,6 +10,7 @@ import type { Claims } from "./json-walk.js";
 import { createJsonTextStream } from "./json-text-stream.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
+import type { CleanCache } from "./value-masker.js";
 import type { RawEvent } from "./sse-splitter.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
 
@@ -107,6 +108,20 @@ export function synthesize(name: string, value: unknown, build: (draft: Draft) =
   build(draft);
   if (!draft.changed) return undefined;
   return { name, data: draft.render(() => value) };
+}
+
+/**
+ * Strings a synthesized event copies from the upstream event before it (ids, a model name), in
+ * `container` as the upstream wrote them: masked here as the generic pass masked them in the event
+ * they came in, or a value masked there goes out in clear in the copy (to the caller and the record).
+ */
+export function maskCopied(clean: CleanCache, draft: Draft, container: Record<string, unknown>, keys: readonly string[], location: string): void {
+  for (const key of keys) {
+    const value = container[key];
+    // The clean cache knows the ids every chunk of the stream repeats: no scan for them.
+    const masked = typeof value === "string" ? clean.mask(value, key, (at) => `${location}.${at}`) : undefined;
+    if (masked) draft.set(container, key, masked);
+  }
 }
 
 /** Concatenates two-sided texts. */

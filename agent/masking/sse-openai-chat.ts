@@ -11,6 +11,7 @@
 // `[DONE]` (or the end) goes out in a chunk made like the last one. `logprobs.content`/`.refusal` travel with
 // the text they spell (logprobs.ts); a chunk's logprobs object carries nothing else. Everything else
 // in a chunk is left to the generic pass.
+import { createCleanCache } from "./value-masker.js";
 import { readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
 import { containerAt, deltaStrings, pathOf, type DeltaString, type Json, type Segment } from "./chat-deltas.js";
@@ -19,7 +20,7 @@ import { createLooseStreams } from "./loose-streams.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import type { Draft } from "./event-draft.js";
 import type { TwoTexts } from "./replacer.js";
-import { createStreamSet, isEmpty, joinTexts, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import { createStreamSet, isEmpty, joinTexts, maskCopied, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
 
@@ -32,8 +33,12 @@ interface ChoiceStream {
   field?: "content" | "refusal";
 }
 
+// The members of the last chunk a flushing chunk copies that may hold text (see flushAll).
+const templateStrings = ["id", "model", "system_fingerprint", "service_tier"] as const;
+
 export const openaiChatSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
+  const clean = createCleanCache(reply); // for the ids a flushing event copies (maskCopied)
   const byKey = new Map<string, ChoiceStream>();
   let template: Json = { object: "chat.completion.chunk" };
   const location = (choice: number, pathKey: string) => `response.stream.choices[${choice}]${pathKey.replace(/\[\*\]/g, "[]")}`;
@@ -168,6 +173,8 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
     if (choices.length === 0) return [];
     const chunk: Json = { ...template, choices: choices.map((index) => ({ index, delta: {}, finish_reason: null })) };
     const made = synthesize("", chunk, (draft) => {
+      // The last chunk's identifiers, as the upstream wrote them (that chunk had them masked after this handler read it).
+      maskCopied(clean, draft, chunk, templateStrings, "response.stream");
       for (const choice of chunk.choices as Json[]) {
         const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
         flushInto(choice.index as number, choice.delta as Json, outs);

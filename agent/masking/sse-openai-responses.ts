@@ -9,13 +9,14 @@
 // output_item.done, response.completed…) carry exactly the text the deltas gave, so a client that
 // rebuilds the text from deltas and one that reads the final response see the same thing.
 // Output text logprobs travel with their text (logprobs.ts). Everything else: the generic pass.
+import { createCleanCache } from "./value-masker.js";
 import { readBase64 } from "../inspection/base64-text.js";
 import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import type { Claims } from "./json-walk.js";
 import { walkJson } from "./json-walk.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
-import { createStreamSet, isEmpty, synthesize, type Deferred, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import { createStreamSet, isEmpty, maskCopied, synthesize, type Deferred, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
 
@@ -45,6 +46,7 @@ const location = (base: string, event: Json) => {
 
 export const openaiResponsesSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
+  const clean = createCleanCache(reply); // for the ids a flushing event copies (maskCopied)
   const entries = new Map<string, Entry>();
   const tails = new Map<string, string>(); // kind → tail of its last finished stream
 
@@ -73,7 +75,11 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
     const delta: Json = { type: `${entry.base}.delta`, sequence_number: sequence, ...entry.ids, delta: "" };
     const logprobs = entry.logprobs.take();
     if (entry.base === "response.output_text" || logprobs.length > 0) delta.logprobs = logprobs;
-    const made = synthesize(`${entry.base}.delta`, delta, (draft) => draft.set(delta, "delta", tail));
+    const made = synthesize(`${entry.base}.delta`, delta, (draft) => {
+      draft.set(delta, "delta", tail);
+      // The ids as the stream's first event had them, as the upstream wrote them.
+      maskCopied(clean, draft, delta, ID_FIELDS, "response.stream");
+    });
     return made ? [made] : [];
   };
 
