@@ -32,7 +32,8 @@ const readIds = new Map<string, number>();
 export interface ConditionInputs {
   readonly context: RequestContext;
   activation?: ConditionActivation;
-  headers?: ReadonlyMap<string, string>;
+  /** The activation's headers (conditionHeaders): read by own property only, as the activation's map holds exactly those. */
+  headers?: Readonly<Record<string, string>>;
   /** Each read's key part, by the read's number (conditions share most of them: the caller's groups, the model). */
   parts?: (string | undefined)[];
 }
@@ -54,8 +55,9 @@ const members = {
 function readingOf(read: ConditionRead, inputs: ConditionInputs): unknown {
   if ("header" in read) {
     // As the activation's headers map: lower-case names, credentials left out, repeated ones joined.
-    inputs.headers ??= new Map(Object.entries(conditionHeaders(inputs.context.request.headers)));
-    return inputs.headers.get(read.header);
+    // (A name such as "__proto__" or "constructor" is no own property unless a header set it.)
+    const headers = (inputs.headers ??= conditionHeaders(inputs.context.request.headers));
+    return Object.hasOwn(headers, read.header) ? headers[read.header] : undefined;
   }
   return members[read.variable](inputs.context, read.field);
 }
