@@ -31,13 +31,26 @@ class LazySlot implements TextSlot {
   }
 }
 
-/** The slots reading `raw` (its text `value`) and, when it is base64 of something readable, its decoded text; binary payloads are named in `binary` (absent: not named). */
-export function decodedSlots(raw: TextSlot, value: string, location: () => string, write: ((text: string) => void) | undefined, binary?: BinaryPart[]): TextSlot[] {
-  const encoded = readEncoded(value);
-  if (!encoded) return [raw];
+/**
+ * Adds to `slots` the slot `raw` and, when its text is base64 of something readable, the slot of its
+ * decoded text; binary payloads are named in `binary` (absent: not named). The decoded slot is
+ * located and written through `raw` (its location, its write).
+ */
+export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPart[]): void {
+  const encoded = readEncoded(raw.text);
+  if (!encoded) {
+    slots.push(raw);
+    return;
+  }
+  // Made only for a string that decodes (most are not base64): no closure per slot otherwise.
+  const location = () => raw.location;
   if (encoded.binary && binary) binary.push({ location: location(), kind: encoded.binary });
   const reading = encoded.text;
-  if (!reading) return binary && encoded.binary ? [] : [raw];
+  if (!reading) {
+    if (!(binary && encoded.binary)) slots.push(raw);
+    return;
+  }
+  const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
   let written = "";
   const once = (which: string, apply: (text: string) => void) => (text: string) => {
     if (written && written !== which) throw new UnmaskableError(location(), "a value is found both in a string and in what it decodes to");
@@ -47,12 +60,15 @@ export function decodedSlots(raw: TextSlot, value: string, location: () => strin
   const decoded = new LazySlot(reading.text, () => `${location()}#base64`, { write: write && once("decoded", (masked) => write(reading.encode(masked))) });
   // A binary payload's own characters are no text; anything else is read as written too, joined
   // with its neighbours as before (an id or a key split over two strings is still one).
-  if (binary && encoded.binary) return [decoded];
-  const own = new LazySlot(raw.text, () => raw.location, {
+  if (binary && encoded.binary) {
+    slots.push(decoded);
+    return;
+  }
+  const own = new LazySlot(raw.text, location, {
     role: raw.role,
     numeric: raw.numeric,
     group: raw.group,
-    write: raw.write && once("own", (masked) => raw.write!(masked)),
+    write: write && once("own", (masked) => write(masked)),
   });
-  return [own, decoded];
+  slots.push(own, decoded);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodedSlots } from "./decoded-slots.js";
 import { readEncoded } from "./encoded-text.js";
-import { UnmaskableError } from "./text-slot.js";
+import { type TextSlot, UnmaskableError } from "./text-slot.js";
 
 const b64 = (data: string | Buffer) => Buffer.from(data).toString("base64");
 const text = "contact jane.doe@example.com";
@@ -49,10 +49,27 @@ describe("a string read both ways", () => {
     let field = "";
     const value = `4111111111111111${b64(text)}`.slice(0, 40);
     const raw = { text: value, location: "request.x", role: "value" as const, write: (masked: string) => { field = masked; } };
-    const slots = decodedSlots(raw, value, () => "request.x", (masked) => { field = masked; });
+    const slots: TextSlot[] = [];
+    decodedSlots(raw, slots);
     expect(slots).toHaveLength(2);
+    expect(slots.map((slot) => slot.location)).toEqual(["request.x", "request.x#base64"]);
     slots[0]!.write!("own");
     expect(field).toBe("own");
     expect(() => slots[1]!.write!("decoded")).toThrow(UnmaskableError);
+  });
+});
+
+describe("a binary payload", () => {
+  it("is named as a binary part and not read as text where the caller names parts, and read as written where it does not", () => {
+    const png = `data:image/png;base64,${b64(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(400, 7)]))}`;
+    const raw = { text: png, location: "request.image", role: "value" as const };
+    const named: TextSlot[] = [];
+    const parts: { location: string; kind: string }[] = [];
+    decodedSlots(raw, named, parts);
+    expect(named).toEqual([]);
+    expect(parts).toEqual([{ location: "request.image", kind: "data URL image/png" }]);
+    const unnamed: TextSlot[] = [];
+    decodedSlots(raw, unnamed);
+    expect(unnamed).toEqual([raw]);
   });
 });

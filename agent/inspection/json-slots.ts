@@ -177,10 +177,6 @@ export function jsonSlots(holder: Container, key: string | number, location: str
   };
 
   const stringSlot = (value: string, place: Place, role: SlotRole, level: number, parent: Container, name: string | number, markChanged: () => void): void => {
-    const set = (text: string) => {
-      (parent as Record<string | number, unknown>)[name] = text;
-      markChanged();
-    };
     // JSON in a string (tool arguments), padded with whitespace or not: its own strings are the
     // text, and it is re-serialised (its padding kept) if one changes. JSON that is not strict
     // (NaN, a trailing comma, a duplicate key readers disagree on) is read as the text it is.
@@ -206,8 +202,8 @@ export function jsonSlots(holder: Container, key: string | number, location: str
     }
     // Base64 is read as what it decodes to too (and re-encoded if masked); payloads that are not
     // text are named as binary parts.
-    const own = new ValueSlot(value, place, role, parent, name, markChanged);
-    for (const slot of decodedSlots(own, value, () => locate(place), set, binary)) slots.push(slot);
+    // (Its location and write are those the decoded slot takes: locate(place), the string set in place.)
+    decodedSlots(new ValueSlot(value, place, role, parent, name, markChanged), slots, binary);
   };
 
   walk(holder, key, location, 0, changed);

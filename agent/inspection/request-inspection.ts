@@ -56,9 +56,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   const binary: BinaryPart[] = [];
   const budget = { left: MAX_INSPECTED_VALUES };
   // Path, query, headers, forms, text: each read as it is and as the base64 it may be.
-  const add = (slot: TextSlot) => {
-    for (const reading of decodedSlots(slot, slot.text, () => slot.location, slot.write)) slots.push(reading);
-  };
+  const add = (slot: TextSlot) => decodedSlots(slot, slots);
   let routeChanged = false;
   let bodyChanged = false;
 
