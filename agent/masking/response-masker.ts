@@ -15,7 +15,7 @@ import type { TwoTexts } from "./replacer.js";
 import type { ResponseStream } from "./response-stream.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
 import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
-import { readsAsWritten } from "../inspection/strict-json.js";
+import { readsAsWritten } from "./reads-as-written.js";
 
 /** The caller's and the record's body; `parsed`: the one JSON document both are, as its text and JSON.parse's value (readers reuse it). */
 export type MaskedReply = MaskedBody & { parsed?: { text: string; value: unknown } };

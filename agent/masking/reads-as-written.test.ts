@@ -1,0 +1,65 @@
+// The reply side's readsAsWritten (reads-as-written.ts) against strict-json.ts's, the reference, and
+// its key count against the reference's regex, on any text: JSON written with blanks anywhere,
+// duplicate keys, escaped quotes and backslashes before them, lone surrogates, long numbers.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readsAsWritten as reference } from "../inspection/strict-json.js";
+import { parseJsonBodyExact } from "./json-body.js";
+import { readsAsWritten, writtenKeys } from "./reads-as-written.js";
+
+// strict-json.ts's count, as written there (the oracle).
+function regexKeys(text: string): number {
+  const keyEnd = /"[ \t\n\r]*:/g;
+  let count = 0;
+  for (let match = keyEnd.exec(text); match !== null; match = keyEnd.exec(text)) {
+    let slashes = 0;
+    for (let at = match.index - 1; at >= 0 && text.charCodeAt(at) === 92; at--) slashes++;
+    if (slashes % 2 === 0) count++;
+  }
+  return count;
+}
+
+const blank = fc.string({ unit: fc.constantFrom(" ", "\t", "\n", "\r"), maxLength: 3 });
+// Characters of a string's content: what JSON escapes, what looks like a key's end, unicode, surrogates.
+const char = fc.constantFrom("a", "k", '"', "\\", ":", " ", "\n", "é", "😀", "\ud800", "\udc00", "\u2028", "{", "}", "[", "]", ",", "\u0000");
+const content = fc.string({ unit: char, maxLength: 8 });
+// A string written as JSON.stringify does, or with every character as a \u escape, or with / escaped.
+const written = (text: string, how: number) => {
+  if (how === 1) return `"${[...Array(text.length).keys()].map((at) => `\\u${text.charCodeAt(at).toString(16).padStart(4, "0")}`).join("")}"`;
+  if (how === 2) return JSON.stringify(text).replaceAll("/", "\\/");
+  return JSON.stringify(text);
+};
+const stringText = fc.tuple(content, fc.nat(2)).map(([text, how]) => written(text, how));
+const keyText = fc.tuple(fc.constantFrom("a", "b", "a\\", 'x"', "logprobs", ""), fc.nat(2)).map(([text, how]) => written(text, how));
+const numberText = fc.constantFrom("0", "-1", "1.5e3", "12345678901234567890", "1e400", "3.141592653589793238462643");
+
+const { value: jsonText } = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: "small", withCrossShrink: true }, stringText, numberText, fc.constantFrom("true", "null"), tie("object"), tie("array")),
+  object: fc.array(fc.tuple(blank, keyText, blank, blank, tie("value"), blank), { maxLength: 4 }).map((members) => `{${members.map(([a, key, b, c, value, d]) => `${a}${key}${b}:${c}${value}${d}`).join(",")}}`),
+  array: fc.array(fc.tuple(blank, tie("value"), blank), { maxLength: 4 }).map((items) => `[${items.map(([a, value, b]) => `${a}${value}${b}`).join(",")}]`),
+})) as { value: fc.Arbitrary<string> };
+
+describe("readsAsWritten (reply side)", () => {
+  it("counts the keys the reference's regex counts, in any text", () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('"', "\\", ":", " ", "\t", "\n", "\r", "a", "{", ","), maxLength: 40 }), (text) => {
+      expect(writtenKeys(text)).toBe(regexKeys(text));
+    }), { numRuns: 3000 });
+  });
+
+  it("answers as strict-json.ts does for every JSON text", () => {
+    fc.assert(fc.property(blank, jsonText, blank, (before, text, after) => {
+      const whole = before + text + after;
+      const { value } = parseJsonBodyExact(whole);
+      if (value === undefined) return; // not JSON (a raw NUL, a lone surrogate JSON.parse refuses…): never asked
+      expect(readsAsWritten(whole, value)).toBe(reference(whole, value));
+      expect(writtenKeys(whole)).toBe(regexKeys(whole));
+    }), { numRuns: 2000 });
+  });
+
+  it("tells duplicates and lone surrogates like the reference", () => {
+    for (const text of ['{"a":1,"a":2}', '{"a":{"b":1},"c":{"b":1}}', '{"a":"\\ud800"}', '{"\\udc00":1}', '{"a\\"":1,"a\\"":2}', '{"a\\\\":1}', '["\\":"]', '"x"', "12345678901234567890123"]) {
+      const { value } = parseJsonBodyExact(text);
+      expect(readsAsWritten(text, value)).toBe(reference(text, value));
+    }
+  });
+});
