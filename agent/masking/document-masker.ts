@@ -31,11 +31,15 @@ const isEmptyList = (value: unknown) => value === undefined || value === null ||
 // those two lists only, a list without its text is emptied), a Responses part (`logprobs` spelling
 // `text`), a Responses delta event (`logprobs` spelling `delta`). Any other `logprobs` is removed
 // (value-masker.ts).
-function pairings(root: unknown, claims: Claims, draft: Draft): Pairing[] {
+// The walk also counts the keys the documents hold (as for-in lists them; a number kept as source
+// text is no object to count), which tells a clean reply's duplicate keys (reads-as-written.ts)
+// without a walk of its own.
+function pairings(root: unknown, claims: Claims, draft: Draft, held: KeyCount): Pairing[] {
   const found: Pairing[] = [];
   const pending: unknown[] = [root];
+  let keys = 0;
   for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
-    if (typeof value !== "object" || value === null) continue;
+    if (typeof value !== "object" || value === null || isRawJson(value)) continue;
     if (Array.isArray(value)) {
       for (const item of value) pending.push(item);
       continue;
@@ -62,22 +66,35 @@ function pairings(root: unknown, claims: Claims, draft: Draft): Pairing[] {
         }
       }
     }
-    for (const member of Object.values(object)) if (typeof member === "object" && member !== null) pending.push(member);
+    for (const key in object) {
+      keys++;
+      const member = object[key];
+      if (typeof member === "object" && member !== null) pending.push(member);
+    }
   }
+  held.keys = keys;
   return found;
 }
+
+/** How many keys the documents held as parsed (every object's, at any depth), counted by the logprobs pairing's walk. */
+export interface KeyCount {
+  keys: number;
+}
+
+const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
 /**
  * Each of `documents` masked, as JSON for the caller and the record (re-serialised), or undefined
  * when masking changed nothing (the caller decides whether the documents' own text may go as it is).
+ * `held` (with logprobs read) gets the number of keys the documents held before masking.
  */
-export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true): TwoTexts[] | undefined {
+export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true, held: KeyCount = { keys: -1 }): TwoTexts[] | undefined {
   const loose = createLooseStreams(reply, true);
   const claims = createClaims();
   const draft = createDraft();
   const holder = { documents };
   const replaced = new Map<unknown, Map<string | number, Spans>>();
-  const paired = withLogprobs ? pairings(documents, claims, draft) : [];
+  const paired = withLogprobs ? pairings(documents, claims, draft, held) : [];
   const observe = (container: unknown, key: string | number, spans: Spans) => {
     let byKey = replaced.get(container);
     if (!byKey) replaced.set(container, (byKey = new Map()));

@@ -4,8 +4,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readsAsWritten as reference } from "../inspection/strict-json.js";
+import { maskJsonDocuments } from "./document-masker.js";
 import { parseJsonBodyExact } from "./json-body.js";
+import { createMaskContext } from "./mask-context.js";
 import { readsAsWritten, writtenKeys } from "./reads-as-written.js";
+import { rule } from "./test-rules.js";
+
+/** The keys masking's logprobs walk counts in `text` parsed (undefined when masking refuses it); a copy of its own, as masking edits what it changes. */
+function heldKeys(text: string): number | undefined {
+  const held = { keys: -1 };
+  try {
+    maskJsonDocuments([parseJsonBodyExact(text).value], createMaskContext([rule()]).reply, true, held);
+  } catch {
+    return undefined;
+  }
+  return held.keys;
+}
 
 // strict-json.ts's count, as written there (the oracle).
 function regexKeys(text: string): number {
@@ -51,15 +65,20 @@ describe("readsAsWritten (reply side)", () => {
       const whole = before + text + after;
       const { value } = parseJsonBodyExact(whole);
       if (value === undefined) return; // not JSON (a raw NUL, a lone surrogate JSON.parse refuses…): never asked
-      expect(readsAsWritten(whole, value)).toBe(reference(whole, value));
+      const expected = reference(whole, value);
+      expect(readsAsWritten(whole, value)).toBe(expected);
+      const held = heldKeys(whole);
+      if (held !== undefined) expect(readsAsWritten(whole, value, held)).toBe(expected);
       expect(writtenKeys(whole)).toBe(regexKeys(whole));
     }), { numRuns: 2000 });
   });
 
   it("tells duplicates and lone surrogates like the reference", () => {
-    for (const text of ['{"a":1,"a":2}', '{"a":{"b":1},"c":{"b":1}}', '{"a":"\\ud800"}', '{"\\udc00":1}', '{"a\\"":1,"a\\"":2}', '{"a\\\\":1}', '["\\":"]', '"x"', "12345678901234567890123"]) {
+    const logprobs = '{"choices":[{"message":{"content":"hi","refusal":null},"logprobs":{"content":[],"refusal":null,"content":null}},{"text":"a","logprobs":[{"token":"a"}],"x":{"x":1}}]}';
+    for (const text of [logprobs, logprobs.replace(',"content":null', ""), '{"logprobs":null,"message":{"a":1},"b":{"c":12345678901234567890}}', '{"a":1,"a":2}', '{"a":{"b":1},"c":{"b":1}}', '{"a":"\\ud800"}', '{"\\udc00":1}', '{"a\\"":1,"a\\"":2}', '{"a\\\\":1}', '["\\":"]', '"x"', "12345678901234567890123"]) {
       const { value } = parseJsonBodyExact(text);
       expect(readsAsWritten(text, value)).toBe(reference(text, value));
+      expect(readsAsWritten(text, value, heldKeys(text))).toBe(reference(text, value));
     }
   });
 });

@@ -108,8 +108,9 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
   const read = documentOf(text);
   if (read) {
     const document = read.documents[0];
-    const changed = maskJsonDocuments(read.documents, masker);
-    if (!changed && !hasBom(body) && readsAsWritten(text, document)) {
+    const held = { keys: 0 };
+    const changed = maskJsonDocuments(read.documents, masker, true, held);
+    if (!changed && !hasBom(body) && readsAsWritten(text, document, held.keys)) {
       // What was inspected is what the bytes say: they go as they came (and the readers after reuse the parse).
       return { client: body, record: body, parsed: read.plain ? { text, value: document } : undefined };
     }
