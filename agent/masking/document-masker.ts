@@ -9,7 +9,7 @@ import { keptEntries } from "./logprobs.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { createClaims, type Claims } from "./json-walk.js";
-import { createCleanCache, createValueMasker } from "./value-masker.js";
+import { type CleanCache, createCleanCache, createValueMasker } from "./value-masker.js";
 import { objectAt } from "./walk-helpers.js";
 
 type Json = Record<string, unknown>;
@@ -86,9 +86,10 @@ const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean 
 /**
  * Each of `documents` masked, as JSON for the caller and the record (re-serialised), or undefined
  * when masking changed nothing (the caller decides whether the documents' own text may go as it is).
- * `held` (with logprobs read) gets the number of keys the documents held before masking.
+ * `held` (with logprobs read) gets the number of keys the documents held before masking; `clean`:
+ * the exchange's cache of texts found clean, when it has one (it keeps nothing of a reply but them).
  */
-export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true, held: KeyCount = { keys: -1 }): TwoTexts[] | undefined {
+export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true, held: KeyCount = { keys: -1 }, clean: CleanCache = createCleanCache(reply)): TwoTexts[] | undefined {
   const loose = createLooseStreams(reply, true);
   const claims = createClaims();
   const draft = createDraft();
@@ -100,7 +101,7 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
     if (!byKey) replaced.set(container, (byKey = new Map()));
     byKey.set(key, spans);
   };
-  const masker = createValueMasker(reply, loose, createCleanCache(reply), paired.length > 0 ? observe : undefined);
+  const masker = createValueMasker(reply, loose, clean, paired.length > 0 ? observe : undefined);
   // Each document at the same pattern, so a field of one path joins across NDJSON lines.
   for (let index = 0; index < documents.length; index++) masker.mask(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", draft, claims);
   loose.finish();

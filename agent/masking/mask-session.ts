@@ -56,6 +56,15 @@ function nameReading(name: string): string {
 const nameReadings = new Map<string, string>(); // the same few names in every reply
 
 const headerLocation = (name: string) => `response.headers.${name}`;
+const itself = (location: string) => location;
+const nonAscii = /[\u0080-\u00ff]/;
+
+// Header bytes come as Latin-1; a reader may decode them as UTF-8 (`＠` is three bytes): UTF-8 is read as UTF-8 and written back as its bytes.
+function maskHeaderValue(clean: CleanCache, name: string, text: string): string | undefined {
+  const utf8 = nonAscii.test(text) && isUtf8(Buffer.from(text, "latin1"));
+  const found = clean.mask(utf8 ? Buffer.from(text, "latin1").toString("utf8") : text, name, headerLocation, false);
+  return found && (utf8 ? Buffer.from(found.client, "utf8").toString("latin1") : found.client);
+}
 
 type SessionParts = Omit<MaskSession, "inspectsReplies" | "masked">;
 
@@ -97,11 +106,10 @@ class Session implements MaskSession {
 }
 
 /** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
-const nonAscii = /[\u0080-\u00ff]/;
-
 export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[]): MaskSession {
   const context = createMaskContext(rules);
-  let headerCache: CleanCache | undefined;
+  // Short texts found clean (header values, a reply's ids and keys): one reader per exchange for its headers and whole reply.
+  let cleanCache: CleanCache | undefined;
   const responseStream = () => createResponseStream(provider, path, context);
   return new Session(context, {
     maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(body, context.prompt, parsed) : body),
@@ -110,39 +118,33 @@ export function createMaskSession(provider: string, path: string, rules: readonl
     masksRequests: context.masksRequests,
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
-      return maskResponseBody(body, contentType, context.reply, responseStream);
+      return maskResponseBody(body, contentType, context.reply, responseStream, (cleanCache ??= createCleanCache(context.reply)));
     },
     responseStream,
     maskHeaders(headers) {
       if (!context.reply.active) return headers;
       // Header values are short and mostly the same on every reply (types, lengths, the date of this second): cached when clean.
-      const clean = (headerCache ??= createCleanCache(context.reply));
+      const clean = (cleanCache ??= createCleanCache(context.reply));
       let out: OutgoingHttpHeaders | undefined;
       for (const name in headers) {
         const value = headers[name];
         if (value === undefined) continue;
         // A name cannot be rewritten (the caller's code looks headers up by it): one holding a value is dropped.
-        if (clean.mask(nameReading(name), "response.headers", (at) => at) !== undefined) {
+        if (clean.mask(nameReading(name), "response.headers", itself) !== undefined) {
           out ??= { ...headers };
           delete out[name];
           continue;
         }
-        // Header bytes come as Latin-1; a reader may decode them as UTF-8 (`＠` is three bytes): UTF-8 is read as UTF-8 and written back as its bytes.
-        const maskValue = (text: string): string | undefined => {
-          const utf8 = nonAscii.test(text) && isUtf8(Buffer.from(text, "latin1"));
-          const found = clean.mask(utf8 ? Buffer.from(text, "latin1").toString("utf8") : text, name, headerLocation, false);
-          return found && (utf8 ? Buffer.from(found.client, "utf8").toString("latin1") : found.client);
-        };
         if (Array.isArray(value)) {
           let masked: string[] | undefined;
           for (let index = 0; index < value.length; index++) {
-            const found = maskValue(value[index]!);
+            const found = maskHeaderValue(clean, name, value[index]!);
             if (found !== undefined) (masked ??= [...value])[index] = found;
           }
           if (masked) (out ??= { ...headers })[name] = masked;
           continue;
         }
-        const found = maskValue(String(value));
+        const found = maskHeaderValue(clean, name, String(value));
         if (found !== undefined) (out ??= { ...headers })[name] = found;
       }
       return out ?? headers;

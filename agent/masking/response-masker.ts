@@ -16,6 +16,7 @@ import type { ResponseStream } from "./response-stream.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
 import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
 import { readsAsWritten } from "./reads-as-written.js";
+import type { CleanCache } from "./value-masker.js";
 
 /** The caller's and the record's body; `parsed`: the one JSON document both are, as its text and JSON.parse's value (readers reuse it). */
 export type MaskedReply = MaskedBody & { parsed?: { text: string; value: unknown } };
@@ -92,7 +93,7 @@ function maskAsStream(body: Buffer, stream: ResponseStream): MaskedBody {
 }
 
 /** The caller's and the record's body; throws UninspectableReply when the body is not UTF-8. */
-export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream): MaskedReply {
+export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream, clean?: CleanCache): MaskedReply {
   let text: string;
   try {
     text = strictUtf8(body);
@@ -109,7 +110,7 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
   if (read) {
     const document = read.documents[0];
     const held = { keys: 0 };
-    const changed = maskJsonDocuments(read.documents, masker, true, held);
+    const changed = maskJsonDocuments(read.documents, masker, true, held, clean);
     if (!changed && !hasBom(body) && readsAsWritten(text, document, held.keys)) {
       // What was inspected is what the bytes say: they go as they came (and the readers after reuse the parse).
       return { client: body, record: body, parsed: read.plain ? { text, value: document } : undefined };
