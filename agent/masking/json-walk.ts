@@ -82,14 +82,15 @@ const MAX_LOCATION_DEPTH = 64;
 
 // The base names the walk's root member, so neither it (the step without a parent) nor, for the
 // root member itself (no step), its key is spelled.
+const part = (key: string | number, wildcard: boolean) => (typeof key === "number" ? (wildcard ? "[*]" : `[${key}]`) : `.${key}`);
+
 function spell(place: Place, wildcard: boolean, withKey: boolean): string {
   const parts: string[] = [];
-  const last = (key: string | number) => (typeof key === "number" ? (wildcard ? "[*]" : `[${key}]`) : `.${key}`);
   const depthOf = (place.step?.depth ?? 0) + 1;
-  if (withKey && place.step !== undefined && (wildcard || depthOf <= MAX_LOCATION_DEPTH)) parts.push(last(place.key));
+  if (withKey && place.step !== undefined && (wildcard || depthOf <= MAX_LOCATION_DEPTH)) parts.push(part(place.key, wildcard));
   for (let at = place.step; at?.parent !== undefined; at = at.parent) {
     if (at.depth > MAX_LOCATION_DEPTH && !wildcard) continue;
-    parts.push(last(at.key));
+    parts.push(part(at.key, wildcard));
   }
   let out = wildcard ? place.base.pattern : place.base.location;
   for (let index = parts.length - 1; index >= 0; index--) out += parts[index];
@@ -103,20 +104,100 @@ export const locationOf = (place: Place): string => spell(place, false, true);
 /** The path of the object holding a key (where a key's findings are counted). */
 export const containerLocationOf = (place: Place): string => spell(place, false, false);
 
-// A container member still to walk: its container, key, the container's step, and whether it is an identifier.
-type Pending = [Container, string | number, Step | undefined, boolean];
-
 /** Visits everything inside `container[key]`; `pattern` and `location` name that member. Iterative: any depth. */
 export function walkJson(container: Container, key: string | number, pattern: string, location: string, visitor: JsonVisitor, claims?: Claims): void {
-  const base = { pattern, location };
-  const place: Place = { container, key, step: undefined, base };
-  const pending: Pending[] = [[container, key, undefined, false]];
-  // A member that is not a container is visited at once; containers wait on the stack (depth first,
-  // document order within each path pattern). True when the member needs no walk below it.
-  const visit = (parent: Container, name: string | number, value: unknown, step: Step | undefined, identity: boolean): boolean => {
-    if (claims?.has(parent, name)) return true;
+  new Walk(visitor, claims, { container, key, step: undefined, base: { pattern, location } }).run(container, key);
+}
+
+// One walk's state. Containers wait on four parallel stacks (their container, key, the container's
+// step, whether they are an identifier) rather than a tuple each: depth first, document order
+// within each path pattern, as a stack of tuples pushed in reverse would pop them.
+class Walk {
+  private readonly parents: Container[] = [];
+  private readonly names: (string | number)[] = [];
+  private readonly steps: (Step | undefined)[] = [];
+  private readonly identities: boolean[] = [];
+
+  constructor(
+    private readonly visitor: JsonVisitor,
+    private readonly claims: Claims | undefined,
+    private readonly place: Place,
+  ) {}
+
+  run(container: Container, key: string | number): void {
+    // The root member: visited, or walked when it is a container.
+    if (this.visit(container, key, (container as Record<string | number, unknown>)[key], undefined, false)) return;
+    this.push(container, key, undefined, false);
+    const { parents, names, steps, identities, place, visitor } = this;
+    while (parents.length > 0) {
+      const parent = parents.pop() as Container;
+      const name = names.pop() as string | number;
+      const parentStep = steps.pop();
+      const identity = identities.pop() as boolean;
+      const value = (parent as Record<string | number, unknown>)[name] as Container;
+      const step: Step = { parent: parentStep, key: name, depth: parentStep ? parentStep.depth + 1 : 1 };
+      const first = parents.length; // this container's own containers are pushed from here, then put in reverse
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          if (!this.visit(value, index, value[index], step, identity)) this.push(value, index, step, identity);
+        }
+      } else {
+        const object = value as Record<string, unknown>;
+        const keys = Object.keys(object);
+        // Keys in document order, before the values (they are read first).
+        place.container = object;
+        place.step = step;
+        for (const member of keys) {
+          place.key = member;
+          visitor.key(place);
+        }
+        for (const member of keys) {
+          const memberIdentity = isIdentityKey(member);
+          if (!this.visit(object, member, object[member], step, memberIdentity)) this.push(object, member, step, memberIdentity);
+        }
+      }
+      this.reverseFrom(first);
+    }
+  }
+
+  private push(parent: Container, name: string | number, step: Step | undefined, identity: boolean): void {
+    this.parents.push(parent);
+    this.names.push(name);
+    this.steps.push(step);
+    this.identities.push(identity);
+  }
+
+  /** Puts the entries pushed from `first` on in reverse order, so the first of them is walked first. */
+  private reverseFrom(first: number): void {
+    const { parents, names, steps, identities } = this;
+    for (let low = first, high = parents.length - 1; low < high; low++, high--) {
+      const parent = parents[low] as Container;
+      parents[low] = parents[high] as Container;
+      parents[high] = parent;
+      const name = names[low] as string | number;
+      names[low] = names[high] as string | number;
+      names[high] = name;
+      const step = steps[low];
+      steps[low] = steps[high];
+      steps[high] = step;
+      const identity = identities[low] as boolean;
+      identities[low] = identities[high] as boolean;
+      identities[high] = identity;
+    }
+  }
+
+  /**
+   * A member that is not a container is visited at once; true when the member needs no walk below it
+   * (visited, claimed, or taken by the visitor). A container is walked from the stacks without being
+   * asked again: claims and the visitor's member() answer the same for the same member (member()
+   * changes something only when it takes it).
+   */
+  private visit(parent: Container, name: string | number, value: unknown, step: Step | undefined, identity: boolean): boolean {
+    if (this.claims?.has(parent, name)) return true;
+    const visitor = this.visitor;
     if (visitor.member && typeof name === "string" && visitor.member(parent as Record<string, unknown>, name, value)) return true;
     if (typeof value === "object" && value !== null && !isRawJson(value)) return false;
+    const place = this.place;
     place.container = parent;
     place.key = name;
     place.step = step;
@@ -124,33 +205,5 @@ export function walkJson(container: Container, key: string | number, pattern: st
     else if (typeof value === "number") visitor.number(place, String(value));
     else if (isRawJson(value)) visitor.number(place, JSON.stringify(value));
     return true;
-  };
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [parent, name, parentStep, identity] = next;
-    const value = (parent as Record<string | number, unknown>)[name];
-    if (visit(parent, name, value, parentStep, identity)) continue;
-    const step: Step = { parent: parentStep, key: name, depth: parentStep ? parentStep.depth + 1 : 1 };
-    if (Array.isArray(value)) {
-      let containers: number[] | undefined;
-      for (let index = 0; index < value.length; index++) {
-        if (!visit(value, index, value[index], step, identity)) (containers ??= []).push(index);
-      }
-      if (containers) for (let at = containers.length - 1; at >= 0; at--) pending.push([value, containers[at], step, identity]);
-      continue;
-    }
-    const object = value as Record<string, unknown>;
-    const keys = Object.keys(object);
-    // Keys in document order, before the values (they are read first).
-    place.container = object;
-    place.step = step;
-    for (const member of keys) {
-      place.key = member;
-      visitor.key(place);
-    }
-    let containers: string[] | undefined;
-    for (const member of keys) {
-      if (!visit(object, member, object[member], step, isIdentityKey(member))) (containers ??= []).push(member);
-    }
-    if (containers) for (let at = containers.length - 1; at >= 0; at--) pending.push([object, containers[at], step, isIdentityKey(containers[at])]);
   }
 }
