@@ -1,32 +1,34 @@
 // Whether a whole reply's JSON text says to every JSON parser what JSON.parse read of it — the
 // test agent/inspection/strict-json.ts's readsAsWritten makes (no duplicate key at any depth, no
-// lone surrogate), done without a regex match object per key: the reply side runs it on every
-// clean reply (its keys' match arrays were the largest allocation of masking one), and a test keeps
-// the two answers equal (reads-as-written.test.ts).
+// lone surrogate), with the keys the value holds taken from a walk masking already made of it
+// (document-masker.ts) instead of a walk of its own. A test keeps the two answers equal
+// (reads-as-written.test.ts).
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
-const QUOTE = 34;
-const BACKSLASH = 92;
 const isBlank = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
 
 /**
- * The keys `text` writes: the colons whose blanks before them follow an unescaped quote (in valid
- * JSON nothing else does: a quote inside a string is escaped). The same count as strict-json.ts's
- * regex `"[ \t\n\r]*:` with an even run of backslashes before the quote, for any text: each match of
- * that regex ends at such a colon, and each such colon ends one (its quote is the first character
- * before its blanks, after the colon of the match before).
+ * The keys `text` (valid JSON) writes, counted as strict-json.ts counts them: a key ends with the
+ * quote that closes a string followed by blanks and a colon (the quote that opens one may be
+ * followed by a colon too: a value `":)"`), so quotes are read in turn, opening and closing.
  */
-export function writtenKeys(text: string): number {
+function writtenKeys(text: string): number {
   let count = 0;
-  for (let colon = text.indexOf(":"); colon !== -1; colon = text.indexOf(":", colon + 1)) {
-    let at = colon - 1;
-    while (at >= 0 && isBlank(text.charCodeAt(at))) at--;
-    if (at < 0 || text.charCodeAt(at) !== QUOTE) continue;
+  let inString = false;
+  for (let at = text.indexOf('"'); at !== -1; at = text.indexOf('"', at + 1)) {
+    if (!inString) {
+      inString = true;
+      continue;
+    }
     let slashes = 0;
-    for (let back = at - 1; back >= 0 && text.charCodeAt(back) === BACKSLASH; back--) slashes++;
-    if (slashes % 2 === 0) count++;
+    for (let before = at - 1; text.charCodeAt(before) === 92; before--) slashes++;
+    if (slashes % 2 === 1) continue;
+    inString = false;
+    let next = at + 1;
+    while (isBlank(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) === 58) count++;
   }
   return count;
 }
