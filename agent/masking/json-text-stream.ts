@@ -4,6 +4,10 @@
 // whatever the masks replace (a marker never cuts an escape sequence or a closing quote). Keys are
 // strings too and are masked like values. A number is held until it ends and then scanned on its
 // own (a card number sent as a number); one that matches goes out as digits of the same length.
+// Text outside strings that is no JSON (a model's arguments are not always JSON: `{"to": ja…}`,
+// `{'to': '…'}`, prose) goes through a TextStream of its own from its first character that is
+// neither punctuation of JSON, a blank, a quote nor a number, until such punctuation or a quote
+// ends it: masked as text, written as it came otherwise (valid JSON's true, false and null too).
 import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { ComputedStream, createTextStream, type TextStream } from "./text-stream.js";
@@ -12,6 +16,10 @@ const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b
 const encode = (text: string) => (text === "" ? "" : JSON.stringify(text).slice(1, -1));
 const numberStart = /[-0-9]/;
 const numberPart = /[-+0-9.eE]/;
+// What ends text outside strings: JSON's punctuation and a quote (blanks do not: `not json jane@x.io`).
+const structural = /[{}[\],:"]/;
+const blank = /[ \t\n\r]/;
+const isLiteralStart = (word: string) => "true".startsWith(word) || "false".startsWith(word) || "null".startsWith(word);
 
 /** A JSON text stream counting findings at `location`; `emitted` and the returns are JSON text. */
 export function createJsonTextStream(reply: ReplyMasker, location: string): TextStream {
@@ -21,6 +29,8 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   let finished = false;
   let original = "";
   let number = ""; // a number outside strings, held until it ends
+  let bare: TextStream | undefined; // text outside strings that is no JSON, until punctuation ends it
+  let literalWord = ""; // text outside strings that may still be true, false or null (no stream made for those)
   const emitted = { client: "", record: "" };
   const out = { client: "", record: "" };
   const emit = (texts: TwoTexts, raw = false) => {
@@ -47,10 +57,53 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     number = "";
   };
 
+  // Bare text ends: what it still holds goes out masked, as it came.
+  const endBare = () => {
+    const stream = bare as TextStream;
+    emit(stream.flush(), true);
+    bare = undefined;
+  };
+
   const push = (piece: string): void => {
     let decoded = "";
+    let bareText = "";
     let plain = "";
     for (const char of piece) {
+      if (!inString && literalWord !== "") {
+        if (structural.test(char) || blank.test(char) || !isLiteralStart(literalWord + char)) {
+          // A literal (or a cut one) ended by punctuation or a blank holds nothing: as it came.
+          // Running on into other text (`nullify jane@…`), it is bare text from its first letter.
+          if (structural.test(char) || blank.test(char)) plain += literalWord;
+          else {
+            if (plain !== "") emit({ client: plain, record: plain }, true);
+            plain = "";
+            bare = createTextStream(reply, location);
+            bareText = literalWord;
+          }
+          literalWord = "";
+        } else {
+          literalWord += char;
+          continue;
+        }
+      }
+      if (!inString && bare !== undefined) {
+        if (!structural.test(char)) {
+          bareText += char;
+          continue;
+        }
+        if (bareText !== "") emit(bare.push(bareText), true);
+        bareText = "";
+        endBare();
+      }
+      if (!inString && number !== "" && !numberPart.test(char) && !structural.test(char) && !blank.test(char)) {
+        // A number running into other text (`123jane@x.io`) is bare text from its first digit.
+        if (plain !== "") emit({ client: plain, record: plain }, true);
+        plain = "";
+        bare = createTextStream(reply, location);
+        bareText = number + char;
+        number = "";
+        continue;
+      }
       if (!inString && (number !== "" ? numberPart.test(char) : numberStart.test(char))) {
         if (plain !== "") emit({ client: plain, record: plain }, true);
         plain = "";
@@ -65,7 +118,14 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
           plain += '"';
           emit({ client: plain, record: plain }, true);
           plain = "";
-        } else plain += char;
+        } else if (structural.test(char) || blank.test(char)) plain += char;
+        else if (isLiteralStart(char)) literalWord = char;
+        else {
+          if (plain !== "") emit({ client: plain, record: plain }, true);
+          plain = "";
+          bare = createTextStream(reply, location);
+          bareText = char;
+        }
         continue;
       }
       if (pending !== undefined) {
@@ -85,6 +145,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       } else decoded += char;
     }
     if (inString && decoded !== "") emit((literal as TextStream).push(decoded));
+    if (bare !== undefined && bareText !== "") emit(bare.push(bareText), true);
     if (plain !== "") emit({ client: plain, record: plain }, true);
   };
 
@@ -99,6 +160,9 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       finished = true;
       // Cut off inside a string (the provider stopped mid-argument): release it masked, unclosed.
       if (literal) emit(literal.flush());
+      if (literalWord !== "") emit({ client: literalWord, record: literalWord }, true);
+      literalWord = "";
+      if (bare) endBare();
       if (number !== "") endNumber();
       return take();
     },
@@ -110,7 +174,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   }, {
     original: () => original,
     finished: () => finished,
-    holding: () => number !== "" || pending !== undefined || literal?.holding === true,
+    holding: () => number !== "" || pending !== undefined || literal?.holding === true || bare?.holding === true || literalWord !== "",
     tail: () => "", // JSON text (tool input) is never continued by another stream
     earlierSettled: () => true,
   });
