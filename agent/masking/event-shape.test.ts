@@ -140,6 +140,11 @@ describe("known event shapes", () => {
       expect(same([redact], sse, size)).toBeGreaterThan(15);
       expect(same([pseudonyms], sse, size)).toBeGreaterThan(15);
     }
+    // As OpenAI sends them when usage is asked for (the agent asks on the caller's behalf): a service
+    // tier, `usage: null` in every chunk, the padding last.
+    const real = (text: string, pad: string) => `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1733000000, model: "gpt-4o-mini", service_tier: "default", system_fingerprint: "fp_1", choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], usage: null, obfuscation: pad })}\n\n`;
+    const openaiSse = pieces(text, [2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9, 0, 4, 5, 2, 3, 5, 3]).map((piece, at) => real(piece, pads[at % pads.length]!)).join("") + "data: [DONE]\n\n";
+    expect(same([redact], openaiSse, 100_000)).toBeGreaterThan(12);
   });
 
   it("falls back to the full path for paddings the generic pass would change, or that are no padding", () => {
