@@ -1,5 +1,5 @@
 // The chunk the chat handler makes to flush held text at the end of a stream copies the last
-// chunk's identifiers (id, model, system_fingerprint, service_tier). The chunk they came in had
+// chunk's identifiers (id, object, model, system_fingerprint, service_tier). The chunk they came in had
 // them masked; the copy went out as the upstream wrote them, the value in clear to the caller and
 // in the record.
 import { describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ function play(field: string, rules = [rule()]) {
 }
 
 describe("the chunk flushing held text at the end of a chat stream", () => {
-  it.each(["id", "model", "system_fingerprint", "service_tier"])("masks the %s it copies from the last chunk", (field) => {
+  it.each(["id", "object", "model", "system_fingerprint", "service_tier"])("masks the %s it copies from the last chunk", (field) => {
     const { client, record } = play(field);
     expect(client).toContain("tok2");
     expect(client).not.toContain(EMAIL);

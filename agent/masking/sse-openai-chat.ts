@@ -34,7 +34,7 @@ interface ChoiceStream {
 }
 
 // The members of the last chunk a flushing chunk copies that may hold text (see flushAll).
-const templateStrings = ["id", "model", "system_fingerprint", "service_tier"] as const;
+const templateStrings = ["id", "object", "model", "system_fingerprint", "service_tier"] as const;
 
 export const openaiChatSse: SseHandlerFactory = (reply) => {
   const streams = createStreamSet(reply);
