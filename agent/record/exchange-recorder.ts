@@ -299,9 +299,14 @@ function guard(exchange: Exchange, masker: PromptMasker, unchosen: boolean, ownA
   }
 }
 
+// The largest count a uint64 field holds. A reply may report any number (1e20, a sum that is
+// Infinity): as a BigInt past it, the record could not be encoded and was lost at commit.
+const MAX_COUNT = 2n ** 64n - 1n;
+const count = (value: number): bigint => (Number.isFinite(value) ? (value >= 2 ** 64 ? MAX_COUNT : BigInt(Math.max(0, Math.floor(value)))) : MAX_COUNT);
+
 function mapUsage(usage: UsageCounts) {
   return {
-    promptTokens: BigInt(usage.promptTokens), completionTokens: BigInt(usage.completionTokens), totalTokens: BigInt(usage.totalTokens),
-    cachedTokens: BigInt(usage.cachedTokens ?? 0),
+    promptTokens: count(usage.promptTokens), completionTokens: count(usage.completionTokens), totalTokens: count(usage.totalTokens),
+    cachedTokens: count(usage.cachedTokens ?? 0),
   };
 }

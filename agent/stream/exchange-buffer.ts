@@ -100,10 +100,12 @@ export function createExchangeBuffer(capacity: number, maxBytes = Number.POSITIV
       return {
         commit(exchange) {
           if (!close()) return;
+          // Encoded first: an exchange that cannot be encoded (it throws) leaves nothing counted as held.
+          const bytes = encodeExchange(exchange);
           const size = approximateSize(exchange);
           heldBytes += size - (sizes.get(exchange.id) ?? 0);
           sizes.set(exchange.id, size);
-          exchanges.set(exchange.id, { id: exchange.id, bytes: encodeExchange(exchange) });
+          exchanges.set(exchange.id, { id: exchange.id, bytes });
           unsent.add(exchange.id);
           changed();
         },
