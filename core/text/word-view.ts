@@ -174,20 +174,40 @@ function asciiFoldOnePass(text: string, joinSpelled: boolean): string | undefine
 
 /**
  * The word view (spelled-out words not joined: foldWords(text, false)) of plain ASCII `text`, and
- * that word view without its spaces (keyword-match.ts's skeleton), in one pass over the text: the
- * skeleton is the fold's bytes with the spaces squeezed out in place (a `replaceAll` on the fold
- * costs as much as the fold).
+ * that word view without its spaces (keyword-match.ts's skeleton), in one pass over the text: each
+ * character is written to both, the spaces only to the fold (a `replaceAll` on the fold cost as
+ * much as the fold). The same characters as asciiFoldOnePass writes.
  */
 export function asciiFoldAndSkeleton(text: string): [fold: string, skeleton: string] {
-  const fold = asciiFoldOnePass(text, false)!;
-  // foldBuffer still holds the fold's bytes (one per character).
+  const length = text.length;
+  // The fold takes at most two bytes per character (m is rn), and so does the skeleton, after it.
+  if (foldBuffer.length < length * 4) foldBuffer = Buffer.allocUnsafe(length * 4);
   const out = foldBuffer;
+  const base = length * 2;
   let at = 0;
-  for (let index = 0; index < fold.length; index++) {
-    const code = out[index]!;
-    if (code !== 32) out[at++] = code;
+  let skeleton = base;
+  let space = false; // a separator ran since the last word character written
+  for (let index = 0; index < length; index++) {
+    const code = foldCodes[text.charCodeAt(index) & 127]!;
+    if (code === 0) {
+      if (at > 0) space = true;
+      continue;
+    }
+    if (space) {
+      out[at++] = 32;
+      space = false;
+    }
+    if (code === 1) {
+      out[at++] = 114;
+      out[at++] = 110;
+      out[skeleton++] = 114;
+      out[skeleton++] = 110;
+    } else {
+      out[at++] = code;
+      out[skeleton++] = code;
+    }
   }
-  return [fold, out.toString("latin1", 0, at)];
+  return [out.toString("latin1", 0, at), out.toString("latin1", base, skeleton)];
 }
 
 // The fold with spelled-out words joined (native passes, not a callback per character).
