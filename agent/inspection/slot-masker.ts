@@ -61,9 +61,27 @@ function mayFindNearJoins(joined: string, joins: readonly number[], from: number
   return false;
 }
 
+// Whether texts of clean prose joined may hold anything: only within the masker's reach of a
+// join, read from the texts themselves (the joined text is not built).
+function mayFindAtJoins(texts: readonly string[], masker: PromptMasker, reach: number): boolean {
+  for (let join = 1; join < texts.length; join++) {
+    let before = "";
+    for (let at = join - 1; at >= 0 && before.length < reach; at--) before = texts[at]! + before;
+    let after = "";
+    for (let at = join; at < texts.length && after.length < reach; at++) after += texts[at]!;
+    if (masker.mayFind(before.slice(Math.max(0, before.length - reach)) + after.slice(0, reach))) return true;
+  }
+  return false;
+}
+
 /** Findings of the slots `members` joined that cross a boundary, as slot spans (not yet chosen); `spaces`: read each boundary between two words as a space too. */
 function crossFindings(members: readonly number[], spaces: boolean, state: Crossing): Candidate[] {
   const { slots, own, masker } = state;
+  // Clean prose joined where nothing near a join may hold anything holds nothing (mayFind's
+  // promise), with spaces inserted at its boundaries neither (nor does any part of it): no scan,
+  // no variant can find anything.
+  const reach = masker.proseReach;
+  if (reach !== undefined && members.every((index) => state.clean(index)) && !mayFindAtJoins(members.map((index) => slots[index]!.text), masker, reach)) return [];
   const starts: number[] = [];
   let joined = "";
   for (const index of members) {
@@ -100,7 +118,6 @@ function crossFindings(members: readonly number[], spaces: boolean, state: Cross
   };
   // Texts of clean prose joined hold nothing away from their joins: a window where nothing near a
   // join may hold anything finds nothing (mayFind's promise), so it is not scanned.
-  const reach = masker.proseReach;
   const prose = reach !== undefined && members.every((index) => state.clean(index));
   for (const [from, to] of windowsAround(boundaries, joined.length)) {
     if (prose && !mayFindNearJoins(joined, boundaries, from, to, masker, reach)) continue;
