@@ -41,10 +41,13 @@ interface Candidate {
   length: number;
 }
 
+/** No finding (shared: a slot with nothing to find, most of them). */
+const NO_MATCHES: readonly Match[] = Object.freeze([]);
+
 /** What every stream shares while masking one request. */
 interface Crossing {
   slots: readonly TextSlot[];
-  own: readonly Match[][];
+  own: readonly (readonly Match[])[];
   masker: PromptMasker;
   budget: { left: number };
   /** Whether a slot's text is clean prose (see maskSlots). */
@@ -196,17 +199,22 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
   // A long slot is asked whether it is clean first (its ends and joins are read from that); a
   // clean one finds nothing (the quick test is what find asks first). Short ones are found as they
   // are (the masker remembers short texts it found clean).
-  const own = slots.map((slot, index) => (slot.text === "" || (slot.text.length > REACH && clean(index)) ? [] : masker.find(slot.text)));
-  const edits: Edit[][] = slots.map(() => []);
+  const own = slots.map((slot, index) => (slot.text === "" || (slot.text.length > REACH && clean(index)) ? NO_MATCHES : masker.find(slot.text)));
+  // Each slot's edits and masked spans, made for the few slots that get one.
+  const edits: (Edit[] | undefined)[] = [];
+  const taken: ([number, number][] | undefined)[] = [];
+  const edit = (slot: number, change: Edit) => {
+    (edits[slot] ??= []).push(change);
+    (taken[slot] ??= []).push([change.start, change.end]);
+  };
   slots.forEach((slot, index) => {
-    for (const match of own[index]!) edits[index]!.push({ start: match.start, end: match.end, replacement: masker.replace(match, slot.location) });
+    for (const match of own[index]!) edit(index, { start: match.start, end: match.end, replacement: masker.replace(match, slot.location) });
   });
   // Findings across boundaries, the values first, then pairs of neighbours with a label or a key,
   // longest first within each: one that overlaps what is already masked (a slot's own finding, or
   // one chosen before) is a reading of the same text with other neighbours glued on, left out.
   const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS }, clean };
-  const taken: [number, number][][] = edits.map((list) => list.map((edit) => [edit.start, edit.end]));
-  const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]!.some(([from, to]) => start < to && from < end);
+  const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]?.some(([from, to]) => start < to && from < end) ?? false;
   const mayCross = ([left, right]: [number, number]) => {
     if (mayFindAt(left, false) || mayFindAt(right, true)) return true;
     const tail = slots[left]!.text.slice(-REACH);
@@ -222,15 +230,14 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
       if (pieces.some(overlaps)) continue;
       const replacement = masker.replace(found, slots[pieces[0]![0]]!.location);
       pieces.forEach(([slot, from, to], at) => {
-        edits[slot]!.push({ start: from, end: to, replacement: at === 0 ? replacement : "" });
-        taken[slot]!.push([from, to]);
+        edit(slot, { start: from, end: to, replacement: at === 0 ? replacement : "" });
       });
     }
   }
   let changed = false;
   slots.forEach((slot, index) => {
-    const slotEdits = edits[index]!;
-    if (slotEdits.length === 0) return;
+    const slotEdits = edits[index];
+    if (slotEdits === undefined) return;
     if (!slot.write) throw new UnmaskableError(slot.location, "a value to mask is in text Palisade cannot rewrite");
     slot.write(slot.numeric ? slotEdits.reduce((text, edit) => maskedDigits(text, edit.start, edit.end, edit.replacement), slot.text) : applyEdits(slot.text, slotEdits));
     changed = true;
