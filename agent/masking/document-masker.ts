@@ -93,21 +93,24 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
   const loose = createLooseStreams(reply, true);
   const claims = createClaims();
   const draft = createDraft();
-  const holder = { documents };
-  const replaced = new Map<unknown, Map<string | number, Spans>>();
+  let replaced: Map<unknown, Map<string | number, Spans>> | undefined; // made when logprobs are paired
   const paired = withLogprobs ? pairings(documents, claims, draft, held) : [];
-  const observe = (container: unknown, key: string | number, spans: Spans) => {
-    let byKey = replaced.get(container);
-    if (!byKey) replaced.set(container, (byKey = new Map()));
-    byKey.set(key, spans);
-  };
-  const masker = createValueMasker(reply, loose, clean, paired.length > 0 ? observe : undefined);
+  const observe =
+    paired.length === 0
+      ? undefined
+      : (container: unknown, key: string | number, spans: Spans) => {
+          replaced ??= new Map();
+          let byKey = replaced.get(container);
+          if (!byKey) replaced.set(container, (byKey = new Map()));
+          byKey.set(key, spans);
+        };
+  const masker = createValueMasker(reply, loose, clean, observe);
   // Each document at the same pattern, so a field of one path joins across NDJSON lines.
   for (let index = 0; index < documents.length; index++) masker.mask(documents, index, "", documents.length > 1 ? `response[${index}]` : "response", "body", draft, claims);
   loose.finish();
   // Every list is rebuilt from what it may show, text unchanged or not (logprobs.ts).
   for (const pair of paired) {
-    const spans = replaced.get(pair.text.container)?.get(pair.text.key) ?? [];
+    const spans = replaced?.get(pair.text.container)?.get(pair.text.key) ?? [];
     draft.replace(pair.owner, pair.key, keptEntries(reply, LOCATION, pair.entries, pair.text.container[pair.text.key] as string, spans));
   }
   if (!draft.changed) return undefined;
@@ -115,5 +118,5 @@ export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, with
   const records = documents.map((document) => JSON.stringify(document));
   if (!draft.twoSided) return records.map((text) => ({ client: text, record: text }));
   draft.apply("client");
-  return holder.documents.map((document, index) => ({ client: JSON.stringify(document), record: records[index] }));
+  return documents.map((document, index) => ({ client: JSON.stringify(document), record: records[index] }));
 }

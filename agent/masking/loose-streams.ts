@@ -208,15 +208,15 @@ class Loose implements LooseStreams {
 export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStreams {
   const active = new Map<string, LooseStream>();
   // Keys interrupted, with the text a resumed piece is checked against (the unsettled tail and its context).
-  const resumable = new Map<string, string>();
+  let resumable: Map<string, string> | undefined; // made at the first interruption (a whole document has none)
   const seen = new Set<string>();
   return new Loose(() => active.size === 0, {
     piece(key, text, location, deliver, opaque) {
       seen.add(key);
       let stream = active.get(key);
       if (!stream) {
-        stream = createLooseStream(reply, location, resumable.get(key), whole);
-        resumable.delete(key);
+        stream = createLooseStream(reply, location, resumable?.get(key), whole);
+        resumable?.delete(key);
         active.set(key, stream);
       }
       stream.push(text, location, deliver, opaque);
@@ -225,7 +225,7 @@ export function createLooseStreams(reply: ReplyMasker, whole = false): LooseStre
       if (active.size === 0) return;
       for (const [key, stream] of active) {
         if (seen.has(key)) continue;
-        resumable.set(key, stream.settle());
+        (resumable ??= new Map()).set(key, stream.settle());
         active.delete(key);
       }
       seen.clear();
