@@ -53,4 +53,15 @@ describe("the chunk flushing held text at the end of a chat stream", () => {
     expect(client).not.toContain(EMAIL);
     expect(`${first.record}${last.record}`).not.toContain(EMAIL);
   });
+
+  it("masks the delta members it names as the chunks before it named them", () => {
+    const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o" };
+    const body = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { [EMAIL]: " tok0", tool_calls: [{ index: 0, function: { [EMAIL]: " x" } }] }, finish_reason: null }] })}\n\ndata: [DONE]\n\n`;
+    const masker = createMaskSession("openai", "/v1/chat/completions", [rule()]).responseStream();
+    const first = masker.push(Buffer.from(body));
+    const last = masker.end();
+    expect(`${first.client}${last.client}`).toContain("tok0");
+    expect(`${first.client}${last.client}`).not.toContain(EMAIL);
+    expect(`${first.record}${last.record}`).not.toContain(EMAIL);
+  });
 });

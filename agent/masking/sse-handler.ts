@@ -124,6 +124,28 @@ export function maskCopied(clean: CleanCache, draft: Draft, container: Record<st
   }
 }
 
+/**
+ * The keys a synthesized event copies from upstream events (the members of a chat delta whose
+ * held text it flushes): masked as the generic pass masked them in the events they came in.
+ */
+export function maskCopiedKeys(clean: CleanCache, draft: Draft, value: unknown, location: string): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (Array.isArray(next)) {
+      for (const element of next) pending.push(element);
+      continue;
+    }
+    if (typeof next !== "object" || next === null) continue;
+    const object = next as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const masked = clean.mask(key, key, () => location);
+      if (masked) draft.rename(object, key, masked);
+      pending.push(object[key]);
+    }
+  }
+}
+
 /** Concatenates two-sided texts. */
 export function joinTexts(a: TwoTexts, b: TwoTexts): TwoTexts {
   return { client: a.client + b.client, record: a.record + b.record };

@@ -20,7 +20,7 @@ import { createLooseStreams } from "./loose-streams.js";
 import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import type { Draft } from "./event-draft.js";
 import type { TwoTexts } from "./replacer.js";
-import { createStreamSet, isEmpty, joinTexts, maskCopied, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
+import { createStreamSet, isEmpty, joinTexts, maskCopied, maskCopiedKeys, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
 
@@ -179,6 +179,8 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
         const outs = new Map<ChoiceStream, { container: Json | unknown[]; key: string | number; texts: TwoTexts }>();
         flushInto(choice.index as number, choice.delta as Json, outs);
         for (const out of outs.values()) draft.set(out.container, out.key, out.texts);
+        // The delta's members are named as the streams' chunks named them (a key may hold a value).
+        maskCopiedKeys(clean, draft, choice.delta, `response.stream.choices[${String(choice.index)}].delta`);
         const lists = logprobsOf(choice.index as number, undefined);
         if (lists) choice.logprobs = lists;
       }
