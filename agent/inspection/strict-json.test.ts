@@ -25,12 +25,16 @@ describe("strict JSON and strings that open with a colon", () => {
     fc.assert(
       fc.property(fc.dictionary(text, value, { minKeys: 1, maxKeys: 4 }), fc.constantFrom("", " ", "\n\t"), (object, blank) => {
         const written = JSON.stringify(object, null, blank);
-        expect(parseStrictJson(written)).toMatchObject({ ok: true });
-        expect(readsAsWritten(written, JSON.parse(written))).toBe(true);
+        // V8 may read a key written with an escape as another key once earlier parses (these runs')
+        // prepared it (agent/masking/escaped-keys.ts): then the body is refused, never read wrong.
+        const strict = parseStrictJson(written);
+        if (strict.ok) expect(JSON.stringify(strict.value)).toBe(JSON.stringify(object)); // (fast-check may make null-prototype objects)
+        else expect(strict).toMatchObject({ code: "misread_json_key" });
+        if (strict.ok) expect(readsAsWritten(written, JSON.parse(written))).toBe(true);
         // The first key written twice, its second value last: JSON.parse keeps that one.
         const [key] = Object.keys(object);
         const doubled = `${written.slice(0, -1)}${written.length > 2 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(object[key!] ?? null)}}`;
-        expect(parseStrictJson(doubled)).toMatchObject({ ok: false, code: "duplicate_json_key" });
+        expect(parseStrictJson(doubled)).toMatchObject({ ok: false, code: expect.stringMatching(/^(duplicate|misread)_json_key$/) });
       }),
       { numRuns: 500 },
     );

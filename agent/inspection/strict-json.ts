@@ -5,7 +5,7 @@
 // source text (parseJsonBodyExact), so a re-serialised body sends them unchanged.
 import { parseJsonBodyExact } from "../masking/json-body.js";
 
-export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate"; message: string };
+export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate" | "misread_json_key"; message: string };
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
@@ -82,7 +82,8 @@ export function readsAsWritten(text: string, value: unknown): boolean {
 
 /** `text` parsed strictly, or why it is refused. */
 export function parseStrictJson(text: string): StrictJson {
-  const { value } = parseJsonBodyExact(text);
+  const { value, misread } = parseJsonBodyExact(text);
+  if (misread) return { ok: false, code: "misread_json_key", message: "Request body has a JSON key written with an escape that this agent's JSON parser reads as another key (a V8 defect); write the key without escapes" };
   if (value === undefined) return { ok: false, code: "invalid_json", message: "Request body is not valid JSON" };
   const found = ambiguity(text, value);
   if (found === "lone_surrogate") return { ok: false, code: "lone_surrogate", message: "Request body has a lone surrogate (\\uD800-\\uDFFF) in a string" };

@@ -2,6 +2,7 @@
 // then writes the caller's or the record's version in place. Walkers name the fields (they know
 // each API's shape); this file does the masking and the JSON-inside-a-string case.
 import type { TwoTexts } from "./replacer.js";
+import { parseJsonChecked } from "./json-body.js";
 
 /** Masks one text at a location; undefined when nothing in it was replaced. */
 export type TextMask = (text: string, location: string) => TwoTexts | undefined;
@@ -92,12 +93,8 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
     jsonText(container, key, location) {
       const value = read(container, key);
       if (value === undefined) return;
-      let inner: unknown;
-      try {
-        inner = JSON.parse(value);
-      } catch {
-        return record(container, key, mask(value, location));
-      }
+      // Not JSON (or an escaped key V8 misread: escaped-keys.ts): masked as the text it is.
+      const inner = parseJsonChecked(value);
       if (!isContainer(inner)) return record(container, key, mask(value, location));
       // The JSON's own strings are masked, so the argument stays a string of valid JSON.
       const nested = createFieldEditor(mask);

@@ -1,6 +1,7 @@
 // Parsing and re-writing JSON bodies without changing what the provider reads: numbers too long
 // for a double (ids, seeds) keep their exact source text.
 import { isUtf8 } from "node:buffer";
+import { keysReadAsWritten } from "./escaped-keys.js";
 
 // JSON.rawJSON and the reviver's source context (ES2025 "JSON.parse source text access", Node 21+).
 type RawJson = (text: string) => unknown;
@@ -22,7 +23,15 @@ export function parseJsonBody(text: string): unknown {
  * plainly, its long numbers then as doubles: read as anything but JSON, its escaped text
  * ("\u0040") would reach policies and masking undecoded.
  */
-export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean } {
+export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean; misread?: true } {
+  const parsed = parseUnchecked(text);
+  // A key written with an escape that V8 read as another key (escaped-keys.ts): not read as this
+  // JSON at all (every caller handles text that is not JSON: refused, or read as text).
+  if (parsed.value !== undefined && !keysReadAsWritten(text, parsed.value)) return { value: undefined, plain: parsed.plain, misread: true };
+  return parsed;
+}
+
+function parseUnchecked(text: string): { value: unknown; plain: boolean } {
   // The end marker of OpenAI streams, once a reply: not JSON, known without JSON.parse throwing (a SyntaxError costs tens of µs).
   if (text === "[DONE]") return { value: undefined, plain: true };
   const plain = !rawJSON || !riskyNumber.test(text);
@@ -37,6 +46,17 @@ export function parseJsonBodyExact(text: string): { value: unknown; plain: boole
   } catch {
     return { value: undefined, plain: true };
   }
+}
+
+/** JSON.parse's value of `text`, or undefined when it is not JSON or V8 misread one of its escaped keys (escaped-keys.ts). */
+export function parseJsonChecked(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return keysReadAsWritten(text, value) ? value : undefined;
 }
 
 /** Whether `text` looks like a JSON document (an object or array), as opposed to plain text. */

@@ -9,7 +9,7 @@ import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
 import { containerLocationOf, locationOf, patternOf, walkJson, type Claims, type JsonVisitor, type Place } from "./json-walk.js";
-import { jsonNumber } from "./json-body.js";
+import { jsonNumber, parseJsonChecked } from "./json-body.js";
 import { createLooseStreams, type Deliver, type LooseStreams } from "./loose-streams.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { Match } from "./match-scanner.js";
@@ -98,12 +98,8 @@ const manyDigits = /\d{6}/;
 function parseInner(text: string): unknown {
   const first = text.charCodeAt(0);
   if (first !== 123 && first !== 91 && !/^\s*[[{]/.test(text)) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = parseJsonChecked(text);
+  return typeof value === "object" && value !== null ? value : undefined;
 }
 
 /** Masks values of one reply (a stream's events, or a whole document) into their drafts. */

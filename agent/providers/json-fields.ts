@@ -1,6 +1,7 @@
 // Small, total readers for untyped JSON: they never throw, whatever shape the provider sent.
 import type { SseEvent } from "../sse/sse-parser.js";
 import type { UsageCounts } from "./provider.js";
+import { parseJsonChecked } from "../masking/json-body.js";
 
 /** The object at `value`, or undefined when it is not a plain object. */
 export function objectAt(value: unknown): Record<string, unknown> | undefined {
@@ -39,11 +40,7 @@ export function parseJson(text: string): unknown {
   // The end of an OpenAI stream, once per stream: not JSON, told without a parse that throws
   // (building the SyntaxError cost more than reading every other event of the stream's record).
   if (text === "[DONE]") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return parseJsonChecked(text);
 }
 
 /** An event's data as JSON: the value an earlier reader parsed when it came with one, else parsed here. */
