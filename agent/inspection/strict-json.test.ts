@@ -26,7 +26,7 @@ describe("strict JSON and strings that open with a colon", () => {
       fc.property(fc.dictionary(text, value, { minKeys: 1, maxKeys: 4 }), fc.constantFrom("", " ", "\n\t"), (object, blank) => {
         const written = JSON.stringify(object, null, blank);
         // V8 may read a key written with an escape as another key once earlier parses (these runs')
-        // prepared it (agent/masking/escaped-keys.ts): then the body is refused, never read wrong.
+        // prepared it (agent/masking/written-keys.ts): then the body is refused, never read wrong.
         const strict = parseStrictJson(written);
         if (strict.ok) expect(JSON.stringify(strict.value)).toBe(JSON.stringify(object)); // (fast-check may make null-prototype objects)
         else expect(strict).toMatchObject({ code: "misread_json_key" });

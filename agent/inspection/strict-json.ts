@@ -3,38 +3,16 @@
 // last, other parsers the first: the text inspected would not be the text read) and lone surrogates
 // written as \u escapes (upstreams reject them, replace them or keep them). Long numbers keep their
 // source text (parseJsonBodyExact), so a re-serialised body sends them unchanged.
+import { countWrittenKeys } from "../masking/written-keys.js";
 import { parseJsonBodyExact } from "../masking/json-body.js";
 
 export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate" | "misread_json_key"; message: string };
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
-// A key ends with the quote that closes a string followed by optional whitespace and a colon;
-// nothing else in valid JSON does. The quote that opens a string may be followed by a colon too
-// (a value `":)"`, `" :root"`), so quotes are read in turn, opening and closing (outside strings
-// valid JSON holds no backslash; inside, a quote after an odd run of backslashes is escaped).
+// Keys written are counted from the text (written-keys.ts: a key ends with the quote that closes a
+// string followed by blanks and a colon; quotes are read in turn, opening and closing).
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
-
-const isBlank = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
-
-function writtenKeys(text: string): number {
-  let count = 0;
-  let inString = false;
-  for (let at = text.indexOf('"'); at !== -1; at = text.indexOf('"', at + 1)) {
-    if (!inString) {
-      inString = true;
-      continue;
-    }
-    let slashes = 0;
-    for (let before = at - 1; text.charCodeAt(before) === 92; before--) slashes++;
-    if (slashes % 2 === 1) continue;
-    inString = false;
-    let next = at + 1;
-    while (isBlank(text.charCodeAt(next))) next++;
-    if (text.charCodeAt(next) === 58) count++;
-  }
-  return count;
-}
 
 // Keys held by the parsed value, and whether every string (keys too) is well formed.
 function parsedKeys(value: unknown, checkStrings: boolean): { keys: number; wellFormed: boolean } {
@@ -63,7 +41,7 @@ function parsedKeys(value: unknown, checkStrings: boolean): { keys: number; well
 /** What parsers could read differently in `text` (parsed as `value`): a duplicate key, a lone surrogate; undefined when nothing. */
 function ambiguity(text: string, value: unknown): "duplicate_json_key" | "lone_surrogate" | undefined {
   const checkStrings = surrogateEscape.test(text);
-  const written = writtenKeys(text);
+  const written = countWrittenKeys(text);
   if (written === 0 && !checkStrings) return undefined;
   const parsed = parsedKeys(value, checkStrings);
   if (!parsed.wellFormed) return "lone_surrogate";

@@ -93,7 +93,7 @@ export function createFieldEditor(mask: TextMask): FieldEditor {
     jsonText(container, key, location) {
       const value = read(container, key);
       if (value === undefined) return;
-      // Not JSON (or an escaped key V8 misread: escaped-keys.ts): masked as the text it is.
+      // Not JSON (or an escaped key V8 misread: written-keys.ts): masked as the text it is.
       const inner = parseJsonChecked(value);
       if (!isContainer(inner)) return record(container, key, mask(value, location));
       // The JSON's own strings are masked, so the argument stays a string of valid JSON.

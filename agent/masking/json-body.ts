@@ -1,7 +1,7 @@
 // Parsing and re-writing JSON bodies without changing what the provider reads: numbers too long
 // for a double (ids, seeds) keep their exact source text.
 import { isUtf8 } from "node:buffer";
-import { keysReadAsWritten } from "./escaped-keys.js";
+import { keysReadAsWritten } from "./written-keys.js";
 
 // JSON.rawJSON and the reviver's source context (ES2025 "JSON.parse source text access", Node 21+).
 type RawJson = (text: string) => unknown;
@@ -25,7 +25,7 @@ export function parseJsonBody(text: string): unknown {
  */
 export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean; misread?: true } {
   const parsed = parseUnchecked(text);
-  // A key written with an escape that V8 read as another key (escaped-keys.ts): not read as this
+  // A key written with an escape that V8 read as another key (written-keys.ts): not read as this
   // JSON at all (every caller handles text that is not JSON: refused, or read as text).
   if (parsed.value !== undefined && !keysReadAsWritten(text, parsed.value)) return { value: undefined, plain: parsed.plain, misread: true };
   return parsed;
@@ -48,7 +48,7 @@ function parseUnchecked(text: string): { value: unknown; plain: boolean } {
   }
 }
 
-/** JSON.parse's value of `text`, or undefined when it is not JSON or V8 misread one of its escaped keys (escaped-keys.ts). */
+/** JSON.parse's value of `text`, or undefined when it is not JSON or V8 misread one of its escaped keys (written-keys.ts). */
 export function parseJsonChecked(text: string): unknown {
   let value: unknown;
   try {

@@ -3,35 +3,10 @@
 // lone surrogate), with the keys the value holds taken from a walk masking already made of it
 // (document-masker.ts) instead of a walk of its own. A test keeps the two answers equal
 // (reads-as-written.test.ts).
+import { countWrittenKeys } from "./written-keys.js";
 
 const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
-
-const isBlank = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
-
-/**
- * The keys `text` (valid JSON) writes, counted as strict-json.ts counts them: a key ends with the
- * quote that closes a string followed by blanks and a colon (the quote that opens one may be
- * followed by a colon too: a value `":)"`), so quotes are read in turn, opening and closing.
- */
-function writtenKeys(text: string): number {
-  let count = 0;
-  let inString = false;
-  for (let at = text.indexOf('"'); at !== -1; at = text.indexOf('"', at + 1)) {
-    if (!inString) {
-      inString = true;
-      continue;
-    }
-    let slashes = 0;
-    for (let before = at - 1; text.charCodeAt(before) === 92; before--) slashes++;
-    if (slashes % 2 === 1) continue;
-    inString = false;
-    let next = at + 1;
-    while (isBlank(text.charCodeAt(next))) next++;
-    if (text.charCodeAt(next) === 58) count++;
-  }
-  return count;
-}
 
 // Keys held by the parsed value; -1 when a string (key or value) is not well formed and `checkStrings`.
 function parsedKeys(value: unknown, checkStrings: boolean): number {
@@ -64,7 +39,7 @@ function parsedKeys(value: unknown, checkStrings: boolean): number {
  */
 export function readsAsWritten(text: string, value: unknown, held?: number): boolean {
   const checkStrings = surrogateEscape.test(text);
-  const written = writtenKeys(text);
+  const written = countWrittenKeys(text);
   if (written === 0 && !checkStrings) return true;
   return (held === undefined || checkStrings ? parsedKeys(value, checkStrings) : held) === written;
 }

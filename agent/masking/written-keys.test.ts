@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseStrictJson } from "../inspection/strict-json.js";
-import { keysReadAsWritten } from "./escaped-keys.js";
+import { keysReadAsWritten } from "./written-keys.js";
 import { parseJsonBodyExact } from "./json-body.js";
 
-// A key written with escapes, and a raw-prefix key V8 may take it for (escaped-keys.ts).
+// A key written with escapes, and a raw-prefix key V8 may take it for (written-keys.ts).
 const attack = String.raw`{"messages":[],"\u0062omb":"x"}`;
 const poison = String.raw`{"messages":1,"\\u00":1}`;
 

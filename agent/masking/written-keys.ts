@@ -1,3 +1,7 @@
+// The keys a JSON text writes, read from the text itself: counted (a duplicate key shows as more
+// keys written than the parsed value holds: strict-json.ts, reads-as-written.ts) and checked against
+// what JSON.parse read.
+//
 // V8's JSON.parse can read an object key written with an escape as ANOTHER key: when a map
 // transition from an earlier parse expects a key whose characters are the escaped key's raw source
 // prefix, it takes that key (Node 24's V8 13.6 and Node 26's 14.6; nodejs/node#63785, crbug
@@ -37,6 +41,16 @@ function eachKey(text: string, each: (open: number, close: number) => boolean): 
     if (text.charCodeAt(next) === 58 && each(open, at)) return true;
   }
   return false;
+}
+
+/** How many keys `text` (valid JSON) writes, at any depth. */
+export function countWrittenKeys(text: string): number {
+  let count = 0;
+  eachKey(text, () => {
+    count++;
+    return false;
+  });
+  return count;
 }
 
 function escapedKey(text: string, open: number, close: number): boolean {
