@@ -1,6 +1,6 @@
 // Generated sessions for the benches that search them (bench/search.bench.ts, console-search.bench.ts):
 // one INSERT … SELECT from generate_series, spread one per 6 seconds back from `newest`.
-import { SEARCH_VECTOR_SQL } from "../control-plane/storage/migrations/migration-0009-session-search.js";
+import { SEARCH_VECTOR_SQL } from "../control-plane/storage/migrations/migration-0025-search-decoded-text.js";
 import { Verdict } from "../gen/palisade/agent/v1/exchange_pb.js";
 
 /** The topic words; each is in 1 session in 20. */

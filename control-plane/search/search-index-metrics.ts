@@ -10,6 +10,8 @@ export interface SearchIndexMetrics {
   indexed(sessions: number): void;
   /** Sessions indexed inside their own commit because the lag was past its bound. */
   indexedInCommit(sessions: number): void;
+  /** Stored sessions re-indexed by this replica after an upgrade changed what is indexed. */
+  reindexed(sessions: number): void;
 }
 
 /** Registers the search index series on `registry`. */
@@ -19,6 +21,7 @@ export function createSearchIndexMetrics(registry: Registry): SearchIndexMetrics
   const lagSeconds = new Gauge({ name: "palisade_control_plane_search_index_lag_seconds", help: "Age of the oldest committed session not yet in the text index; 0 when caught up", registers });
   const indexed = new Counter({ name: "palisade_control_plane_search_index_sessions_total", help: "Sessions added to the text index by this replica's background indexer", registers });
   const inCommit = new Counter({ name: "palisade_control_plane_search_index_in_commit_sessions_total", help: "Sessions indexed inside their own commit because the index lagged past its bound", registers });
+  const reindexed = new Counter({ name: "palisade_control_plane_search_index_reindexed_sessions_total", help: "Stored sessions given the current text vector by this replica's re-index after an upgrade", registers });
   return {
     lag(entries, oldestSeconds) {
       lagEntries.set(entries);
@@ -26,8 +29,9 @@ export function createSearchIndexMetrics(registry: Registry): SearchIndexMetrics
     },
     indexed: (sessions) => indexed.inc(sessions),
     indexedInCommit: (sessions) => inCommit.inc(sessions),
+    reindexed: (sessions) => reindexed.inc(sessions),
   };
 }
 
 /** Metrics that go nowhere (tools, tests that do not look). */
-export const noSearchIndexMetrics: SearchIndexMetrics = { lag() {}, indexed() {}, indexedInCommit() {} };
+export const noSearchIndexMetrics: SearchIndexMetrics = { lag() {}, indexed() {}, indexedInCommit() {}, reindexed() {} };

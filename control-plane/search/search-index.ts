@@ -3,11 +3,12 @@
 // seqs become visible in order (they are assigned under a lock held to the commit), so every
 // session entry at or below the chain's head is committed, and the watermark never passes one
 // that commits later. Rows already indexed are skipped, so a session indexed in its own commit
-// (when the index was too far behind, see search-indexer.ts) costs the indexer one lookup.
+// (when the index was too far behind, see search-indexer.ts) costs the indexer one lookup. After
+// an upgrade that changed the vector (migration 0025), stored sessions are re-indexed by id.
 import type { EntityManager } from "@mikro-orm/sql";
 import { chainHead } from "../audit/audit-log.js";
 import { boundQuery } from "../storage/bound-query.js";
-import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0009-session-search.js";
+import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0025-search-decoded-text.js";
 
 /** Arbitrary constant naming the advisory lock held by the replica indexing a round. */
 export const SEARCH_INDEX_LOCK = 7_300_016;
@@ -15,7 +16,8 @@ export const SEARCH_INDEX_LOCK = 7_300_016;
 /**
  * Sessions per round by default, counting a 'sessions' entry as the most it may list (its payload
  * is not read to choose the range); each session costs PostgreSQL ~60–100 µs to index here
- * (to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is under a second of work.
+ * (palisade_search_text and to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is
+ * under a second of work.
  * A round also costs the control plane ~3 ms of its own (some ten statements), ~1.7 µs per
  * session at 2,000 a round, ~0.4 µs at 8,000 (docs/performance.md, issue 13's third ingest round).
  */
@@ -52,6 +54,12 @@ export async function indexSessions(tx: EntityManager, ids: readonly string[]): 
   await boundQuery(tx, `${INSERT_VECTORS} where e.id = any($1::text[]) on conflict (id) do nothing`, [ids]);
 }
 
+/** Takes the indexing lock for `tx` if no other replica holds it. */
+async function indexingLock(tx: EntityManager): Promise<boolean> {
+  const [lock] = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [SEARCH_INDEX_LOCK]);
+  return lock?.locked === true;
+}
+
 /** What one round did. */
 export interface RoundResult {
   /** False when another replica holds the indexing lock (nothing was done). */
@@ -67,8 +75,7 @@ export interface RoundResult {
  * indexes the sessions named by the entries after the watermark (about `roundSessions`) and moves it.
  */
 export async function indexRound(tx: EntityManager, roundSessions = ROUND_SESSIONS): Promise<RoundResult> {
-  const [lock] = await tx.execute<{ locked: boolean }[]>("select pg_try_advisory_xact_lock(?) as locked", [SEARCH_INDEX_LOCK]);
-  if (!lock?.locked) return { locked: false, indexed: 0, more: false };
+  if (!(await indexingLock(tx))) return { locked: false, indexed: 0, more: false };
   const [progress] = await tx.execute<{ seq: string | number }[]>("select seq from search_index_progress where id = 1");
   const from = Number(progress?.seq ?? 0);
   const head = (await chainHead(tx)).seq;
@@ -103,4 +110,32 @@ export async function indexRound(tx: EntityManager, roundSessions = ROUND_SESSIO
   );
   await tx.execute("update search_index_progress set seq = ? where id = 1", [to]);
   return { locked: true, indexed: Number(inserted?.n ?? 0), more: to < head };
+}
+
+/**
+ * One round of the re-index migration 0025 asked for, in `tx`: under the indexing lock, the next
+ * `roundSessions` sessions by id after the cursor (`search_reindex_progress.after`) get the
+ * current vector (an upsert: the old one stays until replaced, so search finds at least what it
+ * found before), and the cursor moves past them; the cursor's row goes once a round finds fewer.
+ * `more` is false when nothing is left to re-index (no cursor row).
+ */
+export async function reindexRound(tx: EntityManager, roundSessions = ROUND_SESSIONS): Promise<RoundResult> {
+  if (!(await indexingLock(tx))) return { locked: false, indexed: 0, more: false };
+  const [progress] = await tx.execute<{ after: string }[]>("select after from search_reindex_progress where id = 1");
+  if (!progress) return { locked: true, indexed: 0, more: false };
+  const size = Math.trunc(roundSessions);
+  const [round] = await tx.execute<{ last: string | null; n: number }[]>(
+    `with indexed as (insert into exchange_search (id, vector)
+       select e.id, ${SEARCH_VECTOR_SQL} from exchange e where e.id > ? order by e.id limit ${size}
+       on conflict (id) do update set vector = excluded.vector returning id)
+     select max(id) as last, count(*)::int as n from indexed`,
+    [progress.after],
+  );
+  const n = Number(round?.n ?? 0);
+  if (n < size || round?.last == null) {
+    await tx.execute("delete from search_reindex_progress where id = 1");
+    return { locked: true, indexed: n, more: false };
+  }
+  await tx.execute("update search_reindex_progress set after = ? where id = 1", [round.last]);
+  return { locked: true, indexed: n, more: true };
 }

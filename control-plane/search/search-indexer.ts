@@ -2,13 +2,15 @@
 // replica at a time does the work, the others find the lock taken), the lag measured each time,
 // and a bound on it — while the oldest session not yet indexed is older than `maxLagMs`, each
 // commit indexes its own sessions in its transaction (the price the commit path paid before), so
-// the backlog stops growing and search never falls further behind than that. docs/audit.md.
+// the backlog stops growing and search never falls further behind than that. After an upgrade that
+// changed what is indexed (migration 0025), the sessions stored before are re-indexed in rounds of
+// their own, in the time the new sessions leave. docs/audit.md.
 import { EventEmitter, once } from "node:events";
 import type { Logger } from "pino";
 import { chainHead } from "../audit/audit-log.js";
 import type { Database } from "../storage/database.js";
 import type { CommitObserver } from "../storage/exchanges.js";
-import { indexRound, indexSessions, ROUND_SESSIONS, type SearchIndexLag, searchIndexLag } from "./search-index.js";
+import { indexRound, indexSessions, ROUND_SESSIONS, reindexRound, type SearchIndexLag, searchIndexLag } from "./search-index.js";
 import { noSearchIndexMetrics, type SearchIndexMetrics } from "./search-index-metrics.js";
 
 /** Default: look for unindexed sessions every 250 ms (and after every local commit). */
@@ -39,6 +41,8 @@ export interface SearchIndexer {
   lag(): SearchIndexLag;
   /** Resolves once every session committed before the call is indexed (by whichever replica). */
   caughtUp(): Promise<void>;
+  /** Resolves once no session waits to be re-indexed (migration 0025), as this replica last saw. */
+  reindexed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,8 @@ export function startSearchIndexer(options: SearchIndexerOptions): SearchIndexer
   const rounds = new EventEmitter();
   let last: SearchIndexLag = { entries: 0, oldestMs: undefined };
   let behind = maxLagMs <= 0;
+  // Until a re-index round finds nothing left (once per process when there is none).
+  let reindexing = true;
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
@@ -65,16 +71,30 @@ export function startSearchIndexer(options: SearchIndexerOptions): SearchIndexer
     return last;
   };
 
+  const roundSessions = db.flavour === "pglite" ? PGLITE_ROUND_SESSIONS : ROUND_SESSIONS;
   const cycle = async (): Promise<void> => {
     for (;;) {
       again = false;
       const lag = await measure();
-      if (lag.entries === 0 || closed) return;
-      const result = await db.transaction((tx) => indexRound(tx, db.flavour === "pglite" ? PGLITE_ROUND_SESSIONS : ROUND_SESSIONS));
-      metrics.indexed(result.indexed);
-      // Another replica holds the lock: it indexes, this one keeps measuring on its poll.
-      if (!result.locked) return;
-      if (!result.more && !again) {
+      if (closed) return;
+      let current = lag.entries === 0;
+      if (!current) {
+        const result = await db.transaction((tx) => indexRound(tx, roundSessions));
+        metrics.indexed(result.indexed);
+        // Another replica holds the lock: it indexes, this one keeps measuring on its poll.
+        if (!result.locked) return;
+        current = !result.more;
+      }
+      // The re-index only gets rounds once the chain's backlog is done: new sessions come first.
+      if (current && reindexing) {
+        const result = await db.transaction((tx) => reindexRound(tx, roundSessions));
+        if (!result.locked) return;
+        metrics.reindexed(result.indexed);
+        if (result.more) continue;
+        reindexing = false;
+      }
+      if (lag.entries === 0) return;
+      if (current && !again) {
         await measure();
         return;
       }
@@ -118,6 +138,14 @@ export function startSearchIndexer(options: SearchIndexerOptions): SearchIndexer
       for (;;) {
         const [row] = await db.em().execute<{ seq: string | number }[]>("select seq from search_index_progress where id = 1");
         if (Number(row?.seq ?? 0) >= target) return;
+        if (closed) throw new Error("the search indexer was closed");
+        const next = once(rounds, "round");
+        kick();
+        await next;
+      }
+    },
+    async reindexed() {
+      while (reindexing) {
         if (closed) throw new Error("the search indexer was closed");
         const next = once(rounds, "round");
         kick();

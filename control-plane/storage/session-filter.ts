@@ -2,9 +2,10 @@
 // served by an index of migration 0009 (or 0001): subject, connection, model and verdict by b-tree
 // with the start time, group by the GIN index over `groups`, text by the GIN index of the
 // `exchange_search` table (migration 0021; filled after the commit, see search/search-index.ts) —
-// or, for a few known rows (a tail), by computing each row's vector.
+// or, for a few known rows (a tail), by computing each row's vector with the indexer's own
+// expression (migration 0025), so both find the same sessions.
 import type { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { SEARCH_VECTOR_SQL } from "./migrations/migration-0009-session-search.js";
+import { SEARCH_VECTOR_SQL } from "./migrations/migration-0025-search-decoded-text.js";
 
 /** What a search or a tail keeps; absent fields do not filter. */
 export interface SessionFilter {

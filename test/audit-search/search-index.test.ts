@@ -30,6 +30,7 @@ function countingMetrics() {
     lag(entries) { counts.lagEntries = entries; },
     indexed(n) { counts.indexed += n; },
     indexedInCommit(n) { counts.inCommit += n; },
+    reindexed() {},
   };
   return { counts, metrics };
 }

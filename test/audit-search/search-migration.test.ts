@@ -1,5 +1,6 @@
 // Migration 0021 on both engines: sessions stored before it are put in the new text index, once,
 // and the indexer's watermark starts at the chain's head, so nothing is missed or indexed twice.
+// Migration 0025 then leaves those sessions' vectors in place and asks for their re-index.
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
 import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
@@ -46,6 +47,7 @@ describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
       expect(Number(progress?.seq)).toBe(1);
       const [old] = await em.execute<{ n: number }[]>("select count(*)::int as n from pg_indexes where indexname = 'exchange_search_idx'");
       expect(old?.n).toBe(0);
+      expect(await em.execute("select after from search_reindex_progress")).toEqual([{ after: "" }]);
     } finally {
       await orm.close(true);
       await database.close();

@@ -25,6 +25,7 @@ import { Migration0021SearchIndexTable } from "./migration-0021-search-index-tab
 import { Migration0022SessionsEntries } from "./migration-0022-sessions-entries.js";
 import { Migration0023IngestIndexTrim } from "./migration-0023-ingest-index-trim.js";
 import { Migration0024KeywordMatch } from "./migration-0024-keyword-match.js";
+import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-text.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -52,4 +53,5 @@ export const migrations: MigrationObject[] = [
   { name: "0022-sessions-entries", class: Migration0022SessionsEntries },
   { name: "0023-ingest-index-trim", class: Migration0023IngestIndexTrim },
   { name: "0024-keyword-match", class: Migration0024KeywordMatch },
+  { name: "0025-search-decoded-text", class: Migration0025SearchDecodedText },
 ];

@@ -7,11 +7,13 @@ import { Migration } from "@mikro-orm/migrations";
 const SEARCH_INDEXED_CHARS = 200_000;
 
 /**
- * The text-search vector of a row. An expression index rather than a stored column: no table
+ * The text-search vector of a row as this migration defined it, over the raw body text (escapes
+ * glued onto words; migration 0025's SEARCH_VECTOR_SQL replaced it): kept as it was, since 0009's
+ * index and 0021's first fill use it. An expression index rather than a stored column: no table
  * rewrite, no extra column in `select *`; queries must repeat this exact expression to use it.
  * `simple`: words lower-cased, no stemming and no stop words, whatever the language.
  */
-export const SEARCH_VECTOR_SQL = `to_tsvector('simple'::regconfig, left(request_body, ${SEARCH_INDEXED_CHARS}) || ' ' || left(response_body, ${SEARCH_INDEXED_CHARS}))`;
+export const RAW_SEARCH_VECTOR_SQL = `to_tsvector('simple'::regconfig, left(request_body, ${SEARCH_INDEXED_CHARS}) || ' ' || left(response_body, ${SEARCH_INDEXED_CHARS}))`;
 
 /** Adds `response_chunks`, the `search` vector and the filter indexes to `exchange`. */
 export class Migration0009SessionSearch extends Migration {
@@ -20,7 +22,7 @@ export class Migration0009SessionSearch extends Migration {
   override up(): void {
     // [{ "ns": offset since the response started, "data": text written to the caller }, ...]
     this.addSql("alter table exchange add column response_chunks jsonb");
-    this.addSql(`create index exchange_search_idx on exchange using gin ((${SEARCH_VECTOR_SQL}))`);
+    this.addSql(`create index exchange_search_idx on exchange using gin ((${RAW_SEARCH_VECTOR_SQL}))`);
     this.addSql("create index exchange_model_idx on exchange (model, started_at desc)");
     this.addSql("create index exchange_verdict_idx on exchange (verdict, started_at desc)");
     this.addSql("create index exchange_groups_idx on exchange using gin (groups jsonb_path_ops)");
