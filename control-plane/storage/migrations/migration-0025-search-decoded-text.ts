@@ -10,17 +10,19 @@ import { Migration } from "@mikro-orm/migrations";
 const SEARCH_INDEXED_CHARS = 200_000;
 
 /**
- * The text of a body as its reader sees it (plain text for `to_tsvector`), never an error:
- * - a body that starts like JSON (`{` or `[`), whole or cut at the record limit: its quotes and
- *   JSON escapes decoded (`\n` a line break, `\u00e9` é, surrogate pairs, `\"`, `\\`, `\/`), keys,
- *   numbers and literals kept as words, as the raw text had them. The body is turned into one JSON
- *   string literal and read by PostgreSQL's JSON reader: escaped backslashes are set aside first
- *   (pairs from the left, as a JSON reader takes them), so each backslash left starts an escape;
- *   quotes and raw control characters become spaces; an escape cut at the end is dropped. A body
- *   the reader still refuses (a `\u0000`, a lone surrogate, a backslash starting no escape: a
- *   text that only looked like JSON) has those escapes blanked and is read again; failing that,
+ * The text of a body as its reader sees it, for `to_tsvector` (its words, not a faithful copy:
+ * quotes and control characters may be spaces), never an error:
+ * - a body that starts like JSON (`{` or `[`), whole or cut at the record limit: its JSON escapes
+ *   decoded (`\n` a line break, `\u00e9` é, surrogate pairs, `\"`, `\\`, `\/`), keys, numbers
+ *   and literals kept as words, as the raw text had them. Escaped backslashes are set aside first
+ *   (pairs from the left, as a JSON reader takes them), so each backslash left starts an escape.
+ *   Without a backslash the raw text has the same words; without `\u` the one-letter escapes are
+ *   replaced (a few `replace` scans); with `\u` the body is made one JSON string literal (quotes
+ *   and raw line breaks as spaces, an escape cut at the end dropped) for PostgreSQL's JSON reader.
+ *   A body the reader still refuses (a `\u0000`, a lone surrogate, a backslash starting no escape:
+ *   a text that only looked like JSON) has those escapes blanked and is read again; failing that,
  *   every escape is blanked. The exception blocks cost a subtransaction each (no XID: nothing is
- *   written), ~1 µs — hence PARALLEL RESTRICTED (no subtransactions in parallel workers).
+ *   written) — hence PARALLEL RESTRICTED (parallel workers cannot start subtransactions).
  * - a form (`a=b&c=d`, no whitespace): `+` and `%XX` decoded as UTF-8 (as it is when not UTF-8);
  * - anything else (plain text, a stream's reassembled text, multipart): as it is.
  */
@@ -41,11 +43,14 @@ begin
     end if;
     return body;
   end if;
+  if strpos(body, '\') = 0 then
+    return body;
+  end if;
   s := replace(body, '\\', E'\x01');
-  s := replace(replace(s, '\"', ' '), '"', ' ');
   if strpos(s, '\u') = 0 then
     return replace(replace(replace(replace(replace(replace(replace(s, '\n', ' '), '\t', ' '), '\r', ' '), '\/', '/'), '\b', ' '), '\f', ' '), E'\x01', '\');
   end if;
+  s := replace(replace(s, '\"', ' '), '"', ' ');
   tail := right(s, 12);
   if strpos(tail, '\') > 0 then
     s := left(s, -12) || regexp_replace(tail, '(\\u[dD][89abAB][0-9a-fA-F]{2})?(\\(u[0-9a-fA-F]{0,3})?)?$', '');
