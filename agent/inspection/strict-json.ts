@@ -3,49 +3,24 @@
 // last, other parsers the first: the text inspected would not be the text read) and lone surrogates
 // written as \u escapes (upstreams reject them, replace them or keep them). Long numbers keep their
 // source text (parseJsonBodyExact), so a re-serialised body sends them unchanged.
-import { countWrittenKeys } from "../masking/written-keys.js";
+import { countWrittenKeys, heldKeyCount } from "../masking/written-keys.js";
 import { parseJsonBodyExact } from "../masking/json-body.js";
 
 export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate" | "misread_json_key"; message: string };
-
-const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 
 // Keys written are counted from the text (written-keys.ts: a key ends with the quote that closes a
 // string followed by blanks and a colon; quotes are read in turn, opening and closing).
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
-// Keys held by the parsed value, and whether every string (keys too) is well formed.
-function parsedKeys(value: unknown, checkStrings: boolean): { keys: number; wellFormed: boolean } {
-  let keys = 0;
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === "string") {
-      if (checkStrings && !next.isWellFormed()) return { keys, wellFormed: false };
-      continue;
-    }
-    if (typeof next !== "object" || next === null || isRawJson(next)) continue;
-    if (Array.isArray(next)) {
-      for (const element of next) pending.push(element);
-      continue;
-    }
-    for (const key in next) {
-      keys++;
-      if (checkStrings && !key.isWellFormed()) return { keys, wellFormed: false };
-      pending.push((next as Record<string, unknown>)[key]);
-    }
-  }
-  return { keys, wellFormed: true };
-}
 
 /** What parsers could read differently in `text` (parsed as `value`): a duplicate key, a lone surrogate; undefined when nothing. */
 function ambiguity(text: string, value: unknown): "duplicate_json_key" | "lone_surrogate" | undefined {
   const checkStrings = surrogateEscape.test(text);
   const written = countWrittenKeys(text);
   if (written === 0 && !checkStrings) return undefined;
-  const parsed = parsedKeys(value, checkStrings);
-  if (!parsed.wellFormed) return "lone_surrogate";
-  if (parsed.keys !== written) return "duplicate_json_key";
+  const held = heldKeyCount(value, checkStrings);
+  if (held === -1) return "lone_surrogate";
+  if (held !== written) return "duplicate_json_key";
   return undefined;
 }
 

@@ -3,34 +3,10 @@
 // lone surrogate), with the keys the value holds taken from a walk masking already made of it
 // (document-masker.ts) instead of a walk of its own. A test keeps the two answers equal
 // (reads-as-written.test.ts).
-import { countWrittenKeys } from "./written-keys.js";
+import { countWrittenKeys, heldKeyCount } from "./written-keys.js";
 
-const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
 const surrogateEscape = /\\u[dD][89a-fA-F]/;
 
-// Keys held by the parsed value; -1 when a string (key or value) is not well formed and `checkStrings`.
-function parsedKeys(value: unknown, checkStrings: boolean): number {
-  let keys = 0;
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === "string") {
-      if (checkStrings && !next.isWellFormed()) return -1;
-      continue;
-    }
-    if (typeof next !== "object" || next === null || isRawJson(next)) continue;
-    if (Array.isArray(next)) {
-      for (const element of next) pending.push(element);
-      continue;
-    }
-    for (const key in next) {
-      keys++;
-      if (checkStrings && !key.isWellFormed()) return -1;
-      pending.push((next as Record<string, unknown>)[key]);
-    }
-  }
-  return keys;
-}
 
 /**
  * Whether `value`, which JSON.parse made of `text`, says exactly what `text` says to any JSON parser
@@ -41,5 +17,5 @@ export function readsAsWritten(text: string, value: unknown, held?: number): boo
   const checkStrings = surrogateEscape.test(text);
   const written = countWrittenKeys(text);
   if (written === 0 && !checkStrings) return true;
-  return (held === undefined || checkStrings ? parsedKeys(value, checkStrings) : held) === written;
+  return (held === undefined || checkStrings ? heldKeyCount(value, checkStrings) : held) === written;
 }

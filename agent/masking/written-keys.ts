@@ -53,6 +53,30 @@ export function countWrittenKeys(text: string): number {
   return count;
 }
 
+/** How many keys the parsed `value` holds at any depth (as for-in lists them); -1 when `checkStrings` and a string (key or value) is not well formed. */
+export function heldKeyCount(value: unknown, checkStrings: boolean): number {
+  let keys = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "string") {
+      if (checkStrings && !next.isWellFormed()) return -1;
+      continue;
+    }
+    if (typeof next !== "object" || next === null || isRawJson(next)) continue;
+    if (Array.isArray(next)) {
+      for (const element of next) pending.push(element);
+      continue;
+    }
+    for (const key in next) {
+      keys++;
+      if (checkStrings && !key.isWellFormed()) return -1;
+      pending.push((next as Record<string, unknown>)[key]);
+    }
+  }
+  return keys;
+}
+
 function escapedKey(text: string, open: number, close: number): boolean {
   for (let at = open + 1; at < close; at++) if (text.charCodeAt(at) === 92) return true;
   return false;
