@@ -47,7 +47,10 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
   if (encoded.binary && binary) binary.push({ location: location(), kind: encoded.binary });
   const reading = encoded.text;
   if (!reading) {
-    if (!(binary && encoded.binary)) slots.push(raw);
+    // A payload's own characters are no text, unless they hold a space: base64 is written with line
+    // breaks, if any; a long message of plain words without punctuation reads as base64 once its
+    // blanks are out (a binary part all the same), and its words are read as the text they are.
+    if (!(binary && encoded.binary) || raw.text.includes(" ")) slots.push(raw);
     return;
   }
   const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
