@@ -4,7 +4,7 @@
 // `npm run build:server`) and the build under test (NEW_DIST, default this checkout's dist/) — and
 // feed both the same inputs:
 //
-//   REF_DIST=/path/to/ref/dist npx tsx test/differential/request-diff.ts   (SEED, RUNS, ONLY=corpus,gen,families,scale,prose; QUIET_SEEN)
+//   REF_DIST=/path/to/ref/dist npx tsx test/differential/request-diff.ts   (SEED, RUNS, ONLY=corpus,gen,families,scale,prose,splits; QUIET_SEEN)
 //   REF_DIST=… npx tsx test/differential/reply-diff.ts                    (SEED, RUNS, NO_COLON)
 //   REF_DIST=… npx tsx test/differential/encoder-diff.ts                  (toBinary of the reference against the compiled encoder)
 //   REF_DIST=… npx tsx test/differential/condition-diff.ts

@@ -251,6 +251,26 @@ async function prose(runs: number, seed: number) {
   }
 }
 
+// Each secret with a letters-only required text, cut at every position between two texts of clean
+// prose of several lengths (the prose path reads joins only near them).
+async function splits() {
+  const secrets = ["AKIAABCDEFGHIJKLMNOP", "xoxb-abcdefghij-abcdefghijkl", "xoxp-abcdefg-abcdefgh", "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----"];
+  const prose = (n: number) => "the board reviewed the risks and the north region renewed late please summarise ".repeat(8).slice(0, n);
+  for (const secret of secrets) {
+    for (let at = 0; at <= Math.min(secret.length, 40); at++) {
+      for (const [before, after] of [[0, 0], [5, 25], [25, 5], [400, 400], [19, 21]] as const) {
+        for (const shape of ["parts", "messages", "three"] as const) {
+          const left = `${prose(before)}${before ? " " : ""}${secret.slice(0, at)}`;
+          const right = `${secret.slice(at)}${after ? " " : ""}${prose(after)}`;
+          const texts = shape === "three" ? [left, right.slice(0, 3), right.slice(3)] : [left, right];
+          const body = shape === "messages" ? { model: "gpt-4o", messages: texts.map((content) => ({ role: "user", content })) } : { model: "gpt-4o", messages: [{ role: "user", content: texts.map((text) => ({ type: "text", text })) }] };
+          await check({ label: `splits:${shape}`, provider: "openai", path: "/v1/chat/completions", headers: {}, body: Buffer.from(JSON.stringify(body)) });
+        }
+      }
+    }
+  }
+}
+
 const seed = Number(process.env.SEED ?? 1);
 const runs = Number(process.env.RUNS ?? 300);
 const which = (process.env.ONLY ?? "corpus,gen,families,scale,prose").split(",");
@@ -259,4 +279,5 @@ if (which.includes("gen")) await generated(runs, seed);
 if (which.includes("families")) await families(Math.ceil(runs / 10), seed);
 if (which.includes("scale")) await scale();
 if (which.includes("prose")) await prose(runs, seed);
+if (which.includes("splits")) await splits();
 console.log(`tried ${tried}, differences ${differences}, view-only (cut escapes) ${seenOnly}; classes ${JSON.stringify(Object.fromEntries(classes))}; masked ${JSON.stringify(Object.fromEntries(maskedTags))}`);
