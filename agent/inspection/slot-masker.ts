@@ -39,6 +39,8 @@ interface Candidate {
   found: Match;
   pieces: [number, number, number][];
   length: number;
+  /** The rest of a secret whose first part is a slot's own finding (every piece emptied). */
+  continues?: boolean;
 }
 
 /** No finding (shared: a slot with nothing to find, most of them). */
@@ -109,15 +111,26 @@ function crossFindings(members: readonly number[], spaces: boolean, state: Cross
     if (first === last) return;
     // Left to a slot's own finding when, within that slot, the joined finding is exactly that
     // finding: it only glues neighbouring text to a complete value ("send" + "jane@example.com").
+    // Not a secret in the values read joined: a key, a token or a PEM block cut by a boundary may be
+    // one on its own before the cut (a PEM header, a key's first 24 characters), and what runs on
+    // is more of it, not glue (it went out in clear): the rest is emptied, the slot's own finding
+    // carrying the marker. (Keys and labels next to a value are the document's, never emptied.)
+    const secret = spaces && found.detector === "secrets"; // the values read joined: text, never a key or a label
+    let continues = false;
     const pieces: [number, number, number][] = [];
     for (let position = first; position <= last; position++) {
       const offset = starts[position]!;
       const slot = members[position]!;
       const inside: [number, number] = [Math.max(0, start - offset), Math.min(slots[slot]!.text.length, end - offset)];
-      if (own[slot]!.some((match) => match.start === inside[0] && match.end === inside[1])) return;
+      if (own[slot]!.some((match) => match.start === inside[0] && match.end === inside[1])) {
+        if (!secret) return;
+        continues = true;
+        continue;
+      }
       pieces.push([slot, inside[0], inside[1]]);
     }
-    candidates.push({ found: { ...found, start, end }, pieces, length: end - start });
+    if (pieces.length === 0) return;
+    candidates.push({ found: { ...found, start, end }, pieces, length: end - start, continues });
   };
   // Texts of clean prose joined hold nothing away from their joins: a window where nothing near a
   // join may hold anything finds nothing (mayFind's promise), so it is not scanned.
@@ -214,6 +227,18 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
   // longest first within each: one that overlaps what is already masked (a slot's own finding, or
   // one chosen before) is a reading of the same text with other neighbours glued on, left out.
   const state: Crossing = { slots, own, masker, budget: { left: MAX_VARIANTS }, clean };
+  // The parts of [from, to) of a slot no edit covers yet.
+  const unmasked = (slot: number, from: number, to: number): [number, number][] => {
+    const covered = [...(taken[slot] ?? [])].filter(([start, end]) => start < to && from < end).sort((a, b) => a[0] - b[0]);
+    const parts: [number, number][] = [];
+    let at = from;
+    for (const [start, end] of covered) {
+      if (start > at) parts.push([at, start]);
+      at = Math.max(at, end);
+    }
+    if (at < to) parts.push([at, to]);
+    return parts;
+  };
   const overlaps = ([slot, start, end]: [number, number, number]) => taken[slot]?.some(([from, to]) => start < to && from < end) ?? false;
   const mayCross = ([left, right]: [number, number]) => {
     if (mayFindAt(left, false) || mayFindAt(right, true)) return true;
@@ -224,11 +249,16 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
     return masker.mayFind(tail + head);
   };
   const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
-  for (const group of groups) {
+  for (const [at, group] of groups.entries()) {
     const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);
-    for (const { found, pieces } of candidates) {
-      if (pieces.some(overlaps)) continue;
-      const replacement = masker.replace(found, slots[pieces[0]![0]]!.location);
+    for (const { found, pieces, continues } of candidates) {
+      if (pieces.some(overlaps)) {
+        // A secret of the values running on past what is masked already (its first part a finding
+        // of its own, and a line break or more after it): what is not masked yet of it is emptied.
+        if (at === 0 && found.detector === "secrets") for (const [slot, from, to] of pieces) for (const [start, end] of unmasked(slot, from, to)) edit(slot, { start, end, replacement: "" });
+        continue;
+      }
+      const replacement = continues ? "" : masker.replace(found, slots[pieces[0]![0]]!.location);
       pieces.forEach(([slot, from, to], at) => {
         edit(slot, { start: from, end: to, replacement: at === 0 ? replacement : "" });
       });

@@ -100,6 +100,7 @@ async function run(b: Build, ms: typeof refMatchers, rs: any, input: Input, orde
 let tried = 0;
 let differences = 0;
 let seenOnly = 0;
+const diffClasses = new Map<string, number>();
 const maskedTags = new Map<string, number>();
 const classes = new Map<string, number>();
 function diffKeys(a: Record<string, unknown>, c: Record<string, unknown>, prefix = ""): string[] {
@@ -126,7 +127,8 @@ export async function check(input: Input, order = tried): Promise<boolean> {
   }
   if (keys.length === 0) return true;
   differences++;
-  if (differences <= 15) {
+  diffClasses.set(input.label, (diffClasses.get(input.label) ?? 0) + 1);
+  if (differences <= Number(process.env.SHOW_DIFFS ?? 15)) {
     const detail: string[] = [];
     for (const key of keys) {
       const x = (a as Record<string, unknown>)[key];
@@ -136,6 +138,11 @@ export async function check(input: Input, order = tried): Promise<boolean> {
         const xs = String(x).split(" ");
         const ys = String(y).split(" ");
         detail.push(`decisions: ${xs.filter((d, i) => d !== ys[i]).join(" ")} -> ${ys.filter((d, i) => d !== xs[i]).join(" ")}`);
+      } else if (key === "masked") {
+        const [p, q] = [JSON.stringify(x) ?? "", JSON.stringify(y) ?? ""];
+        let at = 0;
+        while (at < p.length && p[at] === q[at]) at++;
+        detail.push(`masked: …${p.slice(Math.max(0, at - 200), at + 150)}\n   vs …${q.slice(Math.max(0, at - 200), at + 150)}`);
       } else detail.push(`${key}: ${JSON.stringify(x)?.slice(0, 300)} || ${JSON.stringify(y)?.slice(0, 300)}`);
     }
     console.log(`DIFF [${input.label}] path=${input.path} headers=${JSON.stringify(input.headers).slice(0, 200)} body=${JSON.stringify(input.body.toString("latin1")).slice(0, 400)}\n  ${detail.join("\n  ")}`);
@@ -280,4 +287,4 @@ if (which.includes("families")) await families(Math.ceil(runs / 10), seed);
 if (which.includes("scale")) await scale();
 if (which.includes("prose")) await prose(runs, seed);
 if (which.includes("splits")) await splits();
-console.log(`tried ${tried}, differences ${differences}, view-only (cut escapes) ${seenOnly}; classes ${JSON.stringify(Object.fromEntries(classes))}; masked ${JSON.stringify(Object.fromEntries(maskedTags))}`);
+console.log(`tried ${tried}, differences ${differences}, view-only (cut escapes) ${seenOnly}; classes ${JSON.stringify(Object.fromEntries(classes))}; differing ${JSON.stringify(Object.fromEntries(diffClasses))}; masked ${JSON.stringify(Object.fromEntries(maskedTags))}`);
