@@ -12,6 +12,7 @@ import { softBoundary } from "./joined-reading.js";
 import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
 import type { RequestInspection } from "./request-inspection.js";
 import { cutEscapeReadings } from "./cut-escapes.js";
+import { renderedReadings } from "./rendered-readings.js";
 import { type SlotViews, slotViews } from "./slot-views.js";
 
 // Keywords are matched across a boundary within this many characters of it (longer keywords only
@@ -103,6 +104,7 @@ export function contentView(inspection: RequestInspection): PromptView {
       return [foldWords(`${slots[left]!.text.slice(-PAIR_REACH)} ${slots[right]!.text.slice(0, PAIR_REACH)}`)];
     });
     for (const reading of cutEscapeReadings(slots, streams, viewsOf())) spelled.push(foldWords(reading));
+    for (const reading of renderedReadings(slots)) spelled.push(reading);
     return spelled;
   };
   // Every slot on its own (one apart), and the spelled-out words.

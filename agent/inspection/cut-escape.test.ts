@@ -72,3 +72,19 @@ describe("a keyword spelled by an escape cut over a boundary", () => {
     );
   });
 });
+
+describe("a keyword cut by markup a renderer hides", () => {
+  it.each([
+    ["a tag", "project <b>night</b>ingale"],
+    ["a comment", "project night<!-- x -->ingale"],
+    ["a tag with attributes", 'project <span class="x">nigh</span>tingale'],
+  ])("%s", async (_, text) => {
+    expect(await found(text)).toBe(true);
+    expect(await found(parts("intro", text))).toBe(true);
+  });
+
+  it("finds nothing markup does not hide", async () => {
+    expect(await found("project <b>night</b>x ingale")).toBe(false);
+    expect(await found("project <b>nigh</b> <i>t</i>x ingale")).toBe(false);
+  });
+});
