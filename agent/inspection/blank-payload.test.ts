@@ -1,8 +1,8 @@
 // A string of base64's letters and spaces, 256 characters or more, reads as a base64 payload once
 // its blanks are taken out — and so does a long message of plain words without punctuation. Such a
-// string is still named a binary part (policies that refuse binary parts refuse it), and its own
-// characters are read as text too: with a policy that lets binary parts pass, a denied word or a
-// value in it was neither found nor masked.
+// string was named a binary part and its characters not read: refused by policies that refuse binary
+// parts, and, with a policy that lets them pass, a denied word or a value in it neither found nor
+// masked. Words with spaces between them are now text (unless their bytes are media).
 import { describe, expect, it } from "vitest";
 import { compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { createMaskSession } from "../masking/mask-session.js";
@@ -27,9 +27,9 @@ async function inspect(content: string) {
 }
 
 describe("plain words that read as a base64 payload", () => {
-  it("are named a binary part and read as text too", async () => {
+  it("are read as text, no binary part", async () => {
     const { inspection } = await inspect(`${filler} project nightingale is the topic`);
-    expect(inspection.binary).toHaveLength(1);
+    expect(inspection.binary).toHaveLength(0);
     expect(keywordMatcher(["project nightingale"])!.test(contentView(inspection))).toBe(true);
   });
 
@@ -45,5 +45,13 @@ describe("plain words that read as a base64 payload", () => {
     const { inspection } = await inspect(payload);
     expect(inspection.binary).toHaveLength(1);
     expect(inspection.slots.some((slot) => slot.text === payload)).toBe(false);
+  });
+
+  it("name media written with spaces a binary part, and read its characters too", async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300, 7)]).toString("base64");
+    const spaced = png.replace(/(.{40})/g, "$1 ");
+    const { inspection } = await inspect(spaced);
+    expect(inspection.binary).toHaveLength(1);
+    expect(inspection.slots.some((slot) => slot.text === spaced)).toBe(true);
   });
 });

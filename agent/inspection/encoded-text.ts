@@ -124,7 +124,11 @@ export function read(value: string, depth = 0): EncodedReading | undefined {
   const clean = isCleanText(bytes);
   const marked = clean ? undefined : markedText(bytes, charset);
   const reading: EncodedReading = {};
-  if (!clean && marked === undefined && (prefix !== "" || value.length >= BINARY_FROM || media !== undefined)) {
+  // Words with spaces between them are no payload unless their bytes are media (base64 is written
+  // with line breaks, if any): a long message of plain words without punctuation reads as base64
+  // once its blanks are out, and was refused as a binary part.
+  const words = !prefix && media === undefined && value.includes(" ");
+  if (!clean && marked === undefined && !words && (prefix !== "" || value.length >= BINARY_FROM || media !== undefined)) {
     reading.binary = prefix ? `data URL ${mediaType}` : media ? `base64 ${media}` : "base64 payload";
   }
   if (clean || marked !== undefined) {
