@@ -58,7 +58,10 @@ export function percentRun(text: string, at: number): Decoded | undefined {
   return bytesAsText(bytes, starts, index);
 }
 
-const escapeSequence = /\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&[A-Za-z][A-Za-z0-9]{1,31};/y;
+// A backslash escape may be written twice or more (`\\u0040`: an escape pasted into a string
+// literal, which a lenient reader unescapes twice): the run of backslashes is part of it. Bounded,
+// so a long run of backslashes costs no backtracking per character.
+const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&[A-Za-z][A-Za-z0-9]{1,31};/y;
 
 /** The escape or character reference at `at` (a `\` or `&`), or undefined when none starts there. */
 export function escapeAt(text: string, at: number): Decoded | undefined {
@@ -125,7 +128,7 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 
 // The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
 // cut character reference, a cut `%X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
-const cutEscape = /(?:\\(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
 
 
 /**
