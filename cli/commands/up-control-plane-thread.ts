@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { SecretKeyError } from "../../control-plane/crypto/secret-key.js";
 import { CliError, databaseFailure } from "../errors.js";
 import { listening } from "../listen.js";
+import { lowerThreadPriority } from "../thread-priority.js";
 import { createLogger } from "../logger.js";
 import { tlsFailure } from "../tls-settings.js";
 import type { ControlPlaneThreadData, FromControlPlaneThread } from "./up-control-plane.js";
@@ -19,6 +20,12 @@ function failure(error: unknown): FromControlPlaneThread {
   if (mapped instanceof CliError) return { type: "failed", message: mapped.message, exitCode: mapped.exitCode };
   return { type: "failed", message: mapped instanceof Error ? mapped.message : String(mapped), stack: mapped instanceof Error ? mapped.stack : undefined };
 }
+
+// Below the agent's priority (nice 10 unless PALISADE_UP_CONTROL_PLANE_NICE says otherwise; 0:
+// the same as the agent's): on a machine with few cores the ingest waits for a core, not the
+// caller's request (docs/performance.md, "The p99 at one connection and the control plane").
+const nice = Number(data.env.PALISADE_UP_CONTROL_PLANE_NICE ?? 10);
+if (Number.isFinite(nice) && nice > 0) lowerThreadPriority(nice);
 
 try {
   const { startControlPlane } = await import("../../control-plane/control-plane.js");
