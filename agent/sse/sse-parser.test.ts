@@ -2,6 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSseParser, type SseEvent } from "./sse-parser.js";
 
+/** `text`'s UTF-8 bytes cut at the positions `cuts` name (each taken modulo the length + 1), in order. */
+function cutAt(text: string, cuts: number[]): Uint8Array[] {
+  const bytes = new TextEncoder().encode(text);
+  const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  return [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+}
+
 function parse(chunks: (string | Uint8Array)[]): SseEvent[] {
   const events: SseEvent[] = [];
   const parser = createSseParser((event) => events.push(event));
@@ -57,9 +64,7 @@ describe("createSseParser", () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 5 }), (pieces, cuts) => {
         const text = pieces.join("");
-        const bytes = new TextEncoder().encode(text);
-        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+        const chunks = cutAt(text, cuts);
         // The events made from the reference's lines must equal what the parser makes of the chunks.
         const events = parse(chunks);
         const expected: SseEvent[] = [];
@@ -117,9 +122,7 @@ describe("createSseParser", () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 5 }), (pieces, cuts) => {
         const text = pieces.join("");
-        const bytes = new TextEncoder().encode(text);
-        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+        const chunks = cutAt(text, cuts);
         expect(parse(chunks)).toEqual(reference(text));
       }),
       { numRuns: 1000 },
