@@ -73,6 +73,18 @@ describe("response masking (whole bodies)", () => {
     expect(session.maskResponse(Buffer.from(duplicate), JSON_TYPE).client.toString()).toBe(`{"content":"ok"}`);
   });
 
+  it("keeps the whitespace around a re-serialised document (a closing line break), not a BOM", () => {
+    const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
+    const out = session.maskResponse(Buffer.from(` \n{"content":"${EMAIL}"}\r\n`), JSON_TYPE);
+    expect(out.client.toString()).toBe(` \n{"content":"[EMAIL]"}\r\n`);
+    expect(out.record.toString()).toBe(out.client.toString());
+    const bom = session.maskResponse(Buffer.from(`\ufeff{"content":"${EMAIL}"}\n`), JSON_TYPE);
+    expect(bom.client.toString()).toBe(`{"content":"[EMAIL]"}\n`);
+    // Spaces inside the document's last string are the document's, not what follows it.
+    const inside = session.maskResponse(Buffer.from(`{"content":"${EMAIL}  "}`), JSON_TYPE);
+    expect(inside.client.toString()).toBe(`{"content":"[EMAIL]  "}`);
+  });
+
   it("sends a document masking left unchanged as it came, and re-serialises one a parser could read otherwise", () => {
     const session = createMaskSession("openai", "/v1/chat/completions", [rule()]);
     // Formatting, escapes and key order of its own: nothing to mask, every parser reads it alike.

@@ -83,6 +83,18 @@ function maskLines(read: { parts: string[]; lines: Map<number, Line> }, masker: 
   return { client: Buffer.from(client.join(""), "utf8"), record: Buffer.from(record.join(""), "utf8") };
 }
 
+const isJsonSpace = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
+/** The JSON whitespace before (after a BOM) and after the one document of `text` (scanned from each end: no regex backtracking over long runs). */
+function around(text: string): [string, string] {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const from = start;
+  while (start < text.length && isJsonSpace(text.charCodeAt(start))) start++;
+  let end = text.length;
+  while (end > start && isJsonSpace(text.charCodeAt(end - 1))) end--;
+  return [text.slice(from, start), text.slice(end)];
+}
+
 const hasBom = (body: Buffer) => body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
 
 /** Plays a whole SSE body through a stream masker. */
@@ -116,7 +128,10 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
       return { client: body, record: body, parsed: read.plain ? { text, value: document } : undefined };
     }
     const json = changed?.[0] ?? { client: JSON.stringify(document), record: JSON.stringify(document) };
-    return { client: Buffer.from(json.client, "utf8"), record: json.client === json.record ? Buffer.from(json.client, "utf8") : Buffer.from(json.record, "utf8") };
+    // The whitespace around the document (a reply's closing line break) stays as written; a BOM does not.
+    const [before, after] = around(text);
+    const client = before + json.client + after;
+    return { client: Buffer.from(client, "utf8"), record: json.client === json.record ? Buffer.from(client, "utf8") : Buffer.from(before + json.record + after, "utf8") };
   }
   if (isEventStream(contentType) || sseField.test(text)) return maskAsStream(body, stream());
   const lines = linesOf(text);
