@@ -52,14 +52,14 @@ describe("startExchangeRecorder", () => {
     expect(writes.map((w) => w.offset!.nanos / 1e6)).toEqual(writes.map((_, i) => i));
   });
 
-  it("reads usage from a JSON body and flags bodies cut at the record limit", () => {
+  it("reads usage from a JSON body, a body cut at the record limit included, and flags the cut", () => {
     const { rec, committed } = recorder(20);
     rec.request(bytes("x".repeat(25)), { model: "", stream: false });
     rec.responseStart(openai, "application/json");
     rec.responseChunk(bytes(JSON.stringify({ usage: { prompt_tokens: 1, completion_tokens: 1 } })));
     rec.finish({ status: 200, verdict: Verdict.ALLOWED });
     expect(committed[0]).toMatchObject({ requestBody: "x".repeat(20), requestTruncated: true, responseTruncated: true });
-    expect(committed[0]?.usage).toBeUndefined(); // a cut body is not parsed
+    expect(committed[0]?.usage).toMatchObject({ promptTokens: 1n, completionTokens: 1n }); // a cut body is still read whole for its usage
 
     const small = recorder();
     small.rec.responseStart(openai, "application/json");

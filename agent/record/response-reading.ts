@@ -43,8 +43,15 @@ export function readStream(provider: ProviderSpec, limit: number): ResponseReadi
   };
 }
 
+/**
+ * How much of a whole (not streamed) body past the record's limit is still kept to read its usage:
+ * token limits settle to it (a reply made long on purpose must not leave only the estimate charged),
+ * and the record keeps it. Past this, the usage is unknown and the reservation stands.
+ */
+export const usageReadBytes = 16 * 1024 * 1024;
+
 export function readWhole(provider: ProviderSpec, limit: number, streamed: boolean): ResponseReading {
-  const capture = createTextCapture(limit);
+  const capture = createTextCapture(limit, streamed ? 0 : usageReadBytes);
   let shared: SharedDocument | undefined;
   return {
     chunk: (chunk) => capture.push(chunk),
@@ -58,8 +65,9 @@ export function readWhole(provider: ProviderSpec, limit: number, streamed: boole
         return { text, truncated, usage: streamed ? undefined : provider.readUsage(shared.value), streamed };
       }
       const { text, truncated } = capture.result();
-      const usage = truncated || streamed ? undefined : provider.readUsage(parseJson(text));
-      return { text, truncated, usage, streamed };
+      if (streamed) return { text, truncated, streamed };
+      const whole = truncated ? capture.whole()?.toString("utf8") : text;
+      return { text, truncated, usage: whole === undefined ? undefined : provider.readUsage(parseJson(whole)), streamed };
     },
   };
 }

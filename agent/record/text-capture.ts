@@ -6,6 +6,8 @@ export interface TextCapture {
   push(chunk: Uint8Array): void;
   /** The captured text, cut at the limit on a UTF-8 character boundary. */
   result(): { text: string; truncated: boolean };
+  /** Every byte pushed, when they were all kept (at most `keep` of them); else undefined. */
+  whole(): Buffer | undefined;
 }
 
 /** The first `limit` bytes of `bytes` as text, never splitting a multi-byte character. */
@@ -23,23 +25,30 @@ export function cutString(text: string, limit: number): { text: string; truncate
   return cutText(Buffer.from(text, "utf8"), limit);
 }
 
-/** Creates a capture that stores at most `limit` bytes (plus one, to find the cut) of everything pushed. */
-export function createTextCapture(limit: number): TextCapture {
+/**
+ * Creates a capture that stores at most `limit` bytes (plus one, to find the cut) of everything
+ * pushed — or, when `keep` is larger, the first `keep` bytes, so that a body past the limit can
+ * still be read whole (whole()) for what the record needs from it beyond its text.
+ */
+export function createTextCapture(limit: number, keep = 0): TextCapture {
   const chunks: Buffer[] = [];
+  const cap = Math.max(limit + 1, keep);
   let stored = 0;
   let seen = 0;
+  const kept = () => (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
   return {
     push(chunk) {
       seen += chunk.length;
-      const room = limit + 1 - stored;
+      const room = cap - stored;
       if (room <= 0) return;
       const piece = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(room, chunk.length));
       chunks.push(Buffer.from(piece)); // copy: the caller may reuse its buffer
       stored += piece.length;
     },
     result() {
-      const { text, truncated } = cutText(Buffer.concat(chunks), limit);
+      const { text, truncated } = cutText(kept(), limit);
       return { text, truncated: truncated || seen > limit };
     },
+    whole: () => (seen <= cap ? kept() : undefined),
   };
 }
