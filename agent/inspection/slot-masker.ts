@@ -108,7 +108,16 @@ function crossFindings(members: readonly number[], spaces: boolean, state: Cross
   const take = (found: Match, start: number, end: number) => {
     const first = slotAt(start);
     const last = slotAt(end - 1);
-    if (first === last) return;
+    // Within one slot, a finding its slot alone gives is that slot's; one it does not is found by
+    // what a neighbour says before or after it (a secret after its name in a key: "aws_secret_access_key"
+    // joined with "wJalr…"), so it is masked as found.
+    if (first === last) {
+      const offset = starts[first]!;
+      const slot = members[first]!;
+      if (own[slot]!.some((match) => match.start <= start - offset && end - offset <= match.end)) return;
+      candidates.push({ found: { ...found, start, end }, pieces: [[slot, start - offset, end - offset]], length: end - start, continues: false });
+      return;
+    }
     // Left to a slot's own finding when, within that slot, the joined finding is exactly that
     // finding: it only glues neighbouring text to a complete value ("send" + "jane@example.com").
     // Not a secret in the values read joined: a key, a token or a PEM block cut by a boundary may be

@@ -19,6 +19,7 @@ const numberPart = /[-+0-9.eE]/;
 // What ends text outside strings: JSON's punctuation and a quote (blanks do not: `not json jane@x.io`).
 const structural = /[{}[\],:"]/;
 const blank = /[ \t\n\r]/;
+const NAME_TAIL = 64; // of a key, read before its value
 const isLiteralStart = (word: string) => "true".startsWith(word) || "false".startsWith(word) || "null".startsWith(word);
 
 /** A JSON text stream counting findings at `location`; `emitted` and the returns are JSON text. */
@@ -31,6 +32,11 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
   let number = ""; // a number outside strings, held until it ends
   let bare: TextStream | undefined; // text outside strings that is no JSON, until punctuation ends it
   let literalWord = ""; // text outside strings that may still be true, false or null (no stream made for those)
+  // A value is read after its key's name, as a reader shows the member (`name: value`): a detector
+  // may know a value by the name before it (a secret after "aws_secret_access_key").
+  let literalText = ""; // the end of the string being read (decoded)
+  let closed: string | undefined; // the end of the last string, until anything but a blank follows it
+  let named: string | undefined; // that string when a ":" followed it: the next string's name
   const emitted = { client: "", record: "" };
   const out = { client: "", record: "" };
   const emit = (texts: TwoTexts, raw = false) => {
@@ -69,6 +75,10 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
     let bareText = "";
     let plain = "";
     for (const char of piece) {
+      if (!inString && char !== '"' && !blank.test(char)) {
+        named = char === ":" ? closed : undefined;
+        closed = undefined;
+      }
       if (!inString && literalWord !== "") {
         if (structural.test(char) || blank.test(char) || !isLiteralStart(literalWord + char)) {
           // A literal (or a cut one) ended by punctuation or a blank holds nothing: as it came.
@@ -114,7 +124,10 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       if (!inString) {
         if (char === '"') {
           inString = true;
-          literal = createTextStream(reply, location);
+          literal = createTextStream(reply, location, named === undefined ? "" : `${named}: `);
+          literalText = "";
+          named = undefined;
+          closed = undefined;
           plain += '"';
           emit({ client: plain, record: plain }, true);
           plain = "";
@@ -136,6 +149,7 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
       } else if (char === "\\") pending = "\\";
       else if (char === '"') {
         const current = literal as TextStream;
+        closed = (literalText + decoded).slice(-NAME_TAIL);
         emit(current.push(decoded));
         emit(current.flush());
         decoded = "";
@@ -144,7 +158,10 @@ export function createJsonTextStream(reply: ReplyMasker, location: string): Text
         plain = '"';
       } else decoded += char;
     }
-    if (inString && decoded !== "") emit((literal as TextStream).push(decoded));
+    if (inString && decoded !== "") {
+      literalText = (literalText + decoded).slice(-NAME_TAIL);
+      emit((literal as TextStream).push(decoded));
+    }
     if (bare !== undefined && bareText !== "") emit(bare.push(bareText), true);
     if (plain !== "") emit({ client: plain, record: plain }, true);
   };

@@ -26,6 +26,8 @@ export interface CleanCache {
   clean(text: string): boolean;
   /** A number's source text with its findings masked as digits (undefined: unchanged). */
   number<T>(source: string, at: T, locate: (at: T) => string): string | undefined;
+  /** Whether a key's name may tell a detector what its value is (a quick test says yes: "aws_secret_access_key"). */
+  names(key: string): boolean;
 }
 
 const CACHED_LENGTH = 80;
@@ -37,6 +39,11 @@ const CACHE_SIZE = 4096;
 // for every response rule's set. Texts with a `<` are never taken from here: in another exchange
 // they may hold a placeholder to restore.
 const cleanBySet = new WeakMap<object, Set<string>>();
+
+// Keys whose name a detector may read as what the value after it is (its quick test says yes to
+// the name alone), per detector set, kept while the set lives; most keys ("id", "content") say no.
+const namingBySet = new WeakMap<object, Map<string, boolean>>();
+type QuickTested = { mayFind(text: string): boolean };
 
 /** A cache over `reply`'s whole-text masking. Only clean results are kept. */
 export function createCleanCache(reply: ReplyMasker): CleanCache {
@@ -52,7 +59,23 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
     if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
     return true;
   };
+  const naming = reply.detectorSets.map((detectors) => {
+    let names = namingBySet.get(detectors);
+    if (!names) namingBySet.set(detectors, (names = new Map()));
+    return { names, detectors: detectors as QuickTested };
+  });
   return {
+    names(key) {
+      for (const { names, detectors } of naming) {
+        let may = names.get(key);
+        if (may === undefined) {
+          may = detectors.mayFind(key);
+          if (key.length <= CACHED_LENGTH && names.size < CACHE_SIZE) names.set(key, may);
+        }
+        if (may) return true;
+      }
+      return false;
+    },
     mask(text, at, locate, restore) {
       return isClean(text) ? undefined : reply.mask(text, locate(at), restore);
     },
@@ -125,6 +148,9 @@ class Masker implements ValueMasker, JsonVisitor {
   private readonly identifiers = new Map<string, string>();
   /** The last loose string of the value being walked, with its pattern (neighbour). */
   private previous: { pattern: string; value: string } | undefined;
+  /** The object whose keys were read last, and those of its keys that may name their value (named). */
+  private namingObject: unknown;
+  private naming: Set<string> | undefined;
 
   constructor(
     private readonly reply: ReplyMasker,
@@ -138,11 +164,17 @@ class Masker implements ValueMasker, JsonVisitor {
     this.draft = draft;
     this.kind = kind;
     this.previous = undefined;
+    this.namingObject = undefined;
+    this.naming = undefined;
     walkJson(container, key, pattern, location, this, claims);
   }
 
   string(place: Place, value: string, identity: boolean): void {
     const { container, key } = place;
+    if (container === this.namingObject && this.naming?.has(key as string)) {
+      const named = this.named(key as string, value, place);
+      if (named) return this.whole(container, key, value, named);
+    }
     if (identity) return this.whole(container, key, value, this.clean.mask(value, place, locationOf) ?? this.crossing(place, value));
     const inner = parseInner(value);
     if (inner !== undefined) return this.whole(container, key, value, this.maskInner(inner, locationOf(place)));
@@ -205,6 +237,29 @@ class Masker implements ValueMasker, JsonVisitor {
     const name = place.key as string;
     const masked = this.clean.mask(name, place, containerLocationOf);
     if (masked) this.draft.rename(place.container as Record<string, unknown>, name, masked);
+    if (!this.clean.names(name)) return;
+    if (this.namingObject !== place.container) {
+      this.namingObject = place.container;
+      this.naming = new Set();
+    }
+    this.naming!.add(name);
+  }
+
+  /**
+   * A value read after its key's name, as a reader shows the member (`name: value`): what a detector
+   * finds in the value only so (a secret after its name, "aws_secret_access_key" then "wJalr…") is
+   * masked with the rest of what is found in it; undefined when the name changes nothing.
+   */
+  private named(name: string, value: string, place: Place): TwoTexts | undefined {
+    const head = `${name}: `;
+    const matches: Match[] = [];
+    for (const match of this.reply.scanner.scan(head + value).matches) {
+      if (match.start >= head.length && !match.entry) matches.push({ ...match, start: match.start - head.length, end: match.end - head.length });
+    }
+    if (matches.length === 0) return undefined;
+    const alone = this.reply.scanner.scan(value).matches;
+    if (matches.every((match) => alone.some((own) => own.start === match.start && own.end === match.end))) return undefined;
+    return applyMatches(value, matches, 0, value.length, locationOf(place), this.reply.replacer);
   }
 
   number(place: Place, source: string): void {

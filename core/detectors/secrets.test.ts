@@ -16,6 +16,11 @@ describe("secrets detector", () => {
         "sk-ant-api03-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789_-abcDEFghiJKLmnoPQRstuVWXyz0123456789AA", "AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7A",
         { text: "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
         { text: "AWS_SECRET_ACCESS_KEY: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"", value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+        // The name however it is written, "aws" or not, then ":", "=", "=>", "is" or nothing (a JSON key read joined with its value).
+        ...["aws-secret-access-key=", "AwsSecretAccessKey", "SecretAccessKey\": \"", "aws secret access key is ", "secret_access_key => '", "S3 secret.access.key: "].map((name) => ({
+          text: `${name}wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`,
+          value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        })),
         "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "gho_16C7e42F292c6912E7710c838347Ae178B4a",
         "github_pat_11ABCDEFG0123456789abc_0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijklmnopqrstuvw",
         "xoxb-2048495039-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxp-2048495039-2048495039-2048495039-0123456789abcdef0123456789abcdef",
@@ -26,7 +31,7 @@ describe("secrets detector", () => {
         "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "risk-assessment", "AKIA1234", "akiaiosfodnn7example", "ghp_short", "xoxb-1",
         "eyJhbGciOiJIUzI1NiJ9", "eyJub3QiOiJoZWFkZXIifQ.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fw", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----",
         "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----", "123e4567-e89b-12d3-a456-426614174000",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1", "the secret access key was rotated yesterday by the platform team", "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
       ],
     );
   });

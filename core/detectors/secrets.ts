@@ -1,6 +1,6 @@
 // API keys and secrets by the shapes their issuers give them: OpenAI (`sk-`, `sk-proj-`,
 // `sk-svcacct-`, `sk-admin-`), Anthropic (`sk-ant-…`), AWS access key ids (`AKIA…`/`ASIA…` + 16)
-// and secret access keys (40 characters, only after an `aws_secret_access_key`-like name), GitHub
+// and secret access keys (40 characters, only after a `secret_access_key`-like name), GitHub
 // (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack (`xoxb-`/`xoxp-`/… tokens and
 // hooks.slack.com webhook URLs), PEM private key blocks (to the END line, not past another BEGIN,
 // or to the end of the base64 body when cut off), and JWTs (three base64url parts whose header decodes to JSON with
@@ -41,7 +41,14 @@ const shapes: Shape[] = [
   { kind: "anthropic-key", requires: "sk-ant-", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-ant-[a-z]+\\d*-[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g"), validate: random },
   { kind: "openai-key", requires: "sk-", pattern: new RegExp(`(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin|None)-)?(?!ant-)[A-Za-z0-9_-]{20,200}${tokenEnd}`, "g"), validate: random },
   { kind: "aws-access-key", requires: /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA)/, pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
-  { kind: "aws-secret-key", requires: /aws_?secret_?access_?key/i, pattern: /(?<=aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi },
+  // After its name however it is written (aws_secret_access_key, AWS-Secret-Access-Key,
+  // SecretAccessKey, "secret access key"; the "aws" optional: S3-compatible stores use the name too),
+  // then ":", "=", "=>" or "is", or nothing (a JSON key read joined with its value).
+  {
+    kind: "aws-secret-key",
+    requires: /secret[\s_.-]?access[\s_.-]?key/i,
+    pattern: /(?<=secret[\s_.-]?access[\s_.-]?key["']?\s*(?:[:=]>?|\bis\b)?\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,
+  },
   { kind: "github-token", requires: /gh[pousr]_|github_pat_/, pattern: new RegExp(`(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})${tokenEnd}`, "g"), validate: random },
   { kind: "slack-token", requires: "xox", pattern: new RegExp(`(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{10,250}${tokenEnd}`, "g") },
   { kind: "slack-webhook", requires: "hooks.slack.com", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,64}/g },
