@@ -17,7 +17,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js"
 import { recordRefusal } from "./refusal.js";
 import { relayInspected } from "./relay-inspected.js";
 import { relayResponse, writable, type Relay } from "./relay-response.js";
-import { upstreamRequest } from "./upstream-request.js";
+import { UpstreamAbort, upstreamRequest } from "./upstream-request.js";
 import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
@@ -72,7 +72,7 @@ export async function forward(
   // A caller that left while the request waited (for a review, a body, a shared limit) is not
   // answered by anyone: nothing goes upstream. The close event below fired before it was heard.
   if (res.closed || res.destroyed) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection before it was forwarded" });
-  const abort = new AbortController();
+  const abort = new UpstreamAbort();
   let callerGone = false;
   let callerStalled = false; // cut for taking nothing for the idle timeout (relay-response.ts)
   res.on("close", () => {
@@ -92,11 +92,10 @@ export async function forward(
       method: method as Dispatcher.HttpMethod,
       headers: upstreamRequestHeaders(req.headers, connection.upstream, connection.credential, body.contentType, body.headers),
       body: body.bytes.length > 0 || !["GET", "HEAD"].includes(method) ? body.bytes : undefined,
-      signal: abort.signal,
       headersTimeout: context.headersTimeoutMs,
       // Between chunks the model may think for a while, but not for ever (cut-answer.ts).
       bodyTimeout: context.idleTimeoutMs,
-    });
+    }, abort);
     // The provider's latency as the agent sees it (connection set-up included), until the final
     // response headers (interim 1xx answers do not settle the request), however long the body then streams.
     context.metrics?.upstreamAnswered(connection.name, (performance.now() - handedOver) / 1000);
