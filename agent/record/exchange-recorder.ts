@@ -12,6 +12,7 @@ import {
   type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, UsageSchema, Verdict,
 } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CallerIdentity } from "../../core/identity/verifier.js";
+import { zeroMessage } from "../../core/protobuf/zero-message.js";
 import { createMaskContext, type PromptMasker } from "../masking/mask-context.js";
 import type { MaskSession } from "../masking/mask-session.js";
 import type { MaskRule, RecordChoice } from "../../core/policy/protection-rules.js";
@@ -86,6 +87,8 @@ export interface Protection {
   forwardedPath?: string;
 }
 
+const freshExchange = zeroMessage(ExchangeSchema);
+
 const recordedBodies: Record<RecordChoice, RecordedBodies> = {
   masked: RecordedBodies.MASKED,
   raw: RecordedBodies.RAW,
@@ -103,7 +106,12 @@ export function startExchangeRecorder(init: {
 }): ExchangeRecorder {
   const now = init.now ?? Date.now;
   const started = now();
-  const exchange = create(ExchangeSchema, { id: init.id, method: init.method, path: init.path, startedAt: timestampFromMs(started) });
+  // create(ExchangeSchema, { id, method, path, startedAt })'s value, from a literal (zero-message.ts).
+  const exchange = freshExchange();
+  exchange.id = init.id;
+  exchange.method = init.method;
+  exchange.path = init.path;
+  exchange.startedAt = timestampFromMs(started);
   let reading: ResponseReading | undefined;
   // Streamed responses only: a whole body is replayed as the body itself.
   let writes: ChunkCapture | undefined;
