@@ -238,7 +238,9 @@ export function createEventShapes(): EventShapes {
         record = texts.record === texts.client ? client : prefix + literalOf(texts.record) + suffix;
       }
       const shared = { data: client, value };
-      return { client: `data: ${client}\n\n`, record: `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
+      const event = `data: ${client}\n\n`;
+      // One string for both sides when they are the same (the queue's drain then joins one text).
+      return { client: event, record: record === client ? event : `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
     },
   });
 }

@@ -6,8 +6,6 @@
 // still continue into the next event. Returns, per push, the bytes for the caller, the bytes for
 // the record, and the parsed events (readers after the masker reuse them).
 import type { MaskContext, ReplyMasker } from "./mask-context.js";
-import type { MaskedBody } from "../../core/detectors/mask-types.js";
-import type { ParsedData, ParsedEvents } from "../sse/parsed-events.js";
 import { createDraft, type Draft } from "./event-draft.js";
 import { createEventShapes } from "./event-shape.js";
 import { parseJsonBodyExact } from "./json-body.js";
@@ -19,11 +17,11 @@ import type { DeltaSlot, Outgoing, SseHandler, SseHandlerFactory } from "./sse-h
 import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
+import { joinEvents, type RenderedEvent, type StreamOutput } from "./stream-output.js";
 import { checkText, UninspectableReply } from "./uninspectable.js";
 import { createCleanCache, createValueMasker, type CleanCache } from "./value-masker.js";
 
-/** What to send now, and the events in it whose data was parsed here (readers after the masker reuse it). */
-export type StreamOutput = MaskedBody & { parsed?: ParsedEvents };
+export type { StreamOutput };
 
 export interface ResponseStream {
   push(chunk: Buffer): StreamOutput;
@@ -65,7 +63,7 @@ function handlerFor(provider: string, reply: ReplyMasker): SseHandler {
 /** One event on its way out: ready once no loose text in it is outstanding. */
 interface Item {
   ready(): boolean;
-  render(): { client: string; record: string; parsed?: { client?: ParsedData; record?: ParsedData } };
+  render(): RenderedEvent;
 }
 
 /** An event's lines other than data (event, id, retry, comments, unknown fields) masked as text. */
@@ -203,19 +201,7 @@ export function createResponseStream(provider: string, _path: string, context: M
     let count = 0;
     while (count < queue.length && (all || queue[count].ready())) count++;
     if (count === 0) return { client: empty, record: empty };
-    let client = "";
-    let record = "";
-    const parsed: ParsedEvents = { client: [], record: [] };
-    for (const item of queue.splice(0, count)) {
-      const out = item.render();
-      client += out.client;
-      record += out.record;
-      if (out.parsed?.client) parsed.client.push(out.parsed.client);
-      if (out.parsed?.record) parsed.record.push(out.parsed.record);
-    }
-    const clientBytes = Buffer.from(client, "utf8");
-    const same = client === record;
-    return { client: clientBytes, record: same ? clientBytes : Buffer.from(record, "utf8"), parsed: same ? { client: parsed.client, record: parsed.client } : parsed };
+    return joinEvents(queue.splice(0, count).map((item) => item.render()));
   };
 
   return {
