@@ -5,7 +5,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { createMaskContext } from "./mask-context.js";
+import { forRequest } from "../../core/detectors/mask-types.js";
+import { createFindingCounter } from "./finding-counter.js";
 import { createMatchScanner } from "./match-scanner.js";
+import { createPseudonymTable } from "./pseudonym-table.js";
+import { applyMatches, createReplacer } from "./replacer.js";
 import { rule } from "./test-rules.js";
 
 const four = compileDetectors({ builtins: ["email", "phone", "payment-card", "secrets"], patterns: [], words: [] });
@@ -21,6 +25,34 @@ describe("request-side find", () => {
           const rules = ruleSets[set]!;
           const fresh = createMatchScanner(rules).scan(value).matches;
           expect(createMaskContext(rules).prompt.find(value)).toEqual(fresh);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("request-side mask", () => {
+  it("masks as a scan of every text does (the previous mask()), texts repeated across exchanges, rule sets and styles", () => {
+    const ruleSets = [[rule({ detectors: four })], [rule({ detectors: cards, style: "pseudonymize", restore: true })], [rule({ detectors: four }), rule({ policy: "cards", detectors: cards, style: "pseudonymize" })]];
+    const either = fc.oneof(text, text.map((value) => `${value}${"y".repeat(80)}`));
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(fc.nat({ max: 2 }), either, fc.constantFrom("record.path", "record.model")), { maxLength: 8 }), { maxLength: 6 }), (exchanges) => {
+        for (const calls of exchanges) {
+          // One exchange: a context per rule set, and the previous mask() over the same table, counter and rules.
+          const contexts = ruleSets.map((rules) => createMaskContext(rules));
+          const previous = ruleSets.map((rules) => {
+            const table = createPseudonymTable();
+            const counter = createFindingCounter();
+            const scanner = createMatchScanner(rules.filter(forRequest));
+            const replacer = createReplacer(table, counter, "request");
+            return { counter, mask: (value: string, location: string) => {
+              const { matches } = scanner.scan(value);
+              return matches.length === 0 ? value : applyMatches(value, matches, 0, value.length, location, replacer).record;
+            } };
+          });
+          for (const [set, value, location] of calls) expect(contexts[set]!.prompt.mask(value, location), value).toBe(previous[set]!.mask(value, location));
+          contexts.forEach((context, set) => expect(context.counter.list()).toEqual(previous[set]!.counter.list()));
         }
       }),
       { numRuns: 300 },

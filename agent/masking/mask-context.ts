@@ -152,6 +152,14 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const requestScanner = createMatchScanner(requestRules);
   let requestClean: Set<string>[] | undefined;
   const requestReplacer = createReplacer(table, counter, "request");
+  // The request scanner's matches; a short text every request rule's set found nothing in is not scanned again.
+  const findRequest = (text: string): Match[] => {
+    const short = text.length <= CLEAN_LENGTH;
+    if (short && requestRules.length > 0 && (requestClean ??= cleanSets(requestRules)).every((clean) => clean.has(text))) return [];
+    const { matches } = requestScanner.scan(text);
+    if (short && matches.length === 0) for (const clean of (requestClean ??= cleanSets(requestRules))) if (clean.size < CLEAN_SIZE) clean.add(text);
+    return matches;
+  };
   // Replies are also read with JSON escapes decoded (a model may write `\u0040` for `@`).
   const replyScanner = escapeAware(createMatchScanner(responseRules, table));
   const replyReplacer = createReplacer(table, counter, "response");
@@ -160,17 +168,13 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
     counter,
     masksRequests: requestRules.length > 0,
     prompt: {
+      // A text with no finding is returned as it is, so a short one remembered clean is too (the
+      // record's guard masks the same connection, path and model on every request).
       mask(text, location) {
-        const { matches } = requestScanner.scan(text);
+        const matches = findRequest(text);
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
-      find(text) {
-        const short = text.length <= CLEAN_LENGTH;
-        if (short && requestRules.length > 0 && (requestClean ??= cleanSets(requestRules)).every((clean) => clean.has(text))) return [];
-        const { matches } = requestScanner.scan(text);
-        if (short && matches.length === 0) for (const clean of (requestClean ??= cleanSets(requestRules))) if (clean.size < CLEAN_SIZE) clean.add(text);
-        return matches;
-      },
+      find: findRequest,
       mayFind: (text) => (text.length <= CLEAN_LENGTH ? requestRules.some((rule) => rememberedMayFind(rule.detectors, text)) : requestRules.some((rule) => rule.detectors.mayFind(text))),
       ...proseReach(requestRules),
       replace: (match, location) => requestReplacer.replace(match, location).record,
