@@ -52,7 +52,7 @@ describe("request-side mask", () => {
             } };
           });
           for (const [set, value, location] of calls) expect(contexts[set]!.prompt.mask(value, location), value).toBe(previous[set]!.mask(value, location));
-          contexts.forEach((context, set) => expect(context.counter.list()).toEqual(previous[set]!.counter.list()));
+          for (const [set, context] of contexts.entries()) expect(context.counter.list()).toEqual(previous[set]!.counter.list());
         }
       }),
       { numRuns: 300 },
