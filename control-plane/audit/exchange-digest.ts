@@ -2,13 +2,15 @@
 // event is appended (RETURNING of the insert) and when the log is verified, so editing any covered
 // column of the row afterwards is detected.
 //
-// Version 1 covers these columns, in this order, as a jsonb array rendered to text, SHA-256, hex.
-// Timestamps enter as integer epoch microseconds (the text form of a timestamptz depends on the
-// session's time zone). A column added to `exchange` later is covered only by a new version; rows
-// hashed under v1 keep being checked under v1.
+// Versions 1–3 cover their columns, in order, as a jsonb array rendered to text, SHA-256, hex.
+// Version 4 covers the columns of version 3 in a framed text (below): the same coverage, without
+// building a jsonb document of the whole row and escaping it back out (~2.5× less PostgreSQL CPU
+// per row with ~1 KB of bodies). Timestamps enter as integer epoch microseconds (the text form of
+// a timestamptz depends on the session's time zone). A column added to `exchange` later is covered
+// only by a new version; rows hashed under an older version keep being checked under it.
 
 /** The digest version new session events carry. */
-export const EXCHANGE_DIGEST_VERSION = 3;
+export const EXCHANGE_DIGEST_VERSION = 4;
 
 const V1_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
@@ -25,11 +27,42 @@ const V2_COLUMNS = [...V1_COLUMNS, "agent_instance"];
 // Version 3 adds the cached prompt tokens (migration 0020), which price a request.
 const V3_COLUMNS = [...V2_COLUMNS, "cached_tokens"];
 
-const COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 2: V2_COLUMNS, 3: V3_COLUMNS };
+const JSONB_ARRAY_COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 2: V2_COLUMNS, 3: V3_COLUMNS };
+
+// How version 4 frames each column of version 3 (same order) so that the text is injective: text
+// columns as `<octet length>:<text>` (NULL: `:`), so any character may follow; numbers, booleans
+// and timestamps (epoch microseconds) as their text then `;` (NULL: `;` alone), and no rendering
+// holds a `;`; jsonb as its canonical text (jsonb_out) then `|` (NULL: `|` alone), a JSON value
+// ending where it ends and never starting with `|`. `concat` renders a NULL as '' and takes at most
+// 100 arguments (this list: 84).
+type Framing = "text" | "scalar" | "jsonb";
+const V4_FRAMES: readonly (readonly [string, Framing])[] = [
+  ["id", "text"], ["agent", "text"], ["connection", "text"], ["subject", "text"], ["email", "text"],
+  ["groups", "jsonb"], ["issuer", "text"], ["method", "text"], ["path", "text"], ["model", "text"],
+  ["stream", "scalar"], ["status", "scalar"], ["verdict", "scalar"], ["reason", "text"],
+  ["request_body", "text"], ["response_body", "text"], ["request_truncated", "scalar"],
+  ["response_truncated", "scalar"], ["prompt_tokens", "scalar"], ["completion_tokens", "scalar"],
+  ["total_tokens", "scalar"], ["(extract(epoch from started_at) * 1000000)::bigint", "scalar"],
+  ["time_to_first_byte_ns", "scalar"], ["duration_ns", "scalar"], ["error", "text"], ["policy", "text"],
+  ["(extract(epoch from committed_at) * 1000000)::bigint", "scalar"], ["review_id", "text"],
+  ["findings", "jsonb"], ["recorded_bodies", "scalar"], ["mask_policies", "jsonb"],
+  ["response_chunks", "jsonb"], ["agent_instance", "text"], ["cached_tokens", "scalar"],
+];
+
+/** The columns (SQL expressions) each digest version covers, in order. */
+export function exchangeDigestColumns(version: number): readonly string[] | undefined {
+  return version === 4 ? V4_FRAMES.map(([column]) => column) : JSONB_ARRAY_COLUMNS[version];
+}
+
+function frame([column, kind]: readonly [string, Framing]): string {
+  if (kind === "text") return `octet_length(${column}), ':', ${column}`;
+  return `${column}, '${kind === "scalar" ? ";" : "|"}'`;
+}
 
 /** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */
 export function exchangeDigestSql(version: number = EXCHANGE_DIGEST_VERSION): string {
-  const columns = COLUMNS[version];
+  if (version === 4) return `encode(sha256(convert_to(concat(${V4_FRAMES.map(frame).join(", ")}), 'UTF8')), 'hex')`;
+  const columns = JSONB_ARRAY_COLUMNS[version];
   if (!columns) throw new Error(`unknown exchange digest version ${version}`);
   return `encode(sha256(convert_to(jsonb_build_array(${columns.join(", ")})::text, 'UTF8')), 'hex')`;
 }

@@ -4,6 +4,7 @@
 // resumes at the next session of it; an entry whose exchange row is gone says what it holds.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
+import { EXCHANGE_DIGEST_VERSION } from "../../control-plane/audit/exchange-digest.js";
 import { readFeed } from "../../control-plane/sinks/audit-feed.js";
 import { sinkEvent } from "../../control-plane/sinks/sink-event.js";
 import { createExchangeSink } from "../../control-plane/storage/exchanges.js";
@@ -39,7 +40,7 @@ describe("sink events", () => {
       gen_ai: { request: { model: "gpt-test" }, usage: { input_tokens: 12, output_tokens: 34, total_tokens: 46 } },
       palisade: {
         schema: 2, seq: 1, index: 1, type: "session", verdict: "allowed", session: id, connection: "openai", agent: "agent-a",
-        payload: { session: id, connection: "openai", startedAt: "2026-01-01T12:00:00.000Z", digestVersion: 3 },
+        payload: { session: id, connection: "openai", startedAt: "2026-01-01T12:00:00.000Z", digestVersion: EXCHANGE_DIGEST_VERSION },
       },
     });
     expect(sinkEvent(entries[1]!).palisade).toMatchObject({ seq: 1, index: 2, session: "s-2", hash: event.palisade.hash });
