@@ -143,7 +143,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // too long for a double keep their source text, so a rewritten body sends them unchanged).
       const json = canonical.json;
       const facts = provider.readRequest(json);
-      recorder.request(canonical.bytes, facts);
+      recorder.request(canonical.bytes, facts, canonical.text);
 
       const prompt = provider.promptText(json, text);
       // Every text of the request (body strings at any depth, path, query, forwarded headers), as

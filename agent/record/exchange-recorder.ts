@@ -40,7 +40,8 @@ export interface ExchangeRecorder {
   policy(name: string): void;
   /** The review that held the exchange: recorded as its review_id; a forward it allowed is REVIEWED. */
   review(id: string): void;
-  request(body: Uint8Array, facts: RequestFacts): void;
+  /** `text`, when given, is `body` read as UTF-8 (the canonical body's text): not decoded again. */
+  request(body: Uint8Array, facts: RequestFacts, text?: string): void;
   /** The record mode and masking the matched policies set (after request()); without it, bodies are kept raw. */
   protection(init: Protection): void;
   /**
@@ -121,6 +122,7 @@ export function startExchangeRecorder(init: {
   let masking: MaskSession | undefined;
   let guardRules: readonly MaskRule[] = [];
   let ownAnswer = false;
+  let requestBytes: Uint8Array | undefined; // the bytes exchange.requestBody was read from
   // Pieces written but not yet read for the record, in order (parallel lists: no object per piece).
   const queuedBytes: Uint8Array[] = [];
   const queuedParsed: (ParsedEvents["client"] | undefined)[] = [];
@@ -158,8 +160,9 @@ export function startExchangeRecorder(init: {
       const { subject, email, groups, issuer } = identity; // the claims are the policies', not the record's
       exchange.identity = create(IdentitySchema, { subject, email, groups, issuer });
     },
-    request(body, facts) {
-      const { text, truncated } = cutText(body, init.recordLimit);
+    request(body, facts, known) {
+      const { text, truncated } = known !== undefined && body.length <= init.recordLimit ? { text: known, truncated: false } : cutText(body, init.recordLimit);
+      requestBytes = body;
       exchange.requestBody = text;
       exchange.requestTruncated = truncated;
       exchange.model = facts.model;
@@ -171,8 +174,10 @@ export function startExchangeRecorder(init: {
       if (record !== "raw" && forwardedPath !== undefined) exchange.path = forwardedPath;
       masking = session;
       exchange.maskPolicies = masks.map((rule) => rule.policy);
-      if (record === "masked" && forwarded) {
+      // Forwarded as received (nothing masked): the same bytes, read already.
+      if (record === "masked" && forwarded && forwarded !== requestBytes) {
         const { text, truncated } = cutText(forwarded, init.recordLimit);
+        requestBytes = forwarded;
         exchange.requestBody = text;
         exchange.requestTruncated = truncated;
       }
