@@ -26,6 +26,19 @@ const TIMESTAMP = /^([1-9]\d{3})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}
 const INTEGER_TEXT = /^-?\d{1,19}$/;
 
 /**
+ * A timestamptz already in PostgreSQL's binary form, microseconds since 2000-01-01 00:00 UTC,
+ * with the text PostgreSQL reads to the same datum (for a column that goes as text after all).
+ */
+export class PostgresMicros {
+  constructor(readonly micros: bigint, readonly text: () => string) {}
+}
+
+/** `values` as the driver sends them in the text form: a PostgresMicros as its text. */
+export function textForm(values: readonly unknown[]): unknown[] {
+  return values.map((value) => (value instanceof PostgresMicros ? value.text() : value));
+}
+
+/**
  * `values` as a one-dimensional `type[]` in binary, or undefined when some value has no binary
  * form that PostgreSQL would store identically (send the JS array then: the text form).
  */
@@ -90,7 +103,7 @@ function sizeOf(type: string, value: unknown, fixed: (bigint | number)[] | undef
       return 8;
     }
     case "timestamptz": {
-      const micros = typeof value === "string" ? timestampMicros(value) : undefined;
+      const micros = typeof value === "string" ? timestampMicros(value) : value instanceof PostgresMicros ? value.micros : undefined;
       if (micros === undefined) return undefined;
       fixed![i] = micros;
       return 8;

@@ -1,5 +1,6 @@
 // How an Exchange message maps onto the columns of the `exchange` table and back.
 import { create } from "@bufbuild/protobuf";
+import { PostgresMicros } from "./binary-array.js";
 import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, ResponseChunkSchema, UsageSchema, type Verdict,
@@ -55,9 +56,18 @@ interface StoredFinding { detector: string; location: string; count: number }
 /** One write to the caller as `response_chunks` stores it: offset in nanoseconds, text. */
 interface StoredChunk { ns: number; data: string }
 
-/** The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity. */
-export function exchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
-  return rawExchangeValues(agent, exchange, now).map((value) => (typeof value === "string" ? withoutNul(value) : value));
+/**
+ * The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity.
+ * `binary` (for binary-array.ts): bigint columns as bigints and timestamps as PostgresMicros where
+ * that is exactly the datum their text would give, so nothing is printed to be parsed back.
+ */
+export function exchangeValues(agent: string, exchange: Exchange, now: Date, binary = false): unknown[] {
+  const values = rawExchangeValues(agent, exchange, now, binary);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === "string") values[i] = withoutNul(value);
+  }
+  return values;
 }
 
 /**
@@ -78,23 +88,25 @@ function jsonText(value: unknown): string {
   return JSON.stringify(value, (_key, member: unknown) => (typeof member === "string" ? withoutNul(member) : member));
 }
 
-function rawExchangeValues(agent: string, exchange: Exchange, now: Date): unknown[] {
+function rawExchangeValues(agent: string, exchange: Exchange, now: Date, binary: boolean): unknown[] {
   const identity = exchange.identity;
   const usage = exchange.usage;
-  const startedAt = exchange.startedAt ? microsecondText(exchange.startedAt) : now.toISOString();
+  const startedAt = exchange.startedAt ? (binary && postgresMicros(exchange.startedAt)) || microsecondText(exchange.startedAt) : now.toISOString();
+  const int64 = binary ? bigintValue : String;
+  const nanos = binary ? nanosValue : nanosText;
   return [
     exchange.id, agent, exchange.connection, identity?.subject ?? null, identity?.email ?? null,
     identity ? jsonText(identity.groups) : null, identity?.issuer ?? null, exchange.method,
     exchange.path, exchange.model, exchange.stream, exchange.status, exchange.verdict,
     exchange.reason, exchange.requestBody, exchange.responseBody, exchange.requestTruncated,
-    exchange.responseTruncated, usage ? String(usage.promptTokens) : null,
-    usage ? String(usage.completionTokens) : null, usage ? String(usage.totalTokens) : null,
+    exchange.responseTruncated, usage ? int64(usage.promptTokens) : null,
+    usage ? int64(usage.completionTokens) : null, usage ? int64(usage.totalTokens) : null,
     startedAt, nanos(exchange.timeToFirstByte), nanos(exchange.duration), exchange.error,
     exchange.policy,
     exchange.reviewId,
     jsonText(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
     exchange.recordedBodies, jsonText(exchange.maskPolicies), chunksJson(exchange),
-    exchange.agentInstance, usage ? String(usage.cachedTokens) : null,
+    exchange.agentInstance, usage ? int64(usage.cachedTokens) : null,
   ];
 }
 
@@ -105,7 +117,7 @@ function chunksJson(exchange: Exchange): string | null {
   if (exchange.recordedBodies === RecordedBodies.NONE) return null;
   if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
   const chunks: StoredChunk[] = exchange.responseChunks.map((chunk) => ({
-    ns: Number(nanos(chunk.offset) ?? 0), data: chunk.data,
+    ns: Number(nanosValue(chunk.offset) ?? 0), data: chunk.data,
   }));
   return jsonText(chunks);
 }
@@ -165,8 +177,28 @@ function microsecondText(timestamp: Timestamp): string {
   return `${whole}.${String(Math.floor(timestamp.nanos / 1000)).padStart(6, "0")}Z`;
 }
 
-function nanos(duration: Duration | undefined): string | null {
-  return duration ? String(duration.seconds * 1_000_000_000n + BigInt(duration.nanos)) : null;
+// Microseconds since PostgreSQL's epoch (2000-01-01 UTC) of what microsecondText prints, where
+// PostgreSQL reads that text to this very datum: nanos in range, years 1000–9999 (as binary-array.ts
+// checks the text); otherwise undefined, and the text goes.
+function postgresMicros(timestamp: Timestamp): PostgresMicros | undefined {
+  const { seconds, nanos } = timestamp;
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999 || seconds < FIRST_SECOND || seconds > LAST_SECOND) return undefined;
+  return new PostgresMicros((seconds - POSTGRES_EPOCH_SECONDS) * 1_000_000n + BigInt(Math.floor(nanos / 1000)), () => microsecondText(timestamp));
+}
+const POSTGRES_EPOCH_SECONDS = BigInt(Date.UTC(2000, 0, 1) / 1000);
+const FIRST_SECOND = BigInt(Date.UTC(1000, 0, 1) / 1000);
+const LAST_SECOND = BigInt(Date.UTC(9999, 11, 31, 23, 59, 59) / 1000);
+
+function bigintValue(value: bigint): bigint {
+  return value;
+}
+
+function nanosValue(duration: Duration | undefined): bigint | null {
+  return duration ? duration.seconds * 1_000_000_000n + BigInt(duration.nanos) : null;
+}
+
+function nanosText(duration: Duration | undefined): string | null {
+  return duration ? String(nanosValue(duration)) : null;
 }
 
 function durationFromNanos(value: Numeric | null): Duration | undefined {

@@ -5,7 +5,7 @@
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { EntityManager } from "@mikro-orm/sql";
 import { type InsertedExchange, SESSION_EVENT_COLUMNS } from "../audit/session-events.js";
-import { binaryArray } from "./binary-array.js";
+import { binaryArray, textForm } from "./binary-array.js";
 import { boundQuery, unnestSql } from "./bound-query.js";
 import { EXCHANGE_COLUMN_TYPES, EXCHANGE_COLUMNS, exchangeValues } from "./exchange-columns.js";
 
@@ -35,10 +35,10 @@ export async function insertExchanges(tx: EntityManager, items: readonly AgentEx
   for (const slice of slices(items)) {
     const columns: unknown[][] = EXCHANGE_COLUMNS.map(() => new Array<unknown>(slice.length));
     slice.forEach((item, row) => {
-      const values = exchangeValues(item.agent, item.exchange, now);
+      const values = exchangeValues(item.agent, item.exchange, now, binary);
       for (let column = 0; column < values.length; column++) columns[column]![row] = values[column];
     });
-    const params = binary ? columns.map((values, i) => binaryArray(EXCHANGE_COLUMN_TYPES[i]!, values) ?? values) : columns;
+    const params = binary ? columns.map((values, i) => binaryArray(EXCHANGE_COLUMN_TYPES[i]!, values) ?? textForm(values)) : columns;
     inserted.push(...await boundQuery<InsertedExchange>(tx, INSERT_SQL, params));
   }
   return inserted;
