@@ -60,6 +60,19 @@ export function trailingRun(text: string, inAlphabet: (code: number) => boolean,
  * stream's short pieces (`tok12 tok13`) mostly finds runs too short to be anything.
  */
 export function mostDigitsWithoutLetters(text: string): number {
+  // The card and phone detectors ask it in a row of one text (a stream's every piece): counted once.
+  if (text === countedText) return countedMost;
+  const most = countDigitsWithoutLetters(text);
+  countedText = text.length <= REMEMBERED_LENGTH ? text : undefined;
+  countedMost = most;
+  return most;
+}
+
+let countedText: string | undefined;
+let countedMost = 0;
+
+/** mostDigitsWithoutLetters without the memo of the last text. */
+export function countDigitsWithoutLetters(text: string): number {
   let most = 0;
   let run = 0;
   for (let at = 0; at < text.length; at++) {

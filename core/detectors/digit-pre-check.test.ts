@@ -6,7 +6,7 @@
 // and is itself no phone candidate (15 digits at most) — its own card finding is left out.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mostDigitsWithoutLetters, type Detector, type Finding } from "./detector.js";
+import { countDigitsWithoutLetters, mostDigitsWithoutLetters, type Detector, type Finding } from "./detector.js";
 import { paymentCardDetector } from "./payment-card.js";
 import { phoneDetector } from "./phone.js";
 
@@ -23,6 +23,30 @@ describe("digit pre-checks", () => {
     expect(mostDigitsWithoutLetters("k245 tok246 tok247")).toBe(3);
     expect(mostDigitsWithoutLetters("4111 1111-1111 x 1")).toBe(12);
     expect(mostDigitsWithoutLetters("é123 ① 45")).toBe(5); // non-ASCII characters do not end a stretch
+  });
+
+  it("answers a text asked again from memory, and any other text counted anew", () => {
+    // The count as it was before the memo (the reference).
+    const reference = (value: string) => {
+      let most = 0;
+      let run = 0;
+      for (let at = 0; at < value.length; at++) {
+        const code = value.charCodeAt(at);
+        if (code >= 48 && code <= 57) most = Math.max(most, ++run);
+        else if ((code | 32) >= 97 && (code | 32) <= 122) run = 0;
+      }
+      return most;
+    };
+    // Texts asked in a row: the same string again, an equal one built anew, another one, a long one (not remembered).
+    const asked = fc.array(fc.oneof(text, fc.constant("tok12 4111"), fc.constant("x".repeat(70_000) + "123456")), { minLength: 1, maxLength: 12 }).chain((texts) =>
+      fc.array(fc.tuple(fc.nat(texts.length - 1), fc.boolean()), { minLength: 1, maxLength: 20 }).map((picks) => picks.map(([index, copy]) => (copy ? [...texts[index]!].join("") : texts[index]!))),
+    );
+    fc.assert(fc.property(asked, (texts) => {
+      for (const value of texts) {
+        expect(mostDigitsWithoutLetters(value)).toBe(reference(value));
+        expect(countDigitsWithoutLetters(value)).toBe(reference(value));
+      }
+    }), { numRuns: 150 });
   });
 
   for (const detector of [paymentCardDetector(), phoneDetector({ regions: ["US"] })]) {

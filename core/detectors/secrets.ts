@@ -97,9 +97,10 @@ const maxKeyBlock = 16_384;
 const maxToken = 8_192;
 const inTokenAlphabet = alphabet("A-Za-z0-9_./:+=-");
 
-// Start of an unterminated "-----BEGIN …" block, or of a trailing prefix of the marker, if any.
-function keyBlockHold(text: string): number {
-  const begin = text.lastIndexOf(beginMarker);
+/** Start of an unterminated "-----BEGIN …" block, or of a trailing prefix of the marker, if any (text.length: none). */
+export function keyBlockHold(text: string): number {
+  // includes() first: a forward search is about twice as fast as lastIndexOf's, and most texts hold no marker.
+  const begin = text.includes(beginMarker) ? text.lastIndexOf(beginMarker) : -1;
   if (begin >= 0 && !completeEnd.test(text.slice(begin)) && text.length - begin <= maxKeyBlock) return begin;
   // A trailing prefix of the marker, compared code by code (endsWith and a slice per length cost more than the rest of the hold).
   for (let length = Math.min(beginMarker.length, text.length); length > 0; length--) {
