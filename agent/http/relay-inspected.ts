@@ -49,6 +49,22 @@ function headOf(chunks: Buffer[]): string {
   return Buffer.concat(chunks).toString("utf8", 0, SNIFF_BYTES);
 }
 
+/**
+ * `headers` without content-encoding and content-length, the others in their order. A copy, not
+ * `delete`: deleting a property other than the last one added turns an object into a dictionary
+ * (V8's slow properties), and the whole reply's headers were then spread again and walked by
+ * writeHead that way (~60 samples per 6,000 requests in the overhead bench's profile).
+ */
+export function withoutLengthAndCoding(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    if (name === "content-encoding" || name === "content-length") continue;
+    if (name === "__proto__") Object.defineProperty(out, name, { value: headers[name], enumerable: true, writable: true, configurable: true });
+    else out[name] = headers[name];
+  }
+  return out;
+}
+
 /** Writes a whole masked body with its length (an empty one, as to HEAD, 204 or 304, keeps the upstream's headers as they were). */
 function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[], upstreamLength: string | undefined) {
   const body = chunks.length === 0 ? Buffer.alloc(0) : joined(chunks);
@@ -69,11 +85,11 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   const codings = contentCodings(upstream.headers["content-encoding"]);
   checkCodings(codings);
   const charset = createCharsetReader(relay.contentType);
-  const headers = masking.maskHeaders({ ...relay.headers });
-  if (typeof headers["content-type"] === "string") headers["content-type"] = utf8ContentType(headers["content-type"]); // the caller gets UTF-8
-  const upstreamLength = codings.length === 0 && headers["content-length"] !== undefined ? String(headers["content-length"]) : undefined;
-  delete headers["content-encoding"]; // the caller gets the decoded body
-  delete headers["content-length"];
+  const masked = masking.maskHeaders({ ...relay.headers });
+  if (typeof masked["content-type"] === "string") masked["content-type"] = utf8ContentType(masked["content-type"]); // the caller gets UTF-8
+  const upstreamLength = codings.length === 0 && masked["content-length"] !== undefined ? String(masked["content-length"]) : undefined;
+  // The caller gets the decoded body, with its own length: both left out.
+  const headers = withoutLengthAndCoding(masked);
   relay.headers = headers;
   const head = () => res.headersSent || res.writeHead(upstream.statusCode, headers);
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
