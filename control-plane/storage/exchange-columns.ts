@@ -116,10 +116,27 @@ function chunksJson(exchange: Exchange): string | null {
   if (exchange.responseChunks.length === 0) return null;
   if (exchange.recordedBodies === RecordedBodies.NONE) return null;
   if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
-  const chunks: StoredChunk[] = exchange.responseChunks.map((chunk) => ({
-    ns: Number(nanosValue(chunk.offset) ?? 0), data: chunk.data,
-  }));
+  // The JSON.stringify text of [{ns, data}, …] written out directly: a stream of a few hundred
+  // writes made as many objects and bigint sums only to be stringified.
+  const written = exchange.responseChunks;
+  let text = "[";
+  for (let i = 0; i < written.length; i++) {
+    const chunk = written[i]!;
+    text += `${i === 0 ? "{" : ",{"}"ns":${offsetNanos(chunk.offset)},"data":${JSON.stringify(chunk.data)}}`;
+  }
+  text += "]";
+  if (!text.includes("\\u0000")) return text;
+  const chunks: StoredChunk[] = written.map((chunk) => ({ ns: offsetNanos(chunk.offset), data: chunk.data }));
   return jsonText(chunks);
+}
+
+// A write's offset in nanoseconds as a JSON number: Number of the exact sum, computed in doubles
+// where every step is an exact integer (below 2^53).
+function offsetNanos(offset: Duration | undefined): number {
+  if (!offset) return 0;
+  const { seconds, nanos } = offset;
+  if (seconds > -9_000_000n && seconds < 9_000_000n) return Number(seconds) * 1_000_000_000 + nanos;
+  return Number(seconds * 1_000_000_000n + BigInt(nanos));
 }
 
 /** The Exchange a stored row describes. */
