@@ -22,6 +22,7 @@ const SNIFF = 12;
 
 /** The charset a content type declares (lower case), or undefined; throws UninspectableReply when it declares two different ones. */
 export function declaredCharset(contentType: string): string | undefined {
+  if (!contentType.includes(";")) return undefined; // no parameter at all (the pattern opens with ";"): most replies
   let found: string | undefined;
   for (const match of contentType.matchAll(charsetParam)) {
     const name = (match[1] ?? match[2] ?? "").trim().toLowerCase();
@@ -41,7 +42,7 @@ export function utf8ContentType(contentType: string): string {
 }
 
 /** The encoding to decode a body opening with `head` in (a TextDecoder label), "utf-8" to pass it as it is, or throws UninspectableReply. */
-function encodingOf(head: Buffer, declared: string | undefined): string {
+export function encodingOf(head: Buffer, declared: string | undefined): string {
   const [a, b, c, d] = head;
   if (a === 0xef && b === 0xbb && c === 0xbf) return "utf-8";
   if ((a === 0xff && b === 0xfe && c === 0 && d === 0) || (a === 0 && b === 0 && c === 0xfe && d === 0xff)) throw new UninspectableReply("the body is UTF-32 (by its BOM), which Palisade does not read");
@@ -50,10 +51,11 @@ function encodingOf(head: Buffer, declared: string | undefined): string {
   if (mediaKind(head) !== undefined) return "utf-8"; // bytes: binary-parts.ts decides
   if (!isUtf8Charset(declared)) return declared as string;
   if (head.length < 4) return "utf-8";
-  const nul = [a === 0, b === 0, c === 0, d === 0].map(Number).join("");
-  if (nul === "1110" || nul === "0111") throw new UninspectableReply("the body is UTF-32 (by its NUL pattern), which Palisade does not read");
-  if (nul === "1010") return "utf-16be";
-  if (nul === "0101") return "utf-16le";
+  // Which of the first four bytes are NUL, as four bits (0b1110: the first three).
+  const nul = (a === 0 ? 8 : 0) | (b === 0 ? 4 : 0) | (c === 0 ? 2 : 0) | (d === 0 ? 1 : 0);
+  if (nul === 0b1110 || nul === 0b0111) throw new UninspectableReply("the body is UTF-32 (by its NUL pattern), which Palisade does not read");
+  if (nul === 0b1010) return "utf-16be";
+  if (nul === 0b0101) return "utf-16le";
   return "utf-8";
 }
 

@@ -18,6 +18,7 @@ const decoders: Record<string, Decoder | "deflate"> = {
 
 /** The codings of a content-encoding header, in the order they were applied (identity left out). */
 export function contentCodings(header: string | string[] | undefined): string[] {
+  if (header === undefined) return []; // most bodies
   const value = Array.isArray(header) ? header.join(",") : (header ?? "");
   return value.split(",").map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== "" && coding !== "identity");
 }

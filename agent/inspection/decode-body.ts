@@ -26,6 +26,7 @@ const decoders: Record<string, Decoder> = {
 
 /** The coding names of a Content-Encoding header, in the order they were applied ("identity" dropped). */
 export function contentCodings(header: string | string[] | undefined): string[] {
+  if (header === undefined) return []; // most bodies
   const value = Array.isArray(header) ? header.join(",") : (header ?? "");
   return value.split(",").map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== "" && coding !== "identity");
 }
