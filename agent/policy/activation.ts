@@ -25,7 +25,9 @@ const secretHeaders = new Set(["authorization", "x-api-key", "cookie", "proxy-au
 /** The request's headers with lower-case names, minus credentials; repeated headers joined by ", ". */
 export function conditionHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // By key, not Object.entries: no [name, value] array per header per request.
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     const lower = name.toLowerCase();
     if (value === undefined || secretHeaders.has(lower)) continue;
     out[lower] = Array.isArray(value) ? value.join(", ") : value;
