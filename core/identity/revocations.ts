@@ -30,8 +30,9 @@ export function compileRevocations(revocations: readonly TokenRevocation[]): Rev
   }
   return {
     isRevoked(issuer, claims) {
-      if (typeof claims.jti === "string" && jtis.has(key(issuer, claims.jti))) return true;
-      if (typeof claims.sub !== "string") return false;
+      // An empty list answers without a key made (most snapshots revoke nothing; this runs per request).
+      if (jtis.size > 0 && typeof claims.jti === "string" && jtis.has(key(issuer, claims.jti))) return true;
+      if (subjects.size === 0 || typeof claims.sub !== "string") return false;
       const before = subjects.get(key(issuer, claims.sub));
       if (before === undefined) return false;
       // A token without `iat` cannot show it was issued after the revocation.
