@@ -39,7 +39,9 @@ const nonAscii = /[\u0080-\u00ff]/;
 // A multipart part that names itself JSON or JSON lines, by file name or type.
 const jsonPart = /json/i;
 
-function decodeComponent(text: string): string | undefined {
+/** `text` percent-decoded, undefined when it is no valid escape sequence (only a "%" starts one: text without is itself). */
+export function decodeComponent(text: string): string | undefined {
+  if (!text.includes("%")) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -71,8 +73,8 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     } });
   });
   // Query names and values, decoded as the upstream's form parser would (`+` is a space).
-  const query = new URLSearchParams(route.search);
-  const pairs = [...query];
+  // No query (most requests): no parser made for nothing.
+  const pairs: [string, string][] = route.search === "" ? [] : [...new URLSearchParams(route.search)];
   pairs.forEach(([name, value], index) => {
     add({ text: name, location: `request.query[${index}]#name`, write: (text) => {
       pairs[index] = [text, pairs[index]![1]];

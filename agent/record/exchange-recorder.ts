@@ -130,6 +130,7 @@ export function startExchangeRecorder(init: {
   let reader: NodeJS.Immediate | undefined;
   const readQueued = () => {
     reader = undefined;
+    if (queuedBytes.length === 0) return; // nothing written since (most calls): no array truncated
     for (let index = 0; index < queuedBytes.length; index++) {
       const kept = queuedBytes[index]!;
       if (mode !== "none") writes?.push(kept, queuedAt[index]);
