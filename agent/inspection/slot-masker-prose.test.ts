@@ -14,7 +14,7 @@ import { type SlotRole, type TextSlot, UnmaskableError } from "./text-slot.js";
 // in long prose (past the 300 characters read around a join).
 const values = [
   "AKIAABCDEFGHIJKLMNOP", "aws_secret_access_key = wJalrXUtnFEMIKaMDENGbPxRfiCYEXAMPLEKEYab", "aws secret access key: wJalrXUtnFEMIKaMDENGbPxRfiCYEXAMPLEKEYab",
-  "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789", "xoxb-1234567890-abcdefghij", "jane.doe@example.com", "415 555 0133", "4111 1111 1111 1111", "AK*IA", "the <b>AKIA</b>",
+  "sk-proj-Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789", "xoxb-1234567890-abcdefghij", "jane.doe@example.com", "jane dot doe at example dot com", "jane.doe [at] example [dot] org", "415 555 0133", "4111 1111 1111 1111", "AK*IA", "the <b>AKIA</b>",
 ];
 const prose = "the board asks about the risks, late. Please review the north ";
 const filler = fc.constantFrom("", prose, prose.repeat(6));

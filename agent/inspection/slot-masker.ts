@@ -254,7 +254,7 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
     const tail = slots[left]!.text.slice(-REACH);
     const head = slots[right]!.text.slice(0, REACH);
     // Two ends of clean prose joined may hold something only near the join.
-    if (reach !== undefined && clean(left) && clean(right)) return masker.mayFind(tail.slice(tail.length - reach) + head.slice(0, reach));
+    if (reach !== undefined && clean(left) && clean(right)) return masker.mayFind(tail.slice(Math.max(0, tail.length - reach)) + head.slice(0, reach));
     return masker.mayFind(tail + head);
   };
   const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];

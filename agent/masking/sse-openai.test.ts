@@ -47,7 +47,7 @@ describe("SSE masking: OpenAI chat completions", () => {
     const played = playStream(session, chatStream(TEXT), 1);
     const marker = played.pieces.findIndex((piece) => piece.includes("[EMAIL]"));
     const before = played.pieces.slice(0, marker).join("");
-    expect(before).toContain('"content":"to"'); // "Write to" went out while the address was still arriving
+    expect(before).toMatch(/"content":"to ?"/); // "Write to" went out while the address was still arriving
     expect(before).not.toContain('"content":"jane'); // and none of the address did
   });
 

@@ -3,6 +3,7 @@
 // holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
 import { LOOKBEHIND, settledHoldAny, tailFindings, type Detector, type Finding } from "./detector.js";
 import { emailDetector } from "./email.js";
+import { OBFUSCATION_SIGN_LONGEST, obfuscationSign } from "./email-obfuscated.js";
 import { phoneDetector } from "./phone.js";
 import { paymentCardDetector } from "./payment-card.js";
 import { ibanDetector } from "./iban.js";
@@ -122,10 +123,16 @@ export function maxHoldBack(detectors: readonly Detector[]): number {
   return detectors.reduce((most, detector) => Math.max(most, detector.maxLength), 0);
 }
 
-/** The set's quick test: a character some finding of its built-ins needs, or (with secrets) a secret's required text in a view. */
-function quickTest(value: RegExp, notPlainText: RegExp, secrets: boolean): (text: string) => boolean {
-  if (!secrets) return (text) => value.test(text);
-  return (text) => (notPlainText.test(text) ? value.test(text) || hiddenSecret(text) : mayHoldSecret(text));
+/** Whether `text`, or the detector view of it without what that view hides, holds a sign of an obfuscated e-mail address (`[at]`, "dot"). */
+function obfuscated(text: string, plain: boolean): boolean {
+  return obfuscationSign.test(text) || (!plain && obfuscationSign.test(text.replace(hiddenAll, "")));
+}
+
+/** The set's quick test: a character some finding of its built-ins needs, (with e-mail) a sign of an obfuscated address, or (with secrets) a secret's required text in a view. */
+function quickTest(value: RegExp, notPlainText: RegExp, secrets: boolean, email: boolean): (text: string) => boolean {
+  if (!secrets) return email ? (text) => value.test(text) || obfuscated(text, !notPlainText.test(text)) : (text) => value.test(text);
+  if (!email) return (text) => (notPlainText.test(text) ? value.test(text) || hiddenSecret(text) : mayHoldSecret(text));
+  return (text) => (notPlainText.test(text) ? value.test(text) || hiddenSecret(text) || obfuscated(text, false) : mayHoldSecret(text) || obfuscationSign.test(text));
 }
 
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
@@ -143,6 +150,7 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const secrets = spec.builtins.includes("secrets");
+  const email = spec.builtins.includes("email");
   const custom = spec.patterns.length > 0 || spec.words.some((word) => word.trim() !== "");
   const findAll = (text: string): Finding[] => detectors.flatMap((detector) => detector.find(text));
   const find = (text: string): Finding[] => (detectors.length === 1 ? detectors[0].find(text) : mergeFindings(detectors.flatMap((detector) => detector.find(text)), text));
@@ -159,10 +167,10 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     },
     maxHoldBack: maxHoldBack(detectors),
     lookbehind: LOOKBEHIND,
-    mayFind: custom ? () => true : spec.builtins.includes("ip-address") ? quickTest(mayHoldValue, notPlain, secrets) : quickTest(mayHoldNonIpValue, notPlainNonIp, secrets),
+    mayFind: custom ? () => true : spec.builtins.includes("ip-address") ? quickTest(mayHoldValue, notPlain, secrets, email) : quickTest(mayHoldNonIpValue, notPlainNonIp, secrets, email),
     // Plain prose holds no sign (its characters are plain to notPlain and notPlainNonIp alike), so
     // the quick test reads it for the required texts alone: a regular expression without anchors
     // or lookarounds, matching at most SECRET_REQUIRED_LONGEST characters.
-    ...(custom ? {} : { proseReach: secrets ? SECRET_REQUIRED_LONGEST - 1 : 0 }),
+    ...(custom ? {} : { proseReach: Math.max(secrets ? SECRET_REQUIRED_LONGEST - 1 : 0, email ? OBFUSCATION_SIGN_LONGEST - 1 : 0) }),
   };
 }

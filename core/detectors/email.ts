@@ -6,7 +6,10 @@
 // instead of the whole candidate being refused. A TLD that is a file extension is no TLD: an asset
 // written with a density suffix (`icon@2x.png`) is not an address, and a file named after one
 // (`jane@example.com.txt`) holds the address without its extension. At most 254 characters.
-import { alphabet, trailingRun, type Detector, type Finding } from "./detector.js";
+// Addresses written to hide them (`jane dot doe [at] example dot com`): email-obfuscated.ts.
+import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
+import { findObfuscated, hasObfuscationSign, obfuscatedHold } from "./email-obfuscated.js";
+import { mergeFindings } from "./merge-findings.js";
 
 // File extensions that are not top-level domains; ".py", ".sh", ".rs", ".md" are real TLDs and stay.
 const assetExtensions = ["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "html", "htm", "txt", "wasm", "map", "lock"];
@@ -33,6 +36,12 @@ function localStart(text: string, at: number, floor: number): number {
 }
 
 function find(text: string): Finding[] {
+  const plain = findPlain(text);
+  const obfuscated = findObfuscated(text);
+  return obfuscated.length === 0 ? plain : mergeFindings([...plain, ...obfuscated], text);
+}
+
+function findPlain(text: string): Finding[] {
   const findings: Finding[] = [];
   let floor = 0; // the end of the last finding: findings never overlap
   for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
@@ -53,5 +62,18 @@ function find(text: string): Finding[] {
 
 /** The e-mail detector. */
 export function emailDetector(): Detector {
-  return { name: "email", maxLength: MAX_LENGTH, find, holdFrom: (text) => trailingRun(text, inAlphabet, MAX_LENGTH) };
+  const detector: Detector = {
+    name: "email",
+    maxLength: MAX_LENGTH,
+    find,
+    holdFrom(text) {
+      const run = trailingRun(text, inAlphabet, MAX_LENGTH);
+      const hidden = obfuscatedHold(text);
+      if (hidden >= run && !hasObfuscationSign(text)) return run;
+      // An obfuscated address (found, or still being written) may reach across the run's start, or start inside an address found whole: hold from its start.
+      const hold = Math.min(run, hidden);
+      return settledHold(tailFindings(detector, text, hold, MAX_LENGTH), hold);
+    },
+  };
+  return detector;
 }

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileDetectors, isPlainProse } from "./compile-detectors.js";
+import { OBFUSCATION_SIGN_LONGEST, obfuscationSign } from "./email-obfuscated.js";
 import { SECRET_REQUIRED_LONGEST, secretRequiredExpression } from "./secrets.js";
 
 // The longest text an expression of literals, escapes, classes, groups, alternatives and `?` matches.
@@ -50,6 +51,7 @@ function longest(source: string): number {
 // Prose with pieces of every secret's required text (in either case), and what is not plain prose.
 const pieces = [
   "the", " ", "risk", ", ", ". ", "-", "_", "sk", "SK", "k-", "ant-", "A", "a", "KI", "kia", "IA", "SIA", "aws", "_secret", "secret_", "access", "_key", "key",
+  "[", "(at", ")", "{", "}", "at", "AT", "t]", "do", "DOT", "t", "d", " dot ", "[ at ]",
   "gh", "p_", "git", "hub_pat_", "xo", "x", "ox", "hooks", ".slack", ".com", "ey", "J", "j", "-----", "BEG", "IN", "begin", "1", "@", ":", "<b>", "<!--", "-->", "*", "*".repeat(20), "é", "\u0001",
 ];
 // A few pieces, so that a required text split by markup inside a comment ("<!--AKI<b>A-->") comes up.
@@ -59,13 +61,16 @@ const sets = [
   compileDetectors({ builtins: ["email", "phone", "payment-card", "secrets"], patterns: [], words: [] }),
   compileDetectors({ builtins: ["email", "ip-address", "secrets", "iban"], patterns: [], words: [] }),
   compileDetectors({ builtins: ["email", "us-ssn"], patterns: [], words: [] }),
+  compileDetectors({ builtins: ["phone", "us-ssn"], patterns: [], words: [] }),
 ];
 
 describe("plain prose the quick test says no to", () => {
   it("has a reach that covers the longest required text of a secret", () => {
     expect(longest(secretRequiredExpression.source)).toBeLessThanOrEqual(SECRET_REQUIRED_LONGEST);
     expect(secretRequiredExpression.test("AWS_SECRET_ACCESS_KEY")).toBe(true);
-    expect(sets.map((set) => set.proseReach)).toEqual([SECRET_REQUIRED_LONGEST - 1, SECRET_REQUIRED_LONGEST - 1, 0]);
+    expect(longest(obfuscationSign.source)).toBeLessThanOrEqual(OBFUSCATION_SIGN_LONGEST);
+    expect(obfuscationSign.test("jane [at] x")).toBe(true);
+    expect(sets.map((set) => set.proseReach)).toEqual([SECRET_REQUIRED_LONGEST - 1, SECRET_REQUIRED_LONGEST - 1, OBFUSCATION_SIGN_LONGEST - 1, 0]);
     expect(compileDetectors({ builtins: ["secrets"], patterns: ["x"], words: [] }).proseReach).toBeUndefined();
   });
 
