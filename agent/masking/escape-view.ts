@@ -57,10 +57,15 @@ function mapped(decoded: Decoded, raw: string, match: Match): Match {
 
 /** `scanner`, also reading the text with its escapes decoded (only text holding a backslash costs more). */
 export function escapeAware(scanner: MatchScanner): MatchScanner {
+  // The last text scan() found no backslash in: a stream asks holdFrom of the text it just scanned.
+  let plainText: string | undefined;
   return {
     scan(text) {
       const plain = scanner.scan(text);
-      if (!text.includes("\\")) return plain;
+      if (!text.includes("\\")) {
+        plainText = text;
+        return plain;
+      }
       const decoded = decode(text);
       if (!decoded) return plain;
       const other = scanner.scan(decoded.text);
@@ -72,7 +77,7 @@ export function escapeAware(scanner: MatchScanner): MatchScanner {
       };
     },
     holdFrom(text, spans) {
-      if (!text.includes("\\")) return scanner.holdFrom(text, spans);
+      if (text === plainText || !text.includes("\\")) return scanner.holdFrom(text, spans);
       // An escape still completing will add a character where it starts: everything before it is
       // held as if more text were coming there (`zoe.quill\u00` may yet be `zoe.quill@`).
       const partial = partialEscape.exec(text);

@@ -3,7 +3,7 @@
 // tail that could still become a match (or a placeholder to restore). Each piece costs a scan of
 // the look-behind context + the held tail + the piece, never of the whole text, so a reply is
 // masked in time linear in its length (times the hold, which is about a word).
-import { LOOKBEHIND } from "../../core/detectors/detector.js";
+import { LOOKBEHIND, type Finding } from "../../core/detectors/detector.js";
 import type { ReplyMasker } from "./mask-context.js";
 import type { Match } from "./match-scanner.js";
 import { applyMatches, type Replacer, type TwoTexts } from "./replacer.js";
@@ -192,14 +192,16 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     const view = context + text;
     const from = context.length;
     const scan = reply.scanner.scan(view);
-    const matches = scan.matches.filter((match) => match.start >= from);
-    const spans = scan.spans.filter((span) => span.start >= from);
+    // Nothing found (most pieces): the scan's own empty lists, not two filtered copies.
+    const none = scan.matches.length === 0 && scan.spans.length === 0;
+    let matches = none ? scan.matches : scan.matches.filter((match) => match.start >= from);
+    let spans: readonly Finding[] = none ? scan.spans : scan.spans.filter((span) => span.start >= from);
     if (crossing) {
       const reaching = scan.matches.find((match) => match.start < from && match.end > from);
       if (reaching) {
         const clipped = { ...reaching, start: from, value: view.slice(from, reaching.end) };
-        matches.unshift(clipped);
-        spans.push(clipped);
+        matches = [clipped, ...matches];
+        spans = [...spans, clipped];
       }
     }
     // A run of base64 still decoding to text is held whole (base64-watch.ts): a value in it refuses the reply before any of it goes out.

@@ -103,6 +103,8 @@ export function keyBlockHold(text: string): number {
   const begin = text.includes(beginMarker) ? text.lastIndexOf(beginMarker) : -1;
   if (begin >= 0 && !completeEnd.test(text.slice(begin)) && text.length - begin <= maxKeyBlock) return begin;
   // A trailing prefix of the marker, compared code by code (endsWith and a slice per length cost more than the rest of the hold).
+  // Every prefix opens with a "-": none among the last characters, no prefix.
+  if (text.indexOf("-", Math.max(0, text.length - beginMarker.length)) === -1) return text.length;
   for (let length = Math.min(beginMarker.length, text.length); length > 0; length--) {
     const from = text.length - length;
     let at = 0;
