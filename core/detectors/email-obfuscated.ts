@@ -35,7 +35,9 @@ const cutSign = /^(?:[ \t]{1,3}(?:a|at|d|do|dot|@)?[ \t]{0,3}|[ \t]?[[({<][ \t]?
 const MAX_LOCAL = 64;
 const MAX_LABEL = 63;
 const MAX_LABELS = 10;
-const assetExtensions = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "html", "htm", "txt", "wasm", "map", "lock"]);
+// File extensions that are not top-level domains; ".py", ".sh", ".rs", ".md" are real TLDs and stay.
+export const ASSET_EXTENSIONS: readonly string[] = ["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "html", "htm", "txt", "wasm", "map", "lock"];
+const assetExtensions = new Set(ASSET_EXTENSIONS);
 
 const isAlphanumeric = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122);
 const isLetter = (code: number) => (code | 32) >= 97 && (code | 32) <= 122;

@@ -8,12 +8,10 @@
 // (`jane@example.com.txt`) holds the address without its extension. At most 254 characters.
 // Addresses written to hide them (`jane dot doe [at] example dot com`): email-obfuscated.ts.
 import { alphabet, settledHold, tailFindings, trailingRun, type Detector, type Finding } from "./detector.js";
-import { findObfuscated, hasObfuscationSign, obfuscatedHold } from "./email-obfuscated.js";
+import { ASSET_EXTENSIONS, findObfuscated, hasObfuscationSign, obfuscatedHold } from "./email-obfuscated.js";
 import { mergeFindings } from "./merge-findings.js";
 
-// File extensions that are not top-level domains; ".py", ".sh", ".rs", ".md" are real TLDs and stay.
-const assetExtensions = ["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "json", "yaml", "yml", "html", "htm", "txt", "wasm", "map", "lock"];
-const asset = `(?:${assetExtensions.join("|")})(?![A-Za-z0-9-])`;
+const asset = `(?:${ASSET_EXTENSIONS.join("|")})(?![A-Za-z0-9-])`;
 const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 // The domain right after "@": it ends at its TLD; a file extension after it (`jane@example.com.txt`,
 // a file named after an address) is not part of it, but an address never ends in one (`icon@2x.png`).
