@@ -69,7 +69,18 @@ function upstreamDrop(credentialHeader: string): ReadonlySet<string> {
 
 /** The names of the caller's headers that go upstream (so are inspected): not hop-by-hop, not a credential, not set by the agent. */
 export function forwardedHeaderNames(caller: IncomingHttpHeaders, credentialHeader: string): string[] {
-  return Object.keys(passable(caller, upstreamDrop(credentialHeader)));
+  const drop = upstreamDrop(credentialHeader);
+  const named = connectionTokens(caller);
+  // The keys passable() would give, without building its object: node:http's header names are
+  // lower case already, so each name passing is a key of its own, in this order. A name in
+  // another case (two may become one key) or "__proto__" (no own key when assigned) takes passable().
+  const names: string[] = [];
+  for (const name of Object.keys(caller)) {
+    if (name === "__proto__" || name.toLowerCase() !== name) return Object.keys(passable(caller, drop));
+    if (caller[name] === undefined || hopByHop.has(name) || named.has(name) || drop.has(name)) continue;
+    names.push(name);
+  }
+  return names;
 }
 
 /**
