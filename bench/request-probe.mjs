@@ -39,9 +39,11 @@ const open = new Map(); // request -> its row, while in flight
 // the upstream phases attributable, as at one connection.
 const sole = () => (open.size === 1 ? open.values().next().value : undefined);
 
-dc.subscribe("http.server.request.start", ({ request }) => {
+dc.subscribe("http.server.request.start", ({ request, response }) => {
   const [run, wait] = sched();
   open.set(request, { k: "req", t0: now(), run0: run, wait0: wait, concurrent: open.size });
+  // A response cut before it finished (a load generator stopping mid-request) is not in flight any more.
+  response.once("close", () => open.delete(request));
 });
 dc.subscribe("http.server.response.finish", ({ request }) => {
   const row = open.get(request);
