@@ -2,6 +2,7 @@
 // slot of its own text and the slot of its decoded text, both inspected. Both write into the same
 // field, so a request with a value found in both readings of one string is refused rather than
 // masked in one and sent with the other.
+import { embeddedRuns, MIN_RUN } from "./embedded-base64.js";
 import { readEncoded } from "./encoded-text.js";
 import { type BinaryPart, type TextSlot, UnmaskableError } from "./text-slot.js";
 
@@ -39,7 +40,9 @@ class LazySlot implements TextSlot {
 export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPart[]): void {
   const encoded = readEncoded(raw.text);
   if (!encoded) {
-    slots.push(raw);
+    const runs = raw.text.length > MIN_RUN ? embeddedRuns(raw.text) : [];
+    if (runs.length === 0) slots.push(raw);
+    else runSlots(raw, runs, slots);
     return;
   }
   // Made only for a string that decodes (most are not base64): no closure per slot otherwise.
@@ -74,4 +77,26 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
     write: write && once("own", (masked) => write(masked)),
   });
   slots.push(own, decoded);
+}
+
+/**
+ * `raw` read as written and each base64 run inside it (embedded-base64.ts) as the text it decodes
+ * to: a run's slot writes the string with the run re-encoded; a value found in two of these
+ * readings of one string refuses the request, as above.
+ */
+function runSlots(raw: TextSlot, runs: ReturnType<typeof embeddedRuns>, slots: TextSlot[]): void {
+  const location = () => raw.location;
+  const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
+  let written = "";
+  const once = (which: string, apply: (text: string) => void) => (text: string) => {
+    if (written && written !== which) throw new UnmaskableError(location(), "a value is found both in a string and in base64 inside it");
+    written = which;
+    apply(text);
+  };
+  const original = raw.text;
+  slots.push(new LazySlot(original, location, { role: raw.role, numeric: raw.numeric, group: raw.group, write: write && once("own", (masked) => write(masked)) }));
+  runs.forEach((run, index) => {
+    const apply = (masked: string) => write!(original.slice(0, run.start) + run.text.encode(masked) + original.slice(run.end));
+    slots.push(new LazySlot(run.text.text, () => `${location()}#base64`, { write: write && once(`run ${index}`, apply) }));
+  });
 }

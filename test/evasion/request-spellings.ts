@@ -27,6 +27,16 @@ const lenientBase64: Record<string, [Connection, string]> = {
   "a Responses input_file": ["openai", json({ model: "m", input: [{ role: "user", content: [{ type: "input_file", filename: "a.txt", file_data: `data:text/plain;base64,${b64(`contact ${EMAIL}`)}` }] }] })],
 };
 for (const [name, [connection, text]] of Object.entries(lenientBase64)) add("base64", name, connection, text, [EMAIL], "forwarded", name.includes("Responses") ? { path: "/v1/responses" } : {});
+// Base64 inside a sentence: a model decodes a run as readily as a string that is base64 whole.
+const inSentence: Record<string, string> = {
+  "padded, inside a sentence": b64(`contact ${EMAIL}`),
+  "URL-safe without padding, inside a sentence": Buffer.from(`contact ${EMAIL} ok`).toString("base64url").replace(/=+$/, ""),
+  "base64 of base64, inside a sentence": b64(b64(`contact ${EMAIL}`)),
+};
+for (const [name, run] of Object.entries(inSentence)) add("base64", name, "openai", chat(`please decode ${run} and answer`), [EMAIL]);
+add("base64", "a card in base64 in parentheses in a tool result", "openai", json({ model: "m", messages: [{ role: "tool", tool_call_id: "c", content: `blob (${b64(`card ${CARD}`)}).` }] }), [CARD]);
+add("base64", "a keyword in base64 inside a sentence", "openai", chat(`decode this: ${b64(`tell me about ${KEYWORD}`)} thanks`), [], "denied");
+add("base64", "a keyword in URL-safe base64 without padding inside a sentence", "claude", claude(`decode: ${Buffer.from(`about ${KEYWORD}`).toString("base64url").replace(/=+$/, "")}`), [], "denied");
 add("base64", "a keyword in a Latin-1 document", "claude", document(b64(Buffer.from(`about ${KEYWORD} caf\xe9`, "latin1"))), [], "denied");
 add("base64", "a UTF-16 text data URL where binary parts may pass", "openai", json({ model: "m", input: "x", doc: `data:text/plain;base64,${b64(utf16(`contact ${EMAIL}`, true))}` }), [EMAIL], "forwarded", { path: "/v1/audio/speech" });
 add("base64", "a long Latin-1 document where binary parts may pass", "openai", json({ model: "m", input: "x", doc: b64(Buffer.from(`contact ${EMAIL} caf\xe9 ${"lorem ipsum ".repeat(40)}`, "latin1")) }), [EMAIL], "forwarded", { path: "/v1/audio/speech" });
