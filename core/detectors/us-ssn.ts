@@ -1,10 +1,13 @@
-// US Social Security numbers written AAA-GG-SSSS or AAA GG SSSS (one separator throughout).
+// US Social Security numbers written AAA-GG-SSSS, AAA GG SSSS or AAA.GG.SSSS, the dash also as any
+// Unicode dash or minus sign (‐ ‑ ‒ – — ― −: what a word processor or a model writes for "-"); one
+// separator throughout.
 // Refused after the pattern: area 000, 666 and 900–999 (never issued), group 00, serial 0000, and
 // numbers published as examples (078-05-1120, 219-09-9999). Nine bare digits are not matched: order
 // numbers and ids would drown the real ones.
-import { regexDetector, type Detector } from "./detector.js";
+import { alphabet, regexDetector, trailingRun, type Detector } from "./detector.js";
 
-const pattern = /(?<![\w.-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|\.\d)/g;
+const dashes = "\u2010-\u2015\u2212\ufe58\ufe63";
+const pattern = new RegExp(`(?<![\\w.${dashes}-])(\\d{3})([- .${dashes}])(\\d{2})\\2(\\d{4})(?![\\w${dashes}-]|\\.\\d)`, "g");
 const published = new Set(["078051120", "219099999"]);
 
 function valid(_value: string, match: RegExpExecArray): boolean {
@@ -16,5 +19,10 @@ function valid(_value: string, match: RegExpExecArray): boolean {
 
 /** The US SSN detector. */
 export function usSsnDetector(): Detector {
-  return regexDetector({ name: "us-ssn", pattern, maxLength: 11, alphabet: "0-9 -", validate: valid });
+  const detector = regexDetector({ name: "us-ssn", pattern, maxLength: 11, alphabet: "0-9 .-", validate: valid });
+  // A stream holds a trailing run of digits and separators, the Unicode dashes among them, and one
+  // character more: a dot after the last group may still turn into a decimal (`.1`).
+  const inAlphabet = alphabet("0-9 .-");
+  const dash = (code: number) => (code >= 0x2010 && code <= 0x2015) || code === 0x2212 || code === 0xfe58 || code === 0xfe63;
+  return { ...detector, holdFrom: (text) => trailingRun(text, (code) => inAlphabet(code) || dash(code), 12) };
 }

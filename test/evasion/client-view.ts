@@ -191,7 +191,7 @@ const escapesDecoded = (text: string) =>
 // Markup a browser or a chat UI renders as nothing: HTML comments and tags (a placeholder such as
 // <EMAIL_1> is no tag), markdown's * and `.
 const unrendered = (text: string) => text.replace(/<!--[\s\S]*?-->|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>|[*`]/g, "");
-const folded = (text: string) => escapesDecoded(unrendered(readerText(text)).normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/]/g, "");
+const folded = (text: string) => escapesDecoded(unrendered(readerText(text)).normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/\u2010-\u2015\u2212]/g, "");
 
 /** The values of `secrets` some view contains (exactly, or ignoring case and separators). */
 export function leakedValues(views: readonly string[], secrets: readonly string[]): string[] {
