@@ -27,7 +27,7 @@ const SNIFF_BYTES = 4096;
 const FIRST_SLICE = 2048;
 
 /** "sse", "whole", or undefined while the bytes so far cannot tell (only whitespace, or a field name cut short). */
-function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
+export function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
   const text = head.replace(/^\uFEFF/, "").trimStart();
   if (text === "") return undefined;
   if (text[0] === "{" || text[0] === "[") return "whole";
@@ -35,6 +35,9 @@ function sniff(head: string, contentType: string): "sse" | "whole" | undefined {
   if (!/[\r\n:]/.test(text) && fieldPrefixes.some((field) => field.startsWith(text) || text.startsWith(field))) return undefined;
   return "whole";
 }
+
+/** Whether UTF-8 `bytes` open with "{" or "[" (what sniff() tells "whole" on its first character). */
+export const opensDocument = (bytes: Buffer) => bytes[0] === 0x7b || bytes[0] === 0x5b;
 
 /** Resolves after the ticks queued so far (node:http uncorks a chunked response's socket in one). */
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
@@ -65,6 +68,19 @@ export function withoutLengthAndCoding(headers: OutgoingHttpHeaders): OutgoingHt
   return out;
 }
 
+/**
+ * The headers the caller gets, masked (`headers` is left as it is: maskHeaders copies on write),
+ * in UTF-8 and without content-encoding and content-length (the caller gets the decoded body
+ * with its own length); and the upstream's length, when the body is sent as it came. One copy.
+ */
+export function callerHeaders(masking: MaskSession, headers: OutgoingHttpHeaders, codings: readonly string[]): { headers: OutgoingHttpHeaders; upstreamLength: string | undefined } {
+  const masked = masking.maskHeaders(headers);
+  const upstreamLength = codings.length === 0 && masked["content-length"] !== undefined ? String(masked["content-length"]) : undefined;
+  const out = withoutLengthAndCoding(masked);
+  if (typeof out["content-type"] === "string") out["content-type"] = utf8ContentType(out["content-type"]); // the caller gets UTF-8
+  return { headers: out, upstreamLength };
+}
+
 /** Writes a whole masked body with its length (an empty one, as to HEAD, 204 or 304, keeps the upstream's headers as they were). */
 function wholeBody(relay: Relay, masking: MaskSession, chunks: Buffer[], upstreamLength: string | undefined) {
   const body = chunks.length === 0 ? Buffer.alloc(0) : joined(chunks);
@@ -85,11 +101,7 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   const codings = contentCodings(upstream.headers["content-encoding"]);
   checkCodings(codings);
   const charset = createCharsetReader(relay.contentType);
-  const masked = masking.maskHeaders({ ...relay.headers });
-  if (typeof masked["content-type"] === "string") masked["content-type"] = utf8ContentType(masked["content-type"]); // the caller gets UTF-8
-  const upstreamLength = codings.length === 0 && masked["content-length"] !== undefined ? String(masked["content-length"]) : undefined;
-  // The caller gets the decoded body, with its own length: both left out.
-  const headers = withoutLengthAndCoding(masked);
+  const { headers, upstreamLength } = callerHeaders(masking, relay.headers, codings);
   relay.headers = headers;
   const head = () => res.headersSent || res.writeHead(upstream.statusCode, headers);
   // An event stream's first event may be long in coming (the model is thinking); the caller's SDK
@@ -138,7 +150,8 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
     if (size > MAX_WHOLE_REPLY_BYTES) throw new UninspectableReply(`the body is larger than ${MAX_WHOLE_REPLY_BYTES} bytes`);
     // Told by the opening; undecided only while it is blanks or a field name cut short: past a few KB of that, whole.
     // (A first read longer than that is still told by its opening: a stream arriving at once is not buffered whole.)
-    form ??= sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined);
+    // A body opening with "{" or "[" (no BOM, no blank before it) is whole whatever follows: told from its first byte.
+    form ??= opensDocument(chunks[0]!) ? "whole" : (sniff(headOf(chunks), relay.contentType) ?? (size > SNIFF_BYTES ? "whole" : undefined));
     // JSON lines (by their label: an Ollama-style stream) are masked line by line as they come, not read whole.
     if (form === "whole" && isJsonLines(relay.contentType)) {
       recorder.responseStart(relay.provider, relay.contentType);
