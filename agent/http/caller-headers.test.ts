@@ -32,7 +32,7 @@ describe("callerHeaders", () => {
   it("gives the previous shaping's headers and length, and leaves the given headers as they were", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(name, value), { maxLength: 8 }), fc.constantFrom([], ["gzip"]), (entries, codings) => {
-        const given: OutgoingHttpHeaders = {};
+        const given: Record<string, string | string[]> = {};
         for (const [key, item] of entries) given[key] = item;
         const before = structuredClone(given);
         const ours = callerHeaders(createMaskSession("openai", "/chat/completions", rules), given, codings);
