@@ -10,7 +10,7 @@
 // only by a new version; rows hashed under an older version keep being checked under it.
 
 /** The digest version new session events carry. */
-export const EXCHANGE_DIGEST_VERSION = 4;
+export const EXCHANGE_DIGEST_VERSION = 5;
 
 const V1_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
@@ -34,8 +34,8 @@ const JSONB_ARRAY_COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 
 // and timestamps (epoch microseconds) as their text then `;` (NULL: `;` alone), and no rendering
 // holds a `;`; jsonb as its canonical text (jsonb_out) then `|` (NULL: `|` alone), a JSON value
 // ending where it ends and never starting with `|`. `concat` renders a NULL as '' and takes at most
-// 100 arguments (this list: 84).
-type Framing = "text" | "scalar" | "jsonb";
+// 100 arguments (this list: 84; version 5's: 86).
+type Framing = "text" | "scalar" | "jsonb" | "bytea";
 const V4_FRAMES: readonly (readonly [string, Framing])[] = [
   ["id", "text"], ["agent", "text"], ["connection", "text"], ["subject", "text"], ["email", "text"],
   ["groups", "jsonb"], ["issuer", "text"], ["method", "text"], ["path", "text"], ["model", "text"],
@@ -49,19 +49,28 @@ const V4_FRAMES: readonly (readonly [string, Framing])[] = [
   ["response_chunks", "jsonb"], ["agent_instance", "text"], ["cached_tokens", "scalar"],
 ];
 
+// Version 5 adds the stream's writes as stored since migration 0026 (`response_writes`, bytea), as
+// the hex SHA-256 of its bytes then `;` (NULL: `;` alone): a fixed-length rendering that no
+// session setting changes (bytea's own text form follows `bytea_output`).
+const V5_FRAMES: readonly (readonly [string, Framing])[] = [...V4_FRAMES, ["response_writes", "bytea"]];
+
+const FRAMED: Record<number, readonly (readonly [string, Framing])[]> = { 4: V4_FRAMES, 5: V5_FRAMES };
+
 /** The columns (SQL expressions) each digest version covers, in order. */
 export function exchangeDigestColumns(version: number): readonly string[] | undefined {
-  return version === 4 ? V4_FRAMES.map(([column]) => column) : JSONB_ARRAY_COLUMNS[version];
+  return FRAMED[version]?.map(([column]) => column) ?? JSONB_ARRAY_COLUMNS[version];
 }
 
 function frame([column, kind]: readonly [string, Framing]): string {
   if (kind === "text") return `octet_length(${column}), ':', ${column}`;
+  if (kind === "bytea") return `encode(sha256(${column}), 'hex'), ';'`;
   return `${column}, '${kind === "scalar" ? ";" : "|"}'`;
 }
 
 /** The SQL expression of an exchange row's digest (version `version`), over unqualified columns. */
 export function exchangeDigestSql(version: number = EXCHANGE_DIGEST_VERSION): string {
-  if (version === 4) return `encode(sha256(convert_to(concat(${V4_FRAMES.map(frame).join(", ")}), 'UTF8')), 'hex')`;
+  const framed = FRAMED[version];
+  if (framed) return `encode(sha256(convert_to(concat(${framed.map(frame).join(", ")}), 'UTF8')), 'hex')`;
   const columns = JSONB_ARRAY_COLUMNS[version];
   if (!columns) throw new Error(`unknown exchange digest version ${version}`);
   return `encode(sha256(convert_to(jsonb_build_array(${columns.join(", ")})::text, 'UTF8')), 'hex')`;

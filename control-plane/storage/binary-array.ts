@@ -13,7 +13,7 @@
 
 // Element type OIDs (pg_type), checked by array_recv against the parameter's declared type.
 const ELEMENT_OID: Readonly<Record<string, number>> = {
-  text: 25, jsonb: 3802, boolean: 16, integer: 23, bigint: 20, timestamptz: 1184,
+  text: 25, jsonb: 3802, boolean: 16, integer: 23, bigint: 20, timestamptz: 1184, bytea: 17,
 };
 
 const INT64_MIN = -(2n ** 63n);
@@ -90,6 +90,8 @@ function sizeOf(type: string, value: unknown, fixed: (bigint | number)[] | undef
       return typeof value === "string" ? Buffer.byteLength(value, "utf8") : undefined;
     case "jsonb":
       return typeof value === "string" ? 1 + Buffer.byteLength(value, "utf8") : undefined;
+    case "bytea":
+      return value instanceof Uint8Array ? value.length : undefined;
     case "boolean":
       return typeof value === "boolean" ? 1 : undefined;
     case "integer":
@@ -120,6 +122,9 @@ function writeElement(out: Buffer, at: number, type: string, value: unknown, fix
     case "jsonb":
       out[at] = 1; // jsonb's binary format version: the JSON text follows
       return at + 1 + out.write(value as string, at + 1, "utf8");
+    case "bytea":
+      out.set(value as Uint8Array, at);
+      return at + (value as Uint8Array).length;
     case "boolean":
       out[at] = value ? 1 : 0;
       return at + 1;

@@ -1,6 +1,7 @@
 // How an Exchange message maps onto the columns of the `exchange` table and back.
 import { create } from "@bufbuild/protobuf";
 import { PostgresMicros } from "./binary-array.js";
+import { decodeWrites, encodeWrites, offsetNanos, type StoredWrite } from "./response-writes.js";
 import { type Duration, DurationSchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type Exchange, ExchangeSchema, IdentitySchema, MaskFindingSchema, RecordedBodies, ResponseChunkSchema, UsageSchema, type Verdict,
@@ -15,7 +16,7 @@ const COLUMN_TYPES = {
   completion_tokens: "bigint", total_tokens: "bigint", started_at: "timestamptz",
   time_to_first_byte_ns: "bigint", duration_ns: "bigint", error: "text", policy: "text",
   review_id: "text", findings: "jsonb", recorded_bodies: "integer", mask_policies: "jsonb",
-  response_chunks: "jsonb", agent_instance: "text", cached_tokens: "bigint",
+  response_chunks: "jsonb", agent_instance: "text", cached_tokens: "bigint", response_writes: "bytea",
 } as const;
 
 /** Columns written on insert, in the order `exchangeValues` returns them. */
@@ -26,8 +27,8 @@ export const EXCHANGE_COLUMN_TYPES: readonly string[] = Object.values(COLUMN_TYP
 /** Columns read back; timestamps as exact epoch microseconds, bodies only when asked for. */
 export function exchangeSelectList(withBodies: boolean): string {
   const bodies = withBodies
-    ? "request_body, response_body, response_chunks"
-    : "'' as request_body, '' as response_body, null as response_chunks";
+    ? "request_body, response_body, response_chunks, response_writes"
+    : "'' as request_body, '' as response_body, null as response_chunks, null as response_writes";
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
@@ -43,7 +44,7 @@ export interface ExchangeRecordRow {
   id: string; agent: string; connection: string; subject: string | null; email: string | null;
   groups: string[] | string | null; issuer: string | null; method: string; path: string; model: string;
   stream: boolean; status: number; verdict: number; reason: string; request_body: string;
-  response_body: string; response_chunks: StoredChunk[] | string | null; request_truncated: boolean; response_truncated: boolean;
+  response_body: string; response_chunks: StoredWrite[] | string | null; response_writes: Uint8Array | null; request_truncated: boolean; response_truncated: boolean;
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
   time_to_first_byte_ns: Numeric | null; duration_ns: Numeric | null; error: string; policy: string;
   findings: StoredFinding[] | string; recorded_bodies: number; mask_policies: string[] | string;
@@ -53,8 +54,6 @@ export interface ExchangeRecordRow {
 type Numeric = string | number | bigint;
 /** One element of the `findings` jsonb column. */
 interface StoredFinding { detector: string; location: string; count: number }
-/** One write to the caller as `response_chunks` stores it: offset in nanoseconds, text. */
-interface StoredChunk { ns: number; data: string }
 
 /**
  * The values of one row in EXCHANGE_COLUMNS order; `agent` comes from the stream's identity.
@@ -105,38 +104,19 @@ function rawExchangeValues(agent: string, exchange: Exchange, now: Date, binary:
     exchange.policy,
     exchange.reviewId,
     jsonText(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
-    exchange.recordedBodies, jsonText(exchange.maskPolicies), chunksJson(exchange),
-    exchange.agentInstance, usage ? int64(usage.cachedTokens) : null,
+    exchange.recordedBodies, jsonText(exchange.maskPolicies), null,
+    exchange.agentInstance, usage ? int64(usage.cachedTokens) : null, writesValue(exchange),
   ];
 }
 
 // The writes are what the caller received: with masking (pseudonyms restored for the caller) they
 // may hold values the masked record must not, so they are kept only for raw or unmasked records.
-function chunksJson(exchange: Exchange): string | null {
+// Stored in `response_writes` (response-writes.ts); `response_chunks` is left null since 0026.
+function writesValue(exchange: Exchange): Buffer | null {
   if (exchange.responseChunks.length === 0) return null;
   if (exchange.recordedBodies === RecordedBodies.NONE) return null;
   if (exchange.recordedBodies !== RecordedBodies.RAW && exchange.maskPolicies.length > 0) return null;
-  // The JSON.stringify text of [{ns, data}, …] written out directly: a stream of a few hundred
-  // writes made as many objects and bigint sums only to be stringified.
-  const written = exchange.responseChunks;
-  let text = "[";
-  for (let i = 0; i < written.length; i++) {
-    const chunk = written[i]!;
-    text += `${i === 0 ? "{" : ",{"}"ns":${offsetNanos(chunk.offset)},"data":${JSON.stringify(chunk.data)}}`;
-  }
-  text += "]";
-  if (!text.includes("\\u0000")) return text;
-  const chunks: StoredChunk[] = written.map((chunk) => ({ ns: offsetNanos(chunk.offset), data: chunk.data }));
-  return jsonText(chunks);
-}
-
-// A write's offset in nanoseconds as a JSON number: Number of the exact sum, computed in doubles
-// where every step is an exact integer (below 2^53).
-function offsetNanos(offset: Duration | undefined): number {
-  if (!offset) return 0;
-  const { seconds, nanos } = offset;
-  if (seconds > -9_000_000n && seconds < 9_000_000n) return Number(seconds) * 1_000_000_000 + nanos;
-  return Number(seconds * 1_000_000_000n + BigInt(nanos));
+  return encodeWrites(exchange.responseChunks.map((chunk) => ({ ns: offsetNanos(chunk.offset), data: withoutNul(chunk.data) })));
 }
 
 /** The Exchange a stored row describes. */
@@ -169,7 +149,7 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
     findings: jsonList<StoredFinding>(row.findings).map((finding) => create(MaskFindingSchema, finding)),
     recordedBodies: row.recorded_bodies as RecordedBodies,
     maskPolicies: jsonList<string>(row.mask_policies),
-    responseChunks: chunksFromRow(row.response_chunks),
+    responseChunks: chunksFromRow(row.response_writes, row.response_chunks),
   });
 }
 
@@ -178,8 +158,10 @@ function jsonList<T>(value: T[] | string | null): T[] {
   return typeof value === "string" ? JSON.parse(value) as T[] : (value ?? []);
 }
 
-function chunksFromRow(value: ExchangeRecordRow["response_chunks"]) {
-  return jsonList<StoredChunk>(value).map((chunk) => create(ResponseChunkSchema, { offset: durationFromNanos(chunk.ns), data: chunk.data }));
+// Rows stored since 0026 hold `response_writes`, older ones `response_chunks`.
+function chunksFromRow(writes: Uint8Array | null, chunks: ExchangeRecordRow["response_chunks"]) {
+  const stored = writes ? decodeWrites(writes) : jsonList<StoredWrite>(chunks);
+  return stored.map((chunk) => create(ResponseChunkSchema, { offset: durationFromNanos(chunk.ns), data: chunk.data }));
 }
 
 /** A protobuf Timestamp from epoch microseconds. */

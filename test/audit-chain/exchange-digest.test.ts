@@ -1,5 +1,5 @@
 // The exchange row digest of version 4 (framed text) against version 3 (a jsonb array), which it
-// replaced for new entries: on any two rows, the two versions must agree on whether the rows are
+// replaced (version 5: the same, and the stream's writes as stored since migration 0026): on any two rows, the two versions must agree on whether the rows are
 // the same (v3 is the reference of what counts as a change), and rows committed under v3 before
 // an upgrade keep verifying, and keep catching edits, beside rows committed under v4.
 import fc from "fast-check";
@@ -50,7 +50,7 @@ for (const flavour of await databaseFlavours()) {
         await sql(`insert into digest_probe (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`,
           columns.map((column) => ({ ...BASE, ...values })[column]));
       }
-      return sql<{ v3: string; v4: string }>(`select ${exchangeDigestSql(3)} as v3, ${exchangeDigestSql(4)} as v4 from digest_probe`);
+      return sql<{ v3: string; v4: string; v5: string }>(`select ${exchangeDigestSql(3)} as v3, ${exchangeDigestSql(4)} as v4, ${exchangeDigestSql(5)} as v5 from digest_probe`);
     };
 
     beforeAll(async () => {
@@ -62,9 +62,17 @@ for (const flavour of await databaseFlavours()) {
       await opened?.close();
     });
 
-    it("covers the columns of version 3, in order, and is what new entries carry", () => {
-      expect(EXCHANGE_DIGEST_VERSION).toBe(4);
+    it("covers the columns of version 3, in order; version 5 adds response_writes and is what new entries carry", () => {
+      expect(EXCHANGE_DIGEST_VERSION).toBe(5);
       expect(exchangeDigestColumns(4)).toEqual(exchangeDigestColumns(3));
+      expect(exchangeDigestColumns(5)).toEqual([...exchangeDigestColumns(3)!, "response_writes"]);
+    });
+
+    it("version 5 tells apart rows that differ only in response_writes, NULL included", async () => {
+      const rows = await probe([{}, { response_writes: "\\x" }, { response_writes: "\\x00" }, { response_writes: "\\x0000" }, { response_writes: "\\x3b" }]);
+      expect(new Set(rows.map((r) => r.v3)).size).toBe(1);
+      const v5 = await sql<{ v5: string }>(`select ${exchangeDigestSql(5)} as v5 from digest_probe`);
+      expect(new Set(v5.map((r) => r.v5)).size).toBe(5);
     });
 
     it("tells two rows apart exactly when version 3 does", async () => {
@@ -72,6 +80,7 @@ for (const flavour of await databaseFlavours()) {
         const [first, second] = await probe([a, b]);
         expect(first!.v4).toMatch(/^[0-9a-f]{64}$/);
         expect(first!.v4 === second!.v4).toBe(first!.v3 === second!.v3);
+        expect(first!.v5 === second!.v5).toBe(first!.v3 === second!.v3);
       }), { numRuns: RUNS * 5 });
     });
 
@@ -104,7 +113,7 @@ for (const flavour of await databaseFlavours()) {
       });
       await createExchangeSink(db).commit("edge-2", [exchange("new-1"), exchange("new-2")]);
       const [entry] = await sql<{ version: number }>("select (payload->>'digestVersion')::int as version from audit_log where type = 'sessions' order by seq desc limit 1");
-      expect(entry!.version).toBe(4);
+      expect(entry!.version).toBe(5);
       expect((await verifyStoredLog(db)).ok).toBe(true);
       for (const id of ["old-2", "new-2"]) {
         await sql(`update exchange set response_body = 'edited' where id = '${id}'`);

@@ -9,10 +9,10 @@ import { describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { legacySessionEvent } from "../support/legacy-session-entries.js";
 import { entities } from "../../control-plane/storage/entities.js";
-import { insertExchanges } from "../../control-plane/storage/exchange-insert.js";
+import { exchangeDigestSql } from "../../control-plane/audit/exchange-digest.js";
+import { type InsertedExchange, SESSION_EVENT_COLUMNS } from "../../control-plane/audit/session-events.js";
 import { migrations } from "../../control-plane/storage/migrations/index.js";
 import { databaseFlavours, testDatabase } from "../support/database.js";
-import { exchange } from "../storage/exchange-fixtures.js";
 
 const settings = {
   entities,
@@ -33,9 +33,12 @@ describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
       await orm.migrator.up({ to: "0020-cached-tokens" });
       const em = orm.em.fork() as EntityManager;
       await em.transactional(async (tx) => {
-        const stored = exchange("before-0021");
-        stored.responseBody = "an old cormorant";
-        const rows = await insertExchanges(tx as EntityManager, [{ agent: "edge", exchange: stored }], new Date());
+        // A row as the code of that schema wrote it (today's insert writes columns added later).
+        const rows = await tx.execute<InsertedExchange[]>(`insert into exchange (id, agent, connection, subject, method, path, model,
+            stream, status, verdict, reason, request_body, response_body, request_truncated, response_truncated, started_at, error)
+          values ('before-0021', 'edge', 'openai', 'alice', 'POST', '/v1/chat/completions', 'gpt-test', false, 200, 1, '', '{}',
+            'an old cormorant', false, false, '2026-01-01T12:00:00Z', '')
+          returning ${SESSION_EVENT_COLUMNS.replace(exchangeDigestSql(), exchangeDigestSql(3))}`);
         await appendAuditEvents(tx as EntityManager, rows.map((row) => legacySessionEvent(row, new Date())));
       });
       await orm.migrator.up();

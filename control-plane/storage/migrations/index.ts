@@ -26,6 +26,7 @@ import { Migration0022SessionsEntries } from "./migration-0022-sessions-entries.
 import { Migration0023IngestIndexTrim } from "./migration-0023-ingest-index-trim.js";
 import { Migration0024KeywordMatch } from "./migration-0024-keyword-match.js";
 import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-text.js";
+import { Migration0026ResponseWrites } from "./migration-0026-response-writes.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -54,4 +55,5 @@ export const migrations: MigrationObject[] = [
   { name: "0023-ingest-index-trim", class: Migration0023IngestIndexTrim },
   { name: "0024-keyword-match", class: Migration0024KeywordMatch },
   { name: "0025-search-decoded-text", class: Migration0025SearchDecodedText },
+  { name: "0026-response-writes", class: Migration0026ResponseWrites },
 ];
