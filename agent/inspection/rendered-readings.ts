@@ -14,7 +14,8 @@ const htmlMarkup = /<[!/A-Za-z]/;
 export function renderedReadings(slots: readonly TextSlot[]): string[] {
   const readings: string[] = [];
   for (const slot of slots) {
-    if (!htmlMarkup.test(slot.text)) continue;
+    // Every match opens with "<": a native search first (most texts hold none, and the message is long).
+    if (!slot.text.includes("<") || !htmlMarkup.test(slot.text)) continue;
     const view = renderedView(slot.text);
     if (view) readings.push(foldDetected(view.text));
   }
