@@ -197,10 +197,38 @@ export function findObfuscated(text: string): Finding[] {
 /** How far back an obfuscated address still being written may reach into a stream's tail. */
 const HOLD_REACH = 160;
 
+const isBlank = (code: number) => code === 32 || code === 9;
+const isBracket = (code: number) => code === 91 || code === 40 || code === 123 || code === 60 || code === 93 || code === 41 || code === 125 || code === 62;
+// A blank run the parser may read is next to what its forms put blanks beside: "@", a bracket, the
+// "a" or "d" opening "at" or "dot" after it, the "t" ending them before it.
+const blankMayFollow = (code: number) => code === 64 || isBracket(code) || (code | 32) === 116; // @ bracket t
+const blankMayPrecede = (code: number) => code === 64 || isBracket(code) || (code | 32) === 97 || (code | 32) === 100; // @ bracket a d
+
+/**
+ * Where the last barrier of `text` (from `from` on) ends: a character no parse reads (none of a
+ * local word, ".", "@", a bracket, a blank), or a blank run none of the forms reads (not beside
+ * "@", a bracket, "at" or "dot", and not at the end). A parse is one run of characters, so no parse
+ * from before it reaches the text's end: neither open nor ending there.
+ */
+function afterLastBarrier(text: string, from: number): number {
+  for (let at = text.length - 1; at >= from; at--) {
+    const code = text.charCodeAt(at);
+    if (isBlank(code)) {
+      let start = at;
+      while (start > 0 && isBlank(text.charCodeAt(start - 1))) start--;
+      const crossable = at + 1 === text.length || blankMayPrecede(text.charCodeAt(at + 1)) || (start > 0 && blankMayFollow(text.charCodeAt(start - 1)));
+      if (!crossable) return at + 1;
+      at = start;
+    } else if (!inLocalWord(code) && code !== 46 && code !== 64 && !isBracket(code)) return at + 1;
+  }
+  return from;
+}
+
 /** Where a stream must hold `text` from so that an obfuscated address still being written is not released in part (`text.length`: nowhere). */
 export function obfuscatedHold(text: string): number {
+  // Only a word after the last barrier can be open at the end (a stream's pieces mostly end in a word after a blank: one parse, not one per word).
   const from = Math.max(0, text.length - HOLD_REACH);
-  for (let at = from; at < text.length; at++) {
+  for (let at = afterLastBarrier(text, from); at < text.length; at++) {
     if (!wordStart(text, at)) continue;
     const parse = parseObfuscated(text, at);
     // One address found ending exactly at the end may go on ("… dot com" + " dot au").
