@@ -1,11 +1,16 @@
-// IBANs: country code, two check digits and the basic bank account number, written compact or in
-// groups of four separated by single spaces (upper case, as printed). Validated after the pattern:
-// the country's registered length (SWIFT IBAN registry) and the ISO 13616 mod-97 checksum. A
-// candidate that runs on into one more group is cut back to the country's length at a group edge.
+// IBANs: country code, two check digits and the basic bank account number, written compact or
+// grouped, in any case, with one kind of separator (a space, "-" or "."; gb82-west-1234-…,
+// DE89.3704.…, GB 82WE ST12 3456 …). Validated after the pattern: the country's registered length
+// (SWIFT IBAN registry) and the ISO 13616 mod-97 checksum; a candidate that runs on is cut back to
+// the country's length where a separator or its end follows. Upper case in groups of four (as
+// printed) is taken as it is; any other case or grouping also needs as many digits as letters in
+// the account number (real ones are mostly digits; all-caps prose is letters).
 import type { Detector, Finding } from "./detector.js";
-import { alphabet, trailingRun } from "./detector.js";
 
-const pattern = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,8}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g;
+// Two letters, two digits, then letters and digits with at most one separator between any two
+// (`\b`, not a lookbehind: V8 then tries only word starts, five times faster on prose).
+const pattern = /\b[A-Za-z]{2}[ .-]?\d[ .-]?\d(?:[ .-]?[A-Za-z0-9]){8,30}(?![A-Za-z0-9])/g;
+const isSeparator = (char: string | undefined) => char === " " || char === "-" || char === ".";
 
 // Registered IBAN lengths by country (SWIFT IBAN registry).
 const lengths: Record<string, number> = {
@@ -29,37 +34,84 @@ export function ibanChecksumValid(iban: string): boolean {
   return remainder === 1;
 }
 
-// The end of the first `count` non-space characters of `candidate`, if that lands on a group edge.
+// The end of the first `count` letters and digits of `candidate`, if a separator or its end follows.
 function cutAt(candidate: string, count: number): number | undefined {
   let seen = 0;
   for (let index = 0; index < candidate.length; index++) {
-    if (candidate[index] !== " ") seen++;
-    if (seen === count) return index + 1 === candidate.length || candidate[index + 1] === " " ? index + 1 : undefined;
+    if (!isSeparator(candidate[index])) seen++;
+    if (seen === count) return index + 1 === candidate.length || isSeparator(candidate[index + 1]) ? index + 1 : undefined;
   }
   return undefined;
 }
 
-const inAlphabet = alphabet("A-Z0-9 ");
+// Whether `value` (cut, as written) reads as an IBAN: one kind of separator; upper case in groups of
+// four as printed, or an account number of at least as many digits as letters.
+function shaped(value: string, compact: string): boolean {
+  let separator: string | undefined;
+  let grouped = true;
+  let seen = 0;
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index];
+    if (!isSeparator(char)) {
+      seen++;
+      continue;
+    }
+    if (separator !== undefined && char !== separator) return false;
+    separator = char;
+    if (seen % 4 !== 0) grouped = false;
+  }
+  if (grouped && value === value.toUpperCase()) return true;
+  let digits = 0;
+  for (let index = 4; index < compact.length; index++) if (compact.charCodeAt(index) <= 57) digits++;
+  return digits * 2 >= compact.length - 4;
+}
+
+// What may still grow into an IBAN at a text's end: two letters, two digits, then letters and digits, one separator between any two.
+const ibanPrefix = /[A-Za-z](?:[A-Za-z](?:[ .-]?(?:\d(?:[ .-]?(?:\d(?:[ .-]?[A-Za-z0-9]){0,30}[ .-]?)?)?)?)?)?$/y;
+const isLetter = (code: number) => (code | 32) >= 97 && (code | 32) <= 122;
+const isAlnum = (code: number) => isLetter(code) || (code >= 48 && code <= 57);
+// The two characters after a word's first letter may still start an IBAN (a letter, then a digit or a separator and a digit): most words say no here.
+function mayStart(text: string, at: number): boolean {
+  if (at + 1 >= text.length) return true;
+  if (!isLetter(text.charCodeAt(at + 1))) return false;
+  if (at + 2 >= text.length) return true;
+  const third = text.charCodeAt(at + 2);
+  if (third >= 48 && third <= 57) return true;
+  if (!isSeparator(text[at + 2])) return false;
+  const fourth = text.charCodeAt(at + 3);
+  return at + 3 >= text.length || (fourth >= 48 && fourth <= 57);
+}
+const MAX_LENGTH = 67; // 34 letters and digits, a separator between any two
 
 /** The IBAN detector. */
 export function ibanDetector(): Detector {
   return {
     name: "iban",
-    maxLength: 42,
+    maxLength: MAX_LENGTH,
     find(text) {
       const findings: Finding[] = [];
       pattern.lastIndex = 0;
       for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-        const length = lengths[match[0].slice(0, 2)];
-        if (length === undefined) continue;
-        const end = cutAt(match[0], length);
-        if (end === undefined) continue;
-        const value = match[0].slice(0, end);
-        if (!ibanChecksumValid(value.replaceAll(" ", ""))) continue;
+        const length = lengths[match[0].slice(0, 2).toUpperCase()];
+        const end = length === undefined ? undefined : cutAt(match[0], length);
+        const value = end === undefined ? "" : match[0].slice(0, end);
+        const compact = end === undefined ? "" : value.replace(/[ .-]/g, "").toUpperCase();
+        if (end === undefined || !shaped(value, compact) || !ibanChecksumValid(compact)) {
+          pattern.lastIndex = match.index + 1; // a shorter candidate may start inside this one
+          continue;
+        }
         findings.push({ detector: "iban", start: match.index, end: match.index + end, value });
+        pattern.lastIndex = match.index + end;
       }
       return findings;
     },
-    holdFrom: (text) => trailingRun(text, inAlphabet, 42),
+    holdFrom(text) {
+      for (let at = Math.max(0, text.length - MAX_LENGTH); at < text.length; at++) {
+        if (!isLetter(text.charCodeAt(at)) || (at > 0 && isAlnum(text.charCodeAt(at - 1))) || !mayStart(text, at)) continue;
+        ibanPrefix.lastIndex = at;
+        if (ibanPrefix.test(text)) return at;
+      }
+      return text.length;
+    },
   };
 }
