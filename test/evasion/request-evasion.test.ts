@@ -28,10 +28,11 @@ describe("request-side evasion corpus", () => {
       expect(leakedValues(providerViews(sent.received!), entry.secrets)).toEqual([]);
       return;
     }
-    expect(sent.received).toBeUndefined();
-    expect(inProviderFormat(entry.connection, sent.answer), JSON.stringify(sent.answer)).toBe(true);
-    if (entry.expect === "denied") expect(sent.status).toBe(403);
-    else expect([400, 413, 415]).toContain(sent.status);
+    const answered = `status ${sent.status}: ${JSON.stringify(sent.answer)}`;
+    expect(sent.received, answered).toBeUndefined();
+    expect(inProviderFormat(entry.connection, sent.answer), answered).toBe(true);
+    if (entry.expect === "denied") expect(sent.status, answered).toBe(403);
+    else expect([400, 413, 415], answered).toContain(sent.status);
   });
 });
 
