@@ -27,6 +27,7 @@ import { Migration0023IngestIndexTrim } from "./migration-0023-ingest-index-trim
 import { Migration0024KeywordMatch } from "./migration-0024-keyword-match.js";
 import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-text.js";
 import { Migration0026ResponseWrites } from "./migration-0026-response-writes.js";
+import { Migration0027Lz4Bodies } from "./migration-0027-lz4-bodies.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -56,4 +57,5 @@ export const migrations: MigrationObject[] = [
   { name: "0024-keyword-match", class: Migration0024KeywordMatch },
   { name: "0025-search-decoded-text", class: Migration0025SearchDecodedText },
   { name: "0026-response-writes", class: Migration0026ResponseWrites },
+  { name: "0027-lz4-bodies", class: Migration0027Lz4Bodies },
 ];
