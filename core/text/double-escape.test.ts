@@ -19,6 +19,23 @@ describe("escapes written with a run of backslashes", () => {
     if (at !== -1) expect(text.slice(...view.toOriginal(at, at + 1))).toMatch(/^\\{2,}(?:u|x)/);
   });
 
+  it.each([
+    ["jane.doe%2540example.com", "jane.doe@example.com"],
+    ["jane.doe%2540example%252Ecom", "jane.doe@example.com"],
+    ["jane.doe&amp;#64;example.com", "jane.doe@example.com"],
+    ["jane.doe&amp;#x40;example&amp;period;com", "jane.doe@example.com"],
+    ["&amp;#52;111 1111", "4111 1111"],
+    ["fish &amp; chips &amp;amp; 100%25 %25zz", "fish & chips & 100% %zz"],
+  ])("an escape encoded twice reads as what it spells: %s", (text, expected) => {
+    expect(detectorText(text)).toBe(expected);
+  });
+
+  it("holds an escape encoded twice while it is cut", () => {
+    for (const cut of ["mail jane.doe%25", "mail jane.doe%254", "mail jane.doe&amp;", "mail jane.doe&amp;#6", "mail jane.doe&amp;comm"]) {
+      expect(pendingEscape(cut).escape, cut).toBe("mail jane.doe".length);
+    }
+  });
+
   it("holds a run of backslashes at a stream's end from its first", () => {
     expect(pendingEscape("mail jane.doe\\\\u00").escape).toBe("mail jane.doe".length);
   });

@@ -50,8 +50,16 @@ export function percentRun(text: string, at: number): Decoded | undefined {
     const high = hexValue(text.charCodeAt(index + 1));
     const low = hexValue(text.charCodeAt(index + 2));
     if (high < 0 || low < 0) break;
-    bytes.push(high * 16 + low);
     starts.push(index);
+    // `%25XX` is `%XX` percent-encoded again (a URL encoded twice): read as the byte XX.
+    const twiceHigh = high === 2 && low === 5 ? hexValue(text.charCodeAt(index + 3)) : -1;
+    const twiceLow = twiceHigh < 0 ? -1 : hexValue(text.charCodeAt(index + 4));
+    if (twiceLow >= 0) {
+      bytes.push(twiceHigh * 16 + twiceLow);
+      index += 5;
+      continue;
+    }
+    bytes.push(high * 16 + low);
     index += 3;
   }
   if (bytes.length === 0) return undefined;
@@ -61,7 +69,8 @@ export function percentRun(text: string, at: number): Decoded | undefined {
 // A backslash escape may be written twice or more (`\\u0040`: an escape pasted into a string
 // literal, which a lenient reader unescapes twice): the run of backslashes is part of it. Bounded,
 // so a long run of backslashes costs no backtracking per character.
-const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&[A-Za-z][A-Za-z0-9]{1,31};/y;
+// A character reference may be escaped again (`&amp;#64;`, `&amp;commat;`: HTML encoded twice): read as the reference it spells.
+const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&(?:amp;)?#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&(?:amp;)?[A-Za-z][A-Za-z0-9]{1,31};/y;
 
 /** The escape or character reference at `at` (a `\` or `&`), or undefined when none starts there. */
 export function escapeAt(text: string, at: number): Decoded | undefined {
@@ -71,8 +80,9 @@ export function escapeAt(text: string, at: number): Decoded | undefined {
   const end = at + match[0].length;
   const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
   if (hex === undefined && match[4] === undefined) {
-    const named = decodeHTMLStrict(match[0]);
-    if (named === match[0]) return undefined;
+    const reference = match[0].startsWith("&amp;") && match[0].length > 6 ? `&${match[0].slice(5)}` : match[0];
+    const named = decodeHTMLStrict(reference);
+    if (named === reference) return undefined;
     return { chars: [...named].map((char) => ({ char, start: at, end })), end };
   }
   const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(match[4]);
@@ -127,8 +137,8 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 }
 
 // The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
-// cut character reference, a cut `%X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
-const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+// cut character reference (escaped again too: `&amp;#6`), a cut `%X` or `%25X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
+const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
 
 
 /**
