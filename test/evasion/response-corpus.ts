@@ -45,6 +45,14 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["an HTML comment inside an address", "zoe.quill<!-- x -->@example.org", EMAIL],
   ["markdown emphasis inside an address", "zoe.quill**@**exa`mple`.org", EMAIL],
   ["card groups in HTML tags", "<i>4539</i><i>1488</i><i>0343</i><i>6467</i>", CARD],
+  // Other writings of an SSN and an IBAN, and escapes encoded twice (red team, fourth pass).
+  ["an SSN with en dashes", "123–45–6789", SSN],
+  ["an SSN with dots", "123.45.6789", SSN],
+  ["an IBAN in lower case", IBAN.toLowerCase(), IBAN],
+  ["an IBAN with dashes", IBAN.replaceAll(" ", "-"), IBAN],
+  ["an IBAN grouped oddly", "DE 89 370400440532013000", IBAN],
+  ["an @ percent-encoded twice", "zoe.quill%2540example.org", EMAIL],
+  ["an @ as a character reference escaped again", "zoe.quill&amp;#64;example.org", EMAIL],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
