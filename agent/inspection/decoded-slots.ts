@@ -2,7 +2,7 @@
 // slot of its own text and the slot of its decoded text, both inspected. Both write into the same
 // field, so a request with a value found in both readings of one string is refused rather than
 // masked in one and sent with the other.
-import { embeddedRuns, MIN_RUN } from "./embedded-base64.js";
+import { embeddedRuns, hexText, MIN_RUN } from "./embedded-base64.js";
 import { readEncoded } from "./encoded-text.js";
 import { type BinaryPart, type TextSlot, UnmaskableError } from "./text-slot.js";
 
@@ -48,7 +48,8 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
   // Made only for a string that decodes (most are not base64): no closure per slot otherwise.
   const location = () => raw.location;
   if (encoded.binary && binary) binary.push({ location: location(), kind: encoded.binary });
-  const reading = encoded.text;
+  // A string of hex digits that is text as hex is read as that (as base64 its bytes are no text).
+  const reading = encoded.text?.lossy ? (hexText(raw.text) ?? encoded.text) : encoded.text;
   if (!reading) {
     // A payload's own characters are no text, unless they hold a space: base64 is written with line
     // breaks, if any; a long message of plain words without punctuation reads as base64 once its

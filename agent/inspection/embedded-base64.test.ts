@@ -48,6 +48,16 @@ describe("base64 runs inside a string", () => {
     }
   });
 
+  it("reads hex digits that are text as hex, in a sentence or whole, and writes them back in their case", () => {
+    const hex = Buffer.from("mail jane.doe@example.com").toString("hex");
+    expect(Buffer.from(/decode (\S+) ok/.exec(masked(`decode ${hex} ok`))![1]!, "hex").toString()).toBe("mail [EMAIL]");
+    expect(masked(`decode ${hex.toUpperCase()} ok`)).toBe(`decode ${Buffer.from("mail [EMAIL]").toString("hex").toUpperCase()} ok`);
+    expect(Buffer.from(masked(hex), "hex").toString()).toBe("mail [EMAIL]");
+    // Hashes and ids are bytes, not text: left as they are.
+    const sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    expect(masked(`sha ${sha} and ${sha.slice(0, 40)}`)).toBe(`sha ${sha} and ${sha.slice(0, 40)}`);
+  });
+
   it("refuses a value found both in the string and in a run inside it", () => {
     expect(() => masked(`jane.doe@example.com and ${b64("mail jane.doe@example.com")}`)).toThrow(/base64 inside/);
   });

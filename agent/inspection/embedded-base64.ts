@@ -1,8 +1,9 @@
-// Base64 inside a longer string ("decode this: bWFpbCBqYW5l… please", a token in a sentence): a
+// Base64 (and hex: `6a616e65…`, text as hex digits, which a model decodes too) inside a longer string ("decode this: bWFpbCBqYW5l… please", a token in a sentence): a
 // model decodes such a run as readily as a string that is base64 whole, so each run of 20 or more
 // base64 characters that decodes to text (encoded-text.ts's reading, text only: runs that decode
 // to bytes are ids, hashes and hyphenated words, not read) is read as that text too. The reply
 // side reads such runs already (agent/masking/base64-watch.ts).
+import { isUtf8 } from "node:buffer";
 import { type EncodedReading, readEncoded } from "./encoded-text.js";
 
 /** Shortest run read (encoded-text.ts's MIN_BASE64): shorter runs are words, ids and paths. */
@@ -37,7 +38,23 @@ function nextWindow(text: string, from: number): number {
 /** Whether `text` holds MIN_RUN base64 characters in a row. */
 export const hasRun = (text: string): boolean => nextWindow(text, 0) !== -1;
 
-/** The runs of base64 in `text` that decode to text (none for a string that has no such run). */
+const hexDigits = /^(?:[0-9a-fA-F]{2})+$/;
+
+/**
+ * `run` read as hex when it is an even run of hex digits (MIN_RUN or more) whose bytes are clean
+ * UTF-8 text (no control characters but tab and line breaks): hashes and ids decode to bytes, not
+ * text. Written back in the run's case.
+ */
+export function hexText(run: string): NonNullable<EncodedReading["text"]> | undefined {
+  if (run.length < MIN_RUN || !hexDigits.test(run)) return undefined;
+  const bytes = Buffer.from(run, "hex");
+  if (!isUtf8(bytes)) return undefined;
+  for (const byte of bytes) if (byte < 32 && byte !== 9 && byte !== 10 && byte !== 13) return undefined;
+  const upper = /[A-F]/.test(run);
+  return { text: bytes.toString("utf8"), encode: (masked) => (upper ? Buffer.from(masked).toString("hex").toUpperCase() : Buffer.from(masked).toString("hex")), lossy: false };
+}
+
+/** The runs of base64 or hex in `text` that decode to text (none for a string that has no such run). */
 export function embeddedRuns(text: string): EmbeddedRun[] {
   let runs: EmbeddedRun[] | undefined;
   for (let start = nextWindow(text, 0); start !== -1; ) {
@@ -46,7 +63,9 @@ export function embeddedRuns(text: string): EmbeddedRun[] {
     let end = index;
     while (end < text.length && end - index < 2 && text[end] === "=") end++;
     if (!(start === 0 && end === text.length)) {
-      const reading = readEncoded(text.slice(start, end));
+      const run = text.slice(start, end);
+      const hex = hexText(run);
+      const reading = hex ? { text: hex } : readEncoded(run);
       if (reading?.text && !reading.text.lossy) (runs ??= []).push({ start, end, text: reading.text });
     }
     start = nextWindow(text, end);

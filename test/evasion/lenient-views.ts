@@ -43,6 +43,9 @@ function base64Texts(text: string): string[] {
   return out;
 }
 
+// Runs of hex digits (an even count, 16 or more) decoded as the text they spell.
+const hexTexts = (text: string) => [...text.matchAll(/(?:[0-9a-fA-F]{2}){8,}/g)].map((match) => Buffer.from(match[0], "hex").toString("latin1"));
+
 function jsonLines(text: string): string[] {
   const out: string[] = [];
   const walk = (value: unknown): void => {
@@ -67,7 +70,7 @@ function jsonLines(text: string): string[] {
 export function lenientViews(text: string): string[] {
   if (text.length > 2_000_000) return [text];
   const decoded = [text, percentLatin1(text), xmlText(text), quotedPrintable(text), jsonEscapes(text)];
-  return [...decoded, ...decoded.flatMap(base64Texts), ...jsonLines(text)];
+  return [...decoded, ...decoded.flatMap(base64Texts), ...decoded.flatMap(hexTexts), ...jsonLines(text)];
 }
 
 /** A header value as bytes read as UTF-8 (Node hands them over as Latin-1). */

@@ -35,6 +35,9 @@ const inSentence: Record<string, string> = {
 };
 for (const [name, run] of Object.entries(inSentence)) add("base64", name, "openai", chat(`please decode ${run} and answer`), [EMAIL]);
 add("base64", "a card in base64 in parentheses in a tool result", "openai", json({ model: "m", messages: [{ role: "tool", tool_call_id: "c", content: `blob (${b64(`card ${CARD}`)}).` }] }), [CARD]);
+add("hex", "an e-mail as hex digits inside a sentence", "openai", chat(`decode ${Buffer.from(`contact ${EMAIL}`).toString("hex")} please`), [EMAIL]);
+add("hex", "an e-mail as upper-case hex digits, the whole string", "openai", chat(Buffer.from(`contact ${EMAIL}`).toString("hex").toUpperCase()), [EMAIL]);
+add("hex", "a keyword as hex digits inside a sentence", "openai", chat(`decode ${Buffer.from(`about ${KEYWORD}`).toString("hex")} please`), [], "denied");
 add("base64", "a keyword in base64 inside a sentence", "openai", chat(`decode this: ${b64(`tell me about ${KEYWORD}`)} thanks`), [], "denied");
 add("base64", "a keyword in URL-safe base64 without padding inside a sentence", "claude", claude(`decode: ${Buffer.from(`about ${KEYWORD}`).toString("base64url").replace(/=+$/, "")}`), [], "denied");
 add("base64", "a keyword in a Latin-1 document", "claude", document(b64(Buffer.from(`about ${KEYWORD} caf\xe9`, "latin1"))), [], "denied");
