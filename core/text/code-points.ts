@@ -6,8 +6,8 @@
 //   ("ASCII smuggling"), so `about <tags spelling nightingale>` is `about nightingale`; the other
 //   tag code points (language tag, cancel tag) are nothing;
 // - letters and digits outside NFKD that read as Latin ones: negative squared and negative circled
-//   letters (🅽, 🅝), regional indicators (🇳), small capitals (ɴ), dingbat and double-circled
-//   digits (❹, ➀, ⓵); the ideographic full stop `。` (and its half-width form) is a dot, as IDNA
+//   letters (🅽, 🅝), regional indicators (🇳), small capitals (ɴ), dingbat, double-circled and
+//   parenthesized digits (❹, ➀, ⓵, ⑷) and parenthesized letters (⒜); the ideographic full stop `。` (and its half-width form) is a dot, as IDNA
 //   reads it in domain names;
 // - whitespace controls (tab, line breaks, vertical tab, form feed, NEL) stay as they are;
 // - noise is nothing: other control characters (C0, DEL, C1), format characters (zero-width
@@ -40,6 +40,10 @@ for (const [char, letter] of Object.entries({ ᴀ: "a", ʙ: "b", ᴄ: "c", ᴅ: 
 for (const first of [0x2776, 0x2780, 0x278a, 0x24f5]) for (let value = 1; value <= 10; value++) lookAlikes.set(first + value - 1, String(value));
 for (let value = 11; value <= 20; value++) lookAlikes.set(0x24eb + value - 11, String(value));
 for (const zero of [0x24ff, 0x1f10b, 0x1f10c]) lookAlikes.set(zero, "0");
+// Parenthesized digits and letters (⑴–⒇, ⒜–⒵): NFKD writes them "(4)", "(a)", which no longer
+// reads as one digit or letter of a run (⑷⑴⑴⑴ ⑴⑴⑴⑴ … is a card to a reader).
+for (let value = 1; value <= 20; value++) lookAlikes.set(0x2474 + value - 1, String(value));
+for (let index = 0; index < letters.length; index++) lookAlikes.set(0x249c + index, letters[index]!.toLowerCase());
 // Full stops a reader (and IDNA, in domain names) takes for a dot.
 for (const stop of [0x3002, 0xff61, 0xfe12]) lookAlikes.set(stop, ".");
 

@@ -132,6 +132,8 @@ describe("the detector view reads through noise and reads smuggled text", () => 
     ["regional indicators", "🇳🇮🇬🇭🇹", "NIGHT"],
     ["small capitals", "ɴɪɢʜᴛɪɴɢᴀʟᴇ", "nightingale"],
     ["dingbat digits", "❹❶❶❶ ➀➀➀➀ ➊➊➊➊ ⓵⓵⓵⓵", "4111 1111 1111 1111"],
+    ["parenthesized digits", "⑷⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴", "4111 1111 1111 1111"],
+    ["parenthesized letters", "⒥⒜⒩⒠.⒟⒪⒠@example.com", "jane.doe@example.com"],
     ["ideographic and half-width full stops", "zoe.quill@example。org zoe.quill@example｡org", "zoe.quill@example.org zoe.quill@example.org"],
     ["a Latin-1 percent escape (soft hyphen) that is not UTF-8", "night%ADingale", "nightingale"],
   ])("reads %s as what they look like", (_name, text, needle) => {

@@ -78,6 +78,7 @@ const cardForms: Record<string, string> = {
   "thin spaces": "4111\u20091111\u20091111\u20091111",
   "dingbat digits": "❹❶❶❶ ➀➀➀➀ ➊➊➊➊ ❶❶❶❶",
   "circled and double-circled digits": "④⓵⓵⓵ ⓵⓵⓵⓵ ⓵⓵⓵⓵ ⓵⓵⓵⓵",
+  "parenthesized digits": "⑷⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴ ⑴⑴⑴⑴",
   "NUL between the digits": [..."4111111111111111"].join("\u0000"),
   "tag characters": tags("4111 1111 1111 1111"),
 };
@@ -145,6 +146,7 @@ const keywordForms: Record<string, string> = {
   "regional indicators": "🇵🇷🇴🇯🇪🇨🇹 🇳🇮🇬🇭🇹🇮🇳🇬🇦🇱🇪",
   "small capitals": "ᴘʀᴏᴊᴇᴄᴛ ɴɪɢʜᴛɪɴɢᴀʟᴇ",
   "mathematical bold": "𝐩𝐫𝐨𝐣𝐞𝐜𝐭 𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞",
+  "parenthesized letters": "⒫⒭⒪⒥⒠⒞⒯ ⒩⒤⒢⒣⒯⒤⒩⒢⒜⒧⒠",
   "object replacement characters": "project night\ufffcin\ufffcgale",
   // Variants a reader reads as the keyword (keywordMatch auto: from a word's start, separators inside ignored).
   plural: "project nightingales",
