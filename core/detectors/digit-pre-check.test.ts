@@ -37,16 +37,18 @@ describe("digit pre-checks", () => {
       }
       return most;
     };
+    // An equal string that is another object (two halves joined), without a pass over each character (70,000 of them, under coverage, in every run).
+    const rebuilt = (value: string) => value.slice(0, value.length >> 1) + value.slice(value.length >> 1);
     // Texts asked in a row: the same string again, an equal one built anew, another one, a long one (not remembered).
     const asked = fc.array(fc.oneof(text, fc.constant("tok12 4111"), fc.constant("x".repeat(70_000) + "123456")), { minLength: 1, maxLength: 12 }).chain((texts) =>
-      fc.array(fc.tuple(fc.nat(texts.length - 1), fc.boolean()), { minLength: 1, maxLength: 20 }).map((picks) => picks.map(([index, copy]) => (copy ? [...texts[index]!].join("") : texts[index]!))),
+      fc.array(fc.tuple(fc.nat(texts.length - 1), fc.boolean()), { minLength: 1, maxLength: 20 }).map((picks) => picks.map(([index, copy]) => (copy ? rebuilt(texts[index]!) : texts[index]!))),
     );
     fc.assert(fc.property(asked, (texts) => {
       for (const value of texts) {
         expect(mostDigitsWithoutLetters(value)).toBe(reference(value));
         expect(countDigitsWithoutLetters(value)).toBe(reference(value));
       }
-    }), { numRuns: 150 });
+    }), { numRuns: 80 });
   });
 
   for (const detector of [paymentCardDetector(), phoneDetector({ regions: ["US"] })]) {
