@@ -14,7 +14,7 @@ const seen: string[] = [];
 const held = new Map<string, ServerResponse>();
 const arrivals = new Map<string, () => void>();
 const sockets = new Set<Socket>();
-let closedAll: (() => void)[] = [];
+const closedAll: (() => void)[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
