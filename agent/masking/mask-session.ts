@@ -9,6 +9,7 @@ import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody, type MaskedReply } from "./response-masker.js";
 import { createResponseStream, type ResponseStream } from "./response-stream.js";
 import { createCleanCache, type CleanCache } from "./value-masker.js";
+import { readableReply } from "./uninspectable.js";
 
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 
@@ -110,7 +111,10 @@ export function createMaskSession(provider: string, path: string, rules: readonl
   const context = createMaskContext(rules);
   // Short texts found clean (header values, a reply's ids and keys): one reader per exchange for its headers and whole reply.
   let cleanCache: CleanCache | undefined;
-  const responseStream = () => createResponseStream(provider, path, context);
+  const responseStream = (): ResponseStream => {
+    const stream = createResponseStream(provider, path, context);
+    return { push: (chunk) => readableReply(() => stream.push(chunk)), end: () => readableReply(() => stream.end()) };
+  };
   return new Session(context, {
     maskRequest: (body, parsed) => (context.masksRequests ? maskRequestBody(body, context.prompt, parsed) : body),
     maskText: (text, location) => (context.masksRequests ? context.prompt.mask(text, location) : text),
@@ -118,7 +122,7 @@ export function createMaskSession(provider: string, path: string, rules: readonl
     masksRequests: context.masksRequests,
     maskResponse(body, contentType) {
       if (!context.reply.active) return { client: body, record: body };
-      return maskResponseBody(body, contentType, context.reply, responseStream, (cleanCache ??= createCleanCache(context.reply)));
+      return readableReply(() => maskResponseBody(body, contentType, context.reply, responseStream, (cleanCache ??= createCleanCache(context.reply))));
     },
     responseStream,
     maskHeaders(headers) {

@@ -13,7 +13,8 @@
 //   - a whole reply larger than MAX_WHOLE_REPLY_BYTES once decoded, or an SSE event or held text
 //     past its bound (see the readers);
 //   - a value split across pieces of a field whose first piece had to be released before the
-//     next one came (an unknown field interrupted by other events, then resumed).
+//     next one came (an unknown field interrupted by other events, then resumed);
+//   - JSON nested so deeply that reading or writing it exhausts the call stack (readableReply).
 
 import { isUtf8 } from "node:buffer";
 
@@ -22,6 +23,20 @@ export class UninspectableReply extends Error {
   constructor(readonly reason: string) {
     super(`Palisade cannot inspect this reply: ${reason}`);
     this.name = "UninspectableReply";
+  }
+}
+
+/**
+ * `read()`, with a RangeError out of it (the call stack or a string's length exhausted: JSON nested
+ * thousands of levels deep, which JSON.stringify and the readers recurse into) as the reply it is:
+ * one that cannot be inspected, refused as such — not taken for an upstream that broke off.
+ */
+export function readableReply<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UninspectableReply("it is nested too deeply (or too large) to be read");
+    throw error;
   }
 }
 
