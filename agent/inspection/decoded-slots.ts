@@ -58,12 +58,7 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
     return;
   }
   const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
-  let written = "";
-  const once = (which: string, apply: (text: string) => void) => (text: string) => {
-    if (written && written !== which) throw new UnmaskableError(location(), "a value is found both in a string and in what it decodes to");
-    written = which;
-    apply(text);
-  };
+  const once = writeOnce(location, "a value is found both in a string and in what it decodes to");
   const decoded = new LazySlot(reading.text, () => `${location()}#base64`, { write: write && once("decoded", (masked) => write(reading.encode(masked))) });
   // A binary payload's own characters are no text; anything else is read as written too, joined
   // with its neighbours as before (an id or a key split over two strings is still one).
@@ -81,6 +76,19 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
 }
 
 /**
+ * Writers of one string's readings of which only one may write (`which` names it): a value found
+ * in two readings (the string as written and what it decodes to) refuses the request with `message`.
+ */
+function writeOnce(location: () => string, message: string): (which: string, apply: (text: string) => void) => (text: string) => void {
+  let written = "";
+  return (which, apply) => (text) => {
+    if (written && written !== which) throw new UnmaskableError(location(), message);
+    written = which;
+    apply(text);
+  };
+}
+
+/**
  * `raw` read as written and each base64 run inside it (embedded-base64.ts) as the text it decodes
  * to: a run's slot writes the string with the run re-encoded; a value found in two of these
  * readings of one string refuses the request, as above.
@@ -88,12 +96,7 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
 function runSlots(raw: TextSlot, runs: ReturnType<typeof embeddedRuns>, slots: TextSlot[]): void {
   const location = () => raw.location;
   const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
-  let written = "";
-  const once = (which: string, apply: (text: string) => void) => (text: string) => {
-    if (written && written !== which) throw new UnmaskableError(location(), "a value is found both in a string and in base64 inside it");
-    written = which;
-    apply(text);
-  };
+  const once = writeOnce(location, "a value is found both in a string and in base64 inside it");
   const original = raw.text;
   slots.push(new LazySlot(original, location, { role: raw.role, numeric: raw.numeric, group: raw.group, write: write && once("own", (masked) => write(masked)) }));
   runs.forEach((run, index) => {

@@ -1,34 +1,20 @@
 // Migration 0021 on both engines: sessions stored before it are put in the new text index, once,
 // and the indexer's watermark starts at the chain's head, so nothing is missed or indexed twice.
 // Migration 0025 then leaves those sessions' vectors in place and asks for their re-index.
-import { Migrator } from "@mikro-orm/migrations";
-import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
-import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
 import { describe, expect, it } from "vitest";
 import { appendAuditEvents } from "../../control-plane/audit/audit-log.js";
 import { legacySessionEvent } from "../support/legacy-session-entries.js";
-import { entities } from "../../control-plane/storage/entities.js";
 import { exchangeDigestSql } from "../../control-plane/audit/exchange-digest.js";
 import { type InsertedExchange, SESSION_EVENT_COLUMNS } from "../../control-plane/audit/session-events.js";
-import { migrations } from "../../control-plane/storage/migrations/index.js";
-import { databaseFlavours, testDatabase } from "../support/database.js";
+import { databaseFlavours } from "../support/database.js";
+import { migrationOrm } from "../support/migration-orm.js";
 
-const settings = {
-  entities,
-  extensions: [Migrator],
-  migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
-  allowGlobalContext: false,
-  debug: false,
-};
 
 describe.each(await databaseFlavours())("migration 0021 on %s", (flavour) => {
   // Migrating a PGlite database from scratch takes a while on a busy machine.
   it("indexes the sessions stored before it and starts the watermark at the head", { timeout: 120_000 }, async () => {
-    const database = await testDatabase(flavour);
-    const orm = database.url
-      ? await PostgresOrm.init({ ...settings, clientUrl: database.url })
-      : await PgliteOrm.init({ ...settings, dbName: "memory://" });
+    const { database, orm } = await migrationOrm(flavour);
     try {
       await orm.migrator.up({ to: "0020-cached-tokens" });
       const em = orm.em.fork() as EntityManager;

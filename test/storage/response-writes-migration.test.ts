@@ -2,9 +2,6 @@
 // with its writes in `response_chunks` (jsonb) and listed in the chain under digest version 4 keeps
 // verifying after the upgrade and reads back with its writes; new sessions go to `response_writes`.
 import { create } from "@bufbuild/protobuf";
-import { Migrator } from "@mikro-orm/migrations";
-import { MikroORM as PgliteOrm } from "@mikro-orm/pglite";
-import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import type { EntityManager } from "@mikro-orm/sql";
 import { describe, expect, it } from "vitest";
 import { RecordedBodies, ResponseChunkSchema } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -13,27 +10,15 @@ import { exchangeDigestSql } from "../../control-plane/audit/exchange-digest.js"
 import { type InsertedExchange, SESSION_EVENT_COLUMNS, SESSIONS_FIELDS } from "../../control-plane/audit/session-events.js";
 import { verifyStoredLog } from "../../control-plane/audit/verify-stored-log.js";
 import { openDatabase } from "../../control-plane/storage/database.js";
-import { entities } from "../../control-plane/storage/entities.js";
 import { createExchangeReader, createExchangeSink } from "../../control-plane/storage/exchanges.js";
-import { migrations } from "../../control-plane/storage/migrations/index.js";
-import { databaseFlavours, testDatabase } from "../support/database.js";
+import { databaseFlavours } from "../support/database.js";
+import { migrationOrm } from "../support/migration-orm.js";
 import { exchange } from "./exchange-fixtures.js";
 
-const settings = {
-  entities,
-  extensions: [Migrator],
-  migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
-  allowGlobalContext: false,
-  debug: false,
-};
 
 describe.each(await databaseFlavours())("migration 0026 on %s", (flavour) => {
   it("keeps a session stored before it verifying and readable", { timeout: 120_000 }, async () => {
-    const database = await testDatabase(flavour);
-    // PGlite in memory lives in its ORM: the upgrade and the reads run on that one.
-    const orm = database.url
-      ? await PostgresOrm.init({ ...settings, clientUrl: database.url })
-      : await PgliteOrm.init({ ...settings, dbName: "memory://" });
+    const { database, orm } = await migrationOrm(flavour);
     try {
       await orm.migrator.up({ to: "0025-search-decoded-text" });
       const em = orm.em.fork() as EntityManager;
