@@ -55,6 +55,11 @@ export function spawnPalisade(args: string[], env: Record<string, string> = {}, 
 }
 
 async function ownCpuMs(pid: number): Promise<number> {
+  // The time each thread has spent on a CPU, in ns (the first field of schedstat; the kernel keeps
+  // it exactly, where stat(5)'s utime and stime count 10-ms ticks): summed over the live threads.
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const runs = await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/schedstat`, "utf8").catch(() => "")));
+  if (runs.some(Boolean)) return runs.reduce((sum, line) => sum + (Number(line.split(" ")[0]) || 0), 0) / 1e6;
   const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
   // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux): all threads.
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -67,8 +72,10 @@ async function childrenOf(pid: number): Promise<number[]> {
 }
 
 /**
- * User + system CPU time in ms of process `pid` and its live descendants (all threads; a
- * multi-process agent counts whole), at 10 ms resolution: measure windows of seconds.
+ * CPU time in ms of process `pid` and its live descendants (all live threads; a multi-process
+ * agent counts whole): from each thread's schedstat (ns), or stat(5)'s 10-ms ticks where the kernel
+ * has no schedstat. A thread that exits during a window takes its time with it: the processes
+ * measured keep their threads (Node's platform and libuv pool).
  */
 export async function cpuTimeMs(pid: number): Promise<number> {
   const [own, children] = await Promise.all([ownCpuMs(pid), childrenOf(pid)]);
