@@ -5,6 +5,7 @@
 // text that only glues neighbouring text to a complete finding of one slot ("send" +
 // "jane@example.com") is left to that slot's own finding. Numbers are masked as digits (masked-number.ts).
 import { isPlainProse } from "../../core/detectors/compile-detectors.js";
+import { CLEAN_PAIR_LENGTH } from "../masking/clean-pairs.js";
 import type { PromptMasker } from "../masking/mask-context.js";
 import type { Match } from "../masking/match-scanner.js";
 import { type JoinedReading, joinedReading, MAX_VARIANTS, softBoundary, variantOffset, variants } from "./joined-reading.js";
@@ -229,9 +230,10 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
     (edits[slot] ??= []).push(change);
     (taken[slot] ??= []).push([change.start, change.end]);
   };
-  slots.forEach((slot, index) => {
-    for (const match of own[index]!) edit(index, { start: match.start, end: match.end, replacement: masker.replace(match, slot.location) });
-  });
+  for (let index = 0; index < slots.length; index++) {
+    const matches = own[index]!;
+    for (let at = 0; at < matches.length; at++) edit(index, { start: matches[at]!.start, end: matches[at]!.end, replacement: masker.replace(matches[at]!, slots[index]!.location) });
+  }
   // Findings across boundaries, the values first, then pairs of neighbours with a label or a key,
   // longest first within each: one that overlaps what is already masked (a slot's own finding, or
   // one chosen before) is a reading of the same text with other neighbours glued on, left out.
@@ -257,7 +259,22 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
     if (reach !== undefined && clean(left) && clean(right)) return masker.mayFind(tail.slice(Math.max(0, tail.length - reach)) + head.slice(0, reach));
     return masker.mayFind(tail + head);
   };
-  const groups = [crossFindings(reading.values, true, state), reading.pairs.filter(mayCross).flatMap((pair) => crossFindings(pair, false, state))];
+  // A pair of short texts found clean before (on an earlier request: keys, labels, model names) is
+  // clean again: what is found across one boundary depends on the two texts and the rules' sets alone.
+  const valued = crossFindings(reading.values, true, state);
+  const remembered = masker.cleanPairs;
+  const paired: Candidate[] = [];
+  for (const pair of reading.pairs) {
+    const left = slots[pair[0]]!.text;
+    const right = slots[pair[1]]!.text;
+    const kept = remembered !== undefined && left.length <= CLEAN_PAIR_LENGTH && right.length <= CLEAN_PAIR_LENGTH;
+    if (kept && remembered.has(left, right)) continue;
+    const found = mayCross(pair) ? crossFindings(pair, false, state) : [];
+    if (found.length === 0) {
+      if (kept) remembered.add(left, right);
+    } else for (const candidate of found) paired.push(candidate);
+  }
+  const groups = [valued, paired];
   for (const [at, group] of groups.entries()) {
     const candidates = group.sort((a, b) => b.length - a.length || a.found.start - b.found.start);
     for (const { found, pieces, continues } of candidates) {

@@ -7,6 +7,7 @@ import { createFindingCounter, type FindingCounter } from "./finding-counter.js"
 import { createMatchScanner, type Match, type MatchScanner } from "./match-scanner.js";
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import type { CompiledDetectors } from "../../core/detectors/compile-detectors.js";
+import { cleanPairsOf, type CleanPairs } from "./clean-pairs.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
 import { withholdInUrls, withoutRestoring } from "./restore-guard.js";
@@ -27,6 +28,8 @@ export interface PromptMasker {
   readonly proseReach?: number;
   /** The replacement of one finding made at `location`; counted there. */
   replace(match: Match, location: string): string;
+  /** Short neighbouring texts whose joined reading found nothing, shared by every exchange of these rules' detector sets (clean-pairs.ts); absent: none kept. */
+  readonly cleanPairs?: CleanPairs;
 }
 
 /** What the reply side masks with. */
@@ -178,6 +181,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       mayFind: (text) => (text.length <= CLEAN_LENGTH ? requestRules.some((rule) => rememberedMayFind(rule.detectors, text)) : requestRules.some((rule) => rule.detectors.mayFind(text))),
       ...proseReach(requestRules),
       replace: (match, location) => requestReplacer.replace(match, location).record,
+      cleanPairs: cleanPairsOf(requestRules),
     },
     reply: new Reply(table, responseRules.length > 0, {
       scanner: replyScanner,
