@@ -13,7 +13,7 @@ import { mayHoldSecret, SECRET_REQUIRED_LONGEST, secretsDetector } from "./secre
 import { PATTERN_HOLD, patternDetector, wordDetector } from "./custom.js";
 import { mergeFindings } from "./merge-findings.js";
 import { memoisedRendered, memoisedView, normalisedDetector } from "./normalised-detector.js";
-import { detectorView } from "../text/normalise.js";
+import { detectorView, type NormalisedView } from "../text/normalise.js";
 import { withoutMarkup } from "../text/escapes.js";
 
 export type { Detector, Finding } from "./detector.js";
@@ -135,6 +135,9 @@ function quickTest(value: RegExp, notPlainText: RegExp, secrets: boolean, email:
   return (text) => (notPlainText.test(text) ? value.test(text) || hiddenSecret(text) || obfuscated(text, false) : mayHoldSecret(text) || obfuscationSign.test(text));
 }
 
+// The text itself as a view (a detector that normalises the text on its own).
+const asWritten = (text: string): NormalisedView => ({ text, identity: true, toOriginal: (start, end) => [start, end] });
+
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
 export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   const detectors: Detector[] = [];
@@ -147,7 +150,8 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     detectors.push(normalisedDetector(make(spec), view, rendered));
   }
   if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view, rendered));
-  if (spec.words.some((word) => word.trim() !== "")) detectors.push(wordDetector(spec.words));
+  // Words read their own word view of the text, and of its rendered view (`Fal<b></b>con`).
+  if (spec.words.some((word) => word.trim() !== "")) detectors.push(normalisedDetector(wordDetector(spec.words), asWritten, rendered));
   const longest = Math.max(maxHoldBack(detectors), PATTERN_HOLD);
   const secrets = spec.builtins.includes("secrets");
   const email = spec.builtins.includes("email");

@@ -1,13 +1,14 @@
 // Escapes a reader decodes in text, for the detector view (core/text/normalise.ts): runs of
 // percent-encoded UTF-8 (`%40`, `%EF%BC%A0`), backslash escapes of JSON, JavaScript and Python
 // strings pasted as text (`\u0040`, `\u{1F600}`, `\x40`), HTML character references, numeric
-// (`&#64;`, `&#x40;`) and named (`&commat;`, `&period;`, `&nbsp;`: the HTML5 table of the
-// `entities` package, with the closing semicolon), and runs of variation selectors that smuggle
+// (`&#64;`, `&#x40;`, without the semicolon too) and named (`&commat;`, `&period;`, `&nbsp;`: the
+// HTML5 table of the `entities` package; the legacy names HTML decodes without the semicolon,
+// `&shy`, `&nbsp`, `&sup1`, without it too), and runs of variation selectors that smuggle
 // bytes (two or more in a row: one after a character only picks its glyph, two never do); and
 // markup a renderer hides (HTML tags and comments: markupEnd), read as nothing.
 // Each decoder gives the decoded text with, per decoded character, the original span it came from.
 import { isUtf8 } from "node:buffer";
-import { decodeHTMLStrict } from "entities";
+import { decodeHTML, decodeHTMLStrict } from "entities";
 import { isVariationSelector, variationByte } from "./code-points.js";
 
 /** Decoded text, one entry per decoded code point: the code point and its original span. */
@@ -70,19 +71,39 @@ export function percentRun(text: string, at: number): Decoded | undefined {
 // literal, which a lenient reader unescapes twice): the run of backslashes is part of it. Bounded,
 // so a long run of backslashes costs no backtracking per character.
 // A character reference may be escaped again (`&amp;#64;`, `&amp;commat;`: HTML encoded twice): read as the reference it spells.
-const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&(?:amp;)?#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));|&(?:amp;)?[A-Za-z][A-Za-z0-9]{1,31};/y;
+// A numeric reference needs no closing semicolon (`&#64`, `&#x40`: HTML decodes it, with a parse error).
+const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&(?:amp;)?#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?|&(?:amp;)?[A-Za-z][A-Za-z0-9]{1,31};/y;
+
+// HTML's legacy named references, which it decodes without the semicolon too (`&shy`, `&nbsp`,
+// `&sup1`, `&AMP`; `exa&shymple` shows as `exa­mple`): names of two to six letters and digits.
+const legacyName = /&([A-Za-z][A-Za-z0-9]{1,5})/y;
+
+/** The legacy named reference at `at` written without its semicolon (the longest name HTML knows), or undefined. */
+function legacyReference(text: string, at: number): Decoded | undefined {
+  legacyName.lastIndex = at;
+  const match = legacyName.exec(text);
+  if (!match) return undefined;
+  for (let length = match[1]!.length; length >= 2; length--) {
+    const reference = text.slice(at, at + 1 + length);
+    // A name HTML decodes without the semicolon exactly as with it (`&notin` is `&not` + "in").
+    const named = decodeHTMLStrict(`${reference};`);
+    if (named !== `${reference};` && decodeHTML(reference) === named) return { chars: [...named].map((char) => ({ char, start: at, end: at + 1 + length })), end: at + 1 + length };
+  }
+  return undefined;
+}
 
 /** The escape or character reference at `at` (a `\` or `&`), or undefined when none starts there. */
 export function escapeAt(text: string, at: number): Decoded | undefined {
   escapeSequence.lastIndex = at;
   const match = escapeSequence.exec(text);
-  if (!match) return undefined;
+  if (!match) return text.charCodeAt(at) === 38 ? legacyReference(text, at) : undefined;
   const end = at + match[0].length;
   const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
   if (hex === undefined && match[4] === undefined) {
     const reference = match[0].startsWith("&amp;") && match[0].length > 6 ? `&${match[0].slice(5)}` : match[0];
     const named = decodeHTMLStrict(reference);
-    if (named === reference) return undefined;
+    // No such name: HTML still reads a legacy name at its start (`&notit;` is `&not` + "it;").
+    if (named === reference) return reference === match[0] ? legacyReference(text, at) : undefined;
     return { chars: [...named].map((char) => ({ char, start: at, end })), end };
   }
   const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(match[4]);
@@ -92,8 +113,10 @@ export function escapeAt(text: string, at: number): Decoded | undefined {
 
 // Markup a renderer does not show: an HTML comment, an HTML tag (a name of letters, digits and `-`,
 // attributes without `<` or `>`), bounded so a stray `<` costs little. A placeholder (`<EMAIL_1>`)
-// is no tag: tag names hold no `_`.
-const markup = /<!--[\s\S]{0,500}?-->|<\/?[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,200})?\/?>/y;
+// is no tag: tag names hold no `_`. A CDATA section's opening `<![CDATA[` too (an XML reader shows
+// its content as text: `jane<![CDATA[@]]>example.com` is the address); its close `]]>` is read as
+// nothing by the rendered view wherever it stands (normalise.ts, withoutMarkup).
+const markup = /<!--[\s\S]{0,500}?-->|<!\[CDATA\[|<\/?[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,200})?\/?>/y;
 
 /** Where the markup (HTML tag or comment) starting at `at` (a `<`) ends, or -1 when none starts there. */
 export function markupEnd(text: string, at: number): number {
@@ -106,17 +129,20 @@ const markupAll = new RegExp(markup.source, "g");
 
 /** `text` with every HTML tag and comment taken out where markupEnd finds them, left to right (what the rendered view hides of markup). */
 export function withoutMarkup(text: string): string {
-  return text.replace(markupAll, "");
+  const out = text.replace(markupAll, "");
+  return out.includes("]]>") ? out.replaceAll("]]>", "") : out;
 }
 
-const cutMarkup = /<(?:!(?:-(?:-(?:[^>]|-(?!->)){0,80})?)?|\/?(?:[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,60})?)?)$/;
+const cutMarkup = /<(?:!(?:-(?:-(?:[^>]|-(?!->)){0,80})?|\[(?:C(?:D(?:A(?:T(?:A)?)?)?)?)?)?|\/?(?:[A-Za-z][A-Za-z0-9-]{0,31}(?:\s[^<>]{0,60})?)?)$/;
 
 /** The start of a tag or comment still open at the end of `text` (it may yet close, and read as nothing in the rendered view), or `text.length` when none. */
 export function pendingMarkup(text: string): number {
+  // A `]` or `]]` at the end of a text holding a CDATA section may yet be its close (`]]>`).
+  const close = text.charCodeAt(text.length - 1) === 93 && text.includes("<![CDATA[") ? text.length - (text.endsWith("]]") ? 2 : 1) : text.length;
   const from = Math.max(0, text.length - 96);
-  if (text.indexOf("<", from) === -1) return text.length; // every cut tag or comment opens with one (a stream's tail mostly has none)
+  if (text.indexOf("<", from) === -1) return close; // every cut tag or comment opens with one (a stream's tail mostly has none)
   const open = cutMarkup.exec(text.slice(from));
-  return open ? from + open.index : text.length;
+  return open ? Math.min(close, from + open.index) : close;
 }
 
 /**

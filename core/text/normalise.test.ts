@@ -43,6 +43,7 @@ describe("detectorView", () => {
     ["HTML tags a browser hides", "mail jane.doe<b></b>@exa<span class='x'>mple</span>.com", "jane.doe@example.com", "jane.doe<b></b>@exa<span class='x'>mple</span>.com"],
     ["an HTML comment", "jane.doe<!-- a -->@example.com", "jane.doe@example.com", "jane.doe<!-- a -->@example.com"],
     ["markdown emphasis and code", "jane.doe**@**exa`mple`.com", "jane.doe@example.com", "jane.doe**@**exa`mple`.com"],
+    ["a CDATA section's delimiters (an XML reader shows its content)", "mail jane.doe<![CDATA[@]]>example.com", "jane.doe@example.com", "jane.doe<![CDATA[@]]>example.com"],
   ])("the rendered view hides %s and maps back to the original span", (_name, text, needle, span) => {
     const view = renderedView(text);
     expect(view?.text).toContain(needle);
@@ -141,7 +142,18 @@ describe("the detector view reads through noise and reads smuggled text", () => 
   });
 
   it("leaves an ampersand that is no character reference alone", () => {
-    expect(detectorView("AT&T; R&D &notanentity; &amp").text).toBe("AT&T; R&D &notanentity; &amp");
+    expect(detectorView("AT&T; R&D &zqanentity; &b Q&A").text).toBe("AT&T; R&D &zqanentity; &b Q&A");
+  });
+
+  it("reads the references HTML decodes without their semicolon, as HTML does", () => {
+    // Numeric ones always; the legacy named ones (`&shy`, `&nbsp`, `&sup1`, `&amp`), the longest
+    // that HTML knows without it (`&notit;` is `&not` + "it;", as the HTML standard's example says).
+    expect(detectorView("jane.doe&#64example.com").text).toBe("jane.doe@example.com");
+    expect(detectorView("jane.doe&#x40 x").text).toBe("jane.doe@ x");
+    expect(detectorView("jane.doe@exa&shymple.com").text).toBe("jane.doe@example.com");
+    expect(detectorView("4&sup1&sup1&sup1").text).toBe("4111");
+    expect(detectorView("I'm &notit; &amp so").text).toBe("I'm \u00acit; & so");
+    expect(detectorView("&notin &notin;").text).toBe("\u00acin \u2208"); // ∉ folds to ∈ (NFKD, its mark dropped)
   });
 });
 

@@ -165,8 +165,8 @@ class RunBuilder {
 
 // What needs work in the detector view: anything but plain ASCII, and what may open an escape.
 const needsWorkPlain = /[^\t\n\r\x20-\x24\x27-\x5b\x5d-\x7e]/g;
-// In the rendered view `<` (a tag or comment), `*` and `` ` `` (markdown) need work too.
-const needsWorkRendered = /[^\t\n\r\x20-\x24\x27-\x29\x2b-\x3b\x3d-\x5b\x5d-\x5f\x61-\x7e]/g;
+// In the rendered view `<` (a tag or comment), `]` (a CDATA section's close), `*` and `` ` `` (markdown) need work too.
+const needsWorkRendered = /[^\t\n\r\x20-\x24\x27-\x29\x2b-\x3b\x3d-\x5b\x5e-\x5f\x61-\x7e]/g;
 
 // A decoded character as the detector view reads it: printable ASCII as it is, anything else folded.
 const readAs = (char: string): string => {
@@ -185,9 +185,10 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
     if (at > index) out.copy(text, index, at);
     const code = text.codePointAt(at)!;
     let decoded: Decoded | undefined;
-    if (rendered && (code === 60 || code === 42 || code === 96)) {
-      // Markup a renderer hides reads as nothing: an HTML tag or comment, markdown's `*` and `` ` ``.
-      const end = code === 60 ? markupEnd(text, at) : at + 1;
+    if (rendered && (code === 60 || code === 42 || code === 96 || code === 93)) {
+      // Markup a renderer hides reads as nothing: an HTML tag or comment, a CDATA section's
+      // `<![CDATA[` and `]]>` (its content is text), markdown's `*` and `` ` ``.
+      const end = code === 60 ? markupEnd(text, at) : code === 93 ? (text.startsWith("]]>", at) ? at + 3 : -1) : at + 1;
       if (end !== -1) {
         out.fold("", at, end);
         index = end;
@@ -202,7 +203,7 @@ function buildDetectorView(text: string, out: { copy(original: string, start: nu
       // Each decoded character maps to the escape (bytes) it came from; decoded text is folded too.
       for (const { char, start, end } of decoded.chars) out.fold(readAs(char), start, end);
       index = decoded.end;
-    } else if (code === 37 || code === 38 || code === 92 || code === 60 || code === 42 || code === 96) {
+    } else if (code === 37 || code === 38 || code === 92 || code === 60 || code === 42 || code === 96 || code === 93) {
       out.copy(text, at, at + 1);
       index = at + 1;
     } else {

@@ -189,8 +189,8 @@ const escapesDecoded = (text: string) =>
       decimal !== undefined ? code(decimal, 10) : code((hexRef ?? braced ?? byte) as string))
     .replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 // Markup a browser or a chat UI renders as nothing: HTML comments and tags (a placeholder such as
-// <EMAIL_1> is no tag), markdown's * and `.
-const unrendered = (text: string) => text.replace(/<!--[\s\S]*?-->|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>|[*`]/g, "");
+// <EMAIL_1> is no tag), a CDATA section's delimiters (an XML reader shows its content), markdown's * and `.
+const unrendered = (text: string) => text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[|\]\]>|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>|[*`]/g, "");
 const folded = (text: string) => escapesDecoded(unrendered(readerText(text)).normalize("NFKC").replace(invisible, "")).toLowerCase().replace(/[\s\u00a0().\-/\u2010-\u2015\u2212]/g, "");
 
 /** The values of `secrets` some view contains (exactly, or ignoring case and separators). */

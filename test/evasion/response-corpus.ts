@@ -53,6 +53,10 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["an IBAN grouped oddly", "DE 89 370400440532013000", IBAN],
   ["an @ percent-encoded twice", "zoe.quill%2540example.org", EMAIL],
   ["an @ as a character reference escaped again", "zoe.quill&amp;#64;example.org", EMAIL],
+  // What an HTML or XML reader decodes that the views once did not (red team, fifth pass).
+  ["a numeric reference without its semicolon", "zoe.quill&#64example.org", EMAIL],
+  ["a soft hyphen reference without its semicolon", "zoe.quill@exa&shymple.org", EMAIL],
+  ["a CDATA section around the @", "zoe.quill<![CDATA[@]]>example.org", EMAIL],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
