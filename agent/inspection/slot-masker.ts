@@ -198,8 +198,8 @@ export function maskSlots(slots: readonly TextSlot[], masker: PromptMasker, read
     let known = cleanSlots.get(slot);
     if (known === undefined) {
       const text = slots[slot]!.text;
-      // A short text is its own end: asked once for both.
-      cleanSlots.set(slot, (known = isPlainProse(text) && !(text.length <= REACH ? mayFindAt(slot, true) : masker.mayFind(text))));
+      // A short text is its own end: asked once for both. A long one, known plain prose, is not read for signs again (mayFindProse).
+      cleanSlots.set(slot, (known = isPlainProse(text) && !(text.length <= REACH ? mayFindAt(slot, true) : (masker.mayFindProse ?? masker.mayFind)(text))));
     }
     return known;
   };

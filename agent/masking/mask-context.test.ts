@@ -76,6 +76,22 @@ describe("request-side quick test", () => {
   });
 });
 
+describe("request-side quick test of plain prose", () => {
+  it("answers as mayFind does, for one rule and several", () => {
+    const secrets = compileDetectors({ builtins: ["secrets"], patterns: [], words: [] });
+    const ruleSets = [[rule({ detectors: four })], [rule({ detectors: cards })], [rule({ detectors: cards }), rule({ policy: "secrets", detectors: secrets })], [rule({ detectors: secrets }), rule({ policy: "pii", detectors: four })]];
+    const prose = fc.array(fc.constantFrom("the board ", "aws_secret", "_access_key", "jane dot doe", " [at] ", "AKIA", "sk-", "xoxb-", "risks. "), { maxLength: 6 }).map((parts) => `${parts.join("")}${"y".repeat(300)}`);
+    fc.assert(
+      fc.property(fc.nat({ max: ruleSets.length - 1 }), prose, (set, value) => {
+        const { prompt } = createMaskContext(ruleSets[set]!);
+        expect(prompt.mayFindProse!(value), value).toBe(prompt.mayFind(value));
+      }),
+      { numRuns: 300 },
+    );
+    expect(createMaskContext([rule({ detectors: four }), rule({ policy: "custom", detectors: compileDetectors({ builtins: [], patterns: ["x"], words: [] }) })]).prompt.mayFindProse).toBeUndefined();
+  });
+});
+
 describe("reply-side masking reads escapes of what the detector views drop", () => {
   it("finds a letters-only secret split by a JSON escape of a control character (red team: the quick test skipped it)", () => {
     const context = createMaskContext([rule({ detectors: compileDetectors({ builtins: ["secrets"], patterns: [], words: [] }), direction: "response" })]);

@@ -26,6 +26,8 @@ export interface PromptMasker {
    * of a join. Undefined when some rule promises nothing of the kind.
    */
   readonly proseReach?: number;
+  /** mayFind of a text isPlainProse says is plain prose, not read for signs again (defined with proseReach). */
+  readonly mayFindProse?: (text: string) => boolean;
   /** The replacement of one finding made at `location`; counted there. */
   replace(match: Match, location: string): string;
   /** Short neighbouring texts whose joined reading found nothing, shared by every exchange of these rules' detector sets (clean-pairs.ts); absent: none kept. */
@@ -136,14 +138,15 @@ class Reply implements ReplyMasker {
   }
 }
 
-// The widest reach of the rules' detectors over plain prose, when every rule has one (an empty object when not).
-function proseReach(rules: readonly MaskRule[]): { proseReach?: number } {
+// The widest reach of the rules' detectors over plain prose, when every rule has one (an empty object
+// when not), and their quick test of a text of plain prose.
+function proseReach(rules: readonly MaskRule[]): { proseReach?: number; mayFindProse?: (text: string) => boolean } {
   let widest = 0;
   for (const { detectors } of rules) {
-    if (detectors.proseReach === undefined) return {};
+    if (detectors.proseReach === undefined || detectors.mayFindProse === undefined) return {};
     widest = Math.max(widest, detectors.proseReach);
   }
-  return { proseReach: widest };
+  return { proseReach: widest, mayFindProse: (text) => rules.some((rule) => rule.detectors.mayFindProse!(text)) };
 }
 
 /** A fresh context for one exchange. */

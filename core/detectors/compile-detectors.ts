@@ -64,6 +64,12 @@ export interface CompiledDetectors {
    * and secrets' required texts (custom patterns and words: it always says yes).
    */
   readonly proseReach?: number;
+  /**
+   * mayFind of a text of plain prose (isPlainProse says so: the caller has read it already), without
+   * reading it for signs again — it holds none — only for what the quick test reads in prose (a
+   * secret's required text, a sign of an obfuscated address). Defined where proseReach is.
+   */
+  readonly mayFindProse?: (text: string) => boolean;
 }
 
 // Plain prose: the characters that are neither a sign of a value for any set (digits, "@", "%",
@@ -138,6 +144,12 @@ function quickTest(value: RegExp, notPlainText: RegExp, secrets: boolean, email:
 // The text itself as a view (a detector that normalises the text on its own).
 const asWritten = (text: string): NormalisedView => ({ text, identity: true, toOriginal: (start, end) => [start, end] });
 
+/** The quick test of a text of plain prose: what quickTest reads once the sign and hidden-character tests have said no. */
+function proseTest(secrets: boolean, email: boolean): (text: string) => boolean {
+  if (secrets) return email ? (text) => mayHoldSecret(text) || obfuscationSign.test(text) : mayHoldSecret;
+  return email ? (text) => obfuscationSign.test(text) : () => false;
+}
+
 /** Compiles `spec` once; throws (the snapshot is NACKed) on an unknown built-in, a bad pattern or region. */
 export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   const detectors: Detector[] = [];
@@ -175,6 +187,6 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     // Plain prose holds no sign (its characters are plain to notPlain and notPlainNonIp alike), so
     // the quick test reads it for the required texts alone: a regular expression without anchors
     // or lookarounds, matching at most SECRET_REQUIRED_LONGEST characters.
-    ...(custom ? {} : { proseReach: Math.max(secrets ? SECRET_REQUIRED_LONGEST - 1 : 0, email ? OBFUSCATION_SIGN_LONGEST - 1 : 0) }),
+    ...(custom ? {} : { proseReach: Math.max(secrets ? SECRET_REQUIRED_LONGEST - 1 : 0, email ? OBFUSCATION_SIGN_LONGEST - 1 : 0), mayFindProse: proseTest(secrets, email) }),
   };
 }

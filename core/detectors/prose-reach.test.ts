@@ -84,6 +84,28 @@ describe("plain prose the quick test says no to", () => {
   });
 });
 
+describe("the quick test of a text known to be plain prose (mayFindProse)", () => {
+  // Every mix of the two things the quick test reads in prose: with and without secrets, with and without e-mail.
+  const mixes = [...sets, compileDetectors({ builtins: ["secrets"], patterns: [], words: [] }), compileDetectors({ builtins: ["secrets", "ip-address"], patterns: [], words: [] })];
+
+  it("says what mayFind says of it, short and long", () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom(1, 40), (piece, times) => {
+        const prose = piece.repeat(times);
+        fc.pre(isPlainProse(prose));
+        for (const set of mixes) expect(set.mayFindProse!(prose), prose).toBe(set.mayFind(prose));
+      }),
+      { numRuns: 1500 },
+    );
+    for (const set of mixes) for (const prose of ["the board", "aws_secret_access_key", "jane dot doe", "x (at) y", "sk-proj", ""]) expect(set.mayFindProse!(prose), prose).toBe(set.mayFind(prose));
+  });
+
+  it("is there where proseReach is", () => {
+    for (const set of mixes) expect(set.mayFindProse).toBeDefined();
+    expect(compileDetectors({ builtins: ["email"], patterns: ["x"], words: [] }).mayFindProse).toBeUndefined();
+  });
+});
+
 function check(texts: string[], from: number, to: number): void {
   for (const set of sets) {
     const clean = texts.filter((part) => isPlainProse(part) && !set.mayFind(part));
