@@ -77,7 +77,23 @@ function startsText(chars: string): boolean {
 
 /** A watch over one field at `location`; `eager`: every run decoded as it grows (the reference the tests compare with). */
 export function createBase64Watch(reply: ReplyMasker, location: string, eager = false): Base64Watch {
-  return new Watch(reply, location, eager);
+  return new Watch(reply, location, eager, true);
+}
+
+// A run of base64 a text read alone may hold (DECODE_FROM characters or more).
+const mayHoldRun = /[A-Za-z0-9+/_-]{8}/;
+
+/**
+ * The base64 runs of a text read alone — a header value, a key, an identifier, an SSE line other
+ * than data — read as above for the text they spell (`x-note: bWFpbCB6b2Uu…`): one decoding to
+ * text holding a value throws UninspectableReply. Runs of bytes are not read here (opaque tokens,
+ * signatures and cookies are such runs).
+ */
+export function checkBase64Text(reply: ReplyMasker, text: string, location: () => string): void {
+  if (!mayHoldRun.test(text)) return;
+  const watch = new Watch(reply, "", false, false, location);
+  watch.push(text);
+  watch.end();
 }
 
 // Runs shorter than this are not decoded at all: they hold fewer than six bytes, no value fits
@@ -104,6 +120,10 @@ class Watch implements Base64Watch {
     private readonly reply: ReplyMasker,
     private readonly location: string,
     private readonly eager: boolean,
+    /** Runs of bytes are read too (binary parts, printable runs); false: text runs only. */
+    private readonly binary: boolean,
+    /** The location, spelled only for a refusal (checkBase64Text). */
+    private readonly locate?: () => string,
   ) {}
 
   get textRun(): number {
@@ -136,7 +156,7 @@ class Watch implements Base64Watch {
     if (this.length >= DECODE_FROM) {
       this.decode(true);
       if (this.length >= BINARY_FROM) this.catchUp(); // a shorter run's bytes are dropped unread below
-      if (!this.text && !this.named && this.length >= BINARY_FROM && !this.hexOnly) this.readBinary(Buffer.alloc(0));
+      if (this.binary && !this.text && !this.named && this.length >= BINARY_FROM && !this.hexOnly) this.readBinary(Buffer.alloc(0));
     }
     this.length = 0;
     this.quad = "";
@@ -157,6 +177,10 @@ class Watch implements Base64Watch {
     const quad = this.quad;
     const usable = final ? quad.length : quad.length - (quad.length % 4);
     if (usable === 0) return;
+    if (!this.binary && !this.text) {
+      this.quad = quad.slice(usable); // text runs only: the rest of a run of bytes is not read
+      return;
+    }
     // Not text (known, or told by the first byte), and too short yet to be read as binary: the characters wait.
     if (!this.eager && this.length < BINARY_FROM && !this.named && (!this.text || (this.carry === undefined && !startsText(quad)))) {
       if (this.text) {
@@ -212,13 +236,13 @@ class Watch implements Base64Watch {
       this.tail = "";
       // The bytes of the run before these are not kept: what was text in them was read as text.
     }
-    this.readBinary(bytes);
+    if (this.binary) this.readBinary(bytes);
   }
 
   private readText(decoded: string): void {
     const view = this.tail + decoded;
     if (this.reply.scanner.scan(view).matches.some((match) => !match.entry)) {
-      throw new UninspectableReply(`base64 at ${this.location} decodes to text holding a value, split where it cannot be masked`);
+      throw new UninspectableReply(`base64 at ${this.locate?.() ?? this.location} decodes to text holding a value, split where it cannot be masked`);
     }
     this.tail = view.slice(-TAIL);
   }

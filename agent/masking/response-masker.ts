@@ -13,6 +13,7 @@ import type { ReplyMasker } from "./mask-context.js";
 import type { MaskedBody } from "../../core/detectors/mask-types.js";
 import type { TwoTexts } from "./replacer.js";
 import type { ResponseStream } from "./response-stream.js";
+import { createBase64Watch } from "./base64-watch.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
 import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
 import { readsAsWritten } from "./reads-as-written.js";
@@ -137,6 +138,10 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
   const lines = linesOf(text);
   if (lines) return maskLines(lines, masker);
   checkText(text);
+  // Base64 runs in it are read as JSON strings' are (a value in one refuses the reply; a payload of bytes is a binary part).
+  const watch = createBase64Watch(masker, "response.body");
+  watch.push(text);
+  watch.end();
   const masked = masker.mask(text, "response.body");
   if (masked.client === text && masked.record === text) return unchanged(body);
   return { client: Buffer.from(masked.client, "utf8"), record: Buffer.from(masked.record, "utf8") };

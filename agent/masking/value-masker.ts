@@ -5,6 +5,7 @@
 // pattern, in this value and in the events before it). Edits go into the value's draft. One masker
 // serves every event of a reply (no closures per event: this runs for every streamed event).
 import { base64Bytes, readBase64 } from "../inspection/base64-text.js";
+import { checkBase64Text } from "./base64-watch.js";
 import { binaryPart } from "./binary-parts.js";
 import type { Draft } from "./event-draft.js";
 import { createDraft } from "./event-draft.js";
@@ -53,9 +54,11 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
     return clean;
   });
   const known = (text: string) => sets.length > 0 && !text.includes("<") && sets.every((clean) => clean.has(text));
-  const isClean = (text: string): boolean => {
+  const isClean = (text: string, location: () => string): boolean => {
     if (text === "" || known(text)) return true;
     if (reply.scanner.scan(text).matches.length > 0) return false;
+    // Base64 in it spelling text with a value cannot be masked in place: refused (throws).
+    checkBase64Text(reply, text, location);
     if (text.length <= CACHED_LENGTH) for (const clean of sets) if (clean.size < CACHE_SIZE) clean.add(text);
     return true;
   };
@@ -77,9 +80,9 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
       return false;
     },
     mask(text, at, locate, restore) {
-      return isClean(text) ? undefined : reply.mask(text, locate(at), restore);
+      return isClean(text, () => locate(at)) ? undefined : reply.mask(text, locate(at), restore);
     },
-    clean: isClean,
+    clean: (text) => isClean(text, () => "response"),
     number(source, at, locate) {
       if (known(source)) return undefined;
       const masked = reply.maskNumber(source, locate(at));

@@ -11,6 +11,7 @@ import { anthropic, chars, chat, responses, split, sse, type Json } from "./repl
 
 import { AWS_LINE, AWS_SECRET, CARD, CARD_DIGITS, caseList, EMAIL, escapedEmail, IBAN, KEY, PHONE, SSN, text, US_PHONE, type ReplyCase } from "./response-values.js";
 import { READER_CASES } from "./response-readers.js";
+import { ELSEWHERE_CASES } from "./response-elsewhere.js";
 
 export { CARD, CARD_DIGITS, EMAIL, IBAN, KEY, PHONE, SSN, US_PHONE, type Api, type ReplyCase } from "./response-values.js";
 
@@ -390,4 +391,4 @@ add("anthropic", true, "charset", "an invalid UTF-8 byte in an event", Buffer.co
 export const MEDIA = media;
 
 /** Every case, in order. */
-export const REPLY_CASES: readonly ReplyCase[] = [...cases, ...READER_CASES];
+export const REPLY_CASES: readonly ReplyCase[] = [...cases, ...READER_CASES, ...ELSEWHERE_CASES];

@@ -1,0 +1,25 @@
+// The response-side evasion corpus, third part: base64 spelling a value outside the JSON strings a
+// reply's fields hold — a whole body that is not JSON, a header value, an object key, an
+// identifier, an SSE comment or event name (red team, fifth pass). A value there cannot be masked
+// in place: the reply is refused. Opaque runs of bytes there (signatures, cookies) pass.
+import { anthropic, chat } from "./reply-builders.js";
+import { caseList, EMAIL, type ReplyCase } from "./response-values.js";
+
+const { cases, add } = caseList();
+const spelled = Buffer.from(`mail ${EMAIL} now`).toString("base64");
+const whole = (extra: Record<string, unknown> = {}, message: Record<string, unknown> = { content: "ok" }) => chat.whole(message, extra);
+
+add("chat", false, "base64 elsewhere", "a text body", `decode ${spelled} please`, [EMAIL], { refused: true, headers: { "content-type": "text/plain" } });
+add("chat", false, "base64 elsewhere", "an HTML body", `<p>decode <b>${spelled}</b></p>`, [EMAIL], { refused: true, headers: { "content-type": "text/html" } });
+add("chat", false, "base64 elsewhere", "a header value", JSON.stringify(whole()), [EMAIL], { refused: true, headers: { "content-type": "application/json", "x-note": spelled } });
+add("chat", false, "base64 elsewhere", "an object key", whole({ x_map: { [spelled]: 1 } }), [EMAIL], { refused: true });
+add("chat", false, "base64 elsewhere", "a tool call id", whole({}, { tool_calls: [{ id: spelled, type: "function", function: { name: "f", arguments: "{}" } }] }), [EMAIL], { refused: true });
+add("chat", true, "base64 elsewhere", "an SSE comment line", `: ${spelled}\n\n${chat.stream([{ content: "hi" }])}`, [EMAIL], { refused: true });
+add("chat", true, "base64 elsewhere", "an SSE event name", `event: ${spelled}\n${chat.stream([{ content: "hi" }])}`, [EMAIL], { refused: true });
+// Runs of bytes are no text: a thinking signature and a cookie pass as they are.
+const bytes = Buffer.from(Array.from({ length: 300 }, (_, index) => (index * 151 + 7) % 256)).toString("base64");
+add("anthropic", true, "base64 elsewhere", "a thinking signature of bytes passes", anthropic.stream([["content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }], ["content_block_delta", { index: 0, delta: { type: "signature_delta", signature: bytes } }], ["content_block_stop", { index: 0 }]]), []);
+add("chat", false, "base64 elsewhere", "a cookie of bytes passes", JSON.stringify(whole()), [], { headers: { "content-type": "application/json", "set-cookie": `s=${bytes}; Path=/` } });
+
+/** The cases of this part. */
+export const ELSEWHERE_CASES: readonly ReplyCase[] = cases;
