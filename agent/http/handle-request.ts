@@ -110,6 +110,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       if (!route || !connection) {
         return refuse({ status: 404, kind: "not_found", message: `Unknown connection: ${route?.connection ?? "(none)"}` });
       }
+      if (connection.unenforceable) {
+        return refuse({ status: 503, kind: "unavailable", message: `Palisade agent cannot enforce connection ${connection.name}'s configuration: it holds ${connection.unenforceable}; the agent needs an upgrade` });
+      }
 
       const verification = await snapshot.identity.verify(readCallerToken(req.headers));
       if (!verification.ok && verification.unreachable) {

@@ -1,7 +1,9 @@
 // Turns a snapshot's policies into the form the hot path evaluates: conditions planned, content
 // rules compiled, sorted by priority (higher first) then name, and grouped per connection so a
 // request only walks the policies that can apply to it.
-import { LimitScope, PolicyAction, StoreDownAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { LimitScope, MaskDirection, MaskStyle, PolicyAction, PolicySchema, StoreDownAction, type Policy } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { unknownSettings } from "../../core/protobuf/unknown-settings.js";
+import { BUILTIN_DETECTORS } from "../../core/detectors/compile-detectors.js";
 import { compileCondition, ConditionError, type Condition } from "../../core/policy/condition.js";
 import { compileContentMatch, type ContentMatcher } from "./content-match.js";
 import { KEYWORD_MODES } from "./keyword-match.js";
@@ -40,7 +42,7 @@ export interface CompiledPolicy {
   content?: ContentMatcher;
   /** Undefined when the policy sets no limit. */
   limits?: PolicyLimits;
-  /** Set exactly when decision is "mask". */
+  /** Set when decision is "mask" (and kept, to mask the record, by a mask policy denied as unenforceable). */
   mask?: MaskRule;
   /** Set exactly when decision is "review". */
   review?: ReviewRule;
@@ -105,12 +107,41 @@ function compileOne(policy: Policy, conditions: Map<string, Condition>, previous
   };
 }
 
+/**
+ * A policy holding settings this agent does not know (a newer control plane's field or enum value):
+ * enforcing the part it understood could allow what the whole refuses, so wherever it would apply
+ * (its connections, its `when` and content rules as far as they are known) it denies, saying why.
+ * A mask rule it holds still masks the record of what it refuses.
+ */
+function compileUnenforceable(policy: Policy, unknown: readonly string[], conditions: Map<string, Condition>, previous: ReadonlyMap<string, Condition>, options: CompileOptions): CompiledPolicy {
+  const reason = `it has settings this Palisade agent does not know (${unknown.join(", ")}); the agent needs an upgrade`;
+  const denying = compileOne({ ...policy, action: PolicyAction.DENY, reason }, conditions, previous, options);
+  if (policy.action !== PolicyAction.MASK) return denying;
+  // Read with its known detectors, redacting both ways where a style or direction is not known.
+  const detectors = policy.detectors.filter((name) => BUILTIN_DETECTORS.includes(name));
+  for (const rule of [{ ...policy, detectors }, { ...policy, detectors, style: MaskStyle.REDACT, direction: MaskDirection.BOTH }]) {
+    try {
+      return { ...denying, mask: compileMaskRule(rule, options.phoneRegions) };
+    } catch {
+      // the next reading, or none
+    }
+  }
+  return denying;
+}
+
 function byPriorityThenName(a: CompiledPolicy, b: CompiledPolicy): number {
   return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /** Compiles the policies for the given connection names (reusing `previous`'s conditions); throws an Error (the NACK reason) when one is unusable. */
-export function compilePolicies(policies: readonly Policy[], connectionNames: Iterable<string>, previous?: CompiledPolicies, options: CompileOptions = {}): CompiledPolicies {
+export function compilePolicies(
+  policies: readonly Policy[],
+  connectionNames: Iterable<string>,
+  previous?: CompiledPolicies,
+  options: CompileOptions = {},
+  /** Told one line per policy holding settings this agent does not know. */
+  unenforceable?: string[],
+): CompiledPolicies {
   const conditions = new Map<string, Condition>();
   const seen = new Set<string>();
   const everywhere: CompiledPolicy[] = [];
@@ -121,7 +152,13 @@ export function compilePolicies(policies: readonly Policy[], connectionNames: It
     if (seen.has(policy.name)) throw new Error(`policy ${policy.name} is listed twice`);
     seen.add(policy.name);
     if (policy.connections.length === 0) throw new Error(`policy ${policy.name}: no connections`);
-    compiled.push({ policy: compileOne(policy, conditions, previous?.conditions ?? new Map(), options), connections: policy.connections });
+    // A detector this agent does not have is, like a field, a newer control plane's setting.
+    const unknown = [...unknownSettings(PolicySchema, policy), ...policy.detectors.filter((name) => !BUILTIN_DETECTORS.includes(name)).map((name) => `detector ${name}`)];
+    if (unknown.length > 0) unenforceable?.push(`policy ${policy.name}: ${unknown.join(", ")}`);
+    const compiledPolicy = unknown.length > 0
+      ? compileUnenforceable(policy, unknown, conditions, previous?.conditions ?? new Map(), options)
+      : compileOne(policy, conditions, previous?.conditions ?? new Map(), options);
+    compiled.push({ policy: compiledPolicy, connections: policy.connections });
   }
   compiled.sort((a, b) => byPriorityThenName(a.policy, b.policy));
 

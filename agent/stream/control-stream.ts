@@ -164,6 +164,8 @@ export function openControlStream(deps: ControlStreamDeps): ControlStream {
         const { version, error } = deps.store.apply(message.value);
         if (error) deps.logger.warn({ version: message.value.version, error }, "snapshot refused (NACK); keeping the last good one");
         else deps.logger.info({ version }, "snapshot applied");
+        const unenforceable = error ? [] : (deps.store.current()?.unenforceable ?? []);
+        if (unenforceable.length > 0) deps.logger.warn({ version, unenforceable }, "snapshot holds settings this agent does not know: what they govern is refused until the agent is upgraded");
         send({ case: "snapshotAck", value: { nonce: message.value.nonce, version, error } });
         return;
       }

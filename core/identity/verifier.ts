@@ -63,6 +63,8 @@ export function compileVerifier(
   keySets: KeySetCache,
   revocations: readonly TokenRevocation[] = [],
   cache?: VerifiedTokenCache,
+  /** Issuers (by `iss`) whose tokens are refused, with the reason (settings the agent cannot enforce). */
+  refused: ReadonlyMap<string, string> = new Map(),
 ): IdentityVerifier {
   const revoked = compileRevocations(revocations);
   const byIssuer = new Map<string, CompiledIssuer>();
@@ -114,7 +116,7 @@ export function compileVerifier(
         return { ok: false, reason: "malformed token" };
       }
       const issuer = iss === undefined ? undefined : byIssuer.get(iss);
-      if (!issuer) return { ok: false, reason: "unknown token issuer" };
+      if (!issuer) return { ok: false, reason: (iss === undefined ? undefined : refused.get(iss)) ?? "unknown token issuer" };
       // Read before verifying: keys refetched meanwhile make the entry stale at once, never wrongly fresh.
       const under = { config: issuer.fingerprint, generation: issuer.keys.generation() };
       try {
