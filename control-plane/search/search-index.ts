@@ -6,7 +6,6 @@
 // (when the index was too far behind, see search-indexer.ts) costs the indexer one lookup. After
 // an upgrade that changed the vector (migration 0025), stored sessions are re-indexed by id.
 import type { EntityManager } from "@mikro-orm/sql";
-import { chainHead } from "../audit/audit-log.js";
 import { boundQuery } from "../storage/bound-query.js";
 import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0025-search-decoded-text.js";
 
@@ -18,8 +17,8 @@ export const SEARCH_INDEX_LOCK = 7_300_016;
  * is not read to choose the range); each session costs PostgreSQL ~60–100 µs to index here
  * (palisade_search_text and to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is
  * under a second of work.
- * A round also costs the control plane ~3 ms of its own (some ten statements), ~1.7 µs per
- * session at 2,000 a round, ~0.4 µs at 8,000 (docs/performance.md, issue 13's third ingest round).
+ * A round is one statement (migration 0028); it was some ten and ~3 ms of the control plane's CPU
+ * (docs/performance.md, issue 13's third and fifth ingest rounds).
  */
 export const ROUND_SESSIONS = 8000;
 const SESSIONS_ENTRY_WEIGHT = 1000;
@@ -45,7 +44,7 @@ export async function searchIndexLag(em: EntityManager): Promise<SearchIndexLag>
   const row = rows[0];
   if (!row) return { entries: 0, oldestMs: undefined };
   const entries = Math.max(0, Number(row.head ?? 0) - Number(row.watermark));
-  return { entries, oldestMs: entries > 0 && row.oldest_ms !== null ? Number(row.oldest_ms) : undefined };
+  return { entries, oldestMs: entries > 0 && row!.oldest_ms !== null ? Number(row!.oldest_ms) : undefined };
 }
 
 /** Indexes the sessions `ids` inserted by `tx` itself (the commit's own rows). */
@@ -70,46 +69,27 @@ export interface RoundResult {
   more: boolean;
 }
 
+/** What one indexing round did, and the lag as it stood after it. */
+export interface IndexRoundResult extends RoundResult {
+  lag: SearchIndexLag;
+}
+
 /**
- * One round in `tx`: under the indexing lock (try: a replica already at it makes this a no-op),
- * indexes the sessions named by the entries after the watermark (about `roundSessions`) and moves it.
+ * One round (autocommit, or in the caller's transaction): under the indexing lock (try: a replica
+ * already at it makes this a no-op), indexes the sessions named by the entries after the watermark
+ * (about `roundSessions`) and moves it; then reads the lag. One statement: the database function
+ * `palisade_search_index_round` (migration 0028) does all of it.
  */
-export async function indexRound(tx: EntityManager, roundSessions = ROUND_SESSIONS): Promise<RoundResult> {
-  if (!(await indexingLock(tx))) return { locked: false, indexed: 0, more: false };
-  const [progress] = await tx.execute<{ seq: string | number }[]>("select seq from search_index_progress where id = 1");
-  const from = Number(progress?.seq ?? 0);
-  const head = (await chainHead(tx)).seq;
-  if (head <= from) return { locked: true, indexed: 0, more: false };
-  const entries = await tx.execute<{ seq: string | number; type: string }[]>(
-    `select seq, type from audit_log where seq > ? and seq <= ? and type in ('session', 'sessions') order by seq limit ${Math.trunc(roundSessions)}`,
-    [from, head],
-  );
-  let to = head;
-  let budget = roundSessions;
-  for (const [i, entry] of entries.entries()) {
-    budget -= entry.type === "sessions" ? SESSIONS_ENTRY_WEIGHT : 1;
-    if (budget < 0 && i > 0) {
-      to = Number(entries[i - 1]!.seq);
-      break;
-    }
-  }
-  // A full read may have stopped short of the head: the watermark moves to its last entry.
-  if (budget >= 0 && entries.length === Math.trunc(roundSessions)) to = Number(entries.at(-1)!.seq);
-  // Counted in the database: the ids of a round are not needed here.
-  const [inserted] = entries.length === 0 ? [] : await tx.execute<{ n: number }[]>(
-    `with indexed as (${INSERT_VECTORS} join (
-       select a.payload->>'session' as id from audit_log a where a.seq > ? and a.seq <= ? and a.type = 'session'
-       union all
-       select s.item->>0 from audit_log a, jsonb_array_elements(a.payload->'sessions') as s(item)
-       where a.seq > ? and a.seq <= ? and a.type = 'sessions'
-     ) named on named.id = e.id
-     where not exists (select 1 from exchange_search s where s.id = e.id)
-     on conflict (id) do nothing returning 1)
-     select count(*)::int as n from indexed`,
-    [from, to, from, to],
-  );
-  await tx.execute("update search_index_progress set seq = ? where id = 1", [to]);
-  return { locked: true, indexed: Number(inserted?.n ?? 0), more: to < head };
+export async function indexRound(em: EntityManager, roundSessions = ROUND_SESSIONS): Promise<IndexRoundResult> {
+  const [row] = await boundQuery<{
+    locked: boolean; indexed: number; more: boolean; watermark: string | number | null; head: string | number | null; oldest_ms: string | number | null;
+  }>(em, "select * from palisade_search_index_round($1, $2)", [Math.trunc(roundSessions), SESSIONS_ENTRY_WEIGHT]);
+  // No watermark row: no lag to tell (as searchIndexLag).
+  const entries = row!.watermark === null ? 0 : Math.max(0, Number(row!.head ?? 0) - Number(row!.watermark));
+  return {
+    locked: row!.locked, indexed: Number(row!.indexed), more: row!.more,
+    lag: { entries, oldestMs: entries > 0 && row!.oldest_ms !== null ? Number(row!.oldest_ms) : undefined },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { chainHead } from "../audit/audit-log.js";
 import type { Database } from "../storage/database.js";
 import type { CommitObserver } from "../storage/exchanges.js";
-import { indexRound, indexSessions, ROUND_SESSIONS, reindexRound, type SearchIndexLag, searchIndexLag } from "./search-index.js";
+import { indexRound, indexSessions, ROUND_SESSIONS, reindexRound, type SearchIndexLag } from "./search-index.js";
 import { noSearchIndexMetrics, type SearchIndexMetrics } from "./search-index-metrics.js";
 
 /** Default: look for unindexed sessions every 250 ms (and after every local commit). */
@@ -63,41 +63,33 @@ export function startSearchIndexer(options: SearchIndexerOptions): SearchIndexer
   // The id lists a commit indexed itself, counted once that commit is through.
   const indexedInCommit = new WeakSet<readonly string[]>();
 
-  const measure = async (): Promise<SearchIndexLag> => {
-    last = await searchIndexLag(db.em());
-    const ageMs = last.oldestMs === undefined ? 0 : Math.max(0, now() - last.oldestMs);
-    behind = maxLagMs <= 0 || (last.oldestMs !== undefined && ageMs > maxLagMs);
-    metrics.lag(last.entries, ageMs / 1000);
-    return last;
+  // The lag as a round (or a read) just found it: sets the bound and the gauges.
+  const observe = (lag: SearchIndexLag): void => {
+    last = lag;
+    const ageMs = lag.oldestMs === undefined ? 0 : Math.max(0, now() - lag.oldestMs);
+    behind = maxLagMs <= 0 || (lag.oldestMs !== undefined && ageMs > maxLagMs);
+    metrics.lag(lag.entries, ageMs / 1000);
   };
 
   const roundSessions = db.flavour === "pglite" ? PGLITE_ROUND_SESSIONS : ROUND_SESSIONS;
   const cycle = async (): Promise<void> => {
     for (;;) {
       again = false;
-      const lag = await measure();
-      if (closed) return;
-      let current = lag.entries === 0;
-      if (!current) {
-        const result = await db.transaction((tx) => indexRound(tx, roundSessions));
-        metrics.indexed(result.indexed);
-        // Another replica holds the lock: it indexes, this one keeps measuring on its poll.
-        if (!result.locked) return;
-        current = !result.more;
-      }
+      // One statement: the round (a no-op when caught up) and the lag after it.
+      const round = await indexRound(db.em(), roundSessions);
+      observe(round.lag);
+      metrics.indexed(round.indexed);
+      // Another replica holds the lock: it indexes, this one keeps measuring on its poll.
+      if (closed || !round.locked) return;
       // The re-index only gets rounds once the chain's backlog is done: new sessions come first.
-      if (current && reindexing) {
+      if (!round.more && reindexing) {
         const result = await db.transaction((tx) => reindexRound(tx, roundSessions));
         if (!result.locked) return;
         metrics.reindexed(result.indexed);
         if (result.more) continue;
         reindexing = false;
       }
-      if (lag.entries === 0) return;
-      if (current && !again) {
-        await measure();
-        return;
-      }
+      if (!round.more && !again) return;
     }
   };
 

@@ -28,6 +28,7 @@ import { Migration0024KeywordMatch } from "./migration-0024-keyword-match.js";
 import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-text.js";
 import { Migration0026ResponseWrites } from "./migration-0026-response-writes.js";
 import { Migration0027Lz4Bodies } from "./migration-0027-lz4-bodies.js";
+import { Migration0028SearchIndexRound } from "./migration-0028-search-index-round.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -58,4 +59,5 @@ export const migrations: MigrationObject[] = [
   { name: "0025-search-decoded-text", class: Migration0025SearchDecodedText },
   { name: "0026-response-writes", class: Migration0026ResponseWrites },
   { name: "0027-lz4-bodies", class: Migration0027Lz4Bodies },
+  { name: "0028-search-index-round", class: Migration0028SearchIndexRound },
 ];
