@@ -8,6 +8,8 @@ import { createMatchScanner, type Match, type MatchScanner } from "./match-scann
 import { forRequest, forResponse, type MaskRule } from "../../core/detectors/mask-types.js";
 import type { CompiledDetectors } from "../../core/detectors/compile-detectors.js";
 import { cleanPairsOf, type CleanPairs } from "./clean-pairs.js";
+import type { QuietReading } from "../../core/detectors/detector.js";
+import { setReading } from "../../core/detectors/quiet-text.js";
 import { createPseudonymTable, type PseudonymTable } from "./pseudonym-table.js";
 import { applyMatches, createReplacer, type Replacer, type TwoTexts } from "./replacer.js";
 import { withholdInUrls, withoutRestoring } from "./restore-guard.js";
@@ -56,6 +58,12 @@ export interface ReplyMasker {
   readonly detectorSets: readonly object[];
   /** The first response rule that does not let binary parts (images, audio, files) pass uninspected, if any. */
   readonly refusesBinary: string | undefined;
+  /**
+   * How the reply scanner reads a quiet text (core/detectors/quiet-text.ts): it finds nothing, and
+   * holds from here. Present when every response rule's set has a reading (text streams then keep
+   * a sign ledger and scan only what is not quiet).
+   */
+  readonly quiet?: QuietReading;
 }
 
 export interface MaskContext {
@@ -114,6 +122,7 @@ class Reply implements ReplyMasker {
   readonly mayFind: ReplyMasker["mayFind"];
   readonly detectorSets: readonly object[];
   readonly refusesBinary: string | undefined;
+  readonly quiet?: QuietReading;
 
   constructor(
     private readonly table: PseudonymTable,
@@ -127,6 +136,7 @@ class Reply implements ReplyMasker {
     this.mayFind = parts.mayFind;
     this.detectorSets = parts.detectorSets;
     this.refusesBinary = parts.refusesBinary;
+    if (parts.quiet) this.quiet = parts.quiet;
   }
 
   get active(): boolean {
@@ -147,6 +157,18 @@ function proseReach(rules: readonly MaskRule[]): { proseReach?: number; mayFindP
     widest = Math.max(widest, detectors.proseReach);
   }
   return { proseReach: widest, mayFindProse: (text) => rules.some((rule) => rule.detectors.mayFindProse!(text)) };
+}
+
+// The response rules' one reading of quiet texts, when every rule's set has one (the reply scanner
+// over them reads a quiet text as each set does: nothing found, the earliest hold; a placeholder
+// or an escape needs a `<` or `\`, which no quiet text holds).
+function quietReading(rules: readonly MaskRule[]): { quiet?: QuietReading } {
+  const readings: QuietReading[] = [];
+  for (const { detectors } of rules) {
+    if (!detectors.quiet) return {};
+    readings.push(detectors.quiet);
+  }
+  return readings.length === 0 ? {} : { quiet: setReading(readings) };
 }
 
 /** A fresh context for one exchange. */
@@ -207,6 +229,7 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
       mayFind: (text) => text.includes("\\") || text.includes("<") || responseRules.some((rule) => rule.detectors.mayFind(text)),
       detectorSets: responseRules.map((rule) => rule.detectors),
       refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
+      ...quietReading(responseRules),
     }),
   };
 }

@@ -9,6 +9,7 @@ import type { Match } from "./match-scanner.js";
 import { applyMatches, type Replacer, type TwoTexts } from "./replacer.js";
 import { createBase64Watch } from "./base64-watch.js";
 import { lineTail, withholdInUrls } from "./restore-guard.js";
+import { SignLedger } from "./sign-ledger.js";
 
 /** What one push or flush released, in offsets of the stream's original text, and which parts of it were replaced. */
 export interface Release {
@@ -122,6 +123,9 @@ const RESCAN_ALWAYS = 256;
 const WHITESPACE_RUN = 64;
 const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000 || code === 0xfeff || (code >= 0x2000 && code <= 0x200b);
 
+// Whether the last lookbehindContext cut a whitespace run (its context is then not the text as it came).
+let shortenedRun = false;
+
 /** The context to keep before `text[end]`: LOOKBEHIND characters, whitespace runs counting once (and cut to WHITESPACE_RUN). */
 export function lookbehindContext(text: string, end: number): string {
   let units = 0;
@@ -136,6 +140,7 @@ export function lookbehindContext(text: string, end: number): string {
     } else at--;
     units++;
   }
+  shortenedRun = shortened;
   if (!shortened) return text.slice(at, end);
   return text.slice(at, end).replace(/\s{65,}/g, (run) => run.slice(-WHITESPACE_RUN));
 }
@@ -175,9 +180,19 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
   let unscanned = 0; // characters of `held` that arrived since the last scan
   let finished = false;
   let boundary = -1; // where the current segment starts (original offset), after split()
+  let tailExact = true; // `tail` is the text as it came (see `exact` below)
   let earlier = { client: "", record: "" };
   const emitted = { client: "", record: "" };
   const base64 = createBase64Watch(reply, location);
+  // The stream's signs as its pieces come (sign-ledger.ts): a view that is quiet is not scanned.
+  // Its offsets count `continues` and then every piece; `exact`: `context` is that text as it came
+  // (no whitespace run cut), so a view ends at what the ledger read last and starts its length before.
+  const quiet = reply.quiet;
+  const ledger = quiet ? new SignLedger(quiet.digitRun) : undefined;
+  ledger?.push(continues);
+  let exact = true;
+  // A context taken from `view` before `at` (lookbehindContext just ran): the text as it came when no run was cut, and it lies after `from` or the context before it was.
+  const exactContext = (taken: string, at: number, from: number): boolean => !shortenedRun && (exact || taken.length <= at - from);
 
   // The released range [from, hold) of `view`, the part of it before the segment boundary kept for takeEarlier().
   const render = (view: string, matches: Match[], from: number, hold: number): TwoTexts => {
@@ -191,7 +206,8 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
   const release = (text: string, final: boolean): TwoTexts => {
     const view = context + text;
     const from = context.length;
-    const scan = reply.scanner.scan(view);
+    const still = ledger !== undefined && exact && ledger.quietFrom(ledger.read - view.length);
+    const scan = still ? { matches: [], spans: [] } : reply.scanner.scan(view);
     // Nothing found (most pieces): the scan's own empty lists, not two filtered copies.
     const none = scan.matches.length === 0 && scan.spans.length === 0;
     let matches = none ? scan.matches : scan.matches.filter((match) => match.start >= from);
@@ -205,10 +221,14 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
       }
     }
     // A run of base64 still decoding to text is held whole (base64-watch.ts): a value in it refuses the reply before any of it goes out.
-    const open = Math.max(from, Math.min(reply.scanner.holdFrom(view, spans), view.length - base64.textRun));
+    const open = Math.max(from, Math.min(still ? quiet!.holdFrom(view) : reply.scanner.holdFrom(view, spans), view.length - base64.textRun));
     const hold = final ? view.length : open;
     if (hold > from) crossing = false;
-    if (final) tail = lookbehindContext(view, open) + view.slice(open);
+    if (final) {
+      const before = lookbehindContext(view, open);
+      tailExact = exactContext(before, open, from);
+      tail = before + view.slice(open);
+    }
     const out = hold === from ? { client: "", record: "" } : render(view, reply.restoring ? withholdInUrls(matches, view, from, line) : matches, from, hold);
     if (reply.restoring && hold > from) line = lineTail(line + view.slice(from, hold));
     if (stream.onRelease && hold > from) {
@@ -217,6 +237,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     }
     released += hold - from;
     context = lookbehindContext(view, hold);
+    exact = exactContext(context, hold, from);
     held = view.slice(hold);
     unscanned = 0;
     emitted.client += out.client;
@@ -228,6 +249,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
     push(piece) {
       if (piece === "") return { client: "", record: "" };
       base64.push(piece);
+      ledger?.push(piece);
       finished = false;
       original += piece;
       unscanned += piece.length;
@@ -248,6 +270,7 @@ export function createTextStream(reply: ReplyMasker, location: string, continues
       // Readers join text sent after an end marker to what came before: if more comes, a value
       // reaching back into what was just released is masked from the new text's start.
       context = tail;
+      exact = tailExact;
       crossing = true;
       return out;
     },

@@ -1,7 +1,8 @@
 // The detector registry: compiles a mask policy's detector list once (per snapshot) into one
 // object whose find() merges every detector's findings (longest wins, then earliest) and whose
 // holdFrom() is the earliest hold of any detector (the stream contract in detector.ts).
-import { LOOKBEHIND, settledHoldAny, tailFindings, type Detector, type Finding } from "./detector.js";
+import { LOOKBEHIND, settledHoldAny, tailFindings, type Detector, type Finding, type QuietReading } from "./detector.js";
+import { setReading } from "./quiet-text.js";
 import { emailDetector } from "./email.js";
 import { OBFUSCATION_SIGN_LONGEST, obfuscationSign } from "./email-obfuscated.js";
 import { phoneDetector } from "./phone.js";
@@ -70,6 +71,11 @@ export interface CompiledDetectors {
    * secret's required text, a sign of an obfuscated address). Defined where proseReach is.
    */
   readonly mayFindProse?: (text: string) => boolean;
+  /**
+   * How the set reads a quiet text (quiet-text.ts): nothing found, and this hold. Present when every
+   * detector of the set is a built-in with a QuietReading (e-mail, phone, payment-card, secrets).
+   */
+  readonly quiet?: QuietReading;
 }
 
 // Plain prose: the characters that are neither a sign of a value for any set (digits, "@", "%",
@@ -156,10 +162,14 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
   // Built-ins and patterns read the detector view and the rendered view (one each per text for the whole set); words read the word view.
   const view = memoisedView(detectorView);
   const rendered = memoisedRendered();
+  // The built-ins' own readings of quiet texts (the views read such a text as it is).
+  const quiet: (QuietReading | undefined)[] = [];
   for (const name of new Set(spec.builtins)) {
     const make = builtins[name];
     if (!make) throw new Error(`unknown detector ${JSON.stringify(name)} (known: ${BUILTIN_DETECTORS.join(", ")})`);
-    detectors.push(normalisedDetector(make(spec), view, rendered));
+    const detector = make(spec);
+    quiet.push(detector.quiet);
+    detectors.push(normalisedDetector(detector, view, rendered));
   }
   if (spec.patterns.length > 0) detectors.push(normalisedDetector(patternDetector(spec.patterns), view, rendered));
   // Words read their own word view of the text, and of its rendered view (`Fal<b></b>con`).
@@ -188,5 +198,6 @@ export function compileDetectors(spec: DetectorSpec): CompiledDetectors {
     // the quick test reads it for the required texts alone: a regular expression without anchors
     // or lookarounds, matching at most SECRET_REQUIRED_LONGEST characters.
     ...(custom ? {} : { proseReach: Math.max(secrets ? SECRET_REQUIRED_LONGEST - 1 : 0, email ? OBFUSCATION_SIGN_LONGEST - 1 : 0), mayFindProse: proseTest(secrets, email) }),
+    ...(custom || quiet.length === 0 || !quiet.every((reading) => reading !== undefined) ? {} : { quiet: setReading(quiet as QuietReading[]) }),
   };
 }

@@ -43,6 +43,20 @@ export interface Detector {
   find(text: string): Finding[];
   /** Index from which a stream masker must hold `text` back (see the header comment). */
   holdFrom(text: string): number;
+  /** How the detector reads a quiet text (quiet-text.ts), where present; absent: every text is read in full. */
+  readonly quiet?: QuietReading;
+}
+
+/**
+ * A detector's promise for quiet texts (quiet-text.ts: plain characters only, no sign expression
+ * match, no `@`, and no stretch without ASCII letters holding `digitRun` ASCII digits): find() of
+ * such a text, and of every part of it, is empty, and holdFrom() of it is `holdFrom` here.
+ */
+export interface QuietReading {
+  /** The fewest digits in one stretch without ASCII letters that may be (part of) a finding; Infinity: digits are no sign. */
+  readonly digitRun: number;
+  /** holdFrom() of a quiet text (nothing found in it, so no finding to settle the hold on). */
+  holdFrom(text: string): number;
 }
 
 /** Start of the trailing run of characters accepted by `inAlphabet`, no further back than `maxLength`. */

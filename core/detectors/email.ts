@@ -72,6 +72,8 @@ export function emailDetector(): Detector {
       const hold = Math.min(run, hidden);
       return settledHold(tailFindings(detector, text, hold, MAX_LENGTH), hold);
     },
+    // A quiet text has no `@` and no obfuscation sign, which find() needs: no part of it holds a finding.
+    quiet: { digitRun: Number.POSITIVE_INFINITY, holdFrom: (text) => Math.min(trailingRun(text, inAlphabet, MAX_LENGTH), obfuscatedHold(text)) },
   };
   return detector;
 }

@@ -188,5 +188,6 @@ function holdFrom(text: string): number {
 
 /** The payment card detector. */
 export function paymentCardDetector(): Detector {
-  return { name: "payment-card", maxLength: MAX_LENGTH, find, holdFrom };
+  // A quiet text has no 13-digit stretch (find's chain test) and no exponent `\d[eE][+-]?\d` (a sign): nothing found in any part of it.
+  return { name: "payment-card", maxLength: MAX_LENGTH, find, holdFrom, quiet: { digitRun: 13, holdFrom } };
 }

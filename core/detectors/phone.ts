@@ -232,6 +232,8 @@ export function phoneDetector(options: PhoneOptions = {}): Detector {
       const from = hold(text);
       return settledHold(tailFindings(detector, text, from, maxLength), from);
     },
+    // A quiet text has no stretch of six digits without letters, which find() asks first: no part of it holds a finding.
+    quiet: { digitRun: minDigits, holdFrom: hold },
   };
   return detector;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compileDetectors, isPlainProse } from "./compile-detectors.js";
 import { OBFUSCATION_SIGN_LONGEST, obfuscationSign } from "./email-obfuscated.js";
 import { SECRET_REQUIRED_LONGEST, secretRequiredExpression } from "./secrets.js";
+import { SIGN_LONGEST, SIGNS } from "./quiet-text.js";
 
 // The longest text an expression of literals, escapes, classes, groups, alternatives and `?` matches.
 function longest(source: string): number {
@@ -65,6 +66,10 @@ const sets = [
 ];
 
 describe("plain prose the quick test says no to", () => {
+  it("quiet-text.ts's sign expression matches at most SIGN_LONGEST characters (a stream's sign ledger reads that far back)", () => {
+    expect(longest(SIGNS.source)).toBeLessThanOrEqual(SIGN_LONGEST);
+  });
+
   it("has a reach that covers the longest required text of a secret", () => {
     expect(longest(secretRequiredExpression.source)).toBeLessThanOrEqual(SECRET_REQUIRED_LONGEST);
     expect(secretRequiredExpression.test("AWS_SECRET_ACCESS_KEY")).toBe(true);

@@ -71,7 +71,8 @@ const anyRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === 
 // Every shape's own test in one expression, as written (find's quick test: no shape can match a text
 // it says no to). Case-insensitive, so a superset of each — which holds only for expressions with no flag but `i`.
 for (const shape of shapes) if (shape.requires instanceof RegExp && /[^i]/.test(shape.requires.flags)) throw new Error(`secrets: ${shape.kind}'s required text needs a flag the quick test lacks`);
-const anyShapeRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : (shape.requires?.source ?? ""))).join("|"), "i"); // a shape requiring nothing: matches every text
+/** What secrets' find() asks before any shape: a text it does not match holds no secret (quiet-text.ts reads it as a sign). */
+export const anyShapeRequired = new RegExp(shapes.map((shape) => (typeof shape.requires === "string" ? escapeLiteral(shape.requires) : (shape.requires?.source ?? ""))).join("|"), "i"); // a shape requiring nothing: matches every text
 
 /**
  * The longest text mayHoldSecret's expression can match ("aws_secret_access_key", 21 characters):
@@ -142,6 +143,10 @@ export function secretsDetector(): Detector {
       const from = Math.min(keyBlockHold(text), trailingRun(text, inTokenAlphabet, maxToken));
       return settledHold(tailFindings(detector, text, from, maxKeyBlock), from);
     },
+    // A quiet text has no required text (anyShapeRequired is a sign), so no part of it holds a finding
+    // to settle on, nor a whole "-----BEGIN " (the key block hold's first case); a trailing prefix of
+    // the marker without its closing space is "-" and letters, inside the trailing token run.
+    quiet: { digitRun: Number.POSITIVE_INFINITY, holdFrom: (text) => trailingRun(text, inTokenAlphabet, maxToken) },
   };
   return detector;
 }
