@@ -113,7 +113,7 @@ export function admitRequest(input: AdmitInput<LimitGate>): Decision | Promise<D
     return denied(session, `Request denied by Palisade: ${reason}`, "", reason, { record: resolveRecord(undefined, refusalMasks), masks: refusalMasks });
   }
 
-  const evaluation = evaluatePolicies(policies, context);
+  const evaluation = evaluatePolicies(policies, context, input.policies.contentIndex(connection.name));
   const record = resolveRecord(evaluation.record, evaluation.masks);
   const forwarded = { record, masks: evaluation.masks };
   // An explicit `record` of a matched policy still holds (none stays none, raw stays raw).

@@ -5,7 +5,8 @@ import { LimitScope, MaskDirection, MaskStyle, PolicyAction, PolicySchema, Store
 import { unknownSettings } from "../../core/protobuf/unknown-settings.js";
 import { BUILTIN_DETECTORS } from "../../core/detectors/compile-detectors.js";
 import { compileCondition, ConditionError, type Condition } from "../../core/policy/condition.js";
-import { compileContentMatch, type ContentMatcher } from "./content-match.js";
+import { ContentIndex } from "./content-index.js";
+import { compileContentMatch, type ContentRules } from "./content-match.js";
 import { KEYWORD_MODES } from "./keyword-match.js";
 import {
   compileMaskRule, compileReviewRule, type MaskRule, recordChoice, type RecordChoice, type ReviewRule,
@@ -39,7 +40,7 @@ export interface CompiledPolicy {
   /** Undefined when the policy has no `when` (always true). */
   condition?: Condition;
   /** Undefined when the policy has no content rules (matches any prompt). */
-  content?: ContentMatcher;
+  content?: ContentRules;
   /** Undefined when the policy sets no limit. */
   limits?: PolicyLimits;
   /** Set when decision is "mask" (and kept, to mask the record, by a mask policy denied as unenforceable). */
@@ -56,6 +57,8 @@ export interface CompiledPolicy {
 export interface CompiledPolicies {
   /** The policies applying to `connection`, in evaluation order. */
   forConnection(connection: string): readonly CompiledPolicy[];
+  /** The content rules of forConnection(connection) searched together (undefined: none has any). */
+  contentIndex(connection: string): ContentIndex | undefined;
   /** Every policy of the snapshot, in evaluation order (whatever connections it names). */
   readonly all: readonly CompiledPolicy[];
   readonly size: number;
@@ -178,8 +181,14 @@ export function compilePolicies(
     const own = named.get(connection) ?? [];
     perConnection.set(connection, own.length === 0 ? everywhere : [...new Set([...own, ...everywhere])].sort(byPriorityThenName));
   }
+  // Each list's content rules searched together (content-index.ts), built once per snapshot.
+  const indexes = new Map<readonly CompiledPolicy[], ContentIndex | undefined>();
+  for (const list of [everywhere, ...perConnection.values()]) {
+    if (!indexes.has(list)) indexes.set(list, list.some((policy) => policy.content) ? new ContentIndex(list) : undefined);
+  }
   return {
     forConnection: (connection) => perConnection.get(connection) ?? everywhere,
+    contentIndex: (connection) => indexes.get(perConnection.get(connection) ?? everywhere),
     all: compiled.map(({ policy }) => policy),
     size: compiled.length,
     conditions,

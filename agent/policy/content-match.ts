@@ -4,9 +4,10 @@
 // keyword may sit in a word is its mode, keyword-match.ts) and regular expressions (over the detector view:
 // full-width, zero-width-split and percent-encoded text read as what it says). The text is every
 // string of the request (content-view.ts), once as pieces on their own lines and once as the
-// reading stream joined, so a keyword split over two content parts is found. Keywords are searched
-// with indexOf in folded copies made once per request: thousands of keyword policies then cost a
-// native substring search each, not a regular-expression scan each.
+// reading stream joined, so a keyword split over two content parts is found. Views are folded
+// copies made once per request; on the request path, the content rules of all the policies a
+// request may walk are searched together (content-index.ts: one native scan of each view for all
+// their keywords, one for their patterns), and ContentRules.test is the answer it gives.
 import { detectorText } from "../../core/text/normalise.js";
 import { foldWords } from "../../core/text/word-view.js";
 import { compileKeyword, occurs, skeletonOf, type CompiledKeyword, type KeywordMode, type Skeleton } from "./keyword-match.js";
@@ -101,7 +102,8 @@ export const lowerSpaced = (text: string) => text.toLowerCase().replace(irregula
 const wordBefore = /[\p{L}\p{M}\p{N}_]$/u;
 const wordAfter = /^[\p{L}\p{M}\p{N}_]/u;
 
-function occursLiterally(haystack: string, needle: string): boolean {
+/** True when `needle` occurs in `haystack` (a lower view) with no word character just before or after it. */
+export function occursLiterally(haystack: string, needle: string): boolean {
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
     const end = at + needle.length;
     if (!wordBefore.test(haystack.slice(Math.max(0, at - 2), at)) && !wordAfter.test(haystack.slice(end, end + 2))) return true;
@@ -114,43 +116,65 @@ function occursLiterally(haystack: string, needle: string): boolean {
 const wordKeyword = /^[\p{L}\p{M}\p{N}\s_-]+$/u;
 
 /**
- * A matcher for any of `keywords` (on the skeleton of the word view, as `mode` says; literally when
- * their punctuation matters); undefined when there are none.
+ * A policy's content rules compiled: its keywords (on the skeletons of the word view, as their mode
+ * says, and across boundaries in the joined runs within `reach`), its literal keywords and its
+ * patterns. `test` reads one prompt on its own; a snapshot's rules are searched together by
+ * content-index.ts, which answers exactly as `test` does.
  */
-export function keywordMatcher(keywords: readonly string[], mode: KeywordMode = "auto"): ContentMatcher | undefined {
+export class ContentRules implements ContentMatcher {
+  /**
+   * A keyword of n skeleton characters across a boundary spans at most 2n - 1 characters of the
+   * word view (one-character words); one more on each side decides its edges.
+   */
+  readonly reach: number;
+
+  constructor(
+    readonly words: readonly CompiledKeyword[],
+    readonly literals: readonly string[],
+    readonly patterns: readonly RegExp[],
+  ) {
+    this.reach = 2 * Math.max(0, ...words.map((keyword) => keyword.needle.length)) + 1;
+  }
+
+  test(prompt: PromptView): boolean {
+    const { words, literals, patterns } = this;
+    return (words.length > 0 && prompt.skeletons.some((haystack) => words.some((keyword) => occurs(haystack, keyword)))) ||
+      (words.length > 0 && prompt.joined !== undefined && prompt.joined(this.reach).some((run) => words.some((keyword) => occurs(run, keyword)))) ||
+      (literals.length > 0 && prompt.lower.some((haystack) => literals.some((needle) => occursLiterally(haystack, needle)))) ||
+      patterns.some((expression) => prompt.texts.some((text) => expression.test(text)));
+  }
+}
+
+/** Keywords compiled for `mode` (the word ones) and as literals (those whose punctuation matters). */
+function compileKeywords(keywords: readonly string[], mode: KeywordMode): { words: CompiledKeyword[]; literals: string[] } {
   const trimmed = keywords.map((keyword) => keyword.trim()).filter((keyword) => keyword !== "");
   const compiled = new Map<string, CompiledKeyword>();
   for (const keyword of trimmed.filter((keyword) => wordKeyword.test(keyword))) {
     const found = compileKeyword(keyword, foldWords(keyword), mode);
     if (found) compiled.set(`${found.mode} ${found.needle}`, found);
   }
-  const words = [...compiled.values()];
   const literals = [...new Set(trimmed.filter((keyword) => !wordKeyword.test(keyword)).map((keyword) => lowerSpaced(detectorText(keyword))))];
-  if (words.length === 0 && literals.length === 0) return undefined;
-  // A keyword of n skeleton characters across a boundary spans at most 2n - 1 characters of the
-  // word view (one-character words); one more on each side decides its edges.
-  const reach = 2 * Math.max(0, ...words.map((keyword) => keyword.needle.length)) + 1;
-  return {
-    test: (prompt) =>
-      (words.length > 0 && prompt.skeletons.some((haystack) => words.some((keyword) => occurs(haystack, keyword)))) ||
-      (words.length > 0 && prompt.joined !== undefined && prompt.joined(reach).some((run) => words.some((keyword) => occurs(run, keyword)))) ||
-      (literals.length > 0 && prompt.lower.some((haystack) => literals.some((needle) => occursLiterally(haystack, needle)))),
-  };
+  return { words: [...compiled.values()], literals };
+}
+
+/**
+ * A matcher for any of `keywords` (on the skeleton of the word view, as `mode` says; literally when
+ * their punctuation matters); undefined when there are none.
+ */
+export function keywordMatcher(keywords: readonly string[], mode: KeywordMode = "auto"): ContentRules | undefined {
+  const { words, literals } = compileKeywords(keywords, mode);
+  return words.length === 0 && literals.length === 0 ? undefined : new ContentRules(words, literals, []);
 }
 
 /** Compiles keywords and patterns; throws (the snapshot is NACKed) when a pattern is not a valid regular expression. */
-export function compileContentMatch(policy: string, keywords: readonly string[], patterns: readonly string[], keywordMode: KeywordMode = "auto"): ContentMatcher | undefined {
-  const matchers: ContentMatcher[] = [];
-  const keywordRules = keywordMatcher(keywords, keywordMode);
-  if (keywordRules) matchers.push(keywordRules);
-  for (const [index, pattern] of patterns.entries()) {
+export function compileContentMatch(policy: string, keywords: readonly string[], patterns: readonly string[], keywordMode: KeywordMode = "auto"): ContentRules | undefined {
+  const { words, literals } = compileKeywords(keywords, keywordMode);
+  const expressions = patterns.map((pattern, index) => {
     try {
-      const expression = new RegExp(pattern);
-      matchers.push({ test: (prompt) => prompt.texts.some((text) => expression.test(text)) });
+      return new RegExp(pattern);
     } catch (error) {
       throw new Error(`policy ${policy}: pattern ${index + 1} is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
     }
-  }
-  if (matchers.length === 0) return undefined;
-  return matchers.length === 1 ? matchers[0] : { test: (text) => matchers.some((matcher) => matcher.test(text)) };
+  });
+  return words.length === 0 && literals.length === 0 && expressions.length === 0 ? undefined : new ContentRules(words, literals, expressions);
 }

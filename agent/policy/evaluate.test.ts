@@ -17,8 +17,10 @@ function context(overrides: { groups?: string[]; model?: string; prompt?: string
   };
 }
 
+// Through the connection's content index, as admitRequest evaluates (content-index.test.ts holds it to each policy's own rules).
 function evaluate(policies: PolicyInit[], ctx = context(), connection = "openai"): Evaluation {
-  return evaluatePolicies(compilePolicies(policies.map(policy), ["openai", "claude"]).forConnection(connection), ctx);
+  const compiled = compilePolicies(policies.map(policy), ["openai", "claude"]);
+  return evaluatePolicies(compiled.forConnection(connection), ctx, compiled.contentIndex(connection));
 }
 
 const decided = (evaluation: Evaluation) =>

@@ -10,6 +10,7 @@ import type { CompiledPolicy } from "./compile-policies.js";
 import { forRequest } from "../../core/detectors/mask-types.js";
 import { type MaskRule, type RecordChoice, stricterRecord } from "../../core/policy/protection-rules.js";
 import { promptView, type PromptView } from "./content-match.js";
+import type { ContentIndex, ContentScan } from "./content-index.js";
 
 /** What every matched policy up to the deciding one contributes, whatever the outcome. */
 export interface Contributions {
@@ -34,8 +35,12 @@ export type Evaluation = Contributions & (
   | { outcome: "no-allow" }
   | { outcome: "error"; policy: CompiledPolicy; error: string });
 
-/** Evaluates `policies` (already in evaluation order) for `context`; never throws. */
-export function evaluatePolicies(policies: readonly CompiledPolicy[], context: RequestContext): Evaluation {
+/**
+ * Evaluates `policies` (already in evaluation order) for `context`; never throws. `index`, the
+ * policies' content rules searched together (built for this very list), answers them as each
+ * policy's own rules would.
+ */
+export function evaluatePolicies(policies: readonly CompiledPolicy[], context: RequestContext, index?: ContentIndex): Evaluation {
   const limited: CompiledPolicy[] = [];
   const masks: MaskRule[] = [];
   let record: RecordChoice | undefined;
@@ -43,9 +48,12 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
   // condition's remembered value needs no activation: condition-cache.ts).
   const inputs: ConditionInputs = { context };
   let prompt: PromptView | undefined;
+  let scan: ContentScan | undefined;
+  const indexed = index?.policies === policies ? index : undefined;
   let binary: readonly { location: string; kind: string }[] | undefined;
   let blind: Contributions["blind"];
-  for (const policy of policies) {
+  for (let at = 0; at < policies.length; at++) {
+    const policy = policies[at]!;
     if (policy.condition) {
       const result = conditionValue(policy.condition, inputs);
       if (!result.ok) return { outcome: "error", policy, error: result.error, limited, masks, record, blind };
@@ -57,7 +65,10 @@ export function evaluatePolicies(policies: readonly CompiledPolicy[], context: R
       binary ??= context.binary?.() ?? [];
       if (binary.length > 0) blind = { policy, part: binary[0]! };
     }
-    if (policy.content && !policy.content.test((prompt ??= context.content?.() ?? promptView(context.request.prompt)))) continue;
+    if (policy.content) {
+      prompt ??= context.content?.() ?? promptView(context.request.prompt);
+      if (!(indexed ? (scan ??= indexed.scan(prompt)).test(at, policy.content) : policy.content.test(prompt))) continue;
+    }
     if (policy.limits) limited.push(policy);
     record = stricterRecord(record, policy.record);
     if (policy.mask) masks.push(policy.mask);

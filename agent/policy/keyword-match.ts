@@ -16,8 +16,9 @@
 // In every mode but `substring`, a keyword that ends (starts) with a digit does not run into a
 // digit after (before) it: `code-7` is not found in `code-77`.
 //
-// Haystacks are searched with indexOf on their skeleton (one native search per keyword); word
-// starts are worked out only around a candidate, once per haystack. Texts read as one (content
+// Haystacks are searched with indexOf on their skeleton (on the request path only for a keyword
+// the snapshot's one scan of that skeleton found: content-index.ts); word starts are worked out
+// only around a candidate, once per haystack. Texts read as one (content
 // parts, messages) mark each boundary between two words as reading both as nothing and as a
 // space: a space at a keyword's edges, nothing inside it.
 
