@@ -1,6 +1,6 @@
 // Escapes a reader decodes in text, for the detector view (core/text/normalise.ts): runs of
 // percent-encoded UTF-8 (`%40`, `%EF%BC%A0`), backslash escapes of JSON, JavaScript and Python
-// strings pasted as text (`\u0040`, `\u{1F600}`, `\x40`), HTML character references, numeric
+// strings pasted as text (`\u0040`, `\u{1F600}`, `\x40`; C and Python `\U0001F600` and octal `\100`), HTML character references, numeric
 // (`&#64;`, `&#x40;`, without the semicolon too) and named (`&commat;`, `&period;`, `&nbsp;`: the
 // HTML5 table of the `entities` package; the legacy names HTML decodes without the semicolon,
 // `&shy`, `&nbsp`, `&sup1`, without it too), and runs of variation selectors that smuggle
@@ -72,7 +72,25 @@ export function percentRun(text: string, at: number): Decoded | undefined {
 // so a long run of backslashes costs no backtracking per character.
 // A character reference may be escaped again (`&amp;#64;`, `&amp;commat;`: HTML encoded twice): read as the reference it spells.
 // A numeric reference needs no closing semicolon (`&#64`, `&#x40`: HTML decodes it, with a parse error).
-const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&(?:amp;)?#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?|&(?:amp;)?[A-Za-z][A-Za-z0-9]{1,31};/y;
+// Python's and C's `\U0001F600` (eight hex digits) and three-digit octal `\100` are read too (see octalReads).
+const escapeSequence = /\\{1,8}u([0-9a-fA-F]{4})|\\{1,8}u\{([0-9a-fA-F]{1,6})\}|\\{1,8}x([0-9a-fA-F]{2})|&(?:amp;)?#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));?|&(?:amp;)?[A-Za-z][A-Za-z0-9]{1,31};|\\{1,8}U([0-9a-fA-F]{8})|\\{1,8}([0-3][0-7]{2})/y;
+
+const octalEscape = /\\[0-3][0-7]{2}/y;
+const isWordCode = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122) || code > 0x7f;
+
+/**
+ * Whether the octal escape `\NNN` spelling `code` at [at, end) is read as that character: always
+ * when it spells a sign (`\100` is `@`, `\056` a dot); a letter or digit only inside a run of
+ * octal escapes (`\152\141…`), so a path such as `C:\123-45-6789` keeps its digits.
+ */
+function octalReads(text: string, at: number, end: number, code: number): boolean {
+  if (!isWordCode(code)) return true;
+  octalEscape.lastIndex = end;
+  if (octalEscape.test(text)) return true;
+  if (at < 4) return false;
+  octalEscape.lastIndex = at - 4;
+  return octalEscape.test(text);
+}
 
 // HTML's legacy named references, which it decodes without the semicolon too (`&shy`, `&nbsp`,
 // `&sup1`, `&AMP`; `exa&shymple` shows as `exa­mple`): names of two to six letters and digits.
@@ -98,7 +116,14 @@ export function escapeAt(text: string, at: number): Decoded | undefined {
   const match = escapeSequence.exec(text);
   if (!match) return text.charCodeAt(at) === 38 ? legacyReference(text, at) : undefined;
   const end = at + match[0].length;
-  const hex = match[1] ?? match[2] ?? match[3] ?? match[5];
+  if (match[7] !== undefined) {
+    const code = Number.parseInt(match[7], 8);
+    // The run of backslashes before a digit may be longer than one escape needs: read from the last one.
+    const start = end - 4;
+    if (code === 0 || !octalReads(text, start, end, code)) return undefined;
+    return { chars: [{ char: String.fromCharCode(code), start: at, end }], end };
+  }
+  const hex = match[1] ?? match[2] ?? match[3] ?? match[5] ?? match[6];
   if (hex === undefined && match[4] === undefined) {
     const reference = match[0].startsWith("&amp;") && match[0].length > 6 ? `&${match[0].slice(5)}` : match[0];
     const named = decodeHTMLStrict(reference);
@@ -164,7 +189,7 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 
 // The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
 // cut character reference (escaped again too: `&amp;#6`), a cut `%X` or `%25X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
-const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?)?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?|U[0-9a-fA-F]{0,7}|[0-3][0-7]{0,2})?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
 
 
 /**

@@ -33,6 +33,9 @@ describe("detectorView", () => {
     ["Cyrillic and Greek look-alike letters", "jаne.dοe@exаmple.com", "jane.doe@example.com", "jаne.dοe@exаmple.com"],
     ["a hex escape", "jane.doe\\x40example.com", "jane.doe@example.com", "jane.doe\\x40example.com"],
     ["an HTML character reference", "jane.doe&#64;example&#x2E;com", "jane.doe@example.com", "jane.doe&#64;example&#x2E;com"],
+    ["an octal escape (C, Python)", "jane.doe\\100example\\056com", "jane.doe@example.com", "jane.doe\\100example\\056com"],
+    ["a run of octal escapes of letters", "\\152\\141\\156\\145.doe@example.com", "jane.doe@example.com", "\\152\\141\\156\\145.doe@example.com"],
+    ["a Python \\U escape", "jane.doe\\U00000040example.com", "jane.doe@example.com", "jane.doe\\U00000040example.com"],
   ])("folds %s and maps back to the original span", (_name, text, needle, span) => {
     const view = detectorView(text);
     expect(view.text).toContain(needle);
@@ -143,6 +146,10 @@ describe("the detector view reads through noise and reads smuggled text", () => 
 
   it("leaves an ampersand that is no character reference alone", () => {
     expect(detectorView("AT&T; R&D &zqanentity; &b Q&A").text).toBe("AT&T; R&D &zqanentity; &b Q&A");
+  });
+
+  it("reads a lone octal escape of a letter or digit as written (a path keeps its digits)", () => {
+    expect(detectorView("C:\\123-45-6789 and \\310 5550133 \\000").text).toBe("C:\\123-45-6789 and \\310 5550133 \\000");
   });
 
   it("reads the references HTML decodes without their semicolon, as HTML does", () => {

@@ -25,7 +25,12 @@ function xmlText(text: string): string {
 }
 
 const quotedPrintable = (text: string) => text.replace(/=\r?\n/g, "").replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-const jsonEscapes = (text: string) => text.replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+// JSON's \u, and the escapes of C and Python strings (\U with eight hex digits, three-digit octal).
+const jsonEscapes = (text: string) =>
+  text
+    .replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\+U([0-9a-fA-F]{8})/g, (_, hex: string) => String.fromCodePoint(Math.min(0x10ffff, Number.parseInt(hex, 16))))
+    .replace(/\\+([0-3][0-7]{2})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 
 // Base64 runs (blanks removed) decoded as the texts a reader could take them for.
 function base64Texts(text: string): string[] {

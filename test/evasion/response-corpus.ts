@@ -58,6 +58,8 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["a numeric reference without its semicolon", "zoe.quill&#64example.org", EMAIL],
   ["a soft hyphen reference without its semicolon", "zoe.quill@exa&shymple.org", EMAIL],
   ["a CDATA section around the @", "zoe.quill<![CDATA[@]]>example.org", EMAIL],
+  ["an octal escape of the @", "zoe.quill\\100example.org", EMAIL],
+  ["a Python \\U escape of the @", "zoe.quill\\U00000040example.org", EMAIL],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
