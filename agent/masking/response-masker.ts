@@ -32,8 +32,11 @@ function documentOf(text: string): { documents: unknown[]; plain: boolean } | un
   return whole.value === undefined ? undefined : { documents: [whole.value], plain: whole.plain };
 }
 
-/** One line of a body read as lines: a JSON object or array, or text. */
-type Line = { json: unknown } | { text: string };
+/** One line of a body read as lines: a JSON object or array (`rs`: after a record separator), or text. */
+type Line = { json: unknown; rs: boolean } | { text: string };
+
+// RFC 7464 JSON text sequences (application/json-seq) open each record with a record separator.
+const RS = 0x1e;
 
 // A line break as readers split lines: "\r\n", "\n" or a lone "\r" (Python's splitlines, many NDJSON readers).
 const lineBreak = /(\r\n|\r|\n)/;
@@ -51,9 +54,11 @@ function linesOf(text: string): { parts: string[]; lines: Map<number, Line> } | 
   for (let index = 0; index < parts.length; index += 2) {
     const line = parts[index] as string;
     if (line.trim() === "") continue;
-    const value = looksLikeJson(line) ? parseJsonBodyExact(line).value : undefined;
+    const rs = line.charCodeAt(0) === RS;
+    const record = rs ? line.slice(1) : line;
+    const value = looksLikeJson(record) ? parseJsonBodyExact(record).value : undefined;
     if (typeof value === "object" && value !== null) {
-      lines.set(index, { json: value });
+      lines.set(index, { json: value, rs });
       json++;
     } else lines.set(index, { text: line });
   }
@@ -76,10 +81,12 @@ function maskLines(read: { parts: string[]; lines: Map<number, Line> }, masker: 
   const record = [...read.parts];
   for (const [at, index] of indexes.entries()) {
     const out = masked[at] as TwoTexts;
-    const text = "text" in (read.lines.get(index) as Line);
+    const line = read.lines.get(index) as Line;
+    const text = "text" in line;
+    const rs = !text && line.rs ? "\u001e" : "";
     // A text line was read as a JSON string: it goes back as the text it now is.
-    client[index] = text ? (JSON.parse(out.client) as string) : out.client;
-    record[index] = text ? (JSON.parse(out.record) as string) : out.record;
+    client[index] = text ? (JSON.parse(out.client) as string) : rs + out.client;
+    record[index] = text ? (JSON.parse(out.record) as string) : rs + out.record;
   }
   return { client: Buffer.from(client.join(""), "utf8"), record: Buffer.from(record.join(""), "utf8") };
 }

@@ -78,7 +78,7 @@ function documents(text: string): Json[] {
   const whole = parseJson(text.replace(/^\uFEFF/, ""));
   if (whole !== undefined) found.push(whole);
   for (const line of text.split(/\r\n|\r|\n/)) {
-    const value = parseJson(line);
+    const value = parseJson(line.startsWith("\u001e") ? line.slice(1) : line); // a JSON text sequence's record separator (RFC 7464)
     if (value !== undefined && typeof value === "object") found.push(value);
   }
   for (const data of sseData(text).data) {

@@ -1,7 +1,8 @@
-// The response-side evasion corpus, third part: base64 spelling a value outside the JSON strings a
-// reply's fields hold — a whole body that is not JSON, a header value, an object key, an
-// identifier, an SSE comment or event name (red team, fifth pass). A value there cannot be masked
-// in place: the reply is refused. Opaque runs of bytes there (signatures, cookies) pass.
+// The response-side evasion corpus, third part (red team, fifth pass): base64 spelling a value
+// outside the JSON strings a reply's fields hold — a whole body that is not JSON, a header value,
+// an object key, an identifier, an SSE comment or event name. A value there cannot be masked in
+// place: the reply is refused. Opaque runs of bytes there (signatures, cookies) pass. And JSON text
+// sequences (RFC 7464: a record separator before each record), read as JSON lines.
 import { anthropic, chat } from "./reply-builders.js";
 import { caseList, EMAIL, type ReplyCase } from "./response-values.js";
 
@@ -20,6 +21,10 @@ add("chat", true, "base64 elsewhere", "an SSE event name", `event: ${spelled}\n$
 const bytes = Buffer.from(Array.from({ length: 300 }, (_, index) => (index * 151 + 7) % 256)).toString("base64");
 add("anthropic", true, "base64 elsewhere", "a thinking signature of bytes passes", anthropic.stream([["content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }], ["content_block_delta", { index: 0, delta: { type: "signature_delta", signature: bytes } }], ["content_block_stop", { index: 0 }]]), []);
 add("chat", false, "base64 elsewhere", "a cookie of bytes passes", JSON.stringify(whole()), [], { headers: { "content-type": "application/json", "set-cookie": `s=${bytes}; Path=/` } });
+
+const records = (pieces: string[]) => pieces.map((piece) => `\u001e${JSON.stringify({ message: { role: "assistant", content: piece } })}\n`).join("");
+add("chat", false, "JSON text sequence", "a value split over records", records(["write to zoe.qu", "ill@exam", "ple.org now"]), [EMAIL], { headers: { "content-type": "application/json-seq" } });
+add("chat", false, "JSON text sequence", "a value split over records, unlabelled", records(["zoe.quill@", "example.org"]), [EMAIL], { headers: { "content-type": "application/octet-stream" } });
 
 /** The cases of this part. */
 export const ELSEWHERE_CASES: readonly ReplyCase[] = cases;
