@@ -11,22 +11,24 @@ export interface FindingCounter {
 // A class, not an object literal with a getter: V8 keeps a literal's accessor in the old
 // generation, so each request's getter closure (and all it reaches) outlived every scavenge until
 // the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+// Its map is made with the first count (most exchanges count none).
 class Counter implements FindingCounter {
-  readonly #counts = new Map<string, MaskFindingCount>();
+  #counts: Map<string, MaskFindingCount> | undefined;
 
   add(detector: string, location: string): void {
     const key = `${detector}\u0000${location}`;
-    const found = this.#counts.get(key);
+    const counts = (this.#counts ??= new Map());
+    const found = counts.get(key);
     if (found) found.count++;
-    else this.#counts.set(key, { detector, location, count: 1 });
+    else counts.set(key, { detector, location, count: 1 });
   }
 
   list(): MaskFindingCount[] {
-    return [...this.#counts.values()].map((count) => ({ ...count }));
+    return this.#counts === undefined ? [] : [...this.#counts.values()].map((count) => ({ ...count }));
   }
 
   get any(): boolean {
-    return this.#counts.size > 0;
+    return this.#counts !== undefined && this.#counts.size > 0;
   }
 }
 
