@@ -24,6 +24,9 @@ interface Matcher {
 const wordBefore = /[\p{L}\p{M}\p{N}_]$/u;
 const wordAfter = /^[\p{L}\p{M}\p{N}_]/u;
 function occursLiterally(haystack: string, needle: string): boolean {
+  // The one line added to the copy: with an empty needle the loop never ended where every position
+  // touches a word (and answered true elsewhere); true is its answer wherever it ended.
+  if (needle === "") return true;
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
     const end = at + needle.length;
     if (!wordBefore.test(haystack.slice(Math.max(0, at - 2), at)) && !wordAfter.test(haystack.slice(end, end + 2))) return true;
@@ -63,11 +66,12 @@ function referenceMatch(keywords: readonly string[], patterns: readonly string[]
 // ---- end of the reference ----
 
 // Pieces that overlap and prefix each other, fold into each other (case, look-alikes, accents,
-// full-width, digits for letters), lie beyond the BMP, or carry punctuation (literal keywords).
+// full-width, digits for letters), lie beyond the BMP, carry punctuation (literal keywords) or
+// are invisible (a keyword of them alone is an empty literal, found wherever no word touches).
 const pieces = [
   "ab", "abc", "bc", "abcab", "a", "b", "c", "c1", "cl", "1", "7", "77", "x", "night", "ingale", "nightingale",
   "é", "É", "e", "ß", "ss", "ı", "İ", "i", "l", "а", "ｂ", "σ", "ς", "Σ", "𝐚", "😀", "ﬁ", "fi", "ǆ", "rn", "m", "0", "o",
-  "c++", "$x", "a.b", "(c)", "k<x>", "a|b", "?",
+  "c++", "$x", "a.b", "(c)", "k<x>", "a|b", "?", "\u200b", "\u00ad",
 ];
 const separators = [" ", "", "-", "_", ".", "\u200b", "\n", " - ", "/", "%2F"];
 const keyword = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 3 }).chain((words) =>
@@ -146,8 +150,8 @@ describe("content index", () => {
     expect(counts.no).toBeGreaterThan(50);
   });
 
-  it("tells the needles present in a text, overlapping or not", () => {
-    const needle = fc.array(fc.constantFrom("a", "b", "ab", "é", "😀", "+", "\\", "("), { minLength: 1, maxLength: 3 }).map((parts) => parts.join(""));
+  it("tells the needles present in a text, overlapping or not (the empty one in every text)", () => {
+    const needle = fc.array(fc.constantFrom("a", "b", "ab", "é", "😀", "+", "\\", "("), { maxLength: 3 }).map((parts) => parts.join(""));
     fc.assert(fc.property(fc.uniqueArray(needle, { minLength: 1, maxLength: 6 }), fc.array(fc.constantFrom("a", "b", "é", "😀", "+", "\\", "(", "x"), { maxLength: 12 }), (needles, text) => {
       const present = new NeedleSet(needles).present(text.join(""));
       const expected = needles.map((each) => (text.join("").includes(each) ? 1 : 0));

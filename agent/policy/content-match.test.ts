@@ -41,3 +41,11 @@ describe("patterns", () => {
     expect(matcher.test(promptView("ssn 123-456-789"))).toBe(false);
   });
 });
+
+describe("literal keywords", () => {
+  it("find a keyword of invisible characters alone in any text, and end (it hung where every position touched a word)", () => {
+    const matcher = compileContentMatch("invisible", ["\u200b"], [])!;
+    expect(matcher.test(promptView("ab"))).toBe(true);
+    expect(matcher.test(promptView("hello, world"))).toBe(true);
+  });
+});

@@ -104,6 +104,10 @@ const wordAfter = /^[\p{L}\p{M}\p{N}_]/u;
 
 /** True when `needle` occurs in `haystack` (a lower view) with no word character just before or after it. */
 export function occursLiterally(haystack: string, needle: string): boolean {
+  // An empty needle (a keyword of invisible characters alone, such as a zero-width space) is in
+  // any text: the loop below found it wherever no word touched a position, and where every
+  // position touches one it never ended (indexOf("", past the end) is the end), which hung the agent.
+  if (needle === "") return true;
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
     const end = at + needle.length;
     if (!wordBefore.test(haystack.slice(Math.max(0, at - 2), at)) && !wordAfter.test(haystack.slice(end, end + 2))) return true;

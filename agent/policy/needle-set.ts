@@ -33,21 +33,29 @@ export function warmed(expression: RegExp): RegExp {
   return expression;
 }
 
-/** Needles (each non-empty) searched together; a needle's id is its index in `needles`. */
+/** Needles searched together; a needle's id is its index in `needles`. */
 export class NeedleSet {
-  /** The needles' alternation, global (undefined: too large for one expression, each needle searched on its own). */
+  /** The non-empty needles' alternation, global (undefined: none, or too large for one expression: each searched on its own). */
   private readonly starts?: RegExp;
-  /** Ids of the needles by their first code unit. */
+  /** Ids of the non-empty needles by their first code unit. */
   private readonly byFirst = new Map<number, number[]>();
+  /** Ids of empty needles (a literal keyword of invisible characters alone): in every text, as indexOf finds "" at 0. */
+  private readonly empty: number[] = [];
 
   constructor(readonly needles: readonly string[]) {
-    if (needles.length === 0 || needles.includes("")) throw new Error("a needle set needs needles, none empty");
-    try {
-      this.starts = warmed(new RegExp(needles.map(escaped).join("|"), "g"));
-    } catch {
-      // V8 refuses expressions past its size limit: the needles are then searched one by one.
+    const searched = needles.filter((needle) => needle !== "");
+    if (searched.length > 0) {
+      try {
+        this.starts = warmed(new RegExp(searched.map(escaped).join("|"), "g"));
+      } catch {
+        // V8 refuses expressions past its size limit: the needles are then searched one by one.
+      }
     }
     for (const [id, needle] of needles.entries()) {
+      if (needle === "") {
+        this.empty.push(id);
+        continue;
+      }
       const first = needle.charCodeAt(0);
       const ids = this.byFirst.get(first);
       if (ids) ids.push(id);
@@ -61,8 +69,9 @@ export class NeedleSet {
     if (!starts) return this.eachOnItsOwn(text);
     starts.lastIndex = 0;
     let match = starts.exec(text);
-    if (match === null) return undefined;
+    if (match === null && this.empty.length === 0) return undefined;
     const found = new Uint8Array(this.needles.length);
+    for (const id of this.empty) found[id] = 1;
     for (; match !== null; match = starts.exec(text)) {
       const at = match.index;
       for (const id of this.byFirst.get(text.charCodeAt(at))!) if (text.startsWith(this.needles[id]!, at)) found[id] = 1;
