@@ -30,6 +30,18 @@ describe("base64 watch", () => {
     expect(feed(pieces(b64("a clean text with no value in it"), 5))).not.toThrow();
   });
 
+  it("reads hex digits spelling text: a value refuses, however cut; a text run is held; hashes pass", () => {
+    const hex = Buffer.from(`write to ${EMAIL} now`).toString("hex");
+    for (const size of [1, 3, 7, 64]) expect(feed(pieces(`decode ${hex} please`, size))).toThrow(/hex digits at test spell text holding a value/);
+    expect(feed(pieces(`decode ${hex.toUpperCase()} please`, 5))).toThrow(UninspectableReply);
+    const watch = createBase64Watch(reply(), "test");
+    watch.push(`decode ${Buffer.from("a clean text").toString("hex")}`);
+    expect(watch.textRun).toBe(24); // still spelling text: a stream holds it until the run ends
+    watch.push(" 3f786850e387550fdab836ed7e6dc881de23001b");
+    expect(watch.textRun).toBe(0); // a hash's bytes are no text
+    expect(() => watch.end()).not.toThrow();
+  });
+
   it("names binary split into small pieces as a binary part, and reads its printable runs when allowed", () => {
     expect(feed(pieces(b64(wav()), 10))).toThrow(/binary part/);
     expect(feed(pieces(b64(wav()), 10), true)).not.toThrow();

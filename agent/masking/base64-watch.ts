@@ -115,6 +115,12 @@ class Watch implements Base64Watch {
   // Characters of a run known not to be text, not yet decoded nor counted: nothing reads them before
   // the run is long enough to be read as binary (most such runs are prose words, which end first).
   private waiting = "";
+  // The run read as hex digits (`7a6f652e…`: a model writes text as hex as readily as base64): true
+  // while every character is one and the bytes they spell are text; the digits not yet decoded.
+  private hexText = true;
+  private hexDigits = "";
+  private hexCarry: Buffer | undefined;
+  private hexTail = "";
 
   constructor(
     private readonly reply: ReplyMasker,
@@ -127,7 +133,7 @@ class Watch implements Base64Watch {
   ) {}
 
   get textRun(): number {
-    return this.text && this.length >= HOLD_FROM ? this.length : 0;
+    return (this.text || this.hexText) && this.length >= HOLD_FROM ? this.length : 0;
   }
 
   push(piece: string): void {
@@ -136,7 +142,9 @@ class Watch implements Base64Watch {
       if (at < piece.length && isAlphabet(piece.charCodeAt(at))) continue;
       if (at > start) {
         this.length += at - start;
-        this.quad += piece.slice(start, at);
+        const chars = piece.slice(start, at);
+        this.quad += chars;
+        if (this.hexText) this.pushHex(chars);
         if (this.length >= DECODE_FROM) this.decode(false);
       }
       if (at < piece.length && this.length > 0) this.endRun();
@@ -170,6 +178,38 @@ class Watch implements Base64Watch {
     this.named = false;
     if (this.head.length > 0) this.head = [];
     this.waiting = "";
+    this.hexText = true;
+    this.hexDigits = "";
+    this.hexCarry = undefined;
+    this.hexTail = "";
+  }
+
+  /** Reads the run's new characters as hex digits while they are: pairs decoded once the run is DECODE_FROM long, their text read by the detectors. */
+  private pushHex(chars: string): void {
+    for (let index = 0; index < chars.length; index++) {
+      if (!isHex(chars.charCodeAt(index))) return this.noHex();
+    }
+    this.hexDigits += chars;
+    if (this.length < DECODE_FROM) return;
+    const usable = this.hexDigits.length - (this.hexDigits.length % 2);
+    if (usable === 0) return;
+    const bytes = Buffer.from(this.hexDigits.slice(0, usable), "hex");
+    this.hexDigits = this.hexDigits.slice(usable);
+    const decoded = utf8Text(this.hexCarry ? Buffer.concat([this.hexCarry, bytes]) : bytes);
+    if (!decoded) return this.noHex();
+    this.hexCarry = decoded.carry;
+    const view = this.hexTail + decoded.text;
+    if (this.reply.scanner.scan(view).matches.some((match) => !match.entry)) {
+      throw new UninspectableReply(`hex digits at ${this.locate?.() ?? this.location} spell text holding a value, split where it cannot be masked`);
+    }
+    this.hexTail = view.slice(-TAIL);
+  }
+
+  private noHex(): void {
+    this.hexText = false;
+    this.hexDigits = "";
+    this.hexCarry = undefined;
+    this.hexTail = "";
   }
 
   /** Decodes the run's whole groups of four (all of it when `final`). */

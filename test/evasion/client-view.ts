@@ -157,6 +157,11 @@ export function clientViews(headers: Record<string, string | string[] | undefine
     views.push(sse.data.join(""), ...sse.lines);
     collect(documents(text), views);
   }
+  // Hex digits spelling text (`7a6f652e…`), as a reader decodes a run of them.
+  for (const view of views.splice(0)) {
+    views.push(view);
+    for (const run of view.match(/(?:[0-9a-fA-F]{2}){8,}/g) ?? []) views.push(Buffer.from(run, "hex").toString("latin1"));
+  }
   return views;
 }
 
