@@ -40,7 +40,12 @@ class LazySlot implements TextSlot {
 export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPart[]): void {
   const encoded = readEncoded(raw.text);
   if (!encoded) {
-    const runs = raw.text.length > MIN_RUN ? embeddedRuns(raw.text) : [];
+    // A text no longer than a run holds none (no array made for the keys, labels and header values that are most slots).
+    if (raw.text.length <= MIN_RUN) {
+      slots.push(raw);
+      return;
+    }
+    const runs = embeddedRuns(raw.text);
     if (runs.length === 0) slots.push(raw);
     else runSlots(raw, runs, slots);
     return;

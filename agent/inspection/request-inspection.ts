@@ -92,10 +92,19 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
     const value = headers[name]!;
     forwarded[name] = value;
     add({ text: name, location: `request.header.${name}#name` });
-    const values = Array.isArray(value) ? [...value] : [value];
+    // Node hands header bytes over as Latin-1; an upstream reads them as UTF-8 (`＠` is three
+    // bytes), so UTF-8 is read as UTF-8 and written back as its bytes. One value (most headers):
+    // its slot writes the header itself (no list of values, no callback per header).
+    if (!Array.isArray(value)) {
+      const utf8 = nonAscii.test(value) && isUtf8(Buffer.from(value, "latin1"));
+      add({ text: utf8 ? Buffer.from(value, "latin1").toString("utf8") : value, location: `request.header.${name}`, write: (written) => {
+        forwarded[name] = utf8 ? Buffer.from(written, "utf8").toString("latin1") : written;
+        headersChanged = true;
+      } });
+      continue;
+    }
+    const values = [...value];
     values.forEach((bytes, index) => {
-      // Node hands header bytes over as Latin-1; an upstream reads them as UTF-8 (`＠` is three
-      // bytes), so UTF-8 is read as UTF-8 and written back as its bytes.
       const utf8 = nonAscii.test(bytes) && isUtf8(Buffer.from(bytes, "latin1"));
       const text = utf8 ? Buffer.from(bytes, "latin1").toString("utf8") : bytes;
       add({ text, location: `request.header.${name}`, write: (written) => {
