@@ -74,12 +74,16 @@ async function tree(root: string): Promise<Step> {
   };
 }
 
+// With ADMIT_AB_HEAP=1 (and node --max-semi-space-size=256, so no scavenge runs inside a batch),
+// heap bytes allocated per request instead of CPU µs.
+const heapMode = process.env.ADMIT_AB_HEAP === "1";
+
 async function batchOf(step: Step): Promise<number> {
   const runs: (() => void)[] = [];
   for (let index = 0; index < batch; index++) runs.push(await step());
-  const start = cpuUs();
+  const start = heapMode ? process.memoryUsage().heapUsed : cpuUs();
   for (const run of runs) run();
-  return (cpuUs() - start) / batch;
+  return ((heapMode ? process.memoryUsage().heapUsed : cpuUs()) - start) / batch;
 }
 
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
@@ -98,4 +102,4 @@ for (let round = 0; round < rounds; round++) {
 }
 const show = (values: number[]) => `${quantile(values, 0.5).toFixed(1)} (${quantile(values, 0.25).toFixed(1)}–${quantile(values, 0.75).toFixed(1)})`;
 const ratios = samplesB.map((value, index) => value / samplesA[index]!);
-console.log(`admitRequest µs per request (${mix} policies), ${rounds} rounds × ${batch}: A ${show(samplesA)}  B ${show(samplesB)}  B/A ${quantile(ratios, 0.5).toFixed(3)} (${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)})`);
+console.log(`admitRequest ${heapMode ? "heap bytes" : "µs"} per request (${mix} policies), ${rounds} rounds × ${batch}: A ${show(samplesA)}  B ${show(samplesB)}  B/A ${quantile(ratios, 0.5).toFixed(3)} (${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)})`);
