@@ -73,7 +73,7 @@ export interface CompiledDetectors {
   readonly mayFindProse?: (text: string) => boolean;
   /**
    * How the set reads a quiet text (quiet-text.ts): nothing found, and this hold. Present when every
-   * detector of the set is a built-in with a QuietReading (e-mail, phone, payment-card, secrets).
+   * detector of the set is a built-in with a QuietReading (e-mail, phone, payment-card, secrets, US SSN).
    */
   readonly quiet?: QuietReading;
 }

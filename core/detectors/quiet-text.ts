@@ -9,7 +9,8 @@
 //   - SIGNS matches nowhere in it: an obfuscation sign (e-mail), a secret shape's required text,
 //     an exponent (`4e15`: a card written as a number);
 //   - no stretch without ASCII letters holds the set's digitRun ASCII digits (the phone's six, the
-//     card's thirteen: mostDigitsWithoutLetters, which their find() asks first).
+//     SSN's nine, the card's thirteen: mostDigitsWithoutLetters, which the phone's and card's find()
+//     ask first; an SSN is nine digits apart only by separators).
 //
 // Each built-in with a QuietReading (detector.ts) promises that find() of a quiet text, and of every
 // part of it (a part of a quiet text is quiet), is empty, and says what holdFrom() is then. Every

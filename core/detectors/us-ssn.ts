@@ -24,5 +24,8 @@ export function usSsnDetector(): Detector {
   // character more: a dot after the last group may still turn into a decimal (`.1`).
   const inAlphabet = alphabet("0-9 .-");
   const dash = (code: number) => (code >= 0x2010 && code <= 0x2015) || code === 0x2212 || code === 0xfe58 || code === 0xfe63;
-  return { ...detector, holdFrom: (text) => trailingRun(text, (code) => inAlphabet(code) || dash(code), 12) };
+  const holdFrom = (text: string) => trailingRun(text, (code) => inAlphabet(code) || dash(code), 12);
+  // A match is nine ASCII digits apart only by one repeated separator, so it lies in a stretch
+  // without letters holding nine digits (a quiet text has none); its hold settles on no finding.
+  return { ...detector, holdFrom, quiet: { digitRun: 9, holdFrom } };
 }
