@@ -8,20 +8,20 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { boundQuery } from "../storage/bound-query.js";
 import { SEARCH_VECTOR_SQL } from "../storage/migrations/migration-0025-search-decoded-text.js";
+import { INDEX_ROUND_SQL, SEARCH_INDEX_LOCK } from "./index-round-sql.js";
 
-/** Arbitrary constant naming the advisory lock held by the replica indexing a round. */
-export const SEARCH_INDEX_LOCK = 7_300_016;
+export { SEARCH_INDEX_LOCK } from "./index-round-sql.js";
 
 /**
  * Sessions per round by default, counting a 'sessions' entry as the most it may list (its payload
  * is not read to choose the range); each session costs PostgreSQL ~60–100 µs to index here
  * (palisade_search_text and to_tsvector over ~1 KB of bodies, then the GIN insert), so a round is
  * under a second of work.
- * A round is one statement (migration 0028); it was some ten and ~3 ms of the control plane's CPU
- * (docs/performance.md, issue 13's third and fifth ingest rounds).
+ * A round is one statement (index-round-sql.ts); it was some ten and ~3 ms of the control plane's
+ * CPU (docs/performance.md, issue 13's third and fifth ingest rounds).
  */
 export const ROUND_SESSIONS = 8000;
-const SESSIONS_ENTRY_WEIGHT = 1000;
+export const SESSIONS_ENTRY_WEIGHT = 1000;
 
 const INSERT_VECTORS = `insert into exchange_search (id, vector)
   select e.id, ${SEARCH_VECTOR_SQL} from exchange e`;
@@ -77,13 +77,13 @@ export interface IndexRoundResult extends RoundResult {
 /**
  * One round (autocommit, or in the caller's transaction): under the indexing lock (try: a replica
  * already at it makes this a no-op), indexes the sessions named by the entries after the watermark
- * (about `roundSessions`) and moves it; then reads the lag. One statement: the database function
- * `palisade_search_index_round` (migration 0028) does all of it.
+ * (about `roundSessions`, a 'sessions' entry weighing `entryWeight`) and moves it; tells the lag
+ * after it. One statement (index-round-sql.ts).
  */
-export async function indexRound(em: EntityManager, roundSessions = ROUND_SESSIONS): Promise<IndexRoundResult> {
+export async function indexRound(em: EntityManager, roundSessions = ROUND_SESSIONS, entryWeight = SESSIONS_ENTRY_WEIGHT): Promise<IndexRoundResult> {
   const [row] = await boundQuery<{
     locked: boolean; indexed: number; more: boolean; watermark: string | number | null; head: string | number | null; oldest_ms: string | number | null;
-  }>(em, "select * from palisade_search_index_round($1, $2)", [Math.trunc(roundSessions), SESSIONS_ENTRY_WEIGHT]);
+  }>(em, INDEX_ROUND_SQL, [Math.trunc(roundSessions), Math.trunc(entryWeight)]);
   // No watermark row: no lag to tell (as searchIndexLag).
   const entries = row!.watermark === null ? 0 : Math.max(0, Number(row!.head ?? 0) - Number(row!.watermark));
   return {

@@ -1,4 +1,4 @@
-// The indexer's round as one database function (migration 0028) against the round it replaced,
+// The indexer's round as one statement (search/index-round-sql.ts) against the round it replaced,
 // kept here as the reference (the statements search-index.ts ran, and the lag read the indexer
 // made after it): on random chains — 'sessions' entries of several sessions, older one-session
 // entries, entries of other types, sessions already indexed or since deleted, any watermark, round
@@ -89,7 +89,7 @@ const scenario = fc.record({
   heldElsewhere: fc.boolean(),
 });
 
-describe.each(await databaseFlavours())("the indexing round as one function on %s", (flavour) => {
+describe.each(await databaseFlavours())("the indexing round as one statement on %s", (flavour) => {
   let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: Database;
   beforeAll(async () => {
@@ -132,14 +132,7 @@ describe.each(await databaseFlavours())("the indexing round as one function on %
           const expected = await referenceRound(tx, s.roundSessions, s.weight);
           const expectedState = await state(tx);
           await tx.execute("rollback to savepoint before_round");
-          const [actual] = await tx.execute<{ locked: boolean; indexed: number; more: boolean; watermark: string | number; head: string | number; oldest_ms: string | number | null }[]>(
-            "select * from palisade_search_index_round(?, ?)", [s.roundSessions, s.weight],
-          );
-          const entries = Math.max(0, Number(actual!.head ?? 0) - Number(actual!.watermark));
-          expect({
-            locked: actual!.locked, indexed: Number(actual!.indexed), more: actual!.more,
-            lag: { entries, oldestMs: entries > 0 && actual!.oldest_ms !== null ? Number(actual!.oldest_ms) : undefined },
-          }).toEqual(expected);
+          expect(await indexRound(tx, s.roundSessions, s.weight)).toEqual(expected);
           expect(await state(tx)).toEqual(expectedState);
         } finally {
           await other?.();

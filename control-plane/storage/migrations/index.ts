@@ -29,6 +29,7 @@ import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-
 import { Migration0026ResponseWrites } from "./migration-0026-response-writes.js";
 import { Migration0027Lz4Bodies } from "./migration-0027-lz4-bodies.js";
 import { Migration0028SearchIndexRound } from "./migration-0028-search-index-round.js";
+import { Migration0029DropSearchIndexRound } from "./migration-0029-drop-search-index-round.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -60,4 +61,5 @@ export const migrations: MigrationObject[] = [
   { name: "0026-response-writes", class: Migration0026ResponseWrites },
   { name: "0027-lz4-bodies", class: Migration0027Lz4Bodies },
   { name: "0028-search-index-round", class: Migration0028SearchIndexRound },
+  { name: "0029-drop-search-index-round", class: Migration0029DropSearchIndexRound },
 ];
