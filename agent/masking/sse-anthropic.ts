@@ -25,6 +25,8 @@ const deltas: Record<string, { field: string; json?: boolean; location: string }
 };
 // A block that opens with text of a delta type.
 const startTypes: Record<string, string> = { text: "text_delta", thinking: "thinking_delta" };
+// The delta types of those blocks (chained).
+const startKinds: Record<string, true> = { text_delta: true, thinking_delta: true };
 // How much of a block's end a later delta for it is read against (a value reaching back is masked from the delta's start).
 const BLOCK_TAIL = 256;
 const KNOWN_EVENTS = new Set(["message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta", "content_block_stop", "ping", "error"]);
@@ -136,6 +138,25 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
     return keys.map((key): Deferred => ({ ready: () => settled, render: () => made.get(key) }));
   };
 
+  // Blocks started (or written to without a start), so a delta starts a chain only for a block never seen.
+  const begun = new Set<number>();
+
+  /** The chain of `kind` going on into `block`, which starts now (what ends first goes into `before`). */
+  const startChain = (kind: string, block: number, before: Outgoing[]): Chain => {
+    let chain = chains.get(kind);
+    if (chain && chain.current === undefined && chain.waiting && !chain.waiting.done) {
+      blockTails.set(`${chain.waiting.block}.${kind}`, chain.stream.original.slice(-BLOCK_TAIL));
+      chain.stream.split();
+      chain.waiting.split = true;
+      chain.current = block;
+    } else {
+      if (chain) before.push(...breakChain(kind));
+      chain = { stream: createTextStream(reply, location(block, kind), tails.get(kind)), current: block };
+      chains.set(kind, chain);
+    }
+    return chain;
+  };
+
   // Chains whose block stopped end at any event but a ping or the start of their next block.
   const breakWaiting = (except?: string): Outgoing[] =>
     [...chains].filter(([kind, chain]) => kind !== except && chain.current === undefined).flatMap(([kind]) => breakChain(kind));
@@ -166,7 +187,11 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
         const spec = delta && deltas[deltaType];
         const piece = spec && delta[spec.field];
         if (!delta || !spec || typeof piece !== "string") return before;
-        const chain = chains.get(deltaType);
+        let chain = chains.get(deltaType);
+        // Text for a block that never started (no content_block_start: a crafted stream) starts it
+        // here, as a reader appending every text delta reads it: joined to the block before.
+        if (chain?.current !== block && deltaType in startKinds && !begun.has(block)) chain = startChain(deltaType, block, before);
+        begun.add(block);
         if (chain && chain.current === block) {
           draft.set(delta, spec.field, chain.stream.push(piece));
           settleWaiting(chain);
@@ -175,21 +200,12 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
         return before;
       }
       if (type === "content_block_start") {
+        begun.add(block);
         const content = objectAt(object.content_block);
         const kind = content && startTypes[String(content.type)];
         before.push(...breakWaiting(kind)); // a block of another kind ends the chains waiting for theirs
         if (!content || !kind) return before;
-        let chain = chains.get(kind);
-        if (chain && chain.current === undefined && chain.waiting && !chain.waiting.done) {
-          blockTails.set(`${chain.waiting.block}.${kind}`, chain.stream.original.slice(-BLOCK_TAIL));
-          chain.stream.split();
-          chain.waiting.split = true;
-          chain.current = block;
-        } else {
-          if (chain) before.push(...breakChain(kind));
-          chain = { stream: createTextStream(reply, location(block, kind), tails.get(kind)), current: block };
-          chains.set(kind, chain);
-        }
+        const chain = startChain(kind, block, before);
         const field = deltas[kind].field;
         if (typeof content[field] === "string") {
           draft.set(content, field, chain.stream.push(content[field] as string));

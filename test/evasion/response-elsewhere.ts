@@ -36,5 +36,11 @@ const records = (pieces: string[]) => pieces.map((piece) => `\u001e${JSON.string
 add("chat", false, "JSON text sequence", "a value split over records", records(["write to zoe.qu", "ill@exam", "ple.org now"]), [EMAIL], { headers: { "content-type": "application/json-seq" } });
 add("chat", false, "JSON text sequence", "a value split over records, unlabelled", records(["zoe.quill@", "example.org"]), [EMAIL], { headers: { "content-type": "application/octet-stream" } });
 
+// Text deltas for content blocks that never started (no content_block_start): a reader appending
+// every text delta reads the blocks joined, as it does started ones.
+const unstarted = (pieces: string[]) => anthropic.stream(pieces.map((text, index): [string, Record<string, unknown>] => ["content_block_delta", { index, delta: { type: "text_delta", text } }]));
+add("anthropic", true, "crafted stream", "a value over two text blocks that never started", unstarted(["write to zoe.quill@", "example.org now"]), [EMAIL]);
+add("anthropic", true, "crafted stream", "a value over three thinking blocks that never started", anthropic.stream(["zoe.qu", "ill@examp", "le.org"].map((thinking, index): [string, Record<string, unknown>] => ["content_block_delta", { index, delta: { type: "thinking_delta", thinking } }])), [EMAIL]);
+
 /** The cases of this part. */
 export const ELSEWHERE_CASES: readonly ReplyCase[] = cases;
