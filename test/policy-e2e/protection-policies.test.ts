@@ -1,6 +1,7 @@
 // Mask and review policies through a real agent with the real `openai` client: a mask policy does
-// not decide (alone it allows nothing; with an allow policy the request goes through), a snapshot
-// with an unknown detector is NACKed, and a review policy holds the request — with no decision (this
+// not decide (alone it allows nothing; with an allow policy the request goes through), a mask
+// policy naming a detector this agent does not have (a newer control plane's) denies where it
+// applies while the rest of the snapshot serves, and a review policy holds the request — with no decision (this
 // control plane never acknowledges the review), that is a 403 in OpenAI's format naming the review,
 // and nothing reaches the provider (test/reviews covers decisions).
 import OpenAI from "openai";
@@ -41,10 +42,14 @@ describe("mask and review policies in the agent", () => {
     expect(await bed.recorded(allowed.session)).toMatchObject({ verdict: Verdict.ALLOWED, policy: "allow-all" });
   });
 
-  it("NACKs a snapshot whose mask policy names an unknown detector, and keeps serving", async () => {
-    const ack = await bed.push([{ ...maskEmail, detectors: ["dna"] }, { name: "allow-all" }]);
-    expect(ack.error).toMatch(/policy mask-email: unknown detector "dna"/);
-    expect((await chat("still served")).ok).toBe(true);
+  it("denies where a mask policy naming a detector this agent does not have applies, and serves the rest", async () => {
+    const ack = await bed.push([{ ...maskEmail, detectors: ["dna"], when: 'request.model == "gpt-test"' }, { name: "allow-all" }]);
+    expect(ack.error).toBe("");
+    const refused = await chat("mask my dna");
+    expect(refused.ok).toBe(false);
+    expect(await bed.recorded(refused.session)).toMatchObject({ verdict: Verdict.DENIED, policy: "mask-email", reason: expect.stringContaining("detector dna") });
+    const client = await bed.openai(await bed.issuer.token("alice", { groups: ["eng"] }));
+    await expect(client.chat.completions.create({ model: "gpt-other", messages: [{ role: "user", content: "still served" }] })).resolves.toBeDefined();
   });
 
   it("refuses a request a review policy holds (403, fail closed) without forwarding it", async () => {
