@@ -5,6 +5,7 @@
 // inside the apply's transaction.
 import { type Policy, PolicyAction } from "../gen/palisade/admin/v1/resources_pb.js";
 import { compileCondition, ConditionError } from "../core/policy/condition.js";
+import { keywordReadsAsNothing } from "../core/policy/keyword-reading.js";
 import { invalid } from "./admin/input-checks.js";
 import { patternSyntaxProblem } from "./policy-patterns.js";
 import { checkPolicyProtection } from "./policy-protection-checks.js";
@@ -13,6 +14,11 @@ import { checkPolicyProtection } from "./policy-protection-checks.js";
 export function checkPolicy(policy: Policy): void {
   const what = `policy "${policy.name}"`;
   checkWhen(what, policy.when);
+  for (const [index, keyword] of (policy.match?.keywords ?? []).entries()) {
+    // A keyword with nothing to match on would make the rule hold for every prompt (an allow
+    // policy allowing everything), or for none.
+    if (keywordReadsAsNothing(keyword)) throw invalid(`${what}: keyword ${index + 1} reads as nothing (no letter or digit once invisible characters, accents and separators are set aside)`);
+  }
   for (const [index, pattern] of (policy.match?.patterns ?? []).entries()) {
     // Backtracking is analysed after these checks, asynchronously: checkPolicyPatterns.
     const problem = patternSyntaxProblem(pattern);

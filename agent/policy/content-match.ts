@@ -9,6 +9,7 @@
 // request may walk are searched together (content-index.ts: one native scan of each view for all
 // their keywords, one for their patterns), and ContentRules.test is the answer it gives.
 import { detectorText } from "../../core/text/normalise.js";
+import { lowerSpaced, wordKeyword } from "../../core/policy/keyword-reading.js";
 import { foldWords } from "../../core/text/word-view.js";
 import { compileKeyword, occurs, skeletonOf, type CompiledKeyword, type KeywordMode, type Skeleton } from "./keyword-match.js";
 
@@ -92,11 +93,7 @@ export function promptView(...texts: string[]): PromptView {
   });
 }
 
-// Only runs that are not already a single space: prose is mostly single spaces, and replacing each
-// of them with itself made this the largest allocation of a request (regex replace builds per match).
-const irregularWhitespace = /[^\S ]\s*| \s+/g;
-/** A detector view in lower case with whitespace runs as one space (keywords whose punctuation matters). */
-export const lowerSpaced = (text: string) => text.toLowerCase().replace(irregularWhitespace, " ");
+export { lowerSpaced };
 
 // A word character in any script just before or after a literal keyword makes it part of a longer word.
 const wordBefore = /[\p{L}\p{M}\p{N}_]$/u;
@@ -115,9 +112,6 @@ export function occursLiterally(haystack: string, needle: string): boolean {
   return false;
 }
 
-// Keywords of letters, digits, spaces and word-joining marks are words (matched in the word view);
-// one whose other punctuation carries meaning (`c++`, `$x/y`, `a.b (c)`) is matched literally.
-const wordKeyword = /^[\p{L}\p{M}\p{N}\s_-]+$/u;
 
 /**
  * A policy's content rules compiled: its keywords (on the skeletons of the word view, as their mode
