@@ -61,6 +61,9 @@ export async function startRequestBed(): Promise<RequestBed> {
         method: (options.method ?? (options.body === undefined ? "GET" : "POST")) as "GET",
         headers: { ...options.headers, authorization: `Bearer ${token}` },
         body: options.body,
+        // A connection per case: a kept-alive one the agent closes after its 5-s idle timeout can
+        // be reused by a client whose loop ran late on a saturated machine (ECONNRESET in ~ms).
+        reset: true,
       });
       const text = await response.body.text();
       let answer: unknown;
