@@ -18,7 +18,7 @@ import { createMaskSession } from "../masking/mask-session.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitGate } from "../policy/limits.js";
-import { estimateTokens, settledTokens } from "../limits/token-estimate.js";
+import { settledTokens, type TokenEstimate, tokenEstimate } from "../limits/token-estimate.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { recordMaskRules } from "../policy/record-masks.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
@@ -83,6 +83,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
 
     // Once admitted by the limits: settles the token limits to the usage the provider reported.
     let chargeTokens: ((tokens: number, now: number) => void) | undefined;
+    let estimate: TokenEstimate = { prompt: 0, maxTokens: undefined };
     let sentUpstream = false;
     const recorder = startExchangeRecorder({
       id,
@@ -92,8 +93,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       slot: withLog(slot, deps.logger, (exchange) => {
         deps.metrics?.exchange(exchange, connection?.name ?? "");
         if (!chargeTokens) return;
-        const tokens = settledTokens({ usage: exchange.usage, status: exchange.status, forwarded: sentUpstream });
-        if (tokens !== undefined) chargeTokens(tokens, Date.now());
+        chargeTokens(settledTokens({ ...exchange, forwarded: sentUpstream }, estimate), Date.now());
       }),
       recordLimit: deps.recordLimitBytes,
     });
@@ -149,6 +149,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       recorder.request(canonical.bytes, facts, canonical.text);
 
       const prompt = provider.promptText(json, text);
+      estimate = tokenEstimate(prompt, facts.maxTokens);
       // Every text of the request (body strings at any depth, path, query, forwarded headers), as
       // slots: built only when a content rule or a mask rule needs them.
       let inspection: RequestInspection | undefined;
@@ -166,7 +167,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
           content: () => contentView(inspect()),
           binary: () => inspect().binary,
         },
-        cost: { tokens: estimateTokens(prompt, facts.maxTokens) },
+        cost: { tokens: estimate.prompt + (estimate.maxTokens ?? 0) },
       });
       // Only shared limits (`--workers`) answer later; this process's counters answer at once.
       const admission = deciding instanceof Promise ? await deciding : deciding;
@@ -222,7 +223,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         if (admission.ok === "review") protectRefused(admission.refused);
         return refuse(decided.refusal, decided.reason, decided.verdict);
       }
-      sentUpstream = true;
+      // What forward() reads first: a caller gone by now is answered by nobody and nothing goes upstream.
+      sentUpstream = !res.closed && !res.destroyed;
 
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.

@@ -57,10 +57,17 @@ describe("limits on the request path", () => {
   it("estimates a prompt at four bytes a token plus max_tokens, and settles what a provider billed", () => {
     expect(estimateTokens("x".repeat(400), 256)).toBe(356);
     expect(estimateTokens("", undefined)).toBe(0);
-    expect(settledTokens({ usage: { totalTokens: 42n }, status: 200, forwarded: true })).toBe(42);
-    expect(settledTokens({ status: 429, forwarded: true })).toBe(0);
-    expect(settledTokens({ status: 403, forwarded: false })).toBe(0);
-    expect(settledTokens({ status: 200, forwarded: true })).toBeUndefined(); // usage unknown: the reservation stands
+    const estimate = { prompt: 100, maxTokens: 256 };
+    const reply = (status: number, verdict = Verdict.ALLOWED, responseBody = "", forwarded = true) => ({ status, verdict, responseBody, forwarded });
+    expect(settledTokens({ ...reply(200), usage: { totalTokens: 42n } }, estimate)).toBe(42);
+    expect(settledTokens(reply(429), estimate)).toBe(0); // the provider's own error
+    expect(settledTokens(reply(403, Verdict.DENIED, "", false), estimate)).toBe(0); // never forwarded
+    // Usage unknown: the prompt plus the larger of max_tokens and the recorded reply, never nothing.
+    expect(settledTokens(reply(200), estimate)).toBe(356);
+    expect(settledTokens(reply(200, Verdict.MASKED, "x".repeat(4000)), estimate)).toBe(1100);
+    expect(settledTokens(reply(200, Verdict.FAILED, "x".repeat(40)), { prompt: 3, maxTokens: undefined })).toBe(13); // a stream left by its caller
+    expect(settledTokens(reply(499, Verdict.FAILED), estimate)).toBe(356); // caller gone after forwarding: the provider may have billed
+    expect(settledTokens(reply(504, Verdict.FAILED), estimate)).toBe(356); // upstream silent
   });
 
   it("spreads reconnections with full jitter, 50 ms doubling up to 2 s", () => {

@@ -1,0 +1,61 @@
+// A token limit is not dodged by a reply whose usage never arrives: a provider (or a route) that
+// reports none, or a caller that leaves a stream before its final usage chunk. Such a reply was
+// charged nothing by this agent's counters (and only its prompt by a shared one when it set no
+// max_tokens), so a caller could spend without limit. It is now charged an estimate (docs/limits.md).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
+import { eventually } from "../support/eventually.js";
+
+let bed: PolicyBed;
+beforeAll(async () => {
+  bed = await startPolicyBed();
+});
+afterAll(() => bed?.close());
+
+/** POSTs a chat completion as `subject` straight to the agent. */
+async function post(subject: string, body: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal) {
+  return fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await bed.issuer.token(subject)}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], ...body }),
+    signal,
+  });
+}
+
+const limited = (tokensPerHour: bigint) => [
+  { name: "token-cap", priority: 10, action: PolicyAction.UNSPECIFIED, tokensPerHour },
+  { name: "allow-all", priority: 0 },
+];
+
+describe("token limits when the provider's usage never arrives", () => {
+  it("charges a reply without usage what it plausibly cost: the next request is limited", async () => {
+    await bed.use(limited(100n));
+    const reply = { id: "c", object: "chat.completion", created: 0, model: "gpt-test", choices: [{ index: 0, message: { role: "assistant", content: "x".repeat(800) }, finish_reason: "stop" }] };
+    const script = bed.provider.script({ headers: { "content-type": "application/json" }, chunks: [JSON.stringify(reply)] });
+    const first = await post("una", {}, { "x-stand-in-script": script });
+    expect(first.status).toBe(200);
+    await first.text();
+    await bed.recorded(first.headers.get("x-palisade-session"));
+    const second = await post("una", {});
+    expect(second.status).toBe(429);
+    expect(await bed.recorded(second.headers.get("x-palisade-session"))).toMatchObject({ verdict: Verdict.LIMITED, policy: "token-cap" });
+  });
+
+  it("charges a stream the caller left before its usage chunk at least its max_tokens", async () => {
+    await bed.use(limited(500n));
+    const abort = new AbortController();
+    const first = await post("vic", { stream: true, max_tokens: 1000 }, { "x-stand-in-fault": "stall-mid-stream" }, abort.signal);
+    expect(first.status).toBe(200);
+    const session = first.headers.get("x-palisade-session");
+    const reader = first.body!.getReader();
+    await reader.read(); // the first content chunk, then the caller goes before the usage
+    abort.abort();
+    await reader.read().catch(() => undefined);
+    await eventually("the left stream recorded", () => bed.controlPlane.exchanges.get(session ?? ""));
+    const second = await post("vic", {});
+    expect(second.status).toBe(429);
+    expect(await second.text()).toContain("tokens per hour");
+  });
+});
