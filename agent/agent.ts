@@ -144,7 +144,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const dispatcher = new UndiciAgent({
     headersTimeout: upstreamTimeoutMs,
     bodyTimeout: idleTimeoutMs,
-    connectTimeout: defaults.upstreamConnectTimeoutMs,
+    // A connection (TCP and TLS handshake) counts against the wait for headers too: one that hangs is
+    // given up within --upstream-timeout when that is the shorter (504 either way).
+    connectTimeout: Math.min(defaults.upstreamConnectTimeoutMs, upstreamTimeoutMs),
     // Giving `ca` replaces the default roots; public providers must still verify beside private ones.
     ...(upstreamCa && { connect: { ca: [...getCACertificates("default"), upstreamCa.toString("utf8")] } }),
   });

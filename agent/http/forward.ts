@@ -21,6 +21,7 @@ import { UpstreamAbort, upstreamRequest } from "./upstream-request.js";
 import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
+import { redirectRefusal } from "./upstream-redirect.js";
 
 /** What forwarding needs besides the request itself. */
 export interface ForwardContext {
@@ -109,6 +110,14 @@ export async function forward(
     return recordRefusal(res, recorder, connection.provider, refusal, { verdict: Verdict.FAILED, reason: refusal.message, error: describe(error) });
   }
 
+  // A redirect is neither followed nor passed on (upstream-redirect.ts).
+  const redirect = redirectRefusal(connection, upstream.statusCode, upstream.headers);
+  if (redirect) {
+    upstream.body.on("error", () => {});
+    upstream.body.destroy();
+    context.metrics?.upstreamFailure(connection.name, "redirected");
+    return recordRefusal(res, recorder, connection.provider, redirect.refusal, { verdict: Verdict.FAILED, reason: redirect.refusal.message, error: redirect.error });
+  }
   const contentType = String(upstream.headers["content-type"] ?? "");
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
   const headers = downstreamResponseHeaders(upstream.headers);

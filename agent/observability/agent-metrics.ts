@@ -23,9 +23,9 @@ export interface RequestMetrics {
 /**
  * How an upstream failed: `unreachable` (no connection, or reset before answering), `timeout` (no
  * response headers in time), `stalled` (its body sent nothing for the idle timeout), `broke_off`
- * (its body ended in an error).
+ * (its body ended in an error), `redirected` (it answered a redirect, not passed on: upstream-redirect.ts).
  */
-export type UpstreamFailure = "unreachable" | "timeout" | "stalled" | "broke_off";
+export type UpstreamFailure = "unreachable" | "timeout" | "stalled" | "broke_off" | "redirected";
 
 /** The control stream's state, as the stream client knows it. */
 export interface StreamState {
@@ -63,7 +63,7 @@ export function createAgentMetrics(): AgentMetrics {
   const duration = talliedHistogram({ name: "palisade_agent_request_duration_seconds", help: "Whole exchange, request start to last byte, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
   const firstByte = talliedHistogram({ name: "palisade_agent_time_to_first_byte_seconds", help: "Request start to the first response byte sent to the caller, of forwarded requests", labelNames: ["connection"], buckets: latencyBuckets, registers });
   const upstream = talliedHistogram({ name: "palisade_agent_upstream_latency_seconds", help: "Request handed to the upstream until its response headers arrived", labelNames: ["connection"], buckets: latencyBuckets, registers });
-  const failures = talliedCounter({ name: "palisade_agent_upstream_failures_total", help: "Exchanges an upstream failed, by connection and failure (unreachable, timeout: no headers in time, stalled: body idle past the idle timeout, broke_off)", labelNames: ["connection", "failure"], registers });
+  const failures = talliedCounter({ name: "palisade_agent_upstream_failures_total", help: "Exchanges an upstream failed, by connection and failure (unreachable, timeout: no headers in time, stalled: body idle past the idle timeout, broke_off, redirected)", labelNames: ["connection", "failure"], registers });
   const decisions = talliedCounter({ name: "palisade_agent_policy_decisions_total", help: "Policy step outcomes, by deciding policy (\"\" when none allowed) and verdict", labelNames: ["policy", "verdict"], registers });
   // Each label set's tally, found by its values (no label object built or hashed per request).
   const requestSeries = new Map<string, Map<number, Map<Verdict, CounterTally>>>();
