@@ -7,7 +7,9 @@
 // request, medians with p25–p75, and the median of the paired B/A ratios. Not one of `npm run
 // bench`'s benches:
 //   node --import tsx bench/admit-request-ab.ts TREE_A TREE_B [rounds] [batch] [policies]
-// (`policies`: the size of the mix, 20 by default as in the overhead bench.)
+// (`policies`: the size of the mix, 20 by default as in the overhead bench.) With ADMIT_AB_MASK=1,
+// the whole request side: the admitted request's masks applied too (`createMaskSession`,
+// `maskedRequest`, as handle-request.ts runs them after the policy step).
 import { resolve } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { policyMix } from "./policy-set.js";
@@ -44,6 +46,7 @@ async function tree(root: string): Promise<Step> {
     at("agent/policy/compile-policies.js"), at("agent/policy/admit-request.js"), at("agent/policy/limits.js"), at("agent/inspection/canonical-body.js"),
     at("agent/inspection/request-inspection.js"), at("agent/inspection/content-view.js"), at("agent/providers/openai.js"), at("gen/palisade/agent/v1/snapshot_pb.js"),
   ]);
+  const [{ createMaskSession }, { maskedRequest }] = await Promise.all([at("agent/masking/mask-session.js"), at("agent/inspection/mask-canonical.js")]);
   const { PolicySchema, PolicyAction, MaskDirection } = snapshot;
   const policies = [
     ...policyMix(mix).map((fields) => create(PolicySchema, { ...fields, connections: ["*"] })),
@@ -70,6 +73,9 @@ async function tree(root: string): Promise<Step> {
         },
       });
       if (admission.ok !== true) throw new Error("bench request refused");
+      if (!masking) return;
+      const session = admission.masks.length > 0 ? createMaskSession("openai", route.rest, admission.masks) : undefined;
+      if (!maskedRequest(canonical, route, inspect, session).ok) throw new Error("bench request not masked");
     };
   };
 }
@@ -77,6 +83,7 @@ async function tree(root: string): Promise<Step> {
 // With ADMIT_AB_HEAP=1 (and node --max-semi-space-size=256, so no scavenge runs inside a batch),
 // heap bytes allocated per request instead of CPU µs.
 const heapMode = process.env.ADMIT_AB_HEAP === "1";
+const masking = process.env.ADMIT_AB_MASK === "1";
 
 async function batchOf(step: Step): Promise<number> {
   const runs: (() => void)[] = [];
@@ -102,4 +109,4 @@ for (let round = 0; round < rounds; round++) {
 }
 const show = (values: number[]) => `${quantile(values, 0.5).toFixed(1)} (${quantile(values, 0.25).toFixed(1)}–${quantile(values, 0.75).toFixed(1)})`;
 const ratios = samplesB.map((value, index) => value / samplesA[index]!);
-console.log(`admitRequest ${heapMode ? "heap bytes" : "µs"} per request (${mix} policies), ${rounds} rounds × ${batch}: A ${show(samplesA)}  B ${show(samplesB)}  B/A ${quantile(ratios, 0.5).toFixed(3)} (${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)})`);
+console.log(`${masking ? "admitRequest + maskedRequest" : "admitRequest"} ${heapMode ? "heap bytes" : "µs"} per request (${mix} policies), ${rounds} rounds × ${batch}: A ${show(samplesA)}  B ${show(samplesB)}  B/A ${quantile(ratios, 0.5).toFixed(3)} (${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)})`);

@@ -6,10 +6,11 @@ import { embeddedRuns, hexText, MIN_RUN } from "./embedded-base64.js";
 import { readEncoded } from "./encoded-text.js";
 import { type BinaryPart, type TextSlot, UnmaskableError } from "./text-slot.js";
 
-// A slot whose location is worked out when read. A class's getter, not an object literal's: V8
-// keeps a literal's accessors in the old generation, so each request's getter closure (and all it
-// reaches) outlived every scavenge until the next full GC (docs/performance.md, "Issue 13: the
-// tail at one connection").
+// A reading of another slot's string, located from it (its location, or that with a suffix) when
+// read. A class's getter, not an object literal's: V8 keeps a literal's accessors in the old
+// generation, so each request's getter closure (and all it reaches) outlived every scavenge until
+// the next full GC (docs/performance.md, "Issue 13: the tail at one connection"); and no closure
+// per slot to locate it.
 class LazySlot implements TextSlot {
   role?: TextSlot["role"];
   numeric?: boolean;
@@ -18,7 +19,8 @@ class LazySlot implements TextSlot {
 
   constructor(
     public text: string,
-    private readonly locate: () => string,
+    private readonly raw: TextSlot,
+    private readonly suffix: string,
     fields: Pick<TextSlot, "role" | "numeric" | "group" | "write">,
   ) {
     if (fields.role !== undefined) this.role = fields.role;
@@ -28,7 +30,7 @@ class LazySlot implements TextSlot {
   }
 
   get location(): string {
-    return this.locate();
+    return this.suffix === "" ? this.raw.location : `${this.raw.location}${this.suffix}`;
   }
 }
 
@@ -50,9 +52,7 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
     else runSlots(raw, runs, slots);
     return;
   }
-  // Made only for a string that decodes (most are not base64): no closure per slot otherwise.
-  const location = () => raw.location;
-  if (encoded.binary && binary) binary.push({ location: location(), kind: encoded.binary });
+  if (encoded.binary && binary) binary.push({ location: raw.location, kind: encoded.binary });
   // A string of hex digits that is text as hex is read as that (as base64 its bytes are no text).
   const reading = encoded.text?.lossy ? (hexText(raw.text) ?? encoded.text) : encoded.text;
   if (!reading) {
@@ -62,20 +62,29 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
     if (!(binary && encoded.binary) || raw.text.includes(" ")) slots.push(raw);
     return;
   }
-  const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
-  const once = writeOnce(location, "a value is found both in a string and in what it decodes to");
-  const decoded = new LazySlot(reading.text, () => `${location()}#base64`, { write: write && once("decoded", (masked) => write(reading.encode(masked))) });
+  // A string that cannot be rewritten (a header's name: the OpenAI SDK's `x-stainless-*-version`
+  // names read as bytes) has no writers to keep to one reading: it is read as itself and as what
+  // it decodes to, neither writable.
+  if (raw.write === undefined) {
+    const decoded = new LazySlot(reading.text, raw, "#base64", {});
+    if (binary && encoded.binary) slots.push(decoded);
+    else slots.push(raw, decoded);
+    return;
+  }
+  const write = (text: string) => raw.write!(text);
+  const once = writeOnce(raw, "a value is found both in a string and in what it decodes to");
+  const decoded = new LazySlot(reading.text, raw, "#base64", { write: once("decoded", (masked) => write(reading.encode(masked))) });
   // A binary payload's own characters are no text; anything else is read as written too, joined
   // with its neighbours as before (an id or a key split over two strings is still one).
   if (binary && encoded.binary) {
     slots.push(decoded);
     return;
   }
-  const own = new LazySlot(raw.text, location, {
+  const own = new LazySlot(raw.text, raw, "", {
     role: raw.role,
     numeric: raw.numeric,
     group: raw.group,
-    write: write && once("own", (masked) => write(masked)),
+    write: once("own", (masked) => write(masked)),
   });
   slots.push(own, decoded);
 }
@@ -84,10 +93,10 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
  * Writers of one string's readings of which only one may write (`which` names it): a value found
  * in two readings (the string as written and what it decodes to) refuses the request with `message`.
  */
-function writeOnce(location: () => string, message: string): (which: string, apply: (text: string) => void) => (text: string) => void {
+function writeOnce(raw: TextSlot, message: string): (which: string, apply: (text: string) => void) => (text: string) => void {
   let written = "";
   return (which, apply) => (text) => {
-    if (written && written !== which) throw new UnmaskableError(location(), message);
+    if (written && written !== which) throw new UnmaskableError(raw.location, message);
     written = which;
     apply(text);
   };
@@ -99,13 +108,12 @@ function writeOnce(location: () => string, message: string): (which: string, app
  * readings of one string refuses the request, as above.
  */
 function runSlots(raw: TextSlot, runs: ReturnType<typeof embeddedRuns>, slots: TextSlot[]): void {
-  const location = () => raw.location;
   const write = raw.write === undefined ? undefined : (text: string) => raw.write!(text);
-  const once = writeOnce(location, "a value is found both in a string and in base64 inside it");
+  const once = writeOnce(raw, "a value is found both in a string and in base64 inside it");
   const original = raw.text;
-  slots.push(new LazySlot(original, location, { role: raw.role, numeric: raw.numeric, group: raw.group, write: write && once("own", (masked) => write(masked)) }));
+  slots.push(new LazySlot(original, raw, "", { role: raw.role, numeric: raw.numeric, group: raw.group, write: write && once("own", (masked) => write(masked)) }));
   runs.forEach((run, index) => {
     const apply = (masked: string) => write!(original.slice(0, run.start) + run.text.encode(masked) + original.slice(run.end));
-    slots.push(new LazySlot(run.text.text, () => `${location()}#base64`, { write: write && once(`run ${index}`, apply) }));
+    slots.push(new LazySlot(run.text.text, raw, "#base64", { write: write && once(`run ${index}`, apply) }));
   });
 }

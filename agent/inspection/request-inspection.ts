@@ -14,6 +14,7 @@ import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
 import { decodedSlots } from "./decoded-slots.js";
 import { joinedReading, type JoinedReading } from "./joined-reading.js";
+import { HeaderNameSlot, type HeaderWrites, HeaderValueSlot, PathSlot, type RouteWrites } from "./request-slots.js";
 import { type BinaryPart, MAX_INSPECTED_VALUES, type TextSlot } from "./text-slot.js";
 
 /** A body to send and the Content-Type that describes it (absent: the caller's). */
@@ -59,48 +60,41 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
   const budget = { left: MAX_INSPECTED_VALUES };
   // Path, query, headers, forms, text: each read as it is and as the base64 it may be.
   const add = (slot: TextSlot) => decodedSlots(slot, slots);
-  let routeChanged = false;
   let bodyChanged = false;
 
   // Path segments, decoded; a segment that is no valid escape sequence is read as written.
-  const segments = route.rest.split("/");
-  segments.forEach((segment, index) => {
-    if (segment === "") return;
-    const decoded = decodeComponent(segment) ?? segment;
-    add({ text: decoded, location: `request.path[${index}]`, write: (text) => {
-      segments[index] = encodeURIComponent(text);
-      routeChanged = true;
-    } });
-  });
+  const routeWrites: RouteWrites = { segments: route.rest.split("/"), changed: false };
+  const { segments } = routeWrites;
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index]!;
+    if (segment !== "") add(new PathSlot(decodeComponent(segment) ?? segment, index, routeWrites));
+  }
   // Query names and values, decoded as the upstream's form parser would (`+` is a space).
   // No query (most requests): no parser made for nothing.
   const pairs: [string, string][] = route.search === "" ? [] : [...new URLSearchParams(route.search)];
   pairs.forEach(([name, value], index) => {
     add({ text: name, location: `request.query[${index}]#name`, write: (text) => {
       pairs[index] = [text, pairs[index]![1]];
-      routeChanged = true;
+      routeWrites.changed = true;
     } });
     add({ text: value, location: `request.query.${name}`, write: (text) => {
       pairs[index] = [pairs[index]![0], text];
-      routeChanged = true;
+      routeWrites.changed = true;
     } });
   });
   // Forwarded headers: values are rewritten, names cannot be.
-  const forwarded: Record<string, string | string[]> = {};
-  let headersChanged = false;
+  const headerWrites: HeaderWrites = { forwarded: {}, changed: false };
+  const { forwarded } = headerWrites;
   for (const name of forwardedHeaderNames(headers, credentialHeader)) {
     const value = headers[name]!;
     forwarded[name] = value;
-    add({ text: name, location: `request.header.${name}#name` });
+    add(new HeaderNameSlot(name));
     // Node hands header bytes over as Latin-1; an upstream reads them as UTF-8 (`＠` is three
     // bytes), so UTF-8 is read as UTF-8 and written back as its bytes. One value (most headers):
     // its slot writes the header itself (no list of values, no callback per header).
     if (!Array.isArray(value)) {
       const utf8 = nonAscii.test(value) && isUtf8(Buffer.from(value, "latin1"));
-      add({ text: utf8 ? Buffer.from(value, "latin1").toString("utf8") : value, location: `request.header.${name}`, write: (written) => {
-        forwarded[name] = utf8 ? Buffer.from(written, "utf8").toString("latin1") : written;
-        headersChanged = true;
-      } });
+      add(new HeaderValueSlot(utf8 ? Buffer.from(value, "latin1").toString("utf8") : value, name, utf8, headerWrites));
       continue;
     }
     const values = [...value];
@@ -111,7 +105,7 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
         const masked = utf8 ? Buffer.from(written, "utf8").toString("latin1") : written;
         values[index] = masked;
         forwarded[name] = Array.isArray(value) ? values : masked;
-        headersChanged = true;
+        headerWrites.changed = true;
       } });
     });
   }
@@ -217,9 +211,10 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
         else if (parts) body = writeMultipart(parts);
         else body = { bytes: Buffer.from(text ?? "", "utf8"), contentType: canonical.contentType };
       }
+      const routeChanged = routeWrites.changed;
       const search = routeChanged && pairs.length > 0 ? `?${new URLSearchParams(pairs).toString()}` : route.search;
       const upstreamRoute = routeChanged ? { ...route, rest: segments.join("/"), search } : route;
-      return { body, route: upstreamRoute, headers: headersChanged ? forwarded : undefined };
+      return { body, route: upstreamRoute, headers: headerWrites.changed ? forwarded : undefined };
     },
   };
 }
