@@ -47,6 +47,8 @@ export interface LimitsAdmitRequest {
   limits: SharedLimit[];
   identity: SharedIdentity;
   now: number;
+  /** The request's estimated tokens, reserved in the token windows until its charge settles them. */
+  tokens?: number;
 }
 
 /** The primary's answer: admitted, or the policy (by name) whose limit is reached. */
@@ -56,13 +58,15 @@ export interface LimitsAdmitResponse {
   refused?: { policy: string; limit: LimitKind; retryAfterSeconds: number };
 }
 
-/** A worker adds the usage of an admitted request to the token windows. */
+/** A worker settles the token windows to the usage of an admitted request (its reservation, if any, becomes it). */
 export interface LimitsCharge {
   type: "palisade:limits-charge";
   limits: SharedLimit[];
   identity: SharedIdentity;
   tokens: number;
   now: number;
+  /** What the admission reserved, and when. */
+  reserved?: { tokens: number; at: number };
 }
 
 /** Any of the above. */

@@ -2,7 +2,7 @@
 // counters (agent/policy/limits.ts), so an identity gets its limit once per agent, not once per
 // worker. A worker asks over the cluster IPC channel only for a request a limited policy matched;
 // every other request is decided without a message.
-import type { LimitAdmission, LimitGate, LimitIdentity, LimitTracker, LimitedPolicy } from "../policy/limits.js";
+import type { LimitAdmission, LimitGate, LimitIdentity, LimitRequest, LimitTracker, LimitedPolicy } from "../policy/limits.js";
 import { isMessage, type ClusterMessage, type LimitsAdmitRequest, type LimitsAdmitResponse, type LimitsCharge, type SharedLimit } from "./messages.js";
 
 /** How long a worker waits for the primary before it counts the request itself (and logs why). */
@@ -32,7 +32,7 @@ export function createSharedLimits(fallback: LimitTracker, onFallback: (reason: 
   const send = (message: ClusterMessage) => process.send?.(message);
 
   return {
-    admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number) {
+    admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number, request?: LimitRequest) {
       const limited = policies.filter((policy) => policy.limits);
       if (limited.length === 0) return admitted;
       const limits = shared(limited);
@@ -45,7 +45,7 @@ export function createSharedLimits(fallback: LimitTracker, onFallback: (reason: 
           waiting.delete(id);
           if (!reply) {
             onFallback(`the agent's primary did not answer a limits check within ${answerTimeoutMs} ms; counting in this worker`);
-            return resolve(fallback.admit(limited, identity, now));
+            return resolve(fallback.admit(limited, identity, now, request));
           }
           if (reply.refused) {
             const policy = limited.find((candidate) => candidate.name === reply.refused!.policy);
@@ -54,10 +54,11 @@ export function createSharedLimits(fallback: LimitTracker, onFallback: (reason: 
           }
           const charged = limits.filter((limit) => limit.tokensPerHour > 0);
           if (charged.length === 0) return resolve(admitted);
-          resolve({ ok: true, chargeTokens: (tokens, at) => send({ type: "palisade:limits-charge", limits: charged, identity: who, tokens, now: at }) });
+          const reserved = { tokens: Math.max(0, Math.ceil(request?.tokens ?? 0)), at: now };
+          resolve({ ok: true, chargeTokens: (tokens, at) => send({ type: "palisade:limits-charge", limits: charged, identity: who, tokens, now: at, reserved }) });
         }
         waiting.set(id, answer);
-        send({ type: "palisade:limits-admit", id, limits, identity: who, now } satisfies LimitsAdmitRequest);
+        send({ type: "palisade:limits-admit", id, limits, identity: who, now, tokens: request?.tokens } satisfies LimitsAdmitRequest);
       });
     },
   };
@@ -67,11 +68,11 @@ export function createSharedLimits(fallback: LimitTracker, onFallback: (reason: 
 export function answerLimits(tracker: LimitTracker, message: unknown): LimitsAdmitResponse | undefined {
   if (isMessage(message, "palisade:limits-charge")) {
     const charge: LimitsCharge = message;
-    tracker.charge(asPolicies(charge.limits), charge.identity, charge.tokens, charge.now);
+    tracker.charge(asPolicies(charge.limits), charge.identity, charge.tokens, charge.now, charge.reserved);
     return undefined;
   }
   if (!isMessage(message, "palisade:limits-admit")) return undefined;
-  const admission = tracker.admit(asPolicies(message.limits), message.identity, message.now);
+  const admission = tracker.admit(asPolicies(message.limits), message.identity, message.now, message.tokens === undefined ? undefined : { tokens: message.tokens });
   if (admission.ok) return { type: "palisade:limits", id: message.id };
   return { type: "palisade:limits", id: message.id, refused: { policy: admission.policy.name, limit: admission.limit, retryAfterSeconds: admission.retryAfterSeconds } };
 }

@@ -55,6 +55,40 @@ describe("limits", () => {
     expect(tracker.admit(policies, alice, t0 + 1000 + 3_600_000).ok).toBe(true);
   });
 
+  it("reserves each admitted request's estimate until it is settled to its usage", () => {
+    const tracker = createLimitTracker();
+    const policies = [limited("tph", 0, 1000)];
+    const first = tracker.admit(policies, alice, t0, { tokens: 600 });
+    const second = tracker.admit(policies, alice, t0 + 1, { tokens: 600 });
+    expect(second.ok).toBe(true); // 600 held: under the limit, so the crossing request still goes
+    expect(tracker.admit(policies, alice, t0 + 2, { tokens: 1 })).toMatchObject({ ok: false, limit: "tokens per hour" }); // 1200 held
+    if (!first.ok || !second.ok) throw new Error("admitted");
+    first.chargeTokens(100, t0 + 3); // 600 becomes 100: 700 held
+    second.chargeTokens(0, t0 + 4); // given back: 100
+    const third = tracker.admit(policies, alice, t0 + 5, { tokens: 850 });
+    expect(third.ok).toBe(true); // 950 held
+    expect(tracker.admit(policies, alice, t0 + 6, { tokens: 1 }).ok).toBe(true); // 951: under
+    expect(tracker.admit(policies, alice, t0 + 7, { tokens: 100 }).ok).toBe(true); // 951 held: this one crosses, 1051
+    expect(tracker.admit(policies, alice, t0 + 8, { tokens: 1 })).toMatchObject({ ok: false });
+  });
+
+  it("settles a reservation whose window ended as fresh usage in the new window, never below zero", () => {
+    const tracker = createLimitTracker();
+    const policies = [limited("tph", 0, 1000)];
+    const old = tracker.admit(policies, alice, t0, { tokens: 900 });
+    if (!old.ok) throw new Error("admitted");
+    const later = t0 + 3_600_000;
+    expect(tracker.admit(policies, alice, later, { tokens: 100 }).ok).toBe(true); // a new window: 100 held
+    old.chargeTokens(950, later + 1); // the old reservation went with its window: 950 added, 1050
+    expect(tracker.admit(policies, alice, later + 2, { tokens: 1 })).toMatchObject({ ok: false });
+    const other = createLimitTracker();
+    const small = other.admit(policies, alice, t0, { tokens: 10 });
+    if (!small.ok) throw new Error("admitted");
+    small.chargeTokens(0, t0 + 1);
+    small.chargeTokens(0, t0 + 2); // settled twice: still not below zero
+    expect(other.admit(policies, alice, t0 + 3, { tokens: 999 }).ok).toBe(true);
+  });
+
   it("keeps memory bounded, dropping idle and least recently used entries", () => {
     const tracker = createLimitTracker({ maxEntries: 3 });
     const policies = [limited("rpm", 1)];

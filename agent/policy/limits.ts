@@ -4,9 +4,11 @@
 //
 // Windows are fixed and start with the identity's first counted request (or first recorded usage)
 // under the policy: requests per minute count admissions in [start, start + 60 s); tokens per hour
-// add the usage the provider reported, after each response, in [start, start + 1 h). A request is
-// refused while a window is full (requests) or its total has already reached the limit (tokens:
-// the request that crosses the limit is let through, since its size is only known afterwards).
+// reserve each admitted request's estimate (its prompt and max_tokens) and settle it to the usage
+// the provider reported once the response ends, in [start, start + 1 h). A request is refused while
+// a window is full (requests) or its total, reservations of requests in flight included, has
+// already reached the limit (tokens: the request that crosses the limit is let through, since its
+// size is only known afterwards; requests sent all at once are not, as each reserved its share).
 // Retry-After is the time until the full window ends. A fixed window can admit up to twice the
 // limit across a window boundary; it needs two numbers per identity instead of a timestamp per request.
 //
@@ -47,11 +49,23 @@ export interface LimitGate {
   admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number, request?: LimitRequest): LimitAdmission<P> | Promise<LimitAdmission<P>>;
 }
 
+/** What an admission reserved in the token windows: settled against when its usage is known. */
+export interface TokenReservation {
+  tokens: number;
+  /** When it was reserved (the admission's time). */
+  at: number;
+}
+
 /** The limit counters of one process. */
 export interface LimitTracker extends LimitGate {
-  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number): LimitAdmission<P>;
-  /** Adds `tokens` to the token windows of `policies` for `identity` (what an admission's chargeTokens does). */
-  charge(policies: readonly LimitedPolicy[], identity: LimitIdentity, tokens: number, now: number): void;
+  /** As LimitGate's; with `request`, its tokens are reserved in the token windows until settled. */
+  admit<P extends LimitedPolicy>(policies: readonly P[], identity: LimitIdentity, now: number, request?: LimitRequest): LimitAdmission<P>;
+  /**
+   * Settles the token windows of `policies` for `identity` to `tokens` (what an admission's
+   * chargeTokens does): the reservation, when still in the window it was made in, becomes `tokens`;
+   * otherwise `tokens` is added to the window open at `now`.
+   */
+  charge(policies: readonly LimitedPolicy[], identity: LimitIdentity, tokens: number, now: number, reserved?: TokenReservation): void;
   /** Entries held (for tests and metrics). */
   readonly size: number;
 }
@@ -100,12 +114,20 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
     }
   }
 
-  function charge(keys: readonly string[], tokens: number, at: number): void {
-    if (!(tokens > 0)) return;
+  function charge(keys: readonly string[], tokens: number, at: number, reserved?: TokenReservation): void {
+    const actual = Math.max(tokens || 0, 0); // NaN: 0
+    const held = reserved && reserved.tokens > 0 ? reserved : undefined;
+    if (actual === 0 && !held) return;
     for (const key of keys) {
       const entry = touch(key, at);
+      if (held && open(entry.tokens, at, hourMs) && entry.tokens.start <= held.at) {
+        // The reservation is in this window: it becomes what the request cost.
+        entry.tokens.amount = Math.max(0, entry.tokens.amount - held.tokens + actual);
+        continue;
+      }
+      if (actual === 0) continue;
       if (!open(entry.tokens, at, hourMs)) entry.tokens = { start: at, amount: 0 };
-      entry.tokens.amount += tokens;
+      entry.tokens.amount += actual;
     }
     evict(at);
   }
@@ -114,10 +136,10 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
     policies.filter((policy) => (policy.limits?.tokensPerHour ?? 0) > 0).map((policy) => keyOf(policy.name, identity));
 
   return {
-    charge(policies, identity, tokens, now) {
-      charge(tokenKeys(policies, identity), tokens, now);
+    charge(policies, identity, tokens, now, reserved) {
+      charge(tokenKeys(policies, identity), tokens, now, reserved);
     },
-    admit(policies, identity, now) {
+    admit(policies, identity, now, request) {
       const limited = policies.filter((policy) => policy.limits);
       if (limited.length === 0) return admitted;
       for (const policy of limited) {
@@ -139,7 +161,10 @@ export function createLimitTracker(options: { maxEntries?: number } = {}): Limit
       evict(now);
       const charged = tokenKeys(limited, identity);
       if (charged.length === 0) return admitted;
-      return { ok: true, chargeTokens: (tokens, at) => charge(charged, tokens, at) };
+      // Requests in flight count: a burst sent at once cannot all pass before the first is charged.
+      const reserved = { tokens: Math.max(0, Math.ceil(request?.tokens ?? 0)), at: now };
+      charge(charged, reserved.tokens, now);
+      return { ok: true, chargeTokens: (tokens, at) => charge(charged, tokens, at, reserved) };
     },
     // biome-ignore lint/plugin: made once per process (or per connection), not per request
     get size() {

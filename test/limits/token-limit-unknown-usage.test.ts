@@ -2,6 +2,8 @@
 // reports none, or a caller that leaves a stream before its final usage chunk. Such a reply was
 // charged nothing by this agent's counters (and only its prompt by a shared one when it set no
 // max_tokens), so a caller could spend without limit. It is now charged an estimate (docs/limits.md).
+// Nor by a burst: an agent's own counters charged a request only once it ended, so requests sent all
+// at once all passed; each now reserves its estimate while in flight.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
@@ -57,5 +59,20 @@ describe("token limits when the provider's usage never arrives", () => {
     const second = await post("vic", {});
     expect(second.status).toBe(429);
     expect(await second.text()).toContain("tokens per hour");
+  });
+
+  it("counts the requests in flight: a burst sent at once does not all pass before the first is charged", async () => {
+    await bed.use(limited(300n));
+    bed.provider.pauseStreams();
+    try {
+      // Each reserves about 101 tokens (its prompt and max_tokens): the fourth finds 303 held.
+      const burst = await Promise.all(Array.from({ length: 8 }, () => post("wes", { stream: true, max_tokens: 100 })));
+      expect(burst.filter((response) => response.status === 200).length).toBe(3);
+      expect(burst.filter((response) => response.status === 429).length).toBe(5);
+      bed.provider.resumeStreams();
+      await Promise.all(burst.map((response) => response.text()));
+    } finally {
+      bed.provider.resumeStreams();
+    }
   });
 });
