@@ -26,6 +26,7 @@ import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
 import { holdForReview } from "./hold-for-review.js";
+import { reviewedHeaders } from "../review/reviewed-headers.js";
 import { discardRest, readBody } from "./read-body.js";
 import { recordRefusal, writeRefusal } from "./refusal.js";
 import { parseRoute } from "./route.js";
@@ -209,7 +210,10 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         ? await holdForReview(admission, {
           session: id,
           identity: verification.identity,
-          request: { connection: connection.name, method: req.method ?? "GET", path: `${route.rest}${route.search}`, body: canonical.bytes },
+          request: {
+            connection: connection.name, method: req.method ?? "GET", path: `${route.rest}${route.search}`,
+            headers: reviewedHeaders(req.headers, connection.credential.header, canonical.contentType), body: canonical.bytes,
+          },
           model: facts.model,
           prompt,
           recordLimitBytes: deps.recordLimitBytes,

@@ -3,10 +3,11 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { ReviewDecisionSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { contentHash } from "./content-hash.js";
+import { reviewedHeaders } from "./reviewed-headers.js";
 import { compileReviewBook } from "./review-book.js";
 
 const now = Date.UTC(2026, 0, 1);
-const hash = contentHash({ connection: "openai", method: "POST", path: "/v1/chat/completions", body: Buffer.from('{"a":1}') });
+const hash = contentHash({ connection: "openai", method: "POST", path: "/v1/chat/completions", headers: [], body: Buffer.from('{"a":1}') });
 const key = { subject: "rita", issuer: "https://idp", policy: "needs-review", contentHash: hash };
 const decision = (id: string, fields: Partial<{ approved: boolean; subject: string; issuer: string; policy: string; contentHash: string; grantMs: number; reason: string }>) =>
   create(ReviewDecisionSchema, {
@@ -21,16 +22,28 @@ const decision = (id: string, fields: Partial<{ approved: boolean; subject: stri
   });
 
 describe("content hash", () => {
-  it("is a SHA-256 hex that changes with the connection, method, path and body", () => {
-    const base = { connection: "openai", method: "POST", path: "/v1/chat/completions", body: Buffer.from('{"a":1}') };
+  it("is a SHA-256 hex that changes with the connection, method, path, reviewed headers and body", () => {
+    const base = { connection: "openai", method: "POST", path: "/v1/chat/completions", headers: [["content-type", "application/json"]] as const, body: Buffer.from('{"a":1}') };
     expect(contentHash(base)).toMatch(/^[0-9a-f]{64}$/);
     expect(contentHash({ ...base })).toBe(contentHash(base));
     expect(contentHash({ ...base, method: "post" })).toBe(contentHash(base));
-    for (const other of [{ connection: "openai2" }, { method: "PUT" }, { path: "/v1/chat/completions?x=1" }, { body: Buffer.from('{"a":2}') }]) {
+    for (const other of [{ connection: "openai2" }, { method: "PUT" }, { path: "/v1/chat/completions?x=1" }, { body: Buffer.from('{"a":2}') }, { headers: [] }, { headers: [["content-type", "application/json"], ["x-http-method-override", "DELETE"]] as const }]) {
       expect(contentHash({ ...base, ...other })).not.toBe(contentHash(base));
     }
     // Framing: moving text between the path and the body changes the hash.
     expect(contentHash({ ...base, path: "/v1/a", body: Buffer.from("b") })).not.toBe(contentHash({ ...base, path: "/v1/", body: Buffer.from("ab") }));
+    // ...and between the headers and the body.
+    expect(contentHash({ ...base, headers: [["a", "b"]], body: Buffer.from("") })).not.toBe(contentHash({ ...base, headers: [], body: Buffer.from("a: b\n") }));
+  });
+
+  it("reviews every forwarded header but how a client is built or traced; the agent's Content-Type when it re-wrote the body", () => {
+    const caller = {
+      authorization: "Bearer t", "x-api-key": "k", host: "agent", "content-length": "9", "content-type": "application/json", "user-agent": "OpenAI/JS 5",
+      "x-stainless-retry-count": "2", traceparent: "00-1-2-01", "idempotency-key": "i", "openai-beta": "assistants=v2", accept: "application/json", connection: "keep-alive, x-hop", "x-hop": "1",
+    };
+    expect(reviewedHeaders(caller, "authorization", undefined)).toEqual([["accept", "application/json"], ["content-type", "application/json"], ["openai-beta", "assistants=v2"]]);
+    expect(reviewedHeaders({ "content-type": "text/plain; charset=latin1" }, "x-api-key", "text/plain; charset=utf-8")).toEqual([["content-type", "text/plain; charset=utf-8"]]);
+    expect(reviewedHeaders({}, "x-api-key", "multipart/form-data; boundary=b")).toEqual([["content-type", "multipart/form-data; boundary=b"]]);
   });
 });
 

@@ -7,7 +7,7 @@ import { contentHash } from "./content-hash.js";
 import { compileReviewBook, type ReviewBook } from "./review-book.js";
 import { holdRequest, type HoldInput } from "./review-hold.js";
 
-const held = { connection: "standin", method: "POST", path: "/v1/chat/completions", body: Buffer.from("{}") };
+const held = { connection: "standin", method: "POST", path: "/v1/chat/completions", headers: [], body: Buffer.from("{}") };
 const identity = { subject: "rita", issuer: "https://idp", email: "", groups: [], claims: {} };
 
 // A control plane that stores requests (or refuses with `ackError`) and decides when told.

@@ -16,6 +16,7 @@ import {
   type ConnectResponse,
   type Heartbeat,
   type Hello,
+  type ReviewRequest,
   type SnapshotAck,
 } from "../../gen/palisade/agent/v1/agent_pb.js";
 import type { Exchange } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -31,6 +32,8 @@ export interface FakeControlPlane {
   received: Exchange[];
   /** Heartbeats received from the agent. */
   heartbeats: Heartbeat[];
+  /** Review requests received (never acknowledged: the holding agent times out). */
+  reviewRequests: ReviewRequest[];
   /** Streams opened so far. */
   readonly streams: number;
   /** Heartbeat interval announced in the Welcome of streams opened from now on (default 60 s). */
@@ -66,6 +69,7 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
     exchanges: new Map(),
     received: [],
     heartbeats: [],
+    reviewRequests: [],
     heartbeatMs: 60_000,
     get streams() {
       return streams;
@@ -116,6 +120,8 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
           open.add(stream);
           stream.send({ case: "welcome", value: { controlPlaneVersion: "fake", segment: message.value.segment, heartbeatInterval: durationFromMs(fake.heartbeatMs) } });
           stream.send({ case: "snapshot", value: { ...current, nonce: randomUUID() } });
+        } else if (message.case === "reviewRequest") {
+          fake.reviewRequests.push(message.value);
         } else if (message.case === "heartbeat") {
           fake.heartbeats.push(message.value);
         } else if (message.case === "snapshotAck") {
