@@ -106,6 +106,12 @@ function openaiStreamReader(maxChars: number): StreamReader {
   };
 }
 
+/** The output tokens `perChoice` allows over every choice the request has generated (`n`, `best_of`). */
+function timesChoices(body: unknown, perChoice: number | undefined): number | undefined {
+  if (perChoice === undefined) return undefined;
+  return perChoice * Math.max(1, countAt(body, "n") ?? 1, countAt(body, "best_of") ?? 1);
+}
+
 /** OpenAI: model and stream at the top of the body, usage under `usage`, errors as `{error:{…}}`. */
 export const openai: ProviderSpec = {
   name: "openai",
@@ -114,8 +120,9 @@ export const openai: ProviderSpec = {
   readRequest: (body) => ({
     model: stringAt(body, "model"),
     stream: objectAt(body)?.stream === true,
-    // Chat: max_completion_tokens (max_tokens, deprecated); Responses: max_output_tokens.
-    maxTokens: countAt(body, "max_completion_tokens") ?? countAt(body, "max_tokens") ?? countAt(body, "max_output_tokens"),
+    // Chat: max_completion_tokens (max_tokens, deprecated); Responses: max_output_tokens. Per
+    // choice: `n` choices (`best_of` generated, legacy completions) may each take that many.
+    maxTokens: timesChoices(body, countAt(body, "max_completion_tokens") ?? countAt(body, "max_tokens") ?? countAt(body, "max_output_tokens")),
   }),
   promptText: (body) => openaiPromptText(body),
   readUsage: (body) => openaiUsage(objectAt(body)?.usage),

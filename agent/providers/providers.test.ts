@@ -21,6 +21,11 @@ describe("openai", () => {
     expect(openai.readRequest({ model: "gpt-4o", stream: true })).toEqual({ model: "gpt-4o", stream: true });
     expect(openai.readRequest(undefined)).toEqual({ model: "", stream: false });
     expect(openai.readRequest(["x"])).toEqual({ model: "", stream: false });
+    // max_tokens bounds each choice: n choices (best_of generated) may take n times as many.
+    expect(openai.readRequest({ model: "m", max_tokens: 100, n: 4 }).maxTokens).toBe(400);
+    expect(openai.readRequest({ model: "m", max_tokens: 100, n: 2, best_of: 5 }).maxTokens).toBe(500);
+    expect(openai.readRequest({ model: "m", max_completion_tokens: 100, n: 0 }).maxTokens).toBe(100);
+    expect(openai.readRequest({ model: "m", n: 4 }).maxTokens).toBeUndefined();
   });
 
   it("reads chat and Responses usage", () => {

@@ -75,4 +75,18 @@ describe("token limits when the provider's usage never arrives", () => {
       bed.provider.resumeStreams();
     }
   });
+
+  it("reserves max_tokens for every choice: n choices may each take max_tokens", async () => {
+    await bed.use(limited(300n));
+    bed.provider.pauseStreams();
+    try {
+      // Each reserves about 401 tokens (max_tokens 100 for each of 4 choices): the second finds the limit held.
+      const burst = await Promise.all(Array.from({ length: 3 }, () => post("xan", { stream: true, max_tokens: 100, n: 4 })));
+      expect(burst.map((response) => response.status).sort()).toEqual([200, 429, 429]);
+      bed.provider.resumeStreams();
+      await Promise.all(burst.map((response) => response.text()));
+    } finally {
+      bed.provider.resumeStreams();
+    }
+  });
 });
