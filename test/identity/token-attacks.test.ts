@@ -1,0 +1,99 @@
+// An attacker's tokens through a real agent: every one is refused 401 in the provider's format,
+// recorded, and never forwarded. Algorithm confusion (none, HMAC keyed with the public key), keys
+// the token brings itself (jwk, jku, x5u headers), an unknown critical header, claims at their
+// edges (no exp, nbf or iat in the future, expired, issuer with a trailing slash or another case,
+// another audience, no or empty subject), and the token where the agent does not read it (query,
+// Basic, a second header behind a bad first one).
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
+import { issuerUrl, startTestBed, type TestBed } from "../agent/test-bed.js";
+import { eventually } from "../support/eventually.js";
+
+let bed: TestBed;
+let attacker: CryptoKey;
+let attackerJwk: Record<string, unknown>;
+beforeAll(async () => {
+  bed = await startTestBed();
+  const pair = await generateKeyPair("ES256", { extractable: true });
+  attacker = pair.privateKey;
+  attackerJwk = { ...(await exportJWK(pair.publicKey)), kid: "test-key", alg: "ES256" };
+});
+afterAll(() => bed?.close());
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const now = () => Math.floor(Date.now() / 1000);
+const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuerUrl, aud: "palisade", sub: "mallory", exp: now() + 600, iat: now(), groups: ["eng"], ...extra });
+
+/** A token signed by the issuer's real key, with `header` and `payload` as given. */
+const real = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+  new SignJWT(payload).setProtectedHeader({ alg: "ES256", kid: "test-key", ...header }).sign(bed.issuer.privateKey);
+
+/** Signed with the issuer's real key by hand (jose will not sign a header it does not understand). */
+async function rawSigned(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+  const input = `${b64(header)}.${b64(payload)}`;
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, bed.issuer.privateKey, new TextEncoder().encode(input));
+  return `${input}.${Buffer.from(signature).toString("base64url")}`;
+}
+
+async function send(headers: Record<string, string>, query = "") {
+  const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "token attack probe" }] }),
+  });
+  return { status: response.status, body: await response.text(), session: response.headers.get("x-palisade-session") ?? "" };
+}
+
+const forwarded = () => bed.provider.requests.filter((request) => request.body.includes("token attack probe")).length;
+
+describe("an attacker's tokens", () => {
+  const cases: [string, () => Promise<Record<string, string>> | Record<string, string>, string?][] = [
+    ["alg none", () => ({ authorization: `Bearer ${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.` })],
+    ["HS256 keyed with the issuer's public JWK", async () => ({
+      authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: "test-key" }).sign(new TextEncoder().encode(JSON.stringify(bed.issuer.jwk)))}`,
+    })],
+    ["its own key in a jwk header", async () => ({ authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "test-key", jwk: attackerJwk as never }).sign(attacker)}` })],
+    ["its own key behind jku and x5u", async () => ({
+      authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "test-key", jku: "http://127.0.0.1:1/jwks.json", x5u: "http://127.0.0.1:1/cert.pem" }).sign(attacker)}`,
+    })],
+    ["an unknown critical header", async () => ({ authorization: `Bearer ${await rawSigned({ alg: "ES256", kid: "test-key", crit: ["x-must-understand"], "x-must-understand": true }, claims())}` })],
+    ["no exp", async () => ({ authorization: `Bearer ${await real(claims({ exp: undefined }))}` })],
+    ["expired beyond the tolerance", async () => ({ authorization: `Bearer ${await real(claims({ exp: now() - 120 }))}` })],
+    ["nbf an hour ahead", async () => ({ authorization: `Bearer ${await real(claims({ nbf: now() + 3600 }))}` })],
+    ["iat an hour ahead", async () => ({ authorization: `Bearer ${await real(claims({ iat: now() + 3600 }))}` })],
+    ["issuer with a trailing slash", async () => ({ authorization: `Bearer ${await real(claims({ iss: `${issuerUrl}/` }))}` })],
+    ["issuer in another case", async () => ({ authorization: `Bearer ${await real(claims({ iss: issuerUrl.toUpperCase() }))}` })],
+    ["another audience", async () => ({ authorization: `Bearer ${await real(claims({ aud: ["other", "Palisade"] }))}` })],
+    ["no subject", async () => ({ authorization: `Bearer ${await real(claims({ sub: undefined }))}` })],
+    ["an empty subject", async () => ({ authorization: `Bearer ${await real(claims({ sub: "" }))}` })],
+    ["a subject that is not a string", async () => ({ authorization: `Bearer ${await real(claims({ sub: 42 }))}` })],
+    ["a good token in Basic", async () => ({ authorization: `Basic ${Buffer.from(`x:${await bed.issuer.token()}`).toString("base64")}` })],
+    ["a good x-api-key behind a bad Authorization", async () => ({ authorization: "Bearer not-a-token", "x-api-key": await bed.issuer.token() })],
+    ["a good x-api-key behind Authorization Basic", async () => ({ authorization: "Basic eDp5", "x-api-key": await bed.issuer.token() })],
+  ];
+
+  it.each(cases)("refuses %s (401, recorded, not forwarded)", async (_name, headers) => {
+    const before = forwarded();
+    const answer = await send(await headers());
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.message).toContain("Invalid or missing Palisade token");
+    const exchange = await eventually("the refusal recorded", () => bed.controlPlane.exchanges.get(answer.session));
+    expect(exchange).toMatchObject({ status: 401, verdict: Verdict.DENIED });
+    expect(forwarded()).toBe(before);
+  });
+
+  it("does not read a token from the query", async () => {
+    const answer = await send({}, `?api_key=${await bed.issuer.token()}`);
+    expect(answer.status).toBe(401);
+  });
+
+  it("accepts a token signed by hand the same way (the control case for the critical header)", async () => {
+    expect((await send({ authorization: `Bearer ${await rawSigned({ alg: "ES256", kid: "test-key" }, claims())}` })).status).toBe(200);
+  });
+
+  it("accepts the real issuer's token with an audience list naming it (the control case)", async () => {
+    const answer = await send({ authorization: `Bearer ${await real(claims({ aud: ["other", "palisade"] }))}` });
+    expect(answer.status).toBe(200);
+  });
+});
