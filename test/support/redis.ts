@@ -80,6 +80,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: it keeps nothing on disk) and waits until it answers. */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered — a hung Redis. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void;
 }
 
 /** Starts a private redis-server on a free port, nothing saved to disk. */
@@ -100,6 +104,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
+    freeze: () => child?.kill("SIGSTOP"),
+    thaw: () => child?.kill("SIGCONT"),
     async stop() {
       const running = child;
       if (!running || running.exitCode !== null) return;
