@@ -10,6 +10,7 @@ import type { PromptView } from "../policy/content-match.js";
 import { ComputedView, lowerSpaced } from "../policy/content-match.js";
 import { softBoundary } from "./joined-reading.js";
 import { DeferredSkeleton, skeletonOf, type Skeleton } from "../policy/keyword-match.js";
+import { CLEAN_JOIN_LENGTH, type CleanJoins, JoinedRun } from "../policy/clean-joins.js";
 import type { RequestInspection } from "./request-inspection.js";
 import { cutEscapeReadings } from "./cut-escapes.js";
 import { renderedReadings } from "./rendered-readings.js";
@@ -91,6 +92,7 @@ export function contentView(inspection: RequestInspection): PromptView {
   let folded: string[] | undefined;
   let joined: Skeleton[] | undefined;
   let joinedReach = 0;
+  let joinedClean: CleanJoins | undefined;
   let skeletons: Skeleton[] | undefined;
   // Words spelled out over a boundary of the values, and escapes cut by a boundary of a stream,
   // read joined.
@@ -124,13 +126,15 @@ export function contentView(inspection: RequestInspection): PromptView {
     lower: () => (lower ??= textsOf().map(lowerSpaced)),
     folded: foldedOf,
     skeletons: skeletonsOf,
-    joined(within) {
+    joined(within, clean) {
       // Only a keyword's reach around each boundary can hold a keyword crossing it (one inside a
       // text is read in `skeletons`): one run per request, rebuilt only for a longer reach (a power
-      // of two: the keyword policies of a snapshot mostly share one).
+      // of two: the keyword policies of a snapshot mostly share one) or for another index's clean
+      // pairs (clean-joins.ts: the pairs of short texts known to hold no needle are left out).
       const reach = Math.min(PAIR_REACH, 2 ** Math.ceil(Math.log2(Math.max(32, within))));
-      if (joined && joinedReach >= reach) return joined;
+      if (joined && joinedReach >= reach && joinedClean === clean) return joined;
       joinedReach = reach;
+      joinedClean = clean;
       const done = foldsOf();
       const each = viewsOf();
       // One run for every joined reading, each apart from the next (no keyword crosses a CUT).
@@ -154,14 +158,22 @@ export function contentView(inspection: RequestInspection): PromptView {
         for (const index of values) piece(index, ends(done[index]!, reach));
         for (let at = 1; at < values.length; at++) free.push(softBoundary(slots[values[at - 1]!]!.text, slots[values[at]!]!.text));
       }
+      const fresh: string[] = [];
       for (const [left, right] of pairs) {
+        if (clean) {
+          const [leftText, rightText] = [slots[left]!.text, slots[right]!.text];
+          if (leftText.length <= CLEAN_JOIN_LENGTH && rightText.length <= CLEAN_JOIN_LENGTH) {
+            if (clean.has(leftText, rightText, reach)) continue;
+            fresh.push(leftText, rightText);
+          }
+        }
         cut();
         piece(left, tail(done[left]!, reach));
         piece(right, head(done[right]!, reach));
         free.push(softBoundary(slots[left]!.text, slots[right]!.text));
       }
       // Where its words start is worked out from the run's word view (joinedWords) only when a keyword is found in it.
-      joined = [new DeferredSkeleton(text, pieces, free)];
+      joined = [clean ? new JoinedRun(text, pieces, free, clean, reach, fresh) : new DeferredSkeleton(text, pieces, free)];
       return joined;
     },
   });

@@ -8,6 +8,7 @@
 // a pattern the union may match is tried on its own (remembered per text). The answer for each
 // policy is ContentRules.test's, and the prompt's views are asked for in the same order.
 import { type ContentRules, occursLiterally, type PromptView } from "./content-match.js";
+import { CleanJoins, JoinedRun } from "./clean-joins.js";
 import { occurs, type Skeleton } from "./keyword-match.js";
 import { NeedleSet } from "./needle-set.js";
 import { combinable, patternUnion } from "./pattern-union.js";
@@ -35,6 +36,8 @@ export class ContentIndex {
   /** Matches a text exactly when one of the patterns `inUnion` marks does. */
   readonly union?: RegExp;
   readonly inUnion: Uint8Array;
+  /** Pairs of short texts whose joined reading held none of `words` (clean-joins.ts), learnt from requests. */
+  readonly cleanJoins = new CleanJoins();
 
   constructor(readonly policies: readonly { readonly content?: ContentRules }[]) {
     const words = new Map<string, number>();
@@ -75,7 +78,10 @@ class ViewHits {
 
   constructor(private readonly needles: NeedleSet) {}
 
-  /** The needles present in `text`, the view at `at` of `views`; undefined when none is. */
+  /**
+   * The needles present in `text`, the view at `at` of `views`; undefined when none is (a joined
+   * run that holds none tells its index's clean pairs, clean-joins.ts).
+   */
   of(views: readonly unknown[], at: number, text: string): Uint8Array | undefined {
     if (views !== this.views) {
       // Another reading of the views (a joined run rebuilt for a longer reach).
@@ -83,7 +89,11 @@ class ViewHits {
       this.hits = [];
     }
     let found = this.hits[at];
-    if (found === undefined) this.hits[at] = found = this.needles.present(text) ?? false;
+    if (found === undefined) {
+      this.hits[at] = found = this.needles.present(text) ?? false;
+      const view = views[at];
+      if (found === false && view instanceof JoinedRun) view.foundNothing();
+    }
     return found === false ? undefined : found;
   }
 }
@@ -129,7 +139,7 @@ export class ContentScan {
     const prompt = this.prompt;
     const { words, literals, patterns } = rules;
     if (words.length > 0 && this.wordsIn(prompt.skeletons, this.skeletons!, words, ids.words)) return true;
-    if (words.length > 0 && prompt.joined !== undefined && this.wordsIn(prompt.joined(rules.reach), this.joined!, words, ids.words)) return true;
+    if (words.length > 0 && prompt.joined !== undefined && this.wordsIn(prompt.joined(rules.reach, this.index.cleanJoins), this.joined!, words, ids.words)) return true;
     if (literals.length > 0) {
       const views = prompt.lower;
       for (let view = 0; view < views.length; view++) {

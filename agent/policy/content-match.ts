@@ -11,6 +11,7 @@
 import { detectorText } from "../../core/text/normalise.js";
 import { lowerSpaced, wordKeyword } from "../../core/policy/keyword-reading.js";
 import { foldWords } from "../../core/text/word-view.js";
+import type { CleanJoins } from "./clean-joins.js";
 import { compileKeyword, occurs, skeletonOf, type CompiledKeyword, type KeywordMode, type Skeleton } from "./keyword-match.js";
 
 /** The text of one request as content rules read it, its views computed on first use. */
@@ -27,8 +28,10 @@ export interface PromptView {
    * Texts read as one whose boundaries between two words read both as nothing and as a space
    * (agent/inspection/joined-words.ts), as skeletons, each text read within `reach` characters of
    * its boundaries (at least every keyword crossing a boundary whose word view is that long).
+   * With `clean` (a content index's clean pairs, clean-joins.ts), the pairs of short texts it knew
+   * to hold no needle are left out, and the run is a JoinedRun that says which it holds.
    */
-  joined?(reach: number): readonly Skeleton[];
+  joined?(reach: number, clean?: CleanJoins): readonly Skeleton[];
 }
 
 /** Content rules compiled for matching; `undefined` from compileContentMatch means "no content rules". */
@@ -43,7 +46,7 @@ export interface ViewParts {
   folded(): readonly string[];
   skeletons(): readonly Skeleton[];
   lower(): readonly string[];
-  joined?(reach: number): readonly Skeleton[];
+  joined?(reach: number, clean?: CleanJoins): readonly Skeleton[];
 }
 
 /**
@@ -53,7 +56,7 @@ export interface ViewParts {
  * copy ~30 KB per request (docs/performance.md, "Issue 13: the tail at one connection").
  */
 export class ComputedView implements PromptView {
-  readonly joined?: (reach: number) => readonly Skeleton[];
+  readonly joined?: (reach: number, clean?: CleanJoins) => readonly Skeleton[];
 
   constructor(private readonly parts: ViewParts) {
     if (parts.joined) this.joined = parts.joined;
