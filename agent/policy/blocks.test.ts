@@ -17,6 +17,16 @@ describe("compileBlocks", () => {
     expect(list.find("carl", "https://idp", NOW)).toBeUndefined();
   });
 
+  it("errs on the side of refusing: an issuer in another case or with a trailing slash, a subject with blanks around it", () => {
+    const list = compileBlocks([block("ann", "https://IdP.example.com/", NOW + 60_000), block(" bob ", "urn:idp", NOW + 60_000)]);
+    expect(list.find("ann", "https://idp.example.com", NOW)?.subject).toBe("ann");
+    expect(list.find("ann", "https://idp.example.com//", NOW)?.subject).toBe("ann");
+    expect(list.find(" ann\t", "https://idp.example.com", NOW)?.subject).toBe("ann");
+    expect(list.find("bob", "urn:idp", NOW)?.subject).toBe(" bob ");
+    expect(list.find("ann", "https://idp.example.com/other", NOW)).toBeUndefined();
+    expect(list.find("anne", "https://idp.example.com", NOW)).toBeUndefined();
+  });
+
   it("ignores a block once its expiry has passed on the agent's clock", () => {
     const list = compileBlocks([block("ann", "", NOW + 1000)]);
     expect(list.find("ann", "x", NOW + 999)).toBeDefined();

@@ -1,6 +1,10 @@
 // Blocked identities from the snapshot, compiled for one lookup per request right after the caller's
 // token is verified. Expiry is checked here against the agent's clock, so an expired block stops
-// refusing without waiting for a new snapshot.
+// refusing without waiting for a new snapshot. A block errs on the side of refusing: its issuer
+// matches the token's whatever the case and trailing slashes (an administrator's `--issuer
+// https://idp.example.com/` for tokens of `https://idp.example.com` would otherwise never apply,
+// silently), and its subject matches the token's with blanks around it (the control plane trims
+// the subject it blocks).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Block } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
@@ -21,24 +25,32 @@ export interface BlockList {
 
 /** Compiles the snapshot's blocks; throws (to NACK) for a block without a subject or expiry. */
 export function compileBlocks(blocks: readonly Block[]): BlockList {
-  const bySubject = new Map<string, ActiveBlock[]>();
+  const bySubject = new Map<string, { block: ActiveBlock; issuer: string }[]>();
   for (const block of blocks) {
     if (!block.subject) throw new Error("block without a subject");
     if (!block.expireTime) throw new Error(`block of ${block.subject} has no expire time`);
     const active = { subject: block.subject, issuer: block.issuer, reason: block.reason, rule: block.rule, expiresAtMs: timestampMs(block.expireTime) };
-    bySubject.set(block.subject, [...(bySubject.get(block.subject) ?? []), active]);
+    const key = block.subject.trim();
+    bySubject.set(key, [...(bySubject.get(key) ?? []), { block: active, issuer: sameIssuer(block.issuer) }]);
   }
   return {
     find(subject, issuer, nowMs) {
+      if (bySubject.size === 0) return undefined;
       let found: ActiveBlock | undefined;
-      for (const block of bySubject.get(subject) ?? []) {
+      let tokenIssuer: string | undefined;
+      for (const { block, issuer: blocked } of bySubject.get(subject.trim()) ?? []) {
         if (block.expiresAtMs <= nowMs) continue;
-        if (block.issuer !== "" && block.issuer !== issuer) continue;
+        if (blocked !== "" && blocked !== (tokenIssuer ??= sameIssuer(issuer))) continue;
         if (!found || block.expiresAtMs > found.expiresAtMs) found = block;
       }
       return found;
     },
   };
+}
+
+/** An issuer as blocks compare it: lower case, without trailing slashes (empty stays empty: any issuer). */
+function sameIssuer(issuer: string): string {
+  return issuer.trim().toLowerCase().replace(/\/+$/, "");
 }
 
 /** What the caller reads in the 403: the block, its rule and until when. */

@@ -3,11 +3,15 @@
 // the token brings itself (jwk, jku, x5u headers), an unknown critical header, claims at their
 // edges (no exp, nbf or iat in the future, expired, issuer with a trailing slash or another case,
 // another audience, no or empty subject), and the token where the agent does not read it (query,
-// Basic, a second header behind a bad first one).
+// Basic, a second header behind a bad first one). And a block whose issuer an administrator typed
+// with a trailing slash or in another case: it refuses (it never applied, silently).
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
-import { issuerUrl, startTestBed, type TestBed } from "../agent/test-bed.js";
+import { BlockSchema, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { issuerUrl, startTestBed, testSnapshot, type TestBed } from "../agent/test-bed.js";
 import { eventually } from "../support/eventually.js";
 
 let bed: TestBed;
@@ -95,5 +99,23 @@ describe("an attacker's tokens", () => {
   it("accepts the real issuer's token with an audience list naming it (the control case)", async () => {
     const answer = await send({ authorization: `Bearer ${await real(claims({ aud: ["other", "palisade"] }))}` });
     expect(answer.status).toBe(200);
+  });
+});
+
+describe("a block typed loosely", () => {
+  it("refuses the subject whatever the case and trailing slash of the block's issuer (403, recorded, not forwarded)", async () => {
+    const acks = bed.controlPlane.acks.length;
+    bed.controlPlane.push(create(SnapshotSchema, {
+      ...testSnapshot(bed.provider.url, bed.issuer.jwk, "block-1"),
+      blocks: [create(BlockSchema, { subject: "mallory", issuer: `${issuerUrl.toUpperCase()}/`, reason: "red team", expireTime: timestampFromMs(Date.now() + 600_000) })],
+    }));
+    await eventually("the block's snapshot ACK", () => bed.controlPlane.acks.slice(acks).some((ack) => ack.version === "block-1"));
+    const before = forwarded();
+    const answer = await send({ authorization: `Bearer ${await bed.issuer.token("mallory")}` });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body).error.message).toContain("Blocked by Palisade");
+    expect(await eventually("the refusal recorded", () => bed.controlPlane.exchanges.get(answer.session))).toMatchObject({ status: 403, verdict: Verdict.DENIED });
+    expect(forwarded()).toBe(before);
+    expect((await send({ authorization: `Bearer ${await bed.issuer.token("trent")}` })).status).toBe(200);
   });
 });
