@@ -240,7 +240,8 @@ export function createEventShapes(): EventShapes {
       const shared = { data: client, value };
       const event = `data: ${client}\n\n`;
       // One string for both sides when they are the same (the queue's drain then joins one text).
-      return { client: event, record: record === client ? event : `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined } };
+      // Plain: JSON.stringify's text around the literals (no CR or LF in any of it, literalOf escapes them).
+      return { client: event, record: record === client ? event : `data: ${record}\n\n`, parsed: { client: shared, record: record === client ? shared : undefined }, plain: true };
     },
   });
 }

@@ -74,6 +74,11 @@ function maskLines(lines: readonly string[], clean: CleanCache): TwoTexts {
   return clean.mask(text, `${LOCATION}.lines`, (at) => at) ?? { client: text, record: text };
 }
 
+const lineBreak = /[\r\n]/;
+/** Whether withLines(lines, data) writes each side as `data: ${data}\n\n` (no other line, the data on one line). */
+const plainWritten = (lines: TwoTexts, data: TwoTexts) =>
+  lines.client === "" && lines.record === "" && !lineBreak.test(data.client) && (data.record === data.client || !lineBreak.test(data.record));
+
 const linesOnly = (lines: string) => (lines === "" ? "" : `${lines}\n\n`);
 const withLines = (lines: string, data: string) => withData({ otherLines: lines === "" ? [] : lines.split("\n") }, data);
 
@@ -139,9 +144,10 @@ export function createResponseStream(provider: string, _path: string, context: M
         const data = draft.render(() => holder.data);
         const client = withLines(lines.client, data.client);
         const record = withLines(lines.record, data.record);
-        if (!plain || draft.raw) return { client, record };
+        const written = plainWritten(lines, data);
+        if (!plain || draft.raw) return { client, record, plain: written };
         const shared = { data: data.client, value: holder.data };
-        return { client, record, parsed: { client: shared, record: data.record === data.client ? shared : undefined } };
+        return { client, record, parsed: { client: shared, record: data.record === data.client ? shared : undefined }, plain: written };
       },
     };
   };
@@ -155,7 +161,7 @@ export function createResponseStream(provider: string, _path: string, context: M
       waiting = false;
       if (texts) data = texts;
     });
-    return { ready: () => !waiting, render: () => ({ client: withLines(lines.client, data.client), record: withLines(lines.record, data.record) }) };
+    return { ready: () => !waiting, render: () => ({ client: withLines(lines.client, data.client), record: withLines(lines.record, data.record), plain: plainWritten(lines, data) }) };
   };
 
   // An event of the shape the last one had (event-shape.ts): its string through the handler, not parsed; undefined when it takes the full path.

@@ -49,7 +49,9 @@ const same = (events: RenderedEvent[]) => {
   expect(made.client.equals(reference.client)).toBe(true);
   expect(made.record.equals(reference.record)).toBe(true);
   expect(made.record === made.client).toBe(reference.record === reference.client);
-  expect(made.parsed).toStrictEqual(reference.parsed);
+  // The lists as before; the events as written are held to the bytes in agent/record/written-events.test.ts.
+  const { clientEvents: _client, recordEvents: _record, ...lists } = made.parsed!;
+  expect(lists).toStrictEqual(reference.parsed);
 };
 
 describe("joinEvents", () => {

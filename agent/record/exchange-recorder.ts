@@ -126,6 +126,7 @@ export function startExchangeRecorder(init: {
   // Pieces written but not yet read for the record, in order (parallel lists: no object per piece).
   const queuedBytes: Uint8Array[] = [];
   const queuedParsed: (ParsedEvents["client"] | undefined)[] = [];
+  const queuedEvents: ParsedEvents["clientEvents"][] = [];
   const queuedAt: number[] = [];
   let reader: NodeJS.Immediate | undefined;
   const readQueued = () => {
@@ -135,7 +136,7 @@ export function startExchangeRecorder(init: {
       const kept = queuedBytes[index]!;
       if (mode !== "none") writes?.push(kept, queuedAt[index]);
       try {
-        reading?.chunk(kept, queuedParsed[index]);
+        reading?.chunk(kept, queuedParsed[index], queuedEvents[index]);
       } catch {
         // Recording must never break the response: give up on this body, flagged as cut.
         reading = { chunk: () => {}, whole: () => {}, result: () => ({ text: "", truncated: true, streamed: false }) };
@@ -143,6 +144,7 @@ export function startExchangeRecorder(init: {
     }
     queuedBytes.length = 0;
     queuedParsed.length = 0;
+    queuedEvents.length = 0;
     queuedAt.length = 0;
   };
 
@@ -206,6 +208,7 @@ export function startExchangeRecorder(init: {
       const masked = mode === "masked" && record !== undefined;
       queuedBytes.push(masked ? record : client);
       queuedParsed.push(masked ? parsed?.record : parsed?.client);
+      queuedEvents.push(masked ? parsed?.recordEvents : parsed?.clientEvents);
       queuedAt.push(now());
       reader ??= setImmediate(readQueued);
     },

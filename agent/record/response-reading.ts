@@ -15,7 +15,8 @@ export interface SharedDocument {
 
 /** What the record keeps of a response body as it comes: its text (bounded), usage, and whether it was streamed. */
 export interface ResponseReading {
-  chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"]): void;
+  /** `events`: the chunk's events when its bytes are those written plainly (ParsedEvents' `clientEvents`), taken instead of its bytes at an event boundary. */
+  chunk(chunk: Uint8Array, parsed?: ParsedEvents["client"], events?: ParsedEvents["clientEvents"]): void;
   /** The whole body at once, maybe already decoded and parsed. */
   whole(body: Uint8Array, parsed?: SharedDocument): void;
   result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
@@ -28,7 +29,11 @@ export function readStream(provider: ProviderSpec, limit: number): ResponseReadi
   if (!reader) return undefined;
   const lookup = createParsedLookup();
   const parser = createSseParser((event) => reader.event(lookup.attach(event)));
-  const chunk = (bytes: Uint8Array, parsed?: ParsedEvents["client"]) => {
+  const chunk = (bytes: Uint8Array, parsed?: ParsedEvents["client"], events?: ParsedEvents["clientEvents"]) => {
+    if (events && bytes.length > 0) {
+      lookup.offer(undefined); // the events come with their values: nothing to attach
+      if (parser.pushEvents(events)) return;
+    }
     lookup.offer(parsed);
     parser.push(bytes);
   };

@@ -15,7 +15,18 @@ export interface ParsedData {
 export interface ParsedEvents {
   client: ParsedData[];
   record: ParsedData[];
+  /**
+   * When the side's bytes are events written `data: ${data}\n\n` and nothing else, each data on one
+   * line (no CR or LF in it): those events in order, each its parsed data as listed above, or its
+   * data alone when it was not parsed. A reader at an event boundary then takes these instead of
+   * reading the bytes (sse-parser.ts, pushEvents): the same events come out.
+   */
+  clientEvents?: WrittenEvent[];
+  recordEvents?: WrittenEvent[];
 }
+
+/** One event of ParsedEvents' `clientEvents`/`recordEvents`: its parsed data, or its data alone when not parsed. */
+export type WrittenEvent = ParsedData | string;
 
 /** Hands the values listed for one chunk to the events parsed from that chunk's bytes. */
 export interface ParsedLookup {

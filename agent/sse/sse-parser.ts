@@ -15,6 +15,13 @@ export interface SseEvent {
 /** Feeds chunks in; calls `onEvent` for every complete event. */
 export interface SseParser {
   push(chunk: Uint8Array): void;
+  /**
+   * Reads `events` as if their bytes (each `data: ${data}\n\n`, no CR or LF in a data) were pushed,
+   * and returns true, when nothing is pending (at an event boundary, no character cut) and some
+   * bytes were read before (the decoder would drop a byte order mark at the start); returns false
+   * and reads nothing otherwise (push the bytes then). A parsed event comes with its value.
+   */
+  pushEvents(events: readonly (string | { data: string; value: unknown })[]): boolean;
   /** Dispatches nothing more; a trailing event without its blank line is dropped, as the spec says. */
   end(): void;
 }
@@ -28,6 +35,9 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
   let data: string | undefined;
   let id: string | undefined;
   let first = true;
+  // Some bytes went through the decoder (which drops a byte order mark only at their start), the
+  // last of them ASCII: it holds no part of a character.
+  let whole = false;
 
   const dispatch = () => {
     if (data !== undefined) onEvent({ event: eventName || "message", data, id });
@@ -88,6 +98,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
 
   return {
     push(chunk) {
+      if (chunk.length > 0) whole = chunk[chunk.length - 1]! < 0x80;
       let text = decoder.decode(chunk, streaming);
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -95,6 +106,15 @@ export function createSseParser(onEvent: (event: SseEvent) => void): SseParser {
       }
       pending = pending === "" ? text : pending + text;
       drain();
+    },
+    pushEvents(events) {
+      if (!whole || pending !== "" || data !== undefined || eventName !== "") return false;
+      // What push() would do: each event's one data line (its text after "data: "), then the blank line that dispatches it.
+      for (const event of events) {
+        if (typeof event === "string") onEvent({ event: "message", data: event, id });
+        else onEvent({ event: "message", data: event.data, id, json: { value: event.value } });
+      }
+      return true; // (`first` is false already: the bytes read so far ended with a character)
     },
     end() {
       pending += decoder.decode();
