@@ -89,4 +89,12 @@ describe("token limits when the provider's usage never arrives", () => {
       bed.provider.resumeStreams();
     }
   });
+
+  it("admits exactly requestsPerMinute of a burst sent at once (held: counted at admission)", async () => {
+    await bed.use([{ name: "rpm-cap", priority: 10, action: PolicyAction.UNSPECIFIED, requestsPerMinute: 3 }, { name: "allow-all", priority: 0 }]);
+    const burst = await Promise.all(Array.from({ length: 10 }, () => post("yara", {})));
+    expect(burst.filter((response) => response.status === 200).length).toBe(3);
+    expect(burst.filter((response) => response.status === 429).length).toBe(7);
+    await Promise.all(burst.map((response) => response.text()));
+  });
 });

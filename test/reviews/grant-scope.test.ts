@@ -67,4 +67,19 @@ describe("a review grant covers the request the provider reads, headers included
     }
     expect(forwarded()).toBe(1);
   });
+
+  it("does not let the approved body through for another caller, path or body (held)", async () => {
+    const other = async (subject: string, path: string, text: string) => fetch(`${bed.agent.url}/openai${path}`, {
+      method: "POST", headers: { authorization: `Bearer ${await bed.issuer.token(subject)}`, "content-type": "application/json", "user-agent": "app/1" }, body: text,
+    });
+    const before = bed.provider.requests.length;
+    for (const [subject, path, text] of [
+      ["bob", "/v1/chat/completions", body], ["alice", "/v1/chat/completions?x=1", body], ["alice", "/v1/responses", body], ["alice", "/v1/chat/completions", `${body} `],
+    ] as const) {
+      const answer = await other(subject, path, text);
+      expect(answer.status, `${subject} ${path}`).toBe(403);
+      await answer.text();
+    }
+    expect(bed.provider.requests.length).toBe(before);
+  });
 });
