@@ -68,6 +68,9 @@ describe("limits on the request path", () => {
     expect(settledTokens(reply(200, Verdict.FAILED, "x".repeat(40)), { prompt: 3, maxTokens: undefined })).toBe(13); // a stream left by its caller
     expect(settledTokens(reply(499, Verdict.FAILED), estimate)).toBe(356); // caller gone after forwarding: the provider may have billed
     expect(settledTokens(reply(504, Verdict.FAILED), estimate)).toBe(356); // upstream silent
+    // A reply that failed after some usage was reported: never less than the estimate.
+    expect(settledTokens({ ...reply(200, Verdict.FAILED), usage: { totalTokens: 5n } }, estimate)).toBe(356);
+    expect(settledTokens({ ...reply(200, Verdict.FAILED), usage: { totalTokens: 900n } }, estimate)).toBe(900);
   });
 
   it("spreads reconnections with full jitter, 50 ms doubling up to 2 s", () => {

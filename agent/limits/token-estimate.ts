@@ -36,15 +36,21 @@ export interface SettledExchange {
 /**
  * The tokens to settle a reservation at once an exchange is recorded: what the provider reported;
  * 0 when nothing reached a provider or it answered an error of its own (providers bill no tokens
- * for those). When it was forwarded and its usage is unknown — no usage in the reply, a stream cut
+ * for those). When it was forwarded and its usage is unknown (no usage in the reply, a stream cut
  * short or left by the caller before its usage chunk, a caller gone or an upstream silent before
- * any answer — the prompt's estimate plus the larger of max_tokens and the reply's recorded size
- * at four bytes a token: tokens were spent, how many nobody knows, and none is not an answer.
+ * any answer) or only partly known (a reply that failed after some usage was reported), at least
+ * the prompt's estimate plus the larger of max_tokens and the reply's recorded size at four bytes
+ * a token: tokens were spent, how many nobody knows, and none (or a first count) is not an answer.
  */
 export function settledTokens(exchange: SettledExchange, estimate: TokenEstimate): number {
-  if (exchange.usage) return Number(exchange.usage.totalTokens);
+  const estimated = () => estimate.prompt + Math.max(estimate.maxTokens ?? 0, Math.ceil(Buffer.byteLength(exchange.responseBody, "utf8") / 4));
+  if (exchange.usage) {
+    const reported = Number(exchange.usage.totalTokens);
+    // A reply cut short (or left by its caller) may carry part of its usage only: an Anthropic
+    // stream says its input and 1 output token at message_start, the rest at message_delta.
+    return exchange.forwarded && exchange.verdict === Verdict.FAILED ? Math.max(reported, estimated()) : reported;
+  }
   if (!exchange.forwarded) return 0;
   if (exchange.status >= 400 && exchange.verdict !== Verdict.FAILED) return 0;
-  const reply = Math.ceil(Buffer.byteLength(exchange.responseBody, "utf8") / 4);
-  return estimate.prompt + Math.max(estimate.maxTokens ?? 0, reply);
+  return estimated();
 }

@@ -97,4 +97,26 @@ describe("token limits when the provider's usage never arrives", () => {
     expect(burst.filter((response) => response.status === 429).length).toBe(7);
     await Promise.all(burst.map((response) => response.text()));
   });
+
+  it("charges an Anthropic stream left before message_delta its estimate, not the partial usage of message_start", async () => {
+    await bed.use(limited(500n));
+    const abort = new AbortController();
+    const first = await fetch(`${bed.agent.url}/claude/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": await bed.issuer.token("zed"), "anthropic-version": "2023-06-01", "content-type": "application/json", "x-stand-in-fault": "stall-mid-stream" },
+      body: JSON.stringify({ model: "claude-test", max_tokens: 1000, stream: true, messages: [{ role: "user", content: "hi" }] }),
+      signal: abort.signal,
+    });
+    expect(first.status).toBe(200);
+    const session = first.headers.get("x-palisade-session");
+    const reader = first.body!.getReader();
+    let seen = "";
+    while (!seen.includes("content_block_delta")) seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    await reader.read().catch(() => undefined);
+    const recorded = await eventually("the left stream recorded", () => bed.controlPlane.exchanges.get(session ?? ""));
+    expect(Number(recorded.usage?.totalTokens ?? 0n)).toBeLessThan(500); // message_start's input and 1 output token
+    const second = await post("zed", {});
+    expect(second.status).toBe(429);
+  });
 });
