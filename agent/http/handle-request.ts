@@ -26,6 +26,7 @@ import type { ReviewChannel } from "../review/review-hold.js";
 import type { BufferSlot, ExchangeBuffer } from "../stream/exchange-buffer.js";
 import { forward, type ForwardContext } from "./forward.js";
 import { holdForReview } from "./hold-for-review.js";
+import { refusalAfterHold } from "./after-hold.js";
 import { reviewedHeaders } from "../review/reviewed-headers.js";
 import { discardRest, readBody } from "./read-body.js";
 import { recordRefusal, writeRefusal } from "./refusal.js";
@@ -115,7 +116,8 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 503, kind: "unavailable", message: `Palisade agent cannot enforce connection ${connection.name}'s configuration: it holds ${connection.unenforceable}; the agent needs an upgrade` });
       }
 
-      const verification = await snapshot.identity.verify(readCallerToken(req.headers));
+      const token = readCallerToken(req.headers);
+      const verification = await snapshot.identity.verify(token);
       if (!verification.ok && verification.unreachable) {
         // Fail closed, but say why: the caller's token may be good; the identity provider is away (retry).
         return refuse({ status: 503, kind: "unavailable", message: `Palisade cannot verify the token now: its identity provider's keys cannot be fetched; retry later (session ${id})` }, verification.reason, Verdict.DENIED, { "retry-after": "5" });
@@ -226,6 +228,16 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         // Never forwarded: recorded as a refusal is (masked by every mask policy of the connection).
         if (admission.ok === "review") protectRefused(admission.refused);
         return refuse(decided.refusal, decided.reason, decided.verdict);
+      }
+      if (admission.ok === "review") {
+        // Approved: unless a block, a revocation or a spent budget reached the agent while it was held.
+        const late = await refusalAfterHold(deps.snapshot(), {
+          session: id, token, identity: verification.identity, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens,
+        }, Date.now);
+        if (late) {
+          protectRefused(admission.refused);
+          return refuse(late.refusal, late.reason, late.verdict, late.headers);
+        }
       }
       // What forward() reads first: a caller gone by now is answered by nobody and nothing goes upstream.
       sentUpstream = !res.closed && !res.destroyed;

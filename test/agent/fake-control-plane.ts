@@ -32,8 +32,10 @@ export interface FakeControlPlane {
   received: Exchange[];
   /** Heartbeats received from the agent. */
   heartbeats: Heartbeat[];
-  /** Review requests received (never acknowledged: the holding agent times out). */
+  /** Review requests received. */
   reviewRequests: ReviewRequest[];
+  /** Whether review requests are acknowledged as stored (default false: the holding agent refuses, not acknowledged); decisions come only in pushed snapshots. */
+  ackReviews: boolean;
   /** Streams opened so far. */
   readonly streams: number;
   /** Heartbeat interval announced in the Welcome of streams opened from now on (default 60 s). */
@@ -70,6 +72,7 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
     received: [],
     heartbeats: [],
     reviewRequests: [],
+    ackReviews: false,
     heartbeatMs: 60_000,
     get streams() {
       return streams;
@@ -122,6 +125,7 @@ export async function startFakeControlPlane(token: string, snapshot: Snapshot, p
           stream.send({ case: "snapshot", value: { ...current, nonce: randomUUID() } });
         } else if (message.case === "reviewRequest") {
           fake.reviewRequests.push(message.value);
+          if (fake.ackReviews) stream.send({ case: "reviewAck", value: { id: message.value.id } });
         } else if (message.case === "heartbeat") {
           fake.heartbeats.push(message.value);
         } else if (message.case === "snapshotAck") {

@@ -6,7 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyAction, PolicySchema, ReviewDecisionSchema, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import { BlockSchema, PolicyAction, PolicySchema, ReviewDecisionSchema, SnapshotSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { issuerUrl, testSnapshot } from "../agent/test-bed.js";
 import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
 import { eventually } from "../support/eventually.js";
@@ -81,5 +81,38 @@ describe("a review grant covers the request the provider reads, headers included
       await answer.text();
     }
     expect(bed.provider.requests.length).toBe(before);
+  });
+
+  it("refuses an approved request whose caller was blocked while it was held (an approval covers the request, not the caller)", async () => {
+    const waiting = create(PolicySchema, { ...holdAll, wait: durationFromMs(10_000) });
+    const decide = async (prompt: string, blocked: boolean) => {
+      const reviews = bed.controlPlane.reviewRequests.length;
+      const answer = fetch(`${bed.agent.url}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await bed.issuer.token("alice")}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: prompt }] }),
+      });
+      const review = await eventually("the review request", () => bed.controlPlane.reviewRequests[reviews]);
+      version++;
+      const acks = bed.controlPlane.acks.length;
+      bed.controlPlane.push(create(SnapshotSchema, {
+        ...testSnapshot(bed.provider.url, bed.issuer.jwk, String(version)),
+        policies: [waiting],
+        reviews: [create(ReviewDecisionSchema, {
+          id: review.id, approved: true, decidedBy: "fay", subject: "alice", issuer: issuerUrl, policy: "hold-all", contentHash: review.contentHash, grantExpireTime: timestampFromMs(Date.now() + 600_000),
+        })],
+        blocks: blocked ? [create(BlockSchema, { subject: "alice", reason: "alert while held", expireTime: timestampFromMs(Date.now() + 600_000) })] : [],
+      }));
+      await eventually("the decision's snapshot ACK", () => bed.controlPlane.acks.slice(acks).some((ack) => ack.version === String(version)));
+      const response = await answer;
+      return { status: response.status, body: await response.text() };
+    };
+    bed.controlPlane.ackReviews = true;
+    await bed.use([{ ...waiting, name: "hold-all" }]);
+    expect((await decide("approved and still welcome", false)).status).toBe(200);
+    const blocked = await decide("approved but blocked meanwhile", true);
+    expect(blocked.status).toBe(403);
+    expect(blocked.body).toContain("Blocked by Palisade");
+    expect(bed.provider.requests.filter((request) => request.body.includes("blocked meanwhile")).length).toBe(0);
   });
 });
