@@ -28,6 +28,7 @@ import { forward, type ForwardContext } from "./forward.js";
 import { holdForReview } from "./hold-for-review.js";
 import { refusalAfterHold } from "./after-hold.js";
 import { reviewedHeaders } from "../review/reviewed-headers.js";
+import { answeredByParser } from "./parser-answers.js";
 import { discardRest, readBody } from "./read-body.js";
 import { recordRefusal, writeRefusal } from "./refusal.js";
 import { parseRoute } from "./route.js";
@@ -133,7 +134,12 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       if (!body.ok && body.tooLarge) {
         return refuse({ status: 413, kind: "too_large", message: `Request body larger than ${deps.maxBodyBytes} bytes` });
       }
-      if (!body.ok) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
+      if (!body.ok) {
+        // The parser may have cut it (a broken or too slow body) and answered with this session.
+        const cut = answeredByParser(res);
+        if (cut) return recorder.finish({ status: cut.status, verdict: Verdict.DENIED, reason: `request not received whole: ${cut.message}` });
+        return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection while sending" });
+      }
       // One canonical body before any policy runs: decoded, strictly parsed, of a type the provider
       // takes; what cannot be read is refused whatever the policies (they could not be evaluated).
       const decoded = await canonicalBody(body.body, req.headers, route.rest, provider.requestBodies, deps.maxBodyBytes);

@@ -59,8 +59,9 @@ export async function startProxyServer(
   const limits = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs };
   const server = tls ? createSecureServer({ ...limits, cert: tls.cert, key: tls.key }, serve) : createServer(limits, serve);
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
-    if (busy.get(socket)?.headersSent) socket.destroy();
-    else answerClientError(error, socket);
+    const under = busy.get(socket);
+    if (under?.headersSent) socket.destroy();
+    else answerClientError(error, socket, under);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
