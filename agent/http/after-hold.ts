@@ -2,6 +2,8 @@
 // arrives. Whatever reached the agent meanwhile still refuses it: a block of the caller (an alert
 // rule's or an administrator's), its token's revocation, its budget spent. The approval covers the
 // request, never the caller's standing: checked again against the snapshot in force when it goes.
+// So is any request during which a new snapshot arrived (a body sent slowly, a shared limit's
+// answer): the block checked before its body was read may be older than the one in force.
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import type { CompiledSnapshot } from "../config/compile-snapshot.js";
 import type { CallerIdentity } from "../../core/identity/verifier.js";

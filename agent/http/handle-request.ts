@@ -235,13 +235,14 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         if (admission.ok === "review") protectRefused(admission.refused);
         return refuse(decided.refusal, decided.reason, decided.verdict);
       }
-      if (admission.ok === "review") {
-        // Approved: unless a block, a revocation or a spent budget reached the agent while it was held.
+      if (admission.ok === "review" || deps.snapshot() !== snapshot) {
+        // Approved (or a new snapshot came while the body arrived, a shared limit answered): unless
+        // a block, a revocation or a spent budget reached the agent meanwhile.
         const late = await refusalAfterHold(deps.snapshot(), {
           session: id, token, identity: verification.identity, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens,
         }, Date.now);
         if (late) {
-          protectRefused(admission.refused);
+          if (admission.ok === "review") protectRefused(admission.refused);
           return refuse(late.refusal, late.reason, late.verdict, late.headers);
         }
       }

@@ -7,6 +7,7 @@
 // with a trailing slash or in another case: it refuses (it never applied, silently).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { request as httpRequest } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -117,5 +118,35 @@ describe("a block typed loosely", () => {
     expect(await eventually("the refusal recorded", () => bed.controlPlane.exchanges.get(answer.session))).toMatchObject({ status: 403, verdict: Verdict.DENIED });
     expect(forwarded()).toBe(before);
     expect((await send({ authorization: `Bearer ${await bed.issuer.token("trent")}` })).status).toBe(200);
+  });
+
+  it("refuses a request whose caller was blocked while it sent its body slowly (the block in force when it goes)", async () => {
+    const token = await bed.issuer.token("sloane");
+    const body = JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "slow body probe" }] });
+    const url = new URL(`${bed.agent.url}/openai/v1/chat/completions`);
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+        let text = "";
+        res.on("data", (chunk) => { text += chunk; });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on("error", reject);
+      req.write(body.slice(0, 10));
+      // The agent has this request's headers (identity checked, no block) once a later request made after them is answered.
+      void send({ authorization: `Bearer ${token}` }).then(async (first) => {
+        expect(first.status).toBe(200);
+        const acks = bed.controlPlane.acks.length;
+        bed.controlPlane.push(create(SnapshotSchema, {
+          ...testSnapshot(bed.provider.url, bed.issuer.jwk, "block-2"),
+          blocks: [create(BlockSchema, { subject: "sloane", reason: "blocked mid-upload", expireTime: timestampFromMs(Date.now() + 600_000) })],
+        }));
+        await eventually("the block's snapshot ACK", () => bed.controlPlane.acks.slice(acks).some((ack) => ack.version === "block-2"));
+        req.end(body.slice(10));
+      }, reject);
+    });
+    const { status, text } = await answer;
+    expect(status).toBe(403);
+    expect(text).toContain("blocked mid-upload");
+    expect(bed.provider.requests.filter((request) => request.body.includes("slow body probe")).length).toBe(0);
   });
 });
