@@ -31,10 +31,14 @@ export interface HeldCaller {
 /** The refusal of an approved request by the snapshot in force now (`snapshot`), if any. */
 export async function refusalAfterHold(snapshot: CompiledSnapshot | undefined, held: HeldCaller, now: () => number): Promise<LateRefusal | undefined> {
   // No snapshot: the agent has none now (it never drops one once it has it); nothing can be checked.
-  if (!snapshot) return { refusal: { status: 503, kind: "unavailable", message: "Palisade agent has no configuration now" }, reason: "approved, but no configuration to check the caller against", verdict: Verdict.DENIED, headers: {} };
+  if (!snapshot) return { refusal: { status: 503, kind: "unavailable", message: "Palisade agent has no configuration now" }, reason: "no configuration to check the caller against before forwarding", verdict: Verdict.DENIED, headers: {} };
   const verification = await snapshot.identity.verify(held.token);
+  if (!verification.ok && verification.unreachable) {
+    const message = `Palisade cannot verify the token now: its identity provider's keys cannot be fetched; retry later (session ${held.session})`;
+    return { refusal: { status: 503, kind: "unavailable", message }, reason: `before forwarding: ${verification.reason}`, verdict: Verdict.DENIED, headers: { "retry-after": "5" } };
+  }
   if (!verification.ok) {
-    return { refusal: { status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, reason: `approved, but while held: ${verification.reason}`, verdict: Verdict.DENIED, headers: {} };
+    return { refusal: { status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, reason: `before forwarding: ${verification.reason}`, verdict: Verdict.DENIED, headers: {} };
   }
   const { subject, issuer, groups } = held.identity;
   const block = snapshot.blocks.find(subject, issuer, now());
