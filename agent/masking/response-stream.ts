@@ -8,6 +8,7 @@
 import type { MaskContext, ReplyMasker } from "./mask-context.js";
 import { createDraft, type Draft } from "./event-draft.js";
 import { createEventShapes } from "./event-shape.js";
+import { DONE, quietEnd } from "./known-end.js";
 import { parseJsonBodyExact } from "./json-body.js";
 import { createClaims, type Claims } from "./json-walk.js";
 import { createLooseStreams } from "./loose-streams.js";
@@ -116,8 +117,10 @@ function checkLinesJoined(text: string, reply: ReplyMasker): void {
 export interface ResponseStreamOptions {
   /** False: every event takes the full path (parsed, walked, rendered), none the known shape's (event-shape.ts). */
   knownShapes?: boolean;
-  /** Counts the events that took the known shape's path. */
-  stats?: { shaped: number };
+  /** Counts the events that took the known shape's path (and `[DONE]`s taken as the known end). */
+  stats?: { shaped: number; ended?: number };
+  /** False: `[DONE]` takes the full path (known-end.ts). */
+  knownEnd?: boolean;
 }
 
 /** A masker for one SSE reply of `provider` (the stream is passed through when the reply needs no masking). */
@@ -152,7 +155,9 @@ export function createResponseStream(provider: string, _path: string, context: M
     };
   };
 
+  let textSeen = false; // a text event came (its key may resume: no known end)
   const textItem = (event: RawEvent, text: string, lines: TwoTexts): Item => {
+    textSeen = true;
     checkText(text);
     if (text.includes("\n")) checkLinesJoined(text, reply);
     let data: TwoTexts = { client: text, record: text };
@@ -178,8 +183,30 @@ export function createResponseStream(provider: string, _path: string, context: M
     return { ready: () => true, render: () => made };
   };
 
+  // `[DONE]` as a known end (known-end.ts): its rendering, and the full path's loose piece, replayed only if an event follows.
+  const doneItem: Item = { ready: () => true, render: () => ({ client: withLines("", DONE), record: withLines("", DONE), plain: true }) };
+  let doneKey: string | undefined;
+  const knownEnd = (event: RawEvent): boolean =>
+    options.knownEnd !== false && event.data === DONE && event.otherLines.length === 0 && !textSeen && loose.idle && quietEnd(reply);
+  const replayEnd = () => {
+    const key = doneKey as string;
+    doneKey = undefined;
+    textSeen = true;
+    loose.piece(key, DONE, `${LOCATION}.data`, () => {});
+    loose.endEvent();
+  };
+
   const process = (events: RawEvent[]) => {
     for (const event of events) {
+      if (doneKey !== undefined) replayEnd();
+      if (knownEnd(event)) {
+        for (const made of handler.event({ event, data: undefined, draft: createDraft(), claims: createClaims() }) ?? []) queue.push(synthesizedItem(made));
+        queue.push(doneItem);
+        shapes.learn(event, undefined, true, handler.slot?.(), true);
+        doneKey = `text/${event.name}`;
+        if (options.stats) options.stats.ended = (options.stats.ended ?? 0) + 1;
+        continue;
+      }
       const fast = shaped(event);
       if (fast) {
         queue.push(fast);
