@@ -117,7 +117,11 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         return refuse({ status: 503, kind: "unavailable", message: `Palisade agent cannot enforce connection ${connection.name}'s configuration: it holds ${connection.unenforceable}; the agent needs an upgrade` });
       }
 
-      const token = readCallerToken(req.headers);
+      const credential = readCallerToken(req);
+      if (credential.ambiguous !== undefined) {
+        return refuse({ status: 401, kind: "unauthenticated", message: "Invalid or missing Palisade token" }, `ambiguous caller credentials: ${credential.ambiguous}`);
+      }
+      const token = credential.token;
       const verification = await snapshot.identity.verify(token);
       if (!verification.ok && verification.unreachable) {
         // Fail closed, but say why: the caller's token may be good; the identity provider is away (retry).

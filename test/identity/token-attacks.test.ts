@@ -2,9 +2,11 @@
 // recorded, and never forwarded. Algorithm confusion (none, HMAC keyed with the public key), keys
 // the token brings itself (jwk, jku, x5u headers), an unknown critical header, claims at their
 // edges (no exp, nbf or iat in the future, expired, issuer with a trailing slash or another case,
-// another audience, no or empty subject), and the token where the agent does not read it (query,
-// Basic, a second header behind a bad first one). And a block whose issuer an administrator typed
-// with a trailing slash or in another case: it refuses (it never applied, silently).
+// another audience, no or empty subject), the token where the agent does not read it (query,
+// Basic, a second header behind a bad first one), and two credentials in one request (a header
+// twice, Authorization and x-api-key naming different tokens: a proxy in front may read the other).
+// And a block whose issuer an administrator typed with a trailing slash or in another case: it
+// refuses (it never applied, silently).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { request as httpRequest } from "node:http";
@@ -41,7 +43,11 @@ async function rawSigned(header: Record<string, unknown>, payload: Record<string
   return `${input}.${Buffer.from(signature).toString("base64url")}`;
 }
 
-async function send(headers: Record<string, string>, query = "") {
+/** Header values; a list is sent as that many header lines (fetch would join them into one). */
+type Headers = Record<string, string | string[]>;
+
+async function send(headers: Headers, query = "") {
+  if (Object.values(headers).some(Array.isArray)) return sendLines(headers);
   const response = await fetch(`${bed.agent.url}/openai/v1/chat/completions${query}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -50,10 +56,24 @@ async function send(headers: Record<string, string>, query = "") {
   return { status: response.status, body: await response.text(), session: response.headers.get("x-palisade-session") ?? "" };
 }
 
+/** The probe through node:http, which writes each value of a list as a header line of its own. */
+function sendLines(headers: Headers): Promise<{ status: number; body: string; session: string }> {
+  const body = JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "token attack probe" }] });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(`${bed.agent.url}/openai/v1/chat/completions`), { method: "POST", headers: { "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, session: String(res.headers["x-palisade-session"] ?? "") }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 const forwarded = () => bed.provider.requests.filter((request) => request.body.includes("token attack probe")).length;
 
 describe("an attacker's tokens", () => {
-  const cases: [string, () => Promise<Record<string, string>> | Record<string, string>, string?][] = [
+  const cases: [string, () => Promise<Headers> | Headers, string?][] = [
     ["alg none", () => ({ authorization: `Bearer ${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.` })],
     ["HS256 keyed with the issuer's public JWK", async () => ({
       authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: "test-key" }).sign(new TextEncoder().encode(JSON.stringify(bed.issuer.jwk)))}`,
@@ -76,6 +96,11 @@ describe("an attacker's tokens", () => {
     ["a good token in Basic", async () => ({ authorization: `Basic ${Buffer.from(`x:${await bed.issuer.token()}`).toString("base64")}` })],
     ["a good x-api-key behind a bad Authorization", async () => ({ authorization: "Bearer not-a-token", "x-api-key": await bed.issuer.token() })],
     ["a good x-api-key behind Authorization Basic", async () => ({ authorization: "Basic eDp5", "x-api-key": await bed.issuer.token() })],
+    ["two good tokens of two callers, one in Authorization and one in x-api-key", async () => ({ authorization: `Bearer ${await bed.issuer.token("alice")}`, "x-api-key": await bed.issuer.token("mallory") })],
+    ["a good token in Authorization and a bad one in x-api-key", async () => ({ authorization: `Bearer ${await bed.issuer.token()}`, "x-api-key": "not-a-token" })],
+    ["two Authorization headers: a good token and another caller's", async () => ({ authorization: [`Bearer ${await bed.issuer.token("alice")}`, `Bearer ${await bed.issuer.token("mallory")}`] })],
+    ["two Authorization headers with the same good token", async () => { const token = await bed.issuer.token(); return { authorization: [`Bearer ${token}`, `Bearer ${token}`] }; }],
+    ["two x-api-key headers: a good token and garbage", async () => ({ "x-api-key": [await bed.issuer.token(), "garbage"] })],
   ];
 
   it.each(cases)("refuses %s (401, recorded, not forwarded)", async (_name, headers) => {
@@ -86,6 +111,12 @@ describe("an attacker's tokens", () => {
     const exchange = await eventually("the refusal recorded", () => bed.controlPlane.exchanges.get(answer.session));
     expect(exchange).toMatchObject({ status: 401, verdict: Verdict.DENIED });
     expect(forwarded()).toBe(before);
+  });
+
+  it("accepts one token sent in both Authorization and x-api-key (the control case for two credentials)", async () => {
+    const token = await bed.issuer.token();
+    expect((await send({ authorization: `Bearer ${token}`, "x-api-key": token })).status).toBe(200);
+    expect((await send({ authorization: [`Bearer ${token}`] })).status).toBe(200);
   });
 
   it("does not read a token from the query", async () => {
