@@ -95,6 +95,21 @@ export function utf8Type(header: string | undefined, type: MediaType | undefined
   return whole.toString();
 }
 
+/**
+ * The Content-Type of a transcoded body made from `header` as it goes upstream (masked): its charset
+ * now UTF-8, its other parameters as they are. A header that masking left unparsable is replaced by
+ * the plain type of the body's form.
+ */
+export function relabelledUtf8(header: string, form: BodyForm): string {
+  try {
+    const whole = new MIMEType(header);
+    whole.params.set("charset", "utf-8");
+    return whole.toString();
+  } catch {
+    return `${form === "json" || form === "jsonl" ? "application/json" : form === "form" ? "application/x-www-form-urlencoded" : "text/plain"};charset=utf-8`;
+  }
+}
+
 /** Decodes `raw` as the body of a request to `path` of an API taking `rules`; refuses what it cannot read. */
 export async function canonicalBody(raw: Buffer, headers: IncomingHttpHeaders, path: string, rules: RequestBodyRules, limit: number): Promise<CanonicalResult> {
   const codings = contentCodings(headers["content-encoding"]);

@@ -3,7 +3,7 @@
 import { MIMEType } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mediaType, utf8Type } from "./canonical-body.js";
+import { mediaType, relabelledUtf8, utf8Type } from "./canonical-body.js";
 
 const fresh = (header: string | undefined) => {
   if (header === undefined || header.trim() === "") return undefined;
@@ -80,5 +80,12 @@ describe("mediaType", () => {
     expect(type).toEqual({ essence: "text/plain", charset: "latin1" });
     expect(utf8Type("text/plain; charset=latin1", type as Exclude<typeof type, "invalid" | undefined>, true)).toBe("text/plain;charset=utf-8");
     expect(mediaType("text/plain; charset=latin1")).toEqual({ essence: "text/plain", charset: "latin1" });
+  });
+
+  it("relabels a masked header UTF-8, its other parameters as masked; an unparsable one as the body's plain type", () => {
+    expect(relabelledUtf8('application/json; charset=utf-16le; note="[EMAIL]"', "json")).toBe('application/json;charset=utf-8;note="[EMAIL]"');
+    expect(relabelledUtf8("text/[PAYMENT_CARD]; charset=latin1", "text")).toBe("text/plain;charset=utf-8");
+    expect(relabelledUtf8("application/[X]; charset=latin1", "jsonl")).toBe("application/json;charset=utf-8");
+    expect(relabelledUtf8("application/[X]; charset=latin1", "form")).toBe("application/x-www-form-urlencoded;charset=utf-8");
   });
 });

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { looksLikeJson, stringifyJsonBody } from "../masking/json-body.js";
 import type { Route } from "../http/route.js";
 import { forwardedHeaderNames } from "../http/headers.js";
-import type { CanonicalBody } from "./canonical-body.js";
+import { type CanonicalBody, relabelledUtf8 } from "./canonical-body.js";
 import { documentSlots, parseJsonText, writeJsonText } from "./json-lines.js";
 import { jsonSlots, type JsonSlots } from "./json-slots.js";
 import { writeMultipart } from "./multipart-body.js";
@@ -210,6 +210,13 @@ export function inspectRequest(canonical: CanonicalBody, route: Route, headers: 
         } else if (form) body = { bytes: Buffer.from(new URLSearchParams(form).toString(), "utf8"), contentType: canonical.contentType };
         else if (parts) body = writeMultipart(parts);
         else body = { bytes: Buffer.from(text ?? "", "utf8"), contentType: canonical.contentType };
+      }
+      // A transcoded body goes with the caller's Content-Type relabelled UTF-8, which replaces the
+      // caller's header upstream: made from that header as masked, or its other parameters would
+      // carry what masking took out of it (multipart bodies get a fresh type of the agent's own).
+      const type = forwarded["content-type"];
+      if (headerWrites.changed && body.contentType !== undefined && canonical.form !== "multipart" && typeof type === "string") {
+        body = { ...body, contentType: relabelledUtf8(type, canonical.form) };
       }
       const routeChanged = routeWrites.changed;
       const search = routeChanged && pairs.length > 0 ? `?${new URLSearchParams(pairs).toString()}` : route.search;

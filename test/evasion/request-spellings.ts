@@ -49,6 +49,13 @@ add("base64", "in the query", "openai", chat("hi"), [EMAIL], "forwarded", { path
 add("base64", "a generic text body", "plain", b64(`contact ${EMAIL}`), [EMAIL], "forwarded", { headers: { "content-type": "text/plain" } });
 const utf8Header = (text: string) => Buffer.from(text, "utf8").toString("latin1"); // as Node hands the bytes over
 add("header", "a full-width @ as UTF-8 bytes", "openai", chat("hi"), [EMAIL], "forwarded", { headers: { "content-type": "application/json", "x-note": utf8Header("jane.doe＠example.com") } });
+// Red team, sixth pass: a body in another charset goes with the caller's Content-Type relabelled
+// UTF-8, which once replaced the masked header with the caller's parameters as sent.
+for (const [name, type, body] of [
+  ["a value in a Content-Type parameter of a UTF-16 body", `application/json; charset=utf-16le; note="${EMAIL}"`, Buffer.from(chat("hi"), "utf16le")],
+  ["a value in a Content-Type parameter of a Latin-1 body", `application/json; charset=iso-8859-1; to=${EMAIL}`, Buffer.from(chat("caf\xe9"), "latin1")],
+] as const) add("header", name, "openai", body, [EMAIL], "forwarded", { headers: { "content-type": type } });
+add("header", "a value in a Content-Type parameter of a Latin-1 text body", "plain", Buffer.from(`caf\xe9 ${CARD}`, "latin1"), [EMAIL, CARD], "forwarded", { headers: { "content-type": `text/plain; charset=latin1; owner="${EMAIL}"` } });
 add("header", "a full-width keyword as UTF-8 bytes", "openai", chat("hi"), [], "denied", { headers: { "content-type": "application/json", "x-note": utf8Header("ｐｒｏｊｅｃｔ ｎｉｇｈｔｉｎｇａｌｅ") } });
 
 // 15. The body's members in another order than the provider reads them: a keyword split over the
