@@ -42,7 +42,7 @@ export async function startProxyServer(
 ): Promise<ProxyServer> {
   const { host, port } = parseListen(listen);
   const inFlight = new Set<Promise<void>>();
-  // The response under way on each socket: a parser error there (a broken body) may still be
+  // The newest response under way on each socket: a parser error there (a broken body) may still be
   // answered while that response has sent nothing, never spliced into one already started.
   const busy = new WeakMap<Duplex, ServerResponse>();
   let draining = false;
@@ -52,16 +52,29 @@ export async function startProxyServer(
     busy.set(req.socket, res);
     const done = handler(req, res).finally(() => {
       inFlight.delete(done);
-      busy.delete(req.socket);
+      // A pipelined request may have arrived behind this one: the socket is then its.
+      if (busy.get(req.socket) === res) busy.delete(req.socket);
     });
     inFlight.add(done);
   };
   const limits = { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs };
   const server = tls ? createSecureServer({ ...limits, cert: tls.cert, key: tls.key }, serve) : createServer(limits, serve);
+  // Sockets already refused: a parser that failed once fails again on whatever arrives next.
+  const refused = new WeakSet<Duplex>();
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
     const under = busy.get(socket);
-    if (under?.headersSent) socket.destroy();
-    else answerClientError(error, socket, under);
+    // Received whole, the request under way is not what broke: the bytes after it are (a body
+    // longer than its Content-Length, a pipelined request that is no HTTP). Its own answer goes
+    // first, then the refusal of what followed (no exchange began for it) — never the refusal
+    // in its place, which would tell the caller it was refused while it was forwarded.
+    if (under?.req.complete && !under.writableFinished) {
+      under.once("close", () => answerClientError(error, socket));
+      return;
+    }
+    if (under?.headersSent && !under.writableFinished) socket.destroy();
+    else answerClientError(error, socket, under?.writableFinished ? undefined : under);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
