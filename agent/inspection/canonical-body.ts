@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { MIMEType } from "node:util";
 import type { RequestBodyRules } from "../providers/index.js";
-import { contentCodings, decodeContent, decodeText, type DecodeFailure } from "./decode-body.js";
+import { contentCodings, declaresTwoCharsets, decodeContent, decodeText, type DecodeFailure } from "./decode-body.js";
 import { parseMultipart, writeMultipart, type MultipartBody } from "./multipart-body.js";
 import { type JsonPiece, parseJsonText } from "./json-lines.js";
 import { parseStrictJson } from "./strict-json.js";
@@ -123,6 +123,7 @@ export async function canonicalBody(raw: Buffer, headers: IncomingHttpHeaders, p
   const header = headers["content-type"];
   const type = mediaType(header);
   if (type === "invalid") return fail(415, "invalid_content_type", "Request Content-Type cannot be parsed");
+  if (type !== undefined && declaresTwoCharsets(header!)) return fail(415, "ambiguous_charset", "Request Content-Type declares two different charsets; parsers disagree on which one holds");
   const essence = type?.essence;
   if (essence === "multipart/form-data") {
     if (!rules.multipart?.test(path)) return fail(415, "unsupported_media_type", `${path || "/"} does not take multipart/form-data on this connection`);

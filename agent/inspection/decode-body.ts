@@ -56,6 +56,23 @@ export async function decodeContent(body: Buffer, codings: readonly string[], li
 }
 
 const utf8Names = new Set(["utf-8", "utf8", "unicode-1-1-utf-8"]);
+const charsetParams = /;\s*charset\s*=\s*(?:"([^"]*)"|([^";\s]*))/gi;
+
+/**
+ * Whether a Content-Type declares two different charsets (`text/plain; charset=utf-8;
+ * charset=utf-16le`): the agent reads the first (MIMEType), parsers that keep parameters in a map
+ * (Python's cgi, many frameworks) the last, so the upstream could read other text than was inspected.
+ */
+export function declaresTwoCharsets(header: string): boolean {
+  if (!header.includes(";")) return false; // no parameter (most requests)
+  let found: string | undefined;
+  for (const match of header.matchAll(charsetParams)) {
+    const name = (match[1] ?? match[2] ?? "").trim().toLowerCase();
+    if (found !== undefined && found !== name) return true;
+    found = name;
+  }
+  return false;
+}
 
 /**
  * The body as text: UTF-8 unless `charset` names another encoding TextDecoder knows (decoded, not

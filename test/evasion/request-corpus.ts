@@ -281,6 +281,11 @@ add("charset", "CESU-8 surrogate bytes", "openai", Buffer.concat([Buffer.from('{
 add("charset", "unknown charset", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [], "refused", { headers: { "content-type": "application/json; charset=x-rot13" } });
 add("charset", "EBCDIC-like charset name", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [], "refused", { headers: { "content-type": "application/json; charset=ibm037" } });
 add("charset", "Shift_JIS declared (ASCII body)", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [EMAIL], "forwarded", { headers: { "content-type": "application/json; charset=shift_jis" } });
+// Red team, sixth pass: two different charsets — the agent read the first, a parser keeping
+// parameters in a map reads the last (the caller's header went upstream as it was).
+add("charset", "two charsets, UTF-8 first", "plain", Buffer.from(`mail ${EMAIL}`), [], "refused", { headers: { "content-type": "text/plain; charset=utf-8; charset=utf-16le" } });
+add("charset", "two charsets on JSON", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [], "refused", { headers: { "content-type": 'application/json; charset="UTF-8"; CHARSET=latin1' } });
+add("charset", "the same charset twice", "openai", Buffer.from(chat(`mail ${EMAIL}`)), [EMAIL], "forwarded", { headers: { "content-type": 'application/json; charset=utf-8; charset="UTF-8"' } });
 add("charset", "windows-1252 keyword", "openai", Buffer.from(chat(`about ${KEYWORD}`), "latin1"), [], "denied", { headers: { "content-type": "application/json; charset=windows-1252" } });
 
 // 8. Ambiguous JSON: refused (upstream parsers disagree).
