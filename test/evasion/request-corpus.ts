@@ -103,7 +103,7 @@ const phoneForms: Record<string, string> = {
 for (const [name, form] of Object.entries(phoneForms)) add("look-alike phone", name, "openai", chat(`call me at ${form} tonight`), [PHONE]);
 
 add("look-alike ssn", "full-width digits", "openai", chat("ssn ２１９-４５-６７８９"), [SSN]);
-for (const [name, form] of [["dots", "219.45.6789"], ["en dashes", "219–45–6789"], ["minus signs", "219−45−6789"], ["non-breaking hyphens", "219‑45‑6789"]]) add("look-alike ssn", name, "openai", chat(`ssn ${form} ok`), [SSN]);
+for (const [name, form] of [["dots", "219.45.6789"], ["en dashes", "219–45–6789"], ["minus signs", "219−45−6789"], ["non-breaking hyphens", "219‑45‑6789"], ["blanks around the dashes", "219 - 45 - 6789"], ["a blank after each dash", "219- 45- 6789"], ["blanks around en dashes", "219 – 45 – 6789"]]) add("look-alike ssn", name, "openai", chat(`ssn ${form} ok`), [SSN]);
 // Secrets of letters only (no digit, "@", "%", "&" or ":"): a quick test once skipped such texts.
 add("letters-only secret", "an AWS key id of letters only", "openai", chat("the id is AKIAQWERTYUIOPASDFGH here"), ["AKIAQWERTYUIOPASDFGH"]);
 add("letters-only secret", "an AWS secret of letters only after its name", "openai", chat("aws_secret_access_key = wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"), ["wJalrXUtnFEMIxKbPxRfiCYzEXAMPLEKQabcdefg"]);

@@ -49,6 +49,9 @@ const LOOK_ALIKES: [string, string, string][] = [
   // Other writings of an SSN and an IBAN, and escapes encoded twice (red team, fourth pass).
   ["an SSN with en dashes", "123–45–6789", SSN],
   ["an SSN with dots", "123.45.6789", SSN],
+  // Blanks around the dashes, as typed into or pasted from a form (red team, sixth pass).
+  ["an SSN with blanks around its dashes", "123 - 45 - 6789", SSN],
+  ["an SSN with blanks around its en dashes", "123 – 45 – 6789", SSN],
   ["an IBAN in lower case", IBAN.toLowerCase(), IBAN],
   ["an IBAN with dashes", IBAN.replaceAll(" ", "-"), IBAN],
   ["an IBAN grouped oddly", "DE 89 370400440532013000", IBAN],
