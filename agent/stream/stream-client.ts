@@ -173,8 +173,9 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       }
     },
     async flush(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (options.buffer.held > 0 && Date.now() < deadline) {
+      // Monotonic: a wall clock stepped back during shutdown must not stretch the wait by the step.
+      const deadline = performance.now() + timeoutMs;
+      while (options.buffer.held > 0 && performance.now() < deadline) {
         if (!stream?.welcomed) return false; // nobody to flush to
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -73,15 +73,16 @@ export async function startCheckpointer(options: CheckpointerOptions): Promise<C
   const everyEntries = options.everyEntries ?? DEFAULT_CHECKPOINT_ENTRIES;
   const everyMs = options.everyMs ?? DEFAULT_CHECKPOINT_MS;
   await ensureAuditKey(db);
-  let lastAt = Date.now();
+  // Monotonic time: a wall clock stepped back must not hold the next checkpoint off by the step.
+  let lastAt = performance.now();
   let running: Promise<void> | undefined;
   const tick = async () => {
     const em = db.em();
     const [head, last] = await Promise.all([chainHead(em), latestCheckpoint(em)]);
     const covered = last?.seq ?? 0;
-    if (head.seq > covered && (Date.now() - lastAt >= everyMs || await eventsAfter(em, covered, everyEntries) >= everyEntries)) {
+    if (head.seq > covered && (performance.now() - lastAt >= everyMs || await eventsAfter(em, covered, everyEntries) >= everyEntries)) {
       await writeCheckpoint(db);
-      lastAt = Date.now();
+      lastAt = performance.now();
     }
   };
   const timer = setInterval(() => {

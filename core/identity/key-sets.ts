@@ -55,16 +55,18 @@ function aboutTheToken(error: unknown): boolean {
  * is not asked once per request, and callers do not each wait out the fetch timeout.
  */
 function reaching(what: string, getKey: JWTVerifyGetKey, cooldownMs: number): JWTVerifyGetKey {
+  // Monotonic time: a wall clock stepped back (NTP correcting one that ran fast) must not stretch
+  // the cooldown by the step, refusing every token of the issuer without asking it again.
   let failed: { until: number; error: KeysUnreachable } | undefined;
   return async (header, token) => {
-    if (failed && Date.now() < failed.until) throw failed.error;
+    if (failed && performance.now() < failed.until) throw failed.error;
     try {
       const key = await getKey(header, token);
       failed = undefined;
       return key;
     } catch (error) {
       if (aboutTheToken(error) || error instanceof KeysUnreachable) throw error;
-      failed = { until: Date.now() + cooldownMs, error: new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`) };
+      failed = { until: performance.now() + cooldownMs, error: new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`) };
       throw failed.error;
     }
   };

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { IssuerSchema, TokenRevocationSchema, type Issuer } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { createKeySetCache, type KeySetCache } from "./key-sets.js";
@@ -106,6 +106,28 @@ describe("compileVerifier with remote keys", () => {
       expect(await verifier.verify(token)).toEqual({ ok: false, reason: expect.stringMatching(/^issuer .* unreachable: JWKS http:.*\/down cannot be fetched: /), unreachable: true });
     }
     expect(hits.filter((url) => url === "/down")).toHaveLength(1);
+  });
+
+  it("asks a failing JWKS endpoint again after the cooldown even when the wall clock was stepped back meanwhile", async () => {
+    const issuer = create(IssuerSchema, { name: "down-clock", issuer: base, audience: "palisade", jwksUri: `${base}/down-clock` });
+    const verifier = compileVerifier([issuer], createKeySetCache({ cooldownMs: 50 }));
+    const token = await sign({}, { issuer: base });
+    expect(await verifier.verify(token)).toMatchObject({ ok: false, unreachable: true });
+    // An hour back (NTP stepping a clock that ran fast): a cooldown kept in wall-clock time would
+    // refuse the issuer's tokens for that hour without asking it again.
+    const wall = Date.now.bind(Date);
+    const stepped = vi.spyOn(Date, "now").mockImplementation(() => wall() - 3_600_000);
+    try {
+      // Polled (core/ cannot use test/support's eventually), bounded on the monotonic clock.
+      const deadline = performance.now() + 5_000;
+      while (hits.filter((url) => url === "/down-clock").length < 2 && performance.now() < deadline) {
+        await verifier.verify(token);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(hits.filter((url) => url === "/down-clock")).toHaveLength(2);
+    } finally {
+      stepped.mockRestore();
+    }
   });
 
   it("asks a failing discovery endpoint again only after the cooldown", async () => {
