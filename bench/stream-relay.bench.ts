@@ -21,6 +21,7 @@ import { createExchangeBuffer } from "../agent/stream/exchange-buffer.js";
 import { compileDetectors } from "../core/detectors/compile-detectors.js";
 import { percentile, type Bench, type Metric } from "./bench.js";
 import { startFastProvider } from "./fast-provider.js";
+import { credentialNeedles } from "../agent/http/credential-echo.js";
 
 const TOKENS = 258;
 const STREAMS = 50;
@@ -70,7 +71,7 @@ function agentServer(upstream: URL, masked: boolean): Server {
   const rules: MaskRule[] = [{ policy: "mask-pii", detectors, direction: "both", style: "redact", restore: false }];
   const buffer = createExchangeBuffer(10_000);
   const dispatcher = new Agent();
-  const connection: CompiledConnection = { name: "c", provider: openai, upstream, basePath: "/v1", credential: { header: "authorization", value: "Bearer sk-bench" }, allowedGroups: new Set() };
+  const connection: CompiledConnection = { name: "c", provider: openai, upstream, basePath: "/v1", credential: { header: "authorization", value: "Bearer sk-bench" }, credentialNeedles: credentialNeedles("Bearer sk-bench"), allowedGroups: new Set() };
   const route = { connection: "c", rest: "/chat/completions", search: "" };
   let id = 0;
   return createServer(async (req: IncomingMessage, res: ServerResponse) => {

@@ -9,6 +9,7 @@ import { compileVerifier, type IdentityVerifier } from "../../core/identity/veri
 import { type BlockList, compileBlocks } from "../policy/blocks.js";
 import { type BudgetBook, compileBudgets } from "../policy/budgets.js";
 import { compilePolicies, type CompiledPolicies, type CompileOptions } from "../policy/compile-policies.js";
+import { credentialNeedles } from "../http/credential-echo.js";
 import { fallbackProvider, providerFor, type ProviderSpec } from "../providers/index.js";
 import { compileReviewBook, type ReviewBook } from "../review/review-book.js";
 import type { CounterStoreConfig } from "../limits/counter-store.js";
@@ -21,6 +22,8 @@ export interface CompiledConnection {
   /** The upstream's path without a trailing slash ("" for the root); the request's path is appended. */
   basePath: string;
   credential: { header: string; value: string };
+  /** What of the credential a reply may not hold (credential-echo.ts); computed once per snapshot. */
+  credentialNeedles: readonly Buffer[];
   /** Groups allowed to use the connection; empty means any authenticated caller. */
   allowedGroups: ReadonlySet<string>;
   /**
@@ -104,7 +107,7 @@ export function compileSnapshot(
     if (!value || /[\r\n\0]/.test(value)) throw new Error(`connection ${name}: credential value missing or invalid`);
     const upstream = compileUpstream(name, connection.upstream);
     connections.set(name, {
-      name, provider: provider ?? fallbackProvider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, allowedGroups: new Set(connection.allowedGroups),
+      name, provider: provider ?? fallbackProvider, upstream, basePath: upstream.pathname.replace(/\/+$/, ""), credential: { header, value }, credentialNeedles: credentialNeedles(value), allowedGroups: new Set(connection.allowedGroups),
       ...(unknown.length > 0 ? { unenforceable: `settings this agent does not know (${unknown.join(", ")})` } : {}),
     });
   }

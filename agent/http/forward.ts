@@ -22,6 +22,7 @@ import { UninspectableReply } from "../masking/uninspectable.js";
 import type { Route } from "./route.js";
 import { brokeOff, endCutAnswer, isStall, stalled as stalledFor } from "./cut-answer.js";
 import { redirectRefusal } from "./upstream-redirect.js";
+import { CredentialEchoed, createEchoGuard, headersEcho } from "./credential-echo.js";
 
 /** What forwarding needs besides the request itself. */
 export interface ForwardContext {
@@ -122,7 +123,10 @@ export async function forward(
   const streamed = contentType.toLowerCase().startsWith("text/event-stream");
   const headers = downstreamResponseHeaders(upstream.headers);
   try {
-    const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, callerGone: () => callerGone, writable: () => writable(res, context.idleTimeoutMs, () => { callerStalled = true; }) };
+    // The connection's credential goes back to no caller, in a header or the body (credential-echo.ts).
+    if (headersEcho(headers, connection.credentialNeedles)) throw new CredentialEchoed("headers");
+    const echo = createEchoGuard(connection.credentialNeedles);
+    const relay: Relay = { upstream, res, headers, streamed, contentType, provider: connection.provider, recorder, filter, echo, callerGone: () => callerGone, writable: () => writable(res, context.idleTimeoutMs, () => { callerStalled = true; }) };
     // A reply the session must read (masking or restoring) is inspected before any of it is sent.
     await (masking?.inspectsReplies ? relayInspected(relay, masking) : relayResponse(relay));
     // The record is finished (its queued pieces read, the exchange encoded) once the answer's last
@@ -142,6 +146,11 @@ export async function forward(
       // Fail closed: what cannot be read is not passed on (and the rest is discarded).
       const refusal = { status: 502, kind: "uninspectable_reply" as const, message: `Palisade cannot inspect the reply of connection ${connection.name}: ${error.reason}` };
       return endCutAnswer(res, recorder, connection, route, { status: upstream.statusCode, streamed: res.headersSent }, { refusal, error: `uninspectable reply: ${error.reason}` });
+    }
+    if (error instanceof CredentialEchoed) {
+      context.metrics?.upstreamFailure(connection.name, "credential_echoed");
+      const refusal = { status: 502, kind: "bad_gateway" as const, code: "credential_echoed", message: `Upstream of connection ${connection.name} sent the connection's credential back in its reply; Palisade withheld the rest of it` };
+      return endCutAnswer(res, recorder, connection, route, { status: upstream.statusCode, streamed: res.headersSent }, { refusal, error: `credential echoed: ${error.message}` });
     }
     const stalled = isStall(error);
     context.metrics?.upstreamFailure(connection.name, stalled ? "stalled" : "broke_off");

@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   const origin = new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
-  const connection: CompiledConnection = { name: "c", provider: openai, upstream: origin, basePath: "", credential: { header: "authorization", value: "Bearer k" }, allowedGroups: new Set() };
+  const connection: CompiledConnection = { name: "c", provider: openai, upstream: origin, basePath: "", credential: { header: "authorization", value: "Bearer k" }, credentialNeedles: [], allowedGroups: new Set() };
   agent = createServer((req: IncomingMessage, res: ServerResponse) => {
     const recorder = startExchangeRecorder({
       id: String(seen.length),

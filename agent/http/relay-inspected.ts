@@ -172,12 +172,15 @@ export async function relayInspected(relay: Relay, masking: MaskSession): Promis
   };
 
   for await (const raw of decodeBody(upstream.body as AsyncIterable<Buffer>, codings)) {
-    const chunk = charset.push(raw);
+    // Searched for the credential as the caller would read it: decoded, in UTF-8.
+    const chunk = relay.echo.push(charset.push(raw));
     if (chunk.length > 0) await take(chunk);
     if (relay.callerGone()) break;
   }
   if (!relay.callerGone()) {
-    const rest = charset.end();
+    const decoded = relay.echo.push(charset.end());
+    const held = relay.echo.end();
+    const rest = held.length === 0 ? decoded : Buffer.concat([decoded, held]);
     if (rest.length > 0) await take(rest);
   }
   if (relay.callerGone()) throw new Error("caller closed the connection");

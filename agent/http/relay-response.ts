@@ -5,6 +5,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { ProviderSpec, StreamFilter } from "../providers/index.js";
 import type { ExchangeRecorder } from "../record/exchange-recorder.js";
+import type { EchoGuard } from "./credential-echo.js";
 
 /** One upstream response on its way to the caller. */
 export interface Relay {
@@ -18,6 +19,8 @@ export interface Relay {
   recorder: ExchangeRecorder;
   /** Rewrites a stream after masking, on its way to the caller (the recorder sees the bytes before it). */
   filter?: StreamFilter;
+  /** Searches the body for the connection's credential (credential-echo.ts): what it holds back goes later, or never. */
+  echo: EchoGuard;
   /** True once the caller has gone (checked after every write). */
   callerGone(): boolean;
   /** Resolves once the caller can take more data, or has gone. */
@@ -62,7 +65,9 @@ export async function relayResponse(relay: Relay): Promise<void> {
     res.flushHeaders();
   }
   const filter = relay.streamed ? relay.filter : undefined; // an error answer in JSON goes through as it is
-  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+  for await (const received of upstream.body as AsyncIterable<Buffer>) {
+    const chunk = relay.echo.push(received);
+    if (chunk.length === 0) continue; // all of it could begin the credential: the next chunk tells
     const out = filter ? filter.push(chunk) : chunk;
     recorder.firstByte();
     let more = true;
@@ -77,5 +82,10 @@ export async function relayResponse(relay: Relay): Promise<void> {
   if (relay.callerGone()) throw new Error("caller closed the connection");
   recorder.firstByte();
   head();
+  const rest = relay.echo.end();
+  if (rest.length > 0) {
+    res.write(filter ? filter.push(rest) : rest);
+    recorder.responseChunk(rest);
+  }
   res.end(filter?.end());
 }

@@ -25,7 +25,7 @@ export interface RequestMetrics {
  * response headers in time), `stalled` (its body sent nothing for the idle timeout), `broke_off`
  * (its body ended in an error), `redirected` (it answered a redirect, not passed on: upstream-redirect.ts).
  */
-export type UpstreamFailure = "unreachable" | "timeout" | "stalled" | "broke_off" | "redirected";
+export type UpstreamFailure = "unreachable" | "timeout" | "stalled" | "broke_off" | "redirected" | "credential_echoed";
 
 /** The control stream's state, as the stream client knows it. */
 export interface StreamState {

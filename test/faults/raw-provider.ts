@@ -1,7 +1,8 @@
 // A provider that writes raw bytes on the socket: each request gets the reply its prompt names
 // (`fault:NAME` in the body), so a test can send what no well-behaved HTTP server would —
 // a wrong Content-Length, a chunked body cut short, headers and then nothing, an interim 1xx, a
-// body without a length ended by closing (HTTP/1.0), a redirect to another host.
+// body without a length ended by closing (HTTP/1.0), a redirect to another host; or one that sends
+// back the credential it was given (an error quoting the key, a header, a stream, escaped).
 import { createServer, type AddressInfo, type Socket } from "node:net";
 
 export interface RawProvider {
@@ -13,8 +14,35 @@ export interface RawProvider {
 
 const OK_BODY = JSON.stringify({ id: "c1", object: "chat.completion", model: "raw", choices: [{ index: 0, message: { role: "assistant", content: "raw says hi" }, finish_reason: "stop" }] });
 
-/** What the socket gets for fault `name` (written, then the socket ended unless `keep`). */
-export const RAW_REPLIES: Record<string, (socket: Socket) => void> = {
+/** The request's Authorization value (what the agent injected). */
+const authorizationOf = (request: string) => /^authorization: *(.*)$/im.exec(request)?.[1]?.trim() ?? "";
+
+const reply = (socket: Socket, status: string, headers: string, body: string) =>
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+
+/** An OpenAI-style 401 quoting `key`. */
+const keyError = (key: string) => JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", code: "invalid_api_key" } });
+
+/** What the socket gets for fault `name` (`request`: the request's head and body as received). */
+export const RAW_REPLIES: Record<string, (socket: Socket, request: string) => void> = {
+  // The credential sent back: quoted in an error, in a header, JSON-escaped as PHP writes "/", redacted (passes).
+  "echo-error": (socket, request) => reply(socket, "401 Unauthorized", "", keyError(authorizationOf(request))),
+  "echo-header": (socket, request) => reply(socket, "200 OK", `x-seen-authorization: ${authorizationOf(request)}\r\n`, OK_BODY),
+  "echo-escaped": (socket, request) => reply(socket, "401 Unauthorized", "", keyError(authorizationOf(request)).replaceAll("/", "\\/")),
+  "echo-redacted": (socket, request) => {
+    const key = authorizationOf(request).replace(/^Bearer /, "");
+    reply(socket, "401 Unauthorized", "", keyError(`${key.slice(0, 8)}****${key.slice(-4)}`));
+  },
+  // An event stream whose second event quotes the key, cut in two writes inside it.
+  "echo-stream": (socket, request) => {
+    const key = authorizationOf(request);
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    const event = (content: string) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "raw", choices: [{ index: 0, delta: { content } }] })}\n\n`;
+    const second = event(`your key is ${key}`);
+    const cut = second.indexOf(key) + key.length - 5;
+    socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${chunk(event("hello"))}${chunk(second.slice(0, cut))}`);
+    setTimeout(() => socket.end(`${chunk(second.slice(cut))}${chunk("data: [DONE]\n\n")}0\r\n\r\n`), 20);
+  },
   // Declares more than it sends, then closes.
   "long-length": (socket) => socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${OK_BODY.length + 100}\r\n\r\n${OK_BODY}`),
   // Declares less than it sends (the rest is junk on the connection).
@@ -58,8 +86,8 @@ export async function startRawProvider(): Promise<RawProvider> {
       if (headEnd < 0 || data.length < headEnd + 4 + length) return;
       received.push(data);
       data = "";
-      const reply = fault ? RAW_REPLIES[fault] : undefined;
-      if (reply) reply(socket);
+      const answer = fault ? RAW_REPLIES[fault] : undefined;
+      if (answer) answer(socket, received.at(-1)!);
       else socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${OK_BODY.length}\r\n\r\n${OK_BODY}`);
     });
   });

@@ -4,6 +4,8 @@
 // that says gzip and is not. Each caller gets a clear error in the provider's format (or, once a
 // whole body is under way, the connection cut), each exchange is recorded once as what it was, and
 // what HTTP allows (an interim 103, a 204, an HTTP/1.0 body ended by closing) passes through.
+// And a provider that sends back the credential the agent injected (quoted in an error, escaped, in
+// a header, in a stream cut inside it): the caller never gets it, nor does the record.
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +19,8 @@ let stack: Stack;
 let raw: RawProvider;
 let pki: TestPki;
 let untrusted: Server;
+// A key with the characters escaping rewrites ("/" as "\/" in PHP's JSON, "+" and "/" in a URL).
+const realisticKey = "sk-proj-Ab12Cd34Ef56Gh78/Ij90Kl12Mn34+Op56Qr78St90";
 
 beforeAll(async () => {
   // The agent gives up on a provider after 1 s without response headers (connecting included).
@@ -25,14 +29,14 @@ beforeAll(async () => {
   pki = await createTestPki();
   untrusted = createServer({ cert: pki.server.cert, key: pki.server.key }, (_req, res) => res.end("{}"));
   await new Promise<void>((resolve) => untrusted.listen(0, "127.0.0.1", resolve));
-  const connection = (name: string, upstream: string) => `kind: Connection
+  const connection = (name: string, upstream: string, key = "sk-raw-secret") => `kind: Connection
 name: ${name}
 provider: openai
 upstream: ${upstream}
-credential: { header: authorization, value: Bearer sk-raw-secret }
+credential: { header: authorization, value: Bearer ${key} }
 ---
 `;
-  await palisade(stack.env, ["apply", "-f", "-"], `${connection("raw", raw.url)}${connection("raw-masked", raw.url)}${connection("tls-hangs", raw.url.replace("http:", "https:"))}${connection("tls-untrusted", `https://127.0.0.1:${(untrusted.address() as AddressInfo).port}`)}kind: Policy
+  await palisade(stack.env, ["apply", "-f", "-"], `${connection("raw", raw.url)}${connection("raw-echo", raw.url, realisticKey)}${connection("raw-masked", raw.url)}${connection("tls-hangs", raw.url.replace("http:", "https:"))}${connection("tls-untrusted", `https://127.0.0.1:${(untrusted.address() as AddressInfo).port}`)}kind: Policy
 name: mask-raw-replies
 priority: 10
 connections: [raw-masked]
@@ -121,5 +125,47 @@ describe("a provider that breaks HTTP", () => {
     expect(corrupt.error).toMatch(/body cut/);
     expect((await recordOf(corrupt)).response).toMatchObject({ status: 200, verdict: "allowed" });
     await refused(await call("raw-masked", "bad-gzip"), 502, "uninspectable_response", /gzip data is corrupt/);
+  });
+});
+
+describe("a provider that sends the credential back", () => {
+  /** Neither the key nor a run of 12 of its letters and digits is in `text`. */
+  const holdsNoKey = (text: string) => !["sk-raw-secret", "Ab12Cd34Ef56Gh78", "Ij90Kl12Mn34", "Op56Qr78St90"].some((part) => text.includes(part));
+
+  it("answers 502 credential_echoed instead of a reply quoting it, escaped or in a header, masked or not; the record holds no key", async () => {
+    const cases: [string, string][] = [["raw", "echo-error"], ["raw-masked", "echo-error"], ["raw", "echo-header"], ["raw-masked", "echo-header"], ["raw-echo", "echo-error"], ["raw-echo", "echo-escaped"]];
+    for (const [connection, fault] of cases) {
+      const outcome = await call(connection, fault);
+      await refused(outcome, 502, "credential_echoed", /^credential echoed: the upstream's reply (body holds|headers hold) the connection's credential$/);
+      expect(holdsNoKey(JSON.stringify(outcome.body))).toBe(true);
+      expect(holdsNoKey(JSON.stringify(await recordOf(outcome)))).toBe(true);
+    }
+    const metrics = await (await fetch(`${stack.agent.url}/-/metrics`)).text();
+    expect(metrics).toContain('palisade_agent_upstream_failures_total{connection="raw",failure="credential_echoed"} 2');
+  });
+
+  it("passes the provider's redacted echo (a prefix and the last four characters) as it came", async () => {
+    const outcome = await call("raw-echo", "echo-redacted");
+    expect(outcome.status).toBe(401);
+    expect(outcome.body).toMatchObject({ error: { code: "invalid_api_key", message: "Incorrect API key provided: sk-proj-****St90." } });
+  });
+
+  it("ends a stream that quotes it with the provider's error event: what came before goes out, the key never", async () => {
+    for (const connection of ["raw", "raw-masked"]) {
+      const response = await fetch(`${stack.agent.url}/${connection}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stack.callerToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "raw", stream: true, messages: [{ role: "user", content: "fault:echo-stream" }] }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      // (The masked stream may still hold "hello" back, read joined with what follows.)
+      if (connection === "raw") expect(text).toContain("hello");
+      expect(text).toContain("credential_echoed");
+      expect(holdsNoKey(text)).toBe(true);
+      const record = await recordOf({ status: 200, session: response.headers.get("x-palisade-session"), body: undefined, startedAt: 0 });
+      expect(record.response).toMatchObject({ verdict: "failed", error: expect.stringMatching(/^credential echoed: /) });
+      expect(holdsNoKey(JSON.stringify(record))).toBe(true);
+    }
   });
 });
