@@ -27,7 +27,7 @@ import { startSinkDelivery } from "./sinks/sink-delivery.js";
 import { createSinkMetrics } from "./sinks/sink-metrics.js";
 import type { SinkTimings } from "./sinks/sink-worker.js";
 import { createUsageMetrics } from "./usage/usage-metrics.js";
-import { watchAgentDeletions } from "./snapshot/agent-deletions.js";
+import { watchAgentRevocations } from "./snapshot/agent-revocations.js";
 import { startSnapshotCache } from "./snapshot/snapshot-cache.js";
 import { INSTANCE_RETENTION_MS, INSTANCE_STALE_AFTER_MS } from "./storage/agent-instances.js";
 import { createAgentRegistry, createAgentStore } from "./storage/agents.js";
@@ -186,7 +186,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
     });
-    cleanup.push(watchAgentDeletions({ db, snapshots, logger, disconnect: (name) => stream.disconnect(name) }));
+    cleanup.push(watchAgentRevocations({ db, snapshots, logger, disconnect: (name, why) => stream.disconnect(name, why) }));
     const resources = createResourceStore(db);
     const server = await listen({
       listen: options.listen,
@@ -211,7 +211,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           issuer: createTokenIssuer(db),
           verifyAdminToken: createAdminTokenVerifier(db),
           callers: createCallerAccessResolver({ db, snapshots, logger }),
-          disconnectAgent: (name) => stream.disconnect(name),
+          disconnectAgent: (name, why) => stream.disconnect(name, why),
           blocks: { store: createBlockStore(db), db },
           counterStore: options.counterStore !== undefined,
           // Budgets are reported by the clock of the evaluator that enforces them.

@@ -14,8 +14,8 @@ import { retryableConflicts } from "./storage-errors.js";
 export interface AgentAdminDeps {
   /** Agents with their instances (stale ones already shown as disconnected, aged-out ones left out). */
   agents: AgentStore;
-  /** Ends the open streams of a deleted agent. */
-  disconnect(agentName: string): void;
+  /** Ends the open streams of a deleted agent, or of one whose token was replaced. */
+  disconnect(agentName: string, why: "deleted" | "rotated"): void;
 }
 
 function instanceMessage(instance: StoredInstance) {
@@ -53,6 +53,8 @@ export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeo
       try {
         const { agent, token } = await retryableConflicts(`agent "${request.name}"`,
           () => deps.agents.enrol(request.name, request.segment, request.rotateToken, adminActor(context)));
+        // Streams opened with the old token end here at once (other replicas: agent-revocations.ts).
+        if (request.rotateToken) deps.disconnect(request.name, "rotated");
         return { agent: agentMessage(agent), token };
       } catch (error) {
         if (error instanceof AgentExistsError) {
@@ -73,7 +75,7 @@ export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeo
       if (!(await deps.agents.remove(request.name, adminActor(context)))) {
         throw new ConnectError(`agent "${request.name}" not found`, Code.NotFound);
       }
-      deps.disconnect(request.name);
+      deps.disconnect(request.name, "deleted");
       return {};
     },
   };

@@ -1,12 +1,13 @@
 // The `palisade.agent.v1.AgentService` implementation: authenticates each Connect stream, runs it
-// as an agent session, and keeps the open sessions so an agent's deletion or the control plane's
-// shutdown can end them with a status the agent understands.
+// as an agent session, and keeps the open sessions so an agent's deletion or token rotation, or the
+// control plane's shutdown, can end them with a status the agent understands.
 // Imported, not read from a path: the compiled build (dist/) sits one level deeper than the sources.
 import pkg from "../../package.json" with { type: "json" };
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { AgentService, ConnectRequest } from "../../gen/palisade/agent/v1/agent_pb.js";
 import { openAgentSession, type AgentSession } from "./agent-session.js";
+import type { AgentRevocation } from "../snapshot/agent-revocations.js";
 import type { AgentRegistry, EnrolledAgent, ExchangeSink, ReviewSink, SnapshotSource } from "./ports.js";
 
 /** Collaborators and settings of {@link createAgentStream}. */
@@ -29,8 +30,11 @@ export interface AgentStreamDeps {
 export interface AgentStream {
   /** Register with `router.service(AgentService, service)`. */
   service: ServiceImpl<typeof AgentService>;
-  /** Ends every open stream of the agent with PERMISSION_DENIED (the agent was deleted). */
-  disconnect(agentName: string): void;
+  /**
+   * Ends every open stream of the agent: PERMISSION_DENIED when it was deleted, UNAUTHENTICATED when
+   * its token was replaced (either way the agent drops its snapshot, credentials included).
+   */
+  disconnect(agentName: string, why: AgentRevocation): void;
   /** Ends every open stream with UNAVAILABLE and refuses new ones, so agents reconnect elsewhere. */
   close(): void;
 }
@@ -46,12 +50,17 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
   const open = new Map<string, Set<AgentSession>>();
   let closing = false;
 
-  async function authenticate(context: HandlerContext): Promise<EnrolledAgent> {
+  /** The bearer token of the stream's request. */
+  function tokenOf(context: HandlerContext): string {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(context.requestHeader.get("authorization") ?? "");
     if (!match) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+    return match[1]!;
+  }
+
+  async function authenticate(token: string): Promise<EnrolledAgent> {
     let agent: EnrolledAgent | undefined;
     try {
-      agent = await deps.registry.authenticate(match[1]!);
+      agent = await deps.registry.authenticate(token);
     } catch (err) {
       deps.logger.error({ err }, "agent authentication failed");
       throw new ConnectError("cannot check the token now", Code.Unavailable);
@@ -83,19 +92,30 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
   const service: ServiceImpl<typeof AgentService> = {
     async *connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext) {
       if (closing) throw shuttingDown();
-      const agent = await authenticate(context);
+      const token = tokenOf(context);
+      const agent = await authenticate(token);
       if (closing) throw shuttingDown();
       const session = openAgentSession(sessionDeps, agent, requests, context.signal);
       track(session);
+      // A rotation or deletion committed after the check above and before track() ended no stream
+      // of this one (disconnect() did not see it): checked again now that it is tracked, before
+      // anything is sent. Any later one finds it tracked.
+      let still: EnrolledAgent | undefined;
+      try {
+        still = await authenticate(token);
+      } catch (error) {
+        session.end(error instanceof ConnectError ? error : new ConnectError("cannot check the token now", Code.Unavailable));
+      }
+      if (still && (still.name !== agent.name || still.segment !== agent.segment)) session.end(new ConnectError("enrolment changed while the stream opened", Code.Unauthenticated));
       yield* session.responses;
     },
   };
 
   return {
     service,
-    disconnect(agentName) {
+    disconnect(agentName, why) {
       for (const session of open.get(agentName) ?? []) {
-        session.end(new ConnectError("agent deleted", Code.PermissionDenied));
+        session.end(why === "deleted" ? new ConnectError("agent deleted", Code.PermissionDenied) : new ConnectError("enrolment token replaced", Code.Unauthenticated));
       }
     },
     close() {

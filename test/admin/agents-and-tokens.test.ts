@@ -30,6 +30,8 @@ describe("AgentAdminService", () => {
     expect(rotated.token).not.toBe(created.token);
     expect(await registry.authenticate(created.token)).toBeUndefined();
     expect(rotated.agent?.segment).toBe("edge");
+    // Streams opened with the old token end at once (a leaked token is cut off, not only refused next time).
+    expect(admin.disconnected).toEqual(["edge-1:rotated"]);
 
     const pods = [{ agent: "edge-1", instance: "pod-a/1", stream: "a" }, { agent: "edge-1", instance: "pod-b/1", stream: "b" }];
     for (const pod of pods) await registry.connected(pod, { version: "0.1.0", segment: "edge", lastSnapshotVersion: "" });
@@ -51,11 +53,11 @@ describe("AgentAdminService", () => {
     expect((await client.listAgents({})).agents.map((a) => a.name)).toEqual(["core-1", "edge-1"]);
 
     await client.deleteAgent({ name: "edge-1" });
-    expect(admin.disconnected).toEqual(["edge-1"]);
+    expect(admin.disconnected).toEqual(["edge-1:rotated", "edge-1:deleted"]);
     expect(await registry.authenticate(rotated.token)).toBeUndefined();
     expect((await refusal(client.getAgent({ name: "edge-1" }))).code).toBe(Code.NotFound);
     expect((await refusal(client.deleteAgent({ name: "edge-1" }))).code).toBe(Code.NotFound);
-    expect(admin.disconnected).toEqual(["edge-1"]);
+    expect(admin.disconnected).toEqual(["edge-1:rotated", "edge-1:deleted"]);
   });
 
   it("shows an agent unheard for three heartbeats as disconnected, whatever its row says", async () => {

@@ -42,6 +42,30 @@ describe("authentication and hello", () => {
     expect((await endedWith(stream)).code).toBe(Code.Unauthenticated);
   });
 
+  it("ends an agent's streams with UNAUTHENTICATED when its token is replaced", async () => {
+    const { stream } = await connected("edge-1");
+    h.stream.disconnect("edge-1", "rotated");
+    const error = await endedWith(stream);
+    expect(error.code).toBe(Code.Unauthenticated);
+    expect(error.rawMessage).toBe("enrolment token replaced");
+  });
+
+  it("ends, before sending anything, a stream whose token was replaced between its check and its tracking", async () => {
+    const token = h.registry.enrol("edge-1");
+    const authenticate = h.registry.authenticate.bind(h.registry);
+    let checks = 0;
+    // The rotation commits right after the first check: disconnect() ran before this stream was tracked.
+    h.registry.authenticate = async (given: string) => {
+      const agent = await authenticate(given);
+      if (++checks === 1) h.registry.revoke("edge-1");
+      return agent;
+    };
+    const stream = openStream(h.transport, token);
+    stream.send({ case: "hello", value: { agentName: "edge-1", version: "1.2.3" } });
+    expect((await endedWith(stream)).code).toBe(Code.Unauthenticated);
+    await expect(stream.next()).rejects.toThrow(/stream ended/);
+  });
+
   it("refuses an unknown token", async () => {
     h.registry.enrol("edge-1");
     const stream = openStream(h.transport, "edge-1.not-the-secret");
@@ -205,7 +229,7 @@ describe("liveness and ending", () => {
   it("ends an agent's streams with PERMISSION_DENIED on disconnect, and records the disconnection", async () => {
     const { stream } = await connected("edge-1");
     const other = await connected("edge-2");
-    h.stream.disconnect("edge-1");
+    h.stream.disconnect("edge-1", "deleted");
     const error = await endedWith(stream);
     expect(error.code).toBe(Code.PermissionDenied);
     expect(error.rawMessage).toBe("agent deleted");

@@ -62,7 +62,7 @@ it("runs the protocol with grpc-js: hello, snapshot, ACK, exchanges, then agent 
   expect(h.registry.applications).toEqual([{ agent: "edge-1", instance: "", version: "1", error: "" }]);
   expect(h.sink.stored.get("x-1")?.agent).toBe("edge-1");
 
-  h.stream.disconnect("edge-1");
+  h.stream.disconnect("edge-1", "deleted");
   const status = await call.status;
   expect(status.code).toBe(grpc.status.PERMISSION_DENIED);
   expect(status.details).toBe("agent deleted");
