@@ -22,6 +22,18 @@ describe("limits", () => {
     expect(tracker.admit(policies, alice, t0 + 60_000).ok).toBe(true);
   });
 
+  it("opens a new window when the wall clock was stepped back past the window's start, not for a few seconds' skew", () => {
+    const tracker = createLimitTracker();
+    const policies = [limited("rpm", 1, 100)];
+    expect(tracker.admit(policies, alice, t0, { tokens: 100 }).ok).toBe(true);
+    // Requests read their time a little out of order: still the same windows, still at the limit.
+    expect(tracker.admit(policies, alice, t0 - 1_000).ok).toBe(false);
+    // An hour back: both windows are over (as an hour forward would end them), not open for the hour.
+    const stepped = t0 - 3_600_000;
+    expect(tracker.admit(policies, alice, stepped, { tokens: 50 }).ok).toBe(true);
+    expect(tracker.admit(policies, alice, stepped + 1_000)).toMatchObject({ ok: false, limit: "requests per minute", retryAfterSeconds: 59 });
+  });
+
   it("counts per identity (subject and issuer) and per policy", () => {
     const tracker = createLimitTracker();
     const policies = [limited("rpm", 1)];

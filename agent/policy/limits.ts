@@ -81,8 +81,15 @@ interface Entry {
   touched: number;
 }
 
+// A window that starts more than this after `now` was opened before the wall clock was stepped
+// back: it is over (a new one opens), as a forward step ends one early. Kept open otherwise, it would
+// refuse a caller at its limit for as long as the step (an hour back: an hour of 429s). Requests
+// admitted a little out of order (their `now` read before another's, the other admitted first)
+// stay well inside this.
+const clockStepMs = 5_000;
+
 function open(window: Window | undefined, now: number, length: number): window is Window {
-  return window !== undefined && now < window.start + length;
+  return window !== undefined && now < window.start + length && now > window.start - clockStepMs;
 }
 
 function secondsUntil(end: number, now: number): number {
