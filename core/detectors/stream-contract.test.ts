@@ -64,9 +64,9 @@ describe("stream hold-back contract", () => {
     expect(found.map((finding) => finding.detector)).toEqual(["email", "email", "email", "email", "email", "email", "email", "payment-card", "word"]);
     for (const chunk of [1, 2, 3, 5]) expect(streamed(detectors, smuggled, chunk), `chunks of ${chunk}`).toEqual(found);
     // What HTML and XML readers decode too: references without their semicolon, a CDATA section's delimiters.
-    const lenient = ["a jane.doe&#64example.com b", "a jane.doe@exa&shymple.com b", "a jane.doe<![CDATA[@]]>example.com b", "a jane.doe\\100example.com b", "a \\152\\141\\156\\145.doe@example.com b", "a jane.doe\\U00000040example.com b", "about Project Fal<![CDATA[co]]>n today"].join("\n");
+    const lenient = ["a jane.doe&#64example.com b", "a jane.doe@exa&shymple.com b", "a jane.doe<![CDATA[@]]>example.com b", "a jane.doe\\100example.com b", "a \\152\\141\\156\\145.doe@example.com b", "a jane.doe\\U00000040example.com b", "a jane.doe\\N{COMMERCIAL AT}example.com b", "a jane.doe\\40 example\\2e com b", "a \\6a\\61\\6e\\65.doe@example.com b", "about Project Fal<![CDATA[co]]>n today"].join("\n");
     const lenientFound = detectors.find(lenient);
-    expect(lenientFound.map((finding) => finding.detector)).toEqual(["email", "email", "email", "email", "email", "email", "word"]);
+    expect(lenientFound.map((finding) => finding.detector)).toEqual(["email", "email", "email", "email", "email", "email", "email", "email", "email", "word"]);
     for (const chunk of [1, 2, 3, 5]) expect(streamed(detectors, lenient, chunk), `chunks of ${chunk}`).toEqual(lenientFound);
     // A smuggled run is held from its first selector while it grows, however long it is so far.
     for (let length = 1; length <= 12; length++) expect(detectors.holdFrom(`a 😀${selectors("jane.doe@exa".slice(0, length))}`)).toBeLessThanOrEqual(4);

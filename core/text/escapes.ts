@@ -110,17 +110,80 @@ function legacyReference(text: string, at: number): Decoded | undefined {
   return undefined;
 }
 
+// Python's named escapes (`\N{COMMERCIAL AT}`, any case): the names of the printable ASCII
+// characters, their full-width forms (`\N{FULLWIDTH COMMERCIAL AT}`) and the separators the views
+// read as a dot, a dash or a space. A name outside that table (other scripts' letters, which would
+// need Unicode's whole name list) is left as written.
+const asciiNames = [
+  "SPACE", "EXCLAMATION MARK", "QUOTATION MARK", "NUMBER SIGN", "DOLLAR SIGN", "PERCENT SIGN", "AMPERSAND", "APOSTROPHE", "LEFT PARENTHESIS", "RIGHT PARENTHESIS",
+  "ASTERISK", "PLUS SIGN", "COMMA", "HYPHEN-MINUS", "FULL STOP", "SOLIDUS", ..."ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split(" ").map((digit) => `DIGIT ${digit}`),
+  "COLON", "SEMICOLON", "LESS-THAN SIGN", "EQUALS SIGN", "GREATER-THAN SIGN", "QUESTION MARK", "COMMERCIAL AT", ...[..."ABCDEFGHIJKLMNOPQRSTUVWXYZ"].map((letter) => `LATIN CAPITAL LETTER ${letter}`),
+  "LEFT SQUARE BRACKET", "REVERSE SOLIDUS", "RIGHT SQUARE BRACKET", "CIRCUMFLEX ACCENT", "LOW LINE", "GRAVE ACCENT", ...[..."abcdefghijklmnopqrstuvwxyz"].map((letter) => `LATIN SMALL LETTER ${letter.toUpperCase()}`),
+  "LEFT CURLY BRACKET", "VERTICAL LINE", "RIGHT CURLY BRACKET", "TILDE",
+];
+const characterNames = new Map<string, string>([
+  ...asciiNames.map((name, index) => [name, String.fromCharCode(0x20 + index)] as const),
+  // Full-width forms of ASCII 0x21–0x7E are U+FF01–FF5E, named FULLWIDTH + the ASCII name.
+  ...asciiNames.slice(1).map((name, index) => [`FULLWIDTH ${name}`, String.fromCharCode(0xff01 + index)] as const),
+  ["SMALL COMMERCIAL AT", "\ufe6b"], ["SMALL FULL STOP", "\ufe52"], ["IDEOGRAPHIC FULL STOP", "\u3002"], ["HALFWIDTH IDEOGRAPHIC FULL STOP", "\uff61"],
+  ["IDEOGRAPHIC SPACE", "\u3000"], ["NO-BREAK SPACE", "\u00a0"], ["SOFT HYPHEN", "\u00ad"], ["ZERO WIDTH SPACE", "\u200b"], ["HYPHEN", "\u2010"],
+  ["NON-BREAKING HYPHEN", "\u2011"], ["EN DASH", "\u2013"], ["EM DASH", "\u2014"], ["MINUS SIGN", "\u2212"], ["ONE DOT LEADER", "\u2024"],
+]);
+const namedEscape = /\\{1,8}N\{([A-Za-z][A-Za-z0-9 -]{0,39})\}/y;
+
+/** The Python named escape at `at` (`\N{COMMERCIAL AT}`), or undefined when none of the names read starts there. */
+function namedEscapeAt(text: string, at: number): Decoded | undefined {
+  namedEscape.lastIndex = at;
+  const match = namedEscape.exec(text);
+  const char = match ? characterNames.get(match[1]!.toUpperCase().replace(/ +/g, " ")) : undefined;
+  if (char === undefined) return undefined;
+  const end = at + match![0].length;
+  return { chars: [{ char, start: at, end }], end };
+}
+
+// CSS escapes (`\40 `, `\2e `, `\000040`): a backslash, one to six hex digits and one optional
+// blank that ends the escape. Like an octal escape, one spelling a letter or digit is read only
+// inside a run of escapes, and only an ASCII one or one that folds to ASCII (`\6a\61…`, full-width
+// `\ff4a `), so LaTeX (`\def \beta`: U+0DEF, U+00BE) and paths (`C:\data\123-45-6789`) keep their
+// letters and digits; one spelling punctuation, a symbol or a space is always read.
+const cssEscape = /\\([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?/y;
+const cssBefore = /\\[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?$/;
+const cssSign = /[\p{P}\p{S}\p{Zs}]/u;
+// A letter or digit that is (or folds to) ASCII: `\6a`, `\ff4a ` (ｊ); not `\def` (a Sinhala digit) or `\be` (¾), LaTeX's.
+const asciiWord = /^[A-Za-z0-9]$/;
+
+/** The CSS escape at `at`, or undefined when none starts there or it spells a letter or digit outside a run of them. */
+function cssEscapeAt(text: string, at: number): Decoded | undefined {
+  cssEscape.lastIndex = at;
+  const match = cssEscape.exec(text);
+  if (!match) return undefined;
+  const code = Number.parseInt(match[1]!, 16);
+  if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+  const char = String.fromCodePoint(code);
+  const end = at + match[0].length;
+  if (!cssSign.test(char)) {
+    cssEscape.lastIndex = end;
+    const inRun = cssEscape.test(text) || cssBefore.test(text.slice(Math.max(0, at - 8), at));
+    if (!inRun || !asciiWord.test(char.normalize("NFKD"))) return undefined;
+  }
+  return { chars: [{ char, start: at, end }], end };
+}
+
 /** The escape or character reference at `at` (a `\` or `&`), or undefined when none starts there. */
 export function escapeAt(text: string, at: number): Decoded | undefined {
   escapeSequence.lastIndex = at;
   const match = escapeSequence.exec(text);
-  if (!match) return text.charCodeAt(at) === 38 ? legacyReference(text, at) : undefined;
+  if (!match) {
+    if (text.charCodeAt(at) === 38) return legacyReference(text, at);
+    return namedEscapeAt(text, at) ?? cssEscapeAt(text, at);
+  }
   const end = at + match[0].length;
   if (match[7] !== undefined) {
     const code = Number.parseInt(match[7], 8);
     // The run of backslashes before a digit may be longer than one escape needs: read from the last one.
     const start = end - 4;
-    if (code === 0 || !octalReads(text, start, end, code)) return undefined;
+    // `\000040` is no octal escape of NUL but a CSS one of `@`.
+    if (code === 0 || !octalReads(text, start, end, code)) return code === 0 ? cssEscapeAt(text, at) : undefined;
     return { chars: [{ char: String.fromCharCode(code), start: at, end }], end };
   }
   const hex = match[1] ?? match[2] ?? match[3] ?? match[5] ?? match[6];
@@ -188,8 +251,10 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 }
 
 // The end of a text that may still become an escape when more text comes: a cut `\u…`/`\x…`, a
+// cut `\N{…}` name, a CSS escape that may take more hex digits or its closing blank (`\40`), or
+// that the next escape may put in a run (`\6a `: a letter reads only in one), a
 // cut character reference (escaped again too: `&amp;#6`), a cut `%X` or `%25X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
-const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?|U[0-9a-fA-F]{0,7}|[0-3][0-7]{0,2})?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?|U[0-9a-fA-F]{0,7}|[0-9a-fA-F]{1,6}(?:\r\n?|[ \t\n\f])?|N(?:\{[A-Za-z0-9 -]{0,39})?)?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
 
 
 /**

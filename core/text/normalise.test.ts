@@ -36,6 +36,12 @@ describe("detectorView", () => {
     ["an octal escape (C, Python)", "jane.doe\\100example\\056com", "jane.doe@example.com", "jane.doe\\100example\\056com"],
     ["a run of octal escapes of letters", "\\152\\141\\156\\145.doe@example.com", "jane.doe@example.com", "\\152\\141\\156\\145.doe@example.com"],
     ["a Python \\U escape", "jane.doe\\U00000040example.com", "jane.doe@example.com", "jane.doe\\U00000040example.com"],
+    ["Python named escapes, any case", "jane.doe\\N{COMMERCIAL AT}example\\N{full stop}com", "jane.doe@example.com", "jane.doe\\N{COMMERCIAL AT}example\\N{full stop}com"],
+    ["a Python named escape of a full-width sign", "jane.doe\\N{FULLWIDTH COMMERCIAL AT}example.com", "jane.doe@example.com", "jane.doe\\N{FULLWIDTH COMMERCIAL AT}example.com"],
+    ["Python named escapes of letters", "\\N{LATIN SMALL LETTER J}ane.doe@example.com", "jane.doe@example.com", "\\N{LATIN SMALL LETTER J}ane.doe@example.com"],
+    ["CSS escapes of signs", "jane.doe\\40 example\\2E com", "jane.doe@example.com", "jane.doe\\40 example\\2E com"],
+    ["a CSS escape of six digits", "jane.doe\\000040example.com", "jane.doe@example.com", "jane.doe\\000040example.com"],
+    ["a run of CSS escapes of letters", "\\6a\\61 \\6E\\65.doe@example.com", "jane.doe@example.com", "\\6a\\61 \\6E\\65.doe@example.com"],
   ])("folds %s and maps back to the original span", (_name, text, needle, span) => {
     const view = detectorView(text);
     expect(view.text).toContain(needle);
@@ -146,6 +152,10 @@ describe("the detector view reads through noise and reads smuggled text", () => 
 
   it("leaves an ampersand that is no character reference alone", () => {
     expect(detectorView("AT&T; R&D &zqanentity; &b Q&A").text).toBe("AT&T; R&D &zqanentity; &b Q&A");
+  });
+
+  it("reads a lone CSS escape of a letter or digit, and names it does not know, as written (LaTeX, paths)", () => {
+    expect(detectorView("\\def \\beta C:\\data\\123-45-6789 \\d{3} \\N{GREEK SMALL LETTER ALPHA} \\N{NOPE}").text).toBe("\\def \\beta C:\\data\\123-45-6789 \\d{3} \\N{GREEK SMALL LETTER ALPHA} \\N{NOPE}");
   });
 
   it("reads a lone octal escape of a letter or digit as written (a path keeps its digits)", () => {

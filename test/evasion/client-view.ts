@@ -170,7 +170,7 @@ export function clientViews(headers: Record<string, string | string[] | undefine
 // references decoded, letters and digits NFKC leaves alone as what they look like (negative
 // squared and circled letters, regional indicators, small capitals, dingbat digits), `。` as a
 // dot; then NFKC (full-width, other-script digits), invisible and control characters out,
-// the escapes a reader decodes (percent, `\x40`, `\u{40}`, `\U00000040`, octal `\100`), markup a renderer hides, case and
+// the escapes a reader decodes (percent, `\x40`, `\u{40}`, `\U00000040`, octal `\100`, CSS `\40 `, Python `\N{COMMERCIAL AT}`), markup a renderer hides, case and
 // separators ignored.
 const smallCapitals: Record<string, string> = { ᴀ: "a", ʙ: "b", ᴄ: "c", ᴅ: "d", ᴇ: "e", ꜰ: "f", ɢ: "g", ʜ: "h", ɪ: "i", ᴊ: "j", ᴋ: "k", ʟ: "l", ᴍ: "m", ɴ: "n", ᴏ: "o", ᴘ: "p", ʀ: "r", ꜱ: "s", ᴛ: "t", ᴜ: "u", ᴠ: "v", ᴡ: "w", ʏ: "y", ᴢ: "z" };
 const letterAt = (first: number) => (char: string) => String.fromCharCode(0x61 + char.codePointAt(0)! - first);
@@ -188,13 +188,25 @@ const code = (hex: string, radix = 16) => {
   const point = Number.parseInt(hex, radix);
   return point > 0 && point <= 0x10ffff ? String.fromCodePoint(point) : "";
 };
+// Python's \N{…} names of printable ASCII (and their FULLWIDTH forms), as Python reads them: any case.
+const namedAscii: Record<string, string> = { "COMMERCIAL AT": "@", "FULL STOP": ".", "HYPHEN-MINUS": "-", "SPACE": " ", "LOW LINE": "_", "PLUS SIGN": "+" };
+function characterName(name: string): string | undefined {
+  const upper = name.toUpperCase().replace(/^FULLWIDTH /, "");
+  const letter = /^LATIN (SMALL|CAPITAL) LETTER ([A-Z])$/.exec(upper);
+  if (letter) return letter[1] === "SMALL" ? letter[2]!.toLowerCase() : letter[2];
+  const digit = /^DIGIT (ZERO|ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE)$/.exec(upper);
+  if (digit) return String("ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split(" ").indexOf(digit[1]!));
+  return namedAscii[upper];
+}
 const escapesDecoded = (text: string) =>
   text
     .replace(/&#[xX]([0-9a-fA-F]{1,6});?|&#([0-9]{1,7});?|\\u\{([0-9a-fA-F]{1,6})\}|\\x([0-9a-fA-F]{2})/g, (_, hexRef?: string, decimal?: string, braced?: string, byte?: string) =>
       decimal !== undefined ? code(decimal, 10) : code((hexRef ?? braced ?? byte) as string))
     .replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     .replace(/\\U([0-9a-fA-F]{8})/g, (_, hex: string) => code(hex))
-    .replace(/\\([0-3][0-7]{2})/g, (_, octal: string) => code(octal, 8));
+    .replace(/\\([0-3][0-7]{2})/g, (_, octal: string) => code(octal, 8))
+    .replace(/\\([0-9a-fA-F]{1,6})[ \t\n]?/g, (_, hex: string) => code(hex))
+    .replace(/\\N\{([A-Za-z -]+)\}/g, (whole, name: string) => characterName(name) ?? whole);
 // Markup a browser or a chat UI renders as nothing: HTML comments and tags (a placeholder such as
 // <EMAIL_1> is no tag), a CDATA section's delimiters (an XML reader shows its content), markdown's * and `.
 const unrendered = (text: string) => text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[|\]\]>|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>|[*`]/g, "");

@@ -25,12 +25,18 @@ function xmlText(text: string): string {
 }
 
 const quotedPrintable = (text: string) => text.replace(/=\r?\n/g, "").replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-// JSON's \u, and the escapes of C and Python strings (\U with eight hex digits, three-digit octal).
+// Python's \N{…} names of the signs a value needs, and of the letters of the keyword's words.
+const pythonNamed: Record<string, string> = { "COMMERCIAL AT": "@", "FULL STOP": ".", "FULLWIDTH COMMERCIAL AT": "@", "HYPHEN-MINUS": "-", SPACE: " " };
+for (const letter of "abcdefghijklmnopqrstuvwxyz") pythonNamed[`LATIN SMALL LETTER ${letter.toUpperCase()}`] = letter;
+// JSON's \u, and the escapes of C, Python (\U with eight hex digits, three-digit octal, \N{name}) and CSS (\40 ) strings.
 const jsonEscapes = (text: string) =>
   text
     .replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     .replace(/\\+U([0-9a-fA-F]{8})/g, (_, hex: string) => String.fromCodePoint(Math.min(0x10ffff, Number.parseInt(hex, 16))))
-    .replace(/\\+([0-3][0-7]{2})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+    .replace(/\\([0-9a-fA-F]{6})/g, (_, hex: string) => String.fromCodePoint(Math.max(1, Math.min(0x10ffff, Number.parseInt(hex, 16)))))
+    .replace(/\\+([0-3][0-7]{2})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
+    .replace(/\\([0-9a-fA-F]{1,6})[ \t\n]?/g, (_, hex: string) => String.fromCodePoint(Math.max(1, Math.min(0x10ffff, Number.parseInt(hex, 16)))))
+    .replace(/\\+N\{([A-Za-z -]+)\}/g, (whole, name: string) => pythonNamed[name.toUpperCase()] ?? whole);
 
 // Base64 runs (blanks removed) decoded as the texts a reader could take them for.
 function base64Texts(text: string): string[] {

@@ -63,6 +63,9 @@ const LOOK_ALIKES: [string, string, string][] = [
   ["a CDATA section around the @", "zoe.quill<![CDATA[@]]>example.org", EMAIL],
   ["an octal escape of the @", "zoe.quill\\100example.org", EMAIL],
   ["a Python \\U escape of the @", "zoe.quill\\U00000040example.org", EMAIL],
+  // Python's named escapes and CSS escapes (red team, sixth pass).
+  ["a Python named escape of the @", "zoe.quill\\N{COMMERCIAL AT}example.org", EMAIL],
+  ["CSS escapes of the @ and a dot", "zoe.quill\\40 example\\2e org", EMAIL],
 ];
 
 // ── OpenAI chat completions, whole ────────────────────────────────────────────────────────────
