@@ -18,7 +18,7 @@ import { createMaskSession } from "../masking/mask-session.js";
 import { admitRequest } from "../policy/admit-request.js";
 import { blockMessage, blockReason } from "../policy/blocks.js";
 import type { LimitGate } from "../policy/limits.js";
-import { settledTokens, type TokenEstimate, tokenEstimate } from "../limits/token-estimate.js";
+import { settledTokens, tokenEstimate } from "../limits/token-estimate.js";
 import { fallbackProvider, type ProviderSpec, type Refusal } from "../providers/index.js";
 import { recordMaskRules } from "../policy/record-masks.js";
 import { startExchangeRecorder } from "../record/exchange-recorder.js";
@@ -86,8 +86,6 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
 
     // Once admitted by the limits: settles the token limits to the usage the provider reported.
     let chargeTokens: ((tokens: number, now: number) => void) | undefined;
-    let estimate: TokenEstimate = { prompt: 0, maxTokens: undefined };
-    let sentUpstream = false;
     const recorder = startExchangeRecorder({
       id,
       method: req.method ?? "GET",
@@ -96,7 +94,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       slot: withLog(slot, deps.logger, (exchange) => {
         deps.metrics?.exchange(exchange, connection?.name ?? "");
         if (!chargeTokens) return;
-        chargeTokens(settledTokens({ ...exchange, forwarded: sentUpstream }, estimate), Date.now());
+        chargeTokens(settledTokens(exchange), Date.now());
       }),
       recordLimit: deps.recordLimitBytes,
     });
@@ -162,7 +160,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       recorder.request(canonical.bytes, facts, canonical.text);
 
       const prompt = provider.promptText(json, text);
-      estimate = tokenEstimate(prompt, facts.maxTokens);
+      const estimate = tokenEstimate(prompt, facts.maxTokens);
       // Every text of the request (body strings at any depth, path, query, forwarded headers), as
       // slots: built only when a content rule or a mask rule needs them.
       let inspection: RequestInspection | undefined;
@@ -251,7 +249,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         }
       }
       // What forward() reads first: a caller gone by now is answered by nobody and nothing goes upstream.
-      sentUpstream = !res.closed && !res.destroyed;
+      if (!res.closed && !res.destroyed) recorder.forwarded(estimate);
 
       // A stream that would not report usage is asked to (and the extra chunk hidden from the caller);
       // the rewrite starts from the masked body when the request was masked.

@@ -7,6 +7,7 @@ import { compilePolicies } from "../policy/compile-policies.js";
 import type { LimitGate } from "../policy/limits.js";
 import { reconnectDelay } from "./counter-store.js";
 import { estimateTokens, settledTokens } from "./token-estimate.js";
+import { forwardedUsage } from "../record/usage-estimate.js";
 
 const context = {
   identity: { subject: "alice", email: "", groups: [], issuer: "urn:test", claims: { sub: "alice" } },
@@ -58,19 +59,25 @@ describe("limits on the request path", () => {
     expect(estimateTokens("x".repeat(400), 256)).toBe(356);
     expect(estimateTokens("", undefined)).toBe(0);
     const estimate = { prompt: 100, maxTokens: 256 };
-    const reply = (status: number, verdict = Verdict.ALLOWED, responseBody = "", forwarded = true) => ({ status, verdict, responseBody, forwarded });
-    expect(settledTokens({ ...reply(200), usage: { totalTokens: 42n } }, estimate)).toBe(42);
-    expect(settledTokens(reply(429), estimate)).toBe(0); // the provider's own error
-    expect(settledTokens(reply(403, Verdict.DENIED, "", false), estimate)).toBe(0); // never forwarded
-    // Usage unknown: the prompt plus the larger of max_tokens and the recorded reply, never nothing.
-    expect(settledTokens(reply(200), estimate)).toBe(356);
-    expect(settledTokens(reply(200, Verdict.MASKED, "x".repeat(4000)), estimate)).toBe(1100);
-    expect(settledTokens(reply(200, Verdict.FAILED, "x".repeat(40)), { prompt: 3, maxTokens: undefined })).toBe(13); // a stream left by its caller
-    expect(settledTokens(reply(499, Verdict.FAILED), estimate)).toBe(356); // caller gone after forwarding: the provider may have billed
-    expect(settledTokens(reply(504, Verdict.FAILED), estimate)).toBe(356); // upstream silent
-    // A reply that failed after some usage was reported: never less than the estimate.
-    expect(settledTokens({ ...reply(200, Verdict.FAILED), usage: { totalTokens: 5n } }, estimate)).toBe(356);
-    expect(settledTokens({ ...reply(200, Verdict.FAILED), usage: { totalTokens: 900n } }, estimate)).toBe(900);
+    const end = (status: number, failed = false, reply = "", method = "POST") => ({ method, status, failed, replyBytes: Buffer.byteLength(reply) });
+    const reported = (promptTokens: number, completionTokens: number) => ({ promptTokens, completionTokens, totalTokens: promptTokens + completionTokens });
+    const total = (usage: { totalTokens: number } | undefined) => settledTokens({ usage: usage && { totalTokens: BigInt(usage.totalTokens) } });
+    expect(total(forwardedUsage(reported(40, 2), end(200), estimate))).toBe(42);
+    expect(forwardedUsage(reported(40, 2), end(200), estimate)?.estimated).toBe(false);
+    expect(forwardedUsage(undefined, end(429), estimate)).toBeUndefined(); // the provider's own error
+    expect(forwardedUsage(undefined, end(200, false, "x".repeat(4000), "GET"), { prompt: 0, maxTokens: undefined })).toBeUndefined(); // a read: nothing generated
+    expect(forwardedUsage(undefined, end(499, true, "", "get"), { prompt: 0, maxTokens: undefined })).toBeUndefined();
+    expect(forwardedUsage(undefined, end(200, false, "x".repeat(40), "PUT"), { prompt: 0, maxTokens: undefined })?.totalTokens).toBe(10);
+    expect(settledTokens({})).toBe(0); // never forwarded: no usage recorded
+    // Usage unknown: the prompt plus the larger of max_tokens and the reply's text, never nothing.
+    expect(forwardedUsage(undefined, end(200), estimate)).toEqual({ promptTokens: 100, completionTokens: 256, totalTokens: 356, cachedTokens: 0, estimated: true });
+    expect(total(forwardedUsage(undefined, end(200, false, "x".repeat(4000)), estimate))).toBe(1100);
+    expect(total(forwardedUsage(undefined, end(200, true, "x".repeat(40)), { prompt: 3, maxTokens: undefined }))).toBe(13); // a stream left by its caller
+    expect(total(forwardedUsage(undefined, end(499, true), estimate))).toBe(356); // caller gone after forwarding: the provider may have billed
+    expect(total(forwardedUsage(undefined, end(504, true), estimate))).toBe(356); // upstream silent
+    // A reply that failed after some usage was reported: never less than the estimate, nor than what was reported.
+    expect(forwardedUsage({ ...reported(120, 1), cachedTokens: 20 }, end(200, true), estimate)).toEqual({ promptTokens: 120, completionTokens: 256, totalTokens: 376, cachedTokens: 20, estimated: true });
+    expect(forwardedUsage(reported(100, 800), end(200, true), estimate)).toEqual({ ...reported(100, 800), estimated: false });
   });
 
   it("spreads reconnections with full jitter, 50 ms doubling up to 2 s", () => {

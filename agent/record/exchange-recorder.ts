@@ -22,6 +22,7 @@ import { type ChunkCapture, createChunkCapture } from "./chunk-capture.js";
 import type { ParsedEvents } from "../sse/parsed-events.js";
 import { readStream, readWhole, type ResponseReading, type SharedDocument } from "./response-reading.js";
 import { cutText } from "./text-capture.js";
+import { forwardedUsage, type TokenEstimate } from "./usage-estimate.js";
 
 /** How an exchange ended. */
 export interface Outcome {
@@ -71,6 +72,11 @@ export interface ExchangeRecorder {
   responseBody(client: Uint8Array, record: Uint8Array, parsed?: SharedDocument): void;
   /** The first response byte went to the caller (the first call counts). */
   firstByte(): void;
+  /**
+   * The request goes upstream, estimated at `estimate`: should the provider's usage not be
+   * known whole when the exchange ends, the record carries the estimate (usage-estimate.ts).
+   */
+  forwarded(estimate: TokenEstimate): void;
   /** Completes the record and commits it to the buffer; later calls do nothing. */
   finish(outcome: Outcome): void;
 }
@@ -122,6 +128,7 @@ export function startExchangeRecorder(init: {
   let masking: MaskSession | undefined;
   let guardRules: readonly MaskRule[] = [];
   let ownAnswer = false;
+  let sent: TokenEstimate | undefined; // set once the request went upstream
   let requestBytes: Uint8Array | undefined; // the bytes exchange.requestBody was read from
   // Pieces written but not yet read for the record, in order (parallel lists: no object per piece).
   const queuedBytes: Uint8Array[] = [];
@@ -224,19 +231,28 @@ export function startExchangeRecorder(init: {
     firstByte() {
       firstByteAt ??= now();
     },
+    forwarded(estimate) {
+      sent = estimate;
+    },
     finish(outcome) {
       if (done) return;
       done = true;
       const ended = now();
       clearImmediate(reader);
       readQueued();
-      if (reading) {
-        const response = reading.result(init.recordLimit);
+      const response = reading?.result(init.recordLimit);
+      if (response) {
         exchange.responseBody = response.text;
         exchange.responseTruncated = response.truncated;
         exchange.stream ||= response.streamed;
-        if (response.usage) exchange.usage = create(UsageSchema, mapUsage(response.usage));
       }
+      const failed = outcome.verdict === Verdict.FAILED;
+      // Forwarded: billed by the provider, whether or not its usage reached the agent whole. The
+      // reply's size is read before the record mode may drop its text (only when estimating).
+      const usage = sent && (failed || !response?.usage)
+        ? forwardedUsage(response?.usage, { method: exchange.method, status: outcome.status, failed, replyBytes: response && !ownAnswer ? Buffer.byteLength(response.text, "utf8") : 0 }, sent)
+        : response?.usage;
+      if (usage) exchange.usage = create(UsageSchema, mapUsage(usage));
       if (writes) {
         const { chunks, truncated } = writes.result();
         exchange.responseChunks = chunks;
@@ -321,9 +337,9 @@ function guard(exchange: Exchange, masker: PromptMasker, unchosen: boolean, ownA
 const MAX_COUNT = 2n ** 64n - 1n;
 const count = (value: number): bigint => (Number.isFinite(value) ? (value >= 2 ** 64 ? MAX_COUNT : BigInt(Math.max(0, Math.floor(value)))) : MAX_COUNT);
 
-function mapUsage(usage: UsageCounts) {
+function mapUsage(usage: UsageCounts & { estimated?: boolean }) {
   return {
     promptTokens: count(usage.promptTokens), completionTokens: count(usage.completionTokens), totalTokens: count(usage.totalTokens),
-    cachedTokens: count(usage.cachedTokens ?? 0),
+    cachedTokens: count(usage.cachedTokens ?? 0), estimated: usage.estimated === true,
   };
 }

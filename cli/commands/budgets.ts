@@ -25,6 +25,7 @@ function view(status: BudgetStatus): StatusView {
     spentTokens: Number(status.spentTokens), tokenLimit: Number(status.tokenLimit), remainingTokens: Number(status.remainingTokens),
     spentCost: money(status.spentCost), costLimit: status.costLimit, remainingCost: money(status.remainingCost),
     used: Math.round(status.used * 10_000) / 10_000, spent: status.spent, unpricedTokens: Number(status.unpricedTokens),
+    estimatedTokens: Number(status.estimatedTokens),
   };
 }
 
@@ -32,6 +33,8 @@ const COLUMNS: Columns<StatusView> = [
   ["budget", (v) => String(v.budget)],
   ["scope", (v) => (v.per === "all" ? "all" : `${v.per} ${v.scope}`)],
   ["tokens", (v) => (Number(v.tokenLimit) > 0 ? `${v.spentTokens} / ${v.tokenLimit}` : `${v.spentTokens}`)],
+  // Of the tokens, those agents estimated (the provider never reported them): docs/budgets.md.
+  ["estimated", (v) => String(v.estimatedTokens)],
   ["remaining", (v) => (Number(v.tokenLimit) > 0 ? String(v.remainingTokens) : "-")],
   ["cost", (v) => `${Number(v.spentCost).toFixed(2)}${Number(v.costLimit) > 0 ? ` / ${Number(v.costLimit).toFixed(2)}` : ""}${Number(v.unpricedTokens) > 0 ? "*" : ""}`],
   ["used", (v) => `${Math.floor(Number(v.used) * 100)}%`],

@@ -51,6 +51,7 @@ function view(row: UsageRow, by: readonly string[]): UsageView {
     requests: Number(row.requests), refused: Number(row.refused), withoutUsage: Number(row.withoutUsage),
     promptTokens: Number(row.promptTokens), completionTokens: Number(row.completionTokens), totalTokens: Number(row.totalTokens),
     cost: Math.round(row.cost * 1e6) / 1e6, unpricedTokens: Number(row.unpricedTokens),
+    estimated: Number(row.estimated), estimatedTokens: Number(row.estimatedTokens),
   };
 }
 
@@ -60,6 +61,8 @@ function columns(by: readonly string[]): Columns<UsageView> {
     ...by.map((field) => [field, (v: UsageView) => String(v[field]) || "-"] as const),
     ["requests", text("requests")], ["refused", text("refused")], ["no usage", text("withoutUsage")],
     ["prompt", text("promptTokens")], ["completion", text("completionTokens")], ["total", text("totalTokens")],
+    // Of the total, what agents estimated for forwarded requests whose usage never came whole.
+    ["estimated", text("estimatedTokens")],
     // Tokens of models without a ModelPrice add nothing to the cost: marked so the figure is not taken as whole.
     ["cost", (v: UsageView) => `${Number(v.cost).toFixed(4)}${Number(v.unpricedTokens) > 0 ? "*" : ""}`],
     ["unpriced", text("unpricedTokens")],
@@ -86,7 +89,7 @@ export function registerUsage(program: Command, ctx: CliContext): void {
   withAdminOptions(
     program
       .command("usage")
-      .description("requests, tokens (from the providers' usage) and their cost (ModelPrice table; * = some tokens unpriced) per subject, connection or model")
+      .description("requests, tokens (from the providers' usage; estimated by the agents where none came) and their cost (ModelPrice table; * = some tokens unpriced) per subject, connection or model")
       .option("--by <fields>", "group by subject, connection, model (several: subject,model)", "subject")
       .option("--since <time>", "start: a duration ago (24h, 7d) or a date-time", "24h")
       .option("--until <time>", "end: a duration ago or a date-time (default now)")

@@ -27,7 +27,8 @@ export interface SessionView {
   review?: ReviewTrail;
   /** What the record keeps of the bodies. */
   recorded?: string;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
+  /** `estimated`: the agent's estimate, the provider never reported the usage whole (docs/budgets.md). */
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number; estimated?: true } | null;
   timings: { startedAt?: string; timeToFirstByteMs?: number; durationMs?: number; committedAt?: string };
 }
 
@@ -80,6 +81,7 @@ export function sessionView(session: Session, withBodies: boolean): SessionView 
           promptTokens: Number(usage.promptTokens),
           completionTokens: Number(usage.completionTokens),
           totalTokens: Number(usage.totalTokens),
+          ...(usage.estimated ? { estimated: true as const } : {}),
         }
       : null,
     timings: {
@@ -101,7 +103,7 @@ export const SESSION_COLUMNS: Columns<SessionView> = [
   ["model", (s) => s.request.model ?? ""],
   ["status", (s) => String(s.response.status)],
   ["verdict", (s) => s.response.verdict],
-  ["tokens", (s) => (s.usage ? String(s.usage.totalTokens) : "")],
+  ["tokens", (s) => (s.usage ? `${s.usage.estimated ? "~" : ""}${s.usage.totalTokens}` : "")],
 ];
 
 /** The human layout of `audit show`: a summary, then both bodies. */
@@ -142,7 +144,7 @@ export function renderSessionText(s: SessionView): string {
     [
       "Usage",
       s.usage
-        ? `${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion = ${s.usage.totalTokens} tokens`
+        ? `${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion = ${s.usage.totalTokens} tokens${s.usage.estimated ? " (estimated by the agent: the provider never reported them)" : ""}`
         : "not reported",
     ],
     ["Timings", timingsText(s)],

@@ -10,7 +10,7 @@
 // only by a new version; rows hashed under an older version keep being checked under it.
 
 /** The digest version new session events carry. */
-export const EXCHANGE_DIGEST_VERSION = 5;
+export const EXCHANGE_DIGEST_VERSION = 6;
 
 const V1_COLUMNS = [
   "id", "agent", "connection", "subject", "email", "groups", "issuer", "method", "path", "model",
@@ -34,7 +34,7 @@ const JSONB_ARRAY_COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 
 // and timestamps (epoch microseconds) as their text then `;` (NULL: `;` alone), and no rendering
 // holds a `;`; jsonb as its canonical text (jsonb_out) then `|` (NULL: `|` alone), a JSON value
 // ending where it ends and never starting with `|`. `concat` renders a NULL as '' and takes at most
-// 100 arguments (this list: 84; version 5's: 86).
+// 100 arguments (this list: 84; version 5's: 86; version 6's: 88).
 type Framing = "text" | "scalar" | "jsonb" | "bytea";
 const V4_FRAMES: readonly (readonly [string, Framing])[] = [
   ["id", "text"], ["agent", "text"], ["connection", "text"], ["subject", "text"], ["email", "text"],
@@ -54,7 +54,11 @@ const V4_FRAMES: readonly (readonly [string, Framing])[] = [
 // session setting changes (bytea's own text form follows `bytea_output`).
 const V5_FRAMES: readonly (readonly [string, Framing])[] = [...V4_FRAMES, ["response_writes", "bytea"]];
 
-const FRAMED: Record<number, readonly (readonly [string, Framing])[]> = { 4: V4_FRAMES, 5: V5_FRAMES };
+// Version 6 adds whether the usage is the agent's estimate (`usage_estimated`, migration 0030):
+// it decides how an exchange's tokens are read (reported or estimated), so it is covered too.
+const V6_FRAMES: readonly (readonly [string, Framing])[] = [...V5_FRAMES, ["usage_estimated", "scalar"]];
+
+const FRAMED: Record<number, readonly (readonly [string, Framing])[]> = { 4: V4_FRAMES, 5: V5_FRAMES, 6: V6_FRAMES };
 
 /** The columns (SQL expressions) each digest version covers, in order. */
 export function exchangeDigestColumns(version: number): readonly string[] | undefined {

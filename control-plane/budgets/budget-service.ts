@@ -32,6 +32,7 @@ export function createBudgetService(db: Pick<Database, "em">, now: () => Date = 
             remainingTokens: BigInt(budget.tokens > 0 ? Math.max(0, budget.tokens - spend.tokens) : 0),
             spentCost: spend.cost, costLimit: budget.cost, remainingCost: budget.cost > 0 ? Math.max(0, budget.cost - spend.cost) : 0,
             used, spent: used >= 1, unpricedTokens: BigInt(spend.unpriced),
+            estimatedTokens: BigInt(spend.estimated),
           }));
         }
       }

@@ -1,5 +1,6 @@
 // What each scope of a budget spent in a period, summed from the recorded exchanges (streamed
-// replies included: their usage is recorded like any other). Cost prices each exchange by the
+// replies included: their usage is recorded like any other; a forwarded request whose usage the
+// provider never reported whole carries the agent's estimate, counted and priced alike). Cost prices each exchange by the
 // longest-matching ModelPrice; exchanges of unpriced models add their tokens to `unpriced`.
 import type { EntityManager } from "@mikro-orm/sql";
 import type { BudgetPer, BudgetSettings } from "./budget-settings.js";
@@ -11,6 +12,8 @@ export interface ScopeSpend {
   tokens: number;
   cost: number;
   unpriced: number;
+  /** Of `tokens`, those the agents estimated (usage_estimated). */
+  estimated: number;
 }
 
 const KEY: Record<BudgetPer, string> = {
@@ -33,7 +36,7 @@ export const COST = `((coalesce(e.prompt_tokens, 0) - coalesce(e.cached_tokens, 
   + coalesce(e.completion_tokens, 0) * price.output_per_million) / 1000000.0`;
 
 type Numeric = string | number | null;
-interface Row { key: string; tokens: Numeric; cost: Numeric; unpriced: Numeric }
+interface Row { key: string; tokens: Numeric; cost: Numeric; unpriced: Numeric; estimated: Numeric }
 
 /** Spending per scope of `budget` over [start, end), most tokens first. */
 export async function spendByScope(em: EntityManager, budget: BudgetSettings, start: Date, end: Date): Promise<ScopeSpend[]> {
@@ -57,13 +60,14 @@ export async function spendByScope(em: EntityManager, budget: BudgetSettings, st
   }
   const rows = await em.execute<Row[]>(
     `select ${KEY[budget.per]} as key, sum(e.total_tokens) as tokens, coalesce(sum(${COST}), 0) as cost,
-       coalesce(sum(e.total_tokens) filter (where price.input_per_million is null), 0) as unpriced
+       coalesce(sum(e.total_tokens) filter (where price.input_per_million is null), 0) as unpriced,
+       coalesce(sum(e.total_tokens) filter (where e.usage_estimated), 0) as estimated
      from exchange e ${groups} ${PRICE_JOIN}
      where ${where.join(" and ")}
      group by 1 order by 2 desc, 1`,
     params,
   );
-  return rows.map((row) => ({ key: row.key, tokens: Number(row.tokens ?? 0), cost: Number(row.cost ?? 0), unpriced: Number(row.unpriced ?? 0) }));
+  return rows.map((row) => ({ key: row.key, tokens: Number(row.tokens ?? 0), cost: Number(row.cost ?? 0), unpriced: Number(row.unpriced ?? 0), estimated: Number(row.estimated ?? 0) }));
 }
 
 /** The share of the budget `spend` used: the higher of tokens and cost against their caps (0 to 1, more when over). */

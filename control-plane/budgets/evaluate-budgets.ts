@@ -61,7 +61,7 @@ async function raise(tx: EntityManager, budget: BudgetSettings, spend: ScopeSpen
     subject: finding.subject,
     payload: {
       alertId: alert.id, rule: finding.rule, budget: budget.name, per: budget.per, key: spend.key, threshold,
-      summary: finding.summary, spentTokens: spend.tokens, spentCost: spend.cost, resetTime: period.end.toISOString(), sinks: budget.sinks,
+      summary: finding.summary, spentTokens: spend.tokens, estimatedTokens: spend.estimated, spentCost: spend.cost, resetTime: period.end.toISOString(), sinks: budget.sinks,
     },
   });
   return { alert, budget, threshold, resetTime: period.end };

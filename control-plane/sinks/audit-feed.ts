@@ -39,6 +39,8 @@ export interface ExchangeMetadata {
   verdict: number; reason: string; policy: string; email: string | null; groups: string[];
   issuer: string | null; promptTokens: number | null; completionTokens: number | null;
   totalTokens: number | null; durationMs: number | null; error: string;
+  /** The tokens are the agent's estimate (the provider never reported the usage whole). */
+  usageEstimated: boolean;
 }
 
 /** A batch: the entries to deliver, and where the cursor goes once they are delivered. */
@@ -57,7 +59,7 @@ interface Row {
   e_id: string | null; agent: string; method: string; path: string; model: string; stream: boolean; status: number;
   verdict: number; reason: string; policy: string; email: string | null; groups: unknown; issuer: string | null;
   prompt_tokens: Numeric | null; completion_tokens: Numeric | null; total_tokens: Numeric | null;
-  duration_ns: Numeric | null; error: string;
+  duration_ns: Numeric | null; error: string; usage_estimated: boolean | null;
 }
 
 const num = (value: Numeric | null): number | null => (value === null ? null : Number(value));
@@ -88,7 +90,7 @@ function toEntry(row: Row): FeedEntry {
       status: row.status, verdict: row.verdict, reason: row.reason, policy: row.policy, email: row.email,
       groups: (json(row.groups) ?? []) as string[], issuer: row.issuer, promptTokens: num(row.prompt_tokens),
       completionTokens: num(row.completion_tokens), totalTokens: num(row.total_tokens),
-      durationMs: durationNs === null ? null : durationNs / 1e6, error: row.error,
+      durationMs: durationNs === null ? null : durationNs / 1e6, error: row.error, usageEstimated: row.usage_estimated === true,
     };
   }
   return entry;
@@ -116,7 +118,7 @@ export async function readFeed(em: EntityManager, cursor: FeedCursor, types: rea
        a.hash, a.prev_hash, case when a.type = 'sessions' then a.payload->'digestVersion' end as digest_version,
        s.item, s.ord, s.count,
        e.id as e_id, e.agent, e.method, e.path, e.model, e.stream, e.status, e.verdict, e.reason, e.policy,
-       e.email, e.groups, e.issuer, e.prompt_tokens, e.completion_tokens, e.total_tokens, e.duration_ns, e.error
+       e.email, e.groups, e.issuer, e.prompt_tokens, e.completion_tokens, e.total_tokens, e.duration_ns, e.error, e.usage_estimated
      from audit_log a
      left join lateral (
        select x.item, x.ord, count(*) over () as count

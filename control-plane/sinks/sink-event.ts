@@ -89,7 +89,7 @@ export function sinkEvent(entry: FeedEntry): SinkEvent {
     event.gen_ai = {
       ...(x.model ? { request: { model: x.model } } : {}),
       ...(x.totalTokens !== null
-        ? { usage: { input_tokens: x.promptTokens ?? 0, output_tokens: x.completionTokens ?? 0, total_tokens: x.totalTokens } }
+        ? { usage: { input_tokens: x.promptTokens ?? 0, output_tokens: x.completionTokens ?? 0, total_tokens: x.totalTokens, ...(x.usageEstimated ? { estimated: true } : {}) } }
         : {}),
     };
   }

@@ -179,6 +179,7 @@ export const ExchangeRow = defineEntity({
     completionTokens: p.bigint().nullable(),
     totalTokens: p.bigint().nullable(),
     cachedTokens: p.bigint().nullable(),
+    usageEstimated: p.boolean().nullable(),
     startedAt: p.datetime(),
     timeToFirstByteNs: p.bigint().nullable(),
     durationNs: p.bigint().nullable(),

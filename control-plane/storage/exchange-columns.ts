@@ -17,6 +17,7 @@ const COLUMN_TYPES = {
   time_to_first_byte_ns: "bigint", duration_ns: "bigint", error: "text", policy: "text",
   review_id: "text", findings: "jsonb", recorded_bodies: "integer", mask_policies: "jsonb",
   response_chunks: "jsonb", agent_instance: "text", cached_tokens: "bigint", response_writes: "bytea",
+  usage_estimated: "boolean",
 } as const;
 
 /** Columns written on insert, in the order `exchangeValues` returns them. */
@@ -32,7 +33,7 @@ export function exchangeSelectList(withBodies: boolean): string {
   return `id, agent, connection, subject, email, groups, issuer, method, path, model, stream, status,
     verdict, reason, ${bodies}, request_truncated, response_truncated, prompt_tokens,
     completion_tokens, total_tokens, time_to_first_byte_ns, duration_ns, error, policy,
-    review_id, agent_instance, cached_tokens,
+    review_id, agent_instance, cached_tokens, usage_estimated,
     findings, recorded_bodies, mask_policies,
     (extract(epoch from started_at) * 1000000)::bigint as started_us,
     (extract(epoch from committed_at) * 1000000)::bigint as committed_us,
@@ -50,6 +51,8 @@ export interface ExchangeRecordRow {
   findings: StoredFinding[] | string; recorded_bodies: number; mask_policies: string[] | string;
   started_us: Numeric; committed_us: Numeric; started_key: string;
   review_id: string; agent_instance: string; cached_tokens: Numeric | null;
+  /** Null before migration 0030, without usage, and from agents that never estimate: reported. */
+  usage_estimated: boolean | null;
 }
 type Numeric = string | number | bigint;
 /** One element of the `findings` jsonb column. */
@@ -106,6 +109,7 @@ function rawExchangeValues(agent: string, exchange: Exchange, now: Date, binary:
     jsonText(exchange.findings.map(({ detector, location, count }) => ({ detector, location, count }))),
     exchange.recordedBodies, jsonText(exchange.maskPolicies), null,
     exchange.agentInstance, usage ? int64(usage.cachedTokens) : null, writesValue(exchange),
+    usage ? usage.estimated : null,
   ];
 }
 
@@ -137,6 +141,7 @@ export function exchangeFromRow(row: ExchangeRecordRow): Exchange {
       completionTokens: BigInt(row.completion_tokens ?? 0),
       totalTokens: BigInt(row.total_tokens),
       cachedTokens: BigInt(row.cached_tokens ?? 0),
+      estimated: row.usage_estimated === true,
     }),
     startedAt: timestampFromMicros(row.started_us),
     timeToFirstByte: durationFromNanos(row.time_to_first_byte_ns),

@@ -25,13 +25,15 @@ interface UsageSum {
   usage: boolean;
   prompt: number;
   completion: number;
+  estimated: number;
 }
 
 /** Registers the usage series on `registry`. */
 export function createUsageMetrics(registry: Registry): UsageMetrics {
   const registers = [registry];
   const requests = new Counter({ name: "palisade_control_plane_usage_requests_total", help: "Exchanges committed, by connection, model and verdict (a batch resent after a lost ACK counts again; palisade usage is exact)", labelNames: ["connection", "model", "verdict"], registers });
-  const tokens = new Counter({ name: "palisade_control_plane_usage_tokens_total", help: "Tokens providers reported in usage, by connection, model, verdict and type (prompt or completion)", labelNames: ["connection", "model", "verdict", "type"], registers });
+  const tokens = new Counter({ name: "palisade_control_plane_usage_tokens_total", help: "Tokens in recorded usage (as providers reported it, or as agents estimated it when none came whole), by connection, model, verdict and type (prompt or completion)", labelNames: ["connection", "model", "verdict", "type"], registers });
+  const estimatedTokens = new Counter({ name: "palisade_control_plane_usage_estimated_tokens_total", help: "Of the tokens in usage_tokens_total, those agents estimated because the provider never reported the usage whole, by connection, model and verdict", labelNames: ["connection", "model", "verdict"], registers });
   const models = new Map<string, Set<string>>();
   const connectionLabel = (connection: string): string =>
     models.has(connection) || models.size < MAX_CONNECTIONS ? connection : "other";
@@ -59,19 +61,21 @@ export function createUsageMetrics(registry: Registry): UsageMetrics {
             const verdict = (Verdict[exchange.verdict] ?? "UNSPECIFIED").toLowerCase();
             const key = `${connection}\n${model}\n${verdict}`;
             let sum = sums.get(key);
-            if (!sum) sums.set(key, (sum = { labels: { connection, model, verdict }, requests: 0, usage: false, prompt: 0, completion: 0 }));
+            if (!sum) sums.set(key, (sum = { labels: { connection, model, verdict }, requests: 0, usage: false, prompt: 0, completion: 0, estimated: 0 }));
             sum.requests += 1;
             if (exchange.usage) {
               sum.usage = true;
               sum.prompt += Number(exchange.usage.promptTokens);
               sum.completion += Number(exchange.usage.completionTokens);
+              if (exchange.usage.estimated) sum.estimated += Number(exchange.usage.totalTokens);
             }
           }
-          for (const { labels, requests: count, usage, prompt, completion } of sums.values()) {
+          for (const { labels, requests: count, usage, prompt, completion, estimated } of sums.values()) {
             requests.inc(labels, count);
             if (!usage) continue;
             tokens.inc({ ...labels, type: "prompt" }, prompt);
             tokens.inc({ ...labels, type: "completion" }, completion);
+            if (estimated > 0) estimatedTokens.inc(labels, estimated);
           }
           return ids;
         },

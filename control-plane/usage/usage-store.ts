@@ -31,6 +31,10 @@ export interface UsageSums {
   cost: number;
   /** Tokens of exchanges whose model no ModelPrice matched. */
   unpricedTokens: bigint;
+  /** Of the total tokens, those the agents estimated (the provider never reported them whole). */
+  estimatedTokens: bigint;
+  /** Exchanges whose usage is estimated. */
+  estimated: bigint;
 }
 
 // Groups returned at most; a range with more distinct groups is cut (the total still covers all).
@@ -41,7 +45,7 @@ const COLUMN: Record<UsageField, string> = { subject: "coalesce(e.subject, '')",
 type Numeric = string | number | bigint | null;
 type Row = Partial<Record<UsageField, string>> & {
   requests: Numeric; refused: Numeric; without_usage: Numeric; prompt_tokens: Numeric; completion_tokens: Numeric; total_tokens: Numeric;
-  cost: Numeric; unpriced_tokens: Numeric;
+  cost: Numeric; unpriced_tokens: Numeric; estimated_tokens: Numeric; estimated: Numeric;
 };
 
 const big = (value: Numeric): bigint => BigInt(value ?? 0);
@@ -58,7 +62,8 @@ export async function sumUsage(em: EntityManager, query: UsageQuery): Promise<{ 
     count(*) filter (where e.verdict in (${REFUSED})) as refused,
     count(*) filter (where e.verdict not in (${REFUSED}) and e.total_tokens is null) as without_usage,
     sum(e.prompt_tokens) as prompt_tokens, sum(e.completion_tokens) as completion_tokens, sum(e.total_tokens) as total_tokens,
-    coalesce(sum(${COST}), 0) as cost, coalesce(sum(e.total_tokens) filter (where price.input_per_million is null), 0) as unpriced_tokens`;
+    coalesce(sum(${COST}), 0) as cost, coalesce(sum(e.total_tokens) filter (where price.input_per_million is null), 0) as unpriced_tokens,
+    coalesce(sum(e.total_tokens) filter (where e.usage_estimated), 0) as estimated_tokens, count(*) filter (where e.usage_estimated) as estimated`;
   const groups = query.groupBy.map((field) => `${COLUMN[field]} as ${field}`);
   const rows = await em.execute<Row[]>(
     `select ${[...groups, sums].join(", ")} from exchange e ${PRICE_JOIN} where ${where.join(" and ")}
@@ -72,11 +77,12 @@ export async function sumUsage(em: EntityManager, query: UsageQuery): Promise<{ 
     requests: big(row.requests), refused: big(row.refused), withoutUsage: big(row.without_usage),
     promptTokens: big(row.prompt_tokens), completionTokens: big(row.completion_tokens), totalTokens: big(row.total_tokens),
     cost: Number(row.cost ?? 0), unpricedTokens: big(row.unpriced_tokens),
+    estimatedTokens: big(row.estimated_tokens), estimated: big(row.estimated),
   });
   // The total is its own query: it covers every group even when the rows were cut.
   const [totalRow] = groups.length
     ? await em.execute<Row[]>(`select ${sums} from exchange e ${PRICE_JOIN} where ${where.join(" and ")}`, params)
     : rows;
-  const total = toSums(totalRow ?? { requests: 0, refused: 0, without_usage: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0, unpriced_tokens: 0 });
+  const total = toSums(totalRow ?? { requests: 0, refused: 0, without_usage: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0, unpriced_tokens: 0, estimated_tokens: 0, estimated: 0 });
   return { rows: rows.map(toSums), total };
 }

@@ -62,10 +62,19 @@ for (const flavour of await databaseFlavours()) {
       await opened?.close();
     });
 
-    it("covers the columns of version 3, in order; version 5 adds response_writes and is what new entries carry", () => {
-      expect(EXCHANGE_DIGEST_VERSION).toBe(5);
+    it("covers the columns of version 3, in order; version 5 adds response_writes, version 6 usage_estimated and is what new entries carry", () => {
+      expect(EXCHANGE_DIGEST_VERSION).toBe(6);
       expect(exchangeDigestColumns(4)).toEqual(exchangeDigestColumns(3));
       expect(exchangeDigestColumns(5)).toEqual([...exchangeDigestColumns(3)!, "response_writes"]);
+      expect(exchangeDigestColumns(6)).toEqual([...exchangeDigestColumns(5)!, "usage_estimated"]);
+    });
+
+    it("version 6 tells apart rows that differ only in usage_estimated, NULL included", async () => {
+      await probe([{}, { usage_estimated: false }, { usage_estimated: true }]);
+      const v5 = await sql<{ v5: string }>(`select ${exchangeDigestSql(5)} as v5 from digest_probe`);
+      expect(new Set(v5.map((r) => r.v5)).size).toBe(1);
+      const v6 = await sql<{ v6: string }>(`select ${exchangeDigestSql(6)} as v6 from digest_probe`);
+      expect(new Set(v6.map((r) => r.v6)).size).toBe(3);
     });
 
     it("version 5 tells apart rows that differ only in response_writes, NULL included", async () => {
@@ -113,7 +122,7 @@ for (const flavour of await databaseFlavours()) {
       });
       await createExchangeSink(db).commit("edge-2", [exchange("new-1"), exchange("new-2")]);
       const [entry] = await sql<{ version: number }>("select (payload->>'digestVersion')::int as version from audit_log where type = 'sessions' order by seq desc limit 1");
-      expect(entry!.version).toBe(5);
+      expect(entry!.version).toBe(6);
       expect((await verifyStoredLog(db)).ok).toBe(true);
       for (const id of ["old-2", "new-2"]) {
         await sql(`update exchange set response_body = 'edited' where id = '${id}'`);

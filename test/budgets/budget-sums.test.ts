@@ -19,13 +19,13 @@ import { exchange } from "../storage/exchange-fixtures.js";
 const DAY = Date.UTC(2026, 5, 10, 9, 0); // a Wednesday, 11:00 in Paris
 let serial = 0;
 
-function recorded(over: { cached?: number; subject?: string; groups?: string[]; connection?: string; model?: string; prompt?: number; completion?: number; at?: number; verdict?: Verdict }): Exchange {
+function recorded(over: { estimated?: boolean; cached?: number; subject?: string; groups?: string[]; connection?: string; model?: string; prompt?: number; completion?: number; at?: number; verdict?: Verdict }): Exchange {
   const base = exchange(`b-${++serial}`, { subject: over.subject ?? "alice", connection: over.connection ?? "openai", startedMs: over.at ?? DAY });
   base.identity!.groups = over.groups ?? ["eng"];
   base.model = over.model ?? "gpt-4o-2024-08-06";
   const prompt = over.prompt ?? 100;
   const completion = over.completion ?? 50;
-  base.usage = { $typeName: "palisade.agent.v1.Usage", promptTokens: BigInt(prompt), completionTokens: BigInt(completion), totalTokens: BigInt(prompt + completion), cachedTokens: BigInt(over.cached ?? 0) };
+  base.usage = { $typeName: "palisade.agent.v1.Usage", promptTokens: BigInt(prompt), completionTokens: BigInt(completion), totalTokens: BigInt(prompt + completion), cachedTokens: BigInt(over.cached ?? 0), estimated: over.estimated ?? false };
   if (over.verdict !== undefined) { base.verdict = over.verdict; base.usage = undefined; }
   return base;
 }
@@ -57,7 +57,7 @@ describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
   const sums = async (settings: ReturnType<typeof budget>) => {
     const start = new Date(Date.UTC(2026, 5, 9, 22)); // Paris midnight
     return (await spendByScope(db.em(), settings, start, new Date(start.getTime() + 86_400_000)))
-      .map(({ key, tokens, cost, unpriced }) => ({ key, tokens, cost: Math.round(cost * 1e6) / 1e6, unpriced }));
+      .map(({ key, tokens, cost, unpriced, estimated }) => ({ key, tokens, cost: Math.round(cost * 1e6) / 1e6, unpriced, ...(estimated ? { estimated } : {}) }));
   };
 
   it("sums per subject with the longest matching price, unpriced models apart", async () => {
@@ -115,5 +115,16 @@ describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
       { key: "erin", tokens: 1100, cost: 0.0066, unpriced: 0 },
       { key: "frank", tokens: 1100, cost: 0.012, unpriced: 0 },
     ]);
+  });
+
+  it("counts and prices an agent's estimate like reported usage, and says how much of it was estimated", async () => {
+    await createExchangeSink(db).commit("agent-1", [
+      recorded({ subject: "gina", prompt: 100, completion: 256, estimated: true }), // a stream left before its usage
+      recorded({ subject: "gina", prompt: 100, completion: 50 }),
+    ]);
+    // 200 × 2.5 + 306 × 10 per million
+    expect(await sums(budget({ name: "estimates", subjects: ["gina"] }))).toEqual([{ key: "gina", tokens: 506, cost: 0.00356, unpriced: 0, estimated: 356 }]);
+    const rows = await db.em().execute<{ usage_estimated: boolean | null }[]>("select usage_estimated from exchange where subject = 'gina' order by total_tokens desc");
+    expect(rows.map((row) => row.usage_estimated)).toEqual([true, false]);
   });
 });

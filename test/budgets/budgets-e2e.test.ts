@@ -46,6 +46,13 @@ per: subject
 period: month
 tokens: 40
 subjects: [careful@example.com]
+---
+kind: Budget
+name: leavers
+per: subject
+period: month
+tokens: 700
+subjects: [leaver@example.com]
 `);
   }, 120_000);
 
@@ -116,7 +123,7 @@ subjects: [careful@example.com]
     await agentsCaughtUp();
 
     const table = await palisade(stack.env, ["budgets"]);
-    expect(table).toMatch(new RegExp(`^daily-tokens\\s+subject spender@example.com\\s+${used} / ${N}\\s+0\\s+\\S+ \\s*\\d+%\\s+SPENT\\s+\\S+Z$`, "m"));
+    expect(table).toMatch(new RegExp(`^daily-tokens\\s+subject spender@example.com\\s+${used} / ${N}\\s+0\\s+0\\s+\\S+ \\s*\\d+%\\s+SPENT\\s+\\S+Z$`, "m"));
     const [status] = await statuses("daily-tokens");
     expect(status).toMatchObject({ scope: "spender@example.com", spent: true, remainingTokens: 0 });
     const reset = periodAt("day", "Europe/Paris", clock()).end;
@@ -165,6 +172,33 @@ subjects: [careful@example.com]
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect((refused as Error).message).toContain(`has ${40 - first} tokens left`);
     expect(await chat(openai, false, { max_tokens: 40 - first })).toBeGreaterThan(0);
+  });
+
+  it("spends a budget with streams the openai client leaves before their usage chunk: each charged its estimate, shown as estimated", { timeout: 60_000 }, async () => {
+    const token = (await palisade(stack.env, ["token", "create", "--subject", "leaver@example.com"])).trim();
+    const openai = client(stack.agent, token);
+    const leave = async () => {
+      // The stand-in sends the first word, then stalls: the client reads it and leaves.
+      const stream = await openai.chat.completions.create(
+        { model: "stand-in", messages: [{ role: "user", content: "x".repeat(400) }], stream: true, max_tokens: 300 },
+        { headers: { "x-stand-in-fault": "stall-mid-stream" } },
+      );
+      for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break;
+    };
+    // Each: 100 prompt tokens (400 bytes) and its max_tokens, 300; the provider reported nothing.
+    // (After the first, 300 are left: the second's max_tokens still fits, so it is not refused up front.)
+    for (const spent of [400, 800]) {
+      await leave();
+      await eventually(`${spent} tokens counted`, async () => ((await statuses("leavers"))[0]?.spentTokens === spent ? true : undefined));
+    }
+    const [status] = JSON.parse(await palisade(stack.env, ["budgets", "leavers", "-o", "json"])) as (Status & { estimatedTokens: number })[];
+    expect(status).toMatchObject({ spentTokens: 800, estimatedTokens: 800, spent: true });
+    expect(await palisade(stack.env, ["budgets", "leavers"])).toMatch(/^leavers\s+subject leaver@example.com\s+800 \/ 700\s+800\s+0\s/m);
+    await eventually("the spent state stored", async () => ((await dbValue<boolean>("select spent as value from budget_state where budget = 'leavers'")) === true ? true : undefined));
+    await agentsCaughtUp();
+    await expect(leave()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const usage = JSON.parse(await palisade(stack.env, ["usage", "--subject", "leaver@example.com", "-o", "json"])) as { total: { estimated: number; estimatedTokens: number; withoutUsage: number } };
+    expect(usage.total).toMatchObject({ estimated: 2, estimatedTokens: 800, withoutUsage: 0 });
   });
 
   it("prints budgets and prices back as files that apply unchanged, and refuses what cannot hold", { timeout: 60_000 }, async () => {

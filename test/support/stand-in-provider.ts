@@ -42,6 +42,9 @@
 //                              more (the connection stays open); `stall-mid-body` sends a JSON
 //                              answer's headers and first half, then nothing more;
 //                              `stall-after-headers` sends a JSON answer's headers only
+//   x-stand-in-usage: omit     report no usage at all (a provider or route that sends none): chat
+//                              replies and streams without `usage` (not even when asked for),
+//                              Responses with `usage: null`, Anthropic messages without `usage`
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliDecompressSync, gunzipSync, gzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from "node:zlib";
@@ -120,6 +123,7 @@ function replyFor(req: IncomingMessage, prompt: string): { text: string; chunks:
   return { text, chunks: req.headers["x-stand-in-chunks"] === "char" ? [...text] : text.split(/(?= )/) };
 }
 
+const omitsUsage = (res: ServerResponse) => res.req.headers["x-stand-in-usage"] === "omit";
 const words = (text: string) => Math.max(1, text.split(/\s+/).filter(Boolean).length);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -154,7 +158,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
   const chat = (body: Json, res: ServerResponse) => {
     const prompt = promptOf(body);
     const { text, chunks } = replyFor(res.req, prompt);
-    const usage = { prompt_tokens: words(prompt), completion_tokens: chunks.length, total_tokens: words(prompt) + chunks.length };
+    const usage = omitsUsage(res) ? undefined : { prompt_tokens: words(prompt), completion_tokens: chunks.length, total_tokens: words(prompt) + chunks.length };
     const base = { id: "chatcmpl-standin", created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: null };
     if (body.stream !== true) {
       const message = { role: "assistant", content: text, refusal: null };
@@ -163,7 +167,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     const chunk = (delta: Json, finish: string | null) =>
       JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
     const events = [chunk({ role: "assistant", content: "" }, null), ...chunks.map((content) => chunk({ content }, null)), chunk({}, "stop")];
-    if ((body.stream_options as Json | undefined)?.include_usage === true) {
+    if ((body.stream_options as Json | undefined)?.include_usage === true && usage) {
       events.push(JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage }));
     }
     return sendEvents(res, [...events, "[DONE]"], 1);
@@ -181,7 +185,7 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     const part = (partText: string) => ({ type: "output_text", text: partText, annotations: [], logprobs: [] });
     const response = (status: string, output: Json[], withUsage: boolean) => ({
       id: "resp_standin", object: "response", created_at: Math.floor(Date.now() / 1000), status, model: body.model,
-      output, usage: withUsage ? usage : null, error: null, incomplete_details: null, instructions: body.instructions ?? null,
+      output, usage: withUsage && !omitsUsage(res) ? usage : null, error: null, incomplete_details: null, instructions: body.instructions ?? null,
       metadata: {}, parallel_tool_calls: true, temperature: 1, top_p: 1, tool_choice: "auto", tools: [], text: { format: { type: "text" } },
     });
     const done = item("completed", [part(text)]);
@@ -206,17 +210,18 @@ export async function startStandInProvider(options: StandInOptions = {}): Promis
     const prompt = promptOf(body);
     const { text: reply, chunks } = replyFor(res.req, prompt);
     const message = { id: "msg_standin", type: "message", role: "assistant", model: body.model, stop_sequence: null };
+    const omit = omitsUsage(res);
     if (body.stream !== true) {
-      const usage = { input_tokens: words(prompt), output_tokens: chunks.length };
+      const usage = omit ? undefined : { input_tokens: words(prompt), output_tokens: chunks.length };
       return json(res, 200, { ...message, content: [{ type: "text", text: reply }], stop_reason: "end_turn", usage });
     }
     const event = (type: string, fields: Json): [string, Json] => [type, { type, ...fields }];
     return sendEvents(res, [
-      event("message_start", { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: words(prompt), output_tokens: 1 } } }),
+      event("message_start", { message: { ...message, content: [], stop_reason: null, ...(omit ? {} : { usage: { input_tokens: words(prompt), output_tokens: 1 } }) } }),
       event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
       ...chunks.map((text) => event("content_block_delta", { index: 0, delta: { type: "text_delta", text } })),
       event("content_block_stop", { index: 0 }),
-      event("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: chunks.length } }),
+      event("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, ...(omit ? {} : { usage: { output_tokens: chunks.length } }) }),
       event("message_stop", {}),
     ], 2);
   };

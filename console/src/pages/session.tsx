@@ -50,7 +50,7 @@ export function SessionPage({ id }: { id: string }) {
                 {x.reason && <Fact label="Reason">{x.reason}</Fact>}
                 <Fact label="Request">{x.method} /{x.connection}{x.path}{x.model ? ` · ${x.model}` : ""}{x.stream ? " · streamed" : ""}</Fact>
                 <Fact label="Status">{x.status || "—"}{x.error ? ` · ${x.error}` : ""}</Fact>
-                <Fact label="Tokens">{x.usage ? `${count(x.usage.promptTokens)} in · ${count(x.usage.completionTokens)} out · ${count(x.usage.totalTokens)} total` : "—"}</Fact>
+                <Fact label="Tokens">{x.usage ? `${count(x.usage.promptTokens)} in · ${count(x.usage.completionTokens)} out · ${count(x.usage.totalTokens)} total${x.usage.estimated ? " (estimated: the provider never reported them)" : ""}` : "—"}</Fact>
                 <Fact label="Started">{when(x.startedAt)}</Fact>
                 <Fact label="Timing">{x.timeToFirstByte ? `first byte ${span(millis(x.timeToFirstByte))} · ` : ""}{x.duration ? `total ${span(millis(x.duration))}` : "—"}</Fact>
               </dl>

@@ -99,7 +99,7 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
                 <td>{x.model || "—"}</td>
                 <td><span className={`verdict ${verdictName(x.verdict)}`}>{verdictName(x.verdict)}</span></td>
                 <td>{x.status || "—"}</td>
-                <td className="num">{x.usage ? count(x.usage.totalTokens) : "—"}</td>
+                <td className="num">{x.usage ? `${x.usage.estimated ? "~" : ""}${count(x.usage.totalTokens)}` : "—"}</td>
                 <td className="num">{x.duration ? span(millis(x.duration)) : "—"}</td>
               </tr>
             ))}

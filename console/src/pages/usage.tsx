@@ -55,7 +55,7 @@ export function UsagePage() {
       </form>
       <ErrorLine error={loaded.error} />
       <Loading when={loaded.loading && !loaded.value} />
-      {total && <p>{count(total.requests)} requests ({count(total.refused)} refused), {count(total.totalTokens)} tokens ({count(total.promptTokens)} in, {count(total.completionTokens)} out).</p>}
+      {total && <p>{count(total.requests)} requests ({count(total.refused)} refused), {count(total.totalTokens)} tokens ({count(total.promptTokens)} in, {count(total.completionTokens)} out{total.estimatedTokens > 0n ? `; ${count(total.estimatedTokens)} estimated` : ""}).</p>}
       {loaded.value && rows.length === 0 && <p className="empty">Nothing recorded in this period.</p>}
       {rows.length > 0 && (
         <>

@@ -29,6 +29,7 @@ import { Migration0025SearchDecodedText } from "./migration-0025-search-decoded-
 import { Migration0026ResponseWrites } from "./migration-0026-response-writes.js";
 import { Migration0027Lz4Bodies } from "./migration-0027-lz4-bodies.js";
 import { Migration0028SearchIndexRound } from "./migration-0028-search-index-round.js";
+import { Migration0030UsageEstimated } from "./migration-0030-usage-estimated.js";
 import { Migration0029DropSearchIndexRound } from "./migration-0029-drop-search-index-round.js";
 
 /** The migrations the control plane runs at open, oldest first. */
@@ -62,4 +63,5 @@ export const migrations: MigrationObject[] = [
   { name: "0027-lz4-bodies", class: Migration0027Lz4Bodies },
   { name: "0028-search-index-round", class: Migration0028SearchIndexRound },
   { name: "0029-drop-search-index-round", class: Migration0029DropSearchIndexRound },
+  { name: "0030-usage-estimated", class: Migration0030UsageEstimated },
 ];

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/budget_service.proto.
  */
 export const file_palisade_admin_v1_budget_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZwYWxpc2FkZS9hZG1pbi92MS9idWRnZXRfc2VydmljZS5wcm90bxIRcGFsaXNhZGUuYWRtaW4udjEiKQoXTGlzdEJ1ZGdldFN0YXR1c1JlcXVlc3QSDgoGYnVkZ2V0GAEgASgJItUCCgxCdWRnZXRTdGF0dXMSDgoGYnVkZ2V0GAEgASgJEgsKA3BlchgCIAEoCRILCgNrZXkYAyABKAkSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXNldF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxzcGVudF90b2tlbnMYBiABKAQSEwoLdG9rZW5fbGltaXQYByABKAQSGAoQcmVtYWluaW5nX3Rva2VucxgIIAEoBBISCgpzcGVudF9jb3N0GAkgASgBEhIKCmNvc3RfbGltaXQYCiABKAESFgoOcmVtYWluaW5nX2Nvc3QYCyABKAESDAoEdXNlZBgMIAEoARINCgVzcGVudBgNIAEoCBIXCg91bnByaWNlZF90b2tlbnMYDiABKAQiTQoYTGlzdEJ1ZGdldFN0YXR1c1Jlc3BvbnNlEjEKCHN0YXR1c2VzGAEgAygLMh8ucGFsaXNhZGUuYWRtaW4udjEuQnVkZ2V0U3RhdHVzMnwKDUJ1ZGdldFNlcnZpY2USawoQTGlzdEJ1ZGdldFN0YXR1cxIqLnBhbGlzYWRlLmFkbWluLnYxLkxpc3RCdWRnZXRTdGF0dXNSZXF1ZXN0GisucGFsaXNhZGUuYWRtaW4udjEuTGlzdEJ1ZGdldFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiZwYWxpc2FkZS9hZG1pbi92MS9idWRnZXRfc2VydmljZS5wcm90bxIRcGFsaXNhZGUuYWRtaW4udjEiKQoXTGlzdEJ1ZGdldFN0YXR1c1JlcXVlc3QSDgoGYnVkZ2V0GAEgASgJIu8CCgxCdWRnZXRTdGF0dXMSDgoGYnVkZ2V0GAEgASgJEgsKA3BlchgCIAEoCRILCgNrZXkYAyABKAkSMAoMcGVyaW9kX3N0YXJ0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXNldF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxzcGVudF90b2tlbnMYBiABKAQSEwoLdG9rZW5fbGltaXQYByABKAQSGAoQcmVtYWluaW5nX3Rva2VucxgIIAEoBBISCgpzcGVudF9jb3N0GAkgASgBEhIKCmNvc3RfbGltaXQYCiABKAESFgoOcmVtYWluaW5nX2Nvc3QYCyABKAESDAoEdXNlZBgMIAEoARINCgVzcGVudBgNIAEoCBIXCg91bnByaWNlZF90b2tlbnMYDiABKAQSGAoQZXN0aW1hdGVkX3Rva2VucxgPIAEoBCJNChhMaXN0QnVkZ2V0U3RhdHVzUmVzcG9uc2USMQoIc3RhdHVzZXMYASADKAsyHy5wYWxpc2FkZS5hZG1pbi52MS5CdWRnZXRTdGF0dXMyfAoNQnVkZ2V0U2VydmljZRJrChBMaXN0QnVkZ2V0U3RhdHVzEioucGFsaXNhZGUuYWRtaW4udjEuTGlzdEJ1ZGdldFN0YXR1c1JlcXVlc3QaKy5wYWxpc2FkZS5hZG1pbi52MS5MaXN0QnVkZ2V0U3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * ListBudgetStatusRequest chooses the budgets.
@@ -77,7 +77,7 @@ export type BudgetStatus = Message<"palisade.admin.v1.BudgetStatus"> & {
   resetTime?: Timestamp | undefined;
 
   /**
-   * Tokens spent in the period.
+   * Tokens spent in the period (the agents' estimates included: `estimated_tokens`).
    *
    * @generated from field: uint64 spent_tokens = 6;
    */
@@ -138,6 +138,14 @@ export type BudgetStatus = Message<"palisade.admin.v1.BudgetStatus"> & {
    * @generated from field: uint64 unpriced_tokens = 14;
    */
   unpricedTokens: bigint;
+
+  /**
+   * Of the spent tokens, those the agents estimated because the provider never reported the
+   * usage whole (a stream left by its caller before its usage chunk, a reply without usage).
+   *
+   * @generated from field: uint64 estimated_tokens = 15;
+   */
+  estimatedTokens: bigint;
 };
 
 /**

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palisade/admin/v1/usage_service.proto.
  */
 export const file_palisade_admin_v1_usage_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS91c2FnZV9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSLaAgoPR2V0VXNhZ2VSZXF1ZXN0EkYKCGdyb3VwX2J5GAEgAygOMiEucGFsaXNhZGUuYWRtaW4udjEuVXNhZ2VEaW1lbnNpb25CEbpIDpIBCxgBIgeCAQQQASAAEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc3ViamVjdBgEIAEoCRISCgpjb25uZWN0aW9uGAUgASgJEg0KBW1vZGVsGAYgASgJOnW6SHIacAoLdXNhZ2UucmFuZ2USGnNpbmNlIG11c3QgYmUgYmVmb3JlIHVudGlsGkUhaGFzKHRoaXMuc2luY2UpIHx8IHRoaXMuc2luY2UgPCAoaGFzKHRoaXMudW50aWwpID8gdGhpcy51bnRpbCA6IG5vdyki5wEKCFVzYWdlUm93Eg8KB3N1YmplY3QYASABKAkSEgoKY29ubmVjdGlvbhgCIAEoCRINCgVtb2RlbBgDIAEoCRIQCghyZXF1ZXN0cxgEIAEoBBIPCgdyZWZ1c2VkGAUgASgEEhUKDXdpdGhvdXRfdXNhZ2UYBiABKAQSFQoNcHJvbXB0X3Rva2VucxgHIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgIIAEoBBIUCgx0b3RhbF90b2tlbnMYCSABKAQSDAoEY29zdBgKIAEoARIXCg91bnByaWNlZF90b2tlbnMYCyABKAQivwEKEEdldFVzYWdlUmVzcG9uc2USKQoEcm93cxgBIAMoCzIbLnBhbGlzYWRlLmFkbWluLnYxLlVzYWdlUm93EioKBXRvdGFsGAIgASgLMhsucGFsaXNhZGUuYWRtaW4udjEuVXNhZ2VSb3cSKQoFc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqJAQoOVXNhZ2VEaW1lbnNpb24SHwobVVNBR0VfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASGwoXVVNBR0VfRElNRU5TSU9OX1NVQkpFQ1QQARIeChpVU0FHRV9ESU1FTlNJT05fQ09OTkVDVElPThACEhkKFVVTQUdFX0RJTUVOU0lPTl9NT0RFTBADMmMKDFVzYWdlU2VydmljZRJTCghHZXRVc2FnZRIiLnBhbGlzYWRlLmFkbWluLnYxLkdldFVzYWdlUmVxdWVzdBojLnBhbGlzYWRlLmFkbWluLnYxLkdldFVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiVwYWxpc2FkZS9hZG1pbi92MS91c2FnZV9zZXJ2aWNlLnByb3RvEhFwYWxpc2FkZS5hZG1pbi52MSLaAgoPR2V0VXNhZ2VSZXF1ZXN0EkYKCGdyb3VwX2J5GAEgAygOMiEucGFsaXNhZGUuYWRtaW4udjEuVXNhZ2VEaW1lbnNpb25CEbpIDpIBCxgBIgeCAQQQASAAEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc3ViamVjdBgEIAEoCRISCgpjb25uZWN0aW9uGAUgASgJEg0KBW1vZGVsGAYgASgJOnW6SHIacAoLdXNhZ2UucmFuZ2USGnNpbmNlIG11c3QgYmUgYmVmb3JlIHVudGlsGkUhaGFzKHRoaXMuc2luY2UpIHx8IHRoaXMuc2luY2UgPCAoaGFzKHRoaXMudW50aWwpID8gdGhpcy51bnRpbCA6IG5vdykilAIKCFVzYWdlUm93Eg8KB3N1YmplY3QYASABKAkSEgoKY29ubmVjdGlvbhgCIAEoCRINCgVtb2RlbBgDIAEoCRIQCghyZXF1ZXN0cxgEIAEoBBIPCgdyZWZ1c2VkGAUgASgEEhUKDXdpdGhvdXRfdXNhZ2UYBiABKAQSFQoNcHJvbXB0X3Rva2VucxgHIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgIIAEoBBIUCgx0b3RhbF90b2tlbnMYCSABKAQSDAoEY29zdBgKIAEoARIXCg91bnByaWNlZF90b2tlbnMYCyABKAQSGAoQZXN0aW1hdGVkX3Rva2VucxgMIAEoBBIRCgllc3RpbWF0ZWQYDSABKAQivwEKEEdldFVzYWdlUmVzcG9uc2USKQoEcm93cxgBIAMoCzIbLnBhbGlzYWRlLmFkbWluLnYxLlVzYWdlUm93EioKBXRvdGFsGAIgASgLMhsucGFsaXNhZGUuYWRtaW4udjEuVXNhZ2VSb3cSKQoFc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqJAQoOVXNhZ2VEaW1lbnNpb24SHwobVVNBR0VfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASGwoXVVNBR0VfRElNRU5TSU9OX1NVQkpFQ1QQARIeChpVU0FHRV9ESU1FTlNJT05fQ09OTkVDVElPThACEhkKFVVTQUdFX0RJTUVOU0lPTl9NT0RFTBADMmMKDFVzYWdlU2VydmljZRJTCghHZXRVc2FnZRIiLnBhbGlzYWRlLmFkbWluLnYxLkdldFVzYWdlUmVxdWVzdBojLnBhbGlzYWRlLmFkbWluLnYxLkdldFVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * GetUsageRequest chooses the range, the grouping and optional filters.
@@ -113,7 +113,8 @@ export type UsageRow = Message<"palisade.admin.v1.UsageRow"> & {
   refused: bigint;
 
   /**
-   * Of those, forwarded exchanges whose response reported no usage (errors, non-LLM paths).
+   * Of those, forwarded exchanges recorded without usage: the provider's own errors (not billed),
+   * and, from agents older than the usage estimate, replies that reported none.
    *
    * @generated from field: uint64 without_usage = 6;
    */
@@ -134,7 +135,7 @@ export type UsageRow = Message<"palisade.admin.v1.UsageRow"> & {
   completionTokens: bigint;
 
   /**
-   * Total tokens as the providers reported them.
+   * Total tokens as the providers reported them, plus the agents' estimates (`estimated_tokens`).
    *
    * @generated from field: uint64 total_tokens = 9;
    */
@@ -153,6 +154,22 @@ export type UsageRow = Message<"palisade.admin.v1.UsageRow"> & {
    * @generated from field: uint64 unpriced_tokens = 11;
    */
   unpricedTokens: bigint;
+
+  /**
+   * Of the total tokens, those the agents estimated: forwarded requests whose provider never
+   * reported their usage whole (a stream left by its caller before its usage, a reply without
+   * usage, an upstream gone silent; docs/budgets.md). Counted and priced like the rest.
+   *
+   * @generated from field: uint64 estimated_tokens = 12;
+   */
+  estimatedTokens: bigint;
+
+  /**
+   * Of the exchanges, those whose usage is estimated.
+   *
+   * @generated from field: uint64 estimated = 13;
+   */
+  estimated: bigint;
 };
 
 /**
