@@ -239,3 +239,24 @@ describe("a provider that resets the connection mid-stream", () => {
     }
   });
 });
+
+describe("a provider that trickles its stream", () => {
+  it("is not cut while every gap is shorter than the idle timeout, however long the whole takes", { timeout: 60_000 }, async () => {
+    // Six chunks 400 ms apart: 2.4 s in all, more than twice the agent's 1 s idle timeout. There is
+    // no deadline on a whole answer (a reasoning model's may take many minutes): the caller's own
+    // timeout bounds it, and a caller that leaves aborts the upstream request.
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-stand-in-chunk-delay-ms": "400" },
+      body: JSON.stringify({ model: "stand-in", stream: true, messages: [{ role: "user", content: "one two three four" }] }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain("data: [DONE]");
+    expect(text).not.toContain("upstream_timeout");
+    const session = response.headers.get("x-palisade-session")!;
+    await settledSessions(env, [session]);
+    const recorded = JSON.parse(await palisade(env, ["audit", "show", session, "-o", "json"])) as Session;
+    expect(recorded.response).toMatchObject({ status: 200, verdict: "allowed" });
+  });
+});

@@ -23,6 +23,10 @@ const reply = (socket: Socket, status: string, headers: string, body: string) =>
 /** An OpenAI-style 401 quoting `key`. */
 const keyError = (key: string) => JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.`, type: "invalid_request_error", code: "invalid_api_key" } });
 
+/** One chat-completion chunk event carrying `content`. */
+const sseDelta = (content: string) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "raw", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
 /** What the socket gets for fault `name` (`request`: the request's head and body as received). */
 export const RAW_REPLIES: Record<string, (socket: Socket, request: string) => void> = {
   // The credential sent back: quoted in an error, in a header, JSON-escaped as PHP writes "/", redacted (passes).
@@ -65,6 +69,21 @@ export const RAW_REPLIES: Record<string, (socket: Socket, request: string) => vo
   "close-delimited": (socket) => socket.end(`HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n${OK_BODY}`),
   // A body that says gzip and is not.
   "bad-gzip": (socket) => socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${OK_BODY.length}\r\n\r\n${OK_BODY}`),
+  // A chat stream whose second delta holds bytes that are no UTF-8 (a lone 0xff, a sequence cut
+  // short, an encoded surrogate), then ends properly.
+  "not-utf-stream": (socket) => socket.end(Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n${sseDelta("raw says ")}`),
+    Buffer.from('data: {"id":"c1","object":"chat.completion.chunk","model":"raw","choices":[{"index":0,"delta":{"content":"bad '),
+    Buffer.from([0xff, 0x41, 0xc3, 0x20, 0xed, 0xa0, 0x80]),
+    Buffer.from(' bytes"},"finish_reason":null}]}\n\n'),
+    Buffer.from(`${sseDelta(" and more")}data: [DONE]\n\n`),
+  ])),
+  // The same bytes in a whole JSON answer.
+  "not-utf-body": (socket) => {
+    const [before, after] = OK_BODY.split("hi");
+    const bad = Buffer.concat([Buffer.from(before!), Buffer.from([0xff, 0x41, 0xc3, 0x20, 0xed, 0xa0, 0x80]), Buffer.from(after!)]);
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${bad.length}\r\n\r\n`), bad]));
+  },
   // A redirect to another host.
   redirect: (socket) => socket.end(`HTTP/1.1 307 Temporary Redirect\r\nlocation: http://attacker.invalid/v1/chat/completions\r\ncontent-length: 0\r\n\r\n`),
 };

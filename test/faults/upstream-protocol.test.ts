@@ -74,6 +74,41 @@ async function refused(outcome: Outcome, status: number, code: string, error: Re
   expect((await recordOf(outcome)).response).toMatchObject({ status, verdict: "failed", error: expect.stringMatching(error) });
 }
 
+describe("a provider whose answer is no UTF-8 mid-way", () => {
+  it("passes it as sent without a response mask rule, refuses it with one, and records each once without holding up later records", async () => {
+    const outcomes: Outcome[] = [];
+    for (const fault of ["not-utf-stream", "not-utf-body"]) {
+      const outcome = await call("raw", fault);
+      outcomes.push(outcome);
+      expect(outcome.status).toBe(200);
+      expect((await recordOf(outcome)).response).toMatchObject({ status: 200, verdict: "allowed" });
+    }
+    // With a mask rule the reply must be read as text: what cannot be is refused, never passed unread.
+    // The stream: what was read before it, then the provider's stream error event, nothing after.
+    const response = await fetch(`${stack.agent.url}/raw-masked/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.callerToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "fault:not-utf-stream" }] }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain('"code":"uninspectable_response"');
+    expect(text).not.toMatch(/bad|and more|\[DONE\]/);
+    const stream = { status: 200, session: response.headers.get("x-palisade-session"), body: undefined, startedAt: 0 } satisfies Outcome;
+    outcomes.push(stream);
+    expect((await recordOf(stream)).response).toMatchObject({ status: 200, verdict: "failed", error: "uninspectable reply: the stream is not valid UTF-8" });
+    const body = await call("raw-masked", "not-utf-body");
+    outcomes.push(body);
+    await refused(body, 502, "uninspectable_response", /^uninspectable reply: the body is not valid UTF-8$/);
+    // A record holding those bytes must not stop the batch it is in (PostgreSQL refuses invalid UTF-8
+    // and NUL in text): a request after them is stored too.
+    const after = await call("raw", "ok");
+    outcomes.push(after);
+    const counts = await settledSessions(stack.env, outcomes.map((outcome) => outcome.session!), 30_000);
+    expect(outcomes.filter((outcome) => counts.get(outcome.session!) !== 1)).toEqual([]);
+  });
+});
+
 describe("a provider that breaks HTTP", () => {
   it("answers a redirect with 502 upstream_redirect: neither followed nor passed on to the caller's client", async () => {
     const before = raw.received.length;
