@@ -7,8 +7,8 @@
 // Each view is a function of the text alone, so a remembered one is the one computed again. The
 // views of a text are those of its slot read on its own; content-view.ts joins them (why a join of
 // the slots' views is the view of the slots joined is said there).
-import { detectorText, plainAscii } from "../../core/text/normalise.js";
-import { asciiFoldAndSkeleton, foldDetected } from "../../core/text/word-view.js";
+import { detectorText } from "../../core/text/normalise.js";
+import { foldDetected, plainAsciiFoldAndSkeleton } from "../../core/text/word-view.js";
 
 /** Texts up to this long are remembered (header values, keys, labels; not prose). */
 const SHORT = 80;
@@ -32,11 +32,10 @@ export class SlotViews {
 const remembered = new Map<string, SlotViews>();
 
 function computed(text: string): SlotViews {
-  // Plain ASCII is its own detector view (normalise.ts), folded through the ASCII table.
-  if (plainAscii.test(text)) {
-    const [fold, skeleton] = asciiFoldAndSkeleton(text);
-    return new SlotViews(text, true, fold, skeleton);
-  }
+  // Plain ASCII is its own detector view (normalise.ts), folded through the ASCII table (one pass
+  // tells plain ASCII and folds it).
+  const ascii = plainAsciiFoldAndSkeleton(text);
+  if (ascii !== undefined) return new SlotViews(text, true, ascii[0], ascii[1]);
   const detected = detectorText(text);
   const fold = foldDetected(detected, false);
   // A word view holds single spaces between words and no other separator (control characters,

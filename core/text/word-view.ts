@@ -172,27 +172,43 @@ function asciiFoldOnePass(text: string, joinSpelled: boolean): string | undefine
   return out.toString("latin1", 0, at);
 }
 
+// Each byte of a plain ASCII text as plainAsciiFoldAndSkeleton reads it: foldCodes' code, or
+// NOT_PLAIN for what plainAscii (normalise.ts) does not take (controls but tab and line breaks,
+// `%`, `&`, `\`, DEL, and every byte of 128 or more).
+const NOT_PLAIN = 255;
+const plainFoldCodes = Uint8Array.from({ length: 256 }, (_, code) => (code < 128 && plainAscii.test(String.fromCharCode(code)) ? foldCodes[code]! : NOT_PLAIN));
+
 /**
- * The word view (spelled-out words not joined: foldWords(text, false)) of plain ASCII `text`, and
- * that word view without its spaces (keyword-match.ts's skeleton), in one pass over the text: each
- * character is written to both, the spaces only to the fold (a `replaceAll` on the fold cost as
- * much as the fold). The same characters as asciiFoldOnePass writes.
+ * When `text` is plain ASCII (normalise.ts's plainAscii), its word view (spelled-out words not
+ * joined: foldWords(text, false)) and that word view without its spaces (keyword-match.ts's
+ * skeleton), in one pass: each character is written to both, the spaces only to the fold (a
+ * `replaceAll` on the fold cost as much as the fold) — the same characters as asciiFoldOnePass
+ * writes. Undefined when `text` is not plain ASCII. The pass reads the text's bytes (Latin-1,
+ * written natively into the buffer once its UTF-8 length says every character is ASCII) through
+ * one table that also says which are not plain, stopping at the first: bytes cost about half what
+ * charCodeAt does, and plainAscii's own pass over the text goes (issue 13, docs/performance.md).
  */
-export function asciiFoldAndSkeleton(text: string): [fold: string, skeleton: string] {
+export function plainAsciiFoldAndSkeleton(text: string): [fold: string, skeleton: string] | undefined {
   const length = text.length;
-  // The fold takes at most two bytes per character (m is rn), and so does the skeleton, after it.
-  if (foldBuffer.length < length * 4) foldBuffer = Buffer.allocUnsafe(length * 4);
+  // Every character ASCII exactly when its UTF-8 is one byte a character (anything else, a lone
+  // surrogate too, takes two or three): then its Latin-1 bytes are its character codes.
+  if (Buffer.byteLength(text, "utf8") !== length) return undefined;
+  // The fold and the skeleton take at most two bytes per character each (m is rn); the text's bytes after them.
+  if (foldBuffer.length < length * 5) foldBuffer = Buffer.allocUnsafe(length * 5);
   const out = foldBuffer;
+  const source = length * 4;
+  out.write(text, source, length, "latin1");
   const base = length * 2;
   let at = 0;
   let skeleton = base;
   let space = false; // a separator ran since the last word character written
-  for (let index = 0; index < length; index++) {
-    const code = foldCodes[text.charCodeAt(index) & 127]!;
+  for (let index = source, end = source + length; index < end; index++) {
+    const code = plainFoldCodes[out[index]!]!;
     if (code === 0) {
       if (at > 0) space = true;
       continue;
     }
+    if (code === NOT_PLAIN) return undefined;
     if (space) {
       out[at++] = 32;
       space = false;
