@@ -11,7 +11,7 @@ import { refusalAfterHold } from "./after-hold.js";
 
 const NOW = Date.parse("2026-12-07T15:00:00Z");
 const identity = { subject: "ann", email: "", groups: ["eng"], issuer: "urn:idp", claims: { sub: "ann" } };
-const held = { session: "s1", token: "t", identity, connection: "openai", model: "m", maxTokens: undefined };
+const held = { session: "s1", token: "t", identity, connection: "openai", model: "m", maxTokens: undefined, promptTokens: 0 };
 
 function snapshot(verification: Verification, options: { blocked?: boolean; spent?: boolean } = {}): CompiledSnapshot {
   return {

@@ -26,6 +26,8 @@ export interface HeldCaller {
   connection: string;
   model: string;
   maxTokens: number | undefined;
+  /** Its prompt's estimate in tokens (the budgets' up-front check counts it). */
+  promptTokens: number;
 }
 
 /** The refusal of an approved request by the snapshot in force now (`snapshot`), if any. */
@@ -43,7 +45,7 @@ export async function refusalAfterHold(snapshot: CompiledSnapshot | undefined, h
   const { subject, issuer, groups } = held.identity;
   const block = snapshot.blocks.find(subject, issuer, now());
   if (block) return { refusal: { status: 403, kind: "forbidden", message: blockMessage(block) }, reason: blockReason(block), verdict: Verdict.DENIED, headers: {} };
-  const spent = snapshot.budgets.check({ subject, groups, connection: held.connection, model: held.model, maxTokens: held.maxTokens }, now());
+  const spent = snapshot.budgets.check({ subject, groups, connection: held.connection, model: held.model, maxTokens: held.maxTokens, promptTokens: held.promptTokens }, now());
   if (spent) {
     return {
       refusal: { status: 429, kind: "rate_limited", message: `${spent.message} (session ${held.session})` },

@@ -211,6 +211,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // A spent budget (pushed by the control plane) refuses what the policies let through.
       const spent = snapshot.budgets.check({
         subject: verification.identity.subject, groups: verification.identity.groups, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens,
+        promptTokens: estimate.prompt,
       }, Date.now());
       if (spent) {
         return refuse({ status: 429, kind: "rate_limited", message: `${spent.message} (session ${id})` }, spent.reason, Verdict.LIMITED, { "retry-after": String(spent.retryAfterSeconds) });
@@ -241,7 +242,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
         // Approved (or a new snapshot came while the body arrived, a shared limit answered): unless
         // a block, a revocation or a spent budget reached the agent meanwhile.
         const late = await refusalAfterHold(deps.snapshot(), {
-          session: id, token, identity: verification.identity, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens,
+          session: id, token, identity: verification.identity, connection: connection.name, model: facts.model, maxTokens: facts.maxTokens, promptTokens: estimate.prompt,
         }, Date.now);
         if (late) {
           if (admission.ok === "review") protectRefused(admission.refused);

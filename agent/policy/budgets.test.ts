@@ -5,7 +5,7 @@ import { BudgetStateSchema } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { compileBudgets, type BudgetRequest } from "./budgets.js";
 
 const reset = Date.parse("2026-12-07T23:00:00Z");
-const request = (over: Partial<BudgetRequest> = {}): BudgetRequest => ({ subject: "alice", groups: ["eng"], connection: "openai", model: "gpt-4o", maxTokens: undefined, ...over });
+const request = (over: Partial<BudgetRequest> = {}): BudgetRequest => ({ subject: "alice", groups: ["eng"], connection: "openai", model: "gpt-4o", maxTokens: undefined, promptTokens: 0, ...over });
 const state = (over: Record<string, unknown>) => create(BudgetStateSchema, {
   budget: "daily", per: "subject", key: "alice", tokensCapped: true, remainingTokens: 0n, spent: true,
   resetTime: timestampFromMs(reset), summary: "1000 of 1000 tokens this day (Europe/Paris)", ...over,
@@ -37,9 +37,17 @@ describe("budget refusals on the agent", () => {
 
   it("refuses up front a max_tokens above the tokens left, and lets a smaller one through", () => {
     const book = compileBudgets([state({ spent: false, remainingTokens: 300n, summary: "700 of 1000 tokens this day (UTC)" })]);
-    expect(book.check(request({ maxTokens: 301 }), 0)?.message).toMatch(/has 300 tokens left until .* fewer than this request's max_tokens \(301\)/);
+    expect(book.check(request({ maxTokens: 301 }), 0)?.message).toMatch(/has 300 tokens left until .* fewer than this request may use: its prompt \(about 0 tokens\) and max_tokens \(301\)/);
     expect(book.check(request({ maxTokens: 300 }), 0)).toBeUndefined();
     expect(book.check(request(), 0)).toBeUndefined();
+  });
+
+  it("counts the prompt too: a long prompt with a small max_tokens, or none, is refused when the two exceed what is left", () => {
+    const book = compileBudgets([state({ spent: false, remainingTokens: 300n, summary: "700 of 1000 tokens this day (UTC)" })]);
+    expect(book.check(request({ promptTokens: 250, maxTokens: 51 }), 0)?.reason).toMatch(/prompt ~250 \+ max_tokens 51 above the 300 tokens left/);
+    expect(book.check(request({ promptTokens: 250, maxTokens: 50 }), 0)).toBeUndefined();
+    expect(book.check(request({ promptTokens: 100_000 }), 0)?.message).toMatch(/fewer than this request may use: its prompt \(about 100000 tokens\);/);
+    expect(book.check(request({ promptTokens: 300 }), 0)).toBeUndefined();
   });
 
   it("refuses (NACK) a state it cannot read", () => {

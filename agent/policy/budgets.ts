@@ -1,7 +1,8 @@
 // Budget scopes from the snapshot (spent, or past their first threshold), compiled for a few map
 // lookups per request. A spent scope refuses its requests until its reset time, by the agent's
 // clock, so the refusal ends on time without waiting for a new snapshot; a scope with a token cap
-// also refuses up front a request whose max_tokens alone is more than what is left.
+// also refuses up front a request that may cost more than what is left: its prompt (estimated,
+// billed whatever the reply) plus its max_tokens.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { BudgetState } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 
@@ -11,8 +12,10 @@ export interface BudgetRequest {
   groups: readonly string[];
   connection: string;
   model: string;
-  /** The request's max_tokens (and variants); undefined when it sets none. */
+  /** The request's max_tokens (and variants, times its choices); undefined when it sets none. */
   maxTokens: number | undefined;
+  /** The request's prompt, estimated at four bytes a token (agent/limits/token-estimate.ts). */
+  promptTokens: number;
 }
 
 /** Why a budget refuses a request. */
@@ -100,11 +103,15 @@ export function compileBudgets(states: readonly BudgetState[]): BudgetBook {
           };
         }
         const left = Number(state.remainingTokens);
-        if (state.tokensCapped && request.maxTokens !== undefined && request.maxTokens > left) {
+        // The prompt is billed as well as the output: a long prompt with a small max_tokens (or
+        // none) costs what it costs, and a scope with 10 tokens left is not a 100 000-token prompt's.
+        const most = request.promptTokens + (request.maxTokens ?? 0);
+        if (state.tokensCapped && most > left) {
+          const asked = request.maxTokens === undefined ? `its prompt (about ${request.promptTokens} tokens)` : `its prompt (about ${request.promptTokens} tokens) and max_tokens (${request.maxTokens})`;
           return {
             budget: state.budget, retryAfterSeconds,
-            message: `Palisade budget ${state.budget}${scopeText(state)} has ${left} tokens left until ${until}, fewer than this request's max_tokens (${request.maxTokens}); lower max_tokens or wait for the reset`,
-            reason: `blocked by budget ${state.budget}${scopeText(state)}: max_tokens ${request.maxTokens} above the ${left} tokens left until ${until}`,
+            message: `Palisade budget ${state.budget}${scopeText(state)} has ${left} tokens left until ${until}, fewer than this request may use: ${asked}; shorten it, lower max_tokens or wait for the reset`,
+            reason: `blocked by budget ${state.budget}${scopeText(state)}: prompt ~${request.promptTokens} + max_tokens ${request.maxTokens ?? 0} above the ${left} tokens left until ${until}`,
           };
         }
       }

@@ -162,7 +162,7 @@ subjects: [leaver@example.com]
     expect(await statuses("daily-tokens")).toEqual([]); // nothing recorded in the new period (the clock is ahead of the exchanges)
   });
 
-  it("refuses up front a request whose max_tokens alone is more than the budget has left", { timeout: 60_000 }, async () => {
+  it("refuses up front a request whose prompt and max_tokens are more than the budget has left", { timeout: 60_000 }, async () => {
     const token = (await palisade(stack.env, ["token", "create", "--subject", "careful@example.com"])).trim();
     const openai = client(stack.agent, token);
     const first = await chat(openai, false); // 22 of 40 tokens: past half, so agents are told what is left
@@ -171,7 +171,12 @@ subjects: [leaver@example.com]
     const refused = await chat(openai, false, { max_tokens: 40 - first + 1 }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect((refused as Error).message).toContain(`has ${40 - first} tokens left`);
-    expect(await chat(openai, false, { max_tokens: 40 - first })).toBeGreaterThan(0);
+    // Its prompt is billed too: 48 bytes, 12 tokens at four bytes a token.
+    const prompt = 12;
+    const long = await chat(openai, false, { max_tokens: 40 - first - prompt + 1 }).catch((error: unknown) => error);
+    expect(long).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((long as Error).message).toContain(`its prompt (about ${prompt} tokens) and max_tokens (${40 - first - prompt + 1})`);
+    expect(await chat(openai, false, { max_tokens: 40 - first - prompt })).toBeGreaterThan(0);
   });
 
   it("spends a budget with streams the openai client leaves before their usage chunk: each charged its estimate, shown as estimated", { timeout: 60_000 }, async () => {
