@@ -35,7 +35,7 @@ const JSONB_ARRAY_COLUMNS: Record<number, readonly string[]> = { 1: V1_COLUMNS, 
 // holds a `;`; jsonb as its canonical text (jsonb_out) then `|` (NULL: `|` alone), a JSON value
 // ending where it ends and never starting with `|`. `concat` renders a NULL as '' and takes at most
 // 100 arguments (this list: 84; version 5's: 86; version 6's: 88).
-type Framing = "text" | "scalar" | "jsonb" | "bytea";
+export type Framing = "text" | "scalar" | "jsonb" | "bytea";
 const V4_FRAMES: readonly (readonly [string, Framing])[] = [
   ["id", "text"], ["agent", "text"], ["connection", "text"], ["subject", "text"], ["email", "text"],
   ["groups", "jsonb"], ["issuer", "text"], ["method", "text"], ["path", "text"], ["model", "text"],
@@ -59,6 +59,9 @@ const V5_FRAMES: readonly (readonly [string, Framing])[] = [...V4_FRAMES, ["resp
 const V6_FRAMES: readonly (readonly [string, Framing])[] = [...V5_FRAMES, ["usage_estimated", "scalar"]];
 
 const FRAMED: Record<number, readonly (readonly [string, Framing])[]> = { 4: V4_FRAMES, 5: V5_FRAMES, 6: V6_FRAMES };
+
+/** How the current version frames each column it covers (SQL expression, framing), in order. */
+export const CURRENT_FRAMES: readonly (readonly [string, Framing])[] = FRAMED[EXCHANGE_DIGEST_VERSION]!;
 
 /** The columns (SQL expressions) each digest version covers, in order. */
 export function exchangeDigestColumns(version: number): readonly string[] | undefined {

@@ -15,9 +15,12 @@ export interface InsertedExchange {
   digest: string;
 }
 
+/** What the exchange insert returns of InsertedExchange apart from the digest. */
+export const SESSION_FIELD_COLUMNS = `id, subject, connection,
+  to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at`;
+
 /** The RETURNING list of the exchange insert that yields InsertedExchange rows. */
-export const SESSION_EVENT_COLUMNS = `id, subject, connection,
-  to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at, ${exchangeDigestSql()} as digest`;
+export const SESSION_EVENT_COLUMNS = `${SESSION_FIELD_COLUMNS}, ${exchangeDigestSql()} as digest`;
 
 /** What each session of a 'sessions' entry lists, in this order (the payload's `fields`). */
 export const SESSIONS_FIELDS = ["session", "connection", "startedAt", "subject", "digest"] as const;
