@@ -1,4 +1,4 @@
-// The current exchange digest (exchange-digest.ts, version 5) computed by the control plane from
+// The current exchange digest (exchange-digest.ts, the current version) computed by the control plane from
 // the very bytes the insert sends, instead of by PostgreSQL in the insert's RETURNING list: there
 // `concat` of 86 arguments (an output-function lookup and a copy of each, the bodies copied twice)
 // and SHA-256 were ~40 % of the insert's CPU. Same framed text, same bytes, same hash; verification

@@ -32,7 +32,7 @@ const exchangeArb = (anyText: fc.Arbitrary<string>) => fc.record({
   id: fc.oneof({ arbitrary: fc.constantFrom("a", "b", "c"), weight: 3 }, { arbitrary: anyText, weight: 1 }),
   text: anyText, subject: fc.option(anyText), groups: fc.array(jsonText, { maxLength: 3 }), masks: fc.array(jsonText, { maxLength: 2 }),
   findings: fc.array(fc.record({ detector: jsonText, location: jsonText, count: fc.integer() }), { maxLength: 2 }),
-  usage: fc.option(fc.tuple(int64, int64, int64, int64)),
+  usage: fc.option(fc.tuple(int64, int64, int64, int64, fc.boolean())),
   // Years 1–9999, those before 1000 sent as text (the direct way declines them, as a missing start).
   seconds: fc.oneof({ arbitrary: fc.integer({ min: -30_000_000_000, max: 253_402_300_799 }), weight: 4 }, { arbitrary: fc.integer({ min: -62_135_596_800, max: -30_610_224_001 }), weight: 1 }),
   nanos: fc.integer({ min: 0, max: 999_999_999 }),
@@ -48,7 +48,7 @@ function sent(v: Drawn, id: string): AgentExchange {
       id, connection: v.text, method: "POST", path: v.text, model: v.text, stream: v.stream, status: v.status, reason: v.text,
       requestBody: v.text, responseBody: `${v.text}|`, error: v.text, policy: v.text, reviewId: v.text, agentInstance: v.text,
       identity: v.subject === null ? undefined : { subject: v.subject, email: v.text, groups: v.groups, issuer: v.text },
-      usage: v.usage === null ? undefined : { promptTokens: v.usage[0], completionTokens: v.usage[1], totalTokens: v.usage[2], cachedTokens: v.usage[3] },
+      usage: v.usage === null ? undefined : { promptTokens: v.usage[0], completionTokens: v.usage[1], totalTokens: v.usage[2], cachedTokens: v.usage[3], estimated: v.usage[4] },
       startedAt: v.started ? { seconds: BigInt(v.seconds), nanos: v.nanos } : undefined,
       duration: v.duration === null ? undefined : { seconds: v.duration[0], nanos: v.duration[1] },
       timeToFirstByte: v.duration === null ? undefined : { seconds: 0n, nanos: v.duration[1] },
