@@ -235,6 +235,27 @@ description: The CI pipeline
     ]);
   });
 
+  it("reads examples/model-prices.yaml, where no known model is priced by a cheaper sibling's prefix", () => {
+    const text = readFileSync(new URL("../../examples/model-prices.yaml", import.meta.url), "utf8");
+    const prices = parseResources(text).flatMap((r) => (r.resource.resource.case === "modelPrice" ? [r.resource.resource.value] : []));
+    // The control plane's rule (budget-spend.ts PRICE_JOIN): the exact model, else the longest `prefix*`.
+    const priceOf = (model: string) => prices
+      .filter((p) => p.model === model || (p.model.endsWith("*") && model.startsWith(p.model.slice(0, -1))))
+      .sort((a, b) => b.model.length - a.model.length)[0]?.name;
+    // Siblings whose list price is above their family's row: each must meet its own row.
+    const expected: Record<string, string> = {
+      "o3-pro": "o3-pro", "o3-pro-2025-06-10": "o3-pro", "o3-deep-research": "o3-deep-research", "o3-2025-04-16": "o3",
+      "o4-mini-deep-research": "o4-mini-deep-research", "o1": "o1", "o1-pro": "o1-pro", "o1-mini": "o1-mini",
+      "gpt-5-pro": "gpt-5-pro", "gpt-5-2025-08-07": "gpt-5", "gpt-4o-realtime-preview": "gpt-4o-realtime",
+      "gpt-4o-mini-realtime-preview": "gpt-4o-mini-realtime", "gpt-4o-mini": "gpt-4o-mini", "gpt-4o-2024-08-06": "gpt-4o",
+    };
+    expect(Object.fromEntries(Object.keys(expected).map((model) => [model, priceOf(model)]))).toEqual(expected);
+    const byName = new Map(prices.map((p) => [p.name, p]));
+    for (const [sibling, family] of [["o3-pro", "o3"], ["gpt-5-pro", "gpt-5"], ["o1-pro", "o1"], ["gpt-4o-realtime", "gpt-4o"]] as const) {
+      expect(byName.get(sibling)!.outputPerMillion).toBeGreaterThan(byName.get(family)!.outputPerMillion);
+    }
+  });
+
   it("reads an empty file as no resources", () => {
     expect(parseResources("")).toEqual([]);
     expect(parseResources("# nothing\n---\n")).toEqual([]);
