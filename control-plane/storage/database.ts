@@ -52,12 +52,22 @@ const common = {
   debug: false,
 };
 
+// TCP keepalive on every connection to PostgreSQL. A database that vanishes without a reset (a
+// failover moving its address, a host lost, a path dropping packets) leaves a query in flight —
+// an exchange commit — waiting for an answer that never comes: with nothing unacknowledged to
+// resend, TCP alone never notices, the commit never ends, its agents get no ACK and, their buffers
+// full, refuse every request until the control plane is restarted. With keepalive the operating
+// system probes an idle connection after 10 s and gives up on a dead one (Linux's defaults: 9
+// probes 75 s apart, about 11 minutes); the query fails, the stream ends UNAVAILABLE, and the agents
+// resend through a connection to the database as it is now.
+const postgresSockets = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+
 /** Opens (and migrates) the database described by `options`. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const flavour: DatabaseFlavour = options.databaseUrl ? "postgres" : "pglite";
   releaseConnectionsOnFailedRollback();
   const orm = options.databaseUrl
-    ? await PostgresOrm.init({ ...common, clientUrl: options.databaseUrl, pool: { min: 0, max: 10 } })
+    ? await PostgresOrm.init({ ...common, clientUrl: options.databaseUrl, pool: { min: 0, max: 10 }, driverOptions: postgresSockets })
     : await PgliteOrm.init({ ...common, dbName: pgliteLocation(options.dataDir) });
   try {
     await withMigrationLock(options.databaseUrl, () => orm.migrator.up().then(() => undefined));
