@@ -8,6 +8,7 @@ import type { MaskFindingCount, MaskRule } from "../../core/detectors/mask-types
 import { maskRequestBody } from "./request-masker.js";
 import { maskResponseBody, type MaskedReply } from "./response-masker.js";
 import { createResponseStream, type ResponseStream } from "./response-stream.js";
+import { LastKept } from "./last-kept.js";
 import { createCleanCache, type CleanCache } from "./value-masker.js";
 import { readableReply } from "./uninspectable.js";
 
@@ -72,6 +73,9 @@ function maskHeaderValue(clean: CleanCache, name: string, text: string): string 
 // of a class, not of an object literal: V8 keeps a literal's accessors in the old generation, so
 // every exchange's getter closures (and the whole session they reach) outlived each scavenge until
 // the next full GC (docs/performance.md, "Issue 13: the tail at one connection").
+/** The last reply stream made, with its session (last-kept.ts). */
+export const lastStream = new LastKept<{ session: MaskSession; stream: ResponseStream }>();
+
 class Session implements MaskSession {
   readonly prompt: PromptMasker;
   readonly masksRequests: boolean;
@@ -112,6 +116,9 @@ class Session implements MaskSession {
 
   responseStream(): ResponseStream {
     const stream = createResponseStream(this.provider, this.path, this.context);
+    // The last stream and its session stay alive until the next stream: their maps, and so the
+    // masker's optimized code, survive a major GC between two streams (last-kept.ts).
+    lastStream.keep({ session: this, stream });
     return { push: (chunk) => readableReply(() => stream.push(chunk)), end: () => readableReply(() => stream.end()) };
   }
 

@@ -6,6 +6,7 @@ import { parseJson } from "../providers/json-fields.js";
 import { createParsedLookup, type ParsedEvents } from "../sse/parsed-events.js";
 import { createSseParser } from "../sse/sse-parser.js";
 import { createTextCapture, cutString } from "./text-capture.js";
+import { LastKept } from "../masking/last-kept.js";
 
 /** A whole JSON body the masker has already decoded and parsed: its text, and JSON.parse's value of it. */
 export interface SharedDocument {
@@ -22,6 +23,9 @@ export interface ResponseReading {
   result(limit: number): { text: string; truncated: boolean; usage?: UsageCounts; streamed: boolean };
 }
 
+/** The last stream reading made (last-kept.ts). */
+export const lastReading = new LastKept<ResponseReading>();
+
 export function readStream(provider: ProviderSpec, limit: number): ResponseReading | undefined {
   // Characters are at most 3 UTF-8 bytes here (4-byte ones are 2 code units), so `limit` code
   // units always cover `limit` bytes of text; cutString then trims to the byte limit.
@@ -37,7 +41,8 @@ export function readStream(provider: ProviderSpec, limit: number): ResponseReadi
     lookup.offer(parsed);
     parser.push(bytes);
   };
-  return {
+  // The last stream's reading stays alive until the next one (its maps, and so the reader's optimized code: last-kept.ts).
+  return lastReading.keep({
     chunk,
     whole: (body) => chunk(body),
     result: () => {
@@ -45,7 +50,7 @@ export function readStream(provider: ProviderSpec, limit: number): ResponseReadi
       const { text, truncated } = cutString(reader.text(), limit);
       return { text, truncated: truncated || reader.truncated(), usage: reader.usage(), streamed: true };
     },
-  };
+  });
 }
 
 /**
