@@ -142,12 +142,14 @@ function namedEscapeAt(text: string, at: number): Decoded | undefined {
 }
 
 // CSS escapes (`\40 `, `\2e `, `\000040`): a backslash, one to six hex digits and one optional
-// blank that ends the escape. Like an octal escape, one spelling a letter or digit is read only
+// blank that ends the escape (CSS takes a line break there too; the view does not). Like an octal escape, one spelling a letter or digit is read only
 // inside a run of escapes, and only an ASCII one or one that folds to ASCII (`\6a\61…`, full-width
 // `\ff4a `), so LaTeX (`\def \beta`: U+0DEF, U+00BE) and paths (`C:\data\123-45-6789`) keep their
 // letters and digits; one spelling punctuation, a symbol or a space is always read.
-const cssEscape = /\\([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?/y;
-const cssBefore = /\\[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?$/;
+// The closing blank is a space or a tab, never a line break: no escape the view decodes holds one
+// (content-view.ts reads the slots each followed by a line break as their own views so followed).
+const cssEscape = /\\([0-9a-fA-F]{1,6})[ \t]?/y;
+const cssBefore = /\\[0-9a-fA-F]{1,6}[ \t]?$/;
 const cssSign = /[\p{P}\p{S}\p{Zs}]/u;
 // A letter or digit that is (or folds to) ASCII: `\6a`, `\ff4a ` (ｊ); not `\def` (a Sinhala digit) or `\be` (¾), LaTeX's.
 const asciiWord = /^[A-Za-z0-9]$/;
@@ -254,7 +256,7 @@ export function variationRun(text: string, at: number): Decoded | undefined {
 // cut `\N{…}` name, a CSS escape that may take more hex digits or its closing blank (`\40`), or
 // that the next escape may put in a run (`\6a `: a letter reads only in one), a
 // cut character reference (escaped again too: `&amp;#6`), a cut `%X` or `%25X`, and up to three whole `%XX` (a UTF-8 sequence still short of bytes).
-const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?|U[0-9a-fA-F]{0,7}|[0-9a-fA-F]{1,6}(?:\r\n?|[ \t\n\f])?|N(?:\{[A-Za-z0-9 -]{0,39})?)?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
+const cutEscape = /(?:\\{1,8}(?:u(?:\{[0-9a-fA-F]{0,6}|[0-9a-fA-F]{0,3})|x[0-9a-fA-F]?|U[0-9a-fA-F]{0,7}|[0-9a-fA-F]{1,6}[ \t]?|N(?:\{[A-Za-z0-9 -]{0,39})?)?|&(?:amp;)?(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?|%25[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){0,3}%[0-9a-fA-F]?|(?:%[0-9a-fA-F]{2}){1,3})$/;
 
 
 /**
