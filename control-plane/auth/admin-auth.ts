@@ -10,6 +10,7 @@ import type { RoleName } from "../storage/resources/role-bindings.js";
 import type { AdminTokenVerifier } from "./admin-tokens.js";
 import type { CallerAccessResolver } from "./caller-access.js";
 import { permissionFor } from "./permissions.js";
+import { hashToken } from "./token-hash.js";
 
 /** Response header set when an answer had prompt and response contents removed for the caller's role. */
 export const CONTENTS_WITHHELD_HEADER = "palisade-contents-withheld";
@@ -21,6 +22,8 @@ export interface AdminCaller {
   roles: readonly RoleName[];
   /** The verified token's identity (JWT callers only; an admin token has none). */
   identity?: { subject: string; issuer: string; groups: readonly string[] };
+  /** The admin token presented as the bearer token (name and hash), when it came that way. */
+  adminToken?: { name: string; hash: string };
   /** The console session the caller presented (its cookie's secret), when it came that way. */
   session?: { secret: string; expiresAt: Date };
 }
@@ -53,7 +56,7 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 async function authenticate(deps: AdminAuthDeps, token: string): Promise<AdminCaller> {
   const name = await deps.verifyAdminToken(token);
-  if (name) return { actor: `admin-token:${name}`, roles: ["admin"] };
+  if (name) return { actor: `admin-token:${name}`, roles: ["admin"], adminToken: { name, hash: hashToken(token) } };
   if (!deps.callers || !JWT_SHAPE.test(token)) throw new ConnectError("invalid admin token", Code.Unauthenticated);
   const access = await deps.callers.resolve(token);
   // Refused either way; an identity provider that cannot be reached is the server's trouble, not the token's (retry).

@@ -1,5 +1,6 @@
-// Console sessions as admin-API callers: a session of an admin token holds the admin role while a
-// token of that name exists; a session of a person holds the roles their RoleBindings give their
+// Console sessions as admin-API callers: a session of an admin token holds the admin role while
+// that token exists, unchanged (its name with the hash it had at sign-in: a replaced token ends
+// the sessions made with the old one); a session of a person holds the roles their RoleBindings give their
 // subject and groups now, while their identity provider is still configured.
 import type { AdminCaller, ConsoleSessionAuth } from "../auth/admin-auth.js";
 import type { CallerAccessResolver } from "../auth/caller-access.js";
@@ -19,7 +20,7 @@ export async function callerOfSession(deps: ConsoleAuthDeps, secret: string, ses
   const principal = session.principal;
   const sessionFacts = { secret, expiresAt: session.expiresAt };
   if (principal.kind === "admin-token") {
-    const rows = await deps.db.em().execute<unknown[]>("select 1 from admin_token where name = ?", [principal.adminToken]);
+    const rows = await deps.db.em().execute<unknown[]>("select 1 from admin_token where name = ? and token_hash = ?", [principal.adminToken, principal.tokenHash]);
     return rows.length > 0 ? { actor: session.actor, roles: ["admin"], session: sessionFacts } : undefined;
   }
   const roles = await deps.callers?.rolesFor(principal);

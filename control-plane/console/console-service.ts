@@ -71,7 +71,7 @@ export function createConsoleService(deps: ConsoleServiceDeps): ServiceImpl<type
         if (!method.value) throw invalid("link_code is empty");
         const adminToken = await deps.sessions.consumeLink(method.value);
         if (!adminToken) throw refused("sign-in link unknown, already used or expired: make a new one with `palisade console`");
-        return startSession({ kind: "admin-token", adminToken }, context);
+        return startSession({ kind: "admin-token", adminToken: adminToken.name, tokenHash: adminToken.hash }, context);
       }
       if (method.case === "oidc") {
         const { provider, callbackUrl, codeVerifier, state, nonce } = method.value;
@@ -107,12 +107,14 @@ export function createConsoleService(deps: ConsoleServiceDeps): ServiceImpl<type
 
     async createSignInLink(request, context) {
       const caller = context.values.get(adminCallerKey);
-      if (caller.identity || !caller.actor.startsWith("admin-token:")) {
-        throw new ConnectError("sign-in links are made with an admin token; sign in to the console with your identity provider", Code.PermissionDenied);
+      // The bearer admin token itself, never a console session of one: a session making links
+      // would renew itself past its 8 hours, and past a replacement of the token it was made with.
+      if (!caller.adminToken || caller.session) {
+        throw new ConnectError("sign-in links are made with an admin token (`palisade console`), not with a console session or a caller JWT", Code.PermissionDenied);
       }
       const ttlMs = request.ttl ? durationMs(request.ttl) : LINK_TTL_DEFAULT_MS;
       if (ttlMs < LINK_TTL_MIN_MS || ttlMs > LINK_TTL_MAX_MS) throw invalid("ttl must be between 1 minute and 1 hour");
-      const { code, expiresAt } = await deps.sessions.createLink(caller.actor.slice("admin-token:".length), ttlMs);
+      const { code, expiresAt } = await deps.sessions.createLink(caller.adminToken, ttlMs);
       return { code, path: signInPath(code), expireTime: timestampFromDate(expiresAt) };
     },
   };

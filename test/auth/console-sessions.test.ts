@@ -9,6 +9,8 @@ import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb
 import { ReviewService } from "../../gen/palisade/admin/v1/review_service_pb.js";
 import { Role } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { bootstrapAdminToken } from "../../control-plane/auth/admin-tokens.js";
+import { hashToken } from "../../control-plane/auth/token-hash.js";
 import { ADMIN_TOKEN, type AuthHarness, startAuthHarness } from "./auth-harness.js";
 import { BINDINGS } from "./fixtures.js";
 
@@ -100,8 +102,25 @@ describe("console sessions at the admin API", () => {
 
     const stranger = await h.consoleSessions.createSession({ kind: "identity", subject: "eve", issuer: "https://gone.example.com", groups: ["approvers"] });
     expect(await code(withCookie(stranger.secret).getCaller({}))).toBe(Code.Unauthenticated);
-    const ghost = await h.consoleSessions.createSession({ kind: "admin-token", adminToken: "deleted-token" });
+    const ghost = await h.consoleSessions.createSession({ kind: "admin-token", adminToken: "deleted-token", tokenHash: hashToken("pat_deleted") });
     expect(await code(withCookie(ghost.secret).getCaller({}))).toBe(Code.Unauthenticated);
+  });
+
+  it("ends the sessions and links of an admin token when it is replaced, and makes no link from a session (it would outlive the token)", async () => {
+    const { secret } = await signInWithLink();
+    const unused = await h.client(ConsoleService, ADMIN_TOKEN).createSignInLink({});
+    // A session renewing itself through links would hold admin for ever, whatever happens to its token.
+    expect(await code(withCookie(secret).createSignInLink({}))).toBe(Code.PermissionDenied);
+    // The operator replaces a leaked token (PALISADE_ADMIN_TOKEN set anew at the next start).
+    await bootstrapAdminToken(h.db, "pat_replacement-admin-token");
+    try {
+      expect(await code(withCookie(secret).getCaller({}))).toBe(Code.Unauthenticated);
+      expect(await code(anonymous().signIn({ method: { case: "linkCode", value: unused.code } }))).toBe(Code.Unauthenticated);
+      const fresh = await h.client(ConsoleService, "pat_replacement-admin-token").createSignInLink({});
+      await expect(anonymous().signIn({ method: { case: "linkCode", value: fresh.code } })).resolves.toBeDefined();
+    } finally {
+      await bootstrapAdminToken(h.db, ADMIN_TOKEN);
+    }
   });
 
   it("records signing in (as who signed in), signing out and making links in the audit chain, never a code", async () => {

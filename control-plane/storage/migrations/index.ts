@@ -31,6 +31,7 @@ import { Migration0027Lz4Bodies } from "./migration-0027-lz4-bodies.js";
 import { Migration0028SearchIndexRound } from "./migration-0028-search-index-round.js";
 import { Migration0030UsageEstimated } from "./migration-0030-usage-estimated.js";
 import { Migration0029DropSearchIndexRound } from "./migration-0029-drop-search-index-round.js";
+import { Migration0031ConsoleTokenBinding } from "./migration-0031-console-token-binding.js";
 
 /** The migrations the control plane runs at open, oldest first. */
 export const migrations: MigrationObject[] = [
@@ -64,4 +65,5 @@ export const migrations: MigrationObject[] = [
   { name: "0028-search-index-round", class: Migration0028SearchIndexRound },
   { name: "0029-drop-search-index-round", class: Migration0029DropSearchIndexRound },
   { name: "0030-usage-estimated", class: Migration0030UsageEstimated },
+  { name: "0031-console-token-binding", class: Migration0031ConsoleTokenBinding },
 ];
