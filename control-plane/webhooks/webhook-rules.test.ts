@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressProblem } from "./webhook-address.js";
+import { addressProblem, embeddedIpv4, refusedAddressProblem } from "./webhook-address.js";
 import { MAX_WEBHOOK_URL_LENGTH, webhookOrigin, webhookUrlProblem } from "./webhook-url.js";
 
 describe("webhookUrlProblem", () => {
@@ -29,6 +29,18 @@ describe("addressProblem", () => {
   it("refuses unspecified, link-local (cloud metadata), multicast and reserved addresses", () => {
     for (const address of ["0.0.0.0", "169.254.169.254", "::ffff:169.254.169.254", "fe80::1", "fd00:ec2::254", "224.0.0.1", "255.255.255.255", "::", "ff02::1"]) {
       expect(addressProblem(address, "https:"), address).toMatch(/unspecified, link-local, multicast or reserved/);
+    }
+  });
+
+  it("judges an IPv6 address by the IPv4 one it carries for a translator or tunnel (NAT64, 6to4, IPv4-compatible)", () => {
+    for (const address of ["64:ff9b::a9fe:a9fe", "64:ff9b::169.254.169.254", "64:FF9B:0:0:0:0:A9FE:A9FE", "64:ff9b:1::a9fe:a9fe", "2002:a9fe:a9fe::1", "::169.254.169.254", "64:ff9b::e000:1", "64:ff9b::0.0.0.0"]) {
+      expect(addressProblem(address, "https:"), address).toMatch(/carries .*unspecified, link-local, multicast or reserved/);
+      expect(refusedAddressProblem(address), address).toBeDefined();
+    }
+    expect(embeddedIpv4("64:ff9b::a9fe:a9fe")).toBe("169.254.169.254");
+    expect(embeddedIpv4("2002:0a01:0203::1")).toBe("10.1.2.3");
+    for (const address of ["64:ff9b::808:808", "2002:5db8:d822::1", "::1", "::", "2001:db8::a9fe:a9fe"]) {
+      expect(refusedAddressProblem(address) ?? "", address).not.toMatch(/carries/);
     }
   });
 

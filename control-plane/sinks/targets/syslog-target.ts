@@ -2,11 +2,14 @@
 // `<len> <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - MSG`, MSG being the event's JSON with
 // every non-ASCII character escaped (so it is plain ASCII and needs no BOM). The connection is
 // kept open and made again when it breaks; a batch counts as delivered once the socket has taken
-// it (syslog has no acknowledgement: see docs/siem.md).
+// it (syslog has no acknowledgement: see docs/siem.md). It dials only where a webhook could
+// (webhooks/webhook-address.ts): never an unspecified, link-local (cloud metadata), multicast or
+// reserved address, checked on the address dialled, after DNS.
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import { hostname } from "node:os";
 import tls from "node:tls";
+import { checkedLookup, RefusedAddressError, refusedAddressProblem } from "../../webhooks/webhook-address.js";
 import type { SinkEvent } from "../sink-event.js";
 import type { SinkTarget } from "./sink-target.js";
 
@@ -67,11 +70,15 @@ export function createSyslogTarget(options: SyslogTargetOptions): SinkTarget {
 
   const connect = async (): Promise<net.Socket> => {
     const ca = options.caFile ? [...tls.rootCertificates, await readFile(options.caFile, "utf8")] : undefined;
+    // An address literal is not looked up: checked here; a name is checked on what it resolves to.
+    const literal = net.isIP(host) ? refusedAddressProblem(host) : undefined;
+    if (literal) throw new RefusedAddressError(`syslog address ${literal}`);
+    const lookup = checkedLookup("any");
     return new Promise((resolve, reject) => {
       const ready = options.tls ? "secureConnect" : "connect";
       const s = options.tls
-        ? tls.connect({ host, port, ca, servername: net.isIP(host) ? undefined : host })
-        : net.connect({ host, port });
+        ? tls.connect({ host, port, ca, lookup, servername: net.isIP(host) ? undefined : host })
+        : net.connect({ host, port, lookup });
       connecting = s;
       const timer = setTimeout(() => s.destroy(new Error(`syslog ${options.address}: connect timed out`)), timeout);
       s.once(ready, () => {
