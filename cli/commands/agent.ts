@@ -31,9 +31,11 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     const { server, caFile } = adminSettings(flags, ctx.env);
     const serverFlag = server === DEFAULT_SERVER ? "" : ` --server ${server}`;
     const caFlag = caFile === undefined ? "" : ` --ca-file ${caFile}`;
+    // In the environment, not a flag: a process's arguments are in every local user's `ps`, its
+    // environment only in its owner's.
     ctx.err(
       `agent ${name} enrolled; this token is shown once. Run the agent with:\n` +
-        `  npx palisade agent${serverFlag}${caFlag} --token ${response.token}\n`,
+        `  PALISADE_AGENT_TOKEN=${response.token} npx palisade agent${serverFlag}${caFlag}\n`,
     );
   });
   registerAgentState(agent, ctx);

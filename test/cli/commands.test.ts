@@ -195,7 +195,7 @@ describe("agent create", () => {
     const run = await runPalisade(["agent", "create", "edge", "--segment", "eu"], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^edge\.\S+\n$/);
-    expect(run.stderr).toContain(`npx palisade agent --server ${bed().controlPlane.url} --token ${run.stdout.trim()}`);
+    expect(run.stderr).toContain(`PALISADE_AGENT_TOKEN=${run.stdout.trim()} npx palisade agent --server ${bed().controlPlane.url}\n`);
     expect(parse((await runPalisade(["get", "agent", "edge", "-o", "yaml"], env)).stdout)).toMatchObject({ segment: "eu" });
     expect((await runPalisade(["agent", "create", "edge"], env)).stderr).toMatch(/^error: already_exists/);
     const rotated = await runPalisade(["agent", "create", "edge", "--rotate"], env);

@@ -34,7 +34,7 @@ describe("admin commands over https", () => {
     const byFlag = await runPalisade(["agent", "create", "by-flag", "--ca-file", stack.pki.files.caFile], withoutCa());
     expect(byFlag.code, byFlag.stderr).toBe(0);
     expect(byFlag.stdout).toMatch(/^by-flag\./);
-    expect(byFlag.stderr).toContain(`npx palisade agent --server ${stack.controlPlane.url} --ca-file ${stack.pki.files.caFile} --token by-flag.`);
+    expect(byFlag.stderr).toMatch(new RegExp(`PALISADE_AGENT_TOKEN=by-flag\\.\\S+ npx palisade agent --server ${stack.controlPlane.url} --ca-file ${stack.pki.files.caFile}\n`));
     const byEnv = await runPalisade(["get", "agents", "-o", "json"], stack.env);
     expect(byEnv.code, byEnv.stderr).toBe(0);
     expect(JSON.parse(byEnv.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: "by-flag" })]));
