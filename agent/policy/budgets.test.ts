@@ -35,6 +35,15 @@ describe("budget refusals on the agent", () => {
     expect(book.check(request({ subject: "erin", groups: [], model: "o4" }), 0)).toBeUndefined();
   });
 
+  it("matches a models filter with patterns: a dated alias does not escape it", () => {
+    const book = compileBudgets([state({ budget: "gpt-4o-only", per: "all", key: "", modelPatterns: ["gpt-4o", "gpt-4o-2*", "chatgpt-4o-latest"] })]);
+    for (const model of ["gpt-4o", "gpt-4o-2024-08-06", "gpt-4o-2024-11-20", "chatgpt-4o-latest"]) {
+      expect(book.check(request({ groups: [], model }), 0)?.budget).toBe("gpt-4o-only");
+    }
+    expect(book.check(request({ groups: [], model: "gpt-4o-mini" }), 0)).toBeUndefined();
+    expect(compileBudgets([state({ per: "all", key: "", modelPatterns: ["*"] })]).check(request({ groups: [], model: "anything" }), 0)).toBeDefined();
+  });
+
   it("refuses up front a max_tokens above the tokens left, and lets a smaller one through", () => {
     const book = compileBudgets([state({ spent: false, remainingTokens: 300n, summary: "700 of 1000 tokens this day (UTC)" })]);
     expect(book.check(request({ maxTokens: 301 }), 0)?.message).toMatch(/has 300 tokens left until .* fewer than this request may use: its prompt \(about 0 tokens\) and max_tokens \(301\)/);

@@ -41,15 +41,17 @@ interface Scope {
   groups: ReadonlySet<string>;
   connections: ReadonlySet<string>;
   models: ReadonlySet<string>;
+  /** From model_patterns: exact names go to `models`; these are the prefixes of `prefix*` entries. */
+  modelPrefixes: readonly string[];
 }
 
 const PERS = new Set(["subject", "group", "connection", "model", "all"]);
 
 function covers(scope: Scope, request: BudgetRequest): boolean {
-  const { subjects, groups, connections, models } = scope;
+  const { subjects, groups, connections, models, modelPrefixes } = scope;
   if (subjects.size > 0 && !subjects.has(request.subject)) return false;
   if (connections.size > 0 && !connections.has(request.connection)) return false;
-  if (models.size > 0 && !models.has(request.model)) return false;
+  if ((models.size > 0 || modelPrefixes.length > 0) && !models.has(request.model) && !modelPrefixes.some((prefix) => request.model.startsWith(prefix))) return false;
   if (groups.size > 0 && !request.groups.some((group) => groups.has(group))) return false;
   switch (scope.state.per) {
     case "subject": return request.subject === scope.state.key;
@@ -68,9 +70,11 @@ export function compileBudgets(states: readonly BudgetState[]): BudgetBook {
     if (!state.budget) throw new Error("budget state without a budget name");
     if (!PERS.has(state.per)) throw new Error(`budget ${state.budget}: unknown scope "${state.per}"`);
     if (!state.resetTime) throw new Error(`budget ${state.budget}: no reset time`);
+    const patterns = state.modelPatterns;
     return {
       state, resetMs: timestampMs(state.resetTime), subjects: new Set(state.subjects), groups: new Set(state.groups),
-      connections: new Set(state.connections), models: new Set(state.models),
+      connections: new Set(state.connections), models: new Set([...state.models, ...patterns.filter((model) => !model.endsWith("*"))]),
+      modelPrefixes: patterns.filter((model) => model.endsWith("*")).map((model) => model.slice(0, -1)),
     };
   });
   if (scopes.length === 0) return { check: () => undefined };

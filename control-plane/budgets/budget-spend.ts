@@ -48,7 +48,13 @@ export async function spendByScope(em: EntityManager, budget: BudgetSettings, st
   };
   if (budget.subjects.length > 0) inList("e.subject", budget.subjects);
   if (budget.connections.length > 0) inList("e.connection", budget.connections);
-  if (budget.models.length > 0) inList("e.model", budget.models);
+  if (budget.models.length > 0) {
+    // Each entry exact, or a prefix ending in `*` (as a ModelPrice's model): a dated alias of a
+    // model (gpt-4o-2024-08-06) is the caller's choice, and `gpt-4o-2*` lets a budget cover them all.
+    where.push(`exists (select 1 from jsonb_array_elements_text(?::jsonb) as f(model)
+      where f.model = e.model or (right(f.model, 1) = '*' and starts_with(e.model, left(f.model, -1))))`);
+    params.push(JSON.stringify(budget.models));
+  }
   // Per group, a request counts toward each of its caller's groups (only the listed ones, if any).
   const groups = budget.per === "group" ? "cross join lateral jsonb_array_elements_text(coalesce(e.groups, '[]'::jsonb)) as g(grp)" : "";
   if (budget.groups.length > 0) {

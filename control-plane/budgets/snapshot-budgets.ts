@@ -17,7 +17,9 @@ export async function budgetStatesForAgents(em: EntityManager, now: Date): Promi
     if (!budget) return []; // deleted since: the next pass withdraws the state
     return [create(BudgetStateSchema, {
       budget: state.budget, per: budget.per, key: state.key,
-      subjects: budget.subjects, groups: budget.groups, connections: budget.connections, models: budget.models,
+      subjects: budget.subjects, groups: budget.groups, connections: budget.connections,
+      // A pattern goes with every entry in model_patterns (an older agent, reading no model filter, refuses more).
+      ...(budget.models.some((model) => model.endsWith("*")) ? { modelPatterns: budget.models } : { models: budget.models }),
       tokensCapped: budget.tokens > 0, remainingTokens: BigInt(state.remainingTokens), spent: state.spent,
       resetTime: timestampFromDate(state.resetTime), summary: state.summary,
     })];

@@ -10,6 +10,7 @@ import { budgetSettings } from "../../control-plane/budgets/budget-settings.js";
 import { spendByScope } from "../../control-plane/budgets/budget-spend.js";
 import { liveBudgetStates } from "../../control-plane/budgets/budget-states.js";
 import { evaluateBudgets } from "../../control-plane/budgets/evaluate-budgets.js";
+import { budgetStatesForAgents } from "../../control-plane/budgets/snapshot-budgets.js";
 import type { Database } from "../../control-plane/storage/database.js";
 import { createExchangeSink } from "../../control-plane/storage/exchanges.js";
 import { createResourceStore } from "../../control-plane/storage/resources/resource-store.js";
@@ -115,6 +116,24 @@ describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
       { key: "erin", tokens: 1100, cost: 0.0066, unpriced: 0 },
       { key: "frank", tokens: 1100, cost: 0.012, unpriced: 0 },
     ]);
+  });
+
+  it("filters models by pattern as ModelPrice does: a dated alias is covered, a sibling is not", async () => {
+    // alice: gpt-4o-2024-08-06 (150 tokens) and gpt-4o-mini (2000); bob: claude-x.
+    expect(await sums(budget({ name: "exact", per: BudgetScope.ALL, models: ["gpt-4o"] }))).toEqual([]);
+    expect(await sums(budget({ name: "dated", per: BudgetScope.ALL, models: ["gpt-4o", "gpt-4o-2*"] }))).toEqual([{ key: "", tokens: 150, cost: 0.00075, unpriced: 0 }]);
+    expect(await sums(budget({ name: "family", per: BudgetScope.ALL, models: ["gpt-4o*"], subjects: ["alice"] }))).toEqual([{ key: "", tokens: 2150, cost: 0.0015, unpriced: 0 }]);
+    expect(await sums(budget({ name: "any", per: BudgetScope.SUBJECT, models: ["*"], subjects: ["bob"] }))).toEqual([{ key: "bob", tokens: 20, cost: 0, unpriced: 20 }]);
+  });
+
+  it("tells agents a pattern filter so that one not knowing patterns refuses more, never less", async () => {
+    await createResourceStore(db).apply([create(ResourceSchema, { resource: { case: "budget", value: create(BudgetSchema, {
+      name: "patterned", per: BudgetScope.SUBJECT, period: BudgetPeriod.DAY, timeZone: "Europe/Paris", tokens: 100n, models: ["gpt-4o", "gpt-4o-mini*"],
+    }) } })], "admin:test");
+    const now = new Date(DAY + 3_600_000);
+    await evaluateBudgets(db, now);
+    const [state] = (await budgetStatesForAgents(db.em(), now)).filter((s) => s.budget === "patterned");
+    expect(state).toMatchObject({ key: "alice", spent: true, models: [], modelPatterns: ["gpt-4o", "gpt-4o-mini*"] });
   });
 
   it("counts and prices an agent's estimate like reported usage, and says how much of it was estimated", async () => {

@@ -1328,7 +1328,8 @@ export type Budget = Message<"palisade.admin.v1.Budget"> & {
   connections: string[];
 
   /**
-   * Only requests for these models (exact); empty: any.
+   * Only requests for these models: each exact, or a prefix ending in `*` (as a ModelPrice's
+   * `model`: `gpt-4o-2*` covers gpt-4o's dated snapshots; `*` alone, every model); empty: any.
    *
    * @generated from field: repeated string models = 10;
    */
