@@ -1,7 +1,8 @@
 // An attacker's tokens through a real agent: every one is refused 401 in the provider's format,
 // recorded, and never forwarded. Algorithm confusion (none, HMAC keyed with the public key), keys
-// the token brings itself (jwk, jku, x5u headers), an unknown critical header, claims at their
-// edges (no exp, nbf or iat in the future, expired, issuer with a trailing slash or another case,
+// the token brings itself (jwk, jku, x5u headers), a kid walking a path, a nested token (cty JWT)
+// and a JWE, an unknown critical header, claims at their edges (no exp, exp as a string, nbf or iat
+// in the future, expired, issuer with a trailing slash or another case,
 // another audience, no or empty subject), the token where the agent does not read it (query,
 // Basic, a second header behind a bad first one), and two credentials in one request (a header
 // twice, Authorization and x-api-key naming different tokens: a proxy in front may read the other).
@@ -37,9 +38,15 @@ const real = (payload: Record<string, unknown>, header: Record<string, unknown> 
   new SignJWT(payload).setProtectedHeader({ alg: "ES256", kid: "test-key", ...header }).sign(bed.issuer.privateKey);
 
 /** Signed with the issuer's real key by hand (jose will not sign a header it does not understand). */
-async function rawSigned(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
-  const input = `${b64(header)}.${b64(payload)}`;
-  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, bed.issuer.privateKey, new TextEncoder().encode(input));
+function rawSigned(header: Record<string, unknown>, payload: Record<string, unknown> | string): Promise<string> {
+  return rawSignedBy(bed.issuer.privateKey, header, payload);
+}
+
+/** A JWS by hand with `key`; a string payload is taken as it is (a nested token). */
+async function rawSignedBy(key: CryptoKey, header: Record<string, unknown>, payload: Record<string, unknown> | string): Promise<string> {
+  const body = typeof payload === "string" ? Buffer.from(payload).toString("base64url") : b64(payload);
+  const input = `${b64(header)}.${body}`;
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new TextEncoder().encode(input));
   return `${input}.${Buffer.from(signature).toString("base64url")}`;
 }
 
@@ -82,6 +89,13 @@ describe("an attacker's tokens", () => {
     ["its own key behind jku and x5u", async () => ({
       authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "test-key", jku: "http://127.0.0.1:1/jwks.json", x5u: "http://127.0.0.1:1/cert.pem" }).sign(attacker)}`,
     })],
+    ["a kid that walks a path, signed with HS256 and an empty key", async () => ({ authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: "../../../../../../dev/null" }).sign(new Uint8Array(32))}` })],
+    ["a kid that walks a path, signed with its own key", async () => ({ authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "../../../../etc/passwd" }).sign(attacker)}` })],
+    ["a nested JWT (cty JWT: signed by the issuer, its payload the attacker's own token)", async () => ({
+      authorization: `Bearer ${await rawSigned({ alg: "ES256", kid: "test-key", cty: "JWT" }, await new SignJWT(claims()).setProtectedHeader({ alg: "ES256", kid: "test-key" }).sign(attacker))}`,
+    })],
+    ["a JWE-shaped token (five parts)", async () => ({ authorization: `Bearer ${b64({ alg: "dir", enc: "A256GCM" })}..${b64("iv")}.${b64(claims())}.${b64("tag")}` })],
+    ["exp as a string", async () => ({ authorization: `Bearer ${await rawSigned({ alg: "ES256", kid: "test-key" }, claims({ exp: String(now() + 600) }))}` })],
     ["an unknown critical header", async () => ({ authorization: `Bearer ${await rawSigned({ alg: "ES256", kid: "test-key", crit: ["x-must-understand"], "x-must-understand": true }, claims())}` })],
     ["no exp", async () => ({ authorization: `Bearer ${await real(claims({ exp: undefined }))}` })],
     ["expired beyond the tolerance", async () => ({ authorization: `Bearer ${await real(claims({ exp: now() - 120 }))}` })],
