@@ -46,6 +46,8 @@ const cleanBySet = new WeakMap<object, Set<string>>();
 const namingBySet = new WeakMap<object, Map<string, boolean>>();
 type QuickTested = { mayFind(text: string): boolean };
 
+const responseLocation = () => "response";
+
 /** A cache over `reply`'s whole-text masking. Only clean results are kept. */
 export function createCleanCache(reply: ReplyMasker): CleanCache {
   const sets = reply.detectorSets.map((detectors) => {
@@ -80,9 +82,12 @@ export function createCleanCache(reply: ReplyMasker): CleanCache {
       return false;
     },
     mask(text, at, locate, restore) {
+      // A text known clean first, without a closure for its location (most keys and identifiers of
+      // a reply: isClean's own first answer, before it would read the location).
+      if (text === "" || known(text)) return undefined;
       return isClean(text, () => locate(at)) ? undefined : reply.mask(text, locate(at), restore);
     },
-    clean: (text) => isClean(text, () => "response"),
+    clean: (text) => isClean(text, responseLocation),
     number(source, at, locate) {
       if (known(source)) return undefined;
       const masked = reply.maskNumber(source, locate(at));
