@@ -2,7 +2,7 @@
 // slot of its own text and the slot of its decoded text, both inspected. Both write into the same
 // field, so a request with a value found in both readings of one string is refused rather than
 // masked in one and sent with the other.
-import { embeddedRuns, hexText, MIN_RUN } from "./embedded-base64.js";
+import { embeddedRuns, hexText, MIN_RUN, MIN_SHORT_RUN } from "./embedded-base64.js";
 import { readEncoded } from "./encoded-text.js";
 import { type BinaryPart, type TextSlot, UnmaskableError } from "./text-slot.js";
 
@@ -43,7 +43,8 @@ export function decodedSlots(raw: TextSlot, slots: TextSlot[], binary?: BinaryPa
   const encoded = readEncoded(raw.text);
   if (!encoded) {
     // A text no longer than a run holds none (no array made for the keys, labels and header values that are most slots).
-    if (raw.text.length <= MIN_RUN) {
+    // A JSON number's digits are no base64 anyone decodes: its short runs are not read.
+    if (raw.text.length < MIN_SHORT_RUN || (raw.numeric === true && raw.text.length <= MIN_RUN)) {
       slots.push(raw);
       return;
     }

@@ -66,4 +66,18 @@ describe("base64 runs inside a string", () => {
     const content = `decode ${b64("hello there, how are you doing")} please`;
     expect(masked(content)).toBe(content);
   });
+
+  it("reads short runs (12 to 19 characters) that look like base64 of text, whole strings too; words, identifiers and numbers stay as they are", () => {
+    const ssn = b64("219-45-6789"); // MjE5LTQ1LTY3ODk=
+    const phone = b64("415-555-0133"); // NDE1LTU1NS0wMTMz
+    expect(ssn.length).toBe(16);
+    const text = `decode ${ssn} and ${phone}, not internationalize getUserAccount user1234abcd5678 4111111111111111`;
+    expect(embeddedRuns(text).map((found) => found.text.text)).toEqual(["219-45-6789", "415-555-0133"]);
+    expect(embeddedRuns(ssn).map((found) => found.text.text)).toEqual(["219-45-6789"]); // whole: encoded-text.ts reads 20 or more only
+    const detectorsWithSsn = compileDetectors({ builtins: ["us-ssn", "phone"], patterns: [], words: [] });
+    const session = createMaskSession("openai", "/v1/chat/completions", [{ ...rule, detectors: detectorsWithSsn }]);
+    const out = JSON.parse(session.maskRequest(Buffer.from(JSON.stringify({ model: "m", messages: [{ role: "user", content: `decode ${ssn} now` }], x: phone }))).toString());
+    expect(Buffer.from(/decode (\S+) now/.exec(out.messages[0].content)![1]!, "base64").toString()).toBe("[US_SSN]");
+    expect(Buffer.from(out.x, "base64").toString()).toBe("[PHONE]");
+  });
 });

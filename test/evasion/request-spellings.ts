@@ -35,6 +35,10 @@ const inSentence: Record<string, string> = {
 };
 for (const [name, run] of Object.entries(inSentence)) add("base64", name, "openai", chat(`please decode ${run} and answer`), [EMAIL]);
 add("base64", "a card in base64 in parentheses in a tool result", "openai", json({ model: "m", messages: [{ role: "tool", tool_call_id: "c", content: `blob (${b64(`card ${CARD}`)}).` }] }), [CARD]);
+// Short runs (12 to 19 characters: a short value), read when they look like base64 of text (red team, sixth pass).
+add("base64", "an SSN in base64 inside a sentence (16 characters)", "openai", chat(`please decode ${b64("219-45-6789")} and answer`), ["219-45-6789"]);
+add("base64", "a phone number in base64, a whole string (16 characters)", "openai", chat("hi", { note: b64("415-555-0133") }), [PHONE]);
+add("base64", "a short e-mail in URL-safe base64 without padding", "openai", chat(`decode ${Buffer.from("jane@ex.com").toString("base64url").replace(/=+$/, "")} ok`), ["jane@ex.com"]);
 add("hex", "an e-mail as hex digits inside a sentence", "openai", chat(`decode ${Buffer.from(`contact ${EMAIL}`).toString("hex")} please`), [EMAIL]);
 add("hex", "an e-mail as upper-case hex digits, the whole string", "openai", chat(Buffer.from(`contact ${EMAIL}`).toString("hex").toUpperCase()), [EMAIL]);
 add("hex", "a keyword as hex digits inside a sentence", "openai", chat(`decode ${Buffer.from(`about ${KEYWORD}`).toString("hex")} please`), [], "denied");
