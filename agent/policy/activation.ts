@@ -9,7 +9,11 @@ import type { PromptView } from "./content-match.js";
 /** The facts about one request that policies decide on. */
 export interface RequestContext {
   identity: { subject: string; email: string; groups: readonly string[]; issuer: string; claims: Readonly<Record<string, unknown>> };
-  request: { model: string; method: string; path: string; stream: boolean; headers: IncomingHttpHeaders; prompt: string };
+  request: {
+    model: string; method: string; path: string; stream: boolean; headers: IncomingHttpHeaders; prompt: string;
+    /** max_tokens (and variants) times the choices asked for; undefined when the request sets none (CEL: 0). */
+    maxTokens?: number;
+  };
   connection: { name: string; provider: string };
   /** Milliseconds since the epoch. */
   now: number;
@@ -83,6 +87,8 @@ export function conditionActivation(context: RequestContext): ConditionActivatio
       stream: request.stream,
       headers: map(conditionHeaders(request.headers)),
       prompt: request.prompt,
+      // An int: 0 when the request sets none (`request.maxTokens == 0` finds them).
+      maxTokens: BigInt(request.maxTokens ?? 0),
     }),
     connection: map({ name: connection.name, provider: connection.provider }),
     time: timestampFromMs(context.now),

@@ -28,6 +28,7 @@ const sources = [
   'request.headers["x-team"] == request.headers.x_team || has(request.headers.x_team) && request.headers.x_team.size() > 3',
   'connection.name.matches("^o") && request.model.lowerAscii().contains("gpt") && request.path.split("/").size() > 2',
   'identity.groups.all(g, g != identity.subject) && identity.groups.map(g, g + request.method).exists(x, x == "engPOST")',
+  'request.maxTokens == 0 || request.maxTokens > 4000',
 ];
 
 const requestContext = fc.record({
@@ -43,9 +44,10 @@ const requestContext = fc.record({
   headers: fc.dictionary(fc.constantFrom("x-team", "X-Team", "x_team", "authorization", "user-agent", "__proto__", "constructor", "toString"), fc.oneof(fc.constantFrom("team-3", "blue", "Bearer t", ""), fc.array(fc.constantFrom("team-3", "blue"), { minLength: 1, maxLength: 2 }))),
   provider: fc.constantFrom("openai", "anthropic"),
   prompt: fc.constantFrom("hello", "a secret"),
+  maxTokens: fc.constantFrom(undefined, 0, 100, 4001),
 }).map((r): RequestContext => ({
   identity: { subject: r.subject, email: r.email, groups: r.groups, issuer: r.issuer, claims: { sub: r.subject, tier: r.tier } },
-  request: { model: r.model, method: r.method, path: r.path, stream: r.stream, headers: r.headers, prompt: r.prompt },
+  request: { model: r.model, method: r.method, path: r.path, stream: r.stream, headers: r.headers, prompt: r.prompt, maxTokens: r.maxTokens },
   connection: { name: "openai", provider: r.provider },
   now: Date.parse("2026-01-05T10:00:00Z"),
 }));

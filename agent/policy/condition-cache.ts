@@ -46,6 +46,7 @@ const members = {
   },
   request: (context: RequestContext, field: string): unknown => {
     const { request } = context;
+    if (field === "maxTokens") return request.maxTokens ?? 0; // keyed as a number; the activation holds it as an int
     return field === "model" ? request.model : field === "method" ? request.method : field === "path" ? request.path : field === "stream" ? request.stream : undefined;
   },
   connection: (context: RequestContext, field: string): unknown => (field === "name" ? context.connection.name : field === "provider" ? context.connection.provider : undefined),

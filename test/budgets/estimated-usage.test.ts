@@ -4,7 +4,8 @@
 // longer spends nothing. Through a real agent with the real openai and Anthropic clients; the
 // stand-in stalls a stream after its first content chunk, or omits usage (x-stand-in-usage: omit).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RecordMode } from "../../gen/palisade/agent/v1/snapshot_pb.js";
+import OpenAI from "openai";
+import { PolicyAction, RecordMode } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
 
 let bed: PolicyBed;
@@ -89,6 +90,24 @@ describe("usage the provider never reported is recorded as an estimate", () => {
     expect(failed.status).toBe(500);
     await failed.text();
     expect(await usageOf(failed.headers.get("x-palisade-session"))).toBeUndefined();
+  });
+
+  it("a policy can require max_tokens (request.maxTokens == 0 when unset), so no estimate is unbounded by it", async () => {
+    await bed.use([
+      { name: "bound-output", priority: 10, action: PolicyAction.DENY, when: "request.maxTokens == 0 || request.maxTokens > 4000", reason: "Set max_tokens (at most 4000)" },
+      { name: "allow-all", priority: 0 },
+    ]);
+    try {
+      const openai = await bed.openai();
+      const unbounded = await openai.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }).catch((error: unknown) => error);
+      expect(unbounded).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      const choices = await openai.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], max_tokens: 1000, n: 5 }).catch((error: unknown) => error);
+      expect(choices).toBeInstanceOf(OpenAI.PermissionDeniedError); // 5 choices of 1000: 5000
+      const bounded = await openai.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], max_completion_tokens: 4000 });
+      expect(bounded.choices[0]?.message.content).toBeTruthy();
+    } finally {
+      await bed.use([{ name: "allow-all", priority: 0 }]);
+    }
   });
 
   it("a read (GET /v1/models) generates nothing: recorded without usage, not estimated", async () => {
