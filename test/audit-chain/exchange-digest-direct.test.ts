@@ -3,15 +3,16 @@
 // uses: on random exchanges — text of any UTF-16 code units (lone surrogates, U+0000, controls,
 // quotes), groups, findings and mask policies, usage at the int64 edges, start times inside and
 // outside the years the binary writer takes, stream writes — wherever the direct way gives a digest
-// it is the database's, byte for byte, and the digests the insert returns (which the chain lists)
-// are the database's on either path. PostgreSQL stores what the insert sends in binary; PGlite
+// it is the database's, byte for byte, and the digests and session fields the insert returns
+// (which the chain lists: id, connection, start to the millisecond, caller) are the database's on
+// either path. PostgreSQL stores what the insert sends in binary; PGlite
 // stores the text form of the same values: both are checked against the same direct digests.
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ExchangeSchema, RecordedBodies } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { directDigester, jsonbText } from "../../control-plane/audit/exchange-digest-direct.js";
-import { exchangeDigestSql } from "../../control-plane/audit/exchange-digest.js";
+import { type InsertedExchange, SESSION_EVENT_COLUMNS } from "../../control-plane/audit/session-events.js";
 import type { Database } from "../../control-plane/storage/database.js";
 import { type AgentExchange, binaryParams, exchangeColumns, insertExchanges } from "../../control-plane/storage/exchange-insert.js";
 import { databaseFlavours, useOpenTestDatabase } from "../support/database.js";
@@ -71,17 +72,19 @@ for (const flavour of await databaseFlavours()) {
       return db.transaction(async (tx) => {
         const returned = await insertExchanges(tx, items, now, flavour === "postgres");
         const ids = [...new Set(returned.map((row) => row.id))];
-        const stored = await tx.execute<{ id: string; digest: string; committed_us: string | number }[]>(
-          `select id, ${exchangeDigestSql()} as digest, (extract(epoch from committed_at) * 1000000)::bigint as committed_us
+        const stored = await tx.execute<(InsertedExchange & { committed_us: string | number })[]>(
+          `select ${SESSION_EVENT_COLUMNS}, (extract(epoch from committed_at) * 1000000)::bigint as committed_us
            from exchange where id in (${ids.map(() => "?").join(", ")})`, ids,
         );
         const columns = exchangeColumns(items, now, true);
         const digester = directDigester(columns, binaryParams(columns));
         const firstRow = new Map<string, number>();
         items.forEach((_, row) => { const id = (columns[0]![row] as string).toWellFormed(); if (!firstRow.has(id)) firstRow.set(id, row); });
-        return stored.map((row) => ({
+        expect(returned).toHaveLength(stored.length);
+        return stored.map(({ committed_us, ...row }) => ({
           id: row.id, database: row.digest, returned: returned.find((r) => r.id === row.id)?.digest,
-          direct: digester?.(firstRow.get(row.id)!, BigInt(row.committed_us)),
+          direct: digester?.(firstRow.get(row.id)!, BigInt(committed_us)),
+          fields: row, returnedFields: returned.find((r) => r.id === row.id),
         }));
       });
     }
@@ -97,6 +100,8 @@ for (const flavour of await databaseFlavours()) {
         for (const row of await digests(items)) {
           rows += 1;
           expect(row.returned).toBe(row.database);
+          // What the chain entry lists of the session: as the database prints it.
+          expect(row.returnedFields).toEqual(row.fields);
           if (row.direct !== undefined) {
             direct += 1;
             expect(row.direct).toBe(row.database);
