@@ -2,7 +2,9 @@
 // refused to everyone (the coverage test lists every method of every admin service).
 import { clone } from "@bufbuild/protobuf";
 import { type GetSessionResponse, GetSessionResponseSchema } from "../../gen/palisade/admin/v1/session_service_pb.js";
+import { type GetResourceResponse, GetResourceResponseSchema, type ListResourcesResponse, ListResourcesResponseSchema } from "../../gen/palisade/admin/v1/resource_service_pb.js";
 import type { RoleName } from "../storage/resources/role-bindings.js";
+import { withWebhookUrlsRedacted } from "./webhook-secrets.js";
 
 /** What one RPC requires, and what its answer hides from some of the roles allowed to call it. */
 export interface Permission {
@@ -47,8 +49,9 @@ function withholdSessionBodies(message: unknown): unknown {
 export const PERMISSIONS: Readonly<Record<string, Readonly<Record<string, Permission>>>> = {
   "palisade.admin.v1.ResourceService": {
     Apply: { roles: ADMIN },
-    GetResource: { roles: EVERY_ROLE },
-    ListResources: { roles: EVERY_ROLE },
+    // Webhook URLs (their secret paths) for admins only (webhook-secrets.ts).
+    GetResource: { roles: EVERY_ROLE, contents: { roles: ADMIN, withhold: (message) => withWebhookUrlsRedacted(GetResourceResponseSchema, message as GetResourceResponse) } },
+    ListResources: { roles: EVERY_ROLE, contents: { roles: ADMIN, withhold: (message) => withWebhookUrlsRedacted(ListResourcesResponseSchema, message as ListResourcesResponse) } },
     DeleteResource: { roles: ADMIN },
   },
   "palisade.admin.v1.AgentAdminService": {

@@ -1,11 +1,12 @@
 // Authentication and authorisation beyond the matrix: refused tokens, caller JWTs from an OIDC-like
-// issuer, contents withheld from viewers, actors of admin changes, and role bindings taking effect.
+// issuer, contents withheld from viewers, webhook URLs (secret paths) shown to admins only, actors
+// of admin changes, and role bindings taking effect.
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentAdminService } from "../../gen/palisade/admin/v1/agent_admin_service_pb.js";
 import { ResourceService } from "../../gen/palisade/admin/v1/resource_service_pb.js";
-import { Kind, ResourceSchema, Role } from "../../gen/palisade/admin/v1/resources_pb.js";
+import { Kind, PolicyAction, ResourceSchema, Role } from "../../gen/palisade/admin/v1/resources_pb.js";
 import { SessionService } from "../../gen/palisade/admin/v1/session_service_pb.js";
 import { TokenService } from "../../gen/palisade/admin/v1/token_service_pb.js";
 import { ExchangeSchema } from "../../gen/palisade/agent/v1/exchange_pb.js";
@@ -96,6 +97,29 @@ describe("admin API authentication and roles", () => {
     // Someone who is both viewer and auditor holds the union: contents included.
     const both = await read(await h.token("audrey", ["viewers"]));
     expect(both.exchange.requestBody).toContain("my card is 4111");
+  });
+
+  it("shows webhook URLs, whose paths are their receivers' secrets, whole to admins only; others see the origin", async () => {
+    const hook = "https://hooks.example.com/services/T0001/B0002/s3cr3tP4thT0k3n?key=also-secret";
+    await admin().apply({ resources: [
+      create(ResourceSchema, { resource: { case: "policy", value: { name: "hooked-review", priority: 5, connections: ["*"], action: PolicyAction.REVIEW, approvers: ["approvers"], webhook: hook } } }),
+      create(ResourceSchema, { resource: { case: "auditSink", value: { name: "hooked-sink", target: { case: "webhook", value: { url: hook, secret: "whsec-x" } }, events: ["alert"] } } }),
+    ] });
+    const seen = async (token: string) => {
+      const client = h.client(ResourceService, token);
+      const one = await client.getResource({ kind: Kind.POLICY, name: "hooked-review" });
+      const sinks = await client.listResources({ kind: Kind.AUDIT_SINK });
+      const policy = one.resource?.resource.case === "policy" ? one.resource.resource.value.webhook : undefined;
+      const sink = sinks.resources.map((r) => (r.resource.case === "auditSink" && r.resource.value.target.case === "webhook" ? r.resource.value.target.value.url : undefined)).find(Boolean);
+      return [policy, sink];
+    };
+    for (const token of [await h.token("vic", ["viewers"]), await h.token("april", ["approvers"]), await h.token("audrey")]) {
+      expect(await seen(token)).toEqual(["https://hooks.example.com/…", "https://hooks.example.com/…"]);
+      expect(h.lastHeaders()?.get(CONTENTS_WITHHELD_HEADER)).toBe("true");
+    }
+    expect(await seen(ADMIN_TOKEN)).toEqual([hook, hook]);
+    await admin().deleteResource({ kind: Kind.POLICY, name: "hooked-review" });
+    await admin().deleteResource({ kind: Kind.AUDIT_SINK, name: "hooked-sink" });
   });
 
   it("records the caller as the actor of every admin change, in the change's transaction", async () => {
