@@ -39,6 +39,17 @@ function isTimeout(error: unknown): boolean {
   return error instanceof errors.HeadersTimeoutError || error instanceof errors.ConnectTimeoutError;
 }
 
+// Errors of the connection's set-up: no connection was made, so no byte of the request reached
+// the provider (which bills nothing). Anything later (a reset, a timeout for headers) may follow a
+// delivered request and keeps the estimate.
+const UNDELIVERED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** True when `error` says the upstream was never reached. */
+function neverDelivered(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return error instanceof errors.ConnectTimeoutError || (typeof code === "string" && UNDELIVERED.has(code));
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -104,6 +115,7 @@ export async function forward(
   } catch (error) {
     if (callerGone) return recorder.finish({ status: 499, verdict: Verdict.FAILED, error: "caller closed the connection" });
     const timeout = isTimeout(error);
+    if (neverDelivered(error)) recorder.notDelivered();
     context.metrics?.upstreamFailure(connection.name, timeout ? "timeout" : "unreachable");
     const refusal = timeout
       ? { status: 504, kind: "gateway_timeout" as const, message: `Upstream of connection ${connection.name} did not answer in time` }

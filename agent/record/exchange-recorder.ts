@@ -77,6 +77,8 @@ export interface ExchangeRecorder {
    * known whole when the exchange ends, the record carries the estimate (usage-estimate.ts).
    */
   forwarded(estimate: TokenEstimate): void;
+  /** After forwarded(): the upstream was never reached (no connection was made), so nothing was billed and nothing is estimated. */
+  notDelivered(): void;
   /** Completes the record and commits it to the buffer; later calls do nothing. */
   finish(outcome: Outcome): void;
 }
@@ -233,6 +235,9 @@ export function startExchangeRecorder(init: {
     },
     forwarded(estimate) {
       sent = estimate;
+    },
+    notDelivered() {
+      sent = undefined;
     },
     finish(outcome) {
       if (done) return;

@@ -121,6 +121,8 @@ describe("routing and limits", () => {
     const exchange = await recorded((error as APIError).headers?.get("x-palisade-session") ?? "");
     expect(exchange).toMatchObject({ status: 502, verdict: Verdict.FAILED, model: "gpt-test", identity: { subject: "alice" } });
     expect(exchange.error).toContain("ECONNREFUSED");
+    // Never delivered: nothing billed, so no estimated usage (limits and budgets charge nothing).
+    expect(exchange.usage).toBeUndefined();
   });
 
   it("answers 503 while it has no configuration yet", async () => {
