@@ -73,6 +73,19 @@ describe("holding a request for review", () => {
     if (!outcome.ok) expect(outcome.refusal.message).toMatch(new RegExp(`held for review ${outcome.reviewId}: not decided in time; retry after approval`));
   });
 
+  it("ends the hold after its wait even when the wall clock is stepped back an hour during it", async () => {
+    const b = bed();
+    let step = 0;
+    const holding = holdRequest(b.input({ waitMs: 50, now: () => Date.now() - step }));
+    await b.first;
+    step = 3_600_000; // NTP steps back a clock that ran fast: the hold must not last the hour too
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([holding, new Promise<"still held">((resolve) => { bound = setTimeout(resolve, 5_000, "still held"); })]);
+    clearTimeout(bound);
+    expect(outcome).not.toBe("still held");
+    expect(outcome !== "still held" && (outcome.ok || outcome.reason)).toMatch(/no decision within 50 ms/);
+  });
+
   it("refuses when the review is not stored, when there is no channel, and at once when the agent shuts down", async () => {
     const notStored = await holdRequest(bed({ ackError: "policy absent does not exist" }).input());
     expect(notStored.ok || notStored.reason).toMatch(/refused by the control plane: policy absent does not exist/);

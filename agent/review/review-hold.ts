@@ -68,7 +68,10 @@ export async function holdRequest(input: HoldInput): Promise<HoldOutcome> {
   const channel = input.channel;
   if (!channel) return undecided(reviewId, input.session, "this agent cannot request reviews");
   if (channel.closing.aborted) return undecided(reviewId, input.session, "agent shutting down");
+  // What the control plane is told is wall-clock time; how long the request is held is measured on
+  // the monotonic clock, so a wall clock stepped back during the hold does not hold it the step longer.
   const holdUntil = now() + input.waitMs;
+  const deadline = performance.now() + input.waitMs;
   const request = create(ReviewRequestSchema, {
     id: reviewId,
     session: input.session,
@@ -96,7 +99,7 @@ export async function holdRequest(input: HoldInput): Promise<HoldOutcome> {
       return refused(reviewId, input.session, `Request denied on review ${reviewId}${why}`, `review ${reviewId} denied by ${decision.decidedBy}${why}`);
     }
     if (channel.closing.aborted) return undecided(reviewId, input.session, "agent shutting down");
-    const left = holdUntil - now();
+    const left = deadline - performance.now();
     if (left <= 0) return undecided(reviewId, input.session, `no decision within ${input.waitMs} ms`);
     await sleep(Math.min(pollMs, left), channel.closing);
   }
