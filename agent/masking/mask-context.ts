@@ -171,21 +171,81 @@ function quietReading(rules: readonly MaskRule[]): { quiet?: QuietReading } {
   return readings.length === 0 ? {} : { quiet: setReading(readings) };
 }
 
+/** The request rules' quick test (short texts' answers remembered per detector set). */
+function requestQuickTest(requestRules: readonly MaskRule[]): (text: string) => boolean {
+  return (text) => (text.length <= CLEAN_LENGTH ? requestRules.some((rule) => rememberedMayFind(rule.detectors, text)) : requestRules.some((rule) => rule.detectors.mayFind(text)));
+}
+
+/** The reply rules' quick test (an escape or a placeholder may hide what they find). */
+function replyQuickTest(responseRules: readonly MaskRule[]): (text: string) => boolean {
+  return (text) => text.includes("\\") || text.includes("<") || responseRules.some((rule) => rule.detectors.mayFind(text));
+}
+
+// What a context reads of its rules alone (no table, no counter): the same for every exchange of
+// one tuple of rules, so built once per tuple (kept by the rule objects, in order, while they live:
+// a snapshot's compiled mask rules) rather than per exchange (~1.5 KB of arrays, objects and
+// closures an exchange). Every part is a function of the rules, and none is written after.
+class RuleParts {
+  readonly requestRules: readonly MaskRule[];
+  readonly responseRules: readonly MaskRule[];
+  readonly requestScanner: MatchScanner;
+  readonly prose: { proseReach?: number; mayFindProse?: (text: string) => boolean };
+  readonly cleanPairs: CleanPairs | undefined;
+  readonly requestMayFind: (text: string) => boolean;
+  readonly replyMayFind: (text: string) => boolean;
+  readonly detectorSets: readonly object[];
+  readonly refusesBinary: string | undefined;
+  readonly quiet: { quiet?: QuietReading };
+  private clean?: Set<string>[];
+
+  constructor(rules: readonly MaskRule[]) {
+    const requestRules = rules.filter(forRequest);
+    const responseRules = rules.filter(forResponse);
+    this.requestRules = requestRules;
+    this.responseRules = responseRules;
+    this.requestScanner = createMatchScanner(requestRules);
+    this.prose = proseReach(requestRules);
+    this.cleanPairs = cleanPairsOf(requestRules);
+    this.requestMayFind = requestQuickTest(requestRules);
+    this.replyMayFind = replyQuickTest(responseRules);
+    this.detectorSets = responseRules.map((rule) => rule.detectors);
+    this.refusesBinary = responseRules.find((rule) => !rule.allowBinary)?.policy;
+    this.quiet = quietReading(responseRules);
+  }
+
+  /** The request rules' sets of short texts found clean (cleanSets), on first use. */
+  get requestClean(): Set<string>[] {
+    return (this.clean ??= cleanSets(this.requestRules));
+  }
+}
+
+type PartsLevel = { next: WeakMap<MaskRule, PartsLevel>; parts?: RuleParts };
+const partsRoot: PartsLevel = { next: new WeakMap() };
+
+/** The rule parts of `rules` (one per tuple of rule objects, in their order). */
+function ruleParts(rules: readonly MaskRule[]): RuleParts {
+  let level = partsRoot;
+  for (const rule of rules) {
+    let next = level.next.get(rule);
+    if (!next) level.next.set(rule, (next = { next: new WeakMap() }));
+    level = next;
+  }
+  return (level.parts ??= new RuleParts(rules));
+}
+
 /** A fresh context for one exchange. */
 export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
   const table = createPseudonymTable();
   const counter = createFindingCounter();
-  const requestRules = rules.filter(forRequest);
-  const responseRules = rules.filter(forResponse);
-  const requestScanner = createMatchScanner(requestRules);
-  let requestClean: Set<string>[] | undefined;
+  const parts = ruleParts(rules);
+  const { requestRules, responseRules, requestScanner } = parts;
   const requestReplacer = createReplacer(table, counter, "request");
   // The request scanner's matches; a short text every request rule's set found nothing in is not scanned again.
   const findRequest = (text: string): Match[] => {
     const short = text.length <= CLEAN_LENGTH;
-    if (short && requestRules.length > 0 && (requestClean ??= cleanSets(requestRules)).every((clean) => clean.has(text))) return [];
+    if (short && requestRules.length > 0 && parts.requestClean.every((clean) => clean.has(text))) return [];
     const { matches } = requestScanner.scan(text);
-    if (short && matches.length === 0) for (const clean of (requestClean ??= cleanSets(requestRules))) if (clean.size < CLEAN_SIZE) clean.add(text);
+    if (short && matches.length === 0) for (const clean of parts.requestClean) if (clean.size < CLEAN_SIZE) clean.add(text);
     return matches;
   };
   // Replies are also read with JSON escapes decoded (a model may write `\u0040` for `@`).
@@ -203,10 +263,10 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         return matches.length === 0 ? text : applyMatches(text, matches, 0, text.length, location, requestReplacer).record;
       },
       find: findRequest,
-      mayFind: (text) => (text.length <= CLEAN_LENGTH ? requestRules.some((rule) => rememberedMayFind(rule.detectors, text)) : requestRules.some((rule) => rule.detectors.mayFind(text))),
-      ...proseReach(requestRules),
+      mayFind: parts.requestMayFind,
+      ...parts.prose,
       replace: (match, location) => requestReplacer.replace(match, location).record,
-      cleanPairs: cleanPairsOf(requestRules),
+      cleanPairs: parts.cleanPairs,
     },
     reply: new Reply(table, responseRules.length > 0, {
       scanner: replyScanner,
@@ -226,10 +286,10 @@ export function createMaskContext(rules: readonly MaskRule[]): MaskContext {
         }
         return digits === source ? undefined : digits;
       },
-      mayFind: (text) => text.includes("\\") || text.includes("<") || responseRules.some((rule) => rule.detectors.mayFind(text)),
-      detectorSets: responseRules.map((rule) => rule.detectors),
-      refusesBinary: responseRules.find((rule) => !rule.allowBinary)?.policy,
-      ...quietReading(responseRules),
+      mayFind: parts.replyMayFind,
+      detectorSets: parts.detectorSets,
+      refusesBinary: parts.refusesBinary,
+      ...parts.quiet,
     }),
   };
 }
