@@ -29,10 +29,13 @@ export const PRICE_JOIN = `left join lateral (
 /**
  * The cost of an exchange in the price table's currency (null when unpriced): uncached prompt
  * tokens at the input price, cached ones at the cached price (the input price when that is 0),
- * completion tokens at the output price.
+ * completion tokens at the output price. Cached tokens count at most the prompt's: a usage saying
+ * more (an "OpenAI-compatible" upstream's bug) would make the uncached part negative, and a sum of
+ * costs that a negative one lowers is a cost budget that never ends.
  */
-export const COST = `((coalesce(e.prompt_tokens, 0) - coalesce(e.cached_tokens, 0)) * price.input_per_million
-  + coalesce(e.cached_tokens, 0) * coalesce(nullif(price.cached_input_per_million, 0), price.input_per_million)
+const CACHED = "least(coalesce(e.cached_tokens, 0), coalesce(e.prompt_tokens, 0))";
+export const COST = `((coalesce(e.prompt_tokens, 0) - ${CACHED}) * price.input_per_million
+  + ${CACHED} * coalesce(nullif(price.cached_input_per_million, 0), price.input_per_million)
   + coalesce(e.completion_tokens, 0) * price.output_per_million) / 1000000.0`;
 
 type Numeric = string | number | null;

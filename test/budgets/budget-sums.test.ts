@@ -109,12 +109,15 @@ describe.each(await databaseFlavours())("budgets on %s", (flavour) => {
     await createExchangeSink(db).commit("agent-1", [
       recorded({ subject: "erin", model: "cached-model", prompt: 1000, cached: 600, completion: 100 }),
       recorded({ subject: "frank", model: "plain-model", prompt: 1000, cached: 600, completion: 100 }),
+      // A usage claiming more cached tokens than prompt tokens: all of the prompt cached, no negative cost.
+      recorded({ subject: "hana", model: "cached-model", prompt: 1000, cached: 1_000_000_000, completion: 100 }),
     ]);
     // Last: these exchanges would change the sums above. 400 × 10 + 600 × 1 + 100 × 20 per million;
     // without a cached price, 1000 × 10 + 100 × 20.
-    expect(await sums(budget({ name: "cache", subjects: ["erin", "frank"] }))).toEqual([
+    expect(await sums(budget({ name: "cache", subjects: ["erin", "frank", "hana"] }))).toEqual([
       { key: "erin", tokens: 1100, cost: 0.0066, unpriced: 0 },
       { key: "frank", tokens: 1100, cost: 0.012, unpriced: 0 },
+      { key: "hana", tokens: 1100, cost: 0.003, unpriced: 0 }, // 1000 × 1 + 100 × 20 per million
     ]);
   });
 
