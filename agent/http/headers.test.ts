@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { downstreamResponseHeaders, forwardedHeaderNames, upstreamRequestHeaders } from "./headers.js";
 
 const credential = { header: "authorization", value: "Bearer sk-upstream" };
 
@@ -32,6 +32,13 @@ describe("upstreamRequestHeaders", () => {
       { header: "x-api-key", value: "sk-ant" },
     );
     expect(out).toEqual({ "x-keep": "yes", host: "127.0.0.1:9999", "x-api-key": "sk-ant" });
+  });
+
+  it("never lets a caller re-scope the connection's key to another organization or project", () => {
+    const caller = { "openai-organization": "org-other", "openai-project": "proj_other", "x-goog-user-project": "other", "openai-beta": "assistants=v2" };
+    const out = upstreamRequestHeaders(caller, new URL("https://api.openai.com"), credential);
+    expect(out).toEqual({ "openai-beta": "assistants=v2", host: "api.openai.com", authorization: "Bearer sk-upstream" });
+    expect(forwardedHeaderNames(caller, "authorization")).toEqual(["openai-beta"]);
   });
 
   it("never lets a caller-supplied copy of the credential header through", () => {

@@ -24,6 +24,13 @@ const callerCredentialHeaders = new Set(["authorization", "x-api-key"]);
 // agent inspected).
 const agentOwned = new Set(["host", "content-length", "accept-encoding", "expect", "content-encoding"]);
 
+// Headers that choose the account a provider key acts for: the organization or project it bills
+// and whose data (files, fine-tunes, vector stores, batches) it reaches. They belong to the
+// connection's credential, which the caller never holds, so a caller may not re-scope it (a user
+// key in several organizations would otherwise serve any of them). The OpenAI SDK sends the first
+// two from OPENAI_ORG_ID / OPENAI_PROJECT_ID; dropped, the key acts for its own default.
+const accountScoping = ["openai-organization", "openai-project", "x-goog-user-project"];
+
 const noTokens: ReadonlySet<string> = new Set();
 // `Connection` values seen (keep-alive, close, a few more): the same few on every request.
 const tokenSets = new Map<string, ReadonlySet<string>>();
@@ -57,11 +64,11 @@ function passable(headers: IncomingHttpHeaders, alsoDrop: ReadonlySet<string>): 
 // What the upstream never gets, by the connection's credential header (a snapshot's few).
 const dropSets = new Map<string, ReadonlySet<string>>();
 
-/** The caller's credentials, the agent's own headers and the connection's credential header. */
+/** The caller's credentials, the agent's own headers, the account-scoping ones and the connection's credential header. */
 function upstreamDrop(credentialHeader: string): ReadonlySet<string> {
   let drop = dropSets.get(credentialHeader);
   if (drop === undefined) {
-    drop = new Set([...callerCredentialHeaders, ...agentOwned, credentialHeader.toLowerCase()]);
+    drop = new Set([...callerCredentialHeaders, ...agentOwned, ...accountScoping, credentialHeader.toLowerCase()]);
     if (dropSets.size < 256) dropSets.set(credentialHeader, drop);
   }
   return drop;

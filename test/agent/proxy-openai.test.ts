@@ -1,6 +1,7 @@
 // The agent's happy path with the real `openai` client: chat completions (plain and streamed) and
 // the Responses API (plain and streamed) through a real agent to the stand-in provider, configured
 // and audited over a real gRPC stream by the fake control plane.
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Verdict } from "../../gen/palisade/agent/v1/exchange_pb.js";
 import { standInChunks, standInReply } from "../support/stand-in-provider.js";
@@ -46,6 +47,19 @@ describe("agent with the openai client", () => {
     expect(exchange.requestBody).toContain("hello there");
     expect(exchange.responseBody).toContain(standInReply("hello there"));
     expect(exchange.requestBody + exchange.responseBody).not.toContain(token);
+  });
+
+  it("never lets the caller choose the organization or project the connection's key acts for", async () => {
+    // The OpenAI SDK sends these from OPENAI_ORG_ID / OPENAI_PROJECT_ID: a user key in several
+    // organizations would otherwise serve whichever the caller names.
+    const client = new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), organization: "org-other", project: "proj_other", maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "scoped" }] }).withResponse();
+    expect(response.status).toBe(200);
+    const seen = bed.provider.requests.at(-1)!;
+    expect(seen.body).toContain("scoped");
+    expect(seen.headers["openai-organization"]).toBeUndefined();
+    expect(seen.headers["openai-project"]).toBeUndefined();
+    expect(seen.headers.authorization).toBe(upstreamSecret);
   });
 
   it("streams chat completion chunks to the caller while the upstream is still producing", async () => {

@@ -59,7 +59,7 @@ describe("a review grant covers the request the provider reads, headers included
     await again.text();
     expect(forwarded()).toBe(1);
 
-    const variants: Record<string, string>[] = [{ "x-http-method-override": "DELETE" }, { "openai-organization": "org-other" }, { "openai-beta": "assistants=v2" }];
+    const variants: Record<string, string>[] = [{ "x-http-method-override": "DELETE" }, { "x-tenant": "other" }, { "openai-beta": "assistants=v2" }];
     for (const header of variants) {
       const other = await post(header);
       expect(other.status, JSON.stringify(header)).toBe(403);
