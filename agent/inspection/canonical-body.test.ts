@@ -122,7 +122,9 @@ describe("parseStrictJson", () => {
     expect(parseStrictJson('{"a\\\\":1,"a\\\\":2}')).toMatchObject({ ok: false, code: "duplicate_json_key" });
     expect(parseStrictJson('{"x":"\\":\\":"}')).toMatchObject({ ok: true });
     expect(parseStrictJson('[{"k":1},{"k":1}]')).toMatchObject({ ok: true });
-    expect(parseStrictJson('{"__proto__":1,"__proto__":2}')).toMatchObject({ ok: false, code: "duplicate_json_key" });
+    // A key named __proto__ is refused before duplicates are counted (json-body.ts: red team, sixth pass).
+    expect(parseStrictJson('{"__proto__":1,"__proto__":2}')).toMatchObject({ ok: false, code: "prototype_json_key" });
+    expect(parseStrictJson('{"constructor":1,"constructor":2}')).toMatchObject({ ok: false, code: "duplicate_json_key" });
     expect(parseStrictJson('{"a":"\\ud83d\\ude00"}')).toMatchObject({ ok: true });
     expect(parseStrictJson('{"\\udc00":1}')).toMatchObject({ ok: false, code: "lone_surrogate" });
   });

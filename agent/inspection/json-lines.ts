@@ -12,7 +12,7 @@ export type JsonPiece = { json: unknown; source: string; changed?: boolean } | {
 
 export type JsonText =
   | { ok: true; pieces: JsonPiece[] }
-  | { ok: false; code: "duplicate_json_key" | "lone_surrogate" | "misread_json_key"; message: string };
+  | { ok: false; code: "duplicate_json_key" | "lone_surrogate" | "misread_json_key" | "prototype_json_key"; message: string };
 
 const blank = /^[ \t\r]*$/;
 const padding = /^([ \t\r]*)([\s\S]*?)([ \t\r]*)$/;

@@ -6,7 +6,7 @@
 import { countWrittenKeys, heldKeyCount } from "../masking/written-keys.js";
 import { parseJsonBodyExact } from "../masking/json-body.js";
 
-export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate" | "misread_json_key"; message: string };
+export type StrictJson = { ok: true; value: unknown } | { ok: false; code: "invalid_json" | "duplicate_json_key" | "lone_surrogate" | "misread_json_key" | "prototype_json_key"; message: string };
 
 // Keys written are counted from the text (written-keys.ts: a key ends with the quote that closes a
 // string followed by blanks and a colon; quotes are read in turn, opening and closing).
@@ -35,7 +35,8 @@ export function readsAsWritten(text: string, value: unknown): boolean {
 
 /** `text` parsed strictly, or why it is refused. */
 export function parseStrictJson(text: string): StrictJson {
-  const { value, misread } = parseJsonBodyExact(text);
+  const { value, misread, prototypeKey } = parseJsonBodyExact(text);
+  if (prototypeKey) return { ok: false, code: "prototype_json_key", message: "Request body has a JSON key named __proto__, which JavaScript readers take for an object's prototype" };
   if (misread) return { ok: false, code: "misread_json_key", message: "Request body has a JSON key written with an escape that this agent's JSON parser reads as another key (a V8 defect); write the key without escapes" };
   if (value === undefined) return { ok: false, code: "invalid_json", message: "Request body is not valid JSON" };
   const found = ambiguity(text, value);

@@ -23,12 +23,39 @@ export function parseJsonBody(text: string): unknown {
  * plainly, its long numbers then as doubles: read as anything but JSON, its escaped text
  * ("\u0040") would reach policies and masking undecoded.
  */
-export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean; misread?: true } {
+export function parseJsonBodyExact(text: string): { value: unknown; plain: boolean; misread?: true; prototypeKey?: true } {
   const parsed = parseUnchecked(text);
   // A key written with an escape that V8 read as another key (written-keys.ts): not read as this
   // JSON at all (every caller handles text that is not JSON: refused, or read as text).
   if (parsed.value !== undefined && !keysReadAsWritten(text, parsed.value)) return { value: undefined, plain: parsed.plain, misread: true };
+  if (parsed.value !== undefined && holdsPrototypeKey(text, parsed.value)) return { value: undefined, plain: parsed.plain, prototypeKey: true };
   return parsed;
+}
+
+/**
+ * Whether `value` (JSON.parse's of `text`) holds a key named `__proto__` at any depth (written
+ * plainly or with escapes). JSON.parse makes it an own property, but code that reaches or builds
+ * objects by key (`object[key]`, `object[key] = {}`) gets or sets a prototype through that name:
+ * a reply event `{"delta":{"__proto__":{"content":…}}}` once made the masking engine write its
+ * text into Object.prototype, for every exchange of the process after it (red team, sixth pass).
+ * Such a document is not read as JSON (refused as a request body, read as text in a reply).
+ */
+function holdsPrototypeKey(text: string, value: unknown): boolean {
+  if (!text.includes("proto") && !text.includes("\\u")) return false; // no such key, however escaped (most texts)
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== "object" || next === null) continue;
+    if (Array.isArray(next)) {
+      for (const element of next) pending.push(element);
+      continue;
+    }
+    for (const key of Object.keys(next)) {
+      if (key === "__proto__") return true;
+      pending.push((next as Record<string, unknown>)[key]);
+    }
+  }
+  return false;
 }
 
 function parseUnchecked(text: string): { value: unknown; plain: boolean } {
@@ -56,7 +83,7 @@ export function parseJsonChecked(text: string): unknown {
   } catch {
     return undefined;
   }
-  return keysReadAsWritten(text, value) ? value : undefined;
+  return keysReadAsWritten(text, value) && !holdsPrototypeKey(text, value) ? value : undefined;
 }
 
 /** Whether `text` looks like a JSON document (an object or array), as opposed to plain text. */

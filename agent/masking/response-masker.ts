@@ -15,7 +15,7 @@ import type { TwoTexts } from "./replacer.js";
 import type { ResponseStream } from "./response-stream.js";
 import { createBase64Watch } from "./base64-watch.js";
 import { binaryPart, mediaKind } from "./binary-parts.js";
-import { checkText, strictUtf8, UninspectableReply } from "./uninspectable.js";
+import { checkText, PROTOTYPE_KEY, strictUtf8, UninspectableReply } from "./uninspectable.js";
 import { readsAsWritten } from "./reads-as-written.js";
 import type { CleanCache } from "./value-masker.js";
 
@@ -29,6 +29,7 @@ const sseField = /^(?:data|event|id|retry)(?::|$)/m;
 /** The body as one JSON document (any JSON value: a bare string or number stays JSON); undefined when it is not one. */
 function documentOf(text: string): { documents: unknown[]; plain: boolean } | undefined {
   const whole = parseJsonBodyExact(text);
+  if (whole.prototypeKey) throw new UninspectableReply(PROTOTYPE_KEY);
   return whole.value === undefined ? undefined : { documents: [whole.value], plain: whole.plain };
 }
 
@@ -56,7 +57,9 @@ function linesOf(text: string): { parts: string[]; lines: Map<number, Line> } | 
     if (line.trim() === "") continue;
     const rs = line.charCodeAt(0) === RS;
     const record = rs ? line.slice(1) : line;
-    const value = looksLikeJson(record) ? parseJsonBodyExact(record).value : undefined;
+    const parsed = looksLikeJson(record) ? parseJsonBodyExact(record) : undefined;
+    if (parsed?.prototypeKey) throw new UninspectableReply(PROTOTYPE_KEY);
+    const value = parsed?.value;
     if (typeof value === "object" && value !== null) {
       lines.set(index, { json: value, rs });
       json++;

@@ -19,7 +19,7 @@ import { openaiChatSse } from "./sse-openai-chat.js";
 import { openaiResponsesSse } from "./sse-openai-responses.js";
 import { createSseSplitter, withData, type RawEvent } from "./sse-splitter.js";
 import { joinEvents, type RenderedEvent, type StreamOutput } from "./stream-output.js";
-import { checkText, UninspectableReply } from "./uninspectable.js";
+import { checkText, PROTOTYPE_KEY, UninspectableReply } from "./uninspectable.js";
 import { createCleanCache, createValueMasker, type CleanCache } from "./value-masker.js";
 
 export type { StreamOutput };
@@ -218,7 +218,9 @@ export function createResponseStream(provider: string, _path: string, context: M
         queue.push({ ready: () => true, render: () => (same ? { client: event.raw, record: event.raw } : { client: linesOnly(lines.client), record: linesOnly(lines.record) }) });
         continue;
       }
-      const { value, plain } = parseJsonBodyExact(event.data);
+      const { value, plain, prototypeKey } = parseJsonBodyExact(event.data);
+      // A key named __proto__ (json-body.ts): no JSON the engine may walk, and no text either.
+      if (prototypeKey) throw new UninspectableReply(PROTOTYPE_KEY);
       const draft = createDraft();
       const claims = createClaims();
       const before = handler.event({ event, data: value, draft, claims }) ?? [];

@@ -19,6 +19,9 @@
 import { isUtf8 } from "node:buffer";
 
 /** A reply (or part of one) the agent cannot inspect; `reason` says why, for the caller and the record. */
+/** Why a reply document holding a key named `__proto__` is refused (json-body.ts). */
+export const PROTOTYPE_KEY = "it holds a JSON key named __proto__, which JavaScript readers take for an object's prototype";
+
 export class UninspectableReply extends Error {
   constructor(readonly reason: string) {
     super(`Palisade cannot inspect this reply: ${reason}`);

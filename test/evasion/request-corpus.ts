@@ -312,6 +312,9 @@ const ambiguous: Record<string, string> = {
   "lone low surrogate escape in a key": '{"model":"m","\\udc00":"x","messages":[]}',
   "unquoted key": '{model:"m","messages":[]}',
   "two documents on lines": '{"model":"m"}\n{"messages":[]}',
+  // Red team, sixth pass: JavaScript readers take a key named __proto__ for an object's prototype.
+  "a __proto__ key": '{"model":"m","messages":[{"role":"user","content":"hi"}],"__proto__":{"content":"jane.doe@example.com"}}',
+  "a __proto__ key written with an escape": '{"model":"m","messages":[{"role":"user","content":"hi","\\u005f_proto__":"x"}]}',
 };
 for (const [name, text] of Object.entries(ambiguous)) add("ambiguous JSON", name, "openai", text, [], "refused");
 add("ambiguous JSON", "escaped email is decoded and masked", "openai", '{"model":"m","messages":[{"role":"user","content":"mail jane.doe\\u0040example\\u002ecom"}]}', [EMAIL]);

@@ -134,6 +134,12 @@ for (const [name, value, secret] of LOOK_ALIKES) {
   add("anthropic", true, "look-alikes", `${name} in thinking, split in three`, anthropic.stream(anthropic.block(0, { type: "thinking", thinking: "" }, "thinking_delta", "thinking", split(`reach ${value} now`, 3))), [secret]);
 }
 
+// A key named __proto__ (red team, sixth pass): a chat delta {"__proto__":{"content":…}} made the
+// engine write into Object.prototype; such a reply is refused, whole or streamed.
+const protoChunk = (content: string) => `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"__proto__":{"content":"${content}"}},"finish_reason":null}]}\n\n`;
+add("chat", true, "prototype key", "a __proto__ key in a delta, split over two chunks", `${protoChunk("zoe.quill@exa")}${protoChunk("mple.org")}data: [DONE]\n\n`, [EMAIL], { refused: true });
+add("chat", false, "prototype key", "a __proto__ key in a whole reply", `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi","__proto__":{"content":"${EMAIL}"}},"finish_reason":"stop"}]}`, [EMAIL], { refused: true });
+
 // Content types that lie, charsets, encodings, headers (whole).
 const plainChat = JSON.stringify(chat.whole({ content: text(EMAIL) }));
 add("chat", false, "content type", "JSON sent as application/octet-stream", plainChat, [EMAIL], { headers: { "content-type": "application/octet-stream" } });
