@@ -75,18 +75,22 @@ export function exchangeValues(agent: string, exchange: Exchange, now: Date, bin
 /**
  * PostgreSQL text and jsonb cannot hold U+0000: one such character from a provider (a broken
  * stream) would make the whole batch fail to commit on every resend, and hold up every later
- * record of that agent. It is stored as U+FFFD instead (test/faults/provider-faults.test.ts).
+ * record of that agent. It is stored as U+FFFD instead (test/faults/provider-faults.test.ts). So is
+ * a lone surrogate (UTF-16 only, no character): PostgreSQL got U+FFFD for it already in binary
+ * parameters (UTF-8 has no lone surrogate), PGlite's text arrays and jsonb refused the batch.
  */
 function withoutNul(text: string): string {
-  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+  const kept = text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+  return kept.isWellFormed() ? kept : kept.toWellFormed();
 }
 
-// JSON for a jsonb column: jsonb refuses the escape \u0000 as text refuses the character, so a
-// U+0000 inside a string (a group claim, a detector name) becomes U+FFFD here too.
+// JSON for a jsonb column: jsonb refuses the escape \u0000 as text refuses the character, and the
+// escape of a lone surrogate (`\ud800`, as JSON.stringify writes one), so those become U+FFFD here too.
 function jsonText(value: unknown): string {
   const text = JSON.stringify(value);
-  // Rare: only then is the value walked again (a literal backslash-u0000 takes this way harmlessly).
-  if (!text.includes("\\u0000")) return text;
+  // Rare: only then is the value walked again (a literal backslash-u0000 or backslash-ud takes this
+  // way harmlessly).
+  if (!text.includes("\\u0000") && !text.includes("\\ud")) return text;
   return JSON.stringify(value, (_key, member: unknown) => (typeof member === "string" ? withoutNul(member) : member));
 }
 

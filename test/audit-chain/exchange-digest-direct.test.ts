@@ -25,14 +25,11 @@ const anyText = fc.oneof(
   fc.string({ unit: fc.constantFrom('"', "\\", "\n", "\t", "\u0001", "\u001f", "\u007f", ":", ";", "|", "1", "é", "\u2028", "😀", "\ud800", "\udc00", "\u0000"), maxLength: 12 }),
   fc.constantFrom("", " ", "a\u0000b"),
 );
-// jsonb refuses a lone surrogate (the batch fails, either way): JSON members are well formed.
-const jsonText = anyText.map((text) => text.toWellFormed());
 const int64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), fc.constantFrom(0n, 2n ** 63n - 1n, -(2n ** 63n), -1n));
-// PGlite's text-form arrays fail on a lone surrogate (the batch fails, either way): well formed there.
-const exchangeArb = (anyText: fc.Arbitrary<string>) => fc.record({
+const exchangeArb = fc.record({
   id: fc.oneof({ arbitrary: fc.constantFrom("a", "b", "c"), weight: 3 }, { arbitrary: anyText, weight: 1 }),
-  text: anyText, subject: fc.option(anyText), groups: fc.array(jsonText, { maxLength: 3 }), masks: fc.array(jsonText, { maxLength: 2 }),
-  findings: fc.array(fc.record({ detector: jsonText, location: jsonText, count: fc.integer() }), { maxLength: 2 }),
+  text: anyText, subject: fc.option(anyText), groups: fc.array(anyText, { maxLength: 3 }), masks: fc.array(anyText, { maxLength: 2 }),
+  findings: fc.array(fc.record({ detector: anyText, location: anyText, count: fc.integer() }), { maxLength: 2 }),
   usage: fc.option(fc.tuple(int64, int64, int64, int64, fc.boolean())),
   // Years 1–9999, those before 1000 sent as text (the direct way declines them, as a missing start).
   seconds: fc.oneof({ arbitrary: fc.integer({ min: -30_000_000_000, max: 253_402_300_799 }), weight: 4 }, { arbitrary: fc.integer({ min: -62_135_596_800, max: -30_610_224_001 }), weight: 1 }),
@@ -41,7 +38,7 @@ const exchangeArb = (anyText: fc.Arbitrary<string>) => fc.record({
   duration: fc.option(fc.tuple(fc.bigInt({ min: 0n, max: 9_000_000_000n }), fc.integer({ min: 0, max: 999_999_999 }))),
 });
 
-type Drawn = ReturnType<typeof exchangeArb> extends fc.Arbitrary<infer T> ? T : never;
+type Drawn = typeof exchangeArb extends fc.Arbitrary<infer T> ? T : never;
 
 function sent(v: Drawn, id: string): AgentExchange {
   return {
@@ -92,8 +89,7 @@ for (const flavour of await databaseFlavours()) {
     it("gives the database's digest wherever it gives one, and the insert returns the database's", async () => {
       let direct = 0;
       let rows = 0;
-      const text = flavour === "postgres" ? anyText : jsonText;
-      await fc.assert(fc.asyncProperty(fc.array(exchangeArb(text), { minLength: 1, maxLength: 4 }), async (values) => {
+      await fc.assert(fc.asyncProperty(fc.array(exchangeArb, { minLength: 1, maxLength: 4 }), async (values) => {
         n += 1;
         // Ids repeat within an insert (the first is stored) and across inserts only by accident of the prefix.
         const items = values.map((v) => sent(v, `${n}-${v.id}`));
