@@ -49,7 +49,7 @@ export interface AdminDeps {
   /** Caller JWTs mapped to roles by RoleBindings; when absent only admin tokens are accepted. */
   callers?: CallerAccessResolver;
   /** Ends the open streams of a deleted agent, or of one whose token was replaced. */
-  disconnectAgent(agentName: string, why: "deleted" | "rotated"): void;
+  disconnectAgent(agentName: string, why: "deleted" | "rotated"): Promise<void>;
   /** The database whose audit chain records every mutating RPC. */
   auditDb: Database;
   /** The clock budgets are reported by (BudgetService); default the system's. */

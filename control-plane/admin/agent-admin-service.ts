@@ -15,7 +15,7 @@ export interface AgentAdminDeps {
   /** Agents with their instances (stale ones already shown as disconnected, aged-out ones left out). */
   agents: AgentStore;
   /** Ends the open streams of a deleted agent, or of one whose token was replaced. */
-  disconnect(agentName: string, why: "deleted" | "rotated"): void;
+  disconnect(agentName: string, why: "deleted" | "rotated"): Promise<void>;
 }
 
 function instanceMessage(instance: StoredInstance) {
@@ -54,7 +54,7 @@ export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeo
         const { agent, token } = await retryableConflicts(`agent "${request.name}"`,
           () => deps.agents.enrol(request.name, request.segment, request.rotateToken, adminActor(context)));
         // Streams opened with the old token end here at once (other replicas: agent-revocations.ts).
-        if (request.rotateToken) deps.disconnect(request.name, "rotated");
+        if (request.rotateToken) await deps.disconnect(request.name, "rotated");
         return { agent: agentMessage(agent), token };
       } catch (error) {
         if (error instanceof AgentExistsError) {
@@ -75,7 +75,7 @@ export function createAgentAdminService(deps: AgentAdminDeps): ServiceImpl<typeo
       if (!(await deps.agents.remove(request.name, adminActor(context)))) {
         throw new ConnectError(`agent "${request.name}" not found`, Code.NotFound);
       }
-      deps.disconnect(request.name, "deleted");
+      await deps.disconnect(request.name, "deleted");
       return {};
     },
   };

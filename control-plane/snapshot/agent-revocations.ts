@@ -15,7 +15,7 @@ export interface AgentRevocationDeps {
   db: Database;
   snapshots: SnapshotCache;
   /** Ends the local streams of an agent. */
-  disconnect(agentName: string, why: AgentRevocation): void;
+  disconnect(agentName: string, why: AgentRevocation): Promise<void>;
   logger: Logger;
 }
 
@@ -32,7 +32,7 @@ export function watchAgentRevocations(deps: AgentRevocationDeps): () => void {
       [seenUpTo, upTo],
     );
     seenUpTo = upTo;
-    for (const { name, action } of rows) deps.disconnect(name, action === "delete" ? "deleted" : "rotated");
+    for (const { name, action } of rows) await deps.disconnect(name, action === "delete" ? "deleted" : "rotated");
   };
   // Checks run one after another so that each range of ids is read exactly once.
   return deps.snapshots.watch(() => {

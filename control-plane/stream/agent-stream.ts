@@ -31,10 +31,12 @@ export interface AgentStream {
   /** Register with `router.service(AgentService, service)`. */
   service: ServiceImpl<typeof AgentService>;
   /**
-   * Ends every open stream of the agent: PERMISSION_DENIED when it was deleted, UNAUTHENTICATED when
-   * its token was replaced (either way the agent drops its snapshot, credentials included).
+   * Ends the agent's open streams: every one with PERMISSION_DENIED when it was deleted; when its
+   * token was replaced, each opened with a token that no longer authenticates, UNAUTHENTICATED
+   * (either way the agent drops its snapshot, credentials included). A stream already opened with
+   * the new token stays. Resolves once each stream is ended or kept.
    */
-  disconnect(agentName: string, why: AgentRevocation): void;
+  disconnect(agentName: string, why: AgentRevocation): Promise<void>;
   /** Ends every open stream with UNAVAILABLE and refuses new ones, so agents reconnect elsewhere. */
   close(): void;
 }
@@ -48,6 +50,8 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
     controlPlaneVersion: deps.controlPlaneVersion ?? packageVersion(),
   };
   const open = new Map<string, Set<AgentSession>>();
+  // The enrolment token each stream authenticated with, checked again when the agent's token is replaced.
+  const tokens = new WeakMap<AgentSession, string>();
   let closing = false;
 
   /** The bearer token of the stream's request. */
@@ -96,6 +100,7 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
       const agent = await authenticate(token);
       if (closing) throw shuttingDown();
       const session = openAgentSession(sessionDeps, agent, requests, context.signal);
+      tokens.set(session, token);
       track(session);
       // A rotation or deletion committed after the check above and before track() ended no stream
       // of this one (disconnect() did not see it): checked again now that it is tracked, before
@@ -113,10 +118,26 @@ export function createAgentStream(deps: AgentStreamDeps): AgentStream {
 
   return {
     service,
-    disconnect(agentName, why) {
-      for (const session of open.get(agentName) ?? []) {
-        session.end(why === "deleted" ? new ConnectError("agent deleted", Code.PermissionDenied) : new ConnectError("enrolment token replaced", Code.Unauthenticated));
+    async disconnect(agentName, why) {
+      const sessions = [...(open.get(agentName) ?? [])];
+      if (why === "deleted") {
+        for (const session of sessions) session.end(new ConnectError("agent deleted", Code.PermissionDenied));
+        return;
       }
+      // A rotation ends the streams of the old token, not one the agent already reopened with the
+      // new token (a prompt restart would otherwise be cut off and refuse traffic until its next
+      // retry). Each stream's own token is asked again; one that cannot be checked now ends too
+      // (UNAVAILABLE: the agent reconnects and is checked then).
+      await Promise.all(sessions.map(async (session) => {
+        try {
+          const still = await deps.registry.authenticate(tokens.get(session) ?? "");
+          if (still?.name === session.agent.name && still.segment === session.agent.segment) return;
+          session.end(new ConnectError("enrolment token replaced", Code.Unauthenticated));
+        } catch (err) {
+          deps.logger.warn({ err, agent: agentName }, "cannot check a stream's token after a rotation: ending it");
+          session.end(new ConnectError("cannot check the token now", Code.Unavailable));
+        }
+      }));
     },
     close() {
       closing = true;

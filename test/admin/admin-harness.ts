@@ -52,7 +52,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     reviews: createReviewStore(db, { pendingTtlMs: 3_600_000 }),
     issuer: createTokenIssuer(db),
     verifyAdminToken: createAdminTokenVerifier(db),
-    disconnectAgent: (name, why) => disconnected.push(`${name}:${why}`),
+    disconnectAgent: async (name, why) => { disconnected.push(`${name}:${why}`); },
     auditDb: db,
     blocks: { store: createBlockStore(db), db },
   });

@@ -95,7 +95,7 @@ export async function startAuthHarness(options: { reviewPendingTtlMs?: number; c
     issuer,
     verifyAdminToken: createAdminTokenVerifier(db),
     callers: createCallerAccessResolver({ db, snapshots, logger }),
-    disconnectAgent: () => undefined,
+    disconnectAgent: async () => undefined,
     blocks: { store: createBlockStore(db), db },
     auditDb: db,
     console: { sessions: consoleSessions, db, oidc: createOidcSignIn({ db, logger }), secureCookie: false, logger },

@@ -42,12 +42,28 @@ describe("authentication and hello", () => {
     expect((await endedWith(stream)).code).toBe(Code.Unauthenticated);
   });
 
-  it("ends an agent's streams with UNAUTHENTICATED when its token is replaced", async () => {
-    const { stream } = await connected("edge-1");
-    h.stream.disconnect("edge-1", "rotated");
-    const error = await endedWith(stream);
+  it("ends the streams of the replaced token with UNAUTHENTICATED, not one already opened with the new token", async () => {
+    const { stream: old } = await connected("edge-1");
+    // The rotation commits, and the agent restarted with the new token connects before this
+    // replica hears of the rotation (the change log's watcher, or the rotating RPC itself).
+    h.registry.revoke("edge-1");
+    const { stream: renewed } = await connected("edge-1");
+    await h.stream.disconnect("edge-1", "rotated");
+    const error = await endedWith(old);
     expect(error.code).toBe(Code.Unauthenticated);
     expect(error.rawMessage).toBe("enrolment token replaced");
+    // Still open after the rotation's disconnect resolved: only a later deletion ends it.
+    await h.stream.disconnect("edge-1", "deleted");
+    expect((await endedWith(renewed)).code).toBe(Code.PermissionDenied);
+  });
+
+  it("ends a stream whose token cannot be checked after a rotation with UNAVAILABLE (it reconnects and is checked then)", async () => {
+    const { stream } = await connected("edge-1");
+    h.registry.authenticate = async () => {
+      throw new Error("database restarting");
+    };
+    await h.stream.disconnect("edge-1", "rotated");
+    expect((await endedWith(stream)).code).toBe(Code.Unavailable);
   });
 
   it("ends, before sending anything, a stream whose token was replaced between its check and its tracking", async () => {
