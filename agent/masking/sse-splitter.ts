@@ -73,49 +73,73 @@ export function createSseSplitter(strict = false, atStart = true): SseSplitter {
       throw new UninspectableReply("the stream is not valid UTF-8");
     }
   };
+  // The text of an event not yet ended (it may be a joined string: V8 copies it flat only when it is
+  // read, as an event) and its last three characters, where an event end may start that the next
+  // chunk completes. Each chunk is searched on its own: appending it to the pending text and
+  // searching the whole copied the pending text and the chunk once per push.
   let pending = "";
-  let searchFrom = 0; // pending before this holds no event end (a big event arriving in many chunks is scanned once)
-  const drain = (blankLine: RegExp): RawEvent[] => {
+  let tail = "";
+  // The first event end in `text` from `from` (where it starts in `endStart`), or -1.
+  let endStart = 0;
+  const findEnd = (text: string, from: number, blankLine: RegExp, lf: boolean): number => {
+    if (lf) {
+      // Without a "\r" from `from` (the expression never looks back), every line end is "\n" and a
+      // blank line "\n\n": the first match is indexOf's.
+      endStart = text.indexOf("\n\n", from);
+      return endStart === -1 ? -1 : endStart + 2;
+    }
+    blankLine.lastIndex = from;
+    const match = blankLine.exec(text);
+    if (!match) return -1;
+    endStart = match.index;
+    return match.index + match[0].length;
+  };
+  const drain = (text: string, blankLine: RegExp): RawEvent[] => {
     const events: RawEvent[] = [];
-    // Without a "\r" from where the search starts (the expression never looks back), every line end
-    // is "\n" and a blank line "\n\n": the first match is indexOf's. Events are cut out by
-    // position and `pending` once per push (a slice per event re-cut the rest each time).
-    const lf = pending.indexOf("\r", searchFrom) === -1;
-    let start = 0;
+    let start = 0; // in text: where the next event's part of it starts (the first one's after `pending`)
+    let joined = pending === ""; // whether `pending` went into an event
+    if (tail !== "") {
+      // An end starting in the tail spans at most four characters and looks one further: the tail
+      // and the chunk's first eight decide it as the whole text would.
+      const head = tail + text.slice(0, 8);
+      const end = findEnd(head, 0, blankLine, head.indexOf("\r") === -1);
+      if (end !== -1 && endStart < tail.length) {
+        start = end - tail.length;
+        events.push(parseEvent(pending + text.slice(0, start)));
+        joined = true;
+      }
+    }
+    const lf = text.indexOf("\r", start) === -1;
     for (;;) {
-      let end: number;
-      if (lf) {
-        const at = pending.indexOf("\n\n", Math.max(start, searchFrom));
-        end = at === -1 ? -1 : at + 2;
-      } else {
-        blankLine.lastIndex = Math.max(start, searchFrom);
-        const match = blankLine.exec(pending);
-        end = match ? match.index + match[0].length : -1;
-      }
-      if (end === -1) {
-        if (start > 0) pending = pending.slice(start);
-        searchFrom = Math.max(0, pending.length - 3);
-        return events;
-      }
-      events.push(parseEvent(pending.slice(start, end)));
+      const end = findEnd(text, start, blankLine, lf);
+      if (end === -1) break;
+      events.push(parseEvent(joined ? text.slice(start, end) : pending + text.slice(0, end)));
+      joined = true;
       start = end;
     }
+    const rest = text.length - start;
+    if (!joined) {
+      pending += text;
+      tail = rest >= 3 ? text.slice(-3) : (tail + text).slice(-3);
+    } else {
+      pending = start === 0 ? text : text.slice(start);
+      tail = rest >= 3 ? text.slice(-3) : pending;
+    }
+    return events;
   };
   return {
     push(chunk) {
       // UTF-16 text is valid UTF-8 with NULs between the letters: no event of a text stream holds one.
       if (strict && chunk.indexOf(0) !== -1) throw new UninspectableReply("the stream holds NUL bytes (text in another charset, or binary data)");
-      pending += decode(chunk);
-      const events = drain(eventEnd);
+      const events = drain(decode(chunk), eventEnd);
       if (strict && pending.length > MAX_EVENT_BYTES) throw new UninspectableReply(`an event is longer than ${MAX_EVENT_BYTES} bytes`);
       return events;
     },
     end() {
-      pending += decode();
-      const events = drain(finalEventEnd);
+      const events = drain(decode(), finalEventEnd);
       if (pending.trim() !== "") events.push(parseEvent(`${pending}\n\n`));
       pending = "";
-      searchFrom = 0;
+      tail = "";
       return events;
     },
   };
