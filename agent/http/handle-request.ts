@@ -190,7 +190,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       // policies say too. The policies above matched the caller's original text (a deny rule must
       // see what was sent); what goes upstream, and what a `masked` record keeps, is masked.
       const { masks, record } = admission.ok === "review" ? admission.admitted : admission;
-      const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks) : undefined;
+      const masking = masks.length > 0 ? createMaskSession(provider.name, route.rest, masks, json) : undefined;
       const masked = maskedRequest(canonical, route, inspect, masking);
       if (!masked.ok) {
         // Nothing unmasked goes upstream, nor into a record meant to be masked; a refused request keeps its own refusal.
@@ -200,7 +200,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       }
       const forwarded = masked.upstream;
       const protectRefused = (refused: { record: typeof record; masks: typeof masks }) => {
-        const session = refused.masks.length > 0 ? createMaskSession(provider.name, route.rest, refused.masks) : undefined;
+        const session = refused.masks.length > 0 ? createMaskSession(provider.name, route.rest, refused.masks, json) : undefined;
         const again = maskedRequest(canonical, route, () => inspectRequest(canonical, route, req.headers, connection.credential.header), session);
         if (!again.ok) return recorder.protection({ record: refused.record === "raw" ? "raw" : "none", masks: refused.masks });
         const bytes = again.upstream.bytes;

@@ -10,6 +10,7 @@ import type { ReplyMasker } from "./mask-context.js";
 import type { TwoTexts } from "./replacer.js";
 import { createClaims, type Claims } from "./json-walk.js";
 import { type CleanCache, createCleanCache, createValueMasker } from "./value-masker.js";
+import { readEmbeddingVectors } from "./embedding-vectors.js";
 import { objectAt } from "./walk-helpers.js";
 
 type Json = Record<string, unknown>;
@@ -87,11 +88,13 @@ const isRawJson = (JSON as unknown as { isRawJSON?: (value: unknown) => boolean 
  * Each of `documents` masked, as JSON for the caller and the record (re-serialised), or undefined
  * when masking changed nothing (the caller decides whether the documents' own text may go as it is).
  * `held` (with logprobs read) gets the number of keys the documents held before masking; `clean`:
- * the exchange's cache of texts found clean, when it has one (it keeps nothing of a reply but them).
+ * the exchange's cache of texts found clean, when it has one (it keeps nothing of a reply but them);
+ * `vectors`: the request asked for base64 embeddings, so the one document's vectors are read as numbers (embedding-vectors.ts).
  */
-export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true, held: KeyCount = { keys: -1 }, clean: CleanCache = createCleanCache(reply)): TwoTexts[] | undefined {
+export function maskJsonDocuments(documents: unknown[], reply: ReplyMasker, withLogprobs = true, held: KeyCount = { keys: -1 }, clean: CleanCache = createCleanCache(reply), vectors = false): TwoTexts[] | undefined {
   const loose = createLooseStreams(reply, true);
   const claims = createClaims();
+  if (vectors && documents.length === 1) readEmbeddingVectors(documents[0], reply, claims);
   const draft = createDraft();
   let replaced: Map<unknown, Map<string | number, Spans>> | undefined; // made when logprobs are paired
   const paired = withLogprobs ? pairings(documents, claims, draft, held) : [];

@@ -11,6 +11,7 @@ import { createResponseStream, type ResponseStream } from "./response-stream.js"
 import { LastKept } from "./last-kept.js";
 import { createCleanCache, type CleanCache } from "./value-masker.js";
 import { readableReply } from "./uninspectable.js";
+import { asksBase64Vectors } from "./embedding-vectors.js";
 
 export type { MaskDirection, MaskedBody, MaskFindingCount, MaskRule } from "../../core/detectors/mask-types.js";
 
@@ -86,6 +87,8 @@ class Session implements MaskSession {
     private readonly provider: string,
     private readonly path: string,
     private readonly context: MaskContext,
+    /** The request asked for base64 embeddings: the reply's vectors are numbers (embedding-vectors.ts). */
+    private readonly vectors: boolean,
   ) {
     this.prompt = context.prompt;
     this.masksRequests = context.masksRequests;
@@ -111,7 +114,7 @@ class Session implements MaskSession {
     const { reply } = this.context;
     if (!reply.active) return { client: body, record: body };
     const clean = (this.cleanCache ??= createCleanCache(reply));
-    return readableReply(() => maskResponseBody(body, contentType, reply, () => this.responseStream(), clean));
+    return readableReply(() => maskResponseBody(body, contentType, reply, () => this.responseStream(), clean, this.vectors));
   }
 
   responseStream(): ResponseStream {
@@ -156,7 +159,7 @@ class Session implements MaskSession {
   }
 }
 
-/** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions). */
-export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[]): MaskSession {
-  return new Session(provider, path, createMaskContext(rules));
+/** provider: "openai" | "anthropic" | "generic"; path: the request path below the connection (e.g. /v1/chat/completions); request: its parsed JSON body, when it has one. */
+export function createMaskSession(provider: string, path: string, rules: readonly MaskRule[], request?: unknown): MaskSession {
+  return new Session(provider, path, createMaskContext(rules), asksBase64Vectors(request));
 }

@@ -115,8 +115,8 @@ function maskAsStream(body: Buffer, stream: ResponseStream): MaskedBody {
   return { client: Buffer.concat([head.client, tail.client]), record: Buffer.concat([head.record, tail.record]) };
 }
 
-/** The caller's and the record's body; throws UninspectableReply when the body is not UTF-8. */
-export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream, clean?: CleanCache): MaskedReply {
+/** The caller's and the record's body; throws UninspectableReply when the body is not UTF-8. `vectors`: the request asked for base64 embeddings (embedding-vectors.ts). */
+export function maskResponseBody(body: Buffer, contentType: string, masker: ReplyMasker, stream: () => ResponseStream, clean?: CleanCache, vectors = false): MaskedReply {
   let text: string;
   try {
     text = strictUtf8(body);
@@ -133,7 +133,7 @@ export function maskResponseBody(body: Buffer, contentType: string, masker: Repl
   if (read) {
     const document = read.documents[0];
     const held = { keys: 0 };
-    const changed = maskJsonDocuments(read.documents, masker, true, held, clean);
+    const changed = maskJsonDocuments(read.documents, masker, true, held, clean, vectors);
     if (!changed && !hasBom(body) && readsAsWritten(text, document, held.keys)) {
       // What was inspected is what the bytes say: they go as they came (and the readers after reuse the parse).
       return { client: body, record: body, parsed: read.plain ? { text, value: document } : undefined };

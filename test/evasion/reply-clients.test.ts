@@ -163,3 +163,37 @@ describe("real clients read masked replies", () => {
     clean(message);
   });
 });
+
+// The openai SDK asks for base64 embeddings by default (`encoding_format: "base64"`): the vectors
+// are base64 of float32s, numbers and not text, and pass as a float array does (embedding-vectors.ts).
+describe("embeddings as base64 under a response mask rule", () => {
+  const floats = (count: number, seed: number) => Float32Array.from({ length: count }, (_, at) => Math.sin(seed + at * 0.37) * 0.08);
+  const vector = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+  const reply = (items: Json[], extra: Json = {}): Json => ({ object: "list", data: items, model: "text-embedding-3-small", usage: { prompt_tokens: 2, total_tokens: 2 }, ...extra });
+  const item = (embedding: string, index = 0, extra: Json = {}): Json => ({ object: "embedding", index, embedding, ...extra });
+  const client = async () => new OpenAI({ baseURL: `${bed.agent.url}/openai/v1`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+  const refused = { status: 502, code: "uninspectable_response" };
+
+  it("the SDK's default request: the vectors pass as numbers, whole", async () => {
+    const openai = await client();
+    const [first, second] = [floats(256, 1), floats(256, 2)];
+    const result = await openai.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] }, { headers: scripted(reply([item(vector(first)), item(vector(second), 1)]), false) });
+    expect(Array.from(result.data[0].embedding)).toEqual(Array.from(first));
+    expect(Array.from(result.data[1].embedding)).toEqual(Array.from(second));
+  });
+
+  it("base64 elsewhere in the reply, a vector of a length no float32s have, text in a vector's bytes, floats asked for: refused", async () => {
+    const openai = await client();
+    const ask = (body: Json, format?: "float" | "base64") => openai.embeddings.create({ model: "m", input: "a", ...(format && { encoding_format: format }) }, { headers: scripted(body, false) });
+    const good = vector(floats(256, 3));
+    const bytes = Buffer.from(good, "base64");
+    await expect(ask(reply([item(good, 0, { extra: vector(floats(256, 4)) })]))).rejects.toMatchObject(refused);
+    await expect(ask(reply([item(good)], { note: vector(floats(256, 4)) }))).rejects.toMatchObject(refused);
+    await expect(ask(reply([item(bytes.subarray(0, bytes.length - 2).toString("base64"))]))).rejects.toMatchObject(refused);
+    await expect(ask(reply([{ object: "thing", index: 0, embedding: good }]))).rejects.toMatchObject(refused);
+    const spelled = Buffer.concat([bytes.subarray(0, 512), Buffer.from(`mail ${EMAIL} `.padEnd(32, " ")), bytes.subarray(512)]);
+    await expect(ask(reply([item(spelled.toString("base64"))]))).rejects.toMatchObject(refused);
+    await expect(ask(reply([item(good)]), "float")).rejects.toMatchObject(refused);
+    await expect(ask(reply([item(good)]), "base64")).resolves.toMatchObject({ data: [{ embedding: good }] });
+  });
+});
