@@ -66,6 +66,9 @@ interface Item {
   ready(): boolean;
   render(): RenderedEvent;
 }
+/** A queued event: one rendered already (a known shape's: ready, no object or closures of its own), or an item. */
+type Queued = Item | RenderedEvent;
+const isItem = (queued: Queued): queued is Item => "ready" in queued;
 
 /** An event's lines other than data (event, id, retry, comments, unknown fields) masked as text. */
 const noLines: TwoTexts = { client: "", record: "" };
@@ -134,7 +137,7 @@ export function createResponseStream(provider: string, _path: string, context: M
   const values = createValueMasker(reply, loose, clean);
   const shapes = createEventShapes();
   const knownShapes = options.knownShapes !== false;
-  const queue: Item[] = [];
+  const queue: Queued[] = [];
 
   const jsonItem = (event: RawEvent, value: unknown, plain: boolean, draft: Draft, claims: Claims, lines: TwoTexts): Item => {
     const holder = { data: value };
@@ -170,7 +173,7 @@ export function createResponseStream(provider: string, _path: string, context: M
   };
 
   // An event of the shape the last one had (event-shape.ts): its string through the handler, not parsed; undefined when it takes the full path.
-  const shaped = (event: RawEvent): Item | undefined => {
+  const shaped = (event: RawEvent): RenderedEvent | undefined => {
     const value = knownShapes ? shapes.match(event) : undefined;
     if (value === undefined || !loose.idle) return undefined;
     // A padding member, read as the generic pass reads it (before the handler, which declines without side effects).
@@ -180,7 +183,7 @@ export function createResponseStream(provider: string, _path: string, context: M
     if (!out) return undefined;
     const made = shapes.render(out);
     if (options.stats) options.stats.shaped++;
-    return { ready: () => true, render: () => made };
+    return made;
   };
 
   // `[DONE]` as a known end (known-end.ts): its rendering, and the full path's loose piece, replayed only if an event follows.
@@ -234,9 +237,9 @@ export function createResponseStream(provider: string, _path: string, context: M
 
   const drain = (all: boolean): StreamOutput => {
     let count = 0;
-    while (count < queue.length && (all || queue[count].ready())) count++;
+    while (count < queue.length && (all || !isItem(queue[count]) || (queue[count] as Item).ready())) count++;
     if (count === 0) return { client: empty, record: empty };
-    return joinEvents(queue.splice(0, count).map((item) => item.render()));
+    return joinEvents(queue.splice(0, count).map((queued) => (isItem(queued) ? queued.render() : queued)));
   };
 
   return {
