@@ -3,6 +3,7 @@
 // a stream's tail at the same path.
 import { isIdentityKey } from "./json-walk.js";
 import { objectAt } from "./walk-helpers.js";
+import { checkIndex } from "./provider-index.js";
 
 export type Json = Record<string, unknown>;
 /** A step from `delta` to a streamed string: a member, or an array element (with the identifiers a rebuilt element needs). */
@@ -37,6 +38,7 @@ export function deltaStrings(delta: Json, identifiers?: DeltaString[]): DeltaStr
         const element: unknown = value[position];
         const object = objectAt(element);
         const fields: Json = {};
+        checkIndex(object?.index, "delta list's index (tool_calls[].index)");
         if (typeof object?.index === "number") fields.index = object.index;
         if (typeof object?.type === "string") fields.type = object.type;
         const id = typeof object?.index === "number" ? String(object.index) : "*";

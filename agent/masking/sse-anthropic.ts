@@ -14,6 +14,7 @@ import type { TwoTexts } from "./replacer.js";
 import { createStreamSet, isEmpty, synthesize, type Deferred, type Outgoing, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import { createTextStream, type TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
+import { checkIndex, ownEntry } from "./provider-index.js";
 
 type Json = Record<string, unknown>;
 
@@ -170,6 +171,7 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
         const ended = breakWaiting();
         return ended.length > 0 ? ended : undefined;
       }
+      checkIndex(object.index, "index");
       const block = typeof object.index === "number" ? object.index : 0;
       // A delta for the block a chain stopped at, right after its stop: readers append it to that
       // block, so the chain goes on in it (the stop event carried none of its held text).
@@ -184,13 +186,13 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
       if (type === "content_block_delta") {
         const delta = objectAt(object.delta);
         const deltaType = String(delta?.type);
-        const spec = delta && deltas[deltaType];
+        const spec = delta && ownEntry(deltas, deltaType);
         const piece = spec && delta[spec.field];
         if (!delta || !spec || typeof piece !== "string") return before;
         let chain = chains.get(deltaType);
         // Text for a block that never started (no content_block_start: a crafted stream) starts it
         // here, as a reader appending every text delta reads it: joined to the block before.
-        if (chain?.current !== block && deltaType in startKinds && !begun.has(block)) chain = startChain(deltaType, block, before);
+        if (chain?.current !== block && ownEntry(startKinds, deltaType) && !begun.has(block)) chain = startChain(deltaType, block, before);
         begun.add(block);
         if (chain && chain.current === block) {
           draft.set(delta, spec.field, chain.stream.push(piece));
@@ -202,7 +204,7 @@ export const anthropicSse: SseHandlerFactory = (reply) => {
       if (type === "content_block_start") {
         begun.add(block);
         const content = objectAt(object.content_block);
-        const kind = content && startTypes[String(content.type)];
+        const kind = content && ownEntry(startTypes, String(content.type));
         before.push(...breakWaiting(kind)); // a block of another kind ends the chains waiting for theirs
         if (!content || !kind) return before;
         const chain = startChain(kind, block, before);

@@ -23,6 +23,7 @@ import type { TwoTexts } from "./replacer.js";
 import { createStreamSet, isEmpty, joinTexts, maskCopied, maskCopiedKeys, synthesize, type DeltaSlot, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
+import { checkIndex } from "./provider-index.js";
 
 interface ChoiceStream {
   choice: number;
@@ -202,6 +203,7 @@ export const openaiChatSse: SseHandlerFactory = (reply) => {
       if (!chunk || !Array.isArray(chunk.choices)) return undefined;
       const { id, object, created, model, system_fingerprint, service_tier } = chunk;
       template = { id, object, created, model, system_fingerprint, service_tier };
+      for (const choice of chunk.choices) checkIndex(objectAt(choice)?.index, "choices[].index");
       lastSlot = slotOf(chunk.choices);
       chunk.choices.forEach((choice, position) => {
         const object = objectAt(choice);

@@ -19,6 +19,7 @@ import { createLogprobQueue, type LogprobQueue } from "./logprobs.js";
 import { createStreamSet, isEmpty, maskCopied, synthesize, type Deferred, type SseHandlerFactory, type Synthesized } from "./sse-handler.js";
 import type { TextStream } from "./text-stream.js";
 import { objectAt } from "./walk-helpers.js";
+import { checkIndex } from "./provider-index.js";
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +32,7 @@ interface Entry {
 }
 
 const ID_FIELDS = ["item_id", "output_index", "content_index", "summary_index"];
+const INDEX_FIELDS = ["output_index", "content_index", "summary_index"]; // the stream's state is keyed by them (provider-index.ts)
 const SUMMARIES = new Set(["response.content_part.done", "response.reasoning_summary_part.done", "response.output_item.done", "response.completed", "response.incomplete", "response.failed"]);
 
 const keyOf = (base: string, event: Json) => `${base}|${event.output_index ?? ""}|${event.content_index ?? event.summary_index ?? ""}`;
@@ -134,6 +136,7 @@ export const openaiResponsesSse: SseHandlerFactory = (reply) => {
       const type = object?.type;
       resolveWaiting(object, type);
       if (!object || typeof type !== "string" || !type.startsWith("response.")) return undefined;
+      for (const field of INDEX_FIELDS) checkIndex(object[field], field);
       if (type.endsWith(".delta") && typeof object.delta === "string") {
         const encoded = object.delta.length >= 256 ? readBase64(object.delta) : undefined;
         if (encoded && "binary" in encoded) {

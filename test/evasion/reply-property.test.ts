@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileDetectors } from "../../core/detectors/compile-detectors.js";
 import { createMaskSession } from "../../agent/masking/mask-session.js";
+import { malformedIndex } from "../../agent/masking/provider-index.js";
 import type { MaskRule } from "../../core/detectors/mask-types.js";
 import { PolicyAction } from "../../gen/palisade/agent/v1/snapshot_pb.js";
 import { startPolicyBed, type PolicyBed } from "../policy-e2e/policy-bed.js";
@@ -43,7 +44,14 @@ describe("reply inspection, any shape (engine)", () => {
         const text = prose ? `please use ${entry.written} today` : entry.written;
         const sse = stream(kind, pieces(text, cuts), shape, steps, last);
         const masker = createMaskSession(provider, "/v1/x", [rule]).responseStream();
-        const out = [...cut(Buffer.from(sse), sizes).map((chunk) => masker.push(chunk).client), masker.end().client];
+        const out: Buffer[] = [];
+        try {
+          for (const chunk of cut(Buffer.from(sse), sizes)) out.push(masker.push(chunk).client);
+          out.push(masker.end().client);
+        } catch (error) {
+          // A shape whose index no reader can use refuses the stream (provider-index.ts): nothing of the value may have gone out before.
+          if (!malformedIndex(error)) throw error;
+        }
         expect(leakedValues(clientViews({}, Buffer.concat(out)), [entry.value])).toEqual([]);
       }),
       { numRuns: 400 },
