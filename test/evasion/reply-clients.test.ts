@@ -164,6 +164,18 @@ describe("real clients read masked replies", () => {
   });
 });
 
+describe("a crafted stream index", () => {
+  it("an Anthropic block whose index is no array index: the stream's error event, uninspectable_response", async () => {
+    const claude = new Anthropic({ baseURL: `${bed.agent.url}/claude`, apiKey: await bed.issuer.token(), maxRetries: 0 });
+    const sse = anthropic.stream([
+      ["content_block_start", { index: "__proto__", content_block: { type: "__proto__", text: "" } }],
+      ["content_block_delta", { index: "__proto__", delta: { type: "text_delta", text: TEXT } }],
+    ]);
+    const stream = claude.messages.stream({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, { headers: scripted(sse, true) });
+    await expect(stream.finalMessage()).rejects.toThrow(/cannot inspect the reply.*no array index a reader can use/);
+  });
+});
+
 // The openai SDK asks for base64 embeddings by default (`encoding_format: "base64"`): the vectors
 // are base64 of float32s, numbers and not text, and pass as a float array does (embedding-vectors.ts).
 describe("embeddings as base64 under a response mask rule", () => {
