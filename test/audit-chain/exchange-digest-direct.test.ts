@@ -104,8 +104,10 @@ for (const flavour of await databaseFlavours()) {
           }
         }
       }), { numRuns: RUNS });
-      // The property must have exercised the direct way, not only its declining.
-      expect(direct).toBeGreaterThan(rows / 3);
+      // The property must have exercised the direct way, not only its declining. The arbitrary
+      // declines often (times before year 1000, odd numbers): ~30–45 % of rows go the direct way,
+      // so a third flaked (27 of 85 in one CI run); a tenth still fails if it always declines.
+      expect(direct).toBeGreaterThan(rows / 10);
     });
 
     it("digests an ordinary exchange directly", async () => {
