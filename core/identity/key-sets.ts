@@ -14,6 +14,11 @@ export interface KeySetOptions {
    * Default 30 s.
    */
   cooldownMs?: number;
+  /**
+   * Monotonic milliseconds that time a failure's cooldown (default `performance.now`): never the
+   * wall clock, which NTP may step back by an hour. Tests inject one.
+   */
+  monotonicNow?: () => number;
 }
 
 /** One issuer's keys. */
@@ -54,19 +59,19 @@ function aboutTheToken(error: unknown): boolean {
  * again (jose fetches again on every call after a failure), so an identity provider that is down
  * is not asked once per request, and callers do not each wait out the fetch timeout.
  */
-function reaching(what: string, getKey: JWTVerifyGetKey, cooldownMs: number): JWTVerifyGetKey {
+function reaching(what: string, getKey: JWTVerifyGetKey, cooldownMs: number, now: () => number): JWTVerifyGetKey {
   // Monotonic time: a wall clock stepped back (NTP correcting one that ran fast) must not stretch
   // the cooldown by the step, refusing every token of the issuer without asking it again.
   let failed: { until: number; error: KeysUnreachable } | undefined;
   return async (header, token) => {
-    if (failed && performance.now() < failed.until) throw failed.error;
+    if (failed && now() < failed.until) throw failed.error;
     try {
       const key = await getKey(header, token);
       failed = undefined;
       return key;
     } catch (error) {
       if (aboutTheToken(error) || error instanceof KeysUnreachable) throw error;
-      failed = { until: performance.now() + cooldownMs, error: new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`) };
+      failed = { until: now() + cooldownMs, error: new KeysUnreachable(`${what} cannot be fetched: ${error instanceof Error ? error.message : String(error)}`) };
       throw failed.error;
     }
   };
@@ -89,9 +94,9 @@ function localKeySet(issuer: Issuer): KeySet {
 }
 
 /** A remote key set whose every fetch (jose writes it into `store`) is a new generation. */
-function remoteKeySet(url: URL, remoteOptions: RemoteOptions): KeySet {
+function remoteKeySet(url: URL, remoteOptions: RemoteOptions, now: () => number): KeySet {
   const store: Partial<ExportedJWKSCache> = {};
-  const getKey = reaching(`JWKS ${url.origin}${url.pathname}`, createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> }), remoteOptions.cooldownDuration);
+  const getKey = reaching(`JWKS ${url.origin}${url.pathname}`, createRemoteJWKSet(url, { ...remoteOptions, [jwksCache]: store as Record<string, never> }), remoteOptions.cooldownDuration, now);
   return { getKey, generation: () => store.jwks };
 }
 
@@ -115,7 +120,7 @@ const defaultCooldownMs = 30_000;
  * (tokens meanwhile get the same error) and retried after it, so an unreachable provider is not
  * asked again for every token.
  */
-function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet {
+function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions, now: () => number): KeySet {
   const base = httpUrl(issuer.issuer, `issuer ${issuer.name}: issuer`);
   const discoveryUrl = new URL(`${base.href.replace(/\/$/, "")}/.well-known/openid-configuration`);
   let remote: Promise<KeySet> | undefined;
@@ -126,7 +131,7 @@ function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet 
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (document.issuer !== issuer.issuer) throw new Error(`OpenID discovery names issuer ${String(document.issuer)}`);
     if (typeof document.jwks_uri !== "string") throw new Error("OpenID discovery has no jwks_uri");
-    resolved = remoteKeySet(httpUrl(document.jwks_uri, "jwks_uri"), remoteOptions);
+    resolved = remoteKeySet(httpUrl(document.jwks_uri, "jwks_uri"), remoteOptions, now);
     return resolved;
   };
   const getKey: JWTVerifyGetKey = async (header, token) => {
@@ -140,22 +145,23 @@ function discoveredKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet 
   return { getKey, generation: () => resolved?.generation() };
 }
 
-function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions): KeySet {
+function buildKeySet(issuer: Issuer, remoteOptions: RemoteOptions, now: () => number): KeySet {
   if (issuer.jwks) return localKeySet(issuer);
-  if (issuer.jwksUri) return remoteKeySet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), remoteOptions);
-  return discoveredKeySet(issuer, remoteOptions);
+  if (issuer.jwksUri) return remoteKeySet(httpUrl(issuer.jwksUri, `issuer ${issuer.name}: jwks_uri`), remoteOptions, now);
+  return discoveredKeySet(issuer, remoteOptions, now);
 }
 
 /** Creates an empty cache; one per agent. */
 export function createKeySetCache(options: KeySetOptions = {}): KeySetCache {
   const remoteOptions: RemoteOptions = { timeoutDuration: fetchTimeoutMs, cooldownDuration: options.cooldownMs ?? defaultCooldownMs };
+  const now = options.monotonicNow ?? (() => performance.now());
   const sets = new Map<string, KeySet>();
   return {
     keySetFor(issuer) {
       const key = cacheKey(issuer);
       let set = sets.get(key);
       if (!set) {
-        set = buildKeySet(issuer, remoteOptions);
+        set = buildKeySet(issuer, remoteOptions, now);
         sets.set(key, set);
       }
       return set;
